@@ -1,0 +1,24 @@
+import { z } from 'zod'
+import { Timestamp } from './common.ts'
+
+export const AuditAction = z.enum([
+  'auth.login', 'auth.login_failed', 'auth.logout', 'auth.signup', 'auth.password_changed',
+  'token.created', 'token.revoked',
+  'workspace.created', 'member.role_changed', 'member.removed', 'member.joined',
+  'invitation.created', 'invitation.revoked',
+  'client.created', 'client.archived',
+])
+export type AuditAction = z.infer<typeof AuditAction>
+
+export const AuditEventDto = z.object({
+  id: z.string(), action: z.string(), actorUserId: z.string().nullable(), subjectUserId: z.string().nullable(),
+  targetType: z.string().nullable(), targetId: z.string().nullable(), ip: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()), createdAt: Timestamp,
+}).meta({ id: 'AuditEvent' })
+export type AuditEventDto = z.infer<typeof AuditEventDto>
+
+export const AuditQuery = z.strictObject({
+  cursor: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  action: AuditAction.optional(),
+})

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Container } from './container.ts'
+import { registerErrorHandler } from './platform/http/error-handler.ts'
+import { registerSecurity } from './platform/http/security.ts'
+import { loggerOptions } from './platform/observability/logger.ts'
+import { auditRoutes } from './modules/audit/audit.module.ts'
+import { legalRoutes } from './modules/legal/legal.module.ts'
+import { opsRoutes } from './modules/ops/ops.module.ts'
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
+/** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
+const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
+
+/** Builds the HTTP app without listening, so tests drive it with `app.inject`. */
+export const buildApp = async (c: Container): Promise<FastifyInstance> => {
+  const { config } = c
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id']
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  // JSON only: Fastify's default text/plain parser would let bodies in under another content type.
+  app.removeContentTypeParser('text/plain')
+  app.decorateRequest('auth', null)
+  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  app.addHook('onResponse', async (req, reply) => {
+    c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+  })
+
+  registerErrorHandler(app)
+  await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' })
+  // After the cookie parser: who is calling is resolved once, before any route or rate limit sees the request.
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) await c.identity.resolveAuth(req)
+  })
+  await registerSecurity(app, { publicUrl: config.publicUrl, corsOrigins: config.CORS_ORIGINS, isProduction: config.isProduction })
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${req.ip}`),
+    ...(c.redis ? { redis: c.redis, nameSpace: 'camarad:rl:' } : {}),
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Camarad API', version: '0.1.0', description: 'Errors: `{ error: { code, message, details? } }`. Authenticate with the session cookie or `Authorization: Bearer cmr_…`.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'camarad_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    transform: (input) => {
+      const out = jsonSchemaTransform(input)
+      if (input.route.config && (input.route.config as { public?: boolean }).public) return { ...out, schema: { ...out.schema, security: [] } }
+      return out
+    },
+    transformObject: jsonSchemaTransformObject,
+  })
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger())
+
+  await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics }))
+  await app.register(legalRoutes(resolve('content/legal')))
+  await app.register(c.identity.routes({
+    cookie: { secure: config.publicUrl.startsWith('https://'), maxAgeSeconds: config.SESSION_TTL_DAYS * 86_400 },
+    googleEnabled: Boolean(config.google),
+    workspacesOf: c.tenancy.tenancy.workspacesOf,
+  }))
+  for (const routes of c.tenancy.routes) await app.register(routes)
+  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
+
+  await registerWeb(app, resolve(config.WEB_DIST_DIR))
+  return app
+}
+
+const registerWeb = async (app: FastifyInstance, dist: string) => {
+  if (!existsSync(resolve(dist, 'index.html'))) return
+  await app.register(fastifyStatic, { root: dist, wildcard: false, index: false, maxAge: '1h', immutable: false })
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/'
+    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/v1/'))
+      return reply.code(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${path}.`, requestId: req.id } })
+    return reply.code(WEB_ROUTES.some((r) => r.test(path)) ? 200 : 404).header('cache-control', 'no-cache').sendFile('index.html')
+  })
+}

@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+import { z } from 'zod'
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+
+export const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  SECRET_KEY: z.string().optional(),
+  INTERNAL_TOKEN: z.string().min(24).optional(),
+  CORS_ORIGINS: list.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().positive().default(30),
+  LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  INVITATION_TTL_DAYS: z.coerce.number().int().positive().default(7),
+  RUN_WORKER: bool.default(true),
+  TRUST_PROXY: bool.default(false),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),
+  WEB_DIST_DIR: z.string().default('./web/dist'),
+})
+export type Env = z.infer<typeof Env>
+
+export type Config = Omit<Env, 'SECRET_KEY'> & {
+  secretKey: string
+  publicUrl: string
+  isProduction: boolean
+  google?: { clientId: string; clientSecret: string; issuerUrl: string }
+}
+
+export class ConfigError extends Error {}
+
+/** Weak keys are refused in production: at least 32 characters and not a single repeated character. */
+export const isStrongSecret = (key: string) => key.length >= 32 && new Set(key).size >= 10
+
+const embeddedSecret = (dataDir: string) => {
+  const file = join(dataDir, 'secret.key')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const key = randomBytes(32).toString('base64url')
+  writeFileSync(file, key + '\n', { mode: 0o600 })
+  return key
+}
+
+/** Reads and validates the environment once at boot; throws ConfigError with every problem listed. */
+export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')))
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const env = parsed.data
+  const isProduction = env.NODE_ENV === 'production'
+  let secretKey = env.SECRET_KEY
+  if (isProduction && (!secretKey || !isStrongSecret(secretKey)))
+    throw new ConfigError('SECRET_KEY is required in production: at least 32 random characters (openssl rand -base64 48)')
+  if (!secretKey) {
+    if (env.DATABASE_URL && isProduction) throw new ConfigError('SECRET_KEY is required')
+    secretKey = embeddedSecret(resolve(env.DATA_DIR))
+  }
+  const { SECRET_KEY: _omit, ...rest } = env
+  return {
+    ...rest,
+    secretKey,
+    isProduction,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    google: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+      ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, issuerUrl: env.GOOGLE_ISSUER_URL }
+      : undefined,
+  }
+}

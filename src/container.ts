@@ -1,0 +1,42 @@
+import { Redis } from 'ioredis'
+import type { Config } from './config.ts'
+import { createDatabase } from './platform/db/database.ts'
+import { migrateToLatest } from './platform/db/migrator.ts'
+import { createMemoryCounterStore, createRedisCounterStore } from './platform/http/counter-store.ts'
+import { createMetrics } from './platform/observability/metrics.ts'
+import { createQueue } from './platform/queue/queue.ts'
+import { createAuditService } from './modules/audit/audit.module.ts'
+import { createIdentityModule } from './modules/identity/identity.module.ts'
+import { createTenancyModule } from './modules/tenancy/tenancy.module.ts'
+
+export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
+
+/** The composition root: one line per module, dependencies passed as arguments. */
+export const createContainer = async (config: Config, options: ContainerOptions = {}) => {
+  const database = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR === ':memory:' ? undefined : `${config.DATA_DIR}/pglite` })
+  if (options.migrate ?? true) await migrateToLatest(database.db)
+  const db = database.db
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined
+  const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore()
+  const queue = await createQueue(database, { supervise: options.supervise ?? config.RUN_WORKER })
+  const metrics = createMetrics(() => queue.depth())
+
+  const audit = createAuditService()
+  const identity = createIdentityModule({
+    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS,
+    throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS },
+  })
+  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
+  const jobs = [...identity.jobs, ...tenancy.jobs]
+  await queue.register(jobs)
+
+  return {
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, jobs,
+    async close() {
+      await queue.stop().catch(() => undefined)
+      await database.close()
+      redis?.disconnect()
+    },
+  }
+}
+export type Container = Awaited<ReturnType<typeof createContainer>>

@@ -1,0 +1,37 @@
+import { buildApp } from './app.ts'
+import { loadConfig } from './config.ts'
+import { createContainer } from './container.ts'
+
+/** `serve`: HTTP API + web app, and (unless RUN_WORKER=false) the job worker in the same process. */
+export const serve = async () => {
+  const config = loadConfig()
+  const container = await createContainer(config)
+  const app = await buildApp(container)
+  if (config.RUN_WORKER) await container.queue.work(container.jobs)
+  await app.listen({ port: config.PORT, host: config.HOST })
+  const url = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`
+  app.log.info(`Camarad is running at ${url} (${container.database.kind}${config.RUN_WORKER ? ', worker in process' : ''})`)
+  console.log(`\n  Camarad is running: ${url}\n`)
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'shutting down: draining requests and jobs')
+    const force = setTimeout(() => process.exit(1), 20_000)
+    force.unref()
+    await app.close()
+    await container.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  return { app, container }
+}
+
+if (import.meta.main) {
+  serve().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err)
+    process.exit(1)
+  })
+}

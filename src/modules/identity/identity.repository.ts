@@ -1,0 +1,46 @@
+import type { Executor } from '../../platform/db/database.ts'
+
+/** Users, sessions and API tokens. Personal rows are always read through their owner's id. */
+export const users = {
+  byEmail: (db: Executor, email: string) => db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
+  byId: (db: Executor, id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+  byIds: (db: Executor, ids: string[]) => ids.length
+    ? db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute()
+    : Promise.resolve([]),
+  insert: (db: Executor, user: { id: string; email: string; name: string; passwordHash: string | null; googleSub?: string | null }) =>
+    db.insertInto('users').values({ ...user, googleSub: user.googleSub ?? null }).returningAll().executeTakeFirstOrThrow(),
+  update: (db: Executor, id: string, patch: { name?: string; passwordHash?: string; googleSub?: string }) =>
+    db.updateTable('users').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+  byGoogleSub: (db: Executor, sub: string) => db.selectFrom('users').selectAll().where('googleSub', '=', sub).executeTakeFirst(),
+}
+
+export const sessions = {
+  insert: (db: Executor, s: { id: string; userId: string; tokenHash: string; ip: string | null; userAgent: string | null; expiresAt: Date }) =>
+    db.insertInto('sessions').values(s).execute(),
+  findLive: (db: Executor, tokenHash: string, now: Date) =>
+    db.selectFrom('sessions').select(['id', 'userId']).where('tokenHash', '=', tokenHash).where('expiresAt', '>', now).executeTakeFirst(),
+  delete: (db: Executor, userId: string, id: string) => db.deleteFrom('sessions').where('userId', '=', userId).where('id', '=', id).execute(),
+  deleteAllOfUser: (db: Executor, userId: string, exceptId?: string) => {
+    let q = db.deleteFrom('sessions').where('userId', '=', userId)
+    if (exceptId) q = q.where('id', '!=', exceptId)
+    return q.execute()
+  },
+  deleteExpired: async (db: Executor, now: Date) =>
+    Number((await db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst()).numDeletedRows),
+}
+
+export const apiTokens = {
+  insert: (db: Executor, t: { id: string; userId: string; name: string; tokenHash: string; prefix: string; expiresAt: Date | null }) =>
+    db.insertInto('apiTokens').values(t).returningAll().executeTakeFirstOrThrow(),
+  list: (db: Executor, userId: string) =>
+    db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(200).execute(),
+  findUsable: (db: Executor, tokenHash: string, now: Date) =>
+    db.selectFrom('apiTokens').select(['id', 'userId', 'lastUsedAt']).where('tokenHash', '=', tokenHash).where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)])).executeTakeFirst(),
+  revoke: (db: Executor, userId: string, id: string, now: Date) =>
+    db.updateTable('apiTokens').set({ revokedAt: now }).where('userId', '=', userId).where('id', '=', id).where('revokedAt', 'is', null)
+      .returningAll().executeTakeFirst(),
+  findOwned: (db: Executor, userId: string, id: string) =>
+    db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).where('id', '=', id).executeTakeFirst(),
+  touch: (db: Executor, id: string, now: Date) => db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', id).execute(),
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { IdParam } from '../../../contracts/common.ts'
+import {
+  ApiTokenDto, AuthStatus, LoginBody, PasswordChange, ProfilePatch, SessionResult, SignupBody, TokenCreateBody, TokenCreated,
+  type WorkspaceSummary,
+} from '../../../contracts/identity.ts'
+import { errorResponses, noContent, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
+import type { IdentityService } from './identity.service.ts'
+import type { TokenService } from './tokens.service.ts'
+
+export const SESSION_COOKIE = 'camarad_session'
+
+type Deps = {
+  identity: IdentityService
+  tokens: TokenService
+  cookie: { secure: boolean; maxAgeSeconds: number }
+  googleEnabled: boolean
+  /** Supplied by tenancy at wiring time, so identity does not depend on it. */
+  workspacesOf: (userId: string) => Promise<WorkspaceSummary[]>
+}
+
+export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const { identity, tokens } = deps
+  const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: deps.cookie.secure, path: '/', maxAge: deps.cookie.maxAgeSeconds }
+
+  app.post('/api/auth/signup', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'Create an account and sign in', body: SignupBody, response: { 201: SessionResult, ...errorResponses(400, 409, 429) } },
+  }, async (req, reply) => {
+    const { user, sessionToken } = await identity.signup(req.body, requestMeta(req))
+    return reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions).code(201).send({ user })
+  })
+
+  app.post('/api/auth/login', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'Sign in with email and password', body: LoginBody, response: { 200: SessionResult, ...errorResponses(400, 401, 429) } },
+  }, async (req, reply) => {
+    const { user, sessionToken } = await identity.login(req.body, requestMeta(req))
+    return reply.setCookie(SESSION_COOKIE, sessionToken, cookieOptions).send({ user })
+  })
+
+  app.post('/api/auth/logout', {
+    schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null(), ...errorResponses(401, 403) } },
+  }, async (req, reply) => {
+    await identity.logout(requireAuth(req), requestMeta(req))
+    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    return noContent(reply)
+  })
+
+  app.get('/api/auth/status', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'Who is signed in, and their workspaces', response: { 200: AuthStatus } },
+  }, async (req) => {
+    const user = req.auth ? await identity.getUser(req.auth.userId) : null
+    if (!req.auth || !user) return { authenticated: false, user: null, workspaces: [], via: null, googleEnabled: deps.googleEnabled }
+    return { authenticated: true, user, workspaces: await deps.workspacesOf(user.id), via: req.auth.via, googleEnabled: deps.googleEnabled }
+  })
+
+  app.patch('/api/auth/profile', {
+    schema: { tags: ['auth'], summary: 'Change your display name', body: ProfilePatch, response: { 200: SessionResult, ...errorResponses(400, 401, 403) } },
+  }, async (req) => ({ user: await identity.updateProfile(requireAuth(req).userId, req.body) }))
+
+  app.post('/api/auth/password', {
+    schema: { tags: ['auth'], summary: 'Change your password (ends your other sessions)', body: PasswordChange, response: { 204: z.null(), ...errorResponses(400, 401, 403) } },
+  }, async (req, reply) => {
+    await identity.changePassword(requireAuth(req), req.body, requestMeta(req))
+    return noContent(reply)
+  })
+
+  app.get('/api/tokens', {
+    schema: { tags: ['tokens'], summary: 'Your API tokens', response: { 200: z.object({ items: z.array(ApiTokenDto) }), ...errorResponses(401) } },
+  }, async (req) => ({ items: await tokens.list(requireAuth(req).userId) }))
+
+  app.post('/api/tokens', {
+    schema: { tags: ['tokens'], summary: 'Create an API token (shown once)', body: TokenCreateBody, response: { 201: TokenCreated, ...errorResponses(400, 401, 403) } },
+  }, async (req, reply) => reply.code(201).send(await tokens.create(requireAuth(req).userId, req.body, requestMeta(req))))
+
+  app.delete('/api/tokens/:id', {
+    schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParam, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
+  }, async (req, reply) => {
+    await tokens.revoke(requireAuth(req).userId, req.params.id, requestMeta(req))
+    return noContent(reply)
+  })
+}

@@ -1,0 +1,114 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { User } from '../../platform/db/schema.ts'
+import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
+import type { CounterStore } from '../../platform/http/counter-store.ts'
+import { tooManyRequests } from '../../platform/http/errors.ts'
+import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
+import type { UserDto } from '../../../contracts/identity.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { emailTaken, invalidCredentials, wrongCurrentPassword } from './identity.errors.ts'
+import { sessions, users } from './identity.repository.ts'
+import { assertAcceptablePassword, hashPassword, verifyPassword } from './password.ts'
+
+export type ThrottleSettings = { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number }
+
+export const toUserDto = (u: User): UserDto =>
+  ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), hasPassword: u.passwordHash !== null })
+
+type Deps = { db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number; now?: () => Date }
+
+export const createIdentityService = ({ db, audit, counters, throttle, sessionTtlDays, now = () => new Date() }: Deps) => {
+  // Verifying against a real hash for unknown emails keeps both answers in the same timing band.
+  const dummyHash = hashPassword(newSecretToken())
+  const windowMs = throttle.windowSeconds * 1000
+
+  const startSession = async (userId: string, meta: RequestMeta) => {
+    const token = newSecretToken()
+    await sessions.insert(db, {
+      id: newId('ses'), userId, tokenHash: hashToken(token), ip: meta.ip, userAgent: meta.userAgent?.slice(0, 300) ?? null,
+      expiresAt: new Date(now().getTime() + sessionTtlDays * 86_400_000),
+    })
+    return token
+  }
+
+  const refuseIfThrottled = async (key: string, limit: number) => {
+    const state = await counters.peek(key)
+    if (state.count >= limit) throw tooManyRequests('auth.throttled', state.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
+  }
+
+  return {
+    startSession,
+
+    async signup(body: { email: string; password: string; name: string }, meta: RequestMeta) {
+      const ipHit = await counters.hit(`signup:ip:${meta.ip}`, 3_600_000)
+      if (ipHit.count > throttle.maxAttemptsPerIp) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-ups from this address. Try again later.')
+      assertAcceptablePassword(body.password, body)
+      if (await users.byEmail(db, body.email)) throw emailTaken()
+      const passwordHash = await hashPassword(body.password)
+      const user = await db.transaction().execute(async (trx) => {
+        const created = await users.insert(trx, { id: newId('usr'), email: body.email, name: body.name, passwordHash })
+        await audit.record(trx, { action: 'auth.signup', actorUserId: created.id, subjectUserId: created.id, ip: meta.ip })
+        return created
+      }).catch((err: { code?: string }) => { throw err.code === '23505' ? emailTaken() : err })
+      return { user: toUserDto(user), sessionToken: await startSession(user.id, meta) }
+    },
+
+    async login(body: { email: string; password: string }, meta: RequestMeta) {
+      const accountKey = `login:acct:${body.email}`
+      const ipHit = await counters.hit(`login:ip:${meta.ip}`, windowMs)
+      if (ipHit.count > throttle.maxAttemptsPerIp) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
+      await refuseIfThrottled(accountKey, throttle.maxFailuresPerAccount)
+      const user = await users.byEmail(db, body.email)
+      const ok = await verifyPassword(user?.passwordHash ?? await dummyHash, body.password)
+      if (!user || !user.passwordHash || !ok) {
+        await counters.hit(accountKey, windowMs)
+        await audit.record(db, { action: 'auth.login_failed', subjectUserId: user?.id ?? null, ip: meta.ip, metadata: { reason: user ? 'password' : 'unknown_email' } })
+        throw invalidCredentials()
+      }
+      await counters.reset(accountKey)
+      const sessionToken = await startSession(user.id, meta)
+      await audit.record(db, { action: 'auth.login', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip })
+      return { user: toUserDto(user), sessionToken }
+    },
+
+    async logout(auth: RequestAuth, meta: RequestMeta) {
+      if (auth.via !== 'session') return
+      await sessions.delete(db, auth.userId, auth.sessionId)
+      await audit.record(db, { action: 'auth.logout', actorUserId: auth.userId, subjectUserId: auth.userId, ip: meta.ip })
+    },
+
+    /** Resolves a session cookie's token to its user; an expired or deleted session resolves to nothing. */
+    async authenticateSession(token: string): Promise<RequestAuth | null> {
+      const s = await sessions.findLive(db, hashToken(token), now())
+      return s ? { via: 'session', userId: s.userId, sessionId: s.id } : null
+    },
+
+    getUser: async (userId: string) => {
+      const u = await users.byId(db, userId)
+      return u ? toUserDto(u) : null
+    },
+    usersByIds: (ids: string[]) => users.byIds(db, ids),
+    userIdByEmail: async (email: string) => (await users.byEmail(db, email))?.id ?? null,
+
+    async updateProfile(userId: string, patch: { name: string }) {
+      return toUserDto(await users.update(db, userId, patch))
+    },
+
+    /** Changing the password ends every other session of the user. */
+    async changePassword(auth: RequestAuth, body: { currentPassword: string; newPassword: string }, meta: RequestMeta) {
+      const user = await users.byId(db, auth.userId)
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword))) throw wrongCurrentPassword()
+      assertAcceptablePassword(body.newPassword, user)
+      const passwordHash = await hashPassword(body.newPassword)
+      await db.transaction().execute(async (trx) => {
+        await users.update(trx, user.id, { passwordHash })
+        await sessions.deleteAllOfUser(trx, user.id, auth.via === 'session' ? auth.sessionId : undefined)
+        await audit.record(trx, { action: 'auth.password_changed', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip })
+      })
+    },
+
+    cleanupExpiredSessions: () => sessions.deleteExpired(db, now()),
+  }
+}
+export type IdentityService = ReturnType<typeof createIdentityService>

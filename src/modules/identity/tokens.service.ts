@@ -1,0 +1,54 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { ApiToken } from '../../platform/db/schema.ts'
+import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
+import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
+import type { ApiTokenDto } from '../../../contracts/identity.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { tokenNotFound } from './identity.errors.ts'
+import { apiTokens } from './identity.repository.ts'
+
+export const TOKEN_PREFIX = 'cmr_'
+const TOUCH_INTERVAL_MS = 60_000
+
+const toDto = (t: ApiToken): ApiTokenDto => ({
+  id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(),
+  expiresAt: t.expiresAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null,
+})
+
+/** Personal API tokens: shown once, stored as a SHA-256 hash, revocable, sent as `Authorization: Bearer`. */
+export const createTokenService = ({ db, audit, now = () => new Date() }: { db: Db; audit: AuditService; now?: () => Date }) => ({
+  async create(userId: string, body: { name: string; expiresInDays?: number }, meta: RequestMeta) {
+    const token = newSecretToken(TOKEN_PREFIX)
+    const expiresAt = body.expiresInDays ? new Date(now().getTime() + body.expiresInDays * 86_400_000) : null
+    const row = await db.transaction().execute(async (trx) => {
+      const inserted = await apiTokens.insert(trx, { id: newId('tok'), userId, name: body.name, tokenHash: hashToken(token), prefix: token.slice(0, 10), expiresAt })
+      await audit.record(trx, { action: 'token.created', actorUserId: userId, subjectUserId: userId, targetType: 'api_token', targetId: inserted.id, ip: meta.ip, metadata: { name: body.name } })
+      return inserted
+    })
+    return { token, apiToken: toDto(row) }
+  },
+
+  list: async (userId: string) => (await apiTokens.list(db, userId)).map(toDto),
+
+  async revoke(userId: string, id: string, meta: RequestMeta) {
+    await db.transaction().execute(async (trx) => {
+      const revoked = await apiTokens.revoke(trx, userId, id, now())
+      if (!revoked) {
+        if (await apiTokens.findOwned(trx, userId, id)) return // already revoked: revoking again is a no-op
+        throw tokenNotFound()
+      }
+      await audit.record(trx, { action: 'token.revoked', actorUserId: userId, subjectUserId: userId, targetType: 'api_token', targetId: id, ip: meta.ip })
+    })
+  },
+
+  async authenticate(bearer: string): Promise<RequestAuth | null> {
+    if (!bearer.startsWith(TOKEN_PREFIX)) return null
+    const t = await apiTokens.findUsable(db, hashToken(bearer), now())
+    if (!t) return null
+    // Last use is recorded at most once a minute, so a busy token costs one read per request, not a write.
+    if (!t.lastUsedAt || now().getTime() - t.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await apiTokens.touch(db, t.id, now())
+    return { via: 'token', userId: t.userId, tokenId: t.id }
+  },
+})
+export type TokenService = ReturnType<typeof createTokenService>

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import type { Db } from '../../platform/db/database.ts'
+import { pendingMigrations } from '../../platform/db/migrator.ts'
+import type { Metrics } from '../../platform/observability/metrics.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
+
+/** /healthz (process up), /readyz (database, migrations, queue), /metrics (Prometheus). Not in the API document. */
+export const opsRoutes = ({ db, queue, metrics }: { db: Db; queue: Queue; metrics: Metrics }) => async (app: FastifyInstance) => {
+  const hidden = { hide: true }
+  app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { schema: hidden, config: { public: true, rateLimit: false } }, async (_req, reply) => {
+    const check = async (fn: () => Promise<boolean>) => { try { return await fn() } catch { return false } }
+    const database = await check(async () => { await sql`select 1`.execute(db); return true })
+    const migrations = database && await check(async () => (await pendingMigrations(db)).length === 0)
+    const queueOk = await check(() => queue.isReady())
+    const ok = database && migrations && queueOk
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk } })
+  })
+
+  app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+}

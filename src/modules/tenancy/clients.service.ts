@@ -1,0 +1,54 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import { badRequest } from '../../platform/http/errors.ts'
+import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { toClientDto } from './dto.ts'
+import { clientArchived } from './tenancy.errors.ts'
+import { clients } from './tenancy.repository.ts'
+
+const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url')
+const decodeCursor = (cursor: string) => {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
+    const createdAt = new Date(at)
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor')
+    return { createdAt, id }
+  } catch {
+    throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+  }
+}
+
+/** Clients of a workspace: created by members, archived by admins, never deleted. */
+export const createClientService = ({ db, audit, now = () => new Date() }: { db: Db; audit: AuditService; now?: () => Date }) => ({
+  async list(scope: WorkspaceScope, q: { cursor?: string; limit: number; archived: 'include' | 'exclude' | 'only'; q?: string }) {
+    const rows = await clients.page(db, scope, { limit: q.limit, archived: q.archived, q: q.q, after: q.cursor ? decodeCursor(q.cursor) : undefined })
+    const items = rows.slice(0, q.limit)
+    const last = items.at(-1)
+    return { items: items.map(toClientDto), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null }
+  },
+
+  create: (scope: WorkspaceScope, body: ClientCreate, meta: RequestMeta) => db.transaction().execute(async (trx) => {
+    const client = await clients.insert(trx, scope, { id: newId('cl'), name: body.name, website: body.website ?? null, notes: body.notes ?? null })
+    await audit.record(trx, { action: 'client.created', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: client.name } })
+    return toClientDto(client)
+  }),
+
+  get: async (scope: ClientScope) => toClientDto(await clients.get(db, scope)),
+
+  async update(scope: ClientScope, patch: ClientPatch) {
+    const current = await clients.get(db, scope)
+    if (current.archivedAt) throw clientArchived()
+    return toClientDto(await clients.update(db, scope, patch))
+  },
+
+  archive: (scope: ClientScope, meta: RequestMeta) => db.transaction().execute(async (trx) => {
+    const before = await clients.get(trx, scope)
+    const client = await clients.archive(trx, scope, now())
+    if (!before.archivedAt)
+      await audit.record(trx, { action: 'client.archived', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: client.name } })
+    return toClientDto(client)
+  }),
+})
+export type ClientService = ReturnType<typeof createClientService>

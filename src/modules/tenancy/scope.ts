@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify'
+import type { Db } from '../../platform/db/database.ts'
+import type { Role } from '../../platform/db/schema.ts'
+import { forbidden } from '../../platform/http/errors.ts'
+import { hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
+import { requireAuth } from '../../platform/http/route-helpers.ts'
+import { clientNotFound, workspaceNotFound, workspaceRequired } from './tenancy.errors.ts'
+import { clients, memberships } from './tenancy.repository.ts'
+
+const header = (req: FastifyRequest, name: string) => {
+  const v = req.headers[name]
+  return typeof v === 'string' && v.length > 0 ? v : undefined
+}
+
+/**
+ * Resolves the tenant of a request once, from the caller's membership: no membership → 404 (never a hint
+ * that the id exists), a role below `atLeast` → 403.
+ */
+export const createScopeResolver = (db: Db) => {
+  const workspace = async (req: FastifyRequest, atLeast: Role, workspaceId = header(req, 'x-workspace-id')): Promise<WorkspaceScope> => {
+    const auth = requireAuth(req)
+    if (!workspaceId) throw workspaceRequired()
+    if (workspaceId.length > 64) throw workspaceNotFound()
+    const m = await memberships.find(db, auth.userId, workspaceId)
+    if (!m) throw workspaceNotFound()
+    if (!hasRole(m.role, atLeast)) throw forbidden()
+    return { userId: auth.userId, workspaceId, role: m.role }
+  }
+
+  const client = async (req: FastifyRequest, atLeast: Role, clientId: string): Promise<ClientScope> => {
+    const auth = requireAuth(req)
+    const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
+    const named = header(req, 'x-workspace-id')
+    if (!access || (named && named !== access.workspaceId)) throw clientNotFound()
+    if (!hasRole(access.role, atLeast)) throw forbidden()
+    return { userId: auth.userId, workspaceId: access.workspaceId, role: access.role, clientId }
+  }
+
+  return { workspace, client }
+}
+export type ScopeResolver = ReturnType<typeof createScopeResolver>

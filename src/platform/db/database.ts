@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.ts'
+
+export type Db = Kysely<DB>
+export type Tx = Transaction<DB>
+/** Either the root handle or an open transaction: repositories accept both. */
+export type Executor = Db | Tx
+
+export type DatabaseKind = 'pglite' | 'postgres'
+
+export type Database = {
+  db: Db
+  kind: DatabaseKind
+  /** Runs one SQL text that may hold several statements and no parameters (migrations, pg-boss schema). */
+  execScript(sql: string): Promise<void>
+  /** The connection string for libraries that open their own pool (PostgreSQL only). */
+  connectionString?: string
+  /** Raw PGlite instance (embedded only), for adapters that must share its single connection. */
+  pglite?: PGlite
+  close(): Promise<void>
+}
+
+const INT8_OID = 20
+/** 64-bit integers are read as JS bigint on both drivers: one mapping, no silent precision loss. */
+const parseInt8 = (value: string) => BigInt(value)
+
+export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; poolSize?: number }
+
+const plugins = [new CamelCasePlugin()]
+
+export const createDatabase = async (options: DatabaseOptions): Promise<Database> => {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    })
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins })
+    return {
+      db, kind: 'postgres', connectionString: options.databaseUrl,
+      execScript: async (script) => { await pool.query(script) },
+      close: () => db.destroy(),
+    }
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  const pglite = new PGlite(options.dataDir ?? 'memory://', { parsers: { [INT8_OID]: parseInt8 } })
+  await pglite.waitReady
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), plugins })
+  return {
+    db, kind: 'pglite', pglite,
+    // Holding Kysely's connection lock keeps the script from interleaving with another request's transaction.
+    execScript: (script) => db.connection().execute(async () => { await pglite.exec(script) }),
+    close: () => db.destroy(),
+  }
+}
+
+/** Runs a parameterised statement on the executor's connection (inside its transaction, if any). */
+export const executeRaw = async (executor: Executor, text: string, values: unknown[] = []) =>
+  (await executor.executeQuery(CompiledQuery.raw(text, values))).rows

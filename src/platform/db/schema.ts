@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+
+/** Timestamps are written as Date (or defaulted by the database) and always read as Date. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+
+export type Role = 'owner' | 'admin' | 'member' | 'viewer'
+
+export type UsersTable = {
+  id: string
+  email: string
+  name: string
+  passwordHash: string | null
+  googleSub: string | null
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+export type SessionsTable = {
+  id: string
+  userId: string
+  tokenHash: string
+  ip: string | null
+  userAgent: string | null
+  createdAt: Timestamp
+  expiresAt: Timestamp
+}
+export type ApiTokensTable = {
+  id: string
+  userId: string
+  name: string
+  tokenHash: string
+  prefix: string
+  createdAt: Timestamp
+  expiresAt: NullableTimestamp
+  lastUsedAt: NullableTimestamp
+  revokedAt: NullableTimestamp
+}
+export type WorkspacesTable = {
+  id: string
+  name: string
+  plan: Generated<string>
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+export type MembershipsTable = {
+  workspaceId: string
+  userId: string
+  role: Role
+  createdAt: Timestamp
+}
+export type InvitationsTable = {
+  id: string
+  workspaceId: string
+  email: string
+  role: Role
+  tokenHash: string
+  invitedBy: string
+  createdAt: Timestamp
+  expiresAt: Timestamp
+  acceptedAt: NullableTimestamp
+  acceptedBy: string | null
+  revokedAt: NullableTimestamp
+}
+export type ClientsTable = {
+  id: string
+  workspaceId: string
+  name: string
+  website: string | null
+  notes: string | null
+  archivedAt: NullableTimestamp
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+export type AuditEventsTable = {
+  id: string
+  seq: Generated<bigint>
+  workspaceId: string | null
+  actorUserId: string | null
+  subjectUserId: string | null
+  action: string
+  targetType: string | null
+  targetId: string | null
+  ip: string | null
+  metadata: ColumnType<Record<string, unknown>, string, never>
+  createdAt: Timestamp
+}
+
+export type DB = {
+  users: UsersTable
+  sessions: SessionsTable
+  apiTokens: ApiTokensTable
+  workspaces: WorkspacesTable
+  memberships: MembershipsTable
+  invitations: InvitationsTable
+  clients: ClientsTable
+  auditEvents: AuditEventsTable
+}
+
+export type User = Selectable<UsersTable>
+export type Workspace = Selectable<WorkspacesTable>
+export type Client = Selectable<ClientsTable>
+export type Invitation = Selectable<InvitationsTable>
+export type ApiToken = Selectable<ApiTokensTable>
+export type AuditEvent = Selectable<AuditEventsTable>

@@ -1,0 +1,23 @@
+import type { Role } from '../db/schema.ts'
+
+/** Who is calling, resolved once per request from the session cookie or the Bearer token. */
+export type RequestAuth = { userId: string; via: 'session'; sessionId: string } | { userId: string; via: 'token'; tokenId: string }
+
+/** The tenant a request acts in: resolved from the membership, never from the body. */
+export type WorkspaceScope = { userId: string; workspaceId: string; role: Role }
+export type ClientScope = WorkspaceScope & { clientId: string }
+
+export type RequestMeta = { ip: string; userAgent: string | null; requestId: string }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: RequestAuth | null
+  }
+  interface FastifyContextConfig {
+    /** Routes that anyone may call without signing in (listed as such in the OpenAPI document). */
+    public?: boolean
+  }
+}
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 }
+export const hasRole = (role: Role, atLeast: Role) => ROLE_RANK[role] >= ROLE_RANK[atLeast]

@@ -1,0 +1,87 @@
+import { PgBoss } from 'pg-boss'
+import type { z } from 'zod'
+import { executeRaw, type Database, type Executor } from '../db/database.ts'
+
+/** A job definition: the name is the contract, the payload is validated before the handler sees it. */
+export type JobDefinition<S extends z.ZodType = z.ZodType> = {
+  name: string
+  payload: S
+  handler: (payload: z.infer<S>) => Promise<void>
+  retryLimit?: number
+  retryDelaySeconds?: number
+  /** cron expression (UTC) for jobs that run on a schedule rather than on demand */
+  cron?: string
+}
+
+export const defineJob = <S extends z.ZodType>(job: JobDefinition<S>) => job
+
+export type Queue = {
+  /** Enqueues on the given executor, so a job sent inside a transaction exists only if it commits. */
+  enqueue<S extends z.ZodType>(executor: Executor, job: JobDefinition<S>, payload: z.infer<S>, options?: { startAfter?: Date; singletonKey?: string }): Promise<void>
+  /** Starts handling jobs in this process (embedded mode or a `worker` process). */
+  work(jobs: JobDefinition[]): Promise<void>
+  register(jobs: JobDefinition[]): Promise<void>
+  /** Jobs waiting per queue, for /metrics and /readyz. */
+  depth(): Promise<{ name: string; queued: number; active: number; failed: number }[]>
+  isReady(): Promise<boolean>
+  stop(): Promise<void>
+  boss: PgBoss
+}
+
+const pgliteAdapter = (database: Database) => ({
+  // pg-boss sends its schema as one parameterless multi-statement script; everything else is a single statement.
+  executeSql: (text: string, values?: unknown[]) => database.db.connection().execute(async () => {
+    const pglite = database.pglite!
+    if (!values?.length) {
+      const results = await pglite.exec(text)
+      return { rows: results.at(-1)?.rows ?? [] }
+    }
+    return { rows: (await pglite.query(text, values)).rows }
+  }),
+})
+
+export const createQueue = async (database: Database, options: { supervise: boolean }): Promise<Queue> => {
+  const boss = database.kind === 'pglite'
+    ? new PgBoss({ db: pgliteAdapter(database), backend: 'pglite', supervise: options.supervise, schedule: options.supervise })
+    : new PgBoss({ connectionString: database.connectionString!, max: 4, supervise: options.supervise, schedule: options.supervise })
+  boss.on('error', (err: Error) => { console.error('[queue]', err.message) })
+  await boss.start()
+  const registered = new Set<string>()
+
+  const register = async (jobs: JobDefinition[]) => {
+    for (const job of jobs) {
+      if (registered.has(job.name)) continue
+      await boss.createQueue(job.name, { retryLimit: job.retryLimit ?? 5, retryDelay: job.retryDelaySeconds ?? 30, retryBackoff: true })
+      registered.add(job.name)
+    }
+  }
+
+  return {
+    boss,
+    register,
+    async enqueue(executor, job, payload, opts = {}) {
+      const data = job.payload.parse(payload)
+      await boss.send(job.name, data as object, {
+        ...opts,
+        db: { executeSql: async (text: string, values?: unknown[]) => ({ rows: await executeRaw(executor, text, values ?? []) }) },
+      })
+    },
+    async work(jobs) {
+      await register(jobs)
+      for (const job of jobs) {
+        await boss.work(job.name, { pollingIntervalSeconds: 2 }, async ([j]) => {
+          if (j) await job.handler(job.payload.parse(j.data))
+        })
+        if (job.cron) await boss.schedule(job.name, job.cron, {}, { tz: 'UTC' })
+      }
+    },
+    async depth() {
+      const queues = await boss.getQueues()
+      return queues.map((q) => ({ name: q.name, queued: q.queuedCount ?? 0, active: q.activeCount ?? 0, failed: q.failedCount ?? 0 }))
+    },
+    async isReady() {
+      try { await boss.getQueues(); return true } catch { return false }
+    },
+    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+  }
+}

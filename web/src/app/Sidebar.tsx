@@ -1,0 +1,47 @@
+import { NavLink } from 'react-router'
+import type { ReactNode } from 'react'
+import type { UserDto } from '../../../contracts/identity.ts'
+import { ClientSwitcher } from './ClientSwitcher.tsx'
+import { UserMenu } from './UserMenu.tsx'
+import { WorkspaceSwitcher } from './WorkspaceSwitcher.tsx'
+
+const linkClass = ({ isActive }: { isActive: boolean }) =>
+  `block rounded-md px-3 py-2 text-sm font-medium ${isActive ? 'bg-indigo-50 text-indigo-800' : 'text-slate-700 hover:bg-slate-100'}`
+
+function Item({ to, end, children }: { to: string; end?: boolean; children: ReactNode }) {
+  return <li><NavLink to={to} end={end} className={linkClass}>{children}</NavLink></li>
+}
+
+export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: string; open: boolean; onNavigate: () => void }) {
+  return (
+    <aside
+      id={id}
+      aria-label="Sidebar"
+      className={`${open ? 'flex' : 'hidden'} fixed inset-y-0 left-0 z-30 w-72 flex-col border-r border-slate-200 bg-white md:sticky md:top-0 md:flex md:h-screen`}
+    >
+      <div className="hidden px-5 pt-5 md:block">
+        <NavLink to="/app" end className="text-lg font-bold tracking-tight text-indigo-700">Camarad</NavLink>
+      </div>
+      <div className="space-y-4 border-b border-slate-200 px-5 pt-16 pb-5 md:pt-4">
+        <WorkspaceSwitcher />
+        <ClientSwitcher />
+      </div>
+      <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4" onClick={onNavigate}>
+        <ul className="space-y-1">
+          <Item to="/app" end>Overview</Item>
+          <Item to="/app/clients">Clients</Item>
+        </ul>
+        <p className="mt-6 mb-1 px-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Settings</p>
+        <ul className="space-y-1">
+          <Item to="/app/settings/profile">Profile</Item>
+          <Item to="/app/settings/members">Members</Item>
+          <Item to="/app/settings/tokens">API tokens</Item>
+          <Item to="/app/settings/audit">Audit log</Item>
+        </ul>
+      </nav>
+      <footer className="border-t border-slate-200 p-4">
+        <UserMenu user={user} />
+      </footer>
+    </aside>
+  )
+}

@@ -1,0 +1,8 @@
+import { useEffect } from 'react'
+
+/** Sets document.title as "<title> · Camarad". */
+export const useTitle = (title: string) => {
+  useEffect(() => {
+    document.title = title ? `${title} · Camarad` : 'Camarad'
+  }, [title])
+}

@@ -1,0 +1,23 @@
+import type { ReactNode } from 'react'
+import { errorMessage } from '../lib/api.ts'
+import { Alert } from './Alert.tsx'
+import { Button } from './Button.tsx'
+import { Spinner } from './Spinner.tsx'
+
+type QueryLike<T> = { data: T | undefined; isPending: boolean; isError: boolean; error: unknown; refetch: () => unknown }
+
+/** Renders loading and error states for a query, then `children(data)` once it has data. */
+export function QueryState<T>({ query, label, children }: { query: QueryLike<T>; label?: string; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <Spinner label={label ?? 'Loading…'} />
+  if (query.isError || query.data === undefined) return <QueryError error={query.error} onRetry={() => query.refetch()} />
+  return <>{children(query.data)}</>
+}
+
+export function QueryError({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  return (
+    <Alert tone="error" title="Could not load this">
+      <p>{errorMessage(error)}</p>
+      {onRetry && <Button variant="secondary" className="mt-3" onClick={onRetry}>Try again</Button>}
+    </Alert>
+  )
+}

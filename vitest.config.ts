@@ -1,12 +1,21 @@
 import { defineConfig } from 'vitest/config'
 
+const shared = {
+  include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  exclude: ['test/e2e/**', 'node_modules/**'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+}
+
+/** Every suite runs on PGlite; with TEST_DATABASE_URL set, the same suites run again on PostgreSQL. */
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    projects: [
+      { extends: true, test: { ...shared, name: 'pglite', env: { TEST_DRIVER: 'pglite' } } },
+      ...(process.env.TEST_DATABASE_URL
+        ? [{ extends: true, test: { ...shared, name: 'postgres', env: { TEST_DRIVER: 'postgres' } } }]
+        : []),
+    ],
   },
 })

@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Container } from './container.ts'
 import { registerErrorHandler } from './platform/http/error-handler.ts'
+import { unauthorized } from './platform/http/errors.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
 import { auditRoutes } from './modules/audit/audit.module.ts'
@@ -38,6 +39,10 @@ export const buildApp = async (c: Container): Promise<FastifyInstance> => {
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  // Every /api route needs a signed-in caller unless it is declared public: checked before the body is even parsed.
+  app.addHook('preValidation', async (req) => {
+    if (!req.auth && req.url.startsWith('/api/') && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
+  })
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
   })

@@ -81,8 +81,9 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
     removeMember: (scope: WorkspaceScope, userId: string, meta: RequestMeta) => changeMembership(scope, userId, null, meta),
 
     /** Creates an invitation and, in the same transaction, the job that clears it when it expires. */
-    invite: (scope: WorkspaceScope, body: { email: string; role: Role }, meta: RequestMeta) => db.transaction().execute(async (trx) => {
+    async invite(scope: WorkspaceScope, body: { email: string; role: Role }, meta: RequestMeta) {
       const inviteeId = await identity.userIdByEmail(body.email)
+      return db.transaction().execute(async (trx) => {
       if (inviteeId && (await memberships.find(trx, inviteeId, scope.workspaceId))) throw alreadyMember()
       await invitations.revokePendingFor(trx, scope, body.email, now())
       const token = newSecretToken()
@@ -93,7 +94,8 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
       await queue.enqueue(trx, expiryJob, { invitationId: inv.id }, { startAfter: inv.expiresAt })
       await audit.record(trx, { action: 'invitation.created', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'invitation', targetId: inv.id, ip: meta.ip, metadata: { email: inv.email, role: inv.role } })
       return { invitation: toInvitationDto(inv, now()), acceptUrl: `${publicUrl}/invite/${token}` }
-    }),
+      })
+    },
     listInvitations: async (scope: WorkspaceScope) => (await invitations.list(db, scope)).map((i) => toInvitationDto(i, now())),
     revokeInvitation: (scope: WorkspaceScope, id: string, meta: RequestMeta) => db.transaction().execute(async (trx) => {
       const revoked = await invitations.revoke(trx, scope, id, now())

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { PgBoss } from 'pg-boss'
 import type { z } from 'zod'
 import { executeRaw, type Database, type Executor } from '../db/database.ts'
@@ -28,17 +29,30 @@ export type Queue = {
   boss: PgBoss
 }
 
+/**
+ * The executor of the enqueue in progress. PGlite has one connection: a query pg-boss makes on its own
+ * while our transaction holds that connection (e.g. a queue-cache lookup inside `send`) must join the
+ * transaction, or it would wait for it forever.
+ */
+const enqueueContext = new AsyncLocalStorage<Executor>()
+
 const pgliteAdapter = (database: Database) => ({
   // pg-boss sends its schema as one parameterless multi-statement script; everything else is a single statement.
-  executeSql: (text: string, values?: unknown[]) => database.db.connection().execute(async () => {
+  executeSql: async (text: string, values?: unknown[]) => {
+    const inTransaction = enqueueContext.getStore()
+    if (inTransaction) return { rows: await executeRaw(inTransaction, text, values ?? []) }
+    return runOnPglite(database, text, values)
+  },
+})
+
+const runOnPglite = (database: Database, text: string, values?: unknown[]) => database.db.connection().execute(async () => {
     const pglite = database.pglite!
     if (!values?.length) {
       const results = await pglite.exec(text)
       return { rows: results.at(-1)?.rows ?? [] }
     }
     return { rows: (await pglite.query(text, values)).rows }
-  }),
-})
+  })
 
 export const createQueue = async (database: Database, options: { supervise: boolean }): Promise<Queue> => {
   const boss = database.kind === 'pglite'
@@ -61,10 +75,10 @@ export const createQueue = async (database: Database, options: { supervise: bool
     register,
     async enqueue(executor, job, payload, opts = {}) {
       const data = job.payload.parse(payload)
-      await boss.send(job.name, data as object, {
+      await enqueueContext.run(executor, () => boss.send(job.name, data as object, {
         ...opts,
         db: { executeSql: async (text: string, values?: unknown[]) => ({ rows: await executeRaw(executor, text, values ?? []) }) },
-      })
+      }))
     },
     async work(jobs) {
       await register(jobs)

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { addMember, call, createTestContext, createToken, onboard, signup, uniqueEmail, type Caller, type TestContext } from '../harness.ts'
+
+/**
+ * The authorization matrix, generated from the OpenAPI document: every route with a path id, every verb,
+ * tried as an anonymous caller, as a member of another workspace (cookie and Bearer), and as a viewer where
+ * the route writes. Expected: 401 / 404 / 403 and no change in the database. A new route with a path id
+ * that has no entry in FIXTURES fails the suite, so later modules are covered by construction.
+ */
+
+type World = Awaited<ReturnType<typeof buildWorld>>
+type Fixture = {
+  /** `workspace`: tenant data, a viewer may read but not write; `personal`: the caller's own rows; `invitation`: reachable by its addressee only */
+  kind: 'workspace' | 'personal' | 'invitation'
+  params: (w: World) => Record<string, string>
+  body?: unknown
+  workspaceHeader?: boolean
+}
+
+const FIXTURES: Record<string, Fixture> = {
+  'DELETE /api/tokens/{id}': { kind: 'personal', params: (w) => ({ id: w.tokenId }) },
+  'GET /api/workspaces/{id}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PATCH /api/workspaces/{id}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }), body: { name: 'Hijacked' } },
+  'GET /api/workspaces/{id}/members': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PATCH /api/workspaces/{id}/members/{userId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, userId: w.memberId }), body: { role: 'admin' } },
+  'DELETE /api/workspaces/{id}/members/{userId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, userId: w.memberId }) },
+  'GET /api/workspaces/{id}/invitations': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'POST /api/workspaces/{id}/invitations': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }), body: { email: 'intruder@example.test', role: 'admin' } },
+  'DELETE /api/workspaces/{id}/invitations/{invitationId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, invitationId: w.invitationId }) },
+  'GET /api/invitations/{token}': { kind: 'invitation', params: (w) => ({ token: w.invitationToken }) },
+  'POST /api/invitations/{token}/accept': { kind: 'invitation', params: (w) => ({ token: w.invitationToken }) },
+  'GET /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
+  'PATCH /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }), body: { name: 'Hijacked' } },
+  'POST /api/clients/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
+}
+
+const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
+
+const buildWorld = async (ctx: TestContext) => {
+  const a = await onboard(ctx.app, 'tenant-a')
+  const viewer = await addMember(ctx.app, a.user, a.workspaceId, 'viewer')
+  const member = await addMember(ctx.app, a.user, a.workspaceId, 'member')
+  const invite = await call(ctx.app, 'POST', `/api/workspaces/${a.workspaceId}/invitations`, { cookie: a.user.cookie }, { email: uniqueEmail('pending'), role: 'member' })
+  const { apiToken } = await createToken(ctx.app, a.user)
+  const outsider = await onboard(ctx.app, 'tenant-b')
+  const outsiderToken = (await createToken(ctx.app, outsider.user)).token
+  const viewerToken = (await createToken(ctx.app, viewer)).token
+  return {
+    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id,
+    invitationId: invite.json().invitation.id as string,
+    invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
+    outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId }, outsiderToken,
+    viewer: { cookie: viewer.cookie, workspaceId: a.workspaceId }, viewerToken,
+  }
+}
+
+/**
+ * A digest of every tenant-owned table: any change made by a refused request shows up here. A token's
+ * `last_used_at` is the caller's own bookkeeping (it moves when the outsider's token is used) and is left out.
+ */
+const digest = async (ctx: TestContext) => {
+  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events']
+  const parts = await Promise.all(tables.map(async (t) =>
+    (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
+  return parts.join(',')
+}
+
+let ctx: TestContext
+let world: World
+let routes: { method: string; path: string }[]
+
+beforeAll(async () => {
+  ctx = await createTestContext()
+  world = await buildWorld(ctx)
+  const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> }
+  routes = Object.entries(doc.paths).filter(([path]) => path.includes('{'))
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })))
+})
+afterAll(async () => { await ctx.close() })
+
+const fill = (path: string, params: Record<string, string>) => path.replace(/\{(\w+)\}/g, (_, k: string) => {
+  if (!(k in params)) throw new Error(`fixture for ${path} has no value for {${k}}`)
+  return encodeURIComponent(params[k]!)
+})
+
+const expectRefused = async (method: string, path: string, as: Caller, status: number, body?: unknown) => {
+  const before = await digest(ctx)
+  const res = await call(ctx.app, method as 'GET', path, as, body)
+  expect.soft(res.statusCode, `${method} ${path} as ${JSON.stringify(Object.keys(as))}: ${res.body}`).toBe(status)
+  expect.soft(res.json().error?.code, `${method} ${path} error code`).toBeTypeOf('string')
+  expect(await digest(ctx), `${method} ${path} changed the database`).toBe(before)
+}
+
+describe('authorization matrix', () => {
+  it('has a fixture for every OpenAPI route with a path id', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(Object.keys(FIXTURES).length)
+    const missing = routes.map((r) => `${r.method} ${r.path}`).filter((k) => !(k in FIXTURES))
+    expect(missing, 'add these routes to FIXTURES').toEqual([])
+  })
+
+  it('refuses anonymous callers with 401 on every route with a path id', async () => {
+    for (const { method, path } of routes) {
+      const f = FIXTURES[`${method} ${path}`]!
+      await expectRefused(method, fill(path, f.params(world)), {}, 401, f.body)
+    }
+  })
+
+  it("answers 404 to a member of another workspace, by cookie and by Bearer token, and changes nothing", async () => {
+    for (const { method, path } of routes) {
+      const f = FIXTURES[`${method} ${path}`]!
+      const url = fill(path, f.params(world))
+      await expectRefused(method, url, { cookie: world.outsider.cookie }, 404, f.body)
+      await expectRefused(method, url, { token: world.outsiderToken }, 404, f.body)
+      await expectRefused(method, url, { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId }, 404, f.body)
+    }
+  })
+
+  it('answers 403 to a viewer on every tenant route that writes, and changes nothing', async () => {
+    const writes = routes.filter((r) => WRITE.has(r.method) && FIXTURES[`${r.method} ${r.path}`]!.kind === 'workspace')
+    expect(writes.length).toBeGreaterThan(0)
+    for (const { method, path } of writes) {
+      const f = FIXTURES[`${method} ${path}`]!
+      const url = fill(path, f.params(world))
+      await expectRefused(method, url, { cookie: world.viewer.cookie }, 403, f.body)
+      await expectRefused(method, url, { token: world.viewerToken }, 403, f.body)
+    }
+  })
+
+  it('lets the viewer read every tenant route that reads', async () => {
+    const reads = routes.filter((r) => r.method === 'GET' && FIXTURES[`${r.method} ${r.path}`]!.kind === 'workspace')
+    for (const { method, path } of reads) {
+      const url = fill(path, FIXTURES[`${method} ${path}`]!.params(world))
+      const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
+      // Invitations are admin-only even to read.
+      expect(res.statusCode, `${method} ${url}`).toBe(path.endsWith('/invitations') ? 403 : 200)
+    }
+  })
+})

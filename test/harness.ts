@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { createContainer, type Container } from '../src/container.ts'
+
+export const ORIGIN = 'http://camarad.test'
+export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
+
+/** A fresh database per test file: an in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
+export const createTestDatabaseUrl = async () => {
+  if (driver !== 'postgres') return { url: undefined, drop: async () => {} }
+  const admin = process.env.TEST_DATABASE_URL
+  if (!admin) throw new Error('TEST_DRIVER=postgres needs TEST_DATABASE_URL')
+  const name = `camarad_t_${randomBytes(6).toString('hex')}`
+  const client = new pg.Client({ connectionString: admin })
+  await client.connect()
+  await client.query(`CREATE DATABASE ${name}`)
+  await client.end()
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+    },
+  }
+}
+
+export type TestContext = { app: FastifyInstance; container: Container; close(): Promise<void> }
+
+export const createTestContext = async (env: Record<string, string> = {}): Promise<TestContext> => {
+  const database = await createTestDatabaseUrl()
+  const config = loadConfig({
+    NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: ':memory:', RUN_WORKER: 'false', PUBLIC_URL: ORIGIN,
+    SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop', WEB_DIST_DIR: './.tmp/no-web',
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  })
+  const container = await createContainer(config, { supervise: false })
+  const app = await buildApp(container)
+  await app.ready()
+  return {
+    app, container,
+    async close() {
+      await app.close()
+      await container.close()
+      await database.drop()
+    },
+  }
+}
+
+export type Caller = { cookie?: string; token?: string; workspaceId?: string; origin?: string | null; headers?: Record<string, string> }
+
+/** One request as a browser (cookie + same origin) or an API client (Bearer) would send it. */
+export const call = (app: FastifyInstance, method: InjectOptions['method'], url: string, as: Caller = {}, body?: unknown) => {
+  const headers: Record<string, string> = { ...as.headers }
+  if (as.cookie) headers.cookie = as.cookie
+  if (as.token) headers.authorization = `Bearer ${as.token}`
+  if (as.workspaceId) headers['x-workspace-id'] = as.workspaceId
+  if (as.origin !== null) headers.origin = as.origin ?? ORIGIN
+  return app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) })
+}
+
+const sessionCookie = (setCookie: string | string[] | undefined) => {
+  const first = Array.isArray(setCookie) ? setCookie[0] : setCookie
+  if (!first) throw new Error('no session cookie set')
+  return first.split(';')[0]!
+}
+
+let counter = 0
+export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(36)}-${++counter}@example.test`
+
+export type TestUser = { id: string; email: string; password: string; cookie: string }
+
+export const signup = async (app: FastifyInstance, label = 'user'): Promise<TestUser> => {
+  const email = uniqueEmail(label)
+  const password = `correct horse ${label} battery`
+  const res = await call(app, 'POST', '/api/auth/signup', {}, { email, password, name: label })
+  if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`)
+  return { id: res.json().user.id, email, password, cookie: sessionCookie(res.headers['set-cookie']) }
+}
+
+export const login = async (app: FastifyInstance, user: { email: string; password: string }) => {
+  const res = await call(app, 'POST', '/api/auth/login', {}, { email: user.email, password: user.password })
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`)
+  return sessionCookie(res.headers['set-cookie'])
+}
+
+/** A user with a workspace (as owner) and its first client. */
+export const onboard = async (app: FastifyInstance, label = 'owner') => {
+  const user = await signup(app, label)
+  const res = await call(app, 'POST', '/api/auth/onboarding', { cookie: user.cookie }, { workspaceName: `${label} agency`, clientName: `${label} client` })
+  if (res.statusCode !== 201) throw new Error(`onboarding failed: ${res.statusCode} ${res.body}`)
+  const { workspace, client } = res.json()
+  return { user, workspaceId: workspace.id as string, clientId: client.id as string }
+}
+
+export const createToken = async (app: FastifyInstance, user: TestUser, name = 'test token') => {
+  const res = await call(app, 'POST', '/api/tokens', { cookie: user.cookie }, { name })
+  if (res.statusCode !== 201) throw new Error(`token failed: ${res.statusCode} ${res.body}`)
+  return res.json() as { token: string; apiToken: { id: string } }
+}
+
+/** Adds `user` to the workspace with `role` through the real invitation flow. */
+export const addMember = async (app: FastifyInstance, owner: TestUser, workspaceId: string, role: 'admin' | 'member' | 'viewer', label = role) => {
+  const member = await signup(app, label)
+  const inv = await call(app, 'POST', `/api/workspaces/${workspaceId}/invitations`, { cookie: owner.cookie }, { email: member.email, role })
+  if (inv.statusCode !== 201) throw new Error(`invite failed: ${inv.statusCode} ${inv.body}`)
+  const token = new URL(inv.json().acceptUrl).pathname.split('/').pop()!
+  const acc = await call(app, 'POST', `/api/invitations/${token}/accept`, { cookie: member.cookie })
+  if (acc.statusCode !== 200) throw new Error(`accept failed: ${acc.statusCode} ${acc.body}`)
+  return member
+}

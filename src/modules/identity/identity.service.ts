@@ -11,7 +11,7 @@ import { emailTaken, invalidCredentials, wrongCurrentPassword } from './identity
 import { sessions, users } from './identity.repository.ts'
 import { assertAcceptablePassword, hashPassword, verifyPassword } from './password.ts'
 
-export type ThrottleSettings = { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number }
+export type ThrottleSettings = { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number; maxSignupsPerIpPerHour: number }
 
 export const toUserDto = (u: User): UserDto =>
   ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), hasPassword: u.passwordHash !== null })
@@ -42,7 +42,7 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
 
     async signup(body: { email: string; password: string; name: string }, meta: RequestMeta) {
       const ipHit = await counters.hit(`signup:ip:${meta.ip}`, 3_600_000)
-      if (ipHit.count > throttle.maxAttemptsPerIp) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-ups from this address. Try again later.')
+      if (ipHit.count > throttle.maxSignupsPerIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-ups from this address. Try again later.')
       assertAcceptablePassword(body.password, body)
       if (await users.byEmail(db, body.email)) throw emailTaken()
       const passwordHash = await hashPassword(body.password)

@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Container } from './container.ts'
-import { registerErrorHandler } from './platform/http/error-handler.ts'
+import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
 import { unauthorized } from './platform/http/errors.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
@@ -99,13 +99,13 @@ export const buildApp = async (c: Container): Promise<FastifyInstance> => {
   return app
 }
 
+/** Serves the built web app; without a build (tests, API-only), unknown paths answer the JSON 404. */
 const registerWeb = async (app: FastifyInstance, dist: string) => {
-  if (!existsSync(resolve(dist, 'index.html'))) return
+  if (!existsSync(resolve(dist, 'index.html'))) return app.setNotFoundHandler(routeNotFound)
   await app.register(fastifyStatic, { root: dist, wildcard: false, index: false, maxAge: '1h', immutable: false })
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/'
-    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/v1/'))
-      return reply.code(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${path}.`, requestId: req.id } })
+    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/v1/')) return routeNotFound(req, reply)
     return reply.code(WEB_ROUTES.some((r) => r.test(path)) ? 200 : 404).header('cache-control', 'no-cache').sendFile('index.html')
   })
 }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { AppError } from './errors.ts'
 
@@ -39,7 +39,7 @@ export const registerErrorHandler = (app: FastifyInstance) => {
     req.log.error({ err: error }, 'unhandled error')
     return reply.code(500).send({ error: { code: 'internal', message: 'Something went wrong on our side. It has been logged.', requestId } })
   })
-
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}.`, requestId: req.id } }))
 }
+
+export const routeNotFound = (req: FastifyRequest, reply: FastifyReply) =>
+  reply.code(404).send({ error: { code: 'route.not_found', message: `No route ${req.method} ${req.url.split('?')[0]}.`, requestId: req.id } })

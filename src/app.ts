@@ -87,11 +87,7 @@ export const buildApp = async (c: Container): Promise<FastifyInstance> => {
 
   await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics }))
   await app.register(legalRoutes(resolve('content/legal')))
-  await app.register(c.identity.routes({
-    cookie: { secure: config.publicUrl.startsWith('https://'), maxAgeSeconds: config.SESSION_TTL_DAYS * 86_400 },
-    googleEnabled: Boolean(config.google),
-    workspacesOf: c.tenancy.tenancy.workspacesOf,
-  }))
+  await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf }))
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
 

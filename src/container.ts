@@ -23,7 +23,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
 
   const audit = createAuditService()
   const identity = createIdentityModule({
-    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS,
+    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS, publicUrl: config.publicUrl, google: config.google,
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })

@@ -2,6 +2,9 @@ import type { FastifyRequest } from 'fastify'
 import type { Db } from '../../platform/db/database.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { AuditService } from '../audit/audit.module.ts'
+import type { FastifyInstance } from 'fastify'
+import { createGoogleSignIn, type GoogleSettings } from './google.service.ts'
+import { googleRoutes } from './google.routes.ts'
 import { identityJobs } from './identity.jobs.ts'
 import { identityRoutes, SESSION_COOKIE } from './identity.routes.ts'
 import { createIdentityService, type ThrottleSettings } from './identity.service.ts'
@@ -10,12 +13,23 @@ import { createTokenService } from './tokens.service.ts'
 export type { IdentityService } from './identity.service.ts'
 export { SESSION_COOKIE }
 
-type Deps = { db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number }
+type Deps = {
+  db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number
+  publicUrl: string; google?: Omit<GoogleSettings, 'redirectUri'>
+}
 
 /** Accounts, sessions and personal API tokens. */
 export const createIdentityModule = (deps: Deps) => {
   const identity = createIdentityService(deps)
   const tokens = createTokenService(deps)
+  const google = deps.google && createGoogleSignIn({
+    db: deps.db, audit: deps.audit, startSession: identity.startSession,
+    settings: { ...deps.google, redirectUri: `${deps.publicUrl}/api/auth/google/callback` },
+  })
+  const sessionCookie = {
+    name: SESSION_COOKIE,
+    options: { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: deps.publicUrl.startsWith('https://'), path: '/', maxAge: deps.sessionTtlDays * 86_400 },
+  }
   const BEARER = /^Bearer\s+(\S+)$/i
 
   /** onRequest hook: resolves `req.auth` once, from the Bearer token if one is sent, else the session cookie. */
@@ -35,7 +49,10 @@ export const createIdentityModule = (deps: Deps) => {
 
   return {
     identity, tokens, resolveAuth,
-    routes: (wiring: Omit<Parameters<typeof identityRoutes>[0], 'identity' | 'tokens'>) => identityRoutes({ identity, tokens, ...wiring }),
+    routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf'>) => async (app: FastifyInstance) => {
+      await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), ...wiring }))
+      await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
+    },
     jobs: identityJobs(identity),
   }
 }

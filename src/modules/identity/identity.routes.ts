@@ -15,7 +15,7 @@ export const SESSION_COOKIE = 'camarad_session'
 type Deps = {
   identity: IdentityService
   tokens: TokenService
-  cookie: { secure: boolean; maxAgeSeconds: number }
+  sessionCookie: { name: string; options: { signed: boolean; httpOnly: boolean; sameSite: 'lax'; secure: boolean; path: string; maxAge: number } }
   googleEnabled: boolean
   /** Supplied by tenancy at wiring time, so identity does not depend on it. */
   workspacesOf: (userId: string) => Promise<WorkspaceSummary[]>
@@ -24,7 +24,7 @@ type Deps = {
 export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const { identity, tokens } = deps
-  const cookieOptions = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: deps.cookie.secure, path: '/', maxAge: deps.cookie.maxAgeSeconds }
+  const cookieOptions = deps.sessionCookie.options
 
   app.post('/api/auth/signup', {
     config: { public: true },

@@ -1,0 +1,61 @@
+import * as oidc from 'openid-client'
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import { AppError } from '../../platform/http/errors.ts'
+import type { RequestMeta } from '../../platform/http/request-context.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { users } from './identity.repository.ts'
+
+export type GoogleSettings = { clientId: string; clientSecret: string; issuerUrl: string; redirectUri: string }
+export type OidcFlow = { state: string; nonce: string; verifier: string; next: string }
+
+const signInFailed = (reason: string) => new AppError(400, 'auth.google_failed', `Google sign-in did not complete: ${reason}`)
+
+/** Only a relative path on this site may follow a sign-in: never `//host` or an absolute URL. */
+export const safeNext = (next: unknown) =>
+  typeof next === 'string' && /^\/(?![/\\])[\w\-./?=&%#]*$/.test(next) && next.length <= 300 ? next : '/app'
+
+/**
+ * Google sign-in through OpenID Connect (discovery, PKCE, state and nonce checked by openid-client).
+ * A Google identity links to an existing account only when Google says the email is verified.
+ */
+export const createGoogleSignIn = ({ db, audit, settings, startSession }: {
+  db: Db; audit: AuditService; settings: GoogleSettings; startSession: (userId: string, meta: RequestMeta) => Promise<string>
+}) => {
+  let config: Promise<oidc.Configuration> | undefined
+  const discover = () => (config ??= oidc.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
+    new URL(settings.issuerUrl).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined)
+    .catch((err: unknown) => { config = undefined; throw err }))
+
+  return {
+    async begin(next: unknown): Promise<{ url: string; flow: OidcFlow }> {
+      const flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), next: safeNext(next) }
+      const url = oidc.buildAuthorizationUrl(await discover(), {
+        redirect_uri: settings.redirectUri, scope: 'openid email profile', state: flow.state, nonce: flow.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier), code_challenge_method: 'S256',
+      })
+      return { url: url.href, flow }
+    },
+
+    async complete(callbackUrl: URL, flow: OidcFlow, meta: RequestMeta) {
+      const tokens = await oidc.authorizationCodeGrant(await discover(), callbackUrl, {
+        pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
+      }).catch((err: Error) => { throw signInFailed(err.message) })
+      const claims = tokens.claims()
+      const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined
+      if (!claims?.sub || !email) throw signInFailed('Google did not share an email address.')
+      let user = await users.byGoogleSub(db, claims.sub)
+      if (!user) {
+        const byEmail = await users.byEmail(db, email)
+        if (byEmail && claims.email_verified !== true) throw signInFailed('this email is not verified with Google.')
+        user = byEmail
+          ? await users.update(db, byEmail.id, { googleSub: claims.sub })
+          : await users.insert(db, { id: newId('usr'), email, name: typeof claims.name === 'string' ? claims.name.slice(0, 100) : email, passwordHash: null, googleSub: claims.sub })
+      }
+      const sessionToken = await startSession(user.id, meta)
+      await audit.record(db, { action: 'auth.login', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip, metadata: { method: 'google' } })
+      return { sessionToken, next: flow.next }
+    },
+  }
+}
+export type GoogleSignIn = ReturnType<typeof createGoogleSignIn>

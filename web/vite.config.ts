@@ -12,7 +12,6 @@ export default defineConfig({
   build: {
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
-    sourcemap: true,
   },
   server: {
     proxy: {

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery } from '@tanstack/react-query'
 import type { QueryClient } from '@tanstack/react-query'
 import type { AuthStatus } from '../../../contracts/identity.ts'
 import { api } from '../lib/api.ts'
@@ -23,13 +23,12 @@ export const refreshSession = async (qc: QueryClient, { keepData = false } = {})
   return qc.fetchQuery({ queryKey: authStatusKey, queryFn: fetchAuthStatus, staleTime: 0 })
 }
 
-export const useSignOut = () => {
-  const qc = useQueryClient()
-  return useMutation({
+/** Signs out, then reloads on the home page so nothing of the session stays in memory. */
+export const useSignOut = () =>
+  useMutation({
     mutationFn: () => api<void>('/api/auth/logout', { method: 'POST', redirectOn401: false }),
-    onSettled: () => markSignedOut(qc),
+    onSuccess: () => window.location.assign('/'),
   })
-}
 
 /** Where to go once signed in: the safe `next` path, else the app (or onboarding without a workspace). */
 export const homeFor = (status: AuthStatus, next: string | null) => next ?? (status.workspaces.length ? '/app' : '/onboarding')

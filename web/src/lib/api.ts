@@ -60,7 +60,7 @@ const parseRetryAfter = (value: string | null): number | null => {
 }
 
 const toError = async (res: Response): Promise<ApiError> => {
-  let body: Partial<ErrorBody> | null = null
+  let body: Partial<ErrorBody> | null
   try {
     body = (await res.json()) as Partial<ErrorBody>
   } catch {

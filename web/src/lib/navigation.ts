@@ -1,7 +1,7 @@
 /** Accepts only same-site relative paths: must start with `/`, never `//` or `/\`. */
 export const safeNext = (raw: string | null | undefined): string | null => {
   if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return null
-  if (/[\u0000-\u001f\\]/.test(raw)) return null
+  for (const ch of raw) if (ch.charCodeAt(0) < 0x20 || ch === '\\') return null
   return raw
 }
 

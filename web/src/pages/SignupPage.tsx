@@ -4,7 +4,7 @@ import type { FormEvent } from 'react'
 import { Link } from 'react-router'
 import type { UserDto } from '../../../contracts/identity.ts'
 import { refreshSession } from '../app/session.ts'
-import { api } from '../lib/api.ts'
+import { api, isApiError } from '../lib/api.ts'
 import { isEmail, splitApiError } from '../lib/form-errors.ts'
 import type { FieldErrors } from '../lib/form-errors.ts'
 import { withNext } from '../lib/navigation.ts'
@@ -37,9 +37,11 @@ function SignupForm({ googleEnabled }: { googleEnabled: boolean }) {
   })
   const server = splitApiError(signup.error, FIELDS)
   // map known business errors onto their field
-  if (signup.error && 'code' in signup.error) {
-    if (signup.error.code === 'auth.email_taken') { server.fields.email = signup.error.message; server.form = null }
-    if (signup.error.code === 'auth.weak_password') { server.fields.password = signup.error.message; server.form = null }
+  for (const [code, field] of [['auth.email_taken', 'email'], ['auth.weak_password', 'password']] as const) {
+    if (isApiError(signup.error, code)) {
+      server.fields[field] = signup.error.message
+      server.form = null
+    }
   }
   const set = (key: keyof typeof values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: e.target.value }))
   const submit = (e: FormEvent) => {

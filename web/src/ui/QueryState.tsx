@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { errorMessage } from '../lib/api.ts'
+import { ApiError, errorMessage } from '../lib/api.ts'
 import { Alert } from './Alert.tsx'
 import { Button } from './Button.tsx'
 import { Spinner } from './Spinner.tsx'
@@ -9,7 +9,10 @@ type QueryLike<T> = { data: T | undefined; isPending: boolean; isError: boolean;
 /** Renders loading and error states for a query, then `children(data)` once it has data. */
 export function QueryState<T>({ query, label, children }: { query: QueryLike<T>; label?: string; children: (data: T) => ReactNode }) {
   if (query.isPending) return <Spinner label={label ?? 'Loading…'} />
-  if (query.isError || query.data === undefined) return <QueryError error={query.error} onRetry={() => query.refetch()} />
+  if (query.isError || query.data === undefined) {
+    const final = query.error instanceof ApiError && query.error.status >= 400 && query.error.status < 500 && query.error.status !== 429
+    return <QueryError error={query.error} onRetry={final ? undefined : () => query.refetch()} />
+  }
   return <>{children(query.data)}</>
 }
 

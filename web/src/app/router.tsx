@@ -1,0 +1,47 @@
+import { Route, Routes } from 'react-router'
+import { AuditPage } from '../modules/audit/AuditPage.tsx'
+import { ClientDetailPage } from '../modules/clients/ClientDetailPage.tsx'
+import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
+import { MembersPage } from '../modules/members/MembersPage.tsx'
+import { ProfilePage } from '../modules/profile/ProfilePage.tsx'
+import { TokensPage } from '../modules/tokens/TokensPage.tsx'
+import { OverviewPage } from '../modules/workspaces/OverviewPage.tsx'
+import { InvitePage } from '../pages/InvitePage.tsx'
+import { LandingPage } from '../pages/LandingPage.tsx'
+import { LegalPage } from '../pages/LegalPage.tsx'
+import { LoginPage } from '../pages/LoginPage.tsx'
+import { NotFoundPage } from '../pages/NotFoundPage.tsx'
+import { OnboardingPage } from '../pages/OnboardingPage.tsx'
+import { SignupPage } from '../pages/SignupPage.tsx'
+import { AppLayout } from './AppLayout.tsx'
+import { AuthLayout, PublicLayout } from './PublicLayout.tsx'
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<PublicLayout />}>
+        <Route index element={<LandingPage />} />
+        <Route path="terms" element={<LegalPage key="terms" doc="terms" />} />
+        <Route path="privacy" element={<LegalPage key="privacy" doc="privacy" />} />
+        <Route path="legal" element={<LegalPage key="legal" doc="legal" />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+      <Route element={<AuthLayout />}>
+        <Route path="login" element={<LoginPage />} />
+        <Route path="signup" element={<SignupPage />} />
+        <Route path="onboarding" element={<OnboardingPage />} />
+        <Route path="invite/:token" element={<InvitePage />} />
+      </Route>
+      <Route path="app" element={<AppLayout />}>
+        <Route index element={<OverviewPage />} />
+        <Route path="clients" element={<ClientsPage />} />
+        <Route path="clients/:id" element={<ClientDetailPage />} />
+        <Route path="settings/profile" element={<ProfilePage />} />
+        <Route path="settings/members" element={<MembersPage />} />
+        <Route path="settings/tokens" element={<TokensPage />} />
+        <Route path="settings/audit" element={<AuditPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  )
+}

@@ -74,7 +74,10 @@ export const clients = {
     let q = db.selectFrom('clients').selectAll().where('workspaceId', '=', scope.workspaceId)
     if (p.archived === 'exclude') q = q.where('archivedAt', 'is', null)
     if (p.archived === 'only') q = q.where('archivedAt', 'is not', null)
-    if (p.q) q = q.where('name', 'ilike', `%${p.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`)
+    if (p.q) {
+      const pattern = `%${p.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+      q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('website', 'ilike', pattern)]))
+    }
     if (p.after) q = q.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(p.after!.createdAt, p.after!.id)))
     return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(p.limit + 1).execute()
   },

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+
+export type ScenarioContext = { browser: Browser; baseUrl: string; shot: (name: string) => string }
+export type Scenario = { name: string; run: (ctx: ScenarioContext) => Promise<void> }
+
+const TIMEOUT = 15_000
+let seq = 0
+const email = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}@e2e.test`
+
+/** A browser context that fails the scenario on any console error (CSP violations included). */
+const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, height: 800 }) => {
+  const context: BrowserContext = await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport })
+  const page = await context.newPage()
+  page.setDefaultTimeout(TIMEOUT)
+  const errors: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) errors.push(m.text()) })
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { page, context, assertNoErrors: () => assert.deepEqual(errors, [], `browser console errors: ${errors.join(' | ')}`) }
+}
+
+const signUp = async (page: Page, who: { name: string; email: string; password: string }) => {
+  await page.getByLabel('Name', { exact: true }).fill(who.name)
+  await page.getByLabel('Email', { exact: true }).fill(who.email)
+  await page.getByLabel('Password', { exact: true }).fill(who.password)
+  await page.getByRole('button', { name: 'Create account' }).click()
+}
+
+const onboard = async (ctx: ScenarioContext, workspace: string, client: string, viewport?: { width: number; height: number }) => {
+  const session = await openPage(ctx, viewport)
+  const { page } = session
+  await page.goto('/signup')
+  await signUp(page, { name: `${workspace} owner`, email: email('owner'), password: 'a long e2e passphrase' })
+  await page.waitForURL('**/onboarding')
+  await page.getByLabel('Workspace name').fill(workspace)
+  await page.getByLabel('First client name').fill(client)
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.waitForURL(/\/app\/?$/)
+  return session
+}
+
+const agencyJourney: Scenario = {
+  name: 'sign up → onboard → add a client → invite a member → the member accepts, sees only that workspace → creates an API token',
+  async run(ctx) {
+    // Another agency exists on the same server; the invited member must never see it.
+    const other = await onboard(ctx, 'Other Agency', 'Secret Client')
+    await other.context.close()
+
+    const owner = await openPage(ctx)
+    const { page } = owner
+    await page.goto('/')
+    await page.getByRole('link', { name: 'Sign up' }).first().waitFor()
+    await page.screenshot({ path: ctx.shot('01-landing'), fullPage: true })
+    await page.getByRole('link', { name: 'Sign up' }).first().click()
+    await page.waitForURL('**/signup')
+    await signUp(page, { name: 'Olivia Owner', email: email('olivia'), password: 'a long e2e passphrase' })
+    await page.waitForURL('**/onboarding')
+    await page.screenshot({ path: ctx.shot('02-onboarding') })
+    await page.getByLabel('Workspace name').fill('Acme Agency')
+    await page.getByLabel('First client name').fill('Bakery Rossi')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForURL(/\/app\/?$/)
+    await page.locator('main').getByText('Bakery Rossi').first().waitFor()
+    await page.screenshot({ path: ctx.shot('03-app-overview') })
+
+    await page.goto('/app/clients')
+    await page.getByLabel('Client name').fill('Studio Verde')
+    await page.getByRole('button', { name: 'Add client' }).click()
+    await page.getByRole('link', { name: 'Studio Verde' }).first().waitFor()
+    await page.screenshot({ path: ctx.shot('04-clients') })
+
+    const memberEmail = email('mario')
+    await page.goto('/app/settings/members')
+    await page.getByLabel('Invitee email').fill(memberEmail)
+    await page.getByLabel('Role', { exact: true }).selectOption('member')
+    await page.getByRole('button', { name: 'Send invitation' }).click()
+    const inviteUrl = (await page.getByTestId('invite-url').textContent())?.trim() ?? ''
+    assert.match(inviteUrl, /\/invite\/[\w-]+$/)
+    await page.screenshot({ path: ctx.shot('05-invitation') })
+    owner.assertNoErrors()
+
+    const member = await openPage(ctx)
+    const m = member.page
+    await m.goto(inviteUrl)
+    await m.getByRole('link', { name: 'Create an account' }).click()
+    await m.waitForURL('**/signup**')
+    await signUp(m, { name: 'Mario Member', email: memberEmail, password: 'another e2e passphrase' })
+    await m.waitForURL('**/invite/**')
+    await m.getByRole('button', { name: 'Accept invitation' }).click()
+    await m.waitForURL(/\/app/)
+    const switcher = m.getByLabel('Workspace', { exact: true })
+    await switcher.waitFor()
+    const options = await switcher.locator('option').allTextContents()
+    assert.equal(options.filter((o) => /Agency/.test(o)).length, 1, `member sees workspaces: ${options.join(', ')}`)
+    assert.match(options.join(), /Acme Agency/)
+    await m.goto('/app/clients')
+    await m.getByRole('link', { name: 'Studio Verde' }).first().waitFor()
+    assert.equal(await m.getByText('Secret Client').count(), 0, "another agency's client is visible")
+    await m.screenshot({ path: ctx.shot('06-member-clients') })
+
+    await m.goto('/app/settings/tokens')
+    await m.getByLabel('Token name').fill('CI integration')
+    await m.getByRole('button', { name: 'Create token' }).click()
+    const token = (await m.getByTestId('new-token').textContent())?.trim() ?? ''
+    assert.match(token, /^cmr_/)
+    await m.screenshot({ path: ctx.shot('07-api-token') })
+
+    // The token works from outside the browser, scoped like its user.
+    const workspaceId = await switcher.inputValue().catch(() => '')
+    const status = await (await fetch(`${ctx.baseUrl}/api/auth/status`, { headers: { authorization: `Bearer ${token}` } })).json() as { workspaces: { id: string; name: string }[] }
+    assert.deepEqual(status.workspaces.map((w) => w.name), ['Acme Agency'])
+    const clients = await fetch(`${ctx.baseUrl}/api/clients`, { headers: { authorization: `Bearer ${token}`, 'x-workspace-id': workspaceId || status.workspaces[0]!.id } })
+    assert.equal(clients.status, 200)
+    assert.deepEqual(((await clients.json()) as { items: { name: string }[] }).items.map((c) => c.name).sort(), ['Bakery Rossi', 'Studio Verde'])
+    member.assertNoErrors()
+    await owner.context.close()
+    await member.context.close()
+  },
+}
+
+const publicPages: Scenario = {
+  name: 'landing, legal pages and 404 render; every link on them leads somewhere',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    const hrefs = new Set<string>()
+    for (const path of ['/', '/terms', '/privacy', '/legal', '/login', '/signup']) {
+      await page.goto(path)
+      await page.locator('main').first().waitFor()
+      if (path !== '/') await page.getByRole('heading', { level: 1 }).first().waitFor()
+      for (const href of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))) hrefs.add(href)
+    }
+    await page.goto('/terms')
+    await page.getByRole('heading', { name: 'Terms of Service' }).waitFor()
+    await page.screenshot({ path: ctx.shot('08-terms'), fullPage: true })
+    for (const href of hrefs) {
+      const res = await fetch(ctx.baseUrl + href)
+      assert.equal(res.status, 200, `dead link ${href}`)
+    }
+    const missing = await page.goto('/no-such-page')
+    assert.equal(missing?.status(), 404)
+    await page.getByText(/page not found/i).first().waitFor()
+    await page.screenshot({ path: ctx.shot('09-not-found') })
+    assertNoErrors()
+    await context.close()
+  },
+}
+
+const mobileLayout: Scenario = {
+  name: 'the app is usable on a phone-sized screen (sidebar behind a menu button)',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Mobile Agency', 'Cafe Uno', { width: 390, height: 844 })
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    assert.equal(await nav.isVisible(), false, 'the sidebar should be folded away on a phone')
+    await page.getByRole('button', { name: 'Menu' }).click()
+    await nav.waitFor({ state: 'visible' })
+    await page.screenshot({ path: ctx.shot('10-mobile-menu') })
+    await nav.getByRole('link', { name: 'Clients' }).click()
+    await page.waitForURL('**/app/clients')
+    await page.getByRole('link', { name: 'Cafe Uno' }).first().waitFor()
+    assertNoErrors()
+    await context.close()
+  },
+}
+
+export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout]

@@ -85,7 +85,7 @@ export const buildApp = async (c: Container): Promise<FastifyInstance> => {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger())
 
-  await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics }))
+  await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics, internalToken: config.INTERNAL_TOKEN }))
   await app.register(legalRoutes(resolve('content/legal')))
   await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf }))
   for (const routes of c.tenancy.routes) await app.register(routes)

@@ -7,7 +7,7 @@ import { ConfigError, Env, loadConfig } from './config.ts'
 describe('config', () => {
   it('documents every setting in .env.example', () => {
     const example = readFileSync(join(import.meta.dirname, '..', '.env.example'), 'utf8')
-    const missing = Object.keys(Env.shape).filter((k) => !['WEB_DIST_DIR'].includes(k) && !example.includes(`${k}=`))
+    const missing = Object.keys(Env.shape).filter((k) => !example.includes(`${k}=`))
     expect(missing).toEqual([])
   })
 

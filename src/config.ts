@@ -56,6 +56,11 @@ const embeddedSecret = (dataDir: string) => {
   return key
 }
 
+/** PostgreSQL when DATABASE_URL is set, else PGlite under DATA_DIR (`:memory:` keeps it in memory, for tests). */
+export const databaseOptions = (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>) =>
+  config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL }
+    : { dataDir: config.DATA_DIR === ':memory:' ? undefined : join(config.DATA_DIR, 'pglite') }
+
 /** Reads and validates the environment once at boot; throws ConfigError with every problem listed. */
 export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   const parsed = Env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')))

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import type { Config } from './config.ts'
+import { databaseOptions, type Config } from './config.ts'
 import { createDatabase } from './platform/db/database.ts'
 import { migrateToLatest } from './platform/db/migrator.ts'
 import { createMemoryCounterStore, createRedisCounterStore } from './platform/http/counter-store.ts'
@@ -13,7 +13,7 @@ export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
 /** The composition root: one line per module, dependencies passed as arguments. */
 export const createContainer = async (config: Config, options: ContainerOptions = {}) => {
-  const database = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR === ':memory:' ? undefined : `${config.DATA_DIR}/pglite` })
+  const database = await createDatabase(databaseOptions(config))
   if (options.migrate ?? true) await migrateToLatest(database.db)
   const db = database.db
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined
@@ -34,7 +34,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, jobs,
     async close() {
       await queue.stop().catch(() => undefined)
-      await database.close()
+      await database.close().catch(() => undefined)
       redis?.disconnect()
     },
   }

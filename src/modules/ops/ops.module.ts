@@ -1,12 +1,21 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import { safeEqual } from '../../platform/crypto/tokens.ts'
 import type { Db } from '../../platform/db/database.ts'
+import { unauthorized } from '../../platform/http/errors.ts'
 import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 
 /** /healthz (process up), /readyz (database, migrations, queue), /metrics (Prometheus). Not in the API document. */
-export const opsRoutes = ({ db, queue, metrics }: { db: Db; queue: Queue; metrics: Metrics }) => async (app: FastifyInstance) => {
+/** With INTERNAL_TOKEN set, /metrics wants it as `X-Internal-Token` or `Authorization: Bearer` (Prometheus `bearer_token`). */
+const metricsAllowed = (headers: Record<string, string | string[] | undefined>, internalToken?: string) => {
+  if (!internalToken) return true
+  const sent = headers['x-internal-token'] ?? headers.authorization?.toString().replace(/^Bearer\s+/i, '')
+  return typeof sent === 'string' && safeEqual(sent, internalToken)
+}
+
+export const opsRoutes = ({ db, queue, metrics, internalToken }: { db: Db; queue: Queue; metrics: Metrics; internalToken?: string }) => async (app: FastifyInstance) => {
   const hidden = { hide: true }
   app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))
 
@@ -19,6 +28,8 @@ export const opsRoutes = ({ db, queue, metrics }: { db: Db; queue: Queue; metric
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk } })
   })
 
-  app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (req, reply) => {
+    if (!metricsAllowed(req.headers, internalToken)) throw unauthorized('ops.internal_token_required', 'Send the operator token in X-Internal-Token.')
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
 }

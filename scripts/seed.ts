@@ -2,11 +2,11 @@ import { loadConfig } from '../src/config.ts'
 import { createContainer } from '../src/container.ts'
 
 /**
- * `npm run seed`: a demo account to click through — demo@camarad.local / "camarad demo password",
+ * `npm run seed`: a demo account to click through — demo@camarad.local / "try camarad today",
  * owning "Demo Agency" with two clients. Safe to run twice.
  */
 const EMAIL = 'demo@camarad.local'
-const PASSWORD = 'camarad demo password'
+const PASSWORD = 'try camarad today'
 const meta = { ip: '127.0.0.1', userAgent: 'seed', requestId: 'seed' }
 
 const config = loadConfig()

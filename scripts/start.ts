@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 
@@ -5,8 +6,9 @@ import { resolve } from 'node:path'
 const dist = resolve(process.env.WEB_DIST_DIR ?? 'web/dist', 'index.html')
 if (!existsSync(dist)) {
   console.log('Building the web app (first start only)…')
-  const { build } = await import('vite')
-  await build({ configFile: resolve('web/vite.config.ts'), logLevel: 'warn' })
+  // A child process: Vite sets NODE_ENV=production in the process that runs it.
+  const built = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' })
+  if (built.status !== 0) process.exit(built.status ?? 1)
 }
 const { serve } = await import('../src/main.ts')
 await serve()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { addMember, call, createTestContext, createToken, onboard, signup, uniqueEmail, type Caller, type TestContext } from '../harness.ts'
+import { addMember, call, createTestContext, createToken, onboard, uniqueEmail, type Caller, type TestContext } from '../harness.ts'
 
 /**
  * The authorization matrix, generated from the OpenAPI document: every route with a path id, every verb,

@@ -39,6 +39,8 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
     })
+    // An idle connection closed by the server (restart, failover) is dropped by the pool; it must not crash the process.
+    pool.on('error', (err) => { console.error(`[db] idle connection lost: ${err.message}`) })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins })
     return {
       db, kind: 'postgres', connectionString: options.databaseUrl,

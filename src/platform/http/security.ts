@@ -38,10 +38,15 @@ export const registerSecurity = async (app: FastifyInstance, options: { publicUr
   app.addHook('preHandler', async (req) => {
     if (SAFE_METHODS.has(req.method) || req.auth?.via !== 'session') return
     const origin = req.headers.origin ?? refererOrigin(req.headers.referer)
-    const sameHost = origin && req.headers.host && new URL(origin).host === req.headers.host
+    // `Origin: null` (sandboxed frames, data: URLs) and anything unparseable count as foreign.
+    const sameHost = Boolean(req.headers.host) && hostOf(origin) === req.headers.host
     if (!origin || !(allowedOrigins.has(origin) || sameHost))
       throw new AppError(403, 'auth.csrf', 'This change was refused: it did not come from Camarad itself.')
   })
+}
+
+const hostOf = (origin?: string) => {
+  try { return origin ? new URL(origin).host : undefined } catch { return undefined }
 }
 
 const refererOrigin = (referer?: string) => {

@@ -12,6 +12,7 @@ export const Env = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.string().url().optional(),
   PUBLIC_URL: z.string().url().optional(),
   SECRET_KEY: z.string().optional(),
@@ -57,8 +58,8 @@ const embeddedSecret = (dataDir: string) => {
 }
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite under DATA_DIR (`:memory:` keeps it in memory, for tests). */
-export const databaseOptions = (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>) =>
-  config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL }
+export const databaseOptions = (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>) =>
+  config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
     : { dataDir: config.DATA_DIR === ':memory:' ? undefined : join(config.DATA_DIR, 'pglite') }
 
 /** Reads and validates the environment once at boot; throws ConfigError with every problem listed. */

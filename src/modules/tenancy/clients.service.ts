@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
+import type { Client } from '../../platform/db/schema.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
@@ -35,7 +36,8 @@ export const createClientService = ({ db, audit, now = () => new Date() }: { db:
     return toClientDto(client)
   }),
 
-  get: async (scope: ClientScope) => toClientDto(await clients.get(db, scope)),
+  /** The row was read while resolving the scope; reading it again would only repeat that query. */
+  get: (scope: ClientScope & { client: Client }) => toClientDto(scope.client),
 
   async update(scope: ClientScope, patch: ClientPatch) {
     const current = await clients.get(db, scope)

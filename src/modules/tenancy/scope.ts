@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Db } from '../../platform/db/database.ts'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Client, Role } from '../../platform/db/schema.ts'
 import { forbidden } from '../../platform/http/errors.ts'
 import { hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import { requireAuth } from '../../platform/http/route-helpers.ts'
@@ -27,13 +27,15 @@ export const createScopeResolver = (db: Db) => {
     return { userId: auth.userId, workspaceId, role: m.role }
   }
 
-  const client = async (req: FastifyRequest, atLeast: Role, clientId: string): Promise<ClientScope> => {
+  /** The scope of a client-level request, with the client row it was resolved from (one query for both). */
+  const client = async (req: FastifyRequest, atLeast: Role, clientId: string): Promise<ClientScope & { client: Client }> => {
     const auth = requireAuth(req)
     const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
     const named = header(req, 'x-workspace-id')
     if (!access || (named && named !== access.workspaceId)) throw clientNotFound()
     if (!hasRole(access.role, atLeast)) throw forbidden()
-    return { userId: auth.userId, workspaceId: access.workspaceId, role: access.role, clientId }
+    const { role, ...row } = access
+    return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
   }
 
   return { workspace, client }

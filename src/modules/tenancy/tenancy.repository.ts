@@ -89,9 +89,9 @@ export const clients = {
   archive: (db: Executor, scope: ClientScope, now: Date) =>
     db.updateTable('clients').set({ archivedAt: sql<Date>`coalesce(archived_at, ${now})`, updatedAt: now })
       .where('workspaceId', '=', scope.workspaceId).where('id', '=', scope.clientId).returningAll().executeTakeFirstOrThrow(),
-  /** Resolves a client id to its workspace and the caller's role there, in one read; nothing if not a member. */
+  /** Loads a client with the caller's role in its workspace, in one read; nothing if the caller is not a member. */
   accessFor: (db: Executor, userId: string, clientId: string) =>
     db.selectFrom('clients').innerJoin('memberships', 'memberships.workspaceId', 'clients.workspaceId')
-      .select(['clients.id', 'clients.workspaceId', 'memberships.role'])
+      .selectAll('clients').select('memberships.role')
       .where('clients.id', '=', clientId).where('memberships.userId', '=', userId).executeTakeFirst(),
 }

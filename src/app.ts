@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
-import { unauthorized } from './platform/http/errors.ts'
+import { badRequest, unauthorized } from './platform/http/errors.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
 import { auditRoutes } from './modules/audit/audit.module.ts'
@@ -21,10 +21,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
 
 /** Builds the HTTP app without listening, so tests drive it with `app.inject`. */
-export const buildApp = async (c: Container): Promise<FastifyInstance> => {
+export const buildApp = async (c: Container, options: { logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> => {
   const { config } = c
   const app = Fastify({
-    logger: loggerOptions(config.LOG_LEVEL),
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     genReqId: (req) => {
@@ -39,9 +39,12 @@ export const buildApp = async (c: Container): Promise<FastifyInstance> => {
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
-  // Every /api route needs a signed-in caller unless it is declared public: checked before the body is even parsed.
+  // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
     if (!req.auth && req.url.startsWith('/api/') && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
+    // JSON bodies only where a route declares one.
+    if (req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
+      throw badRequest('request.unexpected_body', 'This route takes no request body.')
   })
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)

@@ -33,7 +33,7 @@ export const createTestDatabaseUrl = async () => {
 
 export type TestContext = { app: FastifyInstance; container: Container; close(): Promise<void> }
 
-export const createTestContext = async (env: Record<string, string> = {}): Promise<TestContext> => {
+export const createTestContext = async (env: Record<string, string> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<TestContext> => {
   const database = await createTestDatabaseUrl()
   const config = loadConfig({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: ':memory:', RUN_WORKER: 'false', PUBLIC_URL: ORIGIN,
@@ -44,7 +44,7 @@ export const createTestContext = async (env: Record<string, string> = {}): Promi
     ...env,
   })
   const container = await createContainer(config, { supervise: false })
-  const app = await buildApp(container)
+  const app = await buildApp(container, options)
   await app.ready()
   return {
     app, container,

@@ -1,8 +1,9 @@
 import type { FastifyServerOptions } from 'fastify'
 
 /** Pino options for Fastify: request ids on every line; cookies, tokens and passwords never written. */
-export const loggerOptions = (level: string): FastifyServerOptions['logger'] => ({
+export const loggerOptions = (level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] => ({
   level,
+  ...(stream ? { stream } : {}),
   redact: {
     paths: [
       'req.headers.cookie', 'req.headers.authorization', 'req.headers["x-internal-token"]',

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 export type ScenarioContext = { browser: Browser; baseUrl: string; shot: (name: string) => string }
 export type Scenario = { name: string; run: (ctx: ScenarioContext) => Promise<void> }
 
 const TIMEOUT = 15_000
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 let seq = 0
 const email = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}@e2e.test`
 
@@ -162,4 +164,34 @@ const mobileLayout: Scenario = {
   },
 }
 
-export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout]
+type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
+
+/** axe-core on each page: no serious or critical violation (CSP is bypassed only to inject the checker). */
+const accessibility: Scenario = {
+  name: 'public pages and every app page pass axe-core with no serious or critical violation',
+  async run(ctx) {
+    const owner = await onboard(ctx, 'Axe Agency', 'Axe Client')
+    const cookies = await owner.context.cookies()
+    await owner.context.close()
+    const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, bypassCSP: true })
+    await context.addCookies(cookies)
+    const page = await context.newPage()
+    page.setDefaultTimeout(TIMEOUT)
+    const problems: string[] = []
+    for (const path of ['/', '/login', '/signup', '/terms', '/app', '/app/clients', '/app/settings/profile', '/app/settings/members', '/app/settings/tokens', '/app/settings/audit', '/no-such-page']) {
+      if (path === '/login' || path === '/signup') await context.clearCookies()
+      if (path === '/app') await context.addCookies(cookies)
+      await page.goto(path)
+      await page.locator('main').first().waitFor()
+      await page.waitForLoadState('networkidle')
+      await page.addScriptTag({ path: AXE_PATH })
+      const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run()) as AxeResult
+      for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
+        problems.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')}`)
+    }
+    await context.close()
+    assert.deepEqual(problems, [])
+  },
+}
+
+export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility]

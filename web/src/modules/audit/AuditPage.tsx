@@ -5,9 +5,9 @@ import { isApiError } from '../../lib/api.ts'
 import { canManage } from '../../lib/roles.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Alert } from '../../ui/Alert.tsx'
-import { Button } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
+import { LoadMore } from '../../ui/LoadMore.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Select } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
@@ -49,11 +49,7 @@ function AuditLog() {
           return (
             <>
               <AuditTable events={items} people={people} />
-              {query.hasNextPage && (
-                <div className="mt-4 flex justify-center">
-                  <Button variant="secondary" pending={query.isFetchingNextPage} onClick={() => query.fetchNextPage()}>Load more</Button>
-                </div>
-              )}
+              <LoadMore query={query} />
             </>
           )
         }}

@@ -4,9 +4,9 @@ import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit } from '../../lib/roles.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { useTitle } from '../../lib/use-title.ts'
-import { Button } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
+import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { clientKeys, listClients } from './api.ts'
 import type { ArchivedFilter } from './api.ts'
@@ -45,11 +45,7 @@ export function ClientsPage() {
           return (
             <>
               <ClientsTable clients={items} />
-              {query.hasNextPage && (
-                <div className="mt-4 flex justify-center">
-                  <Button variant="secondary" pending={query.isFetchingNextPage} onClick={() => query.fetchNextPage()}>Load more</Button>
-                </div>
-              )}
+              <LoadMore query={query} />
             </>
           )
         }}

@@ -39,7 +39,7 @@ export const createTestContext = async (env: Record<string, string> = {}, option
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: ':memory:', RUN_WORKER: 'false', PUBLIC_URL: ORIGIN,
     SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop', WEB_DIST_DIR: './.tmp/no-web',
     // Suites sign up many users from one address; the throttle tests set these low themselves.
-    SIGNUP_MAX_PER_IP_PER_HOUR: '100000', LOGIN_MAX_ATTEMPTS_PER_IP: '100000', RATE_LIMIT_PER_MINUTE: '100000',
+    SIGNUP_MAX_PER_IP_PER_HOUR: '100000', OFFLINE_MODEL_CHUNK_DELAY_MS: '0', LOGIN_MAX_ATTEMPTS_PER_IP: '100000', RATE_LIMIT_PER_MINUTE: '100000',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   })

@@ -92,6 +92,9 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(legalRoutes(resolve('content/legal')))
   await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf }))
   for (const routes of c.tenancy.routes) await app.register(routes)
+  await app.register(c.models.routes)
+  await app.register(c.agents.routes)
+  await app.register(c.chat.routes)
   await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))

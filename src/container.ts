@@ -8,6 +8,9 @@ import { createQueue } from './platform/queue/queue.ts'
 import { createAuditService } from './modules/audit/audit.module.ts'
 import { createIdentityModule } from './modules/identity/identity.module.ts'
 import { createTenancyModule } from './modules/tenancy/tenancy.module.ts'
+import { createModelsModule, providerSettingsFrom } from './modules/models/models.module.ts'
+import { createAgentsModule } from './modules/agents/agents.module.ts'
+import { createChatModule } from './modules/chat/chat.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -27,12 +30,19 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
+  const models = createModelsModule(providerSettingsFrom(config))
+  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: (id) => Boolean(models.find(id)) })
+  const chat = createChatModule({
+    db, scope: tenancy.scope, agents: agents.agents, models,
+    workspaceName: async (scope) => (await tenancy.tenancy.getWorkspace(scope)).name,
+  })
   const jobs = [...identity.jobs, ...tenancy.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, jobs,
     async close() {
+      await chat.chat.drain()
       await queue.stop().catch(() => undefined)
       await database.close().catch(() => undefined)
       redis?.disconnect()

@@ -33,6 +33,13 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
   'PATCH /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }), body: { name: 'Hijacked' } },
   'POST /api/clients/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
+  'PATCH /api/agents/{id}': { kind: 'workspace', params: (w) => ({ id: w.agentId }), body: { name: 'Hijacked' } },
+  'GET /api/chat/conversations/{id}': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
+  'PATCH /api/chat/conversations/{id}': { kind: 'workspace', params: (w) => ({ id: w.conversationId }), body: { title: 'Hijacked' } },
+  'GET /api/chat/conversations/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
+  'POST /api/chat/conversations/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.conversationId }), body: { content: 'Tell me their secrets' } },
+  'GET /api/chat/conversations/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
+  'POST /api/chat/conversations/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -43,11 +50,14 @@ const buildWorld = async (ctx: TestContext) => {
   const member = await addMember(ctx.app, a.user, a.workspaceId, 'member')
   const invite = await call(ctx.app, 'POST', `/api/workspaces/${a.workspaceId}/invitations`, { cookie: a.user.cookie }, { email: uniqueEmail('pending'), role: 'member' })
   const { apiToken } = await createToken(ctx.app, a.user)
+  const agentId = (await call(ctx.app, 'POST', '/api/agents', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { name: 'House voice', instructions: 'Be brief.' })).json().id as string
+  const conversationId = (await call(ctx.app, 'POST', '/api/chat/conversations', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { agentId })).json().id as string
+  await call(ctx.app, 'POST', `/api/chat/conversations/${conversationId}/messages`, { cookie: a.user.cookie }, { content: 'A first question' })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
   return {
-    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id,
+    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId }, outsiderToken,
@@ -60,7 +70,7 @@ const buildWorld = async (ctx: TestContext) => {
  * `last_used_at` is the caller's own bookkeeping (it moves when the outsider's token is used) and is left out.
  */
 const digest = async (ctx: TestContext) => {
-  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events']
+  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events']
   const parts = await Promise.all(tables.map(async (t) =>
     (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
   return parts.join(',')

@@ -4,7 +4,7 @@ import type { Client, Role } from '../../platform/db/schema.ts'
 import { forbidden } from '../../platform/http/errors.ts'
 import { hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import { requireAuth } from '../../platform/http/route-helpers.ts'
-import { clientNotFound, workspaceNotFound, workspaceRequired } from './tenancy.errors.ts'
+import { clientNotFound, clientRequired, workspaceNotFound, workspaceRequired } from './tenancy.errors.ts'
 import { clients, memberships } from './tenancy.repository.ts'
 
 const header = (req: FastifyRequest, name: string) => {
@@ -38,6 +38,20 @@ export const createScopeResolver = (db: Db) => {
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
   }
 
-  return { workspace, client }
+  /** A client-scoped route: the client comes from X-Client-ID (400 when missing). */
+  const clientFromHeader = (req: FastifyRequest, atLeast: Role) => {
+    const clientId = header(req, 'x-client-id')
+    if (!clientId) throw clientRequired()
+    return client(req, atLeast, clientId)
+  }
+
+  /** The workspace of X-Client-ID when sent, else of X-Workspace-ID. */
+  const workspaceOrClient = async (req: FastifyRequest, atLeast: Role): Promise<WorkspaceScope> => {
+    if (!header(req, 'x-client-id')) return workspace(req, atLeast)
+    const { userId, workspaceId, role } = await clientFromHeader(req, atLeast)
+    return { userId, workspaceId, role }
+  }
+
+  return { workspace, client, clientFromHeader, workspaceOrClient }
 }
 export type ScopeResolver = ReturnType<typeof createScopeResolver>

@@ -1,6 +1,7 @@
 import { badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts'
 
 export const workspaceRequired = () => badRequest('tenancy.workspace_required', 'Send the X-Workspace-ID header to say which workspace this is for.')
+export const clientRequired = () => badRequest('tenancy.client_required', 'Send the X-Client-ID header to say which client this is for.')
 export const workspaceNotFound = () => notFound('tenancy.workspace_not_found', 'No such workspace.')
 export const clientNotFound = () => notFound('tenancy.client_not_found', 'No such client.')
 export const memberNotFound = () => notFound('tenancy.member_not_found', 'No such member in this workspace.')

@@ -85,6 +85,69 @@ export type AuditEventsTable = {
   createdAt: Timestamp
 }
 
+export type AgentsTable = {
+  id: string
+  workspaceId: string
+  name: string
+  avatar: Generated<string>
+  description: Generated<string>
+  instructions: string
+  modelId: string | null
+  tools: ColumnType<string[], string, string>
+  createdBy: string
+  archivedAt: NullableTimestamp
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+export type ConversationsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  agentId: string
+  title: Generated<string>
+  pinned: Generated<boolean>
+  archivedAt: NullableTimestamp
+  createdBy: string
+  lastMessageAt: Timestamp
+  createdAt: Timestamp
+}
+export type MessageStatus = 'complete' | 'streaming' | 'cancelled' | 'failed'
+export type MessagesTable = {
+  id: string
+  seq: Generated<bigint>
+  conversationId: string
+  clientId: string
+  role: 'user' | 'assistant'
+  content: Generated<string>
+  parts: ColumnType<unknown[], string | undefined, string>
+  status: MessageStatus
+  agentId: string | null
+  modelId: string | null
+  usage: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  error: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  authorId: string | null
+  requestId: string | null
+  createdAt: Timestamp
+  completedAt: NullableTimestamp
+}
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed'
+export type ChatRunsTable = {
+  id: string
+  conversationId: string
+  clientId: string
+  messageId: string
+  status: RunStatus
+  createdAt: Timestamp
+  finishedAt: NullableTimestamp
+}
+export type ChatEventsTable = {
+  runId: string
+  seq: number
+  type: string
+  data: ColumnType<Record<string, unknown>, string, never>
+  createdAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -94,6 +157,11 @@ export type DB = {
   invitations: InvitationsTable
   clients: ClientsTable
   auditEvents: AuditEventsTable
+  agents: AgentsTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  chatRuns: ChatRunsTable
+  chatEvents: ChatEventsTable
 }
 
 export type User = Selectable<UsersTable>
@@ -102,3 +170,6 @@ export type Client = Selectable<ClientsTable>
 export type Invitation = Selectable<InvitationsTable>
 export type ApiToken = Selectable<ApiTokensTable>
 export type AuditEvent = Selectable<AuditEventsTable>
+export type AgentRow = Selectable<AgentsTable>
+export type Conversation = Selectable<ConversationsTable>
+export type Message = Selectable<MessagesTable>

@@ -1,0 +1,33 @@
+import { z } from 'zod'
+import { Timestamp } from './common.ts'
+
+export const AgentDto = z.object({
+  id: z.string(),
+  kind: z.enum(['builtin', 'custom']),
+  name: z.string(),
+  avatar: z.string(),
+  role: z.string(),
+  description: z.string(),
+  starterPrompts: z.array(z.string()),
+  tools: z.array(z.string()),
+  modelId: z.string().nullable().meta({ description: 'Preferred model; null means the workspace default' }),
+  handoffs: z.array(z.object({ to: z.string(), when: z.string() })),
+  updatedAt: Timestamp.nullable(),
+}).meta({ id: 'Agent' })
+export type AgentDto = z.infer<typeof AgentDto>
+
+export const AGENT_TOOLS = ['handoff', 'search_conversations', 'fetch_page'] as const
+const Tools = z.array(z.enum(AGENT_TOOLS)).max(AGENT_TOOLS.length)
+
+export const AgentCreate = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  avatar: z.string().trim().min(1).max(8).optional(),
+  description: z.string().trim().max(300).optional(),
+  instructions: z.string().trim().min(1).max(20_000),
+  modelId: z.string().max(120).nullable().optional(),
+  tools: Tools.optional(),
+})
+export type AgentCreate = z.infer<typeof AgentCreate>
+export const AgentPatch = AgentCreate.partial().extend({ archived: z.boolean().optional() })
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
+export type AgentPatch = z.infer<typeof AgentPatch>

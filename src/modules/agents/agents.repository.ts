@@ -1,0 +1,19 @@
+import type { Executor } from '../../platform/db/database.ts'
+import type { WorkspaceScope } from '../../platform/http/request-context.ts'
+
+/** Custom agents of one workspace; built-ins live in code. */
+export const agents = {
+  list: (db: Executor, scope: WorkspaceScope) =>
+    db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId).where('archivedAt', 'is', null)
+      .orderBy('createdAt', 'asc').limit(200).execute(),
+  get: (db: Executor, scope: WorkspaceScope, id: string) =>
+    db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst(),
+  insert: (db: Executor, scope: WorkspaceScope, a: { id: string; name: string; avatar?: string; description?: string; instructions: string; modelId: string | null; tools: string[] }) =>
+    db.insertInto('agents').values({ ...a, tools: JSON.stringify(a.tools), workspaceId: scope.workspaceId, createdBy: scope.userId }).returningAll().executeTakeFirstOrThrow(),
+  update: (db: Executor, scope: WorkspaceScope, id: string, patch: Record<string, unknown>) =>
+    db.updateTable('agents').set({ ...patch, updatedAt: new Date() }).where('workspaceId', '=', scope.workspaceId).where('id', '=', id)
+      .returningAll().executeTakeFirstOrThrow(),
+  /** The workspace an agent id belongs to, if the caller is a member there (for routes addressed by agent id). */
+  workspaceOf: (db: Executor, id: string) =>
+    db.selectFrom('agents').select('workspaceId').where('id', '=', id).executeTakeFirst(),
+}

@@ -1,0 +1,70 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { AgentRow } from '../../platform/db/schema.ts'
+import { conflict, notFound } from '../../platform/http/errors.ts'
+import type { WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { AgentCreate, AgentDto, AgentPatch } from '../../../contracts/agents.ts'
+import { BUILTIN_AGENTS, findBuiltin, type BuiltinAgent } from './agents.catalog.ts'
+import { agents } from './agents.repository.ts'
+import type { PromptAgent } from './prompt.ts'
+
+export const agentNotFound = () => notFound('agents.not_found', 'No such agent.')
+export const builtinReadonly = () => conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
+
+const builtinDto = (a: BuiltinAgent): AgentDto => ({
+  id: a.id, kind: 'builtin', name: a.name, avatar: a.avatar, role: a.role, description: a.description,
+  starterPrompts: a.starterPrompts, tools: a.tools, modelId: null, handoffs: a.handoffs, updatedAt: null,
+})
+const customDto = (a: AgentRow): AgentDto => ({
+  id: a.id, kind: 'custom', name: a.name, avatar: a.avatar, role: 'custom agent', description: a.description,
+  starterPrompts: [], tools: a.tools, modelId: a.modelId, handoffs: [], updatedAt: a.updatedAt.toISOString(),
+})
+
+/** What the chat needs to run an agent: its public face and the parts of its system prompt. */
+export type ResolvedAgent = { dto: AgentDto; prompt: PromptAgent; tier: 'standard' | 'advanced' }
+
+export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel: (id: string) => boolean }) => {
+  const checkModel = (modelId?: string | null) => {
+    if (modelId && !isKnownModel(modelId)) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
+  }
+  return {
+    async list(scope: WorkspaceScope): Promise<AgentDto[]> {
+      return [...BUILTIN_AGENTS.map(builtinDto), ...(await agents.list(db, scope)).map(customDto)]
+    },
+
+    /** A built-in or one of the workspace's own agents; another workspace's agent is "not found". */
+    async resolve(scope: WorkspaceScope, id: string): Promise<ResolvedAgent> {
+      const builtin = findBuiltin(id)
+      if (builtin) return { dto: builtinDto(builtin), prompt: builtin, tier: builtin.tier }
+      const row = id.length <= 64 ? await agents.get(db, scope, id) : undefined
+      if (!row || row.archivedAt) throw agentNotFound()
+      return {
+        dto: customDto(row), tier: 'standard',
+        prompt: { name: row.name, role: row.description || 'specialist agent defined by the agency', responsibilities: [], boundaries: [], handoffs: [], instructions: row.instructions },
+      }
+    },
+
+    async create(scope: WorkspaceScope, body: AgentCreate) {
+      checkModel(body.modelId)
+      return customDto(await agents.insert(db, scope, {
+        id: newId('ag'), name: body.name, avatar: body.avatar, description: body.description, instructions: body.instructions,
+        modelId: body.modelId ?? null, tools: body.tools ?? ['handoff', 'search_conversations'],
+      }))
+    },
+
+    async update(scope: WorkspaceScope, id: string, patch: AgentPatch) {
+      if (findBuiltin(id)) throw builtinReadonly()
+      if (!(await agents.get(db, scope, id))) throw agentNotFound()
+      checkModel(patch.modelId)
+      const { archived, tools, ...rest } = patch
+      return customDto(await agents.update(db, scope, id, {
+        ...rest,
+        ...(tools ? { tools: JSON.stringify(tools) } : {}),
+        ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
+      }))
+    },
+
+    workspaceOf: async (id: string) => (await agents.workspaceOf(db, id))?.workspaceId,
+  }
+}
+export type AgentService = ReturnType<typeof createAgentService>

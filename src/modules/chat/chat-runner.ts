@@ -1,0 +1,85 @@
+import { streamText, type LanguageModel, type ModelMessage } from 'ai'
+import type { Db } from '../../platform/db/database.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { Usage } from '../../../contracts/chat.ts'
+import type { CatalogEntry, ModelsModule } from '../models/models.module.ts'
+import { messages, runs } from './chat.repository.ts'
+import { countTokens } from './history.ts'
+import type { createRunLog } from './run-log.ts'
+
+export type RunInput = {
+  scope: ClientScope
+  runId: string
+  messageId: string
+  entry: CatalogEntry
+  model: LanguageModel
+  system: string
+  history: ModelMessage[]
+  log: ReturnType<typeof createRunLog>
+  abort: AbortController
+}
+
+const CANCEL_POLL_MS = 1000
+
+/** Provider-reported usage; when a provider reports none, the text is counted and the figure flagged as estimated. */
+const toUsage = (reported: { inputTokens?: number; outputTokens?: number; inputTokenDetails?: { cacheReadTokens?: number }; outputTokenDetails?: { reasoningTokens?: number } } | undefined, input: RunInput, text: string): Usage => {
+  const estimated = !reported?.outputTokens && text.length > 0
+  return {
+    inputTokens: reported?.inputTokens ?? countTokens(input.system + input.history.map((m) => String(m.content)).join('\n')),
+    outputTokens: estimated ? countTokens(text) : reported?.outputTokens ?? 0,
+    cachedInputTokens: reported?.inputTokenDetails?.cacheReadTokens ?? 0,
+    reasoningTokens: reported?.outputTokenDetails?.reasoningTokens ?? 0,
+    estimated,
+  }
+}
+
+/**
+ * Runs one answer to the end whatever happens to the HTTP request that started it: the text is saved as it
+ * completes, a cancel (from this process, or from another one through the run's row) stops it and keeps what
+ * was generated, and a provider failure is saved as a clear error.
+ */
+export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) => {
+  const { scope, log, abort } = input
+  let text = ''
+  let reported: Parameters<typeof toUsage>[0]
+  let failure: { code: string; message: string } | undefined
+  const watch = setInterval(() => {
+    void runs.status(db, input.runId).then((s) => { if (s === 'cancelled') abort.abort() }).catch(() => undefined)
+  }, CANCEL_POLL_MS)
+  try {
+    const result = streamText({
+      model: input.model, system: input.system, messages: input.history, abortSignal: abort.signal,
+      maxOutputTokens: Math.min(input.entry.maxOutputTokens, 4096), maxRetries: 2,
+      // Failures arrive as `error` parts below; without this the SDK prints them, request body (the prompt) included.
+      onError: () => undefined,
+    })
+    for await (const part of result.fullStream) {
+      if (part.type === 'text-delta') {
+        text += part.text
+        log.push({ type: 'delta', text: part.text })
+      } else if (part.type === 'finish') {
+        reported = part.totalUsage
+      } else if (part.type === 'error') {
+        throw part.error
+      }
+    }
+  } catch (err) {
+    if (!abort.signal.aborted) {
+      const e = models.describeError(err, input.entry)
+      failure = { code: e.code, message: e.message }
+    }
+  } finally {
+    clearInterval(watch)
+  }
+  const usage = toUsage(reported, input, text)
+  let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
+  await db.transaction().execute(async (trx) => {
+    // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
+    if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status))) status = 'cancelled'
+    await messages.finish(trx, scope, input.messageId, { content: text, status, usage, error: failure ?? null })
+  })
+  log.push({ type: 'usage', usage })
+  if (failure) log.push({ type: 'error', ...failure })
+  log.push({ type: 'done', messageId: input.messageId, status })
+  await log.flush()
+}

@@ -1,0 +1,16 @@
+import type { Db } from '../../platform/db/database.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { AgentService } from '../agents/agents.module.ts'
+import type { ModelsModule } from '../models/models.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { chatRoutes } from './chat.routes.ts'
+import { createChatService } from './chat.service.ts'
+
+export type { ChatService } from './chat.service.ts'
+
+/** Conversations per client and agent; answers streamed over SSE, persisted, resumable, cancellable. */
+export const createChatModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string> }) => {
+  const chat = createChatService(deps)
+  return { chat, routes: chatRoutes({ chat, scope: deps.scope, db: deps.db }) }
+}
+export type ChatModule = ReturnType<typeof createChatModule>

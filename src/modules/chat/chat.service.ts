@@ -1,0 +1,150 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { Conversation, Message } from '../../platform/db/schema.ts'
+import { badRequest } from '../../platform/http/errors.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { ConversationDto, MessageDto, Usage } from '../../../contracts/chat.ts'
+import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
+import type { ModelsModule } from '../models/models.module.ts'
+import { conversationArchived, conversationNotFound, messageTooLong, runInProgress } from './chat.errors.ts'
+import { conversations, messages, runs } from './chat.repository.ts'
+import { executeRun } from './chat-runner.ts'
+import { countTokens, fitToContext } from './history.ts'
+import { createRunHub, createRunLog } from './run-log.ts'
+
+type ClientRow = { name: string; website: string | null; notes: string | null }
+export type ChatScope = ClientScope & { client: ClientRow }
+
+type Deps = { db: Db; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
+
+const toConversationDto = (c: Conversation, running: boolean): ConversationDto => ({
+  id: c.id, clientId: c.clientId, agentId: c.agentId, title: c.title, pinned: c.pinned, running,
+  archivedAt: c.archivedAt?.toISOString() ?? null, lastMessageAt: c.lastMessageAt.toISOString(), createdAt: c.createdAt.toISOString(),
+})
+const toMessageDto = (m: Message, offlineIds: (id: string | null) => boolean): MessageDto => ({
+  id: m.id, conversationId: m.conversationId, role: m.role, content: m.content, status: m.status, agentId: m.agentId, modelId: m.modelId,
+  offline: offlineIds(m.modelId), usage: (m.usage as Usage | null) ?? null, error: (m.error as { code: string; message: string } | null) ?? null,
+  createdAt: m.createdAt.toISOString(), completedAt: m.completedAt?.toISOString() ?? null,
+})
+
+const cursorOf = (c: Conversation) => Buffer.from(JSON.stringify([c.lastMessageAt.toISOString(), c.id])).toString('base64url')
+const parseCursor = (cursor: string) => {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
+    if (typeof id !== 'string' || Number.isNaN(new Date(at).getTime())) throw new Error('bad cursor')
+    return { at: new Date(at), id }
+  } catch { throw badRequest('request.invalid_cursor', 'The cursor is not valid.') }
+}
+
+/** Conversations per client and agent, and the answers streamed into them. */
+export const createChatService = ({ db, agents, models, workspaceName, now = () => new Date() }: Deps) => {
+  const hub = createRunHub()
+  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
+  const isOffline = (id: string | null) => Boolean(id && models.find(id)?.offline)
+
+  const load = async (scope: ClientScope, id: string) => {
+    const c = id.length <= 64 ? await conversations.get(db, scope, id) : undefined
+    if (!c) throw conversationNotFound()
+    return c
+  }
+
+  return {
+    hub,
+    async create(scope: ChatScope, body: { agentId: string; title?: string }) {
+      const agent = await agents.resolve(scope, body.agentId)
+      return toConversationDto(await conversations.insert(db, scope, { id: newId('conv'), agentId: agent.dto.id, title: body.title }), false)
+    },
+
+    async list(scope: ClientScope, q: { cursor?: string; limit: number; q?: string; archived: 'include' | 'exclude' | 'only'; agentId?: string }) {
+      const rows = await conversations.page(db, scope, { ...q, after: q.cursor ? parseCursor(q.cursor) : undefined })
+      const items = rows.slice(0, q.limit)
+      const running = await runs.runningIn(db, scope, items.map((c) => c.id))
+      const last = items.at(-1)
+      return { items: items.map((c) => toConversationDto(c, running.has(c.id))), nextCursor: rows.length > q.limit && last ? cursorOf(last) : null }
+    },
+
+    async get(scope: ClientScope, id: string) {
+      const c = await load(scope, id)
+      return toConversationDto(c, Boolean(await runs.running(db, scope, id)))
+    },
+
+    async update(scope: ClientScope, id: string, patch: { title?: string; pinned?: boolean; archived?: boolean }) {
+      await load(scope, id)
+      const { archived, ...rest } = patch
+      const c = await conversations.update(db, scope, id, { ...rest, ...(archived === undefined ? {} : { archivedAt: archived ? now() : null }) })
+      return toConversationDto(c, Boolean(await runs.running(db, scope, id)))
+    },
+
+    async messages(scope: ClientScope, id: string) {
+      await load(scope, id)
+      return (await messages.list(db, scope, id)).map((m) => toMessageDto(m, isOffline))
+    },
+
+    /** Saves the question, opens the answer and starts generating it in the background; returns the run to stream. */
+    async send(scope: ChatScope, id: string, body: { content: string; modelId?: string }, requestId: string) {
+      const conversation = await load(scope, id)
+      if (conversation.archivedAt) throw conversationArchived()
+      const agent = await agents.resolve(scope, conversation.agentId)
+      const modelId = body.modelId ?? agent.dto.modelId ?? models.defaultModelId(agent.tier)
+      const model = models.languageModel(modelId)
+      const entry = models.find(modelId)!
+      const system = assembleSystemPrompt(agent.prompt, {
+        workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: [],
+      })
+      const limit = entry.contextWindow - Math.min(entry.maxOutputTokens, 4096) - countTokens(system) - 64
+      if (countTokens(body.content) > limit) throw messageTooLong(limit)
+      const earlier = (await messages.list(db, scope, id)).filter((m) => m.content && m.status !== 'failed')
+
+      const runId = newId('run')
+      const ids = { user: newId('msg'), answer: newId('msg') }
+      await db.transaction().execute(async (trx) => {
+        if (await runs.running(trx, scope, id)) throw runInProgress()
+        await messages.insert(trx, scope, { id: ids.user, conversationId: id, role: 'user', content: body.content, status: 'complete', authorId: scope.userId, requestId })
+        await messages.insert(trx, scope, { id: ids.answer, conversationId: id, role: 'assistant', content: '', status: 'streaming', agentId: agent.dto.id, modelId, requestId })
+        await runs.insert(trx, scope, { id: runId, conversationId: id, messageId: ids.answer })
+        await conversations.update(trx, scope, id, {
+          lastMessageAt: now(), ...(earlier.length === 0 && conversation.title === 'New conversation' ? { title: body.content.slice(0, 60) } : {}),
+        })
+      }).catch((err: { code?: string }) => { throw err.code === '23505' ? runInProgress() : err })
+
+      const history = fitToContext([...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
+        { contextWindow: entry.contextWindow, maxOutputTokens: Math.min(entry.maxOutputTokens, 4096), systemPrompt: system })
+      const log = createRunLog(db, hub, runId)
+      log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
+      const abort = new AbortController()
+      const done = executeRun(db, models, { scope, runId, messageId: ids.answer, entry, model, system, history: history.messages, log, abort })
+        .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
+        .finally(() => inflight.delete(runId))
+      inflight.set(runId, { abort, done })
+      return { runId }
+    },
+
+    /** Stops the answer being written: here if this process runs it, and through the run's row for any other. */
+    async cancel(scope: ClientScope, id: string) {
+      await load(scope, id)
+      const run = await runs.running(db, scope, id)
+      if (!run) return { cancelled: false }
+      inflight.get(run.id)?.abort.abort()
+      await runs.finish(db, scope, run.id, 'cancelled')
+      await inflight.get(run.id)?.done
+      return { cancelled: true }
+    },
+
+    async latestRun(scope: ClientScope, id: string) {
+      await load(scope, id)
+      return runs.latest(db, scope, id)
+    },
+
+    clientOf: async (id: string) => (await conversations.clientOf(db, id))?.clientId,
+
+    /** Lets answers in flight finish (up to `ms`), then stops the rest; they are saved as cancelled. */
+    async drain(ms = 10_000) {
+      const all = [...inflight.values()]
+      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
+      await Promise.race([Promise.all(all.map((r) => r.done)), timeout])
+      for (const r of inflight.values()) r.abort.abort()
+      await Promise.all([...inflight.values()].map((r) => r.done))
+    },
+  }
+}
+export type ChatService = ReturnType<typeof createChatService>

@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/**
+ * A loopback server speaking OpenAI's Chat Completions wire format (JSON and `stream: true` SSE),
+ * scripted per test. Also serves any OpenAI-compatible client (Ollama, vLLM, Groq's /openai/v1).
+ */
+export type FakeOpenAIOptions = {
+  /** The answer text, split into `chunks` SSE deltas when streaming. */
+  text?: string
+  chunks?: number
+  firstTokenDelayMs?: number
+  chunkDelayMs?: number
+  usage?: { prompt_tokens: number; completion_tokens: number }
+  /** When set, any other Bearer key gets OpenAI's 401 `invalid_api_key`. */
+  apiKey?: string
+  /**
+   * Fail the first `times` requests (every request when omitted) with OpenAI's error body for the status.
+   * `retryAfter` / `retryAfterMs` set `retry-after` and the millisecond `retry-after-ms` that OpenAI-style APIs
+   * (Azure OpenAI among them) send; the AI SDK honours both.
+   */
+  fail?: { status: 400 | 401 | 429 | 500 | 503; times?: number; retryAfter?: string; retryAfterMs?: string }
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>
+  models?: string[]
+}
+
+export type RecordedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> | undefined }
+
+const ERRORS: Record<number, { message: string; type: string; code: string | null; param?: string }> = {
+  400: { message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' },
+  401: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', code: 'invalid_api_key' },
+  429: { message: 'Rate limit reached for requests. Please try again in 1s.', type: 'requests', code: 'rate_limit_exceeded' },
+  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
+}
+
+const split = (text: string, parts: number) => {
+  const size = Math.max(1, Math.ceil(text.length / Math.max(1, parts)))
+  return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
+}
+
+const readBody = async (req: IncomingMessage) => {
+  let raw = ''
+  for await (const chunk of req) raw += chunk
+  return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+
+export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
+  const requests: RecordedRequest[] = []
+  const text = options.text ?? 'Hello from the fake upstream.'
+  const usage = options.usage ?? { prompt_tokens: 11, completion_tokens: 7 }
+  const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
+  const finishReason = options.toolCalls?.length ? 'tool_calls' : 'stop'
+  let completions = 0
+
+  const failure = (req: IncomingMessage) => {
+    const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+    if (options.apiKey !== undefined && key !== options.apiKey) return { status: 401, headers: {} }
+    const fail = options.fail
+    if (!fail || (fail.times !== undefined && completions > fail.times)) return undefined
+    const headers: Record<string, string> = {
+      ...(fail.retryAfter ? { 'retry-after': fail.retryAfter } : {}), ...(fail.retryAfterMs ? { 'retry-after-ms': fail.retryAfterMs } : {}),
+    }
+    return { status: fail.status, headers }
+  }
+
+  const completion = (body: Record<string, unknown>) => ({
+    id: `chatcmpl-fake-${completions}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
+    choices: [{
+      index: 0, logprobs: null, finish_reason: finishReason,
+      message: {
+        role: 'assistant', content: options.toolCalls?.length ? null : text, refusal: null,
+        ...(options.toolCalls?.length ? { tool_calls: options.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
+      },
+    }],
+    usage: fullUsage,
+  })
+
+  const stream = async (res: ServerResponse, body: Record<string, unknown>) => {
+    const base = { id: `chatcmpl-fake-${completions}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model }
+    const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`)
+    const choice = (delta: unknown, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    await sleep(options.firstTokenDelayMs ?? 0)
+    send(choice({ role: 'assistant', content: '', refusal: null }))
+    const pieces = options.toolCalls?.length ? [] : split(text, options.chunks ?? 3)
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0) await sleep(options.chunkDelayMs ?? 0)
+      send(choice({ content: piece }))
+    }
+    for (const [index, call] of (options.toolCalls ?? []).entries()) {
+      send(choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }))
+      for (const args of split(call.arguments, 2)) send(choice({ tool_calls: [{ index, function: { arguments: args } }] }))
+    }
+    send(choice({}, finishReason))
+    const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
+    if (streamOptions?.include_usage) send({ ...base, choices: [], usage: fullUsage })
+    res.end('data: [DONE]\n\n')
+  }
+
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname
+    const body = await readBody(req)
+    requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body })
+    if (req.method === 'GET' && path === '/v1/models') {
+      return json(res, 200, { object: 'list', data: (options.models ?? ['gpt-4o-mini']).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) })
+    }
+    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions') || !body) {
+      return json(res, 404, { error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } })
+    }
+    completions += 1
+    const failed = failure(req)
+    if (failed) return json(res, failed.status, { error: { param: null, ...ERRORS[failed.status] } }, failed.headers)
+    if (body.stream) return stream(res, body)
+    await sleep(options.firstTokenDelayMs ?? 0)
+    return json(res, 200, completion(body))
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    /** Only the chat completion calls, in order. */
+    completions: () => requests.filter((r) => r.method === 'POST'),
+    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()) }),
+  }
+}
+export type FakeOpenAI = Awaited<ReturnType<typeof startFakeOpenAI>>

@@ -32,11 +32,14 @@ export const PasswordChange = z.strictObject({ currentPassword: z.string().min(1
 export const TokenCreateBody = z.strictObject({
   name: Name,
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  workspaceId: z.string().min(3).max(64).optional().meta({ description: 'Bind the token to a workspace: /v1 calls made with it are attributed there' }),
+  clientId: z.string().min(3).max(64).optional().meta({ description: 'Bind the token to a client of that workspace as well' }),
 })
 export type TokenCreateBody = z.infer<typeof TokenCreateBody>
 
 export const ApiTokenDto = z.object({
   id: z.string(), name: z.string(), prefix: z.string(), createdAt: Timestamp,
+  workspaceId: z.string().nullable(), clientId: z.string().nullable(),
   expiresAt: Timestamp.nullable(), lastUsedAt: Timestamp.nullable(), revokedAt: Timestamp.nullable(),
 }).meta({ id: 'ApiToken' })
 export type ApiTokenDto = z.infer<typeof ApiTokenDto>

@@ -41,7 +41,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
-    if (!req.auth && req.url.startsWith('/api/') && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
+    if (!req.auth && (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
     // JSON bodies only where a route declares one.
     if (req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
       throw badRequest('request.unexpected_body', 'This route takes no request body.')
@@ -90,11 +90,12 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
 
   await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics, internalToken: config.INTERNAL_TOKEN }))
   await app.register(legalRoutes(resolve('content/legal')))
-  await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf }))
+  await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf, checkTokenBinding: c.tenancy.scope.tokenBinding }))
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(c.models.routes)
   await app.register(c.agents.routes)
   await app.register(c.chat.routes)
+  await app.register(c.gateway.routes)
   await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))

@@ -11,6 +11,7 @@ import { createTenancyModule } from './modules/tenancy/tenancy.module.ts'
 import { createModelsModule, providerSettingsFrom } from './modules/models/models.module.ts'
 import { createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
+import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -36,11 +37,12 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db, scope: tenancy.scope, agents: agents.agents, models,
     workspaceName: async (scope) => (await tenancy.tenancy.getWorkspace(scope)).name,
   })
+  const gateway = createGatewayModule({ db, models, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
   const jobs = [...identity.jobs, ...tenancy.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, gateway, jobs,
     async close() {
       await chat.chat.drain()
       await queue.stop().catch(() => undefined)

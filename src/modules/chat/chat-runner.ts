@@ -1,14 +1,14 @@
 import { streamText, type LanguageModel, type ModelMessage } from 'ai'
 import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import type { Usage } from '../../../contracts/chat.ts'
-import type { CatalogEntry, ModelsModule } from '../models/models.module.ts'
+import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelsModule } from '../models/models.module.ts'
 import { messages, runs } from './chat.repository.ts'
-import { countTokens } from './history.ts'
 import type { createRunLog } from './run-log.ts'
 
 export type RunInput = {
   scope: ClientScope
+  requestId: string
+  tokenId: string | null
   runId: string
   messageId: string
   entry: CatalogEntry
@@ -21,18 +21,6 @@ export type RunInput = {
 
 const CANCEL_POLL_MS = 1000
 
-/** Provider-reported usage; when a provider reports none, the text is counted and the figure flagged as estimated. */
-const toUsage = (reported: { inputTokens?: number; outputTokens?: number; inputTokenDetails?: { cacheReadTokens?: number }; outputTokenDetails?: { reasoningTokens?: number } } | undefined, input: RunInput, text: string): Usage => {
-  const estimated = !reported?.outputTokens && text.length > 0
-  return {
-    inputTokens: reported?.inputTokens ?? countTokens(input.system + input.history.map((m) => String(m.content)).join('\n')),
-    outputTokens: estimated ? countTokens(text) : reported?.outputTokens ?? 0,
-    cachedInputTokens: reported?.inputTokenDetails?.cacheReadTokens ?? 0,
-    reasoningTokens: reported?.outputTokenDetails?.reasoningTokens ?? 0,
-    estimated,
-  }
-}
-
 /**
  * Runs one answer to the end whatever happens to the HTTP request that started it: the text is saved as it
  * completes, a cancel (from this process, or from another one through the run's row) stops it and keeps what
@@ -41,7 +29,7 @@ const toUsage = (reported: { inputTokens?: number; outputTokens?: number; inputT
 export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) => {
   const { scope, log, abort } = input
   let text = ''
-  let reported: Parameters<typeof toUsage>[0]
+  let reported: Parameters<typeof normalizeUsage>[0]
   let failure: { code: string; message: string } | undefined
   const watch = setInterval(() => {
     void runs.status(db, input.runId).then((s) => { if (s === 'cancelled') abort.abort() }).catch(() => undefined)
@@ -71,12 +59,16 @@ export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) 
   } finally {
     clearInterval(watch)
   }
-  const usage = toUsage(reported, input, text)
+  const usage = normalizeUsage(reported, { prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'), output: text })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
   await db.transaction().execute(async (trx) => {
     // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
     if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status))) status = 'cancelled'
     await messages.finish(trx, scope, input.messageId, { content: text, status, usage, error: failure ?? null })
+    await recordModelCall(trx, {
+      workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: input.tokenId, surface: 'chat',
+      requestId: input.requestId, modelId: input.entry.id, status, usage,
+    })
   })
   log.push({ type: 'usage', usage })
   if (failure) log.push({ type: 'error', ...failure })

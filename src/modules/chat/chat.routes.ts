@@ -48,7 +48,7 @@ export const chatRoutes = ({ chat, scope, db }: { chat: ChatService; scope: Scop
     schema: { tags: ['chat'], summary: 'Ask; the answer streams back as Server-Sent Events and is saved even if you disconnect (members)', params: IdParam, body: SendMessage, response: { 200: EventStream, ...errorResponses(400, 401, 403, 404, 409) } },
   }, async (req, reply) => {
     const s = await conversationScope(req, req.params.id, 'member')
-    const { runId } = await chat.send(s, req.params.id, req.body, req.id)
+    const { runId } = await chat.send(s, req.params.id, req.body, { requestId: req.id, tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null })
     await streamRunEvents(req, reply, { db, hub: chat.hub, runId, afterSeq: 0 })
   })
 

@@ -81,7 +81,8 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
     },
 
     /** Saves the question, opens the answer and starts generating it in the background; returns the run to stream. */
-    async send(scope: ChatScope, id: string, body: { content: string; modelId?: string }, requestId: string) {
+    async send(scope: ChatScope, id: string, body: { content: string; modelId?: string }, call: { requestId: string; tokenId: string | null }) {
+      const { requestId } = call
       const conversation = await load(scope, id)
       if (conversation.archivedAt) throw conversationArchived()
       const agent = await agents.resolve(scope, conversation.agentId)
@@ -112,7 +113,7 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
       const log = createRunLog(db, hub, runId)
       log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
       const abort = new AbortController()
-      const done = executeRun(db, models, { scope, runId, messageId: ids.answer, entry, model, system, history: history.messages, log, abort })
+      const done = executeRun(db, models, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, log, abort })
         .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })

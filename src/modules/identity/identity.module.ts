@@ -49,7 +49,7 @@ export const createIdentityModule = (deps: Deps) => {
 
   return {
     identity, tokens, resolveAuth,
-    routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf'>) => async (app: FastifyInstance) => {
+    routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) => async (app: FastifyInstance) => {
       await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), ...wiring }))
       await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
     },

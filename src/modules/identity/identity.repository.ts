@@ -30,12 +30,12 @@ export const sessions = {
 }
 
 export const apiTokens = {
-  insert: (db: Executor, t: { id: string; userId: string; name: string; tokenHash: string; prefix: string; expiresAt: Date | null }) =>
+  insert: (db: Executor, t: { id: string; userId: string; name: string; tokenHash: string; prefix: string; expiresAt: Date | null; workspaceId: string | null; clientId: string | null }) =>
     db.insertInto('apiTokens').values(t).returningAll().executeTakeFirstOrThrow(),
   list: (db: Executor, userId: string) =>
     db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(200).execute(),
   findUsable: (db: Executor, tokenHash: string, now: Date) =>
-    db.selectFrom('apiTokens').select(['id', 'userId', 'lastUsedAt']).where('tokenHash', '=', tokenHash).where('revokedAt', 'is', null)
+    db.selectFrom('apiTokens').select(['id', 'userId', 'lastUsedAt', 'workspaceId', 'clientId']).where('tokenHash', '=', tokenHash).where('revokedAt', 'is', null)
       .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)])).executeTakeFirst(),
   revoke: (db: Executor, userId: string, id: string, now: Date) =>
     db.updateTable('apiTokens').set({ revokedAt: now }).where('userId', '=', userId).where('id', '=', id).where('revokedAt', 'is', null)

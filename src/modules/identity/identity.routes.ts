@@ -8,7 +8,7 @@ import {
 } from '../../../contracts/identity.ts'
 import { errorResponses, noContent, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { IdentityService } from './identity.service.ts'
-import type { TokenService } from './tokens.service.ts'
+import type { TokenBindingCheck, TokenService } from './tokens.service.ts'
 
 export const SESSION_COOKIE = 'camarad_session'
 
@@ -19,6 +19,8 @@ type Deps = {
   googleEnabled: boolean
   /** Supplied by tenancy at wiring time, so identity does not depend on it. */
   workspacesOf: (userId: string) => Promise<WorkspaceSummary[]>
+  /** Supplied by tenancy: checks that the user may bind a token to that workspace / client (404 otherwise). */
+  checkTokenBinding: TokenBindingCheck
 }
 
 export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
@@ -76,7 +78,11 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
 
   app.post('/api/tokens', {
     schema: { tags: ['tokens'], summary: 'Create an API token (shown once)', body: TokenCreateBody, response: { 201: TokenCreated, ...errorResponses(400, 401, 403) } },
-  }, async (req, reply) => reply.code(201).send(await tokens.create(requireAuth(req).userId, req.body, requestMeta(req))))
+  }, async (req, reply) => {
+    const { userId } = requireAuth(req)
+    const binding = await deps.checkTokenBinding(userId, { workspaceId: req.body.workspaceId, clientId: req.body.clientId })
+    return reply.code(201).send(await tokens.create(userId, req.body, binding, requestMeta(req)))
+  })
 
   app.delete('/api/tokens/:id', {
     schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParam, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },

@@ -9,6 +9,8 @@ import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.t
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
+export { recordModelCall, type ModelCallRecord } from './model-calls.repository.ts'
+export { normalizeUsage, type NormalizedUsage } from './usage.ts'
 
 /** Builds settings from the validated Config (src/config.ts): a provider is configured when its key (or base URL for openai-compatible) is set. */
 export const providerSettingsFrom = (config: Config): ProviderSettings => {

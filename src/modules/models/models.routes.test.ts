@@ -1,28 +1,15 @@
-import Fastify from 'fastify'
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { registerErrorHandler } from '../../platform/http/error-handler.ts'
-import { createModelsModule, OFFLINE_MODEL_ID } from './models.module.ts'
+import { call, createTestContext, signup, type TestContext } from '../../../test/harness.ts'
+import { OFFLINE_MODEL_ID } from './models.module.ts'
 
-// The route alone on a bare Fastify: who is signed in comes from a test header instead of a session.
-const app = Fastify()
-beforeAll(async () => {
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
-  app.decorateRequest('auth', null)
-  app.addHook('onRequest', async (req) => {
-    const user = req.headers['x-test-user']
-    req.auth = typeof user === 'string' ? { userId: user, via: 'token', tokenId: 'tok_test' } : null
-  })
-  registerErrorHandler(app)
-  await app.register(createModelsModule({ openai: { apiKey: 'sk-secret-never-listed' }, offlineChunkDelayMs: 0 }).routes)
-  await app.ready()
-})
-afterAll(() => app.close())
+let ctx: TestContext
+beforeAll(async () => { ctx = await createTestContext({ OPENAI_API_KEY: 'sk-secret-never-listed' }) })
+afterAll(async () => { await ctx.close() })
 
 describe('GET /api/models', () => {
   it('lists the configured models and the offline model to a signed-in caller', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/models', headers: { 'x-test-user': 'usr_1' } })
+    const user = await signup(ctx.app, 'models')
+    const res = await call(ctx.app, 'GET', '/api/models', { cookie: user.cookie })
 
     expect(res.statusCode).toBe(200)
     const { items } = res.json<{ items: Array<{ id: string }> }>()
@@ -35,7 +22,7 @@ describe('GET /api/models', () => {
   })
 
   it('refuses an anonymous caller with 401', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/models' })
+    const res = await call(ctx.app, 'GET', '/api/models')
 
     expect(res.statusCode).toBe(401)
     expect(res.json()).toMatchObject({ error: { code: 'auth.unauthenticated' } })

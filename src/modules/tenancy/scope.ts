@@ -52,6 +52,20 @@ export const createScopeResolver = (db: Db) => {
     return { userId, workspaceId, role }
   }
 
-  return { workspace, client, clientFromHeader, workspaceOrClient }
+  /** Where a user may bind an API token: a workspace they belong to, optionally one of its clients. */
+  const tokenBinding = async (userId: string, b: { workspaceId?: string; clientId?: string }) => {
+    if (b.clientId) {
+      const access = await clients.accessFor(db, userId, b.clientId)
+      if (!access || (b.workspaceId && b.workspaceId !== access.workspaceId)) throw clientNotFound()
+      return { workspaceId: access.workspaceId, clientId: b.clientId }
+    }
+    if (b.workspaceId) {
+      if (!(await memberships.find(db, userId, b.workspaceId))) throw workspaceNotFound()
+      return { workspaceId: b.workspaceId, clientId: null }
+    }
+    return { workspaceId: null, clientId: null }
+  }
+
+  return { workspace, client, clientFromHeader, workspaceOrClient, tokenBinding }
 }
 export type ScopeResolver = ReturnType<typeof createScopeResolver>

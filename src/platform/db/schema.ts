@@ -30,6 +30,8 @@ export type ApiTokensTable = {
   name: string
   tokenHash: string
   prefix: string
+  workspaceId: string | null
+  clientId: string | null
   createdAt: Timestamp
   expiresAt: NullableTimestamp
   lastUsedAt: NullableTimestamp
@@ -148,6 +150,24 @@ export type ChatEventsTable = {
   createdAt: Timestamp
 }
 
+export type ModelCallsTable = {
+  id: string
+  workspaceId: string
+  clientId: string | null
+  userId: string
+  tokenId: string | null
+  surface: 'chat' | 'v1' | 'boardroom'
+  requestId: string
+  modelId: string
+  status: 'complete' | 'cancelled' | 'failed'
+  inputTokens: number
+  outputTokens: number
+  cachedInputTokens: number
+  reasoningTokens: number
+  usageEstimated: boolean
+  createdAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -162,6 +182,7 @@ export type DB = {
   messages: MessagesTable
   chatRuns: ChatRunsTable
   chatEvents: ChatEventsTable
+  modelCalls: ModelCallsTable
 }
 
 export type User = Selectable<UsersTable>

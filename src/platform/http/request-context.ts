@@ -1,7 +1,9 @@
 import type { Role } from '../db/schema.ts'
 
 /** Who is calling, resolved once per request from the session cookie or the Bearer token. */
-export type RequestAuth = { userId: string; via: 'session'; sessionId: string } | { userId: string; via: 'token'; tokenId: string }
+export type RequestAuth =
+  | { userId: string; via: 'session'; sessionId: string }
+  | { userId: string; via: 'token'; tokenId: string; workspaceId: string | null; clientId: string | null }
 
 /** The tenant a request acts in: resolved from the membership, never from the body. */
 export type WorkspaceScope = { userId: string; workspaceId: string; role: Role }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import { databaseOptions, type Config } from './config.ts'
+import type { WorkspaceScope } from './platform/http/request-context.ts'
 import { createDatabase } from './platform/db/database.ts'
 import { migrateToLatest } from './platform/db/migrator.ts'
 import { createMemoryCounterStore, createRedisCounterStore } from './platform/http/counter-store.ts'
@@ -12,6 +13,7 @@ import { createModelsModule, providerSettingsFrom } from './modules/models/model
 import { createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
+import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -33,18 +35,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
   const models = createModelsModule(providerSettingsFrom(config))
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: (id) => Boolean(models.find(id)) })
-  const chat = createChatModule({
-    db, scope: tenancy.scope, agents: agents.agents, models,
-    workspaceName: async (scope) => (await tenancy.tenancy.getWorkspace(scope)).name,
-  })
+  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
+  const chat = createChatModule(aiDeps)
+  const boardroom = createBoardroomModule(aiDeps)
   const gateway = createGatewayModule({ db, models, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
   const jobs = [...identity.jobs, ...tenancy.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, gateway, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, boardroom, gateway, jobs,
     async close() {
-      await chat.chat.drain()
+      await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)
       await database.close().catch(() => undefined)
       redis?.disconnect()

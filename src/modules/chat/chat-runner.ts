@@ -3,7 +3,8 @@ import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelsModule } from '../models/models.module.ts'
 import { messages, runs } from './chat.repository.ts'
-import type { createRunLog } from './run-log.ts'
+import type { ChatEvent } from '../../../contracts/chat.ts'
+import type { createRunLog } from '../../platform/realtime/event-log.ts'
 
 export type RunInput = {
   scope: ClientScope
@@ -15,7 +16,7 @@ export type RunInput = {
   model: LanguageModel
   system: string
   history: ModelMessage[]
-  log: ReturnType<typeof createRunLog>
+  log: ReturnType<typeof createRunLog<ChatEvent>>
   abort: AbortController
 }
 

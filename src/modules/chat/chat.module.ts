@@ -11,6 +11,6 @@ export type { ChatService } from './chat.service.ts'
 /** Conversations per client and agent; answers streamed over SSE, persisted, resumable, cancellable. */
 export const createChatModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string> }) => {
   const chat = createChatService(deps)
-  return { chat, routes: chatRoutes({ chat, scope: deps.scope, db: deps.db }) }
+  return { chat, routes: chatRoutes({ chat, scope: deps.scope }) }
 }
 export type ChatModule = ReturnType<typeof createChatModule>

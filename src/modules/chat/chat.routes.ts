@@ -3,17 +3,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { ConversationCreate, ConversationDto, ConversationListQuery, ConversationPatch, MessageDto, SendMessage } from '../../../contracts/chat.ts'
 import { IdParam, page } from '../../../contracts/common.ts'
-import type { Db } from '../../platform/db/database.ts'
 import type { Role } from '../../platform/db/schema.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { conversationNotFound, noRun } from './chat.errors.ts'
 import type { ChatService } from './chat.service.ts'
-import { lastEventId, streamRunEvents } from './sse.ts'
+import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 
 const EventStream = z.string().meta({ description: 'text/event-stream: `run`, `delta`, `usage`, `error`, `done` events; `id:` is the sequence number for Last-Event-ID' })
 
-export const chatRoutes = ({ chat, scope, db }: { chat: ChatService; scope: ScopeResolver; db: Db }) => async (base: FastifyInstance) => {
+export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   /** A conversation's own client decides access; a foreign or unknown id is "not found". */
@@ -49,7 +48,7 @@ export const chatRoutes = ({ chat, scope, db }: { chat: ChatService; scope: Scop
   }, async (req, reply) => {
     const s = await conversationScope(req, req.params.id, 'member')
     const { runId } = await chat.send(s, req.params.id, req.body, { requestId: req.id, tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null })
-    await streamRunEvents(req, reply, { db, hub: chat.hub, runId, afterSeq: 0 })
+    await streamRunEvents(req, reply, { hub: chat.hub, runId, afterSeq: 0, after: (seq) => chat.eventsAfter(runId, seq) })
   })
 
   app.get('/api/chat/conversations/:id/stream', {
@@ -61,7 +60,7 @@ export const chatRoutes = ({ chat, scope, db }: { chat: ChatService; scope: Scop
     const s = await conversationScope(req, req.params.id, 'viewer')
     const run = await chat.latestRun(s, req.params.id)
     if (!run) throw noRun()
-    await streamRunEvents(req, reply, { db, hub: chat.hub, runId: run.id, afterSeq: lastEventId(req, req.query.after) })
+    await streamRunEvents(req, reply, { hub: chat.hub, runId: run.id, afterSeq: lastEventId(req, req.query.after), after: (seq) => chat.eventsAfter(run.id, seq) })
   })
 
   app.post('/api/chat/conversations/:id/cancel', {

@@ -3,14 +3,14 @@ import { newId } from '../../platform/db/ids.ts'
 import type { Conversation, Message } from '../../platform/db/schema.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import type { ConversationDto, MessageDto, Usage } from '../../../contracts/chat.ts'
+import type { ChatEvent, ConversationDto, MessageDto, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import { conversationArchived, conversationNotFound, messageTooLong, runInProgress } from './chat.errors.ts'
-import { conversations, messages, runs } from './chat.repository.ts'
+import { conversations, events, messages, runs } from './chat.repository.ts'
 import { executeRun } from './chat-runner.ts'
 import { countTokens, fitToContext } from './history.ts'
-import { createRunHub, createRunLog } from './run-log.ts'
+import { createRunHub, createRunLog } from '../../platform/realtime/event-log.ts'
 
 type ClientRow = { name: string; website: string | null; notes: string | null }
 export type ChatScope = ClientScope & { client: ClientRow }
@@ -110,7 +110,7 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
 
       const history = fitToContext([...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
         { contextWindow: entry.contextWindow, maxOutputTokens: Math.min(entry.maxOutputTokens, 4096), systemPrompt: system })
-      const log = createRunLog(db, hub, runId)
+      const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
       log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
       const abort = new AbortController()
       const done = executeRun(db, models, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, log, abort })
@@ -135,6 +135,9 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
       await load(scope, id)
       return runs.latest(db, scope, id)
     },
+
+    /** Stored events of a run, for streaming and Last-Event-ID resume. */
+    eventsAfter: async (runId: string, seq: number) => (await events.after(db, runId, seq)) as { seq: number; type: string; data: Record<string, unknown> }[],
 
     clientOf: async (id: string) => (await conversations.clientOf(db, id))?.clientId,
 

@@ -168,6 +168,40 @@ export type ModelCallsTable = {
   createdAt: Timestamp
 }
 
+export type MeetingsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  topic: string
+  agentIds: ColumnType<string[], string, string>
+  rounds: number
+  status: RunStatus
+  summary: Generated<string>
+  createdBy: string
+  createdAt: Timestamp
+  finishedAt: NullableTimestamp
+}
+export type MeetingTurnsTable = {
+  id: string
+  meetingId: string
+  clientId: string
+  round: number
+  position: number
+  speaker: string
+  content: Generated<string>
+  status: MessageStatus
+  modelId: string
+  usage: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
+  createdAt: Timestamp
+}
+export type MeetingEventsTable = {
+  meetingId: string
+  seq: number
+  type: string
+  data: ColumnType<Record<string, unknown>, string, never>
+  createdAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -183,6 +217,9 @@ export type DB = {
   chatRuns: ChatRunsTable
   chatEvents: ChatEventsTable
   modelCalls: ModelCallsTable
+  meetings: MeetingsTable
+  meetingTurns: MeetingTurnsTable
+  meetingEvents: MeetingEventsTable
 }
 
 export type User = Selectable<UsersTable>

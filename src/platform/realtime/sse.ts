@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Db } from '../../platform/db/database.ts'
-import { TERMINAL_EVENT } from '../../../contracts/chat.ts'
-import { events } from './chat.repository.ts'
-import type { LoggedEvent, RunHub } from './run-log.ts'
+/** Every stream ends with this event. */
+const TERMINAL_EVENT = 'done'
+import type { LoggedEvent, RunHub } from './event-log.ts'
 
 const POLL_MS = 500
 const HEARTBEAT_MS = 15_000
@@ -18,7 +17,11 @@ export const lastEventId = (req: FastifyRequest, after?: number) => {
  * live from this process or by polling the table when the run lives in another one. Ends after `done`.
  * A client that goes away only stops its own stream; the run goes on and is saved.
  */
-export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, deps: { db: Db; hub: RunHub; runId: string; afterSeq: number }) => {
+export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, deps: {
+  hub: RunHub; runId: string; afterSeq: number
+  /** Stored events after a sequence number, oldest first (at most 1000). */
+  after: (seq: number) => Promise<LoggedEvent[]>
+}) => {
   reply.hijack()
   reply.raw.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
@@ -42,7 +45,7 @@ export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, 
   }
   const catchUp = async () => {
     for (;;) {
-      const rows = (await events.after(deps.db, deps.runId, last)) as LoggedEvent[]
+      const rows = await deps.after(last)
       write(rows)
       if (rows.length < 1000 || ended) return
     }

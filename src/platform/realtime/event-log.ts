@@ -1,7 +1,4 @@
 import { EventEmitter } from 'node:events'
-import type { Db } from '../../platform/db/database.ts'
-import type { ChatEvent } from '../../../contracts/chat.ts'
-import { events } from './chat.repository.ts'
 
 export type LoggedEvent = { seq: number; type: string; data: Record<string, unknown> }
 
@@ -26,7 +23,7 @@ const FLUSH_MS = 50
  * stream would otherwise be one INSERT per token) and published only after they are stored, so a client
  * that reconnects with Last-Event-ID replays exactly what a live client saw.
  */
-export const createRunLog = (db: Db, hub: RunHub, runId: string) => {
+export const createRunLog = <E extends { type: string }>(append: (rows: LoggedEvent[]) => Promise<unknown>, hub: RunHub, runId: string) => {
   let seq = 0
   let pending: LoggedEvent[] = []
   let timer: NodeJS.Timeout | undefined
@@ -38,18 +35,18 @@ export const createRunLog = (db: Db, hub: RunHub, runId: string) => {
     pending = []
     writing = writing.then(async () => {
       if (!batch.length) return
-      await events.append(db, runId, batch)
+      await append(batch)
       hub.publish(runId, batch)
     })
     return writing
   }
 
   return {
-    push(event: ChatEvent) {
-      const { type, ...data } = event
+    push(event: E) {
+      const { type, ...data } = event as E & Record<string, unknown>
       const last = pending.at(-1)
-      // Consecutive text deltas in one batch become one event: fewer rows, same text.
-      if (event.type === 'delta' && last?.type === 'delta') last.data.text = String(last.data.text) + event.text
+      // Consecutive text deltas of the same stream in one batch become one event: fewer rows, same text.
+      if (type === 'delta' && last?.type === 'delta' && last.data.turnId === data.turnId) last.data.text = String(last.data.text) + String(data.text)
       else pending.push({ seq: ++seq, type, data })
       timer ??= setTimeout(() => void flush(), FLUSH_MS)
     },

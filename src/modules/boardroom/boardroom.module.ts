@@ -1,0 +1,13 @@
+import type { Db } from '../../platform/db/database.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { AgentService } from '../agents/agents.module.ts'
+import type { ModelsModule } from '../models/models.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { boardroomRoutes } from './boardroom.routes.ts'
+import { createBoardroomService } from './boardroom.service.ts'
+
+/** Meetings of several agents on one topic, with a moderator's summary of decisions and action items. */
+export const createBoardroomModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string> }) => {
+  const boardroom = createBoardroomService(deps)
+  return { boardroom, routes: boardroomRoutes({ boardroom, scope: deps.scope }) }
+}

@@ -1,0 +1,86 @@
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import { notFound } from '../../platform/http/errors.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import { createRunHub, createRunLog, type LoggedEvent } from '../../platform/realtime/event-log.ts'
+import type { MeetingDto, MeetingEvent } from '../../../contracts/boardroom.ts'
+import type { Usage } from '../../../contracts/chat.ts'
+import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
+import type { ModelsModule } from '../models/models.module.ts'
+import { meetingEvents, meetings, turns } from './boardroom.repository.ts'
+import { runMeeting, type Speaker } from './meeting-runner.ts'
+
+export const meetingNotFound = () => notFound('boardroom.meeting_not_found', 'No such meeting.')
+
+type ClientRow = { name: string; website: string | null; notes: string | null }
+type Deps = { db: Db; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string> }
+
+const MODERATOR_SYSTEM = (workspace: string, client: string) => `You are the moderator of a meeting of specialist agents at the agency "${workspace}" about the client "${client}".
+## What you do
+- Summarise the discussion faithfully in a few sentences; name who proposed what.
+- List the decisions the discussion supports under "## Decisions" and concrete next steps under "## Action items", each with an owner (one of the agents, or "the agency") and a next step.
+## Boundaries
+- Do not add ideas nobody raised; flag open disagreements as open questions.`
+
+/** A meeting of 2–5 agents on a topic, streamed live, persisted turn by turn, re-openable. */
+export const createBoardroomService = ({ db, agents, models, workspaceName }: Deps) => {
+  const hub = createRunHub()
+  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
+
+  const load = async (scope: ClientScope, id: string) => {
+    const m = id.length <= 64 ? await meetings.get(db, scope, id) : undefined
+    if (!m) throw meetingNotFound()
+    return m
+  }
+  const toDto = async (scope: ClientScope, id: string): Promise<MeetingDto> => {
+    const m = await load(scope, id)
+    return {
+      id: m.id, clientId: m.clientId, topic: m.topic, agentIds: m.agentIds, rounds: m.rounds, status: m.status, summary: m.summary,
+      createdAt: m.createdAt.toISOString(), finishedAt: m.finishedAt?.toISOString() ?? null,
+      turns: (await turns.list(db, scope, id)).map((t) => ({ id: t.id, round: t.round, position: t.position, speaker: t.speaker, content: t.content, status: t.status, modelId: t.modelId, usage: (t.usage as Usage | null) ?? null })),
+    }
+  }
+
+  return {
+    hub,
+    async start(scope: ClientScope & { client: ClientRow }, body: { topic: string; agentIds: string[]; rounds: number }, requestId: string) {
+      const resolved = await Promise.all(body.agentIds.map((id) => agents.resolve(scope, id)))
+      const ctx = { workspaceName: await workspaceName(scope), client: scope.client, tools: [], today: new Date() }
+      const speakers: Speaker[] = resolved.map((a) => ({
+        id: a.dto.id, name: a.dto.name, system: assembleSystemPrompt(a.prompt, ctx), modelId: a.dto.modelId ?? models.defaultModelId(a.tier),
+      }))
+      models.languageModel(speakers[0]!.modelId)
+      const moderator = { id: 'moderator', name: 'Moderator', system: MODERATOR_SYSTEM(ctx.workspaceName, scope.client.name), modelId: models.defaultModelId() }
+      const meeting = await meetings.insert(db, scope, { id: newId('mtg'), topic: body.topic, agentIds: speakers.map((s) => s.id), rounds: body.rounds })
+      const log = createRunLog<MeetingEvent>((rows) => meetingEvents.append(db, meeting.id, rows), hub, meeting.id)
+      const abort = new AbortController()
+      const done = runMeeting(db, models, { scope, meetingId: meeting.id, topic: body.topic, rounds: body.rounds, requestId, speakers, moderator, log, abort })
+        .catch((err: unknown) => { console.error(`[boardroom] meeting ${meeting.id} crashed:`, err) })
+        .finally(() => inflight.delete(meeting.id))
+      inflight.set(meeting.id, { abort, done })
+      return toDto(scope, meeting.id)
+    },
+    get: toDto,
+    async list(scope: ClientScope, limit: number) {
+      return (await meetings.list(db, scope, limit)).map((m) => ({ id: m.id, topic: m.topic, agentIds: m.agentIds, status: m.status, createdAt: m.createdAt.toISOString() }))
+    },
+    async cancel(scope: ClientScope, id: string) {
+      const m = await load(scope, id)
+      if (m.status !== 'running') return { cancelled: false }
+      inflight.get(id)?.abort.abort()
+      await meetings.finish(db, scope, id, 'cancelled', m.summary)
+      await inflight.get(id)?.done
+      return { cancelled: true }
+    },
+    load,
+    eventsAfter: async (id: string, seq: number) => (await meetingEvents.after(db, id, seq)) as LoggedEvent[],
+    clientOf: async (id: string) => (await meetings.clientOf(db, id))?.clientId,
+    async drain(ms = 10_000) {
+      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
+      await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
+      for (const r of inflight.values()) r.abort.abort()
+      await Promise.all([...inflight.values()].map((r) => r.done))
+    },
+  }
+}
+export type BoardroomService = ReturnType<typeof createBoardroomService>

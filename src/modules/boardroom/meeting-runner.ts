@@ -1,0 +1,86 @@
+import { streamText } from 'ai'
+import type { Db } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { createRunLog } from '../../platform/realtime/event-log.ts'
+import type { MeetingEvent } from '../../../contracts/boardroom.ts'
+import { normalizeUsage, recordModelCall, type ModelsModule } from '../models/models.module.ts'
+import { meetings, turns } from './boardroom.repository.ts'
+
+export type Speaker = { id: string; name: string; system: string; modelId: string }
+export type MeetingPlan = {
+  scope: ClientScope; meetingId: string; topic: string; rounds: number; requestId: string
+  speakers: Speaker[]; moderator: Speaker
+  log: ReturnType<typeof createRunLog<MeetingEvent>>; abort: AbortController
+}
+
+const MEETING_RULES = (names: string[], topic: string) => `
+## This is a meeting
+You are in a meeting with ${names.join(', ')} about: "${topic}".
+- Speak in your role only, in at most 150 words. Build on, question or correct what was said before; do not repeat it.
+- End with one concrete proposal from your field.`
+
+const transcriptOf = (said: { name: string; content: string }[]) =>
+  said.length ? said.map((s) => `${s.name}: ${s.content}`).join('\n\n') : '(nobody has spoken yet)'
+
+/**
+ * Runs a meeting: each round every agent speaks in turn, seeing the transcript so far; then the moderator
+ * writes the summary with decisions and action items. Each turn is saved as it ends; a cancel stops the
+ * meeting after keeping what was said.
+ */
+export const runMeeting = async (db: Db, models: ModelsModule, plan: MeetingPlan) => {
+  const { scope, log, abort } = plan
+  const said: { name: string; content: string }[] = []
+  let failed = false
+  const speak = async (speaker: Speaker, round: number, position: number, system: string, prompt: string) => {
+    const entry = models.find(speaker.modelId)!
+    const turnId = newId('turn')
+    await turns.insert(db, scope, { id: turnId, meetingId: plan.meetingId, round, position, speaker: speaker.id, modelId: entry.id })
+    log.push({ type: 'turn', turnId, round, position, speaker: speaker.id, modelId: entry.id, offline: entry.offline })
+    let text = ''
+    let reported: Parameters<typeof normalizeUsage>[0]
+    let error: { code: string; message: string } | undefined
+    try {
+      const result = streamText({ model: models.languageModel(entry.id), system, prompt, abortSignal: abort.signal, maxRetries: 2, maxOutputTokens: Math.min(entry.maxOutputTokens, 1024), onError: () => undefined })
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') { text += part.text; log.push({ type: 'delta', turnId, text: part.text }) }
+        else if (part.type === 'finish') reported = part.totalUsage
+        else if (part.type === 'error') throw part.error
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) error = models.describeError(err, entry)
+    }
+    const status = abort.signal.aborted ? 'cancelled' : error ? 'failed' : 'complete'
+    const usage = normalizeUsage(reported, { prompt: () => system + prompt, output: text })
+    await turns.finish(db, scope, turnId, { content: text, status, usage })
+    await recordModelCall(db, { workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: null, surface: 'boardroom', requestId: `${plan.requestId}:${turnId}`, modelId: entry.id, status, usage })
+    log.push({ type: 'turn-end', turnId, status, usage, ...(error ? { error: { code: error.code, message: error.message } } : {}) })
+    if (error) failed = true
+    return text
+  }
+
+  // A cancel from another process arrives through the meeting's row.
+  const watch = setInterval(() => {
+    void meetings.status(db, plan.meetingId).then((st) => { if (st === 'cancelled') abort.abort() }).catch(() => undefined)
+  }, 1000)
+  const names = plan.speakers.map((s) => s.name)
+  let position = 0
+  for (let round = 1; round <= plan.rounds && !abort.signal.aborted && !failed; round++) {
+    for (const speaker of plan.speakers) {
+      if (abort.signal.aborted || failed) break
+      const content = await speak(speaker, round, position++, speaker.system + MEETING_RULES(names, plan.topic),
+        `Round ${round} of ${plan.rounds}. Transcript so far:\n\n${transcriptOf(said)}\n\nYour turn, ${speaker.name}.`)
+      said.push({ name: speaker.name, content })
+    }
+  }
+  let summary = ''
+  if (!abort.signal.aborted && !failed) {
+    summary = await speak(plan.moderator, plan.rounds + 1, position, plan.moderator.system,
+      `Topic: "${plan.topic}"\n\nTranscript:\n\n${transcriptOf(said)}\n\nWrite the summary now with the sections "## Decisions" and "## Action items" (owner and next step for each).`)
+  }
+  clearInterval(watch)
+  let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'completed'
+  if (!(await meetings.finish(db, scope, plan.meetingId, status, summary))) status = 'cancelled'
+  log.push({ type: 'done', meetingId: plan.meetingId, status })
+  await log.flush()
+}

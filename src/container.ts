@@ -14,6 +14,7 @@ import { createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
+import { createPublicModule } from './modules/public/public.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -38,12 +39,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)
+  const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({ db, models, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
   const jobs = [...identity.jobs, ...tenancy.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, boardroom, gateway, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

@@ -3,7 +3,9 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import type { FastifyInstance } from 'fastify'
 import { chatRoutes } from './chat.routes.ts'
+import { discoveryRoutes } from './discovery.routes.ts'
 import { createChatService } from './chat.service.ts'
 
 export type { ChatService } from './chat.service.ts'
@@ -11,6 +13,10 @@ export type { ChatService } from './chat.service.ts'
 /** Conversations per client and agent; answers streamed over SSE, persisted, resumable, cancellable. */
 export const createChatModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string> }) => {
   const chat = createChatService(deps)
-  return { chat, routes: chatRoutes({ chat, scope: deps.scope }) }
+  const routes = async (app: FastifyInstance) => {
+    await app.register(chatRoutes({ chat, scope: deps.scope }))
+    await app.register(discoveryRoutes({ db: deps.db, agents: deps.agents, scope: deps.scope }))
+  }
+  return { chat, routes }
 }
 export type ChatModule = ReturnType<typeof createChatModule>

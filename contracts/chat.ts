@@ -44,6 +44,9 @@ export type ChatEvent =
   | { type: 'run'; runId: string; conversationId: string; userMessageId: string; messageId: string; agentId: string; modelId: string; offline: boolean }
   | { type: 'delta'; text: string }
   | { type: 'usage'; usage: Usage }
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-result'; toolCallId: string; toolName: string; output?: unknown; error?: string }
+  | { type: 'handoff'; from: string; to: string; toName: string; reason: string }
   | { type: 'error'; code: string; message: string }
   | { type: 'done'; messageId: string; status: 'complete' | 'cancelled' | 'failed' }
 export const TERMINAL_EVENT = 'done'

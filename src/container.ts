@@ -15,6 +15,8 @@ import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
 import { createPublicModule } from './modules/public/public.module.ts'
+import { createToolsModule } from './modules/tools/tools.module.ts'
+import { createEgress } from './platform/egress/egress.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -36,7 +38,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
   const models = createModelsModule(providerSettingsFrom(config))
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: (id) => Boolean(models.find(id)) })
-  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
+  const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
+  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
@@ -45,7 +48,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, chat, boardroom, gateway, publicSite, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

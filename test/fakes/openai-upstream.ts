@@ -53,7 +53,11 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const text = options.text ?? 'Hello from the fake upstream.'
   const usage = options.usage ?? { prompt_tokens: 11, completion_tokens: 7 }
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
-  const finishReason = options.toolCalls?.length ? 'tool_calls' : 'stop'
+  // Like a real model, it calls its tools once and answers in text when the last message is a tool result.
+  const toolCallsFor = (body: Record<string, unknown>) => {
+    const messages = body.messages as { role: string }[] | undefined
+    return messages?.at(-1)?.role === 'tool' ? [] : options.toolCalls ?? []
+  }
   let completions = 0
 
   const failure = (req: IncomingMessage) => {
@@ -67,17 +71,20 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     return { status: fail.status, headers }
   }
 
-  const completion = (body: Record<string, unknown>) => ({
-    id: `chatcmpl-fake-${completions}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
-    choices: [{
-      index: 0, logprobs: null, finish_reason: finishReason,
-      message: {
-        role: 'assistant', content: options.toolCalls?.length ? null : text, refusal: null,
-        ...(options.toolCalls?.length ? { tool_calls: options.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
-      },
-    }],
-    usage: fullUsage,
-  })
+  const completion = (body: Record<string, unknown>) => {
+    const calls = toolCallsFor(body)
+    return {
+      id: `chatcmpl-fake-${completions}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
+      choices: [{
+        index: 0, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop',
+        message: {
+          role: 'assistant', content: calls.length ? null : text, refusal: null,
+          ...(calls.length ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
+        },
+      }],
+      usage: fullUsage,
+    }
+  }
 
   const stream = async (res: ServerResponse, body: Record<string, unknown>) => {
     const base = { id: `chatcmpl-fake-${completions}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model }
@@ -86,16 +93,17 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     await sleep(options.firstTokenDelayMs ?? 0)
     send(choice({ role: 'assistant', content: '', refusal: null }))
-    const pieces = options.toolCalls?.length ? [] : split(text, options.chunks ?? 3)
+    const calls = toolCallsFor(body)
+    const pieces = calls.length ? [] : split(text, options.chunks ?? 3)
     for (const [i, piece] of pieces.entries()) {
       if (i > 0) await sleep(options.chunkDelayMs ?? 0)
       send(choice({ content: piece }))
     }
-    for (const [index, call] of (options.toolCalls ?? []).entries()) {
+    for (const [index, call] of calls.entries()) {
       send(choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }))
       for (const args of split(call.arguments, 2)) send(choice({ tool_calls: [{ index, function: { arguments: args } }] }))
     }
-    send(choice({}, finishReason))
+    send(choice({}, calls.length ? 'tool_calls' : 'stop'))
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
     if (streamOptions?.include_usage) send({ ...base, choices: [], usage: fullUsage })
     res.end('data: [DONE]\n\n')

@@ -1,4 +1,4 @@
-import { streamText, type LanguageModel, type ModelMessage } from 'ai'
+import { isStepCount, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
 import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelsModule } from '../models/models.module.ts'
@@ -16,6 +16,7 @@ export type RunInput = {
   model: LanguageModel
   system: string
   history: ModelMessage[]
+  tools: ToolSet
   log: ReturnType<typeof createRunLog<ChatEvent>>
   abort: AbortController
 }
@@ -30,6 +31,7 @@ const CANCEL_POLL_MS = 1000
 export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) => {
   const { scope, log, abort } = input
   let text = ''
+  const parts: unknown[] = []
   let reported: Parameters<typeof normalizeUsage>[0]
   let failure: { code: string; message: string } | undefined
   const watch = setInterval(() => {
@@ -39,6 +41,7 @@ export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) 
     const result = streamText({
       model: input.model, system: input.system, messages: input.history, abortSignal: abort.signal,
       maxOutputTokens: Math.min(input.entry.maxOutputTokens, 4096), maxRetries: 2,
+      tools: input.tools, stopWhen: isStepCount(4),
       // Failures arrive as `error` parts below; without this the SDK prints them, request body (the prompt) included.
       onError: () => undefined,
     })
@@ -46,6 +49,15 @@ export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) 
       if (part.type === 'text-delta') {
         text += part.text
         log.push({ type: 'delta', text: part.text })
+      } else if (part.type === 'tool-call') {
+        const call = { type: 'tool-call' as const, toolCallId: part.toolCallId, toolName: part.toolName, input: part.input }
+        parts.push(call)
+        log.push(call)
+      } else if (part.type === 'tool-result' || part.type === 'tool-error') {
+        const result = { type: 'tool-result' as const, toolCallId: part.toolCallId, toolName: part.toolName,
+          ...(part.type === 'tool-result' ? { output: part.output } : { error: part.error instanceof Error ? part.error.message : String(part.error) }) }
+        parts.push(result)
+        log.push(result)
       } else if (part.type === 'finish') {
         reported = part.totalUsage
       } else if (part.type === 'error') {
@@ -65,7 +77,7 @@ export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) 
   await db.transaction().execute(async (trx) => {
     // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
     if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status))) status = 'cancelled'
-    await messages.finish(trx, scope, input.messageId, { content: text, status, usage, error: failure ?? null })
+    await messages.finish(trx, scope, input.messageId, { content: text, status, usage, error: failure ?? null, parts })
     await recordModelCall(trx, {
       workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: input.tokenId, surface: 'chat',
       requestId: input.requestId, modelId: input.entry.id, status, usage,

@@ -18,7 +18,7 @@ export const conversations = {
     if (p.after) q = q.where((eb) => eb(eb.refTuple('lastMessageAt', 'id'), '<', eb.tuple(p.after!.at, p.after!.id)))
     return q.orderBy('lastMessageAt', 'desc').orderBy('id', 'desc').limit(p.limit + 1).execute()
   },
-  update: (db: Executor, scope: ClientScope, id: string, patch: { title?: string; pinned?: boolean; archivedAt?: Date | null; lastMessageAt?: Date }) =>
+  update: (db: Executor, scope: ClientScope, id: string, patch: { title?: string; pinned?: boolean; archivedAt?: Date | null; lastMessageAt?: Date; agentId?: string }) =>
     db.updateTable('conversations').set(patch).where('clientId', '=', scope.clientId).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
   /** Resolves a conversation id to its client, for routes addressed by conversation id. */
   clientOf: (db: Executor, id: string) => db.selectFrom('conversations').select('clientId').where('id', '=', id).executeTakeFirst(),
@@ -30,8 +30,8 @@ export const messages = {
   list: (db: Executor, scope: ClientScope, conversationId: string, limit = 500) =>
     db.selectFrom('messages').selectAll().where('clientId', '=', scope.clientId).where('conversationId', '=', conversationId)
       .orderBy('seq', 'desc').limit(limit).execute().then((rows) => rows.reverse()),
-  finish: (db: Executor, scope: ClientScope, id: string, m: { content: string; status: MessageStatus; usage: Record<string, unknown> | null; error: Record<string, unknown> | null }) =>
-    db.updateTable('messages').set({ content: m.content, status: m.status, usage: m.usage && JSON.stringify(m.usage), error: m.error && JSON.stringify(m.error), completedAt: new Date() })
+  finish: (db: Executor, scope: ClientScope, id: string, m: { content: string; status: MessageStatus; usage: Record<string, unknown> | null; error: Record<string, unknown> | null; parts: unknown[] }) =>
+    db.updateTable('messages').set({ content: m.content, status: m.status, usage: m.usage && JSON.stringify(m.usage), error: m.error && JSON.stringify(m.error), parts: JSON.stringify(m.parts), completedAt: new Date() })
       .where('clientId', '=', scope.clientId).where('id', '=', id).execute(),
 }
 

@@ -6,6 +6,9 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
+import { searchConversationsTool, type ToolRegistry } from '../tools/tools.module.ts'
+import { handoffTool } from './handoff-tool.ts'
+import { searchClient } from './search.repository.ts'
 import { conversationArchived, conversationNotFound, messageTooLong, runInProgress } from './chat.errors.ts'
 import { conversations, events, messages, runs } from './chat.repository.ts'
 import { executeRun } from './chat-runner.ts'
@@ -15,7 +18,7 @@ import { createRunHub, createRunLog } from '../../platform/realtime/event-log.ts
 type ClientRow = { name: string; website: string | null; notes: string | null }
 export type ChatScope = ClientScope & { client: ClientRow }
 
-type Deps = { db: Db; agents: AgentService; models: ModelsModule; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
+type Deps = { db: Db; agents: AgentService; models: ModelsModule; tools: ToolRegistry; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
 
 const toConversationDto = (c: Conversation, running: boolean): ConversationDto => ({
   id: c.id, clientId: c.clientId, agentId: c.agentId, title: c.title, pinned: c.pinned, running,
@@ -37,7 +40,8 @@ const parseCursor = (cursor: string) => {
 }
 
 /** Conversations per client and agent, and the answers streamed into them. */
-export const createChatService = ({ db, agents, models, workspaceName, now = () => new Date() }: Deps) => {
+export const createChatService = ({ db, agents, models, tools, workspaceName, now = () => new Date() }: Deps) => {
+  tools.register(handoffTool(db, agents), searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)))
   const hub = createRunHub()
   const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   const isOffline = (id: string | null) => Boolean(id && models.find(id)?.offline)
@@ -90,7 +94,7 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
       const model = models.languageModel(modelId)
       const entry = models.find(modelId)!
       const system = assembleSystemPrompt(agent.prompt, {
-        workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: [],
+        workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: entry.offline ? [] : tools.describe(agent.dto.tools),
       })
       const limit = entry.contextWindow - Math.min(entry.maxOutputTokens, 4096) - countTokens(system) - 64
       if (countTokens(body.content) > limit) throw messageTooLong(limit)
@@ -113,7 +117,8 @@ export const createChatService = ({ db, agents, models, workspaceName, now = () 
       const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
       log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
       const abort = new AbortController()
-      const done = executeRun(db, models, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, log, abort })
+      const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => log.push(e) })
+      const done = executeRun(db, models, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, log, abort })
         .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })

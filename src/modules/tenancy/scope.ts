@@ -66,6 +66,12 @@ export const createScopeResolver = (db: Db) => {
     return { workspaceId: null, clientId: null }
   }
 
-  return { workspace, client, clientFromHeader, workspaceOrClient, tokenBinding }
+  /** Is this client scope still valid (membership not removed, role not lowered) — for work that outlives its request. */
+  const stillAllowed = async (s: ClientScope) => {
+    const access = await clients.accessFor(db, s.userId, s.clientId)
+    return Boolean(access && hasRole(access.role, s.role))
+  }
+
+  return { workspace, client, clientFromHeader, workspaceOrClient, tokenBinding, stillAllowed }
 }
 export type ScopeResolver = ReturnType<typeof createScopeResolver>

@@ -111,3 +111,26 @@ describe('answers through a configured OpenAI-compatible provider', () => {
     }
   })
 })
+
+describe('runs whose process died', () => {
+  it('are closed as failed by the sweeper job, keeping the saved text', async () => {
+    const ctx = await createTestContext()
+    try {
+      const owner = await onboard(ctx.app, 'sweep')
+      const as = { cookie: owner.user.cookie, headers: { 'x-client-id': owner.clientId } }
+      const id = (await call(ctx.app, 'POST', '/api/chat/conversations', as, { agentId: 'builtin.copywriter' })).json().id
+      await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as, { content: 'Hello' })
+      // Simulate a process that died mid-answer 20 minutes ago.
+      const { db } = ctx.container
+      const run = await db.selectFrom('chatRuns').select(['id', 'messageId']).where('conversationId', '=', id).executeTakeFirstOrThrow()
+      await db.updateTable('chatRuns').set({ status: 'running', finishedAt: null, createdAt: new Date(Date.now() - 20 * 60_000) }).where('id', '=', run.id).execute()
+      await db.updateTable('messages').set({ status: 'streaming' }).where('id', '=', run.messageId).execute()
+      const job = ctx.container.jobs.find((j) => j.name === 'chat.sweep-stale-runs')!
+      await job.handler({} as never)
+      const answer = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as)).json().items.at(-1)
+      expect(answer).toMatchObject({ status: 'failed', error: { code: 'chat.interrupted' } })
+      expect(answer.content.length).toBeGreaterThan(0)
+      expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, as)).json().running).toBe(false)
+    } finally { await ctx.close() }
+  })
+})

@@ -6,6 +6,7 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import type { ToolRegistry } from '../tools/tools.module.ts'
 import type { FastifyInstance } from 'fastify'
 import { chatRoutes } from './chat.routes.ts'
+import { sweepStaleRuns } from './chat.jobs.ts'
 import { discoveryRoutes } from './discovery.routes.ts'
 import { createChatService } from './chat.service.ts'
 
@@ -18,6 +19,6 @@ export const createChatModule = (deps: { db: Db; scope: ScopeResolver; agents: A
     await app.register(chatRoutes({ chat, scope: deps.scope }))
     await app.register(discoveryRoutes({ db: deps.db, agents: deps.agents, scope: deps.scope }))
   }
-  return { chat, routes }
+  return { chat, routes, jobs: [sweepStaleRuns(deps.db)] }
 }
 export type ChatModule = ReturnType<typeof createChatModule>

@@ -9,7 +9,8 @@ import { createQueue } from './platform/queue/queue.ts'
 import { createAuditService } from './modules/audit/audit.module.ts'
 import { createIdentityModule } from './modules/identity/identity.module.ts'
 import { createTenancyModule } from './modules/tenancy/tenancy.module.ts'
-import { createModelsModule, providerSettingsFrom } from './modules/models/models.module.ts'
+import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
+import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
@@ -36,8 +37,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
-  const models = createModelsModule(providerSettingsFrom(config))
-  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: (id) => Boolean(models.find(id)) })
+  const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey) }), scope: tenancy.scope })
+  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)) })
   const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)

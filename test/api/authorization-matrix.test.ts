@@ -40,6 +40,9 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/chat/conversations/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.conversationId }), body: { content: 'Tell me their secrets' } },
   'GET /api/chat/conversations/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
   'POST /api/chat/conversations/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
+  'GET /api/workspaces/{id}/provider-keys': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/workspaces/{id}/provider-keys/{provider}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, provider: 'openai' }), body: { apiKey: 'sk-hijacked-key' } },
+  'DELETE /api/workspaces/{id}/provider-keys/{provider}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, provider: 'groq' }) },
   'GET /api/boardroom/meetings/{id}': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'GET /api/boardroom/meetings/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'POST /api/boardroom/meetings/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
@@ -56,6 +59,7 @@ const buildWorld = async (ctx: TestContext) => {
   const agentId = (await call(ctx.app, 'POST', '/api/agents', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { name: 'House voice', instructions: 'Be brief.' })).json().id as string
   const conversationId = (await call(ctx.app, 'POST', '/api/chat/conversations', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { agentId })).json().id as string
   await call(ctx.app, 'POST', `/api/chat/conversations/${conversationId}/messages`, { cookie: a.user.cookie }, { content: 'A first question' })
+  await call(ctx.app, 'PUT', `/api/workspaces/${a.workspaceId}/provider-keys/groq`, { cookie: a.user.cookie }, { apiKey: 'gsk-tenant-a-key' })
   const meetingId = (await call(ctx.app, 'POST', '/api/boardroom/meetings', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { topic: 'Q1 plan', agentIds: ['builtin.ppc-specialist', 'builtin.copywriter'] })).json().id as string
   await call(ctx.app, 'GET', `/api/boardroom/meetings/${meetingId}/stream`, { cookie: a.user.cookie })
   const outsider = await onboard(ctx.app, 'tenant-b')
@@ -75,7 +79,7 @@ const buildWorld = async (ctx: TestContext) => {
  * `last_used_at` is the caller's own bookkeeping (it moves when the outsider's token is used) and is left out.
  */
 const digest = async (ctx: TestContext) => {
-  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls']
+  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys']
   const parts = await Promise.all(tables.map(async (t) =>
     (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
   return parts.join(',')
@@ -148,7 +152,7 @@ describe('authorization matrix', () => {
       const url = fill(path, FIXTURES[`${method} ${path}`]!.params(world))
       const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
       // Invitations are admin-only even to read.
-      expect(res.statusCode, `${method} ${url}`).toBe(path.endsWith('/invitations') ? 403 : 200)
+      expect(res.statusCode, `${method} ${url}`).toBe(/\/(invitations|provider-keys)$/.test(path) ? 403 : 200)
     }
   })
 })

@@ -70,3 +70,22 @@ describe('API description', () => {
     expect(res.json().error.code).toBe('route.not_found')
   })
 })
+
+describe('secrets in responses', () => {
+  it('no response schema has a field for a password, a hash, a sealed secret or a provider key', async () => {
+    const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>; components?: unknown }
+    const names = new Set<string>()
+    const walk = (node: unknown) => {
+      if (!node || typeof node !== 'object') return
+      const props = (node as { properties?: Record<string, unknown> }).properties
+      if (props) for (const k of Object.keys(props)) names.add(k)
+      for (const v of Object.values(node)) walk(v)
+    }
+    for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) walk(op.responses)
+    walk(doc.components)
+    const forbidden = [...names].filter((n) => !/^(has|is)[A-Z]/.test(n) && /password|hash|sealed|secret|apikey|api_key/i.test(n))
+    expect(forbidden).toEqual([])
+    // The one secret a response may carry: a new API token, shown once at creation.
+    expect(names.has('token')).toBe(true)
+  })
+})

@@ -8,7 +8,7 @@ export { assembleSystemPrompt, type PromptContext } from './prompt.ts'
 export type { AgentService, ResolvedAgent } from './agents.service.ts'
 
 /** Built-in agents (code) and the workspace's own agents (table), and how their system prompts are assembled. */
-export const createAgentsModule = (deps: { db: Db; scope: ScopeResolver; isKnownModel: (id: string) => boolean }) => {
+export const createAgentsModule = (deps: { db: Db; scope: ScopeResolver; isKnownModel: (workspaceId: string, id: string) => Promise<boolean> }) => {
   const agents = createAgentService(deps)
   return { agents, routes: agentRoutes({ agents, scope: deps.scope }) }
 }

@@ -23,9 +23,9 @@ const customDto = (a: AgentRow): AgentDto => ({
 /** What the chat needs to run an agent: its public face and the parts of its system prompt. */
 export type ResolvedAgent = { dto: AgentDto; prompt: PromptAgent; tier: 'standard' | 'advanced' }
 
-export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel: (id: string) => boolean }) => {
-  const checkModel = (modelId?: string | null) => {
-    if (modelId && !isKnownModel(modelId)) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
+export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel: (workspaceId: string, id: string) => Promise<boolean> }) => {
+  const checkModel = async (scope: WorkspaceScope, modelId?: string | null) => {
+    if (modelId && !(await isKnownModel(scope.workspaceId, modelId))) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
   }
   return {
     async list(scope: WorkspaceScope): Promise<AgentDto[]> {
@@ -45,7 +45,7 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
     },
 
     async create(scope: WorkspaceScope, body: AgentCreate) {
-      checkModel(body.modelId)
+      await checkModel(scope, body.modelId)
       return customDto(await agents.insert(db, scope, {
         id: newId('ag'), name: body.name, avatar: body.avatar, description: body.description, instructions: body.instructions,
         modelId: body.modelId ?? null, tools: body.tools ?? ['handoff', 'search_conversations'],
@@ -55,7 +55,7 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
     async update(scope: WorkspaceScope, id: string, patch: AgentPatch) {
       if (findBuiltin(id)) throw builtinReadonly()
       if (!(await agents.get(db, scope, id))) throw agentNotFound()
-      checkModel(patch.modelId)
+      await checkModel(scope, patch.modelId)
       const { archived, tools, ...rest } = patch
       return customDto(await agents.update(db, scope, id, {
         ...rest,

@@ -45,16 +45,17 @@ export const createBoardroomService = ({ db, agents, models, workspaceName }: De
     hub,
     async start(scope: ClientScope & { client: ClientRow }, body: { topic: string; agentIds: string[]; rounds: number }, requestId: string) {
       const resolved = await Promise.all(body.agentIds.map((id) => agents.resolve(scope, id)))
+      const set = await models.forWorkspace(scope.workspaceId)
       const ctx = { workspaceName: await workspaceName(scope), client: scope.client, tools: [], today: new Date() }
       const speakers: Speaker[] = resolved.map((a) => ({
-        id: a.dto.id, name: a.dto.name, system: assembleSystemPrompt(a.prompt, ctx), modelId: a.dto.modelId ?? models.defaultModelId(a.tier),
+        id: a.dto.id, name: a.dto.name, system: assembleSystemPrompt(a.prompt, ctx), modelId: a.dto.modelId ?? set.defaultModelId(a.tier),
       }))
-      models.languageModel(speakers[0]!.modelId)
-      const moderator = { id: 'moderator', name: 'Moderator', system: MODERATOR_SYSTEM(ctx.workspaceName, scope.client.name), modelId: models.defaultModelId() }
+      for (const s of speakers) set.languageModel(s.modelId) // an unknown model fails the request, not the meeting
+      const moderator = { id: 'moderator', name: 'Moderator', system: MODERATOR_SYSTEM(ctx.workspaceName, scope.client.name), modelId: set.defaultModelId() }
       const meeting = await meetings.insert(db, scope, { id: newId('mtg'), topic: body.topic, agentIds: speakers.map((s) => s.id), rounds: body.rounds })
       const log = createRunLog<MeetingEvent>((rows) => meetingEvents.append(db, meeting.id, rows), hub, meeting.id)
       const abort = new AbortController()
-      const done = runMeeting(db, models, { scope, meetingId: meeting.id, topic: body.topic, rounds: body.rounds, requestId, speakers, moderator, log, abort })
+      const done = runMeeting(db, set, { scope, meetingId: meeting.id, topic: body.topic, rounds: body.rounds, requestId, speakers, moderator, log, abort })
         .catch((err: unknown) => { console.error(`[boardroom] meeting ${meeting.id} crashed:`, err) })
         .finally(() => inflight.delete(meeting.id))
       inflight.set(meeting.id, { abort, done })

@@ -4,7 +4,7 @@ import { newId } from '../../platform/db/ids.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
 import type { MeetingEvent } from '../../../contracts/boardroom.ts'
-import { normalizeUsage, recordModelCall, type ModelsModule } from '../models/models.module.ts'
+import { normalizeUsage, recordModelCall, type ModelSet } from '../models/models.module.ts'
 import { meetings, turns } from './boardroom.repository.ts'
 
 export type Speaker = { id: string; name: string; system: string; modelId: string }
@@ -28,7 +28,7 @@ const transcriptOf = (said: { name: string; content: string }[]) =>
  * writes the summary with decisions and action items. Each turn is saved as it ends; a cancel stops the
  * meeting after keeping what was said.
  */
-export const runMeeting = async (db: Db, models: ModelsModule, plan: MeetingPlan) => {
+export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) => {
   const { scope, log, abort } = plan
   const said: { name: string; content: string }[] = []
   let failed = false

@@ -1,7 +1,7 @@
 import { isStepCount, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
 import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelsModule } from '../models/models.module.ts'
+import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
 import { messages, runs } from './chat.repository.ts'
 import type { ChatEvent } from '../../../contracts/chat.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
@@ -28,7 +28,7 @@ const CANCEL_POLL_MS = 1000
  * completes, a cancel (from this process, or from another one through the run's row) stops it and keeps what
  * was generated, and a provider failure is saved as a clear error.
  */
-export const executeRun = async (db: Db, models: ModelsModule, input: RunInput) => {
+export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   const { scope, log, abort } = input
   let text = ''
   const parts: unknown[] = []

@@ -90,9 +90,10 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       const conversation = await load(scope, id)
       if (conversation.archivedAt) throw conversationArchived()
       const agent = await agents.resolve(scope, conversation.agentId)
-      const modelId = body.modelId ?? agent.dto.modelId ?? models.defaultModelId(agent.tier)
-      const model = models.languageModel(modelId)
-      const entry = models.find(modelId)!
+      const set = await models.forWorkspace(scope.workspaceId)
+      const modelId = body.modelId ?? agent.dto.modelId ?? set.defaultModelId(agent.tier)
+      const model = set.languageModel(modelId)
+      const entry = set.find(modelId)!
       const system = assembleSystemPrompt(agent.prompt, {
         workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: entry.offline ? [] : tools.describe(agent.dto.tools),
       })
@@ -118,7 +119,7 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
       const abort = new AbortController()
       const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => log.push(e) })
-      const done = executeRun(db, models, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, log, abort })
+      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, log, abort })
         .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })

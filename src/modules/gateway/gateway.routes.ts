@@ -46,7 +46,7 @@ export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) =>
     schema: { tags: ['openai'], summary: 'OpenAI Chat Completions (streaming and not, tools passed through)', body: ChatCompletionRequest, response: { 200: ChatCompletion, ...errorResponses(400, 401, 403, 404, 502, 503) } },
   }, async (req, reply) => {
     const who = await attribute(req)
-    const entry = gateway.resolveModel(req.body.model)
+    const entry = await gateway.resolveModel(who.workspaceId, req.body.model)
     if (!req.body.stream) return gateway.complete(who, entry, req.body)
     const abort = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) abort.abort() })

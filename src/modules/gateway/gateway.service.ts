@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { generateText, streamText } from 'ai'
 import type { Db } from '../../platform/db/database.ts'
-import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelsModule } from '../models/models.module.ts'
+import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet, type ModelsModule } from '../models/models.module.ts'
 import { finishReason, openAiUsage, toModelMessages, toToolChoice, toTools, type ChatCompletionRequest } from './openai-format.ts'
 
 export type Attribution = { workspaceId: string; clientId: string | null; userId: string; tokenId: string; requestId: string }
@@ -11,16 +11,18 @@ const completionId = () => `chatcmpl-${randomBytes(12).toString('base64url')}`
 /** OpenAI Chat Completions on top of the model registry: same models, same usage records as the app's chat. */
 export const createGatewayService = ({ db, models }: { db: Db; models: ModelsModule }) => {
   /** `gpt-4o-mini` or `openai:gpt-4o-mini`: a bare model id names the first configured catalog entry with it. */
-  const resolveModel = (name: string): CatalogEntry => {
-    const entry = models.find(name) ?? models.catalog().find((e) => e.modelId === name)
-    models.languageModel(entry?.id ?? name) // throws model.unknown with the catalog's wording
-    return entry!
+  /** The workspace's models, and the entry a request names: `gpt-4o-mini` means the first configured entry with that model id. */
+  const resolveModel = async (workspaceId: string, name: string): Promise<{ set: ModelSet; entry: CatalogEntry }> => {
+    const set = await models.forWorkspace(workspaceId)
+    const entry = set.find(name) ?? set.catalog().find((e) => e.modelId === name)
+    set.languageModel(entry?.id ?? name) // throws model.unknown with the catalog's wording
+    return { set, entry: entry! }
   }
 
-  const callOptions = (entry: CatalogEntry, body: ChatCompletionRequest, abortSignal?: AbortSignal) => {
+  const callOptions = (set: ModelSet, entry: CatalogEntry, body: ChatCompletionRequest, abortSignal?: AbortSignal) => {
     const { system, messages } = toModelMessages(body.messages)
     return {
-      model: models.languageModel(entry.id), system, messages, abortSignal, maxRetries: 2,
+      model: set.languageModel(entry.id), system, messages, abortSignal, maxRetries: 2,
       tools: toTools(body.tools), toolChoice: toToolChoice(body.tool_choice),
       maxOutputTokens: Math.min(body.max_completion_tokens ?? body.max_tokens ?? entry.maxOutputTokens, entry.maxOutputTokens),
       temperature: body.temperature ?? undefined, topP: body.top_p ?? undefined,
@@ -35,14 +37,14 @@ export const createGatewayService = ({ db, models }: { db: Db; models: ModelsMod
   return {
     resolveModel,
 
-    async complete(who: Attribution, entry: CatalogEntry, body: ChatCompletionRequest) {
-      const { promptText, ...options } = callOptions(entry, body)
+    async complete(who: Attribution, { set, entry }: { set: ModelSet; entry: CatalogEntry }, body: ChatCompletionRequest) {
+      const { promptText, ...options } = callOptions(set, entry, body)
       let result
       try {
         result = await generateText(options)
       } catch (err) {
         await record(who, entry, 'failed', normalizeUsage(undefined, { prompt: promptText, output: '' }))
-        throw models.describeError(err, entry)
+        throw set.describeError(err, entry)
       }
       const usage = normalizeUsage(result.totalUsage, { prompt: promptText, output: result.text })
       await record(who, entry, 'complete', usage)
@@ -55,8 +57,8 @@ export const createGatewayService = ({ db, models }: { db: Db; models: ModelsMod
     },
 
     /** Yields `chat.completion.chunk` objects; the caller writes them as `data:` lines. Usage is recorded at the end. */
-    async *stream(who: Attribution, entry: CatalogEntry, body: ChatCompletionRequest, abortSignal: AbortSignal) {
-      const { promptText, ...options } = callOptions(entry, body, abortSignal)
+    async *stream(who: Attribution, { set, entry }: { set: ModelSet; entry: CatalogEntry }, body: ChatCompletionRequest, abortSignal: AbortSignal) {
+      const { promptText, ...options } = callOptions(set, entry, body, abortSignal)
       const base = { id: completionId(), object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model: entry.id }
       const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })
       let text = ''
@@ -76,7 +78,7 @@ export const createGatewayService = ({ db, models }: { db: Db; models: ModelsMod
       } catch (err) {
         status = abortSignal.aborted ? 'cancelled' : 'failed'
         if (status === 'failed') {
-          const e = models.describeError(err, entry)
+          const e = set.describeError(err, entry)
           yield { error: { message: e.message, type: 'api_error', code: e.code } }
         }
       }

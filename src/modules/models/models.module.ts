@@ -4,13 +4,18 @@ import type { AppError } from '../../platform/http/errors.ts'
 import { buildCatalog, OFFLINE_MODEL_ID } from './models.catalog.ts'
 import { describeProviderError, unknownModel } from './models.errors.ts'
 import { createProviderFactories } from './models.providers.ts'
+import type { FastifyInstance } from 'fastify'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { modelsRoutes } from './models.routes.ts'
+import { providerKeyRoutes } from './provider-keys.routes.ts'
+import type { ProviderKeyStore } from './provider-keys.service.ts'
 import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.ts'
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
 export { recordModelCall, type ModelCallRecord } from './model-calls.repository.ts'
 export { normalizeUsage, type NormalizedUsage } from './usage.ts'
+export { createProviderKeyStore, type ProviderKeyStore } from './provider-keys.service.ts'
 
 /** Builds settings from the validated Config (src/config.ts): a provider is configured when its key (or base URL for openai-compatible) is set. */
 export const providerSettingsFrom = (config: Config): ProviderSettings => {
@@ -27,8 +32,8 @@ export const providerSettingsFrom = (config: Config): ProviderSettings => {
   }
 }
 
-/** The model catalog and ready-to-call AI SDK models for the providers this server is configured with. */
-export const createModelsModule = (settings: ProviderSettings) => {
+/** The model catalog and ready-to-call AI SDK models for one set of provider settings. */
+export const createModelSet = (settings: ProviderSettings) => {
   // Frozen so a caller cannot change prices or limits that metering relies on.
   const entries = buildCatalog(settings).map((e) => Object.freeze({ ...e, pricePerMillion: Object.freeze({ ...e.pricePerMillion }) }))
   const byId = new Map(entries.map((e) => [e.id, e]))
@@ -63,8 +68,39 @@ export const createModelsModule = (settings: ProviderSettings) => {
      * window → 400 `model.context_too_long`; else 502 `model.provider_error`. Configured keys never appear in it.
      */
     describeError: (err: unknown, entry: CatalogEntry): AppError => describeProviderError(err, entry, secrets),
-    /** GET /api/models for signed-in callers. */
-    routes: modelsRoutes(() => entries),
   }
 }
+export type ModelSet = ReturnType<typeof createModelSet>
+
+/**
+ * The server's models, and each workspace's: the server's providers with the workspace's own keys (bring
+ * your own key) taking precedence. A workspace's set is rebuilt only when its keys change.
+ */
+export const createModelsModule = (settings: ProviderSettings, deps?: { keys: ProviderKeyStore; scope: ScopeResolver }) => {
+  const server = createModelSet(settings)
+  const cache = new Map<string, { version: string; set: ModelSet }>()
+  const forWorkspace = async (workspaceId: string): Promise<ModelSet> => {
+    if (!deps) return server
+    const { version, overrides } = await deps.keys.settingsFor(workspaceId)
+    if (!version) return server
+    const hit = cache.get(workspaceId)
+    if (hit?.version === version) return hit.set
+    const set = createModelSet({ ...settings, ...overrides })
+    cache.set(workspaceId, { version, set })
+    return set
+  }
+  return {
+    ...server,
+    forWorkspace,
+    routes: async (app: FastifyInstance) => {
+      await app.register(modelsRoutes(async (req) => {
+        const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']
+        if (!deps || !workspaceId) return server.catalog()
+        return (await forWorkspace((await deps.scope.workspaceOrClient(req, 'viewer')).workspaceId)).catalog()
+      }))
+      if (deps) await app.register(providerKeyRoutes({ keys: deps.keys, scope: deps.scope }))
+    },
+  }
+}
+
 export type ModelsModule = ReturnType<typeof createModelsModule>

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorResponses, requireAuth } from '../../platform/http/route-helpers.ts'
@@ -19,12 +19,12 @@ export const CatalogEntryDto = z.object({
 
 export const ModelList = z.object({ items: z.array(CatalogEntryDto) })
 
-export const modelsRoutes = (catalog: () => CatalogEntry[]) => async (base: FastifyInstance) => {
+export const modelsRoutes = (catalog: (req: FastifyRequest) => Promise<CatalogEntry[]>) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   app.get('/api/models', {
-    schema: { tags: ['models'], summary: 'Models this server can run, the offline model last', response: { 200: ModelList, ...errorResponses(401) } },
+    schema: { tags: ['models'], summary: "Models this server can run, the offline model last; with X-Workspace-ID or X-Client-ID, including the workspace's own keys", response: { 200: ModelList, ...errorResponses(401, 404) } },
   }, async (req) => {
     requireAuth(req)
-    return { items: catalog() }
+    return { items: await catalog(req) }
   })
 }

@@ -202,6 +202,17 @@ export type MeetingEventsTable = {
   createdAt: Timestamp
 }
 
+export type ProviderKeysTable = {
+  workspaceId: string
+  provider: 'openai' | 'anthropic' | 'google' | 'groq' | 'openai-compatible'
+  sealedKey: string
+  keyHint: string
+  baseUrl: string | null
+  models: ColumnType<string[], string | undefined, string>
+  updatedBy: string
+  updatedAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -220,6 +231,7 @@ export type DB = {
   meetings: MeetingsTable
   meetingTurns: MeetingTurnsTable
   meetingEvents: MeetingEventsTable
+  providerKeys: ProviderKeysTable
 }
 
 export type User = Selectable<UsersTable>

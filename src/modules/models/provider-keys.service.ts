@@ -1,0 +1,46 @@
+import type { Db } from '../../platform/db/database.ts'
+import type { SecretBox } from '../../platform/crypto/secret-box.ts'
+import { badRequest, notFound } from '../../platform/http/errors.ts'
+import type { WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { KeyProvider, ProviderKeyDto } from '../../../contracts/provider-keys.ts'
+import type { ProviderSettings } from './models.types.ts'
+
+const owner = (workspaceId: string, provider: string) => `workspace:${workspaceId}:provider:${provider}`
+
+/** A workspace's own provider keys (bring your own key): sealed at rest, never returned, only a hint shown. */
+export const createProviderKeyStore = ({ db, box }: { db: Db; box: SecretBox }) => ({
+  async list(scope: WorkspaceScope): Promise<ProviderKeyDto[]> {
+    const rows = await db.selectFrom('providerKeys').select(['provider', 'keyHint', 'baseUrl', 'models', 'updatedAt']).where('workspaceId', '=', scope.workspaceId).orderBy('provider').execute()
+    return rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() }))
+  },
+
+  async put(scope: WorkspaceScope, provider: KeyProvider, body: { apiKey: string; baseUrl?: string; models?: string[] }) {
+    if (provider === 'openai-compatible' && (!body.baseUrl || !body.models?.length))
+      throw badRequest('models.base_url_required', 'An OpenAI-compatible server needs its base URL and the names of the models it serves.')
+    const row = {
+      sealedKey: box.seal(body.apiKey, owner(scope.workspaceId, provider)), keyHint: body.apiKey.slice(-4), baseUrl: body.baseUrl ?? null,
+      models: JSON.stringify(body.models ?? []), updatedBy: scope.userId, updatedAt: new Date(),
+    }
+    await db.insertInto('providerKeys').values({ workspaceId: scope.workspaceId, provider, ...row })
+      .onConflict((oc) => oc.columns(['workspaceId', 'provider']).doUpdateSet(row)).execute()
+    return (await this.list(scope)).find((k) => k.provider === provider)!
+  },
+
+  async remove(scope: WorkspaceScope, provider: KeyProvider) {
+    const res = await db.deleteFrom('providerKeys').where('workspaceId', '=', scope.workspaceId).where('provider', '=', provider).executeTakeFirst()
+    if (Number(res.numDeletedRows) === 0) throw notFound('models.key_not_found', 'This workspace has no key for that provider.')
+  },
+
+  /** Provider settings made of the workspace's keys, and a version that changes whenever they do. */
+  async settingsFor(workspaceId: string): Promise<{ version: string; overrides: Partial<ProviderSettings> }> {
+    const rows = await db.selectFrom('providerKeys').selectAll().where('workspaceId', '=', workspaceId).execute()
+    const overrides: Partial<ProviderSettings> = {}
+    for (const r of rows) {
+      const apiKey = box.open(r.sealedKey, owner(workspaceId, r.provider))
+      if (r.provider === 'openai-compatible') overrides.openaiCompatible = { baseURL: r.baseUrl!, apiKey, models: r.models }
+      else overrides[r.provider] = { apiKey, ...(r.baseUrl ? { baseURL: r.baseUrl } : {}) }
+    }
+    return { version: rows.map((r) => `${r.provider}@${r.updatedAt.getTime()}`).sort().join(','), overrides }
+  },
+})
+export type ProviderKeyStore = ReturnType<typeof createProviderKeyStore>

@@ -12,6 +12,8 @@ export const AgentDto = z.object({
   tools: z.array(z.string()),
   modelId: z.string().nullable().meta({ description: 'Preferred model; null means the workspace default' }),
   handoffs: z.array(z.object({ to: z.string(), when: z.string() })),
+  customized: z.boolean().meta({ description: 'A built-in agent adjusted for this client (instructions or model)' }),
+  clientInstructions: z.string().meta({ description: "This client's extra instructions for a built-in agent" }),
   updatedAt: Timestamp.nullable(),
 }).meta({ id: 'Agent' })
 export type AgentDto = z.infer<typeof AgentDto>
@@ -31,3 +33,9 @@ export type AgentCreate = z.infer<typeof AgentCreate>
 export const AgentPatch = AgentCreate.partial().extend({ archived: z.boolean().optional() })
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
 export type AgentPatch = z.infer<typeof AgentPatch>
+/** Adjusting a built-in agent for one client (X-Client-ID). */
+export const BuiltinOverride = z.strictObject({
+  instructions: z.string().trim().max(20_000).optional(),
+  modelId: z.string().max(120).nullable().optional(),
+}).refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
+export type BuiltinOverride = z.infer<typeof BuiltinOverride>

@@ -116,3 +116,23 @@ describe('conversations and streaming on the offline model', () => {
     expect((await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, { cookie: viewer.cookie }, { content: 'hi' })).statusCode).toBe(403)
   })
 })
+
+describe('built-in agents adjusted for one client', () => {
+  it('adds client instructions to the prompt of that client only', async () => {
+    const res = await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', as(), { instructions: 'Always write in Italian.' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ id: 'builtin.copywriter', customized: true, clientInstructions: 'Always write in Italian.' })
+    const listed = (await call(ctx.app, 'GET', '/api/agents', as())).json().items.find((a: { id: string }) => a.id === 'builtin.copywriter')
+    expect(listed.customized).toBe(true)
+    const otherClient = (await call(ctx.app, 'POST', '/api/clients', { cookie: owner.user.cookie, workspaceId: owner.workspaceId }, { name: 'Plain client' })).json().id
+    const plain = (await call(ctx.app, 'GET', '/api/agents', { cookie: owner.user.cookie, headers: { 'x-client-id': otherClient } })).json().items.find((a: { id: string }) => a.id === 'builtin.copywriter')
+    expect(plain.customized).toBe(false)
+  })
+
+  it('refuses to change a built-in without a client, and refuses custom-agent fields on a built-in', async () => {
+    expect((await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', { cookie: owner.user.cookie }, { instructions: 'x' })).statusCode).toBe(409)
+    const wrong = await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', as(), { name: 'Renamed' })
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json().error.code).toBe('request.invalid')
+  })
+})

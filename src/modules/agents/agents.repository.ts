@@ -1,5 +1,5 @@
 import type { Executor } from '../../platform/db/database.ts'
-import type { WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
 
 /** Custom agents of one workspace; built-ins live in code. */
 export const agents = {
@@ -13,6 +13,11 @@ export const agents = {
   update: (db: Executor, scope: WorkspaceScope, id: string, patch: Record<string, unknown>) =>
     db.updateTable('agents').set({ ...patch, updatedAt: new Date() }).where('workspaceId', '=', scope.workspaceId).where('id', '=', id)
       .returningAll().executeTakeFirstOrThrow(),
+  overrides: (db: Executor, scope: ClientScope) =>
+    db.selectFrom('agentOverrides').selectAll().where('clientId', '=', scope.clientId).execute(),
+  upsertOverride: (db: Executor, scope: ClientScope, agentId: string, o: { instructions?: string; modelId?: string | null }) =>
+    db.insertInto('agentOverrides').values({ clientId: scope.clientId, agentId, instructions: o.instructions ?? '', modelId: o.modelId ?? null, updatedBy: scope.userId })
+      .onConflict((oc) => oc.columns(['clientId', 'agentId']).doUpdateSet({ ...o, updatedBy: scope.userId, updatedAt: new Date() })).execute(),
   /** The workspace an agent id belongs to, if the caller is a member there (for routes addressed by agent id). */
   workspaceOf: (db: Executor, id: string) =>
     db.selectFrom('agents').select('workspaceId').where('id', '=', id).executeTakeFirst(),

@@ -2,8 +2,8 @@ import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { AgentRow } from '../../platform/db/schema.ts'
 import { conflict, notFound } from '../../platform/http/errors.ts'
-import type { WorkspaceScope } from '../../platform/http/request-context.ts'
-import type { AgentCreate, AgentDto, AgentPatch } from '../../../contracts/agents.ts'
+import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../contracts/agents.ts'
 import { BUILTIN_AGENTS, findBuiltin, type BuiltinAgent } from './agents.catalog.ts'
 import { agents } from './agents.repository.ts'
 import type { PromptAgent } from './prompt.ts'
@@ -11,13 +11,16 @@ import type { PromptAgent } from './prompt.ts'
 export const agentNotFound = () => notFound('agents.not_found', 'No such agent.')
 export const builtinReadonly = () => conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
 
-const builtinDto = (a: BuiltinAgent): AgentDto => ({
+type Override = { instructions: string; modelId: string | null; updatedAt: Date }
+const builtinDto = (a: BuiltinAgent, o?: Override): AgentDto => ({
   id: a.id, kind: 'builtin', name: a.name, avatar: a.avatar, role: a.role, description: a.description,
-  starterPrompts: a.starterPrompts, tools: a.tools, modelId: null, handoffs: a.handoffs, updatedAt: null,
+  starterPrompts: a.starterPrompts, tools: a.tools, modelId: o?.modelId ?? null, handoffs: a.handoffs, updatedAt: o?.updatedAt.toISOString() ?? null,
+  customized: Boolean(o), clientInstructions: o?.instructions ?? '',
 })
+const isClient = (scope: WorkspaceScope): scope is ClientScope => 'clientId' in scope && typeof scope.clientId === 'string'
 const customDto = (a: AgentRow): AgentDto => ({
   id: a.id, kind: 'custom', name: a.name, avatar: a.avatar, role: 'custom agent', description: a.description,
-  starterPrompts: [], tools: a.tools, modelId: a.modelId, handoffs: [], updatedAt: a.updatedAt.toISOString(),
+  starterPrompts: [], tools: a.tools, modelId: a.modelId, handoffs: [], updatedAt: a.updatedAt.toISOString(), customized: false, clientInstructions: '',
 })
 
 /** What the chat needs to run an agent: its public face and the parts of its system prompt. */
@@ -28,14 +31,19 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
     if (modelId && !(await isKnownModel(scope.workspaceId, modelId))) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
   }
   return {
+    /** With a client scope, built-ins carry that client's adjustments. */
     async list(scope: WorkspaceScope): Promise<AgentDto[]> {
-      return [...BUILTIN_AGENTS.map(builtinDto), ...(await agents.list(db, scope)).map(customDto)]
+      const overrides = new Map((isClient(scope) ? await agents.overrides(db, scope) : []).map((o) => [o.agentId, o]))
+      return [...BUILTIN_AGENTS.map((a) => builtinDto(a, overrides.get(a.id))), ...(await agents.list(db, scope)).map(customDto)]
     },
 
     /** A built-in or one of the workspace's own agents; another workspace's agent is "not found". */
     async resolve(scope: WorkspaceScope, id: string): Promise<ResolvedAgent> {
       const builtin = findBuiltin(id)
-      if (builtin) return { dto: builtinDto(builtin), prompt: builtin, tier: builtin.tier }
+      if (builtin) {
+        const o = isClient(scope) ? (await agents.overrides(db, scope)).find((x) => x.agentId === id) : undefined
+        return { dto: builtinDto(builtin, o), prompt: { ...builtin, instructions: o?.instructions || undefined }, tier: builtin.tier }
+      }
       const row = id.length <= 64 ? await agents.get(db, scope, id) : undefined
       if (!row || row.archivedAt) throw agentNotFound()
       return {
@@ -53,7 +61,6 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
     },
 
     async update(scope: WorkspaceScope, id: string, patch: AgentPatch) {
-      if (findBuiltin(id)) throw builtinReadonly()
       if (!(await agents.get(db, scope, id))) throw agentNotFound()
       await checkModel(scope, patch.modelId)
       const { archived, tools, ...rest } = patch
@@ -62,6 +69,14 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
         ...(tools ? { tools: JSON.stringify(tools) } : {}),
         ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
       }))
+    },
+
+    /** Adjusts a built-in agent for one client: extra instructions, a preferred model. */
+    async overrideBuiltin(scope: ClientScope, id: string, body: BuiltinOverride) {
+      if (!findBuiltin(id)) throw agentNotFound()
+      await checkModel(scope, body.modelId)
+      await agents.upsertOverride(db, scope, id, body)
+      return (await this.list(scope)).find((a) => a.id === id)!
     },
 
     workspaceOf: async (id: string) => (await agents.workspaceOf(db, id))?.workspaceId,

@@ -213,6 +213,15 @@ export type ProviderKeysTable = {
   updatedAt: Timestamp
 }
 
+export type AgentOverridesTable = {
+  clientId: string
+  agentId: string
+  instructions: Generated<string>
+  modelId: string | null
+  updatedBy: string
+  updatedAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -232,6 +241,7 @@ export type DB = {
   meetingTurns: MeetingTurnsTable
   meetingEvents: MeetingEventsTable
   providerKeys: ProviderKeysTable
+  agentOverrides: AgentOverridesTable
 }
 
 export type User = Selectable<UsersTable>

@@ -194,4 +194,40 @@ const accessibility: Scenario = {
   },
 }
 
-export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility]
+const chatJourney: Scenario = {
+  name: 'choose an agent, ask, watch it stream on the offline model, stop an answer, reload and find the history',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Chat Agency', 'Trattoria Roma')
+    await page.goto('/app')
+    await page.getByRole('article').filter({ hasText: 'PPC Specialist' }).first().waitFor()
+    await page.screenshot({ path: ctx.shot('11-agents-grid'), fullPage: true })
+    await page.getByRole('button', { name: 'Chat with PPC Specialist' }).click()
+    await page.waitForURL('**/app/chat/**')
+    await page.getByLabel('Message', { exact: true }).fill('How should we split a €3,000 monthly budget?')
+    await page.getByRole('button', { name: 'Send' }).click()
+    const answers = page.getByTestId('assistant-message')
+    await answers.first().waitFor()
+    await page.getByTestId('offline-banner').first().waitFor()
+    await page.locator('[data-testid="assistant-message"][data-status="complete"]').first().waitFor({ timeout: 30_000 })
+    const first = (await answers.first().textContent()) ?? ''
+    assert.match(first, /offline/i)
+    await page.screenshot({ path: ctx.shot('12-chat-answer') })
+
+    await page.getByLabel('Message', { exact: true }).fill('Now write a full quarterly plan with every campaign.')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await page.locator('[data-testid="assistant-message"][data-status="cancelled"]').first().waitFor({ timeout: 30_000 })
+    await page.screenshot({ path: ctx.shot('13-chat-stopped') })
+
+    await page.reload()
+    await page.locator('[data-testid="assistant-message"][data-status="complete"]').first().waitFor()
+    await page.locator('[data-testid="assistant-message"][data-status="cancelled"]').first().waitFor()
+    assert.equal(await page.getByTestId('assistant-message').count(), 2)
+    await page.getByText('How should we split a €3,000 monthly budget?').first().waitFor()
+    await page.screenshot({ path: ctx.shot('14-chat-history-after-reload') })
+    assertNoErrors()
+    await context.close()
+  },
+}
+
+export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility, chatJourney]

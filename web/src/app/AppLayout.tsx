@@ -11,6 +11,8 @@ export function AppLayout() {
   const [open, setOpen] = useState(false)
   const { pathname } = useLocation()
   const [lastPath, setLastPath] = useState(pathname)
+  // The chat home's agent grid grows to five columns on wide screens; other pages keep a reading width.
+  const wide = /^\/app\/?$/.test(pathname)
   if (pathname !== lastPath) {
     setLastPath(pathname)
     setOpen(false)
@@ -33,7 +35,7 @@ export function AppLayout() {
               {open && <div aria-hidden="true" className="fixed inset-0 z-20 bg-slate-900/40 md:hidden" onClick={() => setOpen(false)} />}
               <Sidebar user={status.user} id={SIDEBAR_ID} open={open} onNavigate={() => setOpen(false)} />
               <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-8">
-                <div className="mx-auto max-w-5xl">
+                <div className={`mx-auto ${wide ? 'max-w-[96rem]' : 'max-w-5xl'}`}>
                   <Outlet />
                 </div>
               </main>

@@ -28,7 +28,9 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
       </div>
       <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4" onClick={onNavigate}>
         <ul className="space-y-1">
-          <Item to="/app" end>Overview</Item>
+          <Item to="/app" end>Chat</Item>
+          <Item to="/app/chat">Conversations</Item>
+          <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>
         <p className="mt-6 mb-1 px-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Settings</p>

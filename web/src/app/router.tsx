@@ -1,5 +1,8 @@
 import { Route, Routes } from 'react-router'
 import { AuditPage } from '../modules/audit/AuditPage.tsx'
+import { ChatHomePage } from '../modules/chat/ChatHomePage.tsx'
+import { ConversationPage } from '../modules/chat/ConversationPage.tsx'
+import { ConversationsPage } from '../modules/chat/ConversationsPage.tsx'
 import { ClientDetailPage } from '../modules/clients/ClientDetailPage.tsx'
 import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
 import { MembersPage } from '../modules/members/MembersPage.tsx'
@@ -33,7 +36,10 @@ export function AppRoutes() {
         <Route path="invite/:token" element={<InvitePage />} />
       </Route>
       <Route path="app" element={<AppLayout />}>
-        <Route index element={<OverviewPage />} />
+        <Route index element={<ChatHomePage />} />
+        <Route path="chat" element={<ConversationsPage />} />
+        <Route path="chat/:conversationId" element={<ConversationPage />} />
+        <Route path="overview" element={<OverviewPage />} />
         <Route path="clients" element={<ClientsPage />} />
         <Route path="clients/:id" element={<ClientDetailPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />

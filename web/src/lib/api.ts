@@ -37,6 +37,8 @@ export type RequestOptions = {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   body?: unknown
   workspaceId?: string
+  /** Sent as X-Client-ID on client-scoped routes. */
+  clientId?: string
   query?: Record<string, string | number | undefined | null>
   signal?: AbortSignal
   /** Set false where a 401 is an expected answer (e.g. wrong password at login). */
@@ -76,12 +78,20 @@ const toError = async (res: Response): Promise<ApiError> => {
   return new ApiError(res.status, 'http.unexpected', `The server returned an unexpected response (${res.status}).`)
 }
 
+/** The error for a failed response; a 401 also tells the app (which sends the user to /login). */
+export const failed = async (res: Response, redirectOn401 = true): Promise<ApiError> => {
+  const error = await toError(res)
+  if (res.status === 401 && redirectOn401 && error.code !== 'auth.invalid_credentials') onUnauthorized?.(error)
+  return error
+}
+
 /** fetch wrapper: same-origin cookies, JSON in and out, errors as ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = 'GET', body, workspaceId, query, signal, redirectOn401 = true } = options
+  const { method = 'GET', body, workspaceId, clientId, query, signal, redirectOn401 = true } = options
   const headers: Record<string, string> = { accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (workspaceId) headers['x-workspace-id'] = workspaceId
+  if (clientId) headers['x-client-id'] = clientId
   let res: Response
   try {
     res = await fetch(buildUrl(path, query), {
@@ -95,11 +105,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (e instanceof DOMException && e.name === 'AbortError') throw e
     throw new ApiError(0, 'network.unreachable', 'Cannot reach the server. Check your connection and try again.')
   }
-  if (!res.ok) {
-    const error = await toError(res)
-    if (res.status === 401 && redirectOn401 && error.code !== 'auth.invalid_credentials') onUnauthorized?.(error)
-    throw error
-  }
+  if (!res.ok) throw await failed(res, redirectOn401)
   if (res.status === 204) return undefined as T
   const text = await res.text()
   return (text ? JSON.parse(text) : undefined) as T

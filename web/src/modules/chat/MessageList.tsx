@@ -1,0 +1,68 @@
+import { Suspense, lazy } from 'react'
+import type { AgentDto } from '../../../../contracts/agents.ts'
+import type { MessageDto } from '../../../../contracts/chat.ts'
+import type { LiveAnswer } from './live-answer.ts'
+
+// The markdown renderer is its own chunk, fetched when a conversation opens; plain text shows meanwhile.
+export const loadMarkdown = () => import('./MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
+const MessageMarkdown = lazy(loadMarkdown)
+
+export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline'>
+
+/** Saved messages with the answer being written (and its question, until saved) in place of their rows. */
+export const withLive = (messages: MessageDto[], live: LiveAnswer | null): ShownMessage[] => {
+  if (!live) return messages
+  const shown: ShownMessage[] = messages.filter((m) => m.id !== live.messageId)
+  if (live.userText !== null && !messages.some((m) => m.id === live.userMessageId)) {
+    shown.push({ id: live.userMessageId ?? 'pending-question', role: 'user', content: live.userText, status: 'complete', error: null, offline: false })
+  }
+  shown.push({ id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline })
+  return shown
+}
+
+function AssistantMessage({ message, agent }: { message: ShownMessage; agent: AgentDto | undefined }) {
+  const streaming = message.status === 'streaming'
+  return (
+    <li className="flex gap-3">
+      <span aria-hidden="true" className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-base">{agent?.avatar ?? '💬'}</span>
+      <div
+        data-testid="assistant-message"
+        data-status={message.status}
+        aria-live={streaming ? 'polite' : undefined}
+        aria-busy={streaming || undefined}
+        className="min-w-0 max-w-[85%] rounded-lg rounded-tl-none border border-slate-200 bg-white px-4 py-3 shadow-sm"
+      >
+        <p className="sr-only">{agent?.name ?? 'Agent'} said:</p>
+        {message.content ? (
+          <Suspense fallback={<p className="whitespace-pre-wrap break-words text-slate-800">{message.content}</p>}>
+            <MessageMarkdown source={message.content} />
+          </Suspense>
+        ) : streaming && <p className="text-sm text-slate-500">Thinking…</p>}
+        {streaming && message.content && <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />}
+        {message.status === 'cancelled' && <p className="mt-2 text-xs font-medium text-slate-500">Stopped</p>}
+        {message.status === 'failed' && (
+          <p className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+            {message.error?.message ?? 'The answer could not be written.'}
+          </p>
+        )}
+      </div>
+    </li>
+  )
+}
+
+/** The conversation: questions on the right, answers (rendered markdown) on the left. */
+export function MessageList({ messages, agent }: { messages: ShownMessage[]; agent: AgentDto | undefined }) {
+  return (
+    <ol aria-label="Conversation history" className="space-y-4">
+      {messages.map((m) =>
+        m.role === 'assistant' ? <AssistantMessage key={m.id} message={m} agent={agent} /> : (
+          <li key={m.id} className="flex justify-end">
+            <div className="max-w-[85%] rounded-lg rounded-tr-none bg-indigo-600 px-4 py-3 whitespace-pre-wrap break-words text-white">
+              <p className="sr-only">You said:</p>
+              {m.content}
+            </div>
+          </li>
+        ))}
+    </ol>
+  )
+}

@@ -1,0 +1,34 @@
+import type { ChatEvent, MessageDto } from '../../../../contracts/chat.ts'
+
+/** The answer being written, as its events describe it; `userText` is the question until it is saved. */
+export type LiveAnswer = {
+  userText: string | null
+  userMessageId: string | null
+  messageId: string | null
+  agentId: string | null
+  modelId: string | null
+  offline: boolean
+  text: string
+  status: MessageDto['status']
+  error: { code: string; message: string } | null
+}
+
+export const EMPTY: LiveAnswer = { userText: null, userMessageId: null, messageId: null, agentId: null, modelId: null, offline: false, text: '', status: 'streaming', error: null }
+
+/** The answer after one more event. */
+export const apply = (prev: LiveAnswer | null, e: ChatEvent): LiveAnswer => {
+  const live = prev ?? EMPTY
+  switch (e.type) {
+    case 'run': return { ...live, userMessageId: e.userMessageId, messageId: e.messageId, agentId: e.agentId, modelId: e.modelId, offline: e.offline, text: '' }
+    case 'delta': return { ...live, text: live.text + e.text }
+    case 'error': return { ...live, error: { code: e.code, message: e.message } }
+    case 'done': return { ...live, status: e.status }
+    default: return live
+  }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export const wait = (ms: number, signal: AbortSignal) => new Promise<void>((ok) => {
+  const id = window.setTimeout(ok, ms)
+  signal.addEventListener('abort', () => { window.clearTimeout(id); ok() }, { once: true })
+})

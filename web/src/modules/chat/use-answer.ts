@@ -1,0 +1,137 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { ChatEvent } from '../../../../contracts/chat.ts'
+import { ApiError } from '../../lib/api.ts'
+import { readEventStream } from '../../lib/sse.ts'
+import { cancelAnswer, chatKeys, resumeAnswer, sendMessage } from './api.ts'
+import { EMPTY, apply, wait } from './live-answer.ts'
+import type { LiveAnswer } from './live-answer.ts'
+
+const RETRIES = 5
+const STOP_GRACE_MS = 5_000
+
+/**
+ * Sends a question and follows its answer, or resumes an answer already being written. A broken stream is
+ * picked up again from the last event seen (Last-Event-ID); the server keeps writing either way.
+ */
+export function useAnswer(conversationId: string) {
+  const qc = useQueryClient()
+  const [live, setLive] = useState<LiveAnswer | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const active = useRef<AbortController | null>(null)
+  const seq = useRef(0)
+
+  useEffect(() => () => { active.current?.abort(); active.current = null }, [])
+
+  /** Shows the saved messages once they have been reloaded, then drops the live copy. */
+  const settle = useCallback(async () => {
+    await Promise.all([
+      qc.invalidateQueries({ queryKey: chatKeys.messages(conversationId) }),
+      qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) }),
+      qc.invalidateQueries({ queryKey: ['chat', 'lists'] }),
+    ])
+    setLive(null)
+  }, [qc, conversationId])
+
+  /** Reads events until `done`; a broken or failed connection is reopened from the last event seen. */
+  const follow = useCallback(async (first: Response | null, ctrl: AbortController) => {
+    let res = first
+    let failures = 0
+    let lastError: unknown = null
+    try {
+      for (;;) {
+        if (!res) {
+          try {
+            res = await resumeAnswer(conversationId, seq.current, ctrl.signal)
+          } catch (e) {
+            if (ctrl.signal.aborted) return
+            if ((e instanceof ApiError && e.status >= 400 && e.status < 500) || ++failures > RETRIES) throw e
+            await wait(1000 * failures, ctrl.signal)
+            continue
+          }
+        }
+        let ended = false
+        let received = false
+        try {
+          await readEventStream(res, (m) => {
+            received = true
+            if (m.id !== null) seq.current = m.id
+            const event = { type: m.event, ...m.data } as ChatEvent
+            if (event.type === 'done') ended = true
+            setLive((prev) => apply(prev, event))
+          })
+        } catch (e) {
+          lastError = e
+        }
+        res = null
+        if (ctrl.signal.aborted) return
+        if (ended) break
+        if (received) failures = 0
+        if (++failures > RETRIES) throw lastError ?? new Error('The connection to the answer was lost. Reload the page to see it.')
+        await wait(1000 * failures, ctrl.signal)
+      }
+    } catch (e) {
+      if (ctrl.signal.aborted) return
+      setError(e)
+    } finally {
+      if (active.current === ctrl) active.current = null
+    }
+    await settle()
+  }, [conversationId, settle])
+
+  const start = useCallback(() => {
+    active.current?.abort()
+    const ctrl = new AbortController()
+    active.current = ctrl
+    seq.current = 0
+    setError(null)
+    return ctrl
+  }, [])
+
+  /** Resolves true once the question was accepted (the composer may then clear), false on an error. */
+  const send = useCallback(async (content: string, modelId?: string) => {
+    if (active.current) return false
+    const ctrl = start()
+    setLive({ ...EMPTY, userText: content })
+    try {
+      const res = await sendMessage(conversationId, { content, modelId }, ctrl.signal)
+      void follow(res, ctrl)
+      return true
+    } catch (e) {
+      if (active.current === ctrl) active.current = null
+      if (!ctrl.signal.aborted) { setLive(null); setError(e) }
+      return false
+    }
+  }, [conversationId, follow, start])
+
+  /** Follows the latest answer from its start; does nothing while one is already followed. */
+  const resume = useCallback(() => {
+    if (active.current) return
+    void follow(null, start())
+  }, [follow, start])
+
+  const [stopping, setStopping] = useState(false)
+  /**
+   * Asks the server to stop; the stream then ends with a `done` event whose status is "cancelled". Should that
+   * event not come (an answer orphaned by a server restart), the stream is dropped after STOP_GRACE_MS.
+   */
+  const stop = useCallback(async () => {
+    setStopping(true)
+    try {
+      await cancelAnswer(conversationId)
+      const ctrl = active.current
+      if (!ctrl) return void (await settle())
+      for (let t = 0; t < STOP_GRACE_MS && active.current === ctrl; t += 250) await wait(250, ctrl.signal)
+      if (active.current !== ctrl) return
+      ctrl.abort()
+      active.current = null
+      await settle()
+    } catch (e) {
+      setError(e)
+    } finally {
+      setStopping(false)
+    }
+  }, [conversationId, settle])
+
+  return { live, error, send, resume, stop, stopping, clearError: () => setError(null) }
+}

@@ -45,7 +45,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({ db, models, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...identity.jobs, ...tenancy.jobs, ...chat.jobs]
+  const jobs = [...identity.jobs, ...tenancy.jobs, ...chat.jobs, ...boardroom.jobs]
   await queue.register(jobs)
 
   return {

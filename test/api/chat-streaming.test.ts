@@ -131,6 +131,32 @@ describe('runs whose process died', () => {
       expect(answer).toMatchObject({ status: 'failed', error: { code: 'chat.interrupted' } })
       expect(answer.content.length).toBeGreaterThan(0)
       expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, as)).json().running).toBe(false)
+      const tail = parseSse((await call(ctx.app, 'GET', `/api/chat/conversations/${id}/stream`, { ...as, headers: { ...as.headers, 'last-event-id': '10000' } })).body)
+      expect(tail).toEqual([])
+    } finally { await ctx.close() }
+  })
+})
+
+describe('a run whose writer is gone', () => {
+  it('is closed by cancel: the answer is kept as cancelled and followers get `done`', async () => {
+    const ctx = await createTestContext()
+    try {
+      const owner = await onboard(ctx.app, 'orphan')
+      const as = { cookie: owner.user.cookie, headers: { 'x-client-id': owner.clientId } }
+      const id = (await call(ctx.app, 'POST', '/api/chat/conversations', as, { agentId: 'builtin.copywriter' })).json().id
+      await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as, { content: 'Hello' })
+      const { db } = ctx.container
+      // As if the process writing it had died: running, streaming, no final event.
+      const run = await db.selectFrom('chatRuns').select(['id', 'messageId']).where('conversationId', '=', id).executeTakeFirstOrThrow()
+      await db.updateTable('chatRuns').set({ status: 'running', finishedAt: null }).where('id', '=', run.id).execute()
+      await db.updateTable('messages').set({ status: 'streaming' }).where('id', '=', run.messageId).execute()
+      await db.deleteFrom('chatEvents').where('runId', '=', run.id).where('type', '=', 'done').execute()
+      expect((await call(ctx.app, 'POST', `/api/chat/conversations/${id}/cancel`, as)).json()).toEqual({ cancelled: true })
+      const answer = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as)).json().items.at(-1)
+      expect(answer.status).toBe('cancelled')
+      expect(answer.content.length).toBeGreaterThan(0)
+      const replay = parseSse((await call(ctx.app, 'GET', `/api/chat/conversations/${id}/stream`, as)).body)
+      expect(replay.at(-1)).toMatchObject({ event: 'done', data: { status: 'cancelled' } })
     } finally { await ctx.close() }
   })
 })

@@ -31,6 +31,8 @@ export const turns = {
 export const meetingEvents = {
   append: (db: Executor, meetingId: string, rows: { seq: number; type: string; data: Record<string, unknown> }[]) =>
     rows.length ? db.insertInto('meetingEvents').values(rows.map((r) => ({ meetingId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) }))).execute() : Promise.resolve(),
+  isDone: async (db: Executor, meetingId: string) =>
+    Boolean(await db.selectFrom('meetingEvents').select('seq').where('meetingId', '=', meetingId).where('type', '=', 'done').executeTakeFirst()),
   after: (db: Executor, meetingId: string, afterSeq: number) =>
     db.selectFrom('meetingEvents').select(['seq', 'type', 'data']).where('meetingId', '=', meetingId).where('seq', '>', afterSeq).orderBy('seq').limit(1000).execute(),
 }

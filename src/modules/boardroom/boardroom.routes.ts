@@ -38,7 +38,7 @@ export const boardroomRoutes = ({ boardroom, scope }: { boardroom: BoardroomServ
   }, async (req, reply) => {
     await meetingScope(req, req.params.id, 'viewer')
     const id = req.params.id
-    await streamRunEvents(req, reply, { hub: boardroom.hub, runId: id, afterSeq: lastEventId(req, req.query.after), after: (seq) => boardroom.eventsAfter(id, seq) })
+    await streamRunEvents(req, reply, { hub: boardroom.hub, runId: id, afterSeq: lastEventId(req, req.query.after), after: (seq) => boardroom.eventsAfter(id, seq), isDone: () => boardroom.meetingDone(id) })
   })
 
   app.post('/api/boardroom/meetings/:id/cancel', {

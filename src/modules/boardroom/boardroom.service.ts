@@ -74,6 +74,7 @@ export const createBoardroomService = ({ db, agents, models, workspaceName }: De
       return { cancelled: true }
     },
     load,
+    meetingDone: (id: string) => meetingEvents.isDone(db, id),
     eventsAfter: async (id: string, seq: number) => (await meetingEvents.after(db, id, seq)) as LoggedEvent[],
     clientOf: async (id: string) => (await meetings.clientOf(db, id))?.clientId,
     async drain(ms = 10_000) {

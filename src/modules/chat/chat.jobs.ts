@@ -1,12 +1,13 @@
 import { z } from 'zod'
 import type { Db } from '../../platform/db/database.ts'
 import { defineJob } from '../../platform/queue/queue.ts'
+import { events } from './chat.repository.ts'
 
 const STALE_AFTER_MS = 15 * 60_000
 
 /**
  * Answers whose process died stay "running" forever otherwise: after 15 minutes (no answer takes that long)
- * the run, its message and any meeting are closed as failed, keeping whatever text was saved.
+ * the run and its message are closed as failed, keeping whatever text was saved.
  */
 export const sweepStaleRuns = (db: Db, now: () => Date = () => new Date()) => defineJob({
   name: 'chat.sweep-stale-runs',
@@ -16,12 +17,13 @@ export const sweepStaleRuns = (db: Db, now: () => Date = () => new Date()) => de
     const cutoff = new Date(now().getTime() - STALE_AFTER_MS)
     await db.transaction().execute(async (trx) => {
       const stale = await trx.updateTable('chatRuns').set({ status: 'failed', finishedAt: now() })
-        .where('status', '=', 'running').where('createdAt', '<', cutoff).returning('messageId').execute()
+        .where('status', '=', 'running').where('createdAt', '<', cutoff).returning(['id', 'messageId']).execute()
       if (stale.length) {
         await trx.updateTable('messages').set({ status: 'failed', completedAt: now(), error: JSON.stringify({ code: 'chat.interrupted', message: 'The server stopped while writing this answer.' }) })
           .where('id', 'in', stale.map((s) => s.messageId)).where('status', '=', 'streaming').execute()
       }
-      await trx.updateTable('meetings').set({ status: 'failed', finishedAt: now() }).where('status', '=', 'running').where('createdAt', '<', cutoff).execute()
+      // Streams following these answers end with the final event, like any other.
+      for (const run of stale) await events.appendDone(trx, run.id, { messageId: run.messageId, status: 'failed' })
     })
   },
 })

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../../platform/db/database.ts'
 import type { MessageStatus, RunStatus } from '../../platform/db/schema.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
@@ -30,6 +31,9 @@ export const messages = {
   list: (db: Executor, scope: ClientScope, conversationId: string, limit = 500) =>
     db.selectFrom('messages').selectAll().where('clientId', '=', scope.clientId).where('conversationId', '=', conversationId)
       .orderBy('seq', 'desc').limit(limit).execute().then((rows) => rows.reverse()),
+  /** Ends an answer left "streaming" by a runner that is gone, keeping its text. */
+  close: (db: Executor, scope: ClientScope, id: string, status: MessageStatus) =>
+    db.updateTable('messages').set({ status, completedAt: new Date() }).where('clientId', '=', scope.clientId).where('id', '=', id).where('status', '=', 'streaming').execute(),
   finish: (db: Executor, scope: ClientScope, id: string, m: { content: string; status: MessageStatus; usage: Record<string, unknown> | null; error: Record<string, unknown> | null; parts: unknown[] }) =>
     db.updateTable('messages').set({ content: m.content, status: m.status, usage: m.usage && JSON.stringify(m.usage), error: m.error && JSON.stringify(m.error), parts: JSON.stringify(m.parts), completedAt: new Date() })
       .where('clientId', '=', scope.clientId).where('id', '=', id).execute(),
@@ -59,6 +63,12 @@ export const runs = {
 export const events = {
   append: (db: Executor, runId: string, rows: { seq: number; type: string; data: Record<string, unknown> }[]) =>
     rows.length ? db.insertInto('chatEvents').values(rows.map((r) => ({ runId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) }))).execute() : Promise.resolve(),
+  /** Closes the log of a run whose runner is gone, so streams following it end. */
+  appendDone: (db: Executor, runId: string, data: Record<string, unknown>) =>
+    sql`insert into chat_events (run_id, seq, type, data)
+        select ${runId}, coalesce(max(seq), 0) + 1, 'done', ${JSON.stringify(data)}::jsonb from chat_events where run_id = ${runId}`.execute(db),
+  isDone: async (db: Executor, runId: string) =>
+    Boolean(await db.selectFrom('chatEvents').select('seq').where('runId', '=', runId).where('type', '=', 'done').executeTakeFirst()),
   after: (db: Executor, runId: string, afterSeq: number) =>
     db.selectFrom('chatEvents').select(['seq', 'type', 'data']).where('runId', '=', runId).where('seq', '>', afterSeq).orderBy('seq').limit(1000).execute(),
 }

@@ -48,7 +48,7 @@ export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeRes
   }, async (req, reply) => {
     const s = await conversationScope(req, req.params.id, 'member')
     const { runId } = await chat.send(s, req.params.id, req.body, { requestId: req.id, tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null })
-    await streamRunEvents(req, reply, { hub: chat.hub, runId, afterSeq: 0, after: (seq) => chat.eventsAfter(runId, seq) })
+    await streamRunEvents(req, reply, { hub: chat.hub, runId, afterSeq: 0, after: (seq) => chat.eventsAfter(runId, seq), isDone: () => chat.runDone(runId) })
   })
 
   app.get('/api/chat/conversations/:id/stream', {
@@ -60,7 +60,7 @@ export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeRes
     const s = await conversationScope(req, req.params.id, 'viewer')
     const run = await chat.latestRun(s, req.params.id)
     if (!run) throw noRun()
-    await streamRunEvents(req, reply, { hub: chat.hub, runId: run.id, afterSeq: lastEventId(req, req.query.after), after: (seq) => chat.eventsAfter(run.id, seq) })
+    await streamRunEvents(req, reply, { hub: chat.hub, runId: run.id, afterSeq: lastEventId(req, req.query.after), after: (seq) => chat.eventsAfter(run.id, seq), isDone: () => chat.runDone(run.id) })
   })
 
   app.post('/api/chat/conversations/:id/cancel', {

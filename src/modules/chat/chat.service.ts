@@ -52,6 +52,21 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
     return c
   }
 
+  /**
+   * A run no process here is writing: another process will see the cancel within a second and close it;
+   * if nobody has after a few seconds, its process is gone, and the answer is closed here as cancelled.
+   */
+  const closeOrphan = async (scope: ClientScope, runId: string, messageId: string) => {
+    for (let i = 0; i < 30; i++) {
+      if (await events.isDone(db, runId)) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    await db.transaction().execute(async (trx) => {
+      await messages.close(trx, scope, messageId, 'cancelled')
+      await events.appendDone(trx, runId, { messageId, status: 'cancelled' })
+    })
+  }
+
   return {
     hub,
     async create(scope: ChatScope, body: { agentId: string; title?: string }) {
@@ -131,9 +146,11 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       await load(scope, id)
       const run = await runs.running(db, scope, id)
       if (!run) return { cancelled: false }
-      inflight.get(run.id)?.abort.abort()
+      const local = inflight.get(run.id)
+      local?.abort.abort()
       await runs.finish(db, scope, run.id, 'cancelled')
-      await inflight.get(run.id)?.done
+      if (local) await local.done
+      else await closeOrphan(scope, run.id, run.messageId)
       return { cancelled: true }
     },
 
@@ -144,6 +161,7 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
 
     /** Stored events of a run, for streaming and Last-Event-ID resume. */
     eventsAfter: async (runId: string, seq: number) => (await events.after(db, runId, seq)) as { seq: number; type: string; data: Record<string, unknown> }[],
+    runDone: (runId: string) => events.isDone(db, runId),
 
     clientOf: async (id: string) => (await conversations.clientOf(db, id))?.clientId,
 

@@ -5,7 +5,7 @@ export const OFFLINE_NOTICE = '_Offline model — no AI provider is configured o
 
 // Agents put their role first: "You are the PPC Specialist of Acme…" or a "Role: …" line.
 const ROLE_LINE = /^\s*role\s*:\s*(.+)$/im
-const YOU_ARE = /\byou are (?:the |an? |your )?(.+?)(?=\s+(?:of|for|at|in|with|who|that)\b|[,.;:!\n]|$)/i
+const YOU_ARE = /\byou are (?:the |an? |your )?(.+?)(?=\s+(?:of|for|at|in|with|who|that)\b|\s*\(|[,.;:!\n]|$)/i
 const STOPWORDS = new Set(('about after again also been being could does doing from have help here how into just like make more most much need only other over please really should some such than that their them then there these they this those want what when where which while will with would your you can the and for are our not but any all was get last next week weeks month year today yesterday tomorrow thanks think know tell give show').split(' '))
 
 type UserMessage = Extract<LanguageModelV4Message, { role: 'user' }>

@@ -21,6 +21,8 @@ export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, 
   hub: RunHub; runId: string; afterSeq: number
   /** Stored events after a sequence number, oldest first (at most 1000). */
   after: (seq: number) => Promise<LoggedEvent[]>
+  /** Whether the stored log already holds its final event (a client past it gets an empty, closed stream). */
+  isDone: () => Promise<boolean>
 }) => {
   reply.hijack()
   reply.raw.writeHead(200, {
@@ -47,7 +49,9 @@ export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, 
     for (;;) {
       const rows = await deps.after(last)
       write(rows)
-      if (rows.length < 1000 || ended) return
+      if (ended) return
+      if (rows.length === 0 && (await deps.isDone())) return end()
+      if (rows.length < 1000) return
     }
   }
   // Subscribe before replaying so nothing published in between is missed (duplicates are skipped by seq).

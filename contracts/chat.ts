@@ -25,11 +25,19 @@ export const ConversationListQuery = z.strictObject({
 export const Usage = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), cachedInputTokens: z.number().int(), reasoningTokens: z.number().int(), estimated: z.boolean() })
 export type Usage = z.infer<typeof Usage>
 
+export const MessagePart = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('tool-call'), toolCallId: z.string(), toolName: z.string(), input: z.unknown() }),
+  z.object({ type: z.literal('tool-result'), toolCallId: z.string(), toolName: z.string(), output: z.unknown().optional(), error: z.string().optional() }),
+  z.object({ type: z.literal('handoff'), from: z.string(), to: z.string(), toName: z.string(), reason: z.string() }),
+])
+export type MessagePart = z.infer<typeof MessagePart>
+
 export const MessageDto = z.object({
   id: z.string(), conversationId: z.string(), role: z.enum(['user', 'assistant']), content: z.string(),
   status: z.enum(['complete', 'streaming', 'cancelled', 'failed']),
   agentId: z.string().nullable(), modelId: z.string().nullable(), offline: z.boolean(),
   usage: Usage.nullable(), error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  parts: z.array(MessagePart).meta({ description: 'Tool calls, tool results and hand-offs made while answering, in order' }),
   createdAt: Timestamp, completedAt: Timestamp.nullable(),
 }).meta({ id: 'Message' })
 export type MessageDto = z.infer<typeof MessageDto>

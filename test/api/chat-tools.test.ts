@@ -23,6 +23,8 @@ describe('tools in chat', () => {
       const types = events.map((e) => e.event)
       expect(types).toEqual(expect.arrayContaining(['tool-call', 'handoff', 'tool-result']))
       expect(events.find((e) => e.event === 'handoff')!.data).toMatchObject({ from: 'builtin.personal-assistant', to: 'builtin.copywriter', toName: 'Copywriter' })
+      const saved = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as)).json().items.at(-1)
+      expect(saved.parts.map((p: { type: string }) => p.type)).toEqual(['tool-call', 'handoff', 'tool-result'])
       expect(textOf(events)).toBe('Done: the Copywriter will take it from here.')
       expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, as)).json().agentId).toBe('builtin.copywriter')
       const first = JSON.stringify(fake.requests.find((r) => r.path.endsWith('/chat/completions'))!.body)

@@ -17,6 +17,8 @@ export type RunInput = {
   system: string
   history: ModelMessage[]
   tools: ToolSet
+  /** Parts recorded as the answer goes (tool calls, results, hand-offs), saved with it. */
+  parts: unknown[]
   log: ReturnType<typeof createRunLog<ChatEvent>>
   abort: AbortController
 }
@@ -31,7 +33,7 @@ const CANCEL_POLL_MS = 1000
 export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   const { scope, log, abort } = input
   let text = ''
-  const parts: unknown[] = []
+  const { parts } = input
   let reported: Parameters<typeof normalizeUsage>[0]
   let failure: { code: string; message: string } | undefined
   const watch = setInterval(() => {

@@ -3,7 +3,7 @@ import { newId } from '../../platform/db/ids.ts'
 import type { Conversation, Message } from '../../platform/db/schema.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import type { ChatEvent, ConversationDto, MessageDto, Usage } from '../../../contracts/chat.ts'
+import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import { searchConversationsTool, type ToolRegistry } from '../tools/tools.module.ts'
@@ -27,6 +27,7 @@ const toConversationDto = (c: Conversation, running: boolean): ConversationDto =
 const toMessageDto = (m: Message, offlineIds: (id: string | null) => boolean): MessageDto => ({
   id: m.id, conversationId: m.conversationId, role: m.role, content: m.content, status: m.status, agentId: m.agentId, modelId: m.modelId,
   offline: offlineIds(m.modelId), usage: (m.usage as Usage | null) ?? null, error: (m.error as { code: string; message: string } | null) ?? null,
+  parts: (m.parts as MessagePart[]) ?? [],
   createdAt: m.createdAt.toISOString(), completedAt: m.completedAt?.toISOString() ?? null,
 })
 
@@ -133,8 +134,9 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
       log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
       const abort = new AbortController()
-      const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => log.push(e) })
-      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, log, abort })
+      const parts: MessagePart[] = []
+      const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => { parts.push(e); log.push(e) } })
+      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, parts, log, abort })
         .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })

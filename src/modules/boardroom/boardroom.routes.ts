@@ -14,12 +14,7 @@ const EventStream = z.string().meta({ description: 'text/event-stream: `turn`, `
 
 export const boardroomRoutes = ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  const meetingScope = async (req: FastifyRequest, id: string, role: Role) => {
-    const clientId = await boardroom.clientOf(id)
-    const named = req.headers['x-client-id']
-    if (!clientId || (typeof named === 'string' && named && named !== clientId)) throw meetingNotFound()
-    return scope.client(req, role, clientId)
-  }
+  const meetingScope = async (req: FastifyRequest, id: string, role: Role) => scope.owner(req, role, await boardroom.clientOf(id), meetingNotFound)
 
   app.post('/api/boardroom/meetings', {
     schema: { tags: ['boardroom'], summary: 'Start a meeting of 2–5 agents on a topic (X-Client-ID; members); follow it on /stream', body: MeetingCreate, response: { 201: MeetingDto, ...errorResponses(400, 401, 403, 404) } },

@@ -15,13 +15,7 @@ const EventStream = z.string().meta({ description: 'text/event-stream: `run`, `d
 export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
-  /** A conversation's own client decides access; a foreign or unknown id is "not found". */
-  const conversationScope = async (req: FastifyRequest, id: string, role: Role) => {
-    const clientId = await chat.clientOf(id)
-    const named = req.headers['x-client-id']
-    if (!clientId || (typeof named === 'string' && named && named !== clientId)) throw conversationNotFound()
-    return scope.client(req, role, clientId)
-  }
+  const conversationScope = async (req: FastifyRequest, id: string, role: Role) => scope.owner(req, role, await chat.clientOf(id), conversationNotFound)
 
   app.post('/api/chat/conversations', {
     schema: { tags: ['chat'], summary: 'Start a conversation with an agent (X-Client-ID; members)', body: ConversationCreate, response: { 201: ConversationDto, ...errorResponses(400, 401, 403, 404) } },

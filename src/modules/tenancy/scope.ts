@@ -38,6 +38,16 @@ export const createScopeResolver = (db: Db) => {
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
   }
 
+  /**
+   * A route addressed by a client-owned row (conversation, meeting…): the row's own client decides access.
+   * An unknown row, or one of another client than X-Client-ID names, is `notFound()`; nothing else is said.
+   */
+  const owner = async (req: FastifyRequest, atLeast: Role, clientId: string | undefined, notFoundError: () => Error) => {
+    const named = header(req, 'x-client-id')
+    if (!clientId || (named && named !== clientId)) throw notFoundError()
+    return client(req, atLeast, clientId)
+  }
+
   /** A client-scoped route: the client comes from X-Client-ID (400 when missing). */
   const clientFromHeader = (req: FastifyRequest, atLeast: Role) => {
     const clientId = header(req, 'x-client-id')
@@ -72,6 +82,6 @@ export const createScopeResolver = (db: Db) => {
     return Boolean(access && hasRole(access.role, s.role))
   }
 
-  return { workspace, client, clientFromHeader, workspaceOrClient, tokenBinding, stillAllowed }
+  return { workspace, client, owner, clientFromHeader, workspaceOrClient, tokenBinding, stillAllowed }
 }
 export type ScopeResolver = ReturnType<typeof createScopeResolver>

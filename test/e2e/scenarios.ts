@@ -230,4 +230,36 @@ const chatJourney: Scenario = {
   },
 }
 
-export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility, chatJourney]
+const boardroomJourney: Scenario = {
+  name: 'run a boardroom of three agents on the offline model and read the summary; try the public demo',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Board Agency', 'Gelateria Blu')
+    await page.goto('/app/boardroom')
+    await page.getByLabel('Topic').fill('How do we get more summer catering orders?')
+    for (const name of ['PPC Specialist', 'SEO & Content Strategist', 'Copywriter']) await page.getByLabel(name, { exact: true }).check()
+    await page.getByRole('button', { name: 'Start meeting' }).click()
+    await page.waitForURL('**/app/boardroom/**')
+    await page.getByTestId('meeting-turn').first().waitFor()
+    await page.getByTestId('offline-banner').first().waitFor()
+    await page.getByTestId('meeting-summary').waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid="meeting-turn"][data-status="complete"]').nth(2).waitFor({ timeout: 60_000 })
+    assert.ok((await page.getByTestId('meeting-turn').count()) >= 3)
+    await page.screenshot({ path: ctx.shot('15-boardroom-summary'), fullPage: true })
+    await page.reload()
+    await page.getByTestId('meeting-summary').waitFor()
+    assertNoErrors()
+    await context.close()
+
+    const demo = await openPage(ctx)
+    await demo.page.goto('/chat-demo')
+    await demo.page.getByTestId('demo-banner').waitFor()
+    await demo.page.getByLabel('Message', { exact: true }).fill('How do I start with Google Ads?')
+    await demo.page.getByRole('button', { name: 'Send' }).click()
+    await demo.page.getByText(/offline model/i).first().waitFor({ timeout: 30_000 })
+    await demo.page.screenshot({ path: ctx.shot('16-public-demo') })
+    demo.assertNoErrors()
+    await demo.context.close()
+  },
+}
+
+export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility, chatJourney, boardroomJourney]

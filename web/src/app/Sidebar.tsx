@@ -30,6 +30,7 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
         <ul className="space-y-1">
           <Item to="/app" end>Chat</Item>
           <Item to="/app/chat">Conversations</Item>
+          <Item to="/app/boardroom">Boardroom</Item>
           <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>
@@ -37,6 +38,8 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
         <ul className="space-y-1">
           <Item to="/app/settings/profile">Profile</Item>
           <Item to="/app/settings/members">Members</Item>
+          <Item to="/app/settings/agents">Agents</Item>
+          <Item to="/app/settings/providers">AI providers</Item>
           <Item to="/app/settings/tokens">API tokens</Item>
           <Item to="/app/settings/audit">Audit log</Item>
         </ul>

@@ -1,5 +1,8 @@
 import { Route, Routes } from 'react-router'
+import { AgentsSettingsPage } from '../modules/agents/AgentsSettingsPage.tsx'
 import { AuditPage } from '../modules/audit/AuditPage.tsx'
+import { BoardroomPage } from '../modules/boardroom/BoardroomPage.tsx'
+import { MeetingPage } from '../modules/boardroom/MeetingPage.tsx'
 import { ChatHomePage } from '../modules/chat/ChatHomePage.tsx'
 import { ConversationPage } from '../modules/chat/ConversationPage.tsx'
 import { ConversationsPage } from '../modules/chat/ConversationsPage.tsx'
@@ -7,6 +10,8 @@ import { ClientDetailPage } from '../modules/clients/ClientDetailPage.tsx'
 import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
 import { MembersPage } from '../modules/members/MembersPage.tsx'
 import { ProfilePage } from '../modules/profile/ProfilePage.tsx'
+import { ProvidersPage } from '../modules/providers/ProvidersPage.tsx'
+import { DemoPage } from '../modules/public/DemoPage.tsx'
 import { TokensPage } from '../modules/tokens/TokensPage.tsx'
 import { OverviewPage } from '../modules/workspaces/OverviewPage.tsx'
 import { InvitePage } from '../pages/InvitePage.tsx'
@@ -27,6 +32,7 @@ export function AppRoutes() {
         <Route path="terms" element={<LegalPage key="terms" doc="terms" />} />
         <Route path="privacy" element={<LegalPage key="privacy" doc="privacy" />} />
         <Route path="legal" element={<LegalPage key="legal" doc="legal" />} />
+        <Route path="chat-demo" element={<DemoPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<AuthLayout />}>
@@ -39,12 +45,16 @@ export function AppRoutes() {
         <Route index element={<ChatHomePage />} />
         <Route path="chat" element={<ConversationsPage />} />
         <Route path="chat/:conversationId" element={<ConversationPage />} />
+        <Route path="boardroom" element={<BoardroomPage />} />
+        <Route path="boardroom/:meetingId" element={<MeetingPage />} />
         <Route path="overview" element={<OverviewPage />} />
         <Route path="clients" element={<ClientsPage />} />
         <Route path="clients/:id" element={<ClientDetailPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />
+        <Route path="settings/providers" element={<ProvidersPage />} />
+        <Route path="settings/agents" element={<AgentsSettingsPage />} />
         <Route path="settings/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -1,5 +1,6 @@
 import { Link } from 'react-router'
 import { useAuthStatus } from '../app/session.ts'
+import { LandingSearch } from '../modules/public/LandingSearch.tsx'
 import { useTitle } from '../lib/use-title.ts'
 import { buttonClass } from '../ui/Button.tsx'
 
@@ -14,11 +15,13 @@ const FEATURES = [
 
 function Cta() {
   const status = useAuthStatus()
-  if (status.data?.authenticated) return <Link to="/app" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Go to your workspace</Link>
+  const demo = <Link to="/chat-demo" className={buttonClass('secondary', 'px-5 py-2.5 text-base')}>Try the demo</Link>
+  if (status.data?.authenticated) return <><Link to="/app" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Go to your workspace</Link>{demo}</>
   return (
     <>
       <Link to="/signup" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Get started free</Link>
-      <Link to="/login" className={buttonClass('secondary', 'px-5 py-2.5 text-base')}>I already have an account</Link>
+      {demo}
+      <Link to="/login" className={buttonClass('ghost', 'px-5 py-2.5 text-base')}>I already have an account</Link>
     </>
   )
 }
@@ -36,6 +39,7 @@ export function LandingPage() {
             inbox, and runs your automations — on your own server if you want.
           </p>
           <div className="mt-8 flex flex-wrap justify-center gap-3"><Cta /></div>
+          <LandingSearch />
         </div>
       </section>
       <section aria-labelledby="features-title" className="mx-auto max-w-6xl px-6 py-16">

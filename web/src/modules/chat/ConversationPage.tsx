@@ -55,7 +55,7 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
   const shown = withLive(messages, live)
   const streaming = live ? live.status === 'streaming' : needsResume
   const lastAnswer = shown.findLast((m) => m.role === 'assistant')
-  useAutoScroll(`${shown.length}:${lastAnswer?.content.length ?? 0}:${lastAnswer?.status}`)
+  useAutoScroll(`${shown.length}:${lastAnswer?.content.length ?? 0}:${lastAnswer?.parts.length ?? 0}:${lastAnswer?.status}`)
   const modelIds = models.data?.map((m) => m.id) ?? []
   const defaultModelId = agent?.modelId && modelIds.includes(agent.modelId) ? agent.modelId : ''
 
@@ -66,7 +66,7 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
         <p className="py-8 text-center text-sm text-slate-600">
           {editable ? `Ask ${agent?.name ?? 'the agent'} anything about this client.` : 'No messages yet.'}
         </p>
-      ) : <MessageList messages={shown} agent={agent} />}
+      ) : <MessageList messages={shown} agents={agents.data ?? []} fallback={agent} />}
       <div className="h-4" />
       <div className="sticky bottom-0 space-y-2 bg-slate-50 pt-2 pb-4">
         {lastAnswer?.offline && (

@@ -2,21 +2,22 @@ import { Suspense, lazy } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { MessageDto } from '../../../../contracts/chat.ts'
 import type { LiveAnswer } from './live-answer.ts'
+import { MessageParts } from './MessageParts.tsx'
 
 // The markdown renderer is its own chunk, fetched when a conversation opens; plain text shows meanwhile.
 export const loadMarkdown = () => import('./MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
 const MessageMarkdown = lazy(loadMarkdown)
 
-export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline'>
+export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline' | 'parts' | 'agentId'>
 
 /** Saved messages with the answer being written (and its question, until saved) in place of their rows. */
 export const withLive = (messages: MessageDto[], live: LiveAnswer | null): ShownMessage[] => {
   if (!live) return messages
   const shown: ShownMessage[] = messages.filter((m) => m.id !== live.messageId)
   if (live.userText !== null && !messages.some((m) => m.id === live.userMessageId)) {
-    shown.push({ id: live.userMessageId ?? 'pending-question', role: 'user', content: live.userText, status: 'complete', error: null, offline: false })
+    shown.push({ id: live.userMessageId ?? 'pending-question', role: 'user', content: live.userText, status: 'complete', error: null, offline: false, parts: [], agentId: null })
   }
-  shown.push({ id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline })
+  shown.push({ id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline, parts: live.parts, agentId: live.agentId })
   return shown
 }
 
@@ -33,11 +34,12 @@ function AssistantMessage({ message, agent }: { message: ShownMessage; agent: Ag
         className="min-w-0 max-w-[85%] rounded-lg rounded-tl-none border border-slate-200 bg-white px-4 py-3 shadow-sm"
       >
         <p className="sr-only">{agent?.name ?? 'Agent'} said:</p>
+        <MessageParts parts={message.parts} streaming={streaming} />
         {message.content ? (
           <Suspense fallback={<p className="whitespace-pre-wrap break-words text-slate-800">{message.content}</p>}>
             <MessageMarkdown source={message.content} />
           </Suspense>
-        ) : streaming && <p className="text-sm text-slate-500">Thinking…</p>}
+        ) : streaming && <p className="text-sm text-slate-500">{message.parts.length ? 'Working…' : 'Thinking…'}</p>}
         {streaming && message.content && <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />}
         {message.status === 'cancelled' && <p className="mt-2 text-xs font-medium text-slate-500">Stopped</p>}
         {message.status === 'failed' && (
@@ -50,12 +52,18 @@ function AssistantMessage({ message, agent }: { message: ShownMessage; agent: Ag
   )
 }
 
-/** The conversation: questions on the right, answers (rendered markdown) on the left. */
-export function MessageList({ messages, agent }: { messages: ShownMessage[]; agent: AgentDto | undefined }) {
+type ListProps = { messages: ShownMessage[]; agents: AgentDto[]; fallback: AgentDto | undefined }
+
+/**
+ * The conversation: questions on the right, answers (rendered markdown, tool and hand-off cards above) on the
+ * left, each with the agent who wrote it (a hand-off changes the agent mid-conversation).
+ */
+export function MessageList({ messages, agents, fallback }: ListProps) {
+  const agentOf = (m: ShownMessage) => agents.find((a) => a.id === m.agentId) ?? fallback
   return (
     <ol aria-label="Conversation history" className="space-y-4">
       {messages.map((m) =>
-        m.role === 'assistant' ? <AssistantMessage key={m.id} message={m} agent={agent} /> : (
+        m.role === 'assistant' ? <AssistantMessage key={m.id} message={m} agent={agentOf(m)} /> : (
           <li key={m.id} className="flex justify-end">
             <div className="max-w-[85%] rounded-lg rounded-tr-none bg-indigo-600 px-4 py-3 whitespace-pre-wrap break-words text-white">
               <p className="sr-only">You said:</p>

@@ -1,6 +1,7 @@
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { ConversationDto, MessageDto } from '../../../../contracts/chat.ts'
-import { ApiError, api, failed } from '../../lib/api.ts'
+import { api } from '../../lib/api.ts'
+import { openStream } from '../../lib/follow-stream.ts'
 
 /** An entry of GET /api/models (the server's catalog; not in contracts/). */
 export type ModelDto = { id: string; provider: string; modelId: string; label: string; contextWindow: number; tier: 'standard' | 'advanced'; offline: boolean }
@@ -11,7 +12,9 @@ export type ConversationPatch = { title?: string; pinned?: boolean; archived?: b
 
 export const chatKeys = {
   agents: (clientId: string) => ['agents', clientId] as const,
-  models: ['models'] as const,
+  /** Every models list; `models(workspaceId)` includes that workspace's own provider keys. */
+  allModels: ['models'] as const,
+  models: (workspaceId: string) => ['models', workspaceId] as const,
   /** Every list of a client's conversations (home, page, filters). */
   lists: (clientId: string) => ['chat', 'lists', clientId] as const,
   list: (clientId: string, filters: ConversationFilters) => ['chat', 'lists', clientId, filters] as const,
@@ -24,7 +27,8 @@ const conversationPath = (id: string, rest = '') => `/api/chat/conversations/${e
 export const listAgents = (clientId: string, signal?: AbortSignal) =>
   api<{ items: AgentDto[] }>('/api/agents', { clientId, signal }).then((r) => r.items)
 
-export const listModels = (signal?: AbortSignal) => api<{ items: ModelDto[] }>('/api/models', { signal }).then((r) => r.items)
+export const listModels = (workspaceId: string, signal?: AbortSignal) =>
+  api<{ items: ModelDto[] }>('/api/models', { workspaceId, signal }).then((r) => r.items)
 
 export const createConversation = (clientId: string, agentId: string) =>
   api<ConversationDto>('/api/chat/conversations', { method: 'POST', clientId, body: { agentId } })
@@ -43,18 +47,6 @@ export const listMessages = (id: string, signal?: AbortSignal) =>
   api<{ items: MessageDto[] }>(conversationPath(id, '/messages'), { signal }).then((r) => r.items)
 
 export const cancelAnswer = (id: string) => api<{ cancelled: boolean }>(conversationPath(id, '/cancel'), { method: 'POST' })
-
-const openStream = async (path: string, init: RequestInit): Promise<Response> => {
-  let res: Response
-  try {
-    res = await fetch(path, { credentials: 'same-origin', ...init })
-  } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') throw e
-    throw new ApiError(0, 'network.unreachable', 'Cannot reach the server. Check your connection and try again.')
-  }
-  if (!res.ok) throw await failed(res)
-  return res
-}
 
 /** Asks; resolves once the server accepted the question, with the answer's event stream as the body. */
 export const sendMessage = (id: string, body: { content: string; modelId?: string | undefined }, signal?: AbortSignal) =>

@@ -1,4 +1,4 @@
-import type { ChatEvent, MessageDto } from '../../../../contracts/chat.ts'
+import type { ChatEvent, MessageDto, MessagePart } from '../../../../contracts/chat.ts'
 
 /** The answer being written, as its events describe it; `userText` is the question until it is saved. */
 export type LiveAnswer = {
@@ -9,18 +9,23 @@ export type LiveAnswer = {
   modelId: string | null
   offline: boolean
   text: string
+  /** Tool calls, their results and hand-offs, in the order they happened. */
+  parts: MessagePart[]
   status: MessageDto['status']
   error: { code: string; message: string } | null
 }
 
-export const EMPTY: LiveAnswer = { userText: null, userMessageId: null, messageId: null, agentId: null, modelId: null, offline: false, text: '', status: 'streaming', error: null }
+export const EMPTY: LiveAnswer = { userText: null, userMessageId: null, messageId: null, agentId: null, modelId: null, offline: false, text: '', parts: [], status: 'streaming', error: null }
 
 /** The answer after one more event. */
 export const apply = (prev: LiveAnswer | null, e: ChatEvent): LiveAnswer => {
   const live = prev ?? EMPTY
   switch (e.type) {
-    case 'run': return { ...live, userMessageId: e.userMessageId, messageId: e.messageId, agentId: e.agentId, modelId: e.modelId, offline: e.offline, text: '' }
+    case 'run': return { ...live, userMessageId: e.userMessageId, messageId: e.messageId, agentId: e.agentId, modelId: e.modelId, offline: e.offline, text: '', parts: [] }
     case 'delta': return { ...live, text: live.text + e.text }
+    case 'tool-call': return { ...live, parts: [...live.parts, { type: 'tool-call', toolCallId: e.toolCallId, toolName: e.toolName, input: e.input }] }
+    case 'tool-result': return { ...live, parts: [...live.parts, { type: 'tool-result', toolCallId: e.toolCallId, toolName: e.toolName, output: e.output, error: e.error }] }
+    case 'handoff': return { ...live, parts: [...live.parts, { type: 'handoff', from: e.from, to: e.to, toName: e.toName, reason: e.reason }] }
     case 'error': return { ...live, error: { code: e.code, message: e.message } }
     case 'done': return { ...live, status: e.status }
     default: return live

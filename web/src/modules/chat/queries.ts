@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { ConversationDto } from '../../../../contracts/chat.ts'
+import { useWorkspace } from '../../app/workspace.tsx'
 import { chatKeys, listAgents, listModels, updateConversation } from './api.ts'
 import type { ConversationPatch } from './api.ts'
 
@@ -12,7 +13,11 @@ export const useAgents = (clientId: string | null | undefined) =>
     staleTime: 60_000,
   })
 
-export const useModels = () => useQuery({ queryKey: chatKeys.models, queryFn: ({ signal }) => listModels(signal), staleTime: 5 * 60_000 })
+/** The models the current workspace can use: the server's, its own provider keys' and the offline one (last). */
+export const useModels = () => {
+  const { workspace } = useWorkspace()
+  return useQuery({ queryKey: chatKeys.models(workspace.id), queryFn: ({ signal }) => listModels(workspace.id, signal), staleTime: 5 * 60_000 })
+}
 
 /** Rename, pin or archive; the conversation and every list showing it are refreshed. */
 export const useUpdateConversation = (id: string) => {

@@ -58,6 +58,8 @@ export function useAnswer(conversationId: string) {
             if (m.id !== null) seq.current = m.id
             const event = { type: m.event, ...m.data } as ChatEvent
             if (event.type === 'done') ended = true
+            // The conversation now belongs to another agent: the header should show it at once.
+            if (event.type === 'handoff') void qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) })
             setLive((prev) => apply(prev, event))
           })
         } catch (e) {
@@ -77,7 +79,7 @@ export function useAnswer(conversationId: string) {
       if (active.current === ctrl) active.current = null
     }
     await settle()
-  }, [conversationId, settle])
+  }, [conversationId, qc, settle])
 
   const start = useCallback(() => {
     active.current?.abort()

@@ -1,0 +1,32 @@
+import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../../contracts/agents.ts'
+import { api } from '../../lib/api.ts'
+
+export const TOOL_OPTIONS = [
+  { id: 'handoff', label: 'Hand off to another agent', hint: 'Passes the conversation on when a request belongs to another role.' },
+  { id: 'search_conversations', label: 'Search this client’s conversations', hint: 'Finds what was said before.' },
+  { id: 'fetch_page', label: 'Read web pages', hint: 'Fetches a public page the user names.' },
+] as const
+export type ToolId = (typeof TOOL_OPTIONS)[number]['id']
+/** What the server gives a new agent when no tools are sent. */
+export const DEFAULT_TOOLS: ToolId[] = ['handoff', 'search_conversations']
+
+export const agentKeys = {
+  /** Every agents list: the workspace's (here) and each client's (chat, boardroom). */
+  all: ['agents'] as const,
+  workspace: (workspaceId: string) => ['agents', 'workspace', workspaceId] as const,
+}
+
+const agentPath = (id: string) => `/api/agents/${encodeURIComponent(id)}`
+
+/** Built-in and custom agents of the workspace (X-Workspace-ID): built-ins without any client's adjustments. */
+export const listWorkspaceAgents = (workspaceId: string, signal?: AbortSignal) =>
+  api<{ items: AgentDto[] }>('/api/agents', { workspaceId, signal }).then((r) => r.items)
+
+export const createAgent = (workspaceId: string, body: AgentCreate) =>
+  api<AgentDto>('/api/agents', { method: 'POST', workspaceId, body })
+
+export const updateAgent = (id: string, patch: AgentPatch) => api<AgentDto>(agentPath(id), { method: 'PATCH', body: patch })
+
+/** Adjusts a built-in agent for one client (X-Client-ID). */
+export const adjustBuiltin = (clientId: string, id: string, body: BuiltinOverride) =>
+  api<AgentDto>(agentPath(id), { method: 'PATCH', clientId, body })

@@ -14,6 +14,8 @@ export const AgentDto = z.object({
   handoffs: z.array(z.object({ to: z.string(), when: z.string() })),
   customized: z.boolean().meta({ description: 'A built-in agent adjusted for this client (instructions or model)' }),
   clientInstructions: z.string().meta({ description: "This client's extra instructions for a built-in agent" }),
+  instructions: z.string().meta({ description: "A custom agent's instructions (empty for built-ins, whose role is fixed)" }),
+  archived: z.boolean(),
   updatedAt: Timestamp.nullable(),
 }).meta({ id: 'Agent' })
 export type AgentDto = z.infer<typeof AgentDto>

@@ -9,7 +9,7 @@ export const MeetingCreate = z.strictObject({
 })
 export const MeetingTurnDto = z.object({
   id: z.string(), round: z.number().int(), position: z.number().int(), speaker: z.string().meta({ description: "An agent id, or 'moderator' for the summary" }),
-  content: z.string(), status: z.enum(['complete', 'streaming', 'cancelled', 'failed']), modelId: z.string(), usage: Usage.nullable(),
+  content: z.string(), status: z.enum(['complete', 'streaming', 'cancelled', 'failed']), modelId: z.string(), offline: z.boolean(), usage: Usage.nullable(),
 }).meta({ id: 'MeetingTurn' })
 export const MeetingDto = z.object({
   id: z.string(), clientId: z.string(), topic: z.string(), agentIds: z.array(z.string()), rounds: z.number().int(),

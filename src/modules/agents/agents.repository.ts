@@ -3,9 +3,10 @@ import type { ClientScope, WorkspaceScope } from '../../platform/http/request-co
 
 /** Custom agents of one workspace; built-ins live in code. */
 export const agents = {
-  list: (db: Executor, scope: WorkspaceScope) =>
-    db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId).where('archivedAt', 'is', null)
-      .orderBy('createdAt', 'asc').limit(200).execute(),
+  list: (db: Executor, scope: WorkspaceScope, includeArchived = false) => {
+    const q = db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId)
+    return (includeArchived ? q : q.where('archivedAt', 'is', null)).orderBy('createdAt', 'asc').limit(200).execute()
+  },
   get: (db: Executor, scope: WorkspaceScope, id: string) =>
     db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst(),
   insert: (db: Executor, scope: WorkspaceScope, a: { id: string; name: string; avatar?: string; description?: string; instructions: string; modelId: string | null; tools: string[] }) =>

@@ -20,8 +20,14 @@ export const agentRoutes = ({ agents, scope }: { agents: AgentService; scope: Sc
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   app.get('/api/agents', {
-    schema: { tags: ['agents'], summary: 'Built-in and workspace agents (X-Client-ID or X-Workspace-ID)', response: { 200: z.object({ items: z.array(AgentDto) }), ...errorResponses(400, 401, 404) } },
-  }, async (req) => ({ items: await agents.list(req.headers['x-client-id'] ? await scope.clientFromHeader(req, 'viewer') : await scope.workspace(req, 'viewer')) }))
+    schema: {
+      tags: ['agents'], summary: 'Built-in and workspace agents (X-Client-ID or X-Workspace-ID)',
+      querystring: z.strictObject({ archived: z.enum(['include', 'exclude']).default('exclude') }),
+      response: { 200: z.object({ items: z.array(AgentDto) }), ...errorResponses(400, 401, 404) },
+    },
+  }, async (req) => ({
+    items: await agents.list(req.headers['x-client-id'] ? await scope.clientFromHeader(req, 'viewer') : await scope.workspace(req, 'viewer'), { archived: req.query.archived === 'include' }),
+  }))
 
   app.post('/api/agents', {
     schema: { tags: ['agents'], summary: 'Create a workspace agent (members; X-Workspace-ID)', body: AgentCreate, response: { 201: AgentDto, ...errorResponses(400, 401, 403, 404, 409) } },

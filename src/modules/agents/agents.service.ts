@@ -15,12 +15,13 @@ type Override = { instructions: string; modelId: string | null; updatedAt: Date 
 const builtinDto = (a: BuiltinAgent, o?: Override): AgentDto => ({
   id: a.id, kind: 'builtin', name: a.name, avatar: a.avatar, role: a.role, description: a.description,
   starterPrompts: a.starterPrompts, tools: a.tools, modelId: o?.modelId ?? null, handoffs: a.handoffs, updatedAt: o?.updatedAt.toISOString() ?? null,
-  customized: Boolean(o), clientInstructions: o?.instructions ?? '',
+  customized: Boolean(o), clientInstructions: o?.instructions ?? '', instructions: '', archived: false,
 })
 const isClient = (scope: WorkspaceScope): scope is ClientScope => 'clientId' in scope && typeof scope.clientId === 'string'
 const customDto = (a: AgentRow): AgentDto => ({
   id: a.id, kind: 'custom', name: a.name, avatar: a.avatar, role: 'custom agent', description: a.description,
   starterPrompts: [], tools: a.tools, modelId: a.modelId, handoffs: [], updatedAt: a.updatedAt.toISOString(), customized: false, clientInstructions: '',
+  instructions: a.instructions, archived: a.archivedAt !== null,
 })
 
 /** What the chat needs to run an agent: its public face and the parts of its system prompt. */
@@ -32,9 +33,9 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
   }
   return {
     /** With a client scope, built-ins carry that client's adjustments. */
-    async list(scope: WorkspaceScope): Promise<AgentDto[]> {
+    async list(scope: WorkspaceScope, options: { archived?: boolean } = {}): Promise<AgentDto[]> {
       const overrides = new Map((isClient(scope) ? await agents.overrides(db, scope) : []).map((o) => [o.agentId, o]))
-      return [...BUILTIN_AGENTS.map((a) => builtinDto(a, overrides.get(a.id))), ...(await agents.list(db, scope)).map(customDto)]
+      return [...BUILTIN_AGENTS.map((a) => builtinDto(a, overrides.get(a.id))), ...(await agents.list(db, scope, options.archived ?? false)).map(customDto)]
     },
 
     /** A built-in or one of the workspace's own agents; another workspace's agent is "not found". */

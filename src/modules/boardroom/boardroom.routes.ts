@@ -9,7 +9,7 @@ import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { meetingNotFound, type BoardroomService } from './boardroom.service.ts'
 
-const MeetingSummary = z.object({ id: z.string(), topic: z.string(), agentIds: z.array(z.string()), status: z.string(), createdAt: Timestamp })
+const MeetingSummary = z.object({ id: z.string(), topic: z.string(), agentIds: z.array(z.string()), status: z.enum(['running', 'completed', 'cancelled', 'failed']), createdAt: Timestamp })
 const EventStream = z.string().meta({ description: 'text/event-stream: `turn`, `delta`, `turn-end`, `done`; `id:` is the sequence number for Last-Event-ID' })
 
 export const boardroomRoutes = ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) => async (base: FastifyInstance) => {

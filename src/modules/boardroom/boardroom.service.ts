@@ -37,7 +37,7 @@ export const createBoardroomService = ({ db, agents, models, workspaceName }: De
     return {
       id: m.id, clientId: m.clientId, topic: m.topic, agentIds: m.agentIds, rounds: m.rounds, status: m.status, summary: m.summary,
       createdAt: m.createdAt.toISOString(), finishedAt: m.finishedAt?.toISOString() ?? null,
-      turns: (await turns.list(db, scope, id)).map((t) => ({ id: t.id, round: t.round, position: t.position, speaker: t.speaker, content: t.content, status: t.status, modelId: t.modelId, usage: (t.usage as Usage | null) ?? null })),
+      turns: (await turns.list(db, scope, id)).map((t) => ({ id: t.id, round: t.round, position: t.position, speaker: t.speaker, content: t.content, status: t.status, modelId: t.modelId, offline: Boolean(models.find(t.modelId)?.offline), usage: (t.usage as Usage | null) ?? null })),
     }
   }
 

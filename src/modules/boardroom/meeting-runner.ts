@@ -68,15 +68,17 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
   for (let round = 1; round <= plan.rounds && !abort.signal.aborted && !failed; round++) {
     for (const speaker of plan.speakers) {
       if (abort.signal.aborted || failed) break
-      const content = await speak(speaker, round, position++, speaker.system + MEETING_RULES(names, plan.topic),
-        `Round ${round} of ${plan.rounds}. Transcript so far:\n\n${transcriptOf(said)}\n\nYour turn, ${speaker.name}.`)
+      const content = await speak(speaker, round, position++,
+        `${speaker.system}${MEETING_RULES(names, plan.topic)}\n\n## Transcript so far (round ${round} of ${plan.rounds})\n${transcriptOf(said)}`,
+        `What do you propose on "${plan.topic}"?`)
       said.push({ name: speaker.name, content })
     }
   }
   let summary = ''
   if (!abort.signal.aborted && !failed) {
-    summary = await speak(plan.moderator, plan.rounds + 1, position, plan.moderator.system,
-      `Topic: "${plan.topic}"\n\nTranscript:\n\n${transcriptOf(said)}\n\nWrite the summary now with the sections "## Decisions" and "## Action items" (owner and next step for each).`)
+    summary = await speak(plan.moderator, plan.rounds + 1, position,
+      `${plan.moderator.system}\n\n## Transcript\n${transcriptOf(said)}`,
+      `Summarise the meeting on "${plan.topic}" with the sections "## Decisions" and "## Action items" (owner and next step for each).`)
   }
   clearInterval(watch)
   let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'completed'

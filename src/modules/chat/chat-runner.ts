@@ -1,4 +1,6 @@
-import { isStepCount, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
+import { InvalidToolInputError, isStepCount, NoSuchToolError, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
+import { AppError } from '../../platform/http/errors.ts'
+import { ToolRefusedError } from '../tools/tools.module.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
@@ -24,6 +26,13 @@ export type RunInput = {
 }
 
 const CANCEL_POLL_MS = 1000
+
+/** What the user may read about a failed tool call: our own errors say what happened; anything else stays generic. */
+const toolErrorMessage = (err: unknown) =>
+  err instanceof AppError || err instanceof ToolRefusedError ? err.message
+    : NoSuchToolError.isInstance(err) ? 'This agent cannot use that tool here.'
+      : InvalidToolInputError.isInstance(err) ? 'The tool was called with input it does not accept.'
+        : 'The tool failed.'
 
 /**
  * Runs one answer to the end whatever happens to the HTTP request that started it: the text is saved as it
@@ -57,7 +66,7 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
         log.push(call)
       } else if (part.type === 'tool-result' || part.type === 'tool-error') {
         const result = { type: 'tool-result' as const, toolCallId: part.toolCallId, toolName: part.toolName,
-          ...(part.type === 'tool-result' ? { output: part.output } : { error: part.error instanceof Error ? part.error.message : String(part.error) }) }
+          ...(part.type === 'tool-result' ? { output: part.output } : { error: toolErrorMessage(part.error) }) }
         parts.push(result)
         log.push(result)
       } else if (part.type === 'finish') {

@@ -77,6 +77,24 @@ describe('/v1 with the official openai client, on the offline model', () => {
 })
 
 describe('/v1 through a configured OpenAI-compatible upstream', () => {
+  it('a streaming call the upstream refuses is an HTTP error with its status, not an event after a 200', async () => {
+    const fake = await startFakeOpenAI({ fail: { status: 401 } })
+    const ctx = await createTestContext({ OPENAI_API_KEY: 'sk-bad', OPENAI_BASE_URL: fake.url })
+    try {
+      const owner = await onboard(ctx.app, 'v1-refused')
+      const { token } = await createToken(ctx.app, owner.user)
+      const client = new OpenAI({ apiKey: token, baseURL: `${await ctx.app.listen({ port: 0, host: '127.0.0.1' })}/v1`, maxRetries: 0 })
+      const err = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ status: 502 })
+      expect(String((err as Error).message)).toContain('OPENAI_API_KEY')
+      const recorded = await ctx.container.db.selectFrom('modelCalls').select('status').where('surface', '=', 'v1').execute()
+      expect(recorded).toEqual([{ status: 'failed' }])
+    } finally {
+      await ctx.close()
+      await fake.close()
+    }
+  })
+
   it('passes tools through and returns the upstream tool calls; streams its text', async () => {
     const fake = await startFakeOpenAI({ text: 'Hello from upstream', chunks: 3, usage: { prompt_tokens: 50, completion_tokens: 4 } })
     const ctx = await createTestContext({ OPENAI_API_KEY: 'sk-up', OPENAI_BASE_URL: fake.url })

@@ -50,9 +50,13 @@ export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) =>
     if (!req.body.stream) return gateway.complete(who, entry, req.body)
     const abort = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) abort.abort() })
+    const chunks = gateway.stream(who, entry, req.body, abort.signal)
+    // Wait for the model's first answer before committing to a 200: a provider error becomes a normal error response.
+    const first = await chunks.next()
     reply.hijack()
     reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
-    for await (const chunk of gateway.stream(who, entry, req.body, abort.signal)) {
+    if (!first.done) reply.raw.write(`data: ${JSON.stringify(first.value)}\n\n`)
+    for await (const chunk of chunks) {
       if (abort.signal.aborted) break
       reply.raw.write(`data: ${JSON.stringify(chunk)}\n\n`)
     }

@@ -66,9 +66,15 @@ export const createGatewayService = ({ db, models }: { db: Db; models: ModelsMod
       let reported: Parameters<typeof normalizeUsage>[0]
       let reason = 'stop'
       let status: 'complete' | 'cancelled' | 'failed' = 'complete'
+      let started = false
+      // The first chunk is sent only once the model has answered, so an upstream refusal (401, 429, 5xx)
+      // still reaches the caller as an HTTP error with its status, not as an event after a 200.
+      const start = function* () {
+        if (!started) { started = true; yield chunk({ role: 'assistant', content: '' }) }
+      }
       try {
-        yield chunk({ role: 'assistant', content: '' })
         for await (const part of streamText({ ...options, onError: () => undefined }).fullStream) {
+          if (part.type === 'text-delta' || part.type === 'tool-call' || part.type === 'finish') yield* start()
           if (part.type === 'text-delta') { text += part.text; yield chunk({ content: part.text }) }
           else if (part.type === 'tool-call') yield chunk({ tool_calls: [{ index: toolIndex++, id: part.toolCallId, type: 'function', function: { name: part.toolName, arguments: JSON.stringify(part.input) } }] })
           else if (part.type === 'finish') { reported = part.totalUsage; reason = part.finishReason }
@@ -79,9 +85,14 @@ export const createGatewayService = ({ db, models }: { db: Db; models: ModelsMod
         status = abortSignal.aborted ? 'cancelled' : 'failed'
         if (status === 'failed') {
           const e = set.describeError(err, entry)
+          if (!started) {
+            await record(who, entry, 'failed', normalizeUsage(reported, { prompt: promptText, output: text }))
+            throw e
+          }
           yield { error: { message: e.message, type: 'api_error', code: e.code } }
         }
       }
+      yield* start()
       const usage = normalizeUsage(reported, { prompt: promptText, output: text })
       await record(who, entry, abortSignal.aborted ? 'cancelled' : status, usage)
       if (status === 'complete') {

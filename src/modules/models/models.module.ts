@@ -81,9 +81,9 @@ export const createModelsModule = (settings: ProviderSettings, deps?: { keys: Pr
   const cache = new Map<string, { version: string; set: ModelSet }>()
   const forWorkspace = async (workspaceId: string): Promise<ModelSet> => {
     if (!deps) return server
-    const { version, overrides } = await deps.keys.settingsFor(workspaceId)
-    if (!version) return server
     const hit = cache.get(workspaceId)
+    const { version, overrides } = await deps.keys.settingsFor(workspaceId, (v) => v === hit?.version)
+    if (!version) return server
     if (hit?.version === version) return hit.set
     const set = createModelSet({ ...settings, ...overrides })
     cache.set(workspaceId, { version, set })

@@ -32,15 +32,18 @@ export const createProviderKeyStore = ({ db, box }: { db: Db; box: SecretBox }) 
   },
 
   /** Provider settings made of the workspace's keys, and a version that changes whenever they do. */
-  async settingsFor(workspaceId: string): Promise<{ version: string; overrides: Partial<ProviderSettings> }> {
+  /** `known(version)`: the caller already has settings for this version, so nothing needs decrypting. */
+  async settingsFor(workspaceId: string, known?: (version: string) => boolean): Promise<{ version: string; overrides: Partial<ProviderSettings> }> {
     const rows = await db.selectFrom('providerKeys').selectAll().where('workspaceId', '=', workspaceId).execute()
+    const version = rows.map((r) => `${r.provider}@${r.updatedAt.getTime()}`).sort().join(',')
+    if (known?.(version)) return { version, overrides: {} }
     const overrides: Partial<ProviderSettings> = {}
     for (const r of rows) {
       const apiKey = box.open(r.sealedKey, owner(workspaceId, r.provider))
       if (r.provider === 'openai-compatible') overrides.openaiCompatible = { baseURL: r.baseUrl!, apiKey, models: r.models }
       else overrides[r.provider] = { apiKey, ...(r.baseUrl ? { baseURL: r.baseUrl } : {}) }
     }
-    return { version: rows.map((r) => `${r.provider}@${r.updatedAt.getTime()}`).sort().join(','), overrides }
+    return { version, overrides }
   },
 })
 export type ProviderKeyStore = ReturnType<typeof createProviderKeyStore>

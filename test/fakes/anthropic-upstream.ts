@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { json, readBody, split } from './http-kit.ts'
 
 /** A loopback server speaking Anthropic's Messages API (JSON and `stream: true` named SSE events), scripted per test. */
 export type FakeAnthropicOptions = {
@@ -23,20 +24,6 @@ const ERRORS: Record<number, { type: string; message: string }> = {
   500: { type: 'api_error', message: 'Internal server error' },
   529: { type: 'overloaded_error', message: 'Overloaded' },
 }
-
-const split = (text: string, parts: number) => {
-  const size = Math.max(1, Math.ceil(text.length / Math.max(1, parts)))
-  return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
-}
-
-const readBody = async (req: IncomingMessage) => {
-  let raw = ''
-  for await (const chunk of req) raw += chunk
-  return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
-}
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
 
 export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => {
   const requests: RecordedRequest[] = []

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { json, readBody, split } from './http-kit.ts'
 
 /**
  * A loopback server speaking OpenAI's Chat Completions wire format (JSON and `stream: true` SSE),
@@ -33,20 +34,6 @@ const ERRORS: Record<number, { message: string; type: string; code: string | nul
   500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 }
-
-const split = (text: string, parts: number) => {
-  const size = Math.max(1, Math.ceil(text.length / Math.max(1, parts)))
-  return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
-}
-
-const readBody = async (req: IncomingMessage) => {
-  let raw = ''
-  for await (const chunk of req) raw += chunk
-  return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
-}
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
 
 export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const requests: RecordedRequest[] = []

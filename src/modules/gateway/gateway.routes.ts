@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { badRequest, unauthorized } from '../../platform/http/errors.ts'
+import type { Role } from '../../platform/db/schema.ts'
+import { badRequest, forbidden, unauthorized } from '../../platform/http/errors.ts'
+import { hasRole } from '../../platform/http/request-context.ts'
 import { errorResponses, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -12,7 +14,7 @@ const ChatCompletion = z.looseObject({ id: z.string(), object: z.string(), creat
   .meta({ id: 'ChatCompletion', description: 'OpenAI chat.completion; with `stream: true`, text/event-stream of chat.completion.chunk then `data: [DONE]`' })
 const ModelList = z.object({ object: z.literal('list'), data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })) })
 
-type Deps = { gateway: GatewayService; models: ModelsModule; scope: ScopeResolver; workspacesOf: (userId: string) => Promise<{ id: string }[]> }
+type Deps = { gateway: GatewayService; models: ModelsModule; scope: ScopeResolver; workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]> }
 
 /** The OpenAI-compatible surface: any OpenAI client library works with a Camarad API token as its key. */
 export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) => async (base: FastifyInstance) => {
@@ -32,7 +34,9 @@ export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) =>
     if (req.headers['x-workspace-id']) return { ...who, workspaceId: (await scope.workspace(req, 'member')).workspaceId, clientId: null }
     const mine = await workspacesOf(auth.userId)
     if (mine.length !== 1) throw badRequest('gateway.workspace_ambiguous', mine.length ? 'You belong to several workspaces: send X-Workspace-ID or X-Client-ID, or use a token bound to one.' : 'You have no workspace yet.')
-    return { ...who, workspaceId: (await scope.workspace(req, 'member', mine[0]!.id)).workspaceId, clientId: null }
+    // The list already carries the caller's role there: no second membership read.
+    if (!hasRole(mine[0]!.role, 'member')) throw forbidden()
+    return { ...who, workspaceId: mine[0]!.id, clientId: null }
   }
 
   app.get('/v1/models', {

@@ -32,8 +32,3 @@ export const apply = (prev: LiveAnswer | null, e: ChatEvent): LiveAnswer => {
   }
 }
 
-/** Resolves after `ms`, or at once when the signal aborts. */
-export const wait = (ms: number, signal: AbortSignal) => new Promise<void>((ok) => {
-  const id = window.setTimeout(ok, ms)
-  signal.addEventListener('abort', () => { window.clearTimeout(id); ok() }, { once: true })
-})

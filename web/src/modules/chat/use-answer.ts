@@ -1,10 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ChatEvent } from '../../../../contracts/chat.ts'
-import { ApiError } from '../../lib/api.ts'
-import { readEventStream } from '../../lib/sse.ts'
+import { followStream, wait } from '../../lib/follow-stream.ts'
 import { cancelAnswer, chatKeys, resumeAnswer, sendMessage } from './api.ts'
-import { EMPTY, apply, wait } from './live-answer.ts'
+import { EMPTY, apply } from './live-answer.ts'
 import type { LiveAnswer } from './live-answer.ts'
 
 const RETRIES = 5
@@ -19,7 +18,6 @@ export function useAnswer(conversationId: string) {
   const [live, setLive] = useState<LiveAnswer | null>(null)
   const [error, setError] = useState<unknown>(null)
   const active = useRef<AbortController | null>(null)
-  const seq = useRef(0)
 
   useEffect(() => () => { active.current?.abort(); active.current = null }, [])
 
@@ -35,49 +33,31 @@ export function useAnswer(conversationId: string) {
 
   /** Reads events until `done`; a broken or failed connection is reopened from the last event seen. */
   const follow = useCallback(async (first: Response | null, ctrl: AbortController) => {
-    let res = first
-    let failures = 0
-    let lastError: unknown = null
+    let pending = first
     try {
-      for (;;) {
-        if (!res) {
-          try {
-            res = await resumeAnswer(conversationId, seq.current, ctrl.signal)
-          } catch (e) {
-            if (ctrl.signal.aborted) return
-            if ((e instanceof ApiError && e.status >= 400 && e.status < 500) || ++failures > RETRIES) throw e
-            await wait(1000 * failures, ctrl.signal)
-            continue
-          }
-        }
-        let ended = false
-        let received = false
-        try {
-          await readEventStream(res, (m) => {
-            received = true
-            if (m.id !== null) seq.current = m.id
-            const event = { type: m.event, ...m.data } as ChatEvent
-            if (event.type === 'done') ended = true
-            // The conversation now belongs to another agent: the header should show it at once.
-            if (event.type === 'handoff') void qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) })
-            setLive((prev) => apply(prev, event))
-          })
-        } catch (e) {
-          lastError = e
-        }
-        res = null
-        if (ctrl.signal.aborted) return
-        if (ended) break
-        if (received) failures = 0
-        if (++failures > RETRIES) throw lastError ?? new Error('The connection to the answer was lost. Reload the page to see it.')
-        await wait(1000 * failures, ctrl.signal)
-      }
+      await followStream({
+        signal: ctrl.signal,
+        retries: RETRIES,
+        // The POST's own response is the first connection; any later one resumes with Last-Event-ID.
+        open: async (after, signal) => {
+          const res = pending ?? (await resumeAnswer(conversationId, after, signal))
+          pending = null
+          return res
+        },
+        onEvent: (m) => {
+          const event = { type: m.event, ...m.data } as ChatEvent
+          // The conversation now belongs to another agent: the header should show it at once.
+          if (event.type === 'handoff') void qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) })
+          setLive((prev) => apply(prev, event))
+        },
+      })
     } catch (e) {
       if (ctrl.signal.aborted) return
       setError(e)
     } finally {
       if (active.current === ctrl) active.current = null
     }
+    if (ctrl.signal.aborted) return
     await settle()
   }, [conversationId, qc, settle])
 
@@ -85,7 +65,6 @@ export function useAnswer(conversationId: string) {
     active.current?.abort()
     const ctrl = new AbortController()
     active.current = ctrl
-    seq.current = 0
     setError(null)
     return ctrl
   }, [])

@@ -47,6 +47,14 @@ export const Env = z.object({
   EGRESS_ALLOW_PRIVATE: list.default([]),
   DEMO_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(6),
   OFFLINE_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(15),
+  CREDITS_WELCOME: z.coerce.number().min(0).max(1_000_000).default(50),
+  CREDITS_HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  CREDITS_PER_REQUEST_CAP: z.coerce.number().positive().optional(),
+  CREDITS_RPM_PER_USER: z.coerce.number().int().positive().default(60),
+  CREDITS_RPM_PER_WORKSPACE: z.coerce.number().int().positive().default(600),
+  CREDITS_MAX_CONCURRENT_STREAMS: z.coerce.number().int().positive().default(10),
+  BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
+  BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
 })
 export type Env = z.infer<typeof Env>
 

@@ -33,6 +33,9 @@ export const createTestDatabaseUrl = async () => {
 
 export type TestContext = { app: FastifyInstance; container: Container; close(): Promise<void> }
 
+/** The operator token every test server accepts in X-Internal-Token. */
+export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
+
 export const createTestContext = async (env: Record<string, string> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<TestContext> => {
   const database = await createTestDatabaseUrl()
   const config = loadConfig({
@@ -40,6 +43,7 @@ export const createTestContext = async (env: Record<string, string> = {}, option
     SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop', WEB_DIST_DIR: './.tmp/no-web',
     // Suites sign up many users from one address; the throttle tests set these low themselves.
     SIGNUP_MAX_PER_IP_PER_HOUR: '100000', OFFLINE_MODEL_CHUNK_DELAY_MS: '0', LOGIN_MAX_ATTEMPTS_PER_IP: '100000', RATE_LIMIT_PER_MINUTE: '100000',
+    CREDITS_RPM_PER_USER: '100000', CREDITS_RPM_PER_WORKSPACE: '100000', CREDITS_MAX_CONCURRENT_STREAMS: '1000', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   })

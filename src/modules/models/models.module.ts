@@ -13,7 +13,7 @@ import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.t
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
-export { recordModelCall, type ModelCallRecord } from './model-calls.repository.ts'
+export { recordModelCall, type ModelCallCharge, type ModelCallRecord } from './model-calls.repository.ts'
 export { normalizeUsage, type NormalizedUsage } from './usage.ts'
 export { createProviderKeyStore, type ProviderKeyStore } from './provider-keys.service.ts'
 
@@ -33,7 +33,7 @@ export const providerSettingsFrom = (config: Config): ProviderSettings => {
 }
 
 /** The model catalog and ready-to-call AI SDK models for one set of provider settings. */
-export const createModelSet = (settings: ProviderSettings) => {
+export const createModelSet = (settings: ProviderSettings, ownProviders: ReadonlySet<string> = new Set()) => {
   // Frozen so a caller cannot change prices or limits that metering relies on.
   const entries = buildCatalog(settings).map((e) => Object.freeze({ ...e, pricePerMillion: Object.freeze({ ...e.pricePerMillion }) }))
   const byId = new Map(entries.map((e) => [e.id, e]))
@@ -46,6 +46,8 @@ export const createModelSet = (settings: ProviderSettings) => {
     /** Entries of configured providers, then the offline model (always present, last). */
     catalog: (): CatalogEntry[] => [...entries],
     find: (id: string): CatalogEntry | undefined => byId.get(id),
+    /** `workspace` when the call runs on the workspace's own provider key (it pays the provider; we charge no credits). */
+    billedBy: (entry: CatalogEntry): 'camarad' | 'workspace' => (ownProviders.has(entry.provider) ? 'workspace' : 'camarad'),
     /** A ready AI SDK LanguageModel for a catalog id; throws AppError 400 `model.unknown` for an id not in the catalog. */
     languageModel(id: string): LanguageModel {
       const entry = byId.get(id)
@@ -85,7 +87,8 @@ export const createModelsModule = (settings: ProviderSettings, deps?: { keys: Pr
     const { version, overrides } = await deps.keys.settingsFor(workspaceId, (v) => v === hit?.version)
     if (!version) return server
     if (hit?.version === version) return hit.set
-    const set = createModelSet({ ...settings, ...overrides })
+    const own = new Set(Object.keys(overrides).map((k) => (k === 'openaiCompatible' ? 'openai-compatible' : k)))
+    const set = createModelSet({ ...settings, ...overrides }, own)
     cache.set(workspaceId, { version, set })
     return set
   }

@@ -165,7 +165,131 @@ export type ModelCallsTable = {
   cachedInputTokens: number
   reasoningTokens: number
   usageEstimated: boolean
+  holdId: string | null
+  agentId: string | null
+  priceId: string | null
+  rateId: string | null
+  shadowRateId: string | null
+  costUsdMicro: bigint | null
+  charged: bigint | null
+  shadowCharged: bigint | null
+  response: ColumnType<Record<string, unknown> | null, string | null | undefined, never>
   createdAt: Timestamp
+}
+
+export type ModelPricesTable = {
+  id: string
+  modelId: string
+  inputPerM: bigint
+  outputPerM: bigint
+  cachedInputPerM: bigint
+  source: 'catalog' | 'operator' | 'shadow-sync'
+  validFrom: Timestamp
+  validTo: NullableTimestamp
+  createdAt: Timestamp
+}
+export type CreditRatesTable = {
+  id: string
+  scope: 'live' | 'shadow'
+  usdMicroPerCredit: bigint
+  bufferBps: number
+  marginBps: number
+  note: Generated<string>
+  validFrom: Timestamp
+  validTo: NullableTimestamp
+  createdAt: Timestamp
+}
+export type CreditAccountsTable = {
+  workspaceId: string
+  balance: Generated<bigint>
+  held: Generated<bigint>
+  perRequestCap: bigint | null
+  requestsPerMinuteUser: number | null
+  requestsPerMinuteWorkspace: number | null
+  maxConcurrentStreams: number | null
+  createdAt: Timestamp
+}
+export type CreditCapsTable = {
+  workspaceId: string
+  subjectKind: 'workspace' | 'client' | 'user'
+  subjectId: string
+  daily: bigint | null
+  monthly: bigint | null
+  updatedBy: string
+  updatedAt: Timestamp
+}
+export type HoldStatus = 'pending' | 'settled' | 'released' | 'expired'
+export type CreditHoldsTable = {
+  id: string
+  workspaceId: string
+  requestId: string
+  clientId: string | null
+  userId: string | null
+  tokenId: string | null
+  surface: string
+  modelId: string
+  streaming: boolean
+  amount: bigint
+  inputTokens: number
+  paramsHash: string
+  status: Generated<HoldStatus>
+  charged: bigint | null
+  createdAt: Timestamp
+  expiresAt: Timestamp
+  resolvedAt: NullableTimestamp
+}
+export type EntryKind = 'grant' | 'purchase' | 'debit' | 'refund' | 'adjustment' | 'expiry'
+export type CreditEntriesTable = {
+  id: string
+  seq: Generated<bigint>
+  workspaceId: string
+  kind: EntryKind
+  amount: bigint
+  requestId: string
+  holdId: string | null
+  refundOf: string | null
+  clientId: string | null
+  userId: string | null
+  modelId: string | null
+  surface: string | null
+  reason: Generated<string>
+  createdBy: string | null
+  createdAt: Timestamp
+}
+export type CreditOveragesTable = {
+  holdId: string
+  workspaceId: string
+  requestId: string
+  held: bigint
+  cost: bigint
+  charged: bigint
+  uncollected: bigint
+  createdAt: Timestamp
+}
+export type CreditStatementsTable = {
+  workspaceId: string
+  month: string
+  userId: Generated<string>
+  granted: bigint
+  purchased: bigint
+  charged: bigint
+  refunded: bigint
+  adjusted: bigint
+  calls: number
+  createdAt: Timestamp
+}
+export type CreditDisputesTable = {
+  id: string
+  workspaceId: string
+  entryId: string
+  openedBy: string
+  reason: string
+  status: Generated<'open' | 'approved' | 'rejected'>
+  resolutionNote: string | null
+  resolvedBy: string | null
+  refundEntryId: string | null
+  createdAt: Timestamp
+  resolvedAt: NullableTimestamp
 }
 
 export type MeetingsTable = {
@@ -178,6 +302,7 @@ export type MeetingsTable = {
   status: RunStatus
   summary: Generated<string>
   createdBy: string
+  requestId: string | null
   createdAt: Timestamp
   finishedAt: NullableTimestamp
 }
@@ -242,6 +367,15 @@ export type DB = {
   meetingEvents: MeetingEventsTable
   providerKeys: ProviderKeysTable
   agentOverrides: AgentOverridesTable
+  modelPrices: ModelPricesTable
+  creditRates: CreditRatesTable
+  creditAccounts: CreditAccountsTable
+  creditCaps: CreditCapsTable
+  creditHolds: CreditHoldsTable
+  creditEntries: CreditEntriesTable
+  creditOverages: CreditOveragesTable
+  creditDisputes: CreditDisputesTable
+  creditStatements: CreditStatementsTable
 }
 
 export type User = Selectable<UsersTable>
@@ -253,3 +387,7 @@ export type AuditEvent = Selectable<AuditEventsTable>
 export type AgentRow = Selectable<AgentsTable>
 export type Conversation = Selectable<ConversationsTable>
 export type Message = Selectable<MessagesTable>
+export type CreditHold = Selectable<CreditHoldsTable>
+export type CreditEntry = Selectable<CreditEntriesTable>
+export type ModelPrice = Selectable<ModelPricesTable>
+export type CreditRate = Selectable<CreditRatesTable>

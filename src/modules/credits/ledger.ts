@@ -1,0 +1,302 @@
+import { sql, type Insertable } from 'kysely'
+import type { Db, Executor, Tx } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from '../../platform/db/schema.ts'
+import { AppError, conflict } from '../../platform/http/errors.ts'
+import { capReached, insufficientCredits, throttled, type CapScope } from './credits.errors.ts'
+
+export type HoldRequest = {
+  workspaceId: string; clientId: string | null; userId: string | null; tokenId: string | null
+  surface: string; modelId: string; streaming: boolean
+  requestId: string; amount: bigint; inputTokens: number; paramsHash: string; ttlMs: number
+}
+export type HoldOutcome = { kind: 'placed' | 'replay'; hold: CreditHold }
+
+export type SettleRequest = {
+  workspaceId: string; holdId: string
+  /** What the call cost in micro-credits; 0 releases the hold. */
+  cost: bigint
+  /** `expired` when the sweeper resolves a hold whose process died. */
+  resolution: 'settled' | 'expired'
+}
+export type SettleOutcome = { status: HoldStatus; charged: bigint; entryId: string | null; uncollected: bigint; alreadyResolved: boolean }
+
+export type PostRequest = {
+  workspaceId: string; kind: Exclude<EntryKind, 'debit'>; amount: bigint; requestId: string; reason: string
+  createdBy?: string | null; refundOf?: string | null; clientId?: string | null; userId?: string | null
+}
+
+/** Limits the ledger checks under the account lock, where concurrent requests cannot both slip under them. */
+export type HoldLimits = {
+  perRequestCap: bigint | null
+  maxConcurrentStreams: number
+}
+
+type Op =
+  | { type: 'hold'; req: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }
+  | { type: 'settle'; req: SettleRequest; resolve: (o: SettleOutcome) => void; reject: (e: unknown) => void }
+
+type Account = { balance: bigint; held: bigint; perRequestCap: bigint | null; maxConcurrentStreams: number | null }
+
+const dayStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
+const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
+
+/** The account row, locked for the rest of the transaction; created on first use. */
+const lockAccount = async (trx: Tx, workspaceId: string): Promise<Account> => {
+  const read = () => trx.selectFrom('creditAccounts').select(['balance', 'held', 'perRequestCap', 'maxConcurrentStreams'])
+    .where('workspaceId', '=', workspaceId).forUpdate().executeTakeFirst()
+  const row = await read()
+  if (row) return row
+  await trx.insertInto('creditAccounts').values({ workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+  return (await read())!
+}
+
+/** Credits in flight and spent since `since` for each capped subject: pending holds count at their amount, resolved ones at their charge. */
+const usedSince = async (trx: Tx, workspaceId: string, since: Date, subject: { kind: 'workspace' | 'client' | 'user'; id: string }) => {
+  let q = trx.selectFrom('creditHolds')
+    .select(sql<string>`coalesce(sum(CASE WHEN status = 'pending' THEN amount ELSE coalesce(charged, 0) END), 0)::text`.as('used'))
+    .where('workspaceId', '=', workspaceId).where('createdAt', '>=', since)
+  if (subject.kind === 'client') q = q.where('clientId', '=', subject.id)
+  if (subject.kind === 'user') q = q.where('userId', '=', subject.id)
+  return BigInt((await q.executeTakeFirstOrThrow()).used)
+}
+
+export type LedgerOptions = { defaults: HoldLimits; maxBatch?: number; now?: () => Date }
+
+/**
+ * The only writer of holds and debits. Requests for one workspace are queued and applied in batches: one
+ * transaction locks the account row once, decides every queued hold and settle against the same figures, and
+ * writes them with a constant number of statements. A hot workspace pays the lock and the commit once per batch
+ * instead of once per call; another process's batches serialise on the same row lock, so the rules hold across
+ * processes too.
+ */
+export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new Date() }: LedgerOptions) => {
+  const queues = new Map<string, Op[]>()
+
+  const decideHolds = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'hold' }>[]) => {
+    const out = new Map<Op, HoldOutcome | AppError>()
+    if (!ops.length) return out
+    const existing = await trx.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspaceId)
+      .where('requestId', 'in', ops.map((o) => o.req.requestId)).execute()
+    const byRequest = new Map(existing.map((h) => [h.requestId, h]))
+    const fresh = ops.filter((o) => !byRequest.has(o.req.requestId))
+    const caps = fresh.length
+      ? await trx.selectFrom('creditCaps').selectAll().where('workspaceId', '=', workspaceId).execute()
+      : []
+    const maxStreams = account.maxConcurrentStreams ?? defaults.maxConcurrentStreams
+    let streams = fresh.some((o) => o.req.streaming)
+      ? Number((await trx.selectFrom('creditHolds').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId)
+        .where('status', '=', 'pending').where('streaming', '=', true).executeTakeFirstOrThrow()).n)
+      : 0
+    const used = new Map<string, bigint>()
+    const usage = async (cap: { subjectKind: 'workspace' | 'client' | 'user'; subjectId: string }, period: 'daily' | 'monthly') => {
+      const key = `${cap.subjectKind}:${cap.subjectId}:${period}`
+      if (!used.has(key)) used.set(key, await usedSince(trx, workspaceId, period === 'daily' ? dayStart(now()) : monthStart(now()), { kind: cap.subjectKind, id: cap.subjectId }))
+      return { key, used: used.get(key)! }
+    }
+    let available = account.balance - account.held
+    const perRequestCap = account.perRequestCap ?? defaults.perRequestCap
+    const placedInBatch = new Map<string, Op>()
+    for (const op of ops) {
+      const r = op.req
+      const prior = byRequest.get(r.requestId)
+      if (prior || placedInBatch.has(r.requestId)) continue // replays are answered once the batch is written
+      if (perRequestCap !== null && r.amount > perRequestCap) {
+        out.set(op, capReached({ scope: 'request', subject: 'workspace', subjectId: workspaceId, cap: perRequestCap, used: 0n, estimate: r.amount }))
+        continue
+      }
+      if (r.streaming && streams >= maxStreams) {
+        out.set(op, throttled(2, `answers in progress in this workspace (at most ${maxStreams} at once)`))
+        continue
+      }
+      let refused: AppError | undefined
+      const charges: string[] = []
+      for (const cap of caps) {
+        const applies = cap.subjectKind === 'workspace' || (cap.subjectKind === 'client' && cap.subjectId === r.clientId) || (cap.subjectKind === 'user' && cap.subjectId === r.userId)
+        if (!applies) continue
+        for (const period of ['daily', 'monthly'] as const) {
+          const limit = cap[period]
+          if (limit === null) continue
+          const u = await usage(cap, period)
+          if (u.used + r.amount > limit) {
+            const scope: CapScope = { scope: period, subject: cap.subjectKind, subjectId: cap.subjectId }
+            refused ??= capReached({ ...scope, cap: limit, used: u.used, estimate: r.amount })
+          }
+          charges.push(u.key)
+        }
+      }
+      if (refused) { out.set(op, refused); continue }
+      if (r.amount > available) {
+        out.set(op, insufficientCredits({ estimate: r.amount, balance: account.balance, available: available < 0n ? 0n : available }))
+        continue
+      }
+      available -= r.amount
+      if (r.streaming) streams++
+      for (const key of charges) used.set(key, used.get(key)! + r.amount)
+      placedInBatch.set(r.requestId, op)
+    }
+    const rows = [...placedInBatch.values()].map((op) => {
+      const r = (op as Extract<Op, { type: 'hold' }>).req
+      return {
+        id: newId('hold'), workspaceId, requestId: r.requestId, clientId: r.clientId, userId: r.userId, tokenId: r.tokenId,
+        surface: r.surface, modelId: r.modelId, streaming: r.streaming, amount: r.amount, inputTokens: r.inputTokens,
+        paramsHash: r.paramsHash, expiresAt: new Date(now().getTime() + r.ttlMs),
+      }
+    })
+    const inserted = rows.length ? await trx.insertInto('creditHolds').values(rows).returningAll().execute() : []
+    for (const h of inserted) {
+      out.set(placedInBatch.get(h.requestId)!, { kind: 'placed', hold: h })
+      byRequest.set(h.requestId, h)
+    }
+    for (const op of ops) {
+      if (out.has(op)) continue
+      const h = byRequest.get(op.req.requestId)
+      // The same request id twice in one batch: the second is a replay of the first.
+      out.set(op, h ? { kind: 'replay', hold: h } : conflict('credits.hold_failed', 'The hold could not be placed.'))
+    }
+    return out
+  }
+
+  const applySettles = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'settle' }>[]) => {
+    const out = new Map<Op, SettleOutcome>()
+    if (!ops.length) return out
+    const holds = await trx.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspaceId)
+      .where('id', 'in', ops.map((o) => o.req.holdId)).execute()
+    const byId = new Map(holds.map((h) => [h.id, h]))
+    let available = account.balance - account.held
+    const resolved: { id: string; status: HoldStatus; charged: bigint }[] = []
+    const debits: Insertable<CreditEntriesTable>[] = []
+    const overages: { holdId: string; workspaceId: string; requestId: string; held: bigint; cost: bigint; charged: bigint; uncollected: bigint }[] = []
+    const seen = new Set<string>()
+    for (const op of ops) {
+      const h = byId.get(op.req.holdId)
+      if (!h) throw new AppError(404, 'credits.hold_not_found', 'No such hold.')
+      if (h.status !== 'pending' || seen.has(h.id)) {
+        out.set(op, { status: h.status, charged: h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true })
+        continue
+      }
+      seen.add(h.id)
+      const cost = op.req.cost < 0n ? 0n : op.req.cost
+      // Releasing the hold frees its amount; a cost above it takes from what else is available, never below zero.
+      const room = h.amount + available
+      const charged = cost <= room ? cost : room
+      available = room - charged
+      const status: HoldStatus = op.req.resolution === 'expired' ? 'expired' : charged === 0n ? 'released' : 'settled'
+      resolved.push({ id: h.id, status, charged })
+      if (cost > h.amount) overages.push({ holdId: h.id, workspaceId, requestId: h.requestId, held: h.amount, cost, charged, uncollected: cost - charged })
+      const entryId = newId('ent')
+      debits.push({
+        id: entryId, workspaceId, kind: 'debit', amount: -charged, requestId: h.requestId, holdId: h.id,
+        clientId: h.clientId, userId: h.userId, modelId: h.modelId, surface: h.surface,
+        reason: status === 'expired' ? 'Settled by expiry: the process running the call stopped' : '',
+      })
+      out.set(op, { status, charged, entryId, uncollected: cost - charged, alreadyResolved: false })
+    }
+    if (resolved.length) {
+      const values = sql.join(resolved.map((r) => sql`(${r.id}, ${r.status}, ${r.charged.toString()}::bigint)`))
+      await sql`UPDATE credit_holds h SET status = v.status, charged = v.charged, resolved_at = now()
+        FROM (VALUES ${values}) AS v (id, status, charged) WHERE h.id = v.id AND h.status = 'pending'`.execute(trx)
+      if (overages.length) await trx.insertInto('creditOverages').values(overages).execute()
+      await trx.insertInto('creditEntries').values(debits).execute()
+    }
+    return out
+  }
+
+  const flush = async (workspaceId: string, ops: Op[]) => {
+    const settles = ops.filter((o): o is Extract<Op, { type: 'settle' }> => o.type === 'settle')
+    const holds = ops.filter((o): o is Extract<Op, { type: 'hold' }> => o.type === 'hold')
+    try {
+      const results = await db.transaction().execute(async (trx) => {
+        const account = await lockAccount(trx, workspaceId)
+        const settled = await applySettles(trx, workspaceId, account, settles)
+        // Settles above moved balance and held through triggers; holds decide against the figures after them.
+        const after = settles.length ? await lockAccount(trx, workspaceId) : account
+        const held = await decideHolds(trx, workspaceId, after, holds)
+        return new Map<Op, unknown>([...settled, ...held])
+      })
+      for (const op of ops) {
+        const r = results.get(op)
+        if (r instanceof AppError) op.reject(r)
+        else (op.resolve as (v: unknown) => void)(r)
+      }
+    } catch (err) {
+      if (ops.length === 1) { ops[0]!.reject(err); return }
+      // One bad request must not fail its neighbours: retry each alone.
+      for (const op of ops) await flush(workspaceId, [op])
+    }
+  }
+
+  const drain = async (workspaceId: string) => {
+    for (;;) {
+      const queue = queues.get(workspaceId)!
+      if (!queue.length) { queues.delete(workspaceId); return }
+      const batch = queue.splice(0, maxBatch)
+      await flush(workspaceId, batch)
+    }
+  }
+
+  const submit = <T>(workspaceId: string, make: (resolve: (v: T) => void, reject: (e: unknown) => void) => Op) =>
+    new Promise<T>((resolve, reject) => {
+      const op = make(resolve, reject)
+      const queue = queues.get(workspaceId)
+      if (queue) { queue.push(op); return }
+      queues.set(workspaceId, [op])
+      void drain(workspaceId)
+    })
+
+  return {
+    /** Reserves credits for a call, or refuses with 402 / 429; the same request id again returns the first hold. */
+    hold: (req: HoldRequest) => submit<HoldOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'hold', req, resolve, reject })),
+    /** Resolves a hold once: debits the cost (up to what is available, the rest logged as overage) and frees the hold. */
+    settle: (req: SettleRequest) => submit<SettleOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'settle', req, resolve, reject })),
+
+    /**
+     * Any entry but a debit: grants, purchases and refunds add; adjustments and expiries may take away, never below
+     * what is available. Idempotent by (workspace, request id, kind): the same request again returns the first entry,
+     * a different amount under the same id is a 409.
+     */
+    async post(executor: Executor, req: PostRequest): Promise<{ entry: CreditEntry; replay: boolean }> {
+      const run = async (trx: Executor) => {
+        // Under the account lock, the check below and the insert cannot interleave with another post.
+        const account = await lockAccount(trx as Tx, req.workspaceId)
+        const existing = await trx.selectFrom('creditEntries').selectAll().where('workspaceId', '=', req.workspaceId)
+          .where('requestId', '=', req.requestId).where('kind', '=', req.kind).executeTakeFirst()
+        if (existing) {
+          if (existing.amount !== req.amount) throw conflict('request.idempotency_mismatch', 'This request id was already used with a different amount.')
+          return { entry: existing, replay: true }
+        }
+        if (req.amount < 0n && -req.amount > account.balance - account.held) {
+          throw conflict('credits.insufficient', 'That would take more credits than are available.', { available: Number(account.balance - account.held) })
+        }
+        const entry = await trx.insertInto('creditEntries').values({
+          id: newId('ent'), workspaceId: req.workspaceId, kind: req.kind, amount: req.amount, requestId: req.requestId, reason: req.reason,
+          createdBy: req.createdBy ?? null, refundOf: req.refundOf ?? null, clientId: req.clientId ?? null, userId: req.userId ?? null,
+        }).returningAll().executeTakeFirstOrThrow()
+        return { entry, replay: false }
+      }
+      return executor.isTransaction ? run(executor) : db.transaction().execute(run)
+    },
+
+    /**
+     * Opens the account of a new workspace (inside its creation transaction) with the welcome grant, which each
+     * person receives once whatever the number of workspaces they create (a unique index decides).
+     */
+    async open(executor: Executor, workspaceId: string, welcome?: { userId: string; amount: bigint }) {
+      await executor.insertInto('creditAccounts').values({ workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+      if (welcome && welcome.amount > 0n) {
+        await executor.insertInto('creditEntries').values({
+          id: newId('ent'), workspaceId, kind: 'grant', amount: welcome.amount, requestId: `welcome:${welcome.userId}`,
+          reason: 'Welcome credits', userId: welcome.userId,
+        }).onConflict((oc) => oc.doNothing()).execute()
+      }
+    },
+
+    async balance(executor: Executor, workspaceId: string) {
+      const row = await executor.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).executeTakeFirst()
+      const balance = row?.balance ?? 0n
+      const held = row?.held ?? 0n
+      return { balance, held, available: balance - held }
+    },
+  }
+}
+export type Ledger = ReturnType<typeof createLedger>

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto'
+import { encode } from 'gpt-tokenizer'
+import type { Db } from '../../platform/db/database.ts'
+import type { CreditHold } from '../../platform/db/schema.ts'
+import type { CounterStore } from '../../platform/http/counter-store.ts'
+import type { CatalogEntry, ModelCallCharge, ModelTier, NormalizedUsage } from '../models/models.module.ts'
+import { idempotencyMismatch, modelNotInPlan, throttled } from './credits.errors.ts'
+import type { Ledger, SettleOutcome } from './ledger.ts'
+import type { PriceBook } from './price-book.ts'
+import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing.ts'
+
+/** Model tiers each plan may use; the billing issue moves this into the plans catalog. */
+export const PLAN_MODEL_TIERS: Record<string, ModelTier[]> = {
+  free: ['standard'], starter: ['standard'], pro: ['standard', 'advanced'], agency: ['standard', 'advanced'],
+}
+
+export type MeterInput = {
+  workspaceId: string; clientId: string | null; userId: string; tokenId: string | null
+  surface: 'chat' | 'v1' | 'boardroom'; requestId: string; entry: CatalogEntry; billedBy: 'camarad' | 'workspace'
+  /** The prompt as sent (system, history, tools): counted with gpt-tokenizer for the estimate. */
+  promptText: string; maxOutputTokens: number; streaming: boolean
+  /** What makes this request this request: a replay with other parameters is a 409. */
+  params: unknown
+}
+
+export type Estimate = { inputTokens: number; maxOutputTokens: number; credits: bigint; modelId: string; priceId: string; rateId: string; billedBy: 'camarad' | 'workspace' }
+
+export type MeteringOptions = {
+  holdTtlMs: number; rpmPerUser: number; rpmPerWorkspace: number
+  /** Recovers what a call whose process died had generated (its surface stored it as it streamed). */
+  recoverOutput?: Partial<Record<string, (hold: CreditHold) => Promise<string>>>
+}
+
+const hashParams = (params: unknown) => createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 32)
+const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
+
+/**
+ * The metered call, the same on every AI surface: estimate → hold → run → charge on the reported usage →
+ * settle (debit the charge, free the rest). A request id seen before returns the first hold instead of a
+ * second one, so a retry never charges twice.
+ */
+export const createMetering = ({ db, ledger, book, counters, options }: { db: Db; ledger: Ledger; book: PriceBook; counters: CounterStore; options: MeteringOptions }) => {
+  const estimate = async (entry: CatalogEntry, promptText: string, maxOutputTokens: number, billedBy: 'camarad' | 'workspace'): Promise<Estimate> => {
+    const [price, { live }] = await Promise.all([book.priceFor(entry), book.current()])
+    const inputTokens = encode(promptText).length
+    const credits = billedBy === 'workspace' ? 0n : estimateCredits(price, live, inputTokens, maxOutputTokens)
+    return { inputTokens, maxOutputTokens, credits, modelId: entry.id, priceId: price.id, rateId: live.id, billedBy }
+  }
+
+  /** Prices usage at the current versions: provider cost, our charge (nothing on the workspace's own key) and the shadow rate's. */
+  const charge = async (holdId: string, entry: CatalogEntry, billedBy: 'camarad' | 'workspace', usage: NormalizedUsage): Promise<ModelCallCharge> => {
+    const [price, { live, shadow }] = await Promise.all([book.priceFor(entry), book.current()])
+    const pico = costPico(price, usage)
+    return {
+      holdId, costUsdMicro: picoToUsdMicro(pico), charged: billedBy === 'workspace' ? 0n : creditsFor(pico, live),
+      shadowCharged: creditsFor(pico, shadow), priceId: price.id, rateId: live.id, shadowRateId: shadow.id,
+    }
+  }
+
+  const throttle = async (input: MeterInput) => {
+    const settings = await db.selectFrom('creditAccounts').select(['requestsPerMinuteUser', 'requestsPerMinuteWorkspace'])
+      .where('workspaceId', '=', input.workspaceId).executeTakeFirst()
+    const [user, workspace] = await Promise.all([
+      counters.hit(minuteKey('user', `${input.workspaceId}:${input.userId}`), 60_000),
+      counters.hit(minuteKey('workspace', input.workspaceId), 60_000),
+    ])
+    if (user.count > (settings?.requestsPerMinuteUser ?? options.rpmPerUser)) throw throttled(user.resetMs / 1000, 'AI requests from you this minute')
+    if (workspace.count > (settings?.requestsPerMinuteWorkspace ?? options.rpmPerWorkspace)) throw throttled(workspace.resetMs / 1000, 'AI requests from this workspace this minute')
+  }
+
+  return {
+    estimate,
+    charge,
+
+    /** Plan gate, throttles, estimate and hold; throws 403 / 429 / 402. `replay` is the first hold of a request id seen before. */
+    async begin(input: MeterInput, plan: string) {
+      if (!(PLAN_MODEL_TIERS[plan] ?? PLAN_MODEL_TIERS.free!).includes(input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
+      await throttle(input)
+      const est = await estimate(input.entry, input.promptText, input.maxOutputTokens, input.billedBy)
+      const paramsHash = hashParams(input.params)
+      const outcome = await ledger.hold({
+        workspaceId: input.workspaceId, clientId: input.clientId, userId: input.userId, tokenId: input.tokenId, surface: input.surface,
+        modelId: input.entry.id, streaming: input.streaming, requestId: input.requestId, amount: est.credits, inputTokens: est.inputTokens,
+        paramsHash, ttlMs: options.holdTtlMs,
+      })
+      if (outcome.kind === 'replay' && outcome.hold.paramsHash !== paramsHash) throw idempotencyMismatch()
+      const { hold } = outcome
+      return {
+        hold, estimate: est, replay: outcome.kind === 'replay',
+        /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
+        price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
+        /** Debits the charge and frees the hold (once: a second settle changes nothing). */
+        settle: async (c: ModelCallCharge | null): Promise<SettleOutcome & { available: bigint }> => {
+          const out = await ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled' })
+          return { ...out, available: (await ledger.balance(db, input.workspaceId)).available }
+        },
+      }
+    },
+
+    /**
+     * Resolves holds whose process died, deterministically by expiry: with the charge recorded for the call when
+     * there is one, else with the prompt plus whatever its surface had stored of the answer (counted), priced now.
+     */
+    async sweepExpired(catalog: (modelId: string) => CatalogEntry | undefined, now = new Date(), limit = 200) {
+      const expired = await db.selectFrom('creditHolds').selectAll().where('status', '=', 'pending').where('expiresAt', '<', now)
+        .orderBy('expiresAt').limit(limit).execute()
+      let resolved = 0
+      for (const hold of expired) {
+        const recorded = await db.selectFrom('modelCalls').select(['charged']).where('workspaceId', '=', hold.workspaceId)
+          .where('requestId', '=', hold.requestId).executeTakeFirst()
+        let cost = recorded?.charged ?? null
+        const entry = catalog(hold.modelId)
+        if (cost === null && entry && hold.amount > 0n) {
+          const output = (await options.recoverOutput?.[hold.surface]?.(hold)) ?? ''
+          const usage = { inputTokens: hold.inputTokens, outputTokens: output ? encode(output).length : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
+          cost = (await charge(hold.id, entry, 'camarad', usage)).charged
+        }
+        const out = await ledger.settle({ workspaceId: hold.workspaceId, holdId: hold.id, cost: cost ?? 0n, resolution: 'expired' })
+        if (!out.alreadyResolved) resolved++
+      }
+      return resolved
+    },
+  }
+}
+export type Metering = ReturnType<typeof createMetering>
+export type MeteredCall = Awaited<ReturnType<Metering['begin']>>

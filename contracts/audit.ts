@@ -7,6 +7,8 @@ export const AuditAction = z.enum([
   'workspace.created', 'member.role_changed', 'member.removed', 'member.joined',
   'invitation.created', 'invitation.revoked',
   'client.created', 'client.archived',
+  'credits.dispute_opened', 'credits.dispute_approved', 'credits.dispute_rejected', 'credits.limits_changed', 'credits.cap_changed', 'credits.operator_grant',
+  'billing.alert', 'billing.rate_calibrated',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

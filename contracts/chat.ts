@@ -22,7 +22,10 @@ export const ConversationListQuery = z.strictObject({
   agentId: z.string().max(64).optional(),
 })
 
-export const Usage = z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), cachedInputTokens: z.number().int(), reasoningTokens: z.number().int(), estimated: z.boolean() })
+export const Usage = z.object({
+  inputTokens: z.number().int(), outputTokens: z.number().int(), cachedInputTokens: z.number().int(), reasoningTokens: z.number().int(), estimated: z.boolean(),
+  charged: z.number().int().optional().meta({ description: 'Credits charged for this answer, in micro-credits' }),
+})
 export type Usage = z.infer<typeof Usage>
 
 export const MessagePart = z.discriminatedUnion('type', [
@@ -49,9 +52,9 @@ export const SendMessage = z.strictObject({
 
 /** Server-Sent Events of one answer; `id:` is the event's sequence number, for Last-Event-ID. */
 export type ChatEvent =
-  | { type: 'run'; runId: string; conversationId: string; userMessageId: string; messageId: string; agentId: string; modelId: string; offline: boolean }
+  | { type: 'run'; runId: string; conversationId: string; userMessageId: string; messageId: string; agentId: string; modelId: string; offline: boolean; estimate?: number; billedBy?: 'camarad' | 'workspace' }
   | { type: 'delta'; text: string }
-  | { type: 'usage'; usage: Usage }
+  | { type: 'usage'; usage: Usage; charged?: number; available?: number }
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; toolCallId: string; toolName: string; output?: unknown; error?: string }
   | { type: 'handoff'; from: string; to: string; toName: string; reason: string }

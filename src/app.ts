@@ -93,6 +93,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf, checkTokenBinding: c.tenancy.scope.tokenBinding }))
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(c.models.routes)
+  await app.register(c.credits.routes)
+  await app.register(c.billing.routes)
   await app.register(c.agents.routes)
   await app.register(c.chat.routes)
   await app.register(c.gateway.routes)

@@ -18,6 +18,10 @@ import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
 import { createPublicModule } from './modules/public/public.module.ts'
 import { createToolsModule } from './modules/tools/tools.module.ts'
 import { createEgress } from './platform/egress/egress.ts'
+import { operatorGuard } from './platform/http/operator.ts'
+import type { Executor } from './platform/db/database.ts'
+import { createCreditsModule } from './modules/credits/credits.module.ts'
+import { createBillingModule } from './modules/billing/billing.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -36,20 +40,26 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS, publicUrl: config.publicUrl, google: config.google,
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
-  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS })
+  const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
+  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated })
   const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey) }), scope: tenancy.scope })
+  const operator = operatorGuard(config.INTERNAL_TOKEN)
+  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel })
+  workspaceCreated.push(credits.onWorkspaceCreated)
+  await credits.book.syncCatalog(models.allModels())
+  const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)) })
   const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
-  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
+  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
-  const gateway = createGatewayModule({ db, models, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...identity.jobs, ...tenancy.jobs, ...chat.jobs, ...boardroom.jobs]
+  const gateway = createGatewayModule({ db, models, metering: credits.metering, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
+  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, identity, tenancy, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, credits, billing, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

@@ -11,8 +11,11 @@ import { addMember, call, createTestContext, createToken, onboard, uniqueEmail, 
 
 type World = Awaited<ReturnType<typeof buildWorld>>
 type Fixture = {
-  /** `workspace`: tenant data, a viewer may read but not write; `personal`: the caller's own rows; `invitation`: reachable by its addressee only */
-  kind: 'workspace' | 'personal' | 'invitation'
+  /**
+   * `workspace`: tenant data, a viewer may read but not write; `personal`: the caller's own rows; `invitation`: reachable by its
+   * addressee only; `operator`: X-Internal-Token only — any user credential is refused with 401 like no credential at all
+   */
+  kind: 'workspace' | 'personal' | 'invitation' | 'operator'
   params: (w: World) => Record<string, string>
   body?: unknown
   workspaceHeader?: boolean
@@ -46,6 +49,10 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/boardroom/meetings/{id}': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'GET /api/boardroom/meetings/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'POST /api/boardroom/meetings/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
+  'GET /api/credits/disputes/{id}': { kind: 'personal', params: (w) => ({ id: w.disputeId }) },
+  'POST /api/credits/disputes/{id}/approve': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Approved by an intruder' } },
+  'POST /api/credits/disputes/{id}/reject': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected by an intruder' } },
+  'POST /api/operator/workspaces/{id}/credits': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { credits: 1000, reason: 'Free money' } },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -62,11 +69,16 @@ const buildWorld = async (ctx: TestContext) => {
   await call(ctx.app, 'PUT', `/api/workspaces/${a.workspaceId}/provider-keys/groq`, { cookie: a.user.cookie }, { apiKey: 'gsk-tenant-a-key' })
   const meetingId = (await call(ctx.app, 'POST', '/api/boardroom/meetings', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { topic: 'Q1 plan', agentIds: ['builtin.ppc-specialist', 'builtin.copywriter'] })).json().id as string
   await call(ctx.app, 'GET', `/api/boardroom/meetings/${meetingId}/stream`, { cookie: a.user.cookie })
+  // A debit to dispute: a real hold settled through the ledger, as a priced model call would.
+  const { ledger } = ctx.container.credits
+  const hold = await ledger.hold({ workspaceId: a.workspaceId, clientId: a.clientId, userId: a.user.id, tokenId: null, surface: 'chat', modelId: 'openai:gpt-4o-mini', streaming: false, requestId: 'matrix-debit', amount: 5000n, inputTokens: 10, paramsHash: '', ttlMs: 60_000 })
+  const debit = await ledger.settle({ workspaceId: a.workspaceId, holdId: hold.hold.id, cost: 4000n, resolution: 'settled' })
+  const disputeId = (await call(ctx.app, 'POST', '/api/credits/disputes', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { entryId: debit.entryId, reason: 'Charged twice?' })).json().id as string
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
   return {
-    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId, meetingId,
+    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId, meetingId, disputeId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId }, outsiderToken,
@@ -79,7 +91,8 @@ const buildWorld = async (ctx: TestContext) => {
  * `last_used_at` is the caller's own bookkeeping (it moves when the outsider's token is used) and is left out.
  */
 const digest = async (ctx: TestContext) => {
-  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys']
+  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys',
+    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_caps', 'model_prices', 'credit_rates']
   const parts = await Promise.all(tables.map(async (t) =>
     (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
   return parts.join(',')
@@ -129,9 +142,10 @@ describe('authorization matrix', () => {
     for (const { method, path } of routes) {
       const f = FIXTURES[`${method} ${path}`]!
       const url = fill(path, f.params(world))
-      await expectRefused(method, url, { cookie: world.outsider.cookie }, 404, f.body)
-      await expectRefused(method, url, { token: world.outsiderToken }, 404, f.body)
-      await expectRefused(method, url, { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId }, 404, f.body)
+      const status = f.kind === 'operator' ? 401 : 404
+      await expectRefused(method, url, { cookie: world.outsider.cookie }, status, f.body)
+      await expectRefused(method, url, { token: world.outsiderToken }, status, f.body)
+      await expectRefused(method, url, { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId }, status, f.body)
     }
   })
 

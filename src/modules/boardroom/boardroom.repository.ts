@@ -4,9 +4,11 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 
 /** Meetings of one client, their turns and their event log; the client id from the scope is in every where. */
 export const meetings = {
-  insert: (db: Executor, scope: ClientScope, m: { id: string; topic: string; agentIds: string[]; rounds: number }) =>
+  insert: (db: Executor, scope: ClientScope, m: { id: string; topic: string; agentIds: string[]; rounds: number; requestId: string }) =>
     db.insertInto('meetings').values({ ...m, agentIds: JSON.stringify(m.agentIds), workspaceId: scope.workspaceId, clientId: scope.clientId, createdBy: scope.userId, status: 'running' })
       .returningAll().executeTakeFirstOrThrow(),
+  byRequest: (db: Executor, scope: ClientScope, requestId: string) =>
+    db.selectFrom('meetings').selectAll().where('workspaceId', '=', scope.workspaceId).where('requestId', '=', requestId).executeTakeFirst(),
   get: (db: Executor, scope: ClientScope, id: string) =>
     db.selectFrom('meetings').selectAll().where('clientId', '=', scope.clientId).where('id', '=', id).executeTakeFirst(),
   list: (db: Executor, scope: ClientScope, limit: number) =>

@@ -4,7 +4,9 @@ import { newId } from '../../platform/db/ids.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
 import type { MeetingEvent } from '../../../contracts/boardroom.ts'
-import { normalizeUsage, recordModelCall, type ModelSet } from '../models/models.module.ts'
+import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
+import type { MeteredCall } from '../credits/credits.module.ts'
+import { AppError } from '../../platform/http/errors.ts'
 import { meetings, turns } from './boardroom.repository.ts'
 
 export type Speaker = { id: string; name: string; system: string; modelId: string }
@@ -12,7 +14,12 @@ export type MeetingPlan = {
   scope: ClientScope; meetingId: string; topic: string; rounds: number; requestId: string
   speakers: Speaker[]; moderator: Speaker
   log: ReturnType<typeof createRunLog<MeetingEvent>>; abort: AbortController
+  /** Holds credits for a turn (request id `<meeting request id>:<position>`); the first turn's hold was placed when the meeting started. */
+  meter: (entry: CatalogEntry, position: number, promptText: string, maxOutputTokens: number) => Promise<MeteredCall>
+  firstTurn?: MeteredCall
 }
+
+export const TURN_MAX_OUTPUT_TOKENS = 1024
 
 const MEETING_RULES = (names: string[], topic: string) => `
 ## This is a meeting
@@ -40,21 +47,31 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
     let text = ''
     let reported: Parameters<typeof normalizeUsage>[0]
     let error: { code: string; message: string } | undefined
+    const maxOutputTokens = Math.min(entry.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS)
+    let metered: MeteredCall | undefined
     try {
-      const result = streamText({ model: models.languageModel(entry.id), system, prompt, abortSignal: abort.signal, maxRetries: 2, maxOutputTokens: Math.min(entry.maxOutputTokens, 1024), onError: () => undefined })
+      metered = position === 0 && plan.firstTurn ? plan.firstTurn : await plan.meter(entry, position, system + '\n' + prompt, maxOutputTokens)
+      const result = streamText({ model: models.languageModel(entry.id), system, prompt, abortSignal: abort.signal, maxRetries: 2, maxOutputTokens, onError: () => undefined })
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') { text += part.text; log.push({ type: 'delta', turnId, text: part.text }) }
         else if (part.type === 'finish') reported = part.totalUsage
         else if (part.type === 'error') throw part.error
       }
     } catch (err) {
-      if (!abort.signal.aborted) error = models.describeError(err, entry)
+      // A refused hold (no credits, a cap, a throttle) ends the meeting with its own message.
+      if (err instanceof AppError) error = err
+      else if (!abort.signal.aborted) error = models.describeError(err, entry)
     }
     const status = abort.signal.aborted ? 'cancelled' : error ? 'failed' : 'complete'
     const usage = normalizeUsage(reported, { prompt: () => system + prompt, output: text })
-    await turns.finish(db, scope, turnId, { content: text, status, usage })
-    await recordModelCall(db, { workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: null, surface: 'boardroom', requestId: `${plan.requestId}:${turnId}`, modelId: entry.id, status, usage })
-    log.push({ type: 'turn-end', turnId, status, usage, ...(error ? { error: { code: error.code, message: error.message } } : {}) })
+    const charge = metered ? await metered.price(error && !text ? null : usage) : null
+    const charged = Number(charge?.charged ?? 0n)
+    await db.transaction().execute(async (trx) => {
+      await turns.finish(trx, scope, turnId, { content: text, status, usage: { ...usage, charged } })
+      if (metered) await recordModelCall(trx, { workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: null, agentId: speaker.id === 'moderator' ? null : speaker.id, surface: 'boardroom', requestId: metered.hold.requestId, modelId: entry.id, status, usage, charge })
+    })
+    const settled = metered ? await metered.settle(charge) : undefined
+    log.push({ type: 'turn-end', turnId, status, usage: { ...usage, charged: Number(settled?.charged ?? 0n) }, ...(error ? { error: { code: error.code, message: error.message } } : {}) })
     if (error) failed = true
     return text
   }

@@ -4,6 +4,7 @@ import { ToolRefusedError } from '../tools/tools.module.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
+import type { MeteredCall } from '../credits/credits.module.ts'
 import { messages, runs } from './chat.repository.ts'
 import type { ChatEvent } from '../../../contracts/chat.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
@@ -23,6 +24,9 @@ export type RunInput = {
   parts: unknown[]
   log: ReturnType<typeof createRunLog<ChatEvent>>
   abort: AbortController
+  agentId: string
+  /** The credits held for this answer: settled on what it used once it is saved. */
+  metered: MeteredCall
 }
 
 const CANCEL_POLL_MS = 1000
@@ -85,16 +89,20 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   }
   const usage = normalizeUsage(reported, { prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'), output: text })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
+  // A call that failed before the provider wrote anything is not charged; a cancelled one pays for what it wrote.
+  const charge = await input.metered.price(failure && !text && !parts.length ? null : usage)
   await db.transaction().execute(async (trx) => {
     // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
     if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status))) status = 'cancelled'
-    await messages.finish(trx, scope, input.messageId, { content: text, status, usage, error: failure ?? null, parts })
+    await messages.finish(trx, scope, input.messageId, { content: text, status, usage: { ...usage, charged: Number(charge?.charged ?? 0n) }, error: failure ?? null, parts })
     await recordModelCall(trx, {
-      workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: input.tokenId, surface: 'chat',
-      requestId: input.requestId, modelId: input.entry.id, status, usage,
+      workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: input.tokenId, agentId: input.agentId, surface: 'chat',
+      requestId: input.requestId, modelId: input.entry.id, status, usage, charge,
     })
   })
-  log.push({ type: 'usage', usage })
+  // After the commit: if this process dies here, the sweeper settles the hold from the call recorded above.
+  const settled = await input.metered.settle(charge)
+  log.push({ type: 'usage', usage: { ...usage, charged: Number(settled.charged) }, charged: Number(settled.charged), available: Number(settled.available) })
   if (failure) log.push({ type: 'error', ...failure })
   log.push({ type: 'done', messageId: input.messageId, status })
   await log.flush()

@@ -9,10 +9,12 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { conversationNotFound, noRun } from './chat.errors.ts'
 import type { ChatService } from './chat.service.ts'
 import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
+import { EstimateDto, EstimateRequest } from '../../../contracts/credits.ts'
+import type { CreditsService } from '../credits/credits.module.ts'
 
 const EventStream = z.string().meta({ description: 'text/event-stream: `run`, `delta`, `usage`, `error`, `done` events; `id:` is the sequence number for Last-Event-ID' })
 
-export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
+export const chatRoutes = ({ chat, scope, credits }: { chat: ChatService; scope: ScopeResolver; credits: CreditsService }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   const conversationScope = async (req: FastifyRequest, id: string, role: Role) => scope.owner(req, role, await chat.clientOf(id), conversationNotFound)
@@ -43,6 +45,18 @@ export const chatRoutes = ({ chat, scope }: { chat: ChatService; scope: ScopeRes
     const s = await conversationScope(req, req.params.id, 'member')
     const { runId } = await chat.send(s, req.params.id, req.body, { requestId: req.id, tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null })
     await streamRunEvents(req, reply, { hub: chat.hub, runId, afterSeq: 0, after: (seq) => chat.eventsAfter(runId, seq), isDone: () => chat.runDone(runId) })
+  })
+
+  app.post('/api/credits/estimate', {
+    schema: { tags: ['credits'], summary: 'What sending a draft would hold, before it is sent (X-Client-ID)', body: EstimateRequest, response: { 200: EstimateDto, ...errorResponses(400, 401, 403, 404) } },
+  }, async (req) => {
+    const s = await scope.clientFromHeader(req, 'viewer')
+    const est = await chat.estimate(s, req.body)
+    const balance = await credits.balance(s, '')
+    return {
+      modelId: est.modelId, offline: est.offline, billedBy: est.billedBy, inputTokens: est.inputTokens, maxOutputTokens: est.maxOutputTokens,
+      estimate: Number(est.credits), available: balance.available, sufficient: est.credits <= BigInt(balance.available), caps: balance.caps,
+    }
   })
 
   app.get('/api/chat/conversations/:id/stream', {

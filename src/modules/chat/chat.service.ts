@@ -6,6 +6,8 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
+import type { Metering } from '../credits/credits.module.ts'
+import { conflict } from '../../platform/http/errors.ts'
 import { searchConversationsTool, type ToolRegistry } from '../tools/tools.module.ts'
 import { handoffTool } from './handoff-tool.ts'
 import { searchClient } from './search.repository.ts'
@@ -18,7 +20,7 @@ import { createRunHub, createRunLog } from '../../platform/realtime/event-log.ts
 type ClientRow = { name: string; website: string | null; notes: string | null }
 export type ChatScope = ClientScope & { client: ClientRow }
 
-type Deps = { db: Db; agents: AgentService; models: ModelsModule; tools: ToolRegistry; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
+type Deps = { db: Db; agents: AgentService; models: ModelsModule; tools: ToolRegistry; metering: Metering; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
 
 const toConversationDto = (c: Conversation, running: boolean): ConversationDto => ({
   id: c.id, clientId: c.clientId, agentId: c.agentId, title: c.title, pinned: c.pinned, running,
@@ -41,7 +43,7 @@ const parseCursor = (cursor: string) => {
 }
 
 /** Conversations per client and agent, and the answers streamed into them. */
-export const createChatService = ({ db, agents, models, tools, workspaceName, now = () => new Date() }: Deps) => {
+export const createChatService = ({ db, agents, models, tools, metering, workspaceName, now = () => new Date() }: Deps) => {
   tools.register(handoffTool(db, agents), searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)))
   const hub = createRunHub()
   const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
@@ -67,6 +69,36 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       await events.appendDone(trx, runId, { messageId, status: 'cancelled' })
     })
   }
+
+  /** The agent, model, system prompt and history a message would be sent with, and the prompt as counted for its estimate. */
+  const prepare = async (scope: ChatScope, agentId: string, body: { content: string; modelId?: string }, conversationId?: string) => {
+    const agent = await agents.resolve(scope, agentId)
+    const set = await models.forWorkspace(scope.workspaceId)
+    const modelId = body.modelId ?? agent.dto.modelId ?? set.defaultModelId(agent.tier)
+    const model = set.languageModel(modelId)
+    const entry = set.find(modelId)!
+    const system = assembleSystemPrompt(agent.prompt, {
+      workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: entry.offline ? [] : tools.describe(agent.dto.tools),
+    })
+    const maxOutputTokens = Math.min(entry.maxOutputTokens, 4096)
+    const limit = entry.contextWindow - maxOutputTokens - countTokens(system) - 64
+    if (countTokens(body.content) > limit) throw messageTooLong(limit)
+    const earlier = conversationId ? (await messages.list(db, scope, conversationId)).filter((m) => m.content && m.status !== 'failed') : []
+    const history = fitToContext([...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
+      { contextWindow: entry.contextWindow, maxOutputTokens, systemPrompt: system })
+    const promptText = system + '\n' + history.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n')
+    return { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens }
+  }
+
+  // What an answer whose process died had written: its saved text, else the deltas it streamed.
+  metering.recoverWith('chat', async (hold) => {
+    const m = await db.selectFrom('messages').innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id').select(['messages.content', 'chatRuns.id as runId'])
+      .where('messages.requestId', '=', hold.requestId).where('messages.role', '=', 'assistant').where('messages.clientId', '=', hold.clientId ?? '').executeTakeFirst()
+    if (!m) return ''
+    if (m.content) return m.content
+    const deltas = await db.selectFrom('chatEvents').select('data').where('runId', '=', m.runId).where('type', '=', 'delta').orderBy('seq').execute()
+    return deltas.map((d) => String(d.data.text ?? '')).join('')
+  })
 
   return {
     hub,
@@ -100,22 +132,34 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
       return (await messages.list(db, scope, id)).map((m) => toMessageDto(m, isOffline))
     },
 
+    /** What sending `content` in a conversation (or to an agent) would hold, before it is sent. */
+    async estimate(scope: ChatScope, body: { content: string; conversationId?: string; agentId?: string; modelId?: string }) {
+      const conversation = body.conversationId ? await load(scope, body.conversationId) : undefined
+      const agentId = conversation?.agentId ?? body.agentId
+      if (!agentId) throw badRequest('credits.estimate_needs_agent', 'Send a conversationId or an agentId to estimate for.')
+      const p = await prepare(scope, agentId, body, conversation?.id)
+      const est = await metering.estimate(p.entry, p.promptText, p.maxOutputTokens, p.set.billedBy(p.entry))
+      return { ...est, offline: p.entry.offline }
+    },
+
     /** Saves the question, opens the answer and starts generating it in the background; returns the run to stream. */
     async send(scope: ChatScope, id: string, body: { content: string; modelId?: string }, call: { requestId: string; tokenId: string | null }) {
       const { requestId } = call
       const conversation = await load(scope, id)
       if (conversation.archivedAt) throw conversationArchived()
-      const agent = await agents.resolve(scope, conversation.agentId)
-      const set = await models.forWorkspace(scope.workspaceId)
-      const modelId = body.modelId ?? agent.dto.modelId ?? set.defaultModelId(agent.tier)
-      const model = set.languageModel(modelId)
-      const entry = set.find(modelId)!
-      const system = assembleSystemPrompt(agent.prompt, {
-        workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: entry.offline ? [] : tools.describe(agent.dto.tools),
+      const { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens } = await prepare(scope, conversation.agentId, body, id)
+      const metered = await metering.begin({
+        workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: call.tokenId, surface: 'chat', requestId, entry,
+        billedBy: set.billedBy(entry), promptText, maxOutputTokens, streaming: true, params: { conversationId: id, content: body.content, modelId },
       })
-      const limit = entry.contextWindow - Math.min(entry.maxOutputTokens, 4096) - countTokens(system) - 64
-      if (countTokens(body.content) > limit) throw messageTooLong(limit)
-      const earlier = (await messages.list(db, scope, id)).filter((m) => m.content && m.status !== 'failed')
+      if (metered.replay) {
+        // The same request again: the answer it started, not a second one.
+        const prior = await db.selectFrom('messages').innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id').select('chatRuns.id')
+          .where('messages.clientId', '=', scope.clientId).where('messages.conversationId', '=', id).where('messages.requestId', '=', requestId)
+          .where('messages.role', '=', 'assistant').executeTakeFirst()
+        if (!prior) throw conflict('request.not_replayable', 'The request with this id did not start an answer; send a new X-Request-ID.')
+        return { runId: prior.id }
+      }
 
       const runId = newId('run')
       const ids = { user: newId('msg'), answer: newId('msg') }
@@ -127,16 +171,17 @@ export const createChatService = ({ db, agents, models, tools, workspaceName, no
         await conversations.update(trx, scope, id, {
           lastMessageAt: now(), ...(earlier.length === 0 && conversation.title === 'New conversation' ? { title: body.content.slice(0, 60) } : {}),
         })
-      }).catch((err: { code?: string }) => { throw err.code === '23505' ? runInProgress() : err })
+      }).catch(async (err: { code?: string }) => {
+        await metered.settle(null) // nothing ran: the hold is released
+        throw err.code === '23505' ? runInProgress() : err
+      })
 
-      const history = fitToContext([...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
-        { contextWindow: entry.contextWindow, maxOutputTokens: Math.min(entry.maxOutputTokens, 4096), systemPrompt: system })
       const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
-      log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline })
+      log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline, estimate: Number(metered.hold.amount), billedBy: set.billedBy(entry) })
       const abort = new AbortController()
       const parts: MessagePart[] = []
       const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => { parts.push(e); log.push(e) } })
-      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, parts, log, abort })
+      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, parts, log, abort, agentId: agent.dto.id, metered })
         .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })

@@ -57,9 +57,14 @@ export const createMetering = ({ db, ledger, book, counters, options }: { db: Db
     }
   }
 
-  const throttle = async (input: MeterInput) => {
-    const settings = await db.selectFrom('creditAccounts').select(['requestsPerMinuteUser', 'requestsPerMinuteWorkspace'])
-      .where('workspaceId', '=', input.workspaceId).executeTakeFirst()
+  const recoverers = new Map(Object.entries(options.recoverOutput ?? {}))
+
+  /** The workspace's plan and throttle settings: one read per call. */
+  const settingsOf = (workspaceId: string) => db.selectFrom('workspaces').leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
+    .select(['workspaces.plan', 'creditAccounts.requestsPerMinuteUser', 'creditAccounts.requestsPerMinuteWorkspace'])
+    .where('workspaces.id', '=', workspaceId).executeTakeFirstOrThrow()
+
+  const throttle = async (input: MeterInput, settings: Awaited<ReturnType<typeof settingsOf>>) => {
     const [user, workspace] = await Promise.all([
       counters.hit(minuteKey('user', `${input.workspaceId}:${input.userId}`), 60_000),
       counters.hit(minuteKey('workspace', input.workspaceId), 60_000),
@@ -73,9 +78,14 @@ export const createMetering = ({ db, ledger, book, counters, options }: { db: Db
     charge,
 
     /** Plan gate, throttles, estimate and hold; throws 403 / 429 / 402. `replay` is the first hold of a request id seen before. */
-    async begin(input: MeterInput, plan: string) {
+    /** Lets a surface tell the sweeper what a call whose process died had generated (from what it stored while streaming). */
+    recoverWith: (surface: string, fn: (hold: CreditHold) => Promise<string>) => { recoverers.set(surface, fn) },
+
+    async begin(input: MeterInput) {
+      const settings = await settingsOf(input.workspaceId)
+      const plan = settings.plan
       if (!(PLAN_MODEL_TIERS[plan] ?? PLAN_MODEL_TIERS.free!).includes(input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
-      await throttle(input)
+      await throttle(input, settings)
       const est = await estimate(input.entry, input.promptText, input.maxOutputTokens, input.billedBy)
       const paramsHash = hashParams(input.params)
       const outcome = await ledger.hold({
@@ -111,7 +121,7 @@ export const createMetering = ({ db, ledger, book, counters, options }: { db: Db
         let cost = recorded?.charged ?? null
         const entry = catalog(hold.modelId)
         if (cost === null && entry && hold.amount > 0n) {
-          const output = (await options.recoverOutput?.[hold.surface]?.(hold)) ?? ''
+          const output = (await recoverers.get(hold.surface)?.(hold)) ?? ''
           const usage = { inputTokens: hold.inputTokens, outputTokens: output ? encode(output).length : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
           cost = (await charge(hold.id, entry, 'camarad', usage)).charged
         }

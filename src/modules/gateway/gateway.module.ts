@@ -1,12 +1,13 @@
 import type { Db } from '../../platform/db/database.ts'
 import type { Role } from '../../platform/db/schema.ts'
 import type { ModelsModule } from '../models/models.module.ts'
+import type { Metering } from '../credits/credits.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { gatewayRoutes } from './gateway.routes.ts'
 import { createGatewayService } from './gateway.service.ts'
 
 /** `/v1`: the OpenAI-compatible API over the same models, attribution and usage records as the app. */
-export const createGatewayModule = (deps: { db: Db; models: ModelsModule; scope: ScopeResolver; workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]> }) => {
+export const createGatewayModule = (deps: { db: Db; models: ModelsModule; metering: Metering; scope: ScopeResolver; workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]> }) => {
   const gateway = createGatewayService(deps)
   return { gateway, routes: gatewayRoutes({ gateway, ...deps }) }
 }

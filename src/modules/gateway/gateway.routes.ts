@@ -47,14 +47,26 @@ export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) =>
   })
 
   app.post('/v1/chat/completions', {
-    schema: { tags: ['openai'], summary: 'OpenAI Chat Completions (streaming and not, tools passed through)', body: ChatCompletionRequest, response: { 200: ChatCompletion, ...errorResponses(400, 401, 403, 404, 502, 503) } },
+    schema: {
+      tags: ['openai'], body: ChatCompletionRequest, response: { 200: ChatCompletion, ...errorResponses(400, 401, 402, 403, 404, 409, 429, 502, 503) },
+      summary: 'OpenAI Chat Completions (streaming and not, tools passed through); metered in credits, idempotent by X-Request-ID',
+      description: 'Headers: `X-Credits-Estimate` (the hold, micro-credits), `X-Credits-Charged` (non-streaming). The same X-Request-ID again returns the first result and charges nothing more; with other parameters it is a 409.',
+    },
   }, async (req, reply) => {
     const who = await attribute(req)
-    const entry = await gateway.resolveModel(who.workspaceId, req.body.model)
-    if (!req.body.stream) return gateway.complete(who, entry, req.body)
+    const resolved = await gateway.resolveModel(who.workspaceId, req.body.model)
+    if (!req.body.stream) {
+      const { completion, billing } = await gateway.complete(who, resolved, req.body)
+      reply.header('x-credits-estimate', String(billing.estimate)).header('x-credits-charged', String(billing.charged ?? 0n))
+      if (billing.replay) reply.header('x-request-replayed', 'true')
+      return completion
+    }
+    const { metered, replayed } = await gateway.meter(who, resolved, req.body, true)
+    reply.header('x-credits-estimate', String(metered.hold.amount))
     const abort = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) abort.abort() })
-    const chunks = gateway.stream(who, entry, req.body, abort.signal)
+    if (replayed) reply.header('x-request-replayed', 'true').header('x-credits-charged', String(replayed.charged))
+    const chunks = replayed ? gateway.replayChunks(replayed.completion, Boolean(req.body.stream_options?.include_usage)) : gateway.stream(who, resolved, metered, req.body, abort.signal)
     // Wait for the model's first answer before committing to a 200: a provider error becomes a normal error response.
     const first = await chunks.next()
     reply.hijack()

@@ -39,6 +39,9 @@ const HOSTED: CatalogEntry[] = [
 /** The local model: always available, free, and never a silent stand-in for a configured provider. */
 const OFFLINE = entry('offline', 'camarad-offline', 'Camarad offline (no AI provider)', 16_384, 1_024, [0, 0, 0], 'standard')
 
+/** Every model the server knows a list price for, configured or not (prices are synced from here). */
+export const KNOWN_MODELS: readonly CatalogEntry[] = [...HOSTED, OFFLINE]
+
 const isConfigured = (provider: ProviderName, settings: ProviderSettings) => {
   if (provider === 'openai-compatible') return Boolean(settings.openaiCompatible)
   return provider === 'offline' || Boolean(settings[provider])

@@ -1,7 +1,7 @@
 import type { LanguageModel } from 'ai'
 import type { Config } from '../../config.ts'
 import type { AppError } from '../../platform/http/errors.ts'
-import { buildCatalog, OFFLINE_MODEL_ID } from './models.catalog.ts'
+import { buildCatalog, KNOWN_MODELS, OFFLINE_MODEL_ID } from './models.catalog.ts'
 import { describeProviderError, unknownModel } from './models.errors.ts'
 import { createProviderFactories } from './models.providers.ts'
 import type { FastifyInstance } from 'fastify'
@@ -92,9 +92,14 @@ export const createModelsModule = (settings: ProviderSettings, deps?: { keys: Pr
     cache.set(workspaceId, { version, set })
     return set
   }
+  const known = new Map(KNOWN_MODELS.map((e) => [e.id, e]))
   return {
     ...server,
     forWorkspace,
+    /** Every model with a list price, configured here or not (a workspace may bring the key). */
+    allModels: () => [...KNOWN_MODELS, ...server.catalog().filter((e) => !known.has(e.id))],
+    /** A model by id among all known ones: what a hold's model id is priced with. */
+    priceableModel: (id: string) => known.get(id) ?? server.find(id),
     routes: async (app: FastifyInstance) => {
       await app.register(modelsRoutes(async (req) => {
         const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { IdentityService } from '../identity/identity.module.ts'
@@ -12,7 +12,7 @@ import { createTenancyService } from './tenancy.service.ts'
 export type { ScopeResolver } from './scope.ts'
 export type { TenancyService } from './tenancy.service.ts'
 
-type Deps = { db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number }
+type Deps = { db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number; onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] }
 
 /** Workspaces, memberships, invitations and clients; the scope resolver every tenant-owned route starts with. */
 export const createTenancyModule = (deps: Deps) => {

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { Role } from '../../platform/db/schema.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
@@ -16,15 +16,18 @@ import { clients, invitations, memberships, workspaces } from './tenancy.reposit
 type Deps = {
   db: Db; audit: AuditService; queue: Queue; identity: Pick<IdentityService, 'getUser' | 'usersByIds' | 'userIdByEmail'>
   publicUrl: string; invitationTtlDays: number; now?: () => Date
+  /** Called inside the creation transaction of each workspace (the credits module opens its account there). */
+  onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
 }
 
 /** Workspaces, memberships and invitations. */
-export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date() }: Deps) => {
+export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [] }: Deps) => {
   const expiryJob = expireInvitation(db, now)
 
   const createWorkspace = (userId: string, name: string, meta: RequestMeta, clientName?: string) => db.transaction().execute(async (trx) => {
     const ws = await workspaces.insert(trx, { id: newId('ws'), name })
     await memberships.insert(trx, { workspaceId: ws.id, userId, role: 'owner' })
+    for (const hook of onWorkspaceCreated) await hook(trx, ws.id, userId)
     const scope: WorkspaceScope = { userId, workspaceId: ws.id, role: 'owner' }
     await audit.record(trx, { action: 'workspace.created', workspaceId: ws.id, actorUserId: userId, targetType: 'workspace', targetId: ws.id, ip: meta.ip })
     const client = clientName ? await clients.insert(trx, scope, { id: newId('cl'), name: clientName }) : undefined

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../config.ts'
+import type { Db } from '../../platform/db/database.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { Metrics } from '../../platform/observability/metrics.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { PriceBook } from '../credits/credits.module.ts'
+import type { CatalogEntry } from '../models/models.module.ts'
+import { createAlertWebhook } from './alert-webhook.ts'
+import { notifyAlertJob, reconcileJob } from './billing.jobs.ts'
+import { registerBillingMetrics } from './billing.metrics.ts'
+import { billingRoutes } from './billing.routes.ts'
+import { createCalibration } from './calibration.service.ts'
+import { createReconciliation } from './reconciliation.service.ts'
+import { createShadowSync } from './shadow-sync.service.ts'
+import { createTelemetry } from './telemetry.service.ts'
+
+type Deps = {
+  db: Db; book: PriceBook; audit: AuditService; queue: Queue; metrics: Metrics; operator: OperatorGuard
+  config: Pick<Config, 'BILLING_MARGIN_ALERT_PERCENT' | 'BILLING_ALERT_WEBHOOK_URL'>
+  /** Every model with a list price (models.priceableModel): what shadow-sync prices a called model with. */
+  catalog: (modelId: string) => CatalogEntry | undefined
+  now?: () => Date
+}
+
+/**
+ * Billing for the operator: cost telemetry, shadow pricing, live-rate calibration, and the nightly reconciliation
+ * of provider invoices with recorded cost, with margin alerts (audit event, /metrics, optional webhook).
+ */
+export const createBillingModule = ({ db, book, audit, queue, metrics, operator, config, catalog, now = () => new Date() }: Deps) => {
+  const targetBps = Math.round(config.BILLING_MARGIN_ALERT_PERCENT * 100)
+  const notify = notifyAlertJob(createAlertWebhook({ db, url: config.BILLING_ALERT_WEBHOOK_URL }))
+  const reconciliation = createReconciliation({ db, audit, queue, now, targetBps, notify: config.BILLING_ALERT_WEBHOOK_URL ? notify : undefined })
+  const calibration = createCalibration({ db, book, audit, floorBps: targetBps, now })
+  registerBillingMetrics(metrics, db)
+  return {
+    jobs: [reconcileJob((day) => reconciliation.run(day, 'cron')), notify],
+    routes: async (app: FastifyInstance) => {
+      await app.register(billingRoutes({ operator, telemetry: createTelemetry({ db, now }), shadowSync: createShadowSync({ db, book, catalog }), calibration, reconciliation }))
+    },
+  }
+}
+export type BillingModule = ReturnType<typeof createBillingModule>

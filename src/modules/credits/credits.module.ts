@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../config.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
+import type { CounterStore } from '../../platform/http/counter-store.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { CatalogEntry } from '../models/models.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { creditsRoutes } from './credits.routes.ts'
+import { createCreditsService } from './credits.service.ts'
+import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
+import { createLedger } from './ledger.ts'
+import { createMetering } from './metering.ts'
+import { createPriceBook } from './price-book.ts'
+
+export { createLedger, type Ledger, type HoldRequest, type SettleRequest } from './ledger.ts'
+export { createMetering, PLAN_MODEL_TIERS, type Metering, type MeteredCall, type Estimate } from './metering.ts'
+export { createPriceBook, type PriceBook } from './price-book.ts'
+export { costPico, creditsFor, estimateCredits, formatCredits, picoToUsdMicro, MICRO, type Price, type Rate } from './pricing.ts'
+export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
+export type { CreditsService } from './credits.service.ts'
+
+type Deps = {
+  db: Db; audit: AuditService; counters: CounterStore; scope: ScopeResolver; operator: OperatorGuard
+  config: Pick<Config, 'CREDITS_WELCOME' | 'CREDITS_HOLD_TTL_SECONDS' | 'CREDITS_PER_REQUEST_CAP' | 'CREDITS_RPM_PER_USER' | 'CREDITS_RPM_PER_WORKSPACE' | 'CREDITS_MAX_CONCURRENT_STREAMS'>
+  /** Every model any workspace may call, for the sweeper to price a hold by its model id. */
+  catalog: (modelId: string) => CatalogEntry | undefined
+}
+
+const micro = (credits: number) => BigInt(Math.round(credits * 1_000_000))
+
+/** Credits: one account per workspace, the append-only ledger, metered calls, limits, disputes, statements. */
+export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog }: Deps) => {
+  const defaults = {
+    perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
+    maxConcurrentStreams: config.CREDITS_MAX_CONCURRENT_STREAMS, rpmPerUser: config.CREDITS_RPM_PER_USER, rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
+  }
+  const ledger = createLedger(db, { defaults })
+  const book = createPriceBook(db)
+  const metering = createMetering({ db, ledger, book, counters, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
+  const credits = createCreditsService({ db, ledger, audit, defaults })
+  return {
+    ledger, book, metering, credits,
+    jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],
+    /** Opens a new workspace's account with its creator's welcome credits (once per person), in the creation transaction. */
+    onWorkspaceCreated: (trx: Executor, workspaceId: string, userId: string) => ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) }),
+    routes: async (app: FastifyInstance) => { await app.register(creditsRoutes({ db, credits, book, scope, operator })) },
+  }
+}
+export type CreditsModule = ReturnType<typeof createCreditsModule>

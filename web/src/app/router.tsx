@@ -8,6 +8,7 @@ import { ConversationPage } from '../modules/chat/ConversationPage.tsx'
 import { ConversationsPage } from '../modules/chat/ConversationsPage.tsx'
 import { ClientDetailPage } from '../modules/clients/ClientDetailPage.tsx'
 import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
+import { UsagePage } from '../modules/credits/UsagePage.tsx'
 import { MembersPage } from '../modules/members/MembersPage.tsx'
 import { ProfilePage } from '../modules/profile/ProfilePage.tsx'
 import { ProvidersPage } from '../modules/providers/ProvidersPage.tsx'
@@ -55,6 +56,7 @@ export function AppRoutes() {
         <Route path="settings/tokens" element={<TokensPage />} />
         <Route path="settings/providers" element={<ProvidersPage />} />
         <Route path="settings/agents" element={<AgentsSettingsPage />} />
+        <Route path="settings/usage" element={<UsagePage />} />
         <Route path="settings/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

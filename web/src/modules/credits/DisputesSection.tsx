@@ -1,0 +1,102 @@
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import { useWorkspace } from '../../app/workspace.tsx'
+import { formatDateTime } from '../../lib/format.ts'
+import { canManage } from '../../lib/roles.ts'
+import { Button } from '../../ui/Button.tsx'
+import { EmptyState } from '../../ui/EmptyState.tsx'
+import { Field } from '../../ui/Field.tsx'
+import { Select } from '../../ui/Input.tsx'
+import { LoadMore } from '../../ui/LoadMore.tsx'
+import { QueryState } from '../../ui/QueryState.tsx'
+import { DISPUTE_STATUSES, creditKeys, listDisputes } from './api.ts'
+import type { DisputeDto, DisputeStatus } from './api.ts'
+import { Badge, DISPUTE_TONE } from './Badge.tsx'
+import { formatCredits } from './format.ts'
+import type { Names } from './queries.ts'
+import { ResolveDialog } from './ResolveDialog.tsx'
+import type { Resolution } from './ResolveDialog.tsx'
+
+const STATUS_LABEL: Record<DisputeStatus, string> = { open: 'Open', approved: 'Approved · refunded', rejected: 'Rejected' }
+
+function DisputeItem({ d, names, admin, onResolve }: { d: DisputeDto; names: Names; admin: boolean; onResolve: (r: Resolution) => void }) {
+  return (
+    <li data-testid="dispute" data-status={d.status} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <p className="font-medium text-slate-900">
+            {formatCredits(Math.abs(d.amount))} credits · {names.model(d.modelId)}
+          </p>
+          <p className="text-xs text-slate-500">
+            Opened by {names.user(d.openedBy)} on {formatDateTime(d.createdAt)} · request <code className="break-all">{d.requestId}</code>
+          </p>
+        </div>
+        <Badge tone={DISPUTE_TONE[d.status]}>{STATUS_LABEL[d.status]}</Badge>
+      </div>
+      <p className="mt-2 text-sm whitespace-pre-wrap text-slate-800">{d.reason}</p>
+      {d.status !== 'open' && (
+        <p className="mt-2 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
+          <span className="font-medium">{names.user(d.resolvedBy)}</span>, {formatDateTime(d.resolvedAt)}: {d.resolutionNote}
+        </p>
+      )}
+      {admin && d.status === 'open' && (
+        <div className="mt-3 flex gap-2">
+          <Button onClick={() => onResolve({ dispute: d, decision: 'approve' })} aria-label={`Approve the dispute of ${names.user(d.openedBy)} and refund ${formatCredits(Math.abs(d.amount))} credits`}>Approve</Button>
+          <Button variant="secondary" onClick={() => onResolve({ dispute: d, decision: 'reject' })} aria-label={`Reject the dispute of ${names.user(d.openedBy)}`}>Reject</Button>
+        </div>
+      )}
+    </li>
+  )
+}
+
+/** Disputes of charges: members see theirs; admins see all and approve (refund) or reject them. */
+export function DisputesSection({ names }: { names: Names }) {
+  const { workspace, role } = useWorkspace()
+  const admin = canManage(role)
+  const [status, setStatus] = useState<DisputeStatus | ''>(admin ? 'open' : '')
+  const [target, setTarget] = useState<Resolution | null>(null)
+  const query = useInfiniteQuery({
+    queryKey: creditKeys.disputes(workspace.id, status),
+    queryFn: ({ pageParam, signal }) => listDisputes(workspace.id, status, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    placeholderData: keepPreviousData,
+  })
+  return (
+    <section aria-labelledby="disputes-heading">
+      <h2 id="disputes-heading" className="text-lg font-semibold text-slate-900">Disputes</h2>
+      <p className="mb-3 max-w-prose text-sm text-slate-600">
+        {admin
+          ? 'Members dispute charges they think are wrong. Approving one refunds the charge with a refund entry in the ledger.'
+          : 'Charges you disputed. Open the Ledger tab and choose “Dispute” on a charge to ask for a refund.'}
+      </p>
+      <div className="mb-4 max-w-xs">
+        <Field label="Status">
+          {(p) => (
+            <Select {...p} value={status} onChange={(e) => setStatus(e.target.value as DisputeStatus | '')}>
+              <option value="">All disputes</option>
+              {DISPUTE_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
+            </Select>
+          )}
+        </Field>
+      </div>
+      <QueryState query={query} label="Loading disputes…">
+        {(data) => {
+          const items = data.pages.flatMap((p) => p.items)
+          if (items.length === 0) {
+            return <EmptyState title={status === 'open' ? 'No open disputes' : 'No disputes'}>{status ? 'Nothing with this status.' : 'Disputed charges will be listed here.'}</EmptyState>
+          }
+          return (
+            <>
+              <ul aria-label="Disputes" className="space-y-3">
+                {items.map((d) => <DisputeItem key={d.id} d={d} names={names} admin={admin} onResolve={setTarget} />)}
+              </ul>
+              <LoadMore query={query} />
+            </>
+          )
+        }}
+      </QueryState>
+      <ResolveDialog target={target} openedBy={names.user(target?.dispute.openedBy ?? null)} onClose={() => setTarget(null)} />
+    </section>
+  )
+}

@@ -3,8 +3,12 @@ import type { KeyboardEvent } from 'react'
 import { Button } from '../../ui/Button.tsx'
 import { Select, Textarea } from '../../ui/Input.tsx'
 import type { ModelDto } from './api.ts'
+import { DraftEstimate } from './DraftEstimate.tsx'
 
 type Props = {
+  /** For the cost estimate of the draft. */
+  conversationId: string
+  clientId: string
   models: ModelDto[]
   modelsLoading: boolean
   /** The agent's model when the server offers it, else '' ("Default": the server picks). */
@@ -18,7 +22,7 @@ type Props = {
 }
 
 /** Question box: Enter sends, Shift+Enter adds a line; a model picker; Stop while an answer is written. */
-export function Composer({ models, modelsLoading, defaultModelId, starterPrompts, streaming, stopping, onSend, onStop }: Props) {
+export function Composer({ conversationId, clientId, models, modelsLoading, defaultModelId, starterPrompts, streaming, stopping, onSend, onStop }: Props) {
   const id = useId()
   const [text, setText] = useState('')
   const [chosenModel, setChosenModel] = useState<string | null>(null)
@@ -60,7 +64,7 @@ export function Composer({ models, modelsLoading, defaultModelId, starterPrompts
       <label htmlFor={`${id}-message`} className="sr-only">Message</label>
       <Textarea
         id={`${id}-message`}
-        aria-describedby={`${id}-keys`}
+        aria-describedby={`${id}-keys ${id}-estimate`}
         rows={2}
         className="min-h-14! resize-y sm:min-h-20!"
         placeholder="Ask anything…"
@@ -69,7 +73,8 @@ export function Composer({ models, modelsLoading, defaultModelId, starterPrompts
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
       />
-      <div className="mt-2 flex flex-wrap items-center justify-between gap-2">
+      <DraftEstimate id={`${id}-estimate`} clientId={clientId} conversationId={conversationId} modelId={modelId || undefined} text={text} />
+      <div className="mt-1 flex flex-wrap items-center justify-between gap-2">
         <div className="flex items-center gap-2">
           <label htmlFor={`${id}-model`} className="text-sm font-medium text-slate-700">Model</label>
           <Select id={`${id}-model`} className="w-auto py-1.5" value={modelId} disabled={modelsLoading} onChange={(e) => setChosenModel(e.target.value)}>

@@ -5,6 +5,7 @@ import { errorMessage } from '../../lib/api.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button, buttonClass } from '../../ui/Button.tsx'
 import { Input } from '../../ui/Input.tsx'
+import { ChatBalance } from './ChatBalance.tsx'
 import { useUpdateConversation } from './queries.ts'
 
 type Props = { conversation: ConversationDto; agent: AgentDto | undefined; editable: boolean }
@@ -55,19 +56,22 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
             )}
           </div>
         </div>
-        {editable && (
-          <div className="flex flex-wrap gap-2">
-            {!editing && (
-              <button type="button" ref={renameRef} className={buttonClass('secondary')} onClick={() => { setTitle(conversation.title); update.reset(); setEditing(true) }}>Rename</button>
-            )}
-            <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ pinned: !conversation.pinned })}>
-              {conversation.pinned ? 'Unpin' : 'Pin'}
-            </Button>
-            <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ archived: !conversation.archivedAt })}>
-              {conversation.archivedAt ? 'Unarchive' : 'Archive'}
-            </Button>
-          </div>
-        )}
+        <div className="flex flex-wrap items-center gap-2">
+          <ChatBalance clientId={conversation.clientId} />
+          {editable && (
+            <>
+              {!editing && (
+                <button type="button" ref={renameRef} className={buttonClass('secondary')} onClick={() => { setTitle(conversation.title); update.reset(); setEditing(true) }}>Rename</button>
+              )}
+              <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ pinned: !conversation.pinned })}>
+                {conversation.pinned ? 'Unpin' : 'Pin'}
+              </Button>
+              <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ archived: !conversation.archivedAt })}>
+                {conversation.archivedAt ? 'Unarchive' : 'Archive'}
+              </Button>
+            </>
+          )}
+        </div>
       </div>
       {(conversation.pinned || conversation.archivedAt) && (
         <p className="mt-2 text-xs text-slate-500">{[conversation.pinned && 'Pinned', conversation.archivedAt && 'Archived'].filter(Boolean).join(' · ')}</p>

@@ -3,12 +3,13 @@ import { useEffect } from 'react'
 import { Link, useParams } from 'react-router'
 import type { ConversationDto, MessageDto } from '../../../../contracts/chat.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
-import { errorMessage } from '../../lib/api.ts'
 import { canEdit } from '../../lib/roles.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
+import { CapWarnings } from '../credits/CapWarnings.tsx'
+import { useBalance } from '../credits/queries.ts'
 import { chatKeys, getConversation, listMessages } from './api.ts'
 import { Composer } from './Composer.tsx'
 import { ConversationHeader } from './ConversationHeader.tsx'
@@ -16,6 +17,7 @@ import { MessageList, loadMarkdown, withLive } from './MessageList.tsx'
 import { useAgents, useModels } from './queries.ts'
 import { useAnswer } from './use-answer.ts'
 import { useAutoScroll } from './use-auto-scroll.ts'
+import { SendError } from './SendError.tsx'
 import { useConversationClient } from './use-conversation-client.ts'
 
 /** /app/chat/:conversationId */
@@ -46,6 +48,7 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
   const models = useModels()
   const agent = agents.data?.find((a) => a.id === conversation.agentId)
   const answer = useAnswer(conversation.id)
+  const balance = useBalance(conversation.clientId)
   const { live, resume } = answer
 
   const savedStreaming = messages.some((m) => m.role === 'assistant' && m.status === 'streaming')
@@ -77,10 +80,17 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
         {answer.error !== null && (
           <Alert tone="error">
             <div className="flex items-start justify-between gap-3">
-              <p>{errorMessage(answer.error)}</p>
+              <SendError error={answer.error} />
               <Button variant="ghost" className="-my-1 px-2 py-1" onClick={answer.clearError}>Dismiss</Button>
             </div>
           </Alert>
+        )}
+        {editable && balance.data && (
+          <CapWarnings
+            caps={balance.data.caps}
+            upgradeUrl={balance.data.upgradeUrl}
+            subjectName={(c) => (c.subjectKind === 'workspace' ? 'this workspace' : c.subjectKind === 'client' ? 'this client' : 'you')}
+          />
         )}
         {!editable ? (
           <p className="text-center text-sm text-slate-600">You have view-only access to this conversation.</p>
@@ -88,6 +98,8 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
           <p className="text-center text-sm text-slate-600">This conversation is archived. Unarchive it to continue.</p>
         ) : (
           <Composer
+            conversationId={conversation.id}
+            clientId={conversation.clientId}
             models={models.data ?? []}
             modelsLoading={models.isPending}
             defaultModelId={defaultModelId}

@@ -1,6 +1,7 @@
 import { Suspense, lazy } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { MessageDto } from '../../../../contracts/chat.ts'
+import { formatCredits } from '../credits/format.ts'
 import type { LiveAnswer } from './live-answer.ts'
 import { MessageParts } from './MessageParts.tsx'
 
@@ -8,17 +9,42 @@ import { MessageParts } from './MessageParts.tsx'
 export const loadMarkdown = () => import('./MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
 const MessageMarkdown = lazy(loadMarkdown)
 
-export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline' | 'parts' | 'agentId'>
+export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline' | 'parts' | 'agentId'> & {
+  /** Micro-credits: what the answer was charged (null: unknown), and, while it is written, what is held for it. */
+  charged?: number | null
+  estimate?: number | null
+  billedBy?: 'camarad' | 'workspace' | null
+}
+
+const chargedOf = (m: MessageDto) => (m.usage as { charged?: number } | null)?.charged ?? null
 
 /** Saved messages with the answer being written (and its question, until saved) in place of their rows. */
 export const withLive = (messages: MessageDto[], live: LiveAnswer | null): ShownMessage[] => {
-  if (!live) return messages
-  const shown: ShownMessage[] = messages.filter((m) => m.id !== live.messageId)
+  const saved = messages.map((m): ShownMessage => (m.role === 'assistant' ? { ...m, charged: chargedOf(m) } : m))
+  if (!live) return saved
+  const shown = saved.filter((m) => m.id !== live.messageId)
   if (live.userText !== null && !messages.some((m) => m.id === live.userMessageId)) {
     shown.push({ id: live.userMessageId ?? 'pending-question', role: 'user', content: live.userText, status: 'complete', error: null, offline: false, parts: [], agentId: null })
   }
-  shown.push({ id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline, parts: live.parts, agentId: live.agentId })
+  shown.push({
+    id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline, parts: live.parts,
+    agentId: live.agentId, charged: live.charged, estimate: live.estimate, billedBy: live.billedBy,
+  })
   return shown
+}
+
+/** "Charged 0.0132 credits" under an answer; while it is written, what is held for it. */
+function Charge({ message }: { message: ShownMessage }) {
+  const { charged, estimate, billedBy, offline } = message
+  let text: string | null = null
+  if (message.status === 'streaming') {
+    if (estimate && billedBy !== 'workspace') text = `Up to ${formatCredits(estimate)} credits`
+  } else if (charged !== null && charged !== undefined) {
+    text = charged > 0 ? `Charged ${formatCredits(charged)} credits`
+      : offline ? 'Free — offline model' : billedBy === 'workspace' ? 'Billed to your own provider key' : 'No credits charged'
+  }
+  if (!text) return null
+  return <p data-testid="message-charge" className="mt-2 text-xs text-slate-500 tabular-nums">{text}</p>
 }
 
 function AssistantMessage({ message, agent }: { message: ShownMessage; agent: AgentDto | undefined }) {
@@ -47,6 +73,7 @@ function AssistantMessage({ message, agent }: { message: ShownMessage; agent: Ag
             {message.error?.message ?? 'The answer could not be written.'}
           </p>
         )}
+        <Charge message={message} />
       </div>
     </li>
   )

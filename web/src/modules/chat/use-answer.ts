@@ -27,6 +27,8 @@ export function useAnswer(conversationId: string) {
       qc.invalidateQueries({ queryKey: chatKeys.messages(conversationId) }),
       qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) }),
       qc.invalidateQueries({ queryKey: ['chat', 'lists'] }),
+      // The answer was charged: balance, caps, estimates and the usage page move with it.
+      qc.invalidateQueries({ queryKey: ['credits'] }),
     ])
     setLive(null)
   }, [qc, conversationId])

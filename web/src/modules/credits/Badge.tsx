@@ -20,3 +20,9 @@ export const KIND_LABEL: Record<string, string> = { grant: 'Grant', purchase: 'P
 export const DISPUTE_TONE: Record<string, Tone> = { open: 'amber', approved: 'green', rejected: 'red' }
 export const DISPUTE_LABEL: Record<string, string> = { open: 'Dispute open', approved: 'Refunded', rejected: 'Dispute rejected' }
 export const HOLD_TONE: Record<string, Tone> = { pending: 'amber', settled: 'slate', released: 'sky', expired: 'red' }
+
+const SURFACES: Record<string, string> = { chat: 'Chat', boardroom: 'Boardroom', v1: 'API (/v1)', gateway: 'API (/v1)' }
+export const surfaceLabel = (surface: string | null) => (surface ? (SURFACES[surface] ?? surface) : '—')
+
+/** A column heading aligned with right-aligned figures. */
+export const num = (label: string) => <span key={label} className="block text-right">{label}</span>

@@ -11,7 +11,7 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { HOLD_STATUSES, creditKeys, listHolds } from './api.ts'
 import type { HoldStatus } from './api.ts'
-import { Badge, HOLD_TONE } from './Badge.tsx'
+import { Badge, HOLD_TONE, num, surfaceLabel } from './Badge.tsx'
 import { formatCredits } from './format.ts'
 import type { Names } from './queries.ts'
 
@@ -51,7 +51,7 @@ export function HoldsSection({ names }: { names: Names }) {
           if (items.length === 0) return <EmptyState title={status ? 'No holds with this status' : 'No holds yet'}>Each priced AI call places one while it runs.</EmptyState>
           return (
             <>
-              <Table caption="Credit holds, newest first" columns={['Started', 'Status', 'Held', 'Charged', 'Model', 'Where', 'Client · member']}>
+              <Table caption="Credit holds, newest first" columns={['Started', 'Status', num('Held'), num('Charged'), 'Model', 'Where', 'Client · member']}>
                 {items.map((h) => (
                   <tr key={h.id}>
                     <Td className="whitespace-nowrap">{formatDateTime(h.createdAt)}</Td>
@@ -59,7 +59,7 @@ export function HoldsSection({ names }: { names: Names }) {
                     <Td className="text-right tabular-nums">{formatCredits(h.amount)}</Td>
                     <Td className="text-right tabular-nums">{h.charged === null ? '—' : formatCredits(h.charged)}</Td>
                     <Td className="whitespace-nowrap">{names.model(h.modelId)}</Td>
-                    <Td>{h.surface}</Td>
+                    <Td className="whitespace-nowrap">{surfaceLabel(h.surface)}</Td>
                     <Td className="whitespace-nowrap">
                       {names.client(h.clientId)}
                       <span className="block text-xs text-slate-500">{names.user(h.userId)}</span>

@@ -2,7 +2,7 @@ import { formatDateTime } from '../../lib/format.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import type { LedgerEntryDto } from './api.ts'
-import { Badge, DISPUTE_LABEL, DISPUTE_TONE, KIND_LABEL, KIND_TONE } from './Badge.tsx'
+import { Badge, DISPUTE_LABEL, DISPUTE_TONE, KIND_LABEL, KIND_TONE, num, surfaceLabel } from './Badge.tsx'
 import { formatCredits, formatSignedCredits } from './format.ts'
 import type { Names } from './queries.ts'
 
@@ -18,13 +18,13 @@ type Props = {
 /** Ledger entries, newest first: credits in green, charges as negative amounts, disputes and refunds linked. */
 export function LedgerTable({ entries, names, canDispute, onDispute, onRequest }: Props) {
   return (
-    <Table caption="Ledger entries, newest first" columns={['When', 'Entry', 'Credits', 'Model', 'Client · member', 'Request', <span key="d">Dispute</span>]}>
+    <Table caption="Ledger entries, newest first" columns={['When', 'Entry', num('Credits'), 'Model', 'Client · member', 'Request', <span key="d">Dispute</span>]}>
       {entries.map((e) => (
         <tr key={e.id} data-testid="ledger-row" data-kind={e.kind}>
           <Td className="whitespace-nowrap">{formatDateTime(e.createdAt)}</Td>
           <Td className="min-w-48">
             <Badge tone={KIND_TONE[e.kind]}>{KIND_LABEL[e.kind] ?? e.kind}</Badge>
-            <span className="mt-1 block text-xs text-slate-600">{e.reason || (e.surface ? `From ${e.surface}` : '')}</span>
+            <span className="mt-1 block text-xs text-slate-600">{e.reason || (e.surface ? surfaceLabel(e.surface) : '')}</span>
           </Td>
           <Td className={`text-right whitespace-nowrap tabular-nums font-medium ${e.amount > 0 ? 'text-green-800' : 'text-slate-900'}`}>
             {formatSignedCredits(e.amount)}

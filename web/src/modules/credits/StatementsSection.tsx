@@ -4,6 +4,7 @@ import { canManage } from '../../lib/roles.ts'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
+import { num } from './Badge.tsx'
 import { creditKeys, listStatements } from './api.ts'
 import { formatCount, formatCredits, formatSignedCredits } from './format.ts'
 import type { Names } from './queries.ts'
@@ -25,7 +26,7 @@ export function StatementsSection({ names }: { names: Names }) {
         {(items) => items.length === 0
           ? <EmptyState title="No statements yet">The first one appears after the end of this month.</EmptyState>
           : (
-            <Table caption="Monthly statements" columns={['Month', 'For', 'Granted', 'Bought', 'Charged', 'Refunded', 'Adjusted', 'Calls']}>
+            <Table caption="Monthly statements" columns={['Month', 'For', num('Granted'), num('Bought'), num('Charged'), num('Refunded'), num('Adjusted'), num('Calls')]}>
               {items.map((s) => (
                 <tr key={`${s.month}:${s.userId ?? ''}`}>
                   <Td className="whitespace-nowrap font-medium text-slate-900">{month(s.month)}</Td>

@@ -268,9 +268,8 @@ describe(`credit ledger properties (${driver})`, () => {
         for (const r of results) {
           if (!('holdId' in r) || !r.value?.alreadyResolved) continue
           expect(resolved.has(r.holdId), `settle of ${r.holdId} said already resolved`).toBe(true)
-          // It reports what the hold was resolved to, as a settle arriving later would; a duplicate in the same batch
-          // answers 'pending' and 0 today (the known bug pinned by the `it.fails` below), which this lets through.
-          if (r.value.status !== 'pending') expect({ hold: r.holdId, status: r.value.status, charged: r.value.charged }).toEqual({ hold: r.holdId, ...resolved.get(r.holdId) })
+          // It reports what the hold was resolved to, as a settle arriving later would, even within the same batch.
+          expect({ hold: r.holdId, status: r.value.status, charged: r.value.charged }).toEqual({ hold: r.holdId, ...resolved.get(r.holdId) })
         }
 
         const rows = await checkInvariants(workspaceId)
@@ -335,9 +334,9 @@ describe(`credit ledger properties (${driver})`, () => {
     await checkInvariants(workspaceId)
   })
 
-  // Known bug: applySettles answers a second settle of a hold in the same batch from the row it read before resolving
-  // it, so the caller is told 'pending' and 0 charged. Flip to `it` once ledger.ts answers with the batch's resolution.
-  it.fails('tells a duplicate settle in the same batch what the hold was resolved to', async () => {
+  // Found by the property above: a second settle of a hold in the same batch was answered from the row read before
+  // resolving it ('pending', 0 charged).
+  it('tells a duplicate settle in the same batch what the hold was resolved to', async () => {
     const ledger = createLedger(database.db, { defaults: LIMITS })
     const workspaceId = await openWorkspace(ledger)
     await ledger.post(database.db, { workspaceId, kind: 'grant', amount: 100n * U, requestId: 'grant', reason: 'test' })

@@ -167,15 +167,16 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     const resolved: { id: string; status: HoldStatus; charged: bigint }[] = []
     const debits: Insertable<CreditEntriesTable>[] = []
     const overages: { holdId: string; workspaceId: string; requestId: string; held: bigint; cost: bigint; charged: bigint; uncollected: bigint }[] = []
-    const seen = new Set<string>()
+    // A hold settled twice in one batch: the second answer is what the first decided.
+    const seen = new Map<string, { status: HoldStatus; charged: bigint }>()
     for (const op of ops) {
       const h = byId.get(op.req.holdId)
       if (!h) throw new AppError(404, 'credits.hold_not_found', 'No such hold.')
-      if (h.status !== 'pending' || seen.has(h.id)) {
-        out.set(op, { status: h.status, charged: h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true })
+      const earlier = seen.get(h.id)
+      if (h.status !== 'pending' || earlier) {
+        out.set(op, { status: earlier?.status ?? h.status, charged: earlier?.charged ?? h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true })
         continue
       }
-      seen.add(h.id)
       const cost = op.req.cost < 0n ? 0n : op.req.cost
       // Releasing the hold frees its amount; a cost above it takes from what else is available, never below zero.
       const room = h.amount + available
@@ -183,6 +184,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       available = room - charged
       const status: HoldStatus = op.req.resolution === 'expired' ? 'expired' : charged === 0n ? 'released' : 'settled'
       resolved.push({ id: h.id, status, charged })
+      seen.set(h.id, { status, charged })
       if (cost > h.amount) overages.push({ holdId: h.id, workspaceId, requestId: h.requestId, held: h.amount, cost, charged, uncollected: cost - charged })
       const entryId = newId('ent')
       debits.push({

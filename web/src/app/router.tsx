@@ -10,6 +10,7 @@ import { ClientDetailPage } from '../modules/clients/ClientDetailPage.tsx'
 import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
 import { UsagePage } from '../modules/credits/UsagePage.tsx'
 import { MembersPage } from '../modules/members/MembersPage.tsx'
+import { OperatorPage } from '../modules/operator/OperatorPage.tsx'
 import { ProfilePage } from '../modules/profile/ProfilePage.tsx'
 import { ProvidersPage } from '../modules/providers/ProvidersPage.tsx'
 import { DemoPage } from '../modules/public/DemoPage.tsx'
@@ -42,6 +43,7 @@ export function AppRoutes() {
         <Route path="onboarding" element={<OnboardingPage />} />
         <Route path="invite/:token" element={<InvitePage />} />
       </Route>
+      <Route path="operator" element={<OperatorPage />} />
       <Route path="app" element={<AppLayout />}>
         <Route index element={<ChatHomePage />} />
         <Route path="chat" element={<ConversationsPage />} />

@@ -53,7 +53,7 @@ function DisputeItem({ d, names, admin, onResolve }: { d: DisputeDto; names: Nam
 export function DisputesSection({ names }: { names: Names }) {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
-  const [status, setStatus] = useState<DisputeStatus | ''>(admin ? 'open' : '')
+  const [status, setStatus] = useState<DisputeStatus | ''>('')
   const [target, setTarget] = useState<Resolution | null>(null)
   const query = useInfiniteQuery({
     queryKey: creditKeys.disputes(workspace.id, status),
@@ -68,7 +68,7 @@ export function DisputesSection({ names }: { names: Names }) {
       <p className="mb-3 max-w-prose text-sm text-slate-600">
         {admin
           ? 'Members dispute charges they think are wrong. Approving one refunds the charge with a refund entry in the ledger.'
-          : 'Charges you disputed. Open the Ledger tab and choose “Dispute” on a charge to ask for a refund.'}
+          : 'Charges you disputed. Choose “Dispute” on a charge in the ledger above to ask for a refund.'}
       </p>
       <div className="mb-4 max-w-xs">
         <Field label="Status">

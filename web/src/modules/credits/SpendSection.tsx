@@ -44,12 +44,15 @@ export function SpendSection({ names }: { names: Names }) {
   const [days, setDays] = useState<number>(30)
   const daily = useSpend('day', days)
   return (
-    <div className="space-y-6">
+    <section aria-labelledby="spend-heading" className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
-        <p className="max-w-prose text-sm text-slate-600">
-          {canManage(role) ? 'What every AI call in this workspace was charged.' : 'What your own AI calls in this workspace were charged.'}{' '}
-          Calls on the offline model or on the workspace’s own provider keys cost nothing.
-        </p>
+        <div>
+          <h2 id="spend-heading" className="text-lg font-semibold text-slate-900">Spend</h2>
+          <p className="max-w-prose text-sm text-slate-600">
+            {canManage(role) ? 'What every AI call in this workspace was charged.' : 'What your own AI calls in this workspace were charged.'}{' '}
+            Calls on the offline model or on the workspace’s own provider keys cost nothing.
+          </p>
+        </div>
         <Field label="Period" className="w-40">
           {(p) => (
             <Select {...p} value={days} onChange={(e) => setDays(Number(e.target.value))}>
@@ -58,7 +61,7 @@ export function SpendSection({ names }: { names: Names }) {
           )}
         </Field>
       </div>
-      <Card title="Spend by day" description={daily.data ? `${formatCredits(daily.data.total)} credits in total` : undefined}>
+      <Card title="By day" description={daily.data ? `${formatCredits(daily.data.total)} credits in total` : undefined}>
         <QueryState query={daily} label="Loading spend…">
           {(data) => data.rows.length === 0
             ? <EmptyState title="Nothing charged yet">Charges appear here after answers on a priced model.</EmptyState>
@@ -70,6 +73,6 @@ export function SpendSection({ names }: { names: Names }) {
         <Breakdown title="By agent" groupBy="agent" days={days} name={names.agent} none="No agent (API)" />
         <Breakdown title="By client" groupBy="client" days={days} name={names.client} none="No client" />
       </div>
-    </div>
+    </section>
   )
 }

@@ -70,6 +70,7 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
   // notified_at is set by the webhook job after the receiver accepted the alert.
   `CREATE TABLE billing_alerts (
     id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     run_id text NOT NULL REFERENCES reconciliation_runs (id),
     day text NOT NULL,
     kind text NOT NULL CHECK (kind IN ('margin_below_target', 'cost_missing')),

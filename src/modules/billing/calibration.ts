@@ -31,9 +31,11 @@ export const marginForMarkup = (markupBps: number) => (markupBps * 10_000) / (10
 /**
  * Proposes the next live rate from what the window showed. The credit keeps its value. The markup is set so
  * the realised margin — after the provider's invoices are taken into account (costFactor) — is what the
- * current markup intends, and never under the floor. The buffer is set so an estimate covers the p95 of what
- * calls were really charged against their hold. Guardrails then limit each move to ±50 % and keep the markup
- * at or above the floor (the floor wins over the step limit: it is the safety).
+ * current markup intends, and at least the floor. The buffer is set so an estimate covers the p95 of what
+ * calls were really charged against their hold. Guardrails then limit each move to ±50 % (a large cost factor
+ * is as likely a bad import as a price change: it is approached over several calibrations, while the margin
+ * alert keeps firing) and keep the markup at or above the one that yields the floor margin at list prices;
+ * that floor wins over the step limit, since it is the safety.
  */
 export const proposeRate = (input: CalibrationInput) => {
   const { current, floorBps, costFactor } = input
@@ -53,10 +55,9 @@ export const proposeRate = (input: CalibrationInput) => {
   const floorMarkup = markupForMargin(floorBps)
   const intendedMarkup = Math.max(current.marginBps, floorMarkup)
   let marginBps = step('marginPercent', current.marginBps, ceilBps(costFactor * (10_000 + intendedMarkup) - 10_000))
-  const effectiveFloor = Math.max(floorMarkup, ceilBps(costFactor * (10_000 + floorMarkup) - 10_000))
-  if (marginBps < effectiveFloor) {
-    guardrails.push({ name: 'margin_floor', field: 'marginPercent', detail: `raised to ${effectiveFloor / 100} % so the realised margin is at least ${floorBps / 100} %` })
-    marginBps = effectiveFloor
+  if (marginBps < floorMarkup) {
+    guardrails.push({ name: 'margin_floor', field: 'marginPercent', detail: `raised to ${floorMarkup / 100} %, the markup that yields the ${floorBps / 100} % margin floor` })
+    marginBps = floorMarkup
   }
   marginBps = range('marginPercent', marginBps)
 

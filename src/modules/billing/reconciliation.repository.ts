@@ -62,7 +62,7 @@ export const reconciliationRepository = {
     const ids = runs.length ? runs.map((r) => r.id) : ['']
     const [deltas, alerts] = await Promise.all([
       db.selectFrom('reconciliationDeltas').selectAll().where('runId', 'in', ids).orderBy('modelId').execute(),
-      db.selectFrom('billingAlerts').selectAll().where('runId', 'in', ids).orderBy('createdAt').orderBy('id').execute(),
+      db.selectFrom('billingAlerts').selectAll().where('runId', 'in', ids).orderBy('seq').execute(),
     ])
     return runs.map((run) => ({ run, deltas: deltas.filter((d) => d.runId === run.id), alerts: alerts.filter((a) => a.runId === run.id) }))
   },

@@ -14,6 +14,8 @@ const BATCH = 500
 export const createShadowSync = ({ db, book, catalog }: { db: Db; book: PriceBook; catalog: (modelId: string) => CatalogEntry | undefined }) =>
   async (): Promise<ShadowSyncDto> => {
     const pricesCreated: ShadowSyncDto['pricesCreated'] = []
+    // Another process may have closed or opened a price within the book's cache TTL.
+    book.invalidate()
     for (const modelId of await usage.unpricedModels(db)) {
       const entry = catalog(modelId)
       if (entry) await book.syncCatalog([entry])
@@ -21,7 +23,6 @@ export const createShadowSync = ({ db, book, catalog }: { db: Db; book: PriceBoo
       pricesCreated.push({ modelId, source: entry ? 'catalog' : 'shadow-sync' })
     }
 
-    book.invalidate()
     const { prices, shadow } = await book.current()
     let shadowBackfilled = 0, costBackfilled = 0, after = ''
     for (;;) {

@@ -396,6 +396,7 @@ export type ReconciliationDeltasTable = {
 }
 export type BillingAlertsTable = {
   id: string
+  seq: Generated<bigint>
   runId: string
   day: string
   kind: 'margin_below_target' | 'cost_missing'

@@ -117,7 +117,8 @@ export const creditsRoutes = ({ db, credits, book, scope, operator }: Deps) => a
   }, async (req) => ({ items: await credits.statements(await here(req, 'viewer')) }))
 
   // Operator API: X-Internal-Token.
-  const op = { config: { public: true }, preHandler: async (req: FastifyRequest) => operator(req) }
+  // Checked before the body is validated: without the token nothing about the request is answered but 401.
+  const op = { config: { public: true }, preValidation: async (req: FastifyRequest) => operator(req) }
   const opTags = ['operator']
 
   app.post('/api/operator/workspaces/:id/credits', {

@@ -27,7 +27,7 @@ export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntr
   const open = useMutation({
     mutationFn: (body: { entryId: string; reason: string }) => openDispute(workspace.id, body),
     onSuccess: async () => {
-      notify('Dispute sent. An admin will review it.')
+      notify('Dispute sent: follow it in the Disputes tab.')
       close()
       await qc.invalidateQueries({ queryKey: creditKeys.all(workspace.id) })
     },

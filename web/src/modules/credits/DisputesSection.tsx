@@ -68,7 +68,7 @@ export function DisputesSection({ names }: { names: Names }) {
       <p className="mb-3 max-w-prose text-sm text-slate-600">
         {admin
           ? 'Members dispute charges they think are wrong. Approving one refunds the charge with a refund entry in the ledger.'
-          : 'Charges you disputed. Choose “Dispute” on a charge in the ledger above to ask for a refund.'}
+          : 'Charges you disputed. Choose “Dispute” on a charge in the Ledger tab to ask for a refund.'}
       </p>
       <div className="mb-4 max-w-xs">
         <Field label="Status">

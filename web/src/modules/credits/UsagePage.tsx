@@ -19,8 +19,10 @@ import { SpendSection } from './SpendSection.tsx'
 import { StatementsSection } from './StatementsSection.tsx'
 
 const TABS = [
-  { key: 'activity', label: 'Spend & ledger' },
+  { key: 'spend', label: 'Spend' },
+  { key: 'ledger', label: 'Ledger' },
   { key: 'holds', label: 'Holds' },
+  { key: 'disputes', label: 'Disputes' },
   { key: 'statements', label: 'Statements' },
   { key: 'limits', label: 'Limits' },
 ] as const
@@ -37,8 +39,8 @@ export function UsagePage() {
   const balance = useBalance(client?.id ?? null)
   const names = useNames()
   const [params, setParams] = useSearchParams()
-  const tab: TabKey = TABS.find((t) => t.key === params.get('tab'))?.key ?? 'activity'
-  const select = (key: TabKey) => setParams(key === 'activity' ? {} : { tab: key }, { replace: true })
+  const tab: TabKey = TABS.find((t) => t.key === params.get('tab'))?.key ?? 'spend'
+  const select = (key: TabKey) => setParams(key === 'spend' ? {} : { tab: key }, { replace: true })
   return (
     <>
       <PageHeader
@@ -64,14 +66,10 @@ export function UsagePage() {
         )}
       </QueryState>
       <Tabs label="Usage sections" tabs={[...TABS]} current={tab} onSelect={select}>
-        {tab === 'activity' && (
-          <div className="space-y-10">
-            <SpendSection names={names} />
-            <LedgerSection names={names} />
-            <DisputesSection names={names} />
-          </div>
-        )}
+        {tab === 'spend' && <SpendSection names={names} />}
+        {tab === 'ledger' && <LedgerSection names={names} />}
         {tab === 'holds' && <HoldsSection names={names} />}
+        {tab === 'disputes' && <DisputesSection names={names} />}
         {tab === 'statements' && <StatementsSection names={names} />}
         {tab === 'limits' && <LimitsSection names={names} />}
       </Tabs>

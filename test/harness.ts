@@ -113,7 +113,7 @@ export const createToken = async (app: FastifyInstance, user: TestUser, name = '
 }
 
 /** Adds `user` to the workspace with `role` through the real invitation flow. */
-export const addMember = async (app: FastifyInstance, owner: TestUser, workspaceId: string, role: 'admin' | 'member' | 'viewer', label = role) => {
+export const addMember = async (app: FastifyInstance, owner: TestUser, workspaceId: string, role: 'admin' | 'member' | 'viewer', label: string = role) => {
   const member = await signup(app, label)
   const inv = await call(app, 'POST', `/api/workspaces/${workspaceId}/invitations`, { cookie: owner.cookie }, { email: member.email, role })
   if (inv.statusCode !== 201) throw new Error(`invite failed: ${inv.statusCode} ${inv.body}`)

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { scenarios } from './scenarios.ts'
+import { pricedScenarios } from './priced-scenarios.ts'
+import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -30,28 +32,47 @@ const waitReady = async (url: string, server: ChildProcess) => {
   throw new Error('server did not become ready in 120 s')
 }
 
-const main = async () => {
-  mkdirSync(SHOTS, { recursive: true })
-  const dataDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-'))
+/** The operator token of the priced server (operator pages and grants). */
+export const E2E_INTERNAL_TOKEN = 'e2e-operator-token-0123456789-abcdefgh'
+
+const startServer = async (dataDir: string, env: Record<string, string> = {}) => {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const server = spawn(process.execPath, ['scripts/start.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, PUBLIC_URL: baseUrl, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, PUBLIC_URL: baseUrl, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
+  return { baseUrl, server }
+}
+
+const main = async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  const dataDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-'))
+  const pricedDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-priced-'))
+  // The first server has no AI provider (the offline model); the second one calls a loopback fake of OpenAI's
+  // wire format, priced like gpt-4o-mini, so credits are estimated, held and charged as in production.
+  const { baseUrl, server } = await startServer(dataDir)
+  const fake = await startFakeOpenAI({ text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.', chunks: 12, chunkDelayMs: 120, usage: { prompt_tokens: 600, completion_tokens: 24 } })
+  let priced: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
   try {
     await waitReady(baseUrl, server)
+    // Started once the first one is up: it reuses the web build the first one made.
+    priced = await startServer(pricedDir, { OPENAI_API_KEY: 'sk-e2e-fake', OPENAI_BASE_URL: fake.url, INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, CREDITS_WELCOME: '5' })
+    await waitReady(priced.baseUrl, priced.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     })
-    for (const scenario of scenarios) {
+    const runs = [...scenarios.map((s) => ({ s, baseUrl })), ...pricedScenarios.map((s) => ({ s, baseUrl: priced!.baseUrl }))]
+    // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
+    const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
+    for (const { s: scenario, baseUrl: url } of runs.filter((r) => !only || only.test(r.s.name))) {
       const started = Date.now()
       try {
-        await scenario.run({ browser, baseUrl, shot: (name) => join(SHOTS, `${name}.png`) })
+        await scenario.run({ browser, baseUrl: url, shot: (name) => join(SHOTS, `${name}.png`), internalToken: E2E_INTERNAL_TOKEN })
         passed++
         console.log(`  ✓ ${scenario.name} (${Date.now() - started} ms)`)
       } catch (err) {
@@ -64,9 +85,14 @@ const main = async () => {
     console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     await browser?.close()
-    server.kill('SIGTERM')
-    await new Promise((r) => server.once('exit', r).once('error', r))
+    for (const s of [server, priced?.server]) {
+      if (!s) continue
+      s.kill('SIGTERM')
+      await new Promise((r) => s.once('exit', r).once('error', r))
+    }
+    await fake.close()
     rmSync(dataDir, { recursive: true, force: true })
+    rmSync(pricedDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
-export type ScenarioContext = { browser: Browser; baseUrl: string; shot: (name: string) => string }
+export type ScenarioContext = { browser: Browser; baseUrl: string; shot: (name: string) => string; internalToken?: string }
 export type Scenario = { name: string; run: (ctx: ScenarioContext) => Promise<void> }
 
 const TIMEOUT = 15_000
@@ -11,12 +11,12 @@ let seq = 0
 const email = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}@e2e.test`
 
 /** A browser context that fails the scenario on any console error (CSP violations included). */
-const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, height: 800 }) => {
+export const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, height: 800 }) => {
   const context: BrowserContext = await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport })
   const page = await context.newPage()
   page.setDefaultTimeout(TIMEOUT)
   const errors: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) errors.push(m.text()) })
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[1-4]/.test(m.text())) errors.push(m.text()) })
   page.on('pageerror', (e) => errors.push(e.message))
   return { page, context, assertNoErrors: () => assert.deepEqual(errors, [], `browser console errors: ${errors.join(' | ')}`) }
 }
@@ -28,7 +28,7 @@ const signUp = async (page: Page, who: { name: string; email: string; password: 
   await page.getByRole('button', { name: 'Create account' }).click()
 }
 
-const onboard = async (ctx: ScenarioContext, workspace: string, client: string, viewport?: { width: number; height: number }) => {
+export const onboard = async (ctx: ScenarioContext, workspace: string, client: string, viewport?: { width: number; height: number }) => {
   const session = await openPage(ctx, viewport)
   const { page } = session
   await page.goto('/signup')

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { scenarios } from './scenarios.ts'
 import { pricedScenarios } from './priced-scenarios.ts'
+import { operatorScenarios, usageScenarios } from './usage-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 
 /**
@@ -66,7 +67,10 @@ const main = async () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     })
-    const runs = [...scenarios.map((s) => ({ s, baseUrl })), ...pricedScenarios.map((s) => ({ s, baseUrl: priced!.baseUrl }))]
+    const runs = [
+      ...[...scenarios, ...usageScenarios].map((s) => ({ s, baseUrl })),
+      ...[...pricedScenarios, ...operatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+    ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
     for (const { s: scenario, baseUrl: url } of runs.filter((r) => !only || only.test(r.s.name))) {

@@ -18,18 +18,19 @@ type Props = {
 /** Ledger entries, newest first: credits in green, charges as negative amounts, disputes and refunds linked. */
 export function LedgerTable({ entries, names, canDispute, onDispute, onRequest }: Props) {
   return (
-    <Table caption="Ledger entries, newest first" columns={['When', 'Entry', num('Credits'), 'Model', 'Client · member', 'Request', <span key="d">Dispute</span>]}>
+    <Table caption="Ledger entries, newest first" columns={['When', 'Entry', num('Credits'), 'Client · member', 'Request', <span key="d">Dispute</span>]}>
       {entries.map((e) => (
         <tr key={e.id} data-testid="ledger-row" data-kind={e.kind}>
           <Td className="whitespace-nowrap">{formatDateTime(e.createdAt)}</Td>
-          <Td className="min-w-48">
+          <Td className="min-w-44">
             <Badge tone={KIND_TONE[e.kind]}>{KIND_LABEL[e.kind] ?? e.kind}</Badge>
-            <span className="mt-1 block text-xs text-slate-600">{e.reason || (e.surface ? surfaceLabel(e.surface) : '')}</span>
+            <span className="mt-1 block text-xs text-slate-600">
+              {[e.modelId && names.model(e.modelId), e.reason || (e.surface ? surfaceLabel(e.surface) : '')].filter(Boolean).join(' · ')}
+            </span>
           </Td>
           <Td className={`text-right whitespace-nowrap tabular-nums font-medium ${e.amount > 0 ? 'text-green-800' : 'text-slate-900'}`}>
             {formatSignedCredits(e.amount)}
           </Td>
-          <Td className="whitespace-nowrap">{names.model(e.modelId)}</Td>
           <Td className="whitespace-nowrap">
             {names.client(e.clientId)}
             <span className="block text-xs text-slate-500">{names.user(e.userId)}</span>

@@ -15,7 +15,15 @@ export type Billing = { estimate: bigint; charged?: bigint; replay: boolean }
 const completionId = () => `chatcmpl-${randomBytes(12).toString('base64url')}`
 
 /** OpenAI Chat Completions on top of the model registry: same models, same usage records as the app's chat. */
+const PROGRESS_EVERY_MS = 2000
+
 export const createGatewayService = ({ db, models, metering }: { db: Db; models: ModelsModule; metering: Metering }) => {
+  // A stream whose process died: the sweeper charges the prompt plus what it had sent (saved every 2 s).
+  metering.recoverWith('v1', async (hold) => (await db.selectFrom('streamProgress').select('output')
+    .where('workspaceId', '=', hold.workspaceId).where('requestId', '=', hold.requestId).executeTakeFirst())?.output ?? '')
+  const saveProgress = (who: Attribution, output: string) => db.insertInto('streamProgress').values({ workspaceId: who.workspaceId, requestId: who.requestId, output })
+    .onConflict((oc) => oc.columns(['workspaceId', 'requestId']).doUpdateSet({ output, updatedAt: new Date() })).execute()
+
   /** `gpt-4o-mini` or `openai:gpt-4o-mini`: a bare model id names the first configured catalog entry with it. */
   /** The workspace's models, and the entry a request names: `gpt-4o-mini` means the first configured entry with that model id. */
   const resolveModel = async (workspaceId: string, name: string): Promise<{ set: ModelSet; entry: CatalogEntry }> => {
@@ -110,6 +118,8 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
       let reason = 'stop'
       let status: 'complete' | 'cancelled' | 'failed' = 'complete'
       let started = false
+      let savedAt = Date.now()
+      let saving: Promise<unknown> = Promise.resolve()
       // The first chunk is sent only once the model has answered, so an upstream refusal (401, 429, 5xx)
       // still reaches the caller as an HTTP error with its status, not as an event after a 200.
       const start = function* () {
@@ -118,7 +128,15 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
       try {
         for await (const part of streamText({ ...options, onError: () => undefined }).fullStream) {
           if (part.type === 'text-delta' || part.type === 'tool-call' || part.type === 'finish') yield* start()
-          if (part.type === 'text-delta') { text += part.text; yield chunk({ content: part.text }) }
+          if (part.type === 'text-delta') {
+            text += part.text
+            yield chunk({ content: part.text })
+            if (Date.now() - savedAt >= PROGRESS_EVERY_MS) {
+              savedAt = Date.now()
+              const snapshot = text
+              saving = saving.then(() => saveProgress(who, snapshot)).catch(() => undefined)
+            }
+          }
           else if (part.type === 'tool-call') {
             const call = { id: part.toolCallId, type: 'function' as const, function: { name: part.toolName, arguments: JSON.stringify(part.input) } }
             yield chunk({ tool_calls: [{ index: toolCalls.length, ...call }] })
@@ -147,6 +165,8 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
         choices: [{ index: 0, message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason(reason), logprobs: null }],
       }
       await finish(who, entry, metered, final, usage, text || JSON.stringify(toolCalls), final === 'complete' ? completion : undefined)
+      await saving
+      await db.deleteFrom('streamProgress').where('workspaceId', '=', who.workspaceId).where('requestId', '=', who.requestId).execute()
       if (status === 'complete') {
         yield chunk({}, finishReason(reason))
         if (body.stream_options?.include_usage) yield { ...base, choices: [], usage: openAiUsage(usage) }

@@ -407,6 +407,13 @@ export type BillingAlertsTable = {
   createdAt: Timestamp
 }
 
+export type StreamProgressTable = {
+  workspaceId: string
+  requestId: string
+  output: string
+  updatedAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -436,6 +443,7 @@ export type DB = {
   creditOverages: CreditOveragesTable
   creditDisputes: CreditDisputesTable
   creditStatements: CreditStatementsTable
+  streamProgress: StreamProgressTable
   providerCostImports: ProviderCostImportsTable
   providerCosts: ProviderCostsTable
   reconciliationRuns: ReconciliationRunsTable

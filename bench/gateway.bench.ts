@@ -10,7 +10,7 @@ import pg from 'pg'
  * bench/gateway: Camarad's OpenAI-compatible `POST /v1/chat/completions` (Bearer `cmr_` token, attribution,
  * usage row in PostgreSQL, AI SDK call to the upstream) against the same upstream (bench/fake-upstream.ts)
  * called directly, in the same run, non-streaming and streaming. Reports requests/s, p50/p99 latency and the
- * latency Camarad adds (target: added p50 ≤ 2 ms at 64 connections), plus the added time to first byte and to
+ * latency Camarad adds (target: added p50 ≤ 3 ms at 64 connections with full metering: every call estimated, held and settled in the credit ledger), plus the added time to first byte and to
  * first token of a stream measured with sequential `fetch` calls.
  */
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -23,7 +23,9 @@ const TOKENS = Number(process.env.TOKENS ?? 50)
 const TOKEN_INTERVAL_MS = Number(process.env.TOKEN_INTERVAL_MS ?? 0)
 /** A directory: when set, Camarad runs under `node --cpu-prof` and writes its profile there on exit. */
 const CPU_PROF = process.env.BENCH_CPU_PROF
-const TARGET_ADDED_P50_MS = 2
+/** Every call is metered (estimate → hold → settle in the credit ledger): the issue's target with full metering. */
+const TARGET_ADDED_P50_MS = 3
+const INTERNAL_TOKEN = 'bench-operator-token-0123456789-abcdef'
 
 const EXPECTED_TEXT = Array.from({ length: TOKENS }, (_, i) => (i === 0 ? 'Token' : ` token${i}`)).join('')
 const MESSAGES = [
@@ -225,6 +227,8 @@ try {
     DATABASE_URL: dbUrl.toString(), RUN_WORKER: 'false', LOG_LEVEL: 'warn', PUBLIC_URL: base, HOST: '127.0.0.1',
     OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: upstreamUrl,
     RATE_LIMIT_PER_MINUTE: '100000000', SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop', REDIS_URL: '',
+    // Metering stays on (every call is estimated, held and settled); only the throttles are out of the way.
+    INTERNAL_TOKEN, CREDITS_RPM_PER_USER: '100000000', CREDITS_RPM_PER_WORKSPACE: '100000000', CREDITS_MAX_CONCURRENT_STREAMS: '100000',
   })
   children.push(camarad)
 
@@ -237,6 +241,12 @@ try {
   await post('/api/auth/onboarding', { workspaceName: 'Bench Agency', clientName: 'Bench Client' }, signup.cookie)
   const token = (await post('/api/tokens', { name: 'bench' }, signup.cookie)).json.token as string
   if (!token?.startsWith('cmr_')) throw new Error(`unexpected token ${token}`)
+  // Enough credits for every call of the run (each holds ≈ 2.5 credits for gpt-4o-mini's 16k maximum answer).
+  const workspaceId = ((await (await fetch(`${base}/api/auth/status`, { headers: { cookie: signup.cookie! } })).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
+  const grant = await fetch(`${base}/api/operator/workspaces/${workspaceId}/credits`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-internal-token': INTERNAL_TOKEN }, body: JSON.stringify({ credits: 10_000_000, reason: 'bench' }),
+  })
+  if (grant.status !== 201) throw new Error(`grant: ${grant.status} ${await grant.text()}`)
 
   const direct = { url: `${upstreamUrl}/chat/completions`, headers: { authorization: 'Bearer sk-bench' } }
   const gateway = { url: `${base}/v1/chat/completions`, headers: { authorization: `Bearer ${token}` } }
@@ -288,13 +298,21 @@ try {
   await sleep(1000)
   const db = new pg.Client({ connectionString: dbUrl.toString() })
   await db.connect()
-  const rows = (await db.query(`SELECT surface, status, count(*)::int AS n FROM model_calls GROUP BY 1, 2 ORDER BY 1, 2`).finally(() => db.end()))
+  const rows = (await db.query(`SELECT surface, status, count(*)::int AS n FROM model_calls GROUP BY 1, 2 ORDER BY 1, 2`))
     .rows as Array<{ surface: string; status: string; n: number }>
+  // The ledger after the run: every call debited once, nothing left held, entries summing to the balance.
+  const ledger = (await db.query(`SELECT a.balance::text, a.held::text,
+      (SELECT coalesce(sum(amount), 0)::text FROM credit_entries e WHERE e.workspace_id = a.workspace_id) AS entries,
+      (SELECT count(*)::int FROM credit_entries e WHERE e.workspace_id = a.workspace_id AND kind = 'debit') AS debits,
+      (SELECT count(*)::int FROM credit_holds h WHERE h.workspace_id = a.workspace_id AND status = 'pending') AS pending
+    FROM credit_accounts a WHERE a.workspace_id = $1`, [workspaceId]).finally(() => db.end())).rows[0] as { balance: string; held: string; entries: string; debits: number; pending: number }
+  if (ledger.balance !== ledger.entries || ledger.held !== '0' || ledger.pending !== 0) throw new Error(`ledger invariants broken after the run: ${JSON.stringify(ledger)}`)
   // Every answered call has its usage row (written before the answer or the stream's last chunk); calls that autocannon
   // cut off at the end of a run may add `complete` or `cancelled` rows beyond these.
   const answered = nonStreaming.camarad.answered + streaming.camarad.answered + 2 + 10 + TTFB_REQUESTS + TTFB_REQUESTS + 10
   const recorded = rows.filter((r) => r.surface === 'v1' && r.status === 'complete').reduce((sum, r) => sum + r.n, 0)
   if (recorded < answered) throw new Error(`${answered} calls answered through Camarad but only ${recorded} usage rows recorded`)
+  if (ledger.debits < answered) throw new Error(`${answered} calls answered through Camarad but only ${ledger.debits} debits`)
 
   const added = (a: Run, b: Run) => ({ p50: +(b.p50 - a.p50).toFixed(2), p99: +(b.p99 - a.p99).toFixed(2) })
   const runs = [nonStreaming.direct, nonStreaming.camarad, streaming.direct, streaming.camarad]
@@ -310,6 +328,8 @@ try {
     sequential,
     /** Usage rows Camarad wrote: one per call; `cancelled` ones are streams autocannon cut off at the end of a run. */
     modelCallRows: rows, camaradCallsAnswered: answered,
+    /** Full metering: one hold and one debit per call; checked after the run. */
+    ledger: { debits: ledger.debits, pendingHolds: ledger.pending, balanceEqualsEntries: ledger.balance === ledger.entries },
     /** The most CPU that processes outside this bench (and outside PostgreSQL) took during a loaded run, % of one core. */
     otherLoadPercentOfOneCore: otherLoad,
     target: { addedP50Ms: TARGET_ADDED_P50_MS, connections: CONNECTIONS, met: Math.max(addedNonStreaming.p50, addedStreaming.p50) <= TARGET_ADDED_P50_MS },

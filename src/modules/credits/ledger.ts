@@ -36,7 +36,7 @@ type Op =
   | { type: 'hold'; req: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }
   | { type: 'settle'; req: SettleRequest; resolve: (o: SettleOutcome) => void; reject: (e: unknown) => void }
 
-type Account = { balance: bigint; held: bigint; perRequestCap: bigint | null; maxConcurrentStreams: number | null }
+type Account = { balance: bigint; held: bigint; perRequestCap: bigint | null; maxConcurrentStreams: number | null; hasCaps: boolean }
 
 const dayStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
@@ -44,6 +44,7 @@ const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.ge
 /** The account row, locked for the rest of the transaction; created on first use. */
 const lockAccount = async (trx: Tx, workspaceId: string): Promise<Account> => {
   const read = () => trx.selectFrom('creditAccounts').select(['balance', 'held', 'perRequestCap', 'maxConcurrentStreams'])
+    .select(sql<boolean>`exists (SELECT 1 FROM credit_caps c WHERE c.workspace_id = credit_accounts.workspace_id)`.as('hasCaps'))
     .where('workspaceId', '=', workspaceId).forUpdate().executeTakeFirst()
   const row = await read()
   if (row) return row
@@ -76,11 +77,12 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
   const decideHolds = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'hold' }>[]) => {
     const out = new Map<Op, HoldOutcome | AppError>()
     if (!ops.length) return out
-    const existing = await trx.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspaceId)
-      .where('requestId', 'in', ops.map((o) => o.req.requestId)).execute()
+    // Driven from the request ids through the (workspace_id, request_id) index, whatever the statistics say of this workspace.
+    const existing = await trx.selectFrom('creditHolds').selectAll()
+      .where(sql<boolean>`(workspace_id, request_id) IN (SELECT ${workspaceId}::text, unnest(${ops.map((o) => o.req.requestId)}::text[]))`).execute()
     const byRequest = new Map(existing.map((h) => [h.requestId, h]))
     const fresh = ops.filter((o) => !byRequest.has(o.req.requestId))
-    const caps = fresh.length
+    const caps = fresh.length && account.hasCaps
       ? await trx.selectFrom('creditCaps').selectAll().where('workspaceId', '=', workspaceId).execute()
       : []
     const maxStreams = account.maxConcurrentStreams ?? defaults.maxConcurrentStreams
@@ -159,10 +161,10 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
 
   const applySettles = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'settle' }>[]) => {
     const out = new Map<Op, SettleOutcome>()
-    if (!ops.length) return out
-    const holds = await trx.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspaceId)
-      .where('id', 'in', ops.map((o) => o.req.holdId)).execute()
-    const byId = new Map(holds.map((h) => [h.id, h]))
+    if (!ops.length) return { out, after: account }
+    // By primary key only: with the workspace in the WHERE, stale statistics can make PostgreSQL scan all its holds.
+    const holds = await trx.selectFrom('creditHolds').selectAll().where('id', 'in', ops.map((o) => o.req.holdId)).execute()
+    const byId = new Map(holds.filter((h) => h.workspaceId === workspaceId).map((h) => [h.id, h]))
     let available = account.balance - account.held
     const resolved: { id: string; status: HoldStatus; charged: bigint }[] = []
     const debits: Insertable<CreditEntriesTable>[] = []
@@ -201,7 +203,11 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       if (overages.length) await trx.insertInto('creditOverages').values(overages).execute()
       await trx.insertInto('creditEntries').values(debits).execute()
     }
-    return out
+    // What the triggers just did to the account row: the released holds leave held, the charges leave balance.
+    let released = 0n
+    let charged = 0n
+    for (const r of resolved) { released += byId.get(r.id)!.amount; charged += r.charged }
+    return { out, after: { ...account, balance: account.balance - charged, held: account.held - released } }
   }
 
   const flush = async (workspaceId: string, ops: Op[]) => {
@@ -210,9 +216,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     try {
       const results = await db.transaction().execute(async (trx) => {
         const account = await lockAccount(trx, workspaceId)
-        const settled = await applySettles(trx, workspaceId, account, settles)
-        // Settles above moved balance and held through triggers; holds decide against the figures after them.
-        const after = settles.length ? await lockAccount(trx, workspaceId) : account
+        const { out: settled, after } = await applySettles(trx, workspaceId, account, settles)
         const held = await decideHolds(trx, workspaceId, after, holds)
         return new Map<Op, unknown>([...settled, ...held])
       })

@@ -4,7 +4,7 @@ import type { FormEvent } from 'react'
 import type { AgentDto, AgentPatch } from '../../../../contracts/agents.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { splitApiError } from '../../lib/form-errors.ts'
-import { Alert } from '../../ui/Alert.tsx'
+import { FormError } from '../../ui/FormError.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Input, Textarea } from '../../ui/Input.tsx'
@@ -73,7 +73,7 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
   }
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
-      {server.form && <Alert tone="error">{server.form}</Alert>}
+      <FormError error={save.error} message={server.form} />
       <div className="grid gap-4 sm:grid-cols-[1fr_8rem]">
         <Field label="Agent name" error={errors.name}>
           {(p) => <Input {...p} maxLength={80} value={v.name} onChange={(e) => set('name', e.target.value)} placeholder="Social Media Manager" />}

@@ -1,6 +1,7 @@
 import { Link } from 'react-router'
 import { ApiError, errorMessage } from '../../lib/api.ts'
 import { safeNext } from '../../lib/navigation.ts'
+import { planLimitReached } from '../../lib/plan-limit.ts'
 import { formatCredits } from '../credits/format.ts'
 import { UPGRADE_PATH } from './DraftEstimate.tsx'
 
@@ -44,6 +45,15 @@ export function SendError({ error }: { error: unknown }) {
       <div data-testid="send-error" data-code={error.code}>
         <p className="font-semibold">Too many requests</p>
         <p className="mt-1">{secs ? `Wait ${secs} ${secs === 1 ? 'second' : 'seconds'}, then send again.` : 'Wait a moment, then send again.'}</p>
+      </div>
+    )
+  }
+  const limit = planLimitReached(error)
+  if (limit) {
+    return (
+      <div data-testid="send-error" data-code={error.code}>
+        <p className="font-semibold">Plan limit reached</p>
+        <p className="mt-1">{error.message} <Link to={limit.upgradeUrl} className="font-medium underline">See plans</Link></p>
       </div>
     )
   }

@@ -4,7 +4,7 @@ import type { FormEvent } from 'react'
 import type { ClientCreate } from '../../../../contracts/tenancy.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { splitApiError } from '../../lib/form-errors.ts'
-import { Alert } from '../../ui/Alert.tsx'
+import { FormError } from '../../ui/FormError.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card } from '../../ui/Card.tsx'
 import { useToast } from '../../ui/Toast.tsx'
@@ -41,7 +41,7 @@ export function ClientCreateForm() {
   return (
     <Card title="Add a client" description="Clients hold their own agents, data connections and conversations.">
       <form onSubmit={submit} noValidate className="space-y-4">
-        {server.form && <Alert tone="error">{server.form}</Alert>}
+        <FormError error={create.error} message={server.form} />
         <ClientFields values={values} onChange={setValues} errors={{ ...server.fields, ...local }} />
         <Button type="submit" pending={create.isPending}>Add client</Button>
       </form>

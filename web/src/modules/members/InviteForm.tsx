@@ -4,6 +4,7 @@ import type { FormEvent } from 'react'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { isEmail, splitApiError } from '../../lib/form-errors.ts'
 import { Alert } from '../../ui/Alert.tsx'
+import { FormError } from '../../ui/FormError.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { CopyField } from '../../ui/CopyField.tsx'
 import { Field } from '../../ui/Field.tsx'
@@ -47,7 +48,7 @@ export function InviteForm() {
         </Alert>
       )}
       <form onSubmit={submit} noValidate className="grid items-start gap-4 sm:grid-cols-[1fr_16rem_auto]">
-        {server.form && <Alert tone="error" className="sm:col-span-3">{server.form}</Alert>}
+        <FormError error={invite.error} message={server.form} className="sm:col-span-3" />
         <Field label="Invitee email" error={local ?? server.fields.email}>
           {(p) => <Input {...p} type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={254} required />}
         </Field>

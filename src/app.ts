@@ -18,7 +18,7 @@ import { opsRoutes } from './modules/ops/ops.module.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
-const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|operator)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
+const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
 
 /** Builds the HTTP app without listening, so tests drive it with `app.inject`. */
 export const buildApp = async (c: Container, options: { logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> => {

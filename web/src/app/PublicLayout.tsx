@@ -18,7 +18,7 @@ export function SiteFooter() {
   return (
     <footer className="border-t border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-6 py-6 text-sm text-slate-600">
-        <p>© {new Date().getFullYear()} Camarad · self-hostable AI agent workspace · <Link to="/chat-demo" className="font-medium text-indigo-700 hover:underline">Try the demo</Link></p>
+        <p>© {new Date().getFullYear()} Camarad · self-hostable AI agent workspace · <Link to="/chat-demo" className="font-medium text-indigo-700 hover:underline">Try the demo</Link> · <Link to="/pricing" className="font-medium text-indigo-700 hover:underline">Pricing</Link></p>
         <nav aria-label="Legal">
           <ul className="flex gap-4">
             <li><Link to="/terms" className="hover:text-slate-900 hover:underline">Terms</Link></li>

@@ -41,6 +41,7 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
           <Item to="/app/settings/agents">Agents</Item>
           <Item to="/app/settings/providers">AI providers</Item>
           <Item to="/app/settings/usage">Usage &amp; credits</Item>
+          <Item to="/app/settings/billing">Plan &amp; billing</Item>
           <Item to="/app/settings/tokens">API tokens</Item>
           <Item to="/app/settings/audit">Audit log</Item>
         </ul>

@@ -11,6 +11,8 @@ import { ClientsPage } from '../modules/clients/ClientsPage.tsx'
 import { UsagePage } from '../modules/credits/UsagePage.tsx'
 import { MembersPage } from '../modules/members/MembersPage.tsx'
 import { OperatorPage } from '../modules/operator/OperatorPage.tsx'
+import { BillingPage } from '../modules/plans/BillingPage.tsx'
+import { PricingPage } from '../modules/plans/PricingPage.tsx'
 import { ProfilePage } from '../modules/profile/ProfilePage.tsx'
 import { ProvidersPage } from '../modules/providers/ProvidersPage.tsx'
 import { DemoPage } from '../modules/public/DemoPage.tsx'
@@ -35,6 +37,7 @@ export function AppRoutes() {
         <Route path="privacy" element={<LegalPage key="privacy" doc="privacy" />} />
         <Route path="legal" element={<LegalPage key="legal" doc="legal" />} />
         <Route path="chat-demo" element={<DemoPage />} />
+        <Route path="pricing" element={<PricingPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<AuthLayout />}>
@@ -59,6 +62,7 @@ export function AppRoutes() {
         <Route path="settings/providers" element={<ProvidersPage />} />
         <Route path="settings/agents" element={<AgentsSettingsPage />} />
         <Route path="settings/usage" element={<UsagePage />} />
+        <Route path="settings/billing" element={<BillingPage />} />
         <Route path="settings/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -16,11 +16,13 @@ const FEATURES = [
 function Cta() {
   const status = useAuthStatus()
   const demo = <Link to="/chat-demo" className={buttonClass('secondary', 'px-5 py-2.5 text-base')}>Try the demo</Link>
-  if (status.data?.authenticated) return <><Link to="/app" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Go to your workspace</Link>{demo}</>
+  const pricing = <Link to="/pricing" className={buttonClass('ghost', 'px-5 py-2.5 text-base')}>See pricing</Link>
+  if (status.data?.authenticated) return <><Link to="/app" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Go to your workspace</Link>{demo}{pricing}</>
   return (
     <>
       <Link to="/signup" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Get started free</Link>
       {demo}
+      {pricing}
       <Link to="/login" className={buttonClass('ghost', 'px-5 py-2.5 text-base')}>I already have an account</Link>
     </>
   )

@@ -1,5 +1,6 @@
-import { useSearchParams } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
+import { BILLING_PATH } from '../../lib/plan-limit.ts'
 import { canManage } from '../../lib/roles.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Card, PageHeader } from '../../ui/Card.tsx'
@@ -60,6 +61,7 @@ export function UsagePage() {
                     ? 'Need more credits or higher caps? Upgrade the plan or buy a top-up from your Camarad provider; raise caps under Limits.'
                     : 'Need more credits? Ask an owner or admin of this workspace to upgrade the plan or raise a cap.'}
                 </p>
+                <Link to={BILLING_PATH} className="font-medium text-indigo-700 hover:underline">See plans and limits</Link>
               </div>
             </Card>
           </div>

@@ -65,7 +65,7 @@ export function ChangePlan({ plans, current, billingEnabled, selected }: Props) 
         {plans.map((p) => (
           <div key={p.id} ref={p.id === selected ? selectedRef : undefined} className="flex">
             <PlanCard plan={p} level={3} emphasis={p.id === selected || (!selected && p.id === current.id)}
-              badge={p.id === current.id ? 'Current plan' : p.id === selected ? 'Selected' : undefined}>
+              badge={p.id === current.id ? 'Current plan' : p.id === selected ? 'Selected' : ''}>
               {action(p)}
             </PlanCard>
           </div>

@@ -6,7 +6,7 @@ type Props = {
   plan: PlanDto
   /** h2 on the pricing page, h3 under a section heading. */
   level?: 2 | 3
-  /** A small label above the name ("Current plan", "Selected"). */
+  /** A small label above the name ("Current plan", "Selected"); '' keeps its room so cards side by side align. */
   badge?: string
   emphasis?: boolean
   /** The call to action, at the bottom of the card. */
@@ -24,8 +24,8 @@ export function PlanCard({ plan, level = 2, badge, emphasis = false, children }:
       data-plan={plan.id}
       className={`flex flex-col rounded-lg border bg-white p-6 shadow-sm ${emphasis ? 'border-indigo-300 ring-2 ring-indigo-600' : 'border-slate-200'}`}
     >
-      <p className="h-5 text-xs font-semibold tracking-wide text-indigo-700 uppercase">{badge}</p>
-      <Heading id={headingId} className="mt-1 text-lg font-semibold text-slate-900">{plan.name}</Heading>
+      {badge !== undefined && <p className="mb-1 h-5 text-xs font-semibold tracking-wide text-indigo-700 uppercase">{badge}</p>}
+      <Heading id={headingId} className="text-lg font-semibold text-slate-900">{plan.name}</Heading>
       <p className="mt-1 min-h-10 text-sm text-slate-600">{plan.description}</p>
       <p className="mt-4">
         <span data-testid="plan-price" className="text-3xl font-bold tracking-tight text-slate-900 tabular-nums">{formatPrice(plan.priceMonthlyCents)}</span>

@@ -13,14 +13,15 @@ function Meter({ usage }: { usage: LimitUsage }) {
   const noun = spec?.noun ?? usage.key
   const { used, limit } = usage
   const share = limit === null ? 0 : limit === 0 ? 1 : Math.min(used / limit, 1)
-  const reached = limit !== null && used >= limit
+  const excluded = limit === 0 && used === 0
+  const reached = limit !== null && used >= limit && !excluded
   const bar = reached ? 'fill-red-600' : share >= 0.8 ? 'fill-amber-500' : 'fill-indigo-600'
   return (
     <li data-testid="limit-usage" data-key={usage.key}>
       <div className="flex flex-wrap items-baseline justify-between gap-x-3 text-sm">
         <span className="font-medium text-slate-900">{label}</span>
         <span data-testid="limit-usage-text" className={reached ? 'font-medium text-red-700' : 'text-slate-700'}>
-          {limit === null ? `${formatCount(used)} ${noun} · Unlimited` : `${formatCount(used)} of ${formatCount(limit)} ${noun}`}
+          {excluded ? 'Not in this plan' : limit === null ? `${formatCount(used)} ${noun} · Unlimited` : `${formatCount(used)} of ${formatCount(limit)} ${noun}`}
           {reached && ' · limit reached'}
         </span>
       </div>

@@ -7,6 +7,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { scenarios } from './scenarios.ts'
 import { pricedScenarios } from './priced-scenarios.ts'
 import { operatorScenarios, usageScenarios } from './usage-scenarios.ts'
+import { plansScenarios } from './plans-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 
 /**
@@ -68,7 +69,7 @@ const main = async () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios].map((s) => ({ s, baseUrl })),
+      ...[...scenarios, ...usageScenarios, ...plansScenarios].map((s) => ({ s, baseUrl })),
       ...[...pricedScenarios, ...operatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).

@@ -8,7 +8,7 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
 
 /** Serious and critical axe-core violations on what the page shows now (run in a context that bypasses CSP). */
-const axeProblems = async (page: Page, label: string) => {
+export const axeProblems = async (page: Page, label: string) => {
   await page.addScriptTag({ path: AXE_PATH })
   const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run()) as AxeResult
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -16,7 +16,7 @@ const axeProblems = async (page: Page, label: string) => {
 }
 
 /** A second context with the same session where axe-core can be injected (CSP bypassed for that only). */
-const axeContext = async (ctx: ScenarioContext, signedIn: BrowserContext) => {
+export const axeContext = async (ctx: ScenarioContext, signedIn: BrowserContext) => {
   const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, bypassCSP: true, viewport: { width: 1280, height: 800 } })
   await context.addCookies(await signedIn.cookies())
   const page = await context.newPage()

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+import { onboard, openPage, type Scenario } from './scenarios.ts'
+import { axeContext, axeProblems } from './usage-scenarios.ts'
+
+type Plan = { id: string; name: string; priceMonthlyCents: number; monthlyCredits: number; limits: Record<string, number | null> }
+
+const catalog = async (page: Page) => (await (await page.request.get('/api/plans')).json()) as { plans: Plan[]; billingEnabled: boolean }
+const workspaceOf = async (page: Page) => ((await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
+const digits = (s: string | null) => (s ?? '').replace(/[^\d]/g, '')
+
+const pricing: Scenario = {
+  name: 'pricing: linked from the landing page and the footer, every plan of the API with its price, credits and limits, the self-hosted note, no axe violations',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    await page.goto('/')
+    await page.locator('footer').getByRole('link', { name: 'Pricing' }).waitFor()
+    await page.locator('main').getByRole('link', { name: 'See pricing' }).click()
+    await page.waitForURL('**/pricing')
+    await page.getByRole('heading', { name: 'Pricing', level: 1 }).waitFor()
+    const { plans, billingEnabled } = await catalog(page)
+    assert.ok(plans.length >= 2, 'the catalog has plans')
+    const cards = page.getByTestId('plan-card')
+    await cards.first().waitFor()
+    assert.deepEqual(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-plan'))), plans.map((p) => p.id))
+    for (const plan of plans) {
+      const card = page.getByRole('article', { name: plan.name })
+      await card.getByRole('heading', { name: plan.name, level: 2 }).waitFor()
+      const price = await card.getByTestId('plan-price').textContent()
+      assert.match(price ?? '', /€/, `${plan.id} price in euros: ${price}`)
+      assert.equal(digits(price), String(plan.priceMonthlyCents / 100).replace('.', ''), `${plan.id} price: ${price}`)
+      assert.equal(digits(await card.getByTestId('plan-credits').textContent()), String(plan.monthlyCredits))
+      const unlimited = Object.values(plan.limits).filter((v) => v === null).length
+      assert.equal(await card.getByText('Unlimited', { exact: true }).count(), unlimited, `${plan.id} unlimited limits`)
+      const cta = card.getByRole('link', { name: plan.priceMonthlyCents === 0 ? 'Start free' : `Choose ${plan.name}` })
+      assert.equal(await cta.getAttribute('href'), plan.priceMonthlyCents === 0 ? '/signup' : `/signup?plan=${plan.id}`)
+    }
+    if (!billingEnabled) await page.getByText('This Camarad is self-hosted').waitFor()
+    await page.screenshot({ path: ctx.shot('50-pricing'), fullPage: true })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.screenshot({ path: ctx.shot('51-pricing-mobile'), fullPage: true })
+    assertNoErrors()
+
+    const axe = await axeContext(ctx, context)
+    await axe.page.goto('/pricing')
+    await axe.page.getByTestId('plan-card').first().waitFor()
+    const problems = await axeProblems(axe.page, 'pricing')
+    await axe.context.close()
+    await context.close()
+    assert.deepEqual(problems, [])
+  },
+}
+
+const billing: Scenario = {
+  name: 'plan & billing: the Free plan with usage against each limit, no checkout buttons without billing, Choose on /pricing lands here; the usage page links here; no axe violations',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Plans Agency', 'Caffè Milano')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plan & billing' }).click()
+    await page.waitForURL('**/app/settings/billing')
+    await page.getByRole('heading', { name: 'Plan & billing', level: 1 }).waitFor()
+    const res = await page.request.get(`/api/workspaces/${await workspaceOf(page)}/plan`)
+    const wp = (await res.json()) as { plan: Plan; usage: { key: string; used: number; limit: number | null }[]; billingEnabled: boolean }
+    assert.equal(await page.getByTestId('current-plan').textContent(), wp.plan.name)
+    const clients = wp.usage.find((u) => u.key === 'clients')!
+    assert.equal(clients.used, 1)
+    const clientsText = page.locator('[data-testid="limit-usage"][data-key="clients"]').getByTestId('limit-usage-text')
+    assert.match((await clientsText.textContent()) ?? '', clients.limit === null ? /^1 clients · Unlimited/ : new RegExp(`^1 of ${clients.limit} clients`))
+    assert.equal(await page.getByTestId('limit-usage').count(), wp.usage.length)
+    if (!wp.billingEnabled) {
+      await page.getByText('Billing is not set up on this server: your operator assigns plans').waitFor()
+      assert.equal(await page.getByRole('button', { name: /^(Upgrade|Switch) to/ }).count(), 0, 'no checkout buttons without billing')
+    }
+    await page.screenshot({ path: ctx.shot('52-billing'), fullPage: true })
+
+    // Signed in, a paid plan on /pricing leads here with that plan selected.
+    await page.goto('/pricing')
+    const paid = (await catalog(page)).plans.find((p) => p.priceMonthlyCents > 0)!
+    await page.getByRole('link', { name: `Choose ${paid.name}` }).click()
+    await page.waitForURL(`**/app/settings/billing?plan=${paid.id}`)
+    await page.getByRole('article', { name: paid.name }).getByText('Selected', { exact: true }).waitFor()
+
+    await page.goto('/app/settings/usage')
+    await page.getByRole('link', { name: 'See plans and limits' }).click()
+    await page.waitForURL('**/app/settings/billing')
+    await page.getByTestId('current-plan').waitFor()
+    assertNoErrors()
+
+    const axe = await axeContext(ctx, context)
+    await axe.page.goto('/app/settings/billing')
+    await axe.page.getByTestId('plan-card').first().waitFor()
+    await axe.page.waitForLoadState('networkidle')
+    const problems = await axeProblems(axe.page, 'billing')
+    await axe.context.close()
+    await context.close()
+    assert.deepEqual(problems, [])
+  },
+}
+
+const clientLimit: Scenario = {
+  name: 'plan limit: a client past the Free plan’s limit is refused with the plan limit message and a See plans link to billing',
+  async run(ctx) {
+    const { page, context } = await onboard(ctx, 'Limited Agency', 'Trattoria Uno')
+    const free = (await catalog(page)).plans.find((p) => p.id === 'free')!
+    const max = free.limits.clients
+    assert.ok(typeof max === 'number' && max >= 1, 'the Free plan limits clients')
+    await page.goto('/app/clients')
+    for (let i = 2; i <= max; i++) {
+      await page.getByLabel('Client name').fill(`Allowed ${i}`)
+      await page.getByRole('button', { name: 'Add client' }).click()
+      await page.getByRole('link', { name: `Allowed ${i}` }).first().waitFor()
+    }
+    await page.getByLabel('Client name').fill('One too many')
+    await page.getByRole('button', { name: 'Add client' }).click()
+    const error = page.getByTestId('plan-limit-error')
+    await error.waitFor()
+    await page.getByRole('alert').filter({ hasText: 'Plan limit reached' }).waitFor()
+    await page.screenshot({ path: ctx.shot('53-client-limit') })
+    await error.getByRole('link', { name: 'See plans' }).click()
+    await page.waitForURL('**/app/settings/billing')
+    await page.locator('[data-testid="limit-usage"][data-key="clients"]').getByText('limit reached').waitFor()
+    await context.close()
+  },
+}
+
+/** On the server without an AI provider or Stripe (self-hosted mode). */
+export const plansScenarios: Scenario[] = [pricing, billing, clientLimit]

@@ -55,6 +55,13 @@ export const Env = z.object({
   CREDITS_MAX_CONCURRENT_STREAMS: z.coerce.number().int().positive().default(10),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
+  PLANS_FILE: z.string().default('./config/plans.json'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_BASE: z.string().url().optional(),
+  STRIPE_PRICE_STARTER: z.string().optional(),
+  STRIPE_PRICE_PRO: z.string().optional(),
+  STRIPE_PRICE_AGENCY: z.string().optional(),
 })
 export type Env = z.infer<typeof Env>
 
@@ -62,6 +69,8 @@ export type Config = Omit<Env, 'SECRET_KEY'> & {
   secretKey: string
   publicUrl: string
   isProduction: boolean
+  /** Stripe manages plans when its secret key is set; without it the operator assigns them (self-hosted mode). */
+  billingEnabled: boolean
   google?: { clientId: string; clientSecret: string; issuerUrl: string }
 }
 
@@ -105,6 +114,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     ...rest,
     secretKey,
     isProduction,
+    billingEnabled: Boolean(env.STRIPE_SECRET_KEY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     google: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
       ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, issuerUrl: env.GOOGLE_ISSUER_URL }

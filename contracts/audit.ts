@@ -9,6 +9,7 @@ export const AuditAction = z.enum([
   'client.created', 'client.archived',
   'credits.dispute_opened', 'credits.dispute_approved', 'credits.dispute_rejected', 'credits.limits_changed', 'credits.cap_changed', 'credits.operator_grant',
   'billing.alert', 'billing.rate_calibrated',
+  'plan.assigned',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

@@ -47,3 +47,8 @@ export const OperatorPlanPut = z.strictObject({
   plan: z.string().min(2).max(40),
   reason: z.string().trim().min(3).max(500),
 })
+
+/** The operator's answer to a plan assignment: the workspace's plan now, and the credits this call granted (0 when already granted this month). */
+export const OperatorPlanResultDto = WorkspacePlanDto.extend({ grantedCredits: z.number().int() }).meta({ id: 'OperatorPlanResult' })
+export type OperatorPlanResultDto = z.infer<typeof OperatorPlanResultDto>
+export type OperatorPlanPut = z.infer<typeof OperatorPlanPut>

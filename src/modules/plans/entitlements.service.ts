@@ -1,0 +1,57 @@
+import type { Executor } from '../../platform/db/database.ts'
+import type { LimitKey, PlanLimits } from '../../../contracts/plans.ts'
+import type { Catalog, ModelTier } from './plans.catalog.ts'
+import { limitReached, workspaceNotFound } from './plans.errors.ts'
+
+/** What the tenancy module answers about a workspace's plan (it owns the `workspaces` row). */
+export type WorkspacePlans = {
+  planOf(executor: Executor, workspaceId: string): Promise<string | undefined>
+  /** Reads the plan under the workspace row lock (`FOR UPDATE`) that serialises the workspace's creates. */
+  lockPlan(executor: Executor, workspaceId: string): Promise<string | undefined>
+  setPlan(executor: Executor, workspaceId: string, plan: string): Promise<void>
+}
+
+/** How much of a limit a workspace uses now, asked of the module that owns what is counted. */
+export type UsageCounters = Partial<Record<LimitKey, (executor: Executor, workspaceId: string) => Promise<number>>>
+
+export const LIMIT_KEYS = ['clients', 'members', 'customAgents', 'flows', 'channelNumbers', 'connectors', 'messagesPerMonth'] as const satisfies readonly (keyof PlanLimits)[]
+
+/**
+ * The one place that answers "may this workspace create another …?" and "may it use this model?". A check run
+ * inside the caller's transaction takes the workspace row lock first, so two concurrent creates cannot both
+ * take the last slot.
+ */
+export const createEntitlements = ({ db, catalog, workspaces, usage }: { db: Executor; catalog: Catalog; workspaces: WorkspacePlans; usage: UsageCounters }) => {
+  // Flows, channel numbers and connectors have no module yet, and messages a month are not metered yet: they count 0.
+  const used = (executor: Executor, workspaceId: string, key: LimitKey) => usage[key]?.(executor, workspaceId) ?? Promise.resolve(0)
+
+  const planOf = async (workspaceId: string, executor: Executor = db) => {
+    const id = await workspaces.planOf(executor, workspaceId)
+    if (id === undefined) throw workspaceNotFound()
+    return catalog.get(id)
+  }
+
+  return {
+    planOf,
+    allowsModelTier: (plan: string, tier: ModelTier) => catalog.allowsModelTier(plan, tier),
+
+    /** Throws 402 `plan.limit_reached` when `adding` more would pass the plan's limit; call it in the insert's transaction. */
+    async check(executor: Executor, workspaceId: string, key: LimitKey, adding = 1) {
+      const id = executor.isTransaction ? await workspaces.lockPlan(executor, workspaceId) : await workspaces.planOf(executor, workspaceId)
+      if (id === undefined) throw workspaceNotFound()
+      const plan = catalog.get(id)
+      const max = plan.limits[key]
+      if (max === null) return
+      const now = await used(executor, workspaceId, key)
+      if (now + adding > max) throw limitReached({ limit: key, max, used: now, plan: plan.id, planName: plan.name })
+    },
+
+    /** Use against every limit of the workspace's plan. */
+    async usage(workspaceId: string) {
+      const plan = await planOf(workspaceId)
+      const counts = await Promise.all(LIMIT_KEYS.map((key) => used(db, workspaceId, key)))
+      return { plan, usage: LIMIT_KEYS.map((key, i) => ({ key, used: counts[i]!, limit: plan.limits[key] })) }
+    },
+  }
+}
+export type Entitlements = ReturnType<typeof createEntitlements>

@@ -27,7 +27,8 @@ export function ChangePlan({ plans, current, billingEnabled, selected }: Props) 
       if (isSafeRedirect(url)) window.location.assign(url)
     },
     onError: (e) => {
-      if (isApiError(e, 'route.not_found')) setUnavailable(true)
+      // No checkout route on this server yet: a 404, or the 400 the app's body check gives an unmatched POST first.
+      if (isApiError(e, 'route.not_found') || isApiError(e, 'request.unexpected_body')) setUnavailable(true)
     },
   })
   const selectedRef = useRef<HTMLDivElement>(null)
@@ -40,10 +41,14 @@ export function ChangePlan({ plans, current, billingEnabled, selected }: Props) 
     if (!billingEnabled || !admin) return null
     const verb = rank(p) > rank(current) ? 'Upgrade to' : 'Switch to'
     return (
-      <Button className="w-full" variant={rank(p) > rank(current) ? 'primary' : 'secondary'} disabled={unavailable}
-        pending={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id)}>
-        {unavailable ? `${verb} ${p.name} · Coming soon` : `${verb} ${p.name}`}
-      </Button>
+      <>
+        <Button className="w-full" variant={rank(p) > rank(current) ? 'primary' : 'secondary'} disabled={unavailable}
+          aria-describedby={unavailable ? `checkout-soon-${p.id}` : undefined}
+          pending={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id)}>
+          {verb} {p.name}
+        </Button>
+        {unavailable && <p id={`checkout-soon-${p.id}`} className="mt-2 text-center text-sm font-medium text-slate-600">Coming soon</p>}
+      </>
     )
   }
   return (

@@ -27,7 +27,7 @@ function Meter({ usage }: { usage: LimitUsage }) {
       </div>
       <svg aria-hidden="true" className="mt-1.5 block h-2 w-full">
         <rect width="100%" height="100%" rx="4" className="fill-slate-100" />
-        {limit !== null && <rect width={`${Math.max(share * 100, used > 0 ? 2 : 0)}%`} height="100%" rx="4" className={bar} />}
+        {limit !== null && !excluded && <rect width={`${Math.max(share * 100, used > 0 ? 2 : 0)}%`} height="100%" rx="4" className={bar} />}
       </svg>
     </li>
   )

@@ -10,7 +10,7 @@ const workspaceOf = async (page: Page) => ((await (await page.request.get('/api/
 const digits = (s: string | null) => (s ?? '').replace(/[^\d]/g, '')
 
 const pricing: Scenario = {
-  name: 'pricing: linked from the landing page and the footer, every plan of the API with its price, credits and limits, the self-hosted note, no axe violations',
+  name: 'pricing: linked from the landing page and the footer, every plan of the API with its price, credits and limits, the self-hosted note; Choose a plan → sign up → onboarding → billing with it selected; no axe violations',
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/')
@@ -39,8 +39,25 @@ const pricing: Scenario = {
     await page.screenshot({ path: ctx.shot('50-pricing'), fullPage: true })
     await page.setViewportSize({ width: 390, height: 844 })
     await page.screenshot({ path: ctx.shot('51-pricing-mobile'), fullPage: true })
+
+    // Choosing a paid plan signed out: sign up, set up the workspace, then the plan is waiting on the billing page.
+    await page.setViewportSize({ width: 1280, height: 800 })
+    const paid = plans.find((p) => p.priceMonthlyCents > 0)!
+    await page.getByRole('link', { name: `Choose ${paid.name}` }).click()
+    await page.waitForURL(`**/signup?plan=${paid.id}`)
+    await page.getByLabel('Name', { exact: true }).fill('Paola Pricing')
+    await page.getByLabel('Email', { exact: true }).fill(`pricing-${Date.now().toString(36)}@e2e.test`)
+    await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.waitForURL(`**/onboarding?plan=${paid.id}`)
+    await page.getByLabel('Workspace name').fill('Pricing Agency')
+    await page.getByLabel('First client name').fill('Gelateria Sole')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForURL(`**/app/settings/billing?plan=${paid.id}`)
+    await page.getByRole('article', { name: paid.name }).getByText('Selected', { exact: true }).waitFor()
     assertNoErrors()
 
+    await context.clearCookies() // axe on the page as a visitor sees it
     const axe = await axeContext(ctx, context)
     await axe.page.goto('/pricing')
     await axe.page.getByTestId('plan-card').first().waitFor()

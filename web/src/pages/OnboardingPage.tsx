@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
-import { Navigate } from 'react-router'
+import { Navigate, useSearchParams } from 'react-router'
 import type { ClientDto, WorkspaceDto } from '../../../contracts/tenancy.ts'
 import { RequireAuth } from '../app/guards.tsx'
 import { refreshSession, useSignOut } from '../app/session.ts'
 import { rememberClient, rememberWorkspace } from '../app/workspace.tsx'
 import { api } from '../lib/api.ts'
 import { splitApiError } from '../lib/form-errors.ts'
+import { BILLING_PATH } from '../lib/plan-limit.ts'
 import type { FieldErrors } from '../lib/form-errors.ts'
 import { useTitle } from '../lib/use-title.ts'
 import { Alert } from '../ui/Alert.tsx'
@@ -66,9 +67,12 @@ function OnboardingForm({ userName }: { userName: string }) {
 
 export function OnboardingPage() {
   useTitle('Set up your workspace')
+  // A plan chosen on /pricing before signing up is shown on the billing page once the workspace exists.
+  const plan = useSearchParams()[0].get('plan')
+  const home = plan && /^[a-z0-9_-]{1,40}$/.test(plan) ? `${BILLING_PATH}?plan=${plan}` : '/app'
   return (
     <RequireAuth>
-      {(status) => (status.workspaces.length > 0 ? <Navigate to="/app" replace /> : <OnboardingForm userName={status.user.name} />)}
+      {(status) => (status.workspaces.length > 0 ? <Navigate to={home} replace /> : <OnboardingForm userName={status.user.name} />)}
     </RequireAuth>
   )
 }

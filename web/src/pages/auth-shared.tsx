@@ -6,10 +6,11 @@ import { safeNext } from '../lib/navigation.ts'
 import { QueryError } from '../ui/QueryState.tsx'
 import { Spinner } from '../ui/Spinner.tsx'
 
-/** The validated `?next=` of the current URL, or null. */
+/** The validated `?next=` of the current URL, or null; a plan chosen on /pricing (`?plan=`) goes on through onboarding. */
 export const useNext = () => {
   const [params] = useSearchParams()
-  return safeNext(params.get('next'))
+  const plan = params.get('plan')
+  return safeNext(params.get('next')) ?? (plan && /^[a-z0-9_-]{1,40}$/.test(plan) ? `/onboarding?plan=${plan}` : null)
 }
 
 /** For /login and /signup: wait for the status, and move signed-in users on to where they were going. */

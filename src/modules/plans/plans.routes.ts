@@ -14,7 +14,7 @@ export const plansRoutes = ({ plans, scope, operator }: { plans: PlansService; s
 
   app.get('/api/plans', {
     config: { public: true },
-    schema: { tags, summary: 'The plans catalog (public): prices in EUR, monthly credits, model tiers, limits', response: { 200: PlansDto } },
+    schema: { tags, summary: 'The plans catalog (public): prices in EUR, monthly credits, model tiers, limits', response: { 200: PlansDto, ...errorResponses(429) } },
   }, async () => plans.catalog())
 
   app.get('/api/workspaces/:id/plan', {

@@ -94,6 +94,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(c.models.routes)
   await app.register(c.credits.routes)
+  await app.register(c.plans.routes)
   await app.register(c.billing.routes)
   await app.register(c.agents.routes)
   await app.register(c.chat.routes)

@@ -8,10 +8,11 @@ import { createMetrics } from './platform/observability/metrics.ts'
 import { createQueue } from './platform/queue/queue.ts'
 import { createAuditService } from './modules/audit/audit.module.ts'
 import { createIdentityModule } from './modules/identity/identity.module.ts'
-import { createTenancyModule } from './modules/tenancy/tenancy.module.ts'
+import { createTenancyModule, tenancyUsage, workspacePlans } from './modules/tenancy/tenancy.module.ts'
+import { createPlansModule } from './modules/plans/plans.module.ts'
 import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
-import { createAgentsModule } from './modules/agents/agents.module.ts'
+import { agentsUsage, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -41,14 +42,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
   const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
-  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated })
+  const plans = createPlansModule({ db, config, workspaces: workspacePlans, usage: { ...tenancyUsage, ...agentsUsage } })
+  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements })
   const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey) }), scope: tenancy.scope })
   const operator = operatorGuard(config.INTERNAL_TOKEN)
-  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel })
+  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel, allowsModelTier: plans.entitlements.allowsModelTier })
+  const planning = plans.connect({ audit, ledger: credits.ledger, scope: tenancy.scope, operator })
   workspaceCreated.push(credits.onWorkspaceCreated)
   await credits.book.syncCatalog(models.allModels())
   const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
-  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)) })
+  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)), entitlements: plans.entitlements })
   const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)
@@ -59,7 +62,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, credits, billing, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

@@ -1,14 +1,24 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
+import type { LimitKey } from '../../../contracts/plans.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { agentRoutes } from './agents.routes.ts'
 import { createAgentService } from './agents.service.ts'
+import { agents as agentRows } from './agents.repository.ts'
 
 export { BUILTIN_AGENTS } from './agents.catalog.ts'
 export { assembleSystemPrompt, type PromptContext } from './prompt.ts'
 export type { AgentService, ResolvedAgent } from './agents.service.ts'
 
+/** What agents count against a plan: the workspace's custom agents that are not archived. */
+export const agentsUsage = {
+  customAgents: (executor: Executor, workspaceId: string) => agentRows.countActive(executor, workspaceId),
+}
+
+/** Plan limits, asked inside the transaction that creates (or restores) a custom agent. */
+export type LimitCheck = { check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number): Promise<void> }
+
 /** Built-in agents (code) and the workspace's own agents (table), and how their system prompts are assembled. */
-export const createAgentsModule = (deps: { db: Db; scope: ScopeResolver; isKnownModel: (workspaceId: string, id: string) => Promise<boolean> }) => {
+export const createAgentsModule = (deps: { db: Db; scope: ScopeResolver; isKnownModel: (workspaceId: string, id: string) => Promise<boolean>; entitlements: LimitCheck }) => {
   const agents = createAgentService(deps)
   return { agents, routes: agentRoutes({ agents, scope: deps.scope }) }
 }

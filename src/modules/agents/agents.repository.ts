@@ -3,6 +3,9 @@ import type { ClientScope, WorkspaceScope } from '../../platform/http/request-co
 
 /** Custom agents of one workspace; built-ins live in code. */
 export const agents = {
+  countActive: async (db: Executor, workspaceId: string) =>
+    Number((await db.selectFrom('agents').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId).where('archivedAt', 'is', null).executeTakeFirstOrThrow()).n),
   list: (db: Executor, scope: WorkspaceScope, includeArchived = false) => {
     const q = db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId)
     return (includeArchived ? q : q.where('archivedAt', 'is', null)).orderBy('createdAt', 'asc').limit(200).execute()

@@ -30,13 +30,13 @@ export const agentRoutes = ({ agents, scope }: { agents: AgentService; scope: Sc
   }))
 
   app.post('/api/agents', {
-    schema: { tags: ['agents'], summary: 'Create a workspace agent (members; X-Workspace-ID)', body: AgentCreate, response: { 201: AgentDto, ...errorResponses(400, 401, 403, 404, 409) } },
+    schema: { tags: ['agents'], summary: 'Create a workspace agent (members; X-Workspace-ID)', body: AgentCreate, response: { 201: AgentDto, ...errorResponses(400, 401, 402, 403, 404, 409) } },
   }, async (req, reply) => reply.code(201).send(await agents.create(await scope.workspace(req, 'member'), req.body)))
 
   app.patch('/api/agents/:id', {
     schema: {
       tags: ['agents'], summary: 'Change or archive a workspace agent; or, with X-Client-ID, adjust a built-in agent for that client (members)',
-      params: IdParam, body: z.union([AgentPatch, BuiltinOverride]), response: { 200: AgentDto, ...errorResponses(400, 401, 403, 404, 409) },
+      params: IdParam, body: z.union([AgentPatch, BuiltinOverride]), response: { 200: AgentDto, ...errorResponses(400, 401, 402, 403, 404, 409) },
     },
   }, async (req) => {
     if (findBuiltin(req.params.id)) {

@@ -7,6 +7,7 @@ import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../.
 import { BUILTIN_AGENTS, findBuiltin, type BuiltinAgent } from './agents.catalog.ts'
 import { agents } from './agents.repository.ts'
 import type { PromptAgent } from './prompt.ts'
+import type { LimitCheck } from './agents.module.ts'
 
 export const agentNotFound = () => notFound('agents.not_found', 'No such agent.')
 export const builtinReadonly = () => conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
@@ -27,7 +28,7 @@ const customDto = (a: AgentRow): AgentDto => ({
 /** What the chat needs to run an agent: its public face and the parts of its system prompt. */
 export type ResolvedAgent = { dto: AgentDto; prompt: PromptAgent; tier: 'standard' | 'advanced' }
 
-export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel: (workspaceId: string, id: string) => Promise<boolean> }) => {
+export const createAgentService = ({ db, isKnownModel, entitlements }: { db: Db; isKnownModel: (workspaceId: string, id: string) => Promise<boolean>; entitlements: LimitCheck }) => {
   const checkModel = async (scope: WorkspaceScope, modelId?: string | null) => {
     if (modelId && !(await isKnownModel(scope.workspaceId, modelId))) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
   }
@@ -55,21 +56,28 @@ export const createAgentService = ({ db, isKnownModel }: { db: Db; isKnownModel:
 
     async create(scope: WorkspaceScope, body: AgentCreate) {
       await checkModel(scope, body.modelId)
-      return customDto(await agents.insert(db, scope, {
-        id: newId('ag'), name: body.name, avatar: body.avatar, description: body.description, instructions: body.instructions,
-        modelId: body.modelId ?? null, tools: body.tools ?? ['handoff', 'search_conversations'],
-      }))
+      return db.transaction().execute(async (trx) => {
+        await entitlements.check(trx, scope.workspaceId, 'customAgents')
+        return customDto(await agents.insert(trx, scope, {
+          id: newId('ag'), name: body.name, avatar: body.avatar, description: body.description, instructions: body.instructions,
+          modelId: body.modelId ?? null, tools: body.tools ?? ['handoff', 'search_conversations'],
+        }))
+      })
     },
 
     async update(scope: WorkspaceScope, id: string, patch: AgentPatch) {
       if (!(await agents.get(db, scope, id))) throw agentNotFound()
       await checkModel(scope, patch.modelId)
       const { archived, tools, ...rest } = patch
-      return customDto(await agents.update(db, scope, id, {
-        ...rest,
-        ...(tools ? { tools: JSON.stringify(tools) } : {}),
-        ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
-      }))
+      return db.transaction().execute(async (trx) => {
+        // Restoring an archived agent takes a slot again, so it is checked like a create.
+        if (archived === false && (await agents.get(trx, scope, id))?.archivedAt) await entitlements.check(trx, scope.workspaceId, 'customAgents')
+        return customDto(await agents.update(trx, scope, id, {
+          ...rest,
+          ...(tools ? { tools: JSON.stringify(tools) } : {}),
+          ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
+        }))
+      })
     },
 
     /** Adjusts a built-in agent for one client: extra instructions, a preferred model. */

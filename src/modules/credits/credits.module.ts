@@ -10,11 +10,11 @@ import { creditsRoutes } from './credits.routes.ts'
 import { createCreditsService } from './credits.service.ts'
 import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
 import { createLedger } from './ledger.ts'
-import { createMetering } from './metering.ts'
+import { createMetering, type AllowsModelTier } from './metering.ts'
 import { createPriceBook } from './price-book.ts'
 
 export { createLedger, type Ledger, type HoldRequest, type SettleRequest } from './ledger.ts'
-export { createMetering, PLAN_MODEL_TIERS, type Metering, type MeteredCall, type Estimate } from './metering.ts'
+export { createMetering, type AllowsModelTier, type Metering, type MeteredCall, type Estimate } from './metering.ts'
 export { createPriceBook, type PriceBook } from './price-book.ts'
 export { costPico, creditsFor, estimateCredits, formatCredits, picoToUsdMicro, MICRO, type Price, type Rate } from './pricing.ts'
 export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
@@ -25,19 +25,21 @@ type Deps = {
   config: Pick<Config, 'CREDITS_WELCOME' | 'CREDITS_HOLD_TTL_SECONDS' | 'CREDITS_PER_REQUEST_CAP' | 'CREDITS_RPM_PER_USER' | 'CREDITS_RPM_PER_WORKSPACE' | 'CREDITS_MAX_CONCURRENT_STREAMS'>
   /** Every model any workspace may call, for the sweeper to price a hold by its model id. */
   catalog: (modelId: string) => CatalogEntry | undefined
+  /** The plans catalog's model tiers, for the plan gate of every metered call. */
+  allowsModelTier: AllowsModelTier
 }
 
 const micro = (credits: number) => BigInt(Math.round(credits * 1_000_000))
 
 /** Credits: one account per workspace, the append-only ledger, metered calls, limits, disputes, statements. */
-export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog }: Deps) => {
+export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog, allowsModelTier }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
     maxConcurrentStreams: config.CREDITS_MAX_CONCURRENT_STREAMS, rpmPerUser: config.CREDITS_RPM_PER_USER, rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
   }
   const ledger = createLedger(db, { defaults })
   const book = createPriceBook(db)
-  const metering = createMetering({ db, ledger, book, counters, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
+  const metering = createMetering({ db, ledger, book, counters, allowsModelTier, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
   const credits = createCreditsService({ db, ledger, audit, defaults })
   return {
     ledger, book, metering, credits,

@@ -9,10 +9,8 @@ import type { Ledger, SettleOutcome } from './ledger.ts'
 import type { PriceBook } from './price-book.ts'
 import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing.ts'
 
-/** Model tiers each plan may use; the billing issue moves this into the plans catalog. */
-export const PLAN_MODEL_TIERS: Record<string, ModelTier[]> = {
-  free: ['standard'], starter: ['standard'], pro: ['standard', 'advanced'], agency: ['standard', 'advanced'],
-}
+/** Whether a plan may use a model tier: the plans catalog answers (a plan missing from it is treated as Free). */
+export type AllowsModelTier = (plan: string, tier: ModelTier) => boolean
 
 export type MeterInput = {
   workspaceId: string; clientId: string | null; userId: string; tokenId: string | null
@@ -39,7 +37,7 @@ const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
  * settle (debit the charge, free the rest). A request id seen before returns the first hold instead of a
  * second one, so a retry never charges twice.
  */
-export const createMetering = ({ db, ledger, book, counters, options }: { db: Db; ledger: Ledger; book: PriceBook; counters: CounterStore; options: MeteringOptions }) => {
+export const createMetering = ({ db, ledger, book, counters, allowsModelTier, options }: { db: Db; ledger: Ledger; book: PriceBook; counters: CounterStore; allowsModelTier: AllowsModelTier; options: MeteringOptions }) => {
   const estimate = async (entry: CatalogEntry, promptText: string, maxOutputTokens: number, billedBy: 'camarad' | 'workspace'): Promise<Estimate> => {
     const [price, { live }] = await Promise.all([book.priceFor(entry), book.current()])
     const inputTokens = encode(promptText).length
@@ -84,7 +82,7 @@ export const createMetering = ({ db, ledger, book, counters, options }: { db: Db
     async begin(input: MeterInput) {
       const settings = await settingsOf(input.workspaceId)
       const plan = settings.plan
-      if (!(PLAN_MODEL_TIERS[plan] ?? PLAN_MODEL_TIERS.free!).includes(input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
+      if (!allowsModelTier(plan, input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
       await throttle(input, settings)
       const est = await estimate(input.entry, input.promptText, input.maxOutputTokens, input.billedBy)
       const paramsHash = hashParams(input.params)

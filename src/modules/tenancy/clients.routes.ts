@@ -14,7 +14,7 @@ export const clientRoutes = ({ clients, scope }: { clients: ClientService; scope
   }, async (req) => clients.list(await scope.workspace(req, 'viewer'), req.query))
 
   app.post('/api/clients', {
-    schema: { tags: ['clients'], summary: 'Add a client to the workspace in X-Workspace-ID (members)', body: ClientCreate, response: { 201: ClientDto, ...errorResponses(400, 401, 403, 404) } },
+    schema: { tags: ['clients'], summary: 'Add a client to the workspace in X-Workspace-ID (members)', body: ClientCreate, response: { 201: ClientDto, ...errorResponses(400, 401, 402, 403, 404) } },
   }, async (req, reply) => reply.code(201).send(await clients.create(await scope.workspace(req, 'member'), req.body, requestMeta(req))))
 
   app.get('/api/clients/:id', {

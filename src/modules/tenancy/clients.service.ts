@@ -5,6 +5,7 @@ import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
+import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto } from './dto.ts'
 import { clientArchived } from './tenancy.errors.ts'
 import { clients } from './tenancy.repository.ts'
@@ -22,7 +23,7 @@ const decodeCursor = (cursor: string) => {
 }
 
 /** Clients of a workspace: created by members, archived by admins, never deleted. */
-export const createClientService = ({ db, audit, now = () => new Date() }: { db: Db; audit: AuditService; now?: () => Date }) => ({
+export const createClientService = ({ db, audit, entitlements, now = () => new Date() }: { db: Db; audit: AuditService; entitlements: LimitCheck; now?: () => Date }) => ({
   async list(scope: WorkspaceScope, q: { cursor?: string; limit: number; archived: 'include' | 'exclude' | 'only'; q?: string }) {
     const rows = await clients.page(db, scope, { limit: q.limit, archived: q.archived, q: q.q, after: q.cursor ? decodeCursor(q.cursor) : undefined })
     const items = rows.slice(0, q.limit)
@@ -31,6 +32,7 @@ export const createClientService = ({ db, audit, now = () => new Date() }: { db:
   },
 
   create: (scope: WorkspaceScope, body: ClientCreate, meta: RequestMeta) => db.transaction().execute(async (trx) => {
+    await entitlements.check(trx, scope.workspaceId, 'clients')
     const client = await clients.insert(trx, scope, { id: newId('cl'), name: body.name, website: body.website ?? null, notes: body.notes ?? null })
     await audit.record(trx, { action: 'client.created', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: client.name } })
     return toClientDto(client)

@@ -17,6 +17,13 @@ export const workspaces = {
   /** Serialises membership changes of one workspace (the last-owner rule needs it under concurrency). */
   lock: (db: Executor, scope: WorkspaceScope) =>
     db.selectFrom('workspaces').select('id').where('id', '=', scope.workspaceId).forUpdate().executeTakeFirstOrThrow(),
+  plan: async (db: Executor, workspaceId: string, lock = false) => {
+    const q = db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId)
+    return (await (lock ? q.forUpdate() : q).executeTakeFirst())?.plan
+  },
+  setPlan: async (db: Executor, workspaceId: string, plan: string) => {
+    await db.updateTable('workspaces').set({ plan, updatedAt: new Date() }).where('id', '=', workspaceId).execute()
+  },
 }
 
 export const memberships = {
@@ -32,6 +39,13 @@ export const memberships = {
     db.updateTable('memberships').set({ role }).where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).returning(['userId', 'role', 'createdAt']).executeTakeFirstOrThrow(),
   remove: (db: Executor, scope: WorkspaceScope, userId: string) =>
     db.deleteFrom('memberships').where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).execute(),
+  /** Members plus pending invitations: each pending invitation holds a seat. */
+  countSeats: async (db: Executor, workspaceId: string, now: Date) => {
+    const m = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
+    const i = await db.selectFrom('invitations').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId)
+      .where('acceptedAt', 'is', null).where('revokedAt', 'is', null).where('expiresAt', '>', now).executeTakeFirstOrThrow()
+    return Number(m.n) + Number(i.n)
+  },
   countOwners: async (db: Executor, scope: WorkspaceScope) =>
     Number((await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n'))
       .where('workspaceId', '=', scope.workspaceId).where('role', '=', 'owner').executeTakeFirstOrThrow()).n),
@@ -68,6 +82,9 @@ export const invitations = {
 export type ClientPage = { limit: number; after?: { createdAt: Date; id: string }; archived: 'include' | 'exclude' | 'only'; q?: string }
 
 export const clients = {
+  countActive: async (db: Executor, workspaceId: string) =>
+    Number((await db.selectFrom('clients').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId).where('archivedAt', 'is', null).executeTakeFirstOrThrow()).n),
   insert: (db: Executor, scope: WorkspaceScope, c: { id: string; name: string; website?: string | null; notes?: string | null }) =>
     db.insertInto('clients').values({ ...c, workspaceId: scope.workspaceId }).returningAll().executeTakeFirstOrThrow(),
   page: (db: Executor, scope: WorkspaceScope, p: ClientPage) => {

@@ -60,7 +60,7 @@ export const tenancyRoutes = ({ tenancy, scope }: { tenancy: TenancyService; sco
   }, async (req) => ({ items: await tenancy.listInvitations(await scope.workspace(req, 'admin', req.params.id)) }))
 
   app.post('/api/workspaces/:id/invitations', {
-    schema: { tags: ['members'], summary: 'Invite someone by email (admins); the link is shown once', params: IdParam, body: InvitationCreate, response: { 201: InvitationCreated, ...errorResponses(400, 401, 403, 404, 409) } },
+    schema: { tags: ['members'], summary: 'Invite someone by email (admins); the link is shown once', params: IdParam, body: InvitationCreate, response: { 201: InvitationCreated, ...errorResponses(400, 401, 402, 403, 404, 409) } },
   }, async (req, reply) => reply.code(201).send(await tenancy.invite(await scope.workspace(req, 'admin', req.params.id), req.body, requestMeta(req))))
 
   app.delete('/api/workspaces/:id/invitations/:invitationId', {

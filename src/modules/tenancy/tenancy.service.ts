@@ -8,6 +8,7 @@ import { forbidden } from '../../platform/http/errors.ts'
 import type { MemberDto } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { IdentityService } from '../identity/identity.module.ts'
+import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto, toInvitationDto, toWorkspaceDto } from './dto.ts'
 import { alreadyMember, invitationNotFound, lastOwner, memberNotFound, ownerOnly } from './tenancy.errors.ts'
 import { expireInvitation } from './tenancy.jobs.ts'
@@ -18,10 +19,11 @@ type Deps = {
   publicUrl: string; invitationTtlDays: number; now?: () => Date
   /** Called inside the creation transaction of each workspace (the credits module opens its account there). */
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
+  entitlements: LimitCheck
 }
 
 /** Workspaces, memberships and invitations. */
-export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [] }: Deps) => {
+export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [], entitlements }: Deps) => {
   const expiryJob = expireInvitation(db, now)
 
   const createWorkspace = (userId: string, name: string, meta: RequestMeta, clientName?: string) => db.transaction().execute(async (trx) => {
@@ -30,6 +32,8 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
     for (const hook of onWorkspaceCreated) await hook(trx, ws.id, userId)
     const scope: WorkspaceScope = { userId, workspaceId: ws.id, role: 'owner' }
     await audit.record(trx, { action: 'workspace.created', workspaceId: ws.id, actorUserId: userId, targetType: 'workspace', targetId: ws.id, ip: meta.ip })
+    // The catalog guarantees Free allows a first client, so onboarding always passes this check.
+    if (clientName) await entitlements.check(trx, ws.id, 'clients')
     const client = clientName ? await clients.insert(trx, scope, { id: newId('cl'), name: clientName }) : undefined
     if (client) await audit.record(trx, { action: 'client.created', workspaceId: ws.id, actorUserId: userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: clientName } })
     return { workspace: toWorkspaceDto(ws, 'owner'), client: client && toClientDto(client) }
@@ -89,6 +93,8 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
       return db.transaction().execute(async (trx) => {
       if (inviteeId && (await memberships.find(trx, inviteeId, scope.workspaceId))) throw alreadyMember()
       await invitations.revokePendingFor(trx, scope, body.email, now())
+      // After revoking this address's earlier invitation: a re-sent invitation does not take a second seat.
+      await entitlements.check(trx, scope.workspaceId, 'members')
       const token = newSecretToken()
       const inv = await invitations.insert(trx, {
         id: newId('inv'), workspaceId: scope.workspaceId, email: body.email, role: body.role, tokenHash: hashToken(token),

@@ -44,6 +44,9 @@ export const createTestContext = async (env: Record<string, string> = {}, option
     // Suites sign up many users from one address; the throttle tests set these low themselves.
     SIGNUP_MAX_PER_IP_PER_HOUR: '100000', OFFLINE_MODEL_CHUNK_DELAY_MS: '0', LOGIN_MAX_ATTEMPTS_PER_IP: '100000', RATE_LIMIT_PER_MINUTE: '100000',
     CREDITS_RPM_PER_USER: '100000', CREDITS_RPM_PER_WORKSPACE: '100000', CREDITS_MAX_CONCURRENT_STREAMS: '1000', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    // The real catalog with every limit lifted, so suites about other features are not stopped by plan limits;
+    // test/api/plans.test.ts passes PLANS_FILE=config/plans.json.
+    PLANS_FILE: 'test/fixtures/plans-unlimited.json',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   })

@@ -53,6 +53,8 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/credits/disputes/{id}/approve': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Approved by an intruder' } },
   'POST /api/credits/disputes/{id}/reject': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected by an intruder' } },
   'POST /api/operator/workspaces/{id}/credits': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { credits: 1000, reason: 'Free money' } },
+  'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/operator/workspaces/{id}/plan': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { plan: 'agency', reason: 'Free upgrade' } },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])

@@ -114,7 +114,7 @@ const billing: Scenario = {
 }
 
 const clientLimit: Scenario = {
-  name: 'plan limit: a client past the Free plan’s limit is refused with the plan limit message and a See plans link to billing',
+  name: 'plan limit: a client or a custom agent past the Free plan’s limits is refused with the plan limit message and a See plans link to billing',
   async run(ctx) {
     const { page, context } = await onboard(ctx, 'Limited Agency', 'Trattoria Uno')
     const free = (await catalog(page)).plans.find((p) => p.id === 'free')!
@@ -135,6 +135,20 @@ const clientLimit: Scenario = {
     await error.getByRole('link', { name: 'See plans' }).click()
     await page.waitForURL('**/app/settings/billing')
     await page.locator('[data-testid="limit-usage"][data-key="clients"]').getByText('limit reached').waitFor()
+
+    // Custom agents: the same message on the agent form.
+    const agents = free.limits.customAgents
+    assert.ok(typeof agents === 'number', 'the Free plan limits custom agents')
+    await page.goto('/app/settings/agents')
+    for (let i = 1; i <= agents + 1; i++) {
+      await page.getByRole('button', { name: 'New agent' }).click()
+      await page.getByLabel('Agent name').fill(`Helper ${i}`)
+      await page.getByLabel('Instructions').fill('You draft short replies to customer reviews.')
+      await page.getByRole('button', { name: 'Create agent' }).click()
+      if (i <= agents) await page.getByRole('list', { name: 'Your agents' }).getByText(`Helper ${i}`).waitFor()
+    }
+    await page.getByTestId('plan-limit-error').getByRole('link', { name: 'See plans' }).waitFor()
+    await page.screenshot({ path: ctx.shot('54-agent-limit') })
     await context.close()
   },
 }

@@ -114,7 +114,7 @@ const billing: Scenario = {
 }
 
 const clientLimit: Scenario = {
-  name: 'plan limit: a client or a custom agent past the Free plan’s limits is refused with the plan limit message and a See plans link to billing',
+  name: 'plan limit: a client, a custom agent or an invitation past the Free plan’s limits is refused with the plan limit message and a See plans link to billing',
   async run(ctx) {
     const { page, context } = await onboard(ctx, 'Limited Agency', 'Trattoria Uno')
     const free = (await catalog(page)).plans.find((p) => p.id === 'free')!
@@ -149,6 +149,21 @@ const clientLimit: Scenario = {
     }
     await page.getByTestId('plan-limit-error').getByRole('link', { name: 'See plans' }).waitFor()
     await page.screenshot({ path: ctx.shot('54-agent-limit') })
+
+    // Members: pending invitations count, so inviting past the limit is refused on the invitation form.
+    const members = free.limits.members
+    assert.ok(typeof members === 'number' && members >= 1, 'the Free plan limits members')
+    await page.goto('/app/settings/members')
+    for (let i = 2; i <= members + 1; i++) {
+      await page.getByLabel('Invitee email').fill(`limit-${i}-${Date.now().toString(36)}@e2e.test`)
+      await page.getByRole('button', { name: 'Send invitation' }).click()
+      if (i <= members) {
+        await page.getByTestId('invite-url').waitFor()
+        await page.getByRole('button', { name: 'Done' }).click()
+      }
+    }
+    await page.getByTestId('plan-limit-error').getByRole('link', { name: 'See plans' }).waitFor()
+    await page.screenshot({ path: ctx.shot('55-invitation-limit') })
     await context.close()
   },
 }

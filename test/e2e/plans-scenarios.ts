@@ -168,5 +168,30 @@ const clientLimit: Scenario = {
   },
 }
 
+const operatorAssigns: Scenario = {
+  name: 'self-hosted: the operator assigns Starter through the operator API; billing shows it as the current plan with its limits',
+  async run(ctx) {
+    const token = ctx.internalToken
+    assert.ok(token, 'the priced server has an operator token')
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Upgraded Agency', 'Pasticceria Dolce')
+    const starter = (await catalog(page)).plans.find((p) => p.id === 'starter')!
+    const res = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${await workspaceOf(page)}/plan`, {
+      method: 'PUT', headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: 'starter', reason: 'e2e: agreed by email' }),
+    })
+    assert.equal(res.status, 200, await res.text())
+    await page.goto('/app/settings/billing')
+    assert.equal(await page.getByTestId('current-plan').textContent(), starter.name)
+    await page.getByRole('article', { name: starter.name }).getByText('Current plan', { exact: true }).waitFor()
+    const clientsText = page.locator('[data-testid="limit-usage"][data-key="clients"]').getByTestId('limit-usage-text')
+    assert.match((await clientsText.textContent()) ?? '', new RegExp(`^1 of ${starter.limits.clients} clients`))
+    await page.screenshot({ path: ctx.shot('56-billing-starter'), fullPage: true })
+    assertNoErrors()
+    await context.close()
+  },
+}
+
 /** On the server without an AI provider or Stripe (self-hosted mode). */
 export const plansScenarios: Scenario[] = [pricing, billing, clientLimit]
+/** On the priced server (INTERNAL_TOKEN: the operator API is on). */
+export const plansOperatorScenarios: Scenario[] = [operatorAssigns]

@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { scenarios } from './scenarios.ts'
 import { pricedScenarios } from './priced-scenarios.ts'
 import { operatorScenarios, usageScenarios } from './usage-scenarios.ts'
-import { plansScenarios } from './plans-scenarios.ts'
+import { plansOperatorScenarios, plansScenarios } from './plans-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 
 /**
@@ -70,7 +70,7 @@ const main = async () => {
     })
     const runs = [
       ...[...scenarios, ...usageScenarios, ...plansScenarios].map((s) => ({ s, baseUrl })),
-      ...[...pricedScenarios, ...operatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined

@@ -65,7 +65,7 @@ const usagePage: Scenario = {
     // Tabs work from the keyboard: the arrow keys move and select, the panel follows.
     await page.getByRole('tab', { name: 'Ledger' }).focus()
     await page.keyboard.press('ArrowRight')
-    assert.equal(await page.getByRole('tab', { name: 'Holds' }).getAttribute('aria-selected'), 'true')
+    await page.getByRole('tab', { name: 'Holds', selected: true }).waitFor() // the router re-renders after the key, not at once
     await page.getByText('No holds yet').waitFor()
     await page.keyboard.press('End')
     await page.getByRole('button', { name: 'Save limits' }).waitFor()

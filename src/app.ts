@@ -96,6 +96,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(c.credits.routes)
   await app.register(c.plans.routes)
   await app.register(c.billing.routes)
+  await app.register(c.subscriptions.routes)
   await app.register(c.agents.routes)
   await app.register(c.chat.routes)
   await app.register(c.gateway.routes)

@@ -23,6 +23,7 @@ import { operatorGuard } from './platform/http/operator.ts'
 import type { Executor } from './platform/db/database.ts'
 import { createCreditsModule } from './modules/credits/credits.module.ts'
 import { createBillingModule } from './modules/billing/billing.module.ts'
+import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
 
 export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
 
@@ -51,6 +52,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   workspaceCreated.push(credits.onWorkspaceCreated)
   await credits.book.syncCatalog(models.allModels())
   const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
+  const subscriptions = createSubscriptionsModule({ db, queue, operator, config })
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)), entitlements: plans.entitlements })
   const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
@@ -58,11 +60,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({ db, models, metering: credits.metering, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs]
+  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, subscriptions, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

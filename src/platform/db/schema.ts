@@ -414,6 +414,29 @@ export type StreamProgressTable = {
   updatedAt: Timestamp
 }
 
+export type StripeEventStatus = 'pending' | 'processed' | 'ignored' | 'dead'
+export type StripeEventsTable = {
+  id: string
+  type: string
+  payload: ColumnType<Record<string, unknown>, string, never>
+  receivedAt: Timestamp
+  status: ColumnType<StripeEventStatus, StripeEventStatus | undefined, StripeEventStatus>
+  attempts: ColumnType<number, number | undefined, number>
+  lastError: string | null
+  processedAt: NullableTimestamp
+}
+
+export type WorkspaceSubscriptionsTable = {
+  workspaceId: string
+  stripeCustomerId: string
+  stripeSubscriptionId: string | null
+  status: string | null
+  plan: string | null
+  currentPeriodEnd: NullableTimestamp
+  updatedFromEventCreated: NullableTimestamp
+  updatedAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -449,6 +472,8 @@ export type DB = {
   reconciliationRuns: ReconciliationRunsTable
   reconciliationDeltas: ReconciliationDeltasTable
   billingAlerts: BillingAlertsTable
+  stripeEvents: StripeEventsTable
+  workspaceSubscriptions: WorkspaceSubscriptionsTable
 }
 
 export type User = Selectable<UsersTable>

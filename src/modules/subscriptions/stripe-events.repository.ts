@@ -1,0 +1,46 @@
+import type { Executor } from '../../platform/db/database.ts'
+import type { StripeEventStatus } from '../../platform/db/schema.ts'
+
+/** Stripe events as received: stored once by Stripe's event id, then worked through by the processing job. */
+export const stripeEventsRepository = {
+  /** True when this delivery stored the event; false when it was already there (a redelivery). */
+  async insert(db: Executor, event: { id: string; type: string; payload: unknown }) {
+    const row = await db.insertInto('stripeEvents')
+      .values({ id: event.id, type: event.type, payload: JSON.stringify(event.payload) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    return Boolean(row)
+  },
+
+  find: (db: Executor, id: string) => db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirst(),
+
+  list: (db: Executor, filter: { status?: StripeEventStatus; limit: number }) => {
+    let q = db.selectFrom('stripeEvents').selectAll().orderBy('receivedAt', 'desc').orderBy('id').limit(filter.limit)
+    if (filter.status) q = q.where('status', '=', filter.status)
+    return q.execute()
+  },
+
+  /** Counts an attempt; the row is locked for the processing transaction. */
+  lockForProcessing: (db: Executor, id: string) => db.updateTable('stripeEvents')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst(),
+
+  finish: (db: Executor, id: string, status: StripeEventStatus, lastError: string | null = null) => db.updateTable('stripeEvents')
+    .set({ status, lastError, ...(status === 'processed' || status === 'ignored' ? { processedAt: new Date() } : {}) })
+    .where('id', '=', id)
+    .execute(),
+
+  resetForReplay: (db: Executor, id: string) => db.updateTable('stripeEvents')
+    .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow(),
+
+  recordFailure: (db: Executor, id: string, error: string, dead: boolean) => db.updateTable('stripeEvents')
+    .set({ lastError: error.slice(0, 1000), ...(dead ? { status: 'dead' as const } : {}) })
+    .where('id', '=', id)
+    .execute(),
+}

@@ -1,0 +1,6 @@
+import { AppError, badRequest, conflict, notFound } from '../../platform/http/errors.ts'
+
+export const signatureInvalid = () => badRequest('stripe.signature_invalid', 'The Stripe-Signature header does not match this body with any configured webhook secret, or it is too old.')
+export const webhookNotConfigured = () => new AppError(409, 'billing.not_configured', 'Stripe webhooks are not configured on this server: set STRIPE_WEBHOOK_SECRET.')
+export const billingNotConfigured = () => conflict('billing.not_configured', 'Billing is not configured on this server: set STRIPE_SECRET_KEY.')
+export const stripeEventNotFound = () => notFound('stripe.event_not_found', 'No stored Stripe event has this id.')

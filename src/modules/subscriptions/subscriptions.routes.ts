@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { StripeEventsTable } from '../../platform/db/schema.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import { errorResponses } from '../../platform/http/route-helpers.ts'
+import type { Selectable } from 'kysely'
+import type { StripeWebhooks } from './stripe-webhooks.service.ts'
+
+const Status = z.enum(['pending', 'processed', 'ignored', 'dead'])
+const StripeEventDto = z.object({
+  id: z.string(), type: z.string(), status: Status, attempts: z.number().int(), lastError: z.string().nullable(),
+  receivedAt: z.string(), processedAt: z.string().nullable(),
+})
+const toDto = (r: Selectable<StripeEventsTable>): z.infer<typeof StripeEventDto> => ({
+  id: r.id, type: r.type, status: r.status, attempts: r.attempts, lastError: r.lastError,
+  receivedAt: r.receivedAt.toISOString(), processedAt: r.processedAt?.toISOString() ?? null,
+})
+
+/** Operator API (X-Internal-Token): stored Stripe events, the dead ones above all, and their replay. */
+export const subscriptionsOperatorRoutes = ({ operator, webhooks }: { operator: OperatorGuard; webhooks: StripeWebhooks }) => async (base: FastifyInstance) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  // Checked before the body is validated: without the token nothing about the request is answered but 401.
+  const op = { config: { public: true }, preValidation: async (req: FastifyRequest) => operator(req) }
+  const tags = ['operator']
+
+  app.get('/api/operator/stripe/events', {
+    ...op, schema: { tags, summary: 'Stored Stripe events, newest first (`status=dead`: the ones that failed every attempt)', querystring: z.strictObject({ status: Status.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.object({ items: z.array(StripeEventDto) }), ...errorResponses(400, 401, 503) } },
+  }, async (req) => ({ items: (await webhooks.list(req.query)).map(toDto) }))
+
+  app.post('/api/operator/stripe/events/replay', {
+    ...op, schema: { tags, summary: 'Process a stored Stripe event again (attempts reset); its effects are idempotent', body: z.strictObject({ eventId: z.string().min(1).max(255) }), response: { 202: StripeEventDto, ...errorResponses(400, 401, 404, 503) } },
+  }, async (req, reply) => reply.code(202).send(toDto(await webhooks.replay(req.body.eventId))))
+}

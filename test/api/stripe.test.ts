@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
+import { sql } from 'kysely'
 import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { createStripeWebhooks } from '../../src/modules/subscriptions/stripe-webhooks.service.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from '../../src/modules/subscriptions/subscriptions.jobs.ts'
-import { createTestContext, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe.ts'
+import { createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
 
 const SECRET = 'whsec_test_current_0123456789'
 const ROTATED = 'whsec_test_next_9876543210'
@@ -44,6 +46,8 @@ describe('the Stripe webhook stores each verified event once and enqueues its pr
     const row = await ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', event.id).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ type: 'customer.created', status: 'pending', attempts: 0 })
     expect(row.payload).toMatchObject({ id: event.id, data: { object: { id: 'cus_x' } } })
+    const { rows } = await sql<{ raw: string }>`SELECT payload::text AS raw FROM stripe_events WHERE id = ${event.id}`.execute(ctx.container.db)
+    expect(JSON.parse(rows[0]!.raw)).toEqual(JSON.parse(payload))
     expect(await queuedFor(ctx, event.id)).toHaveLength(1)
   })
 
@@ -141,5 +145,175 @@ describe('the Stripe webhook without a webhook secret', () => {
     expect(res.statusCode).toBe(409)
     expect(res.json().error.code).toBe('billing.not_configured')
     expect(await storedEvents(ctx)).toHaveLength(0)
+  })
+})
+
+describe('Stripe events are applied from Stripe\'s current state, once', () => {
+  let ctx: TestContext
+  let stripe: FakeStripe
+  beforeAll(async () => {
+    stripe = await startFakeStripe()
+    ctx = await createTestContext({
+      STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: stripe.url,
+      STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency',
+    })
+  })
+  afterAll(async () => { await ctx?.close(); await stripe?.close() })
+
+  let n = 0
+  const ids = () => { n++; return { customer: `cus_t${n}`, subscription: `sub_t${n}`, session: `cs_t${n}`, invoice: `in_t${n}` } }
+  const subscription = (id: string, customer: string, workspaceId: string, price: string, status = 'active') => ({
+    id, object: 'subscription', customer, status, metadata: { workspace_id: workspaceId },
+    items: { object: 'list', data: [{ id: `si_${id}`, price: { id: price, object: 'price' }, current_period_end: Math.floor(Date.now() / 1000) + 30 * 86400 }] },
+  })
+  const checkoutSession = (id: string, customer: string, sub: string, workspaceId: string) => ({
+    id, object: 'checkout.session', mode: 'subscription', client_reference_id: workspaceId, customer, subscription: sub, payment_status: 'paid', metadata: {},
+  })
+  const invoice = (id: string, customer: string, sub: string) => ({
+    id, object: 'invoice', customer, status: 'paid', parent: { type: 'subscription_details', subscription_details: { subscription: sub } },
+  })
+
+  const send = async (event: { id: string }) => {
+    const payload = JSON.stringify(event)
+    const res = await deliver(ctx, payload, sign(payload))
+    expect(res.statusCode).toBe(200)
+  }
+  const run = (eventId: string) => processJob(ctx).handler({ eventId })
+  const deliverAndRun = async (event: { id: string }) => { await send(event); await run(event.id) }
+  const eventRow = (id: string) => ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  const planOf = async (workspaceId: string) => (await ctx.container.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
+  const entries = (workspaceId: string, requestId: string) =>
+    ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).execute()
+  const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
+
+  it('links the customer and subscription on checkout.session.completed and sets the subscription\'s plan', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'subscriber')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro'))
+    stripe.put(checkoutSession(id.session, id.customer, id.subscription, workspaceId))
+
+    const event = stripeEvent('checkout.session.completed', { id: id.session, object: 'checkout.session' })
+    await deliverAndRun(event)
+
+    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await link(workspaceId)).toMatchObject({ stripeCustomerId: id.customer, stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
+    expect((await eventRow(event.id)).status).toBe('processed')
+  })
+
+  it('grants an invoice\'s monthly credits once when the same event is delivered and processed twice concurrently', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'payer')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_starter'))
+    stripe.put(invoice(id.invoice, id.customer, id.subscription))
+    const event = stripeEvent('invoice.paid', { id: id.invoice, object: 'invoice' })
+
+    await Promise.all([send(event), send(event)])
+    await Promise.all([run(event.id), run(event.id)])
+
+    const grants = await entries(workspaceId, `invoice:${id.invoice}`)
+    expect(grants).toHaveLength(1)
+    expect(grants[0]).toMatchObject({ kind: 'purchase', amount: 1500n * 1_000_000n })
+    expect(await planOf(workspaceId)).toBe('starter')
+  })
+
+  it('ends on the subscription\'s current state when updated arrives before created', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'reorder')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro'))
+    const updated = stripeEvent('customer.subscription.updated', subscription(id.subscription, id.customer, workspaceId, 'price_pro'))
+    const created = stripeEvent('customer.subscription.created', subscription(id.subscription, id.customer, workspaceId, 'price_starter', 'incomplete'))
+
+    await deliverAndRun(updated)
+    await deliverAndRun(created)
+
+    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await link(workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
+  })
+
+  it('keeps the plan while past_due and returns to Free when the subscription is canceled', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'lapsed')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro'))
+    await deliverAndRun(stripeEvent('customer.subscription.created', { id: id.subscription, object: 'subscription' }))
+
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro', 'past_due'))
+    stripe.put({ id: id.invoice, object: 'invoice', customer: id.customer, status: 'open', parent: { subscription_details: { subscription: id.subscription } } })
+    await deliverAndRun(stripeEvent('invoice.payment_failed', { id: id.invoice, object: 'invoice' }))
+    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await link(workspaceId)).toMatchObject({ status: 'past_due' })
+    const audited = await ctx.container.db.selectFrom('auditEvents').select('action').where('workspaceId', '=', workspaceId).execute()
+    expect(audited.map((a) => a.action)).toContain('subscription.payment_failed')
+
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro', 'canceled'))
+    await deliverAndRun(stripeEvent('customer.subscription.deleted', { id: id.subscription, object: 'subscription' }))
+    expect(await planOf(workspaceId)).toBe('free')
+  })
+
+  it('grants once when invoice.paid arrives before checkout.session.completed', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'early-invoice')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro'))
+    stripe.put(invoice(id.invoice, id.customer, id.subscription))
+    stripe.put(checkoutSession(id.session, id.customer, id.subscription, workspaceId))
+
+    await deliverAndRun(stripeEvent('invoice.paid', { id: id.invoice, object: 'invoice' }))
+    await deliverAndRun(stripeEvent('checkout.session.completed', { id: id.session, object: 'checkout.session' }))
+
+    expect(await entries(workspaceId, `invoice:${id.invoice}`)).toHaveLength(1)
+    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await link(workspaceId)).toMatchObject({ stripeCustomerId: id.customer })
+  })
+
+  it('grants nothing more when Stripe redelivers an event we committed but did not answer (a crash before the 2xx)', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'crash')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_starter'))
+    stripe.put(invoice(id.invoice, id.customer, id.subscription))
+    const event = stripeEvent('invoice.paid', { id: id.invoice, object: 'invoice' })
+    await deliverAndRun(event)
+
+    await send(event)
+    await run(event.id)
+
+    expect(await entries(workspaceId, `invoice:${id.invoice}`)).toHaveLength(1)
+    expect(await queuedFor(ctx, event.id)).toHaveLength(1)
+  })
+
+  it('grants a paid top-up\'s credits once', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'topup')
+    const id = ids()
+    stripe.put({ id: id.session, object: 'checkout.session', mode: 'payment', client_reference_id: workspaceId, customer: id.customer, payment_status: 'paid', metadata: { kind: 'topup', credits: '250', workspace_id: workspaceId } })
+    const event = stripeEvent('checkout.session.completed', { id: id.session, object: 'checkout.session' })
+
+    await deliverAndRun(event)
+    await ctx.app.inject({ method: 'POST', url: '/api/operator/stripe/events/replay', headers: { 'x-internal-token': TEST_INTERNAL_TOKEN }, payload: { eventId: event.id } })
+    await run(event.id)
+
+    const grants = await entries(workspaceId, `topup:${id.session}`)
+    expect(grants).toHaveLength(1)
+    expect(grants[0]).toMatchObject({ kind: 'purchase', amount: 250n * 1_000_000n })
+    expect(await planOf(workspaceId)).toBe('free')
+  })
+
+  it('audits a refund without taking credits back', async () => {
+    const { workspaceId } = await onboard(ctx.app, 'refund')
+    const id = ids()
+    stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_starter'))
+    stripe.put(invoice(id.invoice, id.customer, id.subscription))
+    await deliverAndRun(stripeEvent('invoice.paid', { id: id.invoice, object: 'invoice' }))
+
+    await deliverAndRun(stripeEvent('charge.refunded', { id: 'ch_refunded', object: 'charge', customer: id.customer, amount: 1900, amount_refunded: 1900, currency: 'eur' }))
+
+    const audited = await ctx.container.db.selectFrom('auditEvents').select('action').where('workspaceId', '=', workspaceId).execute()
+    expect(audited.map((a) => a.action)).toContain('subscription.charge_refunded')
+    expect(await entries(workspaceId, `invoice:${id.invoice}`)).toHaveLength(1)
+    const adjustments = await ctx.container.db.selectFrom('creditEntries').select('kind').where('workspaceId', '=', workspaceId).where('kind', 'in', ['adjustment', 'refund']).execute()
+    expect(adjustments).toHaveLength(0)
+  })
+
+  it('marks an event type it does not handle as ignored', async () => {
+    const event = stripeEvent('customer.created', { id: 'cus_other', object: 'customer' })
+    await deliverAndRun(event)
+    expect((await eventRow(event.id)).status).toBe('ignored')
   })
 })

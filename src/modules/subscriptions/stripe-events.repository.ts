@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../../platform/db/database.ts'
 import type { StripeEventStatus } from '../../platform/db/schema.ts'
 
@@ -21,12 +22,18 @@ export const stripeEventsRepository = {
     return q.execute()
   },
 
-  /** Counts an attempt; the row is locked for the processing transaction. */
-  lockForProcessing: (db: Executor, id: string) => db.updateTable('stripeEvents')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst(),
+  /**
+   * Counts an attempt and returns the event. The payload comes back as text: the CamelCasePlugin would rename
+   * the keys of a jsonb value (`amount_refunded` → `amountRefunded`), and Stripe's object must be read as sent.
+   */
+  async startAttempt(db: Executor, id: string) {
+    const row = await db.updateTable('stripeEvents')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .returning(['id', 'type', 'status', 'attempts', sql<string>`payload::text`.as('payloadText')])
+      .executeTakeFirst()
+    return row && { id: row.id, type: row.type, status: row.status, attempts: row.attempts, payload: JSON.parse(row.payloadText) as Record<string, unknown> }
+  },
 
   finish: (db: Executor, id: string, status: StripeEventStatus, lastError: string | null = null) => db.updateTable('stripeEvents')
     .set({ status, lastError, ...(status === 'processed' || status === 'ignored' ? { processedAt: new Date() } : {}) })

@@ -30,7 +30,7 @@ export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, n
 
   /** The job's work: count the attempt, apply, record the outcome; after the last failed attempt the event is `dead`. */
   async process(eventId: string) {
-    const row = await events.lockForProcessing(db, eventId)
+    const row = await events.startAttempt(db, eventId)
     if (!row || row.status === 'processed' || row.status === 'ignored') return
     try {
       const outcome = await apply({ id: row.id, type: row.type, payload: row.payload })

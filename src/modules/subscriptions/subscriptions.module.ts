@@ -3,6 +3,10 @@ import type { Config } from '../../config.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { Ledger } from '../credits/credits.module.ts'
+import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
+import { createStripeEventHandlers } from './stripe-events.handlers.ts'
 import { createStripeClient, webhookSecrets } from './stripe-client.ts'
 import { createStripeWebhooks } from './stripe-webhooks.service.ts'
 import { processStripeEventJob, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
@@ -10,7 +14,10 @@ import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 
 type Deps = {
-  db: Db; queue: Queue; operator: OperatorGuard
+  db: Db; queue: Queue; operator: OperatorGuard; audit: AuditService
+  /** The plans catalog (price ids ↔ plans, monthly credits) and tenancy's plan row: a paid plan is set only from here. */
+  catalog: Catalog; workspaces: WorkspacePlans
+  ledger: Pick<Ledger, 'open' | 'post'>
   config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE'>
   now?: () => Date
 }
@@ -19,13 +26,12 @@ type Deps = {
  * Stripe subscriptions: the webhook (verified, stored once, processed by a job), and the operator's view of
  * stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
  */
-export const createSubscriptionsModule = ({ db, queue, operator, config, now }: Deps) => {
+export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog, workspaces, ledger, config, now }: Deps) => {
   const stripe = createStripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE)
   let job: ProcessStripeEventJob | undefined = undefined
   const webhooks = createStripeWebhooks({
     db, queue, stripe, secrets: webhookSecrets(config.STRIPE_WEBHOOK_SECRET), job: () => job!, now,
-    // Event handlers arrive in the next increment; until then an event is stored and marked ignored (replayable).
-    apply: async () => 'ignored',
+    apply: createStripeEventHandlers({ db, stripe, catalog, workspaces, audit, ledger }),
   })
   job = processStripeEventJob((eventId) => webhooks.process(eventId))
   return {

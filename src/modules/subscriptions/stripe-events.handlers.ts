@@ -1,0 +1,150 @@
+import { z } from 'zod'
+import type { Db, Executor } from '../../platform/db/database.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { Ledger } from '../credits/credits.module.ts'
+import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
+import type { StripeClient } from './stripe-client.ts'
+import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
+
+// What we read from Stripe objects: only these fields, validated, whatever else the API version adds.
+const Ref = z.union([z.string(), z.object({ id: z.string() }).passthrough()]).transform((v) => (typeof v === 'string' ? v : v.id))
+const Metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {})
+const SubscriptionView = z.object({
+  id: z.string(), customer: Ref, status: z.string(), metadata: Metadata,
+  current_period_end: z.number().nullish(),
+  items: z.object({ data: z.array(z.object({ price: z.object({ id: z.string() }).passthrough(), current_period_end: z.number().nullish() }).passthrough()) }).passthrough(),
+}).passthrough()
+const SessionView = z.object({
+  id: z.string(), mode: z.string(), client_reference_id: z.string().nullish(), customer: Ref.nullish(), subscription: Ref.nullish(),
+  payment_status: z.string().nullish(), metadata: Metadata,
+}).passthrough()
+const InvoiceView = z.object({
+  id: z.string(), customer: Ref, status: z.string().nullish(),
+  subscription: Ref.nullish(),
+  parent: z.object({ subscription_details: z.object({ subscription: Ref.nullish() }).passthrough().nullish() }).passthrough().nullish(),
+}).passthrough()
+const ChargeView = z.object({ id: z.string(), customer: Ref.nullish(), amount: z.number(), amount_refunded: z.number(), currency: z.string() }).passthrough()
+const EventView = z.object({ created: z.number(), data: z.object({ object: z.object({ id: z.string() }).passthrough() }) })
+
+type Subscription = z.infer<typeof SubscriptionView>
+type Deps = {
+  db: Db; stripe: StripeClient; catalog: Catalog; workspaces: WorkspacePlans; audit: AuditService
+  ledger: Pick<Ledger, 'open' | 'post'>
+}
+
+const MICRO = 1_000_000n
+/** Statuses that carry the subscription's plan: active and trialing, and past_due as a grace period. */
+const PAID_STATUSES = new Set(['active', 'trialing', 'past_due'])
+
+/**
+ * What each Stripe event does. Every handler re-fetches the object's current state from Stripe rather than trusting
+ * the event's copy or the order of delivery, and every effect is idempotent (grants by request id), so a duplicate,
+ * a replay or an out-of-order event converges on Stripe's current state.
+ */
+export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, audit, ledger }: Deps) => {
+  const planOfPrice = (priceId: string) => {
+    const plan = catalog.plans.find((p) => p.stripePriceId === priceId)
+    if (!plan) throw new Error(`No plan has the Stripe price ${priceId} (check STRIPE_PRICE_*).`)
+    return plan
+  }
+
+  const fetchSubscription = async (id: string) => SubscriptionView.parse(await stripe.subscriptions.retrieve(id))
+
+  /** The workspace of a customer: the stored link, else the workspace id we put in the subscription's metadata. */
+  const workspaceOf = async (customerId: string, fallback?: string | null) => {
+    const linked = await subs.byCustomer(db, customerId)
+    const workspaceId = linked?.workspaceId ?? fallback
+    if (!workspaceId) throw new Error(`No workspace is linked to the Stripe customer ${customerId} yet.`)
+    return workspaceId
+  }
+
+  /** Stores the subscription's current state and sets the workspace's plan from it (the only place a paid plan is set). */
+  const syncSubscription = async (trx: Executor, workspaceId: string, sub: Subscription, eventCreated: Date) => {
+    const price = sub.items.data[0]?.price.id
+    if (!price) throw new Error(`The Stripe subscription ${sub.id} has no price.`)
+    const plan = planOfPrice(price)
+    const before = await workspaces.lockPlan(trx, workspaceId)
+    if (before === undefined) throw new Error(`The workspace ${workspaceId} does not exist.`)
+    const periodEnd = sub.items.data[0]?.current_period_end ?? sub.current_period_end
+    await subs.save(trx, {
+      workspaceId, customerId: sub.customer, subscriptionId: sub.id, status: sub.status, plan: plan.id,
+      currentPeriodEnd: periodEnd ? new Date(periodEnd * 1000) : null, eventCreated,
+    })
+    const effective = PAID_STATUSES.has(sub.status) ? plan.id : 'free'
+    if (effective !== before) {
+      await workspaces.setPlan(trx, workspaceId, effective)
+      await audit.record(trx, { action: 'subscription.changed', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { from: before, to: effective, status: sub.status, subscriptionId: sub.id } })
+    }
+    return plan
+  }
+
+  const grant = async (trx: Executor, workspaceId: string, credits: number, requestId: string, reason: string) => {
+    await ledger.open(trx, workspaceId)
+    const { replay } = await ledger.post(trx, { workspaceId, kind: 'purchase', amount: BigInt(credits) * MICRO, requestId, reason, createdBy: 'stripe' })
+    if (!replay) await audit.record(trx, { action: 'credits.purchased', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { credits, requestId } })
+  }
+
+  const handlers: Record<string, (objectId: string, eventCreated: Date, object: Record<string, unknown>) => Promise<void>> = {
+    'checkout.session.completed': async (id, created) => {
+      const session = SessionView.parse(await stripe.checkout.sessions.retrieve(id))
+      const workspaceId = session.client_reference_id ?? session.metadata.workspace_id
+      if (!workspaceId) throw new Error(`The Checkout session ${id} names no workspace.`)
+      if (session.mode === 'subscription' && session.subscription) {
+        const sub = await fetchSubscription(session.subscription)
+        await db.transaction().execute((trx) => syncSubscription(trx, workspaceId, sub, created))
+      } else if (session.mode === 'payment' && session.metadata.kind === 'topup' && session.payment_status === 'paid') {
+        const credits = Number(session.metadata.credits)
+        if (!Number.isSafeInteger(credits) || credits <= 0) throw new Error(`The top-up session ${id} has no credit amount.`)
+        await db.transaction().execute((trx) => grant(trx, workspaceId, credits, `topup:${session.id}`, `Top-up: ${credits} credits`))
+      }
+    },
+    'customer.subscription.created': async (id, created) => subscriptionChanged(id, created),
+    'customer.subscription.updated': async (id, created) => subscriptionChanged(id, created),
+    'customer.subscription.deleted': async (id, created) => subscriptionChanged(id, created),
+    'invoice.paid': async (id, created) => {
+      const invoice = InvoiceView.parse(await stripe.invoices.retrieve(id))
+      if (invoice.status !== 'paid') return
+      const subscriptionId = invoice.parent?.subscription_details?.subscription ?? invoice.subscription
+      if (!subscriptionId) return
+      const sub = await fetchSubscription(subscriptionId)
+      const workspaceId = await workspaceOf(invoice.customer, sub.metadata.workspace_id)
+      await db.transaction().execute(async (trx) => {
+        const plan = await syncSubscription(trx, workspaceId, sub, created)
+        if (plan.monthlyCredits > 0) await grant(trx, workspaceId, plan.monthlyCredits, `invoice:${invoice.id}`, `${plan.name} plan: monthly credits (invoice ${invoice.id})`)
+      })
+    },
+    'invoice.payment_failed': async (id, created) => {
+      const invoice = InvoiceView.parse(await stripe.invoices.retrieve(id))
+      const subscriptionId = invoice.parent?.subscription_details?.subscription ?? invoice.subscription
+      const sub = subscriptionId ? await fetchSubscription(subscriptionId) : undefined
+      const workspaceId = await workspaceOf(invoice.customer, sub?.metadata.workspace_id)
+      await db.transaction().execute(async (trx) => {
+        // Stripe moves the subscription to past_due itself (stored as it reports it); past_due keeps the plan as a grace period.
+        if (sub) await syncSubscription(trx, workspaceId, sub, created)
+        await audit.record(trx, { action: 'subscription.payment_failed', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { invoiceId: invoice.id, subscriptionId: subscriptionId ?? null } })
+      })
+    },
+    // Audited only: a refund takes no credits back automatically (they may be spent); an operator adjusts if needed.
+    'charge.refunded': async (_id, _created, object) => {
+      const charge = ChargeView.parse(object)
+      if (!charge.customer) return
+      const linked = await subs.byCustomer(db, charge.customer)
+      if (!linked) return
+      await audit.record(db, { action: 'subscription.charge_refunded', workspaceId: linked.workspaceId, targetType: 'workspace', targetId: linked.workspaceId, metadata: { chargeId: charge.id, amountRefunded: charge.amount_refunded, amount: charge.amount, currency: charge.currency } })
+    },
+  }
+
+  const subscriptionChanged = async (id: string, created: Date) => {
+    const sub = await fetchSubscription(id)
+    const workspaceId = await workspaceOf(sub.customer, sub.metadata.workspace_id)
+    await db.transaction().execute((trx) => syncSubscription(trx, workspaceId, sub, created))
+  }
+
+  return async (event: { id: string; type: string; payload: Record<string, unknown> }): Promise<'processed' | 'ignored'> => {
+    const handler = handlers[event.type]
+    if (!handler) return 'ignored'
+    const parsed = EventView.parse(event.payload)
+    await handler(parsed.data.object.id, new Date(parsed.created * 1000), parsed.data.object)
+    return 'processed'
+  }
+}

@@ -1,0 +1,31 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../platform/db/database.ts'
+
+/** A workspace's link to its Stripe customer and subscription, as Stripe last reported it. */
+export const subscriptionsRepository = {
+  byCustomer: (db: Executor, customerId: string) =>
+    db.selectFrom('workspaceSubscriptions').selectAll().where('stripeCustomerId', '=', customerId).executeTakeFirst(),
+
+  byWorkspace: (db: Executor, workspaceId: string) =>
+    db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst(),
+
+  /** Links the customer to the workspace (first link wins for the customer id; the rest follows Stripe). */
+  async link(db: Executor, workspaceId: string, customerId: string) {
+    await db.insertInto('workspaceSubscriptions').values({ workspaceId, stripeCustomerId: customerId })
+      .onConflict((oc) => oc.column('workspaceId').doUpdateSet({ stripeCustomerId: customerId, updatedAt: new Date() }))
+      .execute()
+  },
+
+  async save(db: Executor, row: { workspaceId: string; customerId: string; subscriptionId: string; status: string; plan: string; currentPeriodEnd: Date | null; eventCreated: Date }) {
+    const values = {
+      workspaceId: row.workspaceId, stripeCustomerId: row.customerId, stripeSubscriptionId: row.subscriptionId, status: row.status, plan: row.plan,
+      currentPeriodEnd: row.currentPeriodEnd, updatedFromEventCreated: row.eventCreated, updatedAt: new Date(),
+    }
+    await db.insertInto('workspaceSubscriptions').values(values)
+      .onConflict((oc) => oc.column('workspaceId').doUpdateSet({
+        ...values,
+        updatedFromEventCreated: sql<Date>`greatest(workspace_subscriptions.updated_from_event_created, excluded.updated_from_event_created)`,
+      }))
+      .execute()
+  },
+}

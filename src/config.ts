@@ -62,6 +62,8 @@ export const Env = z.object({
   STRIPE_PRICE_STARTER: z.string().optional(),
   STRIPE_PRICE_PRO: z.string().optional(),
   STRIPE_PRICE_AGENCY: z.string().optional(),
+  /** A per-credit Stripe price for top-ups (Checkout quantity = credits); without it top-ups are off. */
+  STRIPE_PRICE_TOPUP: z.string().optional(),
 })
 export type Env = z.infer<typeof Env>
 

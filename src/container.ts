@@ -52,7 +52,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   workspaceCreated.push(credits.onWorkspaceCreated)
   await credits.book.syncCatalog(models.allModels())
   const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
-  const subscriptions = createSubscriptionsModule({ db, queue, operator, audit, catalog: plans.catalog, workspaces: workspacePlans, ledger: credits.ledger, config })
+  const subscriptions = createSubscriptionsModule({ db, queue, operator, audit, catalog: plans.catalog, workspaces: workspacePlans, ledger: credits.ledger, scope: tenancy.scope, config })
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)), entitlements: plans.entitlements })
   const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }

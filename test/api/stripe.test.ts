@@ -5,7 +5,7 @@ import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { createStripeWebhooks } from '../../src/modules/subscriptions/stripe-webhooks.service.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from '../../src/modules/subscriptions/subscriptions.jobs.ts'
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe.ts'
-import { createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import { addMember, call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
 
 const SECRET = 'whsec_test_current_0123456789'
 const ROTATED = 'whsec_test_next_9876543210'
@@ -315,5 +315,106 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     const event = stripeEvent('customer.created', { id: 'cus_other', object: 'customer' })
     await deliverAndRun(event)
     expect((await eventRow(event.id)).status).toBe('ignored')
+  })
+})
+
+describe('Checkout, top-ups and the portal for workspace admins', () => {
+  let ctx: TestContext
+  let stripe: FakeStripe
+  beforeAll(async () => {
+    stripe = await startFakeStripe()
+    ctx = await createTestContext({
+      STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: stripe.url,
+      STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_TOPUP: 'price_credit',
+    })
+  })
+  afterAll(async () => { await ctx?.close(); await stripe?.close() })
+
+  const posts = (path: string) => stripe.requests.filter((r) => r.method === 'POST' && r.path === path)
+
+  it('opens a subscription Checkout with the plan\'s price, creating the customer once per workspace', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'buyer')
+    const customersBefore = posts('/v1/customers').length
+
+    const first = await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan: 'pro' })
+    const second = await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan: 'starter' })
+
+    expect(first.statusCode).toBe(200)
+    expect(first.json().url).toMatch(/^https:\/\/checkout\.stripe\.test\//)
+    expect(second.statusCode).toBe(200)
+    expect(posts('/v1/customers').length - customersBefore).toBe(1)
+    const sessions = posts('/v1/checkout/sessions').slice(-2)
+    expect(sessions[0]!.form).toMatchObject({ mode: 'subscription', client_reference_id: workspaceId, 'line_items[0][price]': 'price_pro', 'subscription_data[metadata][workspace_id]': workspaceId })
+    expect(sessions[1]!.form).toMatchObject({ 'line_items[0][price]': 'price_starter' })
+    expect(sessions[0]!.form.customer).toBe(sessions[1]!.form.customer)
+  })
+
+  it('sends an idempotency key derived from our request id, so a retried request opens no second session', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'retry')
+    const as = { cookie: user.cookie, workspaceId, headers: { 'x-request-id': `retry-${workspaceId}` } }
+
+    const a = await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })
+    const b = await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })
+
+    expect(a.json().url).toBe(b.json().url)
+    const keys = posts('/v1/checkout/sessions').slice(-2).map((r) => r.idempotencyKey)
+    expect(keys).toEqual([`checkout:${workspaceId}:retry-${workspaceId}`, `checkout:${workspaceId}:retry-${workspaceId}`])
+    expect(posts('/v1/customers').at(-1)!.idempotencyKey).toBe(`customer:${workspaceId}`)
+  })
+
+  it('opens a top-up Checkout in payment mode for the credits asked', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'topper')
+
+    const res = await call(ctx.app, 'POST', '/api/billing/topup', { cookie: user.cookie, workspaceId }, { credits: 500 })
+
+    expect(res.statusCode).toBe(200)
+    expect(posts('/v1/checkout/sessions').at(-1)!.form).toMatchObject({
+      mode: 'payment', client_reference_id: workspaceId, 'line_items[0][price]': 'price_credit', 'line_items[0][quantity]': '500', 'metadata[kind]': 'topup', 'metadata[credits]': '500',
+    })
+  })
+
+  it('opens the portal for a workspace with a customer, and answers 409 before there is one', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'portal')
+    const before = await call(ctx.app, 'POST', '/api/billing/portal', { cookie: user.cookie, workspaceId }, {})
+    expect(before.statusCode).toBe(409)
+    expect(before.json().error.code).toBe('billing.no_customer')
+
+    await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan: 'pro' })
+    const res = await call(ctx.app, 'POST', '/api/billing/portal', { cookie: user.cookie, workspaceId }, {})
+
+    expect(res.statusCode).toBe(200)
+    expect(res.json().url).toMatch(/^https:\/\/billing\.stripe\.test\//)
+    expect(posts('/v1/billing_portal/sessions').at(-1)!.idempotencyKey).toMatch(new RegExp(`^portal:${workspaceId}:`))
+  })
+
+  it('refuses the free plan and a plan without a Stripe price with 400', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'freebie')
+    for (const plan of ['free', 'agency', 'nope']) {
+      const res = await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().error.code).toBe('billing.plan_not_purchasable')
+    }
+  })
+
+  it('lets only admins open Checkout', async () => {
+    const { user, workspaceId } = await onboard(ctx.app, 'owner-of-members')
+    const member = await addMember(ctx.app, user, workspaceId, 'member')
+
+    const res = await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: member.cookie, workspaceId }, { plan: 'pro' })
+
+    expect(res.statusCode).toBe(403)
+  })
+})
+
+describe('Checkout without Stripe configured', () => {
+  let ctx: TestContext
+  beforeAll(async () => { ctx = await createTestContext() })
+  afterAll(async () => { await ctx?.close() })
+
+  it.each([['/api/billing/checkout', { plan: 'pro' }], ['/api/billing/topup', { credits: 10 }], ['/api/billing/portal', {}]])('answers 409 billing.not_configured on %s', async (url, body) => {
+    const { user, workspaceId } = await onboard(ctx.app, 'selfhosted')
+    const res = await call(ctx.app, 'POST', url, { cookie: user.cookie, workspaceId }, body)
+    expect(res.statusCode).toBe(409)
+    expect(res.json().error.code).toBe('billing.not_configured')
   })
 })

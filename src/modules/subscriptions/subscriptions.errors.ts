@@ -4,3 +4,6 @@ export const signatureInvalid = () => badRequest('stripe.signature_invalid', 'Th
 export const webhookNotConfigured = () => new AppError(409, 'billing.not_configured', 'Stripe webhooks are not configured on this server: set STRIPE_WEBHOOK_SECRET.')
 export const billingNotConfigured = () => conflict('billing.not_configured', 'Billing is not configured on this server: set STRIPE_SECRET_KEY.')
 export const stripeEventNotFound = () => notFound('stripe.event_not_found', 'No stored Stripe event has this id.')
+export const planNotPurchasable = (plan: string) => badRequest('billing.plan_not_purchasable', `The plan "${plan}" cannot be bought through Checkout (unknown, free, or without a Stripe price).`)
+export const noCustomer = () => conflict('billing.no_customer', 'This workspace has no Stripe customer yet: subscribe first.')
+export const stripeUnavailable = () => new AppError(502, 'billing.stripe_unavailable', 'Stripe could not be reached. Try again.')

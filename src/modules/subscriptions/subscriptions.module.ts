@@ -5,7 +5,10 @@ import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
-import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
+import { BILLING_PATH, type Catalog, type WorkspacePlans } from '../plans/plans.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { checkoutRoutes } from './checkout.routes.ts'
+import { createCheckout } from './checkout.service.ts'
 import { createStripeEventHandlers } from './stripe-events.handlers.ts'
 import { createStripeClient, webhookSecrets } from './stripe-client.ts'
 import { createStripeWebhooks } from './stripe-webhooks.service.ts'
@@ -18,28 +21,34 @@ type Deps = {
   /** The plans catalog (price ids ↔ plans, monthly credits) and tenancy's plan row: a paid plan is set only from here. */
   catalog: Catalog; workspaces: WorkspacePlans
   ledger: Pick<Ledger, 'open' | 'post'>
-  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE'>
+  scope: ScopeResolver
+  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE' | 'STRIPE_PRICE_TOPUP' | 'publicUrl'>
   now?: () => Date
 }
 
 /**
- * Stripe subscriptions: the webhook (verified, stored once, processed by a job), and the operator's view of
- * stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
+ * Stripe subscriptions: Checkout and the portal for workspace admins, the webhook (verified, stored once, processed
+ * by a job), and the operator's view of stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
  */
-export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog, workspaces, ledger, config, now }: Deps) => {
+export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog, workspaces, ledger, scope, config, now }: Deps) => {
   const stripe = createStripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE)
   let job: ProcessStripeEventJob | undefined = undefined
   const webhooks = createStripeWebhooks({
     db, queue, stripe, secrets: webhookSecrets(config.STRIPE_WEBHOOK_SECRET), job: () => job!, now,
     apply: createStripeEventHandlers({ db, stripe, catalog, workspaces, audit, ledger }),
   })
+  const checkout = createCheckout({
+    db, stripe, catalog,
+    config: { enabled: Boolean(config.STRIPE_SECRET_KEY), topupPrice: config.STRIPE_PRICE_TOPUP, returnUrl: `${config.publicUrl}${BILLING_PATH}` },
+  })
   job = processStripeEventJob((eventId) => webhooks.process(eventId))
   return {
-    webhooks, stripe,
+    webhooks, checkout, stripe,
     jobs: [job],
     routes: async (app: FastifyInstance) => {
       await app.register(stripeWebhookRoutes(webhooks))
       await app.register(subscriptionsOperatorRoutes({ operator, webhooks }))
+      await app.register(checkoutRoutes({ checkout, scope }))
     },
   }
 }

@@ -3,7 +3,8 @@ import { safeEqual } from '../crypto/tokens.ts'
 import { AppError, unauthorized } from './errors.ts'
 
 /**
- * Operator routes (`/api/operator/*`, `/api/billing/*`) want the INTERNAL_TOKEN in `X-Internal-Token`; they are
+ * Operator routes (`/api/operator/*` and the billing module's `/api/billing/*` reports; not `/api/billing/checkout`,
+ * `/topup`, `/portal`, which are for workspace admins) want the INTERNAL_TOKEN in `X-Internal-Token`; they are
  * declared `public` for user auth and checked here instead. Without INTERNAL_TOKEN set they are off (503).
  */
 export const operatorGuard = (internalToken: string | undefined) => (req: FastifyRequest) => {

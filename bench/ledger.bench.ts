@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
@@ -9,6 +8,7 @@ import { createLedger } from '../src/modules/credits/ledger.ts'
 import { createDatabase, type Db } from '../src/platform/db/database.ts'
 import { newId } from '../src/platform/db/ids.ts'
 import { migrateToLatest } from '../src/platform/db/migrator.ts'
+import { gitCommit, machineMs, pct, postgresMs } from './measure.ts'
 
 /**
  * bench/ledger: holds + settles per second on PostgreSQL through the batched ledger (src/modules/credits/ledger.ts:
@@ -34,40 +34,6 @@ const TTL_MS = 10 * 60_000
 const SURFACE = 'v1'
 const MODEL = 'bench-model'
 
-/** User + system CPU time of a process in ms, from /proc (Linux, USER_HZ = 100); undefined elsewhere. */
-const cpuMs = (pid: string) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch { return undefined }
-}
-/** CPU of every PostgreSQL process on the machine (all databases), in ms. */
-const postgresMs = () => {
-  const byPid = new Map<string, number>()
-  try {
-    for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try { if (readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres')) byPid.set(p, cpuMs(p) ?? 0) } catch { /* exited */ }
-    }
-    return byPid
-  } catch { return undefined }
-}
-/** Busy and total CPU time of the whole machine in ms, all cores. */
-const machineMs = () => {
-  try {
-    const t = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number)
-    const total = t.reduce((a, b) => a + b, 0) * 10
-    return { busy: total - (t[3]! + t[4]!) * 10, total }
-  } catch { return undefined }
-}
-const gitCommit = () => {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
-    return execFileSync('git', ['status', '--porcelain', 'src'], { encoding: 'utf8' }).trim() ? `${head}+dirty` : head
-  } catch { return undefined }
-}
-
-/** Nearest-rank percentile of sorted values, 2 decimals. */
-const pct = (sorted: number[], p: number) => +(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN).toFixed(2)
 
 /** One operation: a hold, then its settle at COST. Throws when either is refused. */
 type Impl = { name: 'ours' | 'naive'; op: (workspaceId: string, requestId: string) => Promise<void> }

@@ -26,6 +26,12 @@ const decodeCursor = <T>(cursor: string, check: (v: unknown) => v is T): T => {
   } catch { /* fall through */ }
   throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
 }
+/** Keyset pages newest first by (created_at, id): the cursor of a row, and the position a cursor stands for. */
+const timeIdCursor = (row: { createdAt: Date; id: string }) => encodeCursor([row.createdAt.toISOString(), row.id])
+const timeIdAfter = (cursor: string) => {
+  const [at, id] = decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && !Number.isNaN(new Date(String(v[0])).getTime()))
+  return { at: new Date(at), id }
+}
 
 export const toEntryDto = (e: CreditEntry, dispute?: { id: string; status: 'open' | 'approved' | 'rejected' } | null): LedgerEntryDto => ({
   id: e.id, kind: e.kind, amount: Number(e.amount), requestId: e.requestId, holdId: e.holdId, refundOf: e.refundOf, clientId: e.clientId,
@@ -155,13 +161,13 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       if (!isAdmin(scope)) query = query.where('userId', '=', scope.userId)
       if (q.status) query = query.where('status', '=', q.status)
       if (q.cursor) {
-        const [at, id] = decodeCursor(q.cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && !Number.isNaN(new Date(String(v[0])).getTime()))
-        query = query.where((eb) => eb.or([eb('createdAt', '<', new Date(at)), eb.and([eb('createdAt', '=', new Date(at)), eb('id', '<', id)])]))
+        const { at, id } = timeIdAfter(q.cursor)
+        query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(at, id)))
       }
       const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
       const items = rows.slice(0, q.limit)
       const last = items.at(-1)
-      return { items: items.map(toHoldDto), nextCursor: rows.length > q.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null }
+      return { items: items.map(toHoldDto), nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
     },
 
     async limits(scope: WorkspaceScope) {
@@ -230,13 +236,13 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       if (!isAdmin(scope)) query = query.where('openedBy', '=', scope.userId)
       if (q.status) query = query.where('status', '=', q.status)
       if (q.cursor) {
-        const [at, id] = decodeCursor(q.cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && !Number.isNaN(new Date(String(v[0])).getTime()))
-        query = query.where((eb) => eb.or([eb('createdAt', '<', new Date(at)), eb.and([eb('createdAt', '=', new Date(at)), eb('id', '<', id)])]))
+        const { at, id } = timeIdAfter(q.cursor)
+        query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(at, id)))
       }
       const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
       const items = rows.slice(0, q.limit)
       const last = items.at(-1)
-      return { items: await Promise.all(items.map((r) => disputeDto(r.id, scope.workspaceId))), nextCursor: rows.length > q.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null }
+      return { items: await Promise.all(items.map((r) => disputeDto(r.id, scope.workspaceId))), nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
     },
 
     /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */

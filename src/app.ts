@@ -42,8 +42,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
     if (!req.auth && (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
-    // JSON bodies only where a route declares one.
-    if (req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
+    // JSON bodies only where a route declares one; an unknown route (no url) answers its 404 whatever the body.
+    if (req.routeOptions.url && req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
       throw badRequest('request.unexpected_body', 'This route takes no request body.')
   })
   app.addHook('onResponse', async (req, reply) => {

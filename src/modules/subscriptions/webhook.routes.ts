@@ -9,12 +9,14 @@ const RawBody = z.custom<Buffer>((value) => Buffer.isBuffer(value), { message: '
 /**
  * `POST /api/webhooks/stripe`, in its own encapsulated plugin: JSON is kept as the exact bytes Stripe signed
  * (only for this route), and the caller is Stripe itself, so the route is public and carries no cookie (no CSRF check).
+ * It is exempt from the global per-IP rate limit: Stripe delivers (and retries) bursts from a few shared addresses, and
+ * a 429 would only delay the events; each request is bounded by the signature check instead.
  */
 export const stripeWebhookRoutes = (webhooks: StripeWebhooks) => async (base: FastifyInstance) => {
   base.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
   const app = base.withTypeProvider<ZodTypeProvider>()
   app.post('/api/webhooks/stripe', {
-    config: { public: true },
+    config: { public: true, rateLimit: false },
     schema: {
       tags: ['webhooks'], summary: 'Stripe webhook: verified on its raw bytes (Stripe-Signature, 300 s tolerance), stored once by event id, processed by a job',
       body: RawBody, response: { 200: z.object({ received: z.literal(true) }), ...errorResponses(400, 409, 413) },

@@ -18,6 +18,29 @@ describe('config', () => {
     expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'Zx8#kq2LmP0vR7tY1wE4uI9oA6sD3fG5hJ' }).isProduction).toBe(true)
   })
 
+  describe('refuses half a Stripe setup in production', () => {
+    const prod = { NODE_ENV: 'production', SECRET_KEY: 'Zx8#kq2LmP0vR7tY1wE4uI9oA6sD3fG5hJ' }
+
+    it('a webhook secret without a secret key (events could never be processed)', () => {
+      expect(() => loadConfig({ ...prod, STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(ConfigError)
+      expect(() => loadConfig({ ...prod, STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(/STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY/)
+    })
+
+    it('a secret key without a webhook secret (no event could be received)', () => {
+      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(ConfigError)
+      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(/STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/)
+    })
+
+    it('but starts with both (billing on) or neither (self-hosted mode)', () => {
+      expect(loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).billingEnabled).toBe(true)
+      expect(loadConfig(prod).billingEnabled).toBe(false)
+    })
+
+    it('treats an empty value as unset', () => {
+      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: '' })).toThrow(/without STRIPE_WEBHOOK_SECRET/)
+    })
+  })
+
   it('generates the embedded SECRET_KEY once and reuses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'camarad-config-'))
     const first = loadConfig({ DATA_DIR: dir }).secretKey

@@ -111,6 +111,11 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     if (env.DATABASE_URL && isProduction) throw new ConfigError('SECRET_KEY is required')
     secretKey = embeddedSecret(resolve(env.DATA_DIR))
   }
+  // Half a Stripe setup fails silently later: refused at boot in production (tests and development may run either half).
+  if (isProduction && env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY)
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY: events would be received but never processed (each would end dead). Set both to turn billing on, or neither for self-hosted mode.')
+  if (isProduction && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET)
+    throw new ConfigError('STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe would manage plans but no subscription or invoice event could be received. Set both to turn billing on, or neither for self-hosted mode.')
   const { SECRET_KEY: _omit, ...rest } = env
   return {
     ...rest,

@@ -35,14 +35,17 @@ export const createEntitlements = ({ db, catalog, workspaces, usage }: { db: Exe
     planOf,
     allowsModelTier: (plan: string, tier: ModelTier) => catalog.allowsModelTier(plan, tier),
 
-    /** Throws 402 `plan.limit_reached` when `adding` more would pass the plan's limit; call it in the insert's transaction. */
-    async check(executor: Executor, workspaceId: string, key: LimitKey, adding = 1) {
+    /**
+     * Throws 402 `plan.limit_reached` when `adding` more would pass the plan's limit; call it in the insert's transaction.
+     * `counted` replaces the limit's usual counter when the caller needs another count (still read under the lock).
+     */
+    async check(executor: Executor, workspaceId: string, key: LimitKey, adding = 1, counted?: (executor: Executor) => Promise<number>) {
       const id = executor.isTransaction ? await workspaces.lockPlan(executor, workspaceId) : await workspaces.planOf(executor, workspaceId)
       if (id === undefined) throw workspaceNotFound()
       const plan = catalog.get(id)
       const max = plan.limits[key]
       if (max === null) return
-      const now = await used(executor, workspaceId, key)
+      const now = counted ? await counted(executor) : await used(executor, workspaceId, key)
       if (now + adding > max) throw limitReached({ limit: key, max, used: now, plan: plan.id, planName: plan.name })
     },
 

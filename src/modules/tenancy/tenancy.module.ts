@@ -15,7 +15,7 @@ export type { ScopeResolver } from './scope.ts'
 export type { TenancyService } from './tenancy.service.ts'
 
 /** Plan limits, asked inside the transaction of each create (the plans module answers; 402 when a limit is reached). */
-export type LimitCheck = { check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number): Promise<void> }
+export type LimitCheck = { check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number, counted?: (executor: Executor) => Promise<number>): Promise<void> }
 
 type Deps = {
   db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number

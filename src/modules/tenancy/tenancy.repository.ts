@@ -39,6 +39,8 @@ export const memberships = {
     db.updateTable('memberships').set({ role }).where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).returning(['userId', 'role', 'createdAt']).executeTakeFirstOrThrow(),
   remove: (db: Executor, scope: WorkspaceScope, userId: string) =>
     db.deleteFrom('memberships').where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).execute(),
+  count: async (db: Executor, workspaceId: string) =>
+    Number((await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()).n),
   /** Members plus pending invitations: each pending invitation holds a seat. */
   countSeats: async (db: Executor, workspaceId: string, now: Date) => {
     const m = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()

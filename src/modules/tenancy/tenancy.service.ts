@@ -126,6 +126,9 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
         const inv = await invitations.pendingByToken(trx, hashToken(token), user.email, now(), true)
         if (!inv) throw invitationNotFound()
         if (await memberships.find(trx, user.id, inv.workspaceId)) throw alreadyMember()
+        // The invitation held a seat when it was sent, but the plan may have shrunk since (a downgrade): the new member
+        // must fit among the members themselves, counted under the workspace row lock like every other limit.
+        await entitlements.check(trx, inv.workspaceId, 'members', 1, (executor) => memberships.count(executor, inv.workspaceId))
         await memberships.insert(trx, { workspaceId: inv.workspaceId, userId: user.id, role: inv.role })
         await invitations.markAccepted(trx, inv.id, user.id, now())
         await audit.record(trx, { action: 'member.joined', workspaceId: inv.workspaceId, actorUserId: user.id, subjectUserId: user.id, targetType: 'invitation', targetId: inv.id, ip: meta.ip, metadata: { role: inv.role } })

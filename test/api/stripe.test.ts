@@ -340,7 +340,7 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
     const second = await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan: 'starter' })
 
     expect(first.statusCode).toBe(200)
-    expect(first.json().url).toMatch(/^https:\/\/checkout\.stripe\.test\//)
+    expect(first.json().url).toMatch(new RegExp(`^${stripe.url}/checkout/cs_`))
     expect(second.statusCode).toBe(200)
     expect(posts('/v1/customers').length - customersBefore).toBe(1)
     const sessions = posts('/v1/checkout/sessions').slice(-2)
@@ -383,8 +383,117 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
     const res = await call(ctx.app, 'POST', '/api/billing/portal', { cookie: user.cookie, workspaceId }, {})
 
     expect(res.statusCode).toBe(200)
-    expect(res.json().url).toMatch(/^https:\/\/billing\.stripe\.test\//)
+    expect(res.json().url).toMatch(new RegExp(`^${stripe.url}/portal/bps_`))
     expect(posts('/v1/billing_portal/sessions').at(-1)!.idempotencyKey).toMatch(new RegExp(`^portal:${workspaceId}:`))
+  })
+
+  describe('through the hosted pages, as a browser goes', () => {
+    const balance = async (user: { cookie: string }, workspaceId: string) => (await call(ctx.app, 'GET', '/api/credits/balance', { cookie: user.cookie, workspaceId })).json().balance as number
+    const planOf = async (workspaceId: string) => (await ctx.container.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
+    const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
+    const purchases = (workspaceId: string) => ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('kind', '=', 'purchase').execute()
+    /** Runs the processing job of every stored event still pending, as the worker would. */
+    const work = async () => {
+      const pending = await ctx.container.db.selectFrom('stripeEvents').select('id').where('status', '=', 'pending').execute()
+      for (const { id } of pending) await processJob(ctx).handler({ eventId: id })
+    }
+    const press = async (url: string) => {
+      const res = await fetch(url, { method: 'POST', redirect: 'manual' })
+      expect(res.status).toBe(303)
+      return res.headers.get('location')
+    }
+    beforeAll(() => {
+      stripe.deliverTo({ secret: SECRET, send: async (payload, signature) => (await deliver(ctx, payload, signature)).statusCode })
+      stripe.price('price_pro', 7900)
+    })
+    afterAll(() => stripe.deliverTo(undefined))
+
+    it('pays a plan on Checkout and comes back upgraded with its monthly credits, once whatever the redeliveries; the invoice is listed', async () => {
+      const { user, workspaceId } = await onboard(ctx.app, 'roundtrip')
+      const as = { cookie: user.cookie, workspaceId }
+      const before = await balance(user, workspaceId)
+      const empty = await call(ctx.app, 'GET', '/api/billing', as)
+      expect(empty.json()).toEqual({ billingEnabled: true, topupEnabled: true, hasCustomer: false, subscription: null })
+      const noInvoices = await call(ctx.app, 'GET', '/api/billing/invoices', as)
+      expect(noInvoices.json()).toEqual({ items: [], nextCursor: null })
+
+      const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
+      expect(await press(`${url}/pay`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?checkout=success`)
+      await work()
+
+      expect(await planOf(workspaceId)).toBe('pro')
+      expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
+      const account = (await call(ctx.app, 'GET', '/api/billing', as)).json()
+      expect(account).toMatchObject({ hasCustomer: true, subscription: { status: 'active', plan: 'pro' } })
+      expect(Date.parse(account.subscription.currentPeriodEnd)).toBeGreaterThan(Date.now())
+      const invoices = (await call(ctx.app, 'GET', '/api/billing/invoices', as)).json()
+      expect(invoices.items).toHaveLength(1)
+      expect(invoices.items[0]).toMatchObject({ status: 'paid', amountPaidCents: 7900, currency: 'eur' })
+      expect(invoices.items[0].hostedInvoiceUrl).toMatch(/^http/)
+
+      // Stripe redelivers every event of this purchase (a 2xx lost on the way back): nothing more is granted.
+      const customer = (await link(workspaceId))!.stripeCustomerId
+      const ours = stripe.events.filter((e) => e.data.object.customer === customer)
+      expect(ours.map((e) => e.type)).toEqual(['checkout.session.completed', 'customer.subscription.created', 'invoice.paid'])
+      for (const event of ours) await stripe.deliver(event)
+      await work()
+      expect(await purchases(workspaceId)).toHaveLength(1)
+      expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
+    })
+
+    it('buys a top-up on Checkout: the credits asked, granted once', async () => {
+      const { user, workspaceId } = await onboard(ctx.app, 'topup-roundtrip')
+      const as = { cookie: user.cookie, workspaceId }
+      const before = await balance(user, workspaceId)
+
+      const { url } = (await call(ctx.app, 'POST', '/api/billing/topup', as, { credits: 250 })).json() as { url: string }
+      expect(await press(`${url}/pay`)).toMatch(/\?topup=success$/)
+      expect(await press(`${url}/pay`)).toMatch(/\?topup=success$/) // pressed twice: the session is already complete
+      await work()
+
+      expect(await balance(user, workspaceId) - before).toBe(250 * 1_000_000)
+      expect(await planOf(workspaceId)).toBe('free')
+      expect((await purchases(workspaceId)).map((e) => e.requestId)).toEqual([expect.stringMatching(/^topup:cs_/)])
+    })
+
+    it('cancels in the customer portal: back to Free, the credits already granted stay', async () => {
+      const { user, workspaceId } = await onboard(ctx.app, 'portal-cancel')
+      const as = { cookie: user.cookie, workspaceId }
+      const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
+      await press(`${url}/pay`)
+      await work()
+      const paid = await balance(user, workspaceId)
+
+      const portal = (await call(ctx.app, 'POST', '/api/billing/portal', as, {})).json() as { url: string }
+      expect(await press(`${portal.url}/cancel`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing`)
+      await work()
+
+      expect(await planOf(workspaceId)).toBe('free')
+      expect((await call(ctx.app, 'GET', '/api/billing', as)).json().subscription).toMatchObject({ status: 'canceled' })
+      expect(await balance(user, workspaceId)).toBe(paid)
+    })
+
+    it('pages invoices with Stripe\'s cursor and shows them to admins only', async () => {
+      const { user, workspaceId } = await onboard(ctx.app, 'invoices')
+      const as = { cookie: user.cookie, workspaceId }
+      const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
+      await press(`${url}/pay`)
+      await work()
+      const subscriptionId = (await link(workspaceId))!.stripeSubscriptionId!
+      stripe.invoice(subscriptionId)
+      stripe.invoice(subscriptionId)
+
+      const first = (await call(ctx.app, 'GET', '/api/billing/invoices?limit=2', as)).json()
+      const second = (await call(ctx.app, 'GET', `/api/billing/invoices?limit=2&cursor=${first.nextCursor}`, as)).json()
+
+      expect(first.items).toHaveLength(2)
+      expect(second).toMatchObject({ nextCursor: null })
+      expect(second.items).toHaveLength(1)
+      expect(new Set([...first.items, ...second.items].map((i: { id: string }) => i.id)).size).toBe(3)
+      const member = await addMember(ctx.app, user, workspaceId, 'member')
+      expect((await call(ctx.app, 'GET', '/api/billing/invoices', { cookie: member.cookie, workspaceId })).statusCode).toBe(403)
+      expect((await call(ctx.app, 'GET', '/api/billing', { cookie: member.cookie, workspaceId })).json().subscription).toMatchObject({ plan: 'pro' })
+    })
   })
 
   it('refuses the free plan and a plan without a Stripe price with 400', async () => {

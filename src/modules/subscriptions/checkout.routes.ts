@@ -2,15 +2,27 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
+import { BillingAccountDto, InvoicesDto, InvoicesQuery } from '../../../contracts/subscriptions.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import type { Checkout } from './checkout.service.ts'
 
 const UrlDto = z.object({ url: z.string() })
 
-/** Workspace admins (X-Workspace-ID) open Stripe Checkout or the customer portal; the answer is where to redirect. */
+/**
+ * Billing for a workspace (X-Workspace-ID): members read the account; admins open Stripe Checkout or the customer
+ * portal (the answer is where to redirect) and read invoices.
+ */
 export const checkoutRoutes = ({ checkout, scope }: { checkout: Checkout; scope: ScopeResolver }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['billing']
+
+  app.get('/api/billing', {
+    schema: { tags, summary: "The workspace's billing account: Stripe on this server, top-ups, its customer and subscription (members)", response: { 200: BillingAccountDto, ...errorResponses(400, 401, 403, 404) } },
+  }, async (req) => checkout.account((await scope.workspace(req, 'viewer')).workspaceId))
+
+  app.get('/api/billing/invoices', {
+    schema: { tags, summary: "The workspace's Stripe invoices, newest first (admins)", querystring: InvoicesQuery, response: { 200: InvoicesDto, ...errorResponses(400, 401, 403, 404, 409, 502) } },
+  }, async (req) => checkout.invoices((await scope.workspace(req, 'admin')).workspaceId, req.query))
 
   app.post('/api/billing/checkout', {
     schema: { tags, summary: 'A Stripe Checkout URL to subscribe to a paid plan (admins); the webhook applies the plan', body: z.strictObject({ plan: z.string().min(1).max(64) }), response: { 200: UrlDto, ...errorResponses(400, 401, 403, 404, 409, 502) } },

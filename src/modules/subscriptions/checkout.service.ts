@@ -1,3 +1,5 @@
+import { z } from 'zod'
+import type { BillingAccountDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { Catalog } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
@@ -16,7 +18,20 @@ const callStripe = async <T>(call: () => Promise<T>) => {
   try { return await call() } catch { throw stripeUnavailable() }
 }
 
-/** Checkout (subscription and top-up) and the customer portal; the webhook, not the redirect, applies the outcome. */
+// The invoice fields we show, validated whatever else the API version adds.
+const InvoiceView = z.object({
+  id: z.string(), number: z.string().nullish(), status: z.string().nullish(), currency: z.string(), created: z.number(),
+  amount_due: z.number().int(), amount_paid: z.number().int(), hosted_invoice_url: z.string().nullish(), invoice_pdf: z.string().nullish(),
+}).passthrough()
+const toInvoice = (raw: unknown): InvoiceDto => {
+  const i = InvoiceView.parse(raw)
+  return {
+    id: i.id, number: i.number ?? null, status: i.status ?? null, amountDueCents: i.amount_due, amountPaidCents: i.amount_paid,
+    currency: i.currency, createdAt: new Date(i.created * 1000).toISOString(), hostedInvoiceUrl: i.hosted_invoice_url ?? null, pdfUrl: i.invoice_pdf ?? null,
+  }
+}
+
+/** Checkout (subscription and top-up), the customer portal and invoices; the webhook, not the redirect, applies the outcome. */
 export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
   const requireEnabled = () => { if (!config.enabled) throw billingNotConfigured() }
 
@@ -58,6 +73,27 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
       }, { idempotencyKey: `topup:${workspaceId}:${requestId}` }))
       if (!session.url) throw stripeUnavailable()
       return { url: session.url }
+    },
+
+    /** What the billing page needs to offer: Stripe on this server, a top-up price, a customer, the subscription as last reported. */
+    async account(workspaceId: string): Promise<BillingAccountDto> {
+      const linked = await subs.byWorkspace(db, workspaceId)
+      return {
+        billingEnabled: config.enabled, topupEnabled: config.enabled && Boolean(config.topupPrice), hasCustomer: Boolean(linked),
+        subscription: linked?.stripeSubscriptionId && linked.status
+          ? { status: linked.status, plan: linked.plan, currentPeriodEnd: linked.currentPeriodEnd?.toISOString() ?? null }
+          : null,
+      }
+    },
+
+    /** The customer's invoices from Stripe, newest first, paged with Stripe's own cursor (the last invoice id). */
+    async invoices(workspaceId: string, page: { limit: number; cursor?: string | undefined }) {
+      requireEnabled()
+      const linked = await subs.byWorkspace(db, workspaceId)
+      if (!linked) return { items: [], nextCursor: null }
+      const list = await callStripe(() => stripe.invoices.list({ customer: linked.stripeCustomerId, limit: page.limit, ...(page.cursor ? { starting_after: page.cursor } : {}) }))
+      const items = list.data.map(toInvoice)
+      return { items, nextCursor: list.has_more ? items.at(-1)?.id ?? null : null }
     },
 
     async portal({ workspaceId, requestId }: Op) {

@@ -60,7 +60,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({ db, models, metering: credits.metering, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
+  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...planning.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
   await queue.register(jobs)
 
   return {

@@ -9,6 +9,8 @@ export type WorkspacePlans = {
   /** Reads the plan under the workspace row lock (`FOR UPDATE`) that serialises the workspace's creates. */
   lockPlan(executor: Executor, workspaceId: string): Promise<string | undefined>
   setPlan(executor: Executor, workspaceId: string, plan: string): Promise<void>
+  /** Workspaces and their plans ordered by id, `limit` at a time after the id `after` (only those on `plans` if given). */
+  page(executor: Executor, q: { after?: string; limit: number; plans?: string[] }): Promise<{ id: string; plan: string }[]>
 }
 
 /** How much of a limit a workspace uses now, asked of the module that owns what is counted. */

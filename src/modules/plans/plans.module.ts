@@ -8,12 +8,14 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { createEntitlements, type UsageCounters, type WorkspacePlans } from './entitlements.service.ts'
 import { createCatalog, loadPlansFile } from './plans.catalog.ts'
 import { plansRoutes } from './plans.routes.ts'
+import { grantMonthlyCredits } from './plans.jobs.ts'
 import { createPlansService } from './plans.service.ts'
 
 export { PlansFileError, type Plan, type Catalog } from './plans.catalog.ts'
 export { BILLING_PATH } from './plans.errors.ts'
 export type { Entitlements, UsageCounters, WorkspacePlans } from './entitlements.service.ts'
 export type { PlansService } from './plans.service.ts'
+export { grantMonthlyCredits } from './plans.jobs.ts'
 
 type Deps = {
   db: Db
@@ -35,7 +37,11 @@ export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
     catalog, entitlements, billingEnabled: config.billingEnabled,
     connect: (deps: { audit: AuditService; ledger: Pick<Ledger, 'open' | 'post'>; scope: ScopeResolver; operator: OperatorGuard }) => {
       const plans = createPlansService({ db, catalog, entitlements, workspaces, audit: deps.audit, ledger: deps.ledger, billingEnabled: config.billingEnabled })
-      return { plans, routes: async (app: FastifyInstance) => { await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator })) } }
+      return {
+        plans,
+        routes: async (app: FastifyInstance) => { await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator })) },
+        jobs: [grantMonthlyCredits(plans)],
+      }
     },
   }
 }

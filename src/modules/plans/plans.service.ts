@@ -3,6 +3,7 @@ import type { OperatorPlanPut, WorkspacePlanDto } from '../../../contracts/plans
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
 import type { Entitlements, WorkspacePlans } from './entitlements.service.ts'
+import { AppError } from '../../platform/http/errors.ts'
 import { toPlanDto, type Catalog } from './plans.catalog.ts'
 import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from './plans.errors.ts'
 
@@ -12,6 +13,9 @@ type Deps = {
 }
 
 const monthOf = (d: Date) => d.toISOString().slice(0, 7)
+/** The one request id of a plan's monthly credits: the operator's assignment and the monthly job share it. */
+const monthlyGrantId = (workspaceId: string, planId: string, month: string) => `plan:${workspaceId}:${planId}:${month}`
+const FREE = 'free'
 
 /** A workspace's plan and usage, and the operator's assignment of a plan in self-hosted mode. */
 export const createPlansService = ({ db, catalog, entitlements, workspaces, audit, ledger, billingEnabled, now = () => new Date() }: Deps) => {
@@ -20,8 +24,50 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
     return { workspaceId, plan: toPlanDto(plan), usage, billingEnabled, upgradeUrl: BILLING_PATH }
   }
 
+  /** Grants one workspace its plan's credits for `month` unless already granted; true when this call granted them. */
+  const grantMonth = async (workspaceId: string, month: string) => {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        // Read again under the row lock: the plan may have changed since the page was read.
+        const planId = await workspaces.lockPlan(trx, workspaceId)
+        if (planId === undefined || (billingEnabled && planId !== FREE)) return false
+        const plan = catalog.get(planId)
+        if (plan.monthlyCredits <= 0) return false
+        await ledger.open(trx, workspaceId)
+        const res = await ledger.post(trx, {
+          workspaceId, kind: 'grant', amount: BigInt(plan.monthlyCredits) * 1_000_000n, requestId: monthlyGrantId(workspaceId, plan.id, month),
+          reason: `${plan.name} plan: monthly credits for ${month}`, createdBy: 'system',
+        })
+        return !res.replay
+      })
+    } catch (err) {
+      // The month was granted already under another amount (the catalog was edited since): still once a month.
+      if (err instanceof AppError && err.code === 'request.idempotency_mismatch') return false
+      throw err
+    }
+  }
+
   return {
     catalog: () => ({ plans: catalog.plans.map(toPlanDto), billingEnabled }),
+
+    /**
+     * The monthly credits of the plans Stripe does not bill: every workspace in self-hosted mode, only workspaces on
+     * Free with Stripe (a paid plan's credits come with each paid invoice). Once per workspace and calendar month (UTC),
+     * whatever the number of runs, under the request id the operator's assignment uses, so the two never both grant a
+     * month of the same plan. Workspaces are read `pageSize` at a time, by id.
+     */
+    async grantMonthlyCredits(at: Date = now(), pageSize = 200) {
+      const month = monthOf(at)
+      let after: string | undefined
+      let granted = 0
+      for (;;) {
+        const page = await workspaces.page(db, { after, limit: pageSize, ...(billingEnabled ? { plans: [FREE] } : {}) })
+        for (const ws of page) if (await grantMonth(ws.id, month)) granted++
+        if (page.length < pageSize) break
+        after = page.at(-1)!.id
+      }
+      return { month, granted }
+    },
     describe,
 
     /**
@@ -41,7 +87,7 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
         if (plan.monthlyCredits > 0) {
           await ledger.open(trx, workspaceId)
           const res = await ledger.post(trx, {
-            workspaceId, kind: 'grant', amount: BigInt(plan.monthlyCredits) * 1_000_000n, requestId: `plan:${workspaceId}:${plan.id}:${month}`,
+            workspaceId, kind: 'grant', amount: BigInt(plan.monthlyCredits) * 1_000_000n, requestId: monthlyGrantId(workspaceId, plan.id, month),
             reason: `${plan.name} plan: monthly credits for ${month}`, createdBy: 'operator',
           })
           if (!res.replay) granted = plan.monthlyCredits

@@ -28,6 +28,7 @@ export const workspacePlans = {
   planOf: (executor: Executor, workspaceId: string) => workspaces.plan(executor, workspaceId),
   lockPlan: (executor: Executor, workspaceId: string) => workspaces.plan(executor, workspaceId, true),
   setPlan: (executor: Executor, workspaceId: string, plan: string) => workspaces.setPlan(executor, workspaceId, plan),
+  page: (executor: Executor, q: { after?: string; limit: number; plans?: string[] }) => workspaces.plans(executor, q),
 }
 
 /** What tenancy counts against a plan: non-archived clients, and members plus pending invitations. */

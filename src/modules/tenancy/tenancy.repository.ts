@@ -21,6 +21,13 @@ export const workspaces = {
     const q = db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId)
     return (await (lock ? q.forUpdate() : q).executeTakeFirst())?.plan
   },
+  /** Workspaces and their plans in pages, by id (keyset: `after` is the last id of the previous page). */
+  plans: (db: Executor, q: { after?: string; limit: number; plans?: string[] }) => {
+    let query = db.selectFrom('workspaces').select(['id', 'plan']).orderBy('id', 'asc').limit(q.limit)
+    if (q.after !== undefined) query = query.where('id', '>', q.after)
+    if (q.plans) query = query.where('plan', 'in', q.plans)
+    return query.execute()
+  },
   setPlan: async (db: Executor, workspaceId: string, plan: string) => {
     await db.updateTable('workspaces').set({ plan, updatedAt: new Date() }).where('id', '=', workspaceId).execute()
   },

@@ -32,3 +32,15 @@ export const InvoicesQuery = z.strictObject({
 })
 export const InvoicesDto = z.object({ items: z.array(InvoiceDto), nextCursor: z.string().nullable() }).meta({ id: 'Invoices' })
 export type InvoicesDto = z.infer<typeof InvoicesDto>
+
+export const CheckoutDto = z.object({
+  id: z.string().meta({ description: "Stripe's Checkout session id" }),
+  mode: z.enum(['subscription', 'payment']).meta({ description: '`subscription`: a plan; `payment`: a one-off credit top-up' }),
+  plan: z.string().nullable(),
+  credits: z.number().int().nullable().meta({ description: 'Whole credits: bought (top-up) or granted each month (plan)' }),
+  status: z.enum(['open', 'confirming', 'applied', 'expired']).meta({
+    description: '`open`: not paid yet; `confirming`: Stripe took the payment, its webhook has not been applied yet; `applied`: the plan and its credits (or the top-up) are in the workspace; `expired`: the session ended unpaid',
+  }),
+  createdAt: z.string(),
+}).meta({ id: 'Checkout' })
+export type CheckoutDto = z.infer<typeof CheckoutDto>

@@ -54,6 +54,7 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/credits/disputes/{id}/reject': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected by an intruder' } },
   'POST /api/operator/workspaces/{id}/credits': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { credits: 1000, reason: 'Free money' } },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
   'PUT /api/operator/workspaces/{id}/plan': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { plan: 'agency', reason: 'Free upgrade' } },
 }
 
@@ -76,11 +77,14 @@ const buildWorld = async (ctx: TestContext) => {
   const hold = await ledger.hold({ workspaceId: a.workspaceId, clientId: a.clientId, userId: a.user.id, tokenId: null, surface: 'chat', modelId: 'openai:gpt-4o-mini', streaming: false, requestId: 'matrix-debit', amount: 5000n, inputTokens: 10, paramsHash: '', ttlMs: 60_000 })
   const debit = await ledger.settle({ workspaceId: a.workspaceId, holdId: hold.hold.id, cost: 4000n, resolution: 'settled' })
   const disputeId = (await call(ctx.app, 'POST', '/api/credits/disputes', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { entryId: debit.entryId, reason: 'Charged twice?' })).json().id as string
+  // A Checkout session tenant A opened (Stripe is not configured here: stored as the checkout route stores it).
+  const checkoutId = 'cs_matrix_tenant_a'
+  await ctx.container.db.insertInto('billingCheckouts').values({ id: checkoutId, workspaceId: a.workspaceId, mode: 'payment', credits: 100, plan: null, createdBy: a.user.id }).execute()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
   return {
-    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId, meetingId, disputeId,
+    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId, meetingId, disputeId, checkoutId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId }, outsiderToken,
@@ -94,7 +98,7 @@ const buildWorld = async (ctx: TestContext) => {
  */
 const digest = async (ctx: TestContext) => {
   const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys',
-    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_caps', 'model_prices', 'credit_rates']
+    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_caps', 'model_prices', 'credit_rates', 'billing_checkouts', 'workspace_subscriptions', 'stripe_events']
   const parts = await Promise.all(tables.map(async (t) =>
     (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
   return parts.join(',')

@@ -418,8 +418,13 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       expect(noInvoices.json()).toEqual({ items: [], nextCursor: null })
 
       const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
-      expect(await press(`${url}/pay`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?checkout=success`)
+      const sessionId = url.split('/').at(-1)!
+      const status = async () => (await call(ctx.app, 'GET', `/api/billing/checkouts/${sessionId}`, as)).json()
+      expect(await status()).toMatchObject({ id: sessionId, mode: 'subscription', plan: 'pro', credits: 5000, status: 'open' })
+      expect(await press(`${url}/pay`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?checkout=success&session_id=${sessionId}`)
+      expect((await status()).status).toBe('confirming') // paid at Stripe, events not processed yet
       await work()
+      expect((await status()).status).toBe('applied')
 
       expect(await planOf(workspaceId)).toBe('pro')
       expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
@@ -439,6 +444,17 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       await work()
       expect(await purchases(workspaceId)).toHaveLength(1)
       expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
+
+      // Subscribed: another plan goes through the portal, never a second subscription; the session is ours only.
+      const again = await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'starter' })
+      expect(again.statusCode).toBe(409)
+      expect(again.json().error.code).toBe('billing.already_subscribed')
+      const other = await onboard(ctx.app, 'nosy')
+      const nosy = await call(ctx.app, 'GET', `/api/billing/checkouts/${sessionId}`, { cookie: other.user.cookie, workspaceId: other.workspaceId })
+      expect(nosy.statusCode).toBe(404)
+      const unknown = await call(ctx.app, 'GET', '/api/billing/checkouts/cs_nope', as)
+      expect(unknown.statusCode).toBe(404)
+      expect(unknown.json().error.code).toBe('billing.checkout_not_found')
     })
 
     it('buys a top-up on Checkout: the credits asked, granted once', async () => {
@@ -447,9 +463,11 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const before = await balance(user, workspaceId)
 
       const { url } = (await call(ctx.app, 'POST', '/api/billing/topup', as, { credits: 250 })).json() as { url: string }
-      expect(await press(`${url}/pay`)).toMatch(/\?topup=success$/)
-      expect(await press(`${url}/pay`)).toMatch(/\?topup=success$/) // pressed twice: the session is already complete
+      const sessionId = url.split('/').at(-1)!
+      expect(await press(`${url}/pay`)).toMatch(new RegExp(`\\?topup=success&session_id=${sessionId}$`))
+      expect(await press(`${url}/pay`)).toMatch(/\?topup=success/) // pressed twice: the session is already complete
       await work()
+      expect((await call(ctx.app, 'GET', `/api/billing/checkouts/${sessionId}`, as)).json()).toMatchObject({ mode: 'payment', credits: 250, status: 'applied' })
 
       expect(await balance(user, workspaceId) - before).toBe(250 * 1_000_000)
       expect(await planOf(workspaceId)).toBe('free')

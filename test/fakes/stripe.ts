@@ -101,7 +101,7 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
         items: { object: 'list', data: [{ id: newId('si'), price: { id: items.price }, quantity: 1, current_period_end: periodEnd }] },
       }
       const invoice = newInvoice(sub)
-      Object.assign(session, { status: 'complete', payment_status: 'paid', subscription: sub.id })
+      Object.assign(session, { status: 'complete', payment_status: 'paid', subscription: sub.id, invoice: invoice.id })
       for (const o of [sub, invoice]) objects.set(o.id, o)
       await emit('checkout.session.completed', session)
       await emit('customer.subscription.created', sub)
@@ -151,7 +151,9 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
       }
       if (path === '/v1/events') {
         const gte = Number(query.get('created[gte]') ?? 0)
-        return json(res, 200, list(path, [...events].reverse().filter((e) => e.created >= gte), query))
+        // `types[]` as the SDK encodes an array (`types[0]=…`); without it, every type.
+        const types = new Set([...query.entries()].filter(([k]) => /^types\[\d*\]$/.test(k)).map(([, v]) => v))
+        return json(res, 200, list(path, [...events].reverse().filter((e) => e.created >= gte && (types.size === 0 || types.has(e.type))), query))
       }
       const match = /^\/v1\/(subscriptions|checkout\/sessions|invoices|customers|events)\/([^/]+)$/.exec(path)
       const id = match ? decodeURIComponent(match[2]!) : ''
@@ -179,7 +181,7 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
       const items = object.line_items as { price: string; quantity: number }
       if (req.method === 'POST' && action === 'pay') {
         if (object.status === 'open') await pay(object)
-        res.writeHead(303, { location: String(object.success_url) })
+        res.writeHead(303, { location: String(object.success_url).replace('{CHECKOUT_SESSION_ID}', object.id) })
         return res.end()
       }
       return html(res, 200, 'Fake Stripe Checkout', `<p>Price <code>${escape(items.price)}</code> × ${items.quantity} (${escape(String(object.mode))})</p>

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import type { BillingAccountDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
+import type { BillingAccountDto, CheckoutDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { Catalog } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
-import { billingNotConfigured, noCustomer, planNotPurchasable, stripeUnavailable } from './subscriptions.errors.ts'
+import { alreadySubscribed, billingNotConfigured, checkoutNotFound, noCustomer, planNotPurchasable, stripeUnavailable } from './subscriptions.errors.ts'
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
 type Deps = {
@@ -12,7 +12,13 @@ type Deps = {
 }
 
 /** Our own operation id, sent as Stripe's Idempotency-Key: a retried request never opens a second session or customer. */
-type Op = { workspaceId: string; requestId: string }
+type Op = { workspaceId: string; userId: string; requestId: string }
+
+const SessionState = z.object({ id: z.string(), status: z.string().nullish(), payment_status: z.string().nullish(), invoice: z.union([z.string(), z.object({ id: z.string() }).passthrough()]).nullish() }).passthrough()
+/** Subscription statuses in which a workspace already pays: a plan change goes through the portal, never a second subscription. */
+const SUBSCRIBED = new Set(['active', 'trialing', 'past_due', 'incomplete', 'unpaid'])
+/** Stripe fills `{CHECKOUT_SESSION_ID}` in when it redirects: the page asks for that session's outcome. */
+const SESSION_PARAM = 'session_id={CHECKOUT_SESSION_ID}'
 
 const callStripe = async <T>(call: () => Promise<T>) => {
   try { return await call() } catch { throw stripeUnavailable() }
@@ -44,24 +50,31 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
     return (await subs.byWorkspace(db, workspaceId))?.stripeCustomerId ?? customer.id
   }
 
+  /** The session a workspace admin opened (a retried request answers the same session: stored once). */
+  const record = (row: { id: string; workspaceId: string; mode: 'subscription' | 'payment'; plan: string | null; credits: number | null; createdBy: string }) =>
+    db.insertInto('billingCheckouts').values(row).onConflict((oc) => oc.column('id').doNothing()).execute()
+
   return {
-    async subscribe({ workspaceId, requestId }: Op, planId: string) {
+    async subscribe({ workspaceId, userId, requestId }: Op, planId: string) {
       requireEnabled()
       const plan = catalog.find(planId)
       if (!plan || !plan.stripePriceId || plan.id === 'free') throw planNotPurchasable(planId)
+      const current = await subs.byWorkspace(db, workspaceId)
+      if (current?.stripeSubscriptionId && current.status && SUBSCRIBED.has(current.status)) throw alreadySubscribed()
       const customer = await customerOf(workspaceId)
       const session = await callStripe(() => stripe.checkout.sessions.create({
         mode: 'subscription', customer, client_reference_id: workspaceId,
         line_items: [{ price: plan.stripePriceId!, quantity: 1 }],
         subscription_data: { metadata: { workspace_id: workspaceId } },
         metadata: { workspace_id: workspaceId, plan: plan.id },
-        success_url: `${config.returnUrl}?checkout=success`, cancel_url: `${config.returnUrl}?checkout=cancelled`,
+        success_url: `${config.returnUrl}?checkout=success&${SESSION_PARAM}`, cancel_url: `${config.returnUrl}?checkout=cancelled`,
       }, { idempotencyKey: `checkout:${workspaceId}:${requestId}` }))
       if (!session.url) throw stripeUnavailable()
+      await record({ id: session.id, workspaceId, mode: 'subscription', plan: plan.id, credits: null, createdBy: userId })
       return { url: session.url }
     },
 
-    async topup({ workspaceId, requestId }: Op, credits: number) {
+    async topup({ workspaceId, userId, requestId }: Op, credits: number) {
       requireEnabled()
       if (!config.topupPrice) throw billingNotConfigured()
       const customer = await customerOf(workspaceId)
@@ -69,9 +82,10 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
         mode: 'payment', customer, client_reference_id: workspaceId,
         line_items: [{ price: config.topupPrice!, quantity: credits }],
         metadata: { kind: 'topup', credits: String(credits), workspace_id: workspaceId },
-        success_url: `${config.returnUrl}?topup=success`, cancel_url: `${config.returnUrl}?topup=cancelled`,
+        success_url: `${config.returnUrl}?topup=success&${SESSION_PARAM}`, cancel_url: `${config.returnUrl}?topup=cancelled`,
       }, { idempotencyKey: `topup:${workspaceId}:${requestId}` }))
       if (!session.url) throw stripeUnavailable()
+      await record({ id: session.id, workspaceId, mode: 'payment', plan: null, credits, createdBy: userId })
       return { url: session.url }
     },
 
@@ -94,6 +108,46 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
       const list = await callStripe(() => stripe.invoices.list({ customer: linked.stripeCustomerId, limit: page.limit, ...(page.cursor ? { starting_after: page.cursor } : {}) }))
       const items = list.data.map(toInvoice)
       return { items, nextCursor: list.has_more ? items.at(-1)?.id ?? null : null }
+    },
+
+    /**
+     * Where a Checkout the workspace opened stands, for the page Stripe sends the browser back to: Stripe says whether
+     * it was paid; our ledger and plan say whether the webhook has applied it (the plan and its first invoice's
+     * credits, or the top-up). Another workspace's session is 404.
+     */
+    /** The workspace that opened a Checkout session (the route authorizes the caller against it), else 404. */
+    async checkoutWorkspace(id: string) {
+      const row = await db.selectFrom('billingCheckouts').select('workspaceId').where('id', '=', id).executeTakeFirst()
+      if (!row) throw checkoutNotFound()
+      return row.workspaceId
+    },
+
+    /**
+     * Where a Checkout the workspace opened stands, for the page Stripe sends the browser back to: Stripe says whether
+     * it was paid; our ledger and plan say whether the webhook has applied it (the plan and its first invoice's
+     * credits, or the top-up). Without Stripe configured (any more) only what our records show is answered.
+     */
+    async checkoutStatus(workspaceId: string, id: string): Promise<CheckoutDto> {
+      const row = await db.selectFrom('billingCheckouts').selectAll().where('id', '=', id).where('workspaceId', '=', workspaceId).executeTakeFirst()
+      if (!row) throw checkoutNotFound()
+      const dto = (status: CheckoutDto['status']): CheckoutDto => ({
+        id: row.id, mode: row.mode, plan: row.plan, status, createdAt: row.createdAt.toISOString(),
+        credits: row.credits ?? catalog.find(row.plan ?? '')?.monthlyCredits ?? null,
+      })
+      const granted = async (requestId: string) => Boolean(await db.selectFrom('creditEntries').select('id')
+        .where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).where('kind', '=', 'purchase').executeTakeFirst())
+      const planApplied = async () => {
+        const linked = await subs.byWorkspace(db, workspaceId)
+        return linked?.plan === row.plan && Boolean(linked?.status && SUBSCRIBED.has(linked.status))
+      }
+      if (!config.enabled) return dto((row.mode === 'payment' ? await granted(`topup:${row.id}`) : await planApplied()) ? 'applied' : 'open')
+      const session = SessionState.parse(await callStripe(() => stripe.checkout.sessions.retrieve(id)))
+      if (session.status === 'expired') return dto('expired')
+      if (session.status !== 'complete' || (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required')) return dto('open')
+      if (row.mode === 'payment') return dto(await granted(`topup:${row.id}`) ? 'applied' : 'confirming')
+      const invoice = typeof session.invoice === 'string' ? session.invoice : session.invoice?.id
+      const creditsApplied = !invoice || await granted(`invoice:${invoice}`)
+      return dto(await planApplied() && creditsApplied ? 'applied' : 'confirming')
     },
 
     async portal({ workspaceId, requestId }: Op) {

@@ -437,6 +437,16 @@ export type WorkspaceSubscriptionsTable = {
   updatedAt: Timestamp
 }
 
+export type BillingCheckoutsTable = {
+  id: string
+  workspaceId: string
+  mode: 'subscription' | 'payment'
+  plan: string | null
+  credits: number | null
+  createdBy: string
+  createdAt: Timestamp
+}
+
 export type DB = {
   users: UsersTable
   sessions: SessionsTable
@@ -474,6 +484,7 @@ export type DB = {
   billingAlerts: BillingAlertsTable
   stripeEvents: StripeEventsTable
   workspaceSubscriptions: WorkspaceSubscriptionsTable
+  billingCheckouts: BillingCheckoutsTable
 }
 
 export type User = Selectable<UsersTable>

@@ -8,7 +8,9 @@ import { scenarios } from './scenarios.ts'
 import { pricedScenarios } from './priced-scenarios.ts'
 import { operatorScenarios, usageScenarios } from './usage-scenarios.ts'
 import { plansOperatorScenarios, plansScenarios } from './plans-scenarios.ts'
+import { checkoutScenarios, E2E_STRIPE } from './checkout-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
+import { startFakeStripe } from '../fakes/stripe.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -51,11 +53,17 @@ const main = async () => {
   mkdirSync(SHOTS, { recursive: true })
   const dataDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-'))
   const pricedDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-priced-'))
+  const billingDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-billing-'))
   // The first server has no AI provider (the offline model); the second one calls a loopback fake of OpenAI's
   // wire format, priced like gpt-4o-mini, so credits are estimated, held and charged as in production.
   const { baseUrl, server } = await startServer(dataDir)
   const fake = await startFakeOpenAI({ text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.', chunks: 12, chunkDelayMs: 120, usage: { prompt_tokens: 600, completion_tokens: 24 } })
+  // The third one takes payments through a loopback fake Stripe: its hosted Checkout and portal pages send signed
+  // webhooks to this server, as Stripe would.
+  const stripe = await startFakeStripe()
+  for (const [price, cents] of Object.entries(E2E_STRIPE.cents)) stripe.price(price, cents)
   let priced: Awaited<ReturnType<typeof startServer>> | undefined
+  let billing: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
@@ -63,7 +71,10 @@ const main = async () => {
     await waitReady(baseUrl, server)
     // Started once the first one is up: it reuses the web build the first one made.
     priced = await startServer(pricedDir, { OPENAI_API_KEY: 'sk-e2e-fake', OPENAI_BASE_URL: fake.url, INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, CREDITS_WELCOME: '5' })
+    billing = await startServer(billingDir, { STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_WEBHOOK_SECRET: E2E_STRIPE.secret, STRIPE_API_BASE: stripe.url, ...E2E_STRIPE.prices })
+    stripe.deliverTo({ url: `${billing.baseUrl}/api/webhooks/stripe`, secret: E2E_STRIPE.secret })
     await waitReady(priced.baseUrl, priced.server)
+    await waitReady(billing.baseUrl, billing.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -71,6 +82,7 @@ const main = async () => {
     const runs = [
       ...[...scenarios, ...usageScenarios, ...plansScenarios].map((s) => ({ s, baseUrl })),
       ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+      ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
@@ -90,14 +102,16 @@ const main = async () => {
     console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     await browser?.close()
-    for (const s of [server, priced?.server]) {
+    for (const s of [server, priced?.server, billing?.server]) {
       if (!s) continue
       s.kill('SIGTERM')
       await new Promise((r) => s.once('exit', r).once('error', r))
     }
     await fake.close()
+    await stripe.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })
+    rmSync(billingDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)

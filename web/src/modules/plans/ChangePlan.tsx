@@ -1,36 +1,26 @@
-import { useMutation } from '@tanstack/react-query'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef } from 'react'
 import { useWorkspace } from '../../app/workspace.tsx'
-import { errorMessage, isApiError } from '../../lib/api.ts'
+import { errorMessage } from '../../lib/api.ts'
 import { canManage } from '../../lib/roles.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
-import { startCheckout } from './api.ts'
+import { openPortal, startCheckout } from './api.ts'
 import type { PlanDto } from './api.ts'
 import { PlanCard } from './PlanCard.tsx'
+import { useStripeRedirect } from './redirect.ts'
 
-type Props = { plans: PlanDto[]; current: PlanDto; billingEnabled: boolean; selected: string | null }
-
-const isSafeRedirect = (url: string) => url.startsWith('https://') || (url.startsWith('/') && !url.startsWith('//'))
+type Props = { plans: PlanDto[]; current: PlanDto; billingEnabled: boolean; subscribed: boolean; selected: string | null }
 
 /**
- * The catalog beside the current plan. Without billing there is nothing to press (the operator assigns plans);
- * with it, a button starts Checkout, and a server without the checkout route says "Coming soon" instead.
+ * The catalog beside the current plan. Without billing there is nothing to press (the operator assigns plans).
+ * With it, a workspace without a subscription subscribes through Checkout; one that pays changes or cancels its
+ * plan in Stripe's portal, so it never ends up with two subscriptions.
  */
-export function ChangePlan({ plans, current, billingEnabled, selected }: Props) {
+export function ChangePlan({ plans, current, billingEnabled, subscribed, selected }: Props) {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
-  const [unavailable, setUnavailable] = useState(false)
-  const checkout = useMutation({
-    mutationFn: (plan: string) => startCheckout(workspace.id, plan),
-    onSuccess: ({ url }) => {
-      if (isSafeRedirect(url)) window.location.assign(url)
-    },
-    onError: (e) => {
-      // No checkout route on this server yet: a 404, or the 400 the app's body check gives an unmatched POST first.
-      if (isApiError(e, 'route.not_found') || isApiError(e, 'request.unexpected_body')) setUnavailable(true)
-    },
-  })
+  const checkout = useStripeRedirect((plan: string) => startCheckout(workspace.id, plan))
+  const portal = useStripeRedirect(() => openPortal(workspace.id))
   const selectedRef = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (selected) selectedRef.current?.scrollIntoView({ block: 'center' })
@@ -39,18 +29,14 @@ export function ChangePlan({ plans, current, billingEnabled, selected }: Props) 
   const action = (p: PlanDto) => {
     if (p.id === current.id) return <p className="text-center text-sm font-medium text-slate-600">Your current plan</p>
     if (!billingEnabled || !admin) return null
-    const verb = rank(p) > rank(current) ? 'Upgrade to' : 'Switch to'
-    return (
-      <>
-        <Button className="w-full" variant={rank(p) > rank(current) ? 'primary' : 'secondary'} disabled={unavailable}
-          aria-describedby={unavailable ? `checkout-soon-${p.id}` : undefined}
-          pending={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id)}>
-          {verb} {p.name}
-        </Button>
-        {unavailable && <p id={`checkout-soon-${p.id}`} className="mt-2 text-center text-sm font-medium text-slate-600">Coming soon</p>}
-      </>
-    )
+    if (rank(p) === 0 && !subscribed) return null
+    const up = rank(p) > rank(current)
+    const label = rank(p) === 0 ? `Cancel and move to ${p.name}` : `${up ? 'Upgrade to' : 'Switch to'} ${p.name}`
+    return subscribed
+      ? <Button className="w-full" variant={up ? 'primary' : 'secondary'} pending={portal.isPending} onClick={() => portal.mutate(undefined)}>{label}</Button>
+      : <Button className="w-full" variant={up ? 'primary' : 'secondary'} pending={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id)}>{label}</Button>
   }
+  const failure = checkout.error ?? portal.error
   return (
     <section aria-labelledby="change-plan-title" className="space-y-4">
       <h2 id="change-plan-title" className="text-lg font-semibold text-slate-900">Plans</h2>
@@ -60,12 +46,8 @@ export function ChangePlan({ plans, current, billingEnabled, selected }: Props) 
         </Alert>
       )}
       {billingEnabled && !admin && <p className="text-sm text-slate-600">Only owners and admins can change the plan.</p>}
-      {unavailable && (
-        <Alert tone="info" title="Coming soon">
-          <p>Online checkout is not available on this server yet. Nothing was charged and the plan is unchanged.</p>
-        </Alert>
-      )}
-      {checkout.isError && !unavailable && <Alert tone="error" title="Checkout could not start">{errorMessage(checkout.error)}</Alert>}
+      {billingEnabled && admin && subscribed && <p className="text-sm text-slate-600">Plan changes and cancellation happen in Stripe’s customer portal; this page follows what Stripe confirms.</p>}
+      {failure && <Alert tone="error" title="Stripe could not be opened">{errorMessage(failure)}</Alert>}
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
         {plans.map((p) => (
           <div key={p.id} ref={p.id === selected ? selectedRef : undefined} className="flex">

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+import { openPage, type Scenario } from './scenarios.ts'
+import { axeContext, axeProblems } from './usage-scenarios.ts'
+
+/** The Stripe settings of the server these scenarios run on: a loopback fake Stripe (test/fakes/stripe.ts) hosts Checkout and the portal. */
+export const E2E_STRIPE = {
+  secret: 'whsec_e2e_0123456789abcdef',
+  prices: { STRIPE_PRICE_STARTER: 'price_e2e_starter', STRIPE_PRICE_PRO: 'price_e2e_pro', STRIPE_PRICE_AGENCY: 'price_e2e_agency', STRIPE_PRICE_TOPUP: 'price_e2e_credit' },
+  cents: { price_e2e_starter: 2900, price_e2e_pro: 7900, price_e2e_agency: 19900 },
+}
+
+const available = async (page: Page) => {
+  await page.goto('/app/settings/usage')
+  return Number(((await page.getByTestId('credits-available').textContent()) ?? '').replace(/[^\d.]/g, ''))
+}
+
+const checkout: Scenario = {
+  name: 'checkout: pricing → Choose Pro → sign up → Upgrade on billing → pay on (fake) Stripe Checkout → back on Pro with its 5,000 credits in the balance and the invoice listed; a top-up adds its credits; cancel in the portal → Free; no axe violations',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    await page.goto('/pricing')
+    const pro = page.getByRole('article', { name: 'Pro' })
+    await pro.getByRole('link', { name: 'Choose Pro' }).click()
+    await page.waitForURL('**/signup?plan=pro')
+    await page.getByLabel('Name', { exact: true }).fill('Carla Checkout')
+    await page.getByLabel('Email', { exact: true }).fill(`checkout-${Date.now().toString(36)}@e2e.test`)
+    await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.waitForURL('**/onboarding?plan=pro')
+    await page.getByLabel('Workspace name').fill('Checkout Agency')
+    await page.getByLabel('First client name').fill('Forno Rosso')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForURL('**/app/settings/billing?plan=pro')
+    assert.equal(await page.getByTestId('current-plan').textContent(), 'Free')
+    const welcome = await available(page)
+    await page.goBack()
+
+    // Upgrade: off to Stripe's page, pay, and back; the page waits for the webhook, not for the redirect.
+    await page.getByRole('article', { name: 'Pro' }).getByRole('button', { name: 'Upgrade to Pro' }).click()
+    await page.getByRole('heading', { name: 'Fake Stripe Checkout' }).waitFor()
+    await page.getByRole('button', { name: 'Pay' }).click()
+    await page.waitForURL(/\/app\/settings\/billing\?checkout=success&session_id=cs_/)
+    await page.getByText('You are on Pro now').waitFor()
+    assert.equal(await page.getByTestId('current-plan').textContent(), 'Pro')
+    await page.getByText(/^Renews on /).waitFor()
+    const invoice = page.getByTestId('invoice-row')
+    await invoice.first().waitFor()
+    assert.equal(await invoice.count(), 1)
+    assert.match((await invoice.first().textContent()) ?? '', /79\.00.*Paid/)
+    await page.screenshot({ path: ctx.shot('60-checkout-upgraded'), fullPage: true })
+    assert.equal(await available(page), welcome + 5000, 'the plan\'s monthly credits are in the balance')
+
+    // A subscribed workspace changes plans in the portal: no second Checkout.
+    await page.goto('/app/settings/billing')
+    await page.getByText('Plan changes and cancellation happen in Stripe’s customer portal').waitFor()
+    await page.getByRole('article', { name: 'Starter' }).getByRole('button', { name: 'Switch to Starter' }).waitFor()
+
+    // Top-up: 1,000 credits through Checkout in payment mode.
+    await page.getByRole('radio', { name: '1,000 credits' }).check()
+    await page.getByRole('button', { name: 'Buy 1,000 credits' }).click()
+    await page.getByRole('heading', { name: 'Fake Stripe Checkout' }).waitFor()
+    await page.getByRole('button', { name: 'Pay' }).click()
+    await page.waitForURL(/\/app\/settings\/billing\?topup=success&session_id=cs_/)
+    await page.getByText('Credits added').waitFor()
+    assert.equal(await available(page), welcome + 6000)
+
+    // Cancel in the portal: back to Free once Stripe's event is applied; the credits already granted stay.
+    await page.goto('/app/settings/billing')
+    await page.getByRole('button', { name: 'Manage payment and invoices in Stripe' }).click()
+    await page.getByRole('heading', { name: 'Fake Stripe customer portal' }).waitFor()
+    await page.getByRole('button', { name: 'Cancel subscription' }).click()
+    await page.waitForURL(/\/app\/settings\/billing$/)
+    for (let i = 0; i < 30 && (await page.getByTestId('current-plan').textContent()) !== 'Free'; i++) {
+      await page.waitForTimeout(500)
+      await page.reload()
+      await page.getByTestId('current-plan').waitFor()
+    }
+    assert.equal(await page.getByTestId('current-plan').textContent(), 'Free')
+    await page.getByText('The subscription was cancelled.').waitFor()
+    assert.equal(await available(page), welcome + 6000)
+    assertNoErrors()
+
+    const axe = await axeContext(ctx, context)
+    await axe.page.goto('/app/settings/billing')
+    await axe.page.getByTestId('invoice-row').first().waitFor()
+    const problems = await axeProblems(axe.page, 'billing with Stripe')
+    await axe.context.close()
+    await context.close()
+    assert.deepEqual(problems, [])
+  },
+}
+
+const cancelled: Scenario = {
+  name: 'checkout: leaving Stripe Checkout without paying comes back to "Checkout cancelled", nothing charged, still Free',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    await page.goto('/signup?plan=starter')
+    await page.getByLabel('Name', { exact: true }).fill('Carlo Cancel')
+    await page.getByLabel('Email', { exact: true }).fill(`cancel-${Date.now().toString(36)}@e2e.test`)
+    await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.waitForURL('**/onboarding?plan=starter')
+    await page.getByLabel('Workspace name').fill('Cautious Agency')
+    await page.getByLabel('First client name').fill('Bar Centrale')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await page.waitForURL('**/app/settings/billing?plan=starter')
+    await page.getByRole('article', { name: 'Starter' }).getByRole('button', { name: 'Upgrade to Starter' }).click()
+    await page.getByRole('link', { name: 'Cancel and go back' }).click()
+    await page.waitForURL('**/app/settings/billing?checkout=cancelled')
+    await page.getByText('Nothing was charged and the plan is unchanged.').waitFor()
+    assert.equal(await page.getByTestId('current-plan').textContent(), 'Free')
+    assert.equal(await page.getByTestId('invoice-row').count(), 0)
+    assertNoErrors()
+    await context.close()
+  },
+}
+
+export const checkoutScenarios = [checkout, cancelled]

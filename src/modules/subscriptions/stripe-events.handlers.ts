@@ -26,7 +26,8 @@ const InvoiceView = z.object({
 const ChargeView = z.object({ id: z.string(), customer: Ref.nullish(), amount: z.number(), amount_refunded: z.number(), currency: z.string() }).passthrough()
 const EventView = z.object({ created: z.number(), data: z.object({ object: z.object({ id: z.string() }).passthrough() }) })
 
-type Subscription = z.infer<typeof SubscriptionView>
+export type Subscription = z.infer<typeof SubscriptionView>
+export const parseSubscription = (raw: unknown): Subscription => SubscriptionView.parse(raw)
 type Deps = {
   db: Db; stripe: StripeClient; catalog: Catalog; workspaces: WorkspacePlans; audit: AuditService
   ledger: Pick<Ledger, 'open' | 'post'>
@@ -34,7 +35,44 @@ type Deps = {
 
 const MICRO = 1_000_000n
 /** Statuses that carry the subscription's plan: active and trialing, and past_due as a grace period. */
-const PAID_STATUSES = new Set(['active', 'trialing', 'past_due'])
+export const PAID_STATUSES = new Set(['active', 'trialing', 'past_due'])
+
+/** The event types a handler exists for (drift repair asks Stripe for these only). */
+export const HANDLED_EVENT_TYPES = [
+  'checkout.session.completed', 'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+  'invoice.paid', 'invoice.payment_failed', 'charge.refunded',
+] as const
+type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number]
+
+/** The plan a subscription's price buys, its period end, and the plan the workspace gets from its status. */
+export const subscriptionState = (catalog: Catalog, sub: Subscription) => {
+  const price = sub.items.data[0]?.price.id
+  if (!price) throw new Error(`The Stripe subscription ${sub.id} has no price.`)
+  const plan = catalog.plans.find((p) => p.stripePriceId === price)
+  if (!plan) throw new Error(`No plan has the Stripe price ${price} (check STRIPE_PRICE_*).`)
+  const periodEnd = sub.items.data[0]?.current_period_end ?? sub.current_period_end
+  return { plan, currentPeriodEnd: periodEnd ? new Date(periodEnd * 1000) : null, effectivePlan: PAID_STATUSES.has(sub.status) ? plan.id : 'free' }
+}
+
+/**
+ * Stores a subscription's current state and sets the workspace's plan from it: the only place a paid plan is set,
+ * shared by the event handlers and drift repair. Never grants credits.
+ */
+export const createSubscriptionSync = ({ catalog, workspaces, audit }: Pick<Deps, 'catalog' | 'workspaces' | 'audit'>) =>
+  async (trx: Executor, workspaceId: string, sub: Subscription, eventCreated: Date) => {
+    const { plan, currentPeriodEnd, effectivePlan } = subscriptionState(catalog, sub)
+    const before = await workspaces.lockPlan(trx, workspaceId)
+    if (before === undefined) throw new Error(`The workspace ${workspaceId} does not exist.`)
+    await subs.save(trx, {
+      workspaceId, customerId: sub.customer, subscriptionId: sub.id, status: sub.status, plan: plan.id, currentPeriodEnd, eventCreated,
+    })
+    if (effectivePlan !== before) {
+      await workspaces.setPlan(trx, workspaceId, effectivePlan)
+      await audit.record(trx, { action: 'subscription.changed', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { from: before, to: effectivePlan, status: sub.status, subscriptionId: sub.id } })
+    }
+    return plan
+  }
+export type SubscriptionSync = ReturnType<typeof createSubscriptionSync>
 
 /**
  * What each Stripe event does. Every handler re-fetches the object's current state from Stripe rather than trusting
@@ -42,13 +80,7 @@ const PAID_STATUSES = new Set(['active', 'trialing', 'past_due'])
  * a replay or an out-of-order event converges on Stripe's current state.
  */
 export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, audit, ledger }: Deps) => {
-  const planOfPrice = (priceId: string) => {
-    const plan = catalog.plans.find((p) => p.stripePriceId === priceId)
-    if (!plan) throw new Error(`No plan has the Stripe price ${priceId} (check STRIPE_PRICE_*).`)
-    return plan
-  }
-
-  const fetchSubscription = async (id: string) => SubscriptionView.parse(await stripe.subscriptions.retrieve(id))
+  const fetchSubscription = async (id: string) => parseSubscription(await stripe.subscriptions.retrieve(id))
 
   /** The workspace of a customer: the stored link, else the workspace id we put in the subscription's metadata. */
   const workspaceOf = async (customerId: string, fallback?: string | null) => {
@@ -58,25 +90,7 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
     return workspaceId
   }
 
-  /** Stores the subscription's current state and sets the workspace's plan from it (the only place a paid plan is set). */
-  const syncSubscription = async (trx: Executor, workspaceId: string, sub: Subscription, eventCreated: Date) => {
-    const price = sub.items.data[0]?.price.id
-    if (!price) throw new Error(`The Stripe subscription ${sub.id} has no price.`)
-    const plan = planOfPrice(price)
-    const before = await workspaces.lockPlan(trx, workspaceId)
-    if (before === undefined) throw new Error(`The workspace ${workspaceId} does not exist.`)
-    const periodEnd = sub.items.data[0]?.current_period_end ?? sub.current_period_end
-    await subs.save(trx, {
-      workspaceId, customerId: sub.customer, subscriptionId: sub.id, status: sub.status, plan: plan.id,
-      currentPeriodEnd: periodEnd ? new Date(periodEnd * 1000) : null, eventCreated,
-    })
-    const effective = PAID_STATUSES.has(sub.status) ? plan.id : 'free'
-    if (effective !== before) {
-      await workspaces.setPlan(trx, workspaceId, effective)
-      await audit.record(trx, { action: 'subscription.changed', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { from: before, to: effective, status: sub.status, subscriptionId: sub.id } })
-    }
-    return plan
-  }
+  const syncSubscription = createSubscriptionSync({ catalog, workspaces, audit })
 
   const grant = async (trx: Executor, workspaceId: string, credits: number, requestId: string, reason: string) => {
     await ledger.open(trx, workspaceId)
@@ -84,7 +98,7 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
     if (!replay) await audit.record(trx, { action: 'credits.purchased', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { credits, requestId } })
   }
 
-  const handlers: Record<string, (objectId: string, eventCreated: Date, object: Record<string, unknown>) => Promise<void>> = {
+  const handlers: Record<HandledEventType, (objectId: string, eventCreated: Date, object: Record<string, unknown>) => Promise<void>> = {
     'checkout.session.completed': async (id, created) => {
       const session = SessionView.parse(await stripe.checkout.sessions.retrieve(id))
       const workspaceId = session.client_reference_id ?? session.metadata.workspace_id
@@ -141,7 +155,7 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
   }
 
   return async (event: { id: string; type: string; payload: Record<string, unknown> }): Promise<'processed' | 'ignored'> => {
-    const handler = handlers[event.type]
+    const handler = (handlers as Record<string, (typeof handlers)[HandledEventType] | undefined>)[event.type]
     if (!handler) return 'ignored'
     const parsed = EventView.parse(event.payload)
     await handler(parsed.data.object.id, new Date(parsed.created * 1000), parsed.data.object)

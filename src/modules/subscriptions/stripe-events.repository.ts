@@ -14,6 +14,21 @@ export const stripeEventsRepository = {
     return Boolean(row)
   },
 
+  /** Stripe's `created` (Unix seconds) of the newest stored event, read from its payload; undefined when none is stored. */
+  async newestCreated(db: Executor) {
+    const row = await db.selectFrom('stripeEvents')
+      .select(sql<string | null>`max((payload->>'created')::bigint)::text`.as('created'))
+      .executeTakeFirst()
+    return row?.created ? Number(row.created) : undefined
+  },
+
+  /** Which of these event ids are stored already. */
+  async existing(db: Executor, ids: string[]) {
+    if (ids.length === 0) return new Set<string>()
+    const rows = await db.selectFrom('stripeEvents').select('id').where('id', 'in', ids).execute()
+    return new Set(rows.map((r) => r.id))
+  },
+
   find: (db: Executor, id: string) => db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirst(),
 
   list: (db: Executor, filter: { status?: StripeEventStatus; limit: number }) => {

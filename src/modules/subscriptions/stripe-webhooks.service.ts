@@ -15,44 +15,54 @@ type Deps = {
 }
 
 /** Receiving (verify, store once, enqueue) and processing Stripe events, with dead events and their replay. */
-export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, now = () => new Date() }: Deps) => ({
-  /** Verifies the signature on the raw bytes, then stores the event and enqueues its processing in one transaction. */
-  async receive(rawBody: Buffer, signature: string | undefined) {
-    if (secrets.length === 0) throw webhookNotConfigured()
-    const event = verifyWebhook(stripe, secrets, rawBody, signature, now().getTime())
-    if (!event) throw signatureInvalid()
-    const payload = JSON.parse(rawBody.toString('utf8')) as unknown
-    await db.transaction().execute(async (trx) => {
-      // A redelivery (or a concurrent duplicate) stores nothing and enqueues nothing.
-      if (await events.insert(trx, { id: event.id, type: event.type, payload })) await queue.enqueue(trx, job(), { eventId: event.id })
-    })
-  },
+export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, now = () => new Date() }: Deps) => {
+  /**
+   * Stores an authentic event and enqueues its processing in one transaction; false when it was already stored.
+   * A redelivery, a concurrent duplicate or an event drift repair recovered after all stores nothing and enqueues nothing.
+   */
+  const store = (event: { id: string; type: string; payload: unknown }) => db.transaction().execute(async (trx) => {
+    const stored = await events.insert(trx, event)
+    if (stored) await queue.enqueue(trx, job(), { eventId: event.id })
+    return stored
+  })
 
-  /** The job's work: count the attempt, apply, record the outcome; after the last failed attempt the event is `dead`. */
-  async process(eventId: string) {
-    const row = await events.startAttempt(db, eventId)
-    if (!row || row.status === 'processed' || row.status === 'ignored') return
-    try {
-      const outcome = await apply({ id: row.id, type: row.type, payload: row.payload })
-      await events.finish(db, row.id, outcome)
-    } catch (err) {
-      const dead = row.attempts >= PROCESS_ATTEMPTS
-      await events.recordFailure(db, row.id, err instanceof Error ? err.message : String(err), dead)
-      if (!dead) throw err
-    }
-  },
+  return {
+    store,
 
-  list: (filter: { status?: StripeEventStatus; limit: number }) => events.list(db, filter),
+    /** Verifies the signature on the raw bytes, then stores the event and enqueues its processing (once). */
+    async receive(rawBody: Buffer, signature: string | undefined) {
+      if (secrets.length === 0) throw webhookNotConfigured()
+      const event = verifyWebhook(stripe, secrets, rawBody, signature, now().getTime())
+      if (!event) throw signatureInvalid()
+      await store({ id: event.id, type: event.type, payload: JSON.parse(rawBody.toString('utf8')) as unknown })
+    },
 
-  /** Puts a stored event back to `pending` with a fresh attempt count and enqueues it again. */
-  async replay(eventId: string) {
-    const row = await events.find(db, eventId)
-    if (!row) throw stripeEventNotFound()
-    return db.transaction().execute(async (trx) => {
-      const reset = await events.resetForReplay(trx, eventId)
-      await queue.enqueue(trx, job(), { eventId })
-      return reset
-    })
-  },
-})
+    /** The job's work: count the attempt, apply, record the outcome; after the last failed attempt the event is `dead`. */
+    async process(eventId: string) {
+      const row = await events.startAttempt(db, eventId)
+      if (!row || row.status === 'processed' || row.status === 'ignored') return
+      try {
+        const outcome = await apply({ id: row.id, type: row.type, payload: row.payload })
+        await events.finish(db, row.id, outcome)
+      } catch (err) {
+        const dead = row.attempts >= PROCESS_ATTEMPTS
+        await events.recordFailure(db, row.id, err instanceof Error ? err.message : String(err), dead)
+        if (!dead) throw err
+      }
+    },
+
+    list: (filter: { status?: StripeEventStatus; limit: number }) => events.list(db, filter),
+
+    /** Puts a stored event back to `pending` with a fresh attempt count and enqueues it again. */
+    async replay(eventId: string) {
+      const row = await events.find(db, eventId)
+      if (!row) throw stripeEventNotFound()
+      return db.transaction().execute(async (trx) => {
+        const reset = await events.resetForReplay(trx, eventId)
+        await queue.enqueue(trx, job(), { eventId })
+        return reset
+      })
+    },
+  }
+}
 export type StripeWebhooks = ReturnType<typeof createStripeWebhooks>

@@ -16,3 +16,20 @@ export const processStripeEventJob = (process: (eventId: string) => Promise<void
   handler: async (payload: { eventId: string }) => process(payload.eventId),
 })
 export type ProcessStripeEventJob = ReturnType<typeof processStripeEventJob>
+
+/**
+ * Every hour: recovers Stripe events whose delivery failed and repairs subscriptions that drifted from Stripe's
+ * (stripe-drift.service.ts). Safe to run any number of times; without STRIPE_SECRET_KEY it does nothing.
+ */
+export const repairDriftJob = (drift: { enabled: boolean; run: () => Promise<Record<string, number>> }) => defineJob({
+  name: 'subscriptions.repair-drift',
+  payload: z.object({}).passthrough(),
+  cron: '17 * * * *',
+  retryLimit: 1,
+  retryDelaySeconds: 300,
+  handler: async () => {
+    if (!drift.enabled) return
+    const counts = await drift.run()
+    if (Object.values(counts).some((n) => n > 0)) console.info(`[subscriptions] drift repair: ${JSON.stringify(counts)}`)
+  },
+})

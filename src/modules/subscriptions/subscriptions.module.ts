@@ -9,10 +9,11 @@ import { BILLING_PATH, type Catalog, type WorkspacePlans } from '../plans/plans.
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { checkoutRoutes } from './checkout.routes.ts'
 import { createCheckout } from './checkout.service.ts'
-import { createStripeEventHandlers } from './stripe-events.handlers.ts'
+import { createStripeDrift } from './stripe-drift.service.ts'
+import { createStripeEventHandlers, createSubscriptionSync } from './stripe-events.handlers.ts'
 import { createStripeClient, webhookSecrets } from './stripe-client.ts'
 import { createStripeWebhooks } from './stripe-webhooks.service.ts'
-import { processStripeEventJob, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
+import { processStripeEventJob, repairDriftJob, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
 import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 
@@ -28,7 +29,8 @@ type Deps = {
 
 /**
  * Stripe subscriptions: Checkout and the portal for workspace admins, the webhook (verified, stored once, processed
- * by a job), and the operator's view of stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
+ * by a job), hourly drift repair (missed events recovered, subscriptions compared with Stripe's), and the operator's
+ * view of stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
  */
 export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog, workspaces, ledger, scope, config, now }: Deps) => {
   const stripe = createStripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE)
@@ -41,13 +43,18 @@ export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog,
     db, stripe, catalog,
     config: { enabled: Boolean(config.STRIPE_SECRET_KEY), topupPrice: config.STRIPE_PRICE_TOPUP, returnUrl: `${config.publicUrl}${BILLING_PATH}` },
   })
+  // Drift repair: missed events stored and enqueued as a delivery is; drifted subscriptions synced as the handlers do.
+  const drift = createStripeDrift({
+    db, stripe, catalog, workspaces, audit, webhooks, now, enabled: Boolean(config.STRIPE_SECRET_KEY),
+    sync: createSubscriptionSync({ catalog, workspaces, audit }),
+  })
   job = processStripeEventJob((eventId) => webhooks.process(eventId))
   return {
-    webhooks, checkout, stripe,
-    jobs: [job],
+    webhooks, checkout, stripe, drift,
+    jobs: [job, repairDriftJob(drift)],
     routes: async (app: FastifyInstance) => {
       await app.register(stripeWebhookRoutes(webhooks))
-      await app.register(subscriptionsOperatorRoutes({ operator, webhooks }))
+      await app.register(subscriptionsOperatorRoutes({ operator, webhooks, drift }))
       await app.register(checkoutRoutes({ checkout, scope }))
     },
   }

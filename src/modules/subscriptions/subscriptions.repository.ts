@@ -9,6 +9,13 @@ export const subscriptionsRepository = {
   byWorkspace: (db: Executor, workspaceId: string) =>
     db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst(),
 
+  /** Links ordered by workspace id, `limit` at a time after the workspace id `after` (keyset paging). */
+  page: (db: Executor, q: { after?: string | undefined; limit: number }) => {
+    let query = db.selectFrom('workspaceSubscriptions').selectAll().orderBy('workspaceId').limit(q.limit)
+    if (q.after) query = query.where('workspaceId', '>', q.after)
+    return query.execute()
+  },
+
   /** Links the customer to the workspace (first link wins for the customer id; the rest follows Stripe). */
   async link(db: Executor, workspaceId: string, customerId: string) {
     await db.insertInto('workspaceSubscriptions').values({ workspaceId, stripeCustomerId: customerId })

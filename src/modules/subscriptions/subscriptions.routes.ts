@@ -5,6 +5,7 @@ import type { StripeEventsTable } from '../../platform/db/schema.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { Selectable } from 'kysely'
+import type { StripeDrift } from './stripe-drift.service.ts'
 import type { StripeWebhooks } from './stripe-webhooks.service.ts'
 
 const Status = z.enum(['pending', 'processed', 'ignored', 'dead'])
@@ -17,8 +18,12 @@ const toDto = (r: Selectable<StripeEventsTable>): z.infer<typeof StripeEventDto>
   receivedAt: r.receivedAt.toISOString(), processedAt: r.processedAt?.toISOString() ?? null,
 })
 
-/** Operator API (X-Internal-Token): stored Stripe events, the dead ones above all, and their replay. */
-export const subscriptionsOperatorRoutes = ({ operator, webhooks }: { operator: OperatorGuard; webhooks: StripeWebhooks }) => async (base: FastifyInstance) => {
+const DriftRepairDto = z.object({
+  eventsRecovered: z.number().int(), subscriptionsChecked: z.number().int(), subscriptionsRepaired: z.number().int(), failed: z.number().int(),
+})
+
+/** Operator API (X-Internal-Token): stored Stripe events, the dead ones above all, their replay, and drift repair on demand. */
+export const subscriptionsOperatorRoutes = ({ operator, webhooks, drift }: { operator: OperatorGuard; webhooks: StripeWebhooks; drift: Pick<StripeDrift, 'run'> }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   // Checked before the body is validated: without the token nothing about the request is answered but 401.
   const op = { config: { public: true }, preValidation: async (req: FastifyRequest) => operator(req) }
@@ -31,4 +36,8 @@ export const subscriptionsOperatorRoutes = ({ operator, webhooks }: { operator: 
   app.post('/api/operator/stripe/events/replay', {
     ...op, schema: { tags, summary: 'Process a stored Stripe event again (attempts reset); its effects are idempotent', body: z.strictObject({ eventId: z.string().min(1).max(255) }), response: { 202: StripeEventDto, ...errorResponses(400, 401, 404, 503) } },
   }, async (req, reply) => reply.code(202).send(toDto(await webhooks.replay(req.body.eventId))))
+
+  app.post('/api/operator/stripe/repair', {
+    ...op, schema: { tags, summary: 'Run drift repair now (what the hourly job does): recover events whose delivery failed, repair subscriptions that differ from Stripe', body: z.strictObject({}).meta({ description: 'Send `{}`' }), response: { 200: DriftRepairDto, ...errorResponses(400, 401, 409, 502, 503) } },
+  }, async () => drift.run())
 }

@@ -483,7 +483,7 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const paid = await balance(user, workspaceId)
 
       const portal = (await call(ctx.app, 'POST', '/api/billing/portal', as, {})).json() as { url: string }
-      expect(await press(`${portal.url}/cancel`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing`)
+      expect(await press(`${portal.url}/cancel`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?portal=return`)
       await work()
 
       expect(await planOf(workspaceId)).toBe('free')

@@ -154,7 +154,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
       requireEnabled()
       const linked = await subs.byWorkspace(db, workspaceId)
       if (!linked) throw noCustomer()
-      const session = await callStripe(() => stripe.billingPortal.sessions.create({ customer: linked.stripeCustomerId, return_url: config.returnUrl }, { idempotencyKey: `portal:${workspaceId}:${requestId}` }))
+      const session = await callStripe(() => stripe.billingPortal.sessions.create({ customer: linked.stripeCustomerId, return_url: `${config.returnUrl}?portal=return` }, { idempotencyKey: `portal:${workspaceId}:${requestId}` }))
       return { url: session.url }
     },
   }

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
+import { useEffect, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
@@ -58,9 +59,17 @@ export function BillingPage() {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
   const [params] = useSearchParams()
-  const current = useQuery({ queryKey: planKeys.workspace(workspace.id), queryFn: ({ signal }) => getWorkspacePlan(workspace.id, signal) })
+  // Back from the portal: what was changed there arrives by webhook within seconds, so look again for a while.
+  const [watching, setWatching] = useState(params.get('portal') === 'return')
+  useEffect(() => {
+    if (!watching) return
+    const timer = setTimeout(() => setWatching(false), 30_000)
+    return () => clearTimeout(timer)
+  }, [watching])
+  const refetchInterval = watching ? 2000 : false
+  const current = useQuery({ queryKey: planKeys.workspace(workspace.id), queryFn: ({ signal }) => getWorkspacePlan(workspace.id, signal), refetchInterval })
   const catalog = useQuery({ queryKey: planKeys.catalog, queryFn: ({ signal }) => getPlans(signal), staleTime: 300_000 })
-  const account = useQuery({ queryKey: billingKeys.account(workspace.id), queryFn: ({ signal }) => getBillingAccount(workspace.id, signal) })
+  const account = useQuery({ queryKey: billingKeys.account(workspace.id), queryFn: ({ signal }) => getBillingAccount(workspace.id, signal), refetchInterval })
   return (
     <>
       <PageHeader title="Plan & billing" description={`What ${workspace.name} may use, and how much of it is used now.`} />

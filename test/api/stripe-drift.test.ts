@@ -51,9 +51,9 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
   const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
   const purchases = (workspaceId: string) => ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('kind', '=', 'purchase').execute()
   const driftAudits = async (workspaceId?: string) => {
-    let q = ctx.container.db.selectFrom('auditEvents').selectAll().where('action', '=', 'subscription.changed')
+    let q = ctx.container.db.selectFrom('auditEvents').selectAll().where('action', '=', 'subscription.drift_repaired')
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
-    return (await q.execute()).filter((a) => (a.metadata as { repair?: string }).repair === 'drift')
+    return q.execute()
   }
   /** A workspace on a paid subscription, applied through a delivered event as usual. */
   const subscribed = async (name: string, price = 'price_pro') => {

@@ -25,11 +25,6 @@ const PAGE = 100
 /** Subscription statuses that will not come back: a newer live subscription is preferred over them. */
 const ENDED_STATUSES = new Set(['canceled', 'incomplete_expired'])
 
-/**
- * Audited as a subscription change marked `repair: 'drift'`, with the state before and after: the audit actions are a
- * closed list in contracts/audit.ts, which has no `subscription.drift_repaired` yet.
- */
-const DRIFT_AUDIT_ACTION = 'subscription.changed'
 
 export type DriftRepairResult = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
 
@@ -111,9 +106,8 @@ export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webh
       if (same) return false
       await sync(trx, row.workspaceId, target, fetchedAt)
       await audit.record(trx, {
-        action: DRIFT_AUDIT_ACTION, workspaceId: row.workspaceId, targetType: 'workspace', targetId: row.workspaceId,
+        action: 'subscription.drift_repaired', workspaceId: row.workspaceId, targetType: 'workspace', targetId: row.workspaceId,
         metadata: {
-          repair: 'drift',
           before: { subscriptionId: current.stripeSubscriptionId, status: current.status, plan: current.plan, currentPeriodEnd: current.currentPeriodEnd?.toISOString() ?? null, workspacePlan },
           after: { subscriptionId: target.id, status: target.status, plan: state.plan.id, currentPeriodEnd: state.currentPeriodEnd?.toISOString() ?? null, workspacePlan: state.effectivePlan },
         },

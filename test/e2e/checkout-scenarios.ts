@@ -10,6 +10,20 @@ export const E2E_STRIPE = {
   cents: { price_e2e_starter: 2900, price_e2e_pro: 7900, price_e2e_agency: 19900 },
 }
 
+/** From the sign-up page with a plan chosen on /pricing, through onboarding, to the billing page with that plan. */
+const signUpFor = async (page: Page, plan: string, names: { person: string; workspace: string; client: string }) => {
+  await page.waitForURL(`**/signup?plan=${plan}`)
+  await page.getByLabel('Name', { exact: true }).fill(names.person)
+  await page.getByLabel('Email', { exact: true }).fill(`${plan}-${Date.now().toString(36)}@e2e.test`)
+  await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.waitForURL(`**/onboarding?plan=${plan}`)
+  await page.getByLabel('Workspace name').fill(names.workspace)
+  await page.getByLabel('First client name').fill(names.client)
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.waitForURL(`**/app/settings/billing?plan=${plan}`)
+}
+
 const available = async (page: Page) => {
   await page.goto('/app/settings/usage')
   return Number(((await page.getByTestId('credits-available').textContent()) ?? '').replace(/[^\d.]/g, ''))
@@ -20,18 +34,8 @@ const checkout: Scenario = {
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/pricing')
-    const pro = page.getByRole('article', { name: 'Pro' })
-    await pro.getByRole('link', { name: 'Choose Pro' }).click()
-    await page.waitForURL('**/signup?plan=pro')
-    await page.getByLabel('Name', { exact: true }).fill('Carla Checkout')
-    await page.getByLabel('Email', { exact: true }).fill(`checkout-${Date.now().toString(36)}@e2e.test`)
-    await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
-    await page.getByRole('button', { name: 'Create account' }).click()
-    await page.waitForURL('**/onboarding?plan=pro')
-    await page.getByLabel('Workspace name').fill('Checkout Agency')
-    await page.getByLabel('First client name').fill('Forno Rosso')
-    await page.getByRole('button', { name: 'Continue' }).click()
-    await page.waitForURL('**/app/settings/billing?plan=pro')
+    await page.getByRole('article', { name: 'Pro' }).getByRole('link', { name: 'Choose Pro' }).click()
+    await signUpFor(page, 'pro', { person: 'Carla Checkout', workspace: 'Checkout Agency', client: 'Forno Rosso' })
     assert.equal(await page.getByTestId('current-plan').textContent(), 'Free')
     const welcome = await available(page)
     await page.goBack()
@@ -91,15 +95,7 @@ const cancelled: Scenario = {
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/signup?plan=starter')
-    await page.getByLabel('Name', { exact: true }).fill('Carlo Cancel')
-    await page.getByLabel('Email', { exact: true }).fill(`cancel-${Date.now().toString(36)}@e2e.test`)
-    await page.getByLabel('Password', { exact: true }).fill('a long e2e passphrase')
-    await page.getByRole('button', { name: 'Create account' }).click()
-    await page.waitForURL('**/onboarding?plan=starter')
-    await page.getByLabel('Workspace name').fill('Cautious Agency')
-    await page.getByLabel('First client name').fill('Bar Centrale')
-    await page.getByRole('button', { name: 'Continue' }).click()
-    await page.waitForURL('**/app/settings/billing?plan=starter')
+    await signUpFor(page, 'starter', { person: 'Carlo Cancel', workspace: 'Cautious Agency', client: 'Bar Centrale' })
     await page.getByRole('article', { name: 'Starter' }).getByRole('button', { name: 'Upgrade to Starter' }).click()
     await page.getByRole('link', { name: 'Cancel and go back' }).click()
     await page.waitForURL('**/app/settings/billing?checkout=cancelled')

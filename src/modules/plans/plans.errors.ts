@@ -7,7 +7,7 @@ export const BILLING_PATH = '/app/settings/billing'
 const NOUNS: Record<LimitKey, [string, string]> = {
   clients: ['client', 'clients'], members: ['member (invitations included)', 'members (invitations included)'],
   customAgents: ['custom agent', 'custom agents'], flows: ['flow', 'flows'], channelNumbers: ['channel number', 'channel numbers'],
-  connectors: ['connector', 'connectors'], messagesPerMonth: ['message a month', 'messages a month'],
+  connectors: ['connector', 'connectors'], messagesPerMonth: ['inbox message a month', 'inbox messages a month'],
 }
 
 export const limitReached = (f: { limit: LimitKey; max: number; used: number; plan: string; planName: string }) => {

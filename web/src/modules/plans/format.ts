@@ -16,7 +16,7 @@ export const LIMITS: { key: LimitKey; label: string; noun: string }[] = [
   { key: 'flows', label: 'Flows', noun: 'flows' },
   { key: 'channelNumbers', label: 'Channel numbers', noun: 'channel numbers' },
   { key: 'connectors', label: 'Connectors', noun: 'connectors' },
-  { key: 'messagesPerMonth', label: 'Messages per month', noun: 'messages this month' },
+  { key: 'messagesPerMonth', label: 'Inbox messages per month', noun: 'inbox messages this month' },
 ]
 
 export const limitLabel = (key: string) => LIMITS.find((l) => l.key === key)?.label ?? key

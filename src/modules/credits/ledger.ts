@@ -19,7 +19,11 @@ export type SettleRequest = {
   /** `expired` when the sweeper resolves a hold whose process died. */
   resolution: 'settled' | 'expired'
 }
-export type SettleOutcome = { status: HoldStatus; charged: bigint; entryId: string | null; uncollected: bigint; alreadyResolved: boolean }
+export type SettleOutcome = {
+  status: HoldStatus; charged: bigint; entryId: string | null; uncollected: bigint; alreadyResolved: boolean
+  /** The workspace's available credits (balance − held) when the settle's transaction committed: no second read needed. */
+  available: bigint
+}
 
 export type PostRequest = {
   workspaceId: string; kind: Exclude<EntryKind, 'debit'>; amount: bigint; requestId: string; reason: string
@@ -76,7 +80,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
 
   const decideHolds = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'hold' }>[]) => {
     const out = new Map<Op, HoldOutcome | AppError>()
-    if (!ops.length) return out
+    if (!ops.length) return { out, placed: 0n }
     // Driven from the request ids through the (workspace_id, request_id) index, whatever the statistics say of this workspace.
     const existing = await trx.selectFrom('creditHolds').selectAll()
       .where(sql<boolean>`(workspace_id, request_id) IN (SELECT ${workspaceId}::text, unnest(${ops.map((o) => o.req.requestId)}::text[]))`).execute()
@@ -146,7 +150,9 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       }
     })
     const inserted = rows.length ? await trx.insertInto('creditHolds').values(rows).returningAll().execute() : []
+    let placed = 0n
     for (const h of inserted) {
+      placed += h.amount
       out.set(placedInBatch.get(h.requestId)!, { kind: 'placed', hold: h })
       byRequest.set(h.requestId, h)
     }
@@ -156,7 +162,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       // The same request id twice in one batch: the second is a replay of the first.
       out.set(op, h ? { kind: 'replay', hold: h } : conflict('credits.hold_failed', 'The hold could not be placed.'))
     }
-    return out
+    return { out, placed }
   }
 
   const applySettles = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'settle' }>[]) => {
@@ -176,7 +182,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       if (!h) throw new AppError(404, 'credits.hold_not_found', 'No such hold.')
       const earlier = seen.get(h.id)
       if (h.status !== 'pending' || earlier) {
-        out.set(op, { status: earlier?.status ?? h.status, charged: earlier?.charged ?? h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true })
+        out.set(op, { status: earlier?.status ?? h.status, charged: earlier?.charged ?? h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true, available: 0n })
         continue
       }
       const cost = op.req.cost < 0n ? 0n : op.req.cost
@@ -194,7 +200,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
         clientId: h.clientId, userId: h.userId, modelId: h.modelId, surface: h.surface,
         reason: status === 'expired' ? 'Settled by expiry: the process running the call stopped' : '',
       })
-      out.set(op, { status, charged, entryId, uncollected: cost - charged, alreadyResolved: false })
+      out.set(op, { status, charged, entryId, uncollected: cost - charged, alreadyResolved: false, available: 0n })
     }
     if (resolved.length) {
       const values = sql.join(resolved.map((r) => sql`(${r.id}, ${r.status}, ${r.charged.toString()}::bigint)`))
@@ -217,7 +223,10 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       const results = await db.transaction().execute(async (trx) => {
         const account = await lockAccount(trx, workspaceId)
         const { out: settled, after } = await applySettles(trx, workspaceId, account, settles)
-        const held = await decideHolds(trx, workspaceId, after, holds)
+        const { out: held, placed } = await decideHolds(trx, workspaceId, after, holds)
+        // What the account shows once this transaction commits (the triggers moved it by exactly these amounts).
+        const available = after.balance - after.held - placed
+        for (const o of settled.values()) o.available = available
         return new Map<Op, unknown>([...settled, ...held])
       })
       for (const op of ops) {
@@ -232,12 +241,44 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     }
   }
 
+  /**
+   * A lone non-streaming hold in one autocommit statement instead of a five-statement transaction. It only ever
+   * places a hold the batch would place too: the account must exist and have no daily/monthly caps, the amount must
+   * be within the per-request cap and what is available; a request id seen before inserts nothing. The database
+   * still decides the race: the insert trigger moves `held` on the account row (waiting for its lock) and the CHECK
+   * refuses `balance − held < 0`. Anything else (no row, a refusal, an error) returns null and the op goes through
+   * the batch, which gives the replay or the exact refusal.
+   */
+  const holdAlone = async (workspaceId: string, r: HoldRequest): Promise<HoldOutcome | null> => {
+    const cap = defaults.perRequestCap === null ? null : defaults.perRequestCap.toString()
+    const amount = r.amount.toString()
+    try {
+      const { rows } = await sql<CreditHold>`INSERT INTO credit_holds
+          (id, workspace_id, request_id, client_id, user_id, token_id, surface, model_id, streaming, amount, input_tokens, params_hash, expires_at)
+        SELECT ${newId('hold')}, a.workspace_id, ${r.requestId}, ${r.clientId}, ${r.userId}, ${r.tokenId}, ${r.surface}, ${r.modelId}, false,
+               ${amount}::bigint, ${r.inputTokens}::integer, ${r.paramsHash}, ${new Date(now().getTime() + r.ttlMs)}::timestamptz
+          FROM credit_accounts a
+         WHERE a.workspace_id = ${workspaceId}
+           AND a.balance - a.held >= ${amount}::bigint
+           AND coalesce(${amount}::bigint <= coalesce(a.per_request_cap, ${cap}::bigint), true)
+           AND NOT EXISTS (SELECT 1 FROM credit_caps c WHERE c.workspace_id = a.workspace_id)
+        ON CONFLICT (workspace_id, request_id) DO NOTHING
+        RETURNING *`.execute(db)
+      return rows[0] ? { kind: 'placed', hold: rows[0] } : null
+    } catch {
+      return null // e.g. the CHECK, when a concurrent hold took the credits first: the batch answers with the refusal
+    }
+  }
+
   const drain = async (workspaceId: string) => {
     for (;;) {
       const queue = queues.get(workspaceId)!
       if (!queue.length) { queues.delete(workspaceId); return }
       const batch = queue.splice(0, maxBatch)
-      await flush(workspaceId, batch)
+      const lone = batch.length === 1 && batch[0]!.type === 'hold' && !batch[0]!.req.streaming ? batch[0] as Extract<Op, { type: 'hold' }> : null
+      const placed = lone ? await holdAlone(workspaceId, lone.req) : null
+      if (placed) lone!.resolve(placed)
+      else await flush(workspaceId, batch)
     }
   }
 

@@ -98,10 +98,8 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
         price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
         /** Debits the charge and frees the hold (once: a second settle changes nothing). */
-        settle: async (c: ModelCallCharge | null): Promise<SettleOutcome & { available: bigint }> => {
-          const out = await ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled' })
-          return { ...out, available: (await ledger.balance(db, input.workspaceId)).available }
-        },
+        settle: (c: ModelCallCharge | null): Promise<SettleOutcome> =>
+          ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled' }),
       }
     },
 

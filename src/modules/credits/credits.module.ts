@@ -40,7 +40,7 @@ export const createCreditsModule = ({ db, audit, counters, scope, operator, conf
   const ledger = createLedger(db, { defaults })
   const book = createPriceBook(db)
   const metering = createMetering({ db, ledger, book, counters, allowsModelTier, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
-  const credits = createCreditsService({ db, ledger, audit, defaults })
+  const credits = createCreditsService({ db, ledger, audit, defaults, onLimitsChanged: metering.forget })
   return {
     ledger, book, metering, credits,
     jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],

@@ -52,7 +52,11 @@ const csvCell = (v: unknown) => {
 }
 
 /** Reading the ledger, caps and spend; disputes; limits. Writing money goes through the ledger only. */
-export const createCreditsService = ({ db, ledger, audit, defaults, now = () => new Date() }: { db: Db; ledger: Ledger; audit: AuditService; defaults: Defaults; now?: () => Date }) => {
+export const createCreditsService = ({ db, ledger, audit, defaults, now = () => new Date(), onLimitsChanged }: {
+  db: Db; ledger: Ledger; audit: AuditService; defaults: Defaults; now?: () => Date
+  /** Told once a workspace's limits changed (metering drops its cached copy of them). */
+  onLimitsChanged?: (workspaceId: string) => void
+}) => {
   const capUsage = async (scope: Scope): Promise<CapUsage[]> => {
     const caps = await db.selectFrom('creditCaps').selectAll().where('workspaceId', '=', scope.workspaceId).execute()
     const mine = caps.filter((c) => c.subjectKind === 'workspace' || (c.subjectKind === 'client' && c.subjectId === scope.clientId) || (c.subjectKind === 'user' && c.subjectId === scope.userId))
@@ -190,6 +194,7 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
           .where('workspaceId', '=', scope.workspaceId).execute()
         await audit.record(trx, { action: 'credits.limits_changed', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'workspace', targetId: scope.workspaceId, ip, metadata: patch })
       })
+      onLimitsChanged?.(scope.workspaceId)
       return this.limits(scope)
     },
 

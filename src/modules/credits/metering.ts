@@ -25,6 +25,8 @@ export type Estimate = { inputTokens: number; maxOutputTokens: number; credits: 
 
 export type MeteringOptions = {
   holdTtlMs: number; rpmPerUser: number; rpmPerWorkspace: number
+  /** How long a process keeps a workspace's plan and throttle settings (5 s by default; 0 reads them on every call). */
+  settingsTtlMs?: number
   /** Recovers what a call whose process died had generated (its surface stored it as it streamed). */
   recoverOutput?: Partial<Record<string, (hold: CreditHold) => Promise<string>>>
 }
@@ -57,12 +59,31 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
 
   const recoverers = new Map(Object.entries(options.recoverOutput ?? {}))
 
-  /** The workspace's plan and throttle settings: one read per call. */
-  const settingsOf = (workspaceId: string) => db.selectFrom('workspaces').leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
+  /** The workspace's plan and throttle settings, read from the database. */
+  const readSettings = (workspaceId: string) => db.selectFrom('workspaces').leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
     .select(['workspaces.plan', 'creditAccounts.requestsPerMinuteUser', 'creditAccounts.requestsPerMinuteWorkspace'])
     .where('workspaces.id', '=', workspaceId).executeTakeFirstOrThrow()
+  type Settings = Awaited<ReturnType<typeof readSettings>>
 
-  const throttle = async (input: MeterInput, settings: Awaited<ReturnType<typeof settingsOf>>) => {
+  /**
+   * The same settings kept `settingsTtlMs` per process: configuration only (the throttle counters, caps and balances
+   * are never cached). A change of limits made through this process is seen at once (`forget`), one made elsewhere
+   * within the TTL; a plan gate that would refuse is checked again against a fresh read, so an upgrade is never late.
+   */
+  const settingsCache = new Map<string, { at: number; settings: Settings }>()
+  const settingsTtlMs = options.settingsTtlMs ?? 5_000
+  const settingsOf = async (workspaceId: string, fresh = false): Promise<Settings> => {
+    const hit = settingsCache.get(workspaceId)
+    if (!fresh && hit && Date.now() - hit.at < settingsTtlMs) return hit.settings
+    const settings = await readSettings(workspaceId)
+    if (settingsTtlMs > 0) {
+      if (settingsCache.size >= 10_000) settingsCache.clear()
+      settingsCache.set(workspaceId, { at: Date.now(), settings })
+    }
+    return settings
+  }
+
+  const throttle = async (input: MeterInput, settings: Settings) => {
     const [user, workspace] = await Promise.all([
       counters.hit(minuteKey('user', `${input.workspaceId}:${input.userId}`), 60_000),
       counters.hit(minuteKey('workspace', input.workspaceId), 60_000),
@@ -78,9 +99,12 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
     /** Plan gate, throttles, estimate and hold; throws 403 / 429 / 402. `replay` is the first hold of a request id seen before. */
     /** Lets a surface tell the sweeper what a call whose process died had generated (from what it stored while streaming). */
     recoverWith: (surface: string, fn: (hold: CreditHold) => Promise<string>) => { recoverers.set(surface, fn) },
+    /** Drops this process's copy of a workspace's settings (its limits just changed). */
+    forget: (workspaceId: string) => { settingsCache.delete(workspaceId) },
 
     async begin(input: MeterInput) {
-      const settings = await settingsOf(input.workspaceId)
+      let settings = await settingsOf(input.workspaceId)
+      if (!allowsModelTier(settings.plan, input.entry.tier)) settings = await settingsOf(input.workspaceId, true)
       const plan = settings.plan
       if (!allowsModelTier(plan, input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
       await throttle(input, settings)

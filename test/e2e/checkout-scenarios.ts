@@ -107,4 +107,36 @@ const cancelled: Scenario = {
   },
 }
 
-export const checkoutScenarios = [checkout, cancelled]
+const operatorStripe: Scenario = {
+  name: 'operator: the Stripe tab lists the events received (processed), filters the dead ones, runs drift repair with its counts; no axe violations',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    await page.goto('/operator?tab=stripe')
+    await page.getByLabel('Token').fill(ctx.internalToken!)
+    await page.getByRole('button', { name: 'Unlock' }).click()
+    await page.getByRole('tab', { name: 'Stripe', selected: true }).waitFor()
+    const rows = page.getByTestId('stripe-event-row')
+    await rows.first().waitFor()
+    for (const type of ['checkout.session.completed', 'customer.subscription.created', 'invoice.paid', 'customer.subscription.deleted']) {
+      assert.ok(await rows.filter({ hasText: type }).filter({ hasText: 'Processed' }).count() >= 1, `a processed ${type}`)
+    }
+    await page.getByLabel('Status').selectOption('dead')
+    await page.getByText('No dead events').waitFor()
+    await page.getByRole('button', { name: 'Repair now' }).click()
+    await page.getByText(/^0 missed events recovered, 0 of \d+ subscriptions repaired\.$/).waitFor()
+    await page.screenshot({ path: ctx.shot('62-operator-stripe'), fullPage: true })
+    assertNoErrors()
+
+    const axe = await axeContext(ctx, context)
+    await axe.page.goto('/operator?tab=stripe')
+    await axe.page.getByLabel('Token').fill(ctx.internalToken!) // kept in the tab's sessionStorage only
+    await axe.page.getByRole('button', { name: 'Unlock' }).click()
+    await axe.page.getByTestId('stripe-event-row').first().waitFor()
+    const problems = await axeProblems(axe.page, 'operator stripe')
+    await axe.context.close()
+    await context.close()
+    assert.deepEqual(problems, [])
+  },
+}
+
+export const checkoutScenarios = [checkout, cancelled, operatorStripe]

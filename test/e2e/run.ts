@@ -71,7 +71,7 @@ const main = async () => {
     await waitReady(baseUrl, server)
     // Started once the first one is up: it reuses the web build the first one made.
     priced = await startServer(pricedDir, { OPENAI_API_KEY: 'sk-e2e-fake', OPENAI_BASE_URL: fake.url, INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, CREDITS_WELCOME: '5' })
-    billing = await startServer(billingDir, { STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_WEBHOOK_SECRET: E2E_STRIPE.secret, STRIPE_API_BASE: stripe.url, ...E2E_STRIPE.prices })
+    billing = await startServer(billingDir, { INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_WEBHOOK_SECRET: E2E_STRIPE.secret, STRIPE_API_BASE: stripe.url, ...E2E_STRIPE.prices })
     stripe.deliverTo({ url: `${billing.baseUrl}/api/webhooks/stripe`, secret: E2E_STRIPE.secret })
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)

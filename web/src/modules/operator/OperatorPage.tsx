@@ -15,6 +15,7 @@ import { CalibrationTab } from './CalibrationTab.tsx'
 import { PricesTab } from './PricesTab.tsx'
 import { RatesTab } from './RatesTab.tsx'
 import { ReconciliationTab } from './ReconciliationTab.tsx'
+import { StripeTab } from './StripeTab.tsx'
 import { TelemetryTab } from './TelemetryTab.tsx'
 
 const TABS = [
@@ -23,6 +24,7 @@ const TABS = [
   { key: 'telemetry', label: 'Cost telemetry' },
   { key: 'calibration', label: 'Calibration' },
   { key: 'reconciliation', label: 'Reconciliation' },
+  { key: 'stripe', label: 'Stripe' },
 ] as const
 type TabKey = (typeof TABS)[number]['key']
 
@@ -68,7 +70,7 @@ function TokenForm({ onToken }: { onToken: (token: string) => void }) {
   )
 }
 
-/** /operator: prices, credit rates, cost telemetry, calibration and reconciliation (X-Internal-Token). */
+/** /operator: prices, credit rates, cost telemetry, calibration, reconciliation and Stripe events (X-Internal-Token). */
 export function OperatorPage() {
   useTitle('Operator')
   const qc = useQueryClient()
@@ -94,7 +96,7 @@ export function OperatorPage() {
         </div>
       </header>
       <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
-        <PageHeader title="Operator" description="Model prices, the credit rate, what calls really cost, and reconciliation with provider invoices." />
+        <PageHeader title="Operator" description="Model prices, the credit rate, what calls really cost, reconciliation with provider invoices, and Stripe events." />
         {!api ? <TokenForm onToken={unlock} /> : (
           <Tabs label="Operator sections" tabs={[...TABS]} current={tab} onSelect={(k) => setParams(k === 'prices' ? {} : { tab: k }, { replace: true })}>
             {tab === 'prices' && <PricesTab api={api} />}
@@ -102,6 +104,7 @@ export function OperatorPage() {
             {tab === 'telemetry' && <TelemetryTab api={api} />}
             {tab === 'calibration' && <CalibrationTab api={api} />}
             {tab === 'reconciliation' && <ReconciliationTab api={api} />}
+            {tab === 'stripe' && <StripeTab api={api} />}
           </Tabs>
         )}
         {api && <Alert className="mt-8">Changes here apply to every workspace on this installation.</Alert>}

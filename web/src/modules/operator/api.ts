@@ -19,6 +19,11 @@ export const COST_PROVIDERS = ['openai', 'anthropic', 'google', 'groq', 'openai-
 /** The operator token lives in this tab's sessionStorage only: closing the tab forgets it. */
 export const TOKEN_KEY = 'camarad.operatorToken'
 
+export type StripeEventStatus = 'pending' | 'processed' | 'ignored' | 'dead'
+export const STRIPE_EVENT_STATUSES = ['pending', 'processed', 'ignored', 'dead'] as const satisfies readonly StripeEventStatus[]
+export type StripeEventDto = { id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null }
+export type DriftRepairDto = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
+
 export const operatorKeys = {
   all: ['operator'] as const,
   prices: ['operator', 'prices'] as const,
@@ -26,6 +31,7 @@ export const operatorKeys = {
   telemetry: ['operator', 'telemetry'] as const,
   proposal: (hours: number) => ['operator', 'proposal', hours] as const,
   reconciliation: ['operator', 'reconciliation'] as const,
+  stripeEvents: (status: string) => ['operator', 'stripe-events', status] as const,
 }
 
 type Options = { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; query?: Record<string, string | number | undefined>; signal?: AbortSignal }
@@ -61,6 +67,10 @@ export const createOperatorApi = (token: string) => ({
   applyCalibration: (hours: number, note: string) => operatorApi<RateDto>(token, '/api/billing/calibration-apply', { method: 'POST', body: { window_hours: hours, note } }),
   importCosts: (provider: CostProvider, csv: string) => operatorApi<CostImportDto>(token, '/api/operator/reconciliation/imports', { method: 'POST', body: { provider, csv } }),
   reconcile: (date?: string) => operatorApi<ReconciliationRunDto>(token, '/api/operator/reconciliation/run', { method: 'POST', body: date ? { date } : {} }),
+  stripeEvents: (status: StripeEventStatus | '', signal?: AbortSignal) =>
+    operatorApi<{ items: StripeEventDto[] }>(token, '/api/operator/stripe/events', { query: { status, limit: 100 }, signal }).then((r) => r.items),
+  replayStripeEvent: (eventId: string) => operatorApi<StripeEventDto>(token, '/api/operator/stripe/events/replay', { method: 'POST', body: { eventId } }),
+  repairDrift: () => operatorApi<DriftRepairDto>(token, '/api/operator/stripe/repair', { method: 'POST', body: {} }),
   runs: (signal?: AbortSignal) => operatorApi<{ runs: ReconciliationRunDto[] }>(token, '/api/operator/reconciliation', { query: { limit: 30 }, signal }).then((r) => r.runs),
 })
 export type OperatorApi = ReturnType<typeof createOperatorApi>

@@ -5,7 +5,7 @@ import type { CreditHold } from '../../platform/db/schema.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { CatalogEntry, ModelCallCharge, ModelTier, NormalizedUsage } from '../models/models.module.ts'
 import { idempotencyMismatch, modelNotInPlan, throttled } from './credits.errors.ts'
-import type { Ledger, SettleOutcome } from './ledger.ts'
+import type { Ledger, SettleOutcome, SettleRequest } from './ledger.ts'
 import type { PriceBook } from './price-book.ts'
 import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing.ts'
 
@@ -121,9 +121,9 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         hold, estimate: est, replay: outcome.kind === 'replay',
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
         price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
-        /** Debits the charge and frees the hold (once: a second settle changes nothing). */
-        settle: (c: ModelCallCharge | null): Promise<SettleOutcome> =>
-          ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled' }),
+        /** Debits the charge and frees the hold (once: a second settle changes nothing); `within` commits with it (the usage row). */
+        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
+          ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled', within }),
       }
     },
 

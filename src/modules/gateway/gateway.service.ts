@@ -33,12 +33,14 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
     return { set, entry: entry! }
   }
 
+  const maxOutputTokens = (entry: CatalogEntry, body: ChatCompletionRequest) => Math.min(body.max_completion_tokens ?? body.max_tokens ?? entry.maxOutputTokens, entry.maxOutputTokens)
+
   const callOptions = (set: ModelSet, entry: CatalogEntry, body: ChatCompletionRequest, abortSignal?: AbortSignal) => {
     const { system, messages } = toModelMessages(body.messages)
     return {
       model: set.languageModel(entry.id), system, messages, abortSignal, maxRetries: 2,
       tools: toTools(body.tools), toolChoice: toToolChoice(body.tool_choice),
-      maxOutputTokens: Math.min(body.max_completion_tokens ?? body.max_tokens ?? entry.maxOutputTokens, entry.maxOutputTokens),
+      maxOutputTokens: maxOutputTokens(entry, body),
       temperature: body.temperature ?? undefined, topP: body.top_p ?? undefined,
       stopSequences: body.stop ? ([] as string[]).concat(body.stop) : undefined,
       promptText: () => JSON.stringify(body.messages),
@@ -46,13 +48,13 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
   }
 
   /**
-   * Records the call with its charge, then settles its hold. A call that failed before the provider wrote
+   * Records the call with its charge and settles its hold, in one transaction (the ledger's batch): the usage row
+   * and the debit commit together, before the answer is sent. A call that failed before the provider wrote
    * anything is not charged; a cancelled one is charged for what was generated.
    */
   const finish = async (who: Attribution, entry: CatalogEntry, metered: MeteredCall, status: 'complete' | 'cancelled' | 'failed', usage: Usage, output: string, response?: Completion) => {
     const charge = await metered.price(status === 'failed' && !output ? null : usage)
-    await recordModelCall(db, { ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response })
-    return metered.settle(charge)
+    return metered.settle(charge, (trx) => recordModelCall(trx, { ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response }))
   }
 
   /** The hold for a call, or the first result of a request id seen before. */
@@ -60,7 +62,7 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
     const { stream: _s, stream_options: _o, ...params } = body
     const metered = await metering.begin({
       ...who, surface: 'v1', entry, billedBy: set.billedBy(entry), streaming, params,
-      promptText: JSON.stringify(body.messages) + (body.tools ? JSON.stringify(body.tools) : ''), maxOutputTokens: callOptions(set, entry, body).maxOutputTokens,
+      promptText: JSON.stringify(body.messages) + (body.tools ? JSON.stringify(body.tools) : ''), maxOutputTokens: maxOutputTokens(entry, body),
     })
     if (!metered.replay) return { metered, replayed: undefined }
     const prior = await db.selectFrom('modelCalls').select(['response', 'charged']).where('workspaceId', '=', who.workspaceId).where('requestId', '=', who.requestId).executeTakeFirst()
@@ -119,7 +121,7 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
       let status: 'complete' | 'cancelled' | 'failed' = 'complete'
       let started = false
       let savedAt = Date.now()
-      let saving: Promise<unknown> = Promise.resolve()
+      let saving: Promise<unknown> | undefined
       // The first chunk is sent only once the model has answered, so an upstream refusal (401, 429, 5xx)
       // still reaches the caller as an HTTP error with its status, not as an event after a 200.
       const start = function* () {
@@ -134,7 +136,7 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
             if (Date.now() - savedAt >= PROGRESS_EVERY_MS) {
               savedAt = Date.now()
               const snapshot = text
-              saving = saving.then(() => saveProgress(who, snapshot)).catch(() => undefined)
+              saving = (saving ?? Promise.resolve()).then(() => saveProgress(who, snapshot)).catch(() => undefined)
             }
           }
           else if (part.type === 'tool-call') {
@@ -165,8 +167,11 @@ export const createGatewayService = ({ db, models, metering }: { db: Db; models:
         choices: [{ index: 0, message: { role: 'assistant', content: text || (toolCalls.length ? null : ''), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason(reason), logprobs: null }],
       }
       await finish(who, entry, metered, final, usage, text || JSON.stringify(toolCalls), final === 'complete' ? completion : undefined)
-      await saving
-      await db.deleteFrom('streamProgress').where('workspaceId', '=', who.workspaceId).where('requestId', '=', who.requestId).execute()
+      // Progress is saved only by this call (a request id seen before is replayed, never streamed again): nothing saved, nothing to delete.
+      if (saving) {
+        await saving
+        await db.deleteFrom('streamProgress').where('workspaceId', '=', who.workspaceId).where('requestId', '=', who.requestId).execute()
+      }
       if (status === 'complete') {
         yield chunk({}, finishReason(reason))
         if (body.stream_options?.include_usage) yield { ...base, choices: [], usage: openAiUsage(usage) }

@@ -17,6 +17,8 @@ export const meetings = {
     Number((await db.updateTable('meetings').set({ status, summary, finishedAt: new Date() }).where('clientId', '=', scope.clientId).where('id', '=', id)
       .where('status', '=', 'running').executeTakeFirst()).numUpdatedRows) === 1,
   status: async (db: Executor, id: string) => (await db.selectFrom('meetings').select('status').where('id', '=', id).executeTakeFirst())?.status,
+  /** The running process's heartbeat; answers the status like `status`. */
+  beat: async (db: Executor, id: string) => (await db.updateTable('meetings').set({ heartbeatAt: new Date() }).where('id', '=', id).returning('status').executeTakeFirst())?.status,
   clientOf: (db: Executor, id: string) => db.selectFrom('meetings').select('clientId').where('id', '=', id).executeTakeFirst(),
 }
 

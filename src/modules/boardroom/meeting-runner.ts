@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
+import { watchRun } from '../../platform/realtime/run-watch.ts'
 import type { MeetingEvent } from '../../../contracts/boardroom.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
 import type { MeteredCall } from '../credits/credits.module.ts'
@@ -77,9 +78,7 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
   }
 
   // A cancel from another process arrives through the meeting's row.
-  const watch = setInterval(() => {
-    void meetings.status(db, plan.meetingId).then((st) => { if (st === 'cancelled') abort.abort() }).catch(() => undefined)
-  }, 1000)
+  const stopWatching = watchRun({ status: () => meetings.status(db, plan.meetingId), beat: () => meetings.beat(db, plan.meetingId), onCancelled: () => abort.abort() })
   const names = plan.speakers.map((s) => s.name)
   let position = 0
   for (let round = 1; round <= plan.rounds && !abort.signal.aborted && !failed; round++) {
@@ -97,7 +96,7 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
       `${plan.moderator.system}\n\n## Transcript\n${transcriptOf(said)}`,
       `Summarise the meeting on "${plan.topic}" with the sections "## Decisions" and "## Action items" (owner and next step for each).`)
   }
-  clearInterval(watch)
+  stopWatching()
   let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'completed'
   if (!(await meetings.finish(db, scope, plan.meetingId, status, summary))) status = 'cancelled'
   log.push({ type: 'done', meetingId: plan.meetingId, status })

@@ -8,6 +8,7 @@ import type { MeteredCall } from '../credits/credits.module.ts'
 import { messages, runs } from './chat.repository.ts'
 import type { ChatEvent } from '../../../contracts/chat.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'
+import { watchRun } from '../../platform/realtime/run-watch.ts'
 
 export type RunInput = {
   scope: ClientScope
@@ -29,8 +30,6 @@ export type RunInput = {
   metered: MeteredCall
 }
 
-const CANCEL_POLL_MS = 1000
-
 /** What the user may read about a failed tool call: our own errors say what happened; anything else stays generic. */
 const toolErrorMessage = (err: unknown) =>
   err instanceof AppError || err instanceof ToolRefusedError ? err.message
@@ -49,9 +48,7 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   const { parts } = input
   let reported: Parameters<typeof normalizeUsage>[0]
   let failure: { code: string; message: string } | undefined
-  const watch = setInterval(() => {
-    void runs.status(db, input.runId).then((s) => { if (s === 'cancelled') abort.abort() }).catch(() => undefined)
-  }, CANCEL_POLL_MS)
+  const stopWatching = watchRun({ status: () => runs.status(db, input.runId), beat: () => runs.beat(db, input.runId), onCancelled: () => abort.abort() })
   try {
     const result = streamText({
       model: input.model, system: input.system, messages: input.history, abortSignal: abort.signal,
@@ -85,7 +82,7 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
       failure = { code: e.code, message: e.message }
     }
   } finally {
-    clearInterval(watch)
+    stopWatching()
   }
   const usage = normalizeUsage(reported, { prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'), output: text })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'

@@ -58,6 +58,8 @@ export const runs = {
     Number((await db.updateTable('chatRuns').set({ status, finishedAt: new Date() }).where('clientId', '=', scope.clientId).where('id', '=', id)
       .where('status', '=', 'running').executeTakeFirst()).numUpdatedRows) === 1,
   status: async (db: Executor, id: string) => (await db.selectFrom('chatRuns').select('status').where('id', '=', id).executeTakeFirst())?.status,
+  /** The writing process's heartbeat; answers the status like `status`. */
+  beat: async (db: Executor, id: string) => (await db.updateTable('chatRuns').set({ heartbeatAt: new Date() }).where('id', '=', id).returning('status').executeTakeFirst())?.status,
 }
 
 export const events = {

@@ -141,6 +141,8 @@ export type ChatRunsTable = {
   status: RunStatus
   createdAt: Timestamp
   finishedAt: NullableTimestamp
+  /** Touched every few seconds by the process writing the answer; null before its first beat. */
+  heartbeatAt: NullableTimestamp
 }
 export type ChatEventsTable = {
   runId: string
@@ -305,6 +307,8 @@ export type MeetingsTable = {
   requestId: string | null
   createdAt: Timestamp
   finishedAt: NullableTimestamp
+  /** Touched every few seconds by the process running the meeting; null before its first beat. */
+  heartbeatAt: NullableTimestamp
 }
 export type MeetingTurnsTable = {
   id: string

@@ -1,31 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { recoveryWindowStart } from '../../src/modules/subscriptions/stripe-drift.service.ts'
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.ts'
+import type { FakeStripe } from '../fakes/stripe.ts'
 import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import { jobOf, planOf, processPending, PROCESS_STRIPE_EVENT as PROCESS, purchases, startStripeContext, subscriptionLink, webhookInto } from './stripe-kit.ts'
 
 const SECRET = 'whsec_test_drift_0123456789'
-const PROCESS = 'subscriptions.process-stripe-event'
 const REPAIR = 'subscriptions.repair-drift'
 const DAY = 86_400
-
-const jobOf = (ctx: TestContext, name: string) => ctx.container.jobs.find((j) => j.name === name) as JobDefinition
 
 describe('drift repair recovers missed Stripe events and converges subscriptions on Stripe\'s', () => {
   let ctx: TestContext
   let stripe: FakeStripe
   beforeAll(async () => {
-    stripe = await startFakeStripe()
-    ctx = await createTestContext({
-      STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: stripe.url,
-      STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency',
-    })
-    stripe.deliverTo({
-      secret: SECRET,
-      send: async (payload, signature) => (await ctx.app.inject({
-        method: 'POST', url: '/api/webhooks/stripe', payload, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
-      })).statusCode,
-    })
+    ({ stripe, ctx } = await startStripeContext(SECRET, { STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency' }))
+    stripe.deliverTo(webhookInto(ctx, SECRET))
   })
   afterAll(async () => { await ctx?.close(); await stripe?.close() })
 
@@ -40,16 +28,8 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
   })
 
   const repair = () => ctx.container.subscriptions.drift.run()
-  /** Runs the processing job of every stored event still pending, as the worker would. */
-  const work = async () => {
-    const pending = await ctx.container.db.selectFrom('stripeEvents').select('id').where('status', '=', 'pending').execute()
-    for (const { id } of pending) await jobOf(ctx, PROCESS).handler({ eventId: id })
-  }
   const stored = (eventId: string) => ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', eventId).execute()
   const queuedFor = (eventId: string) => ctx.container.queue.boss.findJobs<{ eventId: string }>(PROCESS, { data: { eventId } })
-  const planOf = async (workspaceId: string) => (await ctx.container.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
-  const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
-  const purchases = (workspaceId: string) => ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('kind', '=', 'purchase').execute()
   const driftAudits = async (workspaceId?: string) => {
     let q = ctx.container.db.selectFrom('auditEvents').selectAll().where('action', '=', 'subscription.drift_repaired')
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
@@ -62,7 +42,7 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     const sub = subscription(id.subscription, id.customer, workspaceId, price)
     stripe.put(sub)
     await stripe.emit('customer.subscription.created', sub)
-    await work()
+    await processPending(ctx)
     return { workspaceId, id, sub }
   }
 
@@ -79,9 +59,9 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     expect(counts.eventsRecovered).toBe(1)
     expect(await stored(event.id)).toEqual([expect.objectContaining({ type: 'invoice.paid', status: 'pending' })])
     expect(await queuedFor(event.id)).toHaveLength(1)
-    await work()
-    expect(await planOf(workspaceId)).toBe('starter')
-    const grants = await purchases(workspaceId)
+    await processPending(ctx)
+    expect(await planOf(ctx, workspaceId)).toBe('starter')
+    const grants = await purchases(ctx, workspaceId)
     expect(grants).toHaveLength(1)
     expect(grants[0]).toMatchObject({ requestId: `invoice:${id.invoice}`, amount: 1500n * 1_000_000n })
   })
@@ -90,7 +70,7 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     const before = (await ctx.container.db.selectFrom('stripeEvents').select('id').execute()).length
 
     const counts = await repair()
-    await work()
+    await processPending(ctx)
 
     expect(counts.eventsRecovered).toBe(0)
     expect(await ctx.container.db.selectFrom('stripeEvents').select('id').execute()).toHaveLength(before)
@@ -123,18 +103,18 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
 
   it('repairs a subscription canceled in Stripe without an event: back to Free, audited, no credits', async () => {
     const { workspaceId, id } = await subscribed('canceled-silently')
-    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
     stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro', 'canceled'))
 
     const counts = await repair()
 
     expect(counts.subscriptionsRepaired).toBe(1)
-    expect(await planOf(workspaceId)).toBe('free')
-    expect(await link(workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'canceled' })
+    expect(await planOf(ctx, workspaceId)).toBe('free')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'canceled' })
     const audits = await driftAudits(workspaceId)
     expect(audits).toHaveLength(1)
     expect(audits[0]!.metadata).toMatchObject({ before: { status: 'active', plan: 'pro', workspacePlan: 'pro' }, after: { status: 'canceled', plan: 'pro', workspacePlan: 'free' } })
-    expect(await purchases(workspaceId)).toHaveLength(0)
+    expect(await purchases(ctx, workspaceId)).toHaveLength(0)
   })
 
   it('repairs a price changed in Stripe without an event: the plan follows, no credits', async () => {
@@ -143,24 +123,24 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
 
     await repair()
 
-    expect(await planOf(workspaceId)).toBe('starter')
-    expect(await link(workspaceId)).toMatchObject({ plan: 'starter', status: 'active' })
+    expect(await planOf(ctx, workspaceId)).toBe('starter')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ plan: 'starter', status: 'active' })
     expect(await driftAudits(workspaceId)).toHaveLength(1)
-    expect(await purchases(workspaceId)).toHaveLength(0)
+    expect(await purchases(ctx, workspaceId)).toHaveLength(0)
   })
 
   it('applies a subscription Stripe has for a customer we have linked but never saw subscribe', async () => {
     const { user, workspaceId } = await onboard(ctx.app, 'linked-only')
     await call(ctx.app, 'POST', '/api/billing/checkout', { cookie: user.cookie, workspaceId }, { plan: 'pro' })
-    const customer = (await link(workspaceId))!.stripeCustomerId
-    expect((await link(workspaceId))!.stripeSubscriptionId).toBeNull()
+    const customer = (await subscriptionLink(ctx, workspaceId))!.stripeCustomerId
+    expect((await subscriptionLink(ctx, workspaceId))!.stripeSubscriptionId).toBeNull()
     stripe.put(subscription(`sub_for_${customer}`, customer, workspaceId, 'price_pro'))
 
     await repair()
 
-    expect(await planOf(workspaceId)).toBe('pro')
-    expect(await link(workspaceId)).toMatchObject({ stripeSubscriptionId: `sub_for_${customer}`, status: 'active', plan: 'pro' })
-    expect(await purchases(workspaceId)).toHaveLength(0)
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeSubscriptionId: `sub_for_${customer}`, status: 'active', plan: 'pro' })
+    expect(await purchases(ctx, workspaceId)).toHaveLength(0)
   })
 
   it('writes nothing when nothing drifted', async () => {
@@ -184,8 +164,8 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
 
     expect(a.subscriptionsRepaired + b.subscriptionsRepaired).toBe(1)
     expect(await driftAudits(workspaceId)).toHaveLength(1)
-    expect(await link(workspaceId)).toMatchObject({ status: 'past_due' })
-    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ status: 'past_due' })
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
   })
 
   it('runs as the scheduled job subscriptions.repair-drift', async () => {
@@ -198,10 +178,10 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     const event = await stripe.emit('customer.subscription.created', sub, { deliver: false })
 
     await job.handler({})
-    await work()
+    await processPending(ctx)
 
     expect(await stored(event.id)).toEqual([expect.objectContaining({ status: 'processed' })])
-    expect(await planOf(workspaceId)).toBe('pro')
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
   })
 
   it('runs on demand for operators and answers the counts', async () => {

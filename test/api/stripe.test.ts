@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
 import { sql } from 'kysely'
-import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { createStripeWebhooks } from '../../src/modules/subscriptions/stripe-webhooks.service.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from '../../src/modules/subscriptions/subscriptions.jobs.ts'
-import { startFakeStripe, type FakeStripe } from '../fakes/stripe.ts'
+import type { FakeStripe } from '../fakes/stripe.ts'
 import { addMember, call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import { deliverStripe as deliver, jobOf, planOf, processPending, PROCESS_STRIPE_EVENT as PROCESS, purchases, signStripe, startStripeContext, subscriptionLink, webhookInto } from './stripe-kit.ts'
 
 const SECRET = 'whsec_test_current_0123456789'
 const ROTATED = 'whsec_test_next_9876543210'
-const PROCESS = 'subscriptions.process-stripe-event'
-const signer = new Stripe('sk_test_signer')
 
 let seq = 0
 const stripeEvent = (type = 'customer.created', object: Record<string, unknown> = { id: 'cus_x', object: 'customer' }) => ({
@@ -18,17 +16,11 @@ const stripeEvent = (type = 'customer.created', object: Record<string, unknown> 
   livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object },
 })
 
-const sign = (payload: string, secret = SECRET, timestamp?: number) =>
-  signer.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp === undefined ? {} : { timestamp }) })
-
-const deliver = (ctx: TestContext, payload: string, signature?: string) => ctx.app.inject({
-  method: 'POST', url: '/api/webhooks/stripe', payload,
-  headers: { 'content-type': 'application/json; charset=utf-8', ...(signature === undefined ? {} : { 'stripe-signature': signature }) },
-})
+const sign = (payload: string, secret = SECRET, timestamp?: number) => signStripe(payload, secret, timestamp)
 
 const storedEvents = (ctx: TestContext) => ctx.container.db.selectFrom('stripeEvents').selectAll().execute()
 const queuedFor = (ctx: TestContext, eventId: string) => ctx.container.queue.boss.findJobs<{ eventId: string }>(PROCESS, { data: { eventId } })
-const processJob = (ctx: TestContext) => ctx.container.jobs.find((j) => j.name === PROCESS) as JobDefinition
+const processJob = (ctx: TestContext) => jobOf(ctx, PROCESS)
 
 describe('the Stripe webhook stores each verified event once and enqueues its processing', () => {
   let ctx: TestContext
@@ -101,7 +93,7 @@ describe('the Stripe webhook stores each verified event once and enqueues its pr
     await deliver(ctx, payload, sign(payload))
     const { db, queue } = ctx.container
     const failing = createStripeWebhooks({
-      db, queue, stripe: signer, secrets: [SECRET], job: () => processJob(ctx) as ProcessStripeEventJob,
+      db, queue, stripe: new Stripe('sk_test_unused'), secrets: [SECRET], job: () => processJob(ctx) as ProcessStripeEventJob,
       apply: async () => { throw new Error('Stripe is down') },
     })
 
@@ -152,11 +144,7 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
   let ctx: TestContext
   let stripe: FakeStripe
   beforeAll(async () => {
-    stripe = await startFakeStripe()
-    ctx = await createTestContext({
-      STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: stripe.url,
-      STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency',
-    })
+    ({ stripe, ctx } = await startStripeContext(SECRET, { STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency' }))
   })
   afterAll(async () => { await ctx?.close(); await stripe?.close() })
 
@@ -181,10 +169,8 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
   const run = (eventId: string) => processJob(ctx).handler({ eventId })
   const deliverAndRun = async (event: { id: string }) => { await send(event); await run(event.id) }
   const eventRow = (id: string) => ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
-  const planOf = async (workspaceId: string) => (await ctx.container.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
   const entries = (workspaceId: string, requestId: string) =>
     ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).execute()
-  const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
 
   it('links the customer and subscription on checkout.session.completed and sets the subscription\'s plan', async () => {
     const { workspaceId } = await onboard(ctx.app, 'subscriber')
@@ -195,8 +181,8 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     const event = stripeEvent('checkout.session.completed', { id: id.session, object: 'checkout.session' })
     await deliverAndRun(event)
 
-    expect(await planOf(workspaceId)).toBe('pro')
-    expect(await link(workspaceId)).toMatchObject({ stripeCustomerId: id.customer, stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeCustomerId: id.customer, stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
     expect((await eventRow(event.id)).status).toBe('processed')
   })
 
@@ -213,7 +199,7 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     const grants = await entries(workspaceId, `invoice:${id.invoice}`)
     expect(grants).toHaveLength(1)
     expect(grants[0]).toMatchObject({ kind: 'purchase', amount: 1500n * 1_000_000n })
-    expect(await planOf(workspaceId)).toBe('starter')
+    expect(await planOf(ctx, workspaceId)).toBe('starter')
   })
 
   it('ends on the subscription\'s current state when updated arrives before created', async () => {
@@ -226,8 +212,8 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     await deliverAndRun(updated)
     await deliverAndRun(created)
 
-    expect(await planOf(workspaceId)).toBe('pro')
-    expect(await link(workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'active', plan: 'pro' })
   })
 
   it('keeps the plan while past_due and returns to Free when the subscription is canceled', async () => {
@@ -239,14 +225,14 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro', 'past_due'))
     stripe.put({ id: id.invoice, object: 'invoice', customer: id.customer, status: 'open', parent: { subscription_details: { subscription: id.subscription } } })
     await deliverAndRun(stripeEvent('invoice.payment_failed', { id: id.invoice, object: 'invoice' }))
-    expect(await planOf(workspaceId)).toBe('pro')
-    expect(await link(workspaceId)).toMatchObject({ status: 'past_due' })
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ status: 'past_due' })
     const audited = await ctx.container.db.selectFrom('auditEvents').select('action').where('workspaceId', '=', workspaceId).execute()
     expect(audited.map((a) => a.action)).toContain('subscription.payment_failed')
 
     stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_pro', 'canceled'))
     await deliverAndRun(stripeEvent('customer.subscription.deleted', { id: id.subscription, object: 'subscription' }))
-    expect(await planOf(workspaceId)).toBe('free')
+    expect(await planOf(ctx, workspaceId)).toBe('free')
   })
 
   it('grants once when invoice.paid arrives before checkout.session.completed', async () => {
@@ -260,8 +246,8 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     await deliverAndRun(stripeEvent('checkout.session.completed', { id: id.session, object: 'checkout.session' }))
 
     expect(await entries(workspaceId, `invoice:${id.invoice}`)).toHaveLength(1)
-    expect(await planOf(workspaceId)).toBe('pro')
-    expect(await link(workspaceId)).toMatchObject({ stripeCustomerId: id.customer })
+    expect(await planOf(ctx, workspaceId)).toBe('pro')
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeCustomerId: id.customer })
   })
 
   it('grants nothing more when Stripe redelivers an event we committed but did not answer (a crash before the 2xx)', async () => {
@@ -292,7 +278,7 @@ describe('Stripe events are applied from Stripe\'s current state, once', () => {
     const grants = await entries(workspaceId, `topup:${id.session}`)
     expect(grants).toHaveLength(1)
     expect(grants[0]).toMatchObject({ kind: 'purchase', amount: 250n * 1_000_000n })
-    expect(await planOf(workspaceId)).toBe('free')
+    expect(await planOf(ctx, workspaceId)).toBe('free')
   })
 
   it('audits a refund without taking credits back', async () => {
@@ -322,11 +308,7 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
   let ctx: TestContext
   let stripe: FakeStripe
   beforeAll(async () => {
-    stripe = await startFakeStripe()
-    ctx = await createTestContext({
-      STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_BASE: stripe.url,
-      STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_TOPUP: 'price_credit',
-    })
+    ({ stripe, ctx } = await startStripeContext(SECRET, { STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_TOPUP: 'price_credit' }))
   })
   afterAll(async () => { await ctx?.close(); await stripe?.close() })
 
@@ -389,21 +371,13 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
 
   describe('through the hosted pages, as a browser goes', () => {
     const balance = async (user: { cookie: string }, workspaceId: string) => (await call(ctx.app, 'GET', '/api/credits/balance', { cookie: user.cookie, workspaceId })).json().balance as number
-    const planOf = async (workspaceId: string) => (await ctx.container.db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
-    const link = (workspaceId: string) => ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst()
-    const purchases = (workspaceId: string) => ctx.container.db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspaceId).where('kind', '=', 'purchase').execute()
-    /** Runs the processing job of every stored event still pending, as the worker would. */
-    const work = async () => {
-      const pending = await ctx.container.db.selectFrom('stripeEvents').select('id').where('status', '=', 'pending').execute()
-      for (const { id } of pending) await processJob(ctx).handler({ eventId: id })
-    }
     const press = async (url: string) => {
       const res = await fetch(url, { method: 'POST', redirect: 'manual' })
       expect(res.status).toBe(303)
       return res.headers.get('location')
     }
     beforeAll(() => {
-      stripe.deliverTo({ secret: SECRET, send: async (payload, signature) => (await deliver(ctx, payload, signature)).statusCode })
+      stripe.deliverTo(webhookInto(ctx, SECRET))
       stripe.price('price_pro', 7900)
     })
     afterAll(() => stripe.deliverTo(undefined))
@@ -423,10 +397,10 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       expect(await status()).toMatchObject({ id: sessionId, mode: 'subscription', plan: 'pro', credits: 5000, status: 'open' })
       expect(await press(`${url}/pay`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?checkout=success&session_id=${sessionId}`)
       expect((await status()).status).toBe('confirming') // paid at Stripe, events not processed yet
-      await work()
+      await processPending(ctx)
       expect((await status()).status).toBe('applied')
 
-      expect(await planOf(workspaceId)).toBe('pro')
+      expect(await planOf(ctx, workspaceId)).toBe('pro')
       expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
       const account = (await call(ctx.app, 'GET', '/api/billing', as)).json()
       expect(account).toMatchObject({ hasCustomer: true, subscription: { status: 'active', plan: 'pro' } })
@@ -437,12 +411,12 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       expect(invoices.items[0].hostedInvoiceUrl).toMatch(/^http/)
 
       // Stripe redelivers every event of this purchase (a 2xx lost on the way back): nothing more is granted.
-      const customer = (await link(workspaceId))!.stripeCustomerId
+      const customer = (await subscriptionLink(ctx, workspaceId))!.stripeCustomerId
       const ours = stripe.events.filter((e) => e.data.object.customer === customer)
       expect(ours.map((e) => e.type)).toEqual(['checkout.session.completed', 'customer.subscription.created', 'invoice.paid'])
       for (const event of ours) await stripe.deliver(event)
-      await work()
-      expect(await purchases(workspaceId)).toHaveLength(1)
+      await processPending(ctx)
+      expect(await purchases(ctx, workspaceId)).toHaveLength(1)
       expect(await balance(user, workspaceId) - before).toBe(5000 * 1_000_000)
 
       // Subscribed: another plan goes through the portal, never a second subscription; the session is ours only.
@@ -466,12 +440,12 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const sessionId = url.split('/').at(-1)!
       expect(await press(`${url}/pay`)).toMatch(new RegExp(`\\?topup=success&session_id=${sessionId}$`))
       expect(await press(`${url}/pay`)).toMatch(/\?topup=success/) // pressed twice: the session is already complete
-      await work()
+      await processPending(ctx)
       expect((await call(ctx.app, 'GET', `/api/billing/checkouts/${sessionId}`, as)).json()).toMatchObject({ mode: 'payment', credits: 250, status: 'applied' })
 
       expect(await balance(user, workspaceId) - before).toBe(250 * 1_000_000)
-      expect(await planOf(workspaceId)).toBe('free')
-      expect((await purchases(workspaceId)).map((e) => e.requestId)).toEqual([expect.stringMatching(/^topup:cs_/)])
+      expect(await planOf(ctx, workspaceId)).toBe('free')
+      expect((await purchases(ctx, workspaceId)).map((e) => e.requestId)).toEqual([expect.stringMatching(/^topup:cs_/)])
     })
 
     it('cancels in the customer portal: back to Free, the credits already granted stay', async () => {
@@ -479,14 +453,14 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const as = { cookie: user.cookie, workspaceId }
       const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
       await press(`${url}/pay`)
-      await work()
+      await processPending(ctx)
       const paid = await balance(user, workspaceId)
 
       const portal = (await call(ctx.app, 'POST', '/api/billing/portal', as, {})).json() as { url: string }
       expect(await press(`${portal.url}/cancel`)).toBe(`${ctx.container.config.publicUrl}/app/settings/billing?portal=return`)
-      await work()
+      await processPending(ctx)
 
-      expect(await planOf(workspaceId)).toBe('free')
+      expect(await planOf(ctx, workspaceId)).toBe('free')
       expect((await call(ctx.app, 'GET', '/api/billing', as)).json().subscription).toMatchObject({ status: 'canceled' })
       expect(await balance(user, workspaceId)).toBe(paid)
     })
@@ -496,8 +470,8 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const as = { cookie: user.cookie, workspaceId }
       const { url } = (await call(ctx.app, 'POST', '/api/billing/checkout', as, { plan: 'pro' })).json() as { url: string }
       await press(`${url}/pay`)
-      await work()
-      const subscriptionId = (await link(workspaceId))!.stripeSubscriptionId!
+      await processPending(ctx)
+      const subscriptionId = (await subscriptionLink(ctx, workspaceId))!.stripeSubscriptionId!
       stripe.invoice(subscriptionId)
       stripe.invoice(subscriptionId)
 

@@ -6,6 +6,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card } from '../../ui/Card.tsx'
 import { Dialog } from '../../ui/Dialog.tsx'
+import { Facts } from '../../ui/Facts.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Input, Select } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
@@ -53,14 +54,7 @@ function Proposal({ p }: { p: CalibrationProposalDto }) {
       </Table>
       <div className="grid gap-6 md:grid-cols-2">
         <Card title="Observed">
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-            {observed.map(([k, v]) => (
-              <div key={k} className="contents">
-                <dt className="text-slate-600">{k}</dt>
-                <dd className="text-right font-medium text-slate-900 tabular-nums">{v}</dd>
-              </div>
-            ))}
-          </dl>
+          <Facts rows={observed} />
         </Card>
         <Card title="Why">
           {p.reasons.length ? <ul className="list-disc space-y-1 pl-5 text-sm text-slate-700">{p.reasons.map((r) => <li key={r}>{r}</li>)}</ul> : <p className="text-sm text-slate-600">No remarks.</p>}

@@ -4,6 +4,7 @@ import { formatDateTime } from '../../lib/format.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card } from '../../ui/Card.tsx'
+import { Facts } from '../../ui/Facts.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { num } from '../credits/Badge.tsx'
@@ -26,14 +27,7 @@ function AggregateCard({ title, a }: { title: string; a: Aggregate }) {
   ]
   return (
     <Card title={title}>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-        {rows.map(([k, v]) => (
-          <div key={k} className="contents">
-            <dt className="text-slate-600">{k}</dt>
-            <dd className="text-right font-medium text-slate-900 tabular-nums">{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Facts rows={rows} />
     </Card>
   )
 }

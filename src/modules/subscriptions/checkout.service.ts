@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isSubscribed } from '../../../contracts/subscription-statuses.ts'
 import type { BillingAccountDto, CheckoutDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { Catalog } from '../plans/plans.module.ts'
@@ -15,8 +16,6 @@ type Deps = {
 type Op = { workspaceId: string; userId: string; requestId: string }
 
 const SessionState = z.object({ id: z.string(), status: z.string().nullish(), payment_status: z.string().nullish(), invoice: z.union([z.string(), z.object({ id: z.string() }).passthrough()]).nullish() }).passthrough()
-/** Subscription statuses in which a workspace already pays: a plan change goes through the portal, never a second subscription. */
-const SUBSCRIBED = new Set(['active', 'trialing', 'past_due', 'incomplete', 'unpaid'])
 /** Stripe fills `{CHECKOUT_SESSION_ID}` in when it redirects: the page asks for that session's outcome. */
 const SESSION_PARAM = 'session_id={CHECKOUT_SESSION_ID}'
 
@@ -60,7 +59,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
       const plan = catalog.find(planId)
       if (!plan || !plan.stripePriceId || plan.id === 'free') throw planNotPurchasable(planId)
       const current = await subs.byWorkspace(db, workspaceId)
-      if (current?.stripeSubscriptionId && current.status && SUBSCRIBED.has(current.status)) throw alreadySubscribed()
+      if (current?.stripeSubscriptionId && isSubscribed(current.status)) throw alreadySubscribed()
       const customer = await customerOf(workspaceId)
       const session = await callStripe(() => stripe.checkout.sessions.create({
         mode: 'subscription', customer, client_reference_id: workspaceId,
@@ -138,7 +137,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
         .where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).where('kind', '=', 'purchase').executeTakeFirst())
       const planApplied = async () => {
         const linked = await subs.byWorkspace(db, workspaceId)
-        return linked?.plan === row.plan && Boolean(linked?.status && SUBSCRIBED.has(linked.status))
+        return linked?.plan === row.plan && isSubscribed(linked?.status)
       }
       if (!config.enabled) return dto((row.mode === 'payment' ? await granted(`topup:${row.id}`) : await planApplied()) ? 'applied' : 'open')
       const session = SessionState.parse(await callStripe(() => stripe.checkout.sessions.retrieve(id)))

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
+import { isSubscribed } from '../../../../contracts/subscription-statuses.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { formatDate } from '../../lib/format.ts'
@@ -10,7 +11,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card, PageHeader } from '../../ui/Card.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { billingKeys, getBillingAccount, getPlans, getWorkspacePlan, openPortal, planKeys, SUBSCRIBED, type BillingAccountDto } from './api.ts'
+import { billingKeys, getBillingAccount, getPlans, getWorkspacePlan, openPortal, planKeys, type BillingAccountDto } from './api.ts'
 import { ChangePlan } from './ChangePlan.tsx'
 import { CheckoutReturn } from './CheckoutReturn.tsx'
 import { formatCount, formatPrice, tiersLabel } from './format.ts'
@@ -31,7 +32,7 @@ function Subscription({ account }: { account: BillingAccountDto }) {
           The plan is kept while Stripe retries. Update the payment method in the portal to keep it.
         </Alert>
       )}
-      {sub && SUBSCRIBED.has(sub.status) && sub.status !== 'past_due' && <p className="text-slate-600">Renews on {formatDate(sub.currentPeriodEnd)}.</p>}
+      {sub && isSubscribed(sub.status) && sub.status !== 'past_due' && <p className="text-slate-600">Renews on {formatDate(sub.currentPeriodEnd)}.</p>}
       {sub?.status === 'canceled' && <p className="text-slate-600">The subscription was cancelled.</p>}
       {account.hasCustomer && canManage(role) && (
         <>
@@ -99,7 +100,7 @@ export function BillingPage() {
             <QueryState query={catalog} label="Loading plans…">
               {(c) => (
                 <ChangePlan plans={c.plans} current={wp.plan} billingEnabled={wp.billingEnabled} selected={params.get('plan')}
-                  subscribed={Boolean(account.data?.subscription && SUBSCRIBED.has(account.data.subscription.status))} />
+                  subscribed={isSubscribed(account.data?.subscription?.status)} />
               )}
             </QueryState>
             {admin && account.data?.billingEnabled && account.data.hasCustomer && <Invoices />}

@@ -48,8 +48,6 @@ export const startTopup = (ws: string, credits: number) =>
 /** The Stripe customer portal (payment method, plan changes, cancellation, invoices). */
 export const openPortal = (ws: string) => api<{ url: string }>('/api/billing/portal', { method: 'POST', workspaceId: ws, body: {} })
 
-/** Statuses in which the workspace already pays: plan changes go through the portal, never a second Checkout. */
-export const SUBSCRIBED = new Set(['active', 'trialing', 'past_due', 'incomplete', 'unpaid'])
 
 /** Where a redirect from our own server may go: http(s) or a path on this site (never `javascript:` and the like). */
 export const isSafeRedirect = (url: string) => {

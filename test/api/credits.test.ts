@@ -228,6 +228,27 @@ describe('the ledger', () => {
     expect(lines).toHaveLength(all.length + 1)
   })
 
+  it('pages holds newest first with a cursor, each hold once', async () => {
+    const o = await onboard(ctx.app, 'holds-pages')
+    const as = { cookie: o.user.cookie, workspaceId: o.workspaceId }
+    for (let i = 0; i < 5; i++) {
+      await ctx.container.credits.ledger.hold({ workspaceId: o.workspaceId, clientId: null, userId: o.user.id, tokenId: null, surface: 'v1', modelId: 'openai:gpt-4o-mini', streaming: false, requestId: `page-${i}`, amount: 1000n, inputTokens: 10, paramsHash: '', ttlMs: 60_000 })
+    }
+    const all = (await call(ctx.app, 'GET', '/api/credits/holds?limit=100', as)).json()
+    const pages: string[][] = []
+    let cursor: string | null = null
+    do {
+      const page = (await call(ctx.app, 'GET', `/api/credits/holds?limit=2${cursor ? `&cursor=${cursor}` : ''}`, as)).json() as { items: { id: string }[]; nextCursor: string | null }
+      pages.push(page.items.map((h) => h.id))
+      cursor = page.nextCursor
+    } while (cursor)
+
+    expect(all.items).toHaveLength(5)
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1])
+    expect(pages.flat()).toEqual(all.items.map((h: { id: string }) => h.id))
+    expect((await call(ctx.app, 'GET', '/api/credits/holds?cursor=garbage', as)).statusCode).toBe(400)
+  })
+
   it('sums to the balance', async () => {
     const entries = await ctx.container.db.selectFrom('creditEntries').select('amount').where('workspaceId', '=', owner.workspaceId).execute()
     const sum = entries.reduce((s, e) => s + e.amount, 0n)

@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { CreditEntry, CreditHold, EntryKind } from '../../platform/db/schema.ts'
+import type { CreditEntry, CreditHold, DB, EntryKind } from '../../platform/db/schema.ts'
 import { badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -31,6 +31,19 @@ const timeIdCursor = (row: { createdAt: Date; id: string }) => encodeCursor([row
 const timeIdAfter = (cursor: string) => {
   const [at, id] = decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && !Number.isNaN(new Date(String(v[0])).getTime()))
   return { at: new Date(at), id }
+}
+/** One page of a single-table query newest first by (created_at, id), after `cursor`, with the next page's cursor. */
+const newestFirstPage = async <T extends 'creditHolds' | 'creditDisputes', O extends { createdAt: Date; id: string }>(
+  query: SelectQueryBuilder<DB, T, O>, q: { cursor?: string | undefined; limit: number },
+) => {
+  if (q.cursor) {
+    const { at, id } = timeIdAfter(q.cursor)
+    query = query.where(sql<boolean>`(created_at, id) < (${at}, ${id})`)
+  }
+  const rows = await query.orderBy(sql`created_at desc, id desc`).limit(q.limit + 1).execute()
+  const items = rows.slice(0, q.limit)
+  const last = items.at(-1)
+  return { items, nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
 }
 
 export const toEntryDto = (e: CreditEntry, dispute?: { id: string; status: 'open' | 'approved' | 'rejected' } | null): LedgerEntryDto => ({
@@ -164,14 +177,8 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       let query = db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', scope.workspaceId)
       if (!isAdmin(scope)) query = query.where('userId', '=', scope.userId)
       if (q.status) query = query.where('status', '=', q.status)
-      if (q.cursor) {
-        const { at, id } = timeIdAfter(q.cursor)
-        query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(at, id)))
-      }
-      const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
-      const items = rows.slice(0, q.limit)
-      const last = items.at(-1)
-      return { items: items.map(toHoldDto), nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
+      const page = await newestFirstPage(query, q)
+      return { items: page.items.map(toHoldDto), nextCursor: page.nextCursor }
     },
 
     async limits(scope: WorkspaceScope) {
@@ -240,14 +247,8 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       let query = db.selectFrom('creditDisputes').select(['id', 'createdAt']).where('workspaceId', '=', scope.workspaceId)
       if (!isAdmin(scope)) query = query.where('openedBy', '=', scope.userId)
       if (q.status) query = query.where('status', '=', q.status)
-      if (q.cursor) {
-        const { at, id } = timeIdAfter(q.cursor)
-        query = query.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(at, id)))
-      }
-      const rows = await query.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
-      const items = rows.slice(0, q.limit)
-      const last = items.at(-1)
-      return { items: await Promise.all(items.map((r) => disputeDto(r.id, scope.workspaceId))), nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
+      const page = await newestFirstPage(query, q)
+      return { items: await Promise.all(page.items.map((r) => disputeDto(r.id, scope.workspaceId))), nextCursor: page.nextCursor }
     },
 
     /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */

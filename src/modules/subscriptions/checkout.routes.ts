@@ -27,8 +27,9 @@ export const checkoutRoutes = ({ checkout, scope }: { checkout: Checkout; scope:
   app.get('/api/billing/checkouts/:id', {
     schema: { tags, summary: 'Where a Checkout this workspace opened stands: open, confirming (paid, webhook not applied yet), applied, expired (members)', params: z.object({ id: z.string().min(1).max(255) }), response: { 200: CheckoutDto, ...errorResponses(400, 401, 403, 404, 409, 502) } },
   }, async (req) => {
-    const workspaceId = (await scope.workspace(req, 'viewer', await checkout.checkoutWorkspace(req.params.id))).workspaceId
-    return checkout.checkoutStatus(workspaceId, req.params.id)
+    const row = await checkout.findCheckout(req.params.id)
+    await scope.workspace(req, 'viewer', row.workspaceId)
+    return checkout.checkoutStatus(row)
   })
 
   app.post('/api/billing/checkout', {

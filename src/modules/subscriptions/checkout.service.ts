@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { isSubscribed } from '../../../contracts/subscription-statuses.ts'
 import type { BillingAccountDto, CheckoutDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
+import type { Selectable } from 'kysely'
 import type { Db } from '../../platform/db/database.ts'
+import type { BillingCheckoutsTable } from '../../platform/db/schema.ts'
 import type { Catalog } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
 import { alreadySubscribed, billingNotConfigured, checkoutNotFound, noCustomer, planNotPurchasable, stripeUnavailable } from './subscriptions.errors.ts'
@@ -109,16 +111,11 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
       return { items, nextCursor: list.has_more ? items.at(-1)?.id ?? null : null }
     },
 
-    /**
-     * Where a Checkout the workspace opened stands, for the page Stripe sends the browser back to: Stripe says whether
-     * it was paid; our ledger and plan say whether the webhook has applied it (the plan and its first invoice's
-     * credits, or the top-up). Another workspace's session is 404.
-     */
-    /** The workspace that opened a Checkout session (the route authorizes the caller against it), else 404. */
-    async checkoutWorkspace(id: string) {
-      const row = await db.selectFrom('billingCheckouts').select('workspaceId').where('id', '=', id).executeTakeFirst()
+    /** A Checkout session this server opened, else 404; the route authorizes the caller against its workspace before anything else. */
+    async findCheckout(id: string) {
+      const row = await db.selectFrom('billingCheckouts').selectAll().where('id', '=', id).executeTakeFirst()
       if (!row) throw checkoutNotFound()
-      return row.workspaceId
+      return row
     },
 
     /**
@@ -126,9 +123,8 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
      * it was paid; our ledger and plan say whether the webhook has applied it (the plan and its first invoice's
      * credits, or the top-up). Without Stripe configured (any more) only what our records show is answered.
      */
-    async checkoutStatus(workspaceId: string, id: string): Promise<CheckoutDto> {
-      const row = await db.selectFrom('billingCheckouts').selectAll().where('id', '=', id).where('workspaceId', '=', workspaceId).executeTakeFirst()
-      if (!row) throw checkoutNotFound()
+    async checkoutStatus(row: Selectable<BillingCheckoutsTable>): Promise<CheckoutDto> {
+      const { workspaceId } = row
       const dto = (status: CheckoutDto['status']): CheckoutDto => ({
         id: row.id, mode: row.mode, plan: row.plan, status, createdAt: row.createdAt.toISOString(),
         credits: row.credits ?? catalog.find(row.plan ?? '')?.monthlyCredits ?? null,
@@ -140,7 +136,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
         return linked?.plan === row.plan && isSubscribed(linked?.status)
       }
       if (!config.enabled) return dto((row.mode === 'payment' ? await granted(`topup:${row.id}`) : await planApplied()) ? 'applied' : 'open')
-      const session = SessionState.parse(await callStripe(() => stripe.checkout.sessions.retrieve(id)))
+      const session = SessionState.parse(await callStripe(() => stripe.checkout.sessions.retrieve(row.id)))
       if (session.status === 'expired') return dto('expired')
       if (session.status !== 'complete' || (session.payment_status !== 'paid' && session.payment_status !== 'no_payment_required')) return dto('open')
       if (row.mode === 'payment') return dto(await granted(`topup:${row.id}`) ? 'applied' : 'confirming')

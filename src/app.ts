@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -17,6 +17,14 @@ import { legalRoutes } from './modules/legal/legal.module.ts'
 import { opsRoutes } from './modules/ops/ops.module.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
+/**
+ * The matched route's pattern, never the raw URL: the router decodes `/%61pi/…` to `/api/…`, so a check on
+ * `req.url` would let an encoded path skip it. Unmatched paths (404) have no route and need no auth.
+ */
+const isApiRoute = (req: FastifyRequest) => {
+  const route = req.routeOptions.url
+  return route !== undefined && (route.startsWith('/api/') || route.startsWith('/v1/')) && !route.startsWith('/api/docs')
+}
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
 const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
 
@@ -41,7 +49,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
-    if (!req.auth && (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
+    if (!req.auth && isApiRoute(req) && !req.routeOptions.config?.public) throw unauthorized()
     // JSON bodies only where a route declares one; an unknown route (no url) answers its 404 whatever the body.
     if (req.routeOptions.url && req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
       throw badRequest('request.unexpected_body', 'This route takes no request body.')
@@ -54,7 +62,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' })
   // After the cookie parser: who is calling is resolved once, before any route or rate limit sees the request.
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) await c.identity.resolveAuth(req)
+    if (isApiRoute(req)) await c.identity.resolveAuth(req)
   })
   await registerSecurity(app, { publicUrl: config.publicUrl, corsOrigins: config.CORS_ORIGINS, isProduction: config.isProduction })
   await app.register(rateLimit, {

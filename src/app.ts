@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -10,6 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
 import { badRequest, unauthorized } from './platform/http/errors.ts'
+import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
 import { auditRoutes } from './modules/audit/audit.module.ts'
@@ -40,6 +41,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // A path the router cannot decode (`%ED%A0%80`, a lone surrogate) gets the same error shape as any other 400.
+    frameworkErrors: (_error, req, reply) => (reply as FastifyReply).code(400).send({ error: { code: 'request.invalid', message: 'The request URL is malformed.', requestId: req.id } }),
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -54,6 +57,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
     if (req.routeOptions.url && req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
       throw badRequest('request.unexpected_body', 'This route takes no request body.')
   })
+  // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
+  registerInputGuard(app)
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
   })

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { IdParam } from '../../../contracts/common.ts'
+import { Id, IdParam } from '../../../contracts/common.ts'
 import {
   InvitationAccepted, InvitationCreate, InvitationCreated, InvitationDto, InvitationPreview, MemberDto, MemberPatch,
   OnboardingBody, OnboardingResult, WorkspaceCreate, WorkspaceDto, WorkspacePatch,
@@ -10,9 +10,9 @@ import { errorResponses, noContent, requestMeta, requireAuth } from '../../platf
 import type { ScopeResolver } from './scope.ts'
 import type { TenancyService } from './tenancy.service.ts'
 
-const MemberParams = z.strictObject({ id: z.string().min(3).max(64), userId: z.string().min(3).max(64) })
-const InvitationParams = z.strictObject({ id: z.string().min(3).max(64), invitationId: z.string().min(3).max(64) })
-const TokenParam = z.strictObject({ token: z.string().min(10).max(100) })
+const MemberParams = z.strictObject({ id: Id, userId: Id })
+const InvitationParams = z.strictObject({ id: Id, invitationId: Id })
+const TokenParam = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{10,100}$/) })
 
 export const tenancyRoutes = ({ tenancy, scope }: { tenancy: TenancyService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()

@@ -10,6 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
 import { badRequest, unauthorized } from './platform/http/errors.ts'
+import { ipKey } from './platform/http/client-ip.ts'
 import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
@@ -35,7 +36,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest to us (what Fastify does with a number; its types want a function).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? ((hops) => (_addr: string, hop: number) => hop < hops)(config.TRUST_PROXY) : config.TRUST_PROXY,
     genReqId: (req) => {
       const sent = req.headers['x-request-id']
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
@@ -75,7 +77,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
     hook: 'preHandler',
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${req.ip}`),
+    keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${ipKey(req.ip)}`),
     ...(c.redis ? { redis: c.redis, nameSpace: 'camarad:rl:' } : {}),
   })
 

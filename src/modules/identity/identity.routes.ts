@@ -6,7 +6,8 @@ import {
   ApiTokenDto, AuthStatus, LoginBody, PasswordChange, ProfilePatch, SessionResult, SignupBody, TokenCreateBody, TokenCreated,
   type WorkspaceSummary,
 } from '../../../contracts/identity.ts'
-import { errorResponses, noContent, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
+import { boundTo } from '../../platform/http/request-context.ts'
+import { errorResponses, noContent, requestMeta, requireAccountAuth, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { IdentityService } from './identity.service.ts'
 import type { TokenBindingCheck, TokenService } from './tokens.service.ts'
 
@@ -58,17 +59,19 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   }, async (req) => {
     const user = req.auth ? await identity.getUser(req.auth.userId) : null
     if (!req.auth || !user) return { authenticated: false, user: null, workspaces: [], via: null, googleEnabled: deps.googleEnabled }
-    return { authenticated: true, user, workspaces: await deps.workspacesOf(user.id), via: req.auth.via, googleEnabled: deps.googleEnabled }
+    const bound = boundTo(req.auth)
+    const workspaces = (await deps.workspacesOf(user.id)).filter((w) => !bound || w.id === bound.workspaceId)
+    return { authenticated: true, user, workspaces, via: req.auth.via, googleEnabled: deps.googleEnabled }
   })
 
   app.patch('/api/auth/profile', {
     schema: { tags: ['auth'], summary: 'Change your display name', body: ProfilePatch, response: { 200: SessionResult, ...errorResponses(400, 401, 403) } },
-  }, async (req) => ({ user: await identity.updateProfile(requireAuth(req).userId, req.body) }))
+  }, async (req) => ({ user: await identity.updateProfile(requireAccountAuth(req).userId, req.body) }))
 
   app.post('/api/auth/password', {
-    schema: { tags: ['auth'], summary: 'Change your password (ends your other sessions)', body: PasswordChange, response: { 204: z.null(), ...errorResponses(400, 401, 403) } },
+    schema: { tags: ['auth'], summary: 'Change your password (ends your other sessions)', body: PasswordChange, response: { 204: z.null(), ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await identity.changePassword(requireAuth(req), req.body, requestMeta(req))
+    await identity.changePassword(requireAccountAuth(req), req.body, requestMeta(req))
     return noContent(reply)
   })
 
@@ -79,7 +82,7 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   app.post('/api/tokens', {
     schema: { tags: ['tokens'], summary: 'Create an API token (shown once)', body: TokenCreateBody, response: { 201: TokenCreated, ...errorResponses(400, 401, 403) } },
   }, async (req, reply) => {
-    const { userId } = requireAuth(req)
+    const { userId } = requireAccountAuth(req)
     const binding = await deps.checkTokenBinding(userId, { workspaceId: req.body.workspaceId, clientId: req.body.clientId })
     return reply.code(201).send(await tokens.create(userId, req.body, binding, requestMeta(req)))
   })
@@ -87,7 +90,7 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   app.delete('/api/tokens/:id', {
     schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParam, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
   }, async (req, reply) => {
-    await tokens.revoke(requireAuth(req).userId, req.params.id, requestMeta(req))
+    await tokens.revoke(requireAccountAuth(req).userId, req.params.id, requestMeta(req))
     return noContent(reply)
   })
 }

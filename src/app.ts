@@ -117,7 +117,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(c.gateway.routes)
   await app.register(c.boardroom.routes)
   await app.register(c.publicSite.routes)
-  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
+  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin') }))
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))
   return app

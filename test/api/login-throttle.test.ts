@@ -72,7 +72,7 @@ describe('a throttle always ends', () => {
 
 // The race is between the count and the password check: on PostgreSQL, as the other concurrency suites.
 describe.skipIf(driver !== 'postgres')('parallel wrong passwords', () => {
-  const stores = [['the in-process store', {}], ...(process.env.REDIS_URL ? [['Redis', { REDIS_URL: process.env.REDIS_URL }]] : [])] as const
+  const stores: [string, Record<string, string>][] = [['the in-process store', {}], ...(process.env.REDIS_URL ? [['Redis', { REDIS_URL: process.env.REDIS_URL }] as [string, Record<string, string>]] : [])]
   for (const [name, env] of stores) {
     describe(`with ${name}`, () => {
       let ctx: TestContext

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { IdParam } from '../../../contracts/common.ts'
+import { AuditEventDto } from '../../../contracts/audit.ts'
+import { IdParam, page, PageQuery } from '../../../contracts/common.ts'
 import {
   ApiTokenDto, AuthStatus, LoginBody, PasswordChange, ProfilePatch, SessionResult, SignupBody, TokenCreateBody, TokenCreated,
   type WorkspaceSummary,
@@ -22,6 +23,8 @@ type Deps = {
   workspacesOf: (userId: string) => Promise<WorkspaceSummary[]>
   /** Supplied by tenancy: checks that the user may bind a token to that workspace / client (404 otherwise). */
   checkTokenBinding: TokenBindingCheck
+  /** The person's own account events, newest first (the audit log's). */
+  activity: (userId: string, q: { cursor?: string; limit: number }) => Promise<{ items: AuditEventDto[]; nextCursor: string | null }>
 }
 
 export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
@@ -93,4 +96,8 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
     await tokens.revoke(requireAccountAuth(req).userId, req.params.id, requestMeta(req))
     return noContent(reply)
   })
+
+  app.get('/api/auth/activity', {
+    schema: { tags: ['auth'], summary: 'Your sign-in history and account events (addresses, failed sign-ins), newest first', querystring: PageQuery, response: { 200: page(AuditEventDto), ...errorResponses(400, 401, 403) } },
+  }, async (req) => deps.activity(requireAccountAuth(req).userId, req.query))
 }

@@ -13,7 +13,11 @@ export type ErrorBody = z.infer<typeof ErrorBody>
 export const Role = z.enum(['owner', 'admin', 'member', 'viewer'])
 export type Role = z.infer<typeof Role>
 
-export const IdParam = z.strictObject({ id: z.string().min(3).max(64) })
+/** Our ids: a short kind prefix, `_`, random URL-safe characters (`ws_…`, `cl_…`; see src/platform/db/ids.ts). */
+export const ID_PATTERN = /^[a-z]{2,8}_[A-Za-z0-9_-]{10,40}$/
+/** A path id. One that cannot be an id answers 404 like an unknown one (the error handler maps params failures). */
+export const Id = z.string().regex(ID_PATTERN)
+export const IdParam = z.strictObject({ id: Id })
 
 export const Timestamp = z.iso.datetime()
 

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { envSetting } from '../src/config.ts'
 
 /**
  * `npm start`: builds the web app when it has not been built — or, in a source checkout, when a web or contracts
  * source is newer than the build (after a pull) — then serves API + web + worker in one process.
  */
-const dist = resolve(process.env.WEB_DIST_DIR ?? 'web/dist', 'index.html')
+const dist = resolve(envSetting('WEB_DIST_DIR') ?? 'web/dist', 'index.html')
 const SOURCES = ['web/src', 'web/index.html', 'web/vite.config.ts', 'contracts']
 
 /** The newest modification time under the web app's sources (0 when there are none, e.g. in an image with only the build). */

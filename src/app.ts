@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
@@ -10,6 +10,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
 import { badRequest, unauthorized } from './platform/http/errors.ts'
+import { ipKey } from './platform/http/client-ip.ts'
+import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
 import { auditRoutes } from './modules/audit/audit.module.ts'
@@ -17,6 +19,14 @@ import { legalRoutes } from './modules/legal/legal.module.ts'
 import { opsRoutes } from './modules/ops/ops.module.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
+/**
+ * The matched route's pattern, never the raw URL: the router decodes `/%61pi/…` to `/api/…`, so a check on
+ * `req.url` would let an encoded path skip it. Unmatched paths (404) have no route and need no auth.
+ */
+const isApiRoute = (req: FastifyRequest) => {
+  const route = req.routeOptions.url
+  return route !== undefined && (route.startsWith('/api/') || route.startsWith('/v1/')) && !route.startsWith('/api/docs')
+}
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
 const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
 
@@ -26,12 +36,15 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest to us (what Fastify does with a number; its types want a function).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? ((hops) => (_addr: string, hop: number) => hop < hops)(config.TRUST_PROXY) : config.TRUST_PROXY,
     genReqId: (req) => {
       const sent = req.headers['x-request-id']
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // A path the router cannot decode (`%ED%A0%80`, a lone surrogate) gets the same error shape as any other 400.
+    frameworkErrors: (_error, req, reply) => (reply as FastifyReply).code(400).send({ error: { code: 'request.invalid', message: 'The request URL is malformed.', requestId: req.id } }),
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -41,11 +54,13 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
-    if (!req.auth && (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) && !req.url.startsWith('/api/docs') && !req.routeOptions.config?.public && req.routeOptions.url) throw unauthorized()
+    if (!req.auth && isApiRoute(req) && !req.routeOptions.config?.public) throw unauthorized()
     // JSON bodies only where a route declares one; an unknown route (no url) answers its 404 whatever the body.
     if (req.routeOptions.url && req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
       throw badRequest('request.unexpected_body', 'This route takes no request body.')
   })
+  // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
+  registerInputGuard(app)
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
   })
@@ -54,7 +69,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(cookie, { secret: config.secretKey, hook: 'onRequest' })
   // After the cookie parser: who is calling is resolved once, before any route or rate limit sees the request.
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) await c.identity.resolveAuth(req)
+    if (isApiRoute(req)) await c.identity.resolveAuth(req)
   })
   await registerSecurity(app, { publicUrl: config.publicUrl, corsOrigins: config.CORS_ORIGINS, isProduction: config.isProduction })
   await app.register(rateLimit, {
@@ -62,7 +77,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
     hook: 'preHandler',
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${req.ip}`),
+    keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${ipKey(req.ip)}`),
     ...(c.redis ? { redis: c.redis, nameSpace: 'camarad:rl:' } : {}),
   })
 
@@ -102,7 +117,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(c.gateway.routes)
   await app.register(c.boardroom.routes)
   await app.register(c.publicSite.routes)
-  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin'), memberIds: c.tenancy.tenancy.memberIds }))
+  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin') }))
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))
   return app

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, Env, loadConfig } from './config.ts'
+import { ConfigError, Env, envSetting, loadConfig } from './config.ts'
 
 describe('config', () => {
   it('documents every setting in .env.example', () => {
@@ -38,6 +38,54 @@ describe('config', () => {
 
     it('treats an empty value as unset', () => {
       expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: '' })).toThrow(/without STRIPE_WEBHOOK_SECRET/)
+    })
+  })
+
+  describe('blank values are unset', () => {
+    it('treats a value of only spaces as unset, for every optional setting', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'camarad-config-'))
+      const blanks = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, '  ']))
+
+      const config = loadConfig({ ...blanks, DATA_DIR: dir })
+
+      expect(config.OPENAI_BASE_URL).toBeUndefined()
+      expect(config.PORT).toBe(3000)
+      expect(config.TRUST_PROXY).toBe(false)
+    })
+
+    it('reads blank settings as unset in the scripts that run before the app', () => {
+      expect(envSetting('WEB_DIST_DIR', { WEB_DIST_DIR: '' })).toBeUndefined()
+      expect(envSetting('WEB_DIST_DIR', { WEB_DIST_DIR: ' ' })).toBeUndefined()
+      expect(envSetting('WEB_DIST_DIR', { WEB_DIST_DIR: './dist' })).toBe('./dist')
+    })
+  })
+
+  describe('TRUST_PROXY', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camarad-config-'))
+    const trust = (v: string) => loadConfig({ DATA_DIR: dir, TRUST_PROXY: v }).TRUST_PROXY
+
+    it('refuses true at boot, saying what to set instead', () => {
+      expect(() => trust('true')).toThrow(ConfigError)
+      expect(() => trust('true')).toThrow(/TRUST_PROXY: true is refused.*number of proxies.*CIDR/)
+    })
+
+    it('takes a hop count', () => {
+      expect(trust('1')).toBe(1)
+      expect(trust('0')).toBe(false)
+      expect(() => trust('64')).toThrow(ConfigError)
+    })
+
+    it('takes a list of proxy addresses and CIDRs', () => {
+      expect(trust('10.0.0.0/8, loopback,2001:db8::/32')).toEqual(['10.0.0.0/8', 'loopback', '2001:db8::/32'])
+    })
+
+    it('refuses a list with something that is no address', () => {
+      expect(() => trust('10.0.0.0/8,*')).toThrow(/not a hop count nor proxy addresses/)
+    })
+
+    it('trusts no proxy when unset or false', () => {
+      expect(loadConfig({ DATA_DIR: dir }).TRUST_PROXY).toBe(false)
+      expect(trust('false')).toBe(false)
     })
   })
 

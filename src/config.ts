@@ -2,9 +2,39 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { isProxyRange } from './platform/http/client-ip.ts'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+
+/**
+ * Which peers may tell us the client's address in X-Forwarded-For: how many proxies stand in front (a hop count),
+ * or their addresses (CIDRs, or proxy-addr's `loopback`, `linklocal`, `uniquelocal`). Never `true`: trusting every
+ * peer lets any client choose its own IP, and with it its rate-limit key and what the audit log records.
+ */
+const TrustProxy = z.string().transform((raw, ctx): false | number | string[] => {
+  const v = raw.trim().toLowerCase()
+  if (v === 'false') return false
+  if (v === 'true') {
+    ctx.addIssue({ code: 'custom', message: 'true is refused: it would trust any X-Forwarded-For a client sends, so anyone could choose their IP (rate limits, sign-in throttles, audit). Set the number of proxies in front of Camarad (e.g. 1) or their addresses as CIDRs (e.g. 10.0.0.0/8,loopback).' })
+    return z.NEVER
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v)
+    if (hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count is the number of proxies in front of Camarad (0–10).' })
+    return hops === 0 ? false : hops
+  }
+  const ranges = v.split(',').map((s) => s.trim()).filter(Boolean)
+  const invalid = ranges.filter((r) => !isProxyRange(r))
+  if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a hop count nor proxy addresses/CIDRs: ${invalid.join(', ')}` })
+  return ranges
+})
+
+/** A blank value (`KEY=` in a copied .env, or only spaces) means the setting is unset. */
+export const isBlank = (v: string | undefined) => v === undefined || v.trim() === ''
+
+/** One setting read outside loadConfig (scripts that run before the app): blank is unset. */
+export const envSetting = (name: keyof Env, source: NodeJS.ProcessEnv = process.env) => (isBlank(source[name]) ? undefined : source[name])
 
 export const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -28,7 +58,7 @@ export const Env = z.object({
   SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
   INVITATION_TTL_DAYS: z.coerce.number().int().positive().default(7),
   RUN_WORKER: bool.default(true),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: TrustProxy.default(false),
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),
@@ -97,7 +127,7 @@ export const databaseOptions = (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'
 
 /** Reads and validates the environment once at boot; throws ConfigError with every problem listed. */
 export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
-  const parsed = Env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== '')))
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => !isBlank(v))))
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)

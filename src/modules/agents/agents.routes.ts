@@ -2,12 +2,15 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../contracts/agents.ts'
-import { IdParam } from '../../../contracts/common.ts'
+import { Id } from '../../../contracts/common.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { agentNotFound, builtinReadonly, type AgentService } from './agents.service.ts'
 import { findBuiltin } from './agents.catalog.ts'
+
+/** A workspace agent's id, or a built-in's (`builtin.copywriter`). */
+const AgentIdParam = z.strictObject({ id: z.union([Id, z.string().regex(/^builtin\.[a-z0-9-]{1,60}$/)]) })
 
 /** The PATCH body is either shape; the agent it addresses decides which one applies. */
 const parseAs = <T>(schema: z.ZodType<T>, body: unknown): T => {
@@ -36,7 +39,7 @@ export const agentRoutes = ({ agents, scope }: { agents: AgentService; scope: Sc
   app.patch('/api/agents/:id', {
     schema: {
       tags: ['agents'], summary: 'Change or archive a workspace agent; or, with X-Client-ID, adjust a built-in agent for that client (members)',
-      params: IdParam, body: z.union([AgentPatch, BuiltinOverride]), response: { 200: AgentDto, ...errorResponses(400, 401, 402, 403, 404, 409) },
+      params: AgentIdParam, body: z.union([AgentPatch, BuiltinOverride]), response: { 200: AgentDto, ...errorResponses(400, 401, 402, 403, 404, 409) },
     },
   }, async (req) => {
     if (findBuiltin(req.params.id)) {

@@ -2,7 +2,7 @@ import type { Executor } from '../../platform/db/database.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditEventDto } from '../../../contracts/audit.ts'
-import { insertAuditEvent, listAuditEvents, type AuditRecord } from './audit.repository.ts'
+import { insertAuditEvent, listAccountEvents, listAuditEvents, type AuditRecord } from './audit.repository.ts'
 
 export type { AuditRecord }
 export { auditRoutes } from './audit.routes.ts'
@@ -12,23 +12,31 @@ export const createAuditService = () => ({
   /** Writes on the caller's executor, so the event commits or rolls back with the change it describes. */
   record: (db: Executor, event: AuditRecord) => insertAuditEvent(db, event),
 
-  async list(db: Executor, scope: WorkspaceScope & { memberIds: string[] }, q: { cursor?: string; limit: number; action?: string }) {
-    const beforeSeq = q.cursor === undefined ? undefined : parseCursor(q.cursor)
-    const rows = await listAuditEvents(db, scope, { beforeSeq, limit: q.limit, action: q.action })
-    const items = rows.slice(0, q.limit)
-    const last = items.at(-1)
-    return {
-      items: items.map((r): AuditEventDto => ({
-        id: r.id, action: r.action, actorUserId: r.actorUserId, subjectUserId: r.subjectUserId,
-        targetType: r.targetType, targetId: r.targetId, ip: r.ip, metadata: r.metadata, createdAt: r.createdAt.toISOString(),
-      })),
-      nextCursor: rows.length > q.limit && last ? String(last.seq) : null,
-    }
-  },
+  /** A workspace's own events (admins). */
+  list: async (db: Executor, scope: WorkspaceScope, q: { cursor?: string; limit: number; action?: string }) =>
+    toPage(await listAuditEvents(db, scope, { beforeSeq: parseCursor(q.cursor), limit: q.limit, action: q.action }), q.limit),
+
+  /** A person's own sign-in history and account events, for them alone. */
+  listAccount: async (db: Executor, userId: string, q: { cursor?: string; limit: number }) =>
+    toPage(await listAccountEvents(db, userId, { beforeSeq: parseCursor(q.cursor), limit: q.limit }), q.limit),
 })
 export type AuditService = ReturnType<typeof createAuditService>
 
-const parseCursor = (cursor: string) => {
+const parseCursor = (cursor: string | undefined) => {
+  if (cursor === undefined) return undefined
   if (!/^\d{1,19}$/.test(cursor)) throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
   return BigInt(cursor)
+}
+
+/** Rows fetched one past the limit: the extra one says there is a next page, keyed by the last row's `seq`. */
+const toPage = (rows: Awaited<ReturnType<typeof listAuditEvents>>, limit: number) => {
+  const items = rows.slice(0, limit)
+  const last = items.at(-1)
+  return {
+    items: items.map((r): AuditEventDto => ({
+      id: r.id, action: r.action, actorUserId: r.actorUserId, subjectUserId: r.subjectUserId,
+      targetType: r.targetType, targetId: r.targetId, ip: r.ip, metadata: r.metadata, createdAt: r.createdAt.toISOString(),
+    })),
+    nextCursor: rows.length > limit && last ? String(last.seq) : null,
+  }
 }

@@ -27,19 +27,19 @@ export const insertAuditEvent = (db: Executor, event: AuditRecord) =>
   }).execute()
 
 /**
- * A workspace's log: its own events, plus account events (logins, failed logins) of its current members.
- * Newest first, keyset-paged by the monotonically increasing `seq`.
+ * A workspace's log: its own events only. A member's sign-ins (addresses, failed attempts) are theirs, not their
+ * admins' (`listAccountEvents`). Newest first, keyset-paged by the monotonically increasing `seq`.
  */
-export const listAuditEvents = (db: Executor, scope: { workspaceId: string; memberIds: string[] }, q: { beforeSeq?: bigint; limit: number; action?: string }) => {
-  let query = db.selectFrom('auditEvents').selectAll()
-    .where((eb) => eb.or([
-      eb('workspaceId', '=', scope.workspaceId),
-      eb.and([
-        eb('workspaceId', 'is', null),
-        eb('subjectUserId', 'in', scope.memberIds.length ? scope.memberIds : ['']),
-      ]),
-    ]))
+export const listAuditEvents = (db: Executor, scope: { workspaceId: string }, q: { beforeSeq?: bigint; limit: number; action?: string }) => {
+  let query = db.selectFrom('auditEvents').selectAll().where('workspaceId', '=', scope.workspaceId)
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
   if (q.action) query = query.where('action', '=', q.action)
+  return query.orderBy('seq', 'desc').limit(q.limit + 1).execute()
+}
+
+/** One person's account events (sign-ins, failed sign-ins, sessions, password, tokens): no workspace, about them. */
+export const listAccountEvents = (db: Executor, userId: string, q: { beforeSeq?: bigint; limit: number }) => {
+  let query = db.selectFrom('auditEvents').selectAll().where('workspaceId', 'is', null).where('subjectUserId', '=', userId)
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
   return query.orderBy('seq', 'desc').limit(q.limit + 1).execute()
 }

@@ -11,15 +11,11 @@ type Deps = {
   db: Parameters<AuditService['list']>[0]
   /** Resolves the admin scope of the workspace in X-Workspace-ID (tenancy's resolver, passed in at wiring). */
   adminScope: (req: FastifyRequest) => Promise<WorkspaceScope>
-  memberIds: (scope: WorkspaceScope) => Promise<string[]>
 }
 
 export const auditRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   app.get('/api/audit', {
     schema: { tags: ['audit'], summary: 'Security events of the workspace in X-Workspace-ID (admins)', querystring: AuditQuery, response: { 200: page(AuditEventDto), ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => {
-    const scope = await deps.adminScope(req)
-    return deps.audit.list(deps.db, { ...scope, memberIds: await deps.memberIds(scope) }, req.query)
-  })
+  }, async (req) => deps.audit.list(deps.db, await deps.adminScope(req), req.query))
 }

@@ -50,7 +50,7 @@ export const createIdentityModule = (deps: Deps) => {
   return {
     identity, tokens, resolveAuth,
     routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) => async (app: FastifyInstance) => {
-      await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), ...wiring }))
+      await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q), ...wiring }))
       await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
     },
     jobs: identityJobs(identity),

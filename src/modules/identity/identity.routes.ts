@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { IdParam } from '../../../contracts/common.ts'
+import { AuditEventDto } from '../../../contracts/audit.ts'
+import { IdParam, page, PageQuery } from '../../../contracts/common.ts'
 import {
   ApiTokenDto, AuthStatus, LoginBody, PasswordChange, ProfilePatch, SessionResult, SignupBody, TokenCreateBody, TokenCreated,
   type WorkspaceSummary,
 } from '../../../contracts/identity.ts'
-import { errorResponses, noContent, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
+import { boundTo } from '../../platform/http/request-context.ts'
+import { errorResponses, noContent, requestMeta, requireAccountAuth, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { IdentityService } from './identity.service.ts'
 import type { TokenBindingCheck, TokenService } from './tokens.service.ts'
 
@@ -21,6 +23,8 @@ type Deps = {
   workspacesOf: (userId: string) => Promise<WorkspaceSummary[]>
   /** Supplied by tenancy: checks that the user may bind a token to that workspace / client (404 otherwise). */
   checkTokenBinding: TokenBindingCheck
+  /** The person's own account events, newest first (the audit log's). */
+  activity: (userId: string, q: { cursor?: string; limit: number }) => Promise<{ items: AuditEventDto[]; nextCursor: string | null }>
 }
 
 export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
@@ -58,17 +62,19 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   }, async (req) => {
     const user = req.auth ? await identity.getUser(req.auth.userId) : null
     if (!req.auth || !user) return { authenticated: false, user: null, workspaces: [], via: null, googleEnabled: deps.googleEnabled }
-    return { authenticated: true, user, workspaces: await deps.workspacesOf(user.id), via: req.auth.via, googleEnabled: deps.googleEnabled }
+    const bound = boundTo(req.auth)
+    const workspaces = (await deps.workspacesOf(user.id)).filter((w) => !bound || w.id === bound.workspaceId)
+    return { authenticated: true, user, workspaces, via: req.auth.via, googleEnabled: deps.googleEnabled }
   })
 
   app.patch('/api/auth/profile', {
     schema: { tags: ['auth'], summary: 'Change your display name', body: ProfilePatch, response: { 200: SessionResult, ...errorResponses(400, 401, 403) } },
-  }, async (req) => ({ user: await identity.updateProfile(requireAuth(req).userId, req.body) }))
+  }, async (req) => ({ user: await identity.updateProfile(requireAccountAuth(req).userId, req.body) }))
 
   app.post('/api/auth/password', {
-    schema: { tags: ['auth'], summary: 'Change your password (ends your other sessions)', body: PasswordChange, response: { 204: z.null(), ...errorResponses(400, 401, 403) } },
+    schema: { tags: ['auth'], summary: 'Change your password (ends your other sessions)', body: PasswordChange, response: { 204: z.null(), ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await identity.changePassword(requireAuth(req), req.body, requestMeta(req))
+    await identity.changePassword(requireAccountAuth(req), req.body, requestMeta(req))
     return noContent(reply)
   })
 
@@ -79,7 +85,7 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   app.post('/api/tokens', {
     schema: { tags: ['tokens'], summary: 'Create an API token (shown once)', body: TokenCreateBody, response: { 201: TokenCreated, ...errorResponses(400, 401, 403) } },
   }, async (req, reply) => {
-    const { userId } = requireAuth(req)
+    const { userId } = requireAccountAuth(req)
     const binding = await deps.checkTokenBinding(userId, { workspaceId: req.body.workspaceId, clientId: req.body.clientId })
     return reply.code(201).send(await tokens.create(userId, req.body, binding, requestMeta(req)))
   })
@@ -87,7 +93,11 @@ export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   app.delete('/api/tokens/:id', {
     schema: { tags: ['tokens'], summary: 'Revoke an API token', params: IdParam, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
   }, async (req, reply) => {
-    await tokens.revoke(requireAuth(req).userId, req.params.id, requestMeta(req))
+    await tokens.revoke(requireAccountAuth(req).userId, req.params.id, requestMeta(req))
     return noContent(reply)
   })
+
+  app.get('/api/auth/activity', {
+    schema: { tags: ['auth'], summary: 'Your sign-in history and account events (addresses, failed sign-ins), newest first', querystring: PageQuery, response: { 200: page(AuditEventDto), ...errorResponses(400, 401, 403) } },
+  }, async (req) => deps.activity(requireAccountAuth(req).userId, req.query))
 }

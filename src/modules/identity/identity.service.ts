@@ -2,6 +2,7 @@ import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { User } from '../../platform/db/schema.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
+import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
@@ -32,16 +33,22 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
     return token
   }
 
-  const refuseIfThrottled = async (key: string, limit: number) => {
-    const state = await counters.peek(key)
-    if (state.count >= limit) throw tooManyRequests('auth.throttled', state.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
+  /**
+   * Takes a number before the password is checked, then decides: parallel attempts each count, so at most `limit`
+   * of them in a window ever reach the check. Windows are fixed (they do not grow with more attempts), so a
+   * throttle always ends; it guards password checks only, never a password reset.
+   */
+  const countAttempt = async (key: string, limit: number) => {
+    const hit = await counters.hit(key, windowMs)
+    if (hit.count > limit) throw tooManyRequests('auth.throttled', hit.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
   }
+  const ipCounter = (meta: RequestMeta) => `login:ip:${ipKey(meta.ip)}`
 
   return {
     startSession,
 
     async signup(body: { email: string; password: string; name: string }, meta: RequestMeta) {
-      const ipHit = await counters.hit(`signup:ip:${meta.ip}`, 3_600_000)
+      const ipHit = await counters.hit(`signup:ip:${ipKey(meta.ip)}`, 3_600_000)
       if (ipHit.count > throttle.maxSignupsPerIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-ups from this address. Try again later.')
       assertAcceptablePassword(body.password, body)
       if (await users.byEmail(db, body.email)) throw emailTaken()
@@ -56,13 +63,11 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
 
     async login(body: { email: string; password: string }, meta: RequestMeta) {
       const accountKey = `login:acct:${body.email}`
-      const ipHit = await counters.hit(`login:ip:${meta.ip}`, windowMs)
-      if (ipHit.count > throttle.maxAttemptsPerIp) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
-      await refuseIfThrottled(accountKey, throttle.maxFailuresPerAccount)
+      await countAttempt(ipCounter(meta), throttle.maxAttemptsPerIp)
+      await countAttempt(accountKey, throttle.maxFailuresPerAccount)
       const user = await users.byEmail(db, body.email)
       const ok = await verifyPassword(user?.passwordHash ?? await dummyHash, body.password)
       if (!user || !user.passwordHash || !ok) {
-        await counters.hit(accountKey, windowMs)
         await audit.record(db, { action: 'auth.login_failed', subjectUserId: user?.id ?? null, ip: meta.ip, metadata: { reason: user ? 'password' : 'unknown_email' } })
         throw invalidCredentials()
       }
@@ -97,8 +102,13 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
 
     /** Changing the password ends every other session of the user. */
     async changePassword(auth: RequestAuth, body: { currentPassword: string; newPassword: string }, meta: RequestMeta) {
+      // Guessing the current password through a stolen session is throttled like a login.
+      const accountKey = `password:acct:${auth.userId}`
+      await countAttempt(ipCounter(meta), throttle.maxAttemptsPerIp)
+      await countAttempt(accountKey, throttle.maxFailuresPerAccount)
       const user = await users.byId(db, auth.userId)
       if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword))) throw wrongCurrentPassword()
+      await counters.reset(accountKey)
       assertAcceptablePassword(body.newPassword, user)
       const passwordHash = await hashPassword(body.newPassword)
       await db.transaction().execute(async (trx) => {

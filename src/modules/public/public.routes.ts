@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { streamText } from 'ai'
 import { z } from 'zod'
+import { ipKey } from '../../platform/http/client-ip.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import { assembleSystemPrompt, BUILTIN_AGENTS } from '../agents/agents.module.ts'
 import { OFFLINE_MODEL_ID, type ModelsModule } from '../models/models.module.ts'
@@ -24,7 +25,7 @@ export const publicRoutes = ({ models, demoPerMinute }: { models: ModelsModule; 
   }, async (req) => ({ items: searchPublic(req.query.q) }))
 
   app.post('/api/demo/chat', {
-    config: { public: true, rateLimit: { max: demoPerMinute, timeWindow: 60_000, keyGenerator: (req) => `demo:${req.ip}` } },
+    config: { public: true, rateLimit: { max: demoPerMinute, timeWindow: 60_000, keyGenerator: (req) => `demo:${ipKey(req.ip)}` } },
     schema: { tags: ['public'], summary: 'Try an agent on the offline model: streamed, nothing saved', body: DemoBody, response: { 200: z.string().meta({ description: 'text/event-stream: `delta` events then `done`' }), ...errorResponses(400, 429) } },
   }, async (req, reply) => {
     const agent = BUILTIN_AGENTS.find((a) => a.id === req.body.agentId)!

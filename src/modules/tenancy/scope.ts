@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Db } from '../../platform/db/database.ts'
 import type { Client, Role } from '../../platform/db/schema.ts'
 import { forbidden } from '../../platform/http/errors.ts'
-import { hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
+import { boundTo, hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import { requireAuth } from '../../platform/http/route-helpers.ts'
 import { clientNotFound, clientRequired, workspaceNotFound, workspaceRequired } from './tenancy.errors.ts'
 import { clients, memberships } from './tenancy.repository.ts'
@@ -14,13 +14,17 @@ const header = (req: FastifyRequest, name: string) => {
 
 /**
  * Resolves the tenant of a request once, from the caller's membership: no membership → 404 (never a hint
- * that the id exists), a role below `atLeast` → 403.
+ * that the id exists), a role below `atLeast` → 403. A token bound to a workspace or a client reaches nothing
+ * else: any other workspace or client is a 404 as for a stranger, and a client-bound token has no workspace-wide
+ * routes. Without X-Workspace-ID / X-Client-ID, a bound token acts in its binding.
  */
 export const createScopeResolver = (db: Db) => {
-  const workspace = async (req: FastifyRequest, atLeast: Role, workspaceId = header(req, 'x-workspace-id')): Promise<WorkspaceScope> => {
+  const workspace = async (req: FastifyRequest, atLeast: Role, named = header(req, 'x-workspace-id')): Promise<WorkspaceScope> => {
     const auth = requireAuth(req)
+    const bound = boundTo(auth)
+    const workspaceId = named ?? bound?.workspaceId ?? undefined
     if (!workspaceId) throw workspaceRequired()
-    if (workspaceId.length > 64) throw workspaceNotFound()
+    if (workspaceId.length > 64 || (bound && (bound.clientId || workspaceId !== bound.workspaceId))) throw workspaceNotFound()
     const m = await memberships.find(db, auth.userId, workspaceId)
     if (!m) throw workspaceNotFound()
     if (!hasRole(m.role, atLeast)) throw forbidden()
@@ -30,9 +34,11 @@ export const createScopeResolver = (db: Db) => {
   /** The scope of a client-level request, with the client row it was resolved from (one query for both). */
   const client = async (req: FastifyRequest, atLeast: Role, clientId: string): Promise<ClientScope & { client: Client }> => {
     const auth = requireAuth(req)
+    const bound = boundTo(auth)
+    if (bound?.clientId && bound.clientId !== clientId) throw clientNotFound()
     const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
     const named = header(req, 'x-workspace-id')
-    if (!access || (named && named !== access.workspaceId)) throw clientNotFound()
+    if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId)) throw clientNotFound()
     if (!hasRole(access.role, atLeast)) throw forbidden()
     const { role, ...row } = access
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
@@ -50,14 +56,14 @@ export const createScopeResolver = (db: Db) => {
 
   /** A client-scoped route: the client comes from X-Client-ID (400 when missing). */
   const clientFromHeader = (req: FastifyRequest, atLeast: Role) => {
-    const clientId = header(req, 'x-client-id')
+    const clientId = header(req, 'x-client-id') ?? boundTo(req.auth)?.clientId ?? undefined
     if (!clientId) throw clientRequired()
     return client(req, atLeast, clientId)
   }
 
   /** The workspace of X-Client-ID when sent, else of X-Workspace-ID. */
   const workspaceOrClient = async (req: FastifyRequest, atLeast: Role): Promise<WorkspaceScope> => {
-    if (!header(req, 'x-client-id')) return workspace(req, atLeast)
+    if (!header(req, 'x-client-id') && !boundTo(req.auth)?.clientId) return workspace(req, atLeast)
     const { userId, workspaceId, role } = await clientFromHeader(req, atLeast)
     return { userId, workspaceId, role }
   }

@@ -5,4 +5,4 @@ export type IdPrefix = 'usr' | 'ses' | 'tok' | 'ws' | 'inv' | 'cl' | 'aud' | 'ag
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`
 
-export const ID_PATTERN = /^[a-z]{2,4}_[A-Za-z0-9_-]{10,40}$/
+export { ID_PATTERN } from '../../../contracts/common.ts'

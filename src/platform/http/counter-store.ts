@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
 
 /** Fixed-window counters for throttles that are not per-route (login per account, per IP). */
 export interface CounterStore {
@@ -8,8 +9,15 @@ export interface CounterStore {
   reset(key: string): Promise<void>
 }
 
-export const createMemoryCounterStore = (now: () => number = Date.now): CounterStore => {
-  const windows = new Map<string, { count: number; resetAt: number }>()
+/** Keys kept at most by the in-process store; beyond it the least recently hit key is dropped, in O(1). */
+export const MEMORY_COUNTER_MAX_KEYS = 100_000
+
+/**
+ * Fixed windows in an LRU cache with a TTL per key: an expired key is gone when next read, the oldest key makes
+ * room when the cache is full; nothing ever scans every key. Each process counts on its own (Redis shares counts).
+ */
+export const createMemoryCounterStore = (now: () => number = Date.now, maxKeys = MEMORY_COUNTER_MAX_KEYS): CounterStore & { size(): number } => {
+  const windows = new LRUCache<string, { count: number; resetAt: number }>({ max: maxKeys, ttlAutopurge: false, perf: { now } })
   const live = (key: string) => {
     const w = windows.get(key)
     if (w && w.resetAt <= now()) { windows.delete(key); return undefined }
@@ -17,17 +25,17 @@ export const createMemoryCounterStore = (now: () => number = Date.now): CounterS
   }
   return {
     async hit(key, windowMs) {
-      if (windows.size > 50_000) for (const k of windows.keys()) live(k)
-      const w = live(key) ?? { count: 0, resetAt: now() + windowMs }
-      w.count += 1
-      windows.set(key, w)
-      return { count: w.count, resetMs: w.resetAt - now() }
+      const w = live(key)
+      if (w) { w.count += 1; return { count: w.count, resetMs: w.resetAt - now() } }
+      windows.set(key, { count: 1, resetAt: now() + windowMs }, { ttl: windowMs })
+      return { count: 1, resetMs: windowMs }
     },
     async peek(key) {
       const w = live(key)
       return { count: w?.count ?? 0, resetMs: w ? w.resetAt - now() : 0 }
     },
     async reset(key) { windows.delete(key) },
+    size: () => windows.size,
   }
 }
 

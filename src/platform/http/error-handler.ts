@@ -20,6 +20,9 @@ export const registerErrorHandler = (app: FastifyInstance) => {
       if (error.headers) reply.headers(error.headers)
       return reply.code(error.status).send({ error: { code: error.code, message: error.message, details: error.details, requestId } })
     }
+    // A path that cannot name anything (an id of no kind, a malformed token) is as absent as an unknown id.
+    if (hasZodFastifySchemaValidationErrors(error) && error.validationContext === 'params')
+      return reply.code(404).send({ error: { code: 'resource.not_found', message: 'Nothing exists at this address.', requestId } })
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issues = error.validation.map((v) => ({
         path: [String(error.validationContext ?? 'body'), ...String(v.instancePath).split('/').filter(Boolean)].join('.'),

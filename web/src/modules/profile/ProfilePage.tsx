@@ -3,6 +3,7 @@ import { formatDate } from '../../lib/format.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Card, PageHeader } from '../../ui/Card.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
+import { ActivityList } from './ActivityList.tsx'
 import { PasswordForm } from './PasswordForm.tsx'
 import { ProfileForm } from './ProfileForm.tsx'
 
@@ -25,6 +26,9 @@ export function ProfilePage() {
                 ) : (
                   <p className="text-sm text-slate-600">You sign in with Google, so there is no Camarad password to change.</p>
                 )}
+              </Card>
+              <Card title="Sign-in activity" description="Where and when your account was used, failed attempts included. Only you can see this. Something you do not recognise? Change your password.">
+                <ActivityList />
               </Card>
             </div>
           )

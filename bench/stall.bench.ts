@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus } from 'node:os'
+import { Session } from 'node:inspector/promises'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
@@ -118,6 +119,10 @@ const longestStall = async <T>(work: (run: number) => Promise<T>, run: number) =
   return { result, stallMs: +longest.toFixed(1), cpuMs: +busiest.toFixed(1), wallMs: +wall.toFixed(0) }
 }
 
+/** BENCH_PROFILE=<file>: a CPU profile of the measured requests only (not the setup), for chrome://inspect or speedscope. */
+const profiler = process.env.BENCH_PROFILE ? new Session() : undefined
+if (profiler) { profiler.connect(); await profiler.post('Profiler.enable'); await profiler.post('Profiler.start') }
+
 const results = []
 /** BENCH_ONLY=<substring>: only the inputs whose name contains it. */
 for (const input of inputs.filter((i) => i.name.includes(process.env.BENCH_ONLY ?? ''))) {
@@ -132,6 +137,8 @@ for (const input of inputs.filter((i) => i.name.includes(process.env.BENCH_ONLY 
   results.push({ input: input.name, status, code, firstMs: first.stallMs, firstCpuMs: first.cpuMs, stallMs: worst.stallMs, cpuMs: cpu, wallMs: worst.wallMs, stalls: runs.map((r) => r.stallMs) })
   console.log(`${input.name.padEnd(62)} ${String(status).padEnd(4)} ${code.padEnd(26)} longest stall ${String(worst.stallMs).padStart(8)} ms, CPU in a gap ≤ ${cpu} ms (runs: ${runs.map((r) => r.stallMs).join(', ')}; first ${first.stallMs} / CPU ${first.cpuMs}; wall ${worst.wallMs} ms)`)
 }
+
+if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
 
 const over = results.filter((r) => r.stallMs > TARGET_MS)
 const summary = { commit: gitCommit(), database: database ? 'postgresql' : 'pglite', node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, runs: RUNS, targetMs: TARGET_MS, met: over.length === 0, results }

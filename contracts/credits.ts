@@ -28,7 +28,7 @@ export const CreditBalance = z.object({
 export type CreditBalance = z.infer<typeof CreditBalance>
 
 export const EstimateRequest = z.strictObject({
-  content: z.string().max(200_000).meta({ description: 'The draft message' }),
+  content: z.string().max(32_000).meta({ description: 'The draft message (at most what a message may hold, 32 000 characters)' }),
   conversationId: z.string().min(3).max(64).optional().meta({ description: 'Counts the conversation history and uses its agent' }),
   agentId: z.string().min(3).max(64).optional(),
   modelId: z.string().min(3).max(200).optional(),

@@ -18,14 +18,18 @@ import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
 import { createPublicModule } from './modules/public/public.module.ts'
 import { createToolsModule } from './modules/tools/tools.module.ts'
-import { createEgress } from './platform/egress/egress.ts'
+import { createEgress, type EgressOptions } from './platform/egress/egress.ts'
 import { operatorGuard } from './platform/http/operator.ts'
 import type { Executor } from './platform/db/database.ts'
 import { createCreditsModule } from './modules/credits/credits.module.ts'
 import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
 
-export type ContainerOptions = { migrate?: boolean; supervise?: boolean }
+export type ContainerOptions = {
+  migrate?: boolean; supervise?: boolean
+  /** Tests only: how the egress guard resolves names (instead of DNS). */
+  egressLookup?: EgressOptions['lookup']
+}
 
 /** The composition root: one line per module, dependencies passed as arguments. */
 export const createContainer = async (config: Config, options: ContainerOptions = {}) => {
@@ -45,7 +49,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
   const plans = createPlansModule({ db, config, workspaces: workspacePlans, usage: { ...tenancyUsage, ...agentsUsage } })
   const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements })
-  const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey) }), scope: tenancy.scope })
+  const egress = { allowPrivate: config.EGRESS_ALLOW_PRIVATE, lookup: options.egressLookup }
+  // Model calls stream for minutes: the whole exchange within 15 minutes (the longest an answer runs) and 64 MiB.
+  const providerEgress = createEgress({ ...egress, timeoutMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 })
+  const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey), guard: providerEgress }), scope: tenancy.scope })
   const operator = operatorGuard(config.INTERNAL_TOKEN)
   const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel, allowsModelTier: plans.entitlements.allowsModelTier })
   const planning = plans.connect({ audit, ledger: credits.ledger, scope: tenancy.scope, operator })
@@ -54,7 +61,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
   const subscriptions = createSubscriptionsModule({ db, queue, operator, audit, catalog: plans.catalog, workspaces: workspacePlans, ledger: credits.ledger, scope: tenancy.scope, config })
   const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)), entitlements: plans.entitlements })
-  const tools = createToolsModule({ egress: createEgress({ allowPrivate: config.EGRESS_ALLOW_PRIVATE }), stillAllowed: tenancy.scope.stillAllowed })
+  const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)

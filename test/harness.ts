@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { createContainer, type Container } from '../src/container.ts'
+import { createContainer, type Container, type ContainerOptions } from '../src/container.ts'
 
 export const ORIGIN = 'http://camarad.test'
 export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
@@ -36,7 +36,7 @@ export type TestContext = { app: FastifyInstance; container: Container; close():
 /** The operator token every test server accepts in X-Internal-Token. */
 export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
 
-export const createTestContext = async (env: Record<string, string> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<TestContext> => {
+export const createTestContext = async (env: Record<string, string> = {}, options: { logStream?: { write(line: string): void }; egressLookup?: ContainerOptions['egressLookup'] } = {}): Promise<TestContext> => {
   const database = await createTestDatabaseUrl()
   const config = loadConfig({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: ':memory:', RUN_WORKER: 'false', PUBLIC_URL: ORIGIN,
@@ -50,8 +50,8 @@ export const createTestContext = async (env: Record<string, string> = {}, option
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   })
-  const container = await createContainer(config, { supervise: false })
-  const app = await buildApp(container, options)
+  const container = await createContainer(config, { supervise: false, egressLookup: options.egressLookup })
+  const app = await buildApp(container, { logStream: options.logStream })
   await app.ready()
   return {
     app, container,

@@ -8,7 +8,8 @@ let ctx: TestContext
 let fake: Awaited<ReturnType<typeof startFakeOpenAI>>
 beforeAll(async () => {
   fake = await startFakeOpenAI({ text: 'Answered with your own key.', apiKey: 'sk-workspace-own-key-1234' })
-  ctx = await createTestContext()
+  // The fake upstream listens on loopback, which a workspace may use only where the operator opened it.
+  ctx = await createTestContext({ EGRESS_ALLOW_PRIVATE: '127.0.0.1/32' })
 })
 afterAll(async () => { await ctx.close(); await fake.close() })
 

@@ -18,9 +18,9 @@ export type FakeOpenAIOptions = {
   /**
    * Fail the first `times` requests (every request when omitted) with OpenAI's error body for the status.
    * `retryAfter` / `retryAfterMs` set `retry-after` and the millisecond `retry-after-ms` that OpenAI-style APIs
-   * (Azure OpenAI among them) send; the AI SDK honours both.
+   * (Azure OpenAI among them) send; the AI SDK honours both. `message` replaces OpenAI's error message for the status.
    */
-  fail?: { status: 400 | 401 | 429 | 500 | 503; times?: number; retryAfter?: string; retryAfterMs?: string }
+  fail?: { status: 400 | 401 | 429 | 500 | 503; times?: number; retryAfter?: string; retryAfterMs?: string; message?: string }
   toolCalls?: Array<{ id: string; name: string; arguments: string }>
   models?: string[]
 }
@@ -49,13 +49,13 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
 
   const failure = (req: IncomingMessage) => {
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-    if (options.apiKey !== undefined && key !== options.apiKey) return { status: 401, headers: {} }
+    if (options.apiKey !== undefined && key !== options.apiKey) return { status: 401, headers: {}, message: undefined }
     const fail = options.fail
     if (!fail || (fail.times !== undefined && completions > fail.times)) return undefined
     const headers: Record<string, string> = {
       ...(fail.retryAfter ? { 'retry-after': fail.retryAfter } : {}), ...(fail.retryAfterMs ? { 'retry-after-ms': fail.retryAfterMs } : {}),
     }
-    return { status: fail.status, headers }
+    return { status: fail.status, headers, message: fail.message }
   }
 
   const completion = (body: Record<string, unknown>) => {
@@ -108,7 +108,7 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     }
     completions += 1
     const failed = failure(req)
-    if (failed) return json(res, failed.status, { error: { param: null, ...ERRORS[failed.status] } }, failed.headers)
+    if (failed) return json(res, failed.status, { error: { param: null, ...ERRORS[failed.status], ...(failed.message ? { message: failed.message } : {}) } }, failed.headers)
     if (body.stream) return stream(res, body)
     await sleep(options.firstTokenDelayMs ?? 0)
     return json(res, 200, completion(body))

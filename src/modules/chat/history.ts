@@ -1,7 +1,7 @@
-import { encode } from 'gpt-tokenizer'
 import type { ModelMessage } from 'ai'
+import { countTokens } from '../../platform/tokens/count-tokens.ts'
 
-export const countTokens = (text: string) => encode(text).length
+export { countTokens }
 
 /**
  * The conversation as the model sees it: the newest turns that fit the context window after the system

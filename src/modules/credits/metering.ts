@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { encode } from 'gpt-tokenizer'
+import { countTokens } from '../../platform/tokens/count-tokens.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { CreditHold } from '../../platform/db/schema.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
@@ -15,7 +15,7 @@ export type AllowsModelTier = (plan: string, tier: ModelTier) => boolean
 export type MeterInput = {
   workspaceId: string; clientId: string | null; userId: string; tokenId: string | null
   surface: 'chat' | 'v1' | 'boardroom'; requestId: string; entry: CatalogEntry; billedBy: 'camarad' | 'workspace'
-  /** The prompt as sent (system, history, tools): counted with gpt-tokenizer for the estimate. */
+  /** The prompt as sent (system, history, tools): counted with `countTokens` for the estimate. */
   promptText: string; maxOutputTokens: number; streaming: boolean
   /** What makes this request this request: a replay with other parameters is a 409. */
   params: unknown
@@ -42,7 +42,7 @@ const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
 export const createMetering = ({ db, ledger, book, counters, allowsModelTier, options }: { db: Db; ledger: Ledger; book: PriceBook; counters: CounterStore; allowsModelTier: AllowsModelTier; options: MeteringOptions }) => {
   const estimate = async (entry: CatalogEntry, promptText: string, maxOutputTokens: number, billedBy: 'camarad' | 'workspace'): Promise<Estimate> => {
     const [price, { live }] = await Promise.all([book.priceFor(entry), book.current()])
-    const inputTokens = encode(promptText).length
+    const inputTokens = countTokens(promptText)
     const credits = billedBy === 'workspace' ? 0n : estimateCredits(price, live, inputTokens, maxOutputTokens)
     return { inputTokens, maxOutputTokens, credits, modelId: entry.id, priceId: price.id, rateId: live.id, billedBy }
   }
@@ -142,7 +142,7 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         const entry = catalog(hold.modelId)
         if (cost === null && entry && hold.amount > 0n) {
           const output = (await recoverers.get(hold.surface)?.(hold)) ?? ''
-          const usage = { inputTokens: hold.inputTokens, outputTokens: output ? encode(output).length : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
+          const usage = { inputTokens: hold.inputTokens, outputTokens: output ? countTokens(output) : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
           cost = (await charge(hold.id, entry, 'camarad', usage)).charged
         }
         const out = await ledger.settle({ workspaceId: hold.workspaceId, holdId: hold.id, cost: cost ?? 0n, resolution: 'expired' })

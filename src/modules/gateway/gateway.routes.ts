@@ -8,7 +8,7 @@ import { errorResponses, requireAuth } from '../../platform/http/route-helpers.t
 import type { ModelsModule } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import type { Attribution, GatewayService } from './gateway.service.ts'
-import { ChatCompletionRequest } from './openai-format.ts'
+import { assertRequestBounds, ChatCompletionRequest } from './openai-format.ts'
 
 const ChatCompletion = z.looseObject({ id: z.string(), object: z.string(), created: z.number(), model: z.string(), choices: z.array(z.unknown()), usage: z.unknown() })
   .meta({ id: 'ChatCompletion', description: 'OpenAI chat.completion; with `stream: true`, text/event-stream of chat.completion.chunk then `data: [DONE]`' })
@@ -48,11 +48,12 @@ export const gatewayRoutes = ({ gateway, models, scope, workspacesOf }: Deps) =>
 
   app.post('/v1/chat/completions', {
     schema: {
-      tags: ['openai'], body: ChatCompletionRequest, response: { 200: ChatCompletion, ...errorResponses(400, 401, 402, 403, 404, 409, 429, 502, 503) },
+      tags: ['openai'], body: ChatCompletionRequest, response: { 200: ChatCompletion, ...errorResponses(400, 401, 402, 403, 404, 409, 413, 429, 502, 503) },
       summary: 'OpenAI Chat Completions (streaming and not, tools passed through); metered in credits, idempotent by X-Request-ID',
       description: 'Headers: `X-Credits-Estimate` (the hold, micro-credits), `X-Credits-Charged` (non-streaming). The same X-Request-ID again returns the first result and charges nothing more; with other parameters it is a 409.',
     },
   }, async (req, reply) => {
+    assertRequestBounds(req.body)
     const who = await attribute(req)
     const resolved = await gateway.resolveModel(who.workspaceId, req.body.model)
     if (!req.body.stream) {

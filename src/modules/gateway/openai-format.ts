@@ -1,6 +1,6 @@
 import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai'
 import { z } from 'zod'
-import { badRequest } from '../../platform/http/errors.ts'
+import { AppError, badRequest } from '../../platform/http/errors.ts'
 
 const Text = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional(), image_url: z.looseObject({ url: z.string() }).optional() }))])
 const ToolCall = z.looseObject({ id: z.string(), type: z.literal('function').optional(), function: z.looseObject({ name: z.string(), arguments: z.string() }) })
@@ -29,6 +29,50 @@ export const ChatCompletionRequest = z.looseObject({
   tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string() }) })]).optional(),
 }).meta({ id: 'ChatCompletionRequest' })
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
+
+/**
+ * The most text one request may carry, in characters: message contents, tool-call arguments and tool definitions
+ * together. Counting, estimating and relaying a request are linear in it; the body limit (BODY_LIMIT_BYTES) alone
+ * would let escaped or multi-byte text through several times over.
+ */
+export const MAX_REQUEST_CONTENT_CHARS = 400_000
+
+const contentChars = (content: z.infer<typeof Text> | null | undefined) =>
+  typeof content === 'string' ? content.length : (content ?? []).reduce((n, p) => n + (p.text?.length ?? 0) + (p.image_url?.url.length ?? 0), 0)
+
+/** How deep a request's JSON may nest. Messages and tool schemas need a dozen levels; JSON.stringify (hashing, counting) overflows the stack near 10 000. */
+export const MAX_REQUEST_DEPTH = 64
+
+/** Whether `value` nests deeper than `max`, found without recursion and without looking deeper than `max`. */
+const nestsDeeperThan = (value: unknown, max: number) => {
+  const pending: [unknown, number][] = [[value, 0]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next
+    if (node === null || typeof node !== 'object') continue
+    if (depth >= max) return true
+    for (const child of Object.values(node)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
+/**
+ * Bounds what one request makes us do: 400 `gateway.request_too_deep` past `MAX_REQUEST_DEPTH` levels of JSON,
+ * 413 `gateway.content_too_large` past `MAX_REQUEST_CONTENT_CHARS` characters of text.
+ */
+export const assertRequestBounds = (body: ChatCompletionRequest) => {
+  if (nestsDeeperThan(body, MAX_REQUEST_DEPTH)) {
+    throw badRequest('gateway.request_too_deep', `The request nests JSON deeper than ${MAX_REQUEST_DEPTH} levels.`)
+  }
+  let chars = body.tools ? JSON.stringify(body.tools).length : 0
+  for (const m of body.messages) {
+    chars += contentChars(m.content as z.infer<typeof Text> | null | undefined)
+    if (m.role === 'assistant') for (const c of m.tool_calls ?? []) chars += c.function.arguments.length
+  }
+  if (chars > MAX_REQUEST_CONTENT_CHARS) {
+    throw new AppError(413, 'gateway.content_too_large', `This request carries ${chars} characters of content; at most ${MAX_REQUEST_CONTENT_CHARS} are accepted per request.`,
+      { details: { chars, maxChars: MAX_REQUEST_CONTENT_CHARS } })
+  }
+}
 
 const textOf = (content: z.infer<typeof Text> | null | undefined) =>
   typeof content === 'string' ? content : (content ?? []).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('')

@@ -1,6 +1,7 @@
 import { generateText, streamText } from 'ai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startFakeAnthropic, type FakeAnthropic } from '../../../test/fakes/anthropic-upstream.ts'
+import { createEgress } from '../../platform/egress/egress.ts'
 import { createModelsModule } from './models.module.ts'
 
 let fake: FakeAnthropic | undefined
@@ -21,6 +22,20 @@ describe('Anthropic through the real adapter', () => {
     expect(deltas.length).toBe(3)
     expect(await result.totalUsage).toMatchObject({ inputTokens: 30, outputTokens: 6 })
     expect(fake.requests[0]?.body).toMatchObject({ model: 'claude-haiku-4-5', stream: true, system: [{ type: 'text', text: 'You are the SEO Strategist.' }] })
+  })
+
+  it('streams through the egress guard\'s fetch (a workspace base URL) chunk by chunk, usage included', async () => {
+    fake = await startFakeAnthropic({ apiKey: KEY, text: 'Organic traffic rose 12%.', chunks: 3, chunkDelayMs: 5, usage: { input_tokens: 30, output_tokens: 6 } })
+    const { fetch } = createEgress({ allowPrivate: ['127.0.0.1/32'] })
+    const models = createModelsModule({ anthropic: { apiKey: KEY, baseURL: fake.url, fetch }, offlineChunkDelayMs: 0 })
+    const result = streamText({ model: models.languageModel('anthropic:claude-haiku-4-5'), prompt: 'How is organic doing?', maxOutputTokens: 256, onError: () => {} })
+
+    const deltas: string[] = []
+    for await (const part of result.fullStream) if (part.type === 'text-delta') deltas.push(part.text)
+
+    expect(deltas).toHaveLength(3)
+    expect(deltas.join('')).toBe('Organic traffic rose 12%.')
+    expect(await result.totalUsage).toMatchObject({ inputTokens: 30, outputTokens: 6 })
   })
 
   it('answers without streaming', async () => {

@@ -1,6 +1,7 @@
 import { APICallError, generateText, streamText } from 'ai'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '../../../test/fakes/openai-upstream.ts'
+import { EVIDENCE_CHARS, SHOWN_CHARS } from './models.errors.ts'
 import { createModelsModule } from './models.module.ts'
 
 let fake: FakeOpenAI | undefined
@@ -97,5 +98,27 @@ describe('provider failures', () => {
     expect(described).toMatchObject({ status: 502, code: 'model.provider_error' })
     expect(described.message).toContain('does not exist')
     expect(described.message).not.toContain(KEY)
+  })
+
+  it('shows at most 200 characters of a long upstream error, with URL credentials removed', async () => {
+    const long = `Bad request for https://admin:hunter2@internal.example/v1 ${'and then some more words '.repeat(80_000)}`
+    fake = await startFakeOpenAI({ fail: { status: 400, message: long } })
+    const { models, entry, model } = setup(fake.url)
+
+    const described = models.describeError(await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e), entry)
+
+    expect(described).toMatchObject({ status: 502, code: 'model.provider_error' })
+    expect(described.message).toContain('https://[redacted]@internal.example/v1')
+    expect(described.message).not.toContain('hunter2')
+    expect(described.message.length).toBeLessThanOrEqual('The OpenAI API returned an error (HTTP 400): '.length + SHOWN_CHARS)
+  })
+
+  it('looks for known failure kinds in the first 4 KB of an error body only', async () => {
+    fake = await startFakeOpenAI({ fail: { status: 400, message: `${'x'.repeat(EVIDENCE_CHARS)} input token count ${'9 '.repeat(100_000)} exceeds the limit` } })
+    const { models, entry, model } = setup(fake.url)
+
+    const described = models.describeError(await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e), entry)
+
+    expect(described.code).toBe('model.provider_error')
   })
 })

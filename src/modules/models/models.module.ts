@@ -15,7 +15,7 @@ export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './
 export { OFFLINE_MODEL_ID }
 export { recordModelCall, type ModelCallCharge, type ModelCallRecord } from './model-calls.repository.ts'
 export { normalizeUsage, type NormalizedUsage } from './usage.ts'
-export { createProviderKeyStore, type ProviderKeyStore } from './provider-keys.service.ts'
+export { createProviderKeyStore, type AddressGuard, type ProviderKeyStore } from './provider-keys.service.ts'
 
 /** Builds settings from the validated Config (src/config.ts): a provider is configured when its key (or base URL for openai-compatible) is set. */
 export const providerSettingsFrom = (config: Config): ProviderSettings => {

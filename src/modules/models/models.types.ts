@@ -15,11 +15,14 @@ export type CatalogEntry = {
   offline: boolean
 }
 
+/** The `fetch` a provider calls out with: the platform's, or the egress guard's for an address a workspace chose. */
+export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
+
 export type ProviderSettings = {
-  openai?: { apiKey: string; baseURL?: string }
-  anthropic?: { apiKey: string; baseURL?: string }
-  google?: { apiKey: string; baseURL?: string }
-  groq?: { apiKey: string; baseURL?: string }
-  openaiCompatible?: { baseURL: string; apiKey?: string; models: string[] }
+  openai?: { apiKey: string; baseURL?: string; fetch?: Fetch }
+  anthropic?: { apiKey: string; baseURL?: string; fetch?: Fetch }
+  google?: { apiKey: string; baseURL?: string; fetch?: Fetch }
+  groq?: { apiKey: string; baseURL?: string; fetch?: Fetch }
+  openaiCompatible?: { baseURL: string; apiKey?: string; models: string[]; fetch?: Fetch }
   offlineChunkDelayMs: number
 }

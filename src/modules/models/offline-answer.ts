@@ -4,7 +4,8 @@ import { pickPlaybook } from './offline-playbooks.ts'
 export const OFFLINE_NOTICE = '_Offline model — no AI provider is configured on this server, so this answer was composed locally._'
 
 // Agents put their role first: "You are the PPC Specialist of Acme…" or a "Role: …" line.
-const ROLE_LINE = /^\s*role\s*:\s*(.+)$/im
+// Horizontal space only: `\s*` after `^` would cross lines and make a run of blank lines quadratic.
+const ROLE_LINE = /^[ \t]*role[ \t]*:[ \t]*(.+)$/im
 const YOU_ARE = /\byou are (?:the |an? |your )?(.+?)(?=\s+(?:of|for|at|in|with|who|that)\b|\s*\(|[,.;:!\n]|$)/i
 const STOPWORDS = new Set(('about after again also been being could does doing from have help here how into just like make more most much need only other over please really should some such than that their them then there these they this those want what when where which while will with would your you can the and for are our not but any all was get last next week weeks month year today yesterday tomorrow thanks think know tell give show').split(' '))
 
@@ -29,10 +30,13 @@ const quote = (question: string) => {
   return oneLine.length > 300 ? `${oneLine.slice(0, 297)}…` : oneLine
 }
 
+/** How much of the system prompt and the question the answer reads: the patterns above run on user text (`/v1`). */
+export const OFFLINE_READ_CHARS = 4_000
+
 /** The whole answer, a pure function of the prompt: the same conversation always gets the same text. */
 export const composeOfflineAnswer = (prompt: LanguageModelV4Prompt): string => {
-  const system = prompt.filter((m) => m.role === 'system').map((m) => m.content).join('\n')
-  const question = textOf(prompt.findLast(isUser))
+  const system = prompt.filter((m) => m.role === 'system').map((m) => m.content).join('\n').slice(0, OFFLINE_READ_CHARS)
+  const question = textOf(prompt.findLast(isUser)).slice(0, OFFLINE_READ_CHARS)
   const role = extractRole(system)
   const playbook = pickPlaybook(role ?? '')
   const terms = keyTerms(question)

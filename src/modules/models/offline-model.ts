@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FinishReason, LanguageModelV4StreamPart, LanguageModelV4Usage,
 } from '@ai-sdk/provider'
-import { encode } from 'gpt-tokenizer'
+import { countTokens } from '../../platform/tokens/count-tokens.ts'
 import { composeOfflineAnswer, promptText } from './offline-answer.ts'
 
 export const OFFLINE_MODEL_MAX_OUTPUT_TOKENS = 1_024
@@ -18,7 +18,7 @@ const fitToBudget = (chunks: string[], maxTokens: number) => {
   let used = 0
   for (const chunk of chunks) {
     // A chunk's own count is never below its share of the whole text, so the sum bounds the real count.
-    used += encode(chunk).length
+    used += countTokens(chunk)
     if (used > maxTokens) return { chunks: kept, truncated: true }
     kept.push(chunk)
   }
@@ -26,7 +26,7 @@ const fitToBudget = (chunks: string[], maxTokens: number) => {
 }
 
 const usageOf = (inputTokens: number, text: string): LanguageModelV4Usage => {
-  const output = encode(text).length
+  const output = countTokens(text)
   return {
     inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: output, text: output, reasoning: 0 },
@@ -40,7 +40,7 @@ const finishReason = (truncated: boolean, aborted = false): LanguageModelV4Finis
 const plan = (call: LanguageModelV4CallOptions) => {
   const answer = fitToBudget(toChunks(composeOfflineAnswer(call.prompt)), Math.min(call.maxOutputTokens ?? Infinity, OFFLINE_MODEL_MAX_OUTPUT_TOKENS))
   const responseId = `offline-${createHash('sha256').update(JSON.stringify(call.prompt)).digest('hex').slice(0, 24)}`
-  return { ...answer, inputTokens: encode(promptText(call.prompt)).length, responseId }
+  return { ...answer, inputTokens: countTokens(promptText(call.prompt)), responseId }
 }
 
 /** Resolves false instead of throwing when the caller aborts, so the stream can end cleanly. */

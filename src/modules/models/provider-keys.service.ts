@@ -3,12 +3,19 @@ import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { badRequest, notFound } from '../../platform/http/errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { KeyProvider, ProviderKeyDto } from '../../../contracts/provider-keys.ts'
-import type { ProviderSettings } from './models.types.ts'
+import type { Fetch, ProviderSettings } from './models.types.ts'
 
 const owner = (workspaceId: string, provider: string) => `workspace:${workspaceId}:provider:${provider}`
 
+/**
+ * What a workspace's base URL goes through (the egress guard): `check` refuses it when saved if it is not an
+ * http(s) URL without credentials whose name resolves to public addresses only; `fetch` makes every later call
+ * through the same guard, so a name that resolves elsewhere after saving is refused then.
+ */
+export type AddressGuard = { check(url: string): Promise<void>; fetch: Fetch }
+
 /** A workspace's own provider keys (bring your own key): sealed at rest, never returned, only a hint shown. */
-export const createProviderKeyStore = ({ db, box }: { db: Db; box: SecretBox }) => ({
+export const createProviderKeyStore = ({ db, box, guard }: { db: Db; box: SecretBox; guard: AddressGuard }) => ({
   async list(scope: WorkspaceScope): Promise<ProviderKeyDto[]> {
     const rows = await db.selectFrom('providerKeys').select(['provider', 'keyHint', 'baseUrl', 'models', 'updatedAt']).where('workspaceId', '=', scope.workspaceId).orderBy('provider').execute()
     return rows.map((r) => ({ ...r, updatedAt: r.updatedAt.toISOString() }))
@@ -17,6 +24,7 @@ export const createProviderKeyStore = ({ db, box }: { db: Db; box: SecretBox }) 
   async put(scope: WorkspaceScope, provider: KeyProvider, body: { apiKey: string; baseUrl?: string; models?: string[] }) {
     if (provider === 'openai-compatible' && (!body.baseUrl || !body.models?.length))
       throw badRequest('models.base_url_required', 'An OpenAI-compatible server needs its base URL and the names of the models it serves.')
+    if (body.baseUrl) await guard.check(body.baseUrl)
     const row = {
       sealedKey: box.seal(body.apiKey, owner(scope.workspaceId, provider)), keyHint: body.apiKey.slice(-4), baseUrl: body.baseUrl ?? null,
       models: JSON.stringify(body.models ?? []), updatedBy: scope.userId, updatedAt: new Date(),
@@ -40,8 +48,10 @@ export const createProviderKeyStore = ({ db, box }: { db: Db; box: SecretBox }) 
     const overrides: Partial<ProviderSettings> = {}
     for (const r of rows) {
       const apiKey = box.open(r.sealedKey, owner(workspaceId, r.provider))
-      if (r.provider === 'openai-compatible') overrides.openaiCompatible = { baseURL: r.baseUrl!, apiKey, models: r.models }
-      else overrides[r.provider] = { apiKey, ...(r.baseUrl ? { baseURL: r.baseUrl } : {}) }
+      // The provider's own public endpoint needs no guard; an address the workspace chose always goes through it.
+      const through = r.baseUrl ? { baseURL: r.baseUrl, fetch: guard.fetch } : {}
+      if (r.provider === 'openai-compatible') overrides.openaiCompatible = { baseURL: r.baseUrl!, apiKey, models: r.models, fetch: guard.fetch }
+      else overrides[r.provider] = { apiKey, ...through }
     }
     return { version, overrides }
   },

@@ -1,13 +1,8 @@
 import { z } from 'zod'
 import type { Egress } from '../../platform/egress/egress.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
+import { htmlToText, PAGE_TEXT_CHARS } from './html-text.ts'
 import { defineTool } from './tool-registry.ts'
-
-const stripHtml = (html: string) => ({
-  title: /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1]?.trim() ?? '',
-  text: html.replace(/<(script|style|noscript)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ').trim(),
-})
 
 /** Web pages, fetched only through the egress guard (no private, loopback or metadata addresses). */
 export const fetchPageTool = (egress: Egress) => defineTool({
@@ -20,8 +15,8 @@ export const fetchPageTool = (egress: Egress) => defineTool({
     const res = await egress.request(url, { headers: { accept: 'text/html,text/plain;q=0.9' } })
     const body = res.text()
     const isHtml = (res.headers.get('content-type') ?? '').includes('html')
-    const { title, text } = isHtml ? stripHtml(body) : { title: '', text: body }
-    return { url: res.url, status: res.status, title, text: text.slice(0, 8000) }
+    const { title, text } = isHtml ? htmlToText(body) : { title: '', text: body.slice(0, PAGE_TEXT_CHARS) }
+    return { url: res.url, status: res.status, title, text: text.slice(0, PAGE_TEXT_CHARS) }
   },
 })
 

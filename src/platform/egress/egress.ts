@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { createAddressPolicy, type AddressPolicy } from './address-policy.ts'
 import { EgressError } from './egress.errors.ts'
+import { requestOf, streamBody, toResponse } from './egress.fetch.ts'
 import { bareHost, headersOf, readBody, sendHop, type ResolvedAddress } from './egress.transport.ts'
 
 export { EgressError, type EgressErrorCode } from './egress.errors.ts'
@@ -11,7 +12,7 @@ export type EgressOptions = {
   allowPrivate?: string[]
   /** Whole request including every redirect and the body; default 10 000. */
   timeoutMs?: number
-  /** Response body cap; default 2 MiB. */
+  /** Response body cap; default 2 MiB. For `fetch`, the streamed body's. */
   maxBytes?: number
   /** Default 5. */
   maxRedirects?: number
@@ -88,7 +89,8 @@ export const createEgress = (options: EgressOptions = {}) => {
     return addresses
   }
 
-  const follow = async (input: string, init: EgressRequestInit, signal: AbortSignal): Promise<EgressResponse> => {
+  /** Sends the request, following redirects (each hop vetted), and resolves with the final response's head. */
+  const follow = async (input: string, init: EgressRequestInit, signal: AbortSignal) => {
     let url = parseTarget(input)
     let method = (init.method ?? 'GET').toUpperCase()
     let body = init.body === undefined ? undefined : Buffer.from(init.body)
@@ -98,10 +100,7 @@ export const createEgress = (options: EgressOptions = {}) => {
       const res = await sendHop({ url, method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers, body, addresses, signal })
       const status = res.statusCode ?? 0
       const location = res.headers.location
-      if (!REDIRECTS.has(status) || !location) {
-        const data = await readBody(res, maxBytes)
-        return { status, headers: headersOf(res), url: url.href, body: data, text: () => data.toString('utf8') }
-      }
+      if (!REDIRECTS.has(status) || !location) return { res, url }
       res.destroy()
       if (redirects >= maxRedirects) throw new EgressError('egress.too_many_redirects', `More than ${maxRedirects} redirects.`)
       const next = parseTarget(location, url)
@@ -116,19 +115,71 @@ export const createEgress = (options: EgressOptions = {}) => {
     }
   }
 
+  const deadline = (caller?: AbortSignal | null) => {
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new EgressError('egress.timeout', `No complete response within ${timeoutMs} ms.`)), timeoutMs)
+    const stopFollowing = () => controller.abort(caller?.reason)
+    if (caller?.aborted) stopFollowing()
+    caller?.addEventListener('abort', stopFollowing, { once: true })
+    return {
+      signal: controller.signal,
+      clear: () => { clearTimeout(timer); caller?.removeEventListener('abort', stopFollowing) },
+    }
+  }
+  const networkFailure = (error: unknown) => new EgressError('egress.network', `The request failed: ${(error as NodeJS.ErrnoException).code ?? 'network error'}.`)
+
   return {
     /** fetch-like, but refuses non-public addresses (after DNS, on every redirect hop) and caps size and time. */
     async request(url: string, init: EgressRequestInit = {}): Promise<EgressResponse> {
-      const controller = new AbortController()
-      const timer = setTimeout(() => controller.abort(new EgressError('egress.timeout', `No complete response within ${timeoutMs} ms.`)), timeoutMs)
+      const { signal, clear } = deadline()
       try {
-        return await follow(url, init, controller.signal)
+        const hop = await follow(url, init, signal)
+        const data = await readBody(hop.res, maxBytes)
+        return { status: hop.res.statusCode ?? 0, headers: headersOf(hop.res), url: hop.url.href, body: data, text: () => data.toString('utf8') }
       } catch (error) {
-        if (controller.signal.aborted) throw controller.signal.reason
+        if (signal.aborted) throw signal.reason
         if (error instanceof EgressError) throw error
-        throw new EgressError('egress.network', `The request failed: ${(error as NodeJS.ErrnoException).code ?? 'network error'}.`)
+        throw networkFailure(error)
       } finally {
-        clearTimeout(timer)
+        clear()
+      }
+    },
+
+    /**
+     * A WHATWG `fetch` through the same guard, for libraries that take one (the AI SDK's providers): every call
+     * resolves the name again and is refused if it now points somewhere it may not (a DNS change after a URL was
+     * saved); redirects are re-checked; the body streams as it arrives (server-sent events) within `maxBytes`, and
+     * `timeoutMs` bounds the whole exchange, body included. A refusal throws an `EgressError`; a network failure a
+     * `TypeError('fetch failed')` with the cause, as undici's fetch does (callers retry those); the caller's signal
+     * aborts with its own reason.
+     */
+    async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+      const request = await requestOf(input, init)
+      const { signal, clear } = deadline(request.signal)
+      try {
+        const hop = await follow(request.url, request.init, signal)
+        return toResponse(hop.res, headersOf(hop.res), () => streamBody(hop.res, { maxBytes, signal, done: clear }), clear)
+      } catch (error) {
+        clear()
+        if (signal.aborted) throw signal.reason
+        if (error instanceof EgressError && error.code !== 'egress.network') throw error
+        // The caught error re-described: a socket error names the address it reached, which we never pass on.
+        // eslint-disable-next-line preserve-caught-error
+        throw new TypeError('fetch failed', { cause: error instanceof EgressError ? error : networkFailure(error) })
+      }
+    },
+
+    /** Refuses a URL (scheme, credentials, or a name that resolves to a non-public address) before it is saved for later calls. */
+    async check(url: string): Promise<void> {
+      const { signal, clear } = deadline()
+      try {
+        await vet(parseTarget(url), signal)
+      } catch (error) {
+        if (signal.aborted) throw signal.reason
+        if (error instanceof EgressError) throw error
+        throw networkFailure(error)
+      } finally {
+        clear()
       }
     },
   }

@@ -55,6 +55,12 @@ export const stripeEventsRepository = {
     .where('id', '=', id)
     .execute(),
 
+  /** What a refund or chargeback could not take back (0: everything was recovered), for the operator's list. */
+  flagShortfall: (db: Executor, id: string, workspaceId: string, unrecovered: bigint) => db.updateTable('stripeEvents')
+    .set({ workspaceId, unrecoveredCredits: unrecovered > 0n ? unrecovered : null })
+    .where('id', '=', id)
+    .execute(),
+
   resetForReplay: (db: Executor, id: string) => db.updateTable('stripeEvents')
     .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
     .where('id', '=', id)

@@ -438,6 +438,9 @@ export type StripeEventsTable = {
   attempts: ColumnType<number, number | undefined, number>
   lastError: string | null
   processedAt: NullableTimestamp
+  /** A refund or chargeback: the workspace whose credits it took back, and the micro-credits it could not (already spent). */
+  workspaceId: ColumnType<string | null, string | null | undefined, string | null>
+  unrecoveredCredits: ColumnType<bigint | null, bigint | null | undefined, bigint | null>
 }
 
 export type WorkspaceSubscriptionsTable = {

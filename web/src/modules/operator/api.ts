@@ -21,7 +21,11 @@ export const TOKEN_KEY = 'camarad.operatorToken'
 
 export type StripeEventStatus = 'pending' | 'processed' | 'ignored' | 'dead'
 export const STRIPE_EVENT_STATUSES = ['pending', 'processed', 'ignored', 'dead'] as const satisfies readonly StripeEventStatus[]
-export type StripeEventDto = { id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null }
+export type StripeEventDto = {
+  id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null
+  /** A refund or chargeback: the workspace it took credits back from, and what it could not take back (micro-credits, already spent). */
+  workspaceId: string | null; unrecoveredCredits: number | null
+}
 export type DriftRepairDto = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
 
 export const operatorKeys = {

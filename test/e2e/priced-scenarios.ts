@@ -133,7 +133,7 @@ const disputeDecidedByOperator: Scenario = {
     assert.equal(await seen.getByRole('button', { name: /Approve/ }).count(), 0, 'no approve control for the owner')
     await seen.getByRole('button', { name: /Withdraw the dispute/ }).waitFor()
     await seen.getByRole('button', { name: /Add a note/ }).click()
-    await owner.page.getByLabel('Note').fill('Our client confirmed the answer missed the brief.')
+    await owner.page.getByLabel('Note', { exact: true }).fill('Our client confirmed the answer missed the brief.')
     await owner.page.getByRole('button', { name: 'Add note' }).click()
     await seen.getByText('Our client confirmed the answer missed the brief.').waitFor()
     const listed = await (await owner.page.request.get('/api/credits/disputes', { headers: { 'x-workspace-id': workspaceId } })).json() as { items: { id: string }[] }
@@ -159,7 +159,7 @@ const disputeDecidedByOperator: Scenario = {
     await o.screenshot({ path: ctx.shot('37-operator-disputes'), fullPage: true })
     await queued.getByRole('button', { name: /^Approve the dispute/ }).focus()
     await o.keyboard.press('Enter')
-    await o.getByLabel('Decision note').fill('Refunded: the answer missed the brief.')
+    await o.getByLabel('Decision note', { exact: true }).fill('Refunded: the answer missed the brief.')
     await o.keyboard.press('Tab')
     await o.keyboard.press('Tab')
     await o.keyboard.press('Enter')

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
-import { call, createTestContext, onboard, type TestContext } from '../harness.ts'
+import { call, createTestContext, createToken, onboard, type TestContext } from '../harness.ts'
 import { parseSse } from '../sse.ts'
 
 /**
@@ -110,5 +110,20 @@ describe('the holds of a call whose process died', () => {
     expect(holds.map((h) => [h.status, h.charged])).toEqual([['expired', 50_000n], ['expired', 10_000n]])
     expect(await overages(o.workspaceId)).toEqual([])
     await invariants(o.workspaceId)
+  })
+})
+
+describe('/v1 with tools', () => {
+  it('is one model step per request: the tool calls go back to the caller, on one hold', async () => {
+    const o = await onboard(ctx.app, 'v1-tools')
+    const { token } = await createToken(ctx.app, o.user)
+    const calls = fake.completions().length
+    const tools = [{ type: 'function', function: { name: 'search_conversations', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }]
+    const res = await call(ctx.app, 'POST', '/v1/chat/completions', { token, headers: { 'x-request-id': 'req-v1-tools' } }, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Find the spring sale' }], tools })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().choices[0].finish_reason).toBe('tool_calls')
+    expect(fake.completions().length - calls).toBe(1)
+    expect((await callHolds(o.workspaceId, 'req-v1-tools')).map((h) => h.requestId)).toEqual(['req-v1-tools'])
+    expect(await overages(o.workspaceId)).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FakeStripe } from '../fakes/stripe.ts'
-import { call, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
-import { processPending, startStripeContext, webhookInto } from './stripe-kit.ts'
+import { call, driver, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import { jobOf, PROCESS_STRIPE_EVENT, processPending, startStripeContext, webhookInto } from './stripe-kit.ts'
 
 /**
  * Refunds and chargebacks take back the unspent credits a charge bought (a top-up, or a subscription invoice's monthly
@@ -84,6 +84,19 @@ describe('a refunded top-up', () => {
     expect((await operatorEvents()).find((e) => e.id === event.id)).toMatchObject({ type: 'charge.refunded', workspaceId, unrecoveredCredits: Number(230n * MICRO) })
     const b = await ctx.container.db.selectFrom('creditAccounts').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
     expect(b.balance - b.held).toBe(0n)
+  })
+})
+
+describe('clawbacks at the same time', () => {
+  it.skipIf(driver !== 'postgres')('take back no more than was bought when two refunds of one charge are processed at once (postgres)', async () => {
+    const { workspaceId, charge } = await topUp('concurrent', 200)
+    const before = await available(workspaceId)
+    const first = await stripe.refund(charge.id, 50)
+    const second = await stripe.refund(charge.id)
+    const job = jobOf(ctx, PROCESS_STRIPE_EVENT)
+    await Promise.all([job.handler({ eventId: first.id }), job.handler({ eventId: second.id })])
+    expect(before - await available(workspaceId)).toBe(200n * MICRO)
+    expect((await clawbacks(workspaceId)).reduce((sum, e) => sum - e.amount, 0n)).toBe(200n * MICRO)
   })
 })
 

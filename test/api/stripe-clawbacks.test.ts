@@ -73,8 +73,8 @@ describe('a refunded top-up', () => {
     expect((await clawbacks(workspaceId)).map((e) => e.amount)).toEqual([-50n * MICRO, -150n * MICRO])
   })
 
-  it('never takes more than is available, and flags what was already spent for the operator', async () => {
-    const { workspaceId, charge } = await topUp('spent', 250)
+  it('never takes more than is available, and flags what was already spent for the operator and on the billing page', async () => {
+    const { workspaceId, charge, user } = await topUp('spent', 250)
     await spend(workspaceId, (await available(workspaceId)) - 20n * MICRO) // 20 credits left
     const event = await stripe.refund(charge.id)
     await processPending(ctx)
@@ -82,6 +82,7 @@ describe('a refunded top-up', () => {
     expect((await clawbacks(workspaceId)).map((e) => e.amount)).toEqual([-20n * MICRO])
     expect(await actions(workspaceId)).toEqual(expect.arrayContaining(['credits.clawed_back', 'subscription.clawback_short']))
     expect((await operatorEvents()).find((e) => e.id === event.id)).toMatchObject({ type: 'charge.refunded', workspaceId, unrecoveredCredits: Number(230n * MICRO) })
+    expect((await call(ctx.app, 'GET', '/api/billing', { cookie: user.cookie, workspaceId })).json()).toMatchObject({ unrecoveredCredits: Number(230n * MICRO) })
     const b = await ctx.container.db.selectFrom('creditAccounts').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
     expect(b.balance - b.held).toBe(0n)
   })

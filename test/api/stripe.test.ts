@@ -388,7 +388,7 @@ describe('Checkout, top-ups and the portal for workspace admins', () => {
       const as = { cookie: user.cookie, workspaceId }
       const before = await balance(user, workspaceId)
       const empty = await call(ctx.app, 'GET', '/api/billing', as)
-      expect(empty.json()).toEqual({ billingEnabled: true, topupEnabled: true, hasCustomer: false, subscription: null })
+      expect(empty.json()).toEqual({ billingEnabled: true, topupEnabled: true, hasCustomer: false, subscription: null, unrecoveredCredits: 0 })
       const noInvoices = await call(ctx.app, 'GET', '/api/billing/invoices', as)
       expect(noInvoices.json()).toEqual({ items: [], nextCursor: null })
 

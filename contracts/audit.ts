@@ -7,10 +7,10 @@ export const AuditAction = z.enum([
   'workspace.created', 'member.role_changed', 'member.removed', 'member.joined',
   'invitation.created', 'invitation.revoked',
   'client.created', 'client.archived',
-  'credits.dispute_opened', 'credits.dispute_approved', 'credits.dispute_rejected', 'credits.limits_changed', 'credits.cap_changed', 'credits.operator_grant',
+  'credits.dispute_opened', 'credits.dispute_note_added', 'credits.dispute_withdrawn', 'credits.dispute_approved', 'credits.dispute_rejected', 'credits.limits_changed', 'credits.cap_changed', 'credits.operator_grant',
   'billing.alert', 'billing.rate_calibrated',
   'plan.assigned',
-  'subscription.changed', 'subscription.drift_repaired', 'subscription.payment_failed', 'subscription.charge_refunded', 'credits.purchased',
+  'subscription.changed', 'subscription.drift_repaired', 'subscription.payment_failed', 'subscription.charge_refunded', 'subscription.clawback_short', 'credits.purchased', 'credits.clawed_back',
 ])
 export type AuditAction = z.infer<typeof AuditAction>
 

@@ -7,6 +7,8 @@ export const MICRO_PER_CREDIT = 1_000_000
 
 export const EntryKind = z.enum(['grant', 'purchase', 'debit', 'refund', 'adjustment', 'expiry'])
 export type EntryKind = z.infer<typeof EntryKind>
+export const DisputeStatus = z.enum(['open', 'approved', 'rejected', 'withdrawn'])
+export type DisputeStatus = z.infer<typeof DisputeStatus>
 export const HoldStatus = z.enum(['pending', 'settled', 'released', 'expired'])
 
 export const CapUsage = z.object({
@@ -58,7 +60,7 @@ export const LedgerEntryDto = z.object({
   id: z.string(), kind: EntryKind, amount: Micro, requestId: z.string(), holdId: z.string().nullable(), refundOf: z.string().nullable(),
   clientId: z.string().nullable(), userId: z.string().nullable(), modelId: z.string().nullable(), surface: z.string().nullable(),
   reason: z.string(), createdBy: z.string().nullable(), createdAt: Timestamp,
-  dispute: z.object({ id: z.string(), status: z.enum(['open', 'approved', 'rejected']) }).nullable(),
+  dispute: z.object({ id: z.string(), status: DisputeStatus }).nullable(),
 }).meta({ id: 'LedgerEntry' })
 export type LedgerEntryDto = z.infer<typeof LedgerEntryDto>
 
@@ -90,14 +92,25 @@ export const CapPut = z.strictObject({
 })
 
 export const DisputeCreate = z.strictObject({ entryId: z.string().min(3).max(64), reason: z.string().trim().min(3).max(2000) })
+/** The operator's decision note (approve or reject), which the workspace reads. */
 export const DisputeResolve = z.strictObject({ note: z.string().trim().min(1).max(2000) })
+/** A workspace admin's note on an open dispute, for the operator. */
+export const DisputeNoteCreate = z.strictObject({ note: z.string().trim().min(1).max(2000) })
+/** A workspace admin withdraws an open dispute (it cannot be filed again), optionally saying why. */
+export const DisputeWithdraw = z.strictObject({ note: z.string().trim().min(1).max(2000).optional() })
+export const DisputeNoteDto = z.object({ id: z.string(), authorId: z.string(), note: z.string(), createdAt: Timestamp })
 export const DisputeDto = z.object({
-  id: z.string(), entryId: z.string(), amount: Micro, requestId: z.string(), modelId: z.string().nullable(), reason: z.string(),
-  status: z.enum(['open', 'approved', 'rejected']), openedBy: z.string(), resolutionNote: z.string().nullable(), resolvedBy: z.string().nullable(),
+  id: z.string(), workspaceId: z.string(), entryId: z.string(), amount: Micro, requestId: z.string(), modelId: z.string().nullable(), reason: z.string(),
+  status: DisputeStatus, openedBy: z.string(), notes: z.array(DisputeNoteDto),
+  resolutionNote: z.string().nullable(),
+  /** Who closed it: the admin who withdrew it; null when the operator decided (approved or rejected). */
+  resolvedBy: z.string().nullable(),
   refundEntryId: z.string().nullable(), createdAt: Timestamp, resolvedAt: Timestamp.nullable(),
 }).meta({ id: 'CreditDispute' })
 export type DisputeDto = z.infer<typeof DisputeDto>
-export const DisputesQuery = z.strictObject({ status: z.enum(['open', 'approved', 'rejected']).optional(), cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(50) })
+export const DisputesQuery = z.strictObject({ status: DisputeStatus.optional(), cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(50) })
+/** The operator's queue: every workspace, open disputes first (oldest waiting first), then the rest newest first. */
+export const OperatorDisputesQuery = z.strictObject({ status: DisputeStatus.optional(), limit: z.coerce.number().int().min(1).max(200).default(100) })
 
 export const SpendQuery = z.strictObject({
   groupBy: z.enum(['day', 'model', 'agent', 'user', 'client', 'surface']).default('day'),

@@ -10,6 +10,7 @@ export const BillingAccountDto = z.object({
     plan: z.string().nullable(),
     currentPeriodEnd: z.string().nullable(),
   }).nullable(),
+  unrecoveredCredits: z.number().int().meta({ description: 'Micro-credits that refunded or charged-back payments had bought but were already spent, so could not be taken back (0: none)' }),
 }).meta({ id: 'BillingAccount' })
 export type BillingAccountDto = z.infer<typeof BillingAccountDto>
 

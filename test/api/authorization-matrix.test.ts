@@ -50,8 +50,10 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/boardroom/meetings/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'POST /api/boardroom/meetings/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'GET /api/credits/disputes/{id}': { kind: 'personal', params: (w) => ({ id: w.disputeId }) },
-  'POST /api/credits/disputes/{id}/approve': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Approved by an intruder' } },
-  'POST /api/credits/disputes/{id}/reject': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected by an intruder' } },
+  'POST /api/credits/disputes/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'A note by an intruder' } },
+  'POST /api/credits/disputes/{id}/withdraw': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Withdrawn by an intruder' } },
+  'POST /api/operator/disputes/{id}/approve': { kind: 'operator', params: (w) => ({ id: w.disputeId }), body: { note: 'Approved without the token' } },
+  'POST /api/operator/disputes/{id}/reject': { kind: 'operator', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected without the token' } },
   'POST /api/operator/workspaces/{id}/credits': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { credits: 1000, reason: 'Free money' } },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
@@ -98,7 +100,7 @@ const buildWorld = async (ctx: TestContext) => {
  */
 const digest = async (ctx: TestContext) => {
   const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys',
-    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_caps', 'model_prices', 'credit_rates', 'billing_checkouts', 'workspace_subscriptions', 'stripe_events']
+    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_dispute_notes', 'credit_caps', 'model_prices', 'credit_rates', 'billing_checkouts', 'workspace_subscriptions', 'stripe_events']
   const parts = await Promise.all(tables.map(async (t) =>
     (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
   return parts.join(',')

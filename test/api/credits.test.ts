@@ -176,7 +176,7 @@ describe('limits', () => {
 })
 
 describe('disputes', () => {
-  it('a member disputes their debit, an admin approves it, and the refund appears in the ledger', async () => {
+  it('a member disputes their debit, the owner cannot approve it, the operator does, and the refund appears in the ledger', async () => {
     const member = await addMember(ctx.app, owner.user, owner.workspaceId, 'member', 'disputer')
     const conv = (await call(ctx.app, 'POST', '/api/chat/conversations', { cookie: member.cookie, headers: { 'x-client-id': owner.clientId } }, { agentId: 'builtin.copywriter' })).json().id
     expect((await send(member, conv, 'Draft an ad', 'req-dispute-1')).statusCode).toBe(200)
@@ -187,19 +187,28 @@ describe('disputes', () => {
 
     const opened = await call(ctx.app, 'POST', '/api/credits/disputes', { cookie: member.cookie, workspaceId: owner.workspaceId }, { entryId: debit.id, reason: 'The answer was cut off' })
     expect(opened.statusCode).toBe(201)
-    expect(opened.json()).toMatchObject({ status: 'open', amount: debit.amount, openedBy: member.id })
+    expect(opened.json()).toMatchObject({ status: 'open', amount: debit.amount, openedBy: member.id, workspaceId: owner.workspaceId, notes: [] })
     expect((await call(ctx.app, 'POST', '/api/credits/disputes', { cookie: member.cookie, workspaceId: owner.workspaceId }, { entryId: debit.id, reason: 'Again' })).statusCode).toBe(409)
-    expect((await call(ctx.app, 'POST', `/api/credits/disputes/${opened.json().id}/approve`, { cookie: member.cookie }, { note: 'Self-approved' })).statusCode).toBe(403)
+    // Nobody in the workspace decides: the approve route is gone for the member and the owner alike.
+    for (const who of [member, owner.user]) {
+      for (const decision of ['approve', 'reject']) {
+        const res = await call(ctx.app, 'POST', `/api/credits/disputes/${opened.json().id}/${decision}`, { cookie: who.cookie }, { note: 'Self-approved' })
+        expect(res.statusCode).toBe(404)
+      }
+    }
+    expect((await call(ctx.app, 'POST', `/api/operator/disputes/${opened.json().id}/approve`, { cookie: owner.user.cookie }, { note: 'Self-approved' })).statusCode).toBe(401)
+    expect((await call(ctx.app, 'GET', '/api/credits/ledger?kind=refund', { cookie: owner.user.cookie, workspaceId: owner.workspaceId })).json().items).toEqual([])
 
-    const approved = await call(ctx.app, 'POST', `/api/credits/disputes/${opened.json().id}/approve`, { cookie: owner.user.cookie }, { note: 'Provider outage' })
+    const approved = await call(ctx.app, 'POST', `/api/operator/disputes/${opened.json().id}/approve`, op, { note: 'Provider outage' })
     expect(approved.statusCode).toBe(200)
-    expect(approved.json()).toMatchObject({ status: 'approved', resolutionNote: 'Provider outage', resolvedBy: owner.user.id })
+    expect(approved.json()).toMatchObject({ status: 'approved', resolutionNote: 'Provider outage', resolvedBy: null })
     const refunds = (await call(ctx.app, 'GET', '/api/credits/ledger?kind=refund', { cookie: owner.user.cookie, workspaceId: owner.workspaceId })).json().items
-    expect(refunds).toEqual([expect.objectContaining({ kind: 'refund', amount: -debit.amount, refundOf: debit.id, userId: member.id })])
+    expect(refunds).toEqual([expect.objectContaining({ kind: 'refund', amount: -debit.amount, refundOf: debit.id, userId: member.id, requestId: `dispute:${opened.json().id}` })])
+    expect(approved.json().refundEntryId).toBe(refunds[0].id)
     expect((await balance(owner.user, owner.workspaceId)).balance).toBe(before.balance - debit.amount)
     const listed = (await call(ctx.app, 'GET', `/api/credits/ledger?requestId=req-dispute-1`, { cookie: owner.user.cookie, workspaceId: owner.workspaceId })).json().items
     expect(listed[0].dispute).toEqual({ id: opened.json().id, status: 'approved' })
-    expect((await call(ctx.app, 'POST', `/api/credits/disputes/${opened.json().id}/reject`, { cookie: owner.user.cookie }, { note: 'Changed my mind' })).statusCode).toBe(409)
+    expect((await call(ctx.app, 'POST', `/api/operator/disputes/${opened.json().id}/reject`, op, { note: 'Changed my mind' })).statusCode).toBe(409)
   })
 
   it('refuses to dispute anything but a debit', async () => {

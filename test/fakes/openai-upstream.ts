@@ -22,6 +22,8 @@ export type FakeOpenAIOptions = {
    */
   fail?: { status: 400 | 401 | 429 | 500 | 503; times?: number; retryAfter?: string; retryAfterMs?: string; message?: string }
   toolCalls?: Array<{ id: string; name: string; arguments: string }>
+  /** Rounds of `toolCalls` before the answer (1 by default): a model that keeps calling tools for several steps. */
+  toolRounds?: number
   models?: string[]
 }
 
@@ -40,10 +42,12 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const text = options.text ?? 'Hello from the fake upstream.'
   const usage = options.usage ?? { prompt_tokens: 11, completion_tokens: 7 }
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
-  // Like a real model, it calls its tools once and answers in text when the last message is a tool result.
+  // Like a real model, it calls its tools (for `toolRounds` rounds) and then answers in text.
   const toolCallsFor = (body: Record<string, unknown>) => {
-    const messages = body.messages as { role: string }[] | undefined
-    return messages?.at(-1)?.role === 'tool' ? [] : options.toolCalls ?? []
+    const messages = body.messages as { role: string; tool_calls?: unknown[] }[] | undefined
+    const rounds = messages?.filter((m) => m.role === 'assistant' && m.tool_calls?.length).length ?? 0
+    if (messages?.at(-1)?.role === 'tool' && rounds >= (options.toolRounds ?? 1)) return []
+    return (options.toolCalls ?? []).map((t) => (rounds ? { ...t, id: `${t.id}_${rounds + 1}` } : t))
   }
   let completions = 0
 

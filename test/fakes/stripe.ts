@@ -90,6 +90,21 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
     return res.status
   }
 
+  /**
+   * A succeeded PaymentIntent and its charge, as Stripe makes them when a customer pays: the charge is what a refund
+   * or a dispute later points at (`charge.refunded`, `charge.dispute.created`).
+   */
+  const newPayment = (customer: unknown, amount: number) => {
+    const pi: StripeObject = { id: newId('pi'), object: 'payment_intent', amount, amount_received: amount, currency: 'eur', customer, status: 'succeeded', created: now() }
+    const charge: StripeObject = {
+      id: newId('ch'), object: 'charge', amount, amount_captured: amount, amount_refunded: 0, refunded: false, disputed: false, captured: true, paid: true,
+      status: 'succeeded', currency: 'eur', customer, payment_intent: pi.id, created: now(), metadata: {},
+    }
+    pi.latest_charge = charge.id
+    for (const o of [pi, charge]) objects.set(o.id, o)
+    return { pi, charge }
+  }
+
   /** What paying on the hosted Checkout page does in Stripe: objects first, then their events, in Stripe's order. */
   const pay = async (session: StripeObject) => {
     const items = session.line_items as { price: string; quantity: number }
@@ -101,13 +116,15 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
         items: { object: 'list', data: [{ id: newId('si'), price: { id: items.price }, quantity: 1, current_period_end: periodEnd }] },
       }
       const invoice = newInvoice(sub)
+      payInvoice(invoice)
       Object.assign(session, { status: 'complete', payment_status: 'paid', subscription: sub.id, invoice: invoice.id })
       for (const o of [sub, invoice]) objects.set(o.id, o)
       await emit('checkout.session.completed', session)
       await emit('customer.subscription.created', sub)
       await emit('invoice.paid', invoice)
     } else {
-      Object.assign(session, { status: 'complete', payment_status: 'paid' })
+      const { pi } = newPayment(session.customer, (prices.get(items.price) ?? 0) * items.quantity)
+      Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: pi.id })
       await emit('checkout.session.completed', session)
     }
   }
@@ -123,6 +140,18 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
       lines: { object: 'list', data: [{ pricing: { price_details: { price } } }] },
     }
   }
+  /** A paid invoice's payment: its PaymentIntent and charge, linked by an invoice payment (how Stripe ties them now). */
+  const payInvoice = (invoice: StripeObject) => {
+    if (invoice.status !== 'paid') return undefined
+    const { pi, charge } = newPayment(invoice.customer, Number(invoice.amount_paid ?? 0))
+    const payment: StripeObject = {
+      id: newId('inpay'), object: 'invoice_payment', invoice: invoice.id, is_default: true, status: 'paid', currency: 'eur',
+      amount_paid: invoice.amount_paid, amount_requested: invoice.amount_due, payment: { type: 'payment_intent', payment_intent: pi.id }, created: now(),
+    }
+    objects.set(payment.id, payment)
+    return charge
+  }
+
   /** Amounts (cents) the fake charges for a price id, for invoices; set with `price`. */
   const prices = new Map<string, number>()
 
@@ -149,13 +178,23 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
         const subs = ofKind('subscription', query.get('customer')).filter((s) => status === 'all' || (status ? s.status === status : s.status !== 'canceled'))
         return json(res, 200, list(path, subs.reverse(), query))
       }
+      if (path === '/v1/checkout/sessions') {
+        const pi = query.get('payment_intent')
+        return json(res, 200, list(path, newestFirst(ofKind('checkout.session', query.get('customer')).filter((o) => !pi || o.payment_intent === pi)), query))
+      }
+      if (path === '/v1/invoice_payments') {
+        const pi = query.get('payment[payment_intent]')
+        const invoice = query.get('invoice')
+        const found = ofKind('invoice_payment', null).filter((o) => (!pi || (o.payment as { payment_intent: string }).payment_intent === pi) && (!invoice || o.invoice === invoice))
+        return json(res, 200, list(path, newestFirst(found), query))
+      }
       if (path === '/v1/events') {
         const gte = Number(query.get('created[gte]') ?? 0)
         // `types[]` as the SDK encodes an array (`types[0]=…`); without it, every type.
         const types = new Set([...query.entries()].filter(([k]) => /^types\[\d*\]$/.test(k)).map(([, v]) => v))
         return json(res, 200, list(path, [...events].reverse().filter((e) => e.created >= gte && (types.size === 0 || types.has(e.type))), query))
       }
-      const match = /^\/v1\/(subscriptions|checkout\/sessions|invoices|customers|events)\/([^/]+)$/.exec(path)
+      const match = /^\/v1\/(subscriptions|checkout\/sessions|invoices|customers|events|charges|disputes|payment_intents|refunds)\/([^/]+)$/.exec(path)
       const id = match ? decodeURIComponent(match[2]!) : ''
       const found = match?.[1] === 'events' ? events.find((e) => e.id === id) : objects.get(id)
       if (!found) return json(res, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such object: ${path}` } })
@@ -229,7 +268,41 @@ export const startFakeStripe = async (options: { webhook?: WebhookTarget } = {})
       if (!sub) throw new Error(`no subscription ${subscriptionId}`)
       const invoice = newInvoice(sub, status)
       objects.set(invoice.id, invoice)
+      payInvoice(invoice)
       return invoice
+    },
+    /** The charge that paid a top-up session or a subscription invoice (what a refund or a dispute points at). */
+    chargeFor: (sessionOrInvoiceId: string) => {
+      const paid = objects.get(sessionOrInvoiceId)
+      const pi = paid?.object === 'invoice'
+        ? (ofKind('invoice_payment', null).find((p) => p.invoice === paid.id)?.payment as { payment_intent: string } | undefined)?.payment_intent
+        : paid?.payment_intent
+      const charge = [...objects.values()].find((o) => o.object === 'charge' && o.payment_intent === pi)
+      if (!charge) throw new Error(`no charge paid ${sessionOrInvoiceId}`)
+      return charge
+    },
+    /** Refunds `amount` cents of a charge (all that is left when omitted) and sends `charge.refunded`, as the Dashboard does. */
+    refund: async (chargeId: string, amount?: number, opts: { deliver?: boolean } = {}) => {
+      const charge = objects.get(chargeId)
+      if (!charge) throw new Error(`no charge ${chargeId}`)
+      const left = Number(charge.amount) - Number(charge.amount_refunded)
+      const cents = Math.min(amount ?? left, left)
+      const refund: StripeObject = { id: newId('re'), object: 'refund', amount: cents, charge: chargeId, payment_intent: charge.payment_intent, currency: charge.currency, status: 'succeeded', created: now() }
+      objects.set(refund.id, refund)
+      Object.assign(charge, { amount_refunded: Number(charge.amount_refunded) + cents, refunded: Number(charge.amount_refunded) + cents === Number(charge.amount) })
+      return emit('charge.refunded', charge, opts)
+    },
+    /** The customer's bank disputes `amount` cents of a charge (all of it when omitted): `charge.dispute.created`. */
+    dispute: async (chargeId: string, amount?: number, opts: { deliver?: boolean } = {}) => {
+      const charge = objects.get(chargeId)
+      if (!charge) throw new Error(`no charge ${chargeId}`)
+      const dispute: StripeObject = {
+        id: newId('dp'), object: 'dispute', amount: amount ?? Number(charge.amount), charge: chargeId, payment_intent: charge.payment_intent, currency: charge.currency,
+        reason: 'fraudulent', status: 'needs_response', is_charge_refundable: false, created: now(), metadata: {},
+      }
+      objects.set(dispute.id, dispute)
+      charge.disputed = true
+      return emit('charge.dispute.created', dispute, opts)
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   }

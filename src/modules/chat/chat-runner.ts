@@ -1,4 +1,4 @@
-import { InvalidToolInputError, isStepCount, NoSuchToolError, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
+import { InvalidToolInputError, NoSuchToolError, streamText, type LanguageModel, type ModelMessage, type StepResult, type ToolSet } from 'ai'
 import { AppError } from '../../platform/http/errors.ts'
 import { ToolRefusedError } from '../tools/tools.module.ts'
 import type { Db } from '../../platform/db/database.ts'
@@ -30,6 +30,9 @@ export type RunInput = {
   metered: MeteredCall
 }
 
+/** Model steps one answer may take (tool rounds, then the answer). */
+const MAX_STEPS = 4
+
 /** What the user may read about a failed tool call: our own errors say what happened; anything else stays generic. */
 const toolErrorMessage = (err: unknown) =>
   err instanceof AppError || err instanceof ToolRefusedError ? err.message
@@ -48,12 +51,27 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   const { parts } = input
   let reported: Parameters<typeof normalizeUsage>[0]
   let failure: { code: string; message: string } | undefined
+  // Before each further step (a tool round), hold credits for it; when that hold is refused the answer stops there,
+  // charged for the steps it took, which its holds covered.
+  let refused: AppError | undefined
+  const promptOf = (steps: StepResult<ToolSet>[]) =>
+    [input.system, ...input.history.map((m) => JSON.stringify(m.content)), ...steps.flatMap((st) => st.response.messages.map((m) => JSON.stringify(m.content)))].join('\n')
+  const stopBeforeNextStep = async ({ steps }: { steps: StepResult<ToolSet>[] }) => {
+    if (steps.length >= MAX_STEPS || abort.signal.aborted) return true
+    try {
+      await input.metered.holdNextStep(promptOf(steps))
+      return false
+    } catch (err) {
+      refused = err instanceof AppError ? err : new AppError(503, 'credits.hold_failed', 'Credits for the next step could not be held.')
+      return true
+    }
+  }
   const stopWatching = watchRun({ status: () => runs.status(db, input.runId), beat: () => runs.beat(db, input.runId), onCancelled: () => abort.abort() })
   try {
     const result = streamText({
       model: input.model, system: input.system, messages: input.history, abortSignal: abort.signal,
       maxOutputTokens: Math.min(input.entry.maxOutputTokens, 4096), maxRetries: 2,
-      tools: input.tools, stopWhen: isStepCount(4),
+      tools: input.tools, stopWhen: stopBeforeNextStep,
       // Failures arrive as `error` parts below; without this the SDK prints them, request body (the prompt) included.
       onError: () => undefined,
     })
@@ -84,6 +102,7 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   } finally {
     stopWatching()
   }
+  if (refused && !failure && !abort.signal.aborted) failure = { code: refused.code, message: `The answer stopped before its next step: ${refused.message}` }
   const usage = normalizeUsage(reported, { prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'), output: text })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
   // A call that failed before the provider wrote anything is not charged; a cancelled one pays for what it wrote.

@@ -24,3 +24,13 @@ export const modelNotInPlan = (modelId: string, plan: string) => new AppError(40
 
 export const idempotencyMismatch = () => new AppError(409, 'request.idempotency_mismatch',
   'This request id was already used for a different request. Send a new X-Request-ID.')
+
+export const disputeNotFound = () => new AppError(404, 'credits.dispute_not_found', 'No such dispute.')
+
+export const disputeExists = () => new AppError(409, 'credits.dispute_exists',
+  'This charge was already disputed. A charge can be disputed once; the operator’s decision on it stands.')
+
+export const tooManyOpenDisputes = (max: number) => new AppError(409, 'credits.too_many_open_disputes',
+  `This workspace already has ${max} open disputes. Wait for the operator to decide some, or withdraw one, before filing another.`, { details: { max } })
+
+export const disputeClosed = (status: string) => new AppError(409, 'credits.dispute_resolved', `This dispute was already ${status}.`)

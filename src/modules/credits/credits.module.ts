@@ -8,6 +8,8 @@ import type { CatalogEntry } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { creditsRoutes } from './credits.routes.ts'
 import { createCreditsService } from './credits.service.ts'
+import { disputesRoutes } from './disputes.routes.ts'
+import { createDisputesService } from './disputes.service.ts'
 import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
 import { createLedger } from './ledger.ts'
 import { createMetering, type AllowsModelTier } from './metering.ts'
@@ -19,10 +21,11 @@ export { createPriceBook, type PriceBook } from './price-book.ts'
 export { costPico, creditsFor, estimateCredits, formatCredits, picoToUsdMicro, MICRO, type Price, type Rate } from './pricing.ts'
 export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
 export type { CreditsService } from './credits.service.ts'
+export type { DisputesService } from './disputes.service.ts'
 
 type Deps = {
   db: Db; audit: AuditService; counters: CounterStore; scope: ScopeResolver; operator: OperatorGuard
-  config: Pick<Config, 'CREDITS_WELCOME' | 'CREDITS_HOLD_TTL_SECONDS' | 'CREDITS_PER_REQUEST_CAP' | 'CREDITS_RPM_PER_USER' | 'CREDITS_RPM_PER_WORKSPACE' | 'CREDITS_MAX_CONCURRENT_STREAMS'>
+  config: Pick<Config, 'CREDITS_WELCOME' | 'CREDITS_HOLD_TTL_SECONDS' | 'CREDITS_PER_REQUEST_CAP' | 'CREDITS_RPM_PER_USER' | 'CREDITS_RPM_PER_WORKSPACE' | 'CREDITS_MAX_CONCURRENT_STREAMS' | 'CREDITS_MAX_OPEN_DISPUTES'>
   /** Every model any workspace may call, for the sweeper to price a hold by its model id. */
   catalog: (modelId: string) => CatalogEntry | undefined
   /** The plans catalog's model tiers, for the plan gate of every metered call. */
@@ -41,12 +44,16 @@ export const createCreditsModule = ({ db, audit, counters, scope, operator, conf
   const book = createPriceBook(db)
   const metering = createMetering({ db, ledger, book, counters, allowsModelTier, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
   const credits = createCreditsService({ db, ledger, audit, defaults, onLimitsChanged: metering.forget })
+  const disputes = createDisputesService({ db, ledger, audit, maxOpenPerWorkspace: config.CREDITS_MAX_OPEN_DISPUTES })
   return {
-    ledger, book, metering, credits,
+    ledger, book, metering, credits, disputes,
     jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],
     /** Opens a new workspace's account with its creator's welcome credits (once per person), in the creation transaction. */
     onWorkspaceCreated: (trx: Executor, workspaceId: string, userId: string) => ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) }),
-    routes: async (app: FastifyInstance) => { await app.register(creditsRoutes({ db, credits, book, scope, operator })) },
+    routes: async (app: FastifyInstance) => {
+      await app.register(creditsRoutes({ db, credits, book, scope, operator }))
+      await app.register(disputesRoutes({ disputes, scope, operator }))
+    },
   }
 }
 export type CreditsModule = ReturnType<typeof createCreditsModule>

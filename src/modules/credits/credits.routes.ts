@@ -3,12 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { IdParam, page } from '../../../contracts/common.ts'
 import {
-  CapPut, CreditBalance, DisputeCreate, DisputeDto, DisputeResolve, DisputesQuery, HoldDto, HoldsQuery, LedgerEntryDto, LedgerQuery, LimitsDto,
+  CapPut, CreditBalance, HoldDto, HoldsQuery, LedgerEntryDto, LedgerQuery, LimitsDto,
   LimitsPatch, OperatorGrant, PriceDto, PricePut, RateDto, RatePut, SpendDto, SpendQuery, StatementDto,
 } from '../../../contracts/credits.ts'
 import type { ModelPrice, CreditRate } from '../../platform/db/schema.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
-import { notFound } from '../../platform/http/errors.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -27,7 +26,7 @@ const toRateDto = (r: CreditRate) => ({
 
 type Deps = { db: Db; credits: CreditsService; book: PriceBook; scope: ScopeResolver; operator: OperatorGuard }
 
-/** Balance, ledger, holds, limits, disputes, spend and statements; the operator's grants, prices and rates. */
+/** Balance, ledger, holds, limits, spend and statements; the operator's grants, prices and rates. */
 export const creditsRoutes = ({ db, credits, book, scope, operator }: Deps) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const planOf = async (workspaceId: string) => (await db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
@@ -37,11 +36,6 @@ export const creditsRoutes = ({ db, credits, book, scope, operator }: Deps) => a
     return { ...s, clientId: typeof clientId === 'string' ? clientId : null }
   }
   const tags = ['credits']
-  const disputeScope = async (req: FastifyRequest, id: string, role: 'viewer' | 'admin') => {
-    const workspaceId = await credits.workspaceOfDispute(id)
-    if (!workspaceId) throw notFound('credits.dispute_not_found', 'No such dispute.')
-    return scope.workspace(req, role, workspaceId)
-  }
 
   app.get('/api/credits/balance', {
     schema: { tags, summary: 'Balance, held and available credits, and the caps that apply to you (X-Workspace-ID or X-Client-ID)', response: { 200: CreditBalance, ...errorResponses(401, 404) } },
@@ -77,26 +71,6 @@ export const creditsRoutes = ({ db, credits, book, scope, operator }: Deps) => a
   app.put('/api/credits/caps', {
     schema: { tags, summary: 'Set (or, with both null, remove) the daily and monthly caps of the workspace, a client or a user (admins)', body: CapPut, response: { 200: LimitsDto, ...errorResponses(400, 401, 403, 404) } },
   }, async (req) => credits.setCap(await here(req, 'admin'), req.body, requestMeta(req).ip))
-
-  app.get('/api/credits/disputes', {
-    schema: { tags, summary: 'Disputes (admins: all; others: their own)', querystring: DisputesQuery, response: { 200: page(DisputeDto), ...errorResponses(400, 401, 404) } },
-  }, async (req) => credits.disputes(await here(req, 'viewer'), req.query))
-
-  app.post('/api/credits/disputes', {
-    schema: { tags, summary: 'Dispute a debit (members: their own; admins: any)', body: DisputeCreate, response: { 201: DisputeDto, ...errorResponses(400, 401, 403, 404, 409) } },
-  }, async (req, reply) => reply.code(201).send(await credits.openDispute(await here(req, 'member'), req.body, requestMeta(req).ip)))
-
-  app.get('/api/credits/disputes/:id', {
-    schema: { tags, summary: 'A dispute', params: IdParam, response: { 200: DisputeDto, ...errorResponses(401, 404) } },
-  }, async (req) => credits.dispute(await disputeScope(req, req.params.id, 'viewer'), req.params.id))
-
-  app.post('/api/credits/disputes/:id/approve', {
-    schema: { tags, summary: 'Approve a dispute: the debit is refunded by a refund entry (admins)', params: IdParam, body: DisputeResolve, response: { 200: DisputeDto, ...errorResponses(400, 401, 403, 404, 409) } },
-  }, async (req) => credits.approveDispute(await disputeScope(req, req.params.id, 'admin'), req.params.id, req.body.note, req.id))
-
-  app.post('/api/credits/disputes/:id/reject', {
-    schema: { tags, summary: 'Reject a dispute with a note (admins)', params: IdParam, body: DisputeResolve, response: { 200: DisputeDto, ...errorResponses(400, 401, 403, 404, 409) } },
-  }, async (req) => credits.rejectDispute(await disputeScope(req, req.params.id, 'admin'), req.params.id, req.body.note, req.id))
 
   app.get('/api/credits/spend', {
     schema: { tags, summary: 'Credits charged by day, model, agent, user, client or surface (admins: the workspace; others: their own)', querystring: SpendQuery, response: { 200: SpendDto, ...errorResponses(400, 401, 404) } },

@@ -1,11 +1,10 @@
-import { sql, type SelectQueryBuilder } from 'kysely'
+import { sql } from 'kysely'
 import type { Db } from '../../platform/db/database.ts'
-import { newId } from '../../platform/db/ids.ts'
-import type { CreditEntry, CreditHold, DB, EntryKind } from '../../platform/db/schema.ts'
-import { badRequest, conflict, forbidden, notFound } from '../../platform/http/errors.ts'
+import type { CreditEntry, CreditHold, EntryKind } from '../../platform/db/schema.ts'
+import { badRequest, forbidden, notFound } from '../../platform/http/errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import type { CapUsage, CreditBalance, DisputeDto, LedgerEntryDto, SpendDto } from '../../../contracts/credits.ts'
+import type { CapUsage, CreditBalance, DisputeStatus, LedgerEntryDto, SpendDto } from '../../../contracts/credits.ts'
 import { UPGRADE_PATH } from './credits.errors.ts'
 import type { Ledger } from './ledger.ts'
 
@@ -18,35 +17,8 @@ const isAdmin = (scope: WorkspaceScope) => hasRole(scope.role, 'admin')
 const dayStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()))
 const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1))
 
-const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-const decodeCursor = <T>(cursor: string, check: (v: unknown) => v is T): T => {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown
-    if (check(v)) return v
-  } catch { /* fall through */ }
-  throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
-}
-/** Keyset pages newest first by (created_at, id): the cursor of a row, and the position a cursor stands for. */
-const timeIdCursor = (row: { createdAt: Date; id: string }) => encodeCursor([row.createdAt.toISOString(), row.id])
-const timeIdAfter = (cursor: string) => {
-  const [at, id] = decodeCursor(cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && !Number.isNaN(new Date(String(v[0])).getTime()))
-  return { at: new Date(at), id }
-}
-/** One page of a single-table query newest first by (created_at, id), after `cursor`, with the next page's cursor. */
-const newestFirstPage = async <T extends 'creditHolds' | 'creditDisputes', O extends { createdAt: Date; id: string }>(
-  query: SelectQueryBuilder<DB, T, O>, q: { cursor?: string | undefined; limit: number },
-) => {
-  if (q.cursor) {
-    const { at, id } = timeIdAfter(q.cursor)
-    query = query.where(sql<boolean>`(created_at, id) < (${at}, ${id})`)
-  }
-  const rows = await query.orderBy(sql`created_at desc, id desc`).limit(q.limit + 1).execute()
-  const items = rows.slice(0, q.limit)
-  const last = items.at(-1)
-  return { items, nextCursor: rows.length > q.limit && last ? timeIdCursor(last) : null }
-}
-
-export const toEntryDto = (e: CreditEntry, dispute?: { id: string; status: 'open' | 'approved' | 'rejected' } | null): LedgerEntryDto => ({
+import { decodeCursor, encodeCursor, newestFirstPage } from './pages.ts'
+export const toEntryDto = (e: CreditEntry, dispute?: { id: string; status: DisputeStatus } | null): LedgerEntryDto => ({
   id: e.id, kind: e.kind, amount: Number(e.amount), requestId: e.requestId, holdId: e.holdId, refundOf: e.refundOf, clientId: e.clientId,
   userId: e.userId, modelId: e.modelId, surface: e.surface, reason: e.reason, createdBy: e.createdBy, createdAt: e.createdAt.toISOString(),
   dispute: dispute ?? null,
@@ -91,41 +63,6 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
     return out
   }
 
-  const disputeDto = async (id: string, workspaceId: string): Promise<DisputeDto> => {
-    const d = await db.selectFrom('creditDisputes').innerJoin('creditEntries', 'creditEntries.id', 'creditDisputes.entryId')
-      .selectAll('creditDisputes').select(['creditEntries.amount', 'creditEntries.requestId', 'creditEntries.modelId'])
-      .where('creditDisputes.id', '=', id).where('creditDisputes.workspaceId', '=', workspaceId).executeTakeFirst()
-    if (!d) throw notFound('credits.dispute_not_found', 'No such dispute.')
-    return {
-      id: d.id, entryId: d.entryId, amount: Number(d.amount), requestId: d.requestId, modelId: d.modelId, reason: d.reason, status: d.status,
-      openedBy: d.openedBy, resolutionNote: d.resolutionNote, resolvedBy: d.resolvedBy, refundEntryId: d.refundEntryId,
-      createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null,
-    }
-  }
-
-  const resolveDispute = async (scope: WorkspaceScope, id: string, decision: 'approved' | 'rejected', note: string, requestId: string) => {
-    await db.transaction().execute(async (trx) => {
-      const d = await trx.selectFrom('creditDisputes').selectAll().where('id', '=', id).where('workspaceId', '=', scope.workspaceId).forUpdate().executeTakeFirst()
-      if (!d) throw notFound('credits.dispute_not_found', 'No such dispute.')
-      if (d.status !== 'open') throw conflict('credits.dispute_resolved', `This dispute was already ${d.status}.`)
-      let refundEntryId: string | null = null
-      if (decision === 'approved') {
-        const debit = await trx.selectFrom('creditEntries').selectAll().where('id', '=', d.entryId).executeTakeFirstOrThrow()
-        if (debit.amount < 0n) {
-          const { entry } = await ledger.post(trx, {
-            workspaceId: scope.workspaceId, kind: 'refund', amount: -debit.amount, requestId: `refund:${debit.id}`, refundOf: debit.id,
-            reason: `Dispute approved: ${note}`, createdBy: scope.userId, clientId: debit.clientId, userId: debit.userId,
-          })
-          refundEntryId = entry.id
-        }
-      }
-      await trx.updateTable('creditDisputes').set({ status: decision, resolutionNote: note, resolvedBy: scope.userId, resolvedAt: now(), refundEntryId })
-        .where('id', '=', id).execute()
-      await audit.record(trx, { action: `credits.dispute_${decision}`, workspaceId: scope.workspaceId, actorUserId: scope.userId, subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, metadata: { entryId: d.entryId, refundEntryId, requestId } })
-    })
-    return disputeDto(id, scope.workspaceId)
-  }
-
   return {
     capUsage,
 
@@ -152,10 +89,9 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       const items = rows.slice(0, q.limit)
       const disputes = items.length
         ? await db.selectFrom('creditDisputes').select(['id', 'entryId', 'status']).where('workspaceId', '=', scope.workspaceId)
-          .where('entryId', 'in', items.map((e) => e.id)).orderBy('createdAt', 'desc').execute()
+          .where('entryId', 'in', items.map((e) => e.id)).where('superseded', '=', false).execute()
         : []
-      const disputeOf = new Map<string, { id: string; status: 'open' | 'approved' | 'rejected' }>()
-      for (const d of disputes) if (!disputeOf.has(d.entryId)) disputeOf.set(d.entryId, { id: d.id, status: d.status })
+      const disputeOf = new Map(disputes.map((d) => [d.entryId, { id: d.id, status: d.status }]))
       const last = items.at(-1)
       return { items: items.map((e) => toEntryDto(e, disputeOf.get(e.id))), nextCursor: rows.length > q.limit && last ? encodeCursor(String(last.seq)) : null }
     },
@@ -224,44 +160,6 @@ export const createCreditsService = ({ db, ledger, audit, defaults, now = () => 
       })
       return this.limits(scope)
     },
-
-    /** A member disputes a debit made for them (admins: any debit); one open or approved dispute per entry. */
-    async openDispute(scope: WorkspaceScope, body: { entryId: string; reason: string }, ip: string) {
-      const entry = await db.selectFrom('creditEntries').selectAll().where('id', '=', body.entryId).where('workspaceId', '=', scope.workspaceId).executeTakeFirst()
-      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId)) throw notFound('credits.entry_not_found', 'No such ledger entry.')
-      if (entry.kind !== 'debit' || entry.amount === 0n) throw badRequest('credits.not_disputable', 'Only a debit that charged credits can be disputed.')
-      const id = newId('dsp')
-      try {
-        await db.transaction().execute(async (trx) => {
-          await trx.insertInto('creditDisputes').values({ id, workspaceId: scope.workspaceId, entryId: entry.id, openedBy: scope.userId, reason: body.reason }).execute()
-          await audit.record(trx, { action: 'credits.dispute_opened', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'credit_entry', targetId: entry.id, ip, metadata: { disputeId: id } })
-        })
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw conflict('credits.dispute_exists', 'This debit already has an open or approved dispute.')
-        throw err
-      }
-      return disputeDto(id, scope.workspaceId)
-    },
-
-    async disputes(scope: WorkspaceScope, q: { status?: 'open' | 'approved' | 'rejected'; cursor?: string; limit: number }) {
-      let query = db.selectFrom('creditDisputes').select(['id', 'createdAt']).where('workspaceId', '=', scope.workspaceId)
-      if (!isAdmin(scope)) query = query.where('openedBy', '=', scope.userId)
-      if (q.status) query = query.where('status', '=', q.status)
-      const page = await newestFirstPage(query, q)
-      return { items: await Promise.all(page.items.map((r) => disputeDto(r.id, scope.workspaceId))), nextCursor: page.nextCursor }
-    },
-
-    /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */
-    workspaceOfDispute: async (id: string) => (id.length <= 64 ? (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())?.workspaceId : undefined),
-
-    async dispute(scope: WorkspaceScope, id: string) {
-      const d = await disputeDto(id, scope.workspaceId)
-      if (!isAdmin(scope) && d.openedBy !== scope.userId) throw notFound('credits.dispute_not_found', 'No such dispute.')
-      return d
-    },
-
-    approveDispute: (scope: WorkspaceScope, id: string, note: string, requestId: string) => resolveDispute(scope, id, 'approved', note, requestId),
-    rejectDispute: (scope: WorkspaceScope, id: string, note: string, requestId: string) => resolveDispute(scope, id, 'rejected', note, requestId),
 
     /** Charged credits and tokens grouped by day, model, agent, user, client or surface (from the recorded calls). */
     async spend(scope: WorkspaceScope, q: { groupBy: 'day' | 'model' | 'agent' | 'user' | 'client' | 'surface'; from?: string; to?: string }, onlyUser?: string): Promise<SpendDto> {

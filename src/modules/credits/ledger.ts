@@ -330,6 +330,39 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       return executor.isTransaction ? run(executor) : db.transaction().execute(run)
     },
 
+    /** The entry of a kind made under a request id (e.g. the purchase a Stripe payment granted), if any. */
+    find: (executor: Executor, workspaceId: string, requestId: string, kind: EntryKind) => executor.selectFrom('creditEntries').selectAll()
+      .where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).where('kind', '=', kind).executeTakeFirst(),
+
+    /**
+     * Takes back credits bought with a payment that was refunded or disputed. `target` is what the payment's group of
+     * clawbacks (`group`, a request id prefix such as `clawback:<charge id>:`) should have taken in all; what earlier
+     * entries of the group took counts against it, and what is taken now is limited to what is available (never below
+     * zero). One adjustment per `requestId` (under the group): the same request again takes nothing more. Answers what
+     * was taken and what could not be.
+     */
+    async clawBack(executor: Executor, req: { workspaceId: string; group: string; requestId: string; target: bigint; reason: string; createdBy?: string | null }) {
+      const run = async (trx: Executor) => {
+        const account = await lockAccount(trx as Tx, req.workspaceId)
+        const requestId = `${req.group}${req.requestId}`
+        const prior = await trx.selectFrom('creditEntries').select(['requestId', 'amount']).where('workspaceId', '=', req.workspaceId)
+          .where('kind', '=', 'adjustment').where('requestId', 'like', `${req.group.replace(/[\\%_]/g, '\\$&')}%`).execute()
+        const took = prior.reduce((sum, e) => sum - e.amount, 0n)
+        const due = req.target > took ? req.target - took : 0n
+        const replay = prior.find((e) => e.requestId === requestId)
+        if (replay) return { taken: -replay.amount, short: due, replay: true }
+        const available = account.balance - account.held
+        const taken = due < available ? due : available > 0n ? available : 0n
+        if (taken > 0n) {
+          await trx.insertInto('creditEntries').values({
+            id: newId('ent'), workspaceId: req.workspaceId, kind: 'adjustment', amount: -taken, requestId, reason: req.reason, createdBy: req.createdBy ?? null,
+          }).execute()
+        }
+        return { taken, short: due - taken, replay: false }
+      }
+      return executor.isTransaction ? run(executor) : db.transaction().execute(run)
+    },
+
     /**
      * Opens the account of a new workspace (inside its creation transaction) with the welcome grant, which each
      * person receives once whatever the number of workspaces they create (a unique index decides).

@@ -31,6 +31,11 @@ export type MeteringOptions = {
   recoverOutput?: Partial<Record<string, (hold: CreditHold) => Promise<string>>>
 }
 
+/** The request id of a call's n-th model step (n ≥ 2); the first step holds under the call's own request id. */
+const stepRequestId = (requestId: string, n: number) => `${requestId}:step${n}`
+const STEP = /^(.*):step(\d+)$/
+const baseRequestId = (requestId: string) => STEP.exec(requestId)?.[1] ?? requestId
+
 const hashParams = (params: unknown) => createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 32)
 const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
 
@@ -58,6 +63,24 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
   }
 
   const recoverers = new Map(Object.entries(options.recoverOutput ?? {}))
+
+  /**
+   * Settles the holds of one call (its first hold, then one per further step) for what the whole call cost: each hold
+   * in order takes what it covers, the last one the rest (an overage beyond all of them is logged by the ledger as usual).
+   */
+  const settleAcross = async (workspaceId: string, holds: CreditHold[], cost: bigint, resolution: 'settled' | 'expired', within?: SettleRequest['within']) => {
+    let left = cost
+    let total: SettleOutcome | undefined
+    for (const [i, h] of holds.entries()) {
+      const share = i === holds.length - 1 ? left : left < h.amount ? left : h.amount
+      left -= share
+      const out = await ledger.settle({ workspaceId, holdId: h.id, cost: share, resolution, within: i === 0 ? within : undefined })
+      total = total
+        ? { ...out, status: total.status, charged: total.charged + out.charged, uncollected: total.uncollected + out.uncollected, entryId: total.entryId, alreadyResolved: total.alreadyResolved && out.alreadyResolved }
+        : out
+    }
+    return total!
+  }
 
   /** The workspace's plan and throttle settings, read from the database. */
   const readSettings = (workspaceId: string) => db.selectFrom('workspaces').leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
@@ -117,13 +140,32 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
       })
       if (outcome.kind === 'replay' && outcome.hold.paramsHash !== paramsHash) throw idempotencyMismatch()
       const { hold } = outcome
+      // Each further model step of the call (a tool round) gets its own hold, placed before the step runs.
+      const holds: CreditHold[] = [hold]
       return {
         hold, estimate: est, replay: outcome.kind === 'replay',
+        /** Every hold of the call so far: the first one, then one per further step. */
+        holds: () => [...holds],
+        /**
+         * Holds credits for one more model step (a tool round) on `promptText`, before that step runs; throws 402 / the
+         * cap's refusal like the first hold. A call never spends more than it held: the caller stops when this refuses.
+         */
+        async holdNextStep(promptText: string) {
+          const next = await estimate(input.entry, promptText, input.maxOutputTokens, input.billedBy)
+          const placed = await ledger.hold({
+            workspaceId: input.workspaceId, clientId: input.clientId, userId: input.userId, tokenId: input.tokenId, surface: input.surface,
+            modelId: input.entry.id, streaming: false, requestId: stepRequestId(input.requestId, holds.length + 1), amount: next.credits,
+            inputTokens: next.inputTokens, paramsHash, ttlMs: options.holdTtlMs,
+          })
+          holds.push(placed.hold)
+          return placed.hold
+        },
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
         price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
-        /** Debits the charge and frees the hold (once: a second settle changes nothing); `within` commits with it (the usage row). */
-        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
-          ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled', within }),
+        /** Debits the charge and frees the holds (once: a second settle changes nothing); `within` commits with it (the usage row). */
+        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> => holds.length === 1
+          ? ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled', within })
+          : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within),
       }
     },
 
@@ -135,18 +177,34 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
       const expired = await db.selectFrom('creditHolds').selectAll().where('status', '=', 'pending').where('expiresAt', '<', now)
         .orderBy('expiresAt').limit(limit).execute()
       let resolved = 0
-      for (const hold of expired) {
+      const done = new Set<string>()
+      for (const expiredHold of expired) {
+        // A call's holds (its first, then one per further step) are settled together, for what the whole call cost.
+        const requestId = baseRequestId(expiredHold.requestId)
+        if (done.has(`${expiredHold.workspaceId}:${requestId}`)) continue
+        done.add(`${expiredHold.workspaceId}:${requestId}`)
+        const all = await db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', expiredHold.workspaceId)
+          .where((eb) => eb.or([eb('requestId', '=', requestId), eb('requestId', 'like', `${requestId.replace(/[\\%_]/g, '\\$&')}:step%`)]))
+          .orderBy('createdAt').orderBy('id').execute()
+        const hold = all.find((h) => h.requestId === requestId) ?? expiredHold
+        const pending = all.filter((h) => h.status === 'pending')
+        if (!pending.length) continue
         const recorded = await db.selectFrom('modelCalls').select(['charged']).where('workspaceId', '=', hold.workspaceId)
-          .where('requestId', '=', hold.requestId).executeTakeFirst()
+          .where('requestId', '=', requestId).executeTakeFirst()
         let cost = recorded?.charged ?? null
         const entry = catalog(hold.modelId)
-        if (cost === null && entry && hold.amount > 0n) {
+        if (cost === null && entry && pending.some((h) => h.amount > 0n)) {
           const output = (await recoverers.get(hold.surface)?.(hold)) ?? ''
-          const usage = { inputTokens: hold.inputTokens, outputTokens: output ? countTokens(output) : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
+          // Every step whose hold was placed sent its prompt.
+          const inputTokens = all.reduce((sum, h) => sum + h.inputTokens, 0)
+          const usage = { inputTokens, outputTokens: output ? countTokens(output) : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
           cost = (await charge(hold.id, entry, 'camarad', usage)).charged
         }
-        const out = await ledger.settle({ workspaceId: hold.workspaceId, holdId: hold.id, cost: cost ?? 0n, resolution: 'expired' })
-        if (!out.alreadyResolved) resolved++
+        // What holds of this call already resolved took counts against the cost.
+        const taken = all.filter((h) => h.status !== 'pending').reduce((sum, h) => sum + (h.charged ?? 0n), 0n)
+        const left = (cost ?? 0n) > taken ? (cost ?? 0n) - taken : 0n
+        const out = await settleAcross(hold.workspaceId, pending, left, 'expired')
+        if (!out.alreadyResolved) resolved += pending.length
       }
       return resolved
     },

@@ -7,6 +7,7 @@ import type { BillingCheckoutsTable } from '../../platform/db/schema.ts'
 import type { Catalog } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
 import { alreadySubscribed, billingNotConfigured, checkoutNotFound, noCustomer, planNotPurchasable, stripeUnavailable } from './subscriptions.errors.ts'
+import { stripeEventsRepository as stripeEvents } from './stripe-events.repository.ts'
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
 type Deps = {
@@ -98,6 +99,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
         subscription: linked?.stripeSubscriptionId && linked.status
           ? { status: linked.status, plan: linked.plan, currentPeriodEnd: linked.currentPeriodEnd?.toISOString() ?? null }
           : null,
+        unrecoveredCredits: Number(await stripeEvents.unrecoveredFor(db, workspaceId)),
       }
     },
 

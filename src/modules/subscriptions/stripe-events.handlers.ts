@@ -4,6 +4,7 @@ import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
 import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
+import { stripeEventsRepository as stripeEvents } from './stripe-events.repository.ts'
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
 // What we read from Stripe objects: only these fields, validated, whatever else the API version adds.
@@ -23,14 +24,18 @@ const InvoiceView = z.object({
   subscription: Ref.nullish(),
   parent: z.object({ subscription_details: z.object({ subscription: Ref.nullish() }).passthrough().nullish() }).passthrough().nullish(),
 }).passthrough()
-const ChargeView = z.object({ id: z.string(), customer: Ref.nullish(), amount: z.number(), amount_refunded: z.number(), currency: z.string() }).passthrough()
+const ChargeView = z.object({
+  id: z.string(), customer: Ref.nullish(), amount: z.number(), amount_refunded: z.number(), currency: z.string(), payment_intent: Ref.nullish(),
+}).passthrough()
+const DisputeView = z.object({ id: z.string(), charge: Ref, amount: z.number(), status: z.string().nullish() }).passthrough()
+const InvoicePaymentView = z.object({ invoice: Ref }).passthrough()
 const EventView = z.object({ created: z.number(), data: z.object({ object: z.object({ id: z.string() }).passthrough() }) })
 
 export type Subscription = z.infer<typeof SubscriptionView>
 export const parseSubscription = (raw: unknown): Subscription => SubscriptionView.parse(raw)
 type Deps = {
   db: Db; stripe: StripeClient; catalog: Catalog; workspaces: WorkspacePlans; audit: AuditService
-  ledger: Pick<Ledger, 'open' | 'post'>
+  ledger: Pick<Ledger, 'open' | 'post' | 'find' | 'clawBack'>
 }
 
 const MICRO = 1_000_000n
@@ -40,7 +45,7 @@ export const PAID_STATUSES = new Set(['active', 'trialing', 'past_due'])
 /** The event types a handler exists for (drift repair asks Stripe for these only). */
 export const HANDLED_EVENT_TYPES = [
   'checkout.session.completed', 'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
-  'invoice.paid', 'invoice.payment_failed', 'charge.refunded',
+  'invoice.paid', 'invoice.payment_failed', 'charge.refunded', 'charge.dispute.created',
 ] as const
 type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number]
 
@@ -98,7 +103,54 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
     if (!replay) await audit.record(trx, { action: 'credits.purchased', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { credits, requestId } })
   }
 
-  const handlers: Record<HandledEventType, (objectId: string, eventCreated: Date, object: Record<string, unknown>) => Promise<void>> = {
+  /**
+   * The credits a payment bought: a top-up session's purchase, or a subscription invoice's monthly grant. Asked of
+   * Stripe from the charge's PaymentIntent (its Checkout session, else the invoice it paid); undefined for anything else.
+   */
+  const purchaseOf = async (paymentIntent: string) => {
+    const session = (await stripe.checkout.sessions.list({ payment_intent: paymentIntent, limit: 1 })).data[0]
+    if (session) {
+      const s = SessionView.parse(session)
+      const workspaceId = s.client_reference_id ?? s.metadata.workspace_id
+      return s.mode === 'payment' && s.metadata.kind === 'topup' && workspaceId ? { workspaceId, requestId: `topup:${s.id}` } : undefined
+    }
+    const payment = (await stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntent }, limit: 1 })).data[0]
+    if (!payment) return undefined
+    const invoice = InvoiceView.parse(await stripe.invoices.retrieve(InvoicePaymentView.parse(payment).invoice))
+    const subscriptionId = invoice.parent?.subscription_details?.subscription ?? invoice.subscription
+    const sub = subscriptionId ? await fetchSubscription(subscriptionId) : undefined
+    return { workspaceId: await workspaceOf(invoice.customer, sub?.metadata.workspace_id), requestId: `invoice:${invoice.id}` }
+  }
+
+  /**
+   * A refund or a chargeback takes back what the charge bought, in proportion to the part of it returned, as far as the
+   * workspace still has it available; what was already spent is flagged (audit + the event's row, for the operator).
+   * Idempotent: clawbacks of a charge are one group in the ledger, each event taking only what the group still owes.
+   */
+  const clawBack = async (eventId: string, chargeId: string, cause: 'refund' | 'dispute', disputed = 0) => {
+    const charge = ChargeView.parse(await stripe.charges.retrieve(chargeId))
+    if (!charge.payment_intent || charge.amount <= 0) return
+    const purchase = await purchaseOf(charge.payment_intent)
+    if (!purchase) return
+    const bought = await ledger.find(db, purchase.workspaceId, purchase.requestId, 'purchase')
+    if (!bought) return
+    const returned = BigInt(Math.min(charge.amount, charge.amount_refunded + disputed))
+    const target = (bought.amount * returned) / BigInt(charge.amount)
+    const { workspaceId } = purchase
+    await db.transaction().execute(async (trx) => {
+      const { taken, short, replay } = await ledger.clawBack(trx, {
+        workspaceId, group: `clawback:${charge.id}:`, requestId: eventId, target, createdBy: 'stripe',
+        reason: `${cause === 'refund' ? 'Refund' : 'Chargeback'} of the payment ${charge.id} (${purchase.requestId})`,
+      })
+      await stripeEvents.flagShortfall(trx, eventId, workspaceId, short)
+      if (replay) return
+      const metadata = { chargeId: charge.id, cause, purchase: purchase.requestId, target: Number(target), taken: Number(taken), unrecovered: Number(short) }
+      if (taken > 0n) await audit.record(trx, { action: 'credits.clawed_back', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata })
+      if (short > 0n) await audit.record(trx, { action: 'subscription.clawback_short', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata })
+    })
+  }
+
+  const handlers: Record<HandledEventType, (objectId: string, eventCreated: Date, object: Record<string, unknown>, eventId: string) => Promise<void>> = {
     'checkout.session.completed': async (id, created) => {
       const session = SessionView.parse(await stripe.checkout.sessions.retrieve(id))
       const workspaceId = session.client_reference_id ?? session.metadata.workspace_id
@@ -138,13 +190,17 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
         await audit.record(trx, { action: 'subscription.payment_failed', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { invoiceId: invoice.id, subscriptionId: subscriptionId ?? null } })
       })
     },
-    // Audited only: a refund takes no credits back automatically (they may be spent); an operator adjusts if needed.
-    'charge.refunded': async (_id, _created, object) => {
+    // The refund is audited, and the unspent credits the charge bought are taken back (from Stripe's current state).
+    'charge.refunded': async (id, _created, object, eventId) => {
       const charge = ChargeView.parse(object)
-      if (!charge.customer) return
-      const linked = await subs.byCustomer(db, charge.customer)
-      if (!linked) return
-      await audit.record(db, { action: 'subscription.charge_refunded', workspaceId: linked.workspaceId, targetType: 'workspace', targetId: linked.workspaceId, metadata: { chargeId: charge.id, amountRefunded: charge.amount_refunded, amount: charge.amount, currency: charge.currency } })
+      const linked = charge.customer ? await subs.byCustomer(db, charge.customer) : undefined
+      if (linked) await audit.record(db, { action: 'subscription.charge_refunded', workspaceId: linked.workspaceId, targetType: 'workspace', targetId: linked.workspaceId, metadata: { chargeId: charge.id, amountRefunded: charge.amount_refunded, amount: charge.amount, currency: charge.currency } })
+      await clawBack(eventId, id, 'refund')
+    },
+    // A chargeback takes the disputed part back at once, as a refund would: the money has left.
+    'charge.dispute.created': async (id, _created, _object, eventId) => {
+      const dispute = DisputeView.parse(await stripe.disputes.retrieve(id))
+      await clawBack(eventId, dispute.charge, 'dispute', dispute.amount)
     },
   }
 
@@ -158,7 +214,7 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
     const handler = (handlers as Record<string, (typeof handlers)[HandledEventType] | undefined>)[event.type]
     if (!handler) return 'ignored'
     const parsed = EventView.parse(event.payload)
-    await handler(parsed.data.object.id, new Date(parsed.created * 1000), parsed.data.object)
+    await handler(parsed.data.object.id, new Date(parsed.created * 1000), parsed.data.object, event.id)
     return 'processed'
   }
 }

@@ -55,6 +55,19 @@ export const stripeEventsRepository = {
     .where('id', '=', id)
     .execute(),
 
+  /** What a refund or chargeback could not take back (0: everything was recovered), for the operator's list. */
+  flagShortfall: (db: Executor, id: string, workspaceId: string, unrecovered: bigint) => db.updateTable('stripeEvents')
+    .set({ workspaceId, unrecoveredCredits: unrecovered > 0n ? unrecovered : null })
+    .where('id', '=', id)
+    .execute(),
+
+  /** What refunds and chargebacks of a workspace's payments could not take back, in all (micro-credits). */
+  async unrecoveredFor(db: Executor, workspaceId: string) {
+    const row = await db.selectFrom('stripeEvents').select(sql<string>`coalesce(sum(unrecovered_credits), 0)::text`.as('total'))
+      .where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
+    return BigInt(row.total)
+  },
+
   resetForReplay: (db: Executor, id: string) => db.updateTable('stripeEvents')
     .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
     .where('id', '=', id)

@@ -21,7 +21,7 @@ type Deps = {
   db: Db; queue: Queue; operator: OperatorGuard; audit: AuditService
   /** The plans catalog (price ids ↔ plans, monthly credits) and tenancy's plan row: a paid plan is set only from here. */
   catalog: Catalog; workspaces: WorkspacePlans
-  ledger: Pick<Ledger, 'open' | 'post'>
+  ledger: Pick<Ledger, 'open' | 'post' | 'find' | 'clawBack'>
   scope: ScopeResolver
   config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE' | 'STRIPE_PRICE_TOPUP' | 'publicUrl'>
   now?: () => Date

@@ -12,10 +12,13 @@ const Status = z.enum(['pending', 'processed', 'ignored', 'dead'])
 const StripeEventDto = z.object({
   id: z.string(), type: z.string(), status: Status, attempts: z.number().int(), lastError: z.string().nullable(),
   receivedAt: z.string(), processedAt: z.string().nullable(),
+  workspaceId: z.string().nullable().meta({ description: 'A refund or chargeback: the workspace whose credits it took back' }),
+  unrecoveredCredits: z.number().int().nullable().meta({ description: 'Micro-credits a refund or chargeback could not take back (already spent): follow up with the workspace' }),
 })
 const toDto = (r: Selectable<StripeEventsTable>): z.infer<typeof StripeEventDto> => ({
   id: r.id, type: r.type, status: r.status, attempts: r.attempts, lastError: r.lastError,
   receivedAt: r.receivedAt.toISOString(), processedAt: r.processedAt?.toISOString() ?? null,
+  workspaceId: r.workspaceId, unrecoveredCredits: r.unrecoveredCredits === null ? null : Number(r.unrecoveredCredits),
 })
 
 const DriftRepairDto = z.object({

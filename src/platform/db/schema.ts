@@ -286,12 +286,22 @@ export type CreditDisputesTable = {
   entryId: string
   openedBy: string
   reason: string
-  status: Generated<'open' | 'approved' | 'rejected'>
+  status: Generated<'open' | 'approved' | 'rejected' | 'withdrawn'>
+  /** Only rows from before one-dispute-per-debit (an older dispute of a debit disputed again); never set since. */
+  superseded: Generated<boolean>
   resolutionNote: string | null
   resolvedBy: string | null
   refundEntryId: string | null
   createdAt: Timestamp
   resolvedAt: NullableTimestamp
+}
+export type CreditDisputeNotesTable = {
+  id: string
+  disputeId: string
+  workspaceId: string
+  authorId: string
+  note: string
+  createdAt: Timestamp
 }
 
 export type MeetingsTable = {
@@ -428,6 +438,9 @@ export type StripeEventsTable = {
   attempts: ColumnType<number, number | undefined, number>
   lastError: string | null
   processedAt: NullableTimestamp
+  /** A refund or chargeback: the workspace whose credits it took back, and the micro-credits it could not (already spent). */
+  workspaceId: ColumnType<string | null, string | null | undefined, string | null>
+  unrecoveredCredits: ColumnType<bigint | null, bigint | null | undefined, bigint | null>
 }
 
 export type WorkspaceSubscriptionsTable = {
@@ -479,6 +492,7 @@ export type DB = {
   creditEntries: CreditEntriesTable
   creditOverages: CreditOveragesTable
   creditDisputes: CreditDisputesTable
+  creditDisputeNotes: CreditDisputeNotesTable
   creditStatements: CreditStatementsTable
   streamProgress: StreamProgressTable
   providerCostImports: ProviderCostImportsTable
@@ -492,6 +506,7 @@ export type DB = {
 }
 
 export type User = Selectable<UsersTable>
+export type CreditDispute = Selectable<CreditDisputesTable>
 export type Workspace = Selectable<WorkspacesTable>
 export type Client = Selectable<ClientsTable>
 export type Invitation = Selectable<InvitationsTable>

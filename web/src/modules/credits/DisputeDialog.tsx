@@ -17,7 +17,7 @@ import { formatCredits } from './format.ts'
 const MIN = 3
 const MAX = 2000
 
-/** Asks for a reason and opens a dispute on a charge; an admin then approves (refund) or rejects it. */
+/** Asks for a reason and opens a dispute on a charge; the Camarad operator then approves (refund) or rejects it. */
 export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntryDto | null; modelName: string; onClose: () => void }) {
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
@@ -52,8 +52,8 @@ export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntr
       {entry && (
         <form onSubmit={submit} noValidate className="space-y-4">
           <p className="text-sm text-slate-700">
-            {formatCredits(-entry.amount)} credits charged on {formatDateTime(entry.createdAt)} for {modelName}. If an admin approves the
-            dispute, the credits are refunded to the workspace.
+            {formatCredits(-entry.amount)} credits charged on {formatDateTime(entry.createdAt)} for {modelName}. The Camarad operator reviews
+            the dispute; if it is approved, the credits are refunded to the workspace. A charge can be disputed once.
           </p>
           {(server.form || server.fields.entryId) && <Alert tone="error">{server.form ?? server.fields.entryId}</Alert>}
           <Field label="What went wrong?" error={local ?? server.fields.reason} hint={`${reason.trim().length} / ${MAX} characters`}>

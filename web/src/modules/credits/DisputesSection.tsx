@@ -14,12 +14,15 @@ import type { DisputeDto, DisputeStatus } from './api.ts'
 import { Badge, DISPUTE_TONE } from './Badge.tsx'
 import { formatCredits } from './format.ts'
 import type { Names } from './queries.ts'
-import { ResolveDialog } from './ResolveDialog.tsx'
-import type { Resolution } from './ResolveDialog.tsx'
+import { DisputeActionDialog } from './DisputeActionDialog.tsx'
+import type { DisputeAction } from './DisputeActionDialog.tsx'
 
-const STATUS_LABEL: Record<DisputeStatus, string> = { open: 'Open', approved: 'Approved · refunded', rejected: 'Rejected' }
+const STATUS_LABEL: Record<DisputeStatus, string> = { open: 'Open · waiting for the operator', approved: 'Approved · refunded', rejected: 'Rejected', withdrawn: 'Withdrawn' }
 
-function DisputeItem({ d, names, admin, onResolve }: { d: DisputeDto; names: Names; admin: boolean; onResolve: (r: Resolution) => void }) {
+/** Who closed it: the operator decides; an admin may withdraw. */
+const closedBy = (d: DisputeDto, names: Names) => (d.status === 'withdrawn' ? `Withdrawn by ${names.user(d.resolvedBy)}` : 'The Camarad operator')
+
+function DisputeItem({ d, names, admin, onAction }: { d: DisputeDto; names: Names; admin: boolean; onAction: (a: DisputeAction) => void }) {
   return (
     <li data-testid="dispute" data-status={d.status} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -34,27 +37,34 @@ function DisputeItem({ d, names, admin, onResolve }: { d: DisputeDto; names: Nam
         <Badge tone={DISPUTE_TONE[d.status]}>{STATUS_LABEL[d.status]}</Badge>
       </div>
       <p className="mt-2 text-sm whitespace-pre-wrap text-slate-800">{d.reason}</p>
+      {d.notes.length > 0 && (
+        <ul aria-label="Notes" className="mt-2 space-y-1">
+          {d.notes.map((n) => (
+            <li key={n.id} className="text-sm text-slate-700"><span className="font-medium">{names.user(n.authorId)}</span>, {formatDateTime(n.createdAt)}: {n.note}</li>
+          ))}
+        </ul>
+      )}
       {d.status !== 'open' && (
         <p className="mt-2 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-          <span className="font-medium">{names.user(d.resolvedBy)}</span>, {formatDateTime(d.resolvedAt)}: {d.resolutionNote}
+          <span className="font-medium">{closedBy(d, names)}</span>, {formatDateTime(d.resolvedAt)}{d.resolutionNote ? `: ${d.resolutionNote}` : ''}
         </p>
       )}
       {admin && d.status === 'open' && (
         <div className="mt-3 flex gap-2">
-          <Button onClick={() => onResolve({ dispute: d, decision: 'approve' })} aria-label={`Approve the dispute of ${names.user(d.openedBy)} and refund ${formatCredits(Math.abs(d.amount))} credits`}>Approve</Button>
-          <Button variant="secondary" onClick={() => onResolve({ dispute: d, decision: 'reject' })} aria-label={`Reject the dispute of ${names.user(d.openedBy)}`}>Reject</Button>
+          <Button variant="secondary" onClick={() => onAction({ dispute: d, action: 'note' })} aria-label={`Add a note to the dispute of ${names.user(d.openedBy)}`}>Add a note</Button>
+          <Button variant="secondary" onClick={() => onAction({ dispute: d, action: 'withdraw' })} aria-label={`Withdraw the dispute of ${names.user(d.openedBy)}`}>Withdraw</Button>
         </div>
       )}
     </li>
   )
 }
 
-/** Disputes of charges: members see theirs; admins see all and approve (refund) or reject them. */
+/** Disputes of charges: members see theirs; admins see all, add notes or withdraw them. The operator decides. */
 export function DisputesSection({ names }: { names: Names }) {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
   const [status, setStatus] = useState<DisputeStatus | ''>('')
-  const [target, setTarget] = useState<Resolution | null>(null)
+  const [target, setTarget] = useState<DisputeAction | null>(null)
   const query = useInfiniteQuery({
     queryKey: creditKeys.disputes(workspace.id, status),
     queryFn: ({ pageParam, signal }) => listDisputes(workspace.id, status, pageParam, signal),
@@ -67,8 +77,8 @@ export function DisputesSection({ names }: { names: Names }) {
       <h2 id="disputes-heading" className="text-lg font-semibold text-slate-900">Disputes</h2>
       <p className="mb-3 max-w-prose text-sm text-slate-600">
         {admin
-          ? 'Members dispute charges they think are wrong. Approving one refunds the charge with a refund entry in the ledger.'
-          : 'Charges you disputed. Choose “Dispute” on a charge in the Ledger tab to ask for a refund.'}
+          ? 'Members dispute charges they think are wrong. The Camarad operator reviews each one: an approved dispute refunds the charge with a refund entry in the ledger. You can add a note for the operator or withdraw a dispute.'
+          : 'Charges you disputed. Choose “Dispute” on a charge in the Ledger tab to ask for a refund; the Camarad operator decides.'}
       </p>
       <div className="mb-4 max-w-xs">
         <Field label="Status">
@@ -89,14 +99,14 @@ export function DisputesSection({ names }: { names: Names }) {
           return (
             <>
               <ul aria-label="Disputes" className="space-y-3">
-                {items.map((d) => <DisputeItem key={d.id} d={d} names={names} admin={admin} onResolve={setTarget} />)}
+                {items.map((d) => <DisputeItem key={d.id} d={d} names={names} admin={admin} onAction={setTarget} />)}
               </ul>
               <LoadMore query={query} />
             </>
           )
         }}
       </QueryState>
-      <ResolveDialog target={target} openedBy={names.user(target?.dispute.openedBy ?? null)} onClose={() => setTarget(null)} />
+      <DisputeActionDialog target={target} openedBy={names.user(target?.dispute.openedBy ?? null)} onClose={() => setTarget(null)} />
     </section>
   )
 }

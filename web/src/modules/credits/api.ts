@@ -18,7 +18,7 @@ export type Page<T> = { items: T[]; nextCursor: string | null }
 /** Mirrors contracts/credits.ts EntryKind, kept as plain data so zod stays out of the bundle. */
 export const ENTRY_KINDS = ['grant', 'purchase', 'debit', 'refund', 'adjustment', 'expiry'] as const satisfies readonly EntryKind[]
 export const HOLD_STATUSES = ['pending', 'settled', 'released', 'expired'] as const satisfies readonly HoldStatus[]
-export const DISPUTE_STATUSES = ['open', 'approved', 'rejected'] as const satisfies readonly DisputeStatus[]
+export const DISPUTE_STATUSES = ['open', 'approved', 'rejected', 'withdrawn'] as const satisfies readonly DisputeStatus[]
 
 export type LedgerFilters = { kind: EntryKind | ''; requestId: string; clientId: string; userId: string; from: string; to: string }
 export const NO_FILTERS: LedgerFilters = { kind: '', requestId: '', clientId: '', userId: '', from: '', to: '' }
@@ -83,8 +83,13 @@ export const listDisputes = (ws: string, status: DisputeStatus | '', cursor: str
 export const openDispute = (ws: string, body: { entryId: string; reason: string }) =>
   api<DisputeDto>('/api/credits/disputes', { method: 'POST', workspaceId: ws, body })
 
-export const resolveDispute = (ws: string, id: string, decision: 'approve' | 'reject', note: string) =>
-  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/${decision}`, { method: 'POST', workspaceId: ws, body: { note } })
+/** Admins: a note for the operator on an open dispute. */
+export const addDisputeNote = (ws: string, id: string, note: string) =>
+  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/notes`, { method: 'POST', workspaceId: ws, body: { note } })
+
+/** Admins: withdraw an open dispute (the charge cannot be disputed again). */
+export const withdrawDispute = (ws: string, id: string, note: string) =>
+  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/withdraw`, { method: 'POST', workspaceId: ws, body: note ? { note } : {} })
 
 export const getSpend = (ws: string, groupBy: SpendGroup, days: number, signal?: AbortSignal) => {
   const to = new Date()

@@ -12,6 +12,7 @@ import { Input } from '../../ui/Input.tsx'
 import { Tabs } from '../../ui/Tabs.tsx'
 import { TOKEN_KEY, createOperatorApi, operatorApi, operatorKeys } from './api.ts'
 import { CalibrationTab } from './CalibrationTab.tsx'
+import { DisputesTab } from './DisputesTab.tsx'
 import { PricesTab } from './PricesTab.tsx'
 import { RatesTab } from './RatesTab.tsx'
 import { ReconciliationTab } from './ReconciliationTab.tsx'
@@ -25,6 +26,7 @@ const TABS = [
   { key: 'calibration', label: 'Calibration' },
   { key: 'reconciliation', label: 'Reconciliation' },
   { key: 'stripe', label: 'Stripe' },
+  { key: 'disputes', label: 'Disputes' },
 ] as const
 type TabKey = (typeof TABS)[number]['key']
 
@@ -70,7 +72,7 @@ function TokenForm({ onToken }: { onToken: (token: string) => void }) {
   )
 }
 
-/** /operator: prices, credit rates, cost telemetry, calibration, reconciliation and Stripe events (X-Internal-Token). */
+/** /operator: prices, credit rates, cost telemetry, calibration, reconciliation, Stripe events and disputes (X-Internal-Token). */
 export function OperatorPage() {
   useTitle('Operator')
   const qc = useQueryClient()
@@ -96,7 +98,7 @@ export function OperatorPage() {
         </div>
       </header>
       <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
-        <PageHeader title="Operator" description="Model prices, the credit rate, what calls really cost, reconciliation with provider invoices, and Stripe events." />
+        <PageHeader title="Operator" description="Model prices, the credit rate, what calls really cost, reconciliation with provider invoices, Stripe events, and disputes to decide." />
         {!api ? <TokenForm onToken={unlock} /> : (
           <Tabs label="Operator sections" tabs={[...TABS]} current={tab} onSelect={(k) => setParams(k === 'prices' ? {} : { tab: k }, { replace: true })}>
             {tab === 'prices' && <PricesTab api={api} />}
@@ -105,6 +107,7 @@ export function OperatorPage() {
             {tab === 'calibration' && <CalibrationTab api={api} />}
             {tab === 'reconciliation' && <ReconciliationTab api={api} />}
             {tab === 'stripe' && <StripeTab api={api} />}
+            {tab === 'disputes' && <DisputesTab api={api} />}
           </Tabs>
         )}
         {api && <Alert className="mt-8">Changes here apply to every workspace on this installation.</Alert>}

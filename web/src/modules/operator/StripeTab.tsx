@@ -12,6 +12,7 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { Badge } from '../credits/Badge.tsx'
+import { formatCredits } from '../credits/format.ts'
 import { operatorKeys, STRIPE_EVENT_STATUSES } from './api.ts'
 import type { DriftRepairDto, OperatorApi, StripeEventStatus } from './api.ts'
 
@@ -58,7 +59,7 @@ export function StripeTab({ api }: { api: OperatorApi }) {
       <Repair api={api} />
       <section aria-labelledby="stripe-events-heading" className="space-y-3">
         <h2 id="stripe-events-heading" className="text-lg font-semibold text-slate-900">Stripe events</h2>
-        <p className="max-w-prose text-sm text-slate-600">The newest 100 events this server received, each stored once and processed by a job with retries. A dead event failed every attempt: fix the cause, then replay it.</p>
+        <p className="max-w-prose text-sm text-slate-600">The newest 100 events this server received, each stored once and processed by a job with retries. A dead event failed every attempt: fix the cause, then replay it. A refund or chargeback takes back the unspent credits the charge bought; what was already spent is flagged in red.</p>
         <div className="max-w-xs">
           <Field label="Status">
             {(p) => (
@@ -78,7 +79,15 @@ export function StripeTab({ api }: { api: OperatorApi }) {
                 {items.map((e) => (
                   <tr key={e.id} data-testid="stripe-event-row">
                     <Td className="whitespace-nowrap">{formatDateTime(e.receivedAt)}</Td>
-                    <Td><span className="block font-medium text-slate-900">{e.type}</span><span className="font-mono text-xs text-slate-500">{e.id}</span></Td>
+                    <Td>
+                      <span className="block font-medium text-slate-900">{e.type}</span><span className="font-mono text-xs text-slate-500">{e.id}</span>
+                      {e.unrecoveredCredits !== null && (
+                        <span data-testid="stripe-event-unrecovered" className="mt-1 block">
+                          <Badge tone="red">{formatCredits(e.unrecoveredCredits)} credits not recovered</Badge>
+                          <span className="block text-xs text-slate-600">Already spent by workspace <code>{e.workspaceId}</code>: follow up with it.</span>
+                        </span>
+                      )}
+                    </Td>
                     <Td><Badge tone={TONE[e.status]}>{LABEL[e.status]}</Badge></Td>
                     <Td className="text-right tabular-nums">{e.attempts}</Td>
                     <Td className="max-w-xs break-words text-xs">{e.lastError ?? '—'}</Td>

@@ -2,10 +2,10 @@ import type { z } from 'zod'
 import type {
   CalibrationProposalDto, CostImportDto, CostProvider as CostProviderSchema, CostTelemetryDto, ReconciliationRunDto, ShadowSyncDto,
 } from '../../../../contracts/billing.ts'
-import type { PriceDto, RateDto } from '../../../../contracts/credits.ts'
+import type { DisputeDto, PriceDto, RateDto } from '../../../../contracts/credits.ts'
 import { ApiError, failed } from '../../lib/api.ts'
 
-export type { CalibrationProposalDto, CostTelemetryDto, ReconciliationRunDto, ShadowSyncDto }
+export type { CalibrationProposalDto, CostTelemetryDto, DisputeDto, ReconciliationRunDto, ShadowSyncDto }
 export type PriceDto = z.infer<typeof PriceDto>
 export type RateDto = z.infer<typeof RateDto>
 export type CostImportDto = z.infer<typeof CostImportDto>
@@ -21,7 +21,11 @@ export const TOKEN_KEY = 'camarad.operatorToken'
 
 export type StripeEventStatus = 'pending' | 'processed' | 'ignored' | 'dead'
 export const STRIPE_EVENT_STATUSES = ['pending', 'processed', 'ignored', 'dead'] as const satisfies readonly StripeEventStatus[]
-export type StripeEventDto = { id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null }
+export type StripeEventDto = {
+  id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null
+  /** A refund or chargeback: the workspace it took credits back from, and what it could not take back (micro-credits, already spent). */
+  workspaceId: string | null; unrecoveredCredits: number | null
+}
 export type DriftRepairDto = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
 
 export const operatorKeys = {
@@ -32,6 +36,7 @@ export const operatorKeys = {
   proposal: (hours: number) => ['operator', 'proposal', hours] as const,
   reconciliation: ['operator', 'reconciliation'] as const,
   stripeEvents: (status: string) => ['operator', 'stripe-events', status] as const,
+  disputes: (status: string) => ['operator', 'disputes', status] as const,
 }
 
 type Options = { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; query?: Record<string, string | number | undefined>; signal?: AbortSignal }
@@ -71,6 +76,10 @@ export const createOperatorApi = (token: string) => ({
     operatorApi<{ items: StripeEventDto[] }>(token, '/api/operator/stripe/events', { query: { status, limit: 100 }, signal }).then((r) => r.items),
   replayStripeEvent: (eventId: string) => operatorApi<StripeEventDto>(token, '/api/operator/stripe/events/replay', { method: 'POST', body: { eventId } }),
   repairDrift: () => operatorApi<DriftRepairDto>(token, '/api/operator/stripe/repair', { method: 'POST', body: {} }),
+  disputes: (status: DisputeDto['status'] | '', signal?: AbortSignal) =>
+    operatorApi<{ items: DisputeDto[] }>(token, '/api/operator/disputes', { query: { status, limit: 200 }, signal }).then((r) => r.items),
+  decideDispute: (id: string, decision: 'approve' | 'reject', note: string) =>
+    operatorApi<DisputeDto>(token, `/api/operator/disputes/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body: { note } }),
   runs: (signal?: AbortSignal) => operatorApi<{ runs: ReconciliationRunDto[] }>(token, '/api/operator/reconciliation', { query: { limit: 30 }, signal }).then((r) => r.runs),
 })
 export type OperatorApi = ReturnType<typeof createOperatorApi>

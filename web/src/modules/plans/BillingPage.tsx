@@ -32,6 +32,11 @@ function Subscription({ account }: { account: BillingAccountDto }) {
           The plan is kept while Stripe retries. Update the payment method in the portal to keep it.
         </Alert>
       )}
+      {account.unrecoveredCredits > 0 && (
+        <Alert tone="warning" title="A refunded payment's credits were already spent">
+          {formatCount(Math.ceil(account.unrecoveredCredits / 1_000_000))} credits bought with refunded or disputed payments had been used and could not be taken back. The operator of this installation may contact you about them.
+        </Alert>
+      )}
       {sub && isSubscribed(sub.status) && sub.status !== 'past_due' && <p className="text-slate-600">Renews on {formatDate(sub.currentPeriodEnd)}.</p>}
       {sub?.status === 'canceled' && <p className="text-slate-600">The subscription was cancelled.</p>}
       {account.hasCustomer && canManage(role) && (

@@ -1,0 +1,160 @@
+import { sql } from 'kysely'
+import type { Db, Executor } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import type { CreditDispute } from '../../platform/db/schema.ts'
+import { badRequest, notFound } from '../../platform/http/errors.ts'
+import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
+import type { DisputeDto, DisputeStatus } from '../../../contracts/credits.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { disputeClosed, disputeExists, disputeNotFound, tooManyOpenDisputes } from './credits.errors.ts'
+import type { Ledger } from './ledger.ts'
+import { newestFirstPage } from './pages.ts'
+
+const isAdmin = (scope: WorkspaceScope) => hasRole(scope.role, 'admin')
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505'
+
+/**
+ * Disputes of debits. A member files one (one per debit, ever); workspace admins may add notes or withdraw it; only
+ * the operator decides: approval refunds the debit through the ledger, keyed by the dispute id, so it refunds once.
+ */
+export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, now = () => new Date() }: {
+  db: Db; ledger: Ledger; audit: AuditService; maxOpenPerWorkspace: number; now?: () => Date
+}) => {
+  /** Disputes with their debit and notes, in the order given. */
+  const describe = async (executor: Executor, rows: CreditDispute[]): Promise<DisputeDto[]> => {
+    if (!rows.length) return []
+    const ids = rows.map((d) => d.id)
+    const debits = await executor.selectFrom('creditEntries').select(['id', 'amount', 'requestId', 'modelId'])
+      .where('id', 'in', rows.map((d) => d.entryId)).execute()
+    const notes = await executor.selectFrom('creditDisputeNotes').selectAll().where('disputeId', 'in', ids).orderBy('createdAt').orderBy('id').execute()
+    const debitOf = new Map(debits.map((e) => [e.id, e]))
+    return rows.map((d) => {
+      const e = debitOf.get(d.entryId)!
+      return {
+        id: d.id, workspaceId: d.workspaceId, entryId: d.entryId, amount: Number(e.amount), requestId: e.requestId, modelId: e.modelId, reason: d.reason,
+        status: d.status, openedBy: d.openedBy,
+        notes: notes.filter((n) => n.disputeId === d.id).map((n) => ({ id: n.id, authorId: n.authorId, note: n.note, createdAt: n.createdAt.toISOString() })),
+        resolutionNote: d.resolutionNote, resolvedBy: d.resolvedBy, refundEntryId: d.refundEntryId,
+        createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null,
+      }
+    })
+  }
+  const one = async (executor: Executor, id: string, workspaceId?: string) => {
+    let q = executor.selectFrom('creditDisputes').selectAll().where('id', '=', id)
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
+    const row = await q.executeTakeFirst()
+    if (!row) throw disputeNotFound()
+    return (await describe(executor, [row]))[0]!
+  }
+  /** The dispute row, locked until the transaction ends: its changes are decided one at a time. */
+  const lockOpen = async (trx: Executor, id: string, workspaceId?: string) => {
+    let q = trx.selectFrom('creditDisputes').selectAll().where('id', '=', id)
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
+    const d = await q.forUpdate().executeTakeFirst()
+    if (!d) throw disputeNotFound()
+    return d
+  }
+
+  return {
+    /** A member disputes a debit made for them (admins: any debit of the workspace). */
+    async open(scope: WorkspaceScope, body: { entryId: string; reason: string }, ip: string) {
+      const entry = await db.selectFrom('creditEntries').selectAll().where('id', '=', body.entryId).where('workspaceId', '=', scope.workspaceId).executeTakeFirst()
+      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId)) throw notFound('credits.entry_not_found', 'No such ledger entry.')
+      if (entry.kind !== 'debit' || entry.amount === 0n) throw badRequest('credits.not_disputable', 'Only a debit that charged credits can be disputed.')
+      const id = newId('dsp')
+      try {
+        await db.transaction().execute(async (trx) => {
+          // Under the account row's lock, two filings cannot both pass the count.
+          await trx.selectFrom('creditAccounts').select('workspaceId').where('workspaceId', '=', scope.workspaceId).forUpdate().executeTakeFirstOrThrow()
+          const { open } = await trx.selectFrom('creditDisputes').select((eb) => eb.fn.countAll<string>().as('open'))
+            .where('workspaceId', '=', scope.workspaceId).where('status', '=', 'open').executeTakeFirstOrThrow()
+          if (Number(open) >= maxOpenPerWorkspace) throw tooManyOpenDisputes(maxOpenPerWorkspace)
+          await trx.insertInto('creditDisputes').values({ id, workspaceId: scope.workspaceId, entryId: entry.id, openedBy: scope.userId, reason: body.reason }).execute()
+          await audit.record(trx, { action: 'credits.dispute_opened', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'credit_dispute', targetId: id, ip, metadata: { entryId: entry.id } })
+        })
+      } catch (err) {
+        if (isUniqueViolation(err)) throw disputeExists()
+        throw err
+      }
+      return one(db, id, scope.workspaceId)
+    },
+
+    /** Admins see the workspace's disputes; others the ones they filed. */
+    async list(scope: WorkspaceScope, q: { status?: DisputeStatus; cursor?: string; limit: number }) {
+      let query = db.selectFrom('creditDisputes').selectAll().where('workspaceId', '=', scope.workspaceId)
+      if (!isAdmin(scope)) query = query.where('openedBy', '=', scope.userId)
+      if (q.status) query = query.where('status', '=', q.status)
+      const page = await newestFirstPage(query, q)
+      return { items: await describe(db, page.items), nextCursor: page.nextCursor }
+    },
+
+    /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */
+    workspaceOf: async (id: string) => (id.length <= 64 ? (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())?.workspaceId : undefined),
+
+    async get(scope: WorkspaceScope, id: string) {
+      const d = await one(db, id, scope.workspaceId)
+      if (!isAdmin(scope) && d.openedBy !== scope.userId) throw disputeNotFound()
+      return d
+    },
+
+    /** A workspace admin adds context for the operator while the dispute is open. */
+    async addNote(scope: WorkspaceScope, id: string, note: string, ip: string) {
+      return db.transaction().execute(async (trx) => {
+        const d = await lockOpen(trx, id, scope.workspaceId)
+        if (d.status !== 'open') throw disputeClosed(d.status)
+        const noteId = newId('dsn')
+        await trx.insertInto('creditDisputeNotes').values({ id: noteId, disputeId: id, workspaceId: scope.workspaceId, authorId: scope.userId, note }).execute()
+        await audit.record(trx, { action: 'credits.dispute_note_added', workspaceId: scope.workspaceId, actorUserId: scope.userId, subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, ip, metadata: { noteId } })
+        return one(trx, id)
+      })
+    },
+
+    /** A workspace admin withdraws an open dispute; the debit cannot be disputed again. */
+    async withdraw(scope: WorkspaceScope, id: string, note: string | undefined, ip: string) {
+      return db.transaction().execute(async (trx) => {
+        const d = await lockOpen(trx, id, scope.workspaceId)
+        if (d.status !== 'open') throw disputeClosed(d.status)
+        await trx.updateTable('creditDisputes').set({ status: 'withdrawn', resolutionNote: note ?? null, resolvedBy: scope.userId, resolvedAt: now() }).where('id', '=', id).execute()
+        await audit.record(trx, { action: 'credits.dispute_withdrawn', workspaceId: scope.workspaceId, actorUserId: scope.userId, subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, ip, metadata: { entryId: d.entryId } })
+        return one(trx, id)
+      })
+    },
+
+    /** The operator's queue across workspaces: open disputes first (oldest waiting first), then the rest, newest first. */
+    async operatorQueue(q: { status?: DisputeStatus; limit: number }) {
+      let query = db.selectFrom('creditDisputes').selectAll()
+      if (q.status) query = query.where('status', '=', q.status)
+      const rows = await query.orderBy(sql`(status = 'open') desc`)
+        .orderBy(sql`CASE WHEN status = 'open' THEN created_at END asc`).orderBy('createdAt', 'desc').orderBy('id').limit(q.limit).execute()
+      return describe(db, rows)
+    },
+
+    /**
+     * The operator approves (a refund entry of the debit, keyed by the dispute id) or rejects, with a note. The same
+     * decision again answers the dispute as it stands and refunds nothing more; a different one is a 409.
+     */
+    async decide(id: string, decision: 'approved' | 'rejected', note: string, requestId: string) {
+      return db.transaction().execute(async (trx) => {
+        const d = await lockOpen(trx, id)
+        if (d.status === decision) return one(trx, id)
+        if (d.status !== 'open') throw disputeClosed(d.status)
+        let refundEntryId: string | null = null
+        if (decision === 'approved') {
+          const debit = await trx.selectFrom('creditEntries').selectAll().where('id', '=', d.entryId).where('workspaceId', '=', d.workspaceId).executeTakeFirstOrThrow()
+          const { entry } = await ledger.post(trx, {
+            workspaceId: d.workspaceId, kind: 'refund', amount: -debit.amount, requestId: `dispute:${d.id}`, refundOf: debit.id,
+            reason: `Dispute approved: ${note}`, clientId: debit.clientId, userId: debit.userId,
+          })
+          refundEntryId = entry.id
+        }
+        await trx.updateTable('creditDisputes').set({ status: decision, resolutionNote: note, resolvedBy: null, resolvedAt: now(), refundEntryId }).where('id', '=', id).execute()
+        await audit.record(trx, {
+          action: decision === 'approved' ? 'credits.dispute_approved' : 'credits.dispute_rejected', workspaceId: d.workspaceId, actorUserId: null,
+          subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, metadata: { by: 'operator', entryId: d.entryId, refundEntryId, requestId, note },
+        })
+        return one(trx, id)
+      })
+    },
+  }
+}
+export type DisputesService = ReturnType<typeof createDisputesService>

@@ -86,11 +86,36 @@ export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(3
 
 export type TestUser = { id: string; email: string; password: string; cookie: string }
 
-export const signup = async (app: FastifyInstance, label = 'user'): Promise<TestUser> => {
+/** The emails the server stored for `to`, newest first, read as the operator does (`GET /api/operator/emails`). */
+export const emailsTo = async (app: FastifyInstance, to: string) => {
+  const res = await call(app, 'GET', `/api/operator/emails?to=${encodeURIComponent(to)}&limit=100`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+  if (res.statusCode !== 200) throw new Error(`emails failed: ${res.statusCode} ${res.body}`)
+  return res.json().items as { id: string; kind: string; to: string; subject: string; text: string; link: string | null; status: string }[]
+}
+
+/** The token of the newest emailed link of `kind` sent to `to` (`verify_email`, `reset_password`, `invitation`). */
+export const linkToken = async (app: FastifyInstance, to: string, kind: string) => {
+  const email = (await emailsTo(app, to)).find((e) => e.kind === kind)
+  if (!email?.link) throw new Error(`no ${kind} email to ${to}`)
+  return new URL(email.link).searchParams.get('token') ?? new URL(email.link).pathname.split('/').pop()!
+}
+
+/** Verifies the user's email through the real flow: the stored verification email's link, then POST /api/auth/verify-email. */
+export const verifyEmail = async (app: FastifyInstance, email: string) => {
+  const res = await call(app, 'POST', '/api/auth/verify-email', {}, { token: await linkToken(app, email, 'verify_email') })
+  if (res.statusCode !== 200) throw new Error(`verify failed: ${res.statusCode} ${res.body}`)
+}
+
+/**
+ * Signs up a new user and, unless `verify: false`, verifies their email through the emailed link (free credits go to
+ * verified people only, and most suites spend welcome credits).
+ */
+export const signup = async (app: FastifyInstance, label = 'user', options: { verify?: boolean } = {}): Promise<TestUser> => {
   const email = uniqueEmail(label)
   const password = `correct horse ${label} battery`
   const res = await call(app, 'POST', '/api/auth/signup', {}, { email, password, name: label })
   if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`)
+  if (options.verify ?? true) await verifyEmail(app, email)
   return { id: res.json().user.id, email, password, cookie: sessionCookie(res.headers['set-cookie']) }
 }
 

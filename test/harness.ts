@@ -75,7 +75,7 @@ export const call = (app: FastifyInstance, method: InjectOptions['method'], url:
   return app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) })
 }
 
-const sessionCookie = (setCookie: string | string[] | undefined) => {
+export const sessionCookie = (setCookie: string | string[] | undefined) => {
   const first = Array.isArray(setCookie) ? setCookie[0] : setCookie
   if (!first) throw new Error('no session cookie set')
   return first.split(';')[0]!

@@ -12,6 +12,7 @@ import { Input } from '../../ui/Input.tsx'
 import { Tabs } from '../../ui/Tabs.tsx'
 import { TOKEN_KEY, createOperatorApi, operatorApi, operatorKeys } from './api.ts'
 import { CalibrationTab } from './CalibrationTab.tsx'
+import { EmailsTab } from './EmailsTab.tsx'
 import { PricesTab } from './PricesTab.tsx'
 import { RatesTab } from './RatesTab.tsx'
 import { ReconciliationTab } from './ReconciliationTab.tsx'
@@ -25,6 +26,7 @@ const TABS = [
   { key: 'calibration', label: 'Calibration' },
   { key: 'reconciliation', label: 'Reconciliation' },
   { key: 'stripe', label: 'Stripe' },
+  { key: 'emails', label: 'Emails' },
 ] as const
 type TabKey = (typeof TABS)[number]['key']
 
@@ -105,6 +107,7 @@ export function OperatorPage() {
             {tab === 'calibration' && <CalibrationTab api={api} />}
             {tab === 'reconciliation' && <ReconciliationTab api={api} />}
             {tab === 'stripe' && <StripeTab api={api} />}
+            {tab === 'emails' && <EmailsTab api={api} />}
           </Tabs>
         )}
         {api && <Alert className="mt-8">Changes here apply to every workspace on this installation.</Alert>}

@@ -24,6 +24,11 @@ export const STRIPE_EVENT_STATUSES = ['pending', 'processed', 'ignored', 'dead']
 export type StripeEventDto = { id: string; type: string; status: StripeEventStatus; attempts: number; lastError: string | null; receivedAt: string; processedAt: string | null }
 export type DriftRepairDto = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
 
+export type OutboxEmailDto = {
+  id: string; kind: string; to: string; subject: string; text: string; link: string | null; status: 'queued' | 'stored' | 'sent' | 'failed'
+  attempts: number; lastError: string | null; messageId: string | null; createdAt: string; sentAt: string | null
+}
+
 export const operatorKeys = {
   all: ['operator'] as const,
   prices: ['operator', 'prices'] as const,
@@ -32,6 +37,7 @@ export const operatorKeys = {
   proposal: (hours: number) => ['operator', 'proposal', hours] as const,
   reconciliation: ['operator', 'reconciliation'] as const,
   stripeEvents: (status: string) => ['operator', 'stripe-events', status] as const,
+  emails: (to: string) => ['operator', 'emails', to] as const,
 }
 
 type Options = { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; query?: Record<string, string | number | undefined>; signal?: AbortSignal }
@@ -71,6 +77,8 @@ export const createOperatorApi = (token: string) => ({
     operatorApi<{ items: StripeEventDto[] }>(token, '/api/operator/stripe/events', { query: { status, limit: 100 }, signal }).then((r) => r.items),
   replayStripeEvent: (eventId: string) => operatorApi<StripeEventDto>(token, '/api/operator/stripe/events/replay', { method: 'POST', body: { eventId } }),
   repairDrift: () => operatorApi<DriftRepairDto>(token, '/api/operator/stripe/repair', { method: 'POST', body: {} }),
+  emails: (to: string, cursor: string | null, signal?: AbortSignal) =>
+    operatorApi<{ items: OutboxEmailDto[]; nextCursor: string | null }>(token, '/api/operator/emails', { query: { to: to || undefined, cursor: cursor ?? undefined, limit: 25 }, signal }),
   runs: (signal?: AbortSignal) => operatorApi<{ runs: ReconciliationRunDto[] }>(token, '/api/operator/reconciliation', { query: { limit: 30 }, signal }).then((r) => r.runs),
 })
 export type OperatorApi = ReturnType<typeof createOperatorApi>

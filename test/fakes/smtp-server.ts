@@ -26,11 +26,11 @@ export const startSmtpServer = async () => {
     url: `smtp://127.0.0.1:${port}`,
     received,
     reject: (on: boolean) => { rejecting = on },
-    /** The first received email to `to` (waits up to `ms`). */
-    async waitFor(to: string, ms = 10_000) {
+    /** The newest received email to `to` that `matches` (waits up to `ms`). */
+    async waitFor(to: string, ms = 10_000, matches: (mail: ParsedMail) => boolean = () => true) {
       const deadline = Date.now() + ms
       for (;;) {
-        const found = received.find((m) => m.to && (Array.isArray(m.to) ? m.to : [m.to]).some((a) => a.value.some((v) => v.address === to)))
+        const found = received.findLast((m) => matches(m) && Boolean(m.to) && (Array.isArray(m.to) ? m.to : [m.to!]).some((a) => a.value.some((v) => v.address === to)))
         if (found) return found
         if (Date.now() > deadline) throw new Error(`no email to ${to} within ${ms} ms`)
         await new Promise<void>((ok) => { waiters.push(ok); setTimeout(ok, 200) })

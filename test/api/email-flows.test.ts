@@ -86,6 +86,16 @@ describe('without SMTP_URL (the outbox default)', () => {
     })
   })
 
+  it('deletes emailed links a day after they expired (the daily identity.cleanup-expired-links job)', async () => {
+    const user = await signup(ctx.app, 'stale-links', { verify: false })
+    await ctx.container.db.updateTable('authTokens').set({ expiresAt: new Date(Date.now() - 2 * 86_400_000) }).where('userId', '=', user.id).execute()
+    const job = ctx.container.jobs.find((j) => j.name === 'identity.cleanup-expired-links') as JobDefinition
+
+    await job.handler({})
+
+    expect(await ctx.container.db.selectFrom('authTokens').select('id').where('userId', '=', user.id).execute()).toEqual([])
+  })
+
   describe('the operator list', () => {
     it('needs the operator token', async () => {
       const res = await call(ctx.app, 'GET', '/api/operator/emails')
@@ -214,8 +224,11 @@ describe('throttles', () => {
   it('refuses reset requests from one address beyond 20 an hour, whatever the emails', async () => {
     const codes = []
     for (let i = 0; i < 21; i++) codes.push((await call(ctx.app, 'POST', '/api/auth/password-reset', {}, { email: uniqueEmail('spray') })).statusCode)
-    expect(codes.slice(0, 12).every((c) => c === 202 || c === 429)).toBe(true)
-    expect(codes.at(-1)).toBe(429)
+    // Accepted until the address's hourly budget (shared with the test above) is spent, then refused every time.
+    const firstRefused = codes.indexOf(429)
+    expect(firstRefused).toBeGreaterThan(0)
+    expect(codes.slice(0, firstRefused).every((c) => c === 202)).toBe(true)
+    expect(codes.slice(firstRefused).every((c) => c === 429)).toBe(true)
   })
 
   it('refuses a sixth verification resend within the hour with 429 and Retry-After', async () => {

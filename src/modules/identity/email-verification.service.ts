@@ -65,6 +65,8 @@ export const createEmailVerification = ({ db, audit, counters, mail, publicUrl, 
     },
 
     isVerified: (executor: Executor, userId: string) => users.isVerified(executor, userId),
+    /** Deletes the emailed links (verification and reset) that expired more than a day ago. */
+    cleanupExpiredLinks: () => authTokens.deleteExpired(db, new Date(now().getTime() - 86_400_000)),
   }
 }
 export type EmailVerification = ReturnType<typeof createEmailVerification>

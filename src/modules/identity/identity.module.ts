@@ -66,7 +66,7 @@ export const createIdentityModule = (deps: Deps) => {
       await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
       await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
     },
-    jobs: identityJobs(identity),
+    jobs: identityJobs(identity, verification),
   }
 }
 export type IdentityModule = ReturnType<typeof createIdentityModule>

@@ -31,6 +31,9 @@ export const authTokens = {
   consume: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
     db.updateTable('authTokens').set({ usedAt: now }).where('tokenHash', '=', tokenHash).where('purpose', '=', purpose)
       .where('usedAt', 'is', null).where('expiresAt', '>', now).returning(['id', 'userId']).executeTakeFirst(),
+  /** Links expired for a day are of no use to anyone (a used or expired link answers the same 400 as an unknown one). */
+  deleteExpired: async (db: Executor, before: Date) =>
+    Number((await db.deleteFrom('authTokens').where('expiresAt', '<', before).executeTakeFirst()).numDeletedRows),
   consumeAllOfUser: (db: Executor, userId: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
     db.updateTable('authTokens').set({ usedAt: now }).where('userId', '=', userId).where('purpose', '=', purpose).where('usedAt', 'is', null).execute(),
 }

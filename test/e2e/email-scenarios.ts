@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import { confirmEmail, newEmail, onboard, openPage, signUp, type Scenario } from './scenarios.ts'
+import { axeContext, axeProblems } from './usage-scenarios.ts'
 
 /**
  * Email flows on the server whose SMTP_URL points at a loopback SMTP server (run.ts): the verification link and the
@@ -67,4 +68,42 @@ const passwordReset: Scenario = {
   },
 }
 
+const operatorEmails: Scenario = {
+  name: 'operator: the Emails tab lists the stored emails (no SMTP_URL here) newest first with their links, filtered by recipient; no axe violations',
+  async run(ctx) {
+    const token = ctx.internalToken
+    assert.ok(token, 'the priced server has an operator token')
+    const visitor = await openPage(ctx)
+    const address = newEmail('outboxed')
+    await visitor.page.goto('/signup')
+    await signUp(visitor.page, { name: 'Otto Outbox', email: address, password: 'a long e2e passphrase' })
+    await visitor.page.waitForURL('**/onboarding')
+    await visitor.context.close()
+
+    const { page, context, assertNoErrors } = await openPage(ctx)
+    const unlock = async (p: Page) => {
+      await p.goto('/operator?tab=emails')
+      await p.getByLabel('Token').fill(token)
+      await p.getByRole('button', { name: 'Unlock' }).click()
+      await p.getByTestId('email-row').first().waitFor()
+    }
+    await unlock(page)
+    await page.getByLabel('Recipient').fill(address)
+    await page.getByTestId('email-row').filter({ hasText: address }).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="email-row"]').length === 1)
+    const link = (await page.getByTestId('email-link').first().textContent()) ?? ''
+    assert.match(link, new RegExp(`^${ctx.baseUrl}/verify-email\\?token=[\\w-]+$`))
+    await page.screenshot({ path: ctx.shot('65-operator-emails'), fullPage: true })
+    assertNoErrors()
+
+    const axe = await axeContext(ctx, context)
+    await unlock(axe.page)
+    assert.deepEqual(await axeProblems(axe.page, 'operator emails'), [])
+    await axe.context.close()
+    await context.close()
+  },
+}
+
 export const emailScenarios: Scenario[] = [verification, passwordReset]
+/** On the priced server (operator token, no SMTP_URL). */
+export const outboxScenarios: Scenario[] = [operatorEmails]

@@ -12,7 +12,7 @@ import { checkoutScenarios, E2E_STRIPE } from './checkout-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 import { startFakeStripe } from '../fakes/stripe.ts'
 import { startSmtpServer } from '../fakes/smtp-server.ts'
-import { emailScenarios } from './email-scenarios.ts'
+import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -104,7 +104,7 @@ const main = async () => {
     })
     const runs = [
       ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios].map((s) => ({ s, baseUrl })),
-      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).

@@ -35,7 +35,7 @@ export function VerifyEmailPage() {
       {token && (verify.isPending || verify.isIdle) && <Spinner label="Verifying your email…" />}
       {verify.isSuccess && (
         <Alert tone="success" title="Your email is verified">
-          <p>Thank you. Your welcome credits are in your first workspace. {onward}</p>
+          <p>Thank you. Your welcome credits go to the first workspace you own. {onward}</p>
         </Alert>
       )}
       {verify.isError && (

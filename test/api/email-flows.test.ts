@@ -155,6 +155,18 @@ describe('without SMTP_URL (the outbox default)', () => {
       expect(await auditActions(ctx, user.id)).toEqual(expect.arrayContaining(['auth.password_reset_requested', 'auth.password_reset']))
     })
 
+    it('works once when the same link is confirmed twice at the same time', async () => {
+      const user = await signup(ctx.app, 'reset-race')
+      await call(ctx.app, 'POST', '/api/auth/password-reset', {}, { email: user.email })
+      const token = await linkToken(ctx.app, user.email, 'reset_password')
+
+      const results = await Promise.all(['first racing passphrase', 'second racing passphrase'].map((password) =>
+        call(ctx.app, 'POST', '/api/auth/password-reset/confirm', {}, { token, password })))
+
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400])
+      expect(await ctx.container.db.selectFrom('auditEvents').select('id').where('subjectUserId', '=', user.id).where('action', '=', 'auth.password_reset').execute()).toHaveLength(1)
+    })
+
     it('refuses an expired link (30 minutes) and a weak password, which leaves the link usable', async () => {
       const user = await signup(ctx.app, 'reset-weak')
       await call(ctx.app, 'POST', '/api/auth/password-reset', {}, { email: user.email })

@@ -82,6 +82,16 @@ describe('Free-plan monthly credits', () => {
     expect(monthly).toEqual([{ requestId: `free:${user.id}:2032-05`, amount: 100n * 1_000_000n }])
   })
 
+  it('are not granted again in the month a workspace had them under its former per-workspace request id', async () => {
+    const user = await signup(ctx.app, 'former-id')
+    const ws = await createWorkspace(user, 'Granted before')
+    await ctx.container.credits.ledger.post(ctx.container.db, { workspaceId: ws, kind: 'grant', amount: 100n * 1_000_000n, requestId: `plan:${ws}:free:2032-05`, reason: 'before the change', createdBy: 'system' })
+
+    await runMonthly()
+
+    expect((await grantsOf(ws)).map((g) => g.requestId).sort()).toEqual([`plan:${ws}:free:2032-05`, `welcome:${user.id}`])
+  })
+
   it('start the month the owner verifies', async () => {
     const user = await signup(ctx.app, 'verifies-later', { verify: false })
     const ws = await createWorkspace(user, 'Later')

@@ -358,6 +358,11 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       return Boolean(row)
     },
 
+    /** Whether the workspace holds a grant under `requestId`. */
+    hasGrant: async (executor: Executor, workspaceId: string, requestId: string) =>
+      Boolean(await executor.selectFrom('creditEntries').select('id').where('workspaceId', '=', workspaceId).where('requestId', '=', requestId)
+        .where('kind', '=', 'grant').executeTakeFirst()),
+
     async balance(executor: Executor, workspaceId: string) {
       const row = await executor.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).executeTakeFirst()
       const balance = row?.balance ?? 0n

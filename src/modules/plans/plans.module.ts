@@ -36,7 +36,7 @@ export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
   return {
     catalog, entitlements, billingEnabled: config.billingEnabled,
     connect: (deps: {
-      audit: AuditService; ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson'>; scope: ScopeResolver; operator: OperatorGuard
+      audit: AuditService; ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; scope: ScopeResolver; operator: OperatorGuard
       isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
     }) => {
       const plans = createPlansService({ db, catalog, entitlements, workspaces, audit: deps.audit, ledger: deps.ledger, billingEnabled: config.billingEnabled, isEmailVerified: deps.isEmailVerified })

@@ -9,7 +9,7 @@ import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from '.
 
 type Deps = {
   db: Db; catalog: Catalog; entitlements: Entitlements; workspaces: WorkspacePlans; audit: AuditService
-  ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson'>; billingEnabled: boolean; now?: () => Date
+  ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; billingEnabled: boolean; now?: () => Date
   /** Identity's answer: Free-plan credits go to verified people only. */
   isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
 }
@@ -33,6 +33,8 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
     if (plan.id === FREE) {
       const owner = await workspaces.ownerOf(trx, workspaceId)
       if (!owner || !(await isEmailVerified(trx, owner))) return false
+      // Granted this month under the per-workspace id used before Free credits became the owner's: not twice.
+      if (await ledger.hasGrant(trx, workspaceId, monthlyGrantId(workspaceId, plan.id, month))) return false
       return ledger.grantOncePerPerson(trx, { workspaceId, amount, requestId: freeGrantId(owner, month), reason, userId: owner, createdBy })
     }
     await ledger.open(trx, workspaceId)

@@ -4,6 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContainer, type Container } from '../src/container.ts'
+import type { OutboxEmailDto } from '../contracts/mail.ts'
 
 export const ORIGIN = 'http://camarad.test'
 export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
@@ -33,6 +34,9 @@ export const createTestDatabaseUrl = async () => {
 
 export type TestContext = { app: FastifyInstance; container: Container; close(): Promise<void> }
 
+/** The container behind each test app, so helpers that take only the app can read the outbox through the mail module. */
+const containers = new WeakMap<FastifyInstance, Container>()
+
 /** The operator token every test server accepts in X-Internal-Token. */
 export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
 
@@ -53,6 +57,7 @@ export const createTestContext = async (env: Record<string, string> = {}, option
   const container = await createContainer(config, { supervise: false })
   const app = await buildApp(container, options)
   await app.ready()
+  containers.set(app, container)
   return {
     app, container,
     async close() {
@@ -86,11 +91,16 @@ export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(3
 
 export type TestUser = { id: string; email: string; password: string; cookie: string }
 
-/** The emails the server stored for `to`, newest first, read as the operator does (`GET /api/operator/emails`). */
-export const emailsTo = async (app: FastifyInstance, to: string) => {
+/**
+ * The emails the server stored for `to`, newest first: through the mail module's list (what the operator endpoint
+ * serves), or `GET /api/operator/emails` for an app built outside `createTestContext`.
+ */
+export const emailsTo = async (app: FastifyInstance, to: string): Promise<OutboxEmailDto[]> => {
+  const container = containers.get(app)
+  if (container) return (await container.mail.mail.list({ to, limit: 100 })).items
   const res = await call(app, 'GET', `/api/operator/emails?to=${encodeURIComponent(to)}&limit=100`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
   if (res.statusCode !== 200) throw new Error(`emails failed: ${res.statusCode} ${res.body}`)
-  return res.json().items as { id: string; kind: string; to: string; subject: string; text: string; link: string | null; status: string }[]
+  return res.json().items
 }
 
 /** The token of the newest emailed link of `kind` sent to `to` (`verify_email`, `reset_password`, `invitation`). */

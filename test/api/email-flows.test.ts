@@ -66,13 +66,13 @@ describe('without SMTP_URL (the outbox default)', () => {
     it('sends the link again on request, answers 409 once verified, and needs a signed-in caller', async () => {
       const user = await signup(ctx.app, 'resend', { verify: false })
 
-      const resent = await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie })
+      const resent = await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie }, {})
       expect(resent.statusCode).toBe(202)
       expect((await emailsTo(ctx.app, user.email)).filter((e) => e.kind === 'verify_email')).toHaveLength(2)
 
       await call(ctx.app, 'POST', '/api/auth/verify-email', {}, { token: await linkToken(ctx.app, user.email, 'verify_email') })
-      expect((await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie })).statusCode).toBe(409)
-      expect((await call(ctx.app, 'POST', '/api/auth/verify-email/resend')).statusCode).toBe(401)
+      expect((await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie }, {})).statusCode).toBe(409)
+      expect((await call(ctx.app, 'POST', '/api/auth/verify-email/resend', {}, {})).statusCode).toBe(401)
     })
 
     it('leaves the email stored and logs its link when the delivery job runs without SMTP', async () => {
@@ -246,7 +246,7 @@ describe('throttles', () => {
   it('refuses a sixth verification resend within the hour with 429 and Retry-After', async () => {
     const user = await signup(ctx.app, 'resend-flood', { verify: false })
     const codes = []
-    for (let i = 0; i < 6; i++) codes.push((await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie })).statusCode)
+    for (let i = 0; i < 6; i++) codes.push((await call(ctx.app, 'POST', '/api/auth/verify-email/resend', { cookie: user.cookie }, {})).statusCode)
     expect(codes).toEqual([202, 202, 202, 202, 202, 429])
   })
 })

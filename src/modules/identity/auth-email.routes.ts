@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import { Accepted, PasswordResetBody, PasswordResetConfirm, SessionResult, VerifyEmailBody, VerifyEmailResult } from '../../../contracts/identity.ts'
 import { errorResponses, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { EmailVerification } from './email-verification.service.ts'
@@ -24,7 +25,7 @@ export const authEmailRoutes = ({ verification, reset, sessionCookie }: Deps) =>
   })
 
   app.post('/api/auth/verify-email/resend', {
-    schema: { tags, summary: 'Send the verification email again (throttled)', response: { 202: Accepted, ...errorResponses(401, 403, 409, 429) } },
+    schema: { tags, summary: 'Send the verification email again (throttled)', body: z.strictObject({}).meta({ description: 'Send `{}`' }), response: { 202: Accepted, ...errorResponses(400, 401, 403, 409, 429) } },
   }, async (req, reply) => {
     await verification.resend(requireAuth(req).userId, requestMeta(req))
     return reply.code(202).send({ accepted: true })

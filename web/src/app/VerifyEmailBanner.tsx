@@ -6,7 +6,7 @@ import { Button } from '../ui/Button.tsx'
 
 /** For a signed-in person who has not verified their email yet: free credits wait for it. */
 export function VerifyEmailBanner({ user }: { user: UserDto }) {
-  const resend = useMutation({ mutationFn: () => api<{ accepted: true }>('/api/auth/verify-email/resend', { method: 'POST' }) })
+  const resend = useMutation({ mutationFn: () => api<{ accepted: true }>('/api/auth/verify-email/resend', { method: 'POST', body: {} }) })
   if (user.emailVerified) return null
   return (
     <Alert tone="warning" title="Check your inbox" className="mb-6">

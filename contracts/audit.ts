@@ -3,6 +3,7 @@ import { Timestamp } from './common.ts'
 
 export const AuditAction = z.enum([
   'auth.login', 'auth.login_failed', 'auth.logout', 'auth.signup', 'auth.password_changed',
+  'auth.verification_sent', 'auth.email_verified', 'auth.password_reset_requested', 'auth.password_reset', 'auth.google_linked',
   'token.created', 'token.revoked',
   'workspace.created', 'member.role_changed', 'member.removed', 'member.joined',
   'invitation.created', 'invitation.revoked',

@@ -9,7 +9,7 @@ export type SignupBody = z.infer<typeof SignupBody>
 export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(200) })
 export type LoginBody = z.infer<typeof LoginBody>
 
-export const UserDto = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: Timestamp, hasPassword: z.boolean() }).meta({ id: 'User' })
+export const UserDto = z.object({ id: z.string(), email: z.string(), name: z.string(), createdAt: Timestamp, hasPassword: z.boolean(), emailVerified: z.boolean() }).meta({ id: 'User' })
 export type UserDto = z.infer<typeof UserDto>
 
 export const WorkspaceSummary = z.object({ id: z.string(), name: z.string(), role: Role, plan: z.string() }).meta({ id: 'WorkspaceSummary' })
@@ -46,3 +46,11 @@ export type ApiTokenDto = z.infer<typeof ApiTokenDto>
 
 export const TokenCreated = z.object({ token: z.string().meta({ description: 'Shown once; store it now.' }), apiToken: ApiTokenDto }).meta({ id: 'TokenCreated' })
 export type TokenCreated = z.infer<typeof TokenCreated>
+
+/** The secret of an emailed link (verification, password reset). */
+const LinkToken = z.string().min(16).max(100)
+export const VerifyEmailBody = z.strictObject({ token: LinkToken })
+export const VerifyEmailResult = z.object({ verified: z.literal(true) }).meta({ id: 'VerifyEmailResult' })
+export const PasswordResetBody = z.strictObject({ email: Email })
+export const PasswordResetConfirm = z.strictObject({ token: LinkToken, password: Password })
+export const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' })

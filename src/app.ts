@@ -28,7 +28,7 @@ const isApiRoute = (req: FastifyRequest) => {
   return route !== undefined && (route.startsWith('/api/') || route.startsWith('/v1/')) && !route.startsWith('/api/docs')
 }
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
-const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
+const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator|verify-email|forgot-password|reset-password)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
 
 /** Builds the HTTP app without listening, so tests drive it with `app.inject`. */
 export const buildApp = async (c: Container, options: { logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> => {
@@ -105,6 +105,7 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
 
   await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics, internalToken: config.INTERNAL_TOKEN }))
   await app.register(legalRoutes(resolve('content/legal')))
+  await app.register(c.mail.routes)
   await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf, checkTokenBinding: c.tenancy.scope.tokenBinding }))
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(c.models.routes)

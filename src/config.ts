@@ -63,6 +63,9 @@ export const Env = z.object({
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),
   WEB_DIST_DIR: z.string().default('./web/dist'),
+  /** smtp(s)://user:pass@host:port; without it emails are stored in the outbox for the operator page (and their link logged). */
+  SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'Use smtp:// or smtps://').optional(),
+  MAIL_FROM: z.string().min(3).max(254).default('Camarad <no-reply@camarad.local>'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   ANTHROPIC_API_KEY: z.string().optional(),

@@ -7,8 +7,9 @@ import { createMemoryCounterStore, createRedisCounterStore } from './platform/ht
 import { createMetrics } from './platform/observability/metrics.ts'
 import { createQueue } from './platform/queue/queue.ts'
 import { createAuditService } from './modules/audit/audit.module.ts'
-import { createIdentityModule } from './modules/identity/identity.module.ts'
-import { createTenancyModule, tenancyUsage, workspacePlans } from './modules/tenancy/tenancy.module.ts'
+import { createIdentityModule, type EmailVerifiedHook } from './modules/identity/identity.module.ts'
+import { createMailModule } from './modules/mail/mail.module.ts'
+import { createTenancyModule, firstOwnedWorkspace, tenancyUsage, workspacePlans } from './modules/tenancy/tenancy.module.ts'
 import { createPlansModule } from './modules/plans/plans.module.ts'
 import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
@@ -42,21 +43,24 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const metrics = createMetrics(() => queue.depth())
 
   const audit = createAuditService()
+  const operator = operatorGuard(config.INTERNAL_TOKEN)
+  const mail = createMailModule({ db, queue, operator, config })
+  const emailVerified: EmailVerifiedHook[] = []
   const identity = createIdentityModule({
-    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS, publicUrl: config.publicUrl, google: config.google,
+    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS, publicUrl: config.publicUrl, google: config.google, mail: mail.mail, onEmailVerified: emailVerified,
     throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
   })
   const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
   const plans = createPlansModule({ db, config, workspaces: workspacePlans, usage: { ...tenancyUsage, ...agentsUsage } })
-  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements })
+  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements, mail: mail.mail })
   const egress = { allowPrivate: config.EGRESS_ALLOW_PRIVATE, lookup: options.egressLookup }
   // Model calls stream for minutes: the whole exchange within 15 minutes (the longest an answer runs) and 64 MiB.
   const providerEgress = createEgress({ ...egress, timeoutMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 })
   const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey), guard: providerEgress }), scope: tenancy.scope })
-  const operator = operatorGuard(config.INTERNAL_TOKEN)
-  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel, allowsModelTier: plans.entitlements.allowsModelTier })
-  const planning = plans.connect({ audit, ledger: credits.ledger, scope: tenancy.scope, operator })
+  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel, allowsModelTier: plans.entitlements.allowsModelTier, isEmailVerified: identity.isEmailVerified, firstOwnedWorkspace })
+  const planning = plans.connect({ audit, ledger: credits.ledger, scope: tenancy.scope, operator, isEmailVerified: identity.isEmailVerified })
   workspaceCreated.push(credits.onWorkspaceCreated)
+  emailVerified.push(credits.onEmailVerified)
   await credits.book.syncCatalog(models.allModels())
   const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
   const subscriptions = createSubscriptionsModule({ db, queue, operator, audit, catalog: plans.catalog, workspaces: workspacePlans, ledger: credits.ledger, scope: tenancy.scope, config })
@@ -67,11 +71,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({ db, models, metering: credits.metering, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...planning.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
+  const jobs = [...mail.jobs, ...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...planning.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, operator, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, subscriptions, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
+    config, database, db, redis, counters, queue, metrics, audit, operator, mail, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, subscriptions, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

@@ -4,6 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContainer, type Container, type ContainerOptions } from '../src/container.ts'
+import type { OutboxEmailDto } from '../contracts/mail.ts'
 
 export const ORIGIN = 'http://camarad.test'
 export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
@@ -33,6 +34,9 @@ export const createTestDatabaseUrl = async () => {
 
 export type TestContext = { app: FastifyInstance; container: Container; close(): Promise<void> }
 
+/** The container behind each test app, so helpers that take only the app can read the outbox through the mail module. */
+const containers = new WeakMap<FastifyInstance, Container>()
+
 /** The operator token every test server accepts in X-Internal-Token. */
 export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
 
@@ -53,6 +57,7 @@ export const createTestContext = async (env: Record<string, string> = {}, option
   const container = await createContainer(config, { supervise: false, egressLookup: options.egressLookup })
   const app = await buildApp(container, { logStream: options.logStream })
   await app.ready()
+  containers.set(app, container)
   return {
     app, container,
     async close() {
@@ -75,7 +80,7 @@ export const call = (app: FastifyInstance, method: InjectOptions['method'], url:
   return app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) })
 }
 
-const sessionCookie = (setCookie: string | string[] | undefined) => {
+export const sessionCookie = (setCookie: string | string[] | undefined) => {
   const first = Array.isArray(setCookie) ? setCookie[0] : setCookie
   if (!first) throw new Error('no session cookie set')
   return first.split(';')[0]!
@@ -86,11 +91,41 @@ export const uniqueEmail = (label = 'user') => `${label}-${Date.now().toString(3
 
 export type TestUser = { id: string; email: string; password: string; cookie: string }
 
-export const signup = async (app: FastifyInstance, label = 'user'): Promise<TestUser> => {
+/**
+ * The emails the server stored for `to`, newest first: through the mail module's list (what the operator endpoint
+ * serves), or `GET /api/operator/emails` for an app built outside `createTestContext`.
+ */
+export const emailsTo = async (app: FastifyInstance, to: string): Promise<OutboxEmailDto[]> => {
+  const container = containers.get(app)
+  if (container) return (await container.mail.mail.list({ to, limit: 100 })).items
+  const res = await call(app, 'GET', `/api/operator/emails?to=${encodeURIComponent(to)}&limit=100`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+  if (res.statusCode !== 200) throw new Error(`emails failed: ${res.statusCode} ${res.body}`)
+  return res.json().items
+}
+
+/** The token of the newest emailed link of `kind` sent to `to` (`verify_email`, `reset_password`, `invitation`). */
+export const linkToken = async (app: FastifyInstance, to: string, kind: string) => {
+  const email = (await emailsTo(app, to)).find((e) => e.kind === kind)
+  if (!email?.link) throw new Error(`no ${kind} email to ${to}`)
+  return new URL(email.link).searchParams.get('token') ?? new URL(email.link).pathname.split('/').pop()!
+}
+
+/** Verifies the user's email through the real flow: the stored verification email's link, then POST /api/auth/verify-email. */
+export const verifyEmail = async (app: FastifyInstance, email: string) => {
+  const res = await call(app, 'POST', '/api/auth/verify-email', {}, { token: await linkToken(app, email, 'verify_email') })
+  if (res.statusCode !== 200) throw new Error(`verify failed: ${res.statusCode} ${res.body}`)
+}
+
+/**
+ * Signs up a new user and, unless `verify: false`, verifies their email through the emailed link (free credits go to
+ * verified people only, and most suites spend welcome credits).
+ */
+export const signup = async (app: FastifyInstance, label = 'user', options: { verify?: boolean } = {}): Promise<TestUser> => {
   const email = uniqueEmail(label)
   const password = `correct horse ${label} battery`
   const res = await call(app, 'POST', '/api/auth/signup', {}, { email, password, name: label })
   if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`)
+  if (options.verify ?? true) await verifyEmail(app, email)
   return { id: res.json().user.id, email, password, cookie: sessionCookie(res.headers['set-cookie']) }
 }
 

@@ -292,9 +292,14 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       })
-      const signup = await send('POST', '/api/auth/signup', {}, { email: `killed-${Date.now().toString(36)}@example.test`, password: 'correct horse killed battery', name: 'killed' })
+      const email = `killed-${Date.now().toString(36)}@example.test`
+      const signup = await send('POST', '/api/auth/signup', {}, { email, password: 'correct horse killed battery', name: 'killed' })
       expect(signup.status).toBe(201)
       const cookie = signup.headers.getSetCookie()[0]!.split(';')[0]!
+      // Welcome credits go to verified people: the link of the stored verification email, as the operator lists it.
+      const outbox = await send('GET', `/api/operator/emails?to=${encodeURIComponent(email)}`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+      const link = ((await outbox.json()) as { items: { link: string }[] }).items[0]!.link
+      expect((await send('POST', '/api/auth/verify-email', {}, { token: new URL(link).searchParams.get('token') })).status).toBe(200)
       const onboarding = await send('POST', '/api/auth/onboarding', { cookie }, { workspaceName: 'Killed agency', clientName: 'Killed client' })
       expect(onboarding.status).toBe(201)
       const { workspace, client } = await onboarding.json() as { workspace: { id: string }; client: { id: string } }

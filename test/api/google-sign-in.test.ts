@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOidcProvider } from '../fakes/oidc-provider.ts'
-import { call, createTestContext, signup, type TestContext } from '../harness.ts'
+import { call, createTestContext, createToken, login, signup, type TestContext } from '../harness.ts'
 
 const client = { clientId: 'camarad-test-client', clientSecret: 'camarad-test-secret' }
 let provider: Awaited<ReturnType<typeof startFakeOidcProvider>>
@@ -64,6 +64,47 @@ describe('Google sign-in (OpenID Connect)', () => {
     const res = await signInWithGoogle()
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('auth.google_failed')
+  })
+
+  it('refuses to create an account from an unverified Google email, and creates nothing', async () => {
+    provider.setIdentity({ sub: 'g-unverified-new', email: 'planted@example.test', email_verified: false, name: 'Mallory' })
+    const res = await signInWithGoogle()
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error.code).toBe('auth.google_failed')
+    expect(await ctx.container.db.selectFrom('users').select('id').where('email', '=', 'planted@example.test').execute()).toEqual([])
+  })
+
+  it('marks a new Google account verified', async () => {
+    provider.setIdentity({ sub: 'g-verified-new', email: 'fresh@example.test', email_verified: true, name: 'Fresh' })
+    const session = cookiesOf((await signInWithGoogle()).headers['set-cookie']).find((c) => c.startsWith('camarad_session='))!
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({ email: 'fresh@example.test', emailVerified: true })
+  })
+
+  it('takes a planted account (email never verified) from whoever planted it: password, sessions and API tokens go', async () => {
+    const planted = await signup(ctx.app, 'planted', { verify: false })
+    const plantedSession = await login(ctx.app, planted)
+    const { token } = await createToken(ctx.app, planted)
+    provider.setIdentity({ sub: 'g-owner-of-mailbox', email: planted.email, email_verified: true, name: 'Real Owner' })
+
+    const res = await signInWithGoogle()
+
+    expect(res.statusCode).toBe(302)
+    const session = cookiesOf(res.headers['set-cookie']).find((c) => c.startsWith('camarad_session='))!
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({ id: planted.id, hasPassword: false, emailVerified: true })
+    for (const cookie of [planted.cookie, plantedSession]) expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie })).json().authenticated).toBe(false)
+    expect((await call(ctx.app, 'GET', '/api/tokens', { token })).statusCode).toBe(401)
+    expect((await call(ctx.app, 'POST', '/api/auth/login', {}, { email: planted.email, password: planted.password })).statusCode).toBe(401)
+  })
+
+  it('keeps the password, sessions and tokens of a verified account it links to', async () => {
+    const user = await signup(ctx.app, 'kept')
+    const { token } = await createToken(ctx.app, user)
+    provider.setIdentity({ sub: 'g-kept', email: user.email, email_verified: true, name: 'Kept' })
+
+    expect((await signInWithGoogle()).statusCode).toBe(302)
+
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: user.cookie })).json().user).toMatchObject({ id: user.id, hasPassword: true })
+    expect((await call(ctx.app, 'GET', '/api/tokens', { token })).statusCode).toBe(200)
   })
 
   it('refuses a callback whose state does not match (400, no session)', async () => {

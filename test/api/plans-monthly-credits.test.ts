@@ -6,8 +6,9 @@ import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext
 
 /**
  * `plans.grant-monthly-credits` (daily): the monthly credits of the plans Stripe does not bill, once per workspace and
- * calendar month (UTC), under the operator assignment's request id `plan:<ws>:<plan>:<YYYY-MM>`. On the real catalog
- * (config/plans.json): Free grants 100 credits a month, Pro 5,000.
+ * calendar month (UTC), under the operator assignment's request id `plan:<ws>:<plan>:<YYYY-MM>` — except Free, whose credits
+ * are the owner's: `free:<owner>:<YYYY-MM>`, once per verified person and month. On the real catalog (config/plans.json):
+ * Free grants 100 credits a month, Pro 5,000.
  */
 const JOB = 'plans.grant-monthly-credits'
 const MICRO = 1_000_000n
@@ -17,7 +18,7 @@ const nextMonth = () => { const d = new Date(); return new Date(Date.UTC(d.getUT
 /** The plan grants of a workspace, as request id → amount in credits. */
 const planGrants = async (ctx: TestContext, workspaceId: string) => {
   const rows = await ctx.container.db.selectFrom('creditEntries').select(['requestId', 'amount']).where('workspaceId', '=', workspaceId)
-    .where('kind', '=', 'grant').where('requestId', 'like', 'plan:%').orderBy('requestId').execute()
+    .where('kind', '=', 'grant').where((eb) => eb.or([eb('requestId', 'like', 'plan:%'), eb('requestId', 'like', 'free:%')])).orderBy('requestId').execute()
   return rows.map((r) => ({ requestId: r.requestId, credits: Number(BigInt(r.amount) / MICRO) }))
 }
 const runJob = (ctx: TestContext) => (ctx.container.jobs.find((j) => j.name === JOB) as JobDefinition).handler({})
@@ -37,7 +38,7 @@ describe('in self-hosted mode (no Stripe)', () => {
     await runJob(ctx)
     await runJob(ctx)
 
-    for (const o of [a, b]) expect(await planGrants(ctx, o.workspaceId)).toEqual([{ requestId: `plan:${o.workspaceId}:free:${month()}`, credits: 100 }])
+    for (const o of [a, b]) expect(await planGrants(ctx, o.workspaceId)).toEqual([{ requestId: `free:${o.user.id}:${month()}`, credits: 100 }])
   })
 
   it('grants again in the next calendar month, once', async () => {
@@ -49,8 +50,8 @@ describe('in self-hosted mode (no Stripe)', () => {
     await job.handler({})
 
     expect(await planGrants(ctx, o.workspaceId)).toEqual([
-      { requestId: `plan:${o.workspaceId}:free:${month()}`, credits: 100 },
-      { requestId: `plan:${o.workspaceId}:free:${month(nextMonth())}`, credits: 100 },
+      { requestId: `free:${o.user.id}:${month()}`, credits: 100 },
+      { requestId: `free:${o.user.id}:${month(nextMonth())}`, credits: 100 },
     ])
   })
 
@@ -74,7 +75,7 @@ describe('in self-hosted mode (no Stripe)', () => {
     const result = await ctx.container.plans.plans.grantMonthlyCredits(at, 2)
 
     expect(result).toEqual({ month: '2031-03', granted: Number(count) })
-    for (const o of owners) expect((await planGrants(ctx, o.workspaceId)).map((g) => g.requestId)).toContain(`plan:${o.workspaceId}:free:2031-03`)
+    for (const o of owners) expect((await planGrants(ctx, o.workspaceId)).map((g) => g.requestId)).toContain(`free:${o.user.id}:2031-03`)
   })
 })
 
@@ -93,7 +94,7 @@ describe('with Stripe configured', () => {
     await runJob(ctx)
     await runJob(ctx)
 
-    expect(await planGrants(ctx, free.workspaceId)).toEqual([{ requestId: `plan:${free.workspaceId}:free:${month()}`, credits: 100 }])
+    expect(await planGrants(ctx, free.workspaceId)).toEqual([{ requestId: `free:${free.user.id}:${month()}`, credits: 100 }])
     expect(await planGrants(ctx, paid.workspaceId)).toEqual([])
   })
 })

@@ -11,6 +11,8 @@ import { plansOperatorScenarios, plansScenarios } from './plans-scenarios.ts'
 import { checkoutScenarios, E2E_STRIPE } from './checkout-scenarios.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 import { startFakeStripe } from '../fakes/stripe.ts'
+import { startSmtpServer } from '../fakes/smtp-server.ts'
+import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -49,14 +51,35 @@ const startServer = async (dataDir: string, env: Record<string, string> = {}) =>
   return { baseUrl, server }
 }
 
+/** The link of the newest email to `to` received by the loopback SMTP server (the first server delivers there). */
+const linkOverSmtp = (smtp: Awaited<ReturnType<typeof startSmtpServer>>) => async (to: string, path: string) => {
+  const pattern = new RegExp(`https?://\\S+${path}\\?token=[\\w-]+`)
+  const mail = await smtp.waitFor(to, 20_000, (m) => pattern.test(m.text ?? ''))
+  return pattern.exec(mail.text ?? '')![0]
+}
+
+/** The link of the newest stored email to `to`, read through the operator API (servers without SMTP_URL). */
+const linkFromOutbox = (baseUrl: string) => async (to: string, path: string) => {
+  for (let i = 0; i < 40; i++) {
+    const res = await fetch(`${baseUrl}/api/operator/emails?to=${encodeURIComponent(to)}`, { headers: { 'x-internal-token': E2E_INTERNAL_TOKEN } })
+    const { items } = (await res.json()) as { items: { link: string | null }[] }
+    const link = items.find((e) => e.link?.includes(`${path}?token=`))?.link
+    if (link) return link
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`no email with a ${path} link to ${to}`)
+}
+
 const main = async () => {
   mkdirSync(SHOTS, { recursive: true })
   const dataDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-'))
   const pricedDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-priced-'))
   const billingDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-billing-'))
-  // The first server has no AI provider (the offline model); the second one calls a loopback fake of OpenAI's
-  // wire format, priced like gpt-4o-mini, so credits are estimated, held and charged as in production.
-  const { baseUrl, server } = await startServer(dataDir)
+  // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
+  // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
+  // charged as in production (it and the third keep their emails in the outbox, read through the operator API).
+  const smtp = await startSmtpServer()
+  const { baseUrl, server } = await startServer(dataDir, { SMTP_URL: smtp.url, MAIL_FROM: 'Camarad <hello@e2e.test>' })
   const fake = await startFakeOpenAI({ text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.', chunks: 12, chunkDelayMs: 120, usage: { prompt_tokens: 600, completion_tokens: 24 } })
   // The third one takes payments through a loopback fake Stripe: its hosted Checkout and portal pages send signed
   // webhooks to this server, as Stripe would.
@@ -80,8 +103,8 @@ const main = async () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios, ...plansScenarios].map((s) => ({ s, baseUrl })),
-      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios].map((s) => ({ s, baseUrl })),
+      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
@@ -89,7 +112,8 @@ const main = async () => {
     for (const { s: scenario, baseUrl: url } of runs.filter((r) => !only || only.test(r.s.name))) {
       const started = Date.now()
       try {
-        await scenario.run({ browser, baseUrl: url, shot: (name) => join(SHOTS, `${name}.png`), internalToken: E2E_INTERNAL_TOKEN })
+        const emailLink = url === baseUrl ? linkOverSmtp(smtp) : linkFromOutbox(url)
+        await scenario.run({ browser, baseUrl: url, shot: (name) => join(SHOTS, `${name}.png`), internalToken: E2E_INTERNAL_TOKEN, emailLink })
         passed++
         console.log(`  ✓ ${scenario.name} (${Date.now() - started} ms)`)
       } catch (err) {
@@ -109,6 +133,7 @@ const main = async () => {
     }
     await fake.close()
     await stripe.close()
+    await smtp.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })
     rmSync(billingDir, { recursive: true, force: true })

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
-export type ScenarioContext = { browser: Browser; baseUrl: string; shot: (name: string) => string; internalToken?: string }
+export type ScenarioContext = {
+  browser: Browser; baseUrl: string; shot: (name: string) => string; internalToken?: string
+  /** The link (`/verify-email?token=…`, `/reset-password?token=…`) of the newest email sent to `to` whose link starts with `path`. */
+  emailLink: (to: string, path: '/verify-email' | '/reset-password') => Promise<string>
+}
 export type Scenario = { name: string; run: (ctx: ScenarioContext) => Promise<void> }
 
 const TIMEOUT = 15_000
@@ -21,19 +25,30 @@ export const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, h
   return { page, context, assertNoErrors: () => assert.deepEqual(errors, [], `browser console errors: ${errors.join(' | ')}`) }
 }
 
-const signUp = async (page: Page, who: { name: string; email: string; password: string }) => {
+export const signUp = async (page: Page, who: { name: string; email: string; password: string }) => {
   await page.getByLabel('Name', { exact: true }).fill(who.name)
   await page.getByLabel('Email', { exact: true }).fill(who.email)
   await page.getByLabel('Password', { exact: true }).fill(who.password)
   await page.getByRole('button', { name: 'Create account' }).click()
 }
 
+/** Opens the verification link emailed to `address` in `page`: the person is verified (welcome credits go to verified people). */
+export const confirmEmail = async (ctx: ScenarioContext, page: Page, address: string) => {
+  await page.goto(await ctx.emailLink(address, '/verify-email'))
+  await page.getByText('Your email is verified').waitFor()
+}
+
+export const newEmail = email
+
 export const onboard = async (ctx: ScenarioContext, workspace: string, client: string, viewport?: { width: number; height: number }) => {
   const session = await openPage(ctx, viewport)
   const { page } = session
+  const address = email('owner')
   await page.goto('/signup')
-  await signUp(page, { name: `${workspace} owner`, email: email('owner'), password: 'a long e2e passphrase' })
+  await signUp(page, { name: `${workspace} owner`, email: address, password: 'a long e2e passphrase' })
   await page.waitForURL('**/onboarding')
+  await confirmEmail(ctx, page, address)
+  await page.goto('/onboarding')
   await page.getByLabel('Workspace name').fill(workspace)
   await page.getByLabel('First client name').fill(client)
   await page.getByRole('button', { name: 'Continue' }).click()

@@ -30,12 +30,16 @@ type Deps = {
   catalog: (modelId: string) => CatalogEntry | undefined
   /** The plans catalog's model tiers, for the plan gate of every metered call. */
   allowsModelTier: AllowsModelTier
+  /** Identity's answer: free credits go to people who proved their mailbox. */
+  isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
+  /** Tenancy's answer: the first workspace a person owns, where welcome credits land when they verify later. */
+  firstOwnedWorkspace: (executor: Executor, userId: string) => Promise<string | undefined>
 }
 
 const micro = (credits: number) => BigInt(Math.round(credits * 1_000_000))
 
 /** Credits: one account per workspace, the append-only ledger, metered calls, limits, disputes, statements. */
-export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog, allowsModelTier }: Deps) => {
+export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog, allowsModelTier, isEmailVerified, firstOwnedWorkspace }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
     maxConcurrentStreams: config.CREDITS_MAX_CONCURRENT_STREAMS, rpmPerUser: config.CREDITS_RPM_PER_USER, rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
@@ -48,8 +52,17 @@ export const createCreditsModule = ({ db, audit, counters, scope, operator, conf
   return {
     ledger, book, metering, credits, disputes,
     jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],
-    /** Opens a new workspace's account with its creator's welcome credits (once per person), in the creation transaction. */
-    onWorkspaceCreated: (trx: Executor, workspaceId: string, userId: string) => ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) }),
+    /**
+     * Opens a new workspace's account in its creation transaction, with its creator's welcome credits when the creator's
+     * email is verified (once per person: a unique index on `welcome:<user>` decides).
+     */
+    onWorkspaceCreated: async (trx: Executor, workspaceId: string, userId: string) =>
+      ledger.open(trx, workspaceId, (await isEmailVerified(trx, userId)) ? { userId, amount: micro(config.CREDITS_WELCOME) } : undefined),
+    /** A person verified their email (in that transaction): the welcome credits go to the first workspace they own, if any. */
+    onEmailVerified: async (trx: Executor, userId: string) => {
+      const workspaceId = await firstOwnedWorkspace(trx, userId)
+      if (workspaceId) await ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) })
+    },
     routes: async (app: FastifyInstance) => {
       await app.register(creditsRoutes({ db, credits, book, scope, operator }))
       await app.register(disputesRoutes({ disputes, scope, operator }))

@@ -377,6 +377,25 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       }
     },
 
+    /**
+     * A grant that a unique index makes once per person rather than per workspace (request ids `welcome:<user>`,
+     * `free:<user>:<month>`): inserted unless that request id exists in any workspace; true when this call granted it.
+     */
+    async grantOncePerPerson(executor: Executor, req: { workspaceId: string; amount: bigint; requestId: string; reason: string; userId: string; createdBy?: string }) {
+      await executor.insertInto('creditAccounts').values({ workspaceId: req.workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+      if (req.amount <= 0n) return false
+      const row = await executor.insertInto('creditEntries').values({
+        id: newId('ent'), workspaceId: req.workspaceId, kind: 'grant', amount: req.amount, requestId: req.requestId, reason: req.reason,
+        userId: req.userId, createdBy: req.createdBy ?? null,
+      }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst()
+      return Boolean(row)
+    },
+
+    /** Whether the workspace holds a grant under `requestId`. */
+    hasGrant: async (executor: Executor, workspaceId: string, requestId: string) =>
+      Boolean(await executor.selectFrom('creditEntries').select('id').where('workspaceId', '=', workspaceId).where('requestId', '=', requestId)
+        .where('kind', '=', 'grant').executeTakeFirst()),
+
     async balance(executor: Executor, workspaceId: string) {
       const row = await executor.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).executeTakeFirst()
       const balance = row?.balance ?? 0n

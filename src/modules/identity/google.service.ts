@@ -1,10 +1,10 @@
 import * as oidc from 'openid-client'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { AppError } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import { users } from './identity.repository.ts'
+import { apiTokens, sessions, users } from './identity.repository.ts'
 
 export type GoogleSettings = { clientId: string; clientSecret: string; issuerUrl: string; redirectUri: string }
 export type OidcFlow = { state: string; nonce: string; verifier: string; next: string }
@@ -17,10 +17,12 @@ export const safeNext = (next: unknown) =>
 
 /**
  * Google sign-in through OpenID Connect (discovery, PKCE, state and nonce checked by openid-client).
- * A Google identity links to an existing account only when Google says the email is verified.
+ * A Google identity creates or links an account only when Google says the email is verified; linking an account whose
+ * email was never verified removes its password, sessions and API tokens.
  */
-export const createGoogleSignIn = ({ db, audit, settings, startSession }: {
+export const createGoogleSignIn = ({ db, audit, settings, startSession, markVerified, now = () => new Date() }: {
   db: Db; audit: AuditService; settings: GoogleSettings; startSession: (userId: string, meta: RequestMeta) => Promise<string>
+  markVerified: (trx: Executor, userId: string, via: 'google', ip: string | null) => Promise<boolean>; now?: () => Date
 }) => {
   let config: Promise<oidc.Configuration> | undefined
   const discover = () => (config ??= oidc.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
@@ -44,13 +46,30 @@ export const createGoogleSignIn = ({ db, audit, settings, startSession }: {
       const claims = tokens.claims()
       const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined
       if (!claims?.sub || !email) throw signInFailed('Google did not share an email address.')
-      let user = await users.byGoogleSub(db, claims.sub)
+      const sub = claims.sub
+      let user = await users.byGoogleSub(db, sub)
       if (!user) {
+        // Creating or linking an account needs Google's word that the person owns this mailbox.
+        if (claims.email_verified !== true) throw signInFailed('this email is not verified with Google.')
         const byEmail = await users.byEmail(db, email)
-        if (byEmail && claims.email_verified !== true) throw signInFailed('this email is not verified with Google.')
-        user = byEmail
-          ? await users.update(db, byEmail.id, { googleSub: claims.sub })
-          : await users.insert(db, { id: newId('usr'), email, name: typeof claims.name === 'string' ? claims.name.slice(0, 100) : email, passwordHash: null, googleSub: claims.sub })
+        user = await db.transaction().execute(async (trx) => {
+          if (!byEmail) {
+            const created = await users.insert(trx, { id: newId('usr'), email, name: typeof claims.name === 'string' ? claims.name.slice(0, 100) : email, passwordHash: null, googleSub: sub })
+            await markVerified(trx, created.id, 'google', meta.ip)
+            return created
+          }
+          // An account whose email was never verified may have been planted by someone else with this address: the
+          // Google identity proves the mailbox, the password did not, so the password goes and so does every way in.
+          const planted = !byEmail.emailVerifiedAt
+          const linked = await users.update(trx, byEmail.id, planted ? { googleSub: sub, passwordHash: null } : { googleSub: sub })
+          if (planted) {
+            await sessions.deleteAllOfUser(trx, byEmail.id)
+            await apiTokens.revokeAllOfUser(trx, byEmail.id, now())
+            await markVerified(trx, byEmail.id, 'google', meta.ip)
+          }
+          await audit.record(trx, { action: 'auth.google_linked', actorUserId: byEmail.id, subjectUserId: byEmail.id, ip: meta.ip, metadata: { passwordRemoved: planted && byEmail.passwordHash !== null } })
+          return linked
+        })
       }
       const sessionToken = await startSession(user.id, meta)
       await audit.record(db, { action: 'auth.login', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip, metadata: { method: 'google' } })

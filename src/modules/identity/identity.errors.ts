@@ -5,3 +5,5 @@ export const emailTaken = () => conflict('auth.email_taken', 'An account with th
 export const tokenNotFound = () => notFound('token.not_found', 'No such API token.')
 export const wrongCurrentPassword = () => new AppError(400, 'auth.wrong_password', 'The current password is incorrect.')
 export const googleNotConfigured = () => notFound('auth.google_disabled', 'Google sign-in is not configured on this server.')
+export const linkInvalid = () => new AppError(400, 'auth.link_invalid', 'This link is not valid: it was used already or it expired. Ask for a new one.')
+export const alreadyVerified = () => conflict('auth.already_verified', 'Your email is verified already.')

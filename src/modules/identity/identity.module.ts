@@ -9,21 +9,31 @@ import { identityJobs } from './identity.jobs.ts'
 import { identityRoutes, SESSION_COOKIE } from './identity.routes.ts'
 import { createIdentityService, type ThrottleSettings } from './identity.service.ts'
 import { createTokenService } from './tokens.service.ts'
+import { authEmailRoutes } from './auth-email.routes.ts'
+import { createEmailVerification, type EmailVerifiedHook } from './email-verification.service.ts'
+import { createPasswordReset } from './password-reset.service.ts'
+import type { MailService } from '../mail/mail.module.ts'
 
 export type { IdentityService } from './identity.service.ts'
+export type { EmailVerifiedHook } from './email-verification.service.ts'
 export { SESSION_COOKIE }
 
 type Deps = {
   db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number
   publicUrl: string; google?: Omit<GoogleSettings, 'redirectUri'>
+  mail: Pick<MailService, 'send'>
+  /** Told in the transaction that verified a person's email (filled at wiring: credits grant welcome credits then). */
+  onEmailVerified: EmailVerifiedHook[]
 }
 
 /** Accounts, sessions and personal API tokens. */
 export const createIdentityModule = (deps: Deps) => {
-  const identity = createIdentityService(deps)
+  const verification = createEmailVerification(deps)
+  const identity = createIdentityService({ ...deps, onSignedUp: (trx, user) => verification.issue(trx, user, null) })
   const tokens = createTokenService(deps)
+  const reset = createPasswordReset({ ...deps, verification, startSession: identity.startSession })
   const google = deps.google && createGoogleSignIn({
-    db: deps.db, audit: deps.audit, startSession: identity.startSession,
+    db: deps.db, audit: deps.audit, startSession: identity.startSession, markVerified: verification.markVerified,
     settings: { ...deps.google, redirectUri: `${deps.publicUrl}/api/auth/google/callback` },
   })
   const sessionCookie = {
@@ -49,11 +59,14 @@ export const createIdentityModule = (deps: Deps) => {
 
   return {
     identity, tokens, resolveAuth,
+    /** Whether a person proved their mailbox (free credits go to verified people only); reads on the given executor. */
+    isEmailVerified: verification.isVerified,
     routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) => async (app: FastifyInstance) => {
       await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q), ...wiring }))
       await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
+      await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
     },
-    jobs: identityJobs(identity),
+    jobs: identityJobs(identity, verification),
   }
 }
 export type IdentityModule = ReturnType<typeof createIdentityModule>

@@ -9,9 +9,33 @@ export const users = {
     : Promise.resolve([]),
   insert: (db: Executor, user: { id: string; email: string; name: string; passwordHash: string | null; googleSub?: string | null }) =>
     db.insertInto('users').values({ ...user, googleSub: user.googleSub ?? null }).returningAll().executeTakeFirstOrThrow(),
-  update: (db: Executor, id: string, patch: { name?: string; passwordHash?: string; googleSub?: string }) =>
+  update: (db: Executor, id: string, patch: { name?: string; passwordHash?: string | null; googleSub?: string }) =>
     db.updateTable('users').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
   byGoogleSub: (db: Executor, sub: string) => db.selectFrom('users').selectAll().where('googleSub', '=', sub).executeTakeFirst(),
+  /** Marks the email verified once: true only for the call that changed it. */
+  markVerified: async (db: Executor, id: string, now: Date) =>
+    Boolean(await db.updateTable('users').set({ emailVerifiedAt: now, updatedAt: now }).where('id', '=', id).where('emailVerifiedAt', 'is', null)
+      .returning('id').executeTakeFirst()),
+  isVerified: async (db: Executor, id: string) =>
+    Boolean((await db.selectFrom('users').select('emailVerifiedAt').where('id', '=', id).executeTakeFirst())?.emailVerifiedAt),
+}
+
+/** Single-use secrets sent by email; only their SHA-256 hash is stored. */
+export const authTokens = {
+  insert: (db: Executor, t: { id: string; userId: string; purpose: 'verify_email' | 'reset_password'; tokenHash: string; expiresAt: Date }) =>
+    db.insertInto('authTokens').values(t).execute(),
+  findLive: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+    db.selectFrom('authTokens').select(['id', 'userId']).where('tokenHash', '=', tokenHash).where('purpose', '=', purpose)
+      .where('usedAt', 'is', null).where('expiresAt', '>', now).executeTakeFirst(),
+  /** Uses the token once: the conditional UPDATE decides between two concurrent uses. */
+  consume: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+    db.updateTable('authTokens').set({ usedAt: now }).where('tokenHash', '=', tokenHash).where('purpose', '=', purpose)
+      .where('usedAt', 'is', null).where('expiresAt', '>', now).returning(['id', 'userId']).executeTakeFirst(),
+  /** Links expired for a day are of no use to anyone (a used or expired link answers the same 400 as an unknown one). */
+  deleteExpired: async (db: Executor, before: Date) =>
+    Number((await db.deleteFrom('authTokens').where('expiresAt', '<', before).executeTakeFirst()).numDeletedRows),
+  consumeAllOfUser: (db: Executor, userId: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+    db.updateTable('authTokens').set({ usedAt: now }).where('userId', '=', userId).where('purpose', '=', purpose).where('usedAt', 'is', null).execute(),
 }
 
 export const sessions = {
@@ -42,5 +66,7 @@ export const apiTokens = {
       .returningAll().executeTakeFirst(),
   findOwned: (db: Executor, userId: string, id: string) =>
     db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).where('id', '=', id).executeTakeFirst(),
+  revokeAllOfUser: (db: Executor, userId: string, now: Date) =>
+    db.updateTable('apiTokens').set({ revokedAt: now }).where('userId', '=', userId).where('revokedAt', 'is', null).execute(),
   touch: (db: Executor, id: string, now: Date) => db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', id).execute(),
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { User } from '../../platform/db/schema.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
@@ -15,11 +15,15 @@ import { assertAcceptablePassword, hashPassword, verifyPassword } from './passwo
 export type ThrottleSettings = { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number; maxSignupsPerIpPerHour: number }
 
 export const toUserDto = (u: User): UserDto =>
-  ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), hasPassword: u.passwordHash !== null })
+  ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), hasPassword: u.passwordHash !== null, emailVerified: u.emailVerifiedAt !== null })
 
-type Deps = { db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number; now?: () => Date }
+type Deps = {
+  db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number; now?: () => Date
+  /** Called in the signup transaction (the verification email is sent from there). */
+  onSignedUp?: (trx: Executor, user: User) => Promise<void>
+}
 
-export const createIdentityService = ({ db, audit, counters, throttle, sessionTtlDays, now = () => new Date() }: Deps) => {
+export const createIdentityService = ({ db, audit, counters, throttle, sessionTtlDays, now = () => new Date(), onSignedUp }: Deps) => {
   // Verifying against a real hash for unknown emails keeps both answers in the same timing band.
   const dummyHash = hashPassword(newSecretToken())
   const windowMs = throttle.windowSeconds * 1000
@@ -56,6 +60,7 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
       const user = await db.transaction().execute(async (trx) => {
         const created = await users.insert(trx, { id: newId('usr'), email: body.email, name: body.name, passwordHash })
         await audit.record(trx, { action: 'auth.signup', actorUserId: created.id, subjectUserId: created.id, ip: meta.ip })
+        await onSignedUp?.(trx, created)
         return created
       }).catch((err: { code?: string }) => { throw err.code === '23505' ? emailTaken() : err })
       return { user: toUserDto(user), sessionToken: await startSession(user.id, meta) }

@@ -11,6 +11,8 @@ export type WorkspacePlans = {
   setPlan(executor: Executor, workspaceId: string, plan: string): Promise<void>
   /** Workspaces and their plans ordered by id, `limit` at a time after the id `after` (only those on `plans` if given). */
   page(executor: Executor, q: { after?: string; limit: number; plans?: string[] }): Promise<{ id: string; plan: string }[]>
+  /** The workspace's first owner: Free-plan credits are that person's, once a month whatever the number of workspaces. */
+  ownerOf(executor: Executor, workspaceId: string): Promise<string | undefined>
 }
 
 /** How much of a limit a workspace uses now, asked of the module that owns what is counted. */

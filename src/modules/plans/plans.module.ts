@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
@@ -35,8 +35,11 @@ export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
   const entitlements = createEntitlements({ db, catalog, workspaces, usage })
   return {
     catalog, entitlements, billingEnabled: config.billingEnabled,
-    connect: (deps: { audit: AuditService; ledger: Pick<Ledger, 'open' | 'post'>; scope: ScopeResolver; operator: OperatorGuard }) => {
-      const plans = createPlansService({ db, catalog, entitlements, workspaces, audit: deps.audit, ledger: deps.ledger, billingEnabled: config.billingEnabled })
+    connect: (deps: {
+      audit: AuditService; ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; scope: ScopeResolver; operator: OperatorGuard
+      isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
+    }) => {
+      const plans = createPlansService({ db, catalog, entitlements, workspaces, audit: deps.audit, ledger: deps.ledger, billingEnabled: config.billingEnabled, isEmailVerified: deps.isEmailVerified })
       return {
         plans,
         routes: async (app: FastifyInstance) => { await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator })) },

@@ -1,24 +1,47 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db, Executor } from '../../platform/db/database.ts'
 import type { OperatorPlanPut, WorkspacePlanDto } from '../../../contracts/plans.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
 import type { Entitlements, WorkspacePlans } from './entitlements.service.ts'
 import { AppError } from '../../platform/http/errors.ts'
-import { toPlanDto, type Catalog } from './plans.catalog.ts'
+import { toPlanDto, type Catalog, type Plan } from './plans.catalog.ts'
 import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from './plans.errors.ts'
 
 type Deps = {
   db: Db; catalog: Catalog; entitlements: Entitlements; workspaces: WorkspacePlans; audit: AuditService
-  ledger: Pick<Ledger, 'open' | 'post'>; billingEnabled: boolean; now?: () => Date
+  ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; billingEnabled: boolean; now?: () => Date
+  /** Identity's answer: Free-plan credits go to verified people only. */
+  isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
 }
 
 const monthOf = (d: Date) => d.toISOString().slice(0, 7)
 /** The one request id of a plan's monthly credits: the operator's assignment and the monthly job share it. */
 const monthlyGrantId = (workspaceId: string, planId: string, month: string) => `plan:${workspaceId}:${planId}:${month}`
+/** Free credits are a person's (the owner's), not a workspace's: one request id per owner and month across workspaces. */
+const freeGrantId = (ownerUserId: string, month: string) => `free:${ownerUserId}:${month}`
 const FREE = 'free'
 
 /** A workspace's plan and usage, and the operator's assignment of a plan in self-hosted mode. */
-export const createPlansService = ({ db, catalog, entitlements, workspaces, audit, ledger, billingEnabled, now = () => new Date() }: Deps) => {
+export const createPlansService = ({ db, catalog, entitlements, workspaces, audit, ledger, billingEnabled, isEmailVerified, now = () => new Date() }: Deps) => {
+  /**
+   * Posts a plan's credits for `month` in `trx` unless granted already; true when this call granted them. Free credits
+   * only for a workspace whose owner verified their email, once per owner and month (a unique index decides).
+   */
+  const postMonth = async (trx: Executor, workspaceId: string, plan: Plan, month: string, createdBy: 'system' | 'operator') => {
+    const amount = BigInt(plan.monthlyCredits) * 1_000_000n
+    const reason = `${plan.name} plan: monthly credits for ${month}`
+    if (plan.id === FREE) {
+      const owner = await workspaces.ownerOf(trx, workspaceId)
+      if (!owner || !(await isEmailVerified(trx, owner))) return false
+      // Granted this month under the per-workspace id used before Free credits became the owner's: not twice.
+      if (await ledger.hasGrant(trx, workspaceId, monthlyGrantId(workspaceId, plan.id, month))) return false
+      return ledger.grantOncePerPerson(trx, { workspaceId, amount, requestId: freeGrantId(owner, month), reason, userId: owner, createdBy })
+    }
+    await ledger.open(trx, workspaceId)
+    const res = await ledger.post(trx, { workspaceId, kind: 'grant', amount, requestId: monthlyGrantId(workspaceId, plan.id, month), reason, createdBy })
+    return !res.replay
+  }
+
   const describe = async (workspaceId: string): Promise<WorkspacePlanDto> => {
     const { plan, usage } = await entitlements.usage(workspaceId)
     return { workspaceId, plan: toPlanDto(plan), usage, billingEnabled, upgradeUrl: BILLING_PATH }
@@ -33,12 +56,7 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
         if (planId === undefined || (billingEnabled && planId !== FREE)) return false
         const plan = catalog.get(planId)
         if (plan.monthlyCredits <= 0) return false
-        await ledger.open(trx, workspaceId)
-        const res = await ledger.post(trx, {
-          workspaceId, kind: 'grant', amount: BigInt(plan.monthlyCredits) * 1_000_000n, requestId: monthlyGrantId(workspaceId, plan.id, month),
-          reason: `${plan.name} plan: monthly credits for ${month}`, createdBy: 'system',
-        })
-        return !res.replay
+        return postMonth(trx, workspaceId, plan, month, 'system')
       })
     } catch (err) {
       // The month was granted already under another amount (the catalog was edited since): still once a month.
@@ -84,14 +102,7 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
         if (before === undefined) throw workspaceNotFound()
         if (before !== plan.id) await workspaces.setPlan(trx, workspaceId, plan.id)
         let granted = 0
-        if (plan.monthlyCredits > 0) {
-          await ledger.open(trx, workspaceId)
-          const res = await ledger.post(trx, {
-            workspaceId, kind: 'grant', amount: BigInt(plan.monthlyCredits) * 1_000_000n, requestId: monthlyGrantId(workspaceId, plan.id, month),
-            reason: `${plan.name} plan: monthly credits for ${month}`, createdBy: 'operator',
-          })
-          if (!res.replay) granted = plan.monthlyCredits
-        }
+        if (plan.monthlyCredits > 0 && (await postMonth(trx, workspaceId, plan, month, 'operator'))) granted = plan.monthlyCredits
         await audit.record(trx, { action: 'plan.assigned', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { from: before, to: plan.id, reason: body.reason, grantedCredits: granted } })
         return granted
       })

@@ -3,6 +3,7 @@ import type { LimitKey } from '../../../contracts/plans.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { IdentityService } from '../identity/identity.module.ts'
+import type { MailService } from '../mail/mail.module.ts'
 import { clientRoutes } from './clients.routes.ts'
 import { createClientService } from './clients.service.ts'
 import { createScopeResolver } from './scope.ts'
@@ -19,6 +20,7 @@ export type LimitCheck = { check(executor: Executor, workspaceId: string, key: L
 
 type Deps = {
   db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number
+  mail: Pick<MailService, 'send'>
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
   entitlements: LimitCheck
 }
@@ -29,7 +31,11 @@ export const workspacePlans = {
   lockPlan: (executor: Executor, workspaceId: string) => workspaces.plan(executor, workspaceId, true),
   setPlan: (executor: Executor, workspaceId: string, plan: string) => workspaces.setPlan(executor, workspaceId, plan),
   page: (executor: Executor, q: { after?: string; limit: number; plans?: string[] }) => workspaces.plans(executor, q),
+  ownerOf: (executor: Executor, workspaceId: string) => workspaces.ownerOf(executor, workspaceId),
 }
+
+/** The first workspace a person owns, for the credits module (welcome credits granted when the owner verifies later). */
+export const firstOwnedWorkspace = (executor: Executor, userId: string) => workspaces.firstOwnedBy(executor, userId)
 
 /** What tenancy counts against a plan: non-archived clients, and members plus pending invitations. */
 export const tenancyUsage = {

@@ -28,6 +28,14 @@ export const workspaces = {
     if (q.plans) query = query.where('plan', 'in', q.plans)
     return query.execute()
   },
+  /** The workspace's first owner (the person whose free credits it spends). */
+  ownerOf: async (db: Executor, workspaceId: string) =>
+    (await db.selectFrom('memberships').select('userId').where('workspaceId', '=', workspaceId).where('role', '=', 'owner')
+      .orderBy('createdAt', 'asc').orderBy('userId', 'asc').limit(1).executeTakeFirst())?.userId,
+  /** The first workspace a person owns. */
+  firstOwnedBy: async (db: Executor, userId: string) =>
+    (await db.selectFrom('memberships').select('workspaceId').where('userId', '=', userId).where('role', '=', 'owner')
+      .orderBy('createdAt', 'asc').orderBy('workspaceId', 'asc').limit(1).executeTakeFirst())?.workspaceId,
   setPlan: async (db: Executor, workspaceId: string, plan: string) => {
     await db.updateTable('workspaces').set({ plan, updatedAt: new Date() }).where('id', '=', workspaceId).execute()
   },

@@ -8,22 +8,30 @@ import { forbidden } from '../../platform/http/errors.ts'
 import type { MemberDto } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { IdentityService } from '../identity/identity.module.ts'
+import type { EmailMessage, MailService } from '../mail/mail.module.ts'
 import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto, toInvitationDto, toWorkspaceDto } from './dto.ts'
 import { alreadyMember, invitationNotFound, lastOwner, memberNotFound, ownerOnly } from './tenancy.errors.ts'
 import { expireInvitation } from './tenancy.jobs.ts'
 import { clients, invitations, memberships, workspaces } from './tenancy.repository.ts'
 
+const invitationEmail = (m: { to: string; inviter: string; workspace: string; role: Role; link: string; days: number }): EmailMessage => ({
+  kind: 'invitation', to: m.to, link: m.link, subject: `${m.inviter} invited you to ${m.workspace} on Camarad`,
+  text: `Hello,\n\n${m.inviter} invited you to join ${m.workspace} on Camarad as ${m.role === 'admin' ? 'an' : 'a'} ${m.role}.\n\nAccept the invitation here (valid ${m.days} days; sign up or log in with this email address):\n\n${m.link}\n`,
+})
+
 type Deps = {
   db: Db; audit: AuditService; queue: Queue; identity: Pick<IdentityService, 'getUser' | 'usersByIds' | 'userIdByEmail'>
   publicUrl: string; invitationTtlDays: number; now?: () => Date
+  /** Sends the invitation email in the invitation's transaction. */
+  mail: Pick<MailService, 'send'>
   /** Called inside the creation transaction of each workspace (the credits module opens its account there). */
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
   entitlements: LimitCheck
 }
 
 /** Workspaces, memberships and invitations. */
-export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [], entitlements }: Deps) => {
+export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [], entitlements, mail }: Deps) => {
   const expiryJob = expireInvitation(db, now)
 
   const createWorkspace = (userId: string, name: string, meta: RequestMeta, clientName?: string) => db.transaction().execute(async (trx) => {
@@ -90,6 +98,7 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
     /** Creates an invitation and, in the same transaction, the job that clears it when it expires. */
     async invite(scope: WorkspaceScope, body: { email: string; role: Role }, meta: RequestMeta) {
       const inviteeId = await identity.userIdByEmail(body.email)
+      const inviter = await identity.getUser(scope.userId)
       return db.transaction().execute(async (trx) => {
       if (inviteeId && (await memberships.find(trx, inviteeId, scope.workspaceId))) throw alreadyMember()
       await invitations.revokePendingFor(trx, scope, body.email, now())
@@ -102,7 +111,9 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
       })
       await queue.enqueue(trx, expiryJob, { invitationId: inv.id }, { startAfter: inv.expiresAt })
       await audit.record(trx, { action: 'invitation.created', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'invitation', targetId: inv.id, ip: meta.ip, metadata: { email: inv.email, role: inv.role } })
-      return { invitation: toInvitationDto(inv, now()), acceptUrl: `${publicUrl}/invite/${token}` }
+      const acceptUrl = `${publicUrl}/invite/${token}`
+      await mail.send(trx, invitationEmail({ to: inv.email, inviter: inviter?.name ?? 'Someone', workspace: (await workspaces.get(trx, scope)).name, role: inv.role, link: acceptUrl, days: invitationTtlDays }))
+      return { invitation: toInvitationDto(inv, now()), acceptUrl }
       })
     },
     listInvitations: async (scope: WorkspaceScope) => (await invitations.list(db, scope)).map((i) => toInvitationDto(i, now())),

@@ -12,8 +12,33 @@ export type UsersTable = {
   name: string
   passwordHash: string | null
   googleSub: string | null
+  emailVerifiedAt: NullableTimestamp
   createdAt: Timestamp
   updatedAt: Timestamp
+}
+export type AuthTokensTable = {
+  id: string
+  userId: string
+  purpose: 'verify_email' | 'reset_password'
+  tokenHash: string
+  expiresAt: Date
+  usedAt: NullableTimestamp
+  createdAt: Timestamp
+}
+export type EmailStatus = 'queued' | 'stored' | 'sent' | 'failed'
+export type EmailOutboxTable = {
+  id: string
+  kind: string
+  toAddress: string
+  subject: string
+  textBody: string
+  link: string | null
+  status: Generated<EmailStatus>
+  attempts: Generated<number>
+  lastError: string | null
+  messageId: string | null
+  createdAt: Timestamp
+  sentAt: NullableTimestamp
 }
 export type SessionsTable = {
   id: string
@@ -466,6 +491,8 @@ export type BillingCheckoutsTable = {
 
 export type DB = {
   users: UsersTable
+  authTokens: AuthTokensTable
+  emailOutbox: EmailOutboxTable
   sessions: SessionsTable
   apiTokens: ApiTokensTable
   workspaces: WorkspacesTable
@@ -507,6 +534,7 @@ export type DB = {
 
 export type User = Selectable<UsersTable>
 export type CreditDispute = Selectable<CreditDisputesTable>
+export type OutboxEmail = Selectable<EmailOutboxTable>
 export type Workspace = Selectable<WorkspacesTable>
 export type Client = Selectable<ClientsTable>
 export type Invitation = Selectable<InvitationsTable>

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { Link, Navigate, Outlet, useLocation } from 'react-router'
 import { RequireAuth } from './guards.tsx'
 import { Sidebar } from './Sidebar.tsx'
+import { VerifyEmailBanner } from './VerifyEmailBanner.tsx'
 import { WorkspaceProvider } from './workspace.tsx'
 
 const SIDEBAR_ID = 'app-sidebar'
@@ -36,6 +37,7 @@ export function AppLayout() {
               <Sidebar user={status.user} id={SIDEBAR_ID} open={open} onNavigate={() => setOpen(false)} />
               <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-8">
                 <div className={`mx-auto ${wide ? 'max-w-[96rem]' : 'max-w-5xl'}`}>
+                  <VerifyEmailBanner user={status.user} />
                   <Outlet />
                 </div>
               </main>

@@ -17,7 +17,7 @@ const makeQueryClient = () =>
     },
   })
 
-const AUTH_PAGES = ['/login', '/signup']
+const AUTH_PAGES = ['/login', '/signup', '/verify-email', '/forgot-password', '/reset-password']
 
 /** Any 401 from the API sends the user to /login?next=<current path>. */
 function UnauthorizedRedirect({ client }: { client: QueryClient }) {

@@ -25,6 +25,9 @@ import { LoginPage } from '../pages/LoginPage.tsx'
 import { NotFoundPage } from '../pages/NotFoundPage.tsx'
 import { OnboardingPage } from '../pages/OnboardingPage.tsx'
 import { SignupPage } from '../pages/SignupPage.tsx'
+import { ForgotPasswordPage } from '../pages/ForgotPasswordPage.tsx'
+import { ResetPasswordPage } from '../pages/ResetPasswordPage.tsx'
+import { VerifyEmailPage } from '../pages/VerifyEmailPage.tsx'
 import { AppLayout } from './AppLayout.tsx'
 import { AuthLayout, PublicLayout } from './PublicLayout.tsx'
 
@@ -45,6 +48,9 @@ export function AppRoutes() {
         <Route path="signup" element={<SignupPage />} />
         <Route path="onboarding" element={<OnboardingPage />} />
         <Route path="invite/:token" element={<InvitePage />} />
+        <Route path="verify-email" element={<VerifyEmailPage />} />
+        <Route path="forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="reset-password" element={<ResetPasswordPage />} />
       </Route>
       <Route path="operator" element={<OperatorPage />} />
       <Route path="app" element={<AppLayout />}>

@@ -48,6 +48,7 @@ function LoginForm({ googleEnabled }: { googleEnabled: boolean }) {
           {(p) => <Input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />}
         </Field>
         <Button type="submit" className="w-full" pending={login.isPending}>Log in</Button>
+        <p className="text-center text-sm"><Link to="/forgot-password" className="font-medium text-indigo-700 hover:underline">Forgot your password?</Link></p>
       </form>
     </AuthCard>
   )

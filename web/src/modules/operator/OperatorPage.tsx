@@ -13,6 +13,7 @@ import { Tabs } from '../../ui/Tabs.tsx'
 import { TOKEN_KEY, createOperatorApi, operatorApi, operatorKeys } from './api.ts'
 import { CalibrationTab } from './CalibrationTab.tsx'
 import { DisputesTab } from './DisputesTab.tsx'
+import { EmailsTab } from './EmailsTab.tsx'
 import { PricesTab } from './PricesTab.tsx'
 import { RatesTab } from './RatesTab.tsx'
 import { ReconciliationTab } from './ReconciliationTab.tsx'
@@ -27,6 +28,7 @@ const TABS = [
   { key: 'reconciliation', label: 'Reconciliation' },
   { key: 'stripe', label: 'Stripe' },
   { key: 'disputes', label: 'Disputes' },
+  { key: 'emails', label: 'Emails' },
 ] as const
 type TabKey = (typeof TABS)[number]['key']
 
@@ -108,6 +110,7 @@ export function OperatorPage() {
             {tab === 'reconciliation' && <ReconciliationTab api={api} />}
             {tab === 'stripe' && <StripeTab api={api} />}
             {tab === 'disputes' && <DisputesTab api={api} />}
+            {tab === 'emails' && <EmailsTab api={api} />}
           </Tabs>
         )}
         {api && <Alert className="mt-8">Changes here apply to every workspace on this installation.</Alert>}

@@ -28,6 +28,11 @@ export type StripeEventDto = {
 }
 export type DriftRepairDto = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
 
+export type OutboxEmailDto = {
+  id: string; kind: string; to: string; subject: string; text: string; link: string | null; status: 'queued' | 'stored' | 'sent' | 'failed'
+  attempts: number; lastError: string | null; messageId: string | null; createdAt: string; sentAt: string | null
+}
+
 export const operatorKeys = {
   all: ['operator'] as const,
   prices: ['operator', 'prices'] as const,
@@ -37,6 +42,7 @@ export const operatorKeys = {
   reconciliation: ['operator', 'reconciliation'] as const,
   stripeEvents: (status: string) => ['operator', 'stripe-events', status] as const,
   disputes: (status: string) => ['operator', 'disputes', status] as const,
+  emails: (to: string) => ['operator', 'emails', to] as const,
 }
 
 type Options = { method?: 'GET' | 'POST' | 'PUT'; body?: unknown; query?: Record<string, string | number | undefined>; signal?: AbortSignal }
@@ -80,6 +86,8 @@ export const createOperatorApi = (token: string) => ({
     operatorApi<{ items: DisputeDto[] }>(token, '/api/operator/disputes', { query: { status, limit: 200 }, signal }).then((r) => r.items),
   decideDispute: (id: string, decision: 'approve' | 'reject', note: string) =>
     operatorApi<DisputeDto>(token, `/api/operator/disputes/${encodeURIComponent(id)}/${decision}`, { method: 'POST', body: { note } }),
+  emails: (to: string, cursor: string | null, signal?: AbortSignal) =>
+    operatorApi<{ items: OutboxEmailDto[]; nextCursor: string | null }>(token, '/api/operator/emails', { query: { to: to || undefined, cursor: cursor ?? undefined, limit: 25 }, signal }),
   runs: (signal?: AbortSignal) => operatorApi<{ runs: ReconciliationRunDto[] }>(token, '/api/operator/reconciliation', { query: { limit: 30 }, signal }).then((r) => r.runs),
 })
 export type OperatorApi = ReturnType<typeof createOperatorApi>

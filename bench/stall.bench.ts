@@ -67,6 +67,9 @@ const account = async (label: string) => {
   const cookie = signup.cookie!
   const onboarding = JSON.parse((await send('POST', '/api/auth/onboarding', { origin: ORIGIN, cookie }, json({ workspaceName: label, clientName: label }))).text)
   const token = JSON.parse((await send('POST', '/api/tokens', { origin: ORIGIN, cookie }, json({ name: 'bench' }))).text).token as string
+  // Welcome credits wait for a verified email: the operator grants what the chat input spends.
+  const grant = await send('POST', `/api/operator/workspaces/${onboarding.workspace.id}/credits`, { 'x-internal-token': INTERNAL_TOKEN }, json({ credits: 1000, reason: 'bench/stall' }))
+  if (grant.status !== 201 && grant.status !== 200) throw new Error(`grant: ${grant.status} ${grant.text}`)
   return { cookie, workspaceId: onboarding.workspace.id as string, clientId: onboarding.client.id as string, token }
 }
 const a = await account('stall')

@@ -62,7 +62,7 @@ describe('hostile input is bounded by size caps', () => {
     expect(res.json().error).toMatchObject({ code: 'gateway.content_too_large', details: { chars: 420_000, maxChars: 400_000 } })
   })
 
-  it('refuses JSON nested 10 000 deep on /v1 with 400 gateway.request_too_deep, not a crash', async () => {
+  it('refuses JSON nested 10 000 deep on /v1 with 400 request.invalid from the platform input guard, not a crash', async () => {
     const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)
     for (const payload of [
       `{"model":"offline:camarad-offline","messages":[{"role":"user","content":"hi","x":${deep}}]}`,
@@ -71,7 +71,7 @@ describe('hostile input is bounded by size caps', () => {
     ]) {
       const res = await ctx.app.inject({ method: 'POST', url: '/v1/chat/completions', payload, headers: { authorization: `Bearer ${as.token}`, 'x-workspace-id': as.workspaceId, 'content-type': 'application/json' } })
       expect(res.statusCode).toBe(400)
-      expect(res.json().error.code).toBe('gateway.request_too_deep')
+      expect(res.json().error.code).toBe('request.invalid')
     }
   })
 

@@ -95,6 +95,7 @@ describe('tokens bound to a workspace or a client', () => {
       ['DELETE', `/api/workspaces/${w.workspaceId}/members/${w.memberId}`, undefined],
       ['POST', `/api/workspaces/${w.workspaceId}/invitations`, { email: 'new.person@example.test', role: 'admin' }],
       ['POST', '/api/workspaces', { name: 'Elsewhere' }],
+      ['POST', '/api/auth/verify-email/resend', {}],
     ]
 
     for (const which of ['wsToken', 'clientToken'] as const)

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Accepted, PasswordResetBody, PasswordResetConfirm, SessionResult, VerifyEmailBody, VerifyEmailResult } from '../../../contracts/identity.ts'
-import { errorResponses, requestMeta, requireAuth } from '../../platform/http/route-helpers.ts'
+import { errorResponses, requestMeta, requireAccountAuth } from '../../platform/http/route-helpers.ts'
 import type { EmailVerification } from './email-verification.service.ts'
 import type { PasswordReset } from './password-reset.service.ts'
 
@@ -27,7 +27,7 @@ export const authEmailRoutes = ({ verification, reset, sessionCookie }: Deps) =>
   app.post('/api/auth/verify-email/resend', {
     schema: { tags, summary: 'Send the verification email again (throttled)', body: z.strictObject({}).meta({ description: 'Send `{}`' }), response: { 202: Accepted, ...errorResponses(400, 401, 403, 409, 429) } },
   }, async (req, reply) => {
-    await verification.resend(requireAuth(req).userId, requestMeta(req))
+    await verification.resend(requireAccountAuth(req).userId, requestMeta(req))
     return reply.code(202).send({ accepted: true })
   })
 

@@ -52,7 +52,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
   const plans = createPlansModule({ db, config, workspaces: workspacePlans, usage: { ...tenancyUsage, ...agentsUsage } })
-  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements, mail: mail.mail })
+  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements, mail: mail.mail, counters })
   const egress = { allowPrivate: config.EGRESS_ALLOW_PRIVATE, lookup: options.egressLookup }
   // Model calls stream for minutes: the whole exchange within 15 minutes (the longest an answer runs) and 64 MiB.
   const providerEgress = createEgress({ ...egress, timeoutMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 })

@@ -215,6 +215,21 @@ describe('without SMTP_URL (the outbox default)', () => {
       const [email] = await emailsTo(ctx.app, invitee)
       expect(email).toMatchObject({ kind: 'invitation', subject: 'inviter invited you to Invite agency on Camarad', link: res.json().acceptUrl })
     })
+
+    it('cannot spam an address by inviting it again and again: the sixth invitation in a day is a 429 and sends nothing', async () => {
+      const owner = await signup(ctx.app, 'spammer')
+      const ws = (await call(ctx.app, 'POST', '/api/workspaces', { cookie: owner.cookie }, { name: 'Spam agency' })).json().id as string
+      const target = uniqueEmail('target')
+      const invite = () => call(ctx.app, 'POST', `/api/workspaces/${ws}/invitations`, { cookie: owner.cookie }, { email: target, role: 'member' })
+      for (let i = 0; i < 5; i++) expect((await invite()).statusCode).toBe(201)
+
+      const res = await invite()
+
+      expect(res.statusCode).toBe(429)
+      expect(res.json().error.code).toBe('tenancy.invitations_throttled')
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+      expect(await emailsTo(ctx.app, target)).toHaveLength(5)
+    })
   })
 })
 

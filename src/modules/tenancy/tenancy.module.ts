@@ -1,3 +1,4 @@
+import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { Db, Executor } from '../../platform/db/database.ts'
 import type { LimitKey } from '../../../contracts/plans.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
@@ -21,6 +22,7 @@ export type LimitCheck = { check(executor: Executor, workspaceId: string, key: L
 type Deps = {
   db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number
   mail: Pick<MailService, 'send'>
+  counters: CounterStore
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
   entitlements: LimitCheck
 }

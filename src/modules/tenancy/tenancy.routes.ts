@@ -70,7 +70,7 @@ export const tenancyRoutes = ({ tenancy, scope }: { tenancy: TenancyService; sco
   }, async (req) => ({ items: await tenancy.listInvitations(await manage(req, 'admin', req.params.id)) }))
 
   app.post('/api/workspaces/:id/invitations', {
-    schema: { tags: ['members'], summary: 'Invite someone by email (admins); the link is shown once', params: IdParam, body: InvitationCreate, response: { 201: InvitationCreated, ...errorResponses(400, 401, 402, 403, 404, 409) } },
+    schema: { tags: ['members'], summary: 'Invite someone by email (admins); the link is shown once', params: IdParam, body: InvitationCreate, response: { 201: InvitationCreated, ...errorResponses(400, 401, 402, 403, 404, 409, 429) } },
   }, async (req, reply) => reply.code(201).send(await tenancy.invite(await manage(req, 'admin', req.params.id), req.body, requestMeta(req))))
 
   app.delete('/api/workspaces/:id/invitations/:invitationId', {

@@ -4,7 +4,8 @@ import type { Role } from '../../platform/db/schema.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { RequestAuth, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
-import { forbidden } from '../../platform/http/errors.ts'
+import { forbidden, tooManyRequests } from '../../platform/http/errors.ts'
+import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { MemberDto } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { IdentityService } from '../identity/identity.module.ts'
@@ -28,10 +29,16 @@ type Deps = {
   /** Called inside the creation transaction of each workspace (the credits module opens its account there). */
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
   entitlements: LimitCheck
+  /** Invitation emails are throttled per address and per workspace, so revoking and re-inviting cannot spam a mailbox. */
+  counters: CounterStore
 }
 
+/** At most this many invitations to one address a day (from any workspace), and from one workspace an hour. */
+export const INVITATIONS_PER_ADDRESS_PER_DAY = 5
+export const INVITATIONS_PER_WORKSPACE_PER_HOUR = 100
+
 /** Workspaces, memberships and invitations. */
-export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [], entitlements, mail }: Deps) => {
+export const createTenancyService = ({ db, audit, queue, identity, publicUrl, invitationTtlDays, now = () => new Date(), onWorkspaceCreated = [], entitlements, mail, counters }: Deps) => {
   const expiryJob = expireInvitation(db, now)
 
   const createWorkspace = (userId: string, name: string, meta: RequestMeta, clientName?: string) => db.transaction().execute(async (trx) => {
@@ -97,6 +104,14 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
 
     /** Creates an invitation and, in the same transaction, the job that clears it when it expires. */
     async invite(scope: WorkspaceScope, body: { email: string; role: Role }, meta: RequestMeta) {
+      // Counted before anything is decided, so parallel invitations cannot slip past the limit.
+      for (const [key, windowMs, limit] of [
+        [`invite:to:${body.email.toLowerCase()}`, 86_400_000, INVITATIONS_PER_ADDRESS_PER_DAY],
+        [`invite:ws:${scope.workspaceId}`, 3_600_000, INVITATIONS_PER_WORKSPACE_PER_HOUR],
+      ] as const) {
+        const hit = await counters.hit(key, windowMs)
+        if (hit.count > limit) throw tooManyRequests('tenancy.invitations_throttled', hit.resetMs / 1000, 'Too many invitations sent to this address or from this workspace. Try again later.')
+      }
       const inviteeId = await identity.userIdByEmail(body.email)
       const inviter = await identity.getUser(scope.userId)
       return db.transaction().execute(async (trx) => {

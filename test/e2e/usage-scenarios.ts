@@ -116,7 +116,7 @@ const offlineChatCost: Scenario = {
     await page.getByTestId('chat-balance').filter({ hasText: /[\d.]+ credits available/ }).waitFor()
     await page.getByLabel('Message', { exact: true }).fill('Three taglines for a seaside osteria')
     await page.getByTestId('draft-estimate').filter({ hasText: 'Free — offline model' }).waitFor()
-    await page.getByRole('button', { name: 'Send' }).click()
+    await page.getByRole('button', { name: 'Send', exact: true }).click()
     await page.locator('[data-testid="assistant-message"][data-status="complete"]').first().waitFor({ timeout: 30_000 })
     await page.getByTestId('message-charge').filter({ hasText: 'Free — offline model' }).first().waitFor()
     await page.screenshot({ path: ctx.shot('22-chat-offline-free') })

@@ -95,7 +95,6 @@ export const createTenancyService = ({ db, audit, queue, identity, publicUrl, in
     renameWorkspace: async (scope: WorkspaceScope, name: string) => toWorkspaceDto(await workspaces.rename(db, scope, name), scope.role),
 
     members,
-    memberIds: async (scope: WorkspaceScope) => (await memberships.list(db, scope)).map((m) => m.userId),
     async changeRole(scope: WorkspaceScope, userId: string, role: Role, meta: RequestMeta) {
       await changeMembership(scope, userId, role, meta)
       return (await members(scope)).find((m) => m.userId === userId)!

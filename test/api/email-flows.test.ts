@@ -258,6 +258,26 @@ describe('throttles', () => {
     expect(codes.slice(firstRefused).every((c) => c === 429)).toBe(true)
   })
 
+  // Every address of one IPv6 /64 is one subscriber: rotating through them must not reset the per-address budget.
+  const fromPrefix = (i: number, url: string, payload: unknown, cookie?: string) => ctx.app.inject({
+    method: 'POST', url, payload: payload as object, remoteAddress: `2001:db8:77:1::${(i + 1).toString(16)}`,
+    headers: { origin: ORIGIN, ...(cookie ? { cookie } : {}) },
+  })
+
+  it('counts reset requests from one IPv6 /64 together, whatever address of it they come from', async () => {
+    const codes = []
+    for (let i = 0; i < 21; i++) codes.push((await fromPrefix(i, '/api/auth/password-reset', { email: uniqueEmail('v6-spray') })).statusCode)
+    expect(codes).toEqual([...Array(20).fill(202), 429])
+  })
+
+  it('counts verification resends from one IPv6 /64 together', async () => {
+    const users = []
+    for (let i = 0; i < 21; i++) users.push(await signup(ctx.app, `v6-resend-${i}`, { verify: false }))
+    const codes = []
+    for (const [i, user] of users.entries()) codes.push((await fromPrefix(i, '/api/auth/verify-email/resend', {}, user.cookie)).statusCode)
+    expect(codes).toEqual([...Array(20).fill(202), 429])
+  })
+
   it('refuses a sixth verification resend within the hour with 429 and Retry-After', async () => {
     const user = await signup(ctx.app, 'resend-flood', { verify: false })
     const codes = []

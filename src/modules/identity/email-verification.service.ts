@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { User } from '../../platform/db/schema.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
+import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -57,7 +58,7 @@ export const createEmailVerification = ({ db, audit, counters, mail, publicUrl, 
       const user = await users.byId(db, userId)
       if (!user) throw linkInvalid()
       if (user.emailVerifiedAt) throw alreadyVerified()
-      const ipHit = await counters.hit(`verify-resend:ip:${meta.ip}`, HOUR_MS)
+      const ipHit = await counters.hit(`verify-resend:ip:${ipKey(meta.ip)}`, HOUR_MS)
       if (ipHit.count > RESEND_LIMITS.perIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many verification emails from this address. Try again later.')
       const acctHit = await counters.hit(`verify-resend:acct:${user.id}`, HOUR_MS)
       if (acctHit.count > RESEND_LIMITS.perAccountPerHour) throw tooManyRequests('auth.throttled', acctHit.resetMs / 1000, 'A verification email was sent several times already. Check your inbox, or try again later.')

@@ -1,6 +1,7 @@
 import type { Db } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
+import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -30,7 +31,7 @@ type Deps = {
 export const createPasswordReset = ({ db, audit, counters, mail, publicUrl, verification, startSession, now = () => new Date() }: Deps) => ({
   /** Always accepted (the answer never says whether the email has an account); throttled per email and per IP. */
   async request(email: string, meta: RequestMeta) {
-    const ipHit = await counters.hit(`reset:ip:${meta.ip}`, HOUR_MS)
+    const ipHit = await counters.hit(`reset:ip:${ipKey(meta.ip)}`, HOUR_MS)
     if (ipHit.count > RESET_LIMITS.perIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many password reset requests from this address. Try again later.')
     const emailHit = await counters.hit(`reset:email:${email}`, HOUR_MS)
     if (emailHit.count > RESET_LIMITS.perEmailPerHour) throw tooManyRequests('auth.throttled', emailHit.resetMs / 1000, 'A reset link was sent several times already. Check your inbox, or try again later.')

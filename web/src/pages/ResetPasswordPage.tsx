@@ -33,7 +33,8 @@ export function ResetPasswordPage() {
     setLocal(error)
     if (!error) reset.mutate()
   }
-  const dead = isApiError(reset.error, 'auth.link_invalid') || !token
+  // A truncated or mangled token fails validation (request.invalid, not about the password): the same dead link.
+  const dead = isApiError(reset.error, 'auth.link_invalid') || (isApiError(reset.error, 'request.invalid') && !server.fields.password) || !token
   return (
     <AuthCard title="Choose a new password" subtitle="Saving it signs you out everywhere else and revokes your API tokens.">
       {dead ? (

@@ -40,7 +40,7 @@ export function VerifyEmailPage() {
       )}
       {verify.isError && (
         <Alert tone="error" title="This link did not work">
-          <p>{isApiError(verify.error, 'auth.link_invalid') ? 'It was used already or it expired. Sign in and ask for a new verification email.' : errorMessage(verify.error)} {onward}</p>
+          <p>{isApiError(verify.error, 'auth.link_invalid') || isApiError(verify.error, 'request.invalid') ? 'It is incomplete, was used already or expired. Sign in and ask for a new verification email.' : errorMessage(verify.error)} {onward}</p>
         </Alert>
       )}
     </AuthCard>

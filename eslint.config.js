@@ -13,15 +13,26 @@ export default tseslint.config(
   {
     files: ['src/modules/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['../*/!(*.module).ts', '../*/!(*.module)'], message: 'Import another module only through its <name>.module.ts' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*/!(*.module).ts', '../*/!(*.module)'],
+              message: 'Import another module only through its <name>.module.ts',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/platform/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/modules/**'], message: 'platform/ never imports a module' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/modules/**'], message: 'platform/ never imports a module' }] },
+      ],
     },
   },
 )

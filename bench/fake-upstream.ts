@@ -23,7 +23,11 @@ let completions = 0
 const readBody = async (req: IncomingMessage) => {
   let raw = ''
   for await (const chunk of req) raw += chunk
-  try { return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined } catch { return undefined }
+  try {
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) =>
@@ -38,8 +42,13 @@ const usageOf = (body: Record<string, unknown>) => {
 const complete = async (res: ServerResponse, body: Record<string, unknown>, id: string) => {
   await sleep(TTFT_MS)
   json(res, 200, {
-    id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
-    choices: [{ index: 0, logprobs: null, finish_reason: 'stop', message: { role: 'assistant', content: text, refusal: null } }],
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+    choices: [
+      { index: 0, logprobs: null, finish_reason: 'stop', message: { role: 'assistant', content: text, refusal: null } },
+    ],
     usage: usageOf(body),
   })
 }
@@ -47,9 +56,14 @@ const complete = async (res: ServerResponse, body: Record<string, unknown>, id: 
 const stream = async (res: ServerResponse, body: Record<string, unknown>, id: string) => {
   const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model }
   const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`)
-  const choice = (delta: unknown, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+  const choice = (delta: unknown, finish: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  })
   let closed = false
-  res.on('close', () => { closed = true })
+  res.on('close', () => {
+    closed = true
+  })
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   await sleep(TTFT_MS)
   send(choice({ role: 'assistant', content: '', refusal: null }))
@@ -68,7 +82,14 @@ const server = createServer(async (req, res) => {
   const path = new URL(req.url ?? '/', 'http://fake').pathname
   const body = await readBody(req)
   if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions') || !body) {
-    return json(res, 404, { error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } })
+    return json(res, 404, {
+      error: {
+        message: `Unknown request ${req.method} ${path}`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'unknown_url',
+      },
+    })
   }
   completions += 1
   const id = `chatcmpl-bench-${completions}`
@@ -77,6 +98,9 @@ const server = createServer(async (req, res) => {
 server.keepAliveTimeout = 65_000
 server.listen(PORT, '127.0.0.1', () => console.log('ready'))
 
-const stop = () => { server.closeAllConnections(); server.close(() => process.exit(0)) }
+const stop = () => {
+  server.closeAllConnections()
+  server.close(() => process.exit(0))
+}
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

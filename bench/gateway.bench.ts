@@ -14,7 +14,8 @@ import pg from 'pg'
  * latency Camarad adds (target: added p50 ≤ 3 ms at 64 connections with full metering: every call estimated, held and settled in the credit ledger), plus the added time to first byte and to
  * first token of a stream measured with sequential `fetch` calls.
  */
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = 3
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
@@ -34,27 +35,40 @@ const MESSAGES = [
   { role: 'user', content: 'Write fifty tokens about load testing an API gateway.' },
 ]
 const nonStreamingBody = JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES })
-const streamingBody = JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAGES, stream: true, stream_options: { include_usage: true } })
-
-const freePort = () => new Promise<number>((ok, fail) => {
-  const s = createServer().once('error', fail)
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => ok(port)) })
+const streamingBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: MESSAGES,
+  stream: true,
+  stream_options: { include_usage: true },
 })
+
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const s = createServer().once('error', fail)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => ok(port))
+    })
+  })
 
 /** Child stdout is drained for the whole run (a full pipe would stall the child); the tail is kept for errors. */
 const tails = new Map<ChildProcess, string[]>()
-const start = (args: string[], port: number, env: Record<string, string>) => new Promise<ChildProcess>((ok, fail) => {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const tail: string[] = []
-  tails.set(child, tail)
-  child.stdout!.on('data', (d: Buffer) => {
-    const s = d.toString()
-    tail.push(...s.split('\n').filter(Boolean))
-    tail.splice(0, Math.max(0, tail.length - 40))
-    if (/ready|running/i.test(s)) ok(child)
+const start = (args: string[], port: number, env: Record<string, string>) =>
+  new Promise<ChildProcess>((ok, fail) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const tail: string[] = []
+    tails.set(child, tail)
+    child.stdout!.on('data', (d: Buffer) => {
+      const s = d.toString()
+      tail.push(...s.split('\n').filter(Boolean))
+      tail.splice(0, Math.max(0, tail.length - 40))
+      if (/ready|running/i.test(s)) ok(child)
+    })
+    child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}\n${tail.join('\n')}`)))
   })
-  child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}\n${tail.join('\n')}`)))
-})
 
 const stop = async (child: ChildProcess) => {
   if (child.exitCode !== null || child.signalCode !== null) return
@@ -63,9 +77,11 @@ const stop = async (child: ChildProcess) => {
   await Promise.race([exited, sleep(10_000)])
 }
 
-
 type Run = {
-  rps: number; p50: number; p99: number; total: number
+  rps: number
+  p50: number
+  p99: number
+  total: number
   /** 2xx responses, warm-up included: each one must have its usage row. */
   answered: number
   autocannon: { p50: number; p99: number; average: number; max: number }
@@ -75,52 +91,104 @@ type Run = {
    * Where the machine's cores went during the run, in % of one core: the bench's processes, PostgreSQL, and
    * everything else on the machine (other work sharing it makes the figures noisy).
    */
-  cpuPercentOfOneCore: { machineBusy?: number; camarad?: number; upstream?: number; postgres?: number; loadGenerator: number; other?: number }
+  cpuPercentOfOneCore: {
+    machineBusy?: number
+    camarad?: number
+    upstream?: number
+    postgres?: number
+    loadGenerator: number
+    other?: number
+  }
 }
 
 /**
  * 3 s warm-up then BENCH_SECONDS at BENCH_CONNECTIONS. Percentiles are computed here from every response's time
  * (autocannon's own histogram has 1 ms buckets, too coarse for a 2 ms target); both are kept in the raw result.
  */
-const load = async (name: string, url: string, body: string, headers: Record<string, string>, pids: { camarad?: number; upstream?: number }): Promise<Run> => {
-  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS }
+const load = async (
+  name: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  pids: { camarad?: number; upstream?: number },
+): Promise<Run> => {
+  const opts = {
+    url,
+    method: 'POST' as const,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+    connections: CONNECTIONS,
+  }
   const check = (r: autocannon.Result, phase: string) => {
-    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) throw new Error(`${name} (${phase}): ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`)
+    if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+      throw new Error(`${name} (${phase}): ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`)
   }
   const warmup = await autocannon({ ...opts, duration: WARMUP })
   check(warmup, 'warm-up')
   const times: number[] = []
-  const snapshot = () => ({ camarad: cpuMs(pids.camarad), upstream: cpuMs(pids.upstream), postgres: postgresMs(), machine: machineMs(), wall: performance.now() })
+  const snapshot = () => ({
+    camarad: cpuMs(pids.camarad),
+    upstream: cpuMs(pids.upstream),
+    postgres: postgresMs(),
+    machine: machineMs(),
+    wall: performance.now(),
+  })
   const before = snapshot()
   const self0 = process.cpuUsage()
   const r = await new Promise<autocannon.Result>((ok, fail) => {
     const instance = autocannon({ ...opts, duration: DURATION }, (err, result) => (err ? fail(err) : ok(result)))
-    instance.on('response', (_client, status, _bytes, responseTime) => { if (status >= 200 && status < 300) times.push(responseTime) })
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status >= 200 && status < 300) times.push(responseTime)
+    })
   })
   const self1 = process.cpuUsage(self0)
   const after = snapshot()
   check(r, 'measured')
   times.sort((a, b) => a - b)
-  const spent = (k: 'camarad' | 'upstream') => (after[k] === undefined || before[k] === undefined ? undefined : after[k]! - before[k]!)
+  const spent = (k: 'camarad' | 'upstream') =>
+    after[k] === undefined || before[k] === undefined ? undefined : after[k]! - before[k]!
   // Backends that exited during the run are lost; those that started during it count in full.
-  const postgres = after.postgres && before.postgres ? [...after.postgres].reduce((sum, [pid, ms]) => sum + ms - (before.postgres!.get(pid) ?? 0), 0) : undefined
+  const postgres =
+    after.postgres && before.postgres
+      ? [...after.postgres].reduce((sum, [pid, ms]) => sum + ms - (before.postgres!.get(pid) ?? 0), 0)
+      : undefined
   const self = (self1.user + self1.system) / 1000
   const wall = after.wall - before.wall
   const perRequest = (ms: number | undefined) => (ms === undefined ? undefined : +(ms / times.length).toFixed(3))
   const share = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((100 * ms) / wall))
-  const machineBusy = after.machine && before.machine ? ((after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total)) * cpus().length * wall : undefined
+  const machineBusy =
+    after.machine && before.machine
+      ? ((after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total)) *
+        cpus().length *
+        wall
+      : undefined
   const ours = (spent('camarad') ?? 0) + (spent('upstream') ?? 0) + (postgres ?? 0) + self
   const run: Run = {
-    rps: Math.round(r.requests.average), p50: pct(times, 50), p99: pct(times, 99), total: r.requests.total, answered: warmup['2xx'] + r['2xx'],
+    rps: Math.round(r.requests.average),
+    p50: pct(times, 50),
+    p99: pct(times, 99),
+    total: r.requests.total,
+    answered: warmup['2xx'] + r['2xx'],
     autocannon: { p50: r.latency.p50, p99: r.latency.p99, average: r.latency.average, max: r.latency.max },
-    cpuMsPerRequest: { camarad: perRequest(spent('camarad')), upstream: perRequest(spent('upstream')), postgres: perRequest(postgres), loadGenerator: perRequest(self)! },
+    cpuMsPerRequest: {
+      camarad: perRequest(spent('camarad')),
+      upstream: perRequest(spent('upstream')),
+      postgres: perRequest(postgres),
+      loadGenerator: perRequest(self)!,
+    },
     cpuPercentOfOneCore: {
-      machineBusy: share(machineBusy), camarad: share(spent('camarad')), upstream: share(spent('upstream')), postgres: share(postgres),
-      loadGenerator: share(self)!, other: machineBusy === undefined ? undefined : Math.max(0, share(machineBusy - ours)!),
+      machineBusy: share(machineBusy),
+      camarad: share(spent('camarad')),
+      upstream: share(spent('upstream')),
+      postgres: share(postgres),
+      loadGenerator: share(self)!,
+      other: machineBusy === undefined ? undefined : Math.max(0, share(machineBusy - ours)!),
     },
   }
   const c = run.cpuPercentOfOneCore
-  console.error(`${name}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.total} requests); CPU % of a core: camarad ${c.camarad}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other processes ${c.other}`)
+  console.error(
+    `${name}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.total} requests); CPU % of a core: camarad ${c.camarad}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other processes ${c.other}`,
+  )
   await sleep(1000) // requests cut off at the end of the run drain before the next one
   return run
 }
@@ -128,8 +196,15 @@ const load = async (name: string, url: string, body: string, headers: Record<str
 /** One non-streaming request, checked, in ms. */
 const timeJson = async (url: string, headers: Record<string, string>) => {
   const t0 = performance.now()
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: nonStreamingBody })
-  const json = await res.json() as { choices?: Array<{ message: { content: string } }>; usage?: { completion_tokens: number } }
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: nonStreamingBody,
+  })
+  const json = (await res.json()) as {
+    choices?: Array<{ message: { content: string } }>
+    usage?: { completion_tokens: number }
+  }
   const elapsed = performance.now() - t0
   if (!res.ok || json.choices?.[0]?.message.content !== EXPECTED_TEXT || json.usage?.completion_tokens !== TOKENS) {
     throw new Error(`${url}: unexpected answer ${res.status} ${JSON.stringify(json).slice(0, 300)}`)
@@ -140,7 +215,11 @@ const timeJson = async (url: string, headers: Record<string, string>) => {
 /** One streaming request: time to the response head, the first body byte, the first content token, the end. */
 const timeStream = async (url: string, headers: Record<string, string>) => {
   const t0 = performance.now()
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: streamingBody })
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: streamingBody,
+  })
   const head = performance.now() - t0
   if (!res.ok || !res.body) throw new Error(`${url}: ${res.status} ${await res.text()}`)
   const decoder = new TextDecoder()
@@ -157,16 +236,29 @@ const timeStream = async (url: string, headers: Record<string, string>) => {
     buffer = events.pop()!
     for (const event of events) {
       const data = event.replace(/^data: /, '')
-      if (data === '[DONE]') { done = true; continue }
-      const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>; usage?: unknown; error?: unknown }
+      if (data === '[DONE]') {
+        done = true
+        continue
+      }
+      const chunk = JSON.parse(data) as {
+        choices: Array<{ delta: { content?: string } }>
+        usage?: unknown
+        error?: unknown
+      }
       if (chunk.error) throw new Error(`${url}: stream error ${JSON.stringify(chunk.error)}`)
       if (chunk.usage) usage = true
       const content = chunk.choices[0]?.delta.content
-      if (content) { ttft ??= performance.now() - t0; text += content }
+      if (content) {
+        ttft ??= performance.now() - t0
+        text += content
+      }
     }
   }
   const total = performance.now() - t0
-  if (!done || !usage || text !== EXPECTED_TEXT) throw new Error(`${url}: incomplete stream (done ${done}, usage ${usage}, ${text.length} of ${EXPECTED_TEXT.length} characters)`)
+  if (!done || !usage || text !== EXPECTED_TEXT)
+    throw new Error(
+      `${url}: incomplete stream (done ${done}, usage ${usage}, ${text.length} of ${EXPECTED_TEXT.length} characters)`,
+    )
   return { head, ttfb: ttfb!, ttft: ttft!, total }
 }
 
@@ -181,7 +273,11 @@ const children: ChildProcess[] = []
 let failed = false
 try {
   const upstreamPort = await freePort()
-  const upstream = await start(['bench/fake-upstream.ts'], upstreamPort, { TTFT_MS: String(TTFT_MS), TOKENS: String(TOKENS), TOKEN_INTERVAL_MS: String(TOKEN_INTERVAL_MS) })
+  const upstream = await start(['bench/fake-upstream.ts'], upstreamPort, {
+    TTFT_MS: String(TTFT_MS),
+    TOKENS: String(TOKENS),
+    TOKEN_INTERVAL_MS: String(TOKEN_INTERVAL_MS),
+  })
   children.push(upstream)
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1`
 
@@ -189,27 +285,51 @@ try {
   const base = `http://127.0.0.1:${port}`
   if (CPU_PROF) mkdirSync(CPU_PROF, { recursive: true })
   const camarad = await start([...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), 'src/main.ts'], port, {
-    DATABASE_URL: dbUrl.toString(), RUN_WORKER: 'false', LOG_LEVEL: 'warn', PUBLIC_URL: base, HOST: '127.0.0.1',
-    OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: upstreamUrl,
-    RATE_LIMIT_PER_MINUTE: '100000000', SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop', REDIS_URL: '',
+    DATABASE_URL: dbUrl.toString(),
+    RUN_WORKER: 'false',
+    LOG_LEVEL: 'warn',
+    PUBLIC_URL: base,
+    HOST: '127.0.0.1',
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: upstreamUrl,
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop',
+    REDIS_URL: '',
     // Metering stays on (every call is estimated, held and settled); only the throttles are out of the way.
-    INTERNAL_TOKEN, CREDITS_RPM_PER_USER: '100000000', CREDITS_RPM_PER_WORKSPACE: '100000000', CREDITS_MAX_CONCURRENT_STREAMS: '100000',
+    INTERNAL_TOKEN,
+    CREDITS_RPM_PER_USER: '100000000',
+    CREDITS_RPM_PER_WORKSPACE: '100000000',
+    CREDITS_MAX_CONCURRENT_STREAMS: '100000',
   })
   children.push(camarad)
 
   const post = async (path: string, body: unknown, cookie?: string) => {
-    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    })
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-    return { json: await res.json() as Record<string, unknown>, cookie: res.headers.get('set-cookie')?.split(';')[0] }
+    return { json: (await res.json()) as Record<string, unknown>, cookie: res.headers.get('set-cookie')?.split(';')[0] }
   }
-  const signup = await post('/api/auth/signup', { email: 'bench@example.test', password: 'load test passphrase 42', name: 'Bench' })
+  const signup = await post('/api/auth/signup', {
+    email: 'bench@example.test',
+    password: 'load test passphrase 42',
+    name: 'Bench',
+  })
   await post('/api/auth/onboarding', { workspaceName: 'Bench Agency', clientName: 'Bench Client' }, signup.cookie)
   const token = (await post('/api/tokens', { name: 'bench' }, signup.cookie)).json.token as string
   if (!token?.startsWith('cmr_')) throw new Error(`unexpected token ${token}`)
   // Enough credits for every call of the run (each holds ≈ 2.5 credits for gpt-4o-mini's 16k maximum answer).
-  const workspaceId = ((await (await fetch(`${base}/api/auth/status`, { headers: { cookie: signup.cookie! } })).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
+  const workspaceId = (
+    (await (await fetch(`${base}/api/auth/status`, { headers: { cookie: signup.cookie! } })).json()) as {
+      workspaces: { id: string }[]
+    }
+  ).workspaces[0]!.id
   const grant = await fetch(`${base}/api/operator/workspaces/${workspaceId}/credits`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-internal-token': INTERNAL_TOKEN }, body: JSON.stringify({ credits: 10_000_000, reason: 'bench' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-internal-token': INTERNAL_TOKEN },
+    body: JSON.stringify({ credits: 10_000_000, reason: 'bench' }),
   })
   if (grant.status !== 201) throw new Error(`grant: ${grant.status} ${await grant.text()}`)
 
@@ -234,8 +354,16 @@ try {
 
   // Sequential (one request at a time), interleaved so drift hits both paths alike; 10 of each first to warm up.
   type Timing = Awaited<ReturnType<typeof timeStream>>
-  const samples = { direct: [] as Timing[], camarad: [] as Timing[], directJson: [] as number[], camaradJson: [] as number[] }
-  for (let i = 0; i < 10; i++) { await timeStream(direct.url, direct.headers); await timeStream(gateway.url, gateway.headers) }
+  const samples = {
+    direct: [] as Timing[],
+    camarad: [] as Timing[],
+    directJson: [] as number[],
+    camaradJson: [] as number[],
+  }
+  for (let i = 0; i < 10; i++) {
+    await timeStream(direct.url, direct.headers)
+    await timeStream(gateway.url, gateway.headers)
+  }
   for (let i = 0; i < TTFB_REQUESTS; i++) {
     samples.direct.push(await timeStream(direct.url, direct.headers))
     samples.camarad.push(await timeStream(gateway.url, gateway.headers))
@@ -243,41 +371,65 @@ try {
   for (let i = 0; i < TTFB_REQUESTS + 10; i++) {
     const d = await timeJson(direct.url, direct.headers)
     const c = await timeJson(gateway.url, gateway.headers)
-    if (i >= 10) { samples.directJson.push(d); samples.camaradJson.push(c) }
+    if (i >= 10) {
+      samples.directJson.push(d)
+      samples.camaradJson.push(c)
+    }
   }
   const summary = (direct: number[], camarad: number[]) => {
     const d = [...direct].sort((a, b) => a - b)
     const c = [...camarad].sort((a, b) => a - b)
     return {
-      direct: { p50: pct(d, 50), p99: pct(d, 99) }, camarad: { p50: pct(c, 50), p99: pct(c, 99) },
+      direct: { p50: pct(d, 50), p99: pct(d, 99) },
+      camarad: { p50: pct(c, 50), p99: pct(c, 99) },
       added: { p50: +(pct(c, 50) - pct(d, 50)).toFixed(2), p99: +(pct(c, 99) - pct(d, 99)).toFixed(2) },
     }
   }
-  const streamSummary = (key: keyof Timing) => summary(samples.direct.map((s) => s[key]), samples.camarad.map((s) => s[key]))
+  const streamSummary = (key: keyof Timing) =>
+    summary(
+      samples.direct.map((s) => s[key]),
+      samples.camarad.map((s) => s[key]),
+    )
   const sequential = {
     requests: TTFB_REQUESTS,
-    streaming: { firstByte: streamSummary('ttfb'), firstToken: streamSummary('ttft'), fullResponse: streamSummary('total') },
+    streaming: {
+      firstByte: streamSummary('ttfb'),
+      firstToken: streamSummary('ttft'),
+      fullResponse: streamSummary('total'),
+    },
     nonStreaming: summary(samples.directJson, samples.camaradJson),
   }
 
   await sleep(1000)
   const db = new pg.Client({ connectionString: dbUrl.toString() })
   await db.connect()
-  const rows = (await db.query(`SELECT surface, status, count(*)::int AS n FROM model_calls GROUP BY 1, 2 ORDER BY 1, 2`))
-    .rows as Array<{ surface: string; status: string; n: number }>
+  const rows = (
+    await db.query(`SELECT surface, status, count(*)::int AS n FROM model_calls GROUP BY 1, 2 ORDER BY 1, 2`)
+  ).rows as Array<{ surface: string; status: string; n: number }>
   // The ledger after the run: every call debited once, nothing left held, entries summing to the balance.
-  const ledger = (await db.query(`SELECT a.balance::text, a.held::text,
+  const ledger = (
+    await db
+      .query(
+        `SELECT a.balance::text, a.held::text,
       (SELECT coalesce(sum(amount), 0)::text FROM credit_entries e WHERE e.workspace_id = a.workspace_id) AS entries,
       (SELECT count(*)::int FROM credit_entries e WHERE e.workspace_id = a.workspace_id AND kind = 'debit') AS debits,
       (SELECT count(*)::int FROM credit_holds h WHERE h.workspace_id = a.workspace_id AND status = 'pending') AS pending
-    FROM credit_accounts a WHERE a.workspace_id = $1`, [workspaceId]).finally(() => db.end())).rows[0] as { balance: string; held: string; entries: string; debits: number; pending: number }
-  if (ledger.balance !== ledger.entries || ledger.held !== '0' || ledger.pending !== 0) throw new Error(`ledger invariants broken after the run: ${JSON.stringify(ledger)}`)
+    FROM credit_accounts a WHERE a.workspace_id = $1`,
+        [workspaceId],
+      )
+      .finally(() => db.end())
+  ).rows[0] as { balance: string; held: string; entries: string; debits: number; pending: number }
+  if (ledger.balance !== ledger.entries || ledger.held !== '0' || ledger.pending !== 0)
+    throw new Error(`ledger invariants broken after the run: ${JSON.stringify(ledger)}`)
   // Every answered call has its usage row (written before the answer or the stream's last chunk); calls that autocannon
   // cut off at the end of a run may add `complete` or `cancelled` rows beyond these.
-  const answered = nonStreaming.camarad.answered + streaming.camarad.answered + 2 + 10 + TTFB_REQUESTS + TTFB_REQUESTS + 10
+  const answered =
+    nonStreaming.camarad.answered + streaming.camarad.answered + 2 + 10 + TTFB_REQUESTS + TTFB_REQUESTS + 10
   const recorded = rows.filter((r) => r.surface === 'v1' && r.status === 'complete').reduce((sum, r) => sum + r.n, 0)
-  if (recorded < answered) throw new Error(`${answered} calls answered through Camarad but only ${recorded} usage rows recorded`)
-  if (ledger.debits < answered) throw new Error(`${answered} calls answered through Camarad but only ${ledger.debits} debits`)
+  if (recorded < answered)
+    throw new Error(`${answered} calls answered through Camarad but only ${recorded} usage rows recorded`)
+  if (ledger.debits < answered)
+    throw new Error(`${answered} calls answered through Camarad but only ${ledger.debits} debits`)
 
   const added = (a: Run, b: Run) => ({ p50: +(b.p50 - a.p50).toFixed(2), p99: +(b.p99 - a.p99).toFixed(2) })
   const runs = [nonStreaming.direct, nonStreaming.camarad, streaming.direct, streaming.camarad]
@@ -285,19 +437,33 @@ try {
   const addedNonStreaming = added(nonStreaming.direct, nonStreaming.camarad)
   const addedStreaming = added(streaming.direct, streaming.camarad)
   const result = {
-    date: new Date().toISOString(), commit: gitCommit(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-    durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    durationSeconds: DURATION,
+    warmupSeconds: WARMUP,
+    connections: CONNECTIONS,
     upstream: { ttftMs: TTFT_MS, tokens: TOKENS, tokenIntervalMs: TOKEN_INTERVAL_MS },
     nonStreaming: { ...nonStreaming, added: addedNonStreaming },
     streaming: { ...streaming, added: addedStreaming },
     sequential,
     /** Usage rows Camarad wrote: one per call; `cancelled` ones are streams autocannon cut off at the end of a run. */
-    modelCallRows: rows, camaradCallsAnswered: answered,
+    modelCallRows: rows,
+    camaradCallsAnswered: answered,
     /** Full metering: one hold and one debit per call; checked after the run. */
-    ledger: { debits: ledger.debits, pendingHolds: ledger.pending, balanceEqualsEntries: ledger.balance === ledger.entries },
+    ledger: {
+      debits: ledger.debits,
+      pendingHolds: ledger.pending,
+      balanceEqualsEntries: ledger.balance === ledger.entries,
+    },
     /** The most CPU that processes outside this bench (and outside PostgreSQL) took during a loaded run, % of one core. */
     otherLoadPercentOfOneCore: otherLoad,
-    target: { addedP50Ms: TARGET_ADDED_P50_MS, connections: CONNECTIONS, met: Math.max(addedNonStreaming.p50, addedStreaming.p50) <= TARGET_ADDED_P50_MS },
+    target: {
+      addedP50Ms: TARGET_ADDED_P50_MS,
+      connections: CONNECTIONS,
+      met: Math.max(addedNonStreaming.p50, addedStreaming.p50) <= TARGET_ADDED_P50_MS,
+    },
   }
   mkdirSync('bench/results', { recursive: true })
   writeFileSync('bench/results/gateway.json', JSON.stringify(result, null, 2) + '\n')
@@ -306,7 +472,11 @@ try {
   const ms = (n: number) => `${n >= 100 ? Math.round(n) : n.toFixed(1)} ms`
   const signed = (n: number) => `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`
   const loaded = (r: Run) => `${r.rps} req/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`
-  const quiet = (s: ReturnType<typeof summary>) => [`p50 ${ms(s.direct.p50)}, p99 ${ms(s.direct.p99)}`, `p50 ${ms(s.camarad.p50)}, p99 ${ms(s.camarad.p99)}`, `${signed(s.added.p50)} / ${signed(s.added.p99)}`]
+  const quiet = (s: ReturnType<typeof summary>) => [
+    `p50 ${ms(s.direct.p50)}, p99 ${ms(s.direct.p99)}`,
+    `p50 ${ms(s.camarad.p50)}, p99 ${ms(s.camarad.p99)}`,
+    `${signed(s.added.p50)} / ${signed(s.added.p99)}`,
+  ]
   const day = result.date.slice(0, 10)
   const table = [
     '| date | measurement | upstream direct | through Camarad | added p50 / p99 |',
@@ -318,12 +488,18 @@ try {
     `| ${day} | sequential streaming, first content token | ${quiet(sequential.streaming.firstToken).join(' | ')} |`,
   ]
   console.log(`\n${table.join('\n')}\n`)
-  console.log(`Target: added p50 ≤ ${TARGET_ADDED_P50_MS} ms at ${CONNECTIONS} connections: ${result.target.met ? 'met' : 'not met'}.`)
-  if (otherLoad > 20) console.log(`Warning: other processes on this machine used up to ${otherLoad} % of a core during the loaded runs; the figures are noisy.`)
+  console.log(
+    `Target: added p50 ≤ ${TARGET_ADDED_P50_MS} ms at ${CONNECTIONS} connections: ${result.target.met ? 'met' : 'not met'}.`,
+  )
+  if (otherLoad > 20)
+    console.log(
+      `Warning: other processes on this machine used up to ${otherLoad} % of a core during the loaded runs; the figures are noisy.`,
+    )
 } catch (err) {
   failed = true
   console.error(err)
-  for (const [child, tail] of tails) if (tail.length) console.error(`--- last output of pid ${child.pid} ---\n${tail.join('\n')}`)
+  for (const [child, tail] of tails)
+    if (tail.length) console.error(`--- last output of pid ${child.pid} ---\n${tail.join('\n')}`)
 } finally {
   for (const c of children.reverse()) await stop(c)
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)

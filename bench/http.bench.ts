@@ -9,15 +9,22 @@ import pg from 'pg'
  * against a bare Fastify hello-world, both started as child processes in this run and loaded by autocannon.
  * Reports requests/s, p99 latency and the throughput ratio (target ≥ 0.3).
  */
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 
-const start = (script: string, port: number, env: Record<string, string>) => new Promise<ChildProcess>((ok, fail) => {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
-  child.stdout!.on('data', (d: Buffer) => { if (/ready|running/i.test(d.toString())) ok(child) })
-  child.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)))
-})
+const start = (script: string, port: number, env: Record<string, string>) =>
+  new Promise<ChildProcess>((ok, fail) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    child.stdout!.on('data', (d: Buffer) => {
+      if (/ready|running/i.test(d.toString())) ok(child)
+    })
+    child.once('exit', (code) => fail(new Error(`${script} exited with ${code}`)))
+  })
 
 const load = async (url: string, headers: Record<string, string> = {}) => {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 3 }) // warm-up
@@ -36,18 +43,36 @@ url.pathname = `/${dbName}`
 const children: ChildProcess[] = []
 try {
   const camarad = await start('src/main.ts', 3901, {
-    DATABASE_URL: url.toString(), RUN_WORKER: 'false', LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3901', HOST: '127.0.0.1',
-    RATE_LIMIT_PER_MINUTE: '100000000', SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop', REDIS_URL: '',
+    DATABASE_URL: url.toString(),
+    RUN_WORKER: 'false',
+    LOG_LEVEL: 'warn',
+    PUBLIC_URL: 'http://127.0.0.1:3901',
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop',
+    REDIS_URL: '',
   })
   children.push(camarad)
   const base = 'http://127.0.0.1:3901'
   const post = async (path: string, body: unknown, cookie?: string) => {
-    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) })
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    })
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
-    return { json: await res.json() as Record<string, unknown>, cookie: res.headers.get('set-cookie')?.split(';')[0] }
+    return { json: (await res.json()) as Record<string, unknown>, cookie: res.headers.get('set-cookie')?.split(';')[0] }
   }
-  const signup = await post('/api/auth/signup', { email: 'bench@example.test', password: 'load test passphrase 42', name: 'Bench' })
-  const onboarding = await post('/api/auth/onboarding', { workspaceName: 'Bench Agency', clientName: 'Bench Client' }, signup.cookie)
+  const signup = await post('/api/auth/signup', {
+    email: 'bench@example.test',
+    password: 'load test passphrase 42',
+    name: 'Bench',
+  })
+  const onboarding = await post(
+    '/api/auth/onboarding',
+    { workspaceName: 'Bench Agency', clientName: 'Bench Client' },
+    signup.cookie,
+  )
   const token = (await post('/api/tokens', { name: 'bench' }, signup.cookie)).json.token as string
   const clientId = (onboarding.json.client as { id: string }).id
 
@@ -57,13 +82,21 @@ try {
   const baseline = await load('http://127.0.0.1:3902/hello')
   const subject = await load(`${base}/api/clients/${clientId}`, { authorization: `Bearer ${token}` })
   const result = {
-    date: new Date().toISOString(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-    durationSeconds: DURATION, connections: CONNECTIONS, baseline, camarad: subject, ratio: +(subject.rps / baseline.rps).toFixed(3),
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+    baseline,
+    camarad: subject,
+    ratio: +(subject.rps / baseline.rps).toFixed(3),
   }
   mkdirSync('bench/results', { recursive: true })
   writeFileSync('bench/results/http.json', JSON.stringify(result, null, 2) + '\n')
   console.log(JSON.stringify(result, null, 2))
-  console.log(`\n| ${result.date.slice(0, 10)} | ${baseline.rps} req/s, p99 ${baseline.p99} ms | ${subject.rps} req/s, p99 ${subject.p99} ms | ${result.ratio} |`)
+  console.log(
+    `\n| ${result.date.slice(0, 10)} | ${baseline.rps} req/s, p99 ${baseline.p99} ms | ${subject.rps} req/s, p99 ${subject.p99} ms | ${result.ratio} |`,
+  )
 } finally {
   for (const c of children) c.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 500))

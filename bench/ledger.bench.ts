@@ -18,7 +18,8 @@ import { gitCommit, machineMs, pct, postgresMs } from './measure.ts'
  * BENCH_WORKSPACES workspaces. Reports operations/s (one operation = a hold then its settle), p50/p99 latency per
  * operation and the ratio ours / naive (target: ≥ 3× on the hot workspace), then checks the ledger's invariants.
  */
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 1)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
@@ -34,7 +35,6 @@ const TTL_MS = 10 * 60_000
 const SURFACE = 'v1'
 const MODEL = 'bench-model'
 
-
 /** One operation: a hold, then its settle at COST. Throws when either is refused. */
 type Impl = { name: 'ours' | 'naive'; op: (workspaceId: string, requestId: string) => Promise<void> }
 
@@ -44,12 +44,23 @@ const ours = (db: Db): Impl => {
     name: 'ours',
     async op(workspaceId, requestId) {
       const held = await ledger.hold({
-        workspaceId, clientId: null, userId: null, tokenId: null, surface: SURFACE, modelId: MODEL, streaming: false,
-        requestId, amount: HOLD, inputTokens: 0, paramsHash: '', ttlMs: TTL_MS,
+        workspaceId,
+        clientId: null,
+        userId: null,
+        tokenId: null,
+        surface: SURFACE,
+        modelId: MODEL,
+        streaming: false,
+        requestId,
+        amount: HOLD,
+        inputTokens: 0,
+        paramsHash: '',
+        ttlMs: TTL_MS,
       })
       if (held.kind !== 'placed') throw new Error(`ours: hold ${requestId} was a ${held.kind}`)
       const settled = await ledger.settle({ workspaceId, holdId: held.hold.id, cost: COST, resolution: 'settled' })
-      if (settled.status !== 'settled' || settled.charged !== COST) throw new Error(`ours: settle ${requestId} gave ${settled.status} ${settled.charged}`)
+      if (settled.status !== 'settled' || settled.charged !== COST)
+        throw new Error(`ours: settle ${requestId} gave ${settled.status} ${settled.charged}`)
     },
   }
 }
@@ -60,28 +71,70 @@ const ours = (db: Db): Impl => {
  * handle and pool as the ledger. No caps, no replays, no overages: the bench needs none of them.
  */
 const naive = (db: Db): Impl => {
-  const hold = (workspaceId: string, requestId: string) => db.transaction().execute(async (trx) => {
-    const account = await trx.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).forUpdate().executeTakeFirstOrThrow()
-    if (account.balance - account.held < HOLD) throw new Error(`naive: insufficient credits in ${workspaceId}`)
-    const id = newId('hold')
-    await trx.insertInto('creditHolds').values({
-      id, workspaceId, requestId, clientId: null, userId: null, tokenId: null, surface: SURFACE, modelId: MODEL, streaming: false,
-      amount: HOLD, inputTokens: 0, paramsHash: '', expiresAt: new Date(Date.now() + TTL_MS),
-    }).execute()
-    return id
-  })
-  const settle = (workspaceId: string, holdId: string, cost: bigint) => db.transaction().execute(async (trx) => {
-    await trx.selectFrom('creditAccounts').select('workspaceId').where('workspaceId', '=', workspaceId).forUpdate().executeTakeFirstOrThrow()
-    const h = await trx.updateTable('creditHolds').set({ status: 'settled', charged: cost, resolvedAt: sql<Date>`now()` })
-      .where('id', '=', holdId).where('workspaceId', '=', workspaceId).where('status', '=', 'pending')
-      .returning(['requestId', 'amount']).executeTakeFirst()
-    if (!h) throw new Error(`naive: hold ${holdId} is not pending`)
-    if (cost > h.amount) throw new Error('naive: a cost above the hold needs an overage entry, not implemented here')
-    await trx.insertInto('creditEntries').values({
-      id: newId('ent'), workspaceId, kind: 'debit', amount: -cost, requestId: h.requestId, holdId,
-      clientId: null, userId: null, modelId: MODEL, surface: SURFACE,
-    }).execute()
-  })
+  const hold = (workspaceId: string, requestId: string) =>
+    db.transaction().execute(async (trx) => {
+      const account = await trx
+        .selectFrom('creditAccounts')
+        .select(['balance', 'held'])
+        .where('workspaceId', '=', workspaceId)
+        .forUpdate()
+        .executeTakeFirstOrThrow()
+      if (account.balance - account.held < HOLD) throw new Error(`naive: insufficient credits in ${workspaceId}`)
+      const id = newId('hold')
+      await trx
+        .insertInto('creditHolds')
+        .values({
+          id,
+          workspaceId,
+          requestId,
+          clientId: null,
+          userId: null,
+          tokenId: null,
+          surface: SURFACE,
+          modelId: MODEL,
+          streaming: false,
+          amount: HOLD,
+          inputTokens: 0,
+          paramsHash: '',
+          expiresAt: new Date(Date.now() + TTL_MS),
+        })
+        .execute()
+      return id
+    })
+  const settle = (workspaceId: string, holdId: string, cost: bigint) =>
+    db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('creditAccounts')
+        .select('workspaceId')
+        .where('workspaceId', '=', workspaceId)
+        .forUpdate()
+        .executeTakeFirstOrThrow()
+      const h = await trx
+        .updateTable('creditHolds')
+        .set({ status: 'settled', charged: cost, resolvedAt: sql<Date>`now()` })
+        .where('id', '=', holdId)
+        .where('workspaceId', '=', workspaceId)
+        .where('status', '=', 'pending')
+        .returning(['requestId', 'amount'])
+        .executeTakeFirst()
+      if (!h) throw new Error(`naive: hold ${holdId} is not pending`)
+      if (cost > h.amount) throw new Error('naive: a cost above the hold needs an overage entry, not implemented here')
+      await trx
+        .insertInto('creditEntries')
+        .values({
+          id: newId('ent'),
+          workspaceId,
+          kind: 'debit',
+          amount: -cost,
+          requestId: h.requestId,
+          holdId,
+          clientId: null,
+          userId: null,
+          modelId: MODEL,
+          surface: SURFACE,
+        })
+        .execute()
+    })
   return {
     name: 'naive',
     async op(workspaceId, requestId) {
@@ -100,35 +153,52 @@ const loop = async (impl: Impl, pick: () => string, prefix: string, seconds: num
   let firstError: unknown
   const t0 = performance.now()
   const deadline = t0 + seconds * 1000
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, client) => {
-    for (let n = 0; performance.now() < deadline; n++) {
-      const started = performance.now()
-      try {
-        await impl.op(pick(), `${prefix}-${client}-${n}`)
-        latencies.push(performance.now() - started)
-      } catch (err) {
-        errors++
-        firstError ??= err
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, client) => {
+      for (let n = 0; performance.now() < deadline; n++) {
+        const started = performance.now()
+        try {
+          await impl.op(pick(), `${prefix}-${client}-${n}`)
+          latencies.push(performance.now() - started)
+        } catch (err) {
+          errors++
+          firstError ??= err
+        }
       }
-    }
-  }))
+    }),
+  )
   return { ops: latencies.length, latencies, errors, firstError, wallMs: performance.now() - t0 }
 }
 
 type Run = {
-  opsPerSecond: number; p50: number; p99: number; mean: number; ops: number; errors: number
+  opsPerSecond: number
+  p50: number
+  p99: number
+  mean: number
+  ops: number
+  errors: number
   /**
    * From the rows written, which carry their transaction's start time (`now()`): transactions per operation, holds and
    * debits per transaction. Two transactions that start in the same microsecond count once (hence 1.999 at times).
    */
-  transactionsPerOp: number; holdsPerHoldTransaction: number; debitsPerDebitTransaction: number
+  transactionsPerOp: number
+  holdsPerHoldTransaction: number
+  debitsPerDebitTransaction: number
   cpuMsPerOp: { node: number; postgres?: number }
   /** % of one core during the measured run; `other` is whatever else the machine was running. */
   cpuPercentOfOneCore: { machineBusy?: number; node: number; postgres?: number; other?: number }
 }
 
-const measure = async (db: Db, impl: Impl, scenario: string, workspaceIds: string[]): Promise<Run & { warmupOps: number }> => {
-  const pick = workspaceIds.length === 1 ? () => workspaceIds[0]! : () => workspaceIds[Math.floor(Math.random() * workspaceIds.length)]!
+const measure = async (
+  db: Db,
+  impl: Impl,
+  scenario: string,
+  workspaceIds: string[],
+): Promise<Run & { warmupOps: number }> => {
+  const pick =
+    workspaceIds.length === 1
+      ? () => workspaceIds[0]!
+      : () => workspaceIds[Math.floor(Math.random() * workspaceIds.length)]!
   const prefix = `${scenario}-${impl.name}`
   // Each run starts from fresh statistics taken before its load, as in production where ANALYZE ran before a workspace
   // got busy (and stays stale here for the whole run when the server's autovacuum is off: see `autovacuum` in the result).
@@ -141,43 +211,69 @@ const measure = async (db: Db, impl: Impl, scenario: string, workspaceIds: strin
   const after = { pg: postgresMs(), machine: machineMs() }
   if (r.errors) throw new Error(`${prefix}: ${r.errors} errors, first: ${String(r.firstError)}`)
 
-  const [tx] = (await sql<{ holds: string; holdTx: string; debits: string; debitTx: string; allTx: string }>`
+  const [tx] = (
+    await sql<{ holds: string; holdTx: string; debits: string; debitTx: string; allTx: string }>`
     WITH h AS (SELECT workspace_id, created_at FROM credit_holds WHERE request_id LIKE ${`${prefix}-m-%`}),
          d AS (SELECT workspace_id, created_at FROM credit_entries WHERE kind = 'debit' AND request_id LIKE ${`${prefix}-m-%`})
     SELECT (SELECT count(*) FROM h)::text AS holds, (SELECT count(DISTINCT (workspace_id, created_at)) FROM h)::text AS "holdTx",
            (SELECT count(*) FROM d)::text AS debits, (SELECT count(DISTINCT (workspace_id, created_at)) FROM d)::text AS "debitTx",
-           (SELECT count(*) FROM (SELECT * FROM h UNION SELECT * FROM d) t)::text AS "allTx"`.execute(db)).rows
-  if (Number(tx!.holds) !== r.ops || Number(tx!.debits) !== r.ops) throw new Error(`${prefix}: ${r.ops} operations but ${tx!.holds} holds and ${tx!.debits} debits written`)
+           (SELECT count(*) FROM (SELECT * FROM h UNION SELECT * FROM d) t)::text AS "allTx"`.execute(db)
+  ).rows
+  if (Number(tx!.holds) !== r.ops || Number(tx!.debits) !== r.ops)
+    throw new Error(`${prefix}: ${r.ops} operations but ${tx!.holds} holds and ${tx!.debits} debits written`)
 
   const sorted = [...r.latencies].sort((a, b) => a - b)
   const nodeMs = (self.user + self.system) / 1000
-  const postgres = after.pg && before.pg ? [...after.pg].reduce((sum, [pid, ms]) => sum + ms - (before.pg!.get(pid) ?? 0), 0) : undefined
-  const machineBusy = after.machine && before.machine
-    ? ((after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total)) * cpus().length * r.wallMs : undefined
+  const postgres =
+    after.pg && before.pg
+      ? [...after.pg].reduce((sum, [pid, ms]) => sum + ms - (before.pg!.get(pid) ?? 0), 0)
+      : undefined
+  const machineBusy =
+    after.machine && before.machine
+      ? ((after.machine.busy - before.machine.busy) / (after.machine.total - before.machine.total)) *
+        cpus().length *
+        r.wallMs
+      : undefined
   const share = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((100 * ms) / r.wallMs))
   const run = {
-    opsPerSecond: Math.round(r.ops / (r.wallMs / 1000)), p50: pct(sorted, 50), p99: pct(sorted, 99),
-    mean: +(sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2), ops: r.ops, errors: r.errors, warmupOps: warm.ops,
+    opsPerSecond: Math.round(r.ops / (r.wallMs / 1000)),
+    p50: pct(sorted, 50),
+    p99: pct(sorted, 99),
+    mean: +(sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2),
+    ops: r.ops,
+    errors: r.errors,
+    warmupOps: warm.ops,
     transactionsPerOp: +(Number(tx!.allTx) / r.ops).toFixed(3),
     holdsPerHoldTransaction: +(Number(tx!.holds) / Number(tx!.holdTx)).toFixed(2),
     debitsPerDebitTransaction: +(Number(tx!.debits) / Number(tx!.debitTx)).toFixed(2),
-    cpuMsPerOp: { node: +(nodeMs / r.ops).toFixed(3), postgres: postgres === undefined ? undefined : +(postgres / r.ops).toFixed(3) },
+    cpuMsPerOp: {
+      node: +(nodeMs / r.ops).toFixed(3),
+      postgres: postgres === undefined ? undefined : +(postgres / r.ops).toFixed(3),
+    },
     cpuPercentOfOneCore: {
-      machineBusy: share(machineBusy), node: share(nodeMs)!, postgres: share(postgres),
-      other: machineBusy === undefined || postgres === undefined ? undefined : Math.max(0, share(machineBusy - nodeMs - postgres)!),
+      machineBusy: share(machineBusy),
+      node: share(nodeMs)!,
+      postgres: share(postgres),
+      other:
+        machineBusy === undefined || postgres === undefined
+          ? undefined
+          : Math.max(0, share(machineBusy - nodeMs - postgres)!),
     },
   }
   const c = run.cpuPercentOfOneCore
-  console.error(`${scenario} / ${impl.name}: ${run.opsPerSecond} ops/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.ops} ops); `
-    + `${run.transactionsPerOp} transactions/op, ${run.holdsPerHoldTransaction} holds and ${run.debitsPerDebitTransaction} debits per transaction; `
-    + `CPU % of a core: node ${c.node}, postgres ${c.postgres}, other ${c.other}`)
+  console.error(
+    `${scenario} / ${impl.name}: ${run.opsPerSecond} ops/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.ops} ops); ` +
+      `${run.transactionsPerOp} transactions/op, ${run.holdsPerHoldTransaction} holds and ${run.debitsPerDebitTransaction} debits per transaction; ` +
+      `CPU % of a core: node ${c.node}, postgres ${c.postgres}, other ${c.other}`,
+  )
   await sleep(500)
   return run
 }
 
 /** The ledger's invariants over every account in the database; each figure must be 0. */
 const checkInvariants = async (db: Db) => {
-  const [row] = (await sql<Record<string, string>>`
+  const [row] = (
+    await sql<Record<string, string>>`
     WITH e AS (SELECT workspace_id, sum(amount) AS total FROM credit_entries GROUP BY workspace_id),
          h AS (SELECT workspace_id, coalesce(sum(amount) FILTER (WHERE status = 'pending'), 0) AS pending,
                       count(*) FILTER (WHERE status = 'pending') AS n FROM credit_holds GROUP BY workspace_id)
@@ -189,14 +285,25 @@ const checkInvariants = async (db: Db) => {
       (SELECT count(*) FROM (SELECT 1 FROM credit_entries WHERE kind = 'debit' GROUP BY workspace_id, request_id HAVING count(*) > 1) x)::text AS "duplicateDebits",
       (SELECT count(*) FROM credit_holds ch LEFT JOIN credit_entries ce ON ce.hold_id = ch.id AND ce.kind = 'debit'
         WHERE ch.status <> 'pending' AND (ce.id IS NULL OR ce.amount <> -ch.charged))::text AS "resolvedHoldsWithoutTheirDebit"
-    FROM credit_accounts a LEFT JOIN e USING (workspace_id) LEFT JOIN h USING (workspace_id)`.execute(db)).rows
-  const [counts] = (await sql<{ accounts: string; holds: string; debits: string }>`
+    FROM credit_accounts a LEFT JOIN e USING (workspace_id) LEFT JOIN h USING (workspace_id)`.execute(db)
+  ).rows
+  const [counts] = (
+    await sql<{ accounts: string; holds: string; debits: string }>`
     SELECT (SELECT count(*) FROM credit_accounts)::text AS accounts, (SELECT count(*) FROM credit_holds)::text AS holds,
-           (SELECT count(*) FROM credit_entries WHERE kind = 'debit')::text AS debits`.execute(db)).rows
+           (SELECT count(*) FROM credit_entries WHERE kind = 'debit')::text AS debits`.execute(db)
+  ).rows
   const broken = Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]))
   const ok = Object.values(broken).every((n) => n === 0)
-  console.error(`invariants over ${counts!.accounts} accounts, ${counts!.holds} holds, ${counts!.debits} debits: ${ok ? 'ok' : 'BROKEN'} ${JSON.stringify(broken)}`)
-  return { ok, broken, accounts: Number(counts!.accounts), holds: Number(counts!.holds), debits: Number(counts!.debits) }
+  console.error(
+    `invariants over ${counts!.accounts} accounts, ${counts!.holds} holds, ${counts!.debits} debits: ${ok ? 'ok' : 'BROKEN'} ${JSON.stringify(broken)}`,
+  )
+  return {
+    ok,
+    broken,
+    accounts: Number(counts!.accounts),
+    holds: Number(counts!.holds),
+    debits: Number(counts!.debits),
+  }
 }
 
 const dbName = `camarad_bench_ledger_${randomBytes(6).toString('hex')}`
@@ -215,13 +322,32 @@ try {
   // A hot workspace and WORKSPACES spread ones for each implementation, so that neither run sees the other's rows
   // on its accounts; each account starts with a grant large enough for any run.
   const granter = createLedger(db, { defaults: { perRequestCap: null, maxConcurrentStreams: 8 } })
-  const make = (n: number, label: string) => Array.from({ length: n }, (_, i) => ({ id: newId('ws'), name: `${label} ${i}` }))
-  const sets = { hot: { ours: make(1, 'hot ours'), naive: make(1, 'hot naive') }, spread: { ours: make(WORKSPACES, 'spread ours'), naive: make(WORKSPACES, 'spread naive') } }
+  const make = (n: number, label: string) =>
+    Array.from({ length: n }, (_, i) => ({ id: newId('ws'), name: `${label} ${i}` }))
+  const sets = {
+    hot: { ours: make(1, 'hot ours'), naive: make(1, 'hot naive') },
+    spread: { ours: make(WORKSPACES, 'spread ours'), naive: make(WORKSPACES, 'spread naive') },
+  }
   const all = [sets.hot.ours, sets.hot.naive, sets.spread.ours, sets.spread.naive].flat()
-  for (let i = 0; i < all.length; i += 500) await db.insertInto('workspaces').values(all.slice(i, i + 500)).execute()
+  for (let i = 0; i < all.length; i += 500)
+    await db
+      .insertInto('workspaces')
+      .values(all.slice(i, i + 500))
+      .execute()
   for (let i = 0; i < all.length; i += POOL_SIZE) {
-    await Promise.all(all.slice(i, i + POOL_SIZE).map((w) =>
-      granter.post(db, { workspaceId: w.id, kind: 'grant', amount: GRANT, requestId: `bench-grant:${w.id}`, reason: 'bench' })))
+    await Promise.all(
+      all
+        .slice(i, i + POOL_SIZE)
+        .map((w) =>
+          granter.post(db, {
+            workspaceId: w.id,
+            kind: 'grant',
+            amount: GRANT,
+            requestId: `bench-grant:${w.id}`,
+            reason: 'bench',
+          }),
+        ),
+    )
   }
 
   const impls = { ours: ours(db), naive: naive(db) }
@@ -232,42 +358,82 @@ try {
     const oursRun = await measure(db, impls.ours, name, ids.ours)
     const invariants = await checkInvariants(db)
     if (!invariants.ok) failed = true
-    return { workspaces: ids.ours.length, ours: oursRun, naive: naiveRun, ratio: +(oursRun.opsPerSecond / naiveRun.opsPerSecond).toFixed(2), invariants }
+    return {
+      workspaces: ids.ours.length,
+      ours: oursRun,
+      naive: naiveRun,
+      ratio: +(oursRun.opsPerSecond / naiveRun.opsPerSecond).toFixed(2),
+      invariants,
+    }
   }
   const hot = await scenario('hot')
   const spread = await scenario('spread')
 
   const result = {
-    date: new Date().toISOString(), commit: gitCommit(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-    postgres: ((await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(db)).rows[0]?.v),
-    autovacuum: ((await sql<{ v: string }>`SELECT current_setting('autovacuum') AS v`.execute(db)).rows[0]?.v),
-    durationSeconds: DURATION, warmupSeconds: WARMUP, concurrency: CONCURRENCY, poolSize: POOL_SIZE,
-    hold: HOLD.toString(), cost: COST.toString(), hot, spread,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    postgres: (await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(db)).rows[0]?.v,
+    autovacuum: (await sql<{ v: string }>`SELECT current_setting('autovacuum') AS v`.execute(db)).rows[0]?.v,
+    durationSeconds: DURATION,
+    warmupSeconds: WARMUP,
+    concurrency: CONCURRENCY,
+    poolSize: POOL_SIZE,
+    hold: HOLD.toString(),
+    cost: COST.toString(),
+    hot,
+    spread,
     target: { hotRatio: TARGET_HOT_RATIO, met: hot.ratio >= TARGET_HOT_RATIO },
     /** The most CPU that processes outside this bench and outside PostgreSQL took during a measured run, % of one core. */
-    otherLoadPercentOfOneCore: Math.max(...[hot.ours, hot.naive, spread.ours, spread.naive].map((r) => r.cpuPercentOfOneCore.other ?? 0)),
+    otherLoadPercentOfOneCore: Math.max(
+      ...[hot.ours, hot.naive, spread.ours, spread.naive].map((r) => r.cpuPercentOfOneCore.other ?? 0),
+    ),
   }
   mkdirSync('bench/results', { recursive: true })
   writeFileSync('bench/results/ledger.json', JSON.stringify(result, null, 2) + '\n')
 
   const day = result.date.slice(0, 10)
   const cell = (r: Run) => `${r.opsPerSecond} ops/s, p50 ${r.p50} ms, p99 ${r.p99} ms`
-  console.log([
-    '| date | scenario | naive row lock | ours (batched) | ratio |',
-    '| --- | --- | --- | --- | --- |',
-    `| ${day} | hot: 1 workspace, ${CONCURRENCY} clients | ${cell(hot.naive)} | ${cell(hot.ours)} | **${hot.ratio}×** |`,
-    `| ${day} | spread: ${WORKSPACES} workspaces, ${CONCURRENCY} clients | ${cell(spread.naive)} | ${cell(spread.ours)} | **${spread.ratio}×** |`,
-  ].join('\n'))
-  console.log(`Target: hot workspace ≥ ${TARGET_HOT_RATIO}× the naive one at ${CONCURRENCY} clients: ${result.target.met ? 'met' : 'not met'} (${hot.ratio}×).`)
+  console.log(
+    [
+      '| date | scenario | naive row lock | ours (batched) | ratio |',
+      '| --- | --- | --- | --- | --- |',
+      `| ${day} | hot: 1 workspace, ${CONCURRENCY} clients | ${cell(hot.naive)} | ${cell(hot.ours)} | **${hot.ratio}×** |`,
+      `| ${day} | spread: ${WORKSPACES} workspaces, ${CONCURRENCY} clients | ${cell(spread.naive)} | ${cell(spread.ours)} | **${spread.ratio}×** |`,
+    ].join('\n'),
+  )
+  console.log(
+    `Target: hot workspace ≥ ${TARGET_HOT_RATIO}× the naive one at ${CONCURRENCY} clients: ${result.target.met ? 'met' : 'not met'} (${hot.ratio}×).`,
+  )
   console.log(`Invariants: ${hot.invariants.ok && spread.invariants.ok ? 'ok' : 'BROKEN'}.`)
-  if (result.otherLoadPercentOfOneCore > 20) console.log(`Warning: other processes on this machine used up to ${result.otherLoadPercentOfOneCore} % of a core during the measured runs; the figures are noisy.`)
-  const brief = (r: Run) => ({ opsPerSecond: r.opsPerSecond, p50: r.p50, p99: r.p99, transactionsPerOp: r.transactionsPerOp })
-  console.log(JSON.stringify({
-    bench: 'ledger', date: result.date, commit: result.commit, cpus: cpus().length, seconds: DURATION, concurrency: CONCURRENCY, poolSize: POOL_SIZE,
-    hot: { ours: brief(hot.ours), naive: brief(hot.naive), ratio: hot.ratio },
-    spread: { workspaces: WORKSPACES, ours: brief(spread.ours), naive: brief(spread.naive), ratio: spread.ratio },
-    targetHotRatio: TARGET_HOT_RATIO, targetMet: result.target.met, otherLoadPercentOfOneCore: result.otherLoadPercentOfOneCore, invariantsOk: hot.invariants.ok && spread.invariants.ok,
-  }))
+  if (result.otherLoadPercentOfOneCore > 20)
+    console.log(
+      `Warning: other processes on this machine used up to ${result.otherLoadPercentOfOneCore} % of a core during the measured runs; the figures are noisy.`,
+    )
+  const brief = (r: Run) => ({
+    opsPerSecond: r.opsPerSecond,
+    p50: r.p50,
+    p99: r.p99,
+    transactionsPerOp: r.transactionsPerOp,
+  })
+  console.log(
+    JSON.stringify({
+      bench: 'ledger',
+      date: result.date,
+      commit: result.commit,
+      cpus: cpus().length,
+      seconds: DURATION,
+      concurrency: CONCURRENCY,
+      poolSize: POOL_SIZE,
+      hot: { ours: brief(hot.ours), naive: brief(hot.naive), ratio: hot.ratio },
+      spread: { workspaces: WORKSPACES, ours: brief(spread.ours), naive: brief(spread.naive), ratio: spread.ratio },
+      targetHotRatio: TARGET_HOT_RATIO,
+      targetMet: result.target.met,
+      otherLoadPercentOfOneCore: result.otherLoadPercentOfOneCore,
+      invariantsOk: hot.invariants.ok && spread.invariants.ok,
+    }),
+  )
 } catch (err) {
   failed = true
   console.error(err)

@@ -1,23 +1,27 @@
 import { z } from 'zod'
 import { Timestamp } from './common.ts'
 
-export const AgentDto = z.object({
-  id: z.string(),
-  kind: z.enum(['builtin', 'custom']),
-  name: z.string(),
-  avatar: z.string(),
-  role: z.string(),
-  description: z.string(),
-  starterPrompts: z.array(z.string()),
-  tools: z.array(z.string()),
-  modelId: z.string().nullable().meta({ description: 'Preferred model; null means the workspace default' }),
-  handoffs: z.array(z.object({ to: z.string(), when: z.string() })),
-  customized: z.boolean().meta({ description: 'A built-in agent adjusted for this client (instructions or model)' }),
-  clientInstructions: z.string().meta({ description: "This client's extra instructions for a built-in agent" }),
-  instructions: z.string().meta({ description: "A custom agent's instructions (empty for built-ins, whose role is fixed)" }),
-  archived: z.boolean(),
-  updatedAt: Timestamp.nullable(),
-}).meta({ id: 'Agent' })
+export const AgentDto = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['builtin', 'custom']),
+    name: z.string(),
+    avatar: z.string(),
+    role: z.string(),
+    description: z.string(),
+    starterPrompts: z.array(z.string()),
+    tools: z.array(z.string()),
+    modelId: z.string().nullable().meta({ description: 'Preferred model; null means the workspace default' }),
+    handoffs: z.array(z.object({ to: z.string(), when: z.string() })),
+    customized: z.boolean().meta({ description: 'A built-in agent adjusted for this client (instructions or model)' }),
+    clientInstructions: z.string().meta({ description: "This client's extra instructions for a built-in agent" }),
+    instructions: z
+      .string()
+      .meta({ description: "A custom agent's instructions (empty for built-ins, whose role is fixed)" }),
+    archived: z.boolean(),
+    updatedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'Agent' })
 export type AgentDto = z.infer<typeof AgentDto>
 
 export const AGENT_TOOLS = ['handoff', 'search_conversations', 'fetch_page'] as const
@@ -32,12 +36,15 @@ export const AgentCreate = z.strictObject({
   tools: Tools.optional(),
 })
 export type AgentCreate = z.infer<typeof AgentCreate>
-export const AgentPatch = AgentCreate.partial().extend({ archived: z.boolean().optional() })
+export const AgentPatch = AgentCreate.partial()
+  .extend({ archived: z.boolean().optional() })
   .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
 export type AgentPatch = z.infer<typeof AgentPatch>
 /** Adjusting a built-in agent for one client (X-Client-ID). */
-export const BuiltinOverride = z.strictObject({
-  instructions: z.string().trim().max(20_000).optional(),
-  modelId: z.string().max(120).nullable().optional(),
-}).refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
+export const BuiltinOverride = z
+  .strictObject({
+    instructions: z.string().trim().max(20_000).optional(),
+    modelId: z.string().max(120).nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.')
 export type BuiltinOverride = z.infer<typeof BuiltinOverride>

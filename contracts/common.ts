@@ -1,13 +1,15 @@
 import { z } from 'zod'
 
-export const ErrorBody = z.object({
-  error: z.object({
-    code: z.string().meta({ description: 'Stable dotted code, e.g. `tenancy.client_not_found`' }),
-    message: z.string(),
-    details: z.unknown().optional(),
-    requestId: z.string().optional(),
-  }),
-}).meta({ id: 'Error' })
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable dotted code, e.g. `tenancy.client_not_found`' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'Error' })
 export type ErrorBody = z.infer<typeof ErrorBody>
 
 export const Role = z.enum(['owner', 'admin', 'member', 'viewer'])
@@ -26,7 +28,11 @@ export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
 })
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() })
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() })
 
-export const Email = z.email().max(254).transform((e) => e.trim().toLowerCase())
+export const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.trim().toLowerCase())
 export const Name = z.string().trim().min(1).max(100)

@@ -8,7 +8,8 @@ import { AppError } from '../src/platform/http/errors.ts'
  *   plan <workspaceId> <plan> "<reason>"      assign a plan and grant its monthly credits once this month (self-hosted mode)
  *   grant <workspaceId> <credits> "<reason>"  grant credits (negative: an adjustment)
  */
-const USAGE = 'usage: npm run operator -- plan <workspaceId> <plan> "<reason>"\n       npm run operator -- grant <workspaceId> <credits> "<reason>"'
+const USAGE =
+  'usage: npm run operator -- plan <workspaceId> <plan> "<reason>"\n       npm run operator -- grant <workspaceId> <credits> "<reason>"'
 
 const [command, workspaceId, value, reason] = process.argv.slice(2)
 if (!command || !workspaceId || !value || !reason || !['plan', 'grant'].includes(command)) {
@@ -20,11 +21,18 @@ const c = await createContainer(loadConfig(), { supervise: false })
 try {
   if (command === 'plan') {
     const result = await c.plans.plans.assign(workspaceId, { plan: value, reason })
-    console.log(`${workspaceId}: plan ${result.plan.id}; ${result.grantedCredits ? `${result.grantedCredits} credits granted` : 'monthly credits already granted this month'}`)
+    console.log(
+      `${workspaceId}: plan ${result.plan.id}; ${result.grantedCredits ? `${result.grantedCredits} credits granted` : 'monthly credits already granted this month'}`,
+    )
   } else {
     const credits = Number(value)
-    if (!Number.isFinite(credits)) throw new AppError(400, 'credits.invalid_amount', `Not a number of credits: ${value}`)
-    const { entry } = await c.credits.credits.operatorGrant(workspaceId, { credits, reason, requestId: `cli:${randomUUID()}` })
+    if (!Number.isFinite(credits))
+      throw new AppError(400, 'credits.invalid_amount', `Not a number of credits: ${value}`)
+    const { entry } = await c.credits.credits.operatorGrant(workspaceId, {
+      credits,
+      reason,
+      requestId: `cli:${randomUUID()}`,
+    })
     console.log(`${workspaceId}: ${entry.kind} ${entry.amount / 1_000_000} credits (${entry.id})`)
   }
 } catch (e) {

@@ -18,7 +18,11 @@ try {
   } else {
     const { user } = await c.identity.identity.signup({ email: EMAIL, password: PASSWORD, name: 'Demo Owner' }, meta)
     const { workspace } = await c.tenancy.tenancy.createWorkspace(user.id, 'Demo Agency', meta, 'Bakery Rossi')
-    await c.tenancy.clients.create({ userId: user.id, workspaceId: workspace.id, role: 'owner' }, { name: 'Studio Verde', website: 'https://studio-verde.example' }, meta)
+    await c.tenancy.clients.create(
+      { userId: user.id, workspaceId: workspace.id, role: 'owner' },
+      { name: 'Studio Verde', website: 'https://studio-verde.example' },
+      meta,
+    )
     console.log(`Seeded: log in as ${EMAIL} / ${PASSWORD}`)
   }
 } finally {

@@ -21,9 +21,17 @@ const newestSource = (path: string): number => {
 const built = existsSync(dist) ? statSync(dist).mtimeMs : 0
 const stale = built > 0 && Math.max(...SOURCES.map((s) => newestSource(resolve(s)))) > built
 if (!built || stale) {
-  console.log(stale ? 'Rebuilding the web app (its sources changed since the last build)…' : 'Building the web app (first start only)…')
+  console.log(
+    stale
+      ? 'Rebuilding the web app (its sources changed since the last build)…'
+      : 'Building the web app (first start only)…',
+  )
   // A child process: Vite sets NODE_ENV=production in the process that runs it.
-  const build = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' })
+  const build = spawnSync(
+    process.execPath,
+    [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'],
+    { stdio: 'inherit' },
+  )
   if (build.status !== 0) process.exit(build.status ?? 1)
 }
 const { serve } = await import('../src/main.ts')

@@ -6,7 +6,12 @@ import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod'
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
 import { badRequest, unauthorized } from './platform/http/errors.ts'
@@ -25,33 +30,54 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
  */
 const isApiRoute = (req: FastifyRequest) => {
   const route = req.routeOptions.url
-  return route !== undefined && (route.startsWith('/api/') || route.startsWith('/v1/')) && !route.startsWith('/api/docs')
+  return (
+    route !== undefined && (route.startsWith('/api/') || route.startsWith('/v1/')) && !route.startsWith('/api/docs')
+  )
 }
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
-const WEB_ROUTES = [/^\/$/, /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator|verify-email|forgot-password|reset-password)\/?$/, /^\/app(\/.*)?$/, /^\/invite\/[^/]+\/?$/]
+const WEB_ROUTES = [
+  /^\/$/,
+  /^\/(login|signup|onboarding|terms|privacy|legal|chat-demo|pricing|operator|verify-email|forgot-password|reset-password)\/?$/,
+  /^\/app(\/.*)?$/,
+  /^\/invite\/[^/]+\/?$/,
+]
 
 /** Builds the HTTP app without listening, so tests drive it with `app.inject`. */
-export const buildApp = async (c: Container, options: { logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> => {
+export const buildApp = async (
+  c: Container,
+  options: { logStream?: { write(line: string): void } } = {},
+): Promise<FastifyInstance> => {
   const { config } = c
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count trusts that many proxies nearest to us (what Fastify does with a number; its types want a function).
-    trustProxy: typeof config.TRUST_PROXY === 'number' ? ((hops) => (_addr: string, hop: number) => hop < hops)(config.TRUST_PROXY) : config.TRUST_PROXY,
+    trustProxy:
+      typeof config.TRUST_PROXY === 'number'
+        ? (
+            (hops) => (_addr: string, hop: number) =>
+              hop < hops
+          )(config.TRUST_PROXY)
+        : config.TRUST_PROXY,
     genReqId: (req) => {
       const sent = req.headers['x-request-id']
       return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : crypto.randomUUID()
     },
     ajv: { customOptions: { removeAdditional: false } },
     // A path the router cannot decode (`%ED%A0%80`, a lone surrogate) gets the same error shape as any other 400.
-    frameworkErrors: (_error, req, reply) => (reply as FastifyReply).code(400).send({ error: { code: 'request.invalid', message: 'The request URL is malformed.', requestId: req.id } }),
+    frameworkErrors: (_error, req, reply) =>
+      (reply as FastifyReply)
+        .code(400)
+        .send({ error: { code: 'request.invalid', message: 'The request URL is malformed.', requestId: req.id } }),
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   // JSON only: Fastify's default text/plain parser would let bodies in under another content type.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
-  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id)
+  })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
     if (!req.auth && isApiRoute(req) && !req.routeOptions.config?.public) throw unauthorized()
@@ -62,7 +88,10 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
   registerInputGuard(app)
   app.addHook('onResponse', async (req, reply) => {
-    c.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    c.metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
   })
 
   registerErrorHandler(app)
@@ -71,7 +100,11 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   app.addHook('onRequest', async (req) => {
     if (isApiRoute(req)) await c.identity.resolveAuth(req)
   })
-  await registerSecurity(app, { publicUrl: config.publicUrl, corsOrigins: config.CORS_ORIGINS, isProduction: config.isProduction })
+  await registerSecurity(app, {
+    publicUrl: config.publicUrl,
+    corsOrigins: config.CORS_ORIGINS,
+    isProduction: config.isProduction,
+  })
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -84,7 +117,12 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Camarad API', version: '0.1.0', description: 'Errors: `{ error: { code, message, details? } }`. Authenticate with the session cookie or `Authorization: Bearer cmr_…`.' },
+      info: {
+        title: 'Camarad API',
+        version: '0.1.0',
+        description:
+          'Errors: `{ error: { code, message, details? } }`. Authenticate with the session cookie or `Authorization: Bearer cmr_…`.',
+      },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'camarad_session' },
@@ -95,7 +133,8 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
     },
     transform: (input) => {
       const out = jsonSchemaTransform(input)
-      if (input.route.config && (input.route.config as { public?: boolean }).public) return { ...out, schema: { ...out.schema, security: [] } }
+      if (input.route.config && (input.route.config as { public?: boolean }).public)
+        return { ...out, schema: { ...out.schema, security: [] } }
       return out
     },
     transformObject: jsonSchemaTransformObject,
@@ -106,7 +145,12 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics, internalToken: config.INTERNAL_TOKEN }))
   await app.register(legalRoutes(resolve('content/legal')))
   await app.register(c.mail.routes)
-  await app.register(c.identity.routes({ workspacesOf: c.tenancy.tenancy.workspacesOf, checkTokenBinding: c.tenancy.scope.tokenBinding }))
+  await app.register(
+    c.identity.routes({
+      workspacesOf: c.tenancy.tenancy.workspacesOf,
+      checkTokenBinding: c.tenancy.scope.tokenBinding,
+    }),
+  )
   for (const routes of c.tenancy.routes) await app.register(routes)
   await app.register(c.models.routes)
   await app.register(c.credits.routes)
@@ -118,7 +162,9 @@ export const buildApp = async (c: Container, options: { logStream?: { write(line
   await app.register(c.gateway.routes)
   await app.register(c.boardroom.routes)
   await app.register(c.publicSite.routes)
-  await app.register(auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin') }))
+  await app.register(
+    auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin') }),
+  )
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))
   return app
@@ -131,6 +177,9 @@ const registerWeb = async (app: FastifyInstance, dist: string) => {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/'
     if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/v1/')) return routeNotFound(req, reply)
-    return reply.code(WEB_ROUTES.some((r) => r.test(path)) ? 200 : 404).header('cache-control', 'no-cache').sendFile('index.html')
+    return reply
+      .code(WEB_ROUTES.some((r) => r.test(path)) ? 200 : 404)
+      .header('cache-control', 'no-cache')
+      .sendFile('index.html')
   })
 }

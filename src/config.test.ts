@@ -15,7 +15,9 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'short' })).toThrow(/SECRET_KEY/)
     expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'a'.repeat(40) })).toThrow(/SECRET_KEY/)
-    expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'Zx8#kq2LmP0vR7tY1wE4uI9oA6sD3fG5hJ' }).isProduction).toBe(true)
+    expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'Zx8#kq2LmP0vR7tY1wE4uI9oA6sD3fG5hJ' }).isProduction).toBe(
+      true,
+    )
   })
 
   describe('refuses half a Stripe setup in production', () => {
@@ -23,21 +25,29 @@ describe('config', () => {
 
     it('a webhook secret without a secret key (events could never be processed)', () => {
       expect(() => loadConfig({ ...prod, STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(ConfigError)
-      expect(() => loadConfig({ ...prod, STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(/STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY/)
+      expect(() => loadConfig({ ...prod, STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(
+        /STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY/,
+      )
     })
 
     it('a secret key without a webhook secret (no event could be received)', () => {
       expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(ConfigError)
-      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(/STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/)
+      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x' })).toThrow(
+        /STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET/,
+      )
     })
 
     it('but starts with both (billing on) or neither (self-hosted mode)', () => {
-      expect(loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).billingEnabled).toBe(true)
+      expect(
+        loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' }).billingEnabled,
+      ).toBe(true)
       expect(loadConfig(prod).billingEnabled).toBe(false)
     })
 
     it('treats an empty value as unset', () => {
-      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: '' })).toThrow(/without STRIPE_WEBHOOK_SECRET/)
+      expect(() => loadConfig({ ...prod, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: '' })).toThrow(
+        /without STRIPE_WEBHOOK_SECRET/,
+      )
     })
   })
 
@@ -98,7 +108,9 @@ describe('config', () => {
   })
 
   it('lists every invalid setting at once', () => {
-    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'not a url', SECRET_KEY: 'x'.repeat(40) })).toThrow(/PORT[\s\S]*DATABASE_URL/)
+    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'not a url', SECRET_KEY: 'x'.repeat(40) })).toThrow(
+      /PORT[\s\S]*DATABASE_URL/,
+    )
   })
 
   it('defaults PORT to 3000 and PUBLIC_URL to localhost', () => {

@@ -5,7 +5,12 @@ import { z } from 'zod'
 import { isProxyRange } from './platform/http/client-ip.ts'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+)
 
 /**
  * Which peers may tell us the client's address in X-Forwarded-For: how many proxies stand in front (a hop count),
@@ -16,17 +21,26 @@ const TrustProxy = z.string().transform((raw, ctx): false | number | string[] =>
   const v = raw.trim().toLowerCase()
   if (v === 'false') return false
   if (v === 'true') {
-    ctx.addIssue({ code: 'custom', message: 'true is refused: it would trust any X-Forwarded-For a client sends, so anyone could choose their IP (rate limits, sign-in throttles, audit). Set the number of proxies in front of Camarad (e.g. 1) or their addresses as CIDRs (e.g. 10.0.0.0/8,loopback).' })
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'true is refused: it would trust any X-Forwarded-For a client sends, so anyone could choose their IP (rate limits, sign-in throttles, audit). Set the number of proxies in front of Camarad (e.g. 1) or their addresses as CIDRs (e.g. 10.0.0.0/8,loopback).',
+    })
     return z.NEVER
   }
   if (/^\d+$/.test(v)) {
     const hops = Number(v)
-    if (hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count is the number of proxies in front of Camarad (0–10).' })
+    if (hops > 10)
+      ctx.addIssue({ code: 'custom', message: 'a hop count is the number of proxies in front of Camarad (0–10).' })
     return hops === 0 ? false : hops
   }
-  const ranges = v.split(',').map((s) => s.trim()).filter(Boolean)
+  const ranges = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const invalid = ranges.filter((r) => !isProxyRange(r))
-  if (invalid.length) ctx.addIssue({ code: 'custom', message: `not a hop count nor proxy addresses/CIDRs: ${invalid.join(', ')}` })
+  if (invalid.length)
+    ctx.addIssue({ code: 'custom', message: `not a hop count nor proxy addresses/CIDRs: ${invalid.join(', ')}` })
   return ranges
 })
 
@@ -34,7 +48,8 @@ const TrustProxy = z.string().transform((raw, ctx): false | number | string[] =>
 export const isBlank = (v: string | undefined) => v === undefined || v.trim() === ''
 
 /** One setting read outside loadConfig (scripts that run before the app): blank is unset. */
-export const envSetting = (name: keyof Env, source: NodeJS.ProcessEnv = process.env) => (isBlank(source[name]) ? undefined : source[name])
+export const envSetting = (name: keyof Env, source: NodeJS.ProcessEnv = process.env) =>
+  isBlank(source[name]) ? undefined : source[name]
 
 export const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -64,7 +79,11 @@ export const Env = z.object({
   GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),
   WEB_DIST_DIR: z.string().default('./web/dist'),
   /** smtp(s)://user:pass@host:port; without it emails are stored in the outbox for the operator page (and their link logged). */
-  SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'Use smtp:// or smtps://').optional(),
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine((v) => /^smtps?:\/\//.test(v), 'Use smtp:// or smtps://')
+    .optional(),
   MAIL_FROM: z.string().min(3).max(254).default('Camarad <no-reply@camarad.local>'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
@@ -126,7 +145,8 @@ const embeddedSecret = (dataDir: string) => {
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite under DATA_DIR (`:memory:` keeps it in memory, for tests). */
 export const databaseOptions = (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>) =>
-  config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+  config.DATABASE_URL
+    ? { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
     : { dataDir: config.DATA_DIR === ':memory:' ? undefined : join(config.DATA_DIR, 'pglite') }
 
 /** Reads and validates the environment once at boot; throws ConfigError with every problem listed. */
@@ -140,16 +160,22 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   const isProduction = env.NODE_ENV === 'production'
   let secretKey = env.SECRET_KEY
   if (isProduction && (!secretKey || !isStrongSecret(secretKey)))
-    throw new ConfigError('SECRET_KEY is required in production: at least 32 random characters (openssl rand -base64 48)')
+    throw new ConfigError(
+      'SECRET_KEY is required in production: at least 32 random characters (openssl rand -base64 48)',
+    )
   if (!secretKey) {
     if (env.DATABASE_URL && isProduction) throw new ConfigError('SECRET_KEY is required')
     secretKey = embeddedSecret(resolve(env.DATA_DIR))
   }
   // Half a Stripe setup fails silently later: refused at boot in production (tests and development may run either half).
   if (isProduction && env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY)
-    throw new ConfigError('STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY: events would be received but never processed (each would end dead). Set both to turn billing on, or neither for self-hosted mode.')
+    throw new ConfigError(
+      'STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY: events would be received but never processed (each would end dead). Set both to turn billing on, or neither for self-hosted mode.',
+    )
   if (isProduction && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET)
-    throw new ConfigError('STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe would manage plans but no subscription or invoice event could be received. Set both to turn billing on, or neither for self-hosted mode.')
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe would manage plans but no subscription or invoice event could be received. Set both to turn billing on, or neither for self-hosted mode.',
+    )
   const { SECRET_KEY: _omit, ...rest } = env
   return {
     ...rest,
@@ -157,8 +183,9 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
     isProduction,
     billingEnabled: Boolean(env.STRIPE_SECRET_KEY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
-    google: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
-      ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, issuerUrl: env.GOOGLE_ISSUER_URL }
-      : undefined,
+    google:
+      env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+        ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, issuerUrl: env.GOOGLE_ISSUER_URL }
+        : undefined,
   }
 }

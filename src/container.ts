@@ -9,7 +9,12 @@ import { createQueue } from './platform/queue/queue.ts'
 import { createAuditService } from './modules/audit/audit.module.ts'
 import { createIdentityModule, type EmailVerifiedHook } from './modules/identity/identity.module.ts'
 import { createMailModule } from './modules/mail/mail.module.ts'
-import { createTenancyModule, firstOwnedWorkspace, tenancyUsage, workspacePlans } from './modules/tenancy/tenancy.module.ts'
+import {
+  createTenancyModule,
+  firstOwnedWorkspace,
+  tenancyUsage,
+  workspacePlans,
+} from './modules/tenancy/tenancy.module.ts'
 import { createPlansModule } from './modules/plans/plans.module.ts'
 import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
@@ -27,7 +32,8 @@ import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
 
 export type ContainerOptions = {
-  migrate?: boolean; supervise?: boolean
+  migrate?: boolean
+  supervise?: boolean
   /** Tests only: how the egress guard resolves names (instead of DNS). */
   egressLookup?: EgressOptions['lookup']
 }
@@ -37,7 +43,9 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const database = await createDatabase(databaseOptions(config))
   if (options.migrate ?? true) await migrateToLatest(database.db)
   const db = database.db
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore()
   const queue = await createQueue(database, { supervise: options.supervise ?? config.RUN_WORKER })
   const metrics = createMetrics(() => queue.depth())
@@ -47,35 +55,155 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const mail = createMailModule({ db, queue, operator, config })
   const emailVerified: EmailVerifiedHook[] = []
   const identity = createIdentityModule({
-    db, audit, counters, sessionTtlDays: config.SESSION_TTL_DAYS, publicUrl: config.publicUrl, google: config.google, mail: mail.mail, onEmailVerified: emailVerified,
-    throttle: { maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP, windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS, maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR },
+    db,
+    audit,
+    counters,
+    sessionTtlDays: config.SESSION_TTL_DAYS,
+    publicUrl: config.publicUrl,
+    google: config.google,
+    mail: mail.mail,
+    onEmailVerified: emailVerified,
+    throttle: {
+      maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
+      windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
+      maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR,
+    },
   })
   const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
-  const plans = createPlansModule({ db, config, workspaces: workspacePlans, usage: { ...tenancyUsage, ...agentsUsage } })
-  const tenancy = createTenancyModule({ db, audit, queue, identity: identity.identity, publicUrl: config.publicUrl, invitationTtlDays: config.INVITATION_TTL_DAYS, onWorkspaceCreated: workspaceCreated, entitlements: plans.entitlements, mail: mail.mail, counters })
+  const plans = createPlansModule({
+    db,
+    config,
+    workspaces: workspacePlans,
+    usage: { ...tenancyUsage, ...agentsUsage },
+  })
+  const tenancy = createTenancyModule({
+    db,
+    audit,
+    queue,
+    identity: identity.identity,
+    publicUrl: config.publicUrl,
+    invitationTtlDays: config.INVITATION_TTL_DAYS,
+    onWorkspaceCreated: workspaceCreated,
+    entitlements: plans.entitlements,
+    mail: mail.mail,
+    counters,
+  })
   const egress = { allowPrivate: config.EGRESS_ALLOW_PRIVATE, lookup: options.egressLookup }
   // Model calls stream for minutes: the whole exchange within 15 minutes (the longest an answer runs) and 64 MiB.
   const providerEgress = createEgress({ ...egress, timeoutMs: 15 * 60_000, maxBytes: 64 * 1024 * 1024 })
-  const models = createModelsModule(providerSettingsFrom(config), { keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey), guard: providerEgress }), scope: tenancy.scope })
-  const credits = createCreditsModule({ db, audit, counters, scope: tenancy.scope, operator, config, catalog: models.priceableModel, allowsModelTier: plans.entitlements.allowsModelTier, isEmailVerified: identity.isEmailVerified, firstOwnedWorkspace })
-  const planning = plans.connect({ audit, ledger: credits.ledger, scope: tenancy.scope, operator, isEmailVerified: identity.isEmailVerified })
+  const models = createModelsModule(providerSettingsFrom(config), {
+    keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey), guard: providerEgress }),
+    scope: tenancy.scope,
+  })
+  const credits = createCreditsModule({
+    db,
+    audit,
+    counters,
+    scope: tenancy.scope,
+    operator,
+    config,
+    catalog: models.priceableModel,
+    allowsModelTier: plans.entitlements.allowsModelTier,
+    isEmailVerified: identity.isEmailVerified,
+    firstOwnedWorkspace,
+  })
+  const planning = plans.connect({
+    audit,
+    ledger: credits.ledger,
+    scope: tenancy.scope,
+    operator,
+    isEmailVerified: identity.isEmailVerified,
+  })
   workspaceCreated.push(credits.onWorkspaceCreated)
   emailVerified.push(credits.onEmailVerified)
   await credits.book.syncCatalog(models.allModels())
-  const billing = createBillingModule({ db, book: credits.book, audit, queue, metrics, operator, config, catalog: models.priceableModel })
-  const subscriptions = createSubscriptionsModule({ db, queue, operator, audit, catalog: plans.catalog, workspaces: workspacePlans, ledger: credits.ledger, scope: tenancy.scope, config })
-  const agents = createAgentsModule({ db, scope: tenancy.scope, isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)), entitlements: plans.entitlements })
+  const billing = createBillingModule({
+    db,
+    book: credits.book,
+    audit,
+    queue,
+    metrics,
+    operator,
+    config,
+    catalog: models.priceableModel,
+  })
+  const subscriptions = createSubscriptionsModule({
+    db,
+    queue,
+    operator,
+    audit,
+    catalog: plans.catalog,
+    workspaces: workspacePlans,
+    ledger: credits.ledger,
+    scope: tenancy.scope,
+    config,
+  })
+  const agents = createAgentsModule({
+    db,
+    scope: tenancy.scope,
+    isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)),
+    entitlements: plans.entitlements,
+  })
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
-  const aiDeps = { db, scope: tenancy.scope, agents: agents.agents, models, tools: tools.registry, metering: credits.metering, credits: credits.credits, workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name }
+  const aiDeps = {
+    db,
+    scope: tenancy.scope,
+    agents: agents.agents,
+    models,
+    tools: tools.registry,
+    metering: credits.metering,
+    credits: credits.credits,
+    workspaceName: async (scope: WorkspaceScope) => (await tenancy.tenancy.getWorkspace(scope)).name,
+  }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
-  const gateway = createGatewayModule({ db, models, metering: credits.metering, scope: tenancy.scope, workspacesOf: tenancy.tenancy.workspacesOf })
-  const jobs = [...mail.jobs, ...identity.jobs, ...tenancy.jobs, ...credits.jobs, ...planning.jobs, ...chat.jobs, ...boardroom.jobs, ...billing.jobs, ...subscriptions.jobs]
+  const gateway = createGatewayModule({
+    db,
+    models,
+    metering: credits.metering,
+    scope: tenancy.scope,
+    workspacesOf: tenancy.tenancy.workspacesOf,
+  })
+  const jobs = [
+    ...mail.jobs,
+    ...identity.jobs,
+    ...tenancy.jobs,
+    ...credits.jobs,
+    ...planning.jobs,
+    ...chat.jobs,
+    ...boardroom.jobs,
+    ...billing.jobs,
+    ...subscriptions.jobs,
+  ]
   await queue.register(jobs)
 
   return {
-    config, database, db, redis, counters, queue, metrics, audit, operator, mail, identity, tenancy, plans: { ...plans, ...planning }, credits, billing, subscriptions, models, agents, tools, chat, boardroom, gateway, publicSite, jobs,
+    config,
+    database,
+    db,
+    redis,
+    counters,
+    queue,
+    metrics,
+    audit,
+    operator,
+    mail,
+    identity,
+    tenancy,
+    plans: { ...plans, ...planning },
+    credits,
+    billing,
+    subscriptions,
+    models,
+    agents,
+    tools,
+    chat,
+    boardroom,
+    gateway,
+    publicSite,
+    jobs,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

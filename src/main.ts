@@ -10,7 +10,9 @@ export const serve = async () => {
   if (config.RUN_WORKER) await container.queue.work(container.jobs)
   await app.listen({ port: config.PORT, host: config.HOST })
   const url = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`
-  app.log.info(`Camarad is running at ${url} (${container.database.kind}${config.RUN_WORKER ? ', worker in process' : ''})`)
+  app.log.info(
+    `Camarad is running at ${url} (${container.database.kind}${config.RUN_WORKER ? ', worker in process' : ''})`,
+  )
   console.log(`\n  Camarad is running: ${url}\n`)
 
   let stopping = false

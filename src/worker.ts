@@ -4,7 +4,10 @@ import { createContainer } from './container.ts'
 /** `worker`: a process that only runs jobs. Scaled mode runs N of these beside stateless `serve` processes. */
 const main = async () => {
   const config = loadConfig()
-  if (!config.DATABASE_URL) throw new Error('A separate worker needs DATABASE_URL (PostgreSQL); embedded mode runs the worker inside `npm start`.')
+  if (!config.DATABASE_URL)
+    throw new Error(
+      'A separate worker needs DATABASE_URL (PostgreSQL); embedded mode runs the worker inside `npm start`.',
+    )
   const container = await createContainer(config, { supervise: true })
   await container.queue.work(container.jobs)
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)

@@ -40,14 +40,28 @@ const containers = new WeakMap<FastifyInstance, Container>()
 /** The operator token every test server accepts in X-Internal-Token. */
 export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
 
-export const createTestContext = async (env: Record<string, string> = {}, options: { logStream?: { write(line: string): void }; egressLookup?: ContainerOptions['egressLookup'] } = {}): Promise<TestContext> => {
+export const createTestContext = async (
+  env: Record<string, string> = {},
+  options: { logStream?: { write(line: string): void }; egressLookup?: ContainerOptions['egressLookup'] } = {},
+): Promise<TestContext> => {
   const database = await createTestDatabaseUrl()
   const config = loadConfig({
-    NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: ':memory:', RUN_WORKER: 'false', PUBLIC_URL: ORIGIN,
-    SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop', WEB_DIST_DIR: './.tmp/no-web',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: ':memory:',
+    RUN_WORKER: 'false',
+    PUBLIC_URL: ORIGIN,
+    SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop',
+    WEB_DIST_DIR: './.tmp/no-web',
     // Suites sign up many users from one address; the throttle tests set these low themselves.
-    SIGNUP_MAX_PER_IP_PER_HOUR: '100000', OFFLINE_MODEL_CHUNK_DELAY_MS: '0', LOGIN_MAX_ATTEMPTS_PER_IP: '100000', RATE_LIMIT_PER_MINUTE: '100000',
-    CREDITS_RPM_PER_USER: '100000', CREDITS_RPM_PER_WORKSPACE: '100000', CREDITS_MAX_CONCURRENT_STREAMS: '1000', INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+    SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
+    OFFLINE_MODEL_CHUNK_DELAY_MS: '0',
+    LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    CREDITS_RPM_PER_USER: '100000',
+    CREDITS_RPM_PER_WORKSPACE: '100000',
+    CREDITS_MAX_CONCURRENT_STREAMS: '1000',
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     // The real catalog with every limit lifted, so suites about other features are not stopped by plan limits;
     // test/api/plans.test.ts passes PLANS_FILE=config/plans.json.
     PLANS_FILE: 'test/fixtures/plans-unlimited.json',
@@ -59,7 +73,8 @@ export const createTestContext = async (env: Record<string, string> = {}, option
   await app.ready()
   containers.set(app, container)
   return {
-    app, container,
+    app,
+    container,
     async close() {
       await app.close()
       await container.close()
@@ -68,16 +83,33 @@ export const createTestContext = async (env: Record<string, string> = {}, option
   }
 }
 
-export type Caller = { cookie?: string; token?: string; workspaceId?: string; origin?: string | null; headers?: Record<string, string> }
+export type Caller = {
+  cookie?: string
+  token?: string
+  workspaceId?: string
+  origin?: string | null
+  headers?: Record<string, string>
+}
 
 /** One request as a browser (cookie + same origin) or an API client (Bearer) would send it. */
-export const call = (app: FastifyInstance, method: InjectOptions['method'], url: string, as: Caller = {}, body?: unknown) => {
+export const call = (
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  as: Caller = {},
+  body?: unknown,
+) => {
   const headers: Record<string, string> = { ...as.headers }
   if (as.cookie) headers.cookie = as.cookie
   if (as.token) headers.authorization = `Bearer ${as.token}`
   if (as.workspaceId) headers['x-workspace-id'] = as.workspaceId
   if (as.origin !== null) headers.origin = as.origin ?? ORIGIN
-  return app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) })
+  return app.inject({
+    method,
+    url,
+    headers,
+    ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+  })
 }
 
 export const sessionCookie = (setCookie: string | string[] | undefined) => {
@@ -98,7 +130,9 @@ export type TestUser = { id: string; email: string; password: string; cookie: st
 export const emailsTo = async (app: FastifyInstance, to: string): Promise<OutboxEmailDto[]> => {
   const container = containers.get(app)
   if (container) return (await container.mail.mail.list({ to, limit: 100 })).items
-  const res = await call(app, 'GET', `/api/operator/emails?to=${encodeURIComponent(to)}&limit=100`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+  const res = await call(app, 'GET', `/api/operator/emails?to=${encodeURIComponent(to)}&limit=100`, {
+    headers: { 'x-internal-token': TEST_INTERNAL_TOKEN },
+  })
   if (res.statusCode !== 200) throw new Error(`emails failed: ${res.statusCode} ${res.body}`)
   return res.json().items
 }
@@ -112,7 +146,13 @@ export const linkToken = async (app: FastifyInstance, to: string, kind: string) 
 
 /** Verifies the user's email through the real flow: the stored verification email's link, then POST /api/auth/verify-email. */
 export const verifyEmail = async (app: FastifyInstance, email: string) => {
-  const res = await call(app, 'POST', '/api/auth/verify-email', {}, { token: await linkToken(app, email, 'verify_email') })
+  const res = await call(
+    app,
+    'POST',
+    '/api/auth/verify-email',
+    {},
+    { token: await linkToken(app, email, 'verify_email') },
+  )
   if (res.statusCode !== 200) throw new Error(`verify failed: ${res.statusCode} ${res.body}`)
 }
 
@@ -120,7 +160,11 @@ export const verifyEmail = async (app: FastifyInstance, email: string) => {
  * Signs up a new user and, unless `verify: false`, verifies their email through the emailed link (free credits go to
  * verified people only, and most suites spend welcome credits).
  */
-export const signup = async (app: FastifyInstance, label = 'user', options: { verify?: boolean } = {}): Promise<TestUser> => {
+export const signup = async (
+  app: FastifyInstance,
+  label = 'user',
+  options: { verify?: boolean } = {},
+): Promise<TestUser> => {
   const email = uniqueEmail(label)
   const password = `correct horse ${label} battery`
   const res = await call(app, 'POST', '/api/auth/signup', {}, { email, password, name: label })
@@ -138,7 +182,13 @@ export const login = async (app: FastifyInstance, user: { email: string; passwor
 /** A user with a workspace (as owner) and its first client. */
 export const onboard = async (app: FastifyInstance, label = 'owner') => {
   const user = await signup(app, label)
-  const res = await call(app, 'POST', '/api/auth/onboarding', { cookie: user.cookie }, { workspaceName: `${label} agency`, clientName: `${label} client` })
+  const res = await call(
+    app,
+    'POST',
+    '/api/auth/onboarding',
+    { cookie: user.cookie },
+    { workspaceName: `${label} agency`, clientName: `${label} client` },
+  )
   if (res.statusCode !== 201) throw new Error(`onboarding failed: ${res.statusCode} ${res.body}`)
   const { workspace, client } = res.json()
   return { user, workspaceId: workspace.id as string, clientId: client.id as string }
@@ -151,9 +201,21 @@ export const createToken = async (app: FastifyInstance, user: TestUser, name = '
 }
 
 /** Adds `user` to the workspace with `role` through the real invitation flow. */
-export const addMember = async (app: FastifyInstance, owner: TestUser, workspaceId: string, role: 'admin' | 'member' | 'viewer', label: string = role) => {
+export const addMember = async (
+  app: FastifyInstance,
+  owner: TestUser,
+  workspaceId: string,
+  role: 'admin' | 'member' | 'viewer',
+  label: string = role,
+) => {
   const member = await signup(app, label)
-  const inv = await call(app, 'POST', `/api/workspaces/${workspaceId}/invitations`, { cookie: owner.cookie }, { email: member.email, role })
+  const inv = await call(
+    app,
+    'POST',
+    `/api/workspaces/${workspaceId}/invitations`,
+    { cookie: owner.cookie },
+    { email: member.email, role },
+  )
   if (inv.statusCode !== 201) throw new Error(`invite failed: ${inv.statusCode} ${inv.body}`)
   const token = new URL(inv.json().acceptUrl).pathname.split('/').pop()!
   const acc = await call(app, 'POST', `/api/invitations/${token}/accept`, { cookie: member.cookie })

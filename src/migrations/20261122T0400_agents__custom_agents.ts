@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely'
 import { runStatements } from '../platform/db/migrator.ts'
 
-export const up = (db: Kysely<unknown>) => runStatements(db, [
-  // Workspace-made agents; built-in agents live in code (agents.catalog.ts).
-  `CREATE TABLE agents (
+export const up = (db: Kysely<unknown>) =>
+  runStatements(db, [
+    // Workspace-made agents; built-in agents live in code (agents.catalog.ts).
+    `CREATE TABLE agents (
     id text PRIMARY KEY,
     workspace_id text NOT NULL REFERENCES workspaces (id),
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
@@ -17,7 +18,7 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
-  `CREATE INDEX agents_workspace_idx ON agents (workspace_id, created_at)`,
-])
+    `CREATE INDEX agents_workspace_idx ON agents (workspace_id, created_at)`,
+  ])
 
 export const down = undefined

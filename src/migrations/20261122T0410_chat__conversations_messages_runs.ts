@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import { runStatements } from '../platform/db/migrator.ts'
 
-export const up = (db: Kysely<unknown>) => runStatements(db, [
-  `CREATE TABLE conversations (
+export const up = (db: Kysely<unknown>) =>
+  runStatements(db, [
+    `CREATE TABLE conversations (
     id text PRIMARY KEY,
     workspace_id text NOT NULL REFERENCES workspaces (id),
     client_id text NOT NULL REFERENCES clients (id),
@@ -14,8 +15,8 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     last_message_at timestamptz NOT NULL DEFAULT now(),
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
-  `CREATE INDEX conversations_client_page_idx ON conversations (client_id, last_message_at DESC, id DESC)`,
-  `CREATE TABLE messages (
+    `CREATE INDEX conversations_client_page_idx ON conversations (client_id, last_message_at DESC, id DESC)`,
+    `CREATE TABLE messages (
     id text PRIMARY KEY,
     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     conversation_id text NOT NULL REFERENCES conversations (id),
@@ -33,9 +34,9 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     completed_at timestamptz
   )`,
-  `CREATE INDEX messages_conversation_idx ON messages (conversation_id, seq)`,
-  // One run per assistant answer: its streamed events are persisted so a client can resume with Last-Event-ID.
-  `CREATE TABLE chat_runs (
+    `CREATE INDEX messages_conversation_idx ON messages (conversation_id, seq)`,
+    // One run per assistant answer: its streamed events are persisted so a client can resume with Last-Event-ID.
+    `CREATE TABLE chat_runs (
     id text PRIMARY KEY,
     conversation_id text NOT NULL REFERENCES conversations (id),
     client_id text NOT NULL REFERENCES clients (id),
@@ -44,8 +45,8 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
   )`,
-  `CREATE UNIQUE INDEX chat_runs_one_running ON chat_runs (conversation_id) WHERE status = 'running'`,
-  `CREATE TABLE chat_events (
+    `CREATE UNIQUE INDEX chat_runs_one_running ON chat_runs (conversation_id) WHERE status = 'running'`,
+    `CREATE TABLE chat_events (
     run_id text NOT NULL REFERENCES chat_runs (id),
     seq integer NOT NULL,
     type text NOT NULL,
@@ -53,8 +54,8 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, seq)
   )`,
-  // Messages are never deleted.
-  `CREATE TRIGGER messages_never_deleted BEFORE DELETE ON messages FOR EACH ROW EXECUTE FUNCTION forbid_delete()`,
-])
+    // Messages are never deleted.
+    `CREATE TRIGGER messages_never_deleted BEFORE DELETE ON messages FOR EACH ROW EXECUTE FUNCTION forbid_delete()`,
+  ])
 
 export const down = undefined

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import { runStatements } from '../platform/db/migrator.ts'
 
-export const up = (db: Kysely<unknown>) => runStatements(db, [
-  `CREATE TABLE meetings (
+export const up = (db: Kysely<unknown>) =>
+  runStatements(db, [
+    `CREATE TABLE meetings (
     id text PRIMARY KEY,
     workspace_id text NOT NULL REFERENCES workspaces (id),
     client_id text NOT NULL REFERENCES clients (id),
@@ -15,8 +16,8 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
   )`,
-  `CREATE INDEX meetings_client_idx ON meetings (client_id, created_at DESC, id DESC)`,
-  `CREATE TABLE meeting_turns (
+    `CREATE INDEX meetings_client_idx ON meetings (client_id, created_at DESC, id DESC)`,
+    `CREATE TABLE meeting_turns (
     id text PRIMARY KEY,
     meeting_id text NOT NULL REFERENCES meetings (id),
     client_id text NOT NULL REFERENCES clients (id),
@@ -30,7 +31,7 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (meeting_id, round, position)
   )`,
-  `CREATE TABLE meeting_events (
+    `CREATE TABLE meeting_events (
     meeting_id text NOT NULL REFERENCES meetings (id),
     seq integer NOT NULL,
     type text NOT NULL,
@@ -38,6 +39,6 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (meeting_id, seq)
   )`,
-])
+  ])
 
 export const down = undefined

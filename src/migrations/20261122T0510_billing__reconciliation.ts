@@ -6,15 +6,16 @@ import { runStatements } from '../platform/db/migrator.ts'
  * reconciliation runs with their per-model deltas, and the alerts they raised. Money in micro-USD, credits in
  * micro-credits. Days are UTC `YYYY-MM-DD` text, compared as strings and never converted by a driver.
  */
-export const up = (db: Kysely<unknown>) => runStatements(db, [
-  `CREATE TABLE provider_cost_imports (
+export const up = (db: Kysely<unknown>) =>
+  runStatements(db, [
+    `CREATE TABLE provider_cost_imports (
     id text PRIMARY KEY,
     provider text NOT NULL,
     lines integer NOT NULL CHECK (lines > 0),
     total_usd_micro bigint NOT NULL CHECK (total_usd_micro >= 0),
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
-  `CREATE TABLE provider_costs (
+    `CREATE TABLE provider_costs (
     day text NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
     provider text NOT NULL,
     model_id text NOT NULL,
@@ -27,12 +28,12 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (day, provider, model_id, version)
   )`,
-  `CREATE INDEX provider_costs_import ON provider_costs (import_id)`,
-  // An import is evidence: a correction is a new version, never an edit.
-  `CREATE TRIGGER provider_cost_imports_append_only BEFORE UPDATE OR DELETE ON provider_cost_imports FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
-  `CREATE TRIGGER provider_costs_append_only BEFORE UPDATE OR DELETE ON provider_costs FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
+    `CREATE INDEX provider_costs_import ON provider_costs (import_id)`,
+    // An import is evidence: a correction is a new version, never an edit.
+    `CREATE TRIGGER provider_cost_imports_append_only BEFORE UPDATE OR DELETE ON provider_cost_imports FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
+    `CREATE TRIGGER provider_costs_append_only BEFORE UPDATE OR DELETE ON provider_costs FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
 
-  `CREATE TABLE reconciliation_runs (
+    `CREATE TABLE reconciliation_runs (
     id text PRIMARY KEY,
     day text NOT NULL CHECK (day ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
     trigger text NOT NULL CHECK (trigger IN ('cron', 'operator')),
@@ -48,10 +49,10 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     target_margin_bps integer NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
-  // The nightly run happens once per day, whatever the retries of its job; operators may run a day again at will.
-  `CREATE UNIQUE INDEX reconciliation_runs_one_cron ON reconciliation_runs (day) WHERE trigger = 'cron'`,
-  `CREATE INDEX reconciliation_runs_recent ON reconciliation_runs (created_at DESC)`,
-  `CREATE TABLE reconciliation_deltas (
+    // The nightly run happens once per day, whatever the retries of its job; operators may run a day again at will.
+    `CREATE UNIQUE INDEX reconciliation_runs_one_cron ON reconciliation_runs (day) WHERE trigger = 'cron'`,
+    `CREATE INDEX reconciliation_runs_recent ON reconciliation_runs (created_at DESC)`,
+    `CREATE TABLE reconciliation_deltas (
     run_id text NOT NULL REFERENCES reconciliation_runs (id),
     model_id text NOT NULL,
     provider text NOT NULL,
@@ -64,11 +65,11 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     import_id text REFERENCES provider_cost_imports (id),
     PRIMARY KEY (run_id, model_id)
   )`,
-  `CREATE TRIGGER reconciliation_runs_append_only BEFORE UPDATE OR DELETE ON reconciliation_runs FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
-  `CREATE TRIGGER reconciliation_deltas_append_only BEFORE UPDATE OR DELETE ON reconciliation_deltas FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
+    `CREATE TRIGGER reconciliation_runs_append_only BEFORE UPDATE OR DELETE ON reconciliation_runs FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
+    `CREATE TRIGGER reconciliation_deltas_append_only BEFORE UPDATE OR DELETE ON reconciliation_deltas FOR EACH ROW EXECUTE FUNCTION forbid_change()`,
 
-  // notified_at is set by the webhook job after the receiver accepted the alert.
-  `CREATE TABLE billing_alerts (
+    // notified_at is set by the webhook job after the receiver accepted the alert.
+    `CREATE TABLE billing_alerts (
     id text PRIMARY KEY,
     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     run_id text NOT NULL REFERENCES reconciliation_runs (id),
@@ -80,11 +81,11 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     notified_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
-  `CREATE INDEX billing_alerts_run ON billing_alerts (run_id)`,
+    `CREATE INDEX billing_alerts_run ON billing_alerts (run_id)`,
 
-  // Telemetry, calibration and reconciliation read calls and holds by time across workspaces.
-  `CREATE INDEX model_calls_created ON model_calls (created_at)`,
-  `CREATE INDEX credit_holds_created ON credit_holds (created_at) WHERE status IN ('settled', 'expired')`,
-])
+    // Telemetry, calibration and reconciliation read calls and holds by time across workspaces.
+    `CREATE INDEX model_calls_created ON model_calls (created_at)`,
+    `CREATE INDEX credit_holds_created ON credit_holds (created_at) WHERE status IN ('settled', 'expired')`,
+  ])
 
 export const down = undefined

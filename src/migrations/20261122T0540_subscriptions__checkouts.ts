@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely'
 import { runStatements } from '../platform/db/migrator.ts'
 
-export const up = (db: Kysely<unknown>) => runStatements(db, [
-  // Every Checkout session a workspace admin opened, by Stripe's session id: who started what, and the page they
-  // come back to asks for its outcome by this id (scoped to the workspace). What it bought is applied by the webhook.
-  `CREATE TABLE billing_checkouts (
+export const up = (db: Kysely<unknown>) =>
+  runStatements(db, [
+    // Every Checkout session a workspace admin opened, by Stripe's session id: who started what, and the page they
+    // come back to asks for its outcome by this id (scoped to the workspace). What it bought is applied by the webhook.
+    `CREATE TABLE billing_checkouts (
     id text PRIMARY KEY,
     workspace_id text NOT NULL REFERENCES workspaces (id),
     mode text NOT NULL CHECK (mode IN ('subscription', 'payment')),
@@ -15,7 +16,7 @@ export const up = (db: Kysely<unknown>) => runStatements(db, [
     CHECK ((mode = 'subscription') = (plan IS NOT NULL)),
     CHECK ((mode = 'payment') = (credits IS NOT NULL))
   )`,
-  `CREATE INDEX billing_checkouts_workspace_idx ON billing_checkouts (workspace_id, created_at)`,
-])
+    `CREATE INDEX billing_checkouts_workspace_idx ON billing_checkouts (workspace_id, created_at)`,
+  ])
 
 export const down = undefined

@@ -6,18 +6,31 @@ type Event = { action: string; ip: string | null; subjectUserId: string | null }
 describe('account activity stays with its person', () => {
   let ctx: TestContext
 
-  beforeAll(async () => { ctx = await createTestContext() })
-  afterAll(async () => { await ctx?.close() })
+  beforeAll(async () => {
+    ctx = await createTestContext()
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   const failedLogin = (email: string, ip: string) =>
-    ctx.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: ip, headers: { origin: ORIGIN }, payload: { email, password: 'wrong password guess' } })
+    ctx.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: ip,
+      headers: { origin: ORIGIN },
+      payload: { email, password: 'wrong password guess' },
+    })
 
   it("does not show an admin a member's sign-ins, failed sign-ins or addresses in the workspace log", async () => {
     const a = await onboard(ctx.app, 'act-admin')
     const member = await addMember(ctx.app, a.user, a.workspaceId, 'member', 'act-member')
     await failedLogin(member.email, '198.51.100.23')
 
-    const res = await call(ctx.app, 'GET', '/api/audit?limit=100', { cookie: a.user.cookie, workspaceId: a.workspaceId })
+    const res = await call(ctx.app, 'GET', '/api/audit?limit=100', {
+      cookie: a.user.cookie,
+      workspaceId: a.workspaceId,
+    })
 
     expect(res.statusCode).toBe(200)
     const events = res.json().items as Event[]
@@ -55,7 +68,9 @@ describe('account activity stays with its person', () => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const res = await call(ctx.app, 'GET', `/api/auth/activity?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { cookie: user.cookie })
+      const res = await call(ctx.app, 'GET', `/api/auth/activity?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        cookie: user.cookie,
+      })
       expect(res.statusCode).toBe(200)
       seen.push(...(res.json().items as { id: string }[]).map((e) => e.id))
       cursor = res.json().nextCursor
@@ -67,7 +82,15 @@ describe('account activity stays with its person', () => {
 
   it('refuses the activity to an anonymous caller and to a token bound to a workspace', async () => {
     const a = await onboard(ctx.app, 'act-bound')
-    const token = (await call(ctx.app, 'POST', '/api/tokens', { cookie: a.user.cookie }, { name: 'bound', workspaceId: a.workspaceId })).json().token as string
+    const token = (
+      await call(
+        ctx.app,
+        'POST',
+        '/api/tokens',
+        { cookie: a.user.cookie },
+        { name: 'bound', workspaceId: a.workspaceId },
+      )
+    ).json().token as string
 
     expect((await call(ctx.app, 'GET', '/api/auth/activity')).statusCode).toBe(401)
     expect((await call(ctx.app, 'GET', '/api/auth/activity', { token })).statusCode).toBe(403)

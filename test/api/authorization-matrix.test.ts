@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { addMember, call, createTestContext, createToken, onboard, uniqueEmail, type Caller, type TestContext } from '../harness.ts'
+import {
+  addMember,
+  call,
+  createTestContext,
+  createToken,
+  onboard,
+  uniqueEmail,
+  type Caller,
+  type TestContext,
+} from '../harness.ts'
 
 /**
  * The authorization matrix, generated from the OpenAPI document: every route with a path id, every verb,
@@ -24,13 +33,31 @@ type Fixture = {
 const FIXTURES: Record<string, Fixture> = {
   'DELETE /api/tokens/{id}': { kind: 'personal', params: (w) => ({ id: w.tokenId }) },
   'GET /api/workspaces/{id}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
-  'PATCH /api/workspaces/{id}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }), body: { name: 'Hijacked' } },
+  'PATCH /api/workspaces/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { name: 'Hijacked' },
+  },
   'GET /api/workspaces/{id}/members': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
-  'PATCH /api/workspaces/{id}/members/{userId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, userId: w.memberId }), body: { role: 'admin' } },
-  'DELETE /api/workspaces/{id}/members/{userId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, userId: w.memberId }) },
+  'PATCH /api/workspaces/{id}/members/{userId}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, userId: w.memberId }),
+    body: { role: 'admin' },
+  },
+  'DELETE /api/workspaces/{id}/members/{userId}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, userId: w.memberId }),
+  },
   'GET /api/workspaces/{id}/invitations': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
-  'POST /api/workspaces/{id}/invitations': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }), body: { email: 'intruder@example.test', role: 'admin' } },
-  'DELETE /api/workspaces/{id}/invitations/{invitationId}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, invitationId: w.invitationId }) },
+  'POST /api/workspaces/{id}/invitations': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { email: 'intruder@example.test', role: 'admin' },
+  },
+  'DELETE /api/workspaces/{id}/invitations/{invitationId}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, invitationId: w.invitationId }),
+  },
   'GET /api/invitations/{token}': { kind: 'invitation', params: (w) => ({ token: w.invitationToken }) },
   'POST /api/invitations/{token}/accept': { kind: 'invitation', params: (w) => ({ token: w.invitationToken }) },
   'GET /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
@@ -38,26 +65,65 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/clients/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
   'PATCH /api/agents/{id}': { kind: 'workspace', params: (w) => ({ id: w.agentId }), body: { name: 'Hijacked' } },
   'GET /api/chat/conversations/{id}': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
-  'PATCH /api/chat/conversations/{id}': { kind: 'workspace', params: (w) => ({ id: w.conversationId }), body: { title: 'Hijacked' } },
+  'PATCH /api/chat/conversations/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.conversationId }),
+    body: { title: 'Hijacked' },
+  },
   'GET /api/chat/conversations/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
-  'POST /api/chat/conversations/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.conversationId }), body: { content: 'Tell me their secrets' } },
+  'POST /api/chat/conversations/{id}/messages': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.conversationId }),
+    body: { content: 'Tell me their secrets' },
+  },
   'GET /api/chat/conversations/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
   'POST /api/chat/conversations/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
   'GET /api/workspaces/{id}/provider-keys': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
-  'PUT /api/workspaces/{id}/provider-keys/{provider}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, provider: 'openai' }), body: { apiKey: 'sk-hijacked-key' } },
-  'DELETE /api/workspaces/{id}/provider-keys/{provider}': { kind: 'workspace', params: (w) => ({ id: w.workspaceId, provider: 'groq' }) },
+  'PUT /api/workspaces/{id}/provider-keys/{provider}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, provider: 'openai' }),
+    body: { apiKey: 'sk-hijacked-key' },
+  },
+  'DELETE /api/workspaces/{id}/provider-keys/{provider}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, provider: 'groq' }),
+  },
   'GET /api/boardroom/meetings/{id}': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'GET /api/boardroom/meetings/{id}/stream': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'POST /api/boardroom/meetings/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.meetingId }) },
   'GET /api/credits/disputes/{id}': { kind: 'personal', params: (w) => ({ id: w.disputeId }) },
-  'POST /api/credits/disputes/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'A note by an intruder' } },
-  'POST /api/credits/disputes/{id}/withdraw': { kind: 'workspace', params: (w) => ({ id: w.disputeId }), body: { note: 'Withdrawn by an intruder' } },
-  'POST /api/operator/disputes/{id}/approve': { kind: 'operator', params: (w) => ({ id: w.disputeId }), body: { note: 'Approved without the token' } },
-  'POST /api/operator/disputes/{id}/reject': { kind: 'operator', params: (w) => ({ id: w.disputeId }), body: { note: 'Rejected without the token' } },
-  'POST /api/operator/workspaces/{id}/credits': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { credits: 1000, reason: 'Free money' } },
+  'POST /api/credits/disputes/{id}/notes': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.disputeId }),
+    body: { note: 'A note by an intruder' },
+  },
+  'POST /api/credits/disputes/{id}/withdraw': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.disputeId }),
+    body: { note: 'Withdrawn by an intruder' },
+  },
+  'POST /api/operator/disputes/{id}/approve': {
+    kind: 'operator',
+    params: (w) => ({ id: w.disputeId }),
+    body: { note: 'Approved without the token' },
+  },
+  'POST /api/operator/disputes/{id}/reject': {
+    kind: 'operator',
+    params: (w) => ({ id: w.disputeId }),
+    body: { note: 'Rejected without the token' },
+  },
+  'POST /api/operator/workspaces/{id}/credits': {
+    kind: 'operator',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { credits: 1000, reason: 'Free money' },
+  },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
-  'PUT /api/operator/workspaces/{id}/plan': { kind: 'operator', params: (w) => ({ id: w.workspaceId }), body: { plan: 'agency', reason: 'Free upgrade' } },
+  'PUT /api/operator/workspaces/{id}/plan': {
+    kind: 'operator',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { plan: 'agency', reason: 'Free upgrade' },
+  },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -66,31 +132,119 @@ const buildWorld = async (ctx: TestContext) => {
   const a = await onboard(ctx.app, 'tenant-a')
   const viewer = await addMember(ctx.app, a.user, a.workspaceId, 'viewer')
   const member = await addMember(ctx.app, a.user, a.workspaceId, 'member')
-  const invite = await call(ctx.app, 'POST', `/api/workspaces/${a.workspaceId}/invitations`, { cookie: a.user.cookie }, { email: uniqueEmail('pending'), role: 'member' })
+  const invite = await call(
+    ctx.app,
+    'POST',
+    `/api/workspaces/${a.workspaceId}/invitations`,
+    { cookie: a.user.cookie },
+    { email: uniqueEmail('pending'), role: 'member' },
+  )
   const { apiToken } = await createToken(ctx.app, a.user)
-  const agentId = (await call(ctx.app, 'POST', '/api/agents', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { name: 'House voice', instructions: 'Be brief.' })).json().id as string
-  const conversationId = (await call(ctx.app, 'POST', '/api/chat/conversations', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { agentId })).json().id as string
-  await call(ctx.app, 'POST', `/api/chat/conversations/${conversationId}/messages`, { cookie: a.user.cookie }, { content: 'A first question' })
-  await call(ctx.app, 'PUT', `/api/workspaces/${a.workspaceId}/provider-keys/groq`, { cookie: a.user.cookie }, { apiKey: 'gsk-tenant-a-key' })
-  const meetingId = (await call(ctx.app, 'POST', '/api/boardroom/meetings', { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }, { topic: 'Q1 plan', agentIds: ['builtin.ppc-specialist', 'builtin.copywriter'] })).json().id as string
+  const agentId = (
+    await call(
+      ctx.app,
+      'POST',
+      '/api/agents',
+      { cookie: a.user.cookie, workspaceId: a.workspaceId },
+      { name: 'House voice', instructions: 'Be brief.' },
+    )
+  ).json().id as string
+  const conversationId = (
+    await call(
+      ctx.app,
+      'POST',
+      '/api/chat/conversations',
+      { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } },
+      { agentId },
+    )
+  ).json().id as string
+  await call(
+    ctx.app,
+    'POST',
+    `/api/chat/conversations/${conversationId}/messages`,
+    { cookie: a.user.cookie },
+    { content: 'A first question' },
+  )
+  await call(
+    ctx.app,
+    'PUT',
+    `/api/workspaces/${a.workspaceId}/provider-keys/groq`,
+    { cookie: a.user.cookie },
+    { apiKey: 'gsk-tenant-a-key' },
+  )
+  const meetingId = (
+    await call(
+      ctx.app,
+      'POST',
+      '/api/boardroom/meetings',
+      { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } },
+      { topic: 'Q1 plan', agentIds: ['builtin.ppc-specialist', 'builtin.copywriter'] },
+    )
+  ).json().id as string
   await call(ctx.app, 'GET', `/api/boardroom/meetings/${meetingId}/stream`, { cookie: a.user.cookie })
   // A debit to dispute: a real hold settled through the ledger, as a priced model call would.
   const { ledger } = ctx.container.credits
-  const hold = await ledger.hold({ workspaceId: a.workspaceId, clientId: a.clientId, userId: a.user.id, tokenId: null, surface: 'chat', modelId: 'openai:gpt-4o-mini', streaming: false, requestId: 'matrix-debit', amount: 5000n, inputTokens: 10, paramsHash: '', ttlMs: 60_000 })
-  const debit = await ledger.settle({ workspaceId: a.workspaceId, holdId: hold.hold.id, cost: 4000n, resolution: 'settled' })
-  const disputeId = (await call(ctx.app, 'POST', '/api/credits/disputes', { cookie: a.user.cookie, workspaceId: a.workspaceId }, { entryId: debit.entryId, reason: 'Charged twice?' })).json().id as string
+  const hold = await ledger.hold({
+    workspaceId: a.workspaceId,
+    clientId: a.clientId,
+    userId: a.user.id,
+    tokenId: null,
+    surface: 'chat',
+    modelId: 'openai:gpt-4o-mini',
+    streaming: false,
+    requestId: 'matrix-debit',
+    amount: 5000n,
+    inputTokens: 10,
+    paramsHash: '',
+    ttlMs: 60_000,
+  })
+  const debit = await ledger.settle({
+    workspaceId: a.workspaceId,
+    holdId: hold.hold.id,
+    cost: 4000n,
+    resolution: 'settled',
+  })
+  const disputeId = (
+    await call(
+      ctx.app,
+      'POST',
+      '/api/credits/disputes',
+      { cookie: a.user.cookie, workspaceId: a.workspaceId },
+      { entryId: debit.entryId, reason: 'Charged twice?' },
+    )
+  ).json().id as string
   // A Checkout session tenant A opened (Stripe is not configured here: stored as the checkout route stores it).
   const checkoutId = 'cs_matrix_tenant_a'
-  await ctx.container.db.insertInto('billingCheckouts').values({ id: checkoutId, workspaceId: a.workspaceId, mode: 'payment', credits: 100, plan: null, createdBy: a.user.id }).execute()
+  await ctx.container.db
+    .insertInto('billingCheckouts')
+    .values({
+      id: checkoutId,
+      workspaceId: a.workspaceId,
+      mode: 'payment',
+      credits: 100,
+      plan: null,
+      createdBy: a.user.id,
+    })
+    .execute()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
   return {
-    workspaceId: a.workspaceId, clientId: a.clientId, tokenId: apiToken.id, memberId: member.id, agentId, conversationId, meetingId, disputeId, checkoutId,
+    workspaceId: a.workspaceId,
+    clientId: a.clientId,
+    tokenId: apiToken.id,
+    memberId: member.id,
+    agentId,
+    conversationId,
+    meetingId,
+    disputeId,
+    checkoutId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
-    outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId }, outsiderToken,
-    viewer: { cookie: viewer.cookie, workspaceId: a.workspaceId }, viewerToken,
+    outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
+    outsiderToken,
+    viewer: { cookie: viewer.cookie, workspaceId: a.workspaceId },
+    viewerToken,
   }
 }
 
@@ -99,10 +253,48 @@ const buildWorld = async (ctx: TestContext) => {
  * `last_used_at` is the caller's own bookkeeping (it moves when the outsider's token is used) and is left out.
  */
 const digest = async (ctx: TestContext) => {
-  const tables = ['users', 'api_tokens', 'workspaces', 'memberships', 'invitations', 'clients', 'audit_events', 'agents', 'conversations', 'messages', 'chat_runs', 'chat_events', 'meetings', 'meeting_turns', 'meeting_events', 'model_calls', 'provider_keys',
-    'credit_accounts', 'credit_entries', 'credit_holds', 'credit_disputes', 'credit_dispute_notes', 'credit_caps', 'model_prices', 'credit_rates', 'billing_checkouts', 'workspace_subscriptions', 'stripe_events']
-  const parts = await Promise.all(tables.map(async (t) =>
-    (await sql<{ d: string | null }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(ctx.container.db)).rows[0]?.d))
+  const tables = [
+    'users',
+    'api_tokens',
+    'workspaces',
+    'memberships',
+    'invitations',
+    'clients',
+    'audit_events',
+    'agents',
+    'conversations',
+    'messages',
+    'chat_runs',
+    'chat_events',
+    'meetings',
+    'meeting_turns',
+    'meeting_events',
+    'model_calls',
+    'provider_keys',
+    'credit_accounts',
+    'credit_entries',
+    'credit_holds',
+    'credit_disputes',
+    'credit_dispute_notes',
+    'credit_caps',
+    'model_prices',
+    'credit_rates',
+    'billing_checkouts',
+    'workspace_subscriptions',
+    'stripe_events',
+  ]
+  const parts = await Promise.all(
+    tables.map(
+      async (t) =>
+        (
+          await sql<{
+            d: string | null
+          }>`select md5(coalesce(string_agg((to_jsonb(x) - 'last_used_at')::text, '|' order by x::text), '')) as d from ${sql.table(t)} x`.execute(
+            ctx.container.db,
+          )
+        ).rows[0]?.d,
+    ),
+  )
   return parts.join(',')
 }
 
@@ -113,16 +305,22 @@ let routes: { method: string; path: string }[]
 beforeAll(async () => {
   ctx = await createTestContext()
   world = await buildWorld(ctx)
-  const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> }
-  routes = Object.entries(doc.paths).filter(([path]) => path.includes('{'))
+  const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as {
+    paths: Record<string, Record<string, unknown>>
+  }
+  routes = Object.entries(doc.paths)
+    .filter(([path]) => path.includes('{'))
     .flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })))
 })
-afterAll(async () => { await ctx.close() })
-
-const fill = (path: string, params: Record<string, string>) => path.replace(/\{(\w+)\}/g, (_, k: string) => {
-  if (!(k in params)) throw new Error(`fixture for ${path} has no value for {${k}}`)
-  return encodeURIComponent(params[k]!)
+afterAll(async () => {
+  await ctx.close()
 })
+
+const fill = (path: string, params: Record<string, string>) =>
+  path.replace(/\{(\w+)\}/g, (_, k: string) => {
+    if (!(k in params)) throw new Error(`fixture for ${path} has no value for {${k}}`)
+    return encodeURIComponent(params[k]!)
+  })
 
 const expectRefused = async (method: string, path: string, as: Caller, status: number, body?: unknown) => {
   const before = await digest(ctx)
@@ -146,14 +344,20 @@ describe('authorization matrix', () => {
     }
   })
 
-  it("answers 404 to a member of another workspace, by cookie and by Bearer token, and changes nothing", async () => {
+  it('answers 404 to a member of another workspace, by cookie and by Bearer token, and changes nothing', async () => {
     for (const { method, path } of routes) {
       const f = FIXTURES[`${method} ${path}`]!
       const url = fill(path, f.params(world))
       const status = f.kind === 'operator' ? 401 : 404
       await expectRefused(method, url, { cookie: world.outsider.cookie }, status, f.body)
       await expectRefused(method, url, { token: world.outsiderToken }, status, f.body)
-      await expectRefused(method, url, { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId }, status, f.body)
+      await expectRefused(
+        method,
+        url,
+        { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId },
+        status,
+        f.body,
+      )
     }
   })
 

@@ -14,10 +14,16 @@ for (const blank of ['', '   ']) {
     let ctx: TestContext
 
     beforeAll(async () => {
-      const blanks = Object.fromEntries(Object.keys(Env.shape).filter((k) => !KEPT.has(k)).map((k) => [k, blank]))
+      const blanks = Object.fromEntries(
+        Object.keys(Env.shape)
+          .filter((k) => !KEPT.has(k))
+          .map((k) => [k, blank]),
+      )
       ctx = await createTestContext({ ...blanks, ...(driver === 'postgres' ? {} : { DATA_DIR: ':memory:' }) })
     })
-    afterAll(async () => { await ctx?.close() })
+    afterAll(async () => {
+      await ctx?.close()
+    })
 
     it('serves /readyz', async () => {
       const res = await call(ctx.app, 'GET', '/readyz')
@@ -26,7 +32,13 @@ for (const blank of ['', '   ']) {
     })
 
     it('signs a person up', async () => {
-      const res = await call(ctx.app, 'POST', '/api/auth/signup', { origin: null }, { email: uniqueEmail('blank'), password: 'correct horse blank battery', name: 'Blank' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/auth/signup',
+        { origin: null },
+        { email: uniqueEmail('blank'), password: 'correct horse blank battery', name: 'Blank' },
+      )
 
       expect(res.statusCode).toBe(201)
     })

@@ -8,7 +8,9 @@ beforeAll(async () => {
   ctx = await createTestContext()
   owner = await onboard(ctx.app, 'chat')
 })
-afterAll(async () => { await ctx.close() })
+afterAll(async () => {
+  await ctx.close()
+})
 
 const as = () => ({ cookie: owner.user.cookie, headers: { 'x-client-id': owner.clientId } })
 const start = async (agentId = 'builtin.ppc-specialist') => {
@@ -16,26 +18,60 @@ const start = async (agentId = 'builtin.ppc-specialist') => {
   expect(res.statusCode).toBe(201)
   return res.json().id as string
 }
-const ask = (id: string, content: string) => call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), { content })
+const ask = (id: string, content: string) =>
+  call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), { content })
 
 describe('agents', () => {
   it('lists the six built-in agents with roles and starter prompts', async () => {
     const res = await call(ctx.app, 'GET', '/api/agents', as())
     expect(res.statusCode).toBe(200)
     const names = res.json().items.map((a: { name: string }) => a.name)
-    expect(names).toEqual(expect.arrayContaining(['Personal Assistant', 'PPC Specialist', 'SEO & Content Strategist', 'Copywriter', 'Data Analyst', 'Customer Support']))
-    expect(res.json().items.every((a: { starterPrompts: string[]; kind: string }) => a.kind !== 'builtin' || a.starterPrompts.length >= 2)).toBe(true)
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Personal Assistant',
+        'PPC Specialist',
+        'SEO & Content Strategist',
+        'Copywriter',
+        'Data Analyst',
+        'Customer Support',
+      ]),
+    )
+    expect(
+      res
+        .json()
+        .items.every(
+          (a: { starterPrompts: string[]; kind: string }) => a.kind !== 'builtin' || a.starterPrompts.length >= 2,
+        ),
+    ).toBe(true)
   })
 
   it('creates a workspace agent, edits and archives it; built-ins are read-only', async () => {
-    const created = await call(ctx.app, 'POST', '/api/agents', { cookie: owner.user.cookie, workspaceId: owner.workspaceId }, { name: 'Bakery Voice', instructions: 'Write like a friendly Italian baker.' })
+    const created = await call(
+      ctx.app,
+      'POST',
+      '/api/agents',
+      { cookie: owner.user.cookie, workspaceId: owner.workspaceId },
+      { name: 'Bakery Voice', instructions: 'Write like a friendly Italian baker.' },
+    )
     expect(created.statusCode).toBe(201)
     const id = created.json().id
-    const patched = await call(ctx.app, 'PATCH', `/api/agents/${id}`, { cookie: owner.user.cookie }, { name: 'Bakery Voice 2' })
+    const patched = await call(
+      ctx.app,
+      'PATCH',
+      `/api/agents/${id}`,
+      { cookie: owner.user.cookie },
+      { name: 'Bakery Voice 2' },
+    )
     expect(patched.json().name).toBe('Bakery Voice 2')
-    expect((await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', { cookie: owner.user.cookie }, { name: 'x' })).statusCode).toBe(409)
+    expect(
+      (await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', { cookie: owner.user.cookie }, { name: 'x' }))
+        .statusCode,
+    ).toBe(409)
     await call(ctx.app, 'PATCH', `/api/agents/${id}`, { cookie: owner.user.cookie }, { archived: true })
-    const list = await call(ctx.app, 'GET', '/api/agents', { cookie: owner.user.cookie, workspaceId: owner.workspaceId })
+    const list = await call(ctx.app, 'GET', '/api/agents', {
+      cookie: owner.user.cookie,
+      workspaceId: owner.workspaceId,
+    })
     expect(list.json().items.map((a: { id: string }) => a.id)).not.toContain(id)
   })
 })
@@ -57,7 +93,10 @@ describe('conversations and streaming on the offline model', () => {
     expect(usage.outputTokens).toBeGreaterThan(0)
 
     const history = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as())).json().items
-    expect(history.map((m: { role: string; status: string }) => [m.role, m.status])).toEqual([['user', 'complete'], ['assistant', 'complete']])
+    expect(history.map((m: { role: string; status: string }) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ])
     expect(history[1]).toMatchObject({ content: text, offline: true, agentId: 'builtin.ppc-specialist' })
     const conv = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, as())).json()
     expect(conv).toMatchObject({ title: 'How should we structure our search campaigns?', running: false })
@@ -66,7 +105,10 @@ describe('conversations and streaming on the offline model', () => {
   it('resumes from Last-Event-ID with exactly the events that were missed', async () => {
     const id = await start()
     const all = parseSse((await ask(id, 'Give me three ad angles.')).body)
-    const resumed = await call(ctx.app, 'GET', `/api/chat/conversations/${id}/stream`, { ...as(), headers: { ...as().headers, 'last-event-id': '2' } })
+    const resumed = await call(ctx.app, 'GET', `/api/chat/conversations/${id}/stream`, {
+      ...as(),
+      headers: { ...as().headers, 'last-event-id': '2' },
+    })
     expect(resumed.statusCode).toBe(200)
     expect(parseSse(resumed.body)).toEqual(all.filter((e) => Number(e.id) > 2))
   })
@@ -92,45 +134,119 @@ describe('conversations and streaming on the offline model', () => {
 
   it('refuses a conversation with an agent of another workspace (404) and an unknown model (400)', async () => {
     const other = await onboard(ctx.app, 'chat-other')
-    const foreignAgent = (await call(ctx.app, 'POST', '/api/agents', { cookie: other.user.cookie, workspaceId: other.workspaceId }, { name: 'Theirs', instructions: 'x' })).json().id
-    expect((await call(ctx.app, 'POST', '/api/chat/conversations', as(), { agentId: foreignAgent })).statusCode).toBe(404)
+    const foreignAgent = (
+      await call(
+        ctx.app,
+        'POST',
+        '/api/agents',
+        { cookie: other.user.cookie, workspaceId: other.workspaceId },
+        { name: 'Theirs', instructions: 'x' },
+      )
+    ).json().id
+    expect((await call(ctx.app, 'POST', '/api/chat/conversations', as(), { agentId: foreignAgent })).statusCode).toBe(
+      404,
+    )
     const id = await start()
-    const res = await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), { content: 'hi', modelId: 'openai:gpt-4o' })
+    const res = await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), {
+      content: 'hi',
+      modelId: 'openai:gpt-4o',
+    })
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('model.unknown')
   })
 
   it("needs X-Client-ID to start or list, and another client's conversation is 404", async () => {
-    expect((await call(ctx.app, 'GET', '/api/chat/conversations', { cookie: owner.user.cookie })).json().error.code).toBe('tenancy.client_required')
+    expect(
+      (await call(ctx.app, 'GET', '/api/chat/conversations', { cookie: owner.user.cookie })).json().error.code,
+    ).toBe('tenancy.client_required')
     const id = await start()
     const other = await onboard(ctx.app, 'chat-stranger')
-    expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, { cookie: other.user.cookie })).statusCode).toBe(404)
-    const secondClient = (await call(ctx.app, 'POST', '/api/clients', { cookie: owner.user.cookie, workspaceId: owner.workspaceId }, { name: 'Second' })).json().id
-    expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, { cookie: owner.user.cookie, headers: { 'x-client-id': secondClient } })).statusCode).toBe(404)
+    expect(
+      (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, { cookie: other.user.cookie })).statusCode,
+    ).toBe(404)
+    const secondClient = (
+      await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: owner.user.cookie, workspaceId: owner.workspaceId },
+        { name: 'Second' },
+      )
+    ).json().id
+    expect(
+      (
+        await call(ctx.app, 'GET', `/api/chat/conversations/${id}`, {
+          cookie: owner.user.cookie,
+          headers: { 'x-client-id': secondClient },
+        })
+      ).statusCode,
+    ).toBe(404)
   })
 
   it('a viewer reads conversations but cannot ask', async () => {
     const viewer = await addMember(ctx.app, owner.user, owner.workspaceId, 'viewer')
     const id = await start()
-    expect((await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, { cookie: viewer.cookie })).statusCode).toBe(200)
-    expect((await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, { cookie: viewer.cookie }, { content: 'hi' })).statusCode).toBe(403)
+    expect(
+      (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, { cookie: viewer.cookie })).statusCode,
+    ).toBe(200)
+    expect(
+      (
+        await call(
+          ctx.app,
+          'POST',
+          `/api/chat/conversations/${id}/messages`,
+          { cookie: viewer.cookie },
+          { content: 'hi' },
+        )
+      ).statusCode,
+    ).toBe(403)
   })
 })
 
 describe('built-in agents adjusted for one client', () => {
   it('adds client instructions to the prompt of that client only', async () => {
-    const res = await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', as(), { instructions: 'Always write in Italian.' })
+    const res = await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', as(), {
+      instructions: 'Always write in Italian.',
+    })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ id: 'builtin.copywriter', customized: true, clientInstructions: 'Always write in Italian.' })
-    const listed = (await call(ctx.app, 'GET', '/api/agents', as())).json().items.find((a: { id: string }) => a.id === 'builtin.copywriter')
+    expect(res.json()).toMatchObject({
+      id: 'builtin.copywriter',
+      customized: true,
+      clientInstructions: 'Always write in Italian.',
+    })
+    const listed = (await call(ctx.app, 'GET', '/api/agents', as()))
+      .json()
+      .items.find((a: { id: string }) => a.id === 'builtin.copywriter')
     expect(listed.customized).toBe(true)
-    const otherClient = (await call(ctx.app, 'POST', '/api/clients', { cookie: owner.user.cookie, workspaceId: owner.workspaceId }, { name: 'Plain client' })).json().id
-    const plain = (await call(ctx.app, 'GET', '/api/agents', { cookie: owner.user.cookie, headers: { 'x-client-id': otherClient } })).json().items.find((a: { id: string }) => a.id === 'builtin.copywriter')
+    const otherClient = (
+      await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: owner.user.cookie, workspaceId: owner.workspaceId },
+        { name: 'Plain client' },
+      )
+    ).json().id
+    const plain = (
+      await call(ctx.app, 'GET', '/api/agents', { cookie: owner.user.cookie, headers: { 'x-client-id': otherClient } })
+    )
+      .json()
+      .items.find((a: { id: string }) => a.id === 'builtin.copywriter')
     expect(plain.customized).toBe(false)
   })
 
   it('refuses to change a built-in without a client, and refuses custom-agent fields on a built-in', async () => {
-    expect((await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', { cookie: owner.user.cookie }, { instructions: 'x' })).statusCode).toBe(409)
+    expect(
+      (
+        await call(
+          ctx.app,
+          'PATCH',
+          '/api/agents/builtin.copywriter',
+          { cookie: owner.user.cookie },
+          { instructions: 'x' },
+        )
+      ).statusCode,
+    ).toBe(409)
     const wrong = await call(ctx.app, 'PATCH', '/api/agents/builtin.copywriter', as(), { name: 'Renamed' })
     expect(wrong.statusCode).toBe(400)
     expect(wrong.json().error.code).toBe('request.invalid')

@@ -5,7 +5,12 @@ import { createTestContext, ORIGIN, type TestContext } from '../harness.ts'
 
 const octet = () => randomInt(1, 255)
 const status = (app: FastifyInstance, remoteAddress: string, forwardedFor?: string) =>
-  app.inject({ method: 'GET', url: '/api/auth/status', remoteAddress, headers: { origin: ORIGIN, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } })
+  app.inject({
+    method: 'GET',
+    url: '/api/auth/status',
+    remoteAddress,
+    headers: { origin: ORIGIN, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+  })
 
 describe('the client address behind a proxy', () => {
   let direct: TestContext
@@ -13,13 +18,15 @@ describe('the client address behind a proxy', () => {
   let byCidr: TestContext
 
   beforeAll(async () => {
-    [direct, oneHop, byCidr] = await Promise.all([
+    ;[direct, oneHop, byCidr] = await Promise.all([
       createTestContext({ RATE_LIMIT_PER_MINUTE: '3' }),
       createTestContext({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' }),
       createTestContext({ RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '192.0.2.0/24' }),
     ])
   })
-  afterAll(async () => { await Promise.all([direct?.close(), oneHop?.close(), byCidr?.close()]) })
+  afterAll(async () => {
+    await Promise.all([direct?.close(), oneHop?.close(), byCidr?.close()])
+  })
 
   it('ignores X-Forwarded-For when no proxy is trusted: a client cannot pick a fresh address per request', async () => {
     const peer = `10.1.${octet()}.${octet()}`
@@ -30,7 +37,8 @@ describe('the client address behind a proxy', () => {
 
   it('takes the address the one trusted proxy saw, not what the client wrote before it', async () => {
     const client = `198.51.100.${octet()}`
-    for (let i = 0; i < 3; i++) expect((await status(oneHop.app, `10.2.0.${i + 1}`, `6.6.6.${i}, ${client}`)).statusCode).toBe(200)
+    for (let i = 0; i < 3; i++)
+      expect((await status(oneHop.app, `10.2.0.${i + 1}`, `6.6.6.${i}, ${client}`)).statusCode).toBe(200)
 
     expect((await status(oneHop.app, '10.2.0.9', `7.7.7.7, ${client}`)).statusCode).toBe(429)
   })

@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../src/platform/db/database.ts'
 import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
-import { call, createTestContext, createTestDatabaseUrl, createToken, driver, onboard, ORIGIN, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
+import {
+  call,
+  createTestContext,
+  createTestDatabaseUrl,
+  createToken,
+  driver,
+  onboard,
+  ORIGIN,
+  TEST_INTERNAL_TOKEN,
+  type TestContext,
+} from '../harness.ts'
 import { parseSse, textOf, type SseEvent } from '../sse.ts'
 
 /**
@@ -26,22 +36,45 @@ const CATCH_ALL = 60_000
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SECRET_KEY = 'test-secret-key-0123456789-abcdefghijklmnop'
 const SLOW_TEXT = Array.from({ length: 40 }, (_, i) => `Point ${i + 1}: lead with the offer, then the proof.`).join(' ')
-const slowFakeOptions = { text: SLOW_TEXT, chunks: 80, chunkDelayMs: 150, usage: { prompt_tokens: 900, completion_tokens: 500 } }
+const slowFakeOptions = {
+  text: SLOW_TEXT,
+  chunks: 80,
+  chunkDelayMs: 150,
+  usage: { prompt_tokens: 900, completion_tokens: 500 },
+}
 
 /** The ledger of one workspace, read from the database: the account, what its entries and pending holds sum to, debits per request id. */
 const ledgerOf = async (db: Db, workspaceId: string) => {
-  const account = await db.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
-  const { rows: [sums] } = await sql<{ entries: bigint; pending: bigint }>`SELECT
+  const account = await db
+    .selectFrom('creditAccounts')
+    .select(['balance', 'held'])
+    .where('workspaceId', '=', workspaceId)
+    .executeTakeFirstOrThrow()
+  const {
+    rows: [sums],
+  } = await sql<{ entries: bigint; pending: bigint }>`SELECT
       (SELECT coalesce(sum(amount), 0)::bigint FROM credit_entries WHERE workspace_id = ${workspaceId}) AS entries,
-      (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending`.execute(db)
+      (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending`.execute(
+    db,
+  )
   const { rows: doubled } = await sql<{ requestId: string }>`SELECT request_id FROM credit_entries
       WHERE workspace_id = ${workspaceId} AND kind = 'debit' GROUP BY request_id HAVING count(*) > 1`.execute(db)
   // A resolved hold has exactly one debit, of its charge; a pending one has none.
   const { rows: mismatched } = await sql<{ id: string }>`SELECT h.id FROM credit_holds h
       LEFT JOIN credit_entries e ON e.hold_id = h.id AND e.kind = 'debit'
       WHERE h.workspace_id = ${workspaceId} GROUP BY h.id
-      HAVING (h.status = 'pending' AND count(e.id) <> 0) OR (h.status <> 'pending' AND (count(e.id) <> 1 OR min(-e.amount) IS DISTINCT FROM h.charged))`.execute(db)
-  return { balance: account.balance, held: account.held, available: account.balance - account.held, entries: sums!.entries, pending: sums!.pending, doubled, mismatched }
+      HAVING (h.status = 'pending' AND count(e.id) <> 0) OR (h.status <> 'pending' AND (count(e.id) <> 1 OR min(-e.amount) IS DISTINCT FROM h.charged))`.execute(
+    db,
+  )
+  return {
+    balance: account.balance,
+    held: account.held,
+    available: account.balance - account.held,
+    entries: sums!.entries,
+    pending: sums!.pending,
+    doubled,
+    mismatched,
+  }
 }
 
 /** The invariants of TRUST.md "Money and credits" for one workspace; returns the account. */
@@ -63,10 +96,15 @@ const watchAvailable = async (connectionString: string, workspaceId: string) => 
   let lowest: bigint | null = null
   let reads = 0
   let first!: () => void
-  const started = new Promise<void>((ok) => { first = ok })
+  const started = new Promise<void>((ok) => {
+    first = ok
+  })
   const loop = (async () => {
     while (running) {
-      const { rows } = await client.query<{ available: string }>('SELECT (balance - held)::text AS available FROM credit_accounts WHERE workspace_id = $1', [workspaceId])
+      const { rows } = await client.query<{ available: string }>(
+        'SELECT (balance - held)::text AS available FROM credit_accounts WHERE workspace_id = $1',
+        [workspaceId],
+      )
       const available = BigInt(rows[0]!.available)
       if (lowest === null || available < lowest) lowest = available
       reads++
@@ -95,9 +133,19 @@ const follow = (res: Response) => {
         if (done) return
         buffer += decoder.decode(value, { stream: true })
         const cut = buffer.lastIndexOf('\n\n')
-        if (cut >= 0) { blocks.push(...buffer.slice(0, cut).split('\n\n').filter((b) => b.trim())); buffer = buffer.slice(cut + 2) }
+        if (cut >= 0) {
+          blocks.push(
+            ...buffer
+              .slice(0, cut)
+              .split('\n\n')
+              .filter((b) => b.trim()),
+          )
+          buffer = buffer.slice(cut + 2)
+        }
       }
-    } catch { /* the server went away */ }
+    } catch {
+      /* the server went away */
+    }
   })()
   const until = async (check: () => boolean, what: string, ms = CATCH_ALL) => {
     const deadline = Date.now() + ms
@@ -110,11 +158,17 @@ const follow = (res: Response) => {
     /** Named events (the app's chat stream). */
     events: (): SseEvent[] => parseSse(blocks.filter((b) => !b.startsWith(':')).join('\n\n')),
     /** `data:` payloads (OpenAI's stream), without the final `[DONE]`. */
-    chunks: () => blocks.map((b) => b.replace(/^data: /, '')).filter((d) => d !== '[DONE]' && !d.startsWith(':')).map((d) => JSON.parse(d) as { choices: { delta: { content?: string } }[] }),
-    until, ended,
+    chunks: () =>
+      blocks
+        .map((b) => b.replace(/^data: /, ''))
+        .filter((d) => d !== '[DONE]' && !d.startsWith(':'))
+        .map((d) => JSON.parse(d) as { choices: { delta: { content?: string } }[] }),
+    until,
+    ended,
   }
 }
-const contentOf = (chunks: { choices: { delta: { content?: string } }[] }[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')
+const contentOf = (chunks: { choices: { delta: { content?: string } }[] }[]) =>
+  chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')
 
 describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP (postgres)', () => {
   describe('/v1 calls racing for the same balance on two servers', () => {
@@ -134,25 +188,45 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       while (encode(JSON.stringify([{ role: 'user', content }])).length % 16 !== 0) content += ' please'
       messages = [{ role: 'user', content }]
       const prompt = encode(JSON.stringify(messages)).length
-      fake = await startFakeOpenAI({ text: 'Fresh every morning, gone by noon.', firstTokenDelayMs: 300, usage: { prompt_tokens: prompt, completion_tokens: prompt / 16 + (MAX_TOKENS * 5) / 4 } })
+      fake = await startFakeOpenAI({
+        text: 'Fresh every morning, gone by noon.',
+        firstTokenDelayMs: 300,
+        usage: { prompt_tokens: prompt, completion_tokens: prompt / 16 + (MAX_TOKENS * 5) / 4 },
+      })
       const env = { OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url, DATABASE_POOL_SIZE: '16' }
       ctx = await createTestContext(env)
       // A second server on the same database, as a second replica: its ledger meets the first one's only in PostgreSQL.
       replica = await createTestContext({ ...env, DATABASE_URL: ctx.container.database.connectionString! })
-      bases = [await ctx.app.listen({ port: 0, host: '127.0.0.1' }), await replica.app.listen({ port: 0, host: '127.0.0.1' })]
+      bases = [
+        await ctx.app.listen({ port: 0, host: '127.0.0.1' }),
+        await replica.app.listen({ port: 0, host: '127.0.0.1' }),
+      ]
     }, CATCH_ALL)
-    afterAll(async () => { await replica?.close(); await ctx?.close(); await fake?.close() })
+    afterAll(async () => {
+      await replica?.close()
+      await ctx?.close()
+      await fake?.close()
+    })
 
     /** Call `i` goes to one server or the other, alternately. */
-    const v1 = (token: string, workspaceId: string, requestId: string, i = 0) => fetch(`${bases[i % 2]}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'x-workspace-id': workspaceId, 'x-request-id': requestId, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS }),
-    })
+    const v1 = (token: string, workspaceId: string, requestId: string, i = 0) =>
+      fetch(`${bases[i % 2]}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-workspace-id': workspaceId,
+          'x-request-id': requestId,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: MAX_TOKENS }),
+      })
     const read = async (res: Response) => ({
-      status: res.status, requestId: res.headers.get('x-request-id'), replayed: res.headers.get('x-request-replayed'),
-      estimate: res.headers.get('x-credits-estimate'), charged: res.headers.get('x-credits-charged'),
-      body: await res.json() as { id?: string; error?: { code: string; message: string } },
+      status: res.status,
+      requestId: res.headers.get('x-request-id'),
+      replayed: res.headers.get('x-request-replayed'),
+      estimate: res.headers.get('x-credits-estimate'),
+      charged: res.headers.get('x-credits-charged'),
+      body: (await res.json()) as { id?: string; error?: { code: string; message: string } },
     })
 
     it('lets exactly the 50 calls the balance covers through out of 200 at once, never below zero, one debit each', async () => {
@@ -166,18 +240,34 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
 
       const { ledger } = ctx.container.credits
       const before = await ledger.balance(ctx.container.db, o.workspaceId)
-      await ledger.post(ctx.container.db, { workspaceId: o.workspaceId, kind: 'adjustment', amount: 50n * estimate - before.available, requestId: 'crowd-set-balance', reason: 'test: 50 calls' })
-      expect(await ledger.balance(ctx.container.db, o.workspaceId)).toEqual({ balance: 50n * estimate, held: 0n, available: 50n * estimate })
+      await ledger.post(ctx.container.db, {
+        workspaceId: o.workspaceId,
+        kind: 'adjustment',
+        amount: 50n * estimate - before.available,
+        requestId: 'crowd-set-balance',
+        reason: 'test: 50 calls',
+      })
+      expect(await ledger.balance(ctx.container.db, o.workspaceId)).toEqual({
+        balance: 50n * estimate,
+        held: 0n,
+        available: 50n * estimate,
+      })
       const calls = fake.completions().length
       const stop = await watchAvailable(ctx.container.database.connectionString!, o.workspaceId)
 
-      const results = await Promise.all(Array.from({ length: 200 }, async (_, i) => read(await v1(token, o.workspaceId, `crowd-call-${String(i).padStart(4, '0')}`, i))))
+      const results = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) =>
+          read(await v1(token, o.workspaceId, `crowd-call-${String(i).padStart(4, '0')}`, i)),
+        ),
+      )
 
       const watched = await stop()
       const ok = results.filter((r) => r.status === 200)
       const refused = results.filter((r) => r.status !== 200)
       expect(ok).toHaveLength(50)
-      expect(refused.map((r) => `${r.status} ${r.body.error?.code}`)).toEqual(Array(150).fill('402 credits.insufficient'))
+      expect(refused.map((r) => `${r.status} ${r.body.error?.code}`)).toEqual(
+        Array(150).fill('402 credits.insufficient'),
+      )
       expect(ok.every((r) => BigInt(r.charged!) === estimate && r.replayed === null)).toBe(true)
       expect(new Set(ok.map((r) => r.body.id)).size).toBe(50)
       expect(fake.completions().length - calls).toBe(50)
@@ -186,11 +276,26 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
 
       const l = await expectConsistentLedger(ctx.container.db, o.workspaceId)
       expect({ balance: l.balance, held: l.held }).toEqual({ balance: 0n, held: 0n })
-      const debits = await ctx.container.db.selectFrom('creditEntries').select(['requestId', 'amount']).where('workspaceId', '=', o.workspaceId)
-        .where('kind', '=', 'debit').where('requestId', 'like', 'crowd-call-%').orderBy('requestId').execute()
-      expect(debits).toEqual(ok.map((r) => r.requestId).sort().map((requestId) => ({ requestId, amount: -estimate })))
-      const holds = await ctx.container.db.selectFrom('creditHolds').select(['requestId', 'status', 'charged']).where('workspaceId', '=', o.workspaceId)
-        .where('requestId', 'like', 'crowd-call-%').execute()
+      const debits = await ctx.container.db
+        .selectFrom('creditEntries')
+        .select(['requestId', 'amount'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('kind', '=', 'debit')
+        .where('requestId', 'like', 'crowd-call-%')
+        .orderBy('requestId')
+        .execute()
+      expect(debits).toEqual(
+        ok
+          .map((r) => r.requestId)
+          .sort()
+          .map((requestId) => ({ requestId, amount: -estimate })),
+      )
+      const holds = await ctx.container.db
+        .selectFrom('creditHolds')
+        .select(['requestId', 'status', 'charged'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('requestId', 'like', 'crowd-call-%')
+        .execute()
       expect(holds).toHaveLength(50)
       expect(holds.every((h) => h.status === 'settled' && h.charged === estimate)).toBe(true)
     }, 180_000)
@@ -202,7 +307,9 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       const calls = fake.completions().length
       const before = await ctx.container.credits.ledger.balance(ctx.container.db, o.workspaceId)
 
-      const results = await Promise.all(Array.from({ length: 100 }, async (_, i) => read(await v1(token, o.workspaceId, requestId, i))))
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => read(await v1(token, o.workspaceId, requestId, i))),
+      )
 
       expect(fake.completions().length - calls).toBe(1)
       const ok = results.filter((r) => r.status === 200)
@@ -210,15 +317,29 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       expect(ok.length + running.length).toBe(100)
       // The original answers 200; a duplicate that arrives while it runs gets 409 "still running", one that arrives
       // after it finished the stored completion (200, replayed). Observed on a 2-core machine: 1 × 200, 99 × 409.
-      expect(running.every((r) => r.body.error?.code === 'request.not_replayable' && /still running/.test(r.body.error.message))).toBe(true)
+      expect(
+        running.every(
+          (r) => r.body.error?.code === 'request.not_replayable' && /still running/.test(r.body.error.message),
+        ),
+      ).toBe(true)
       expect(ok.filter((r) => r.replayed === null)).toHaveLength(1)
       expect(new Set(ok.map((r) => r.body.id)).size).toBe(1)
       const completionId = ok[0]!.body.id
 
-      const holds = await ctx.container.db.selectFrom('creditHolds').select(['id', 'status', 'charged', 'amount']).where('workspaceId', '=', o.workspaceId).where('requestId', '=', requestId).execute()
+      const holds = await ctx.container.db
+        .selectFrom('creditHolds')
+        .select(['id', 'status', 'charged', 'amount'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('requestId', '=', requestId)
+        .execute()
       expect(holds).toHaveLength(1)
       expect(holds[0]).toMatchObject({ status: 'settled' })
-      const debits = await ctx.container.db.selectFrom('creditEntries').select(['amount', 'holdId']).where('workspaceId', '=', o.workspaceId).where('kind', '=', 'debit').execute()
+      const debits = await ctx.container.db
+        .selectFrom('creditEntries')
+        .select(['amount', 'holdId'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('kind', '=', 'debit')
+        .execute()
       expect(debits).toEqual([{ amount: -holds[0]!.charged!, holdId: holds[0]!.id }])
       const l = await expectConsistentLedger(ctx.container.db, o.workspaceId)
       expect({ balance: l.balance, held: l.held }).toEqual({ balance: before.balance - holds[0]!.charged!, held: 0n })
@@ -248,72 +369,153 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       await database?.drop()
     }, CATCH_ALL)
 
-    const freePort = () => new Promise<number>((ok, fail) => {
-      const s = createNetServer()
-      s.once('error', fail)
-      s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => ok(port)) })
-    })
+    const freePort = () =>
+      new Promise<number>((ok, fail) => {
+        const s = createNetServer()
+        s.once('error', fail)
+        s.listen(0, '127.0.0.1', () => {
+          const { port } = s.address() as AddressInfo
+          s.close(() => ok(port))
+        })
+      })
 
     /** `node src/main.ts` (serve, no worker) on the test database, as production starts it. */
     const startServer = async () => {
       const port = await freePort()
       const base = `http://127.0.0.1:${port}`
       const child = spawn(process.execPath, ['src/main.ts'], {
-        cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: {
-          PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url!, PORT: String(port), HOST: '127.0.0.1',
-          PUBLIC_URL: base, RUN_WORKER: 'false', OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url, CREDITS_HOLD_TTL_SECONDS: '2',
-          SECRET_KEY, INTERNAL_TOKEN: TEST_INTERNAL_TOKEN, WEB_DIST_DIR: './.tmp/no-web',
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          DATABASE_URL: database.url!,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          PUBLIC_URL: base,
+          RUN_WORKER: 'false',
+          OPENAI_API_KEY: 'sk-test-key',
+          OPENAI_BASE_URL: fake.url,
+          CREDITS_HOLD_TTL_SECONDS: '2',
+          SECRET_KEY,
+          INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
+          WEB_DIST_DIR: './.tmp/no-web',
         },
       })
       let output = ''
-      child.stdout!.on('data', (d: Buffer) => { output += d.toString() })
-      child.stderr!.on('data', (d: Buffer) => { output += d.toString() })
+      child.stdout!.on('data', (d: Buffer) => {
+        output += d.toString()
+      })
+      child.stderr!.on('data', (d: Buffer) => {
+        output += d.toString()
+      })
       const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
       const alive = () => child.exitCode === null && child.signalCode === null
       const deadline = Date.now() + 90_000
       for (;;) {
         if (!alive()) throw new Error(`the server exited before it was ready:\n${output}`)
-        if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break
+        if (
+          await fetch(`${base}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break
         if (Date.now() > deadline) throw new Error(`the server was not ready in 90 s:\n${output}`)
         await sleep(200)
       }
-      return { base, child, output: () => output, kill: async () => { if (alive()) { child.kill('SIGKILL'); await exited } } }
+      return {
+        base,
+        child,
+        output: () => output,
+        kill: async () => {
+          if (alive()) {
+            child.kill('SIGKILL')
+            await exited
+          }
+        },
+      }
     }
 
     it('leaves its holds pending; after their TTL the sweeper of another process settles them once, charging the prompt and what was streamed', async () => {
       server = await startServer()
       const { base } = server
-      const send = (method: string, path: string, as: { cookie?: string; token?: string; headers?: Record<string, string> }, body?: unknown) => fetch(`${base}${path}`, {
-        method,
-        headers: {
-          origin: base, ...(as.cookie ? { cookie: as.cookie } : {}), ...(as.token ? { authorization: `Bearer ${as.token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...as.headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
+      const send = (
+        method: string,
+        path: string,
+        as: { cookie?: string; token?: string; headers?: Record<string, string> },
+        body?: unknown,
+      ) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: {
+            origin: base,
+            ...(as.cookie ? { cookie: as.cookie } : {}),
+            ...(as.token ? { authorization: `Bearer ${as.token}` } : {}),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...as.headers,
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
       const email = `killed-${Date.now().toString(36)}@example.test`
-      const signup = await send('POST', '/api/auth/signup', {}, { email, password: 'correct horse killed battery', name: 'killed' })
+      const signup = await send(
+        'POST',
+        '/api/auth/signup',
+        {},
+        { email, password: 'correct horse killed battery', name: 'killed' },
+      )
       expect(signup.status).toBe(201)
       const cookie = signup.headers.getSetCookie()[0]!.split(';')[0]!
       // Welcome credits go to verified people: the link of the stored verification email, as the operator lists it.
-      const outbox = await send('GET', `/api/operator/emails?to=${encodeURIComponent(email)}`, { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+      const outbox = await send('GET', `/api/operator/emails?to=${encodeURIComponent(email)}`, {
+        headers: { 'x-internal-token': TEST_INTERNAL_TOKEN },
+      })
       const link = ((await outbox.json()) as { items: { link: string }[] }).items[0]!.link
-      expect((await send('POST', '/api/auth/verify-email', {}, { token: new URL(link).searchParams.get('token') })).status).toBe(200)
-      const onboarding = await send('POST', '/api/auth/onboarding', { cookie }, { workspaceName: 'Killed agency', clientName: 'Killed client' })
+      expect(
+        (await send('POST', '/api/auth/verify-email', {}, { token: new URL(link).searchParams.get('token') })).status,
+      ).toBe(200)
+      const onboarding = await send(
+        'POST',
+        '/api/auth/onboarding',
+        { cookie },
+        { workspaceName: 'Killed agency', clientName: 'Killed client' },
+      )
       expect(onboarding.status).toBe(201)
-      const { workspace, client } = await onboarding.json() as { workspace: { id: string }; client: { id: string } }
-      const conversation = await send('POST', '/api/chat/conversations', { cookie, headers: { 'x-client-id': client.id } }, { agentId: 'builtin.copywriter' })
+      const { workspace, client } = (await onboarding.json()) as { workspace: { id: string }; client: { id: string } }
+      const conversation = await send(
+        'POST',
+        '/api/chat/conversations',
+        { cookie, headers: { 'x-client-id': client.id } },
+        { agentId: 'builtin.copywriter' },
+      )
       expect(conversation.status).toBe(201)
-      const conversationId = (await conversation.json() as { id: string }).id
-      const token = (await (await send('POST', '/api/tokens', { cookie }, { name: 'killed' })).json() as { token: string }).token
+      const conversationId = ((await conversation.json()) as { id: string }).id
+      const token = (
+        (await (await send('POST', '/api/tokens', { cookie }, { name: 'killed' })).json()) as { token: string }
+      ).token
 
       // An answer in the app and a /v1 stream, both mid-way when the process dies.
-      const chatRes = await send('POST', `/api/chat/conversations/${conversationId}/messages`, { cookie, headers: { 'x-request-id': 'killed-chat-0001' } }, { content: 'Give me forty points for our launch.' })
+      const chatRes = await send(
+        'POST',
+        `/api/chat/conversations/${conversationId}/messages`,
+        { cookie, headers: { 'x-request-id': 'killed-chat-0001' } },
+        { content: 'Give me forty points for our launch.' },
+      )
       expect(chatRes.status).toBe(200)
       const chat = follow(chatRes)
-      const v1Res = await send('POST', '/v1/chat/completions', { token, headers: { 'x-workspace-id': workspace.id, 'x-request-id': 'killed-v1-00001' } },
-        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Forty points, please.' }], stream: true, max_tokens: 1000 })
+      const v1Res = await send(
+        'POST',
+        '/v1/chat/completions',
+        { token, headers: { 'x-workspace-id': workspace.id, 'x-request-id': 'killed-v1-00001' } },
+        {
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'Forty points, please.' }],
+          stream: true,
+          max_tokens: 1000,
+        },
+      )
       expect(v1Res.status).toBe(200)
       const v1 = follow(v1Res)
       await chat.until(() => chat.events().filter((e) => e.event === 'delta').length >= 2, 'two deltas of the answer')
@@ -329,64 +531,135 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       expect(received.length).toBeLessThan(SLOW_TEXT.length)
 
       // Another process on the same database (two, to sweep at the same time).
-      const env = { DATABASE_URL: database.url!, OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url, CREDITS_HOLD_TTL_SECONDS: '2' }
+      const env = {
+        DATABASE_URL: database.url!,
+        OPENAI_API_KEY: 'sk-test-key',
+        OPENAI_BASE_URL: fake.url,
+        CREDITS_HOLD_TTL_SECONDS: '2',
+      }
       const second = await createTestContext(env)
       others.push(second)
       const third = await createTestContext(env)
       others.push(third)
       const { db } = second.container
-      const holdsOf = () => db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspace.id).orderBy('requestId').execute()
+      const holdsOf = () =>
+        db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', workspace.id).orderBy('requestId').execute()
       const pending = await holdsOf()
-      expect(pending.map((h) => [h.requestId, h.status])).toEqual([['killed-chat-0001', 'pending'], ['killed-v1-00001', 'pending']])
+      expect(pending.map((h) => [h.requestId, h.status])).toEqual([
+        ['killed-chat-0001', 'pending'],
+        ['killed-v1-00001', 'pending'],
+      ])
       const heldBefore = await ledgerOf(db, workspace.id)
       expect(heldBefore.held).toBe(pending.reduce((s, h) => s + h.amount, 0n))
       expect(heldBefore.held).toBeGreaterThan(0n)
-      expect(await db.selectFrom('creditEntries').select('id').where('workspaceId', '=', workspace.id).where('kind', '=', 'debit').execute()).toEqual([])
+      expect(
+        await db
+          .selectFrom('creditEntries')
+          .select('id')
+          .where('workspaceId', '=', workspace.id)
+          .where('kind', '=', 'debit')
+          .execute(),
+      ).toEqual([])
 
       // Nothing is swept before the TTL; then the job of one process and the sweep of another race for the holds.
       const lastExpiry = Math.max(...pending.map((h) => h.expiresAt.getTime()))
-      expect(await second.container.credits.metering.sweepExpired((id) => second.container.models.priceableModel(id), new Date(Math.min(...pending.map((h) => h.expiresAt.getTime())) - 1))).toBe(0)
+      expect(
+        await second.container.credits.metering.sweepExpired(
+          (id) => second.container.models.priceableModel(id),
+          new Date(Math.min(...pending.map((h) => h.expiresAt.getTime())) - 1),
+        ),
+      ).toBe(0)
       while (Date.now() <= lastExpiry + 50) await sleep(100)
       const job = second.container.jobs.find((j) => j.name === 'credits.sweep-expired-holds') as JobDefinition
-      await Promise.all([job.handler({}), third.container.credits.metering.sweepExpired((id) => third.container.models.priceableModel(id))])
+      await Promise.all([
+        job.handler({}),
+        third.container.credits.metering.sweepExpired((id) => third.container.models.priceableModel(id)),
+      ])
 
-      const [chatHold, v1Hold] = await holdsOf() as [typeof pending[number], typeof pending[number]]
+      const [chatHold, v1Hold] = (await holdsOf()) as [(typeof pending)[number], (typeof pending)[number]]
       expect(chatHold.status).toBe('expired')
       expect(v1Hold.status).toBe('expired')
       // The answer is charged for its prompt and what it had streamed (its stored deltas, which include what the client saw).
-      const run = await db.selectFrom('chatRuns').innerJoin('messages', 'messages.id', 'chatRuns.messageId').select('chatRuns.id')
-        .where('messages.requestId', '=', 'killed-chat-0001').where('messages.role', '=', 'assistant').executeTakeFirstOrThrow()
-      const stored = (await db.selectFrom('chatEvents').select('data').where('runId', '=', run.id).where('type', '=', 'delta').orderBy('seq').execute())
-        .map((d) => String(d.data.text)).join('')
+      const run = await db
+        .selectFrom('chatRuns')
+        .innerJoin('messages', 'messages.id', 'chatRuns.messageId')
+        .select('chatRuns.id')
+        .where('messages.requestId', '=', 'killed-chat-0001')
+        .where('messages.role', '=', 'assistant')
+        .executeTakeFirstOrThrow()
+      const stored = (
+        await db
+          .selectFrom('chatEvents')
+          .select('data')
+          .where('runId', '=', run.id)
+          .where('type', '=', 'delta')
+          .orderBy('seq')
+          .execute()
+      )
+        .map((d) => String(d.data.text))
+        .join('')
       expect(stored.startsWith(received)).toBe(true)
       expect(SLOW_TEXT.startsWith(stored) && stored.length < SLOW_TEXT.length).toBe(true)
       expect(chatHold.charged).toBe(BigInt(expectedCharge(chatHold.inputTokens, encode(stored).length)))
       expect(chatHold.charged!).toBeGreaterThan(BigInt(expectedCharge(chatHold.inputTokens, 0)))
       expect(chatHold.charged!).toBeLessThan(BigInt(expectedCharge(chatHold.inputTokens, encode(SLOW_TEXT).length)))
       // /v1 saves what it has sent every 2 s: charged for its prompt and that, which is a prefix of what the client got.
-      const progress = (await db.selectFrom('streamProgress').select('output').where('workspaceId', '=', workspace.id).where('requestId', '=', 'killed-v1-00001').executeTakeFirstOrThrow()).output
+      const progress = (
+        await db
+          .selectFrom('streamProgress')
+          .select('output')
+          .where('workspaceId', '=', workspace.id)
+          .where('requestId', '=', 'killed-v1-00001')
+          .executeTakeFirstOrThrow()
+      ).output
       expect(progress.length).toBeGreaterThan(0)
       expect(contentOf(v1.chunks()).startsWith(progress)).toBe(true)
       expect(v1Hold.charged).toBe(BigInt(expectedCharge(v1Hold.inputTokens, encode(progress).length)))
       expect(v1Hold.charged!).toBeGreaterThan(BigInt(expectedCharge(v1Hold.inputTokens, 0)))
 
-      const debits = await db.selectFrom('creditEntries').select(['requestId', 'amount', 'holdId', 'reason']).where('workspaceId', '=', workspace.id).where('kind', '=', 'debit').orderBy('requestId').execute()
+      const debits = await db
+        .selectFrom('creditEntries')
+        .select(['requestId', 'amount', 'holdId', 'reason'])
+        .where('workspaceId', '=', workspace.id)
+        .where('kind', '=', 'debit')
+        .orderBy('requestId')
+        .execute()
       expect(debits).toEqual([
-        { requestId: 'killed-chat-0001', amount: -chatHold.charged!, holdId: chatHold.id, reason: expect.stringMatching(/expiry/) },
-        { requestId: 'killed-v1-00001', amount: -v1Hold.charged!, holdId: v1Hold.id, reason: expect.stringMatching(/expiry/) },
+        {
+          requestId: 'killed-chat-0001',
+          amount: -chatHold.charged!,
+          holdId: chatHold.id,
+          reason: expect.stringMatching(/expiry/),
+        },
+        {
+          requestId: 'killed-v1-00001',
+          amount: -v1Hold.charged!,
+          holdId: v1Hold.id,
+          reason: expect.stringMatching(/expiry/),
+        },
       ])
       const after = await expectConsistentLedger(db, workspace.id)
-      expect({ balance: after.balance, held: after.held }).toEqual({ balance: heldBefore.balance - chatHold.charged! - v1Hold.charged!, held: 0n })
+      expect({ balance: after.balance, held: after.held }).toEqual({
+        balance: heldBefore.balance - chatHold.charged! - v1Hold.charged!,
+        held: 0n,
+      })
 
       // Sweeping again, from either process, changes nothing.
       const snapshot = async () => ({
         holds: await holdsOf(),
-        entries: await db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', workspace.id).orderBy('seq').execute(),
+        entries: await db
+          .selectFrom('creditEntries')
+          .selectAll()
+          .where('workspaceId', '=', workspace.id)
+          .orderBy('seq')
+          .execute(),
         ledger: await ledgerOf(db, workspace.id),
       })
       const settled = await snapshot()
       await job.handler({})
-      expect(await third.container.credits.metering.sweepExpired((id) => third.container.models.priceableModel(id))).toBe(0)
+      expect(
+        await third.container.credits.metering.sweepExpired((id) => third.container.models.priceableModel(id)),
+      ).toBe(0)
       expect(await snapshot()).toEqual(settled)
     }, 240_000)
   })
@@ -401,23 +674,35 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       ctx = await createTestContext({ OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url })
       base = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
     }, CATCH_ALL)
-    afterAll(async () => { await ctx?.close(); await fake?.close() })
+    afterAll(async () => {
+      await ctx?.close()
+      await fake?.close()
+    })
 
     it('is charged for what was generated: more than nothing, less than the whole answer, debited once and the hold settled', async () => {
       const o = await onboard(ctx.app, 'stopper')
       const as = { cookie: o.user.cookie, headers: { 'x-client-id': o.clientId } }
-      const conversationId = (await call(ctx.app, 'POST', '/api/chat/conversations', as, { agentId: 'builtin.copywriter' })).json().id as string
+      const conversationId = (
+        await call(ctx.app, 'POST', '/api/chat/conversations', as, { agentId: 'builtin.copywriter' })
+      ).json().id as string
       const before = await ctx.container.credits.ledger.balance(ctx.container.db, o.workspaceId)
 
       const res = await fetch(`${base}/api/chat/conversations/${conversationId}/messages`, {
         method: 'POST',
-        headers: { cookie: o.user.cookie, origin: ORIGIN, 'content-type': 'application/json', 'x-request-id': 'stopped-chat-0001' },
+        headers: {
+          cookie: o.user.cookie,
+          origin: ORIGIN,
+          'content-type': 'application/json',
+          'x-request-id': 'stopped-chat-0001',
+        },
         body: JSON.stringify({ content: 'Give me forty points for our launch.' }),
       })
       expect(res.status).toBe(200)
       const stream = follow(res)
       await stream.until(() => stream.events().filter((e) => e.event === 'delta').length >= 3, 'three deltas')
-      const cancel = await call(ctx.app, 'POST', `/api/chat/conversations/${conversationId}/cancel`, { cookie: o.user.cookie })
+      const cancel = await call(ctx.app, 'POST', `/api/chat/conversations/${conversationId}/cancel`, {
+        cookie: o.user.cookie,
+      })
       expect(cancel.json()).toEqual({ cancelled: true })
       await stream.until(() => stream.events().some((e) => e.event === 'done'), 'the end of the answer')
       await stream.ended
@@ -427,23 +712,45 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       const text = textOf(events)
       expect(text.length).toBeGreaterThan(0)
       expect(SLOW_TEXT.startsWith(text) && text.length < SLOW_TEXT.length).toBe(true)
-      const usage = events.find((e) => e.event === 'usage')!.data as { usage: { inputTokens: number; outputTokens: number }; charged: number }
+      const usage = events.find((e) => e.event === 'usage')!.data as {
+        usage: { inputTokens: number; outputTokens: number }
+        charged: number
+      }
       expect(usage.usage.outputTokens).toBe(encode(text).length)
       const full = expectedCharge(usage.usage.inputTokens, encode(SLOW_TEXT).length)
       expect(usage.charged).toBe(expectedCharge(usage.usage.inputTokens, usage.usage.outputTokens))
       expect(usage.charged).toBeGreaterThan(expectedCharge(usage.usage.inputTokens, 0))
       expect(usage.charged).toBeLessThan(full)
 
-      const saved = (await call(ctx.app, 'GET', `/api/chat/conversations/${conversationId}/messages`, as)).json().items.at(-1)
+      const saved = (await call(ctx.app, 'GET', `/api/chat/conversations/${conversationId}/messages`, as))
+        .json()
+        .items.at(-1)
       expect(saved).toMatchObject({ status: 'cancelled', content: text })
-      const holds = await ctx.container.db.selectFrom('creditHolds').select(['id', 'status', 'charged']).where('workspaceId', '=', o.workspaceId).execute()
+      const holds = await ctx.container.db
+        .selectFrom('creditHolds')
+        .select(['id', 'status', 'charged'])
+        .where('workspaceId', '=', o.workspaceId)
+        .execute()
       expect(holds).toEqual([{ id: expect.any(String), status: 'settled', charged: BigInt(usage.charged) }])
-      const debits = await ctx.container.db.selectFrom('creditEntries').select(['requestId', 'amount', 'holdId']).where('workspaceId', '=', o.workspaceId).where('kind', '=', 'debit').execute()
+      const debits = await ctx.container.db
+        .selectFrom('creditEntries')
+        .select(['requestId', 'amount', 'holdId'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('kind', '=', 'debit')
+        .execute()
       expect(debits).toEqual([{ requestId: 'stopped-chat-0001', amount: BigInt(-usage.charged), holdId: holds[0]!.id }])
-      const recorded = await ctx.container.db.selectFrom('modelCalls').select(['status', 'charged']).where('workspaceId', '=', o.workspaceId).where('requestId', '=', 'stopped-chat-0001').executeTakeFirstOrThrow()
+      const recorded = await ctx.container.db
+        .selectFrom('modelCalls')
+        .select(['status', 'charged'])
+        .where('workspaceId', '=', o.workspaceId)
+        .where('requestId', '=', 'stopped-chat-0001')
+        .executeTakeFirstOrThrow()
       expect(recorded).toEqual({ status: 'cancelled', charged: BigInt(usage.charged) })
       const l = await expectConsistentLedger(ctx.container.db, o.workspaceId)
-      expect({ balance: l.balance, held: l.held }).toEqual({ balance: before.balance - BigInt(usage.charged), held: 0n })
+      expect({ balance: l.balance, held: l.held }).toEqual({
+        balance: before.balance - BigInt(usage.charged),
+        held: 0n,
+      })
     }, 120_000)
   })
 })

@@ -14,12 +14,22 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ text: 'Short answer.', chunks: 2, usage: { prompt_tokens: 20, completion_tokens: 3 } })
   ctx = await createTestContext({ OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url })
 })
-afterAll(async () => { await ctx.close(); await fake.close() })
+afterAll(async () => {
+  await ctx.close()
+  await fake.close()
+})
 
 const setup = async (label: string) => {
   const o = await onboard(ctx.app, label)
   const { token } = await createToken(ctx.app, o.user)
-  const v1 = (model: string) => call(ctx.app, 'POST', '/v1/chat/completions', { token, headers: { 'x-workspace-id': o.workspaceId } }, { model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50 })
+  const v1 = (model: string) =>
+    call(
+      ctx.app,
+      'POST',
+      '/v1/chat/completions',
+      { token, headers: { 'x-workspace-id': o.workspaceId } },
+      { model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50 },
+    )
   return { ...o, v1 }
 }
 
@@ -38,7 +48,13 @@ describe('cached plan and throttle settings', () => {
   it('applies a requests-per-minute limit changed through the API to the very next call', async () => {
     const o = await setup('lowered')
     expect((await o.v1('gpt-4o-mini')).statusCode).toBe(200)
-    const patch = await call(ctx.app, 'PATCH', '/api/credits/limits', { cookie: o.user.cookie, workspaceId: o.workspaceId }, { requestsPerMinuteUser: 1 })
+    const patch = await call(
+      ctx.app,
+      'PATCH',
+      '/api/credits/limits',
+      { cookie: o.user.cookie, workspaceId: o.workspaceId },
+      { requestsPerMinuteUser: 1 },
+    )
     expect(patch.statusCode).toBe(200)
     const res = await o.v1('gpt-4o-mini')
     expect(res.statusCode).toBe(429)
@@ -47,7 +63,13 @@ describe('cached plan and throttle settings', () => {
 
   it('still counts every call against the throttle while the settings are cached', async () => {
     const o = await setup('counted')
-    await call(ctx.app, 'PATCH', '/api/credits/limits', { cookie: o.user.cookie, workspaceId: o.workspaceId }, { requestsPerMinuteUser: 3 })
+    await call(
+      ctx.app,
+      'PATCH',
+      '/api/credits/limits',
+      { cookie: o.user.cookie, workspaceId: o.workspaceId },
+      { requestsPerMinuteUser: 3 },
+    )
     const codes = []
     for (let i = 0; i < 4; i++) codes.push((await o.v1('gpt-4o-mini')).statusCode)
     expect(codes).toEqual([200, 200, 200, 429])

@@ -6,8 +6,12 @@ describe('percent-encoded paths', () => {
   let ctx: TestContext
   let limited: TestContext
 
-  beforeAll(async () => { [ctx, limited] = await Promise.all([createTestContext(), createTestContext({ RATE_LIMIT_PER_MINUTE: '3' })]) })
-  afterAll(async () => { await Promise.all([ctx?.close(), limited?.close()]) })
+  beforeAll(async () => {
+    ;[ctx, limited] = await Promise.all([createTestContext(), createTestContext({ RATE_LIMIT_PER_MINUTE: '3' })])
+  })
+  afterAll(async () => {
+    await Promise.all([ctx?.close(), limited?.close()])
+  })
 
   it('answers 401 before validating the body of a protected route reached as /%61pi/…', async () => {
     const res = await call(ctx.app, 'POST', '/%61pi/clients', {}, { unexpected: true })
@@ -27,7 +31,13 @@ describe('percent-encoded paths', () => {
   it('refuses a cookie-authenticated change from a foreign origin on an encoded path as CSRF and creates nothing', async () => {
     const { user, workspaceId } = await onboard(ctx.app, 'encoded-csrf')
 
-    const res = await call(ctx.app, 'POST', '/%61pi/%63lients', { cookie: user.cookie, workspaceId, origin: 'https://evil.example' }, { name: 'forged' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/%61pi/%63lients',
+      { cookie: user.cookie, workspaceId, origin: 'https://evil.example' },
+      { name: 'forged' },
+    )
 
     expect(res.statusCode).toBe(403)
     expect(res.json().error.code).toBe('auth.csrf')
@@ -40,7 +50,8 @@ describe('percent-encoded paths', () => {
     const { user, workspaceId } = await onboard(limited.app, 'encoded-limit')
     const paths = ['/api/clients', '/%61pi/clients', '/api/%63lients', '/%61%70%69/clients']
     const codes = []
-    for (const p of paths) codes.push((await call(limited.app, 'GET', p, { cookie: user.cookie, workspaceId })).statusCode)
+    for (const p of paths)
+      codes.push((await call(limited.app, 'GET', p, { cookie: user.cookie, workspaceId })).statusCode)
 
     expect(codes).toEqual([200, 200, 429, 429])
   })

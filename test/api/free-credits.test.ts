@@ -8,8 +8,12 @@ import { call, createTestContext, signup, verifyEmail, type TestContext, type Te
  */
 const MICRO = 1_000_000
 let ctx: TestContext
-beforeAll(async () => { ctx = await createTestContext({ PLANS_FILE: 'config/plans.json' }) })
-afterAll(async () => { await ctx?.close() })
+beforeAll(async () => {
+  ctx = await createTestContext({ PLANS_FILE: 'config/plans.json' })
+})
+afterAll(async () => {
+  await ctx?.close()
+})
 
 const createWorkspace = async (user: TestUser, name: string) => {
   const res = await call(ctx.app, 'POST', '/api/workspaces', { cookie: user.cookie }, { name })
@@ -22,7 +26,12 @@ const balanceOf = async (user: TestUser, workspaceId: string) => {
   return res.json().balance as number
 }
 const grantsOf = (workspaceId: string) =>
-  ctx.container.db.selectFrom('creditEntries').select(['requestId', 'amount']).where('workspaceId', '=', workspaceId).where('kind', '=', 'grant').execute()
+  ctx.container.db
+    .selectFrom('creditEntries')
+    .select(['requestId', 'amount'])
+    .where('workspaceId', '=', workspaceId)
+    .where('kind', '=', 'grant')
+    .execute()
 const runMonthly = () => ctx.container.plans.plans.grantMonthlyCredits(new Date(Date.UTC(2032, 4, 10)))
 
 describe('welcome credits', () => {
@@ -73,7 +82,11 @@ describe('Free-plan monthly credits', () => {
 
   it('go once a month to a verified person, whatever the number of their Free workspaces', async () => {
     const user = await signup(ctx.app, 'two-free')
-    const workspaces = [await createWorkspace(user, 'Free one'), await createWorkspace(user, 'Free two'), await createWorkspace(user, 'Free three')]
+    const workspaces = [
+      await createWorkspace(user, 'Free one'),
+      await createWorkspace(user, 'Free two'),
+      await createWorkspace(user, 'Free three'),
+    ]
 
     await runMonthly()
     await runMonthly()
@@ -85,11 +98,21 @@ describe('Free-plan monthly credits', () => {
   it('are not granted again in the month a workspace had them under its former per-workspace request id', async () => {
     const user = await signup(ctx.app, 'former-id')
     const ws = await createWorkspace(user, 'Granted before')
-    await ctx.container.credits.ledger.post(ctx.container.db, { workspaceId: ws, kind: 'grant', amount: 100n * 1_000_000n, requestId: `plan:${ws}:free:2032-05`, reason: 'before the change', createdBy: 'system' })
+    await ctx.container.credits.ledger.post(ctx.container.db, {
+      workspaceId: ws,
+      kind: 'grant',
+      amount: 100n * 1_000_000n,
+      requestId: `plan:${ws}:free:2032-05`,
+      reason: 'before the change',
+      createdBy: 'system',
+    })
 
     await runMonthly()
 
-    expect((await grantsOf(ws)).map((g) => g.requestId).sort()).toEqual([`plan:${ws}:free:2032-05`, `welcome:${user.id}`])
+    expect((await grantsOf(ws)).map((g) => g.requestId).sort()).toEqual([
+      `plan:${ws}:free:2032-05`,
+      `welcome:${user.id}`,
+    ])
   })
 
   it('start the month the owner verifies', async () => {
@@ -100,6 +123,9 @@ describe('Free-plan monthly credits', () => {
 
     await runMonthly()
 
-    expect((await grantsOf(ws)).map((g) => g.requestId).sort()).toEqual([`free:${user.id}:2032-05`, `welcome:${user.id}`])
+    expect((await grantsOf(ws)).map((g) => g.requestId).sort()).toEqual([
+      `free:${user.id}:2032-05`,
+      `welcome:${user.id}`,
+    ])
   })
 })

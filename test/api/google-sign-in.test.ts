@@ -8,7 +8,11 @@ let ctx: TestContext
 
 beforeAll(async () => {
   provider = await startFakeOidcProvider(client)
-  ctx = await createTestContext({ GOOGLE_CLIENT_ID: client.clientId, GOOGLE_CLIENT_SECRET: client.clientSecret, GOOGLE_ISSUER_URL: provider.issuer })
+  ctx = await createTestContext({
+    GOOGLE_CLIENT_ID: client.clientId,
+    GOOGLE_CLIENT_SECRET: client.clientSecret,
+    GOOGLE_ISSUER_URL: provider.issuer,
+  })
 })
 afterAll(async () => {
   await ctx.close()
@@ -41,7 +45,11 @@ describe('Google sign-in (OpenID Connect)', () => {
     expect(res.headers.location).toBe('/app/clients')
     const session = cookiesOf(res.headers['set-cookie']).find((c) => c.startsWith('camarad_session='))!
     const status = await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })
-    expect(status.json().user).toMatchObject({ email: 'new.person@example.test', name: 'New Person', hasPassword: false })
+    expect(status.json().user).toMatchObject({
+      email: 'new.person@example.test',
+      name: 'New Person',
+      hasPassword: false,
+    })
   })
 
   it('never redirects to another site after sign-in', async () => {
@@ -67,17 +75,29 @@ describe('Google sign-in (OpenID Connect)', () => {
   })
 
   it('refuses to create an account from an unverified Google email, and creates nothing', async () => {
-    provider.setIdentity({ sub: 'g-unverified-new', email: 'planted@example.test', email_verified: false, name: 'Mallory' })
+    provider.setIdentity({
+      sub: 'g-unverified-new',
+      email: 'planted@example.test',
+      email_verified: false,
+      name: 'Mallory',
+    })
     const res = await signInWithGoogle()
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('auth.google_failed')
-    expect(await ctx.container.db.selectFrom('users').select('id').where('email', '=', 'planted@example.test').execute()).toEqual([])
+    expect(
+      await ctx.container.db.selectFrom('users').select('id').where('email', '=', 'planted@example.test').execute(),
+    ).toEqual([])
   })
 
   it('marks a new Google account verified', async () => {
     provider.setIdentity({ sub: 'g-verified-new', email: 'fresh@example.test', email_verified: true, name: 'Fresh' })
-    const session = cookiesOf((await signInWithGoogle()).headers['set-cookie']).find((c) => c.startsWith('camarad_session='))!
-    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({ email: 'fresh@example.test', emailVerified: true })
+    const session = cookiesOf((await signInWithGoogle()).headers['set-cookie']).find((c) =>
+      c.startsWith('camarad_session='),
+    )!
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({
+      email: 'fresh@example.test',
+      emailVerified: true,
+    })
   })
 
   it('takes a planted account (email never verified) from whoever planted it: password, sessions and API tokens go', async () => {
@@ -90,10 +110,18 @@ describe('Google sign-in (OpenID Connect)', () => {
 
     expect(res.statusCode).toBe(302)
     const session = cookiesOf(res.headers['set-cookie']).find((c) => c.startsWith('camarad_session='))!
-    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({ id: planted.id, hasPassword: false, emailVerified: true })
-    for (const cookie of [planted.cookie, plantedSession]) expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie })).json().authenticated).toBe(false)
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: session })).json().user).toMatchObject({
+      id: planted.id,
+      hasPassword: false,
+      emailVerified: true,
+    })
+    for (const cookie of [planted.cookie, plantedSession])
+      expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie })).json().authenticated).toBe(false)
     expect((await call(ctx.app, 'GET', '/api/tokens', { token })).statusCode).toBe(401)
-    expect((await call(ctx.app, 'POST', '/api/auth/login', {}, { email: planted.email, password: planted.password })).statusCode).toBe(401)
+    expect(
+      (await call(ctx.app, 'POST', '/api/auth/login', {}, { email: planted.email, password: planted.password }))
+        .statusCode,
+    ).toBe(401)
   })
 
   it('keeps the password, sessions and tokens of a verified account it links to', async () => {
@@ -103,7 +131,10 @@ describe('Google sign-in (OpenID Connect)', () => {
 
     expect((await signInWithGoogle()).statusCode).toBe(302)
 
-    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: user.cookie })).json().user).toMatchObject({ id: user.id, hasPassword: true })
+    expect((await call(ctx.app, 'GET', '/api/auth/status', { cookie: user.cookie })).json().user).toMatchObject({
+      id: user.id,
+      hasPassword: true,
+    })
     expect((await call(ctx.app, 'GET', '/api/tokens', { token })).statusCode).toBe(200)
   })
 
@@ -111,7 +142,11 @@ describe('Google sign-in (OpenID Connect)', () => {
     provider.setIdentity({ sub: 'g-state', email: 'state@example.test', email_verified: true, name: 'S' })
     const res = await signInWithGoogle(undefined, (cb) => cb.searchParams.set('state', 'forged'))
     expect(res.statusCode).toBe(400)
-    expect(cookiesOf(res.headers['set-cookie']).some((c) => c.startsWith('camarad_session=') && c.length > 'camarad_session='.length)).toBe(false)
+    expect(
+      cookiesOf(res.headers['set-cookie']).some(
+        (c) => c.startsWith('camarad_session=') && c.length > 'camarad_session='.length,
+      ),
+    ).toBe(false)
   })
 
   it('answers 404 auth.google_disabled when Google is not configured', async () => {
@@ -120,6 +155,8 @@ describe('Google sign-in (OpenID Connect)', () => {
       const res = await call(plain.app, 'GET', '/api/auth/google')
       expect(res.statusCode).toBe(404)
       expect(res.json().error.code).toBe('auth.google_disabled')
-    } finally { await plain.close() }
+    } finally {
+      await plain.close()
+    }
   })
 })

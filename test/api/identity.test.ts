@@ -2,13 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, createTestContext, createToken, login, signup, uniqueEmail, type TestContext } from '../harness.ts'
 
 let ctx: TestContext
-beforeAll(async () => { ctx = await createTestContext() })
-afterAll(async () => { await ctx.close() })
+beforeAll(async () => {
+  ctx = await createTestContext()
+})
+afterAll(async () => {
+  await ctx.close()
+})
 
 describe('signup', () => {
   it('creates the account, answers 201 with the user and sets an httpOnly session cookie', async () => {
     const email = uniqueEmail('new')
-    const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: email.toUpperCase(), password: 'a long enough passphrase', name: 'Nora' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email: email.toUpperCase(), password: 'a long enough passphrase', name: 'Nora' },
+    )
     expect(res.statusCode).toBe(201)
     expect(res.json().user).toMatchObject({ email, name: 'Nora', hasPassword: true })
     expect(String(res.headers['set-cookie'])).toMatch(/camarad_session=.+HttpOnly.*SameSite=Lax/)
@@ -16,22 +26,46 @@ describe('signup', () => {
 
   it('refuses a second account with the same email with 409 auth.email_taken', async () => {
     const user = await signup(ctx.app, 'dup')
-    const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: user.email, password: 'another long passphrase', name: 'X' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email: user.email, password: 'another long passphrase', name: 'X' },
+    )
     expect(res.statusCode).toBe(409)
     expect(res.json().error.code).toBe('auth.email_taken')
   })
 
   it('refuses short and common passwords with a clear code', async () => {
-    const short = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: uniqueEmail(), password: 'short', name: 'X' })
+    const short = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email: uniqueEmail(), password: 'short', name: 'X' },
+    )
     expect(short.statusCode).toBe(400)
     expect(short.json().error.code).toBe('request.invalid')
-    const common = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: uniqueEmail(), password: 'password123', name: 'X' })
+    const common = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email: uniqueEmail(), password: 'password123', name: 'X' },
+    )
     expect(common.statusCode).toBe(400)
     expect(common.json().error.code).toBe('auth.weak_password')
   })
 
   it('rejects a malformed email with 400 and the field named', async () => {
-    const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: 'not-an-email', password: 'a long enough passphrase', name: 'X' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email: 'not-an-email', password: 'a long enough passphrase', name: 'X' },
+    )
     expect(res.statusCode).toBe(400)
     expect(res.json().error.details.issues[0].path).toBe('body.email')
   })
@@ -48,8 +82,20 @@ describe('login and sessions', () => {
 
   it('answers 401 auth.invalid_credentials for a wrong password and for an unknown email alike', async () => {
     const user = await signup(ctx.app, 'wrong')
-    const wrong = await call(ctx.app, 'POST', '/api/auth/login', {}, { email: user.email, password: 'not the password' })
-    const unknown = await call(ctx.app, 'POST', '/api/auth/login', {}, { email: uniqueEmail('ghost'), password: 'not the password' })
+    const wrong = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/login',
+      {},
+      { email: user.email, password: 'not the password' },
+    )
+    const unknown = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/login',
+      {},
+      { email: uniqueEmail('ghost'), password: 'not the password' },
+    )
     expect(wrong.statusCode).toBe(401)
     expect(unknown.statusCode).toBe(401)
     const strip = (b: { error: Record<string, unknown> }) => ({ ...b.error, requestId: undefined })
@@ -80,16 +126,31 @@ describe('login and sessions', () => {
   it('changing the password ends the other sessions and keeps this one', async () => {
     const user = await signup(ctx.app, 'pw')
     const other = await login(ctx.app, user)
-    const res = await call(ctx.app, 'POST', '/api/auth/password', { cookie: user.cookie }, { currentPassword: user.password, newPassword: 'a brand new passphrase' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/password',
+      { cookie: user.cookie },
+      { currentPassword: user.password, newPassword: 'a brand new passphrase' },
+    )
     expect(res.statusCode).toBe(204)
     expect((await call(ctx.app, 'GET', '/api/tokens', { cookie: other })).statusCode).toBe(401)
     expect((await call(ctx.app, 'GET', '/api/tokens', { cookie: user.cookie })).statusCode).toBe(200)
-    expect((await call(ctx.app, 'POST', '/api/auth/login', {}, { email: user.email, password: 'a brand new passphrase' })).statusCode).toBe(200)
+    expect(
+      (await call(ctx.app, 'POST', '/api/auth/login', {}, { email: user.email, password: 'a brand new passphrase' }))
+        .statusCode,
+    ).toBe(200)
   })
 
   it('refuses a password change with a wrong current password', async () => {
     const user = await signup(ctx.app, 'pw2')
-    const res = await call(ctx.app, 'POST', '/api/auth/password', { cookie: user.cookie }, { currentPassword: 'nope nope nope', newPassword: 'a brand new passphrase' })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/password',
+      { cookie: user.cookie },
+      { currentPassword: 'nope nope nope', newPassword: 'a brand new passphrase' },
+    )
     expect(res.statusCode).toBe(400)
     expect(res.json().error.code).toBe('auth.wrong_password')
   })
@@ -110,7 +171,11 @@ describe('API tokens', () => {
     const list = await call(ctx.app, 'GET', '/api/tokens', { cookie: user.cookie })
     expect(list.body).not.toContain(token)
     expect(list.json().items[0]).toMatchObject({ id: apiToken.id, prefix: token.slice(0, 10), revokedAt: null })
-    const stored = await ctx.container.db.selectFrom('apiTokens').select('tokenHash').where('id', '=', apiToken.id).executeTakeFirstOrThrow()
+    const stored = await ctx.container.db
+      .selectFrom('apiTokens')
+      .select('tokenHash')
+      .where('id', '=', apiToken.id)
+      .executeTakeFirstOrThrow()
     expect(stored.tokenHash).not.toContain(token.slice(4))
     const status = await call(ctx.app, 'GET', '/api/auth/status', { token })
     expect(status.json()).toMatchObject({ authenticated: true, via: 'token', user: { id: user.id } })
@@ -141,7 +206,11 @@ describe('API tokens', () => {
   it('an expired token answers 401', async () => {
     const user = await signup(ctx.app, 'exp')
     const { token, apiToken } = await createToken(ctx.app, user)
-    await ctx.container.db.updateTable('apiTokens').set({ expiresAt: new Date(Date.now() - 1000) }).where('id', '=', apiToken.id).execute()
+    await ctx.container.db
+      .updateTable('apiTokens')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('id', '=', apiToken.id)
+      .execute()
     expect((await call(ctx.app, 'GET', '/api/tokens', { token })).statusCode).toBe(401)
   })
 })

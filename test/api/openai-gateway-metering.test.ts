@@ -12,23 +12,57 @@ let owner: Awaited<ReturnType<typeof onboard>>
 let token: string
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI({ text: 'Lead with the price, then the proof.', chunks: 4, usage: { prompt_tokens: 400, completion_tokens: 9 } })
+  fake = await startFakeOpenAI({
+    text: 'Lead with the price, then the proof.',
+    chunks: 4,
+    usage: { prompt_tokens: 400, completion_tokens: 9 },
+  })
   ctx = await createTestContext({ OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: fake.url })
   owner = await onboard(ctx.app, 'v1-metering')
   token = (await createToken(ctx.app, owner.user)).token
 })
-afterAll(async () => { await ctx.close(); await fake.close() })
+afterAll(async () => {
+  await ctx.close()
+  await fake.close()
+})
 
-const v1 = (requestId: string, extra: Record<string, unknown> = {}) => call(ctx.app, 'POST', '/v1/chat/completions', { token, headers: { 'x-workspace-id': owner.workspaceId, 'x-request-id': requestId } },
-  { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tagline for a bakery' }], max_tokens: 200, ...extra })
+const v1 = (requestId: string, extra: Record<string, unknown> = {}) =>
+  call(
+    ctx.app,
+    'POST',
+    '/v1/chat/completions',
+    { token, headers: { 'x-workspace-id': owner.workspaceId, 'x-request-id': requestId } },
+    { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Tagline for a bakery' }], max_tokens: 200, ...extra },
+  )
 
 /** What the database holds for a request id once the answer has been received. */
 const written = async (requestId: string) => {
   const { db } = ctx.container
-  const calls = await db.selectFrom('modelCalls').selectAll().where('workspaceId', '=', owner.workspaceId).where('requestId', '=', requestId).execute()
-  const debits = await db.selectFrom('creditEntries').selectAll().where('workspaceId', '=', owner.workspaceId).where('requestId', '=', requestId).where('kind', '=', 'debit').execute()
-  const holds = await db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', owner.workspaceId).where('requestId', '=', requestId).execute()
-  const progress = await db.selectFrom('streamProgress').selectAll().where('workspaceId', '=', owner.workspaceId).where('requestId', '=', requestId).execute()
+  const calls = await db
+    .selectFrom('modelCalls')
+    .selectAll()
+    .where('workspaceId', '=', owner.workspaceId)
+    .where('requestId', '=', requestId)
+    .execute()
+  const debits = await db
+    .selectFrom('creditEntries')
+    .selectAll()
+    .where('workspaceId', '=', owner.workspaceId)
+    .where('requestId', '=', requestId)
+    .where('kind', '=', 'debit')
+    .execute()
+  const holds = await db
+    .selectFrom('creditHolds')
+    .selectAll()
+    .where('workspaceId', '=', owner.workspaceId)
+    .where('requestId', '=', requestId)
+    .execute()
+  const progress = await db
+    .selectFrom('streamProgress')
+    .selectAll()
+    .where('workspaceId', '=', owner.workspaceId)
+    .where('requestId', '=', requestId)
+    .execute()
   return { calls, debits, holds, progress }
 }
 

@@ -3,8 +3,12 @@ import { call, createTestContext, onboard, type TestContext } from '../harness.t
 
 const INTERNAL_TOKEN = 'operator-token-0123456789-abcdefgh'
 let ctx: TestContext
-beforeAll(async () => { ctx = await createTestContext({ INTERNAL_TOKEN }) })
-afterAll(async () => { await ctx.close() })
+beforeAll(async () => {
+  ctx = await createTestContext({ INTERNAL_TOKEN })
+})
+afterAll(async () => {
+  await ctx.close()
+})
 
 describe('health and metrics', () => {
   it('/healthz answers 200 while the process is up', async () => {
@@ -34,7 +38,9 @@ describe('health and metrics', () => {
     expect((await call(ctx.app, 'GET', '/metrics')).statusCode).toBe(401)
     const res = await call(ctx.app, 'GET', '/metrics', { headers: { 'x-internal-token': INTERNAL_TOKEN } })
     expect(res.statusCode).toBe(200)
-    expect(res.body).toMatch(/camarad_http_request_duration_seconds_count\{method="POST",route="\/api\/auth\/onboarding",status="201"\} 1/)
+    expect(res.body).toMatch(
+      /camarad_http_request_duration_seconds_count\{method="POST",route="\/api\/auth\/onboarding",status="201"\} 1/,
+    )
     expect(res.body).toMatch(/camarad_queue_jobs\{queue="tenancy.expire-invitation",state="queued"\}/)
     expect(res.body).toContain('camarad_process_cpu_seconds_total')
     const bearer = await call(ctx.app, 'GET', '/metrics', { headers: { authorization: `Bearer ${INTERNAL_TOKEN}` } })
@@ -45,16 +51,29 @@ describe('health and metrics', () => {
 describe('API description', () => {
   it('documents every route with response schemas, and a request schema wherever a body is accepted', async () => {
     const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as {
-      openapi: string; paths: Record<string, Record<string, { responses?: Record<string, { content?: unknown; description?: string }>; requestBody?: unknown }>>
+      openapi: string
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses?: Record<string, { content?: unknown; description?: string }>; requestBody?: unknown }
+        >
+      >
     }
     expect(doc.openapi).toMatch(/^3\./)
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })))
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+    )
     expect(operations.length).toBeGreaterThan(20)
     for (const { key, op } of operations) {
       const success = Object.entries(op.responses ?? {}).find(([status]) => /^[23]/.test(status))
       expect(success, `${key} has no success response`).toBeDefined()
-      if (/^(POST|PATCH|PUT) /.test(key) && !/logout|archive|accept|cancel/.test(key)) expect(op.requestBody, `${key} has no request body schema`).toBeDefined()
-      expect(Object.keys(op.responses ?? {}).some((s) => s.startsWith('4')) || key.startsWith('GET /api/auth/status'), `${key} lists no error response`).toBe(true)
+      if (/^(POST|PATCH|PUT) /.test(key) && !/logout|archive|accept|cancel/.test(key))
+        expect(op.requestBody, `${key} has no request body schema`).toBeDefined()
+      expect(
+        Object.keys(op.responses ?? {}).some((s) => s.startsWith('4')) || key.startsWith('GET /api/auth/status'),
+        `${key} lists no error response`,
+      ).toBe(true)
     }
   })
 
@@ -73,7 +92,10 @@ describe('API description', () => {
 
 describe('secrets in responses', () => {
   it('no response schema has a field for a password, a hash, a sealed secret or a provider key', async () => {
-    const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>; components?: unknown }
+    const doc = (await call(ctx.app, 'GET', '/api/openapi.json')).json() as {
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>
+      components?: unknown
+    }
     const names = new Set<string>()
     const walk = (node: unknown) => {
       if (!node || typeof node !== 'object') return
@@ -83,7 +105,9 @@ describe('secrets in responses', () => {
     }
     for (const ops of Object.values(doc.paths)) for (const op of Object.values(ops)) walk(op.responses)
     walk(doc.components)
-    const forbidden = [...names].filter((n) => !/^(has|is)[A-Z]/.test(n) && /password|hash|sealed|secret|apikey|api_key/i.test(n))
+    const forbidden = [...names].filter(
+      (n) => !/^(has|is)[A-Z]/.test(n) && /password|hash|sealed|secret|apikey|api_key/i.test(n),
+    )
     expect(forbidden).toEqual([])
     // The one secret a response may carry: a new API token, shown once at creation.
     expect(names.has('token')).toBe(true)

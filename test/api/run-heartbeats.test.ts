@@ -13,7 +13,9 @@ beforeAll(async () => {
   ctx = await createTestContext()
   owner = await onboard(ctx.app, 'heartbeats')
 })
-afterAll(async () => { await ctx?.close() })
+afterAll(async () => {
+  await ctx?.close()
+})
 
 const as = () => ({ cookie: owner.user.cookie, headers: { 'x-client-id': owner.clientId } })
 const job = (name: string) => ctx.container.jobs.find((j) => j.name === name) as JobDefinition
@@ -21,16 +23,27 @@ const ago = (ms: number) => new Date(Date.now() - ms)
 
 /** An answered conversation whose run is put back to "running", as if its process had died at `heartbeatAt`. */
 const orphanedAnswer = async (createdAt: Date, heartbeatAt: Date | null) => {
-  const id = (await call(ctx.app, 'POST', '/api/chat/conversations', as(), { agentId: 'builtin.copywriter' })).json().id as string
+  const id = (await call(ctx.app, 'POST', '/api/chat/conversations', as(), { agentId: 'builtin.copywriter' })).json()
+    .id as string
   await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), { content: 'Hello' })
   const { db } = ctx.container
-  const run = await db.selectFrom('chatRuns').select(['id', 'messageId', 'heartbeatAt']).where('conversationId', '=', id).executeTakeFirstOrThrow()
+  const run = await db
+    .selectFrom('chatRuns')
+    .select(['id', 'messageId', 'heartbeatAt'])
+    .where('conversationId', '=', id)
+    .executeTakeFirstOrThrow()
   expect(run.heartbeatAt, 'the writing process beat at least once').not.toBeNull()
-  await db.updateTable('chatRuns').set({ status: 'running', finishedAt: null, createdAt, heartbeatAt }).where('id', '=', run.id).execute()
+  await db
+    .updateTable('chatRuns')
+    .set({ status: 'running', finishedAt: null, createdAt, heartbeatAt })
+    .where('id', '=', run.id)
+    .execute()
   await db.updateTable('messages').set({ status: 'streaming' }).where('id', '=', run.messageId).execute()
   return { id, runId: run.id }
 }
-const runStatus = async (runId: string) => (await ctx.container.db.selectFrom('chatRuns').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status
+const runStatus = async (runId: string) =>
+  (await ctx.container.db.selectFrom('chatRuns').select('status').where('id', '=', runId).executeTakeFirstOrThrow())
+    .status
 
 describe('chat answers', () => {
   it('sweeps every minute', () => {
@@ -70,14 +83,28 @@ describe('chat answers', () => {
 
 describe('boardroom meetings', () => {
   const orphanedMeeting = async (createdAt: Date, heartbeatAt: Date | null) => {
-    const id = (await call(ctx.app, 'POST', '/api/boardroom/meetings', as(), { topic: 'Spring menu launch', agentIds: ['builtin.copywriter', 'builtin.data-analyst'] })).json().id as string
+    const id = (
+      await call(ctx.app, 'POST', '/api/boardroom/meetings', as(), {
+        topic: 'Spring menu launch',
+        agentIds: ['builtin.copywriter', 'builtin.data-analyst'],
+      })
+    ).json().id as string
     await call(ctx.app, 'GET', `/api/boardroom/meetings/${id}/stream`, as())
     const { db } = ctx.container
-    expect((await db.selectFrom('meetings').select('heartbeatAt').where('id', '=', id).executeTakeFirstOrThrow()).heartbeatAt).not.toBeNull()
-    await db.updateTable('meetings').set({ status: 'running', finishedAt: null, createdAt, heartbeatAt }).where('id', '=', id).execute()
+    expect(
+      (await db.selectFrom('meetings').select('heartbeatAt').where('id', '=', id).executeTakeFirstOrThrow())
+        .heartbeatAt,
+    ).not.toBeNull()
+    await db
+      .updateTable('meetings')
+      .set({ status: 'running', finishedAt: null, createdAt, heartbeatAt })
+      .where('id', '=', id)
+      .execute()
     return id
   }
-  const meetingStatus = async (id: string) => (await ctx.container.db.selectFrom('meetings').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
+  const meetingStatus = async (id: string) =>
+    (await ctx.container.db.selectFrom('meetings').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+      .status
 
   it('sweeps every minute', () => {
     expect(job('boardroom.sweep-stale-meetings').cron).toBe('* * * * *')
@@ -91,7 +118,12 @@ describe('boardroom meetings', () => {
 
     expect(await meetingStatus(dead)).toBe('failed')
     expect(await meetingStatus(alive)).toBe('running')
-    const last = await ctx.container.db.selectFrom('meetingEvents').select(['type', 'data']).where('meetingId', '=', dead).orderBy('seq', 'desc').executeTakeFirstOrThrow()
+    const last = await ctx.container.db
+      .selectFrom('meetingEvents')
+      .select(['type', 'data'])
+      .where('meetingId', '=', dead)
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow()
     expect(last).toMatchObject({ type: 'done', data: { status: 'failed' } })
   })
 })

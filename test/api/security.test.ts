@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomInt } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { addMember, call, createTestContext, createToken, login, onboard, ORIGIN, signup, uniqueEmail, type TestContext } from '../harness.ts'
+import {
+  addMember,
+  call,
+  createTestContext,
+  createToken,
+  login,
+  onboard,
+  ORIGIN,
+  signup,
+  uniqueEmail,
+  type TestContext,
+} from '../harness.ts'
 
 const EVIL = 'https://evil.example'
 const SECRET_FIELDS = ['passwordHash', 'password_hash', 'tokenHash', 'token_hash']
@@ -21,8 +32,12 @@ const clientNames = async (app: FastifyInstance, cookie: string, workspaceId: st
 describe('security', () => {
   let ctx: TestContext
 
-  beforeAll(async () => { ctx = await createTestContext() })
-  afterAll(async () => { await ctx?.close() })
+  beforeAll(async () => {
+    ctx = await createTestContext()
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   describe('security headers', () => {
     for (const url of ['/api/auth/status', '/healthz']) {
@@ -54,8 +69,12 @@ describe('security', () => {
     describe('in production', () => {
       let prod: TestContext
 
-      beforeAll(async () => { prod = await createTestContext({ NODE_ENV: 'production' }) })
-      afterAll(async () => { await prod?.close() })
+      beforeAll(async () => {
+        prod = await createTestContext({ NODE_ENV: 'production' })
+      })
+      afterAll(async () => {
+        await prod?.close()
+      })
 
       for (const url of ['/api/auth/status', '/healthz']) {
         it(`sends HSTS on ${url}`, async () => {
@@ -73,7 +92,13 @@ describe('security', () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-foreign')
       const before = await clientNames(ctx.app, user.cookie, workspaceId)
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId, origin: EVIL }, { name: 'forged client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: user.cookie, workspaceId, origin: EVIL },
+        { name: 'forged client' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(res.json().error.code).toBe('auth.csrf')
@@ -83,7 +108,13 @@ describe('security', () => {
     it('refuses a cookie-authenticated token creation from a foreign origin and creates nothing', async () => {
       const user = await signup(ctx.app, 'csrf-token')
 
-      const res = await call(ctx.app, 'POST', '/api/tokens', { cookie: user.cookie, origin: EVIL }, { name: 'forged token' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/tokens',
+        { cookie: user.cookie, origin: EVIL },
+        { name: 'forged token' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(res.json().error.code).toBe('auth.csrf')
@@ -95,7 +126,13 @@ describe('security', () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-none')
       const before = await clientNames(ctx.app, user.cookie, workspaceId)
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId, origin: null }, { name: 'originless client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: user.cookie, workspaceId, origin: null },
+        { name: 'originless client' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(res.json().error.code).toBe('auth.csrf')
@@ -107,7 +144,13 @@ describe('security', () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-null')
       const before = await clientNames(ctx.app, user.cookie, workspaceId)
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId, origin: 'null' }, { name: 'sandboxed client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: user.cookie, workspaceId, origin: 'null' },
+        { name: 'sandboxed client' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(res.json().error.code).toBe('auth.csrf')
@@ -117,7 +160,13 @@ describe('security', () => {
     it('refuses a cookie-authenticated change whose only Referer is foreign', async () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-referer')
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId, origin: null, headers: { referer: `${EVIL}/page` } }, { name: 'referred client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: user.cookie, workspaceId, origin: null, headers: { referer: `${EVIL}/page` } },
+        { name: 'referred client' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(res.json().error.code).toBe('auth.csrf')
@@ -126,7 +175,13 @@ describe('security', () => {
     it('accepts a cookie-authenticated change from the app origin', async () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-same')
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId, origin: ORIGIN }, { name: 'legit client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: user.cookie, workspaceId, origin: ORIGIN },
+        { name: 'legit client' },
+      )
 
       expect(res.statusCode).toBe(201)
       expect(await clientNames(ctx.app, user.cookie, workspaceId)).toContain('legit client')
@@ -136,7 +191,13 @@ describe('security', () => {
       const { user, workspaceId } = await onboard(ctx.app, 'csrf-bearer')
       const { token } = await createToken(ctx.app, user)
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { token, workspaceId, origin: EVIL }, { name: 'api client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { token, workspaceId, origin: EVIL },
+        { name: 'api client' },
+      )
 
       expect(res.statusCode).toBe(201)
       expect(await clientNames(ctx.app, user.cookie, workspaceId)).toContain('api client')
@@ -152,10 +213,16 @@ describe('security', () => {
   })
 
   describe('CORS', () => {
-    const preflight = (origin: string) => ctx.app.inject({
-      method: 'OPTIONS', url: '/api/clients',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-workspace-id' },
-    })
+    const preflight = (origin: string) =>
+      ctx.app.inject({
+        method: 'OPTIONS',
+        url: '/api/clients',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-workspace-id',
+        },
+      })
 
     it('does not allow a preflight from an origin outside the allowlist', async () => {
       const res = await preflight(EVIL)
@@ -173,10 +240,15 @@ describe('security', () => {
   describe('request bodies', () => {
     it('refuses a login sent as text/plain with 415 and signs nobody in', async () => {
       const user = await signup(ctx.app, 'plain-text')
-      const sessionsBefore = await ctx.container.db.selectFrom('sessions').select('id').where('userId', '=', user.id).execute()
+      const sessionsBefore = await ctx.container.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('userId', '=', user.id)
+        .execute()
 
       const res = await ctx.app.inject({
-        method: 'POST', url: '/api/auth/login',
+        method: 'POST',
+        url: '/api/auth/login',
         headers: { origin: ORIGIN, 'content-type': 'text/plain' },
         payload: JSON.stringify({ email: user.email, password: user.password }),
       })
@@ -184,7 +256,11 @@ describe('security', () => {
       expect(res.statusCode).toBe(415)
       expect(res.json().error.code).toBe('request.unsupported_media_type')
       expect(res.headers['set-cookie']).toBeUndefined()
-      const sessionsAfter = await ctx.container.db.selectFrom('sessions').select('id').where('userId', '=', user.id).execute()
+      const sessionsAfter = await ctx.container.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('userId', '=', user.id)
+        .execute()
       expect(sessionsAfter).toEqual(sessionsBefore)
     })
 
@@ -193,7 +269,13 @@ describe('security', () => {
         const { user, workspaceId } = await onboard(ctx.app, 'strict-client')
         const before = await clientNames(ctx.app, user.cookie, workspaceId)
 
-        const res = await call(ctx.app, 'POST', '/api/clients', { cookie: user.cookie, workspaceId }, { name: 'smuggled', ...extra })
+        const res = await call(
+          ctx.app,
+          'POST',
+          '/api/clients',
+          { cookie: user.cookie, workspaceId },
+          { name: 'smuggled', ...extra },
+        )
 
         expect(res.statusCode).toBe(400)
         expect(res.json().error.code).toBe('request.invalid')
@@ -204,12 +286,20 @@ describe('security', () => {
     it('refuses a signup that tries to set a role and creates no account', async () => {
       const email = uniqueEmail('role-smuggler')
 
-      const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email, password: 'correct horse role battery', name: 'smuggler', role: 'admin' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/auth/signup',
+        {},
+        { email, password: 'correct horse role battery', name: 'smuggler', role: 'admin' },
+      )
 
       expect(res.statusCode).toBe(400)
       expect(res.json().error.code).toBe('request.invalid')
       expect(res.headers['set-cookie']).toBeUndefined()
-      expect(await ctx.container.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined()
+      expect(
+        await ctx.container.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst(),
+      ).toBeUndefined()
     })
   })
 
@@ -255,7 +345,13 @@ describe('security', () => {
     it('refuses a viewer creating a client and creates nothing', async () => {
       const before = await clientNames(ctx.app, owner.user.cookie, owner.workspaceId)
 
-      const res = await call(ctx.app, 'POST', '/api/clients', { cookie: viewer.cookie, workspaceId: owner.workspaceId }, { name: 'viewer client' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: viewer.cookie, workspaceId: owner.workspaceId },
+        { name: 'viewer client' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(await clientNames(ctx.app, owner.user.cookie, owner.workspaceId)).toEqual(before)
@@ -264,7 +360,13 @@ describe('security', () => {
     it('refuses a viewer changing a client and changes nothing', async () => {
       const before = await clientAsOwner()
 
-      const res = await call(ctx.app, 'PATCH', `/api/clients/${owner.clientId}`, { cookie: viewer.cookie }, { name: 'renamed by viewer' })
+      const res = await call(
+        ctx.app,
+        'PATCH',
+        `/api/clients/${owner.clientId}`,
+        { cookie: viewer.cookie },
+        { name: 'renamed by viewer' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect(await clientAsOwner()).toEqual(before)
@@ -278,10 +380,17 @@ describe('security', () => {
     })
 
     it('refuses a viewer inviting someone and creates no invitation', async () => {
-      const list = () => call(ctx.app, 'GET', `/api/workspaces/${owner.workspaceId}/invitations`, { cookie: owner.user.cookie })
+      const list = () =>
+        call(ctx.app, 'GET', `/api/workspaces/${owner.workspaceId}/invitations`, { cookie: owner.user.cookie })
       const before = (await list()).json().items
 
-      const res = await call(ctx.app, 'POST', `/api/workspaces/${owner.workspaceId}/invitations`, { cookie: viewer.cookie }, { email: uniqueEmail('viewer-invitee'), role: 'viewer' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        `/api/workspaces/${owner.workspaceId}/invitations`,
+        { cookie: viewer.cookie },
+        { email: uniqueEmail('viewer-invitee'), role: 'viewer' },
+      )
 
       expect(res.statusCode).toBe(403)
       expect((await list()).json().items).toEqual(before)
@@ -294,7 +403,13 @@ describe('security', () => {
     }
 
     it('says nothing secret in the signup response', async () => {
-      const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email: uniqueEmail('secret-signup'), password: 'correct horse secret battery', name: 'secret' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/auth/signup',
+        {},
+        { email: uniqueEmail('secret-signup'), password: 'correct horse secret battery', name: 'secret' },
+      )
 
       expect(res.statusCode).toBe(201)
       expectNoSecrets(res.body)
@@ -383,8 +498,12 @@ describe('rate limiting', () => {
   describe('with the in-memory store', () => {
     let ctx: TestContext
 
-    beforeAll(async () => { ctx = await createTestContext({ RATE_LIMIT_PER_MINUTE: '5' }) })
-    afterAll(async () => { await ctx?.close() })
+    beforeAll(async () => {
+      ctx = await createTestContext({ RATE_LIMIT_PER_MINUTE: '5' })
+    })
+    afterAll(async () => {
+      await ctx?.close()
+    })
 
     it('answers the sixth request in a minute from one address with 429 and Retry-After', async () => {
       await expectRateLimitedAfterFive(ctx.app)
@@ -406,8 +525,12 @@ describe('rate limiting', () => {
     let ctx: TestContext
     let sibling: TestContext
 
-    beforeAll(async () => { [ctx, sibling] = await Promise.all([createTestContext(env), createTestContext(env)]) })
-    afterAll(async () => { await Promise.all([ctx?.close(), sibling?.close()]) })
+    beforeAll(async () => {
+      ;[ctx, sibling] = await Promise.all([createTestContext(env), createTestContext(env)])
+    })
+    afterAll(async () => {
+      await Promise.all([ctx?.close(), sibling?.close()])
+    })
 
     it('answers the sixth request in a minute from one address with 429 and Retry-After', async () => {
       await expectRateLimitedAfterFive(ctx.app)
@@ -429,8 +552,12 @@ describe('rate limiting', () => {
 describe('login throttling', () => {
   let ctx: TestContext
 
-  beforeAll(async () => { ctx = await createTestContext({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' }) })
-  afterAll(async () => { await ctx?.close() })
+  beforeAll(async () => {
+    ctx = await createTestContext({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' })
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   const attempt = (email: string, password: string) => call(ctx.app, 'POST', '/api/auth/login', {}, { email, password })
 
@@ -474,25 +601,41 @@ describe('login throttling', () => {
 describe('body size limit', () => {
   let ctx: TestContext
 
-  beforeAll(async () => { ctx = await createTestContext({ BODY_LIMIT_BYTES: '2048' }) })
-  afterAll(async () => { await ctx?.close() })
+  beforeAll(async () => {
+    ctx = await createTestContext({ BODY_LIMIT_BYTES: '2048' })
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   it('refuses a JSON body over the limit with 413', async () => {
     const email = uniqueEmail('big')
 
-    const res = await call(ctx.app, 'POST', '/api/auth/signup', {}, { email, password: 'correct horse big battery', name: 'x'.repeat(4096) })
+    const res = await call(
+      ctx.app,
+      'POST',
+      '/api/auth/signup',
+      {},
+      { email, password: 'correct horse big battery', name: 'x'.repeat(4096) },
+    )
 
     expect(res.statusCode).toBe(413)
     expect(res.json().error.code).toBe('request.body_too_large')
-    expect(await ctx.container.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined()
+    expect(
+      await ctx.container.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst(),
+    ).toBeUndefined()
   })
 })
 
 describe('internal errors', () => {
   let ctx: TestContext
 
-  beforeAll(async () => { ctx = await createTestContext() })
-  afterAll(async () => { await ctx?.close().catch(() => undefined) })
+  beforeAll(async () => {
+    ctx = await createTestContext()
+  })
+  afterAll(async () => {
+    await ctx?.close().catch(() => undefined)
+  })
 
   it('answers a real internal failure with a generic 500 that leaks nothing', async () => {
     const user = await signup(ctx.app, 'doomed')
@@ -501,7 +644,9 @@ describe('internal errors', () => {
     const res = await call(ctx.app, 'GET', '/api/auth/status', { cookie: user.cookie })
 
     expect(res.statusCode).toBe(500)
-    expect(res.json()).toEqual({ error: { code: 'internal', message: expect.any(String), requestId: res.headers['x-request-id'] } })
+    expect(res.json()).toEqual({
+      error: { code: 'internal', message: expect.any(String), requestId: res.headers['x-request-id'] },
+    })
     expect(res.body).not.toContain('stack')
     expect(res.body).not.toMatch(/destroyed|closed|kysely|pglite|postgres/i)
   })

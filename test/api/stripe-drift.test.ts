@@ -2,34 +2,74 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recoveryWindowStart } from '../../src/modules/subscriptions/stripe-drift.service.ts'
 import type { FakeStripe } from '../fakes/stripe.ts'
 import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
-import { jobOf, planOf, processPending, PROCESS_STRIPE_EVENT as PROCESS, purchases, startStripeContext, subscriptionLink, webhookInto } from './stripe-kit.ts'
+import {
+  jobOf,
+  planOf,
+  processPending,
+  PROCESS_STRIPE_EVENT as PROCESS,
+  purchases,
+  startStripeContext,
+  subscriptionLink,
+  webhookInto,
+} from './stripe-kit.ts'
 
 const SECRET = 'whsec_test_drift_0123456789'
 const REPAIR = 'subscriptions.repair-drift'
 const DAY = 86_400
 
-describe('drift repair recovers missed Stripe events and converges subscriptions on Stripe\'s', () => {
+describe("drift repair recovers missed Stripe events and converges subscriptions on Stripe's", () => {
   let ctx: TestContext
   let stripe: FakeStripe
   beforeAll(async () => {
-    ({ stripe, ctx } = await startStripeContext(SECRET, { STRIPE_PRICE_STARTER: 'price_starter', STRIPE_PRICE_PRO: 'price_pro', STRIPE_PRICE_AGENCY: 'price_agency' }))
+    ;({ stripe, ctx } = await startStripeContext(SECRET, {
+      STRIPE_PRICE_STARTER: 'price_starter',
+      STRIPE_PRICE_PRO: 'price_pro',
+      STRIPE_PRICE_AGENCY: 'price_agency',
+    }))
     stripe.deliverTo(webhookInto(ctx, SECRET))
   })
-  afterAll(async () => { await ctx?.close(); await stripe?.close() })
+  afterAll(async () => {
+    await ctx?.close()
+    await stripe?.close()
+  })
 
   let n = 0
-  const ids = () => { n++; return { customer: `cus_d${n}`, subscription: `sub_d${n}`, invoice: `in_d${n}` } }
-  const subscription = (id: string, customer: string, workspaceId: string, price: string, status = 'active', periodEnd = Math.floor(Date.now() / 1000) + 30 * DAY) => ({
-    id, object: 'subscription', customer, status, metadata: { workspace_id: workspaceId }, current_period_end: periodEnd,
-    items: { object: 'list', data: [{ id: `si_${id}`, price: { id: price, object: 'price' }, current_period_end: periodEnd }] },
+  const ids = () => {
+    n++
+    return { customer: `cus_d${n}`, subscription: `sub_d${n}`, invoice: `in_d${n}` }
+  }
+  const subscription = (
+    id: string,
+    customer: string,
+    workspaceId: string,
+    price: string,
+    status = 'active',
+    periodEnd = Math.floor(Date.now() / 1000) + 30 * DAY,
+  ) => ({
+    id,
+    object: 'subscription',
+    customer,
+    status,
+    metadata: { workspace_id: workspaceId },
+    current_period_end: periodEnd,
+    items: {
+      object: 'list',
+      data: [{ id: `si_${id}`, price: { id: price, object: 'price' }, current_period_end: periodEnd }],
+    },
   })
   const invoice = (id: string, customer: string, sub: string) => ({
-    id, object: 'invoice', customer, status: 'paid', parent: { type: 'subscription_details', subscription_details: { subscription: sub } },
+    id,
+    object: 'invoice',
+    customer,
+    status: 'paid',
+    parent: { type: 'subscription_details', subscription_details: { subscription: sub } },
   })
 
   const repair = () => ctx.container.subscriptions.drift.run()
-  const stored = (eventId: string) => ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', eventId).execute()
-  const queuedFor = (eventId: string) => ctx.container.queue.boss.findJobs<{ eventId: string }>(PROCESS, { data: { eventId } })
+  const stored = (eventId: string) =>
+    ctx.container.db.selectFrom('stripeEvents').selectAll().where('id', '=', eventId).execute()
+  const queuedFor = (eventId: string) =>
+    ctx.container.queue.boss.findJobs<{ eventId: string }>(PROCESS, { data: { eventId } })
   const driftAudits = async (workspaceId?: string) => {
     let q = ctx.container.db.selectFrom('auditEvents').selectAll().where('action', '=', 'subscription.drift_repaired')
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
@@ -46,12 +86,14 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     return { workspaceId, id, sub }
   }
 
-  it('recovers an invoice.paid whose delivery failed: processed once, plan set and the invoice\'s credits granted once', async () => {
+  it("recovers an invoice.paid whose delivery failed: processed once, plan set and the invoice's credits granted once", async () => {
     const { workspaceId } = await onboard(ctx.app, 'missed-invoice')
     const id = ids()
     stripe.put(subscription(id.subscription, id.customer, workspaceId, 'price_starter'))
     stripe.put(invoice(id.invoice, id.customer, id.subscription))
-    const event = await stripe.emit('invoice.paid', invoice(id.invoice, id.customer, id.subscription), { deliver: false })
+    const event = await stripe.emit('invoice.paid', invoice(id.invoice, id.customer, id.subscription), {
+      deliver: false,
+    })
     expect(await stored(event.id)).toHaveLength(0)
 
     const counts = await repair()
@@ -95,7 +137,11 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     await repair()
 
     const list = stripe.requests.filter((r) => r.method === 'GET' && r.path === '/v1/events').at(-1)!
-    expect(Object.entries(list.form).filter(([k]) => k.startsWith('types[')).map(([, v]) => v)).toEqual(expect.arrayContaining(['invoice.paid', 'checkout.session.completed', 'customer.subscription.deleted']))
+    expect(
+      Object.entries(list.form)
+        .filter(([k]) => k.startsWith('types['))
+        .map(([, v]) => v),
+    ).toEqual(expect.arrayContaining(['invoice.paid', 'checkout.session.completed', 'customer.subscription.deleted']))
     const since = Number(list.form['created[gte]'])
     expect(since).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - DAY)
     expect(since).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 30 * DAY)
@@ -110,10 +156,16 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
 
     expect(counts.subscriptionsRepaired).toBe(1)
     expect(await planOf(ctx, workspaceId)).toBe('free')
-    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeSubscriptionId: id.subscription, status: 'canceled' })
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({
+      stripeSubscriptionId: id.subscription,
+      status: 'canceled',
+    })
     const audits = await driftAudits(workspaceId)
     expect(audits).toHaveLength(1)
-    expect(audits[0]!.metadata).toMatchObject({ before: { status: 'active', plan: 'pro', workspacePlan: 'pro' }, after: { status: 'canceled', plan: 'pro', workspacePlan: 'free' } })
+    expect(audits[0]!.metadata).toMatchObject({
+      before: { status: 'active', plan: 'pro', workspacePlan: 'pro' },
+      after: { status: 'canceled', plan: 'pro', workspacePlan: 'free' },
+    })
     expect(await purchases(ctx, workspaceId)).toHaveLength(0)
   })
 
@@ -139,20 +191,30 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
     await repair()
 
     expect(await planOf(ctx, workspaceId)).toBe('pro')
-    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({ stripeSubscriptionId: `sub_for_${customer}`, status: 'active', plan: 'pro' })
+    expect(await subscriptionLink(ctx, workspaceId)).toMatchObject({
+      stripeSubscriptionId: `sub_for_${customer}`,
+      status: 'active',
+      plan: 'pro',
+    })
     expect(await purchases(ctx, workspaceId)).toHaveLength(0)
   })
 
   it('writes nothing when nothing drifted', async () => {
     await subscribed('in-step')
-    const links = await ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().orderBy('workspaceId').execute()
+    const links = await ctx.container.db
+      .selectFrom('workspaceSubscriptions')
+      .selectAll()
+      .orderBy('workspaceId')
+      .execute()
     const audits = await ctx.container.db.selectFrom('auditEvents').select('id').execute()
 
     const counts = await repair()
 
     expect(counts).toMatchObject({ eventsRecovered: 0, subscriptionsRepaired: 0, failed: 0 })
     expect(counts.subscriptionsChecked).toBe(links.length)
-    expect(await ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().orderBy('workspaceId').execute()).toEqual(links)
+    expect(
+      await ctx.container.db.selectFrom('workspaceSubscriptions').selectAll().orderBy('workspaceId').execute(),
+    ).toEqual(links)
     expect(await ctx.container.db.selectFrom('auditEvents').select('id').execute()).toHaveLength(audits.length)
   })
 
@@ -185,10 +247,20 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
   })
 
   it('runs on demand for operators and answers the counts', async () => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/operator/stripe/repair', headers: { 'x-internal-token': TEST_INTERNAL_TOKEN }, payload: {} })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/operator/stripe/repair',
+      headers: { 'x-internal-token': TEST_INTERNAL_TOKEN },
+      payload: {},
+    })
 
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ eventsRecovered: 0, subscriptionsChecked: expect.any(Number), subscriptionsRepaired: 0, failed: 0 })
+    expect(res.json()).toEqual({
+      eventsRecovered: 0,
+      subscriptionsChecked: expect.any(Number),
+      subscriptionsRepaired: 0,
+      failed: 0,
+    })
   })
 
   it('refuses the repair route without the internal token', async () => {
@@ -199,8 +271,12 @@ describe('drift repair recovers missed Stripe events and converges subscriptions
 
 describe('drift repair without Stripe configured', () => {
   let ctx: TestContext
-  beforeAll(async () => { ctx = await createTestContext() })
-  afterAll(async () => { await ctx?.close() })
+  beforeAll(async () => {
+    ctx = await createTestContext()
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   it('does nothing as a job', async () => {
     await expect(jobOf(ctx, REPAIR).handler({})).resolves.toBeUndefined()
@@ -208,7 +284,12 @@ describe('drift repair without Stripe configured', () => {
   })
 
   it('answers 409 billing.not_configured on the operator route', async () => {
-    const res = await ctx.app.inject({ method: 'POST', url: '/api/operator/stripe/repair', headers: { 'x-internal-token': TEST_INTERNAL_TOKEN }, payload: {} })
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/operator/stripe/repair',
+      headers: { 'x-internal-token': TEST_INTERNAL_TOKEN },
+      payload: {},
+    })
     expect(res.statusCode).toBe(409)
     expect(res.json().error.code).toBe('billing.not_configured')
   })
@@ -225,7 +306,7 @@ describe('the event recovery window', () => {
     expect(recoveryWindowStart(now, now - 60)).toBe(now - DAY)
   })
 
-  it('starts an hour before the newest stored event when that is older, and never beyond Stripe\'s 30 days', () => {
+  it("starts an hour before the newest stored event when that is older, and never beyond Stripe's 30 days", () => {
     expect(recoveryWindowStart(now, now - 5 * DAY)).toBe(now - 5 * DAY - 3600)
     expect(recoveryWindowStart(now, now - 90 * DAY)).toBe(now - 30 * DAY)
   })

@@ -10,13 +10,24 @@ describe('tokens bound to a workspace or a client', () => {
     const a = await onboard(ctx.app, 'bound-owner')
     const as = { cookie: a.user.cookie }
     const b = (await call(ctx.app, 'POST', '/api/workspaces', as, { name: 'Second agency' })).json().id as string
-    const clientB = (await call(ctx.app, 'POST', '/api/clients', { ...as, workspaceId: b }, { name: 'B client' })).json().id as string
-    const clientA2 = (await call(ctx.app, 'POST', '/api/clients', { ...as, workspaceId: a.workspaceId }, { name: 'A second client' })).json().id as string
+    const clientB = (
+      await call(ctx.app, 'POST', '/api/clients', { ...as, workspaceId: b }, { name: 'B client' })
+    ).json().id as string
+    const clientA2 = (
+      await call(ctx.app, 'POST', '/api/clients', { ...as, workspaceId: a.workspaceId }, { name: 'A second client' })
+    ).json().id as string
     const member = await addMember(ctx.app, a.user, a.workspaceId, 'member', 'bound-member')
-    const token = async (binding: Record<string, string>) => (await call(ctx.app, 'POST', '/api/tokens', as, { name: 'bound', ...binding })).json().token as string
+    const token = async (binding: Record<string, string>) =>
+      (await call(ctx.app, 'POST', '/api/tokens', as, { name: 'bound', ...binding })).json().token as string
     return {
-      ...a, workspaceB: b, clientB, clientA2, memberId: member.id,
-      wsToken: await token({ workspaceId: a.workspaceId }), clientToken: await token({ clientId: a.clientId }), freeToken: await token({}),
+      ...a,
+      workspaceB: b,
+      clientB,
+      clientA2,
+      memberId: member.id,
+      wsToken: await token({ workspaceId: a.workspaceId }),
+      clientToken: await token({ clientId: a.clientId }),
+      freeToken: await token({}),
     }
   }
 
@@ -24,11 +35,15 @@ describe('tokens bound to a workspace or a client', () => {
     ctx = await createTestContext()
     w = await buildWorld()
   })
-  afterAll(async () => { await ctx?.close() })
+  afterAll(async () => {
+    await ctx?.close()
+  })
 
   describe('bound to a workspace', () => {
     it('reads its own workspace', async () => {
-      expect((await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}`, { token: w.wsToken })).statusCode).toBe(200)
+      expect((await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}`, { token: w.wsToken })).statusCode).toBe(
+        200,
+      )
     })
 
     it('answers 404 for another workspace of the same person, as for a stranger', async () => {
@@ -38,13 +53,23 @@ describe('tokens bound to a workspace or a client', () => {
     })
 
     it('answers 404 when X-Workspace-ID names another workspace', async () => {
-      expect((await call(ctx.app, 'GET', '/api/clients', { token: w.wsToken, workspaceId: w.workspaceB })).statusCode).toBe(404)
-      expect((await call(ctx.app, 'GET', '/api/audit', { token: w.wsToken, workspaceId: w.workspaceB })).statusCode).toBe(404)
+      expect(
+        (await call(ctx.app, 'GET', '/api/clients', { token: w.wsToken, workspaceId: w.workspaceB })).statusCode,
+      ).toBe(404)
+      expect(
+        (await call(ctx.app, 'GET', '/api/audit', { token: w.wsToken, workspaceId: w.workspaceB })).statusCode,
+      ).toBe(404)
     })
 
-    it("answers 404 for a client of another workspace and creates nothing there", async () => {
+    it('answers 404 for a client of another workspace and creates nothing there', async () => {
       expect((await call(ctx.app, 'GET', `/api/clients/${w.clientB}`, { token: w.wsToken })).statusCode).toBe(404)
-      const res = await call(ctx.app, 'POST', '/api/chat/conversations', { token: w.wsToken, headers: { 'x-client-id': w.clientB } }, { agentId: 'builtin.ppc-specialist' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/chat/conversations',
+        { token: w.wsToken, headers: { 'x-client-id': w.clientB } },
+        { agentId: 'builtin.ppc-specialist' },
+      )
       expect(res.statusCode).toBe(404)
     })
 
@@ -70,17 +95,33 @@ describe('tokens bound to a workspace or a client', () => {
 
     it('answers 404 for another client of the same workspace', async () => {
       expect((await call(ctx.app, 'GET', `/api/clients/${w.clientA2}`, { token: w.clientToken })).statusCode).toBe(404)
-      const res = await call(ctx.app, 'POST', '/api/chat/conversations', { token: w.clientToken, headers: { 'x-client-id': w.clientA2 } }, { agentId: 'builtin.ppc-specialist' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/chat/conversations',
+        { token: w.clientToken, headers: { 'x-client-id': w.clientA2 } },
+        { agentId: 'builtin.ppc-specialist' },
+      )
       expect(res.statusCode).toBe(404)
     })
 
     it('answers 404 for workspace-wide routes of its workspace', async () => {
-      expect((await call(ctx.app, 'GET', '/api/clients', { token: w.clientToken, workspaceId: w.workspaceId })).statusCode).toBe(404)
-      expect((await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}/members`, { token: w.clientToken })).statusCode).toBe(404)
+      expect(
+        (await call(ctx.app, 'GET', '/api/clients', { token: w.clientToken, workspaceId: w.workspaceId })).statusCode,
+      ).toBe(404)
+      expect(
+        (await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}/members`, { token: w.clientToken })).statusCode,
+      ).toBe(404)
     })
 
     it('works in its client without naming it', async () => {
-      const res = await call(ctx.app, 'POST', '/api/chat/conversations', { token: w.clientToken }, { agentId: 'builtin.ppc-specialist' })
+      const res = await call(
+        ctx.app,
+        'POST',
+        '/api/chat/conversations',
+        { token: w.clientToken },
+        { agentId: 'builtin.ppc-specialist' },
+      )
 
       expect(res.statusCode).toBe(201)
     })
@@ -105,8 +146,12 @@ describe('tokens bound to a workspace or a client', () => {
           expect.soft(res.statusCode, `${method} ${url}`).toBe(403)
           expect.soft(res.json().error?.code, `${method} ${url}`).toBe('auth.token_bound')
         }
-        const members = await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}/members`, { cookie: w.user.cookie })
-        expect((members.json().items as { userId: string; role: string }[]).find((m) => m.userId === w.memberId)?.role).toBe('member')
+        const members = await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}/members`, {
+          cookie: w.user.cookie,
+        })
+        expect(
+          (members.json().items as { userId: string; role: string }[]).find((m) => m.userId === w.memberId)?.role,
+        ).toBe('member')
       })
 
     it('still lets an unbound token create a token', async () => {

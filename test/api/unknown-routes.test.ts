@@ -3,8 +3,12 @@ import { call, createTestContext, signup, type TestContext } from '../harness.ts
 
 /** An unknown route answers 404 `route.not_found` whatever is sent with it: a body does not turn it into a 400. */
 let ctx: TestContext
-beforeAll(async () => { ctx = await createTestContext() })
-afterAll(async () => { await ctx?.close() })
+beforeAll(async () => {
+  ctx = await createTestContext()
+})
+afterAll(async () => {
+  await ctx?.close()
+})
 
 const expectNotFound = (res: Awaited<ReturnType<typeof call>>) => {
   expect(res.statusCode, res.body).toBe(404)

@@ -33,7 +33,13 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
     database = await createDatabase({ databaseUrl: target.url })
     await migrateToLatest(database.db)
     // Counts the statements the ledger sends (BEGIN and COMMIT are not seen by plugins).
-    const counter: KyselyPlugin = { transformQuery: (args) => { statements++; return args.node }, transformResult: async (args) => args.result }
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => {
+        statements++
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    }
     counted = database.db.withPlugin(counter)
     ledger = createLedger(counted, { defaults: { perRequestCap: 50n * A, maxConcurrentStreams: 1000 } })
   })
@@ -47,13 +53,24 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
     const workspaceId = newId('ws')
     await database.db.insertInto('workspaces').values({ id: workspaceId, name: 'lone hold' }).execute()
     await ledger.open(database.db, workspaceId)
-    if (grant > 0n) await ledger.post(database.db, { workspaceId, kind: 'grant', amount: grant, requestId: 'grant', reason: 'test' })
+    if (grant > 0n)
+      await ledger.post(database.db, { workspaceId, kind: 'grant', amount: grant, requestId: 'grant', reason: 'test' })
     return workspaceId
   }
 
   const holdRequest = (workspaceId: string, requestId: string, amount: bigint, streaming = false): HoldRequest => ({
-    workspaceId, clientId: null, userId: null, tokenId: null, surface: 'test', modelId: 'test-model', streaming,
-    requestId, amount, inputTokens: 12, paramsHash: 'h', ttlMs: 60_000,
+    workspaceId,
+    clientId: null,
+    userId: null,
+    tokenId: null,
+    surface: 'test',
+    modelId: 'test-model',
+    streaming,
+    requestId,
+    amount,
+    inputTokens: 12,
+    paramsHash: 'h',
+    ttlMs: 60_000,
   })
 
   const account = (workspaceId: string) => ledger.balance(database.db, workspaceId)
@@ -68,7 +85,15 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
     const { value, statements: n } = await statementsOf(() => ledger.hold(holdRequest(ws, 'lone-1', 3n * A)))
     expect(n).toBe(1)
     expect(value.kind).toBe('placed')
-    expect(value.hold).toMatchObject({ workspaceId: ws, requestId: 'lone-1', amount: 3n * A, status: 'pending', inputTokens: 12, paramsHash: 'h', streaming: false })
+    expect(value.hold).toMatchObject({
+      workspaceId: ws,
+      requestId: 'lone-1',
+      amount: 3n * A,
+      status: 'pending',
+      inputTokens: 12,
+      paramsHash: 'h',
+      streaming: false,
+    })
     expect(value.hold.expiresAt).toBeInstanceOf(Date)
     expect(await account(ws)).toEqual({ balance: 10n * A, held: 3n * A, available: 7n * A })
   })
@@ -85,22 +110,48 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
     const ws = await openWorkspace(2n * A)
     const error = await ledger.hold(holdRequest(ws, 'short', 3n * A)).catch((e: unknown) => e)
     expectAppError(error, 402, 'credits.insufficient')
-    expect((error as AppError).details).toMatchObject({ estimate: Number(3n * A), balance: Number(2n * A), available: Number(2n * A) })
+    expect((error as AppError).details).toMatchObject({
+      estimate: Number(3n * A),
+      balance: Number(2n * A),
+      available: Number(2n * A),
+    })
     expect(await account(ws)).toEqual({ balance: 2n * A, held: 0n, available: 2n * A })
   })
 
   it('refuses a lone hold above the per-request cap, the default or the workspace own', async () => {
     const ws = await openWorkspace(100n * A)
-    expectAppError(await ledger.hold(holdRequest(ws, 'above-default', 51n * A)).catch((e: unknown) => e), 402, 'credits.cap_reached')
-    await database.db.updateTable('creditAccounts').set({ perRequestCap: 2n * A }).where('workspaceId', '=', ws).execute()
-    expectAppError(await ledger.hold(holdRequest(ws, 'above-own', 3n * A)).catch((e: unknown) => e), 402, 'credits.cap_reached')
+    expectAppError(
+      await ledger.hold(holdRequest(ws, 'above-default', 51n * A)).catch((e: unknown) => e),
+      402,
+      'credits.cap_reached',
+    )
+    await database.db
+      .updateTable('creditAccounts')
+      .set({ perRequestCap: 2n * A })
+      .where('workspaceId', '=', ws)
+      .execute()
+    expectAppError(
+      await ledger.hold(holdRequest(ws, 'above-own', 3n * A)).catch((e: unknown) => e),
+      402,
+      'credits.cap_reached',
+    )
     expect((await ledger.hold(holdRequest(ws, 'within-own', 2n * A))).kind).toBe('placed')
     expect(await account(ws)).toMatchObject({ held: 2n * A })
   })
 
   it("holds a workspace with daily caps to them: the lone hold goes through the batch, which counts the cap's use", async () => {
     const ws = await openWorkspace(100n * A)
-    await database.db.insertInto('creditCaps').values({ workspaceId: ws, subjectKind: 'workspace', subjectId: '', daily: 5n * A, monthly: null, updatedBy: 'test' }).execute()
+    await database.db
+      .insertInto('creditCaps')
+      .values({
+        workspaceId: ws,
+        subjectKind: 'workspace',
+        subjectId: '',
+        daily: 5n * A,
+        monthly: null,
+        updatedBy: 'test',
+      })
+      .execute()
     const { value, statements: n } = await statementsOf(() => ledger.hold(holdRequest(ws, 'capped-1', 4n * A)))
     expect(value.kind).toBe('placed')
     expect(n).toBeGreaterThan(1)
@@ -112,11 +163,21 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
   it('opens the account of a workspace that has none yet, through the batch', async () => {
     const ws = newId('ws')
     await database.db.insertInto('workspaces').values({ id: ws, name: 'no account' }).execute()
-    await ledger.post(database.db, { workspaceId: ws, kind: 'grant', amount: 5n * A, requestId: 'grant', reason: 'test' })
+    await ledger.post(database.db, {
+      workspaceId: ws,
+      kind: 'grant',
+      amount: 5n * A,
+      requestId: 'grant',
+      reason: 'test',
+    })
     expect((await ledger.hold(holdRequest(ws, 'first', 1n * A))).kind).toBe('placed')
     const fresh = newId('ws')
     await database.db.insertInto('workspaces').values({ id: fresh, name: 'nothing yet' }).execute()
-    expectAppError(await ledger.hold(holdRequest(fresh, 'none', 1n * A)).catch((e: unknown) => e), 402, 'credits.insufficient')
+    expectAppError(
+      await ledger.hold(holdRequest(fresh, 'none', 1n * A)).catch((e: unknown) => e),
+      402,
+      'credits.insufficient',
+    )
     expect(await account(fresh)).toEqual({ balance: 0n, held: 0n, available: 0n })
   })
 

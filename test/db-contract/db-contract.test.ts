@@ -23,8 +23,14 @@ describe(`database contract (${driver})`, () => {
     await drop?.()
   })
 
-  const insertWorkspace = (name = 'contract ws') => database.db.insertInto('workspaces').values({ id: newId('ws'), name }).returningAll().executeTakeFirstOrThrow()
-  const workspaceExists = async (id: string) => (await database.db.selectFrom('workspaces').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+  const insertWorkspace = (name = 'contract ws') =>
+    database.db
+      .insertInto('workspaces')
+      .values({ id: newId('ws'), name })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  const workspaceExists = async (id: string) =>
+    (await database.db.selectFrom('workspaces').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
 
   it('uses the driver the test run asked for', () => {
     expect(database.kind).toBe(driver)
@@ -37,7 +43,9 @@ describe(`database contract (${driver})`, () => {
   })
 
   it('reads count(*) as a JS bigint', async () => {
-    const { rows } = await sql<{ c: unknown }>`select count(*) as c from (values (1), (2), (3)) as t(x)`.execute(database.db)
+    const { rows } = await sql<{ c: unknown }>`select count(*) as c from (values (1), (2), (3)) as t(x)`.execute(
+      database.db,
+    )
 
     expect(rows[0]!.c).toBe(3n)
   })
@@ -67,9 +75,15 @@ describe(`database contract (${driver})`, () => {
     const id = newId('aud')
     await database.db.insertInto('auditEvents').values({ id, action: 'auth.signup', metadata: '{}' }).execute()
 
-    await expect(executeRaw(database.db, `UPDATE audit_events SET action = 'tampered' WHERE id = $1`, [id])).rejects.toThrow()
+    await expect(
+      executeRaw(database.db, `UPDATE audit_events SET action = 'tampered' WHERE id = $1`, [id]),
+    ).rejects.toThrow()
 
-    const row = await database.db.selectFrom('auditEvents').select('action').where('id', '=', id).executeTakeFirstOrThrow()
+    const row = await database.db
+      .selectFrom('auditEvents')
+      .select('action')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
     expect(row.action).toBe('auth.signup')
   })
 
@@ -79,7 +93,9 @@ describe(`database contract (${driver})`, () => {
 
     await expect(database.db.deleteFrom('auditEvents').where('id', '=', id).execute()).rejects.toThrow()
 
-    expect(await database.db.selectFrom('auditEvents').select('id').where('id', '=', id).executeTakeFirst()).toBeDefined()
+    expect(
+      await database.db.selectFrom('auditEvents').select('id').where('id', '=', id).executeTakeFirst(),
+    ).toBeDefined()
   })
 
   it('refuses to delete a client', async () => {
@@ -95,10 +111,12 @@ describe(`database contract (${driver})`, () => {
   it('leaves nothing behind when a transaction throws', async () => {
     const id = newId('ws')
 
-    await expect(database.db.transaction().execute(async (trx) => {
-      await trx.insertInto('workspaces').values({ id, name: 'rolled back' }).execute()
-      throw new Error('abort the transaction')
-    })).rejects.toThrow('abort the transaction')
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('workspaces').values({ id, name: 'rolled back' }).execute()
+        throw new Error('abort the transaction')
+      }),
+    ).rejects.toThrow('abort the transaction')
 
     expect(await workspaceExists(id)).toBe(false)
   })
@@ -107,9 +125,13 @@ describe(`database contract (${driver})`, () => {
     const insideId = newId('ws')
     const outsideId = newId('ws')
     let release!: () => void
-    const gate = new Promise<void>((resolve) => { release = resolve })
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
     let insertedInside!: () => void
-    const insideDone = new Promise<void>((resolve) => { insertedInside = resolve })
+    const insideDone = new Promise<void>((resolve) => {
+      insertedInside = resolve
+    })
 
     const transaction = database.db.transaction().execute(async (trx) => {
       await trx.insertInto('workspaces').values({ id: insideId, name: 'inside' }).execute()
@@ -117,7 +139,10 @@ describe(`database contract (${driver})`, () => {
       await gate
       throw new Error('roll back the inside insert')
     })
-    const transactionSettled = transaction.then(() => 'committed', () => 'rolled back')
+    const transactionSettled = transaction.then(
+      () => 'committed',
+      () => 'rolled back',
+    )
     await insideDone
     const outside = database.db.insertInto('workspaces').values({ id: outsideId, name: 'outside' }).execute()
     // Give the outside insert every chance to run while the transaction is still open, then roll back.
@@ -144,7 +169,10 @@ describe(`database contract (${driver})`, () => {
   it('maps camelCase fields to snake_case columns when writing', async () => {
     const ws = await insertWorkspace('camel write')
     const id = newId('cl')
-    await database.db.insertInto('clients').values({ id, workspaceId: ws.id, name: 'mapped', archivedAt: new Date('2030-01-02T03:04:05Z') }).execute()
+    await database.db
+      .insertInto('clients')
+      .values({ id, workspaceId: ws.id, name: 'mapped', archivedAt: new Date('2030-01-02T03:04:05Z') })
+      .execute()
 
     const rows = await executeRaw(database.db, 'SELECT workspace_id, archived_at FROM clients WHERE id = $1', [id])
 

@@ -6,7 +6,12 @@ import { axeContext, axeProblems } from './usage-scenarios.ts'
 /** The Stripe settings of the server these scenarios run on: a loopback fake Stripe (test/fakes/stripe.ts) hosts Checkout and the portal. */
 export const E2E_STRIPE = {
   secret: 'whsec_e2e_0123456789abcdef',
-  prices: { STRIPE_PRICE_STARTER: 'price_e2e_starter', STRIPE_PRICE_PRO: 'price_e2e_pro', STRIPE_PRICE_AGENCY: 'price_e2e_agency', STRIPE_PRICE_TOPUP: 'price_e2e_credit' },
+  prices: {
+    STRIPE_PRICE_STARTER: 'price_e2e_starter',
+    STRIPE_PRICE_PRO: 'price_e2e_pro',
+    STRIPE_PRICE_AGENCY: 'price_e2e_agency',
+    STRIPE_PRICE_TOPUP: 'price_e2e_credit',
+  },
   cents: { price_e2e_starter: 2900, price_e2e_pro: 7900, price_e2e_agency: 19900 },
 }
 
@@ -53,7 +58,7 @@ const checkout: Scenario = {
     assert.equal(await invoice.count(), 1)
     assert.match((await invoice.first().textContent()) ?? '', /79\.00.*Paid/)
     await page.screenshot({ path: ctx.shot('60-checkout-upgraded'), fullPage: true })
-    assert.equal(await available(page), welcome + 5000, 'the plan\'s monthly credits are in the balance')
+    assert.equal(await available(page), welcome + 5000, "the plan's monthly credits are in the balance")
 
     // A subscribed workspace changes plans in the portal: no second Checkout.
     await page.goto('/app/settings/billing')
@@ -75,7 +80,10 @@ const checkout: Scenario = {
     await page.getByRole('heading', { name: 'Fake Stripe customer portal' }).waitFor()
     await page.getByRole('button', { name: 'Cancel subscription' }).click()
     await page.waitForURL(/\/app\/settings\/billing\?portal=return$/)
-    await page.getByTestId('current-plan').filter({ hasText: /^Free$/ }).waitFor()
+    await page
+      .getByTestId('current-plan')
+      .filter({ hasText: /^Free$/ })
+      .waitFor()
     await page.getByText('The subscription was cancelled.').waitFor()
     assert.equal(await available(page), welcome + 6000)
     assertNoErrors()
@@ -117,8 +125,16 @@ const operatorStripe: Scenario = {
     await page.getByRole('tab', { name: 'Stripe', selected: true }).waitFor()
     const rows = page.getByTestId('stripe-event-row')
     await rows.first().waitFor()
-    for (const type of ['checkout.session.completed', 'customer.subscription.created', 'invoice.paid', 'customer.subscription.deleted']) {
-      assert.ok(await rows.filter({ hasText: type }).filter({ hasText: 'Processed' }).count() >= 1, `a processed ${type}`)
+    for (const type of [
+      'checkout.session.completed',
+      'customer.subscription.created',
+      'invoice.paid',
+      'customer.subscription.deleted',
+    ]) {
+      assert.ok(
+        (await rows.filter({ hasText: type }).filter({ hasText: 'Processed' }).count()) >= 1,
+        `a processed ${type}`,
+      )
     }
     await page.getByLabel('Status').selectOption('dead')
     await page.getByText('No dead events').waitFor()

@@ -42,7 +42,9 @@ const passwordReset: Scenario = {
   name: 'forgot password (linked from login) → the reset email (over SMTP) → a new password → signed in; the old session is gone',
   async run(ctx) {
     const first = await onboard(ctx, 'Reset Agency', 'Forno Reset')
-    const address = (await first.page.evaluate(async () => (await (await fetch('/api/auth/status')).json()).user.email)) as string
+    const address = (await first.page.evaluate(
+      async () => (await (await fetch('/api/auth/status')).json()).user.email,
+    )) as string
 
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/login')

@@ -3,10 +3,18 @@ import type { Page } from 'playwright-core'
 import { onboard, openPage, type Scenario } from './scenarios.ts'
 import { axeContext, axeProblems } from './usage-scenarios.ts'
 
-type Plan = { id: string; name: string; priceMonthlyCents: number; monthlyCredits: number; limits: Record<string, number | null> }
+type Plan = {
+  id: string
+  name: string
+  priceMonthlyCents: number
+  monthlyCredits: number
+  limits: Record<string, number | null>
+}
 
-const catalog = async (page: Page) => (await (await page.request.get('/api/plans')).json()) as { plans: Plan[]; billingEnabled: boolean }
-const workspaceOf = async (page: Page) => ((await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
+const catalog = async (page: Page) =>
+  (await (await page.request.get('/api/plans')).json()) as { plans: Plan[]; billingEnabled: boolean }
+const workspaceOf = async (page: Page) =>
+  ((await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
 const digits = (s: string | null) => (s ?? '').replace(/[^\d]/g, '')
 
 const pricing: Scenario = {
@@ -22,7 +30,10 @@ const pricing: Scenario = {
     assert.ok(plans.length >= 2, 'the catalog has plans')
     const cards = page.getByTestId('plan-card')
     await cards.first().waitFor()
-    assert.deepEqual(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-plan'))), plans.map((p) => p.id))
+    assert.deepEqual(
+      await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-plan'))),
+      plans.map((p) => p.id),
+    )
     for (const plan of plans) {
       const card = page.getByRole('article', { name: plan.name })
       await card.getByRole('heading', { name: plan.name, level: 2 }).waitFor()
@@ -76,16 +87,27 @@ const billing: Scenario = {
     await page.waitForURL('**/app/settings/billing')
     await page.getByRole('heading', { name: 'Plan & billing', level: 1 }).waitFor()
     const res = await page.request.get(`/api/workspaces/${await workspaceOf(page)}/plan`)
-    const wp = (await res.json()) as { plan: Plan; usage: { key: string; used: number; limit: number | null }[]; billingEnabled: boolean }
+    const wp = (await res.json()) as {
+      plan: Plan
+      usage: { key: string; used: number; limit: number | null }[]
+      billingEnabled: boolean
+    }
     assert.equal(await page.getByTestId('current-plan').textContent(), wp.plan.name)
     const clients = wp.usage.find((u) => u.key === 'clients')!
     assert.equal(clients.used, 1)
     const clientsText = page.locator('[data-testid="limit-usage"][data-key="clients"]').getByTestId('limit-usage-text')
-    assert.match((await clientsText.textContent()) ?? '', clients.limit === null ? /^1 clients · Unlimited/ : new RegExp(`^1 of ${clients.limit} clients`))
+    assert.match(
+      (await clientsText.textContent()) ?? '',
+      clients.limit === null ? /^1 clients · Unlimited/ : new RegExp(`^1 of ${clients.limit} clients`),
+    )
     assert.equal(await page.getByTestId('limit-usage').count(), wp.usage.length)
     if (!wp.billingEnabled) {
       await page.getByText('Billing is not set up on this server: your operator assigns plans').waitFor()
-      assert.equal(await page.getByRole('button', { name: /^(Upgrade|Switch) to/ }).count(), 0, 'no checkout buttons without billing')
+      assert.equal(
+        await page.getByRole('button', { name: /^(Upgrade|Switch) to/ }).count(),
+        0,
+        'no checkout buttons without billing',
+      )
     }
     await page.screenshot({ path: ctx.shot('52-billing'), fullPage: true })
 
@@ -124,7 +146,10 @@ const clientLimit: Scenario = {
     for (let i = 2; i <= max; i++) {
       await page.getByLabel('Client name').fill(`Allowed ${i}`)
       await page.getByRole('button', { name: 'Add client' }).click()
-      await page.getByRole('link', { name: `Allowed ${i}` }).first().waitFor()
+      await page
+        .getByRole('link', { name: `Allowed ${i}` })
+        .first()
+        .waitFor()
     }
     await page.getByLabel('Client name').fill('One too many')
     await page.getByRole('button', { name: 'Add client' }).click()
@@ -176,7 +201,8 @@ const operatorAssigns: Scenario = {
     const { page, context, assertNoErrors } = await onboard(ctx, 'Upgraded Agency', 'Pasticceria Dolce')
     const starter = (await catalog(page)).plans.find((p) => p.id === 'starter')!
     const res = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${await workspaceOf(page)}/plan`, {
-      method: 'PUT', headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { 'x-internal-token': token, 'content-type': 'application/json' },
       body: JSON.stringify({ plan: 'starter', reason: 'e2e: agreed by email' }),
     })
     assert.equal(res.status, 200, await res.text())

@@ -31,18 +31,24 @@ const creditsJourney: Scenario = {
     await page.screenshot({ path: ctx.shot('31-credits-charged') })
 
     // The operator takes the balance down to almost nothing: the next message is refused before it is sent.
-    const status = await (await page.request.get('/api/auth/status')).json() as { workspaces: { id: string }[] }
+    const status = (await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }
     const workspaceId = status.workspaces[0]!.id
-    const bal = await (await page.request.get('/api/credits/balance', { headers: { 'x-workspace-id': workspaceId } })).json() as { available: number }
+    const bal = (await (
+      await page.request.get('/api/credits/balance', { headers: { 'x-workspace-id': workspaceId } })
+    ).json()) as { available: number }
     // The operator API is called by a script, not by the browser: no session cookie, the operator token.
     const take = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${workspaceId}/credits`, {
-      method: 'POST', headers: { 'x-internal-token': ctx.internalToken!, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'x-internal-token': ctx.internalToken!, 'content-type': 'application/json' },
       body: JSON.stringify({ credits: -(bal.available - 10_000) / 1_000_000, reason: 'e2e: spend it all' }),
     })
     assert.equal(take.status, 201, await take.text())
     await page.reload()
     await page.getByLabel('Message', { exact: true }).fill('And a second campaign for Easter?')
-    await page.getByTestId('draft-estimate').filter({ hasText: /≈ [\d.]+ credits max/ }).waitFor()
+    await page
+      .getByTestId('draft-estimate')
+      .filter({ hasText: /≈ [\d.]+ credits max/ })
+      .waitFor()
     await page.getByRole('button', { name: 'Send', exact: true }).click()
     const refused = page.locator('[data-testid="send-error"][data-code="credits.insufficient"]')
     await refused.waitFor()
@@ -52,7 +58,11 @@ const creditsJourney: Scenario = {
     await page.waitForURL('**/app/settings/usage')
 
     // The charge is in the ledger: dispute it, approve it, and the refund appears.
-    await page.getByTestId('chart-day').or(page.getByRole('tab', { name: 'Spend' })).first().waitFor()
+    await page
+      .getByTestId('chart-day')
+      .or(page.getByRole('tab', { name: 'Spend' }))
+      .first()
+      .waitFor()
     await page.screenshot({ path: ctx.shot('33-credits-usage'), fullPage: true })
     await page.getByRole('tab', { name: 'Ledger' }).click()
     const debit = page.locator('[data-testid="ledger-row"][data-kind="debit"]').first()
@@ -66,7 +76,11 @@ const creditsJourney: Scenario = {
     await page.screenshot({ path: ctx.shot('34-credits-dispute-open'), fullPage: true })
     // The owner cannot refund themselves: the operator decides (see the next scenario).
     await dispute.getByText('Open · waiting for the operator').waitFor()
-    assert.equal(await dispute.getByRole('button', { name: /Approve/ }).count(), 0, 'no approve control in the workspace')
+    assert.equal(
+      await dispute.getByRole('button', { name: /Approve/ }).count(),
+      0,
+      'no approve control in the workspace',
+    )
     assertNoErrors()
     await context.close()
   },
@@ -88,18 +102,22 @@ const disputeDecidedByOperator: Scenario = {
     assert.ok(token, 'the priced server has an operator token')
     const owner = await onboard(ctx, 'Dispute Agency', 'Forno Rossi')
     const origin = { origin: ctx.baseUrl }
-    const status = await (await owner.page.request.get('/api/auth/status')).json() as { workspaces: { id: string }[] }
+    const status = (await (await owner.page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }
     const workspaceId = status.workspaces[0]!.id
     // Credits from the operator, not from a welcome grant.
     const grant = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${workspaceId}/credits`, {
-      method: 'POST', headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'x-internal-token': token, 'content-type': 'application/json' },
       body: JSON.stringify({ credits: 3, reason: 'e2e: credits for the dispute scenario' }),
     })
     assert.equal(grant.status, 201, await grant.text())
     const memberEmail = `disputer-${Date.now().toString(36)}@e2e.test`
-    const invite = await owner.page.request.post(`/api/workspaces/${workspaceId}/invitations`, { headers: origin, data: { email: memberEmail, role: 'member' } })
+    const invite = await owner.page.request.post(`/api/workspaces/${workspaceId}/invitations`, {
+      headers: origin,
+      data: { email: memberEmail, role: 'member' },
+    })
     assert.equal(invite.status(), 201, await invite.text())
-    const { acceptUrl } = await invite.json() as { acceptUrl: string }
+    const { acceptUrl } = (await invite.json()) as { acceptUrl: string }
 
     // The member joins, asks a question (a charge), and disputes it.
     const member = await openPage(ctx)
@@ -136,10 +154,15 @@ const disputeDecidedByOperator: Scenario = {
     await owner.page.getByLabel('Note', { exact: true }).fill('Our client confirmed the answer missed the brief.')
     await owner.page.getByRole('button', { name: 'Add note' }).click()
     await seen.getByText('Our client confirmed the answer missed the brief.').waitFor()
-    const listed = await (await owner.page.request.get('/api/credits/disputes', { headers: { 'x-workspace-id': workspaceId } })).json() as { items: { id: string }[] }
+    const listed = (await (
+      await owner.page.request.get('/api/credits/disputes', { headers: { 'x-workspace-id': workspaceId } })
+    ).json()) as { items: { id: string }[] }
     const disputeId = listed.items[0]!.id
     for (const decision of ['approve', 'reject']) {
-      const res = await owner.page.request.post(`/api/credits/disputes/${disputeId}/${decision}`, { headers: origin, data: { note: 'Approving my own dispute' } })
+      const res = await owner.page.request.post(`/api/credits/disputes/${disputeId}/${decision}`, {
+        headers: origin,
+        data: { note: 'Approving my own dispute' },
+      })
       assert.equal(res.status(), 404, `the workspace route to ${decision} is gone`)
     }
     await owner.page.screenshot({ path: ctx.shot('36-dispute-owner-cannot-approve'), fullPage: true })
@@ -164,7 +187,9 @@ const disputeDecidedByOperator: Scenario = {
     await o.keyboard.press('Tab')
     await o.keyboard.press('Enter')
     await o.getByText(/Approved: [\d.]+ credits refunded/).waitFor()
-    await o.locator(`[data-testid="operator-dispute"][data-dispute-id="${disputeId}"][data-status="approved"]`).waitFor()
+    await o
+      .locator(`[data-testid="operator-dispute"][data-dispute-id="${disputeId}"][data-status="approved"]`)
+      .waitFor()
     operator.assertNoErrors()
     await operator.context.close()
 

@@ -22,17 +22,22 @@ import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SHOTS = resolve('test-results/e2e')
 
-const freePort = () => new Promise<number>((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number }
-    s.close(() => ok(port))
+const freePort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => ok(port))
+    })
   })
-})
 
 const waitReady = async (url: string, server: ChildProcess) => {
   for (let i = 0; i < 240; i++) {
     if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`)
-    try { if ((await fetch(`${url}/readyz`)).ok) return } catch { /* not up yet */ }
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 500))
   }
   throw new Error('server did not become ready in 120 s')
@@ -45,7 +50,17 @@ const startServer = async (dataDir: string, env: Record<string, string> = {}) =>
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const server = spawn(process.execPath, ['scripts/start.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, PUBLIC_URL: baseUrl, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_URL: baseUrl,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   return { baseUrl, server }
@@ -61,7 +76,9 @@ const linkOverSmtp = (smtp: Awaited<ReturnType<typeof startSmtpServer>>) => asyn
 /** The link of the newest stored email to `to`, read through the operator API (servers without SMTP_URL). */
 const linkFromOutbox = (baseUrl: string) => async (to: string, path: string) => {
   for (let i = 0; i < 40; i++) {
-    const res = await fetch(`${baseUrl}/api/operator/emails?to=${encodeURIComponent(to)}`, { headers: { 'x-internal-token': E2E_INTERNAL_TOKEN } })
+    const res = await fetch(`${baseUrl}/api/operator/emails?to=${encodeURIComponent(to)}`, {
+      headers: { 'x-internal-token': E2E_INTERNAL_TOKEN },
+    })
     const { items } = (await res.json()) as { items: { link: string | null }[] }
     const link = items.find((e) => e.link?.includes(`${path}?token=`))?.link
     if (link) return link
@@ -80,7 +97,12 @@ const main = async () => {
   // charged as in production (it and the third keep their emails in the outbox, read through the operator API).
   const smtp = await startSmtpServer()
   const { baseUrl, server } = await startServer(dataDir, { SMTP_URL: smtp.url, MAIL_FROM: 'Camarad <hello@e2e.test>' })
-  const fake = await startFakeOpenAI({ text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.', chunks: 12, chunkDelayMs: 120, usage: { prompt_tokens: 600, completion_tokens: 24 } })
+  const fake = await startFakeOpenAI({
+    text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.',
+    chunks: 12,
+    chunkDelayMs: 120,
+    usage: { prompt_tokens: 600, completion_tokens: 24 },
+  })
   // The third one takes payments through a loopback fake Stripe: its hosted Checkout and portal pages send signed
   // webhooks to this server, as Stripe would.
   const stripe = await startFakeStripe()
@@ -93,18 +115,41 @@ const main = async () => {
   try {
     await waitReady(baseUrl, server)
     // Started once the first one is up: it reuses the web build the first one made.
-    priced = await startServer(pricedDir, { OPENAI_API_KEY: 'sk-e2e-fake', OPENAI_BASE_URL: fake.url, INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, CREDITS_WELCOME: '5' })
-    billing = await startServer(billingDir, { INTERNAL_TOKEN: E2E_INTERNAL_TOKEN, STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_WEBHOOK_SECRET: E2E_STRIPE.secret, STRIPE_API_BASE: stripe.url, ...E2E_STRIPE.prices })
+    priced = await startServer(pricedDir, {
+      OPENAI_API_KEY: 'sk-e2e-fake',
+      OPENAI_BASE_URL: fake.url,
+      INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
+      CREDITS_WELCOME: '5',
+    })
+    billing = await startServer(billingDir, {
+      INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
+      STRIPE_SECRET_KEY: 'sk_test_e2e',
+      STRIPE_WEBHOOK_SECRET: E2E_STRIPE.secret,
+      STRIPE_API_BASE: stripe.url,
+      ...E2E_STRIPE.prices,
+    })
     stripe.deliverTo({ url: `${billing.baseUrl}/api/webhooks/stripe`, secret: E2E_STRIPE.secret })
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     })
     const runs = [
       ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios].map((s) => ({ s, baseUrl })),
-      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({ s, baseUrl: priced!.baseUrl })),
+      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({
+        s,
+        baseUrl: priced!.baseUrl,
+      })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
@@ -113,12 +158,18 @@ const main = async () => {
       const started = Date.now()
       try {
         const emailLink = url === baseUrl ? linkOverSmtp(smtp) : linkFromOutbox(url)
-        await scenario.run({ browser, baseUrl: url, shot: (name) => join(SHOTS, `${name}.png`), internalToken: E2E_INTERNAL_TOKEN, emailLink })
+        await scenario.run({
+          browser,
+          baseUrl: url,
+          shot: (name) => join(SHOTS, `${name}.png`),
+          internalToken: E2E_INTERNAL_TOKEN,
+          emailLink,
+        })
         passed++
         console.log(`  ✓ ${scenario.name} (${Date.now() - started} ms)`)
       } catch (err) {
         failed++
-        console.log(`  ✗ ${scenario.name}\n    ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+        console.log(`  ✗ ${scenario.name}\n    ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
       }
     }
   } catch (err) {

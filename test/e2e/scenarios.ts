@@ -3,7 +3,10 @@ import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 export type ScenarioContext = {
-  browser: Browser; baseUrl: string; shot: (name: string) => string; internalToken?: string
+  browser: Browser
+  baseUrl: string
+  shot: (name: string) => string
+  internalToken?: string
   /** The link (`/verify-email?token=…`, `/reset-password?token=…`) of the newest email sent to `to` whose link starts with `path`. */
   emailLink: (to: string, path: '/verify-email' | '/reset-password') => Promise<string>
 }
@@ -20,9 +23,15 @@ export const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, h
   const page = await context.newPage()
   page.setDefaultTimeout(TIMEOUT)
   const errors: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[1-4]/.test(m.text())) errors.push(m.text()) })
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[1-4]/.test(m.text())) errors.push(m.text())
+  })
   page.on('pageerror', (e) => errors.push(e.message))
-  return { page, context, assertNoErrors: () => assert.deepEqual(errors, [], `browser console errors: ${errors.join(' | ')}`) }
+  return {
+    page,
+    context,
+    assertNoErrors: () => assert.deepEqual(errors, [], `browser console errors: ${errors.join(' | ')}`),
+  }
 }
 
 export const signUp = async (page: Page, who: { name: string; email: string; password: string }) => {
@@ -40,7 +49,12 @@ export const confirmEmail = async (ctx: ScenarioContext, page: Page, address: st
 
 export const newEmail = email
 
-export const onboard = async (ctx: ScenarioContext, workspace: string, client: string, viewport?: { width: number; height: number }) => {
+export const onboard = async (
+  ctx: ScenarioContext,
+  workspace: string,
+  client: string,
+  viewport?: { width: number; height: number },
+) => {
   const session = await openPage(ctx, viewport)
   const { page } = session
   const address = email('owner')
@@ -124,11 +138,21 @@ const agencyJourney: Scenario = {
 
     // The token works from outside the browser, scoped like its user.
     const workspaceId = await switcher.inputValue().catch(() => '')
-    const status = await (await fetch(`${ctx.baseUrl}/api/auth/status`, { headers: { authorization: `Bearer ${token}` } })).json() as { workspaces: { id: string; name: string }[] }
-    assert.deepEqual(status.workspaces.map((w) => w.name), ['Acme Agency'])
-    const clients = await fetch(`${ctx.baseUrl}/api/clients`, { headers: { authorization: `Bearer ${token}`, 'x-workspace-id': workspaceId || status.workspaces[0]!.id } })
+    const status = (await (
+      await fetch(`${ctx.baseUrl}/api/auth/status`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { workspaces: { id: string; name: string }[] }
+    assert.deepEqual(
+      status.workspaces.map((w) => w.name),
+      ['Acme Agency'],
+    )
+    const clients = await fetch(`${ctx.baseUrl}/api/clients`, {
+      headers: { authorization: `Bearer ${token}`, 'x-workspace-id': workspaceId || status.workspaces[0]!.id },
+    })
     assert.equal(clients.status, 200)
-    assert.deepEqual(((await clients.json()) as { items: { name: string }[] }).items.map((c) => c.name).sort(), ['Bakery Rossi', 'Studio Verde'])
+    assert.deepEqual(((await clients.json()) as { items: { name: string }[] }).items.map((c) => c.name).sort(), [
+      'Bakery Rossi',
+      'Studio Verde',
+    ])
     member.assertNoErrors()
     await owner.context.close()
     await member.context.close()
@@ -144,7 +168,10 @@ const publicPages: Scenario = {
       await page.goto(path)
       await page.locator('main').first().waitFor()
       if (path !== '/') await page.getByRole('heading', { level: 1 }).first().waitFor()
-      for (const href of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))) hrefs.add(href)
+      for (const href of await page
+        .locator('a[href^="/"]')
+        .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? '')))
+        hrefs.add(href)
     }
     await page.goto('/terms')
     await page.getByRole('heading', { name: 'Terms of Service' }).waitFor()
@@ -155,7 +182,10 @@ const publicPages: Scenario = {
     }
     const missing = await page.goto('/no-such-page')
     assert.equal(missing?.status(), 404)
-    await page.getByText(/page not found/i).first().waitFor()
+    await page
+      .getByText(/page not found/i)
+      .first()
+      .waitFor()
     await page.screenshot({ path: ctx.shot('09-not-found') })
     assertNoErrors()
     await context.close()
@@ -165,7 +195,10 @@ const publicPages: Scenario = {
 const mobileLayout: Scenario = {
   name: 'the app is usable on a phone-sized screen (sidebar behind a menu button)',
   async run(ctx) {
-    const { page, context, assertNoErrors } = await onboard(ctx, 'Mobile Agency', 'Cafe Uno', { width: 390, height: 844 })
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Mobile Agency', 'Cafe Uno', {
+      width: 390,
+      height: 844,
+    })
     const nav = page.getByRole('navigation', { name: 'Main' })
     assert.equal(await nav.isVisible(), false, 'the sidebar should be folded away on a phone')
     await page.getByRole('button', { name: 'Menu' }).click()
@@ -193,16 +226,35 @@ const accessibility: Scenario = {
     const page = await context.newPage()
     page.setDefaultTimeout(TIMEOUT)
     const problems: string[] = []
-    for (const path of ['/', '/login', '/signup', '/terms', '/app', '/app/clients', '/app/settings/profile', '/app/settings/members', '/app/settings/tokens', '/app/settings/audit', '/no-such-page']) {
+    for (const path of [
+      '/',
+      '/login',
+      '/signup',
+      '/terms',
+      '/app',
+      '/app/clients',
+      '/app/settings/profile',
+      '/app/settings/members',
+      '/app/settings/tokens',
+      '/app/settings/audit',
+      '/no-such-page',
+    ]) {
       if (path === '/login' || path === '/signup') await context.clearCookies()
       if (path === '/app') await context.addCookies(cookies)
       await page.goto(path)
       await page.locator('main').first().waitFor()
       await page.waitForLoadState('networkidle')
       await page.addScriptTag({ path: AXE_PATH })
-      const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run()) as AxeResult
+      const result = (await page.evaluate(async () =>
+        (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run(),
+      )) as AxeResult
       for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
-        problems.push(`${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')}`)
+        problems.push(
+          `${path}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes
+            .map((n) => JSON.stringify(n.target))
+            .slice(0, 3)
+            .join(', ')}`,
+        )
     }
     await context.close()
     assert.deepEqual(problems, [])
@@ -231,7 +283,10 @@ const chatJourney: Scenario = {
     await page.getByLabel('Message', { exact: true }).fill('Now write a full quarterly plan with every campaign.')
     await page.getByRole('button', { name: 'Send', exact: true }).click()
     await page.getByRole('button', { name: 'Stop' }).click()
-    await page.locator('[data-testid="assistant-message"][data-status="cancelled"]').first().waitFor({ timeout: 30_000 })
+    await page
+      .locator('[data-testid="assistant-message"][data-status="cancelled"]')
+      .first()
+      .waitFor({ timeout: 30_000 })
     await page.screenshot({ path: ctx.shot('13-chat-stopped') })
 
     await page.reload()
@@ -251,7 +306,8 @@ const boardroomJourney: Scenario = {
     const { page, context, assertNoErrors } = await onboard(ctx, 'Board Agency', 'Gelateria Blu')
     await page.goto('/app/boardroom')
     await page.getByLabel('Topic').fill('How do we get more summer catering orders?')
-    for (const name of ['PPC Specialist', 'SEO & Content Strategist', 'Copywriter']) await page.getByLabel(name, { exact: true }).check()
+    for (const name of ['PPC Specialist', 'SEO & Content Strategist', 'Copywriter'])
+      await page.getByLabel(name, { exact: true }).check()
     await page.getByRole('button', { name: 'Start meeting' }).click()
     await page.waitForURL('**/app/boardroom/**')
     await page.getByTestId('meeting-turn').first().waitFor()
@@ -270,11 +326,21 @@ const boardroomJourney: Scenario = {
     await demo.page.getByTestId('demo-banner').waitFor()
     await demo.page.getByLabel('Message', { exact: true }).fill('How do I start with Google Ads?')
     await demo.page.getByRole('button', { name: 'Send', exact: true }).click()
-    await demo.page.getByText(/offline model/i).first().waitFor({ timeout: 30_000 })
+    await demo.page
+      .getByText(/offline model/i)
+      .first()
+      .waitFor({ timeout: 30_000 })
     await demo.page.screenshot({ path: ctx.shot('16-public-demo') })
     demo.assertNoErrors()
     await demo.context.close()
   },
 }
 
-export const scenarios: Scenario[] = [agencyJourney, publicPages, mobileLayout, accessibility, chatJourney, boardroomJourney]
+export const scenarios: Scenario[] = [
+  agencyJourney,
+  publicPages,
+  mobileLayout,
+  accessibility,
+  chatJourney,
+  boardroomJourney,
+]

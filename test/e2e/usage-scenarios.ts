@@ -10,21 +10,35 @@ type AxeResult = { violations: { id: string; impact: string | null; help: string
 /** Serious and critical axe-core violations on what the page shows now (run in a context that bypasses CSP). */
 export const axeProblems = async (page: Page, label: string) => {
   await page.addScriptTag({ path: AXE_PATH })
-  const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run()) as AxeResult
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${label}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')}`)
+  const result = (await page.evaluate(async () =>
+    (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run(),
+  )) as AxeResult
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${label}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes
+          .map((n) => JSON.stringify(n.target))
+          .slice(0, 3)
+          .join(', ')}`,
+    )
 }
 
 /** A second context with the same session where axe-core can be injected (CSP bypassed for that only). */
 export const axeContext = async (ctx: ScenarioContext, signedIn: BrowserContext) => {
-  const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, bypassCSP: true, viewport: { width: 1280, height: 800 } })
+  const context = await ctx.browser.newContext({
+    baseURL: ctx.baseUrl,
+    bypassCSP: true,
+    viewport: { width: 1280, height: 800 },
+  })
   await context.addCookies(await signedIn.cookies())
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
   return { context, page }
 }
 
-const workspaceOf = async (page: Page) => ((await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
+const workspaceOf = async (page: Page) =>
+  ((await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }).workspaces[0]!.id
 
 const usagePage: Scenario = {
   name: 'usage page: balance, spend, ledger with filters and CSV export, holds, statements, limits and caps (admin), keyboard tabs, no axe violations',
@@ -55,7 +69,10 @@ const usagePage: Scenario = {
     await grant.first().waitFor()
     await page.getByLabel('Kind', { exact: true }).selectOption('grant')
     await grant.first().waitFor()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ])
     assert.match(download.suggestedFilename(), /^camarad-ledger-.+\.csv$/)
     const csv = await readFile(await download.path(), 'utf8')
     const [header, ...rows] = csv.trim().split('\n')
@@ -98,7 +115,7 @@ const usagePage: Scenario = {
       await axe.page.goto(`/app/settings/usage${tab ? `?tab=${tab}` : ''}`)
       await axe.page.getByTestId('credits-available').waitFor()
       await axe.page.waitForLoadState('networkidle')
-      problems.push(...await axeProblems(axe.page, `usage ${tab || 'spend'}`))
+      problems.push(...(await axeProblems(axe.page, `usage ${tab || 'spend'}`)))
     }
     await axe.context.close()
     await context.close()
@@ -113,7 +130,10 @@ const offlineChatCost: Scenario = {
     await page.goto('/app')
     await page.getByRole('button', { name: 'Chat with Copywriter' }).click()
     await page.waitForURL('**/app/chat/**')
-    await page.getByTestId('chat-balance').filter({ hasText: /[\d.]+ credits available/ }).waitFor()
+    await page
+      .getByTestId('chat-balance')
+      .filter({ hasText: /[\d.]+ credits available/ })
+      .waitFor()
     await page.getByLabel('Message', { exact: true }).fill('Three taglines for a seaside osteria')
     await page.getByTestId('draft-estimate').filter({ hasText: 'Free — offline model' }).waitFor()
     await page.getByRole('button', { name: 'Send', exact: true }).click()
@@ -131,7 +151,13 @@ const operatorOff: Scenario = {
   name: 'operator page without INTERNAL_TOKEN says the operator API is off; it is not in the member sidebar',
   async run(ctx) {
     const { page, context, assertNoErrors } = await onboard(ctx, 'Sidebar Agency', 'Bar Centrale')
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /operator/i }).count(), 0)
+    assert.equal(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: /operator/i })
+        .count(),
+      0,
+    )
     const res = await page.goto('/operator')
     assert.equal(res?.status(), 200)
     await page.getByLabel('Token').waitFor()
@@ -156,7 +182,8 @@ const operatorPages: Scenario = {
     // 55 small grants by the operator: the ledger then holds more than one page.
     for (let i = 0; i < 55; i++) {
       const res: Response = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${workspaceId}/credits`, {
-        method: 'POST', headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'x-internal-token': token, 'content-type': 'application/json' },
         body: JSON.stringify({ credits: 0.01, reason: `e2e top-up ${i + 1}` }),
       })
       assert.equal(res.status, 201)
@@ -226,7 +253,7 @@ const operatorPages: Scenario = {
       await axe.page.goto(`/operator${tab ? `?tab=${tab}` : ''}`)
       await axe.page.getByRole('tabpanel').waitFor()
       await axe.page.waitForLoadState('networkidle')
-      problems.push(...await axeProblems(axe.page, `operator ${tab || 'prices'}`))
+      problems.push(...(await axeProblems(axe.page, `operator ${tab || 'prices'}`)))
     }
     await axe.context.close()
     await context.close()

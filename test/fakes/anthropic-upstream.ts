@@ -15,7 +15,12 @@ export type FakeAnthropicOptions = {
   fail?: { status: 400 | 401 | 429 | 500 | 529; times?: number; retryAfter?: string }
 }
 
-export type RecordedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> | undefined }
+export type RecordedRequest = {
+  method: string
+  path: string
+  headers: IncomingMessage['headers']
+  body: Record<string, unknown> | undefined
+}
 
 const ERRORS: Record<number, { type: string; message: string }> = {
   400: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' },
@@ -39,12 +44,24 @@ export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => 
   }
 
   const stream = async (res: ServerResponse, body: Record<string, unknown>) => {
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...(data as object) })}\n\n`)
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...(data as object) })}\n\n`)
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     send('message_start', {
       message: {
-        id: `msg_fake_${count}`, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null,
-        usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        id: `msg_fake_${count}`,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: usage.input_tokens,
+          output_tokens: 1,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
       },
     })
     await sleep(options.firstTokenDelayMs ?? 0)
@@ -55,7 +72,10 @@ export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => 
       send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } })
     }
     send('content_block_stop', { index: 0 })
-    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } })
+    send('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    })
     send('message_stop', {})
     res.end()
   }
@@ -65,7 +85,10 @@ export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => 
     const body = await readBody(req)
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body })
     if (req.method !== 'POST' || path !== '/v1/messages' || !body) {
-      return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `Unknown request ${req.method} ${path}` } })
+      return json(res, 404, {
+        type: 'error',
+        error: { type: 'not_found_error', message: `Unknown request ${req.method} ${path}` },
+      })
     }
     count += 1
     const failed = failure(req)
@@ -73,8 +96,14 @@ export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => 
     if (body.stream) return stream(res, body)
     await sleep(options.firstTokenDelayMs ?? 0)
     return json(res, 200, {
-      id: `msg_fake_${count}`, type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text }],
-      stop_reason: 'end_turn', stop_sequence: null, usage,
+      id: `msg_fake_${count}`,
+      type: 'message',
+      role: 'assistant',
+      model: body.model,
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage,
     })
   })
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
@@ -82,7 +111,11 @@ export const startFakeAnthropic = async (options: FakeAnthropicOptions = {}) => 
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()) }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections()
+        server.close(() => ok())
+      }),
   }
 }
 export type FakeAnthropic = Awaited<ReturnType<typeof startFakeAnthropic>>

@@ -20,20 +20,49 @@ export type FakeOpenAIOptions = {
    * `retryAfter` / `retryAfterMs` set `retry-after` and the millisecond `retry-after-ms` that OpenAI-style APIs
    * (Azure OpenAI among them) send; the AI SDK honours both. `message` replaces OpenAI's error message for the status.
    */
-  fail?: { status: 400 | 401 | 429 | 500 | 503; times?: number; retryAfter?: string; retryAfterMs?: string; message?: string }
+  fail?: {
+    status: 400 | 401 | 429 | 500 | 503
+    times?: number
+    retryAfter?: string
+    retryAfterMs?: string
+    message?: string
+  }
   toolCalls?: Array<{ id: string; name: string; arguments: string }>
   /** Rounds of `toolCalls` before the answer (1 by default): a model that keeps calling tools for several steps. */
   toolRounds?: number
   models?: string[]
 }
 
-export type RecordedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: Record<string, unknown> | undefined }
+export type RecordedRequest = {
+  method: string
+  path: string
+  headers: IncomingMessage['headers']
+  body: Record<string, unknown> | undefined
+}
 
 const ERRORS: Record<number, { message: string; type: string; code: string | null; param?: string }> = {
-  400: { message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.", type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' },
-  401: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', code: 'invalid_api_key' },
-  429: { message: 'Rate limit reached for requests. Please try again in 1s.', type: 'requests', code: 'rate_limit_exceeded' },
-  500: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+  400: {
+    message:
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
+    type: 'invalid_request_error',
+    code: 'context_length_exceeded',
+    param: 'messages',
+  },
+  401: {
+    message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
+  429: {
+    message: 'Rate limit reached for requests. Please try again in 1s.',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  },
+  500: {
+    message: 'The server had an error while processing your request. Sorry about that!',
+    type: 'server_error',
+    code: null,
+  },
   503: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: null },
 }
 
@@ -57,7 +86,8 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     const fail = options.fail
     if (!fail || (fail.times !== undefined && completions > fail.times)) return undefined
     const headers: Record<string, string> = {
-      ...(fail.retryAfter ? { 'retry-after': fail.retryAfter } : {}), ...(fail.retryAfterMs ? { 'retry-after-ms': fail.retryAfterMs } : {}),
+      ...(fail.retryAfter ? { 'retry-after': fail.retryAfter } : {}),
+      ...(fail.retryAfterMs ? { 'retry-after-ms': fail.retryAfterMs } : {}),
     }
     return { status: fail.status, headers, message: fail.message }
   }
@@ -65,22 +95,47 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const completion = (body: Record<string, unknown>) => {
     const calls = toolCallsFor(body)
     return {
-      id: `chatcmpl-fake-${completions}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
-      choices: [{
-        index: 0, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop',
-        message: {
-          role: 'assistant', content: calls.length ? null : text, refusal: null,
-          ...(calls.length ? { tool_calls: calls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) } : {}),
+      id: `chatcmpl-fake-${completions}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [
+        {
+          index: 0,
+          logprobs: null,
+          finish_reason: calls.length ? 'tool_calls' : 'stop',
+          message: {
+            role: 'assistant',
+            content: calls.length ? null : text,
+            refusal: null,
+            ...(calls.length
+              ? {
+                  tool_calls: calls.map((t) => ({
+                    id: t.id,
+                    type: 'function',
+                    function: { name: t.name, arguments: t.arguments },
+                  })),
+                }
+              : {}),
+          },
         },
-      }],
+      ],
       usage: fullUsage,
     }
   }
 
   const stream = async (res: ServerResponse, body: Record<string, unknown>) => {
-    const base = { id: `chatcmpl-fake-${completions}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model }
+    const base = {
+      id: `chatcmpl-fake-${completions}`,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+    }
     const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`)
-    const choice = (delta: unknown, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const choice = (delta: unknown, finish: string | null = null) => ({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    })
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     await sleep(options.firstTokenDelayMs ?? 0)
     send(choice({ role: 'assistant', content: '', refusal: null }))
@@ -91,8 +146,13 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
       send(choice({ content: piece }))
     }
     for (const [index, call] of calls.entries()) {
-      send(choice({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }))
-      for (const args of split(call.arguments, 2)) send(choice({ tool_calls: [{ index, function: { arguments: args } }] }))
+      send(
+        choice({
+          tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
+        }),
+      )
+      for (const args of split(call.arguments, 2))
+        send(choice({ tool_calls: [{ index, function: { arguments: args } }] }))
     }
     send(choice({}, calls.length ? 'tool_calls' : 'stop'))
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
@@ -105,14 +165,30 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     const body = await readBody(req)
     requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body })
     if (req.method === 'GET' && path === '/v1/models') {
-      return json(res, 200, { object: 'list', data: (options.models ?? ['gpt-4o-mini']).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) })
+      return json(res, 200, {
+        object: 'list',
+        data: (options.models ?? ['gpt-4o-mini']).map((id) => ({
+          id,
+          object: 'model',
+          created: 1_700_000_000,
+          owned_by: 'fake',
+        })),
+      })
     }
     if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions') || !body) {
-      return json(res, 404, { error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' } })
+      return json(res, 404, {
+        error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' },
+      })
     }
     completions += 1
     const failed = failure(req)
-    if (failed) return json(res, failed.status, { error: { param: null, ...ERRORS[failed.status], ...(failed.message ? { message: failed.message } : {}) } }, failed.headers)
+    if (failed)
+      return json(
+        res,
+        failed.status,
+        { error: { param: null, ...ERRORS[failed.status], ...(failed.message ? { message: failed.message } : {}) } },
+        failed.headers,
+      )
     if (body.stream) return stream(res, body)
     await sleep(options.firstTokenDelayMs ?? 0)
     return json(res, 200, completion(body))
@@ -124,7 +200,11 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     requests,
     /** Only the chat completion calls, in order. */
     completions: () => requests.filter((r) => r.method === 'POST'),
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()) }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections()
+        server.close(() => ok())
+      }),
   }
 }
 export type FakeOpenAI = Awaited<ReturnType<typeof startFakeOpenAI>>

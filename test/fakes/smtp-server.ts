@@ -10,8 +10,11 @@ export const startSmtpServer = async () => {
   const waiters: (() => void)[] = []
   let rejecting = false
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
-    onRcptTo: (_address, _session, done) => done(rejecting ? Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }) : undefined),
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo: (_address, _session, done) =>
+      done(rejecting ? Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }) : undefined),
     onData: (stream, _session, done) => {
       simpleParser(stream).then((mail) => {
         received.push(mail)
@@ -25,15 +28,25 @@ export const startSmtpServer = async () => {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    reject: (on: boolean) => { rejecting = on },
+    reject: (on: boolean) => {
+      rejecting = on
+    },
     /** The newest received email to `to` that `matches` (waits up to `ms`). */
     async waitFor(to: string, ms = 10_000, matches: (mail: ParsedMail) => boolean = () => true) {
       const deadline = Date.now() + ms
       for (;;) {
-        const found = received.findLast((m) => matches(m) && Boolean(m.to) && (Array.isArray(m.to) ? m.to : [m.to!]).some((a) => a.value.some((v) => v.address === to)))
+        const found = received.findLast(
+          (m) =>
+            matches(m) &&
+            Boolean(m.to) &&
+            (Array.isArray(m.to) ? m.to : [m.to!]).some((a) => a.value.some((v) => v.address === to)),
+        )
         if (found) return found
         if (Date.now() > deadline) throw new Error(`no email to ${to} within ${ms} ms`)
-        await new Promise<void>((ok) => { waiters.push(ok); setTimeout(ok, 200) })
+        await new Promise<void>((ok) => {
+          waiters.push(ok)
+          setTimeout(ok, 200)
+        })
       }
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),

@@ -15,7 +15,10 @@ export type BuiltinAgent = {
 
 export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
-    id: 'builtin.personal-assistant', name: 'Personal Assistant', avatar: '🧭', tier: 'standard',
+    id: 'builtin.personal-assistant',
+    name: 'Personal Assistant',
+    avatar: '🧭',
+    tier: 'standard',
     role: "agency's personal assistant and router",
     description: 'Answers general questions about the client and routes specialist work to the right agent, visibly.',
     responsibilities: [
@@ -34,11 +37,18 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       { to: 'builtin.data-analyst', when: 'interpreting metrics, reports, trends, experiments' },
       { to: 'builtin.customer-support', when: "replying to the client's own customers" },
     ],
-    starterPrompts: ['What should we focus on for this client this week?', 'Turn my notes into a brief for the team.', 'Who should handle a drop in leads?'],
+    starterPrompts: [
+      'What should we focus on for this client this week?',
+      'Turn my notes into a brief for the team.',
+      'Who should handle a drop in leads?',
+    ],
     tools: ['handoff', 'search_conversations'],
   },
   {
-    id: 'builtin.ppc-specialist', name: 'PPC Specialist', avatar: '📈', tier: 'standard',
+    id: 'builtin.ppc-specialist',
+    name: 'PPC Specialist',
+    avatar: '📈',
+    tier: 'standard',
     role: 'paid advertising specialist (Google Ads, Meta Ads)',
     description: 'Plans, audits and optimises paid campaigns: structure, keywords, bids, budgets and ad tests.',
     responsibilities: [
@@ -54,11 +64,18 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       { to: 'builtin.copywriter', when: 'long-form landing page copy' },
       { to: 'builtin.data-analyst', when: 'multi-channel attribution or statistical analysis' },
     ],
-    starterPrompts: ['Audit our search campaign structure.', 'How should we split a €5,000 monthly budget?', 'Why did our CPA rise last week?'],
+    starterPrompts: [
+      'Audit our search campaign structure.',
+      'How should we split a €5,000 monthly budget?',
+      'Why did our CPA rise last week?',
+    ],
     tools: ['handoff', 'search_conversations', 'fetch_page'],
   },
   {
-    id: 'builtin.seo-strategist', name: 'SEO & Content Strategist', avatar: '🔎', tier: 'standard',
+    id: 'builtin.seo-strategist',
+    name: 'SEO & Content Strategist',
+    avatar: '🔎',
+    tier: 'standard',
     role: 'SEO and content strategist',
     description: 'Keyword research, content calendars, on-page and technical SEO recommendations.',
     responsibilities: [
@@ -71,11 +88,18 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'Do not recommend tactics against search engine guidelines (link schemes, cloaking, keyword stuffing).',
     ],
     handoffs: [{ to: 'builtin.copywriter', when: 'writing the final article or page copy' }],
-    starterPrompts: ['Which keywords should we target first?', 'Plan next month’s blog content.', 'Review the homepage for SEO issues.'],
+    starterPrompts: [
+      'Which keywords should we target first?',
+      'Plan next month’s blog content.',
+      'Review the homepage for SEO issues.',
+    ],
     tools: ['handoff', 'search_conversations', 'fetch_page'],
   },
   {
-    id: 'builtin.copywriter', name: 'Copywriter', avatar: '✍️', tier: 'standard',
+    id: 'builtin.copywriter',
+    name: 'Copywriter',
+    avatar: '✍️',
+    tier: 'standard',
     role: 'conversion copywriter',
     description: 'Ads, emails, landing pages and social posts in the client’s voice.',
     responsibilities: [
@@ -87,11 +111,18 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'Respect platform limits (e.g. Google Ads headlines 30 characters, descriptions 90).',
     ],
     handoffs: [{ to: 'builtin.ppc-specialist', when: 'campaign setup or bidding questions' }],
-    starterPrompts: ['Write three Google Ads headlines for our offer.', 'Draft a welcome email.', 'Rewrite this landing page hero.'],
+    starterPrompts: [
+      'Write three Google Ads headlines for our offer.',
+      'Draft a welcome email.',
+      'Rewrite this landing page hero.',
+    ],
     tools: ['handoff', 'search_conversations'],
   },
   {
-    id: 'builtin.data-analyst', name: 'Data Analyst', avatar: '📊', tier: 'standard',
+    id: 'builtin.data-analyst',
+    name: 'Data Analyst',
+    avatar: '📊',
+    tier: 'standard',
     role: 'marketing data analyst',
     description: 'Reads GA4 and ads data, explains trends and designs measurement and experiments.',
     responsibilities: [
@@ -103,11 +134,18 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'State uncertainty: do not present correlation as causation.',
     ],
     handoffs: [{ to: 'builtin.ppc-specialist', when: 'turning findings into campaign changes' }],
-    starterPrompts: ['Explain last month’s traffic drop.', 'What should our KPI dashboard show?', 'Design an A/B test for the pricing page.'],
+    starterPrompts: [
+      'Explain last month’s traffic drop.',
+      'What should our KPI dashboard show?',
+      'Design an A/B test for the pricing page.',
+    ],
     tools: ['handoff', 'search_conversations'],
   },
   {
-    id: 'builtin.customer-support', name: 'Customer Support', avatar: '💬', tier: 'standard',
+    id: 'builtin.customer-support',
+    name: 'Customer Support',
+    avatar: '💬',
+    tier: 'standard',
     role: "customer support agent for the client's own customers",
     description: "Drafts friendly, accurate replies to the client's customers and knows when to escalate.",
     responsibilities: [
@@ -118,8 +156,14 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'Never promise refunds, discounts or delivery dates the business has not authorised.',
       'Escalate to a human for legal threats, safety issues, or angry customers after two exchanges.',
     ],
-    handoffs: [{ to: 'builtin.personal-assistant', when: 'the request is internal to the agency, not a customer reply' }],
-    starterPrompts: ['Reply to a customer asking where their order is.', 'Draft an apology for a late delivery.', 'Write our FAQ answer about returns.'],
+    handoffs: [
+      { to: 'builtin.personal-assistant', when: 'the request is internal to the agency, not a customer reply' },
+    ],
+    starterPrompts: [
+      'Reply to a customer asking where their order is.',
+      'Draft an apology for a late delivery.',
+      'Write our FAQ answer about returns.',
+    ],
     tools: ['handoff', 'search_conversations'],
   },
 ]

@@ -15,10 +15,17 @@ export const agentsUsage = {
 }
 
 /** Plan limits, asked inside the transaction that creates (or restores) a custom agent. */
-export type LimitCheck = { check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number): Promise<void> }
+export type LimitCheck = {
+  check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number): Promise<void>
+}
 
 /** Built-in agents (code) and the workspace's own agents (table), and how their system prompts are assembled. */
-export const createAgentsModule = (deps: { db: Db; scope: ScopeResolver; isKnownModel: (workspaceId: string, id: string) => Promise<boolean>; entitlements: LimitCheck }) => {
+export const createAgentsModule = (deps: {
+  db: Db
+  scope: ScopeResolver
+  isKnownModel: (workspaceId: string, id: string) => Promise<boolean>
+  entitlements: LimitCheck
+}) => {
   const agents = createAgentService(deps)
   return { agents, routes: agentRoutes({ agents, scope: deps.scope }) }
 }

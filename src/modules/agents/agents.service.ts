@@ -10,33 +10,71 @@ import type { PromptAgent } from './prompt.ts'
 import type { LimitCheck } from './agents.module.ts'
 
 export const agentNotFound = () => notFound('agents.not_found', 'No such agent.')
-export const builtinReadonly = () => conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
+export const builtinReadonly = () =>
+  conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
 
 type Override = { instructions: string; modelId: string | null; updatedAt: Date }
 const builtinDto = (a: BuiltinAgent, o?: Override): AgentDto => ({
-  id: a.id, kind: 'builtin', name: a.name, avatar: a.avatar, role: a.role, description: a.description,
-  starterPrompts: a.starterPrompts, tools: a.tools, modelId: o?.modelId ?? null, handoffs: a.handoffs, updatedAt: o?.updatedAt.toISOString() ?? null,
-  customized: Boolean(o), clientInstructions: o?.instructions ?? '', instructions: '', archived: false,
+  id: a.id,
+  kind: 'builtin',
+  name: a.name,
+  avatar: a.avatar,
+  role: a.role,
+  description: a.description,
+  starterPrompts: a.starterPrompts,
+  tools: a.tools,
+  modelId: o?.modelId ?? null,
+  handoffs: a.handoffs,
+  updatedAt: o?.updatedAt.toISOString() ?? null,
+  customized: Boolean(o),
+  clientInstructions: o?.instructions ?? '',
+  instructions: '',
+  archived: false,
 })
-const isClient = (scope: WorkspaceScope): scope is ClientScope => 'clientId' in scope && typeof scope.clientId === 'string'
+const isClient = (scope: WorkspaceScope): scope is ClientScope =>
+  'clientId' in scope && typeof scope.clientId === 'string'
 const customDto = (a: AgentRow): AgentDto => ({
-  id: a.id, kind: 'custom', name: a.name, avatar: a.avatar, role: 'custom agent', description: a.description,
-  starterPrompts: [], tools: a.tools, modelId: a.modelId, handoffs: [], updatedAt: a.updatedAt.toISOString(), customized: false, clientInstructions: '',
-  instructions: a.instructions, archived: a.archivedAt !== null,
+  id: a.id,
+  kind: 'custom',
+  name: a.name,
+  avatar: a.avatar,
+  role: 'custom agent',
+  description: a.description,
+  starterPrompts: [],
+  tools: a.tools,
+  modelId: a.modelId,
+  handoffs: [],
+  updatedAt: a.updatedAt.toISOString(),
+  customized: false,
+  clientInstructions: '',
+  instructions: a.instructions,
+  archived: a.archivedAt !== null,
 })
 
 /** What the chat needs to run an agent: its public face and the parts of its system prompt. */
 export type ResolvedAgent = { dto: AgentDto; prompt: PromptAgent; tier: 'standard' | 'advanced' }
 
-export const createAgentService = ({ db, isKnownModel, entitlements }: { db: Db; isKnownModel: (workspaceId: string, id: string) => Promise<boolean>; entitlements: LimitCheck }) => {
+export const createAgentService = ({
+  db,
+  isKnownModel,
+  entitlements,
+}: {
+  db: Db
+  isKnownModel: (workspaceId: string, id: string) => Promise<boolean>
+  entitlements: LimitCheck
+}) => {
   const checkModel = async (scope: WorkspaceScope, modelId?: string | null) => {
-    if (modelId && !(await isKnownModel(scope.workspaceId, modelId))) throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
+    if (modelId && !(await isKnownModel(scope.workspaceId, modelId)))
+      throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
   }
   return {
     /** With a client scope, built-ins carry that client's adjustments. */
     async list(scope: WorkspaceScope, options: { archived?: boolean } = {}): Promise<AgentDto[]> {
       const overrides = new Map((isClient(scope) ? await agents.overrides(db, scope) : []).map((o) => [o.agentId, o]))
-      return [...BUILTIN_AGENTS.map((a) => builtinDto(a, overrides.get(a.id))), ...(await agents.list(db, scope, options.archived ?? false)).map(customDto)]
+      return [
+        ...BUILTIN_AGENTS.map((a) => builtinDto(a, overrides.get(a.id))),
+        ...(await agents.list(db, scope, options.archived ?? false)).map(customDto),
+      ]
     },
 
     /** A built-in or one of the workspace's own agents; another workspace's agent is "not found". */
@@ -44,13 +82,25 @@ export const createAgentService = ({ db, isKnownModel, entitlements }: { db: Db;
       const builtin = findBuiltin(id)
       if (builtin) {
         const o = isClient(scope) ? (await agents.overrides(db, scope)).find((x) => x.agentId === id) : undefined
-        return { dto: builtinDto(builtin, o), prompt: { ...builtin, instructions: o?.instructions || undefined }, tier: builtin.tier }
+        return {
+          dto: builtinDto(builtin, o),
+          prompt: { ...builtin, instructions: o?.instructions || undefined },
+          tier: builtin.tier,
+        }
       }
       const row = id.length <= 64 ? await agents.get(db, scope, id) : undefined
       if (!row || row.archivedAt) throw agentNotFound()
       return {
-        dto: customDto(row), tier: 'standard',
-        prompt: { name: row.name, role: row.description || 'specialist agent defined by the agency', responsibilities: [], boundaries: [], handoffs: [], instructions: row.instructions },
+        dto: customDto(row),
+        tier: 'standard',
+        prompt: {
+          name: row.name,
+          role: row.description || 'specialist agent defined by the agency',
+          responsibilities: [],
+          boundaries: [],
+          handoffs: [],
+          instructions: row.instructions,
+        },
       }
     },
 
@@ -58,10 +108,17 @@ export const createAgentService = ({ db, isKnownModel, entitlements }: { db: Db;
       await checkModel(scope, body.modelId)
       return db.transaction().execute(async (trx) => {
         await entitlements.check(trx, scope.workspaceId, 'customAgents')
-        return customDto(await agents.insert(trx, scope, {
-          id: newId('ag'), name: body.name, avatar: body.avatar, description: body.description, instructions: body.instructions,
-          modelId: body.modelId ?? null, tools: body.tools ?? ['handoff', 'search_conversations'],
-        }))
+        return customDto(
+          await agents.insert(trx, scope, {
+            id: newId('ag'),
+            name: body.name,
+            avatar: body.avatar,
+            description: body.description,
+            instructions: body.instructions,
+            modelId: body.modelId ?? null,
+            tools: body.tools ?? ['handoff', 'search_conversations'],
+          }),
+        )
       })
     },
 
@@ -71,12 +128,15 @@ export const createAgentService = ({ db, isKnownModel, entitlements }: { db: Db;
       const { archived, tools, ...rest } = patch
       return db.transaction().execute(async (trx) => {
         // Restoring an archived agent takes a slot again, so it is checked like a create.
-        if (archived === false && (await agents.get(trx, scope, id))?.archivedAt) await entitlements.check(trx, scope.workspaceId, 'customAgents')
-        return customDto(await agents.update(trx, scope, id, {
-          ...rest,
-          ...(tools ? { tools: JSON.stringify(tools) } : {}),
-          ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
-        }))
+        if (archived === false && (await agents.get(trx, scope, id))?.archivedAt)
+          await entitlements.check(trx, scope.workspaceId, 'customAgents')
+        return customDto(
+          await agents.update(trx, scope, id, {
+            ...rest,
+            ...(tools ? { tools: JSON.stringify(tools) } : {}),
+            ...(archived === undefined ? {} : { archivedAt: archived ? new Date() : null }),
+          }),
+        )
       })
     },
 

@@ -10,17 +10,24 @@ const ctx = {
 }
 
 describe('system prompt assembly', () => {
-  it.each(BUILTIN_AGENTS.map((a) => [a.name, a] as const))('grounds the %s in its role, limits, hand-offs and the client', (_name, agent) => {
-    const prompt = assembleSystemPrompt(agent, ctx)
-    expect(prompt.startsWith(`You are the ${agent.name} (${agent.role}) of the agency "Acme Agency", working on the client "Bakery Rossi".`)).toBe(true)
-    for (const line of [...agent.responsibilities, ...agent.boundaries]) expect(prompt).toContain(line)
-    for (const h of agent.handoffs) expect(prompt).toContain(h.when)
-    expect(prompt).toContain('Website: https://rossi.example')
-    expect(prompt).toContain('Family bakery; focus on catering orders.')
-    expect(prompt).toContain('search_conversations:')
-    expect(prompt).toContain('Today is 2026-11-22.')
-    expect(prompt).not.toMatch(/helpful assistant|as an ai language model|I am an AI/i)
-  })
+  it.each(BUILTIN_AGENTS.map((a) => [a.name, a] as const))(
+    'grounds the %s in its role, limits, hand-offs and the client',
+    (_name, agent) => {
+      const prompt = assembleSystemPrompt(agent, ctx)
+      expect(
+        prompt.startsWith(
+          `You are the ${agent.name} (${agent.role}) of the agency "Acme Agency", working on the client "Bakery Rossi".`,
+        ),
+      ).toBe(true)
+      for (const line of [...agent.responsibilities, ...agent.boundaries]) expect(prompt).toContain(line)
+      for (const h of agent.handoffs) expect(prompt).toContain(h.when)
+      expect(prompt).toContain('Website: https://rossi.example')
+      expect(prompt).toContain('Family bakery; focus on catering orders.')
+      expect(prompt).toContain('search_conversations:')
+      expect(prompt).toContain('Today is 2026-11-22.')
+      expect(prompt).not.toMatch(/helpful assistant|as an ai language model|I am an AI/i)
+    },
+  )
 
   it('names the target agent of a hand-off, not its id', () => {
     const pa = BUILTIN_AGENTS.find((a) => a.id === 'builtin.personal-assistant')!
@@ -30,8 +37,17 @@ describe('system prompt assembly', () => {
   })
 
   it("puts a custom agent's instructions in their own section and says when there are no tools", () => {
-    const prompt = assembleSystemPrompt({ name: 'Bakery Voice', role: 'brand voice', responsibilities: [], boundaries: [], handoffs: [], instructions: 'Write like a friendly baker.' },
-      { ...ctx, tools: [], client: { name: 'Bakery Rossi', website: null, notes: null } })
+    const prompt = assembleSystemPrompt(
+      {
+        name: 'Bakery Voice',
+        role: 'brand voice',
+        responsibilities: [],
+        boundaries: [],
+        handoffs: [],
+        instructions: 'Write like a friendly baker.',
+      },
+      { ...ctx, tools: [], client: { name: 'Bakery Rossi', website: null, notes: null } },
+    )
     expect(prompt).toContain('## Instructions from the agency\nWrite like a friendly baker.')
     expect(prompt).toContain('You have no tools in this conversation')
     expect(prompt).not.toContain('Website:')

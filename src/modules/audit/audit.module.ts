@@ -14,7 +14,10 @@ export const createAuditService = () => ({
 
   /** A workspace's own events (admins). */
   list: async (db: Executor, scope: WorkspaceScope, q: { cursor?: string; limit: number; action?: string }) =>
-    toPage(await listAuditEvents(db, scope, { beforeSeq: parseCursor(q.cursor), limit: q.limit, action: q.action }), q.limit),
+    toPage(
+      await listAuditEvents(db, scope, { beforeSeq: parseCursor(q.cursor), limit: q.limit, action: q.action }),
+      q.limit,
+    ),
 
   /** A person's own sign-in history and account events, for them alone. */
   listAccount: async (db: Executor, userId: string, q: { cursor?: string; limit: number }) =>
@@ -34,8 +37,15 @@ const toPage = (rows: Awaited<ReturnType<typeof listAuditEvents>>, limit: number
   const last = items.at(-1)
   return {
     items: items.map((r): AuditEventDto => ({
-      id: r.id, action: r.action, actorUserId: r.actorUserId, subjectUserId: r.subjectUserId,
-      targetType: r.targetType, targetId: r.targetId, ip: r.ip, metadata: r.metadata, createdAt: r.createdAt.toISOString(),
+      id: r.id,
+      action: r.action,
+      actorUserId: r.actorUserId,
+      subjectUserId: r.subjectUserId,
+      targetType: r.targetType,
+      targetId: r.targetId,
+      ip: r.ip,
+      metadata: r.metadata,
+      createdAt: r.createdAt.toISOString(),
     })),
     nextCursor: rows.length > limit && last ? String(last.seq) : null,
   }

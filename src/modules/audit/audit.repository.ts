@@ -14,32 +14,49 @@ export type AuditRecord = {
 }
 
 export const insertAuditEvent = (db: Executor, event: AuditRecord) =>
-  db.insertInto('auditEvents').values({
-    id: newId('aud'),
-    action: event.action,
-    workspaceId: event.workspaceId ?? null,
-    actorUserId: event.actorUserId ?? null,
-    subjectUserId: event.subjectUserId ?? null,
-    targetType: event.targetType ?? null,
-    targetId: event.targetId ?? null,
-    ip: event.ip ?? null,
-    metadata: JSON.stringify(event.metadata ?? {}),
-  }).execute()
+  db
+    .insertInto('auditEvents')
+    .values({
+      id: newId('aud'),
+      action: event.action,
+      workspaceId: event.workspaceId ?? null,
+      actorUserId: event.actorUserId ?? null,
+      subjectUserId: event.subjectUserId ?? null,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      ip: event.ip ?? null,
+      metadata: JSON.stringify(event.metadata ?? {}),
+    })
+    .execute()
 
 /**
  * A workspace's log: its own events only. A member's sign-ins (addresses, failed attempts) are theirs, not their
  * admins' (`listAccountEvents`). Newest first, keyset-paged by the monotonically increasing `seq`.
  */
-export const listAuditEvents = (db: Executor, scope: { workspaceId: string }, q: { beforeSeq?: bigint; limit: number; action?: string }) => {
+export const listAuditEvents = (
+  db: Executor,
+  scope: { workspaceId: string },
+  q: { beforeSeq?: bigint; limit: number; action?: string },
+) => {
   let query = db.selectFrom('auditEvents').selectAll().where('workspaceId', '=', scope.workspaceId)
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
   if (q.action) query = query.where('action', '=', q.action)
-  return query.orderBy('seq', 'desc').limit(q.limit + 1).execute()
+  return query
+    .orderBy('seq', 'desc')
+    .limit(q.limit + 1)
+    .execute()
 }
 
 /** One person's account events (sign-ins, failed sign-ins, sessions, password, tokens): no workspace, about them. */
 export const listAccountEvents = (db: Executor, userId: string, q: { beforeSeq?: bigint; limit: number }) => {
-  let query = db.selectFrom('auditEvents').selectAll().where('workspaceId', 'is', null).where('subjectUserId', '=', userId)
+  let query = db
+    .selectFrom('auditEvents')
+    .selectAll()
+    .where('workspaceId', 'is', null)
+    .where('subjectUserId', '=', userId)
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
-  return query.orderBy('seq', 'desc').limit(q.limit + 1).execute()
+  return query
+    .orderBy('seq', 'desc')
+    .limit(q.limit + 1)
+    .execute()
 }

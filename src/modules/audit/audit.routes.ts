@@ -15,7 +15,16 @@ type Deps = {
 
 export const auditRoutes = (deps: Deps) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  app.get('/api/audit', {
-    schema: { tags: ['audit'], summary: 'Security events of the workspace in X-Workspace-ID (admins)', querystring: AuditQuery, response: { 200: page(AuditEventDto), ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => deps.audit.list(deps.db, await deps.adminScope(req), req.query))
+  app.get(
+    '/api/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Security events of the workspace in X-Workspace-ID (admins)',
+        querystring: AuditQuery,
+        response: { 200: page(AuditEventDto), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => deps.audit.list(deps.db, await deps.adminScope(req), req.query),
+  )
 }

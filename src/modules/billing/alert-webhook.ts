@@ -7,19 +7,30 @@ import { reconciliationRepository as recon } from './reconciliation.repository.t
  * network failure throws so the queue retries; the alert id is the Idempotency-Key, so a retry after a delivery
  * whose acknowledgement was lost is recognisable by the receiver. A delivered alert is not sent again.
  */
-export const createAlertWebhook = ({ db, url }: { db: Db; url: string | undefined }) => async (alertId: string) => {
-  if (!url) return
-  const alert = await recon.alert(db, alertId)
-  if (!alert || alert.notifiedAt) return
-  const res = await fetch(url, {
-    method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000),
-    headers: { 'content-type': 'application/json', 'idempotency-key': alert.id, 'user-agent': 'camarad-billing' },
-    body: JSON.stringify({
-      type: 'billing.alert', id: alert.id, kind: alert.kind, day: alert.day, modelId: alert.modelId, runId: alert.runId,
-      message: alert.message, details: alert.details, createdAt: alert.createdAt.toISOString(),
-    }),
-  })
-  await res.body?.cancel()
-  if (res.status < 200 || res.status > 299) throw new Error(`The billing alert webhook answered ${res.status}.`)
-  await recon.markNotified(db, alert.id)
-}
+export const createAlertWebhook =
+  ({ db, url }: { db: Db; url: string | undefined }) =>
+  async (alertId: string) => {
+    if (!url) return
+    const alert = await recon.alert(db, alertId)
+    if (!alert || alert.notifiedAt) return
+    const res = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+      headers: { 'content-type': 'application/json', 'idempotency-key': alert.id, 'user-agent': 'camarad-billing' },
+      body: JSON.stringify({
+        type: 'billing.alert',
+        id: alert.id,
+        kind: alert.kind,
+        day: alert.day,
+        modelId: alert.modelId,
+        runId: alert.runId,
+        message: alert.message,
+        details: alert.details,
+        createdAt: alert.createdAt.toISOString(),
+      }),
+    })
+    await res.body?.cancel()
+    if (res.status < 200 || res.status > 299) throw new Error(`The billing alert webhook answered ${res.status}.`)
+    await recon.markNotified(db, alert.id)
+  }

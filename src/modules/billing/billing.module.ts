@@ -17,7 +17,12 @@ import { createShadowSync } from './shadow-sync.service.ts'
 import { createTelemetry } from './telemetry.service.ts'
 
 type Deps = {
-  db: Db; book: PriceBook; audit: AuditService; queue: Queue; metrics: Metrics; operator: OperatorGuard
+  db: Db
+  book: PriceBook
+  audit: AuditService
+  queue: Queue
+  metrics: Metrics
+  operator: OperatorGuard
   config: Pick<Config, 'BILLING_MARGIN_ALERT_PERCENT' | 'BILLING_ALERT_WEBHOOK_URL'>
   /** Every model with a list price (models.priceableModel): what shadow-sync prices a called model with. */
   catalog: (modelId: string) => CatalogEntry | undefined
@@ -28,16 +33,41 @@ type Deps = {
  * Billing for the operator: cost telemetry, shadow pricing, live-rate calibration, and the nightly reconciliation
  * of provider invoices with recorded cost, with margin alerts (audit event, /metrics, optional webhook).
  */
-export const createBillingModule = ({ db, book, audit, queue, metrics, operator, config, catalog, now = () => new Date() }: Deps) => {
+export const createBillingModule = ({
+  db,
+  book,
+  audit,
+  queue,
+  metrics,
+  operator,
+  config,
+  catalog,
+  now = () => new Date(),
+}: Deps) => {
   const targetBps = Math.round(config.BILLING_MARGIN_ALERT_PERCENT * 100)
   const notify = notifyAlertJob(createAlertWebhook({ db, url: config.BILLING_ALERT_WEBHOOK_URL }))
-  const reconciliation = createReconciliation({ db, audit, queue, now, targetBps, notify: config.BILLING_ALERT_WEBHOOK_URL ? notify : undefined })
+  const reconciliation = createReconciliation({
+    db,
+    audit,
+    queue,
+    now,
+    targetBps,
+    notify: config.BILLING_ALERT_WEBHOOK_URL ? notify : undefined,
+  })
   const calibration = createCalibration({ db, book, audit, floorBps: targetBps, now })
   registerBillingMetrics(metrics, db)
   return {
     jobs: [reconcileJob((day) => reconciliation.run(day, 'cron')), notify],
     routes: async (app: FastifyInstance) => {
-      await app.register(billingRoutes({ operator, telemetry: createTelemetry({ db, now }), shadowSync: createShadowSync({ db, book, catalog }), calibration, reconciliation }))
+      await app.register(
+        billingRoutes({
+          operator,
+          telemetry: createTelemetry({ db, now }),
+          shadowSync: createShadowSync({ db, book, catalog }),
+          calibration,
+          reconciliation,
+        }),
+      )
     },
   }
 }

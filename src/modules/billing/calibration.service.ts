@@ -11,8 +11,11 @@ import { usageRepository as usage } from './usage.repository.ts'
 type Deps = { db: Db; book: PriceBook; audit: AuditService; floorBps: number; now: () => Date }
 
 const percent = (bps: number) => Math.round(bps) / 100
-const values = (r: { usdMicroPerCredit: bigint; marginBps: number; bufferBps: number }) =>
-  ({ usdPerCredit: Number(r.usdMicroPerCredit) / 1e6, marginPercent: r.marginBps / 100, bufferPercent: r.bufferBps / 100 })
+const values = (r: { usdMicroPerCredit: bigint; marginBps: number; bufferBps: number }) => ({
+  usdPerCredit: Number(r.usdMicroPerCredit) / 1e6,
+  marginPercent: r.marginBps / 100,
+  bufferPercent: r.bufferBps / 100,
+})
 
 /**
  * Invoices ÷ priced cost over the days the window touches, on the day/models a provider invoice was imported
@@ -24,37 +27,71 @@ const costFactorOver = async (db: Db, from: Date, to: Date) => {
   if (!imported.length) return { costFactor: 1, costBasis: 'recorded' as const }
   const recorded = await usage.byDayAndModel(db, dayStart(days[0]!), dayStart(addDays(dayOf(to), 1)))
   const ours = new Map(recorded.map((r) => [`${r.day} ${r.modelId}`, BigInt(r.cost)]))
-  let invoiced = 0n, priced = 0n
+  let invoiced = 0n,
+    priced = 0n
   for (const i of imported) {
     const cost = ours.get(`${i.day} ${i.modelId}`) ?? 0n
-    if (cost > 0n) { invoiced += i.costUsdMicro; priced += cost }
+    if (cost > 0n) {
+      invoiced += i.costUsdMicro
+      priced += cost
+    }
   }
-  return priced > 0n ? { costFactor: Number(invoiced) / Number(priced), costBasis: 'imported' as const } : { costFactor: 1, costBasis: 'recorded' as const }
+  return priced > 0n
+    ? { costFactor: Number(invoiced) / Number(priced), costBasis: 'imported' as const }
+    : { costFactor: 1, costBasis: 'recorded' as const }
 }
 
 /** Proposes the next live credit rate from a window of calls and holds; applies it (a new rate version) when the data suffices. */
 export const createCalibration = ({ db, book, audit, floorBps, now }: Deps) => {
-  const propose = async (windowHours: number): Promise<{ dto: CalibrationProposalDto; proposal: Proposal; current: Rate }> => {
+  const propose = async (
+    windowHours: number,
+  ): Promise<{ dto: CalibrationProposalDto; proposal: Proposal; current: Rate }> => {
     const to = now()
     const from = new Date(to.getTime() - windowHours * 3_600_000)
     const [{ live: current }, window, holds, factor] = await Promise.all([
-      book.current(), usage.window(db, from, to), usage.holdRatios(db, from, to), costFactorOver(db, from, to),
+      book.current(),
+      usage.window(db, from, to),
+      usage.holdRatios(db, from, to),
+      costFactorOver(db, from, to),
     ])
     const revenueUsdMicro = BigInt(window.revenueX) / 1_000_000n
     const proposal = proposeRate({
-      current, floorBps, calls: window.calls, coveredCalls: window.covered, pricedCostUsdMicro: BigInt(window.pricedCost), revenueUsdMicro,
-      costFactor: factor.costFactor, settledHolds: holds.holds, holdChargeRatioP95: holds.p95 === null ? null : Number(holds.p95),
+      current,
+      floorBps,
+      calls: window.calls,
+      coveredCalls: window.covered,
+      pricedCostUsdMicro: BigInt(window.pricedCost),
+      revenueUsdMicro,
+      costFactor: factor.costFactor,
+      settledHolds: holds.holds,
+      holdChargeRatioP95: holds.p95 === null ? null : Number(holds.p95),
     })
     const dto: CalibrationProposalDto = {
-      windowHours, from: from.toISOString(), to: to.toISOString(),
-      sample: { calls: window.calls, coveredCalls: window.covered, coverage: proposal.coverage, settledHolds: holds.holds },
-      observed: {
-        pricedCostUsdMicro: Number(window.pricedCost), revenueUsdMicro: Number(revenueUsdMicro), costFactor: factor.costFactor, costBasis: factor.costBasis,
-        realisedMarginPercent: proposal.realisedMarginPercent, holdChargeRatioP95: holds.p95 === null ? null : Number(holds.p95),
+      windowHours,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      sample: {
+        calls: window.calls,
+        coveredCalls: window.covered,
+        coverage: proposal.coverage,
+        settledHolds: holds.holds,
       },
-      targetMarginPercent: percent(proposal.targetMarginBps), floorMarginPercent: floorBps / 100,
-      current: { id: current.id, ...values(current) }, proposed: values(proposal.proposed),
-      guardrails: proposal.guardrails, confidence: proposal.confidence, sufficient: proposal.sufficient, reasons: proposal.reasons,
+      observed: {
+        pricedCostUsdMicro: Number(window.pricedCost),
+        revenueUsdMicro: Number(revenueUsdMicro),
+        costFactor: factor.costFactor,
+        costBasis: factor.costBasis,
+        realisedMarginPercent: proposal.realisedMarginPercent,
+        holdChargeRatioP95: holds.p95 === null ? null : Number(holds.p95),
+      },
+      targetMarginPercent: percent(proposal.targetMarginBps),
+      floorMarginPercent: floorBps / 100,
+      current: { id: current.id, ...values(current) },
+      proposed: values(proposal.proposed),
+      guardrails: proposal.guardrails,
+      confidence: proposal.confidence,
+      sufficient: proposal.sufficient,
+      reasons: proposal.reasons,
     }
     return { dto, proposal, current }
   }
@@ -65,15 +102,30 @@ export const createCalibration = ({ db, book, audit, floorBps, now }: Deps) => {
     /** Closes the live rate and opens the proposed one, audited in the same transaction; 409 on too little data. */
     async apply(windowHours: number, note: string) {
       const { dto, proposal, current } = await propose(windowHours)
-      if (!proposal.sufficient) throw insufficientData(proposal.reasons, { calls: dto.sample.calls, coverage: dto.sample.coverage })
+      if (!proposal.sufficient)
+        throw insufficientData(proposal.reasons, { calls: dto.sample.calls, coverage: dto.sample.coverage })
       const rate = await db.transaction().execute(async (trx) => {
         const rate = await book.setRate(trx, {
-          scope: 'live', ...proposal.proposed,
-          note: (note || `calibrated on ${windowHours} h (${dto.sample.calls} calls, confidence ${dto.confidence.level})`).slice(0, 500),
+          scope: 'live',
+          ...proposal.proposed,
+          note: (
+            note || `calibrated on ${windowHours} h (${dto.sample.calls} calls, confidence ${dto.confidence.level})`
+          ).slice(0, 500),
         })
         await audit.record(trx, {
-          action: 'billing.rate_calibrated', workspaceId: null, targetType: 'credit_rate', targetId: rate.id,
-          metadata: { previousRateId: current.id, previous: dto.current, proposed: dto.proposed, windowHours, guardrails: dto.guardrails, confidence: dto.confidence, sample: dto.sample },
+          action: 'billing.rate_calibrated',
+          workspaceId: null,
+          targetType: 'credit_rate',
+          targetId: rate.id,
+          metadata: {
+            previousRateId: current.id,
+            previous: dto.current,
+            proposed: dto.proposed,
+            windowHours,
+            guardrails: dto.guardrails,
+            confidence: dto.confidence,
+            sample: dto.sample,
+          },
         })
         return rate
       })

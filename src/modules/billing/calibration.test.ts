@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { marginForMarkup, markupForMargin, proposeRate, type CalibrationInput } from './calibration.ts'
 
 const base: CalibrationInput = {
-  current: { usdMicroPerCredit: 10_000n, marginBps: 10_000, bufferBps: 2500 }, floorBps: 4000,
-  calls: 500, coveredCalls: 500, pricedCostUsdMicro: 1_000_000n, revenueUsdMicro: 2_000_000n, costFactor: 1, settledHolds: 100, holdChargeRatioP95: 1,
+  current: { usdMicroPerCredit: 10_000n, marginBps: 10_000, bufferBps: 2500 },
+  floorBps: 4000,
+  calls: 500,
+  coveredCalls: 500,
+  pricedCostUsdMicro: 1_000_000n,
+  revenueUsdMicro: 2_000_000n,
+  costFactor: 1,
+  settledHolds: 100,
+  holdChargeRatioP95: 1,
 }
 
 describe('proposeRate', () => {

@@ -15,16 +15,20 @@ export type CalibrationInput = {
   current: RateValues
   /** The realised margin (on revenue) never to go under, in basis points: BILLING_MARGIN_ALERT_PERCENT. */
   floorBps: number
-  calls: number; coveredCalls: number
-  pricedCostUsdMicro: bigint; revenueUsdMicro: bigint
+  calls: number
+  coveredCalls: number
+  pricedCostUsdMicro: bigint
+  revenueUsdMicro: bigint
   /** Provider invoices ÷ our priced cost on the imported days and models; 1 without imports. */
   costFactor: number
-  settledHolds: number; holdChargeRatioP95: number | null
+  settledHolds: number
+  holdChargeRatioP95: number | null
 }
 
 const ceilBps = (x: number) => Math.ceil(x - EPSILON)
 /** The markup (on cost) that yields a margin of `bps` on revenue: m = T ÷ (1 − T). */
-export const markupForMargin = (bps: number) => (bps >= 10_000 ? MAX_BPS : Math.min(MAX_BPS, ceilBps((bps * 10_000) / (10_000 - bps))))
+export const markupForMargin = (bps: number) =>
+  bps >= 10_000 ? MAX_BPS : Math.min(MAX_BPS, ceilBps((bps * 10_000) / (10_000 - bps)))
 /** The margin on revenue that a markup yields: T = m ÷ (1 + m). */
 export const marginForMarkup = (markupBps: number) => (markupBps * 10_000) / (10_000 + markupBps)
 
@@ -43,7 +47,12 @@ export const proposeRate = (input: CalibrationInput) => {
   const step = (field: string, from: number, to: number) => {
     const limit = Math.max(Math.round(Math.abs(from) * MAX_STEP), MIN_STEP_BPS)
     const clamped = Math.min(from + limit, Math.max(from - limit, to))
-    if (clamped !== to) guardrails.push({ name: 'max_step', field, detail: `wanted ${to / 100} %, limited to ${clamped / 100} % (±50 % of ${from / 100} % per change)` })
+    if (clamped !== to)
+      guardrails.push({
+        name: 'max_step',
+        field,
+        detail: `wanted ${to / 100} %, limited to ${clamped / 100} % (±50 % of ${from / 100} % per change)`,
+      })
     return clamped
   }
   const range = (field: string, v: number) => {
@@ -56,14 +65,22 @@ export const proposeRate = (input: CalibrationInput) => {
   const intendedMarkup = Math.max(current.marginBps, floorMarkup)
   let marginBps = step('marginPercent', current.marginBps, ceilBps(costFactor * (10_000 + intendedMarkup) - 10_000))
   if (marginBps < floorMarkup) {
-    guardrails.push({ name: 'margin_floor', field: 'marginPercent', detail: `raised to ${floorMarkup / 100} %, the markup that yields the ${floorBps / 100} % margin floor` })
+    guardrails.push({
+      name: 'margin_floor',
+      field: 'marginPercent',
+      detail: `raised to ${floorMarkup / 100} %, the markup that yields the ${floorBps / 100} % margin floor`,
+    })
     marginBps = floorMarkup
   }
   marginBps = range('marginPercent', marginBps)
 
   let bufferBps = current.bufferBps
   if (input.holdChargeRatioP95 === null || input.settledHolds === 0) {
-    guardrails.push({ name: 'no_hold_data', field: 'bufferPercent', detail: 'no resolved holds in the window: the buffer is kept' })
+    guardrails.push({
+      name: 'no_hold_data',
+      field: 'bufferPercent',
+      detail: 'no resolved holds in the window: the buffer is kept',
+    })
   } else {
     const wanted = Math.max(0, ceilBps(input.holdChargeRatioP95 * (10_000 + current.bufferBps) - 10_000))
     bufferBps = range('bufferPercent', step('bufferPercent', current.bufferBps, wanted))
@@ -73,17 +90,27 @@ export const proposeRate = (input: CalibrationInput) => {
   const score = Math.round(Math.min(1, input.calls / 500) * coverage * 100) / 100
   const reasons = [
     ...(input.calls < MIN_CALLS ? [`only ${input.calls} calls in the window (at least ${MIN_CALLS} needed)`] : []),
-    ...(coverage < MIN_COVERAGE ? [`${Math.floor(coverage * 1000) / 10} % of the calls have a cost and a charge (at least ${MIN_COVERAGE * 100} % needed)`] : []),
+    ...(coverage < MIN_COVERAGE
+      ? [
+          `${Math.floor(coverage * 1000) / 10} % of the calls have a cost and a charge (at least ${MIN_COVERAGE * 100} % needed)`,
+        ]
+      : []),
   ]
   const effectiveCost = BigInt(Math.round(Number(input.pricedCostUsdMicro) * costFactor))
-  const realised = input.revenueUsdMicro > 0n ? Number(((input.revenueUsdMicro - effectiveCost) * 1_000_000n) / input.revenueUsdMicro) / 10_000 : null
+  const realised =
+    input.revenueUsdMicro > 0n
+      ? Number(((input.revenueUsdMicro - effectiveCost) * 1_000_000n) / input.revenueUsdMicro) / 10_000
+      : null
   return {
     proposed: { usdMicroPerCredit: current.usdMicroPerCredit, marginBps, bufferBps },
     targetMarginBps: marginForMarkup(intendedMarkup),
     realisedMarginPercent: realised,
     coverage,
     guardrails,
-    confidence: { score, level: score >= 0.8 ? 'high' as const : score >= 0.5 ? 'medium' as const : 'low' as const },
+    confidence: {
+      score,
+      level: score >= 0.8 ? ('high' as const) : score >= 0.5 ? ('medium' as const) : ('low' as const),
+    },
     sufficient: reasons.length === 0,
     reasons,
   }

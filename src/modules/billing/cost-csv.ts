@@ -2,7 +2,14 @@ import { invalidCsv, type CsvProblem } from './billing.errors.ts'
 import { isRealDay } from './reconciliation.ts'
 
 /** One provider invoice row: what the provider billed for a model on a UTC day. */
-export type CostLine = { line: number; day: string; modelId: string; costUsdMicro: bigint; inputTokens: bigint | null; outputTokens: bigint | null }
+export type CostLine = {
+  line: number
+  day: string
+  modelId: string
+  costUsdMicro: bigint
+  inputTokens: bigint | null
+  outputTokens: bigint | null
+}
 
 const REQUIRED = ['date', 'model', 'cost_usd']
 const OPTIONAL = ['input_tokens', 'output_tokens']
@@ -15,8 +22,19 @@ const COUNT = /^\d{1,15}$/
 export const splitCsv = (text: string) => {
   const records: { line: number; fields: string[] }[] = []
   const problems: CsvProblem[] = []
-  let line = 1, start = 1, field = '', fields: string[] = [], quoted = false, wasQuoted = false, closed = false
-  const endField = () => { fields.push(wasQuoted ? field : field.trim()); field = ''; wasQuoted = false; closed = false }
+  let line = 1,
+    start = 1,
+    field = '',
+    fields: string[] = [],
+    quoted = false,
+    wasQuoted = false,
+    closed = false
+  const endField = () => {
+    fields.push(wasQuoted ? field : field.trim())
+    field = ''
+    wasQuoted = false
+    closed = false
+  }
   const endRecord = () => {
     endField()
     if (fields.length > 1 || fields[0] !== '') records.push({ line: start, fields })
@@ -25,17 +43,28 @@ export const splitCsv = (text: string) => {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (c === '"') { quoted = false; closed = true } else {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') {
+        quoted = false
+        closed = true
+      } else {
         if (c === '\n') line++
         field += c
       }
       continue
     }
     if (c === ',') endField()
-    else if (c === '\n') { endRecord(); start = ++line }
-    else if (c === '\r' && text[i + 1] === '\n') continue
-    else if (c === '"' && !closed && field.trim() === '') { quoted = true; wasQuoted = true; field = '' }
-    else if (closed && c.trim() !== '') problems.push({ line, message: 'text after a closing quote' })
+    else if (c === '\n') {
+      endRecord()
+      start = ++line
+    } else if (c === '\r' && text[i + 1] === '\n') continue
+    else if (c === '"' && !closed && field.trim() === '') {
+      quoted = true
+      wasQuoted = true
+      field = ''
+    } else if (closed && c.trim() !== '') problems.push({ line, message: 'text after a closing quote' })
     else if (c === '"') problems.push({ line, message: 'a quote inside an unquoted field' })
     else if (!closed) field += c
   }
@@ -73,10 +102,16 @@ export const parseCostCsv = (provider: string, csv: string, today: string): Cost
   if (!header) throw invalidCsv([{ line: 1, message: 'the CSV is empty' }])
   const columns = header.fields.map((h) => h.toLowerCase())
   for (const [i, name] of columns.entries()) {
-    if (![...REQUIRED, ...OPTIONAL].includes(name)) problems.push({ line: header.line, message: `unknown column "${name}" (expected ${[...REQUIRED, ...OPTIONAL].join(', ')})` })
-    else if (columns.indexOf(name) !== i) problems.push({ line: header.line, message: `column "${name}" appears twice` })
+    if (![...REQUIRED, ...OPTIONAL].includes(name))
+      problems.push({
+        line: header.line,
+        message: `unknown column "${name}" (expected ${[...REQUIRED, ...OPTIONAL].join(', ')})`,
+      })
+    else if (columns.indexOf(name) !== i)
+      problems.push({ line: header.line, message: `column "${name}" appears twice` })
   }
-  for (const name of REQUIRED) if (!columns.includes(name)) problems.push({ line: header.line, message: `missing column "${name}"` })
+  for (const name of REQUIRED)
+    if (!columns.includes(name)) problems.push({ line: header.line, message: `missing column "${name}"` })
   if (!rows.length) problems.push({ line: header.line + 1, message: 'no data rows after the header' })
   if (rows.length > MAX_ROWS) problems.push({ line: rows[MAX_ROWS]!.line, message: `more than ${MAX_ROWS} rows` })
   if (problems.length) throw invalidCsv(problems)
@@ -84,15 +119,29 @@ export const parseCostCsv = (provider: string, csv: string, today: string): Cost
   const lines: CostLine[] = []
   const seen = new Map<string, number>()
   for (const { line, fields } of rows) {
-    if (fields.length !== columns.length) { problems.push({ line, message: `expected ${columns.length} fields, found ${fields.length}` }); continue }
-    const cell = (name: string) => { const i = columns.indexOf(name); return i < 0 ? '' : fields[i]! }
-    const fail = (message: string) => { problems.push({ line, message }); return undefined }
+    if (fields.length !== columns.length) {
+      problems.push({ line, message: `expected ${columns.length} fields, found ${fields.length}` })
+      continue
+    }
+    const cell = (name: string) => {
+      const i = columns.indexOf(name)
+      return i < 0 ? '' : fields[i]!
+    }
+    const fail = (message: string) => {
+      problems.push({ line, message })
+      return undefined
+    }
     const day = cell('date')
-    const okDay = !isRealDay(day) ? fail(`date "${day}" is not a YYYY-MM-DD day`) : day > today ? fail(`date ${day} is in the future`) : day
+    const okDay = !isRealDay(day)
+      ? fail(`date "${day}" is not a YYYY-MM-DD day`)
+      : day > today
+        ? fail(`date ${day} is in the future`)
+        : day
     const model = modelIdOf(provider, cell('model'))
     const okModel = 'id' in model ? model.id : fail(model.error)
     const cost = usdToMicro(cell('cost_usd'))
-    if (cost === undefined) fail(`cost_usd "${cell('cost_usd').slice(0, 30)}" is not a non-negative amount in USD (e.g. 12.50)`)
+    if (cost === undefined)
+      fail(`cost_usd "${cell('cost_usd').slice(0, 30)}" is not a non-negative amount in USD (e.g. 12.50)`)
     const tokens = (name: string) => {
       const v = cell(name)
       if (v === '') return null
@@ -100,10 +149,20 @@ export const parseCostCsv = (provider: string, csv: string, today: string): Cost
     }
     const inputTokens = tokens('input_tokens')
     const outputTokens = tokens('output_tokens')
-    if (okDay === undefined || okModel === undefined || cost === undefined || inputTokens === undefined || outputTokens === undefined) continue
+    if (
+      okDay === undefined ||
+      okModel === undefined ||
+      cost === undefined ||
+      inputTokens === undefined ||
+      outputTokens === undefined
+    )
+      continue
     const key = `${okDay} ${okModel}`
     const first = seen.get(key)
-    if (first !== undefined) { fail(`${okModel} on ${okDay} already appears on line ${first}`); continue }
+    if (first !== undefined) {
+      fail(`${okModel} on ${okDay} already appears on line ${first}`)
+      continue
+    }
     seen.set(key, line)
     lines.push({ line, day: okDay, modelId: okModel, costUsdMicro: cost, inputTokens, outputTokens })
   }

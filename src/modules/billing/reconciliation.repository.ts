@@ -14,17 +14,41 @@ export const reconciliationRepository = {
   async storeImport(trx: Executor, provider: string, lines: CostLine[]) {
     await sql`SELECT pg_advisory_xact_lock(hashtext('billing.provider_costs'))`.execute(trx)
     const days = [...new Set(lines.map((l) => l.day))].sort()
-    const latest = await trx.selectFrom('providerCosts').select(['day', 'modelId', sql<number>`max(version)`.as('version')])
-      .where('provider', '=', provider).where('day', 'in', days).groupBy(['day', 'modelId']).execute()
+    const latest = await trx
+      .selectFrom('providerCosts')
+      .select(['day', 'modelId', sql<number>`max(version)`.as('version')])
+      .where('provider', '=', provider)
+      .where('day', 'in', days)
+      .groupBy(['day', 'modelId'])
+      .execute()
     const versions = new Map(latest.map((r) => [`${r.day} ${r.modelId}`, Number(r.version)]))
-    const header = await trx.insertInto('providerCostImports').values({
-      id: newId('imp'), provider, lines: lines.length, totalUsdMicro: lines.reduce((s, l) => s + l.costUsdMicro, 0n),
-    }).returningAll().executeTakeFirstOrThrow()
+    const header = await trx
+      .insertInto('providerCostImports')
+      .values({
+        id: newId('imp'),
+        provider,
+        lines: lines.length,
+        totalUsdMicro: lines.reduce((s, l) => s + l.costUsdMicro, 0n),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
     for (let i = 0; i < lines.length; i += 1000) {
-      await trx.insertInto('providerCosts').values(lines.slice(i, i + 1000).map((l) => ({
-        day: l.day, provider, modelId: l.modelId, version: (versions.get(`${l.day} ${l.modelId}`) ?? 0) + 1, importId: header.id, line: l.line,
-        costUsdMicro: l.costUsdMicro, inputTokens: l.inputTokens, outputTokens: l.outputTokens,
-      }))).execute()
+      await trx
+        .insertInto('providerCosts')
+        .values(
+          lines.slice(i, i + 1000).map((l) => ({
+            day: l.day,
+            provider,
+            modelId: l.modelId,
+            version: (versions.get(`${l.day} ${l.modelId}`) ?? 0) + 1,
+            importId: header.id,
+            line: l.line,
+            costUsdMicro: l.costUsdMicro,
+            inputTokens: l.inputTokens,
+            outputTokens: l.outputTokens,
+          })),
+        )
+        .execute()
     }
     return { header, days, replaced: lines.filter((l) => versions.has(`${l.day} ${l.modelId}`)).length }
   },
@@ -32,30 +56,68 @@ export const reconciliationRepository = {
   /** The provider's current figure per day and model: the highest version. */
   currentCosts: async (db: Executor, days: string[]) => {
     if (!days.length) return []
-    const rows = await db.selectFrom('providerCosts').select(['day', 'provider', 'modelId', 'costUsdMicro', 'importId'])
-      .distinctOn(['day', 'modelId']).where('day', 'in', days).orderBy('day').orderBy('modelId').orderBy('version', 'desc').execute()
+    const rows = await db
+      .selectFrom('providerCosts')
+      .select(['day', 'provider', 'modelId', 'costUsdMicro', 'importId'])
+      .distinctOn(['day', 'modelId'])
+      .where('day', 'in', days)
+      .orderBy('day')
+      .orderBy('modelId')
+      .orderBy('version', 'desc')
+      .execute()
     return rows satisfies (ImportedCost & { day: string })[]
   },
 
   /** Inserts a run with its deltas and alerts; a nightly run for a day that already has one inserts nothing (null). */
   async insertRun(trx: Executor, trigger: 'cron' | 'operator', a: Assessment) {
-    const run = await trx.insertInto('reconciliationRuns').values({ id: newId('rec'), trigger, ...a.run })
-      .onConflict((oc) => oc.column('day').where('trigger', '=', 'cron').doNothing()).returningAll().executeTakeFirst()
+    const run = await trx
+      .insertInto('reconciliationRuns')
+      .values({ id: newId('rec'), trigger, ...a.run })
+      .onConflict((oc) => oc.column('day').where('trigger', '=', 'cron').doNothing())
+      .returningAll()
+      .executeTakeFirst()
     if (!run) return null
-    if (a.deltas.length) await trx.insertInto('reconciliationDeltas').values(a.deltas.map((d) => ({ runId: run.id, ...d }))).execute()
+    if (a.deltas.length)
+      await trx
+        .insertInto('reconciliationDeltas')
+        .values(a.deltas.map((d) => ({ runId: run.id, ...d })))
+        .execute()
     const alerts = a.alerts.length
-      ? await trx.insertInto('billingAlerts').values(a.alerts.map((al: AlertDraft) => ({
-        id: newId('alr'), runId: run.id, day: a.run.day, kind: al.kind, modelId: al.modelId, message: al.message, details: JSON.stringify(al.details),
-      }))).returningAll().execute()
+      ? await trx
+          .insertInto('billingAlerts')
+          .values(
+            a.alerts.map((al: AlertDraft) => ({
+              id: newId('alr'),
+              runId: run.id,
+              day: a.run.day,
+              kind: al.kind,
+              modelId: al.modelId,
+              message: al.message,
+              details: JSON.stringify(al.details),
+            })),
+          )
+          .returningAll()
+          .execute()
       : []
     return { run, alerts }
   },
 
-  cronRunOf: (db: Executor, day: string) => db.selectFrom('reconciliationRuns').select('id').where('day', '=', day).where('trigger', '=', 'cron').executeTakeFirst(),
+  cronRunOf: (db: Executor, day: string) =>
+    db
+      .selectFrom('reconciliationRuns')
+      .select('id')
+      .where('day', '=', day)
+      .where('trigger', '=', 'cron')
+      .executeTakeFirst(),
 
   /** Runs newest first, each with its deltas and alerts. */
   async runs(db: Executor, q: { limit: number; day?: string; ids?: string[] }) {
-    let query = db.selectFrom('reconciliationRuns').selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(q.limit)
+    let query = db
+      .selectFrom('reconciliationRuns')
+      .selectAll()
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit)
     if (q.day) query = query.where('day', '=', q.day)
     if (q.ids) query = query.where('id', 'in', q.ids.length ? q.ids : [''])
     const runs = await query.execute()
@@ -64,14 +126,37 @@ export const reconciliationRepository = {
       db.selectFrom('reconciliationDeltas').selectAll().where('runId', 'in', ids).orderBy('modelId').execute(),
       db.selectFrom('billingAlerts').selectAll().where('runId', 'in', ids).orderBy('seq').execute(),
     ])
-    return runs.map((run) => ({ run, deltas: deltas.filter((d) => d.runId === run.id), alerts: alerts.filter((a) => a.runId === run.id) }))
+    return runs.map((run) => ({
+      run,
+      deltas: deltas.filter((d) => d.runId === run.id),
+      alerts: alerts.filter((a) => a.runId === run.id),
+    }))
   },
 
-  alert: (db: Executor, id: string) => db.selectFrom('billingAlerts').selectAll().where('id', '=', id).executeTakeFirst(),
-  markNotified: (db: Executor, id: string) => db.updateTable('billingAlerts').set({ notifiedAt: new Date() }).where('id', '=', id).where('notifiedAt', 'is', null).execute(),
+  alert: (db: Executor, id: string) =>
+    db.selectFrom('billingAlerts').selectAll().where('id', '=', id).executeTakeFirst(),
+  markNotified: (db: Executor, id: string) =>
+    db
+      .updateTable('billingAlerts')
+      .set({ notifiedAt: new Date() })
+      .where('id', '=', id)
+      .where('notifiedAt', 'is', null)
+      .execute(),
 
   /** For /metrics: alerts raised so far by kind, and the latest reconciled margin (any process sees the same figures). */
-  alertCounts: (db: Executor) => db.selectFrom('billingAlerts').select(['kind', sql<number>`count(*)::int`.as('count')]).groupBy('kind').execute(),
-  latestMargin: (db: Executor) => db.selectFrom('reconciliationRuns').select(['day', 'marginBps']).where('marginBps', 'is not', null)
-    .orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+  alertCounts: (db: Executor) =>
+    db
+      .selectFrom('billingAlerts')
+      .select(['kind', sql<number>`count(*)::int`.as('count')])
+      .groupBy('kind')
+      .execute(),
+  latestMargin: (db: Executor) =>
+    db
+      .selectFrom('reconciliationRuns')
+      .select(['day', 'marginBps'])
+      .where('marginBps', 'is not', null)
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
 }

@@ -10,7 +10,10 @@ import { reconciliationRepository as recon } from './reconciliation.repository.t
 import { usageRepository as usage } from './usage.repository.ts'
 
 type Deps = {
-  db: Db; audit: AuditService; queue: Queue; now: () => Date
+  db: Db
+  audit: AuditService
+  queue: Queue
+  now: () => Date
   targetBps: number
   /** Enqueued once per alert when a webhook is configured. */
   notify: ReturnType<typeof notifyAlertJob> | undefined
@@ -19,16 +22,39 @@ type Deps = {
 type StoredRun = Awaited<ReturnType<typeof recon.runs>>[number]
 const num = (v: bigint | null) => (v === null ? null : Number(v))
 const toDto = ({ run, deltas, alerts }: StoredRun): ReconciliationRunDto => ({
-  id: run.id, day: run.day, trigger: run.trigger, calls: run.calls, inputTokens: Number(run.inputTokens), outputTokens: Number(run.outputTokens),
-  recordedCostUsdMicro: Number(run.recordedCostUsdMicro), importedCostUsdMicro: num(run.importedCostUsdMicro), providerCostUsdMicro: Number(run.providerCostUsdMicro),
-  charged: Number(run.charged), revenueUsdMicro: Number(run.revenueUsdMicro), marginPercent: run.marginBps === null ? null : run.marginBps / 100,
-  targetMarginPercent: run.targetMarginBps / 100, createdAt: run.createdAt.toISOString(),
+  id: run.id,
+  day: run.day,
+  trigger: run.trigger,
+  calls: run.calls,
+  inputTokens: Number(run.inputTokens),
+  outputTokens: Number(run.outputTokens),
+  recordedCostUsdMicro: Number(run.recordedCostUsdMicro),
+  importedCostUsdMicro: num(run.importedCostUsdMicro),
+  providerCostUsdMicro: Number(run.providerCostUsdMicro),
+  charged: Number(run.charged),
+  revenueUsdMicro: Number(run.revenueUsdMicro),
+  marginPercent: run.marginBps === null ? null : run.marginBps / 100,
+  targetMarginPercent: run.targetMarginBps / 100,
+  createdAt: run.createdAt.toISOString(),
   deltas: deltas.map((d) => ({
-    modelId: d.modelId, provider: d.provider, calls: d.calls, inputTokens: Number(d.inputTokens), outputTokens: Number(d.outputTokens),
-    recordedUsdMicro: Number(d.recordedUsdMicro), importedUsdMicro: num(d.importedUsdMicro), deltaUsdMicro: num(d.deltaUsdMicro), importId: d.importId,
+    modelId: d.modelId,
+    provider: d.provider,
+    calls: d.calls,
+    inputTokens: Number(d.inputTokens),
+    outputTokens: Number(d.outputTokens),
+    recordedUsdMicro: Number(d.recordedUsdMicro),
+    importedUsdMicro: num(d.importedUsdMicro),
+    deltaUsdMicro: num(d.deltaUsdMicro),
+    importId: d.importId,
   })),
   alerts: alerts.map((a) => ({
-    id: a.id, kind: a.kind, modelId: a.modelId, message: a.message, details: a.details, notifiedAt: a.notifiedAt?.toISOString() ?? null, createdAt: a.createdAt.toISOString(),
+    id: a.id,
+    kind: a.kind,
+    modelId: a.modelId,
+    message: a.message,
+    details: a.details,
+    notifiedAt: a.notifiedAt?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
   })),
 })
 
@@ -50,16 +76,30 @@ export const createReconciliation = ({ db, audit, queue, now, targetBps, notify 
       usage.byDayAndModel(db, dayStart(day), dayStart(addDays(day, 1))),
       recon.currentCosts(db, [day]),
     ])
-    const assessment = assessDay(day, recorded.map((r) => ({
-      modelId: r.modelId, calls: r.calls, inputTokens: BigInt(r.inputTokens), outputTokens: BigInt(r.outputTokens), costUsdMicro: BigInt(r.cost),
-      charged: BigInt(r.charged), revenueX: BigInt(r.revenueX), unpricedCalls: r.unpricedCalls,
-    })), imported, targetBps)
+    const assessment = assessDay(
+      day,
+      recorded.map((r) => ({
+        modelId: r.modelId,
+        calls: r.calls,
+        inputTokens: BigInt(r.inputTokens),
+        outputTokens: BigInt(r.outputTokens),
+        costUsdMicro: BigInt(r.cost),
+        charged: BigInt(r.charged),
+        revenueX: BigInt(r.revenueX),
+        unpricedCalls: r.unpricedCalls,
+      })),
+      imported,
+      targetBps,
+    )
     const stored = await db.transaction().execute(async (trx) => {
       const out = await recon.insertRun(trx, trigger, assessment)
       if (!out) return null
       for (const alert of out.alerts) {
         await audit.record(trx, {
-          action: 'billing.alert', workspaceId: null, targetType: 'billing_alert', targetId: alert.id,
+          action: 'billing.alert',
+          workspaceId: null,
+          targetType: 'billing_alert',
+          targetId: alert.id,
           metadata: { kind: alert.kind, day, modelId: alert.modelId, runId: out.run.id, message: alert.message },
         })
         if (notify) await queue.enqueue(trx, notify, { alertId: alert.id })
@@ -76,10 +116,17 @@ export const createReconciliation = ({ db, audit, queue, now, targetBps, notify 
 
     async importCosts(provider: CostProvider, csv: string) {
       const lines = parseCostCsv(provider, csv, dayOf(now()))
-      const { header, days, replaced } = await db.transaction().execute((trx) => recon.storeImport(trx, provider, lines))
+      const { header, days, replaced } = await db
+        .transaction()
+        .execute((trx) => recon.storeImport(trx, provider, lines))
       return {
-        id: header.id, provider, lines: header.lines, replaced, days,
-        totalCostUsdMicro: Number(header.totalUsdMicro), createdAt: header.createdAt.toISOString(),
+        id: header.id,
+        provider,
+        lines: header.lines,
+        replaced,
+        days,
+        totalCostUsdMicro: Number(header.totalUsdMicro),
+        createdAt: header.createdAt.toISOString(),
       }
     },
 

@@ -11,7 +11,8 @@ const BATCH = 500
  * it, else 0 marked `shadow-sync` so reconciliation keeps flagging it), then fills the shadow charge (at the
  * current shadow rate) and the provider cost of calls recorded without them. Recorded figures are never changed.
  */
-export const createShadowSync = ({ db, book, catalog }: { db: Db; book: PriceBook; catalog: (modelId: string) => CatalogEntry | undefined }) =>
+export const createShadowSync =
+  ({ db, book, catalog }: { db: Db; book: PriceBook; catalog: (modelId: string) => CatalogEntry | undefined }) =>
   async (): Promise<ShadowSyncDto> => {
     const pricesCreated: ShadowSyncDto['pricesCreated'] = []
     // Another process may have closed or opened a price within the book's cache TTL.
@@ -19,12 +20,15 @@ export const createShadowSync = ({ db, book, catalog }: { db: Db; book: PriceBoo
     for (const modelId of await usage.unpricedModels(db)) {
       const entry = catalog(modelId)
       if (entry) await book.syncCatalog([entry])
-      else await book.setPrice(db, { modelId, inputPerM: 0n, outputPerM: 0n, cachedInputPerM: 0n, source: 'shadow-sync' })
+      else
+        await book.setPrice(db, { modelId, inputPerM: 0n, outputPerM: 0n, cachedInputPerM: 0n, source: 'shadow-sync' })
       pricesCreated.push({ modelId, source: entry ? 'catalog' : 'shadow-sync' })
     }
 
     const { prices, shadow } = await book.current()
-    let shadowBackfilled = 0, costBackfilled = 0, after = ''
+    let shadowBackfilled = 0,
+      costBackfilled = 0,
+      after = ''
     for (;;) {
       const rows = await usage.missingFigures(db, after, BATCH)
       if (!rows.length) break
@@ -33,7 +37,16 @@ export const createShadowSync = ({ db, book, catalog }: { db: Db; book: PriceBoo
         const price = prices.get(r.modelId)
         if (!price) return []
         const pico = costPico(price, r)
-        return [{ id: r.id, shadowCharged: creditsFor(pico, shadow), costUsdMicro: picoToUsdMicro(pico), shadowRateId: shadow.id, priceId: price.id, row: r }]
+        return [
+          {
+            id: r.id,
+            shadowCharged: creditsFor(pico, shadow),
+            costUsdMicro: picoToUsdMicro(pico),
+            shadowRateId: shadow.id,
+            priceId: price.id,
+            row: r,
+          },
+        ]
       })
       await usage.fillFigures(db, filled)
       shadowBackfilled += filled.filter((f) => f.row.shadowCharged === null).length

@@ -9,7 +9,14 @@ import { createBoardroomService } from './boardroom.service.ts'
 import { sweepStaleMeetings } from './boardroom.jobs.ts'
 
 /** Meetings of several agents on one topic, with a moderator's summary of decisions and action items. */
-export const createBoardroomModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; metering: Metering; workspaceName: (scope: ClientScope) => Promise<string> }) => {
+export const createBoardroomModule = (deps: {
+  db: Db
+  scope: ScopeResolver
+  agents: AgentService
+  models: ModelsModule
+  metering: Metering
+  workspaceName: (scope: ClientScope) => Promise<string>
+}) => {
   const boardroom = createBoardroomService(deps)
   return { boardroom, routes: boardroomRoutes({ boardroom, scope: deps.scope }), jobs: [sweepStaleMeetings(deps.db)] }
 }

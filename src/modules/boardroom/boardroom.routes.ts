@@ -9,34 +9,101 @@ import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { meetingNotFound, type BoardroomService } from './boardroom.service.ts'
 
-const MeetingSummary = z.object({ id: z.string(), topic: z.string(), agentIds: z.array(z.string()), status: z.enum(['running', 'completed', 'cancelled', 'failed']), createdAt: Timestamp })
-const EventStream = z.string().meta({ description: 'text/event-stream: `turn`, `delta`, `turn-end`, `done`; `id:` is the sequence number for Last-Event-ID' })
-
-export const boardroomRoutes = ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) => async (base: FastifyInstance) => {
-  const app = base.withTypeProvider<ZodTypeProvider>()
-  const meetingScope = async (req: FastifyRequest, id: string, role: Role) => scope.owner(req, role, await boardroom.clientOf(id), meetingNotFound)
-
-  app.post('/api/boardroom/meetings', {
-    schema: { tags: ['boardroom'], summary: 'Start a meeting of 2–5 agents on a topic (X-Client-ID; members); follow it on /stream', body: MeetingCreate, response: { 201: MeetingDto, ...errorResponses(400, 401, 403, 404) } },
-  }, async (req, reply) => reply.code(201).send(await boardroom.start(await scope.clientFromHeader(req, 'member'), req.body, req.id)))
-
-  app.get('/api/boardroom/meetings', {
-    schema: { tags: ['boardroom'], summary: "The client's meetings, newest first (X-Client-ID)", querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(30) }), response: { 200: z.object({ items: z.array(MeetingSummary) }), ...errorResponses(400, 401, 404) } },
-  }, async (req) => ({ items: await boardroom.list(await scope.clientFromHeader(req, 'viewer'), req.query.limit) }))
-
-  app.get('/api/boardroom/meetings/:id', {
-    schema: { tags: ['boardroom'], summary: 'A meeting with its turns and summary', params: IdParam, response: { 200: MeetingDto, ...errorResponses(401, 404) } },
-  }, async (req) => boardroom.get(await meetingScope(req, req.params.id, 'viewer'), req.params.id))
-
-  app.get('/api/boardroom/meetings/:id/stream', {
-    schema: { tags: ['boardroom'], summary: 'Follow a meeting live, from Last-Event-ID (or ?after=)', params: IdParam, querystring: z.strictObject({ after: z.coerce.number().int().min(0).optional() }), response: { 200: EventStream, ...errorResponses(401, 404) } },
-  }, async (req, reply) => {
-    await meetingScope(req, req.params.id, 'viewer')
-    const id = req.params.id
-    await streamRunEvents(req, reply, { hub: boardroom.hub, runId: id, afterSeq: lastEventId(req, req.query.after), after: (seq) => boardroom.eventsAfter(id, seq), isDone: () => boardroom.meetingDone(id) })
+const MeetingSummary = z.object({
+  id: z.string(),
+  topic: z.string(),
+  agentIds: z.array(z.string()),
+  status: z.enum(['running', 'completed', 'cancelled', 'failed']),
+  createdAt: Timestamp,
+})
+const EventStream = z
+  .string()
+  .meta({
+    description:
+      'text/event-stream: `turn`, `delta`, `turn-end`, `done`; `id:` is the sequence number for Last-Event-ID',
   })
 
-  app.post('/api/boardroom/meetings/:id/cancel', {
-    schema: { tags: ['boardroom'], summary: 'End a running meeting; what was said is kept (members)', params: IdParam, response: { 200: z.object({ cancelled: z.boolean() }), ...errorResponses(401, 403, 404) } },
-  }, async (req) => boardroom.cancel(await meetingScope(req, req.params.id, 'member'), req.params.id))
-}
+export const boardroomRoutes =
+  ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) =>
+  async (base: FastifyInstance) => {
+    const app = base.withTypeProvider<ZodTypeProvider>()
+    const meetingScope = async (req: FastifyRequest, id: string, role: Role) =>
+      scope.owner(req, role, await boardroom.clientOf(id), meetingNotFound)
+
+    app.post(
+      '/api/boardroom/meetings',
+      {
+        schema: {
+          tags: ['boardroom'],
+          summary: 'Start a meeting of 2–5 agents on a topic (X-Client-ID; members); follow it on /stream',
+          body: MeetingCreate,
+          response: { 201: MeetingDto, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) =>
+        reply.code(201).send(await boardroom.start(await scope.clientFromHeader(req, 'member'), req.body, req.id)),
+    )
+
+    app.get(
+      '/api/boardroom/meetings',
+      {
+        schema: {
+          tags: ['boardroom'],
+          summary: "The client's meetings, newest first (X-Client-ID)",
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(30) }),
+          response: { 200: z.object({ items: z.array(MeetingSummary) }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (req) => ({ items: await boardroom.list(await scope.clientFromHeader(req, 'viewer'), req.query.limit) }),
+    )
+
+    app.get(
+      '/api/boardroom/meetings/:id',
+      {
+        schema: {
+          tags: ['boardroom'],
+          summary: 'A meeting with its turns and summary',
+          params: IdParam,
+          response: { 200: MeetingDto, ...errorResponses(401, 404) },
+        },
+      },
+      async (req) => boardroom.get(await meetingScope(req, req.params.id, 'viewer'), req.params.id),
+    )
+
+    app.get(
+      '/api/boardroom/meetings/:id/stream',
+      {
+        schema: {
+          tags: ['boardroom'],
+          summary: 'Follow a meeting live, from Last-Event-ID (or ?after=)',
+          params: IdParam,
+          querystring: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
+          response: { 200: EventStream, ...errorResponses(401, 404) },
+        },
+      },
+      async (req, reply) => {
+        await meetingScope(req, req.params.id, 'viewer')
+        const id = req.params.id
+        await streamRunEvents(req, reply, {
+          hub: boardroom.hub,
+          runId: id,
+          afterSeq: lastEventId(req, req.query.after),
+          after: (seq) => boardroom.eventsAfter(id, seq),
+          isDone: () => boardroom.meetingDone(id),
+        })
+      },
+    )
+
+    app.post(
+      '/api/boardroom/meetings/:id/cancel',
+      {
+        schema: {
+          tags: ['boardroom'],
+          summary: 'End a running meeting; what was said is kept (members)',
+          params: IdParam,
+          response: { 200: z.object({ cancelled: z.boolean() }), ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (req) => boardroom.cancel(await meetingScope(req, req.params.id, 'member'), req.params.id),
+    )
+  }

@@ -12,9 +12,15 @@ import { meetings, turns } from './boardroom.repository.ts'
 
 export type Speaker = { id: string; name: string; system: string; modelId: string }
 export type MeetingPlan = {
-  scope: ClientScope; meetingId: string; topic: string; rounds: number; requestId: string
-  speakers: Speaker[]; moderator: Speaker
-  log: ReturnType<typeof createRunLog<MeetingEvent>>; abort: AbortController
+  scope: ClientScope
+  meetingId: string
+  topic: string
+  rounds: number
+  requestId: string
+  speakers: Speaker[]
+  moderator: Speaker
+  log: ReturnType<typeof createRunLog<MeetingEvent>>
+  abort: AbortController
   /** Holds credits for a turn (request id `<meeting request id>:<position>`); the first turn's hold was placed when the meeting started. */
   meter: (entry: CatalogEntry, position: number, promptText: string, maxOutputTokens: number) => Promise<MeteredCall>
   firstTurn?: MeteredCall
@@ -43,7 +49,14 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
   const speak = async (speaker: Speaker, round: number, position: number, system: string, prompt: string) => {
     const entry = models.find(speaker.modelId)!
     const turnId = newId('turn')
-    await turns.insert(db, scope, { id: turnId, meetingId: plan.meetingId, round, position, speaker: speaker.id, modelId: entry.id })
+    await turns.insert(db, scope, {
+      id: turnId,
+      meetingId: plan.meetingId,
+      round,
+      position,
+      speaker: speaker.id,
+      modelId: entry.id,
+    })
     log.push({ type: 'turn', turnId, round, position, speaker: speaker.id, modelId: entry.id, offline: entry.offline })
     let text = ''
     let reported: Parameters<typeof normalizeUsage>[0]
@@ -51,11 +64,24 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
     const maxOutputTokens = Math.min(entry.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS)
     let metered: MeteredCall | undefined
     try {
-      metered = position === 0 && plan.firstTurn ? plan.firstTurn : await plan.meter(entry, position, system + '\n' + prompt, maxOutputTokens)
-      const result = streamText({ model: models.languageModel(entry.id), system, prompt, abortSignal: abort.signal, maxRetries: 2, maxOutputTokens, onError: () => undefined })
+      metered =
+        position === 0 && plan.firstTurn
+          ? plan.firstTurn
+          : await plan.meter(entry, position, system + '\n' + prompt, maxOutputTokens)
+      const result = streamText({
+        model: models.languageModel(entry.id),
+        system,
+        prompt,
+        abortSignal: abort.signal,
+        maxRetries: 2,
+        maxOutputTokens,
+        onError: () => undefined,
+      })
       for await (const part of result.fullStream) {
-        if (part.type === 'text-delta') { text += part.text; log.push({ type: 'delta', turnId, text: part.text }) }
-        else if (part.type === 'finish') reported = part.totalUsage
+        if (part.type === 'text-delta') {
+          text += part.text
+          log.push({ type: 'delta', turnId, text: part.text })
+        } else if (part.type === 'finish') reported = part.totalUsage
         else if (part.type === 'error') throw part.error
       }
     } catch (err) {
@@ -69,35 +95,70 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
     const charged = Number(charge?.charged ?? 0n)
     await db.transaction().execute(async (trx) => {
       await turns.finish(trx, scope, turnId, { content: text, status, usage: { ...usage, charged } })
-      if (metered) await recordModelCall(trx, { workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: null, agentId: speaker.id === 'moderator' ? null : speaker.id, surface: 'boardroom', requestId: metered.hold.requestId, modelId: entry.id, status, usage, charge })
+      if (metered)
+        await recordModelCall(trx, {
+          workspaceId: scope.workspaceId,
+          clientId: scope.clientId,
+          userId: scope.userId,
+          tokenId: null,
+          agentId: speaker.id === 'moderator' ? null : speaker.id,
+          surface: 'boardroom',
+          requestId: metered.hold.requestId,
+          modelId: entry.id,
+          status,
+          usage,
+          charge,
+        })
     })
     const settled = metered ? await metered.settle(charge) : undefined
-    log.push({ type: 'turn-end', turnId, status, usage: { ...usage, charged: Number(settled?.charged ?? 0n) }, ...(error ? { error: { code: error.code, message: error.message } } : {}) })
+    log.push({
+      type: 'turn-end',
+      turnId,
+      status,
+      usage: { ...usage, charged: Number(settled?.charged ?? 0n) },
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    })
     if (error) failed = true
     return text
   }
 
   // A cancel from another process arrives through the meeting's row.
-  const stopWatching = watchRun({ status: () => meetings.status(db, plan.meetingId), beat: () => meetings.beat(db, plan.meetingId), onCancelled: () => abort.abort() })
+  const stopWatching = watchRun({
+    status: () => meetings.status(db, plan.meetingId),
+    beat: () => meetings.beat(db, plan.meetingId),
+    onCancelled: () => abort.abort(),
+  })
   const names = plan.speakers.map((s) => s.name)
   let position = 0
   for (let round = 1; round <= plan.rounds && !abort.signal.aborted && !failed; round++) {
     for (const speaker of plan.speakers) {
       if (abort.signal.aborted || failed) break
-      const content = await speak(speaker, round, position++,
+      const content = await speak(
+        speaker,
+        round,
+        position++,
         `${speaker.system}${MEETING_RULES(names, plan.topic)}\n\n## Transcript so far (round ${round} of ${plan.rounds})\n${transcriptOf(said)}`,
-        `What do you propose on "${plan.topic}"?`)
+        `What do you propose on "${plan.topic}"?`,
+      )
       said.push({ name: speaker.name, content })
     }
   }
   let summary = ''
   if (!abort.signal.aborted && !failed) {
-    summary = await speak(plan.moderator, plan.rounds + 1, position,
+    summary = await speak(
+      plan.moderator,
+      plan.rounds + 1,
+      position,
       `${plan.moderator.system}\n\n## Transcript\n${transcriptOf(said)}`,
-      `Summarise the meeting on "${plan.topic}" with the sections "## Decisions" and "## Action items" (owner and next step for each).`)
+      `Summarise the meeting on "${plan.topic}" with the sections "## Decisions" and "## Action items" (owner and next step for each).`,
+    )
   }
   stopWatching()
-  let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failed ? 'failed' : 'completed'
+  let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted
+    ? 'cancelled'
+    : failed
+      ? 'failed'
+      : 'completed'
   if (!(await meetings.finish(db, scope, plan.meetingId, status, summary))) status = 'cancelled'
   log.push({ type: 'done', meetingId: plan.meetingId, status })
   await log.flush()

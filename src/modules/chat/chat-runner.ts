@@ -1,4 +1,12 @@
-import { InvalidToolInputError, NoSuchToolError, streamText, type LanguageModel, type ModelMessage, type StepResult, type ToolSet } from 'ai'
+import {
+  InvalidToolInputError,
+  NoSuchToolError,
+  streamText,
+  type LanguageModel,
+  type ModelMessage,
+  type StepResult,
+  type ToolSet,
+} from 'ai'
 import { AppError } from '../../platform/http/errors.ts'
 import { ToolRefusedError } from '../tools/tools.module.ts'
 import type { Db } from '../../platform/db/database.ts'
@@ -35,9 +43,12 @@ const MAX_STEPS = 4
 
 /** What the user may read about a failed tool call: our own errors say what happened; anything else stays generic. */
 const toolErrorMessage = (err: unknown) =>
-  err instanceof AppError || err instanceof ToolRefusedError ? err.message
-    : NoSuchToolError.isInstance(err) ? 'This agent cannot use that tool here.'
-      : InvalidToolInputError.isInstance(err) ? 'The tool was called with input it does not accept.'
+  err instanceof AppError || err instanceof ToolRefusedError
+    ? err.message
+    : NoSuchToolError.isInstance(err)
+      ? 'This agent cannot use that tool here.'
+      : InvalidToolInputError.isInstance(err)
+        ? 'The tool was called with input it does not accept.'
         : 'The tool failed.'
 
 /**
@@ -55,23 +66,39 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   // charged for the steps it took, which its holds covered.
   let refused: AppError | undefined
   const promptOf = (steps: StepResult<ToolSet>[]) =>
-    [input.system, ...input.history.map((m) => JSON.stringify(m.content)), ...steps.flatMap((st) => st.response.messages.map((m) => JSON.stringify(m.content)))].join('\n')
+    [
+      input.system,
+      ...input.history.map((m) => JSON.stringify(m.content)),
+      ...steps.flatMap((st) => st.response.messages.map((m) => JSON.stringify(m.content))),
+    ].join('\n')
   const stopBeforeNextStep = async ({ steps }: { steps: StepResult<ToolSet>[] }) => {
     if (steps.length >= MAX_STEPS || abort.signal.aborted) return true
     try {
       await input.metered.holdNextStep(promptOf(steps))
       return false
     } catch (err) {
-      refused = err instanceof AppError ? err : new AppError(503, 'credits.hold_failed', 'Credits for the next step could not be held.')
+      refused =
+        err instanceof AppError
+          ? err
+          : new AppError(503, 'credits.hold_failed', 'Credits for the next step could not be held.')
       return true
     }
   }
-  const stopWatching = watchRun({ status: () => runs.status(db, input.runId), beat: () => runs.beat(db, input.runId), onCancelled: () => abort.abort() })
+  const stopWatching = watchRun({
+    status: () => runs.status(db, input.runId),
+    beat: () => runs.beat(db, input.runId),
+    onCancelled: () => abort.abort(),
+  })
   try {
     const result = streamText({
-      model: input.model, system: input.system, messages: input.history, abortSignal: abort.signal,
-      maxOutputTokens: Math.min(input.entry.maxOutputTokens, 4096), maxRetries: 2,
-      tools: input.tools, stopWhen: stopBeforeNextStep,
+      model: input.model,
+      system: input.system,
+      messages: input.history,
+      abortSignal: abort.signal,
+      maxOutputTokens: Math.min(input.entry.maxOutputTokens, 4096),
+      maxRetries: 2,
+      tools: input.tools,
+      stopWhen: stopBeforeNextStep,
       // Failures arrive as `error` parts below; without this the SDK prints them, request body (the prompt) included.
       onError: () => undefined,
     })
@@ -80,12 +107,21 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
         text += part.text
         log.push({ type: 'delta', text: part.text })
       } else if (part.type === 'tool-call') {
-        const call = { type: 'tool-call' as const, toolCallId: part.toolCallId, toolName: part.toolName, input: part.input }
+        const call = {
+          type: 'tool-call' as const,
+          toolCallId: part.toolCallId,
+          toolName: part.toolName,
+          input: part.input,
+        }
         parts.push(call)
         log.push(call)
       } else if (part.type === 'tool-result' || part.type === 'tool-error') {
-        const result = { type: 'tool-result' as const, toolCallId: part.toolCallId, toolName: part.toolName,
-          ...(part.type === 'tool-result' ? { output: part.output } : { error: toolErrorMessage(part.error) }) }
+        const result = {
+          type: 'tool-result' as const,
+          toolCallId: part.toolCallId,
+          toolName: part.toolName,
+          ...(part.type === 'tool-result' ? { output: part.output } : { error: toolErrorMessage(part.error) }),
+        }
         parts.push(result)
         log.push(result)
       } else if (part.type === 'finish') {
@@ -102,23 +138,48 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   } finally {
     stopWatching()
   }
-  if (refused && !failure && !abort.signal.aborted) failure = { code: refused.code, message: `The answer stopped before its next step: ${refused.message}` }
-  const usage = normalizeUsage(reported, { prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'), output: text })
+  if (refused && !failure && !abort.signal.aborted)
+    failure = { code: refused.code, message: `The answer stopped before its next step: ${refused.message}` }
+  const usage = normalizeUsage(reported, {
+    prompt: () => input.system + input.history.map((m) => JSON.stringify(m.content)).join('\n'),
+    output: text,
+  })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
   // A call that failed before the provider wrote anything is not charged; a cancelled one pays for what it wrote.
   const charge = await input.metered.price(failure && !text && !parts.length ? null : usage)
   await db.transaction().execute(async (trx) => {
     // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
-    if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status))) status = 'cancelled'
-    await messages.finish(trx, scope, input.messageId, { content: text, status, usage: { ...usage, charged: Number(charge?.charged ?? 0n) }, error: failure ?? null, parts })
+    if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status)))
+      status = 'cancelled'
+    await messages.finish(trx, scope, input.messageId, {
+      content: text,
+      status,
+      usage: { ...usage, charged: Number(charge?.charged ?? 0n) },
+      error: failure ?? null,
+      parts,
+    })
     await recordModelCall(trx, {
-      workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: input.tokenId, agentId: input.agentId, surface: 'chat',
-      requestId: input.requestId, modelId: input.entry.id, status, usage, charge,
+      workspaceId: scope.workspaceId,
+      clientId: scope.clientId,
+      userId: scope.userId,
+      tokenId: input.tokenId,
+      agentId: input.agentId,
+      surface: 'chat',
+      requestId: input.requestId,
+      modelId: input.entry.id,
+      status,
+      usage,
+      charge,
     })
   })
   // After the commit: if this process dies here, the sweeper settles the hold from the call recorded above.
   const settled = await input.metered.settle(charge)
-  log.push({ type: 'usage', usage: { ...usage, charged: Number(settled.charged) }, charged: Number(settled.charged), available: Number(settled.available) })
+  log.push({
+    type: 'usage',
+    usage: { ...usage, charged: Number(settled.charged) },
+    charged: Number(settled.charged),
+    available: Number(settled.available),
+  })
   if (failure) log.push({ type: 'error', ...failure })
   log.push({ type: 'done', messageId: input.messageId, status })
   await log.flush()

@@ -14,7 +14,16 @@ import { createChatService } from './chat.service.ts'
 export type { ChatService } from './chat.service.ts'
 
 /** Conversations per client and agent; answers streamed over SSE, persisted, resumable, cancellable. */
-export const createChatModule = (deps: { db: Db; scope: ScopeResolver; agents: AgentService; models: ModelsModule; tools: ToolRegistry; metering: Metering; credits: CreditsService; workspaceName: (scope: ClientScope) => Promise<string> }) => {
+export const createChatModule = (deps: {
+  db: Db
+  scope: ScopeResolver
+  agents: AgentService
+  models: ModelsModule
+  tools: ToolRegistry
+  metering: Metering
+  credits: CreditsService
+  workspaceName: (scope: ClientScope) => Promise<string>
+}) => {
   const chat = createChatService(deps)
   const routes = async (app: FastifyInstance) => {
     await app.register(chatRoutes({ chat, scope: deps.scope, credits: deps.credits }))

@@ -20,31 +20,69 @@ import { createRunHub, createRunLog } from '../../platform/realtime/event-log.ts
 type ClientRow = { name: string; website: string | null; notes: string | null }
 export type ChatScope = ClientScope & { client: ClientRow }
 
-type Deps = { db: Db; agents: AgentService; models: ModelsModule; tools: ToolRegistry; metering: Metering; workspaceName: (scope: ClientScope) => Promise<string>; now?: () => Date }
+type Deps = {
+  db: Db
+  agents: AgentService
+  models: ModelsModule
+  tools: ToolRegistry
+  metering: Metering
+  workspaceName: (scope: ClientScope) => Promise<string>
+  now?: () => Date
+}
 
 const toConversationDto = (c: Conversation, running: boolean): ConversationDto => ({
-  id: c.id, clientId: c.clientId, agentId: c.agentId, title: c.title, pinned: c.pinned, running,
-  archivedAt: c.archivedAt?.toISOString() ?? null, lastMessageAt: c.lastMessageAt.toISOString(), createdAt: c.createdAt.toISOString(),
+  id: c.id,
+  clientId: c.clientId,
+  agentId: c.agentId,
+  title: c.title,
+  pinned: c.pinned,
+  running,
+  archivedAt: c.archivedAt?.toISOString() ?? null,
+  lastMessageAt: c.lastMessageAt.toISOString(),
+  createdAt: c.createdAt.toISOString(),
 })
 const toMessageDto = (m: Message, offlineIds: (id: string | null) => boolean): MessageDto => ({
-  id: m.id, conversationId: m.conversationId, role: m.role, content: m.content, status: m.status, agentId: m.agentId, modelId: m.modelId,
-  offline: offlineIds(m.modelId), usage: (m.usage as Usage | null) ?? null, error: (m.error as { code: string; message: string } | null) ?? null,
+  id: m.id,
+  conversationId: m.conversationId,
+  role: m.role,
+  content: m.content,
+  status: m.status,
+  agentId: m.agentId,
+  modelId: m.modelId,
+  offline: offlineIds(m.modelId),
+  usage: (m.usage as Usage | null) ?? null,
+  error: (m.error as { code: string; message: string } | null) ?? null,
   parts: (m.parts as MessagePart[]) ?? [],
-  createdAt: m.createdAt.toISOString(), completedAt: m.completedAt?.toISOString() ?? null,
+  createdAt: m.createdAt.toISOString(),
+  completedAt: m.completedAt?.toISOString() ?? null,
 })
 
-const cursorOf = (c: Conversation) => Buffer.from(JSON.stringify([c.lastMessageAt.toISOString(), c.id])).toString('base64url')
+const cursorOf = (c: Conversation) =>
+  Buffer.from(JSON.stringify([c.lastMessageAt.toISOString(), c.id])).toString('base64url')
 const parseCursor = (cursor: string) => {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
     if (typeof id !== 'string' || Number.isNaN(new Date(at).getTime())) throw new Error('bad cursor')
     return { at: new Date(at), id }
-  } catch { throw badRequest('request.invalid_cursor', 'The cursor is not valid.') }
+  } catch {
+    throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+  }
 }
 
 /** Conversations per client and agent, and the answers streamed into them. */
-export const createChatService = ({ db, agents, models, tools, metering, workspaceName, now = () => new Date() }: Deps) => {
-  tools.register(handoffTool(db, agents), searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)))
+export const createChatService = ({
+  db,
+  agents,
+  models,
+  tools,
+  metering,
+  workspaceName,
+  now = () => new Date(),
+}: Deps) => {
+  tools.register(
+    handoffTool(db, agents),
+    searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)),
+  )
   const hub = createRunHub()
   const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   const isOffline = (id: string | null) => Boolean(id && models.find(id)?.offline)
@@ -71,32 +109,59 @@ export const createChatService = ({ db, agents, models, tools, metering, workspa
   }
 
   /** The agent, model, system prompt and history a message would be sent with, and the prompt as counted for its estimate. */
-  const prepare = async (scope: ChatScope, agentId: string, body: { content: string; modelId?: string }, conversationId?: string) => {
+  const prepare = async (
+    scope: ChatScope,
+    agentId: string,
+    body: { content: string; modelId?: string },
+    conversationId?: string,
+  ) => {
     const agent = await agents.resolve(scope, agentId)
     const set = await models.forWorkspace(scope.workspaceId)
     const modelId = body.modelId ?? agent.dto.modelId ?? set.defaultModelId(agent.tier)
     const model = set.languageModel(modelId)
     const entry = set.find(modelId)!
     const system = assembleSystemPrompt(agent.prompt, {
-      workspaceName: await workspaceName(scope), client: scope.client, today: now(), tools: entry.offline ? [] : tools.describe(agent.dto.tools),
+      workspaceName: await workspaceName(scope),
+      client: scope.client,
+      today: now(),
+      tools: entry.offline ? [] : tools.describe(agent.dto.tools),
     })
     const maxOutputTokens = Math.min(entry.maxOutputTokens, 4096)
     const limit = entry.contextWindow - maxOutputTokens - countTokens(system) - 64
     if (countTokens(body.content) > limit) throw messageTooLong(limit)
-    const earlier = conversationId ? (await messages.list(db, scope, conversationId)).filter((m) => m.content && m.status !== 'failed') : []
-    const history = fitToContext([...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
-      { contextWindow: entry.contextWindow, maxOutputTokens, systemPrompt: system })
-    const promptText = system + '\n' + history.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n')
+    const earlier = conversationId
+      ? (await messages.list(db, scope, conversationId)).filter((m) => m.content && m.status !== 'failed')
+      : []
+    const history = fitToContext(
+      [...earlier.map((m) => ({ role: m.role, content: m.content })), { role: 'user', content: body.content }],
+      { contextWindow: entry.contextWindow, maxOutputTokens, systemPrompt: system },
+    )
+    const promptText =
+      system +
+      '\n' +
+      history.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n')
     return { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens }
   }
 
   // What an answer whose process died had written: its saved text, else the deltas it streamed.
   metering.recoverWith('chat', async (hold) => {
-    const m = await db.selectFrom('messages').innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id').select(['messages.content', 'chatRuns.id as runId'])
-      .where('messages.requestId', '=', hold.requestId).where('messages.role', '=', 'assistant').where('messages.clientId', '=', hold.clientId ?? '').executeTakeFirst()
+    const m = await db
+      .selectFrom('messages')
+      .innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id')
+      .select(['messages.content', 'chatRuns.id as runId'])
+      .where('messages.requestId', '=', hold.requestId)
+      .where('messages.role', '=', 'assistant')
+      .where('messages.clientId', '=', hold.clientId ?? '')
+      .executeTakeFirst()
     if (!m) return ''
     if (m.content) return m.content
-    const deltas = await db.selectFrom('chatEvents').select('data').where('runId', '=', m.runId).where('type', '=', 'delta').orderBy('seq').execute()
+    const deltas = await db
+      .selectFrom('chatEvents')
+      .select('data')
+      .where('runId', '=', m.runId)
+      .where('type', '=', 'delta')
+      .orderBy('seq')
+      .execute()
     return deltas.map((d) => String(d.data.text ?? '')).join('')
   })
 
@@ -104,15 +169,28 @@ export const createChatService = ({ db, agents, models, tools, metering, workspa
     hub,
     async create(scope: ChatScope, body: { agentId: string; title?: string }) {
       const agent = await agents.resolve(scope, body.agentId)
-      return toConversationDto(await conversations.insert(db, scope, { id: newId('conv'), agentId: agent.dto.id, title: body.title }), false)
+      return toConversationDto(
+        await conversations.insert(db, scope, { id: newId('conv'), agentId: agent.dto.id, title: body.title }),
+        false,
+      )
     },
 
-    async list(scope: ClientScope, q: { cursor?: string; limit: number; q?: string; archived: 'include' | 'exclude' | 'only'; agentId?: string }) {
+    async list(
+      scope: ClientScope,
+      q: { cursor?: string; limit: number; q?: string; archived: 'include' | 'exclude' | 'only'; agentId?: string },
+    ) {
       const rows = await conversations.page(db, scope, { ...q, after: q.cursor ? parseCursor(q.cursor) : undefined })
       const items = rows.slice(0, q.limit)
-      const running = await runs.runningIn(db, scope, items.map((c) => c.id))
+      const running = await runs.runningIn(
+        db,
+        scope,
+        items.map((c) => c.id),
+      )
       const last = items.at(-1)
-      return { items: items.map((c) => toConversationDto(c, running.has(c.id))), nextCursor: rows.length > q.limit && last ? cursorOf(last) : null }
+      return {
+        items: items.map((c) => toConversationDto(c, running.has(c.id))),
+        nextCursor: rows.length > q.limit && last ? cursorOf(last) : null,
+      }
     },
 
     async get(scope: ClientScope, id: string) {
@@ -123,7 +201,10 @@ export const createChatService = ({ db, agents, models, tools, metering, workspa
     async update(scope: ClientScope, id: string, patch: { title?: string; pinned?: boolean; archived?: boolean }) {
       await load(scope, id)
       const { archived, ...rest } = patch
-      const c = await conversations.update(db, scope, id, { ...rest, ...(archived === undefined ? {} : { archivedAt: archived ? now() : null }) })
+      const c = await conversations.update(db, scope, id, {
+        ...rest,
+        ...(archived === undefined ? {} : { archivedAt: archived ? now() : null }),
+      })
       return toConversationDto(c, Boolean(await runs.running(db, scope, id)))
     },
 
@@ -133,56 +214,147 @@ export const createChatService = ({ db, agents, models, tools, metering, workspa
     },
 
     /** What sending `content` in a conversation (or to an agent) would hold, before it is sent. */
-    async estimate(scope: ChatScope, body: { content: string; conversationId?: string; agentId?: string; modelId?: string }) {
+    async estimate(
+      scope: ChatScope,
+      body: { content: string; conversationId?: string; agentId?: string; modelId?: string },
+    ) {
       const conversation = body.conversationId ? await load(scope, body.conversationId) : undefined
       const agentId = conversation?.agentId ?? body.agentId
-      if (!agentId) throw badRequest('credits.estimate_needs_agent', 'Send a conversationId or an agentId to estimate for.')
+      if (!agentId)
+        throw badRequest('credits.estimate_needs_agent', 'Send a conversationId or an agentId to estimate for.')
       const p = await prepare(scope, agentId, body, conversation?.id)
       const est = await metering.estimate(p.entry, p.promptText, p.maxOutputTokens, p.set.billedBy(p.entry))
       return { ...est, offline: p.entry.offline }
     },
 
     /** Saves the question, opens the answer and starts generating it in the background; returns the run to stream. */
-    async send(scope: ChatScope, id: string, body: { content: string; modelId?: string }, call: { requestId: string; tokenId: string | null }) {
+    async send(
+      scope: ChatScope,
+      id: string,
+      body: { content: string; modelId?: string },
+      call: { requestId: string; tokenId: string | null },
+    ) {
       const { requestId } = call
       const conversation = await load(scope, id)
       if (conversation.archivedAt) throw conversationArchived()
-      const { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens } = await prepare(scope, conversation.agentId, body, id)
+      const { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens } =
+        await prepare(scope, conversation.agentId, body, id)
       const metered = await metering.begin({
-        workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId, tokenId: call.tokenId, surface: 'chat', requestId, entry,
-        billedBy: set.billedBy(entry), promptText, maxOutputTokens, streaming: true, params: { conversationId: id, content: body.content, modelId },
+        workspaceId: scope.workspaceId,
+        clientId: scope.clientId,
+        userId: scope.userId,
+        tokenId: call.tokenId,
+        surface: 'chat',
+        requestId,
+        entry,
+        billedBy: set.billedBy(entry),
+        promptText,
+        maxOutputTokens,
+        streaming: true,
+        params: { conversationId: id, content: body.content, modelId },
       })
       if (metered.replay) {
         // The same request again: the answer it started, not a second one.
-        const prior = await db.selectFrom('messages').innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id').select('chatRuns.id')
-          .where('messages.clientId', '=', scope.clientId).where('messages.conversationId', '=', id).where('messages.requestId', '=', requestId)
-          .where('messages.role', '=', 'assistant').executeTakeFirst()
-        if (!prior) throw conflict('request.not_replayable', 'The request with this id did not start an answer; send a new X-Request-ID.')
+        const prior = await db
+          .selectFrom('messages')
+          .innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id')
+          .select('chatRuns.id')
+          .where('messages.clientId', '=', scope.clientId)
+          .where('messages.conversationId', '=', id)
+          .where('messages.requestId', '=', requestId)
+          .where('messages.role', '=', 'assistant')
+          .executeTakeFirst()
+        if (!prior)
+          throw conflict(
+            'request.not_replayable',
+            'The request with this id did not start an answer; send a new X-Request-ID.',
+          )
         return { runId: prior.id }
       }
 
       const runId = newId('run')
       const ids = { user: newId('msg'), answer: newId('msg') }
-      await db.transaction().execute(async (trx) => {
-        if (await runs.running(trx, scope, id)) throw runInProgress()
-        await messages.insert(trx, scope, { id: ids.user, conversationId: id, role: 'user', content: body.content, status: 'complete', authorId: scope.userId, requestId })
-        await messages.insert(trx, scope, { id: ids.answer, conversationId: id, role: 'assistant', content: '', status: 'streaming', agentId: agent.dto.id, modelId, requestId })
-        await runs.insert(trx, scope, { id: runId, conversationId: id, messageId: ids.answer })
-        await conversations.update(trx, scope, id, {
-          lastMessageAt: now(), ...(earlier.length === 0 && conversation.title === 'New conversation' ? { title: body.content.slice(0, 60) } : {}),
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          if (await runs.running(trx, scope, id)) throw runInProgress()
+          await messages.insert(trx, scope, {
+            id: ids.user,
+            conversationId: id,
+            role: 'user',
+            content: body.content,
+            status: 'complete',
+            authorId: scope.userId,
+            requestId,
+          })
+          await messages.insert(trx, scope, {
+            id: ids.answer,
+            conversationId: id,
+            role: 'assistant',
+            content: '',
+            status: 'streaming',
+            agentId: agent.dto.id,
+            modelId,
+            requestId,
+          })
+          await runs.insert(trx, scope, { id: runId, conversationId: id, messageId: ids.answer })
+          await conversations.update(trx, scope, id, {
+            lastMessageAt: now(),
+            ...(earlier.length === 0 && conversation.title === 'New conversation'
+              ? { title: body.content.slice(0, 60) }
+              : {}),
+          })
         })
-      }).catch(async (err: { code?: string }) => {
-        await metered.settle(null) // nothing ran: the hold is released
-        throw err.code === '23505' ? runInProgress() : err
-      })
+        .catch(async (err: { code?: string }) => {
+          await metered.settle(null) // nothing ran: the hold is released
+          throw err.code === '23505' ? runInProgress() : err
+        })
 
       const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
-      log.push({ type: 'run', runId, conversationId: id, userMessageId: ids.user, messageId: ids.answer, agentId: agent.dto.id, modelId, offline: entry.offline, estimate: Number(metered.hold.amount), billedBy: set.billedBy(entry) })
+      log.push({
+        type: 'run',
+        runId,
+        conversationId: id,
+        userMessageId: ids.user,
+        messageId: ids.answer,
+        agentId: agent.dto.id,
+        modelId,
+        offline: entry.offline,
+        estimate: Number(metered.hold.amount),
+        billedBy: set.billedBy(entry),
+      })
       const abort = new AbortController()
       const parts: MessagePart[] = []
-      const toolSet = entry.offline ? {} : tools.forCall(agent.dto.tools, { scope, conversationId: id, agentId: agent.dto.id, emit: (e) => { parts.push(e); log.push(e) } })
-      const done = executeRun(db, set, { scope, ...call, runId, messageId: ids.answer, entry, model, system, history: history.messages, tools: toolSet, parts, log, abort, agentId: agent.dto.id, metered })
-        .catch((err: unknown) => { console.error(`[chat] run ${runId} crashed:`, err) })
+      const toolSet = entry.offline
+        ? {}
+        : tools.forCall(agent.dto.tools, {
+            scope,
+            conversationId: id,
+            agentId: agent.dto.id,
+            emit: (e) => {
+              parts.push(e)
+              log.push(e)
+            },
+          })
+      const done = executeRun(db, set, {
+        scope,
+        ...call,
+        runId,
+        messageId: ids.answer,
+        entry,
+        model,
+        system,
+        history: history.messages,
+        tools: toolSet,
+        parts,
+        log,
+        abort,
+        agentId: agent.dto.id,
+        metered,
+      })
+        .catch((err: unknown) => {
+          console.error(`[chat] run ${runId} crashed:`, err)
+        })
         .finally(() => inflight.delete(runId))
       inflight.set(runId, { abort, done })
       return { runId }
@@ -207,7 +379,8 @@ export const createChatService = ({ db, agents, models, tools, metering, workspa
     },
 
     /** Stored events of a run, for streaming and Last-Event-ID resume. */
-    eventsAfter: async (runId: string, seq: number) => (await events.after(db, runId, seq)) as { seq: number; type: string; data: Record<string, unknown> }[],
+    eventsAfter: async (runId: string, seq: number) =>
+      (await events.after(db, runId, seq)) as { seq: number; type: string; data: Record<string, unknown> }[],
     runDone: (runId: string) => events.isDone(db, runId),
 
     clientOf: async (id: string) => (await conversations.clientOf(db, id))?.clientId,

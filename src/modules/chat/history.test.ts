@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { countTokens, fitToContext } from './history.ts'
 
-const turn = (role: 'user' | 'assistant', words: number, tag: string) => ({ role, content: `${tag} ` + 'word '.repeat(words) })
+const turn = (role: 'user' | 'assistant', words: number, tag: string) => ({
+  role,
+  content: `${tag} ` + 'word '.repeat(words),
+})
 
 describe('fitting a conversation into the context window', () => {
   it('keeps everything when it fits', () => {
     const turns = [turn('user', 10, 'q1'), turn('assistant', 10, 'a1'), turn('user', 10, 'q2')]
-    const { messages, dropped } = fitToContext(turns, { contextWindow: 10_000, maxOutputTokens: 1000, systemPrompt: 'You are the PPC Specialist.' })
+    const { messages, dropped } = fitToContext(turns, {
+      contextWindow: 10_000,
+      maxOutputTokens: 1000,
+      systemPrompt: 'You are the PPC Specialist.',
+    })
     expect(dropped).toBe(0)
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user'])
   })

@@ -1,6 +1,12 @@
 import type { AgentDto } from '../../../contracts/agents.ts'
 
-export type ClientFacts = { name: string; website: string | null; notes: string | null; conversationCount: number; lastTitle: string | null }
+export type ClientFacts = {
+  name: string
+  website: string | null
+  notes: string | null
+  conversationCount: number
+  lastTitle: string | null
+}
 
 /**
  * Starter prompts for the composer: the agent's own, adapted to what this client has. Later modules
@@ -9,7 +15,9 @@ export type ClientFacts = { name: string; website: string | null; notes: string 
 export const suggestPrompts = (agent: AgentDto, client: ClientFacts, limit = 4): string[] => {
   const own = agent.starterPrompts
   const contextual = [
-    ...(client.website && agent.tools.includes('fetch_page') ? [`Review ${client.website} and list the three quickest wins.`] : []),
+    ...(client.website && agent.tools.includes('fetch_page')
+      ? [`Review ${client.website} and list the three quickest wins.`]
+      : []),
     ...(client.lastTitle ? [`Pick up where we left off: "${client.lastTitle}".`] : []),
     ...(!client.notes ? [`Ask me the five questions you need answered to brief yourself on ${client.name}.`] : []),
     ...(client.conversationCount === 0 ? [`What would you do first for ${client.name}?`] : []),

@@ -5,12 +5,17 @@ import type { CreditsService } from './credits.service.ts'
 import type { Metering } from './metering.ts'
 
 /** Holds whose process died are resolved by expiry, every minute. */
-export const sweepExpiredHolds = (metering: Metering, catalog: (modelId: string) => CatalogEntry | undefined) => defineJob({
-  name: 'credits.sweep-expired-holds',
-  payload: z.object({}).passthrough(),
-  cron: '* * * * *',
-  handler: async () => { while ((await metering.sweepExpired(catalog)) > 0) { /* until none is left */ } },
-})
+export const sweepExpiredHolds = (metering: Metering, catalog: (modelId: string) => CatalogEntry | undefined) =>
+  defineJob({
+    name: 'credits.sweep-expired-holds',
+    payload: z.object({}).passthrough(),
+    cron: '* * * * *',
+    handler: async () => {
+      while ((await metering.sweepExpired(catalog)) > 0) {
+        /* until none is left */
+      }
+    },
+  })
 
 const previousMonth = (now: Date) => {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
@@ -18,14 +23,25 @@ const previousMonth = (now: Date) => {
 }
 
 /** Monthly statements: on the 1st for the month that ended, and every night for the month so far. */
-export const buildStatements = (credits: CreditsService, now: () => Date = () => new Date()) => defineJob({
-  name: 'credits.build-statements',
-  payload: z.object({ month: z.string().regex(/^\d{4}-\d{2}$/).optional() }).passthrough(),
-  cron: '15 0 * * *',
-  handler: async (payload: { month?: string }) => {
-    if (payload.month) { await credits.buildStatements(payload.month); return }
-    const today = now()
-    if (today.getUTCDate() === 1) await credits.buildStatements(previousMonth(today))
-    await credits.buildStatements(today.toISOString().slice(0, 7))
-  },
-})
+export const buildStatements = (credits: CreditsService, now: () => Date = () => new Date()) =>
+  defineJob({
+    name: 'credits.build-statements',
+    payload: z
+      .object({
+        month: z
+          .string()
+          .regex(/^\d{4}-\d{2}$/)
+          .optional(),
+      })
+      .passthrough(),
+    cron: '15 0 * * *',
+    handler: async (payload: { month?: string }) => {
+      if (payload.month) {
+        await credits.buildStatements(payload.month)
+        return
+      }
+      const today = now()
+      if (today.getUTCDate() === 1) await credits.buildStatements(previousMonth(today))
+      await credits.buildStatements(today.toISOString().slice(0, 7))
+    },
+  })

@@ -18,14 +18,36 @@ import { createPriceBook } from './price-book.ts'
 export { createLedger, type Ledger, type HoldRequest, type SettleRequest } from './ledger.ts'
 export { createMetering, type AllowsModelTier, type Metering, type MeteredCall, type Estimate } from './metering.ts'
 export { createPriceBook, type PriceBook } from './price-book.ts'
-export { costPico, creditsFor, estimateCredits, formatCredits, picoToUsdMicro, MICRO, type Price, type Rate } from './pricing.ts'
+export {
+  costPico,
+  creditsFor,
+  estimateCredits,
+  formatCredits,
+  picoToUsdMicro,
+  MICRO,
+  type Price,
+  type Rate,
+} from './pricing.ts'
 export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
 export type { CreditsService } from './credits.service.ts'
 export type { DisputesService } from './disputes.service.ts'
 
 type Deps = {
-  db: Db; audit: AuditService; counters: CounterStore; scope: ScopeResolver; operator: OperatorGuard
-  config: Pick<Config, 'CREDITS_WELCOME' | 'CREDITS_HOLD_TTL_SECONDS' | 'CREDITS_PER_REQUEST_CAP' | 'CREDITS_RPM_PER_USER' | 'CREDITS_RPM_PER_WORKSPACE' | 'CREDITS_MAX_CONCURRENT_STREAMS' | 'CREDITS_MAX_OPEN_DISPUTES'>
+  db: Db
+  audit: AuditService
+  counters: CounterStore
+  scope: ScopeResolver
+  operator: OperatorGuard
+  config: Pick<
+    Config,
+    | 'CREDITS_WELCOME'
+    | 'CREDITS_HOLD_TTL_SECONDS'
+    | 'CREDITS_PER_REQUEST_CAP'
+    | 'CREDITS_RPM_PER_USER'
+    | 'CREDITS_RPM_PER_WORKSPACE'
+    | 'CREDITS_MAX_CONCURRENT_STREAMS'
+    | 'CREDITS_MAX_OPEN_DISPUTES'
+  >
   /** Every model any workspace may call, for the sweeper to price a hold by its model id. */
   catalog: (modelId: string) => CatalogEntry | undefined
   /** The plans catalog's model tiers, for the plan gate of every metered call. */
@@ -39,25 +61,57 @@ type Deps = {
 const micro = (credits: number) => BigInt(Math.round(credits * 1_000_000))
 
 /** Credits: one account per workspace, the append-only ledger, metered calls, limits, disputes, statements. */
-export const createCreditsModule = ({ db, audit, counters, scope, operator, config, catalog, allowsModelTier, isEmailVerified, firstOwnedWorkspace }: Deps) => {
+export const createCreditsModule = ({
+  db,
+  audit,
+  counters,
+  scope,
+  operator,
+  config,
+  catalog,
+  allowsModelTier,
+  isEmailVerified,
+  firstOwnedWorkspace,
+}: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
-    maxConcurrentStreams: config.CREDITS_MAX_CONCURRENT_STREAMS, rpmPerUser: config.CREDITS_RPM_PER_USER, rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
+    maxConcurrentStreams: config.CREDITS_MAX_CONCURRENT_STREAMS,
+    rpmPerUser: config.CREDITS_RPM_PER_USER,
+    rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
   }
   const ledger = createLedger(db, { defaults })
   const book = createPriceBook(db)
-  const metering = createMetering({ db, ledger, book, counters, allowsModelTier, options: { holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000, rpmPerUser: defaults.rpmPerUser, rpmPerWorkspace: defaults.rpmPerWorkspace } })
+  const metering = createMetering({
+    db,
+    ledger,
+    book,
+    counters,
+    allowsModelTier,
+    options: {
+      holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000,
+      rpmPerUser: defaults.rpmPerUser,
+      rpmPerWorkspace: defaults.rpmPerWorkspace,
+    },
+  })
   const credits = createCreditsService({ db, ledger, audit, defaults, onLimitsChanged: metering.forget })
   const disputes = createDisputesService({ db, ledger, audit, maxOpenPerWorkspace: config.CREDITS_MAX_OPEN_DISPUTES })
   return {
-    ledger, book, metering, credits, disputes,
+    ledger,
+    book,
+    metering,
+    credits,
+    disputes,
     jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],
     /**
      * Opens a new workspace's account in its creation transaction, with its creator's welcome credits when the creator's
      * email is verified (once per person: a unique index on `welcome:<user>` decides).
      */
     onWorkspaceCreated: async (trx: Executor, workspaceId: string, userId: string) =>
-      ledger.open(trx, workspaceId, (await isEmailVerified(trx, userId)) ? { userId, amount: micro(config.CREDITS_WELCOME) } : undefined),
+      ledger.open(
+        trx,
+        workspaceId,
+        (await isEmailVerified(trx, userId)) ? { userId, amount: micro(config.CREDITS_WELCOME) } : undefined,
+      ),
     /** A person verified their email (in that transaction): the welcome credits go to the first workspace they own, if any. */
     onEmailVerified: async (trx: Executor, userId: string) => {
       const workspaceId = await firstOwnedWorkspace(trx, userId)

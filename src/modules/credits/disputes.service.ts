@@ -17,25 +17,60 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
  * Disputes of debits. A member files one (one per debit, ever); workspace admins may add notes or withdraw it; only
  * the operator decides: approval refunds the debit through the ledger, keyed by the dispute id, so it refunds once.
  */
-export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, now = () => new Date() }: {
-  db: Db; ledger: Ledger; audit: AuditService; maxOpenPerWorkspace: number; now?: () => Date
+export const createDisputesService = ({
+  db,
+  ledger,
+  audit,
+  maxOpenPerWorkspace,
+  now = () => new Date(),
+}: {
+  db: Db
+  ledger: Ledger
+  audit: AuditService
+  maxOpenPerWorkspace: number
+  now?: () => Date
 }) => {
   /** Disputes with their debit and notes, in the order given. */
   const describe = async (executor: Executor, rows: CreditDispute[]): Promise<DisputeDto[]> => {
     if (!rows.length) return []
     const ids = rows.map((d) => d.id)
-    const debits = await executor.selectFrom('creditEntries').select(['id', 'amount', 'requestId', 'modelId'])
-      .where('id', 'in', rows.map((d) => d.entryId)).execute()
-    const notes = await executor.selectFrom('creditDisputeNotes').selectAll().where('disputeId', 'in', ids).orderBy('createdAt').orderBy('id').execute()
+    const debits = await executor
+      .selectFrom('creditEntries')
+      .select(['id', 'amount', 'requestId', 'modelId'])
+      .where(
+        'id',
+        'in',
+        rows.map((d) => d.entryId),
+      )
+      .execute()
+    const notes = await executor
+      .selectFrom('creditDisputeNotes')
+      .selectAll()
+      .where('disputeId', 'in', ids)
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute()
     const debitOf = new Map(debits.map((e) => [e.id, e]))
     return rows.map((d) => {
       const e = debitOf.get(d.entryId)!
       return {
-        id: d.id, workspaceId: d.workspaceId, entryId: d.entryId, amount: Number(e.amount), requestId: e.requestId, modelId: e.modelId, reason: d.reason,
-        status: d.status, openedBy: d.openedBy,
-        notes: notes.filter((n) => n.disputeId === d.id).map((n) => ({ id: n.id, authorId: n.authorId, note: n.note, createdAt: n.createdAt.toISOString() })),
-        resolutionNote: d.resolutionNote, resolvedBy: d.resolvedBy, refundEntryId: d.refundEntryId,
-        createdAt: d.createdAt.toISOString(), resolvedAt: d.resolvedAt?.toISOString() ?? null,
+        id: d.id,
+        workspaceId: d.workspaceId,
+        entryId: d.entryId,
+        amount: Number(e.amount),
+        requestId: e.requestId,
+        modelId: e.modelId,
+        reason: d.reason,
+        status: d.status,
+        openedBy: d.openedBy,
+        notes: notes
+          .filter((n) => n.disputeId === d.id)
+          .map((n) => ({ id: n.id, authorId: n.authorId, note: n.note, createdAt: n.createdAt.toISOString() })),
+        resolutionNote: d.resolutionNote,
+        resolvedBy: d.resolvedBy,
+        refundEntryId: d.refundEntryId,
+        createdAt: d.createdAt.toISOString(),
+        resolvedAt: d.resolvedAt?.toISOString() ?? null,
       }
     })
   }
@@ -58,19 +93,52 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
   return {
     /** A member disputes a debit made for them (admins: any debit of the workspace). */
     async open(scope: WorkspaceScope, body: { entryId: string; reason: string }, ip: string) {
-      const entry = await db.selectFrom('creditEntries').selectAll().where('id', '=', body.entryId).where('workspaceId', '=', scope.workspaceId).executeTakeFirst()
-      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId)) throw notFound('credits.entry_not_found', 'No such ledger entry.')
-      if (entry.kind !== 'debit' || entry.amount === 0n) throw badRequest('credits.not_disputable', 'Only a debit that charged credits can be disputed.')
+      const entry = await db
+        .selectFrom('creditEntries')
+        .selectAll()
+        .where('id', '=', body.entryId)
+        .where('workspaceId', '=', scope.workspaceId)
+        .executeTakeFirst()
+      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId))
+        throw notFound('credits.entry_not_found', 'No such ledger entry.')
+      if (entry.kind !== 'debit' || entry.amount === 0n)
+        throw badRequest('credits.not_disputable', 'Only a debit that charged credits can be disputed.')
       const id = newId('dsp')
       try {
         await db.transaction().execute(async (trx) => {
           // Under the account row's lock, two filings cannot both pass the count.
-          await trx.selectFrom('creditAccounts').select('workspaceId').where('workspaceId', '=', scope.workspaceId).forUpdate().executeTakeFirstOrThrow()
-          const { open } = await trx.selectFrom('creditDisputes').select((eb) => eb.fn.countAll<string>().as('open'))
-            .where('workspaceId', '=', scope.workspaceId).where('status', '=', 'open').executeTakeFirstOrThrow()
+          await trx
+            .selectFrom('creditAccounts')
+            .select('workspaceId')
+            .where('workspaceId', '=', scope.workspaceId)
+            .forUpdate()
+            .executeTakeFirstOrThrow()
+          const { open } = await trx
+            .selectFrom('creditDisputes')
+            .select((eb) => eb.fn.countAll<string>().as('open'))
+            .where('workspaceId', '=', scope.workspaceId)
+            .where('status', '=', 'open')
+            .executeTakeFirstOrThrow()
           if (Number(open) >= maxOpenPerWorkspace) throw tooManyOpenDisputes(maxOpenPerWorkspace)
-          await trx.insertInto('creditDisputes').values({ id, workspaceId: scope.workspaceId, entryId: entry.id, openedBy: scope.userId, reason: body.reason }).execute()
-          await audit.record(trx, { action: 'credits.dispute_opened', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'credit_dispute', targetId: id, ip, metadata: { entryId: entry.id } })
+          await trx
+            .insertInto('creditDisputes')
+            .values({
+              id,
+              workspaceId: scope.workspaceId,
+              entryId: entry.id,
+              openedBy: scope.userId,
+              reason: body.reason,
+            })
+            .execute()
+          await audit.record(trx, {
+            action: 'credits.dispute_opened',
+            workspaceId: scope.workspaceId,
+            actorUserId: scope.userId,
+            targetType: 'credit_dispute',
+            targetId: id,
+            ip,
+            metadata: { entryId: entry.id },
+          })
         })
       } catch (err) {
         if (isUniqueViolation(err)) throw disputeExists()
@@ -89,7 +157,11 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
     },
 
     /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */
-    workspaceOf: async (id: string) => (id.length <= 64 ? (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())?.workspaceId : undefined),
+    workspaceOf: async (id: string) =>
+      id.length <= 64
+        ? (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())
+            ?.workspaceId
+        : undefined,
 
     async get(scope: WorkspaceScope, id: string) {
       const d = await one(db, id, scope.workspaceId)
@@ -103,8 +175,20 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
         const d = await lockOpen(trx, id, scope.workspaceId)
         if (d.status !== 'open') throw disputeClosed(d.status)
         const noteId = newId('dsn')
-        await trx.insertInto('creditDisputeNotes').values({ id: noteId, disputeId: id, workspaceId: scope.workspaceId, authorId: scope.userId, note }).execute()
-        await audit.record(trx, { action: 'credits.dispute_note_added', workspaceId: scope.workspaceId, actorUserId: scope.userId, subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, ip, metadata: { noteId } })
+        await trx
+          .insertInto('creditDisputeNotes')
+          .values({ id: noteId, disputeId: id, workspaceId: scope.workspaceId, authorId: scope.userId, note })
+          .execute()
+        await audit.record(trx, {
+          action: 'credits.dispute_note_added',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          subjectUserId: d.openedBy,
+          targetType: 'credit_dispute',
+          targetId: id,
+          ip,
+          metadata: { noteId },
+        })
         return one(trx, id)
       })
     },
@@ -114,8 +198,21 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
       return db.transaction().execute(async (trx) => {
         const d = await lockOpen(trx, id, scope.workspaceId)
         if (d.status !== 'open') throw disputeClosed(d.status)
-        await trx.updateTable('creditDisputes').set({ status: 'withdrawn', resolutionNote: note ?? null, resolvedBy: scope.userId, resolvedAt: now() }).where('id', '=', id).execute()
-        await audit.record(trx, { action: 'credits.dispute_withdrawn', workspaceId: scope.workspaceId, actorUserId: scope.userId, subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, ip, metadata: { entryId: d.entryId } })
+        await trx
+          .updateTable('creditDisputes')
+          .set({ status: 'withdrawn', resolutionNote: note ?? null, resolvedBy: scope.userId, resolvedAt: now() })
+          .where('id', '=', id)
+          .execute()
+        await audit.record(trx, {
+          action: 'credits.dispute_withdrawn',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          subjectUserId: d.openedBy,
+          targetType: 'credit_dispute',
+          targetId: id,
+          ip,
+          metadata: { entryId: d.entryId },
+        })
         return one(trx, id)
       })
     },
@@ -124,8 +221,13 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
     async operatorQueue(q: { status?: DisputeStatus; limit: number }) {
       let query = db.selectFrom('creditDisputes').selectAll()
       if (q.status) query = query.where('status', '=', q.status)
-      const rows = await query.orderBy(sql`(status = 'open') desc`)
-        .orderBy(sql`CASE WHEN status = 'open' THEN created_at END asc`).orderBy('createdAt', 'desc').orderBy('id').limit(q.limit).execute()
+      const rows = await query
+        .orderBy(sql`(status = 'open') desc`)
+        .orderBy(sql`CASE WHEN status = 'open' THEN created_at END asc`)
+        .orderBy('createdAt', 'desc')
+        .orderBy('id')
+        .limit(q.limit)
+        .execute()
       return describe(db, rows)
     },
 
@@ -140,17 +242,37 @@ export const createDisputesService = ({ db, ledger, audit, maxOpenPerWorkspace, 
         if (d.status !== 'open') throw disputeClosed(d.status)
         let refundEntryId: string | null = null
         if (decision === 'approved') {
-          const debit = await trx.selectFrom('creditEntries').selectAll().where('id', '=', d.entryId).where('workspaceId', '=', d.workspaceId).executeTakeFirstOrThrow()
+          const debit = await trx
+            .selectFrom('creditEntries')
+            .selectAll()
+            .where('id', '=', d.entryId)
+            .where('workspaceId', '=', d.workspaceId)
+            .executeTakeFirstOrThrow()
           const { entry } = await ledger.post(trx, {
-            workspaceId: d.workspaceId, kind: 'refund', amount: -debit.amount, requestId: `dispute:${d.id}`, refundOf: debit.id,
-            reason: `Dispute approved: ${note}`, clientId: debit.clientId, userId: debit.userId,
+            workspaceId: d.workspaceId,
+            kind: 'refund',
+            amount: -debit.amount,
+            requestId: `dispute:${d.id}`,
+            refundOf: debit.id,
+            reason: `Dispute approved: ${note}`,
+            clientId: debit.clientId,
+            userId: debit.userId,
           })
           refundEntryId = entry.id
         }
-        await trx.updateTable('creditDisputes').set({ status: decision, resolutionNote: note, resolvedBy: null, resolvedAt: now(), refundEntryId }).where('id', '=', id).execute()
+        await trx
+          .updateTable('creditDisputes')
+          .set({ status: decision, resolutionNote: note, resolvedBy: null, resolvedAt: now(), refundEntryId })
+          .where('id', '=', id)
+          .execute()
         await audit.record(trx, {
-          action: decision === 'approved' ? 'credits.dispute_approved' : 'credits.dispute_rejected', workspaceId: d.workspaceId, actorUserId: null,
-          subjectUserId: d.openedBy, targetType: 'credit_dispute', targetId: id, metadata: { by: 'operator', entryId: d.entryId, refundEntryId, requestId, note },
+          action: decision === 'approved' ? 'credits.dispute_approved' : 'credits.dispute_rejected',
+          workspaceId: d.workspaceId,
+          actorUserId: null,
+          subjectUserId: d.openedBy,
+          targetType: 'credit_dispute',
+          targetId: id,
+          metadata: { by: 'operator', entryId: d.entryId, refundEntryId, requestId, note },
         })
         return one(trx, id)
       })

@@ -6,14 +6,24 @@ import { AppError, conflict } from '../../platform/http/errors.ts'
 import { capReached, insufficientCredits, throttled, type CapScope } from './credits.errors.ts'
 
 export type HoldRequest = {
-  workspaceId: string; clientId: string | null; userId: string | null; tokenId: string | null
-  surface: string; modelId: string; streaming: boolean
-  requestId: string; amount: bigint; inputTokens: number; paramsHash: string; ttlMs: number
+  workspaceId: string
+  clientId: string | null
+  userId: string | null
+  tokenId: string | null
+  surface: string
+  modelId: string
+  streaming: boolean
+  requestId: string
+  amount: bigint
+  inputTokens: number
+  paramsHash: string
+  ttlMs: number
 }
 export type HoldOutcome = { kind: 'placed' | 'replay'; hold: CreditHold }
 
 export type SettleRequest = {
-  workspaceId: string; holdId: string
+  workspaceId: string
+  holdId: string
   /** What the call cost in micro-credits; 0 releases the hold. */
   cost: bigint
   /** `expired` when the sweeper resolves a hold whose process died. */
@@ -25,14 +35,25 @@ export type SettleRequest = {
   within?: (trx: Tx) => Promise<unknown>
 }
 export type SettleOutcome = {
-  status: HoldStatus; charged: bigint; entryId: string | null; uncollected: bigint; alreadyResolved: boolean
+  status: HoldStatus
+  charged: bigint
+  entryId: string | null
+  uncollected: bigint
+  alreadyResolved: boolean
   /** The workspace's available credits (balance − held) when the settle's transaction committed: no second read needed. */
   available: bigint
 }
 
 export type PostRequest = {
-  workspaceId: string; kind: Exclude<EntryKind, 'debit'>; amount: bigint; requestId: string; reason: string
-  createdBy?: string | null; refundOf?: string | null; clientId?: string | null; userId?: string | null
+  workspaceId: string
+  kind: Exclude<EntryKind, 'debit'>
+  amount: bigint
+  requestId: string
+  reason: string
+  createdBy?: string | null
+  refundOf?: string | null
+  clientId?: string | null
+  userId?: string | null
 }
 
 /** Limits the ledger checks under the account lock, where concurrent requests cannot both slip under them. */
@@ -45,27 +66,57 @@ type Op =
   | { type: 'hold'; req: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }
   | { type: 'settle'; req: SettleRequest; resolve: (o: SettleOutcome) => void; reject: (e: unknown) => void }
 
-type Account = { balance: bigint; held: bigint; perRequestCap: bigint | null; maxConcurrentStreams: number | null; hasCaps: boolean }
+type Account = {
+  balance: bigint
+  held: bigint
+  perRequestCap: bigint | null
+  maxConcurrentStreams: number | null
+  hasCaps: boolean
+}
 
 const dayStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
 const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
 
 /** The account row, locked for the rest of the transaction; created on first use. */
 const lockAccount = async (trx: Tx, workspaceId: string): Promise<Account> => {
-  const read = () => trx.selectFrom('creditAccounts').select(['balance', 'held', 'perRequestCap', 'maxConcurrentStreams'])
-    .select(sql<boolean>`exists (SELECT 1 FROM credit_caps c WHERE c.workspace_id = credit_accounts.workspace_id)`.as('hasCaps'))
-    .where('workspaceId', '=', workspaceId).forUpdate().executeTakeFirst()
+  const read = () =>
+    trx
+      .selectFrom('creditAccounts')
+      .select(['balance', 'held', 'perRequestCap', 'maxConcurrentStreams'])
+      .select(
+        sql<boolean>`exists (SELECT 1 FROM credit_caps c WHERE c.workspace_id = credit_accounts.workspace_id)`.as(
+          'hasCaps',
+        ),
+      )
+      .where('workspaceId', '=', workspaceId)
+      .forUpdate()
+      .executeTakeFirst()
   const row = await read()
   if (row) return row
-  await trx.insertInto('creditAccounts').values({ workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+  await trx
+    .insertInto('creditAccounts')
+    .values({ workspaceId })
+    .onConflict((oc) => oc.doNothing())
+    .execute()
   return (await read())!
 }
 
 /** Credits in flight and spent since `since` for each capped subject: pending holds count at their amount, resolved ones at their charge. */
-const usedSince = async (trx: Tx, workspaceId: string, since: Date, subject: { kind: 'workspace' | 'client' | 'user'; id: string }) => {
-  let q = trx.selectFrom('creditHolds')
-    .select(sql<string>`coalesce(sum(CASE WHEN status = 'pending' THEN amount ELSE coalesce(charged, 0) END), 0)::text`.as('used'))
-    .where('workspaceId', '=', workspaceId).where('createdAt', '>=', since)
+const usedSince = async (
+  trx: Tx,
+  workspaceId: string,
+  since: Date,
+  subject: { kind: 'workspace' | 'client' | 'user'; id: string },
+) => {
+  let q = trx
+    .selectFrom('creditHolds')
+    .select(
+      sql<string>`coalesce(sum(CASE WHEN status = 'pending' THEN amount ELSE coalesce(charged, 0) END), 0)::text`.as(
+        'used',
+      ),
+    )
+    .where('workspaceId', '=', workspaceId)
+    .where('createdAt', '>=', since)
   if (subject.kind === 'client') q = q.where('clientId', '=', subject.id)
   if (subject.kind === 'user') q = q.where('userId', '=', subject.id)
   return BigInt((await q.executeTakeFirstOrThrow()).used)
@@ -87,22 +138,47 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     const out = new Map<Op, HoldOutcome | AppError>()
     if (!ops.length) return { out, placed: 0n }
     // Driven from the request ids through the (workspace_id, request_id) index, whatever the statistics say of this workspace.
-    const existing = await trx.selectFrom('creditHolds').selectAll()
-      .where(sql<boolean>`(workspace_id, request_id) IN (SELECT ${workspaceId}::text, unnest(${ops.map((o) => o.req.requestId)}::text[]))`).execute()
+    const existing = await trx
+      .selectFrom('creditHolds')
+      .selectAll()
+      .where(
+        sql<boolean>`(workspace_id, request_id) IN (SELECT ${workspaceId}::text, unnest(${ops.map((o) => o.req.requestId)}::text[]))`,
+      )
+      .execute()
     const byRequest = new Map(existing.map((h) => [h.requestId, h]))
     const fresh = ops.filter((o) => !byRequest.has(o.req.requestId))
-    const caps = fresh.length && account.hasCaps
-      ? await trx.selectFrom('creditCaps').selectAll().where('workspaceId', '=', workspaceId).execute()
-      : []
+    const caps =
+      fresh.length && account.hasCaps
+        ? await trx.selectFrom('creditCaps').selectAll().where('workspaceId', '=', workspaceId).execute()
+        : []
     const maxStreams = account.maxConcurrentStreams ?? defaults.maxConcurrentStreams
     let streams = fresh.some((o) => o.req.streaming)
-      ? Number((await trx.selectFrom('creditHolds').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId)
-        .where('status', '=', 'pending').where('streaming', '=', true).executeTakeFirstOrThrow()).n)
+      ? Number(
+          (
+            await trx
+              .selectFrom('creditHolds')
+              .select((eb) => eb.fn.countAll<string>().as('n'))
+              .where('workspaceId', '=', workspaceId)
+              .where('status', '=', 'pending')
+              .where('streaming', '=', true)
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
       : 0
     const used = new Map<string, bigint>()
-    const usage = async (cap: { subjectKind: 'workspace' | 'client' | 'user'; subjectId: string }, period: 'daily' | 'monthly') => {
+    const usage = async (
+      cap: { subjectKind: 'workspace' | 'client' | 'user'; subjectId: string },
+      period: 'daily' | 'monthly',
+    ) => {
       const key = `${cap.subjectKind}:${cap.subjectId}:${period}`
-      if (!used.has(key)) used.set(key, await usedSince(trx, workspaceId, period === 'daily' ? dayStart(now()) : monthStart(now()), { kind: cap.subjectKind, id: cap.subjectId }))
+      if (!used.has(key))
+        used.set(
+          key,
+          await usedSince(trx, workspaceId, period === 'daily' ? dayStart(now()) : monthStart(now()), {
+            kind: cap.subjectKind,
+            id: cap.subjectId,
+          }),
+        )
       return { key, used: used.get(key)! }
     }
     let available = account.balance - account.held
@@ -113,7 +189,17 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       const prior = byRequest.get(r.requestId)
       if (prior || placedInBatch.has(r.requestId)) continue // replays are answered once the batch is written
       if (perRequestCap !== null && r.amount > perRequestCap) {
-        out.set(op, capReached({ scope: 'request', subject: 'workspace', subjectId: workspaceId, cap: perRequestCap, used: 0n, estimate: r.amount }))
+        out.set(
+          op,
+          capReached({
+            scope: 'request',
+            subject: 'workspace',
+            subjectId: workspaceId,
+            cap: perRequestCap,
+            used: 0n,
+            estimate: r.amount,
+          }),
+        )
         continue
       }
       if (r.streaming && streams >= maxStreams) {
@@ -123,7 +209,10 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       let refused: AppError | undefined
       const charges: string[] = []
       for (const cap of caps) {
-        const applies = cap.subjectKind === 'workspace' || (cap.subjectKind === 'client' && cap.subjectId === r.clientId) || (cap.subjectKind === 'user' && cap.subjectId === r.userId)
+        const applies =
+          cap.subjectKind === 'workspace' ||
+          (cap.subjectKind === 'client' && cap.subjectId === r.clientId) ||
+          (cap.subjectKind === 'user' && cap.subjectId === r.userId)
         if (!applies) continue
         for (const period of ['daily', 'monthly'] as const) {
           const limit = cap[period]
@@ -136,9 +225,19 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
           charges.push(u.key)
         }
       }
-      if (refused) { out.set(op, refused); continue }
+      if (refused) {
+        out.set(op, refused)
+        continue
+      }
       if (r.amount > available) {
-        out.set(op, insufficientCredits({ estimate: r.amount, balance: account.balance, available: available < 0n ? 0n : available }))
+        out.set(
+          op,
+          insufficientCredits({
+            estimate: r.amount,
+            balance: account.balance,
+            available: available < 0n ? 0n : available,
+          }),
+        )
         continue
       }
       available -= r.amount
@@ -149,9 +248,19 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     const rows = [...placedInBatch.values()].map((op) => {
       const r = (op as Extract<Op, { type: 'hold' }>).req
       return {
-        id: newId('hold'), workspaceId, requestId: r.requestId, clientId: r.clientId, userId: r.userId, tokenId: r.tokenId,
-        surface: r.surface, modelId: r.modelId, streaming: r.streaming, amount: r.amount, inputTokens: r.inputTokens,
-        paramsHash: r.paramsHash, expiresAt: new Date(now().getTime() + r.ttlMs),
+        id: newId('hold'),
+        workspaceId,
+        requestId: r.requestId,
+        clientId: r.clientId,
+        userId: r.userId,
+        tokenId: r.tokenId,
+        surface: r.surface,
+        modelId: r.modelId,
+        streaming: r.streaming,
+        amount: r.amount,
+        inputTokens: r.inputTokens,
+        paramsHash: r.paramsHash,
+        expiresAt: new Date(now().getTime() + r.ttlMs),
       }
     })
     const inserted = rows.length ? await trx.insertInto('creditHolds').values(rows).returningAll().execute() : []
@@ -170,17 +279,38 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     return { out, placed }
   }
 
-  const applySettles = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'settle' }>[]) => {
+  const applySettles = async (
+    trx: Tx,
+    workspaceId: string,
+    account: Account,
+    ops: Extract<Op, { type: 'settle' }>[],
+  ) => {
     const out = new Map<Op, SettleOutcome>()
     if (!ops.length) return { out, after: account }
     for (const op of ops) if (op.req.within) await op.req.within(trx)
     // By primary key only: with the workspace in the WHERE, stale statistics can make PostgreSQL scan all its holds.
-    const holds = await trx.selectFrom('creditHolds').selectAll().where('id', 'in', ops.map((o) => o.req.holdId)).execute()
+    const holds = await trx
+      .selectFrom('creditHolds')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        ops.map((o) => o.req.holdId),
+      )
+      .execute()
     const byId = new Map(holds.filter((h) => h.workspaceId === workspaceId).map((h) => [h.id, h]))
     let available = account.balance - account.held
     const resolved: { id: string; status: HoldStatus; charged: bigint }[] = []
     const debits: Insertable<CreditEntriesTable>[] = []
-    const overages: { holdId: string; workspaceId: string; requestId: string; held: bigint; cost: bigint; charged: bigint; uncollected: bigint }[] = []
+    const overages: {
+      holdId: string
+      workspaceId: string
+      requestId: string
+      held: bigint
+      cost: bigint
+      charged: bigint
+      uncollected: bigint
+    }[] = []
     // A hold settled twice in one batch: the second answer is what the first decided.
     const seen = new Map<string, { status: HoldStatus; charged: bigint }>()
     for (const op of ops) {
@@ -188,7 +318,14 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       if (!h) throw new AppError(404, 'credits.hold_not_found', 'No such hold.')
       const earlier = seen.get(h.id)
       if (h.status !== 'pending' || earlier) {
-        out.set(op, { status: earlier?.status ?? h.status, charged: earlier?.charged ?? h.charged ?? 0n, entryId: null, uncollected: 0n, alreadyResolved: true, available: 0n })
+        out.set(op, {
+          status: earlier?.status ?? h.status,
+          charged: earlier?.charged ?? h.charged ?? 0n,
+          entryId: null,
+          uncollected: 0n,
+          alreadyResolved: true,
+          available: 0n,
+        })
         continue
       }
       const cost = op.req.cost < 0n ? 0n : op.req.cost
@@ -199,11 +336,28 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       const status: HoldStatus = op.req.resolution === 'expired' ? 'expired' : charged === 0n ? 'released' : 'settled'
       resolved.push({ id: h.id, status, charged })
       seen.set(h.id, { status, charged })
-      if (cost > h.amount) overages.push({ holdId: h.id, workspaceId, requestId: h.requestId, held: h.amount, cost, charged, uncollected: cost - charged })
+      if (cost > h.amount)
+        overages.push({
+          holdId: h.id,
+          workspaceId,
+          requestId: h.requestId,
+          held: h.amount,
+          cost,
+          charged,
+          uncollected: cost - charged,
+        })
       const entryId = newId('ent')
       debits.push({
-        id: entryId, workspaceId, kind: 'debit', amount: -charged, requestId: h.requestId, holdId: h.id,
-        clientId: h.clientId, userId: h.userId, modelId: h.modelId, surface: h.surface,
+        id: entryId,
+        workspaceId,
+        kind: 'debit',
+        amount: -charged,
+        requestId: h.requestId,
+        holdId: h.id,
+        clientId: h.clientId,
+        userId: h.userId,
+        modelId: h.modelId,
+        surface: h.surface,
         reason: status === 'expired' ? 'Settled by expiry: the process running the call stopped' : '',
       })
       out.set(op, { status, charged, entryId, uncollected: cost - charged, alreadyResolved: false, available: 0n })
@@ -218,7 +372,10 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     // What the triggers just did to the account row: the released holds leave held, the charges leave balance.
     let released = 0n
     let charged = 0n
-    for (const r of resolved) { released += byId.get(r.id)!.amount; charged += r.charged }
+    for (const r of resolved) {
+      released += byId.get(r.id)!.amount
+      charged += r.charged
+    }
     return { out, after: { ...account, balance: account.balance - charged, held: account.held - released } }
   }
 
@@ -241,7 +398,10 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
         else (op.resolve as (v: unknown) => void)(r)
       }
     } catch (err) {
-      if (ops.length === 1) { ops[0]!.reject(err); return }
+      if (ops.length === 1) {
+        ops[0]!.reject(err)
+        return
+      }
       // One bad request must not fail its neighbours: retry each alone.
       for (const op of ops) await flush(workspaceId, [op])
     }
@@ -279,9 +439,15 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
   const drain = async (workspaceId: string) => {
     for (;;) {
       const queue = queues.get(workspaceId)!
-      if (!queue.length) { queues.delete(workspaceId); return }
+      if (!queue.length) {
+        queues.delete(workspaceId)
+        return
+      }
       const batch = queue.splice(0, maxBatch)
-      const lone = batch.length === 1 && batch[0]!.type === 'hold' && !batch[0]!.req.streaming ? batch[0] as Extract<Op, { type: 'hold' }> : null
+      const lone =
+        batch.length === 1 && batch[0]!.type === 'hold' && !batch[0]!.req.streaming
+          ? (batch[0] as Extract<Op, { type: 'hold' }>)
+          : null
       const placed = lone ? await holdAlone(workspaceId, lone.req) : null
       if (placed) lone!.resolve(placed)
       else await flush(workspaceId, batch)
@@ -292,16 +458,21 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     new Promise<T>((resolve, reject) => {
       const op = make(resolve, reject)
       const queue = queues.get(workspaceId)
-      if (queue) { queue.push(op); return }
+      if (queue) {
+        queue.push(op)
+        return
+      }
       queues.set(workspaceId, [op])
       void drain(workspaceId)
     })
 
   return {
     /** Reserves credits for a call, or refuses with 402 / 429; the same request id again returns the first hold. */
-    hold: (req: HoldRequest) => submit<HoldOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'hold', req, resolve, reject })),
+    hold: (req: HoldRequest) =>
+      submit<HoldOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'hold', req, resolve, reject })),
     /** Resolves a hold once: debits the cost (up to what is available, the rest logged as overage) and frees the hold. */
-    settle: (req: SettleRequest) => submit<SettleOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'settle', req, resolve, reject })),
+    settle: (req: SettleRequest) =>
+      submit<SettleOutcome>(req.workspaceId, (resolve, reject) => ({ type: 'settle', req, resolve, reject })),
 
     /**
      * Any entry but a debit: grants, purchases and refunds add; adjustments and expiries may take away, never below
@@ -312,27 +483,53 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
       const run = async (trx: Executor) => {
         // Under the account lock, the check below and the insert cannot interleave with another post.
         const account = await lockAccount(trx as Tx, req.workspaceId)
-        const existing = await trx.selectFrom('creditEntries').selectAll().where('workspaceId', '=', req.workspaceId)
-          .where('requestId', '=', req.requestId).where('kind', '=', req.kind).executeTakeFirst()
+        const existing = await trx
+          .selectFrom('creditEntries')
+          .selectAll()
+          .where('workspaceId', '=', req.workspaceId)
+          .where('requestId', '=', req.requestId)
+          .where('kind', '=', req.kind)
+          .executeTakeFirst()
         if (existing) {
-          if (existing.amount !== req.amount) throw conflict('request.idempotency_mismatch', 'This request id was already used with a different amount.')
+          if (existing.amount !== req.amount)
+            throw conflict('request.idempotency_mismatch', 'This request id was already used with a different amount.')
           return { entry: existing, replay: true }
         }
         if (req.amount < 0n && -req.amount > account.balance - account.held) {
-          throw conflict('credits.insufficient', 'That would take more credits than are available.', { available: Number(account.balance - account.held) })
+          throw conflict('credits.insufficient', 'That would take more credits than are available.', {
+            available: Number(account.balance - account.held),
+          })
         }
-        const entry = await trx.insertInto('creditEntries').values({
-          id: newId('ent'), workspaceId: req.workspaceId, kind: req.kind, amount: req.amount, requestId: req.requestId, reason: req.reason,
-          createdBy: req.createdBy ?? null, refundOf: req.refundOf ?? null, clientId: req.clientId ?? null, userId: req.userId ?? null,
-        }).returningAll().executeTakeFirstOrThrow()
+        const entry = await trx
+          .insertInto('creditEntries')
+          .values({
+            id: newId('ent'),
+            workspaceId: req.workspaceId,
+            kind: req.kind,
+            amount: req.amount,
+            requestId: req.requestId,
+            reason: req.reason,
+            createdBy: req.createdBy ?? null,
+            refundOf: req.refundOf ?? null,
+            clientId: req.clientId ?? null,
+            userId: req.userId ?? null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
         return { entry, replay: false }
       }
       return executor.isTransaction ? run(executor) : db.transaction().execute(run)
     },
 
     /** The entry of a kind made under a request id (e.g. the purchase a Stripe payment granted), if any. */
-    find: (executor: Executor, workspaceId: string, requestId: string, kind: EntryKind) => executor.selectFrom('creditEntries').selectAll()
-      .where('workspaceId', '=', workspaceId).where('requestId', '=', requestId).where('kind', '=', kind).executeTakeFirst(),
+    find: (executor: Executor, workspaceId: string, requestId: string, kind: EntryKind) =>
+      executor
+        .selectFrom('creditEntries')
+        .selectAll()
+        .where('workspaceId', '=', workspaceId)
+        .where('requestId', '=', requestId)
+        .where('kind', '=', kind)
+        .executeTakeFirst(),
 
     /**
      * Takes back credits bought with a payment that was refunded or disputed. `target` is what the payment's group of
@@ -341,12 +538,27 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * zero). One adjustment per `requestId` (under the group): the same request again takes nothing more. Answers what
      * was taken and what could not be.
      */
-    async clawBack(executor: Executor, req: { workspaceId: string; group: string; requestId: string; target: bigint; reason: string; createdBy?: string | null }) {
+    async clawBack(
+      executor: Executor,
+      req: {
+        workspaceId: string
+        group: string
+        requestId: string
+        target: bigint
+        reason: string
+        createdBy?: string | null
+      },
+    ) {
       const run = async (trx: Executor) => {
         const account = await lockAccount(trx as Tx, req.workspaceId)
         const requestId = `${req.group}${req.requestId}`
-        const prior = await trx.selectFrom('creditEntries').select(['requestId', 'amount']).where('workspaceId', '=', req.workspaceId)
-          .where('kind', '=', 'adjustment').where('requestId', 'like', `${req.group.replace(/[\\%_]/g, '\\$&')}%`).execute()
+        const prior = await trx
+          .selectFrom('creditEntries')
+          .select(['requestId', 'amount'])
+          .where('workspaceId', '=', req.workspaceId)
+          .where('kind', '=', 'adjustment')
+          .where('requestId', 'like', `${req.group.replace(/[\\%_]/g, '\\$&')}%`)
+          .execute()
         const took = prior.reduce((sum, e) => sum - e.amount, 0n)
         const due = req.target > took ? req.target - took : 0n
         const replay = prior.find((e) => e.requestId === requestId)
@@ -354,9 +566,18 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
         const available = account.balance - account.held
         const taken = due < available ? due : available > 0n ? available : 0n
         if (taken > 0n) {
-          await trx.insertInto('creditEntries').values({
-            id: newId('ent'), workspaceId: req.workspaceId, kind: 'adjustment', amount: -taken, requestId, reason: req.reason, createdBy: req.createdBy ?? null,
-          }).execute()
+          await trx
+            .insertInto('creditEntries')
+            .values({
+              id: newId('ent'),
+              workspaceId: req.workspaceId,
+              kind: 'adjustment',
+              amount: -taken,
+              requestId,
+              reason: req.reason,
+              createdBy: req.createdBy ?? null,
+            })
+            .execute()
         }
         return { taken, short: due - taken, replay: false }
       }
@@ -368,12 +589,25 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * person receives once whatever the number of workspaces they create (a unique index decides).
      */
     async open(executor: Executor, workspaceId: string, welcome?: { userId: string; amount: bigint }) {
-      await executor.insertInto('creditAccounts').values({ workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+      await executor
+        .insertInto('creditAccounts')
+        .values({ workspaceId })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
       if (welcome && welcome.amount > 0n) {
-        await executor.insertInto('creditEntries').values({
-          id: newId('ent'), workspaceId, kind: 'grant', amount: welcome.amount, requestId: `welcome:${welcome.userId}`,
-          reason: 'Welcome credits', userId: welcome.userId,
-        }).onConflict((oc) => oc.doNothing()).execute()
+        await executor
+          .insertInto('creditEntries')
+          .values({
+            id: newId('ent'),
+            workspaceId,
+            kind: 'grant',
+            amount: welcome.amount,
+            requestId: `welcome:${welcome.userId}`,
+            reason: 'Welcome credits',
+            userId: welcome.userId,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute()
       }
     },
 
@@ -381,23 +615,59 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * A grant that a unique index makes once per person rather than per workspace (request ids `welcome:<user>`,
      * `free:<user>:<month>`): inserted unless that request id exists in any workspace; true when this call granted it.
      */
-    async grantOncePerPerson(executor: Executor, req: { workspaceId: string; amount: bigint; requestId: string; reason: string; userId: string; createdBy?: string }) {
-      await executor.insertInto('creditAccounts').values({ workspaceId: req.workspaceId }).onConflict((oc) => oc.doNothing()).execute()
+    async grantOncePerPerson(
+      executor: Executor,
+      req: {
+        workspaceId: string
+        amount: bigint
+        requestId: string
+        reason: string
+        userId: string
+        createdBy?: string
+      },
+    ) {
+      await executor
+        .insertInto('creditAccounts')
+        .values({ workspaceId: req.workspaceId })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
       if (req.amount <= 0n) return false
-      const row = await executor.insertInto('creditEntries').values({
-        id: newId('ent'), workspaceId: req.workspaceId, kind: 'grant', amount: req.amount, requestId: req.requestId, reason: req.reason,
-        userId: req.userId, createdBy: req.createdBy ?? null,
-      }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst()
+      const row = await executor
+        .insertInto('creditEntries')
+        .values({
+          id: newId('ent'),
+          workspaceId: req.workspaceId,
+          kind: 'grant',
+          amount: req.amount,
+          requestId: req.requestId,
+          reason: req.reason,
+          userId: req.userId,
+          createdBy: req.createdBy ?? null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst()
       return Boolean(row)
     },
 
     /** Whether the workspace holds a grant under `requestId`. */
     hasGrant: async (executor: Executor, workspaceId: string, requestId: string) =>
-      Boolean(await executor.selectFrom('creditEntries').select('id').where('workspaceId', '=', workspaceId).where('requestId', '=', requestId)
-        .where('kind', '=', 'grant').executeTakeFirst()),
+      Boolean(
+        await executor
+          .selectFrom('creditEntries')
+          .select('id')
+          .where('workspaceId', '=', workspaceId)
+          .where('requestId', '=', requestId)
+          .where('kind', '=', 'grant')
+          .executeTakeFirst(),
+      ),
 
     async balance(executor: Executor, workspaceId: string) {
-      const row = await executor.selectFrom('creditAccounts').select(['balance', 'held']).where('workspaceId', '=', workspaceId).executeTakeFirst()
+      const row = await executor
+        .selectFrom('creditAccounts')
+        .select(['balance', 'held'])
+        .where('workspaceId', '=', workspaceId)
+        .executeTakeFirst()
       const balance = row?.balance ?? 0n
       const held = row?.held ?? 0n
       return { balance, held, available: balance - held }

@@ -13,18 +13,36 @@ import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing
 export type AllowsModelTier = (plan: string, tier: ModelTier) => boolean
 
 export type MeterInput = {
-  workspaceId: string; clientId: string | null; userId: string; tokenId: string | null
-  surface: 'chat' | 'v1' | 'boardroom'; requestId: string; entry: CatalogEntry; billedBy: 'camarad' | 'workspace'
+  workspaceId: string
+  clientId: string | null
+  userId: string
+  tokenId: string | null
+  surface: 'chat' | 'v1' | 'boardroom'
+  requestId: string
+  entry: CatalogEntry
+  billedBy: 'camarad' | 'workspace'
   /** The prompt as sent (system, history, tools): counted with `countTokens` for the estimate. */
-  promptText: string; maxOutputTokens: number; streaming: boolean
+  promptText: string
+  maxOutputTokens: number
+  streaming: boolean
   /** What makes this request this request: a replay with other parameters is a 409. */
   params: unknown
 }
 
-export type Estimate = { inputTokens: number; maxOutputTokens: number; credits: bigint; modelId: string; priceId: string; rateId: string; billedBy: 'camarad' | 'workspace' }
+export type Estimate = {
+  inputTokens: number
+  maxOutputTokens: number
+  credits: bigint
+  modelId: string
+  priceId: string
+  rateId: string
+  billedBy: 'camarad' | 'workspace'
+}
 
 export type MeteringOptions = {
-  holdTtlMs: number; rpmPerUser: number; rpmPerWorkspace: number
+  holdTtlMs: number
+  rpmPerUser: number
+  rpmPerWorkspace: number
   /** How long a process keeps a workspace's plan and throttle settings (5 s by default; 0 reads them on every call). */
   settingsTtlMs?: number
   /** Recovers what a call whose process died had generated (its surface stored it as it streamed). */
@@ -36,7 +54,8 @@ const stepRequestId = (requestId: string, n: number) => `${requestId}:step${n}`
 const STEP = /^(.*):step(\d+)$/
 const baseRequestId = (requestId: string) => STEP.exec(requestId)?.[1] ?? requestId
 
-const hashParams = (params: unknown) => createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 32)
+const hashParams = (params: unknown) =>
+  createHash('sha256').update(JSON.stringify(params)).digest('base64url').slice(0, 32)
 const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
 
 /**
@@ -44,8 +63,27 @@ const minuteKey = (kind: string, id: string) => `credits:rpm:${kind}:${id}`
  * settle (debit the charge, free the rest). A request id seen before returns the first hold instead of a
  * second one, so a retry never charges twice.
  */
-export const createMetering = ({ db, ledger, book, counters, allowsModelTier, options }: { db: Db; ledger: Ledger; book: PriceBook; counters: CounterStore; allowsModelTier: AllowsModelTier; options: MeteringOptions }) => {
-  const estimate = async (entry: CatalogEntry, promptText: string, maxOutputTokens: number, billedBy: 'camarad' | 'workspace'): Promise<Estimate> => {
+export const createMetering = ({
+  db,
+  ledger,
+  book,
+  counters,
+  allowsModelTier,
+  options,
+}: {
+  db: Db
+  ledger: Ledger
+  book: PriceBook
+  counters: CounterStore
+  allowsModelTier: AllowsModelTier
+  options: MeteringOptions
+}) => {
+  const estimate = async (
+    entry: CatalogEntry,
+    promptText: string,
+    maxOutputTokens: number,
+    billedBy: 'camarad' | 'workspace',
+  ): Promise<Estimate> => {
     const [price, { live }] = await Promise.all([book.priceFor(entry), book.current()])
     const inputTokens = countTokens(promptText)
     const credits = billedBy === 'workspace' ? 0n : estimateCredits(price, live, inputTokens, maxOutputTokens)
@@ -53,12 +91,22 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
   }
 
   /** Prices usage at the current versions: provider cost, our charge (nothing on the workspace's own key) and the shadow rate's. */
-  const charge = async (holdId: string, entry: CatalogEntry, billedBy: 'camarad' | 'workspace', usage: NormalizedUsage): Promise<ModelCallCharge> => {
+  const charge = async (
+    holdId: string,
+    entry: CatalogEntry,
+    billedBy: 'camarad' | 'workspace',
+    usage: NormalizedUsage,
+  ): Promise<ModelCallCharge> => {
     const [price, { live, shadow }] = await Promise.all([book.priceFor(entry), book.current()])
     const pico = costPico(price, usage)
     return {
-      holdId, costUsdMicro: picoToUsdMicro(pico), charged: billedBy === 'workspace' ? 0n : creditsFor(pico, live),
-      shadowCharged: creditsFor(pico, shadow), priceId: price.id, rateId: live.id, shadowRateId: shadow.id,
+      holdId,
+      costUsdMicro: picoToUsdMicro(pico),
+      charged: billedBy === 'workspace' ? 0n : creditsFor(pico, live),
+      shadowCharged: creditsFor(pico, shadow),
+      priceId: price.id,
+      rateId: live.id,
+      shadowRateId: shadow.id,
     }
   }
 
@@ -68,24 +116,47 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
    * Settles the holds of one call (its first hold, then one per further step) for what the whole call cost: each hold
    * in order takes what it covers, the last one the rest (an overage beyond all of them is logged by the ledger as usual).
    */
-  const settleAcross = async (workspaceId: string, holds: CreditHold[], cost: bigint, resolution: 'settled' | 'expired', within?: SettleRequest['within']) => {
+  const settleAcross = async (
+    workspaceId: string,
+    holds: CreditHold[],
+    cost: bigint,
+    resolution: 'settled' | 'expired',
+    within?: SettleRequest['within'],
+  ) => {
     let left = cost
     let total: SettleOutcome | undefined
     for (const [i, h] of holds.entries()) {
       const share = i === holds.length - 1 ? left : left < h.amount ? left : h.amount
       left -= share
-      const out = await ledger.settle({ workspaceId, holdId: h.id, cost: share, resolution, within: i === 0 ? within : undefined })
+      const out = await ledger.settle({
+        workspaceId,
+        holdId: h.id,
+        cost: share,
+        resolution,
+        within: i === 0 ? within : undefined,
+      })
       total = total
-        ? { ...out, status: total.status, charged: total.charged + out.charged, uncollected: total.uncollected + out.uncollected, entryId: total.entryId, alreadyResolved: total.alreadyResolved && out.alreadyResolved }
+        ? {
+            ...out,
+            status: total.status,
+            charged: total.charged + out.charged,
+            uncollected: total.uncollected + out.uncollected,
+            entryId: total.entryId,
+            alreadyResolved: total.alreadyResolved && out.alreadyResolved,
+          }
         : out
     }
     return total!
   }
 
   /** The workspace's plan and throttle settings, read from the database. */
-  const readSettings = (workspaceId: string) => db.selectFrom('workspaces').leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
-    .select(['workspaces.plan', 'creditAccounts.requestsPerMinuteUser', 'creditAccounts.requestsPerMinuteWorkspace'])
-    .where('workspaces.id', '=', workspaceId).executeTakeFirstOrThrow()
+  const readSettings = (workspaceId: string) =>
+    db
+      .selectFrom('workspaces')
+      .leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
+      .select(['workspaces.plan', 'creditAccounts.requestsPerMinuteUser', 'creditAccounts.requestsPerMinuteWorkspace'])
+      .where('workspaces.id', '=', workspaceId)
+      .executeTakeFirstOrThrow()
   type Settings = Awaited<ReturnType<typeof readSettings>>
 
   /**
@@ -111,8 +182,10 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
       counters.hit(minuteKey('user', `${input.workspaceId}:${input.userId}`), 60_000),
       counters.hit(minuteKey('workspace', input.workspaceId), 60_000),
     ])
-    if (user.count > (settings?.requestsPerMinuteUser ?? options.rpmPerUser)) throw throttled(user.resetMs / 1000, 'AI requests from you this minute')
-    if (workspace.count > (settings?.requestsPerMinuteWorkspace ?? options.rpmPerWorkspace)) throw throttled(workspace.resetMs / 1000, 'AI requests from this workspace this minute')
+    if (user.count > (settings?.requestsPerMinuteUser ?? options.rpmPerUser))
+      throw throttled(user.resetMs / 1000, 'AI requests from you this minute')
+    if (workspace.count > (settings?.requestsPerMinuteWorkspace ?? options.rpmPerWorkspace))
+      throw throttled(workspace.resetMs / 1000, 'AI requests from this workspace this minute')
   }
 
   return {
@@ -121,9 +194,13 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
 
     /** Plan gate, throttles, estimate and hold; throws 403 / 429 / 402. `replay` is the first hold of a request id seen before. */
     /** Lets a surface tell the sweeper what a call whose process died had generated (from what it stored while streaming). */
-    recoverWith: (surface: string, fn: (hold: CreditHold) => Promise<string>) => { recoverers.set(surface, fn) },
+    recoverWith: (surface: string, fn: (hold: CreditHold) => Promise<string>) => {
+      recoverers.set(surface, fn)
+    },
     /** Drops this process's copy of a workspace's settings (its limits just changed). */
-    forget: (workspaceId: string) => { settingsCache.delete(workspaceId) },
+    forget: (workspaceId: string) => {
+      settingsCache.delete(workspaceId)
+    },
 
     async begin(input: MeterInput) {
       let settings = await settingsOf(input.workspaceId)
@@ -134,16 +211,27 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
       const est = await estimate(input.entry, input.promptText, input.maxOutputTokens, input.billedBy)
       const paramsHash = hashParams(input.params)
       const outcome = await ledger.hold({
-        workspaceId: input.workspaceId, clientId: input.clientId, userId: input.userId, tokenId: input.tokenId, surface: input.surface,
-        modelId: input.entry.id, streaming: input.streaming, requestId: input.requestId, amount: est.credits, inputTokens: est.inputTokens,
-        paramsHash, ttlMs: options.holdTtlMs,
+        workspaceId: input.workspaceId,
+        clientId: input.clientId,
+        userId: input.userId,
+        tokenId: input.tokenId,
+        surface: input.surface,
+        modelId: input.entry.id,
+        streaming: input.streaming,
+        requestId: input.requestId,
+        amount: est.credits,
+        inputTokens: est.inputTokens,
+        paramsHash,
+        ttlMs: options.holdTtlMs,
       })
       if (outcome.kind === 'replay' && outcome.hold.paramsHash !== paramsHash) throw idempotencyMismatch()
       const { hold } = outcome
       // Each further model step of the call (a tool round) gets its own hold, placed before the step runs.
       const holds: CreditHold[] = [hold]
       return {
-        hold, estimate: est, replay: outcome.kind === 'replay',
+        hold,
+        estimate: est,
+        replay: outcome.kind === 'replay',
         /** Every hold of the call so far: the first one, then one per further step. */
         holds: () => [...holds],
         /**
@@ -153,9 +241,18 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         async holdNextStep(promptText: string) {
           const next = await estimate(input.entry, promptText, input.maxOutputTokens, input.billedBy)
           const placed = await ledger.hold({
-            workspaceId: input.workspaceId, clientId: input.clientId, userId: input.userId, tokenId: input.tokenId, surface: input.surface,
-            modelId: input.entry.id, streaming: false, requestId: stepRequestId(input.requestId, holds.length + 1), amount: next.credits,
-            inputTokens: next.inputTokens, paramsHash, ttlMs: options.holdTtlMs,
+            workspaceId: input.workspaceId,
+            clientId: input.clientId,
+            userId: input.userId,
+            tokenId: input.tokenId,
+            surface: input.surface,
+            modelId: input.entry.id,
+            streaming: false,
+            requestId: stepRequestId(input.requestId, holds.length + 1),
+            amount: next.credits,
+            inputTokens: next.inputTokens,
+            paramsHash,
+            ttlMs: options.holdTtlMs,
           })
           holds.push(placed.hold)
           return placed.hold
@@ -163,9 +260,16 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
         price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
         /** Debits the charge and frees the holds (once: a second settle changes nothing); `within` commits with it (the usage row). */
-        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> => holds.length === 1
-          ? ledger.settle({ workspaceId: input.workspaceId, holdId: hold.id, cost: c?.charged ?? 0n, resolution: 'settled', within })
-          : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within),
+        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
+          holds.length === 1
+            ? ledger.settle({
+                workspaceId: input.workspaceId,
+                holdId: hold.id,
+                cost: c?.charged ?? 0n,
+                resolution: 'settled',
+                within,
+              })
+            : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within),
       }
     },
 
@@ -174,8 +278,14 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
      * there is one, else with the prompt plus whatever its surface had stored of the answer (counted), priced now.
      */
     async sweepExpired(catalog: (modelId: string) => CatalogEntry | undefined, now = new Date(), limit = 200) {
-      const expired = await db.selectFrom('creditHolds').selectAll().where('status', '=', 'pending').where('expiresAt', '<', now)
-        .orderBy('expiresAt').limit(limit).execute()
+      const expired = await db
+        .selectFrom('creditHolds')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('expiresAt', '<', now)
+        .orderBy('expiresAt')
+        .limit(limit)
+        .execute()
       let resolved = 0
       const done = new Set<string>()
       for (const expiredHold of expired) {
@@ -183,21 +293,41 @@ export const createMetering = ({ db, ledger, book, counters, allowsModelTier, op
         const requestId = baseRequestId(expiredHold.requestId)
         if (done.has(`${expiredHold.workspaceId}:${requestId}`)) continue
         done.add(`${expiredHold.workspaceId}:${requestId}`)
-        const all = await db.selectFrom('creditHolds').selectAll().where('workspaceId', '=', expiredHold.workspaceId)
-          .where((eb) => eb.or([eb('requestId', '=', requestId), eb('requestId', 'like', `${requestId.replace(/[\\%_]/g, '\\$&')}:step%`)]))
-          .orderBy('createdAt').orderBy('id').execute()
+        const all = await db
+          .selectFrom('creditHolds')
+          .selectAll()
+          .where('workspaceId', '=', expiredHold.workspaceId)
+          .where((eb) =>
+            eb.or([
+              eb('requestId', '=', requestId),
+              eb('requestId', 'like', `${requestId.replace(/[\\%_]/g, '\\$&')}:step%`),
+            ]),
+          )
+          .orderBy('createdAt')
+          .orderBy('id')
+          .execute()
         const hold = all.find((h) => h.requestId === requestId) ?? expiredHold
         const pending = all.filter((h) => h.status === 'pending')
         if (!pending.length) continue
-        const recorded = await db.selectFrom('modelCalls').select(['charged']).where('workspaceId', '=', hold.workspaceId)
-          .where('requestId', '=', requestId).executeTakeFirst()
+        const recorded = await db
+          .selectFrom('modelCalls')
+          .select(['charged'])
+          .where('workspaceId', '=', hold.workspaceId)
+          .where('requestId', '=', requestId)
+          .executeTakeFirst()
         let cost = recorded?.charged ?? null
         const entry = catalog(hold.modelId)
         if (cost === null && entry && pending.some((h) => h.amount > 0n)) {
           const output = (await recoverers.get(hold.surface)?.(hold)) ?? ''
           // Every step whose hold was placed sent its prompt.
           const inputTokens = all.reduce((sum, h) => sum + h.inputTokens, 0)
-          const usage = { inputTokens, outputTokens: output ? countTokens(output) : 0, cachedInputTokens: 0, reasoningTokens: 0, estimated: true }
+          const usage = {
+            inputTokens,
+            outputTokens: output ? countTokens(output) : 0,
+            cachedInputTokens: 0,
+            reasoningTokens: 0,
+            estimated: true,
+          }
           cost = (await charge(hold.id, entry, 'camarad', usage)).charged
         }
         // What holds of this call already resolved took counts against the cost.

@@ -4,15 +4,40 @@ import type { CreditRate, ModelPrice } from '../../platform/db/schema.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { perMillionFromUsd, type Price, type Rate } from './pricing.ts'
 
-export type PriceInput = { modelId: string; inputPerM: bigint; outputPerM: bigint; cachedInputPerM: bigint; source: ModelPrice['source'] }
-export type RateInput = { scope: 'live' | 'shadow'; usdMicroPerCredit: bigint; bufferBps: number; marginBps: number; note: string }
+export type PriceInput = {
+  modelId: string
+  inputPerM: bigint
+  outputPerM: bigint
+  cachedInputPerM: bigint
+  source: ModelPrice['source']
+}
+export type RateInput = {
+  scope: 'live' | 'shadow'
+  usdMicroPerCredit: bigint
+  bufferBps: number
+  marginBps: number
+  note: string
+}
 
-const toPrice = (p: ModelPrice): Price => ({ id: p.id, modelId: p.modelId, inputPerM: p.inputPerM, outputPerM: p.outputPerM, cachedInputPerM: p.cachedInputPerM })
-const toRate = (r: CreditRate): Rate => ({ id: r.id, usdMicroPerCredit: r.usdMicroPerCredit, bufferBps: r.bufferBps, marginBps: r.marginBps })
+const toPrice = (p: ModelPrice): Price => ({
+  id: p.id,
+  modelId: p.modelId,
+  inputPerM: p.inputPerM,
+  outputPerM: p.outputPerM,
+  cachedInputPerM: p.cachedInputPerM,
+})
+const toRate = (r: CreditRate): Rate => ({
+  id: r.id,
+  usdMicroPerCredit: r.usdMicroPerCredit,
+  bufferBps: r.bufferBps,
+  marginBps: r.marginBps,
+})
 
 /** A catalog entry's list price, in the ledger's integer form. */
 export const catalogPrice = (e: CatalogEntry): Omit<PriceInput, 'source'> => ({
-  modelId: e.id, inputPerM: perMillionFromUsd(e.pricePerMillion.input), outputPerM: perMillionFromUsd(e.pricePerMillion.output),
+  modelId: e.id,
+  inputPerM: perMillionFromUsd(e.pricePerMillion.input),
+  outputPerM: perMillionFromUsd(e.pricePerMillion.output),
   cachedInputPerM: perMillionFromUsd(e.pricePerMillion.cachedInput),
 })
 
@@ -32,30 +57,52 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
     ])
     const live = rates.find((r) => r.scope === 'live')
     const shadow = rates.find((r) => r.scope === 'shadow') ?? live
-    if (!live || !shadow) throw new Error('No live credit rate: the credits migration seeds one; was it closed without a successor?')
-    cached = { at: now(), prices: new Map(prices.map((p) => [p.modelId, toPrice(p)])), live: toRate(live), shadow: toRate(shadow) }
+    if (!live || !shadow)
+      throw new Error('No live credit rate: the credits migration seeds one; was it closed without a successor?')
+    cached = {
+      at: now(),
+      prices: new Map(prices.map((p) => [p.modelId, toPrice(p)])),
+      live: toRate(live),
+      shadow: toRate(shadow),
+    }
     return cached
   }
 
   /** Closes the current version of a price and opens the new one, in one transaction. */
   const setPrice = (executor: Executor, input: PriceInput) => {
     const run = async (trx: Executor) => {
-      await trx.updateTable('modelPrices').set({ validTo: new Date() }).where('modelId', '=', input.modelId).where('validTo', 'is', null).execute()
-      return trx.insertInto('modelPrices').values({ id: newId('price'), ...input }).returningAll().executeTakeFirstOrThrow()
+      await trx
+        .updateTable('modelPrices')
+        .set({ validTo: new Date() })
+        .where('modelId', '=', input.modelId)
+        .where('validTo', 'is', null)
+        .execute()
+      return trx
+        .insertInto('modelPrices')
+        .values({ id: newId('price'), ...input })
+        .returningAll()
+        .executeTakeFirstOrThrow()
     }
-    return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => { cached = undefined })
+    return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => {
+      cached = undefined
+    })
   }
 
   return {
     current: load,
-    invalidate: () => { cached = undefined },
+    invalidate: () => {
+      cached = undefined
+    },
 
     /** The current price of a model; a model never priced before gets its catalog list price as its first version. */
     async priceFor(entry: CatalogEntry): Promise<Price> {
       const hit = (await load()).prices.get(entry.id)
       if (hit) return hit
-      await db.insertInto('modelPrices').values({ id: newId('price'), ...catalogPrice(entry), source: 'catalog' })
-        .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing()).execute()
+      await db
+        .insertInto('modelPrices')
+        .values({ id: newId('price'), ...catalogPrice(entry), source: 'catalog' })
+        .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing())
+        .execute()
       cached = undefined
       return (await load()).prices.get(entry.id)!
     },
@@ -65,8 +112,11 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
       const known = (await load()).prices
       const missing = entries.filter((e) => !known.has(e.id))
       if (!missing.length) return 0
-      await db.insertInto('modelPrices').values(missing.map((e) => ({ id: newId('price'), ...catalogPrice(e), source: 'catalog' as const })))
-        .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing()).execute()
+      await db
+        .insertInto('modelPrices')
+        .values(missing.map((e) => ({ id: newId('price'), ...catalogPrice(e), source: 'catalog' as const })))
+        .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing())
+        .execute()
       cached = undefined
       return missing.length
     },
@@ -76,10 +126,21 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
     /** Closes the scope's current rate and opens the new one. */
     setRate(executor: Executor, input: RateInput) {
       const run = async (trx: Executor) => {
-        await trx.updateTable('creditRates').set({ validTo: new Date() }).where('scope', '=', input.scope).where('validTo', 'is', null).execute()
-        return trx.insertInto('creditRates').values({ id: newId('rate'), ...input }).returningAll().executeTakeFirstOrThrow()
+        await trx
+          .updateTable('creditRates')
+          .set({ validTo: new Date() })
+          .where('scope', '=', input.scope)
+          .where('validTo', 'is', null)
+          .execute()
+        return trx
+          .insertInto('creditRates')
+          .values({ id: newId('rate'), ...input })
+          .returningAll()
+          .executeTakeFirstOrThrow()
       }
-      return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => { cached = undefined })
+      return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => {
+        cached = undefined
+      })
     },
 
     prices: (executor: Executor, modelId?: string) => {
@@ -87,7 +148,8 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
       if (modelId) q = q.where('modelId', '=', modelId)
       return q.execute()
     },
-    rates: (executor: Executor) => executor.selectFrom('creditRates').selectAll().orderBy('validFrom', 'desc').execute(),
+    rates: (executor: Executor) =>
+      executor.selectFrom('creditRates').selectAll().orderBy('validFrom', 'desc').execute(),
   }
 }
 export type PriceBook = ReturnType<typeof createPriceBook>

@@ -11,9 +11,16 @@ export type Rate = { id: string; usdMicroPerCredit: bigint; bufferBps: number; m
 const ceilDiv = (a: bigint, b: bigint) => (a <= 0n ? 0n : (a + b - 1n) / b)
 
 /** What a call cost the provider, in pico-USD: uncached input, cached input and output (reasoning tokens are part of output). */
-export const costPico = (price: Price, u: Pick<NormalizedUsage, 'inputTokens' | 'outputTokens' | 'cachedInputTokens'>) => {
+export const costPico = (
+  price: Price,
+  u: Pick<NormalizedUsage, 'inputTokens' | 'outputTokens' | 'cachedInputTokens'>,
+) => {
   const cached = BigInt(Math.min(u.cachedInputTokens, u.inputTokens))
-  return (BigInt(u.inputTokens) - cached) * price.inputPerM + cached * price.cachedInputPerM + BigInt(u.outputTokens) * price.outputPerM
+  return (
+    (BigInt(u.inputTokens) - cached) * price.inputPerM +
+    cached * price.cachedInputPerM +
+    BigInt(u.outputTokens) * price.outputPerM
+  )
 }
 
 export const picoToUsdMicro = (pico: bigint) => ceilDiv(pico, 1_000_000n)
@@ -24,7 +31,11 @@ export const creditsFor = (pico: bigint, rate: Rate) =>
 
 /** The hold for a call: its prompt plus the most it may write, charged at the rate, plus the rate's buffer. */
 export const estimateCredits = (price: Price, rate: Rate, inputTokens: number, maxOutputTokens: number) =>
-  ceilDiv(creditsFor(costPico(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }), rate) * BigInt(10_000 + rate.bufferBps), 10_000n)
+  ceilDiv(
+    creditsFor(costPico(price, { inputTokens, outputTokens: maxOutputTokens, cachedInputTokens: 0 }), rate) *
+      BigInt(10_000 + rate.bufferBps),
+    10_000n,
+  )
 
 /** `1.5` for 1 500 000 micro-credits: up to four decimals, never rounded down to zero when not zero. */
 export const formatCredits = (micro: bigint) => {

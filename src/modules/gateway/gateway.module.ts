@@ -7,7 +7,13 @@ import { gatewayRoutes } from './gateway.routes.ts'
 import { createGatewayService } from './gateway.service.ts'
 
 /** `/v1`: the OpenAI-compatible API over the same models, attribution and usage records as the app. */
-export const createGatewayModule = (deps: { db: Db; models: ModelsModule; metering: Metering; scope: ScopeResolver; workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]> }) => {
+export const createGatewayModule = (deps: {
+  db: Db
+  models: ModelsModule
+  metering: Metering
+  scope: ScopeResolver
+  workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]>
+}) => {
   const gateway = createGatewayService(deps)
   return { gateway, routes: gatewayRoutes({ gateway, ...deps }) }
 }

@@ -2,12 +2,29 @@ import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai'
 import { z } from 'zod'
 import { AppError, badRequest } from '../../platform/http/errors.ts'
 
-const Text = z.union([z.string(), z.array(z.looseObject({ type: z.string(), text: z.string().optional(), image_url: z.looseObject({ url: z.string() }).optional() }))])
-const ToolCall = z.looseObject({ id: z.string(), type: z.literal('function').optional(), function: z.looseObject({ name: z.string(), arguments: z.string() }) })
+const Text = z.union([
+  z.string(),
+  z.array(
+    z.looseObject({
+      type: z.string(),
+      text: z.string().optional(),
+      image_url: z.looseObject({ url: z.string() }).optional(),
+    }),
+  ),
+])
+const ToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+})
 const Message = z.discriminatedUnion('role', [
   z.looseObject({ role: z.enum(['system', 'developer']), content: Text }),
   z.looseObject({ role: z.literal('user'), content: Text }),
-  z.looseObject({ role: z.literal('assistant'), content: Text.nullable().optional(), tool_calls: z.array(ToolCall).optional() }),
+  z.looseObject({
+    role: z.literal('assistant'),
+    content: Text.nullable().optional(),
+    tool_calls: z.array(ToolCall).optional(),
+  }),
   z.looseObject({ role: z.literal('tool'), tool_call_id: z.string(), content: Text }),
 ])
 
@@ -15,19 +32,41 @@ const Message = z.discriminatedUnion('role', [
  * The Chat Completions request as OpenAI clients send it. Unlike our own API, unknown fields are accepted
  * (and ignored): clients send many optional parameters and must keep working against Camarad.
  */
-export const ChatCompletionRequest = z.looseObject({
-  model: z.string().min(1).max(120),
-  messages: z.array(Message).min(1).max(500),
-  stream: z.boolean().optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().min(0).max(1).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
-  tools: z.array(z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().max(64), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }) })).max(128).optional(),
-  tool_choice: z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string() }) })]).optional(),
-}).meta({ id: 'ChatCompletionRequest' })
+export const ChatCompletionRequest = z
+  .looseObject({
+    model: z.string().min(1).max(120),
+    messages: z.array(Message).min(1).max(500),
+    stream: z.boolean().optional(),
+    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string())])
+      .nullable()
+      .optional(),
+    tools: z
+      .array(
+        z.looseObject({
+          type: z.literal('function'),
+          function: z.looseObject({
+            name: z.string().max(64),
+            description: z.string().optional(),
+            parameters: z.record(z.string(), z.unknown()).optional(),
+          }),
+        }),
+      )
+      .max(128)
+      .optional(),
+    tool_choice: z
+      .union([
+        z.enum(['auto', 'none', 'required']),
+        z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      ])
+      .optional(),
+  })
+  .meta({ id: 'ChatCompletionRequest' })
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
 
 /**
@@ -38,7 +77,9 @@ export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
 export const MAX_REQUEST_CONTENT_CHARS = 400_000
 
 const contentChars = (content: z.infer<typeof Text> | null | undefined) =>
-  typeof content === 'string' ? content.length : (content ?? []).reduce((n, p) => n + (p.text?.length ?? 0) + (p.image_url?.url.length ?? 0), 0)
+  typeof content === 'string'
+    ? content.length
+    : (content ?? []).reduce((n, p) => n + (p.text?.length ?? 0) + (p.image_url?.url.length ?? 0), 0)
 
 /**
  * Bounds what one request makes us do: 413 `gateway.content_too_large` past `MAX_REQUEST_CONTENT_CHARS` characters
@@ -51,13 +92,22 @@ export const assertRequestBounds = (body: ChatCompletionRequest) => {
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) chars += c.function.arguments.length
   }
   if (chars > MAX_REQUEST_CONTENT_CHARS) {
-    throw new AppError(413, 'gateway.content_too_large', `This request carries ${chars} characters of content; at most ${MAX_REQUEST_CONTENT_CHARS} are accepted per request.`,
-      { details: { chars, maxChars: MAX_REQUEST_CONTENT_CHARS } })
+    throw new AppError(
+      413,
+      'gateway.content_too_large',
+      `This request carries ${chars} characters of content; at most ${MAX_REQUEST_CONTENT_CHARS} are accepted per request.`,
+      { details: { chars, maxChars: MAX_REQUEST_CONTENT_CHARS } },
+    )
   }
 }
 
 const textOf = (content: z.infer<typeof Text> | null | undefined) =>
-  typeof content === 'string' ? content : (content ?? []).filter((p) => p.type === 'text').map((p) => p.text ?? '').join('')
+  typeof content === 'string'
+    ? content
+    : (content ?? [])
+        .filter((p) => p.type === 'text')
+        .map((p) => p.text ?? '')
+        .join('')
 
 /** OpenAI messages → AI SDK messages; system messages become the system prompt. */
 export const toModelMessages = (messages: ChatCompletionRequest['messages']) => {
@@ -71,14 +121,28 @@ export const toModelMessages = (messages: ChatCompletionRequest['messages']) => 
       const calls = (m.tool_calls ?? []).map((c) => {
         toolNames.set(c.id, c.function.name)
         let input: unknown
-        try { input = JSON.parse(c.function.arguments || '{}') } catch { throw badRequest('gateway.invalid_tool_arguments', `Tool call ${c.id} has arguments that are not JSON.`) }
+        try {
+          input = JSON.parse(c.function.arguments || '{}')
+        } catch {
+          throw badRequest('gateway.invalid_tool_arguments', `Tool call ${c.id} has arguments that are not JSON.`)
+        }
         return { type: 'tool-call' as const, toolCallId: c.id, toolName: c.function.name, input }
       })
       const text = textOf(m.content)
       out.push({ role: 'assistant', content: [...(text ? [{ type: 'text' as const, text }] : []), ...calls] })
     } else {
       const id = String(m.tool_call_id)
-      out.push({ role: 'tool', content: [{ type: 'tool-result', toolCallId: id, toolName: toolNames.get(id) ?? 'unknown', output: { type: 'text', value: textOf(m.content as z.infer<typeof Text>) } }] })
+      out.push({
+        role: 'tool',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: id,
+            toolName: toolNames.get(id) ?? 'unknown',
+            output: { type: 'text', value: textOf(m.content as z.infer<typeof Text>) },
+          },
+        ],
+      })
     }
   }
   return { system: system.join('\n\n') || undefined, messages: out }
@@ -86,18 +150,44 @@ export const toModelMessages = (messages: ChatCompletionRequest['messages']) => 
 
 /** Tools are passed through without an implementation: the model's calls go back to the caller to run. */
 export const toTools = (tools: ChatCompletionRequest['tools']): ToolSet | undefined =>
-  tools?.length ? Object.fromEntries(tools.map((t) => [t.function.name, tool({
-    description: t.function.description,
-    inputSchema: jsonSchema((t.function.parameters ?? { type: 'object', properties: {} }) as Parameters<typeof jsonSchema>[0]),
-  })])) : undefined
+  tools?.length
+    ? Object.fromEntries(
+        tools.map((t) => [
+          t.function.name,
+          tool({
+            description: t.function.description,
+            inputSchema: jsonSchema(
+              (t.function.parameters ?? { type: 'object', properties: {} }) as Parameters<typeof jsonSchema>[0],
+            ),
+          }),
+        ]),
+      )
+    : undefined
 
 export const toToolChoice = (choice: ChatCompletionRequest['tool_choice']) =>
-  choice === undefined ? undefined : typeof choice === 'string' ? choice : { type: 'tool' as const, toolName: choice.function.name }
+  choice === undefined
+    ? undefined
+    : typeof choice === 'string'
+      ? choice
+      : { type: 'tool' as const, toolName: choice.function.name }
 
 export const finishReason = (reason: string) =>
-  ({ stop: 'stop', length: 'length', 'tool-calls': 'tool_calls', 'content-filter': 'content_filter' } as Record<string, string>)[reason] ?? 'stop'
+  (
+    ({ stop: 'stop', length: 'length', 'tool-calls': 'tool_calls', 'content-filter': 'content_filter' }) as Record<
+      string,
+      string
+    >
+  )[reason] ?? 'stop'
 
-export const openAiUsage = (u: { inputTokens: number; outputTokens: number; cachedInputTokens: number; reasoningTokens: number }) => ({
-  prompt_tokens: u.inputTokens, completion_tokens: u.outputTokens, total_tokens: u.inputTokens + u.outputTokens,
-  prompt_tokens_details: { cached_tokens: u.cachedInputTokens }, completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
+export const openAiUsage = (u: {
+  inputTokens: number
+  outputTokens: number
+  cachedInputTokens: number
+  reasoningTokens: number
+}) => ({
+  prompt_tokens: u.inputTokens,
+  completion_tokens: u.outputTokens,
+  total_tokens: u.inputTokens + u.outputTokens,
+  prompt_tokens_details: { cached_tokens: u.cachedInputTokens },
+  completion_tokens_details: { reasoning_tokens: u.reasoningTokens },
 })

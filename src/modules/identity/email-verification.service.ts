@@ -20,25 +20,55 @@ const HOUR_MS = 3_600_000
 export const RESEND_LIMITS = { perAccountPerHour: 5, perIpPerHour: 20 }
 
 type Deps = {
-  db: Db; audit: AuditService; counters: CounterStore; mail: Pick<MailService, 'send'>; publicUrl: string
-  onEmailVerified: EmailVerifiedHook[]; now?: () => Date
+  db: Db
+  audit: AuditService
+  counters: CounterStore
+  mail: Pick<MailService, 'send'>
+  publicUrl: string
+  onEmailVerified: EmailVerifiedHook[]
+  now?: () => Date
 }
 
 /** Email verification: a single-use link sent at signup (and on request), and the one place a user becomes verified. */
-export const createEmailVerification = ({ db, audit, counters, mail, publicUrl, onEmailVerified, now = () => new Date() }: Deps) => {
+export const createEmailVerification = ({
+  db,
+  audit,
+  counters,
+  mail,
+  publicUrl,
+  onEmailVerified,
+  now = () => new Date(),
+}: Deps) => {
   /** Sends a new verification link, in the caller's transaction. */
   const issue = async (trx: Executor, user: Pick<User, 'id' | 'email' | 'name'>, ip: string | null) => {
     const token = newSecretToken()
-    await authTokens.insert(trx, { id: newId('atk'), userId: user.id, purpose: 'verify_email', tokenHash: hashToken(token), expiresAt: new Date(now().getTime() + TTL_MS) })
+    await authTokens.insert(trx, {
+      id: newId('atk'),
+      userId: user.id,
+      purpose: 'verify_email',
+      tokenHash: hashToken(token),
+      expiresAt: new Date(now().getTime() + TTL_MS),
+    })
     await mail.send(trx, verificationEmail(user, `${publicUrl}/verify-email?token=${encodeURIComponent(token)}`))
     await audit.record(trx, { action: 'auth.verification_sent', actorUserId: user.id, subjectUserId: user.id, ip })
   }
 
   /** Marks the user verified (once) and tells the hooks, in `trx`; `via` says what proved the mailbox. */
-  const markVerified = async (trx: Executor, userId: string, via: 'link' | 'password_reset' | 'google', ip: string | null) => {
+  const markVerified = async (
+    trx: Executor,
+    userId: string,
+    via: 'link' | 'password_reset' | 'google',
+    ip: string | null,
+  ) => {
     if (!(await users.markVerified(trx, userId, now()))) return false
     for (const hook of onEmailVerified) await hook(trx, userId)
-    await audit.record(trx, { action: 'auth.email_verified', actorUserId: userId, subjectUserId: userId, ip, metadata: { via } })
+    await audit.record(trx, {
+      action: 'auth.email_verified',
+      actorUserId: userId,
+      subjectUserId: userId,
+      ip,
+      metadata: { via },
+    })
     return true
   }
 
@@ -47,11 +77,12 @@ export const createEmailVerification = ({ db, audit, counters, mail, publicUrl, 
     markVerified,
 
     /** Uses a verification link: single use, enforced by a conditional UPDATE; an expired or used link is a 400. */
-    verify: (token: string, meta: RequestMeta) => db.transaction().execute(async (trx) => {
-      const used = await authTokens.consume(trx, hashToken(token), 'verify_email', now())
-      if (!used) throw linkInvalid()
-      await markVerified(trx, used.userId, 'link', meta.ip)
-    }),
+    verify: (token: string, meta: RequestMeta) =>
+      db.transaction().execute(async (trx) => {
+        const used = await authTokens.consume(trx, hashToken(token), 'verify_email', now())
+        if (!used) throw linkInvalid()
+        await markVerified(trx, used.userId, 'link', meta.ip)
+      }),
 
     /** Sends the link again; throttled per account and per IP. */
     async resend(userId: string, meta: RequestMeta) {
@@ -59,9 +90,19 @@ export const createEmailVerification = ({ db, audit, counters, mail, publicUrl, 
       if (!user) throw linkInvalid()
       if (user.emailVerifiedAt) throw alreadyVerified()
       const ipHit = await counters.hit(`verify-resend:ip:${ipKey(meta.ip)}`, HOUR_MS)
-      if (ipHit.count > RESEND_LIMITS.perIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many verification emails from this address. Try again later.')
+      if (ipHit.count > RESEND_LIMITS.perIpPerHour)
+        throw tooManyRequests(
+          'auth.throttled',
+          ipHit.resetMs / 1000,
+          'Too many verification emails from this address. Try again later.',
+        )
       const acctHit = await counters.hit(`verify-resend:acct:${user.id}`, HOUR_MS)
-      if (acctHit.count > RESEND_LIMITS.perAccountPerHour) throw tooManyRequests('auth.throttled', acctHit.resetMs / 1000, 'A verification email was sent several times already. Check your inbox, or try again later.')
+      if (acctHit.count > RESEND_LIMITS.perAccountPerHour)
+        throw tooManyRequests(
+          'auth.throttled',
+          acctHit.resetMs / 1000,
+          'A verification email was sent several times already. Check your inbox, or try again later.',
+        )
       await db.transaction().execute((trx) => issue(trx, user, meta.ip))
     },
 

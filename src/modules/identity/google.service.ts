@@ -9,7 +9,8 @@ import { apiTokens, sessions, users } from './identity.repository.ts'
 export type GoogleSettings = { clientId: string; clientSecret: string; issuerUrl: string; redirectUri: string }
 export type OidcFlow = { state: string; nonce: string; verifier: string; next: string }
 
-const signInFailed = (reason: string) => new AppError(400, 'auth.google_failed', `Google sign-in did not complete: ${reason}`)
+const signInFailed = (reason: string) =>
+  new AppError(400, 'auth.google_failed', `Google sign-in did not complete: ${reason}`)
 
 /** Only a relative path on this site may follow a sign-in: never `//host` or an absolute URL. */
 export const safeNext = (next: unknown) =>
@@ -20,29 +21,66 @@ export const safeNext = (next: unknown) =>
  * A Google identity creates or links an account only when Google says the email is verified; linking an account whose
  * email was never verified removes its password, sessions and API tokens.
  */
-export const createGoogleSignIn = ({ db, audit, settings, startSession, markVerified, now = () => new Date() }: {
-  db: Db; audit: AuditService; settings: GoogleSettings; startSession: (userId: string, meta: RequestMeta) => Promise<string>
-  markVerified: (trx: Executor, userId: string, via: 'google', ip: string | null) => Promise<boolean>; now?: () => Date
+export const createGoogleSignIn = ({
+  db,
+  audit,
+  settings,
+  startSession,
+  markVerified,
+  now = () => new Date(),
+}: {
+  db: Db
+  audit: AuditService
+  settings: GoogleSettings
+  startSession: (userId: string, meta: RequestMeta) => Promise<string>
+  markVerified: (trx: Executor, userId: string, via: 'google', ip: string | null) => Promise<boolean>
+  now?: () => Date
 }) => {
   let config: Promise<oidc.Configuration> | undefined
-  const discover = () => (config ??= oidc.discovery(new URL(settings.issuerUrl), settings.clientId, settings.clientSecret, undefined,
-    new URL(settings.issuerUrl).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined)
-    .catch((err: unknown) => { config = undefined; throw err }))
+  const discover = () =>
+    (config ??= oidc
+      .discovery(
+        new URL(settings.issuerUrl),
+        settings.clientId,
+        settings.clientSecret,
+        undefined,
+        new URL(settings.issuerUrl).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
+      .catch((err: unknown) => {
+        config = undefined
+        throw err
+      }))
 
   return {
     async begin(next: unknown): Promise<{ url: string; flow: OidcFlow }> {
-      const flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), next: safeNext(next) }
+      const flow = {
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        verifier: oidc.randomPKCECodeVerifier(),
+        next: safeNext(next),
+      }
       const url = oidc.buildAuthorizationUrl(await discover(), {
-        redirect_uri: settings.redirectUri, scope: 'openid email profile', state: flow.state, nonce: flow.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier), code_challenge_method: 'S256',
+        redirect_uri: settings.redirectUri,
+        scope: 'openid email profile',
+        state: flow.state,
+        nonce: flow.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: 'S256',
       })
       return { url: url.href, flow }
     },
 
     async complete(callbackUrl: URL, flow: OidcFlow, meta: RequestMeta) {
-      const tokens = await oidc.authorizationCodeGrant(await discover(), callbackUrl, {
-        pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
-      }).catch((err: Error) => { throw signInFailed(err.message) })
+      const tokens = await oidc
+        .authorizationCodeGrant(await discover(), callbackUrl, {
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
+        })
+        .catch((err: Error) => {
+          throw signInFailed(err.message)
+        })
       const claims = tokens.claims()
       const email = typeof claims?.email === 'string' ? claims.email.toLowerCase() : undefined
       if (!claims?.sub || !email) throw signInFailed('Google did not share an email address.')
@@ -54,25 +92,47 @@ export const createGoogleSignIn = ({ db, audit, settings, startSession, markVeri
         const byEmail = await users.byEmail(db, email)
         user = await db.transaction().execute(async (trx) => {
           if (!byEmail) {
-            const created = await users.insert(trx, { id: newId('usr'), email, name: typeof claims.name === 'string' ? claims.name.slice(0, 100) : email, passwordHash: null, googleSub: sub })
+            const created = await users.insert(trx, {
+              id: newId('usr'),
+              email,
+              name: typeof claims.name === 'string' ? claims.name.slice(0, 100) : email,
+              passwordHash: null,
+              googleSub: sub,
+            })
             await markVerified(trx, created.id, 'google', meta.ip)
             return created
           }
           // An account whose email was never verified may have been planted by someone else with this address: the
           // Google identity proves the mailbox, the password did not, so the password goes and so does every way in.
           const planted = !byEmail.emailVerifiedAt
-          const linked = await users.update(trx, byEmail.id, planted ? { googleSub: sub, passwordHash: null } : { googleSub: sub })
+          const linked = await users.update(
+            trx,
+            byEmail.id,
+            planted ? { googleSub: sub, passwordHash: null } : { googleSub: sub },
+          )
           if (planted) {
             await sessions.deleteAllOfUser(trx, byEmail.id)
             await apiTokens.revokeAllOfUser(trx, byEmail.id, now())
             await markVerified(trx, byEmail.id, 'google', meta.ip)
           }
-          await audit.record(trx, { action: 'auth.google_linked', actorUserId: byEmail.id, subjectUserId: byEmail.id, ip: meta.ip, metadata: { passwordRemoved: planted && byEmail.passwordHash !== null } })
+          await audit.record(trx, {
+            action: 'auth.google_linked',
+            actorUserId: byEmail.id,
+            subjectUserId: byEmail.id,
+            ip: meta.ip,
+            metadata: { passwordRemoved: planted && byEmail.passwordHash !== null },
+          })
           return linked
         })
       }
       const sessionToken = await startSession(user.id, meta)
-      await audit.record(db, { action: 'auth.login', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip, metadata: { method: 'google' } })
+      await audit.record(db, {
+        action: 'auth.login',
+        actorUserId: user.id,
+        subjectUserId: user.id,
+        ip: meta.ip,
+        metadata: { method: 'google' },
+      })
       return { sessionToken, next: flow.next }
     },
   }

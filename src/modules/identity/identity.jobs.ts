@@ -7,12 +7,16 @@ export const identityJobs = (identity: IdentityService, links: { cleanupExpiredL
     name: 'identity.cleanup-expired-links',
     payload: z.object({}).passthrough(),
     cron: '23 3 * * *',
-    handler: async () => { await links.cleanupExpiredLinks() },
+    handler: async () => {
+      await links.cleanupExpiredLinks()
+    },
   }),
   defineJob({
     name: 'identity.cleanup-expired-sessions',
     payload: z.object({}).passthrough(),
     cron: '17 * * * *',
-    handler: async () => { await identity.cleanupExpiredSessions() },
+    handler: async () => {
+      await identity.cleanupExpiredSessions()
+    },
   }),
 ]

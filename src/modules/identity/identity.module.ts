@@ -19,8 +19,13 @@ export type { EmailVerifiedHook } from './email-verification.service.ts'
 export { SESSION_COOKIE }
 
 type Deps = {
-  db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number
-  publicUrl: string; google?: Omit<GoogleSettings, 'redirectUri'>
+  db: Db
+  audit: AuditService
+  counters: CounterStore
+  throttle: ThrottleSettings
+  sessionTtlDays: number
+  publicUrl: string
+  google?: Omit<GoogleSettings, 'redirectUri'>
   mail: Pick<MailService, 'send'>
   /** Told in the transaction that verified a person's email (filled at wiring: credits grant welcome credits then). */
   onEmailVerified: EmailVerifiedHook[]
@@ -32,13 +37,25 @@ export const createIdentityModule = (deps: Deps) => {
   const identity = createIdentityService({ ...deps, onSignedUp: (trx, user) => verification.issue(trx, user, null) })
   const tokens = createTokenService(deps)
   const reset = createPasswordReset({ ...deps, verification, startSession: identity.startSession })
-  const google = deps.google && createGoogleSignIn({
-    db: deps.db, audit: deps.audit, startSession: identity.startSession, markVerified: verification.markVerified,
-    settings: { ...deps.google, redirectUri: `${deps.publicUrl}/api/auth/google/callback` },
-  })
+  const google =
+    deps.google &&
+    createGoogleSignIn({
+      db: deps.db,
+      audit: deps.audit,
+      startSession: identity.startSession,
+      markVerified: verification.markVerified,
+      settings: { ...deps.google, redirectUri: `${deps.publicUrl}/api/auth/google/callback` },
+    })
   const sessionCookie = {
     name: SESSION_COOKIE,
-    options: { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: deps.publicUrl.startsWith('https://'), path: '/', maxAge: deps.sessionTtlDays * 86_400 },
+    options: {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: deps.publicUrl.startsWith('https://'),
+      path: '/',
+      maxAge: deps.sessionTtlDays * 86_400,
+    },
   }
   const BEARER = /^Bearer\s+(\S+)$/i
 
@@ -58,14 +75,27 @@ export const createIdentityModule = (deps: Deps) => {
   }
 
   return {
-    identity, tokens, resolveAuth,
+    identity,
+    tokens,
+    resolveAuth,
     /** Whether a person proved their mailbox (free credits go to verified people only); reads on the given executor. */
     isEmailVerified: verification.isVerified,
-    routes: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) => async (app: FastifyInstance) => {
-      await app.register(identityRoutes({ identity, tokens, sessionCookie, googleEnabled: Boolean(google), activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q), ...wiring }))
-      await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
-      await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
-    },
+    routes:
+      (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) =>
+      async (app: FastifyInstance) => {
+        await app.register(
+          identityRoutes({
+            identity,
+            tokens,
+            sessionCookie,
+            googleEnabled: Boolean(google),
+            activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q),
+            ...wiring,
+          }),
+        )
+        await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
+        await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
+      },
     jobs: identityJobs(identity, verification),
   }
 }

@@ -2,48 +2,101 @@ import type { Executor } from '../../platform/db/database.ts'
 
 /** Users, sessions and API tokens. Personal rows are always read through their owner's id. */
 export const users = {
-  byEmail: (db: Executor, email: string) => db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
+  byEmail: (db: Executor, email: string) =>
+    db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
   byId: (db: Executor, id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
-  byIds: (db: Executor, ids: string[]) => ids.length
-    ? db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute()
-    : Promise.resolve([]),
-  insert: (db: Executor, user: { id: string; email: string; name: string; passwordHash: string | null; googleSub?: string | null }) =>
-    db.insertInto('users').values({ ...user, googleSub: user.googleSub ?? null }).returningAll().executeTakeFirstOrThrow(),
+  byIds: (db: Executor, ids: string[]) =>
+    ids.length
+      ? db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute()
+      : Promise.resolve([]),
+  insert: (
+    db: Executor,
+    user: { id: string; email: string; name: string; passwordHash: string | null; googleSub?: string | null },
+  ) =>
+    db
+      .insertInto('users')
+      .values({ ...user, googleSub: user.googleSub ?? null })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   update: (db: Executor, id: string, patch: { name?: string; passwordHash?: string | null; googleSub?: string }) =>
-    db.updateTable('users').set({ ...patch, updatedAt: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
-  byGoogleSub: (db: Executor, sub: string) => db.selectFrom('users').selectAll().where('googleSub', '=', sub).executeTakeFirst(),
+    db
+      .updateTable('users')
+      .set({ ...patch, updatedAt: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  byGoogleSub: (db: Executor, sub: string) =>
+    db.selectFrom('users').selectAll().where('googleSub', '=', sub).executeTakeFirst(),
   /** Marks the email verified once: true only for the call that changed it. */
   markVerified: async (db: Executor, id: string, now: Date) =>
-    Boolean(await db.updateTable('users').set({ emailVerifiedAt: now, updatedAt: now }).where('id', '=', id).where('emailVerifiedAt', 'is', null)
-      .returning('id').executeTakeFirst()),
+    Boolean(
+      await db
+        .updateTable('users')
+        .set({ emailVerifiedAt: now, updatedAt: now })
+        .where('id', '=', id)
+        .where('emailVerifiedAt', 'is', null)
+        .returning('id')
+        .executeTakeFirst(),
+    ),
   isVerified: async (db: Executor, id: string) =>
-    Boolean((await db.selectFrom('users').select('emailVerifiedAt').where('id', '=', id).executeTakeFirst())?.emailVerifiedAt),
+    Boolean(
+      (await db.selectFrom('users').select('emailVerifiedAt').where('id', '=', id).executeTakeFirst())?.emailVerifiedAt,
+    ),
 }
 
 /** Single-use secrets sent by email; only their SHA-256 hash is stored. */
 export const authTokens = {
-  insert: (db: Executor, t: { id: string; userId: string; purpose: 'verify_email' | 'reset_password'; tokenHash: string; expiresAt: Date }) =>
-    db.insertInto('authTokens').values(t).execute(),
+  insert: (
+    db: Executor,
+    t: { id: string; userId: string; purpose: 'verify_email' | 'reset_password'; tokenHash: string; expiresAt: Date },
+  ) => db.insertInto('authTokens').values(t).execute(),
   findLive: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
-    db.selectFrom('authTokens').select(['id', 'userId']).where('tokenHash', '=', tokenHash).where('purpose', '=', purpose)
-      .where('usedAt', 'is', null).where('expiresAt', '>', now).executeTakeFirst(),
+    db
+      .selectFrom('authTokens')
+      .select(['id', 'userId'])
+      .where('tokenHash', '=', tokenHash)
+      .where('purpose', '=', purpose)
+      .where('usedAt', 'is', null)
+      .where('expiresAt', '>', now)
+      .executeTakeFirst(),
   /** Uses the token once: the conditional UPDATE decides between two concurrent uses. */
   consume: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
-    db.updateTable('authTokens').set({ usedAt: now }).where('tokenHash', '=', tokenHash).where('purpose', '=', purpose)
-      .where('usedAt', 'is', null).where('expiresAt', '>', now).returning(['id', 'userId']).executeTakeFirst(),
+    db
+      .updateTable('authTokens')
+      .set({ usedAt: now })
+      .where('tokenHash', '=', tokenHash)
+      .where('purpose', '=', purpose)
+      .where('usedAt', 'is', null)
+      .where('expiresAt', '>', now)
+      .returning(['id', 'userId'])
+      .executeTakeFirst(),
   /** Links expired for a day are of no use to anyone (a used or expired link answers the same 400 as an unknown one). */
   deleteExpired: async (db: Executor, before: Date) =>
     Number((await db.deleteFrom('authTokens').where('expiresAt', '<', before).executeTakeFirst()).numDeletedRows),
   consumeAllOfUser: (db: Executor, userId: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
-    db.updateTable('authTokens').set({ usedAt: now }).where('userId', '=', userId).where('purpose', '=', purpose).where('usedAt', 'is', null).execute(),
+    db
+      .updateTable('authTokens')
+      .set({ usedAt: now })
+      .where('userId', '=', userId)
+      .where('purpose', '=', purpose)
+      .where('usedAt', 'is', null)
+      .execute(),
 }
 
 export const sessions = {
-  insert: (db: Executor, s: { id: string; userId: string; tokenHash: string; ip: string | null; userAgent: string | null; expiresAt: Date }) =>
-    db.insertInto('sessions').values(s).execute(),
+  insert: (
+    db: Executor,
+    s: { id: string; userId: string; tokenHash: string; ip: string | null; userAgent: string | null; expiresAt: Date },
+  ) => db.insertInto('sessions').values(s).execute(),
   findLive: (db: Executor, tokenHash: string, now: Date) =>
-    db.selectFrom('sessions').select(['id', 'userId']).where('tokenHash', '=', tokenHash).where('expiresAt', '>', now).executeTakeFirst(),
-  delete: (db: Executor, userId: string, id: string) => db.deleteFrom('sessions').where('userId', '=', userId).where('id', '=', id).execute(),
+    db
+      .selectFrom('sessions')
+      .select(['id', 'userId'])
+      .where('tokenHash', '=', tokenHash)
+      .where('expiresAt', '>', now)
+      .executeTakeFirst(),
+  delete: (db: Executor, userId: string, id: string) =>
+    db.deleteFrom('sessions').where('userId', '=', userId).where('id', '=', id).execute(),
   deleteAllOfUser: (db: Executor, userId: string, exceptId?: string) => {
     let q = db.deleteFrom('sessions').where('userId', '=', userId)
     if (exceptId) q = q.where('id', '!=', exceptId)
@@ -54,19 +107,54 @@ export const sessions = {
 }
 
 export const apiTokens = {
-  insert: (db: Executor, t: { id: string; userId: string; name: string; tokenHash: string; prefix: string; expiresAt: Date | null; workspaceId: string | null; clientId: string | null }) =>
-    db.insertInto('apiTokens').values(t).returningAll().executeTakeFirstOrThrow(),
+  insert: (
+    db: Executor,
+    t: {
+      id: string
+      userId: string
+      name: string
+      tokenHash: string
+      prefix: string
+      expiresAt: Date | null
+      workspaceId: string | null
+      clientId: string | null
+    },
+  ) => db.insertInto('apiTokens').values(t).returningAll().executeTakeFirstOrThrow(),
   list: (db: Executor, userId: string) =>
-    db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(200).execute(),
+    db
+      .selectFrom('apiTokens')
+      .selectAll()
+      .where('userId', '=', userId)
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(200)
+      .execute(),
   findUsable: (db: Executor, tokenHash: string, now: Date) =>
-    db.selectFrom('apiTokens').select(['id', 'userId', 'lastUsedAt', 'workspaceId', 'clientId']).where('tokenHash', '=', tokenHash).where('revokedAt', 'is', null)
-      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)])).executeTakeFirst(),
+    db
+      .selectFrom('apiTokens')
+      .select(['id', 'userId', 'lastUsedAt', 'workspaceId', 'clientId'])
+      .where('tokenHash', '=', tokenHash)
+      .where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]))
+      .executeTakeFirst(),
   revoke: (db: Executor, userId: string, id: string, now: Date) =>
-    db.updateTable('apiTokens').set({ revokedAt: now }).where('userId', '=', userId).where('id', '=', id).where('revokedAt', 'is', null)
-      .returningAll().executeTakeFirst(),
+    db
+      .updateTable('apiTokens')
+      .set({ revokedAt: now })
+      .where('userId', '=', userId)
+      .where('id', '=', id)
+      .where('revokedAt', 'is', null)
+      .returningAll()
+      .executeTakeFirst(),
   findOwned: (db: Executor, userId: string, id: string) =>
     db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).where('id', '=', id).executeTakeFirst(),
   revokeAllOfUser: (db: Executor, userId: string, now: Date) =>
-    db.updateTable('apiTokens').set({ revokedAt: now }).where('userId', '=', userId).where('revokedAt', 'is', null).execute(),
-  touch: (db: Executor, id: string, now: Date) => db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', id).execute(),
+    db
+      .updateTable('apiTokens')
+      .set({ revokedAt: now })
+      .where('userId', '=', userId)
+      .where('revokedAt', 'is', null)
+      .execute(),
+  touch: (db: Executor, id: string, now: Date) =>
+    db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', id).execute(),
 }

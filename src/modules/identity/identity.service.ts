@@ -12,18 +12,42 @@ import { emailTaken, invalidCredentials, wrongCurrentPassword } from './identity
 import { sessions, users } from './identity.repository.ts'
 import { assertAcceptablePassword, hashPassword, verifyPassword } from './password.ts'
 
-export type ThrottleSettings = { maxFailuresPerAccount: number; maxAttemptsPerIp: number; windowSeconds: number; maxSignupsPerIpPerHour: number }
+export type ThrottleSettings = {
+  maxFailuresPerAccount: number
+  maxAttemptsPerIp: number
+  windowSeconds: number
+  maxSignupsPerIpPerHour: number
+}
 
-export const toUserDto = (u: User): UserDto =>
-  ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), hasPassword: u.passwordHash !== null, emailVerified: u.emailVerifiedAt !== null })
+export const toUserDto = (u: User): UserDto => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  createdAt: u.createdAt.toISOString(),
+  hasPassword: u.passwordHash !== null,
+  emailVerified: u.emailVerifiedAt !== null,
+})
 
 type Deps = {
-  db: Db; audit: AuditService; counters: CounterStore; throttle: ThrottleSettings; sessionTtlDays: number; now?: () => Date
+  db: Db
+  audit: AuditService
+  counters: CounterStore
+  throttle: ThrottleSettings
+  sessionTtlDays: number
+  now?: () => Date
   /** Called in the signup transaction (the verification email is sent from there). */
   onSignedUp?: (trx: Executor, user: User) => Promise<void>
 }
 
-export const createIdentityService = ({ db, audit, counters, throttle, sessionTtlDays, now = () => new Date(), onSignedUp }: Deps) => {
+export const createIdentityService = ({
+  db,
+  audit,
+  counters,
+  throttle,
+  sessionTtlDays,
+  now = () => new Date(),
+  onSignedUp,
+}: Deps) => {
   // Verifying against a real hash for unknown emails keeps both answers in the same timing band.
   const dummyHash = hashPassword(newSecretToken())
   const windowMs = throttle.windowSeconds * 1000
@@ -31,7 +55,11 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
   const startSession = async (userId: string, meta: RequestMeta) => {
     const token = newSecretToken()
     await sessions.insert(db, {
-      id: newId('ses'), userId, tokenHash: hashToken(token), ip: meta.ip, userAgent: meta.userAgent?.slice(0, 300) ?? null,
+      id: newId('ses'),
+      userId,
+      tokenHash: hashToken(token),
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 300) ?? null,
       expiresAt: new Date(now().getTime() + sessionTtlDays * 86_400_000),
     })
     return token
@@ -44,7 +72,12 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
    */
   const countAttempt = async (key: string, limit: number) => {
     const hit = await counters.hit(key, windowMs)
-    if (hit.count > limit) throw tooManyRequests('auth.throttled', hit.resetMs / 1000, 'Too many sign-in attempts. Wait a moment and try again.')
+    if (hit.count > limit)
+      throw tooManyRequests(
+        'auth.throttled',
+        hit.resetMs / 1000,
+        'Too many sign-in attempts. Wait a moment and try again.',
+      )
   }
   const ipCounter = (meta: RequestMeta) => `login:ip:${ipKey(meta.ip)}`
 
@@ -53,16 +86,36 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
 
     async signup(body: { email: string; password: string; name: string }, meta: RequestMeta) {
       const ipHit = await counters.hit(`signup:ip:${ipKey(meta.ip)}`, 3_600_000)
-      if (ipHit.count > throttle.maxSignupsPerIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many sign-ups from this address. Try again later.')
+      if (ipHit.count > throttle.maxSignupsPerIpPerHour)
+        throw tooManyRequests(
+          'auth.throttled',
+          ipHit.resetMs / 1000,
+          'Too many sign-ups from this address. Try again later.',
+        )
       assertAcceptablePassword(body.password, body)
       if (await users.byEmail(db, body.email)) throw emailTaken()
       const passwordHash = await hashPassword(body.password)
-      const user = await db.transaction().execute(async (trx) => {
-        const created = await users.insert(trx, { id: newId('usr'), email: body.email, name: body.name, passwordHash })
-        await audit.record(trx, { action: 'auth.signup', actorUserId: created.id, subjectUserId: created.id, ip: meta.ip })
-        await onSignedUp?.(trx, created)
-        return created
-      }).catch((err: { code?: string }) => { throw err.code === '23505' ? emailTaken() : err })
+      const user = await db
+        .transaction()
+        .execute(async (trx) => {
+          const created = await users.insert(trx, {
+            id: newId('usr'),
+            email: body.email,
+            name: body.name,
+            passwordHash,
+          })
+          await audit.record(trx, {
+            action: 'auth.signup',
+            actorUserId: created.id,
+            subjectUserId: created.id,
+            ip: meta.ip,
+          })
+          await onSignedUp?.(trx, created)
+          return created
+        })
+        .catch((err: { code?: string }) => {
+          throw err.code === '23505' ? emailTaken() : err
+        })
       return { user: toUserDto(user), sessionToken: await startSession(user.id, meta) }
     },
 
@@ -71,9 +124,14 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
       await countAttempt(ipCounter(meta), throttle.maxAttemptsPerIp)
       await countAttempt(accountKey, throttle.maxFailuresPerAccount)
       const user = await users.byEmail(db, body.email)
-      const ok = await verifyPassword(user?.passwordHash ?? await dummyHash, body.password)
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), body.password)
       if (!user || !user.passwordHash || !ok) {
-        await audit.record(db, { action: 'auth.login_failed', subjectUserId: user?.id ?? null, ip: meta.ip, metadata: { reason: user ? 'password' : 'unknown_email' } })
+        await audit.record(db, {
+          action: 'auth.login_failed',
+          subjectUserId: user?.id ?? null,
+          ip: meta.ip,
+          metadata: { reason: user ? 'password' : 'unknown_email' },
+        })
         throw invalidCredentials()
       }
       await counters.reset(accountKey)
@@ -85,7 +143,12 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
     async logout(auth: RequestAuth, meta: RequestMeta) {
       if (auth.via !== 'session') return
       await sessions.delete(db, auth.userId, auth.sessionId)
-      await audit.record(db, { action: 'auth.logout', actorUserId: auth.userId, subjectUserId: auth.userId, ip: meta.ip })
+      await audit.record(db, {
+        action: 'auth.logout',
+        actorUserId: auth.userId,
+        subjectUserId: auth.userId,
+        ip: meta.ip,
+      })
     },
 
     /** Resolves a session cookie's token to its user; an expired or deleted session resolves to nothing. */
@@ -112,14 +175,20 @@ export const createIdentityService = ({ db, audit, counters, throttle, sessionTt
       await countAttempt(ipCounter(meta), throttle.maxAttemptsPerIp)
       await countAttempt(accountKey, throttle.maxFailuresPerAccount)
       const user = await users.byId(db, auth.userId)
-      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword))) throw wrongCurrentPassword()
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword)))
+        throw wrongCurrentPassword()
       await counters.reset(accountKey)
       assertAcceptablePassword(body.newPassword, user)
       const passwordHash = await hashPassword(body.newPassword)
       await db.transaction().execute(async (trx) => {
         await users.update(trx, user.id, { passwordHash })
         await sessions.deleteAllOfUser(trx, user.id, auth.via === 'session' ? auth.sessionId : undefined)
-        await audit.record(trx, { action: 'auth.password_changed', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip })
+        await audit.record(trx, {
+          action: 'auth.password_changed',
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          ip: meta.ip,
+        })
       })
     },
 

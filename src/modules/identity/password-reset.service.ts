@@ -19,8 +19,14 @@ const HOUR_MS = 3_600_000
 export const RESET_LIMITS = { perEmailPerHour: 5, perIpPerHour: 20 }
 
 type Deps = {
-  db: Db; audit: AuditService; counters: CounterStore; mail: Pick<MailService, 'send'>; publicUrl: string
-  verification: Pick<EmailVerification, 'markVerified'>; startSession: (userId: string, meta: RequestMeta) => Promise<string>; now?: () => Date
+  db: Db
+  audit: AuditService
+  counters: CounterStore
+  mail: Pick<MailService, 'send'>
+  publicUrl: string
+  verification: Pick<EmailVerification, 'markVerified'>
+  startSession: (userId: string, meta: RequestMeta) => Promise<string>
+  now?: () => Date
 }
 
 /**
@@ -28,28 +34,58 @@ type Deps = {
  * session and revokes every API token of the user, proves the mailbox, and signs the person in: no login throttle stands
  * between a person and their account.
  */
-export const createPasswordReset = ({ db, audit, counters, mail, publicUrl, verification, startSession, now = () => new Date() }: Deps) => ({
+export const createPasswordReset = ({
+  db,
+  audit,
+  counters,
+  mail,
+  publicUrl,
+  verification,
+  startSession,
+  now = () => new Date(),
+}: Deps) => ({
   /** Always accepted (the answer never says whether the email has an account); throttled per email and per IP. */
   async request(email: string, meta: RequestMeta) {
     const ipHit = await counters.hit(`reset:ip:${ipKey(meta.ip)}`, HOUR_MS)
-    if (ipHit.count > RESET_LIMITS.perIpPerHour) throw tooManyRequests('auth.throttled', ipHit.resetMs / 1000, 'Too many password reset requests from this address. Try again later.')
+    if (ipHit.count > RESET_LIMITS.perIpPerHour)
+      throw tooManyRequests(
+        'auth.throttled',
+        ipHit.resetMs / 1000,
+        'Too many password reset requests from this address. Try again later.',
+      )
     const emailHit = await counters.hit(`reset:email:${email}`, HOUR_MS)
-    if (emailHit.count > RESET_LIMITS.perEmailPerHour) throw tooManyRequests('auth.throttled', emailHit.resetMs / 1000, 'A reset link was sent several times already. Check your inbox, or try again later.')
+    if (emailHit.count > RESET_LIMITS.perEmailPerHour)
+      throw tooManyRequests(
+        'auth.throttled',
+        emailHit.resetMs / 1000,
+        'A reset link was sent several times already. Check your inbox, or try again later.',
+      )
     const user = await users.byEmail(db, email)
     await db.transaction().execute(async (trx) => {
       if (user) {
         const token = newSecretToken()
-        await authTokens.insert(trx, { id: newId('atk'), userId: user.id, purpose: 'reset_password', tokenHash: hashToken(token), expiresAt: new Date(now().getTime() + TTL_MS) })
+        await authTokens.insert(trx, {
+          id: newId('atk'),
+          userId: user.id,
+          purpose: 'reset_password',
+          tokenHash: hashToken(token),
+          expiresAt: new Date(now().getTime() + TTL_MS),
+        })
         await mail.send(trx, passwordResetEmail(user, `${publicUrl}/reset-password?token=${encodeURIComponent(token)}`))
       }
-      await audit.record(trx, { action: 'auth.password_reset_requested', subjectUserId: user?.id ?? null, ip: meta.ip, metadata: { known: Boolean(user) } })
+      await audit.record(trx, {
+        action: 'auth.password_reset_requested',
+        subjectUserId: user?.id ?? null,
+        ip: meta.ip,
+        metadata: { known: Boolean(user) },
+      })
     })
   },
 
   async confirm(body: { token: string; password: string }, meta: RequestMeta) {
     const tokenHash = hashToken(body.token)
     const pending = await authTokens.findLive(db, tokenHash, 'reset_password', now())
-    const user = pending && await users.byId(db, pending.userId)
+    const user = pending && (await users.byId(db, pending.userId))
     if (!user) throw linkInvalid()
     assertAcceptablePassword(body.password, user)
     const passwordHash = await hashPassword(body.password)
@@ -60,7 +96,12 @@ export const createPasswordReset = ({ db, audit, counters, mail, publicUrl, veri
       await users.update(trx, user.id, { passwordHash })
       await sessions.deleteAllOfUser(trx, user.id)
       await apiTokens.revokeAllOfUser(trx, user.id, now())
-      await audit.record(trx, { action: 'auth.password_reset', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip })
+      await audit.record(trx, {
+        action: 'auth.password_reset',
+        actorUserId: user.id,
+        subjectUserId: user.id,
+        ip: meta.ip,
+      })
       await verification.markVerified(trx, user.id, 'password_reset', meta.ip)
     })
     const fresh = (await users.byId(db, user.id))!

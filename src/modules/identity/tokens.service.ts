@@ -12,21 +12,60 @@ export const TOKEN_PREFIX = 'cmr_'
 const TOUCH_INTERVAL_MS = 60_000
 
 const toDto = (t: ApiToken): ApiTokenDto => ({
-  id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(), workspaceId: t.workspaceId, clientId: t.clientId,
-  expiresAt: t.expiresAt?.toISOString() ?? null, lastUsedAt: t.lastUsedAt?.toISOString() ?? null, revokedAt: t.revokedAt?.toISOString() ?? null,
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  createdAt: t.createdAt.toISOString(),
+  workspaceId: t.workspaceId,
+  clientId: t.clientId,
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
 })
 
 /** Personal API tokens: shown once, stored as a SHA-256 hash, revocable, sent as `Authorization: Bearer`. */
-export type TokenBindingCheck = (userId: string, binding: { workspaceId?: string; clientId?: string }) => Promise<{ workspaceId: string | null; clientId: string | null }>
+export type TokenBindingCheck = (
+  userId: string,
+  binding: { workspaceId?: string; clientId?: string },
+) => Promise<{ workspaceId: string | null; clientId: string | null }>
 
-export const createTokenService = ({ db, audit, now = () => new Date() }: { db: Db; audit: AuditService; now?: () => Date }) => ({
+export const createTokenService = ({
+  db,
+  audit,
+  now = () => new Date(),
+}: {
+  db: Db
+  audit: AuditService
+  now?: () => Date
+}) => ({
   /** `binding` has been checked by the caller (the tenancy scope: the user must be a member there). */
-  async create(userId: string, body: { name: string; expiresInDays?: number }, binding: { workspaceId: string | null; clientId: string | null }, meta: RequestMeta) {
+  async create(
+    userId: string,
+    body: { name: string; expiresInDays?: number },
+    binding: { workspaceId: string | null; clientId: string | null },
+    meta: RequestMeta,
+  ) {
     const token = newSecretToken(TOKEN_PREFIX)
     const expiresAt = body.expiresInDays ? new Date(now().getTime() + body.expiresInDays * 86_400_000) : null
     const row = await db.transaction().execute(async (trx) => {
-      const inserted = await apiTokens.insert(trx, { id: newId('tok'), userId, name: body.name, tokenHash: hashToken(token), prefix: token.slice(0, 10), expiresAt, ...binding })
-      await audit.record(trx, { action: 'token.created', actorUserId: userId, subjectUserId: userId, targetType: 'api_token', targetId: inserted.id, ip: meta.ip, metadata: { name: body.name } })
+      const inserted = await apiTokens.insert(trx, {
+        id: newId('tok'),
+        userId,
+        name: body.name,
+        tokenHash: hashToken(token),
+        prefix: token.slice(0, 10),
+        expiresAt,
+        ...binding,
+      })
+      await audit.record(trx, {
+        action: 'token.created',
+        actorUserId: userId,
+        subjectUserId: userId,
+        targetType: 'api_token',
+        targetId: inserted.id,
+        ip: meta.ip,
+        metadata: { name: body.name },
+      })
       return inserted
     })
     return { token, apiToken: toDto(row) }
@@ -41,7 +80,14 @@ export const createTokenService = ({ db, audit, now = () => new Date() }: { db: 
         if (await apiTokens.findOwned(trx, userId, id)) return // already revoked: revoking again is a no-op
         throw tokenNotFound()
       }
-      await audit.record(trx, { action: 'token.revoked', actorUserId: userId, subjectUserId: userId, targetType: 'api_token', targetId: id, ip: meta.ip })
+      await audit.record(trx, {
+        action: 'token.revoked',
+        actorUserId: userId,
+        subjectUserId: userId,
+        targetType: 'api_token',
+        targetId: id,
+        ip: meta.ip,
+      })
     })
   },
 
@@ -50,7 +96,8 @@ export const createTokenService = ({ db, audit, now = () => new Date() }: { db: 
     const t = await apiTokens.findUsable(db, hashToken(bearer), now())
     if (!t) return null
     // Last use is recorded at most once a minute, so a busy token costs one read per request, not a write.
-    if (!t.lastUsedAt || now().getTime() - t.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await apiTokens.touch(db, t.id, now())
+    if (!t.lastUsedAt || now().getTime() - t.lastUsedAt.getTime() > TOUCH_INTERVAL_MS)
+      await apiTokens.touch(db, t.id, now())
     return { via: 'token', userId: t.userId, tokenId: t.id, workspaceId: t.workspaceId, clientId: t.clientId }
   },
 })

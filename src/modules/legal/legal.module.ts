@@ -7,20 +7,31 @@ import { notFound } from '../../platform/http/errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 
 const Doc = z.enum(['terms', 'privacy', 'legal'])
-const LegalDoc = z.object({ title: z.string(), markdown: z.string(), updatedAt: z.iso.datetime() }).meta({ id: 'LegalDocument' })
+const LegalDoc = z
+  .object({ title: z.string(), markdown: z.string(), updatedAt: z.iso.datetime() })
+  .meta({ id: 'LegalDocument' })
 
 /** Terms, privacy notice and imprint: Markdown files in `content/legal/` that the operator edits. */
 export const legalRoutes = (dir: string) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
-  app.get('/api/legal', {
-    config: { public: true },
-    schema: { tags: ['public'], summary: 'A legal document of this installation', querystring: z.strictObject({ doc: Doc }), response: { 200: LegalDoc, ...errorResponses(400, 404) } },
-  }, async (req) => {
-    const file = join(dir, `${req.query.doc}.md`)
-    const [markdown, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]).catch(() => {
-      throw notFound('legal.not_found', 'This document has not been written by the operator yet.')
-    })
-    const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? req.query.doc
-    return { title, markdown, updatedAt: info.mtime.toISOString() }
-  })
+  app.get(
+    '/api/legal',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['public'],
+        summary: 'A legal document of this installation',
+        querystring: z.strictObject({ doc: Doc }),
+        response: { 200: LegalDoc, ...errorResponses(400, 404) },
+      },
+    },
+    async (req) => {
+      const file = join(dir, `${req.query.doc}.md`)
+      const [markdown, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]).catch(() => {
+        throw notFound('legal.not_found', 'This document has not been written by the operator yet.')
+      })
+      const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? req.query.doc
+      return { title, markdown, updatedAt: info.mtime.toISOString() }
+    },
+  )
 }

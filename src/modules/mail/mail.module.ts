@@ -8,7 +8,13 @@ import { createMailService } from './mail.service.ts'
 
 export type { EmailMessage, MailService } from './mail.service.ts'
 
-type Deps = { db: Db; queue: Queue; operator: OperatorGuard; config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>; log?: (line: string) => void }
+type Deps = {
+  db: Db
+  queue: Queue
+  operator: OperatorGuard
+  config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>
+  log?: (line: string) => void
+}
 
 /** Outbound email: the outbox table, its delivery job (SMTP through nodemailer, or stored), the operator's list. */
 export const createMailModule = ({ db, queue, operator, config, log }: Deps) => {
@@ -17,7 +23,9 @@ export const createMailModule = ({ db, queue, operator, config, log }: Deps) => 
     mail,
     send: mail.send,
     jobs: [mail.job],
-    routes: async (app: FastifyInstance) => { await app.register(mailRoutes({ mail, operator })) },
+    routes: async (app: FastifyInstance) => {
+      await app.register(mailRoutes({ mail, operator }))
+    },
   }
 }
 export type MailModule = ReturnType<typeof createMailModule>

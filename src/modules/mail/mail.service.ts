@@ -15,21 +15,38 @@ export type EmailMessage = { kind: string; to: string; subject: string; text: st
 export const MAX_ATTEMPTS = 6
 
 const toDto = (e: OutboxEmail): OutboxEmailDto => ({
-  id: e.id, kind: e.kind, to: e.toAddress, subject: e.subject, text: e.textBody, link: e.link, status: e.status, attempts: e.attempts,
-  lastError: e.lastError, messageId: e.messageId, createdAt: e.createdAt.toISOString(), sentAt: e.sentAt?.toISOString() ?? null,
+  id: e.id,
+  kind: e.kind,
+  to: e.toAddress,
+  subject: e.subject,
+  text: e.textBody,
+  link: e.link,
+  status: e.status,
+  attempts: e.attempts,
+  lastError: e.lastError,
+  messageId: e.messageId,
+  createdAt: e.createdAt.toISOString(),
+  sentAt: e.sentAt?.toISOString() ?? null,
 })
 
-const cursorOf = (e: OutboxEmail) => Buffer.from(JSON.stringify([e.createdAt.toISOString(), e.id])).toString('base64url')
+const cursorOf = (e: OutboxEmail) =>
+  Buffer.from(JSON.stringify([e.createdAt.toISOString(), e.id])).toString('base64url')
 const positionOf = (cursor: string) => {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[]
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(new Date(at).getTime())) return { at: new Date(at), id }
-  } catch { /* fall through */ }
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(new Date(at).getTime()))
+      return { at: new Date(at), id }
+  } catch {
+    /* fall through */
+  }
   throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
 }
 
 type Deps = {
-  db: Db; queue: Queue; smtpUrl?: string | undefined; from: string
+  db: Db
+  queue: Queue
+  smtpUrl?: string | undefined
+  from: string
   log?: (line: string) => void
 }
 
@@ -48,7 +65,9 @@ export const createMailService = ({ db, queue, smtpUrl, from, log = (line) => co
     if (!email || email.status === 'sent' || email.status === 'stored') return
     if (!transport) {
       await outbox.mark(db, id, { status: 'stored' })
-      log(`[mail] no SMTP_URL: stored "${email.subject}" for ${email.toAddress} (${email.kind})${email.link ? `: ${email.link}` : ''}`)
+      log(
+        `[mail] no SMTP_URL: stored "${email.subject}" for ${email.toAddress} (${email.kind})${email.link ? `: ${email.link}` : ''}`,
+      )
       return
     }
     // One Message-ID per row: a retry after a lost reply is recognisable as the same email by the receiving side.
@@ -59,7 +78,12 @@ export const createMailService = ({ db, queue, smtpUrl, from, log = (line) => co
       await outbox.mark(db, id, { status: 'sent', attempts, messageId, sentAt: new Date(), lastError: null })
     } catch (err) {
       const message = err instanceof Error ? err.message.slice(0, 500) : String(err)
-      await outbox.mark(db, id, { status: attempts >= MAX_ATTEMPTS ? 'failed' : 'queued', attempts, lastError: message, messageId })
+      await outbox.mark(db, id, {
+        status: attempts >= MAX_ATTEMPTS ? 'failed' : 'queued',
+        attempts,
+        lastError: message,
+        messageId,
+      })
       if (attempts < MAX_ATTEMPTS) throw err
     }
   }
@@ -70,14 +94,23 @@ export const createMailService = ({ db, queue, smtpUrl, from, log = (line) => co
     /** Stores the email and enqueues its delivery on `trx`: nothing is sent unless the caller's transaction commits. */
     async send(trx: Executor, message: EmailMessage) {
       const row = await outbox.insert(trx, {
-        id: newId('eml'), kind: message.kind, toAddress: message.to, subject: message.subject, textBody: message.text, link: message.link ?? null,
+        id: newId('eml'),
+        kind: message.kind,
+        toAddress: message.to,
+        subject: message.subject,
+        textBody: message.text,
+        link: message.link ?? null,
       })
       await queue.enqueue(trx, job, { emailId: row.id })
       return { id: row.id }
     },
     /** The operator's list, newest first. */
     async list(q: OutboxQuery) {
-      const rows = await outbox.page(db, { to: q.to, after: q.cursor ? positionOf(q.cursor) : undefined, limit: q.limit })
+      const rows = await outbox.page(db, {
+        to: q.to,
+        after: q.cursor ? positionOf(q.cursor) : undefined,
+        limit: q.limit,
+      })
       const items = rows.slice(0, q.limit)
       const last = items.at(-1)
       return { items: items.map(toDto), nextCursor: rows.length > q.limit && last ? cursorOf(last) : null }

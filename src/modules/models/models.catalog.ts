@@ -6,18 +6,38 @@ export const OFFLINE_MODEL_ID = 'offline:camarad-offline'
 export const PROVIDERS: Record<ProviderName, { name: string; keyEnv?: string; baseUrlEnv?: string }> = {
   openai: { name: 'OpenAI', keyEnv: 'OPENAI_API_KEY', baseUrlEnv: 'OPENAI_BASE_URL' },
   anthropic: { name: 'Anthropic', keyEnv: 'ANTHROPIC_API_KEY', baseUrlEnv: 'ANTHROPIC_BASE_URL' },
-  google: { name: 'Google Gemini', keyEnv: 'GOOGLE_GENERATIVE_AI_API_KEY', baseUrlEnv: 'GOOGLE_GENERATIVE_AI_BASE_URL' },
+  google: {
+    name: 'Google Gemini',
+    keyEnv: 'GOOGLE_GENERATIVE_AI_API_KEY',
+    baseUrlEnv: 'GOOGLE_GENERATIVE_AI_BASE_URL',
+  },
   groq: { name: 'Groq', keyEnv: 'GROQ_API_KEY', baseUrlEnv: 'GROQ_BASE_URL' },
-  'openai-compatible': { name: 'OpenAI-compatible server', keyEnv: 'OPENAI_COMPATIBLE_API_KEY', baseUrlEnv: 'OPENAI_COMPATIBLE_BASE_URL' },
+  'openai-compatible': {
+    name: 'OpenAI-compatible server',
+    keyEnv: 'OPENAI_COMPATIBLE_API_KEY',
+    baseUrlEnv: 'OPENAI_COMPATIBLE_BASE_URL',
+  },
   offline: { name: 'offline model' },
 }
 
 const entry = (
-  provider: ProviderName, modelId: string, label: string, contextWindow: number, maxOutputTokens: number,
-  [input, output, cachedInput]: [number, number, number], tier: ModelTier,
+  provider: ProviderName,
+  modelId: string,
+  label: string,
+  contextWindow: number,
+  maxOutputTokens: number,
+  [input, output, cachedInput]: [number, number, number],
+  tier: ModelTier,
 ): CatalogEntry => ({
-  id: `${provider}:${modelId}`, provider, modelId, label, contextWindow, maxOutputTokens,
-  pricePerMillion: { input, output, cachedInput }, tier, offline: provider === 'offline',
+  id: `${provider}:${modelId}`,
+  provider,
+  modelId,
+  label,
+  contextWindow,
+  maxOutputTokens,
+  pricePerMillion: { input, output, cachedInput },
+  tier,
+  offline: provider === 'offline',
 })
 
 /**
@@ -37,7 +57,15 @@ const HOSTED: CatalogEntry[] = [
 ]
 
 /** The local model: always available, free, and never a silent stand-in for a configured provider. */
-const OFFLINE = entry('offline', 'camarad-offline', 'Camarad offline (no AI provider)', 16_384, 1_024, [0, 0, 0], 'standard')
+const OFFLINE = entry(
+  'offline',
+  'camarad-offline',
+  'Camarad offline (no AI provider)',
+  16_384,
+  1_024,
+  [0, 0, 0],
+  'standard',
+)
 
 /** Every model the server knows a list price for, configured or not (prices are synced from here). */
 export const KNOWN_MODELS: readonly CatalogEntry[] = [...HOSTED, OFFLINE]
@@ -51,6 +79,7 @@ const isConfigured = (provider: ProviderName, settings: ProviderSettings) => {
 export const buildCatalog = (settings: ProviderSettings): CatalogEntry[] => [
   ...HOSTED.filter((e) => isConfigured(e.provider, settings)),
   ...(settings.openaiCompatible?.models ?? []).map((name) =>
-    entry('openai-compatible', name, `${name} (self-hosted)`, 32_768, 4_096, [0, 0, 0], 'standard')),
+    entry('openai-compatible', name, `${name} (self-hosted)`, 32_768, 4_096, [0, 0, 0], 'standard'),
+  ),
   OFFLINE,
 ]

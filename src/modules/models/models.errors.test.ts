@@ -5,7 +5,10 @@ import { EVIDENCE_CHARS, SHOWN_CHARS } from './models.errors.ts'
 import { createModelsModule } from './models.module.ts'
 
 let fake: FakeOpenAI | undefined
-afterEach(async () => { await fake?.close(); fake = undefined })
+afterEach(async () => {
+  await fake?.close()
+  fake = undefined
+})
 
 const KEY = 'sk-test-configured-key-1234567890'
 const setup = (url: string) => {
@@ -62,7 +65,11 @@ describe('provider failures', () => {
 
     const error = await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e)
 
-    expect(models.describeError(error, entry)).toMatchObject({ status: 503, code: 'model.provider_rate_limited', headers: { 'retry-after': '7' } })
+    expect(models.describeError(error, entry)).toMatchObject({
+      status: 503,
+      code: 'model.provider_rate_limited',
+      headers: { 'retry-after': '7' },
+    })
   })
 
   it('reports a context-length refusal as 400 model.context_too_long', async () => {
@@ -71,7 +78,11 @@ describe('provider failures', () => {
 
     const error = await generateText({ model, prompt: 'Hi' }).catch((e: unknown) => e)
 
-    expect(models.describeError(error, entry)).toMatchObject({ status: 400, code: 'model.context_too_long', details: { contextWindow: 128_000 } })
+    expect(models.describeError(error, entry)).toMatchObject({
+      status: 400,
+      code: 'model.context_too_long',
+      details: { contextWindow: 128_000 },
+    })
   })
 
   it('reports an unreachable provider as model.provider_unavailable pointing at OPENAI_BASE_URL', async () => {
@@ -90,7 +101,10 @@ describe('provider failures', () => {
   it('passes other upstream messages on as model.provider_error with any key removed', () => {
     const { models, entry } = setup('http://127.0.0.1:9/v1')
     const upstream = new APICallError({
-      message: `The model does not exist or you do not have access to it (key ${KEY}).`, url: 'http://x', requestBodyValues: {}, statusCode: 404,
+      message: `The model does not exist or you do not have access to it (key ${KEY}).`,
+      url: 'http://x',
+      requestBodyValues: {},
+      statusCode: 404,
     })
 
     const described = models.describeError(upstream, entry)
@@ -105,19 +119,32 @@ describe('provider failures', () => {
     fake = await startFakeOpenAI({ fail: { status: 400, message: long } })
     const { models, entry, model } = setup(fake.url)
 
-    const described = models.describeError(await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e), entry)
+    const described = models.describeError(
+      await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e),
+      entry,
+    )
 
     expect(described).toMatchObject({ status: 502, code: 'model.provider_error' })
     expect(described.message).toContain('https://[redacted]@internal.example/v1')
     expect(described.message).not.toContain('hunter2')
-    expect(described.message.length).toBeLessThanOrEqual('The OpenAI API returned an error (HTTP 400): '.length + SHOWN_CHARS)
+    expect(described.message.length).toBeLessThanOrEqual(
+      'The OpenAI API returned an error (HTTP 400): '.length + SHOWN_CHARS,
+    )
   })
 
   it('looks for known failure kinds in the first 4 KB of an error body only', async () => {
-    fake = await startFakeOpenAI({ fail: { status: 400, message: `${'x'.repeat(EVIDENCE_CHARS)} input token count ${'9 '.repeat(100_000)} exceeds the limit` } })
+    fake = await startFakeOpenAI({
+      fail: {
+        status: 400,
+        message: `${'x'.repeat(EVIDENCE_CHARS)} input token count ${'9 '.repeat(100_000)} exceeds the limit`,
+      },
+    })
     const { models, entry, model } = setup(fake.url)
 
-    const described = models.describeError(await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e), entry)
+    const described = models.describeError(
+      await generateText({ model, prompt: 'Hi', maxRetries: 0 }).catch((e: unknown) => e),
+      entry,
+    )
 
     expect(described.code).toBe('model.provider_error')
   })

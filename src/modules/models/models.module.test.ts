@@ -4,21 +4,39 @@ import { AppError } from '../../platform/http/errors.ts'
 import { createModelsModule, OFFLINE_MODEL_ID, providerSettingsFrom } from './models.module.ts'
 
 const configFrom = (env: Record<string, string>) =>
-  loadConfig({ NODE_ENV: 'test', DATA_DIR: ':memory:', SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop', ...env })
+  loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: ':memory:',
+    SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop',
+    ...env,
+  })
 
 describe('the model catalog', () => {
   it('lists only the configured providers, with the offline model last', () => {
-    const models = createModelsModule({ anthropic: { apiKey: 'sk-ant-x' }, groq: { apiKey: 'gsk-x' }, offlineChunkDelayMs: 0 })
+    const models = createModelsModule({
+      anthropic: { apiKey: 'sk-ant-x' },
+      groq: { apiKey: 'gsk-x' },
+      offlineChunkDelayMs: 0,
+    })
 
     expect(models.catalog().map((e) => e.id)).toEqual([
-      'anthropic:claude-haiku-4-5', 'anthropic:claude-sonnet-4-0', 'groq:llama-3.3-70b-versatile', OFFLINE_MODEL_ID,
+      'anthropic:claude-haiku-4-5',
+      'anthropic:claude-sonnet-4-0',
+      'groq:llama-3.3-70b-versatile',
+      OFFLINE_MODEL_ID,
     ])
   })
 
   it('has only the offline model when nothing is configured, and defaults to it', () => {
     const models = createModelsModule({ offlineChunkDelayMs: 0 })
 
-    expect(models.catalog()).toEqual([expect.objectContaining({ id: OFFLINE_MODEL_ID, offline: true, pricePerMillion: { input: 0, output: 0, cachedInput: 0 } })])
+    expect(models.catalog()).toEqual([
+      expect.objectContaining({
+        id: OFFLINE_MODEL_ID,
+        offline: true,
+        pricePerMillion: { input: 0, output: 0, cachedInput: 0 },
+      }),
+    ])
     expect(models.defaultModelId()).toBe(OFFLINE_MODEL_ID)
     expect(models.defaultModelId('advanced')).toBe(OFFLINE_MODEL_ID)
   })
@@ -40,7 +58,11 @@ describe('the model catalog', () => {
     const models = createModelsModule({ openai: { apiKey: 'sk-x' }, offlineChunkDelayMs: 0 })
 
     expect(models.find('openai:gpt-4o-mini')).toMatchObject({
-      provider: 'openai', modelId: 'gpt-4o-mini', contextWindow: 128_000, tier: 'standard', offline: false,
+      provider: 'openai',
+      modelId: 'gpt-4o-mini',
+      contextWindow: 128_000,
+      tier: 'standard',
+      offline: false,
       pricePerMillion: { input: 0.15, output: 0.6, cachedInput: 0.075 },
     })
     expect(models.find('anthropic:claude-sonnet-4-0')).toBeUndefined()
@@ -63,21 +85,33 @@ describe('the model catalog', () => {
 
 describe('provider settings from the configuration', () => {
   it('configures a provider when its key is set, and openai-compatible when its base URL is', () => {
-    const settings = providerSettingsFrom(configFrom({
-      OPENAI_API_KEY: 'sk-1', OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
-      OPENAI_COMPATIBLE_MODELS: 'llama3.1, qwen2.5', OFFLINE_MODEL_CHUNK_DELAY_MS: '3',
-    }))
+    const settings = providerSettingsFrom(
+      configFrom({
+        OPENAI_API_KEY: 'sk-1',
+        OPENAI_BASE_URL: 'http://127.0.0.1:1/v1',
+        OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+        OPENAI_COMPATIBLE_MODELS: 'llama3.1, qwen2.5',
+        OFFLINE_MODEL_CHUNK_DELAY_MS: '3',
+      }),
+    )
 
     expect(settings).toEqual({
       openai: { apiKey: 'sk-1', baseURL: 'http://127.0.0.1:1/v1' },
       openaiCompatible: { baseURL: 'http://127.0.0.1:11434/v1', apiKey: undefined, models: ['llama3.1', 'qwen2.5'] },
-      anthropic: undefined, google: undefined, groq: undefined, offlineChunkDelayMs: 3,
+      anthropic: undefined,
+      google: undefined,
+      groq: undefined,
+      offlineChunkDelayMs: 3,
     })
   })
 
   it('leaves every provider out when no key is set', () => {
     const settings = providerSettingsFrom(configFrom({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:1/v1' }))
 
-    expect(createModelsModule(settings).catalog().map((e) => e.id)).toEqual([OFFLINE_MODEL_ID])
+    expect(
+      createModelsModule(settings)
+        .catalog()
+        .map((e) => e.id),
+    ).toEqual([OFFLINE_MODEL_ID])
   })
 })

@@ -26,7 +26,11 @@ export const providerSettingsFrom = (config: Config): ProviderSettings => {
     google: keyed(config.GOOGLE_GENERATIVE_AI_API_KEY, config.GOOGLE_GENERATIVE_AI_BASE_URL),
     groq: keyed(config.GROQ_API_KEY, config.GROQ_BASE_URL),
     openaiCompatible: config.OPENAI_COMPATIBLE_BASE_URL
-      ? { baseURL: config.OPENAI_COMPATIBLE_BASE_URL, apiKey: config.OPENAI_COMPATIBLE_API_KEY, models: config.OPENAI_COMPATIBLE_MODELS }
+      ? {
+          baseURL: config.OPENAI_COMPATIBLE_BASE_URL,
+          apiKey: config.OPENAI_COMPATIBLE_API_KEY,
+          models: config.OPENAI_COMPATIBLE_MODELS,
+        }
       : undefined,
     offlineChunkDelayMs: config.OFFLINE_MODEL_CHUNK_DELAY_MS,
   }
@@ -35,19 +39,27 @@ export const providerSettingsFrom = (config: Config): ProviderSettings => {
 /** The model catalog and ready-to-call AI SDK models for one set of provider settings. */
 export const createModelSet = (settings: ProviderSettings, ownProviders: ReadonlySet<string> = new Set()) => {
   // Frozen so a caller cannot change prices or limits that metering relies on.
-  const entries = buildCatalog(settings).map((e) => Object.freeze({ ...e, pricePerMillion: Object.freeze({ ...e.pricePerMillion }) }))
+  const entries = buildCatalog(settings).map((e) =>
+    Object.freeze({ ...e, pricePerMillion: Object.freeze({ ...e.pricePerMillion }) }),
+  )
   const byId = new Map(entries.map((e) => [e.id, e]))
   const factories = createProviderFactories(settings)
   const models = new Map<string, LanguageModel>()
-  const secrets = [settings.openai, settings.anthropic, settings.google, settings.groq, settings.openaiCompatible]
-    .flatMap((s) => (s?.apiKey ? [s.apiKey] : []))
+  const secrets = [
+    settings.openai,
+    settings.anthropic,
+    settings.google,
+    settings.groq,
+    settings.openaiCompatible,
+  ].flatMap((s) => (s?.apiKey ? [s.apiKey] : []))
 
   return {
     /** Entries of configured providers, then the offline model (always present, last). */
     catalog: (): CatalogEntry[] => [...entries],
     find: (id: string): CatalogEntry | undefined => byId.get(id),
     /** `workspace` when the call runs on the workspace's own provider key (it pays the provider; we charge no credits). */
-    billedBy: (entry: CatalogEntry): 'camarad' | 'workspace' => (ownProviders.has(entry.provider) ? 'workspace' : 'camarad'),
+    billedBy: (entry: CatalogEntry): 'camarad' | 'workspace' =>
+      ownProviders.has(entry.provider) ? 'workspace' : 'camarad',
     /** A ready AI SDK LanguageModel for a catalog id; throws AppError 400 `model.unknown` for an id not in the catalog. */
     languageModel(id: string): LanguageModel {
       const entry = byId.get(id)
@@ -78,7 +90,10 @@ export type ModelSet = ReturnType<typeof createModelSet>
  * The server's models, and each workspace's: the server's providers with the workspace's own keys (bring
  * your own key) taking precedence. A workspace's set is rebuilt only when its keys change.
  */
-export const createModelsModule = (settings: ProviderSettings, deps?: { keys: ProviderKeyStore; scope: ScopeResolver }) => {
+export const createModelsModule = (
+  settings: ProviderSettings,
+  deps?: { keys: ProviderKeyStore; scope: ScopeResolver },
+) => {
   const server = createModelSet(settings)
   const cache = new Map<string, { version: string; set: ModelSet }>()
   const forWorkspace = async (workspaceId: string): Promise<ModelSet> => {
@@ -101,11 +116,13 @@ export const createModelsModule = (settings: ProviderSettings, deps?: { keys: Pr
     /** A model by id among all known ones: what a hold's model id is priced with. */
     priceableModel: (id: string) => known.get(id) ?? server.find(id),
     routes: async (app: FastifyInstance) => {
-      await app.register(modelsRoutes(async (req) => {
-        const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']
-        if (!deps || !workspaceId) return server.catalog()
-        return (await forWorkspace((await deps.scope.workspaceOrClient(req, 'viewer')).workspaceId)).catalog()
-      }))
+      await app.register(
+        modelsRoutes(async (req) => {
+          const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']
+          if (!deps || !workspaceId) return server.catalog()
+          return (await forWorkspace((await deps.scope.workspaceOrClient(req, 'viewer')).workspaceId)).catalog()
+        }),
+      )
       if (deps) await app.register(providerKeyRoutes({ keys: deps.keys, scope: deps.scope }))
     },
   }

@@ -17,20 +17,36 @@ type ModelFactory = (modelId: string) => LanguageModelV4
 export const createProviderFactories = (settings: ProviderSettings): Partial<Record<ProviderName, ModelFactory>> => {
   const factories: Partial<Record<ProviderName, ModelFactory>> = {}
   if (settings.openai) {
-    const openai = createOpenAI({ apiKey: settings.openai.apiKey, baseURL: settings.openai.baseURL, fetch: settings.openai.fetch })
+    const openai = createOpenAI({
+      apiKey: settings.openai.apiKey,
+      baseURL: settings.openai.baseURL,
+      fetch: settings.openai.fetch,
+    })
     // Chat Completions rather than the Responses API, so an OpenAI-compatible OPENAI_BASE_URL works too.
     factories.openai = (id) => openai.chat(id)
   }
   if (settings.anthropic) {
-    const anthropic = createAnthropic({ apiKey: settings.anthropic.apiKey, baseURL: settings.anthropic.baseURL, fetch: settings.anthropic.fetch })
+    const anthropic = createAnthropic({
+      apiKey: settings.anthropic.apiKey,
+      baseURL: settings.anthropic.baseURL,
+      fetch: settings.anthropic.fetch,
+    })
     factories.anthropic = (id) => anthropic.languageModel(id)
   }
   if (settings.google) {
-    const google = createGoogleGenerativeAI({ apiKey: settings.google.apiKey, baseURL: settings.google.baseURL, fetch: settings.google.fetch })
+    const google = createGoogleGenerativeAI({
+      apiKey: settings.google.apiKey,
+      baseURL: settings.google.baseURL,
+      fetch: settings.google.fetch,
+    })
     factories.google = (id) => google.languageModel(id)
   }
   if (settings.groq) {
-    const groq = createGroq({ apiKey: settings.groq.apiKey, baseURL: settings.groq.baseURL, fetch: settings.groq.fetch })
+    const groq = createGroq({
+      apiKey: settings.groq.apiKey,
+      baseURL: settings.groq.baseURL,
+      fetch: settings.groq.fetch,
+    })
     factories.groq = (id) => groq.languageModel(id)
   }
   if (settings.openaiCompatible) {

@@ -1,17 +1,26 @@
 import type { LanguageModelV4Message, LanguageModelV4Prompt } from '@ai-sdk/provider'
 import { pickPlaybook } from './offline-playbooks.ts'
 
-export const OFFLINE_NOTICE = '_Offline model — no AI provider is configured on this server, so this answer was composed locally._'
+export const OFFLINE_NOTICE =
+  '_Offline model — no AI provider is configured on this server, so this answer was composed locally._'
 
 // Agents put their role first: "You are the PPC Specialist of Acme…" or a "Role: …" line.
 // Horizontal space only: `\s*` after `^` would cross lines and make a run of blank lines quadratic.
 const ROLE_LINE = /^[ \t]*role[ \t]*:[ \t]*(.+)$/im
 const YOU_ARE = /\byou are (?:the |an? |your )?(.+?)(?=\s+(?:of|for|at|in|with|who|that)\b|\s*\(|[,.;:!\n]|$)/i
-const STOPWORDS = new Set(('about after again also been being could does doing from have help here how into just like make more most much need only other over please really should some such than that their them then there these they this those want what when where which while will with would your you can the and for are our not but any all was get last next week weeks month year today yesterday tomorrow thanks think know tell give show').split(' '))
+const STOPWORDS = new Set(
+  'about after again also been being could does doing from have help here how into just like make more most much need only other over please really should some such than that their them then there these they this those want what when where which while will with would your you can the and for are our not but any all was get last next week weeks month year today yesterday tomorrow thanks think know tell give show'.split(
+    ' ',
+  ),
+)
 
 type UserMessage = Extract<LanguageModelV4Message, { role: 'user' }>
 const isUser = (m: LanguageModelV4Message): m is UserMessage => m.role === 'user'
-const textOf = (m: UserMessage | undefined) => (m?.content ?? []).map((p) => (p.type === 'text' ? p.text : '')).filter(Boolean).join('\n')
+const textOf = (m: UserMessage | undefined) =>
+  (m?.content ?? [])
+    .map((p) => (p.type === 'text' ? p.text : ''))
+    .filter(Boolean)
+    .join('\n')
 
 export const extractRole = (system: string): string | undefined => {
   const match = ROLE_LINE.exec(system) ?? YOU_ARE.exec(system)
@@ -35,7 +44,11 @@ export const OFFLINE_READ_CHARS = 4_000
 
 /** The whole answer, a pure function of the prompt: the same conversation always gets the same text. */
 export const composeOfflineAnswer = (prompt: LanguageModelV4Prompt): string => {
-  const system = prompt.filter((m) => m.role === 'system').map((m) => m.content).join('\n').slice(0, OFFLINE_READ_CHARS)
+  const system = prompt
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n')
+    .slice(0, OFFLINE_READ_CHARS)
   const question = textOf(prompt.findLast(isUser)).slice(0, OFFLINE_READ_CHARS)
   const role = extractRole(system)
   const playbook = pickPlaybook(role ?? '')
@@ -58,12 +71,16 @@ export const composeOfflineAnswer = (prompt: LanguageModelV4Prompt): string => {
 
 /** Every piece of text in the prompt, for counting input tokens. */
 export const promptText = (prompt: LanguageModelV4Prompt): string =>
-  prompt.map((m) => {
-    if (m.role === 'system') return m.content
-    return m.content.map((p) => {
-      if (p.type === 'text' || p.type === 'reasoning') return p.text
-      if (p.type === 'tool-call') return JSON.stringify(p.input)
-      if (p.type === 'tool-result') return JSON.stringify(p.output)
-      return ''
-    }).join('\n')
-  }).join('\n')
+  prompt
+    .map((m) => {
+      if (m.role === 'system') return m.content
+      return m.content
+        .map((p) => {
+          if (p.type === 'text' || p.type === 'reasoning') return p.text
+          if (p.type === 'tool-call') return JSON.stringify(p.input)
+          if (p.type === 'tool-result') return JSON.stringify(p.output)
+          return ''
+        })
+        .join('\n')
+    })
+    .join('\n')

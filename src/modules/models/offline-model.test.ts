@@ -9,9 +9,15 @@ const model = createOfflineModel({ chunkDelayMs: 0 })
 const system = 'You are the PPC Specialist of Acme Agency. Answer from the account data.'
 const prompt = 'Why did our cost per conversion jump last week?'
 
-const read = async (stream: ReadableStream<LanguageModelV4StreamPart>, onPart: (p: LanguageModelV4StreamPart) => void = () => {}) => {
+const read = async (
+  stream: ReadableStream<LanguageModelV4StreamPart>,
+  onPart: (p: LanguageModelV4StreamPart) => void = () => {},
+) => {
   const parts: LanguageModelV4StreamPart[] = []
-  for await (const part of stream) { parts.push(part); onPart(part) }
+  for await (const part of stream) {
+    parts.push(part)
+    onPart(part)
+  }
   return parts
 }
 
@@ -38,7 +44,11 @@ describe('the offline model', () => {
   })
 
   it('picks next steps by the kind of role, from a "Role:" line too', async () => {
-    const { text } = await generateText({ model, system: 'Role: SEO & Content Strategist\nClient: Acme', prompt: 'Which pages should we update?' })
+    const { text } = await generateText({
+      model,
+      system: 'Role: SEO & Content Strategist\nClient: Acme',
+      prompt: 'Which pages should we update?',
+    })
 
     expect(text).toContain('**SEO & Content Strategist**')
     expect(text).toContain('Search Console')
@@ -73,18 +83,31 @@ describe('the offline model', () => {
   it('stops emitting when the caller aborts and still ends the stream with its usage', async () => {
     const abort = new AbortController()
     const slow = createOfflineModel({ chunkDelayMs: 5 })
-    const { stream } = await slow.doStream({ prompt: [{ role: 'user', content: [{ type: 'text', text: prompt }] }], abortSignal: abort.signal })
+    const { stream } = await slow.doStream({
+      prompt: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+      abortSignal: abort.signal,
+    })
 
     let deltas = 0
-    const parts = await read(stream, (p) => { if (p.type === 'text-delta' && ++deltas === 3) abort.abort() })
+    const parts = await read(stream, (p) => {
+      if (p.type === 'text-delta' && ++deltas === 3) abort.abort()
+    })
 
     expect(deltas).toBe(3)
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'other' }, usage: { outputTokens: { total: expect.any(Number) } } })
+    expect(parts.at(-1)).toMatchObject({
+      type: 'finish',
+      finishReason: { unified: 'other' },
+      usage: { outputTokens: { total: expect.any(Number) } },
+    })
   })
 
   it('ignores tools and never calls the network', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch')
-    const result = await generateText({ model, prompt, tools: { lookup: { description: 'Look something up', inputSchema: z.object({ q: z.string() }) } } })
+    const result = await generateText({
+      model,
+      prompt,
+      tools: { lookup: { description: 'Look something up', inputSchema: z.object({ q: z.string() }) } },
+    })
 
     expect(result.toolCalls).toEqual([])
     expect(result.text).toContain(OFFLINE_NOTICE)

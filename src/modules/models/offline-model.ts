@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type {
-  LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4FinishReason, LanguageModelV4StreamPart, LanguageModelV4Usage,
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4FinishReason,
+  LanguageModelV4StreamPart,
+  LanguageModelV4Usage,
 } from '@ai-sdk/provider'
 import { countTokens } from '../../platform/tokens/count-tokens.ts'
 import { composeOfflineAnswer, promptText } from './offline-answer.ts'
@@ -34,20 +38,35 @@ const usageOf = (inputTokens: number, text: string): LanguageModelV4Usage => {
 }
 
 const finishReason = (truncated: boolean, aborted = false): LanguageModelV4FinishReason =>
-  aborted ? { unified: 'other', raw: 'aborted' } : truncated ? { unified: 'length', raw: 'max_tokens' } : { unified: 'stop', raw: 'stop' }
+  aborted
+    ? { unified: 'other', raw: 'aborted' }
+    : truncated
+      ? { unified: 'length', raw: 'max_tokens' }
+      : { unified: 'stop', raw: 'stop' }
 
 /** Tools are ignored: the offline model only writes text. */
 const plan = (call: LanguageModelV4CallOptions) => {
-  const answer = fitToBudget(toChunks(composeOfflineAnswer(call.prompt)), Math.min(call.maxOutputTokens ?? Infinity, OFFLINE_MODEL_MAX_OUTPUT_TOKENS))
+  const answer = fitToBudget(
+    toChunks(composeOfflineAnswer(call.prompt)),
+    Math.min(call.maxOutputTokens ?? Infinity, OFFLINE_MODEL_MAX_OUTPUT_TOKENS),
+  )
   const responseId = `offline-${createHash('sha256').update(JSON.stringify(call.prompt)).digest('hex').slice(0, 24)}`
   return { ...answer, inputTokens: countTokens(promptText(call.prompt)), responseId }
 }
 
 /** Resolves false instead of throwing when the caller aborts, so the stream can end cleanly. */
 const pause = (ms: number, signal?: AbortSignal) =>
-  ms > 0 ? sleep(ms, undefined, { signal }).then(() => !signal?.aborted, () => false) : Promise.resolve(!signal?.aborted)
+  ms > 0
+    ? sleep(ms, undefined, { signal }).then(
+        () => !signal?.aborted,
+        () => false,
+      )
+    : Promise.resolve(!signal?.aborted)
 
-async function* streamParts(call: LanguageModelV4CallOptions, delayMs: number): AsyncGenerator<LanguageModelV4StreamPart> {
+async function* streamParts(
+  call: LanguageModelV4CallOptions,
+  delayMs: number,
+): AsyncGenerator<LanguageModelV4StreamPart> {
   const { chunks, truncated, inputTokens, responseId } = plan(call)
   yield { type: 'stream-start', warnings: [] }
   yield { type: 'response-metadata', id: responseId, modelId: 'camarad-offline', timestamp: new Date() }
@@ -55,7 +74,10 @@ async function* streamParts(call: LanguageModelV4CallOptions, delayMs: number): 
   let text = ''
   let aborted = Boolean(call.abortSignal?.aborted)
   for (const [i, delta] of chunks.entries()) {
-    if (aborted || (i > 0 && !(await pause(delayMs, call.abortSignal)))) { aborted = true; break }
+    if (aborted || (i > 0 && !(await pause(delayMs, call.abortSignal)))) {
+      aborted = true
+      break
+    }
     text += delta
     yield { type: 'text-delta', id: TEXT_ID, delta }
   }
@@ -64,14 +86,17 @@ async function* streamParts(call: LanguageModelV4CallOptions, delayMs: number): 
   yield { type: 'finish', usage: usageOf(inputTokens, text), finishReason: finishReason(truncated, aborted) }
 }
 
-const toReadableStream = <T>(parts: AsyncGenerator<T>) => new ReadableStream<T>({
-  async pull(controller) {
-    const next = await parts.next()
-    if (next.done) controller.close()
-    else controller.enqueue(next.value)
-  },
-  async cancel() { await parts.return(undefined) },
-})
+const toReadableStream = <T>(parts: AsyncGenerator<T>) =>
+  new ReadableStream<T>({
+    async pull(controller) {
+      const next = await parts.next()
+      if (next.done) controller.close()
+      else controller.enqueue(next.value)
+    },
+    async cancel() {
+      await parts.return(undefined)
+    },
+  })
 
 /**
  * A real provider that never touches the network: it composes a clearly labelled answer from the prompt,

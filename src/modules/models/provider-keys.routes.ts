@@ -9,21 +9,51 @@ import type { ProviderKeyStore } from './provider-keys.service.ts'
 
 const ProviderParams = IdParam.extend({ provider: KeyProvider })
 
-export const providerKeyRoutes = ({ keys, scope }: { keys: ProviderKeyStore; scope: ScopeResolver }) => async (base: FastifyInstance) => {
-  const app = base.withTypeProvider<ZodTypeProvider>()
+export const providerKeyRoutes =
+  ({ keys, scope }: { keys: ProviderKeyStore; scope: ScopeResolver }) =>
+  async (base: FastifyInstance) => {
+    const app = base.withTypeProvider<ZodTypeProvider>()
 
-  app.get('/api/workspaces/:id/provider-keys', {
-    schema: { tags: ['models'], summary: "The workspace's own AI provider keys (hints only; admins)", params: IdParam, response: { 200: z.object({ items: z.array(ProviderKeyDto) }), ...errorResponses(401, 403, 404) } },
-  }, async (req) => ({ items: await keys.list(await scope.workspace(req, 'admin', req.params.id)) }))
+    app.get(
+      '/api/workspaces/:id/provider-keys',
+      {
+        schema: {
+          tags: ['models'],
+          summary: "The workspace's own AI provider keys (hints only; admins)",
+          params: IdParam,
+          response: { 200: z.object({ items: z.array(ProviderKeyDto) }), ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (req) => ({ items: await keys.list(await scope.workspace(req, 'admin', req.params.id)) }),
+    )
 
-  app.put('/api/workspaces/:id/provider-keys/:provider', {
-    schema: { tags: ['models'], summary: 'Set the workspace key for a provider; stored encrypted, never shown again (admins)', params: ProviderParams, body: ProviderKeyPut, response: { 200: ProviderKeyDto, ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => keys.put(await scope.workspace(req, 'admin', req.params.id), req.params.provider, req.body))
+    app.put(
+      '/api/workspaces/:id/provider-keys/:provider',
+      {
+        schema: {
+          tags: ['models'],
+          summary: 'Set the workspace key for a provider; stored encrypted, never shown again (admins)',
+          params: ProviderParams,
+          body: ProviderKeyPut,
+          response: { 200: ProviderKeyDto, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req) => keys.put(await scope.workspace(req, 'admin', req.params.id), req.params.provider, req.body),
+    )
 
-  app.delete('/api/workspaces/:id/provider-keys/:provider', {
-    schema: { tags: ['models'], summary: 'Remove the workspace key for a provider (admins)', params: ProviderParams, response: { 204: z.null(), ...errorResponses(401, 403, 404) } },
-  }, async (req, reply) => {
-    await keys.remove(await scope.workspace(req, 'admin', req.params.id), req.params.provider)
-    return noContent(reply)
-  })
-}
+    app.delete(
+      '/api/workspaces/:id/provider-keys/:provider',
+      {
+        schema: {
+          tags: ['models'],
+          summary: 'Remove the workspace key for a provider (admins)',
+          params: ProviderParams,
+          response: { 204: z.null(), ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await keys.remove(await scope.workspace(req, 'admin', req.params.id), req.params.provider)
+        return noContent(reply)
+      },
+    )
+  }

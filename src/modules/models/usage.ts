@@ -1,7 +1,20 @@
 import { countTokens } from '../../platform/tokens/count-tokens.ts'
 
-export type NormalizedUsage = { inputTokens: number; outputTokens: number; cachedInputTokens: number; reasoningTokens: number; estimated: boolean }
-type Reported = { inputTokens?: number; outputTokens?: number; inputTokenDetails?: { cacheReadTokens?: number }; outputTokenDetails?: { reasoningTokens?: number } } | undefined
+export type NormalizedUsage = {
+  inputTokens: number
+  outputTokens: number
+  cachedInputTokens: number
+  reasoningTokens: number
+  estimated: boolean
+}
+type Reported =
+  | {
+      inputTokens?: number
+      outputTokens?: number
+      inputTokenDetails?: { cacheReadTokens?: number }
+      outputTokenDetails?: { reasoningTokens?: number }
+    }
+  | undefined
 
 /**
  * Usage as the provider reported it, cached and reasoning tokens included. A provider that reports no output
@@ -11,7 +24,7 @@ export const normalizeUsage = (reported: Reported, text: { prompt: () => string;
   const estimated = !reported?.outputTokens && text.output.length > 0
   return {
     inputTokens: reported?.inputTokens || countTokens(text.prompt()),
-    outputTokens: estimated ? countTokens(text.output) : reported?.outputTokens ?? 0,
+    outputTokens: estimated ? countTokens(text.output) : (reported?.outputTokens ?? 0),
     cachedInputTokens: reported?.inputTokenDetails?.cacheReadTokens ?? 0,
     reasoningTokens: reported?.outputTokenDetails?.reasoningTokens ?? 0,
     estimated,

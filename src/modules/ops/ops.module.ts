@@ -15,21 +15,35 @@ const metricsAllowed = (headers: Record<string, string | string[] | undefined>, 
   return typeof sent === 'string' && safeEqual(sent, internalToken)
 }
 
-export const opsRoutes = ({ db, queue, metrics, internalToken }: { db: Db; queue: Queue; metrics: Metrics; internalToken?: string }) => async (app: FastifyInstance) => {
-  const hidden = { hide: true }
-  app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))
+export const opsRoutes =
+  ({ db, queue, metrics, internalToken }: { db: Db; queue: Queue; metrics: Metrics; internalToken?: string }) =>
+  async (app: FastifyInstance) => {
+    const hidden = { hide: true }
+    app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', { schema: hidden, config: { public: true, rateLimit: false } }, async (_req, reply) => {
-    const check = async (fn: () => Promise<boolean>) => { try { return await fn() } catch { return false } }
-    const database = await check(async () => { await sql`select 1`.execute(db); return true })
-    const migrations = database && await check(async () => (await pendingMigrations(db)).length === 0)
-    const queueOk = await check(() => queue.isReady())
-    const ok = database && migrations && queueOk
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk } })
-  })
+    app.get('/readyz', { schema: hidden, config: { public: true, rateLimit: false } }, async (_req, reply) => {
+      const check = async (fn: () => Promise<boolean>) => {
+        try {
+          return await fn()
+        } catch {
+          return false
+        }
+      }
+      const database = await check(async () => {
+        await sql`select 1`.execute(db)
+        return true
+      })
+      const migrations = database && (await check(async () => (await pendingMigrations(db)).length === 0))
+      const queueOk = await check(() => queue.isReady())
+      const ok = database && migrations && queueOk
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk } })
+    })
 
-  app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (req, reply) => {
-    if (!metricsAllowed(req.headers, internalToken)) throw unauthorized('ops.internal_token_required', 'Send the operator token in X-Internal-Token.')
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
-  })
-}
+    app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (req, reply) => {
+      if (!metricsAllowed(req.headers, internalToken))
+        throw unauthorized('ops.internal_token_required', 'Send the operator token in X-Internal-Token.')
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+    })
+  }

@@ -10,7 +10,10 @@ export type WorkspacePlans = {
   lockPlan(executor: Executor, workspaceId: string): Promise<string | undefined>
   setPlan(executor: Executor, workspaceId: string, plan: string): Promise<void>
   /** Workspaces and their plans ordered by id, `limit` at a time after the id `after` (only those on `plans` if given). */
-  page(executor: Executor, q: { after?: string; limit: number; plans?: string[] }): Promise<{ id: string; plan: string }[]>
+  page(
+    executor: Executor,
+    q: { after?: string; limit: number; plans?: string[] },
+  ): Promise<{ id: string; plan: string }[]>
   /** The workspace's first owner: Free-plan credits are that person's, once a month whatever the number of workspaces. */
   ownerOf(executor: Executor, workspaceId: string): Promise<string | undefined>
 }
@@ -18,16 +21,35 @@ export type WorkspacePlans = {
 /** How much of a limit a workspace uses now, asked of the module that owns what is counted. */
 export type UsageCounters = Partial<Record<LimitKey, (executor: Executor, workspaceId: string) => Promise<number>>>
 
-export const LIMIT_KEYS = ['clients', 'members', 'customAgents', 'flows', 'channelNumbers', 'connectors', 'messagesPerMonth'] as const satisfies readonly (keyof PlanLimits)[]
+export const LIMIT_KEYS = [
+  'clients',
+  'members',
+  'customAgents',
+  'flows',
+  'channelNumbers',
+  'connectors',
+  'messagesPerMonth',
+] as const satisfies readonly (keyof PlanLimits)[]
 
 /**
  * The one place that answers "may this workspace create another …?" and "may it use this model?". A check run
  * inside the caller's transaction takes the workspace row lock first, so two concurrent creates cannot both
  * take the last slot.
  */
-export const createEntitlements = ({ db, catalog, workspaces, usage }: { db: Executor; catalog: Catalog; workspaces: WorkspacePlans; usage: UsageCounters }) => {
+export const createEntitlements = ({
+  db,
+  catalog,
+  workspaces,
+  usage,
+}: {
+  db: Executor
+  catalog: Catalog
+  workspaces: WorkspacePlans
+  usage: UsageCounters
+}) => {
   // Flows, channel numbers and connectors have no module yet, and messages a month are not metered yet: they count 0.
-  const used = (executor: Executor, workspaceId: string, key: LimitKey) => usage[key]?.(executor, workspaceId) ?? Promise.resolve(0)
+  const used = (executor: Executor, workspaceId: string, key: LimitKey) =>
+    usage[key]?.(executor, workspaceId) ?? Promise.resolve(0)
 
   const planOf = async (workspaceId: string, executor: Executor = db) => {
     const id = await workspaces.planOf(executor, workspaceId)
@@ -43,8 +65,16 @@ export const createEntitlements = ({ db, catalog, workspaces, usage }: { db: Exe
      * Throws 402 `plan.limit_reached` when `adding` more would pass the plan's limit; call it in the insert's transaction.
      * `counted` replaces the limit's usual counter when the caller needs another count (still read under the lock).
      */
-    async check(executor: Executor, workspaceId: string, key: LimitKey, adding = 1, counted?: (executor: Executor) => Promise<number>) {
-      const id = executor.isTransaction ? await workspaces.lockPlan(executor, workspaceId) : await workspaces.planOf(executor, workspaceId)
+    async check(
+      executor: Executor,
+      workspaceId: string,
+      key: LimitKey,
+      adding = 1,
+      counted?: (executor: Executor) => Promise<number>,
+    ) {
+      const id = executor.isTransaction
+        ? await workspaces.lockPlan(executor, workspaceId)
+        : await workspaces.planOf(executor, workspaceId)
       if (id === undefined) throw workspaceNotFound()
       const plan = catalog.get(id)
       const max = plan.limits[key]

@@ -10,7 +10,9 @@ const write = (content: unknown) => {
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
   return file
 }
-const withFree = (patch: Record<string, unknown>) => ({ plans: real.plans.map((p) => (p.id === 'free' ? { ...p, ...patch } : p)) })
+const withFree = (patch: Record<string, unknown>) => ({
+  plans: real.plans.map((p) => (p.id === 'free' ? { ...p, ...patch } : p)),
+})
 
 describe('the plans catalog file', () => {
   it('loads the shipped catalog: Free, Starter, Pro, Agency in order, Stripe prices from the environment', () => {
@@ -29,11 +31,15 @@ describe('the plans catalog file', () => {
   })
 
   it('refuses a Free plan that would not let a first workspace have its client', () => {
-    expect(() => loadPlansFile(write(withFree({ limits: { ...(real.plans[0]!.limits as object), clients: 0 } })))).toThrow(/at least 1 of clients/)
+    expect(() =>
+      loadPlansFile(write(withFree({ limits: { ...(real.plans[0]!.limits as object), clients: 0 } }))),
+    ).toThrow(/at least 1 of clients/)
   })
 
   it('refuses a catalog without Free, with a priced Free, or with duplicate ids', () => {
-    expect(() => loadPlansFile(write({ plans: real.plans.filter((p) => p.id !== 'free') }))).toThrow(/"free" is required/)
+    expect(() => loadPlansFile(write({ plans: real.plans.filter((p) => p.id !== 'free') }))).toThrow(
+      /"free" is required/,
+    )
     expect(() => loadPlansFile(write(withFree({ priceMonthlyCents: 900 })))).toThrow(/costs 0/)
     expect(() => loadPlansFile(write({ plans: [...real.plans, real.plans[1]] }))).toThrow(/unique/)
   })

@@ -16,18 +16,27 @@ const PlanEntry = z.strictObject({
 })
 
 /** The catalog file: one entry per plan; `free` must exist, cost nothing and allow a first client and its owner. */
-export const PlansFile = z.object({
-  $comment: z.string().optional(),
-  plans: z.array(PlanEntry).min(1),
-}).superRefine((f, ctx) => {
-  const ids = f.plans.map((p) => p.id)
-  if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'plan ids must be unique', path: ['plans'] })
-  const free = f.plans.find((p) => p.id === 'free')
-  if (!free) return ctx.addIssue({ code: 'custom', message: 'a plan with id "free" is required', path: ['plans'] })
-  if (free.priceMonthlyCents !== 0) ctx.addIssue({ code: 'custom', message: 'the free plan costs 0', path: ['plans'] })
-  for (const key of ['clients', 'members'] as const)
-    if (free.limits[key] !== null && free.limits[key] < 1) ctx.addIssue({ code: 'custom', message: `the free plan must allow at least 1 of ${key} (a first workspace is always creatable)`, path: ['plans'] })
-})
+export const PlansFile = z
+  .object({
+    $comment: z.string().optional(),
+    plans: z.array(PlanEntry).min(1),
+  })
+  .superRefine((f, ctx) => {
+    const ids = f.plans.map((p) => p.id)
+    if (new Set(ids).size !== ids.length)
+      ctx.addIssue({ code: 'custom', message: 'plan ids must be unique', path: ['plans'] })
+    const free = f.plans.find((p) => p.id === 'free')
+    if (!free) return ctx.addIssue({ code: 'custom', message: 'a plan with id "free" is required', path: ['plans'] })
+    if (free.priceMonthlyCents !== 0)
+      ctx.addIssue({ code: 'custom', message: 'the free plan costs 0', path: ['plans'] })
+    for (const key of ['clients', 'members'] as const)
+      if (free.limits[key] !== null && free.limits[key] < 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `the free plan must allow at least 1 of ${key} (a first workspace is always creatable)`,
+          path: ['plans'],
+        })
+  })
 
 export type Plan = PlanDto & { stripePriceId: string | null }
 export type ModelTier = Plan['modelTiers'][number]
@@ -44,7 +53,10 @@ export const loadPlansFile = (path: string) => {
     throw new PlansFileError(`Cannot read the plans catalog ${path}: ${(e as Error).message}`)
   }
   const parsed = PlansFile.safeParse(raw)
-  if (!parsed.success) throw new PlansFileError(`Invalid plans catalog ${path}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`)
+  if (!parsed.success)
+    throw new PlansFileError(
+      `Invalid plans catalog ${path}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    )
   return parsed.data
 }
 

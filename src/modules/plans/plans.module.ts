@@ -19,7 +19,10 @@ export { grantMonthlyCredits } from './plans.jobs.ts'
 
 type Deps = {
   db: Db
-  config: Pick<Config, 'PLANS_FILE' | 'billingEnabled' | 'STRIPE_PRICE_STARTER' | 'STRIPE_PRICE_PRO' | 'STRIPE_PRICE_AGENCY'>
+  config: Pick<
+    Config,
+    'PLANS_FILE' | 'billingEnabled' | 'STRIPE_PRICE_STARTER' | 'STRIPE_PRICE_PRO' | 'STRIPE_PRICE_AGENCY'
+  >
   /** The tenancy module's answers about a workspace's plan row. */
   workspaces: WorkspacePlans
   /** Counters from the modules that own what a plan limits. */
@@ -31,18 +34,38 @@ type Deps = {
  * modules it limits; `connect` adds what needs them (the ledger for monthly credits, the scope for routes).
  */
 export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
-  const catalog = createCatalog(loadPlansFile(config.PLANS_FILE), { starter: config.STRIPE_PRICE_STARTER, pro: config.STRIPE_PRICE_PRO, agency: config.STRIPE_PRICE_AGENCY })
+  const catalog = createCatalog(loadPlansFile(config.PLANS_FILE), {
+    starter: config.STRIPE_PRICE_STARTER,
+    pro: config.STRIPE_PRICE_PRO,
+    agency: config.STRIPE_PRICE_AGENCY,
+  })
   const entitlements = createEntitlements({ db, catalog, workspaces, usage })
   return {
-    catalog, entitlements, billingEnabled: config.billingEnabled,
+    catalog,
+    entitlements,
+    billingEnabled: config.billingEnabled,
     connect: (deps: {
-      audit: AuditService; ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; scope: ScopeResolver; operator: OperatorGuard
+      audit: AuditService
+      ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>
+      scope: ScopeResolver
+      operator: OperatorGuard
       isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
     }) => {
-      const plans = createPlansService({ db, catalog, entitlements, workspaces, audit: deps.audit, ledger: deps.ledger, billingEnabled: config.billingEnabled, isEmailVerified: deps.isEmailVerified })
+      const plans = createPlansService({
+        db,
+        catalog,
+        entitlements,
+        workspaces,
+        audit: deps.audit,
+        ledger: deps.ledger,
+        billingEnabled: config.billingEnabled,
+        isEmailVerified: deps.isEmailVerified,
+      })
       return {
         plans,
-        routes: async (app: FastifyInstance) => { await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator })) },
+        routes: async (app: FastifyInstance) => {
+          await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator }))
+        },
         jobs: [grantMonthlyCredits(plans)],
       }
     },

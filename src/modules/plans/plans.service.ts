@@ -8,8 +8,14 @@ import { toPlanDto, type Catalog, type Plan } from './plans.catalog.ts'
 import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from './plans.errors.ts'
 
 type Deps = {
-  db: Db; catalog: Catalog; entitlements: Entitlements; workspaces: WorkspacePlans; audit: AuditService
-  ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>; billingEnabled: boolean; now?: () => Date
+  db: Db
+  catalog: Catalog
+  entitlements: Entitlements
+  workspaces: WorkspacePlans
+  audit: AuditService
+  ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>
+  billingEnabled: boolean
+  now?: () => Date
   /** Identity's answer: Free-plan credits go to verified people only. */
   isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
 }
@@ -22,12 +28,28 @@ const freeGrantId = (ownerUserId: string, month: string) => `free:${ownerUserId}
 const FREE = 'free'
 
 /** A workspace's plan and usage, and the operator's assignment of a plan in self-hosted mode. */
-export const createPlansService = ({ db, catalog, entitlements, workspaces, audit, ledger, billingEnabled, isEmailVerified, now = () => new Date() }: Deps) => {
+export const createPlansService = ({
+  db,
+  catalog,
+  entitlements,
+  workspaces,
+  audit,
+  ledger,
+  billingEnabled,
+  isEmailVerified,
+  now = () => new Date(),
+}: Deps) => {
   /**
    * Posts a plan's credits for `month` in `trx` unless granted already; true when this call granted them. Free credits
    * only for a workspace whose owner verified their email, once per owner and month (a unique index decides).
    */
-  const postMonth = async (trx: Executor, workspaceId: string, plan: Plan, month: string, createdBy: 'system' | 'operator') => {
+  const postMonth = async (
+    trx: Executor,
+    workspaceId: string,
+    plan: Plan,
+    month: string,
+    createdBy: 'system' | 'operator',
+  ) => {
     const amount = BigInt(plan.monthlyCredits) * 1_000_000n
     const reason = `${plan.name} plan: monthly credits for ${month}`
     if (plan.id === FREE) {
@@ -35,10 +57,24 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
       if (!owner || !(await isEmailVerified(trx, owner))) return false
       // Granted this month under the per-workspace id used before Free credits became the owner's: not twice.
       if (await ledger.hasGrant(trx, workspaceId, monthlyGrantId(workspaceId, plan.id, month))) return false
-      return ledger.grantOncePerPerson(trx, { workspaceId, amount, requestId: freeGrantId(owner, month), reason, userId: owner, createdBy })
+      return ledger.grantOncePerPerson(trx, {
+        workspaceId,
+        amount,
+        requestId: freeGrantId(owner, month),
+        reason,
+        userId: owner,
+        createdBy,
+      })
     }
     await ledger.open(trx, workspaceId)
-    const res = await ledger.post(trx, { workspaceId, kind: 'grant', amount, requestId: monthlyGrantId(workspaceId, plan.id, month), reason, createdBy })
+    const res = await ledger.post(trx, {
+      workspaceId,
+      kind: 'grant',
+      amount,
+      requestId: monthlyGrantId(workspaceId, plan.id, month),
+      reason,
+      createdBy,
+    })
     return !res.replay
   }
 
@@ -102,8 +138,15 @@ export const createPlansService = ({ db, catalog, entitlements, workspaces, audi
         if (before === undefined) throw workspaceNotFound()
         if (before !== plan.id) await workspaces.setPlan(trx, workspaceId, plan.id)
         let granted = 0
-        if (plan.monthlyCredits > 0 && (await postMonth(trx, workspaceId, plan, month, 'operator'))) granted = plan.monthlyCredits
-        await audit.record(trx, { action: 'plan.assigned', workspaceId, targetType: 'workspace', targetId: workspaceId, metadata: { from: before, to: plan.id, reason: body.reason, grantedCredits: granted } })
+        if (plan.monthlyCredits > 0 && (await postMonth(trx, workspaceId, plan, month, 'operator')))
+          granted = plan.monthlyCredits
+        await audit.record(trx, {
+          action: 'plan.assigned',
+          workspaceId,
+          targetType: 'workspace',
+          targetId: workspaceId,
+          metadata: { from: before, to: plan.id, reason: body.reason, grantedCredits: granted },
+        })
         return granted
       })
       return { ...(await describe(workspaceId)), grantedCredits }

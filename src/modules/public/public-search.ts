@@ -3,7 +3,13 @@ import { BUILTIN_AGENTS } from '../agents/agents.module.ts'
 export type SearchHit = { type: 'agent' | 'template'; id: string; title: string; subtitle: string }
 
 /** Control characters and markup out, whitespace collapsed, 100 characters at most. */
-export const sanitizeQuery = (q: string) => q.normalize('NFKC').replace(/[\p{C}<>]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 100)
+export const sanitizeQuery = (q: string) =>
+  q
+    .normalize('NFKC')
+    .replace(/[\p{C}<>]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100)
 
 const INDEX: SearchHit[] = BUILTIN_AGENTS.flatMap((a) => [
   { type: 'agent' as const, id: a.id, title: a.name, subtitle: a.description },
@@ -25,7 +31,9 @@ export const searchPublic = (raw: string, limit = 8): SearchHit[] => {
     if (h.subtitle.toLowerCase().includes(q)) return 3
     return 9
   }
-  return INDEX.map((h) => ({ h, r: rank(h) })).filter((x) => x.r < 9)
+  return INDEX.map((h) => ({ h, r: rank(h) }))
+    .filter((x) => x.r < 9)
     .sort((a, b) => a.r - b.r || a.h.title.localeCompare(b.h.title) || a.h.id.localeCompare(b.h.id))
-    .slice(0, limit).map((x) => x.h)
+    .slice(0, limit)
+    .map((x) => x.h)
 }

@@ -4,4 +4,6 @@ import { publicRoutes } from './public.routes.ts'
 export { searchPublic, sanitizeQuery } from './public-search.ts'
 
 /** The landing page's search and the no-account demo chat. */
-export const createPublicModule = (deps: { models: ModelsModule; demoPerMinute: number }) => ({ routes: publicRoutes(deps) })
+export const createPublicModule = (deps: { models: ModelsModule; demoPerMinute: number }) => ({
+  routes: publicRoutes(deps),
+})

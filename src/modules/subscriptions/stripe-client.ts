@@ -11,7 +11,12 @@ export const createStripeClient = (secretKey: string | undefined, apiBase: strin
   if (!apiBase) return new Stripe(secretKey ?? 'sk_unconfigured', { maxNetworkRetries: 2 })
   const url = new URL(apiBase)
   const protocol = url.protocol === 'http:' ? 'http' : 'https'
-  return new Stripe(secretKey ?? 'sk_unconfigured', { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol, maxNetworkRetries: 2 })
+  return new Stripe(secretKey ?? 'sk_unconfigured', {
+    host: url.hostname,
+    port: Number(url.port || (protocol === 'http' ? 80 : 443)),
+    protocol,
+    maxNetworkRetries: 2,
+  })
 }
 export type StripeClient = ReturnType<typeof createStripeClient>
 export type StripeEvent = Stripe.Event
@@ -20,14 +25,26 @@ export type StripeEvent = Stripe.Event
  * Verifies a webhook on its exact bytes against every configured secret (a comma-separated list, so a secret can
  * be rotated without dropping deliveries). Undefined when no secret accepts it.
  */
-export const verifyWebhook = (stripe: StripeClient, secrets: string[], rawBody: Buffer, header: string | undefined, nowMs?: number): StripeEvent | undefined => {
+export const verifyWebhook = (
+  stripe: StripeClient,
+  secrets: string[],
+  rawBody: Buffer,
+  header: string | undefined,
+  nowMs?: number,
+): StripeEvent | undefined => {
   if (!header) return undefined
   for (const secret of secrets) {
     try {
       return stripe.webhooks.constructEvent(rawBody, header, secret, SIGNATURE_TOLERANCE_SECONDS, undefined, nowMs)
-    } catch { /* try the next secret */ }
+    } catch {
+      /* try the next secret */
+    }
   }
   return undefined
 }
 
-export const webhookSecrets = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+export const webhookSecrets = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)

@@ -2,7 +2,14 @@ import type { Db } from '../../platform/db/database.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
-import { HANDLED_EVENT_TYPES, PAID_STATUSES, parseSubscription, subscriptionState, type Subscription, type SubscriptionSync } from './stripe-events.handlers.ts'
+import {
+  HANDLED_EVENT_TYPES,
+  PAID_STATUSES,
+  parseSubscription,
+  subscriptionState,
+  type Subscription,
+  type SubscriptionSync,
+} from './stripe-events.handlers.ts'
 import { stripeEventsRepository as events } from './stripe-events.repository.ts'
 import type { StripeWebhooks } from './stripe-webhooks.service.ts'
 import { billingNotConfigured, stripeUnavailable } from './subscriptions.errors.ts'
@@ -25,11 +32,19 @@ const PAGE = 100
 /** Subscription statuses that will not come back: a newer live subscription is preferred over them. */
 const ENDED_STATUSES = new Set(['canceled', 'incomplete_expired'])
 
-
-export type DriftRepairResult = { eventsRecovered: number; subscriptionsChecked: number; subscriptionsRepaired: number; failed: number }
+export type DriftRepairResult = {
+  eventsRecovered: number
+  subscriptionsChecked: number
+  subscriptionsRepaired: number
+  failed: number
+}
 
 type Deps = {
-  db: Db; stripe: StripeClient; catalog: Catalog; workspaces: WorkspacePlans; audit: AuditService
+  db: Db
+  stripe: StripeClient
+  catalog: Catalog
+  workspaces: WorkspacePlans
+  audit: AuditService
   webhooks: Pick<StripeWebhooks, 'store'>
   sync: SubscriptionSync
   enabled: boolean
@@ -38,15 +53,18 @@ type Deps = {
 
 /** The window start (Unix seconds) for listing events, from the newest stored event's `created`. */
 export const recoveryWindowStart = (nowSeconds: number, newestStored: number | undefined) => {
-  const since = newestStored === undefined
-    ? nowSeconds - FIRST_LOOKBACK_SECONDS
-    : Math.min(newestStored - SAFETY_MARGIN_SECONDS, nowSeconds - MIN_LOOKBACK_SECONDS)
+  const since =
+    newestStored === undefined
+      ? nowSeconds - FIRST_LOOKBACK_SECONDS
+      : Math.min(newestStored - SAFETY_MARGIN_SECONDS, nowSeconds - MIN_LOOKBACK_SECONDS)
   return Math.max(since, nowSeconds - MAX_LOOKBACK_SECONDS)
 }
 
 /** The subscription that decides the workspace's state: the newest paying one, else the newest live one, else the stored one. */
 const relevant = (list: Subscription[], storedId: string | null) =>
-  list.find((s) => PAID_STATUSES.has(s.status)) ?? list.find((s) => !ENDED_STATUSES.has(s.status)) ?? list.find((s) => s.id === storedId)
+  list.find((s) => PAID_STATUSES.has(s.status)) ??
+  list.find((s) => !ENDED_STATUSES.has(s.status)) ??
+  list.find((s) => s.id === storedId)
 
 const time = (d: Date | null) => d?.getTime() ?? null
 
@@ -56,7 +74,17 @@ const time = (d: Date | null) => d?.getTime() ?? null
  * each linked workspace's subscription with Stripe's, applying the handlers' own sync where they differ (no credits
  * are ever granted here). Safe to run any number of times, and concurrently with itself and with event processing.
  */
-export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webhooks, sync, enabled, now = () => new Date() }: Deps) => {
+export const createStripeDrift = ({
+  db,
+  stripe,
+  catalog,
+  workspaces,
+  audit,
+  webhooks,
+  sync,
+  enabled,
+  now = () => new Date(),
+}: Deps) => {
   /** Lists the handled events of the window (newest first, every page) and stores those we do not have. */
   const recoverEvents = async () => {
     const nowSeconds = Math.floor(now().getTime() / 1000)
@@ -64,9 +92,14 @@ export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webh
     const handled = new Set<string>(HANDLED_EVENT_TYPES)
     const found: { id: string; type: string; payload: unknown }[] = []
     try {
-      for await (const event of stripe.events.list({ created: { gte: since }, types: [...HANDLED_EVENT_TYPES], limit: PAGE })) {
+      for await (const event of stripe.events.list({
+        created: { gte: since },
+        types: [...HANDLED_EVENT_TYPES],
+        limit: PAGE,
+      })) {
         // The API's copy is authentic (no signature to check); stored as a delivery's body would be.
-        if (handled.has(event.type)) found.push({ id: event.id, type: event.type, payload: JSON.parse(JSON.stringify(event)) as unknown })
+        if (handled.has(event.type))
+          found.push({ id: event.id, type: event.type, payload: JSON.parse(JSON.stringify(event)) as unknown })
       }
     } catch {
       throw stripeUnavailable()
@@ -74,7 +107,10 @@ export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webh
     let recovered = 0
     for (let i = 0; i < found.length; i += PAGE) {
       const batch = found.slice(i, i + PAGE)
-      const stored = await events.existing(db, batch.map((e) => e.id))
+      const stored = await events.existing(
+        db,
+        batch.map((e) => e.id),
+      )
       // Oldest first, as Stripe sent them; `store` is the webhook's own insert + enqueue (a concurrent delivery wins harmlessly).
       for (const event of batch.filter((e) => !stored.has(e.id)).reverse()) if (await webhooks.store(event)) recovered++
     }
@@ -101,15 +137,34 @@ export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webh
       const current = await subs.byWorkspace(trx, row.workspaceId)
       // Written since we read it (an event was processed meanwhile): its state is as fresh as ours; the next run looks again.
       if (!current || time(current.updatedAt) !== time(row.updatedAt)) return false
-      const same = current.stripeSubscriptionId === target.id && current.status === target.status && current.plan === state.plan.id
-        && time(current.currentPeriodEnd) === time(state.currentPeriodEnd) && workspacePlan === state.effectivePlan
+      const same =
+        current.stripeSubscriptionId === target.id &&
+        current.status === target.status &&
+        current.plan === state.plan.id &&
+        time(current.currentPeriodEnd) === time(state.currentPeriodEnd) &&
+        workspacePlan === state.effectivePlan
       if (same) return false
       await sync(trx, row.workspaceId, target, fetchedAt)
       await audit.record(trx, {
-        action: 'subscription.drift_repaired', workspaceId: row.workspaceId, targetType: 'workspace', targetId: row.workspaceId,
+        action: 'subscription.drift_repaired',
+        workspaceId: row.workspaceId,
+        targetType: 'workspace',
+        targetId: row.workspaceId,
         metadata: {
-          before: { subscriptionId: current.stripeSubscriptionId, status: current.status, plan: current.plan, currentPeriodEnd: current.currentPeriodEnd?.toISOString() ?? null, workspacePlan },
-          after: { subscriptionId: target.id, status: target.status, plan: state.plan.id, currentPeriodEnd: state.currentPeriodEnd?.toISOString() ?? null, workspacePlan: state.effectivePlan },
+          before: {
+            subscriptionId: current.stripeSubscriptionId,
+            status: current.status,
+            plan: current.plan,
+            currentPeriodEnd: current.currentPeriodEnd?.toISOString() ?? null,
+            workspacePlan,
+          },
+          after: {
+            subscriptionId: target.id,
+            status: target.status,
+            plan: state.plan.id,
+            currentPeriodEnd: state.currentPeriodEnd?.toISOString() ?? null,
+            workspacePlan: state.effectivePlan,
+          },
         },
       })
       return true
@@ -128,7 +183,10 @@ export const createStripeDrift = ({ db, stripe, catalog, workspaces, audit, webh
         } catch (err) {
           // One bad link (an unknown price, a deleted customer) does not stop the others.
           counts.failed++
-          console.error(`[subscriptions] drift repair failed for workspace ${row.workspaceId}:`, err instanceof Error ? err.message : err)
+          console.error(
+            `[subscriptions] drift repair failed for workspace ${row.workspaceId}:`,
+            err instanceof Error ? err.message : err,
+          )
         }
       }
       if (rows.length < PAGE) break

@@ -6,7 +6,8 @@ import type { StripeEventStatus } from '../../platform/db/schema.ts'
 export const stripeEventsRepository = {
   /** True when this delivery stored the event; false when it was already there (a redelivery). */
   async insert(db: Executor, event: { id: string; type: string; payload: unknown }) {
-    const row = await db.insertInto('stripeEvents')
+    const row = await db
+      .insertInto('stripeEvents')
       .values({ id: event.id, type: event.type, payload: JSON.stringify(event.payload) })
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
@@ -16,7 +17,8 @@ export const stripeEventsRepository = {
 
   /** Stripe's `created` (Unix seconds) of the newest stored event, read from its payload; undefined when none is stored. */
   async newestCreated(db: Executor) {
-    const row = await db.selectFrom('stripeEvents')
+    const row = await db
+      .selectFrom('stripeEvents')
       .select(sql<string | null>`max((payload->>'created')::bigint)::text`.as('created'))
       .executeTakeFirst()
     return row?.created ? Number(row.created) : undefined
@@ -42,40 +44,64 @@ export const stripeEventsRepository = {
    * the keys of a jsonb value (`amount_refunded` → `amountRefunded`), and Stripe's object must be read as sent.
    */
   async startAttempt(db: Executor, id: string) {
-    const row = await db.updateTable('stripeEvents')
+    const row = await db
+      .updateTable('stripeEvents')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
       .where('id', '=', id)
       .returning(['id', 'type', 'status', 'attempts', sql<string>`payload::text`.as('payloadText')])
       .executeTakeFirst()
-    return row && { id: row.id, type: row.type, status: row.status, attempts: row.attempts, payload: JSON.parse(row.payloadText) as Record<string, unknown> }
+    return (
+      row && {
+        id: row.id,
+        type: row.type,
+        status: row.status,
+        attempts: row.attempts,
+        payload: JSON.parse(row.payloadText) as Record<string, unknown>,
+      }
+    )
   },
 
-  finish: (db: Executor, id: string, status: StripeEventStatus, lastError: string | null = null) => db.updateTable('stripeEvents')
-    .set({ status, lastError, ...(status === 'processed' || status === 'ignored' ? { processedAt: new Date() } : {}) })
-    .where('id', '=', id)
-    .execute(),
+  finish: (db: Executor, id: string, status: StripeEventStatus, lastError: string | null = null) =>
+    db
+      .updateTable('stripeEvents')
+      .set({
+        status,
+        lastError,
+        ...(status === 'processed' || status === 'ignored' ? { processedAt: new Date() } : {}),
+      })
+      .where('id', '=', id)
+      .execute(),
 
   /** What a refund or chargeback could not take back (0: everything was recovered), for the operator's list. */
-  flagShortfall: (db: Executor, id: string, workspaceId: string, unrecovered: bigint) => db.updateTable('stripeEvents')
-    .set({ workspaceId, unrecoveredCredits: unrecovered > 0n ? unrecovered : null })
-    .where('id', '=', id)
-    .execute(),
+  flagShortfall: (db: Executor, id: string, workspaceId: string, unrecovered: bigint) =>
+    db
+      .updateTable('stripeEvents')
+      .set({ workspaceId, unrecoveredCredits: unrecovered > 0n ? unrecovered : null })
+      .where('id', '=', id)
+      .execute(),
 
   /** What refunds and chargebacks of a workspace's payments could not take back, in all (micro-credits). */
   async unrecoveredFor(db: Executor, workspaceId: string) {
-    const row = await db.selectFrom('stripeEvents').select(sql<string>`coalesce(sum(unrecovered_credits), 0)::text`.as('total'))
-      .where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
+    const row = await db
+      .selectFrom('stripeEvents')
+      .select(sql<string>`coalesce(sum(unrecovered_credits), 0)::text`.as('total'))
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirstOrThrow()
     return BigInt(row.total)
   },
 
-  resetForReplay: (db: Executor, id: string) => db.updateTable('stripeEvents')
-    .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow(),
+  resetForReplay: (db: Executor, id: string) =>
+    db
+      .updateTable('stripeEvents')
+      .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
 
-  recordFailure: (db: Executor, id: string, error: string, dead: boolean) => db.updateTable('stripeEvents')
-    .set({ lastError: error.slice(0, 1000), ...(dead ? { status: 'dead' as const } : {}) })
-    .where('id', '=', id)
-    .execute(),
+  recordFailure: (db: Executor, id: string, error: string, dead: boolean) =>
+    db
+      .updateTable('stripeEvents')
+      .set({ lastError: error.slice(0, 1000), ...(dead ? { status: 'dead' as const } : {}) })
+      .where('id', '=', id)
+      .execute(),
 }

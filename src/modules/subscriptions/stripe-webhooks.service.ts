@@ -7,7 +7,10 @@ import { verifyWebhook, type StripeClient } from './stripe-client.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
 
 type Deps = {
-  db: Db; queue: Queue; stripe: StripeClient; secrets: string[]
+  db: Db
+  queue: Queue
+  stripe: StripeClient
+  secrets: string[]
   job: () => ProcessStripeEventJob
   /** Applies one event; returns 'ignored' for a type it does not handle. Runs outside any transaction (it may call Stripe). */
   apply: (event: { id: string; type: string; payload: Record<string, unknown> }) => Promise<'processed' | 'ignored'>
@@ -20,11 +23,12 @@ export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, n
    * Stores an authentic event and enqueues its processing in one transaction; false when it was already stored.
    * A redelivery, a concurrent duplicate or an event drift repair recovered after all stores nothing and enqueues nothing.
    */
-  const store = (event: { id: string; type: string; payload: unknown }) => db.transaction().execute(async (trx) => {
-    const stored = await events.insert(trx, event)
-    if (stored) await queue.enqueue(trx, job(), { eventId: event.id })
-    return stored
-  })
+  const store = (event: { id: string; type: string; payload: unknown }) =>
+    db.transaction().execute(async (trx) => {
+      const stored = await events.insert(trx, event)
+      if (stored) await queue.enqueue(trx, job(), { eventId: event.id })
+      return stored
+    })
 
   return {
     store,

@@ -18,12 +18,19 @@ import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 
 type Deps = {
-  db: Db; queue: Queue; operator: OperatorGuard; audit: AuditService
+  db: Db
+  queue: Queue
+  operator: OperatorGuard
+  audit: AuditService
   /** The plans catalog (price ids ↔ plans, monthly credits) and tenancy's plan row: a paid plan is set only from here. */
-  catalog: Catalog; workspaces: WorkspacePlans
+  catalog: Catalog
+  workspaces: WorkspacePlans
   ledger: Pick<Ledger, 'open' | 'post' | 'find' | 'clawBack'>
   scope: ScopeResolver
-  config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE' | 'STRIPE_PRICE_TOPUP' | 'publicUrl'>
+  config: Pick<
+    Config,
+    'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE' | 'STRIPE_PRICE_TOPUP' | 'publicUrl'
+  >
   now?: () => Date
 }
 
@@ -32,25 +39,57 @@ type Deps = {
  * by a job), hourly drift repair (missed events recovered, subscriptions compared with Stripe's), and the operator's
  * view of stored events. Not the operator `billing` module (provider cost telemetry and reconciliation).
  */
-export const createSubscriptionsModule = ({ db, queue, operator, audit, catalog, workspaces, ledger, scope, config, now }: Deps) => {
+export const createSubscriptionsModule = ({
+  db,
+  queue,
+  operator,
+  audit,
+  catalog,
+  workspaces,
+  ledger,
+  scope,
+  config,
+  now,
+}: Deps) => {
   const stripe = createStripeClient(config.STRIPE_SECRET_KEY, config.STRIPE_API_BASE)
   let job: ProcessStripeEventJob | undefined = undefined
   const webhooks = createStripeWebhooks({
-    db, queue, stripe, secrets: webhookSecrets(config.STRIPE_WEBHOOK_SECRET), job: () => job!, now,
+    db,
+    queue,
+    stripe,
+    secrets: webhookSecrets(config.STRIPE_WEBHOOK_SECRET),
+    job: () => job!,
+    now,
     apply: createStripeEventHandlers({ db, stripe, catalog, workspaces, audit, ledger }),
   })
   const checkout = createCheckout({
-    db, stripe, catalog,
-    config: { enabled: Boolean(config.STRIPE_SECRET_KEY), topupPrice: config.STRIPE_PRICE_TOPUP, returnUrl: `${config.publicUrl}${BILLING_PATH}` },
+    db,
+    stripe,
+    catalog,
+    config: {
+      enabled: Boolean(config.STRIPE_SECRET_KEY),
+      topupPrice: config.STRIPE_PRICE_TOPUP,
+      returnUrl: `${config.publicUrl}${BILLING_PATH}`,
+    },
   })
   // Drift repair: missed events stored and enqueued as a delivery is; drifted subscriptions synced as the handlers do.
   const drift = createStripeDrift({
-    db, stripe, catalog, workspaces, audit, webhooks, now, enabled: Boolean(config.STRIPE_SECRET_KEY),
+    db,
+    stripe,
+    catalog,
+    workspaces,
+    audit,
+    webhooks,
+    now,
+    enabled: Boolean(config.STRIPE_SECRET_KEY),
     sync: createSubscriptionSync({ catalog, workspaces, audit }),
   })
   job = processStripeEventJob((eventId) => webhooks.process(eventId))
   return {
-    webhooks, checkout, stripe, drift,
+    webhooks,
+    checkout,
+    stripe,
+    drift,
     jobs: [job, repairDriftJob(drift)],
     routes: async (app: FastifyInstance) => {
       await app.register(stripeWebhookRoutes(webhooks))

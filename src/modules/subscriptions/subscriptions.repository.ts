@@ -18,21 +18,44 @@ export const subscriptionsRepository = {
 
   /** Links the customer to the workspace (first link wins for the customer id; the rest follows Stripe). */
   async link(db: Executor, workspaceId: string, customerId: string) {
-    await db.insertInto('workspaceSubscriptions').values({ workspaceId, stripeCustomerId: customerId })
+    await db
+      .insertInto('workspaceSubscriptions')
+      .values({ workspaceId, stripeCustomerId: customerId })
       .onConflict((oc) => oc.column('workspaceId').doUpdateSet({ stripeCustomerId: customerId, updatedAt: new Date() }))
       .execute()
   },
 
-  async save(db: Executor, row: { workspaceId: string; customerId: string; subscriptionId: string; status: string; plan: string; currentPeriodEnd: Date | null; eventCreated: Date }) {
+  async save(
+    db: Executor,
+    row: {
+      workspaceId: string
+      customerId: string
+      subscriptionId: string
+      status: string
+      plan: string
+      currentPeriodEnd: Date | null
+      eventCreated: Date
+    },
+  ) {
     const values = {
-      workspaceId: row.workspaceId, stripeCustomerId: row.customerId, stripeSubscriptionId: row.subscriptionId, status: row.status, plan: row.plan,
-      currentPeriodEnd: row.currentPeriodEnd, updatedFromEventCreated: row.eventCreated, updatedAt: new Date(),
+      workspaceId: row.workspaceId,
+      stripeCustomerId: row.customerId,
+      stripeSubscriptionId: row.subscriptionId,
+      status: row.status,
+      plan: row.plan,
+      currentPeriodEnd: row.currentPeriodEnd,
+      updatedFromEventCreated: row.eventCreated,
+      updatedAt: new Date(),
     }
-    await db.insertInto('workspaceSubscriptions').values(values)
-      .onConflict((oc) => oc.column('workspaceId').doUpdateSet({
-        ...values,
-        updatedFromEventCreated: sql<Date>`greatest(workspace_subscriptions.updated_from_event_created, excluded.updated_from_event_created)`,
-      }))
+    await db
+      .insertInto('workspaceSubscriptions')
+      .values(values)
+      .onConflict((oc) =>
+        oc.column('workspaceId').doUpdateSet({
+          ...values,
+          updatedFromEventCreated: sql<Date>`greatest(workspace_subscriptions.updated_from_event_created, excluded.updated_from_event_created)`,
+        }),
+      )
       .execute()
   },
 }

@@ -13,17 +13,26 @@ const RawBody = z.custom<Buffer>((value) => Buffer.isBuffer(value), { message: '
  * a 429 would only delay the events; each request is bounded by the signature check instead.
  */
 export const stripeWebhookRoutes = (webhooks: StripeWebhooks) => async (base: FastifyInstance) => {
-  base.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
-  const app = base.withTypeProvider<ZodTypeProvider>()
-  app.post('/api/webhooks/stripe', {
-    config: { public: true, rateLimit: false },
-    schema: {
-      tags: ['webhooks'], summary: 'Stripe webhook: verified on its raw bytes (Stripe-Signature, 300 s tolerance), stored once by event id, processed by a job',
-      body: RawBody, response: { 200: z.object({ received: z.literal(true) }), ...errorResponses(400, 409, 413) },
-    },
-  }, async (req) => {
-    const header = req.headers['stripe-signature']
-    await webhooks.receive(req.body, typeof header === 'string' ? header : undefined)
-    return { received: true as const }
+  base.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    done(null, body)
   })
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  app.post(
+    '/api/webhooks/stripe',
+    {
+      config: { public: true, rateLimit: false },
+      schema: {
+        tags: ['webhooks'],
+        summary:
+          'Stripe webhook: verified on its raw bytes (Stripe-Signature, 300 s tolerance), stored once by event id, processed by a job',
+        body: RawBody,
+        response: { 200: z.object({ received: z.literal(true) }), ...errorResponses(400, 409, 413) },
+      },
+    },
+    async (req) => {
+      const header = req.headers['stripe-signature']
+      await webhooks.receive(req.body, typeof header === 'string' ? header : undefined)
+      return { received: true as const }
+    },
+  )
 }

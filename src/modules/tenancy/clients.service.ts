@@ -10,7 +10,8 @@ import { toClientDto } from './dto.ts'
 import { clientArchived } from './tenancy.errors.ts'
 import { clients } from './tenancy.repository.ts'
 
-const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url')
+const encodeCursor = (c: { createdAt: Date; id: string }) =>
+  Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url')
 const decodeCursor = (cursor: string) => {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
@@ -23,20 +24,52 @@ const decodeCursor = (cursor: string) => {
 }
 
 /** Clients of a workspace: created by members, archived by admins, never deleted. */
-export const createClientService = ({ db, audit, entitlements, now = () => new Date() }: { db: Db; audit: AuditService; entitlements: LimitCheck; now?: () => Date }) => ({
-  async list(scope: WorkspaceScope, q: { cursor?: string; limit: number; archived: 'include' | 'exclude' | 'only'; q?: string }) {
-    const rows = await clients.page(db, scope, { limit: q.limit, archived: q.archived, q: q.q, after: q.cursor ? decodeCursor(q.cursor) : undefined })
+export const createClientService = ({
+  db,
+  audit,
+  entitlements,
+  now = () => new Date(),
+}: {
+  db: Db
+  audit: AuditService
+  entitlements: LimitCheck
+  now?: () => Date
+}) => ({
+  async list(
+    scope: WorkspaceScope,
+    q: { cursor?: string; limit: number; archived: 'include' | 'exclude' | 'only'; q?: string },
+  ) {
+    const rows = await clients.page(db, scope, {
+      limit: q.limit,
+      archived: q.archived,
+      q: q.q,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    })
     const items = rows.slice(0, q.limit)
     const last = items.at(-1)
     return { items: items.map(toClientDto), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null }
   },
 
-  create: (scope: WorkspaceScope, body: ClientCreate, meta: RequestMeta) => db.transaction().execute(async (trx) => {
-    await entitlements.check(trx, scope.workspaceId, 'clients')
-    const client = await clients.insert(trx, scope, { id: newId('cl'), name: body.name, website: body.website ?? null, notes: body.notes ?? null })
-    await audit.record(trx, { action: 'client.created', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: client.name } })
-    return toClientDto(client)
-  }),
+  create: (scope: WorkspaceScope, body: ClientCreate, meta: RequestMeta) =>
+    db.transaction().execute(async (trx) => {
+      await entitlements.check(trx, scope.workspaceId, 'clients')
+      const client = await clients.insert(trx, scope, {
+        id: newId('cl'),
+        name: body.name,
+        website: body.website ?? null,
+        notes: body.notes ?? null,
+      })
+      await audit.record(trx, {
+        action: 'client.created',
+        workspaceId: scope.workspaceId,
+        actorUserId: scope.userId,
+        targetType: 'client',
+        targetId: client.id,
+        ip: meta.ip,
+        metadata: { name: client.name },
+      })
+      return toClientDto(client)
+    }),
 
   /** The row was read while resolving the scope; reading it again would only repeat that query. */
   get: (scope: ClientScope & { client: Client }) => toClientDto(scope.client),
@@ -47,12 +80,21 @@ export const createClientService = ({ db, audit, entitlements, now = () => new D
     return toClientDto(await clients.update(db, scope, patch))
   },
 
-  archive: (scope: ClientScope, meta: RequestMeta) => db.transaction().execute(async (trx) => {
-    const before = await clients.get(trx, scope)
-    const client = await clients.archive(trx, scope, now())
-    if (!before.archivedAt)
-      await audit.record(trx, { action: 'client.archived', workspaceId: scope.workspaceId, actorUserId: scope.userId, targetType: 'client', targetId: client.id, ip: meta.ip, metadata: { name: client.name } })
-    return toClientDto(client)
-  }),
+  archive: (scope: ClientScope, meta: RequestMeta) =>
+    db.transaction().execute(async (trx) => {
+      const before = await clients.get(trx, scope)
+      const client = await clients.archive(trx, scope, now())
+      if (!before.archivedAt)
+        await audit.record(trx, {
+          action: 'client.archived',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          targetType: 'client',
+          targetId: client.id,
+          ip: meta.ip,
+          metadata: { name: client.name },
+        })
+      return toClientDto(client)
+    }),
 })
 export type ClientService = ReturnType<typeof createClientService>

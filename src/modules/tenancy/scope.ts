@@ -19,12 +19,17 @@ const header = (req: FastifyRequest, name: string) => {
  * routes. Without X-Workspace-ID / X-Client-ID, a bound token acts in its binding.
  */
 export const createScopeResolver = (db: Db) => {
-  const workspace = async (req: FastifyRequest, atLeast: Role, named = header(req, 'x-workspace-id')): Promise<WorkspaceScope> => {
+  const workspace = async (
+    req: FastifyRequest,
+    atLeast: Role,
+    named = header(req, 'x-workspace-id'),
+  ): Promise<WorkspaceScope> => {
     const auth = requireAuth(req)
     const bound = boundTo(auth)
     const workspaceId = named ?? bound?.workspaceId ?? undefined
     if (!workspaceId) throw workspaceRequired()
-    if (workspaceId.length > 64 || (bound && (bound.clientId || workspaceId !== bound.workspaceId))) throw workspaceNotFound()
+    if (workspaceId.length > 64 || (bound && (bound.clientId || workspaceId !== bound.workspaceId)))
+      throw workspaceNotFound()
     const m = await memberships.find(db, auth.userId, workspaceId)
     if (!m) throw workspaceNotFound()
     if (!hasRole(m.role, atLeast)) throw forbidden()
@@ -32,13 +37,18 @@ export const createScopeResolver = (db: Db) => {
   }
 
   /** The scope of a client-level request, with the client row it was resolved from (one query for both). */
-  const client = async (req: FastifyRequest, atLeast: Role, clientId: string): Promise<ClientScope & { client: Client }> => {
+  const client = async (
+    req: FastifyRequest,
+    atLeast: Role,
+    clientId: string,
+  ): Promise<ClientScope & { client: Client }> => {
     const auth = requireAuth(req)
     const bound = boundTo(auth)
     if (bound?.clientId && bound.clientId !== clientId) throw clientNotFound()
     const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
     const named = header(req, 'x-workspace-id')
-    if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId)) throw clientNotFound()
+    if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId))
+      throw clientNotFound()
     if (!hasRole(access.role, atLeast)) throw forbidden()
     const { role, ...row } = access
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
@@ -48,7 +58,12 @@ export const createScopeResolver = (db: Db) => {
    * A route addressed by a client-owned row (conversation, meeting…): the row's own client decides access.
    * An unknown row, or one of another client than X-Client-ID names, is `notFound()`; nothing else is said.
    */
-  const owner = async (req: FastifyRequest, atLeast: Role, clientId: string | undefined, notFoundError: () => Error) => {
+  const owner = async (
+    req: FastifyRequest,
+    atLeast: Role,
+    clientId: string | undefined,
+    notFoundError: () => Error,
+  ) => {
     const named = header(req, 'x-client-id')
     if (!clientId || (named && named !== clientId)) throw notFoundError()
     return client(req, atLeast, clientId)

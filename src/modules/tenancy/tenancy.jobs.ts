@@ -4,16 +4,22 @@ import type { Db } from '../../platform/db/database.ts'
 import { invitations } from './tenancy.repository.ts'
 
 /** Enqueued with the invitation, in the same transaction, to run when it expires. */
-export const expireInvitation = (db: Db, now: () => Date = () => new Date()) => defineJob({
-  name: 'tenancy.expire-invitation',
-  payload: z.object({ invitationId: z.string() }),
-  handler: async ({ invitationId }) => { await invitations.deleteIfExpired(db, invitationId, now()) },
-})
+export const expireInvitation = (db: Db, now: () => Date = () => new Date()) =>
+  defineJob({
+    name: 'tenancy.expire-invitation',
+    payload: z.object({ invitationId: z.string() }),
+    handler: async ({ invitationId }) => {
+      await invitations.deleteIfExpired(db, invitationId, now())
+    },
+  })
 
 /** A daily sweep for invitations whose own job was lost (e.g. created before a restore). */
-export const sweepInvitations = (db: Db, now: () => Date = () => new Date()) => defineJob({
-  name: 'tenancy.sweep-expired-invitations',
-  payload: z.object({}).passthrough(),
-  cron: '41 3 * * *',
-  handler: async () => { await invitations.deleteAllExpired(db, now()) },
-})
+export const sweepInvitations = (db: Db, now: () => Date = () => new Date()) =>
+  defineJob({
+    name: 'tenancy.sweep-expired-invitations',
+    payload: z.object({}).passthrough(),
+    cron: '41 3 * * *',
+    handler: async () => {
+      await invitations.deleteAllExpired(db, now())
+    },
+  })

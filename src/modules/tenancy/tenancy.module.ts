@@ -17,10 +17,23 @@ export type { ScopeResolver } from './scope.ts'
 export type { TenancyService } from './tenancy.service.ts'
 
 /** Plan limits, asked inside the transaction of each create (the plans module answers; 402 when a limit is reached). */
-export type LimitCheck = { check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number, counted?: (executor: Executor) => Promise<number>): Promise<void> }
+export type LimitCheck = {
+  check(
+    executor: Executor,
+    workspaceId: string,
+    key: LimitKey,
+    adding?: number,
+    counted?: (executor: Executor) => Promise<number>,
+  ): Promise<void>
+}
 
 type Deps = {
-  db: Db; audit: AuditService; queue: Queue; identity: IdentityService; publicUrl: string; invitationTtlDays: number
+  db: Db
+  audit: AuditService
+  queue: Queue
+  identity: IdentityService
+  publicUrl: string
+  invitationTtlDays: number
   mail: Pick<MailService, 'send'>
   counters: CounterStore
   onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
@@ -51,7 +64,9 @@ export const createTenancyModule = (deps: Deps) => {
   const tenancy = createTenancyService(deps)
   const clients = createClientService(deps)
   return {
-    scope, tenancy, clients,
+    scope,
+    tenancy,
+    clients,
     routes: [tenancyRoutes({ tenancy, scope }), clientRoutes({ clients, scope })],
     jobs: [expireInvitation(deps.db), sweepInvitations(deps.db)],
   }

@@ -5,15 +5,25 @@ import type { ClientScope, WorkspaceScope } from '../../platform/http/request-co
 
 /** Every query names its tenant: the workspace from the scope, or the calling user's memberships. */
 export const workspaces = {
-  insert: (db: Executor, w: { id: string; name: string }) => db.insertInto('workspaces').values(w).returningAll().executeTakeFirstOrThrow(),
+  insert: (db: Executor, w: { id: string; name: string }) =>
+    db.insertInto('workspaces').values(w).returningAll().executeTakeFirstOrThrow(),
   listForUser: (db: Executor, userId: string) =>
-    db.selectFrom('memberships').innerJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
+    db
+      .selectFrom('memberships')
+      .innerJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
       .select(['workspaces.id', 'workspaces.name', 'workspaces.plan', 'workspaces.createdAt', 'memberships.role'])
-      .where('memberships.userId', '=', userId).orderBy('workspaces.createdAt', 'asc').execute(),
+      .where('memberships.userId', '=', userId)
+      .orderBy('workspaces.createdAt', 'asc')
+      .execute(),
   get: (db: Executor, scope: WorkspaceScope) =>
     db.selectFrom('workspaces').selectAll().where('id', '=', scope.workspaceId).executeTakeFirstOrThrow(),
   rename: (db: Executor, scope: WorkspaceScope, name: string) =>
-    db.updateTable('workspaces').set({ name, updatedAt: new Date() }).where('id', '=', scope.workspaceId).returningAll().executeTakeFirstOrThrow(),
+    db
+      .updateTable('workspaces')
+      .set({ name, updatedAt: new Date() })
+      .where('id', '=', scope.workspaceId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   /** Serialises membership changes of one workspace (the last-owner rule needs it under concurrency). */
   lock: (db: Executor, scope: WorkspaceScope) =>
     db.selectFrom('workspaces').select('id').where('id', '=', scope.workspaceId).forUpdate().executeTakeFirstOrThrow(),
@@ -30,12 +40,30 @@ export const workspaces = {
   },
   /** The workspace's first owner (the person whose free credits it spends). */
   ownerOf: async (db: Executor, workspaceId: string) =>
-    (await db.selectFrom('memberships').select('userId').where('workspaceId', '=', workspaceId).where('role', '=', 'owner')
-      .orderBy('createdAt', 'asc').orderBy('userId', 'asc').limit(1).executeTakeFirst())?.userId,
+    (
+      await db
+        .selectFrom('memberships')
+        .select('userId')
+        .where('workspaceId', '=', workspaceId)
+        .where('role', '=', 'owner')
+        .orderBy('createdAt', 'asc')
+        .orderBy('userId', 'asc')
+        .limit(1)
+        .executeTakeFirst()
+    )?.userId,
   /** The first workspace a person owns. */
   firstOwnedBy: async (db: Executor, userId: string) =>
-    (await db.selectFrom('memberships').select('workspaceId').where('userId', '=', userId).where('role', '=', 'owner')
-      .orderBy('createdAt', 'asc').orderBy('workspaceId', 'asc').limit(1).executeTakeFirst())?.workspaceId,
+    (
+      await db
+        .selectFrom('memberships')
+        .select('workspaceId')
+        .where('userId', '=', userId)
+        .where('role', '=', 'owner')
+        .orderBy('createdAt', 'asc')
+        .orderBy('workspaceId', 'asc')
+        .limit(1)
+        .executeTakeFirst()
+    )?.workspaceId,
   setPlan: async (db: Executor, workspaceId: string, plan: string) => {
     await db.updateTable('workspaces').set({ plan, updatedAt: new Date() }).where('id', '=', workspaceId).execute()
   },
@@ -43,67 +71,202 @@ export const workspaces = {
 
 export const memberships = {
   find: (db: Executor, userId: string, workspaceId: string) =>
-    db.selectFrom('memberships').select(['workspaceId', 'userId', 'role']).where('userId', '=', userId).where('workspaceId', '=', workspaceId).executeTakeFirst(),
+    db
+      .selectFrom('memberships')
+      .select(['workspaceId', 'userId', 'role'])
+      .where('userId', '=', userId)
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirst(),
   insert: (db: Executor, m: { workspaceId: string; userId: string; role: Role }) =>
-    db.insertInto('memberships').values(m).onConflict((oc) => oc.columns(['workspaceId', 'userId']).doNothing()).execute(),
+    db
+      .insertInto('memberships')
+      .values(m)
+      .onConflict((oc) => oc.columns(['workspaceId', 'userId']).doNothing())
+      .execute(),
   list: (db: Executor, scope: WorkspaceScope) =>
-    db.selectFrom('memberships').select(['userId', 'role', 'createdAt']).where('workspaceId', '=', scope.workspaceId).orderBy('createdAt', 'asc').execute(),
+    db
+      .selectFrom('memberships')
+      .select(['userId', 'role', 'createdAt'])
+      .where('workspaceId', '=', scope.workspaceId)
+      .orderBy('createdAt', 'asc')
+      .execute(),
   member: (db: Executor, scope: WorkspaceScope, userId: string) =>
-    db.selectFrom('memberships').select(['userId', 'role', 'createdAt']).where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).executeTakeFirst(),
+    db
+      .selectFrom('memberships')
+      .select(['userId', 'role', 'createdAt'])
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('userId', '=', userId)
+      .executeTakeFirst(),
   setRole: (db: Executor, scope: WorkspaceScope, userId: string, role: Role) =>
-    db.updateTable('memberships').set({ role }).where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).returning(['userId', 'role', 'createdAt']).executeTakeFirstOrThrow(),
+    db
+      .updateTable('memberships')
+      .set({ role })
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('userId', '=', userId)
+      .returning(['userId', 'role', 'createdAt'])
+      .executeTakeFirstOrThrow(),
   remove: (db: Executor, scope: WorkspaceScope, userId: string) =>
     db.deleteFrom('memberships').where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).execute(),
   count: async (db: Executor, workspaceId: string) =>
-    Number((await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()).n),
+    Number(
+      (
+        await db
+          .selectFrom('memberships')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('workspaceId', '=', workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
   /** Members plus pending invitations: each pending invitation holds a seat. */
   countSeats: async (db: Executor, workspaceId: string, now: Date) => {
-    const m = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId).executeTakeFirstOrThrow()
-    const i = await db.selectFrom('invitations').select((eb) => eb.fn.countAll<string>().as('n')).where('workspaceId', '=', workspaceId)
-      .where('acceptedAt', 'is', null).where('revokedAt', 'is', null).where('expiresAt', '>', now).executeTakeFirstOrThrow()
+    const m = await db
+      .selectFrom('memberships')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirstOrThrow()
+    const i = await db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId)
+      .where('acceptedAt', 'is', null)
+      .where('revokedAt', 'is', null)
+      .where('expiresAt', '>', now)
+      .executeTakeFirstOrThrow()
     return Number(m.n) + Number(i.n)
   },
   countOwners: async (db: Executor, scope: WorkspaceScope) =>
-    Number((await db.selectFrom('memberships').select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('workspaceId', '=', scope.workspaceId).where('role', '=', 'owner').executeTakeFirstOrThrow()).n),
+    Number(
+      (
+        await db
+          .selectFrom('memberships')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('workspaceId', '=', scope.workspaceId)
+          .where('role', '=', 'owner')
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
 }
 
 export const invitations = {
-  insert: (db: Executor, i: { id: string; workspaceId: string; email: string; role: Role; tokenHash: string; invitedBy: string; expiresAt: Date }) =>
-    db.insertInto('invitations').values(i).returningAll().executeTakeFirstOrThrow(),
+  insert: (
+    db: Executor,
+    i: {
+      id: string
+      workspaceId: string
+      email: string
+      role: Role
+      tokenHash: string
+      invitedBy: string
+      expiresAt: Date
+    },
+  ) => db.insertInto('invitations').values(i).returningAll().executeTakeFirstOrThrow(),
   list: (db: Executor, scope: WorkspaceScope) =>
-    db.selectFrom('invitations').selectAll().where('workspaceId', '=', scope.workspaceId).orderBy('createdAt', 'desc').limit(200).execute(),
+    db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('workspaceId', '=', scope.workspaceId)
+      .orderBy('createdAt', 'desc')
+      .limit(200)
+      .execute(),
   revokePendingFor: (db: Executor, scope: WorkspaceScope, email: string, now: Date) =>
-    db.updateTable('invitations').set({ revokedAt: now }).where('workspaceId', '=', scope.workspaceId).where('email', '=', email)
-      .where('acceptedAt', 'is', null).where('revokedAt', 'is', null).execute(),
+    db
+      .updateTable('invitations')
+      .set({ revokedAt: now })
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('email', '=', email)
+      .where('acceptedAt', 'is', null)
+      .where('revokedAt', 'is', null)
+      .execute(),
   revoke: (db: Executor, scope: WorkspaceScope, id: string, now: Date) =>
-    db.updateTable('invitations').set({ revokedAt: now }).where('workspaceId', '=', scope.workspaceId).where('id', '=', id)
-      .where('acceptedAt', 'is', null).where('revokedAt', 'is', null).returningAll().executeTakeFirst(),
+    db
+      .updateTable('invitations')
+      .set({ revokedAt: now })
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('id', '=', id)
+      .where('acceptedAt', 'is', null)
+      .where('revokedAt', 'is', null)
+      .returningAll()
+      .executeTakeFirst(),
   inWorkspace: (db: Executor, scope: WorkspaceScope, id: string) =>
-    db.selectFrom('invitations').select('id').where('workspaceId', '=', scope.workspaceId).where('id', '=', id).executeTakeFirst(),
+    db
+      .selectFrom('invitations')
+      .select('id')
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst(),
   /** An invitation is reachable only through its secret token, and only by the address it was sent to. */
   pendingByToken: (db: Executor, tokenHash: string, email: string, now: Date, lock = false) => {
-    const q = db.selectFrom('invitations').innerJoin('workspaces', 'workspaces.id', 'invitations.workspaceId')
-      .selectAll('invitations').select('workspaces.name as workspaceName')
-      .where('tokenHash', '=', tokenHash).where('email', '=', email).where('acceptedAt', 'is', null).where('revokedAt', 'is', null).where('expiresAt', '>', now)
+    const q = db
+      .selectFrom('invitations')
+      .innerJoin('workspaces', 'workspaces.id', 'invitations.workspaceId')
+      .selectAll('invitations')
+      .select('workspaces.name as workspaceName')
+      .where('tokenHash', '=', tokenHash)
+      .where('email', '=', email)
+      .where('acceptedAt', 'is', null)
+      .where('revokedAt', 'is', null)
+      .where('expiresAt', '>', now)
     return (lock ? q.forUpdate('invitations') : q).executeTakeFirst()
   },
   markAccepted: (db: Executor, id: string, userId: string, now: Date) =>
-    db.updateTable('invitations').set({ acceptedAt: now, acceptedBy: userId }).where('id', '=', id).where('acceptedAt', 'is', null).execute(),
+    db
+      .updateTable('invitations')
+      .set({ acceptedAt: now, acceptedBy: userId })
+      .where('id', '=', id)
+      .where('acceptedAt', 'is', null)
+      .execute(),
   deleteIfExpired: async (db: Executor, id: string, now: Date) =>
-    Number((await db.deleteFrom('invitations').where('id', '=', id).where('acceptedAt', 'is', null).where('expiresAt', '<=', now).executeTakeFirst()).numDeletedRows),
+    Number(
+      (
+        await db
+          .deleteFrom('invitations')
+          .where('id', '=', id)
+          .where('acceptedAt', 'is', null)
+          .where('expiresAt', '<=', now)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    ),
   deleteAllExpired: async (db: Executor, now: Date) =>
-    Number((await db.deleteFrom('invitations').where('acceptedAt', 'is', null).where('expiresAt', '<=', now).executeTakeFirst()).numDeletedRows),
+    Number(
+      (
+        await db
+          .deleteFrom('invitations')
+          .where('acceptedAt', 'is', null)
+          .where('expiresAt', '<=', now)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    ),
 }
 
-export type ClientPage = { limit: number; after?: { createdAt: Date; id: string }; archived: 'include' | 'exclude' | 'only'; q?: string }
+export type ClientPage = {
+  limit: number
+  after?: { createdAt: Date; id: string }
+  archived: 'include' | 'exclude' | 'only'
+  q?: string
+}
 
 export const clients = {
   countActive: async (db: Executor, workspaceId: string) =>
-    Number((await db.selectFrom('clients').select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('workspaceId', '=', workspaceId).where('archivedAt', 'is', null).executeTakeFirstOrThrow()).n),
-  insert: (db: Executor, scope: WorkspaceScope, c: { id: string; name: string; website?: string | null; notes?: string | null }) =>
-    db.insertInto('clients').values({ ...c, workspaceId: scope.workspaceId }).returningAll().executeTakeFirstOrThrow(),
+    Number(
+      (
+        await db
+          .selectFrom('clients')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('workspaceId', '=', workspaceId)
+          .where('archivedAt', 'is', null)
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+  insert: (
+    db: Executor,
+    scope: WorkspaceScope,
+    c: { id: string; name: string; website?: string | null; notes?: string | null },
+  ) =>
+    db
+      .insertInto('clients')
+      .values({ ...c, workspaceId: scope.workspaceId })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   page: (db: Executor, scope: WorkspaceScope, p: ClientPage) => {
     let q = db.selectFrom('clients').selectAll().where('workspaceId', '=', scope.workspaceId)
     if (p.archived === 'exclude') q = q.where('archivedAt', 'is', null)
@@ -113,19 +276,47 @@ export const clients = {
       q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('website', 'ilike', pattern)]))
     }
     if (p.after) q = q.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(p.after!.createdAt, p.after!.id)))
-    return q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(p.limit + 1).execute()
+    return q
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(p.limit + 1)
+      .execute()
   },
   get: (db: Executor, scope: ClientScope) =>
-    db.selectFrom('clients').selectAll().where('workspaceId', '=', scope.workspaceId).where('id', '=', scope.clientId).executeTakeFirstOrThrow(),
-  update: (db: Executor, scope: ClientScope, patch: { name?: string; website?: string | null; notes?: string | null }) =>
-    db.updateTable('clients').set({ ...patch, updatedAt: new Date() }).where('workspaceId', '=', scope.workspaceId).where('id', '=', scope.clientId)
-      .returningAll().executeTakeFirstOrThrow(),
+    db
+      .selectFrom('clients')
+      .selectAll()
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('id', '=', scope.clientId)
+      .executeTakeFirstOrThrow(),
+  update: (
+    db: Executor,
+    scope: ClientScope,
+    patch: { name?: string; website?: string | null; notes?: string | null },
+  ) =>
+    db
+      .updateTable('clients')
+      .set({ ...patch, updatedAt: new Date() })
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('id', '=', scope.clientId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   archive: (db: Executor, scope: ClientScope, now: Date) =>
-    db.updateTable('clients').set({ archivedAt: sql<Date>`coalesce(archived_at, ${now})`, updatedAt: now })
-      .where('workspaceId', '=', scope.workspaceId).where('id', '=', scope.clientId).returningAll().executeTakeFirstOrThrow(),
+    db
+      .updateTable('clients')
+      .set({ archivedAt: sql<Date>`coalesce(archived_at, ${now})`, updatedAt: now })
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('id', '=', scope.clientId)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
   /** Loads a client with the caller's role in its workspace, in one read; nothing if the caller is not a member. */
   accessFor: (db: Executor, userId: string, clientId: string) =>
-    db.selectFrom('clients').innerJoin('memberships', 'memberships.workspaceId', 'clients.workspaceId')
-      .selectAll('clients').select('memberships.role')
-      .where('clients.id', '=', clientId).where('memberships.userId', '=', userId).executeTakeFirst(),
+    db
+      .selectFrom('clients')
+      .innerJoin('memberships', 'memberships.workspaceId', 'clients.workspaceId')
+      .selectAll('clients')
+      .select('memberships.role')
+      .where('clients.id', '=', clientId)
+      .where('memberships.userId', '=', userId)
+      .executeTakeFirst(),
 }

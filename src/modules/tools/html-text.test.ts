@@ -3,7 +3,8 @@ import { HTML_READ_CHARS, htmlToText, PAGE_TEXT_CHARS } from './html-text.ts'
 
 describe('htmlToText', () => {
   it('keeps the title and visible text, without tags, scripts, styles or entities', () => {
-    const page = '<html><head><title>Acme &amp; Co</title><style>p{color:red}</style></head>' +
+    const page =
+      '<html><head><title>Acme &amp; Co</title><style>p{color:red}</style></head>' +
       '<body><h1 class="x">Spring&nbsp;sale</h1><script>var a = "<p>not text</p>"</script><p>Up to 30% &lt;off&gt;</p></body></html>'
     expect(htmlToText(page)).toEqual({ title: 'Acme & Co', text: 'Spring sale Up to 30% <off>' })
   })

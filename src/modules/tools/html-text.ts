@@ -26,7 +26,10 @@ export const htmlToText = (page: string): { title: string; text: string } => {
   while (at < html.length && kept < PAGE_TEXT_CHARS * 2) {
     const open = html.indexOf('<', at)
     const text = html.slice(at, open === -1 ? html.length : open)
-    if (text.trim()) { parts.push(text); kept += text.length + 1 }
+    if (text.trim()) {
+      parts.push(text)
+      kept += text.length + 1
+    }
     if (open === -1) break
     const close = html.indexOf('>', open + 1)
     if (close === -1) break // an unclosed tag runs to the end of the page: nothing visible after it
@@ -35,7 +38,10 @@ export const htmlToText = (page: string): { title: string; text: string } => {
     if (!name || html[open + 1] === '/') continue
     if (name === 'title' && !title) {
       const end = lower.indexOf('</title', at)
-      title = decode(html.slice(at, end === -1 ? at : end)).replace(/\s+/g, ' ').trim().slice(0, 300)
+      title = decode(html.slice(at, end === -1 ? at : end))
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 300)
       at = end === -1 ? html.length : end
     } else if (RAW_TEXT.has(name)) {
       const end = lower.indexOf(`</${name}`, at)

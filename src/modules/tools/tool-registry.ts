@@ -32,23 +32,32 @@ export class ToolRefusedError extends Error {}
 export const createToolRegistry = ({ stillAllowed }: { stillAllowed: (scope: ClientScope) => Promise<boolean> }) => {
   const tools = new Map<string, ToolDefinition>()
   return {
-    register(...defs: ToolDefinition[]) { for (const d of defs) tools.set(d.name, d) },
+    register(...defs: ToolDefinition[]) {
+      for (const d of defs) tools.set(d.name, d)
+    },
     describe: (names: string[]) => names.flatMap((n) => (tools.has(n) ? [{ name: n, rule: tools.get(n)!.rule }] : [])),
     /** The AI SDK tool set an agent may use in this call. */
     forCall(names: string[], ctx: ToolContext): ToolSet {
-      return Object.fromEntries(names.flatMap((name) => {
-        const def = tools.get(name)
-        if (!def) return []
-        return [[name, tool({
-          description: def.description,
-          inputSchema: def.input,
-          execute: async (input: unknown) => {
-            if (!hasRole(ctx.scope.role, def.minRole) || !(await stillAllowed(ctx.scope)))
-              throw new ToolRefusedError(`The ${name} tool is not allowed for this user on this client.`)
-            return def.execute(input, ctx)
-          },
-        })]]
-      }))
+      return Object.fromEntries(
+        names.flatMap((name) => {
+          const def = tools.get(name)
+          if (!def) return []
+          return [
+            [
+              name,
+              tool({
+                description: def.description,
+                inputSchema: def.input,
+                execute: async (input: unknown) => {
+                  if (!hasRole(ctx.scope.role, def.minRole) || !(await stillAllowed(ctx.scope)))
+                    throw new ToolRefusedError(`The ${name} tool is not allowed for this user on this client.`)
+                  return def.execute(input, ctx)
+                },
+              }),
+            ],
+          ]
+        }),
+      )
     },
   }
 }

@@ -3,7 +3,13 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 import { fetchPageTool } from './builtin-tools.ts'
 import { createToolRegistry } from './tool-registry.ts'
 
-export { defineTool, ToolRefusedError, type ToolContext, type ToolDefinition, type ToolRegistry } from './tool-registry.ts'
+export {
+  defineTool,
+  ToolRefusedError,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolRegistry,
+} from './tool-registry.ts'
 export { searchConversationsTool } from './builtin-tools.ts'
 
 /** The typed tool registry every AI surface uses; modules add their tools with `registry.register(...)`. */

@@ -14,7 +14,12 @@ export const createSecretBox = (secretKey: string) => {
       const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(owner))
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-      return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.')
+      return [
+        VERSION,
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        ct.toString('base64url'),
+      ].join('.')
     },
     open(sealed: string, owner: string) {
       const [version, iv, tag, ct] = sealed.split('.')

@@ -36,15 +36,25 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID && format !== 'binary'
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
     })
     // An idle connection closed by the server (restart, failover) is dropped by the pool; it must not crash the process.
-    pool.on('error', (err) => { console.error(`[db] idle connection lost: ${err.message}`) })
+    pool.on('error', (err) => {
+      console.error(`[db] idle connection lost: ${err.message}`)
+    })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins })
     return {
-      db, kind: 'postgres', connectionString: options.databaseUrl,
-      execScript: async (script) => { await pool.query(script) },
+      db,
+      kind: 'postgres',
+      connectionString: options.databaseUrl,
+      execScript: async (script) => {
+        await pool.query(script)
+      },
       close: () => db.destroy(),
     }
   }
@@ -53,9 +63,14 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
   await pglite.waitReady
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), plugins })
   return {
-    db, kind: 'pglite', pglite,
+    db,
+    kind: 'pglite',
+    pglite,
     // Holding Kysely's connection lock keeps the script from interleaving with another request's transaction.
-    execScript: (script) => db.connection().execute(async () => { await pglite.exec(script) }),
+    execScript: (script) =>
+      db.connection().execute(async () => {
+        await pglite.exec(script)
+      }),
     close: () => db.destroy(),
   }
 }

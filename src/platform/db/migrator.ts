@@ -10,8 +10,9 @@ const MIGRATION_FILE = /^\d{8}T\d{4}_[a-z-]+__[a-z0-9_-]+\.ts$/
 const provider: MigrationProvider = {
   async getMigrations() {
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => MIGRATION_FILE.test(f)).sort()
-    const entries = await Promise.all(files.map(async (f) =>
-      [f.replace(/\.ts$/, ''), await import(join(MIGRATIONS_DIR, f)) as Migration] as const))
+    const entries = await Promise.all(
+      files.map(async (f) => [f.replace(/\.ts$/, ''), (await import(join(MIGRATIONS_DIR, f))) as Migration] as const),
+    )
     return Object.fromEntries(entries)
   },
 }

@@ -7,7 +7,8 @@ import { startServer, stopServers } from './local-server.fixture.ts'
 afterEach(stopServers)
 
 const MiB = 1024 * 1024
-const local = (options: Parameters<typeof createEgress>[0] = {}) => createEgress({ allowPrivate: ['127.0.0.1/32'], ...options })
+const local = (options: Parameters<typeof createEgress>[0] = {}) =>
+  createEgress({ allowPrivate: ['127.0.0.1/32'], ...options })
 
 /** Streams `total` bytes in 64 KiB chunks with backpressure; the pipeline stops when the client goes away. */
 const stream = (total: number) => (res: ServerResponse) => {
@@ -21,11 +22,30 @@ const stream = (total: number) => (res: ServerResponse) => {
 describe('egress: requests and limits', () => {
   it('sends a POST body with its headers and the Camarad user agent', async () => {
     const { url } = await startServer((req, res, body) =>
-      res.end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'], length: req.headers['content-length'], agent: req.headers['user-agent'] })))
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          body,
+          type: req.headers['content-type'],
+          length: req.headers['content-length'],
+          agent: req.headers['user-agent'],
+        }),
+      ),
+    )
 
-    const response = await local().request(url, { method: 'post', body: '{"hello":"world"}', headers: { 'Content-Type': 'application/json' } })
+    const response = await local().request(url, {
+      method: 'post',
+      body: '{"hello":"world"}',
+      headers: { 'Content-Type': 'application/json' },
+    })
 
-    expect(JSON.parse(response.text())).toEqual({ method: 'POST', body: '{"hello":"world"}', type: 'application/json', length: '17', agent: 'Camarad/0.1 (+self-hosted)' })
+    expect(JSON.parse(response.text())).toEqual({
+      method: 'POST',
+      body: '{"hello":"world"}',
+      type: 'application/json',
+      length: '17',
+      agent: 'Camarad/0.1 (+self-hosted)',
+    })
   })
 
   it('returns the status and headers of a non-2xx response', async () => {
@@ -43,7 +63,9 @@ describe('egress: requests and limits', () => {
   })
 
   it('refuses a declared Content-Length larger than maxBytes before reading', async () => {
-    const { url } = await startServer((_req, res) => res.writeHead(200, { 'content-length': String(3 * MiB) }).flushHeaders())
+    const { url } = await startServer((_req, res) =>
+      res.writeHead(200, { 'content-length': String(3 * MiB) }).flushHeaders(),
+    )
 
     await expect(local({ maxBytes: MiB }).request(url)).rejects.toMatchObject({ code: 'egress.too_large' })
   })
@@ -71,7 +93,9 @@ describe('egress: requests and limits', () => {
   it('times out a name that takes too long to resolve', async () => {
     const lookup = () => new Promise<never>(() => {})
 
-    await expect(createEgress({ lookup, timeoutMs: 200 }).request('http://slow-dns.example.com/')).rejects.toMatchObject({ code: 'egress.timeout' })
+    await expect(
+      createEgress({ lookup, timeoutMs: 200 }).request('http://slow-dns.example.com/'),
+    ).rejects.toMatchObject({ code: 'egress.timeout' })
   })
 
   it('reports a refused connection as a network error', async () => {

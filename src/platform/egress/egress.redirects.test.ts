@@ -4,7 +4,8 @@ import { startServer, stopServers } from './local-server.fixture.ts'
 
 afterEach(stopServers)
 
-const local = (options: Parameters<typeof createEgress>[0] = {}) => createEgress({ allowPrivate: ['127.0.0.1/32'], ...options })
+const local = (options: Parameters<typeof createEgress>[0] = {}) =>
+  createEgress({ allowPrivate: ['127.0.0.1/32'], ...options })
 const redirect = (status: number, location: string) => ({ status, location })
 
 /** A server whose /start answers with `first` and whose /landing records what arrived. */
@@ -37,7 +38,9 @@ describe('egress: redirects', () => {
     const { url } = await redirecting(redirect(301, 'http://metadata.example.com/'))
     const lookup = vi.fn(async () => [{ address: '169.254.169.254', family: 4 as const }])
 
-    await expect(local({ lookup }).request(`${url}/start`)).rejects.toMatchObject({ code: 'egress.address_not_allowed' })
+    await expect(local({ lookup }).request(`${url}/start`)).rejects.toMatchObject({
+      code: 'egress.address_not_allowed',
+    })
   })
 
   it.each(['file:///etc/passwd', 'gopher://127.0.0.1:25/'])('refuses a redirect to %s', async (location) => {
@@ -53,7 +56,9 @@ describe('egress: redirects', () => {
       res.writeHead(302, { location: `/hop${Number(req.url?.slice(4) || 0) + 1}` }).end()
     })
 
-    await expect(local({ maxRedirects: 3 }).request(`${url}/hop0`)).rejects.toMatchObject({ code: 'egress.too_many_redirects' })
+    await expect(local({ maxRedirects: 3 }).request(`${url}/hop0`)).rejects.toMatchObject({
+      code: 'egress.too_many_redirects',
+    })
     expect(hits).toHaveBeenCalledTimes(4)
   })
 
@@ -72,7 +77,11 @@ describe('egress: redirects', () => {
   it.each([303, 302, 301])('turns a POST into a GET without body on %i', async (status) => {
     const { url, landed } = await redirecting(redirect(status, '/landing'))
 
-    await local().request(`${url}/start`, { method: 'POST', body: 'name=ada', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    await local().request(`${url}/start`, {
+      method: 'POST',
+      body: 'name=ada',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
 
     expect(landed).toHaveBeenCalledWith(expect.objectContaining({ method: 'GET', body: '' }))
   })

@@ -20,14 +20,16 @@ export const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1
 
 // Node asks this instead of DNS, so there is no second lookup an attacker's DNS could answer
 // differently (rebinding). Happy eyeballs asks for `all`; every address in the list was vetted.
-const pinnedLookup = (addresses: ResolvedAddress[]): LookupFunction => (_hostname, options, callback) => {
-  const candidates = options.family ? addresses.filter((a) => a.family === options.family) : addresses
-  const usable = candidates.length ? candidates : addresses
-  if (options.all) return callback(null, usable)
-  const [first] = usable
-  if (!first) return callback(Object.assign(new Error('no vetted address'), { code: 'ENOTFOUND' }), '')
-  callback(null, first.address, first.family)
-}
+const pinnedLookup =
+  (addresses: ResolvedAddress[]): LookupFunction =>
+  (_hostname, options, callback) => {
+    const candidates = options.family ? addresses.filter((a) => a.family === options.family) : addresses
+    const usable = candidates.length ? candidates : addresses
+    if (options.all) return callback(null, usable)
+    const [first] = usable
+    if (!first) return callback(Object.assign(new Error('no vetted address'), { code: 'ENOTFOUND' }), '')
+    callback(null, first.address, first.family)
+  }
 
 /** Sends one request to a vetted address and resolves with the response head; the body is left unread. */
 export const sendHop = (hop: Hop) =>
@@ -53,7 +55,8 @@ export const sendHop = (hop: Hop) =>
     req.end(hop.body)
   })
 
-const tooLarge = (maxBytes: number) => new EgressError('egress.too_large', `The response is larger than ${maxBytes} bytes.`)
+const tooLarge = (maxBytes: number) =>
+  new EgressError('egress.too_large', `The response is larger than ${maxBytes} bytes.`)
 
 /** Reads the body up to `maxBytes`; past that it drops the connection rather than drain an endless stream. */
 export const readBody = (res: http.IncomingMessage, maxBytes: number) =>

@@ -40,7 +40,10 @@ const OWNED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'c
 const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
 
 const systemLookup = async (hostname: string): Promise<ResolvedAddress[]> =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }))
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }))
 
 /** Parses a request or Location URL; the scheme and credential rules apply to every hop. */
 const parseTarget = (input: string, base?: URL) => {
@@ -53,7 +56,8 @@ const parseTarget = (input: string, base?: URL) => {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new EgressError('egress.scheme_not_allowed', `Only http and https URLs are allowed, not ${url.protocol}`)
   }
-  if (url.username || url.password) throw new EgressError('egress.invalid_url', 'URLs with credentials are not allowed.')
+  if (url.username || url.password)
+    throw new EgressError('egress.invalid_url', 'URLs with credentials are not allowed.')
   return url
 }
 
@@ -75,16 +79,26 @@ const requestHeaders = (headers: Record<string, string> = {}, userAgent: string)
 export const createEgress = (options: EgressOptions = {}) => {
   const policy: AddressPolicy = createAddressPolicy(options.allowPrivate)
   const resolveName = options.lookup ?? systemLookup
-  const { timeoutMs = 10_000, maxBytes = 2 * 1024 * 1024, maxRedirects = 5, userAgent = 'Camarad/0.1 (+self-hosted)' } = options
+  const {
+    timeoutMs = 10_000,
+    maxBytes = 2 * 1024 * 1024,
+    maxRedirects = 5,
+    userAgent = 'Camarad/0.1 (+self-hosted)',
+  } = options
 
   // Every address the name has must pass: a connection could go to any of them.
   const vet = async (url: URL, signal: AbortSignal) => {
     const host = bareHost(url.hostname)
     const family = isIP(host)
-    const addresses = family ? [{ address: host, family: family as 4 | 6 }] : await Promise.race([resolveName(host), rejectOnAbort(signal)])
+    const addresses = family
+      ? [{ address: host, family: family as 4 | 6 }]
+      : await Promise.race([resolveName(host), rejectOnAbort(signal)])
     if (!addresses.length) throw new EgressError('egress.network', `${host} did not resolve.`)
     if (!addresses.every((a) => policy.isAllowed(a.address))) {
-      throw new EgressError('egress.address_not_allowed', `${host} points to an address outbound requests may not reach.`)
+      throw new EgressError(
+        'egress.address_not_allowed',
+        `${host} points to an address outbound requests may not reach.`,
+      )
     }
     return addresses
   }
@@ -97,12 +111,20 @@ export const createEgress = (options: EgressOptions = {}) => {
     const headers = requestHeaders(init.headers, userAgent)
     for (let redirects = 0; ; redirects++) {
       const addresses = await vet(url, signal)
-      const res = await sendHop({ url, method, headers: body ? { ...headers, 'content-length': String(body.length) } : headers, body, addresses, signal })
+      const res = await sendHop({
+        url,
+        method,
+        headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
+        body,
+        addresses,
+        signal,
+      })
       const status = res.statusCode ?? 0
       const location = res.headers.location
       if (!REDIRECTS.has(status) || !location) return { res, url }
       res.destroy()
-      if (redirects >= maxRedirects) throw new EgressError('egress.too_many_redirects', `More than ${maxRedirects} redirects.`)
+      if (redirects >= maxRedirects)
+        throw new EgressError('egress.too_many_redirects', `More than ${maxRedirects} redirects.`)
       const next = parseTarget(location, url)
       // Browsers' rules: 303 always becomes GET; 301/302 turn a POST into GET; 307/308 repeat as sent.
       if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
@@ -117,16 +139,26 @@ export const createEgress = (options: EgressOptions = {}) => {
 
   const deadline = (caller?: AbortSignal | null) => {
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new EgressError('egress.timeout', `No complete response within ${timeoutMs} ms.`)), timeoutMs)
+    const timer = setTimeout(
+      () => controller.abort(new EgressError('egress.timeout', `No complete response within ${timeoutMs} ms.`)),
+      timeoutMs,
+    )
     const stopFollowing = () => controller.abort(caller?.reason)
     if (caller?.aborted) stopFollowing()
     caller?.addEventListener('abort', stopFollowing, { once: true })
     return {
       signal: controller.signal,
-      clear: () => { clearTimeout(timer); caller?.removeEventListener('abort', stopFollowing) },
+      clear: () => {
+        clearTimeout(timer)
+        caller?.removeEventListener('abort', stopFollowing)
+      },
     }
   }
-  const networkFailure = (error: unknown) => new EgressError('egress.network', `The request failed: ${(error as NodeJS.ErrnoException).code ?? 'network error'}.`)
+  const networkFailure = (error: unknown) =>
+    new EgressError(
+      'egress.network',
+      `The request failed: ${(error as NodeJS.ErrnoException).code ?? 'network error'}.`,
+    )
 
   return {
     /** fetch-like, but refuses non-public addresses (after DNS, on every redirect hop) and caps size and time. */
@@ -135,7 +167,13 @@ export const createEgress = (options: EgressOptions = {}) => {
       try {
         const hop = await follow(url, init, signal)
         const data = await readBody(hop.res, maxBytes)
-        return { status: hop.res.statusCode ?? 0, headers: headersOf(hop.res), url: hop.url.href, body: data, text: () => data.toString('utf8') }
+        return {
+          status: hop.res.statusCode ?? 0,
+          headers: headersOf(hop.res),
+          url: hop.url.href,
+          body: data,
+          text: () => data.toString('utf8'),
+        }
       } catch (error) {
         if (signal.aborted) throw signal.reason
         if (error instanceof EgressError) throw error
@@ -158,7 +196,12 @@ export const createEgress = (options: EgressOptions = {}) => {
       const { signal, clear } = deadline(request.signal)
       try {
         const hop = await follow(request.url, request.init, signal)
-        return toResponse(hop.res, headersOf(hop.res), () => streamBody(hop.res, { maxBytes, signal, done: clear }), clear)
+        return toResponse(
+          hop.res,
+          headersOf(hop.res),
+          () => streamBody(hop.res, { maxBytes, signal, done: clear }),
+          clear,
+        )
       } catch (error) {
         clear()
         if (signal.aborted) throw signal.reason

@@ -17,4 +17,5 @@ export const ipKey = (ip: string): string => {
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
 
 /** Whether one TRUST_PROXY entry is an address, a CIDR range or a proxy-addr range name. */
-export const isProxyRange = (entry: string) => PROXY_NAMES.has(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry)
+export const isProxyRange = (entry: string) =>
+  PROXY_NAMES.has(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry)

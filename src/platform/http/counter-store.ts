@@ -16,17 +16,30 @@ export const MEMORY_COUNTER_MAX_KEYS = 100_000
  * Fixed windows in an LRU cache with a TTL per key: an expired key is gone when next read, the oldest key makes
  * room when the cache is full; nothing ever scans every key. Each process counts on its own (Redis shares counts).
  */
-export const createMemoryCounterStore = (now: () => number = Date.now, maxKeys = MEMORY_COUNTER_MAX_KEYS): CounterStore & { size(): number } => {
-  const windows = new LRUCache<string, { count: number; resetAt: number }>({ max: maxKeys, ttlAutopurge: false, perf: { now } })
+export const createMemoryCounterStore = (
+  now: () => number = Date.now,
+  maxKeys = MEMORY_COUNTER_MAX_KEYS,
+): CounterStore & { size(): number } => {
+  const windows = new LRUCache<string, { count: number; resetAt: number }>({
+    max: maxKeys,
+    ttlAutopurge: false,
+    perf: { now },
+  })
   const live = (key: string) => {
     const w = windows.get(key)
-    if (w && w.resetAt <= now()) { windows.delete(key); return undefined }
+    if (w && w.resetAt <= now()) {
+      windows.delete(key)
+      return undefined
+    }
     return w
   }
   return {
     async hit(key, windowMs) {
       const w = live(key)
-      if (w) { w.count += 1; return { count: w.count, resetMs: w.resetAt - now() } }
+      if (w) {
+        w.count += 1
+        return { count: w.count, resetMs: w.resetAt - now() }
+      }
       windows.set(key, { count: 1, resetAt: now() + windowMs }, { ttl: windowMs })
       return { count: 1, resetMs: windowMs }
     },
@@ -34,7 +47,9 @@ export const createMemoryCounterStore = (now: () => number = Date.now, maxKeys =
       const w = live(key)
       return { count: w?.count ?? 0, resetMs: w ? w.resetAt - now() : 0 }
     },
-    async reset(key) { windows.delete(key) },
+    async reset(key) {
+      windows.delete(key)
+    },
     size: () => windows.size,
   }
 }
@@ -52,5 +67,7 @@ export const createRedisCounterStore = (redis: Redis, prefix = 'camarad:ctr:'): 
     const [count, ttl] = await Promise.all([redis.get(k), redis.pttl(k)])
     return { count: Number(count ?? 0), resetMs: ttl > 0 ? ttl : 0 }
   },
-  async reset(key) { await redis.del(prefix + key) },
+  async reset(key) {
+    await redis.del(prefix + key)
+  },
 })

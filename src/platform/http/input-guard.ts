@@ -23,7 +23,10 @@ export const findMalformed = (value: unknown, maxDepth = MAX_JSON_DEPTH): string
     }
     if (v === null || typeof v !== 'object') continue
     if (depth >= maxDepth) return `the value is nested deeper than ${maxDepth} levels`
-    if (Array.isArray(v)) { for (const item of v) stack.push([item, depth + 1]); continue }
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push([item, depth + 1])
+      continue
+    }
     for (const [key, item] of Object.entries(v)) {
       if (isMalformedText(key)) return 'a key holds a NUL byte or an unpaired surrogate'
       stack.push([item, depth + 1])
@@ -32,10 +35,11 @@ export const findMalformed = (value: unknown, maxDepth = MAX_JSON_DEPTH): string
   return undefined
 }
 
-const malformedHeader = (req: FastifyRequest) => ID_HEADERS.find((name) => {
-  const v = req.headers[name]
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).some((s) => CONTROL.test(s) || !s.isWellFormed())
-})
+const malformedHeader = (req: FastifyRequest) =>
+  ID_HEADERS.find((name) => {
+    const v = req.headers[name]
+    return (Array.isArray(v) ? v : v === undefined ? [] : [v]).some((s) => CONTROL.test(s) || !s.isWellFormed())
+  })
 
 /**
  * One guard for every route: text the database cannot store or that no client sends (NUL bytes, lone surrogates,
@@ -47,9 +51,16 @@ export const registerInputGuard = (app: FastifyInstance) => {
     if (!req.routeOptions.url) return
     const header = malformedHeader(req)
     if (header) throw badRequest('request.invalid', `Invalid request: the ${header} header holds characters no id has.`)
-    for (const [part, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
+    for (const [part, value] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['body', req.body],
+    ] as const) {
       const problem = findMalformed(value)
-      if (problem) throw badRequest('request.invalid', `Invalid request: in the ${part}, ${problem}.`, { issues: [{ path: part, message: problem }] })
+      if (problem)
+        throw badRequest('request.invalid', `Invalid request: in the ${part}, ${problem}.`, {
+          issues: [{ path: part, message: problem }],
+        })
     }
   })
 }

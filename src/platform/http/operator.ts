@@ -8,8 +8,10 @@ import { AppError, unauthorized } from './errors.ts'
  * declared `public` for user auth and checked here instead. Without INTERNAL_TOKEN set they are off (503).
  */
 export const operatorGuard = (internalToken: string | undefined) => (req: FastifyRequest) => {
-  if (!internalToken) throw new AppError(503, 'operator.disabled', 'The operator API is off: set INTERNAL_TOKEN to use it.')
+  if (!internalToken)
+    throw new AppError(503, 'operator.disabled', 'The operator API is off: set INTERNAL_TOKEN to use it.')
   const sent = req.headers['x-internal-token']
-  if (typeof sent !== 'string' || !safeEqual(sent, internalToken)) throw unauthorized('operator.token_required', 'Send the operator token in X-Internal-Token.')
+  if (typeof sent !== 'string' || !safeEqual(sent, internalToken))
+    throw unauthorized('operator.token_required', 'Send the operator token in X-Internal-Token.')
 }
 export type OperatorGuard = ReturnType<typeof operatorGuard>

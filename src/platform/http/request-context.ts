@@ -11,7 +11,9 @@ export type ClientScope = WorkspaceScope & { clientId: string }
 
 /** Where a Bearer token is bound (a workspace, or one client of it); null for sessions and unbound tokens. */
 export const boundTo = (auth: RequestAuth | null): { workspaceId: string | null; clientId: string | null } | null =>
-  auth?.via === 'token' && (auth.workspaceId || auth.clientId) ? { workspaceId: auth.workspaceId, clientId: auth.clientId } : null
+  auth?.via === 'token' && (auth.workspaceId || auth.clientId)
+    ? { workspaceId: auth.workspaceId, clientId: auth.clientId }
+    : null
 
 export type RequestMeta = { ip: string; userAgent: string | null; requestId: string }
 

@@ -14,11 +14,18 @@ export const requireAuth = (req: FastifyRequest): RequestAuth => {
 /** For account-level changes (tokens, password, profile, members, new workspaces): a bound token acts only in its binding. */
 export const requireAccountAuth = (req: FastifyRequest): RequestAuth => {
   const auth = requireAuth(req)
-  if (boundTo(auth)) throw forbidden('auth.token_bound', 'This API token is bound to one workspace or client: it cannot manage your account, tokens, members or workspaces.')
+  if (boundTo(auth))
+    throw forbidden(
+      'auth.token_bound',
+      'This API token is bound to one workspace or client: it cannot manage your account, tokens, members or workspaces.',
+    )
   return auth
 }
 
-export const requestMeta = (req: FastifyRequest): RequestMeta =>
-  ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null, requestId: req.id })
+export const requestMeta = (req: FastifyRequest): RequestMeta => ({
+  ip: req.ip,
+  userAgent: req.headers['user-agent'] ?? null,
+  requestId: req.id,
+})
 
 export const noContent = (reply: FastifyReply) => reply.code(204).send()

@@ -6,8 +6,14 @@ import { AppError } from './errors.ts'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** Helmet, CORS allowlist and the CSRF rule: a cookie-authenticated change must come from an allowed origin. */
-export const registerSecurity = async (app: FastifyInstance, options: { publicUrl: string; corsOrigins: string[]; isProduction: boolean }) => {
-  const allowedOrigins = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins.map((o) => new URL(o).origin)])
+export const registerSecurity = async (
+  app: FastifyInstance,
+  options: { publicUrl: string; corsOrigins: string[]; isProduction: boolean },
+) => {
+  const allowedOrigins = new Set([
+    new URL(options.publicUrl).origin,
+    ...options.corsOrigins.map((o) => new URL(o).origin),
+  ])
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -32,7 +38,14 @@ export const registerSecurity = async (app: FastifyInstance, options: { publicUr
     origin: (origin, cb) => cb(null, !origin || allowedOrigins.has(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
-    allowedHeaders: ['content-type', 'authorization', 'x-workspace-id', 'x-client-id', 'x-request-id', 'idempotency-key'],
+    allowedHeaders: [
+      'content-type',
+      'authorization',
+      'x-workspace-id',
+      'x-client-id',
+      'x-request-id',
+      'idempotency-key',
+    ],
     exposedHeaders: ['retry-after', 'x-request-id'],
   })
   app.addHook('preHandler', async (req) => {
@@ -46,10 +59,18 @@ export const registerSecurity = async (app: FastifyInstance, options: { publicUr
 }
 
 const hostOf = (origin?: string) => {
-  try { return origin ? new URL(origin).host : undefined } catch { return undefined }
+  try {
+    return origin ? new URL(origin).host : undefined
+  } catch {
+    return undefined
+  }
 }
 
 const refererOrigin = (referer?: string) => {
   if (!referer) return undefined
-  try { return new URL(referer).origin } catch { return undefined }
+  try {
+    return new URL(referer).origin
+  } catch {
+    return undefined
+  }
 }

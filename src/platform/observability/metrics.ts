@@ -3,7 +3,9 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 export type Metrics = ReturnType<typeof createMetrics>
 
 /** One registry per app instance, so tests that build several apps do not collide. */
-export const createMetrics = (queueDepth: () => Promise<{ name: string; queued: number; active: number; failed: number }[]>) => {
+export const createMetrics = (
+  queueDepth: () => Promise<{ name: string; queued: number; active: number; failed: number }[]>,
+) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'camarad_' })
   const httpDuration = new Histogram({

@@ -18,7 +18,12 @@ export const defineJob = <S extends z.ZodType>(job: JobDefinition<S>) => job
 
 export type Queue = {
   /** Enqueues on the given executor, so a job sent inside a transaction exists only if it commits. */
-  enqueue<S extends z.ZodType>(executor: Executor, job: JobDefinition<S>, payload: z.infer<S>, options?: { startAfter?: Date; singletonKey?: string }): Promise<void>
+  enqueue<S extends z.ZodType>(
+    executor: Executor,
+    job: JobDefinition<S>,
+    payload: z.infer<S>,
+    options?: { startAfter?: Date; singletonKey?: string },
+  ): Promise<void>
   /** Starts handling jobs in this process (embedded mode or a `worker` process). */
   work(jobs: JobDefinition[]): Promise<void>
   register(jobs: JobDefinition[]): Promise<void>
@@ -45,7 +50,8 @@ const pgliteAdapter = (database: Database) => ({
   },
 })
 
-const runOnPglite = (database: Database, text: string, values?: unknown[]) => database.db.connection().execute(async () => {
+const runOnPglite = (database: Database, text: string, values?: unknown[]) =>
+  database.db.connection().execute(async () => {
     const pglite = database.pglite!
     if (!values?.length) {
       const results = await pglite.exec(text)
@@ -55,17 +61,34 @@ const runOnPglite = (database: Database, text: string, values?: unknown[]) => da
   })
 
 export const createQueue = async (database: Database, options: { supervise: boolean }): Promise<Queue> => {
-  const boss = database.kind === 'pglite'
-    ? new PgBoss({ db: pgliteAdapter(database), backend: 'pglite', supervise: options.supervise, schedule: options.supervise })
-    : new PgBoss({ connectionString: database.connectionString!, max: 4, supervise: options.supervise, schedule: options.supervise })
-  boss.on('error', (err: Error) => { console.error('[queue]', err.message) })
+  const boss =
+    database.kind === 'pglite'
+      ? new PgBoss({
+          db: pgliteAdapter(database),
+          backend: 'pglite',
+          supervise: options.supervise,
+          schedule: options.supervise,
+        })
+      : new PgBoss({
+          connectionString: database.connectionString!,
+          max: 4,
+          supervise: options.supervise,
+          schedule: options.supervise,
+        })
+  boss.on('error', (err: Error) => {
+    console.error('[queue]', err.message)
+  })
   await boss.start()
   const registered = new Set<string>()
 
   const register = async (jobs: JobDefinition[]) => {
     for (const job of jobs) {
       if (registered.has(job.name)) continue
-      await boss.createQueue(job.name, { retryLimit: job.retryLimit ?? 5, retryDelay: job.retryDelaySeconds ?? 30, retryBackoff: true })
+      await boss.createQueue(job.name, {
+        retryLimit: job.retryLimit ?? 5,
+        retryDelay: job.retryDelaySeconds ?? 30,
+        retryBackoff: true,
+      })
       registered.add(job.name)
     }
   }
@@ -75,10 +98,16 @@ export const createQueue = async (database: Database, options: { supervise: bool
     register,
     async enqueue(executor, job, payload, opts = {}) {
       const data = job.payload.parse(payload)
-      await enqueueContext.run(executor, () => boss.send(job.name, data as object, {
-        ...opts,
-        db: { executeSql: async (text: string, values?: unknown[]) => ({ rows: await executeRaw(executor, text, values ?? []) }) },
-      }))
+      await enqueueContext.run(executor, () =>
+        boss.send(job.name, data as object, {
+          ...opts,
+          db: {
+            executeSql: async (text: string, values?: unknown[]) => ({
+              rows: await executeRaw(executor, text, values ?? []),
+            }),
+          },
+        }),
+      )
     },
     async work(jobs) {
       await register(jobs)
@@ -91,10 +120,20 @@ export const createQueue = async (database: Database, options: { supervise: bool
     },
     async depth() {
       const queues = await boss.getQueues()
-      return queues.map((q) => ({ name: q.name, queued: q.queuedCount ?? 0, active: q.activeCount ?? 0, failed: q.failedCount ?? 0 }))
+      return queues.map((q) => ({
+        name: q.name,
+        queued: q.queuedCount ?? 0,
+        active: q.activeCount ?? 0,
+        failed: q.failedCount ?? 0,
+      }))
     },
     async isReady() {
-      try { await boss.getQueues(); return true } catch { return false }
+      try {
+        await boss.getQueues()
+        return true
+      } catch {
+        return false
+      }
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   }

@@ -21,7 +21,11 @@ export const watchRun = ({ status, beat, onCancelled }: Watch) => {
   let tick = 0
   const check = () => {
     const read = tick++ % BEAT_EVERY === 0 ? beat() : status()
-    void read.then((s) => { if (s === 'cancelled') onCancelled() }).catch(() => undefined)
+    void read
+      .then((s) => {
+        if (s === 'cancelled') onCancelled()
+      })
+      .catch(() => undefined)
   }
   check()
   const timer = setInterval(check, POLL_MS)

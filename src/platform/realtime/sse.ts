@@ -9,7 +9,7 @@ const HEARTBEAT_MS = 15_000
 /** The sequence number the client last saw: the Last-Event-ID header (standard on reconnect) or ?after=. */
 export const lastEventId = (req: FastifyRequest, after?: number) => {
   const header = Number(req.headers['last-event-id'])
-  return Number.isInteger(header) && header >= 0 ? header : after ?? 0
+  return Number.isInteger(header) && header >= 0 ? header : (after ?? 0)
 }
 
 /**
@@ -17,13 +17,19 @@ export const lastEventId = (req: FastifyRequest, after?: number) => {
  * live from this process or by polling the table when the run lives in another one. Ends after `done`.
  * A client that goes away only stops its own stream; the run goes on and is saved.
  */
-export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, deps: {
-  hub: RunHub; runId: string; afterSeq: number
-  /** Stored events after a sequence number, oldest first (at most 1000). */
-  after: (seq: number) => Promise<LoggedEvent[]>
-  /** Whether the stored log already holds its final event (a client past it gets an empty, closed stream). */
-  isDone: () => Promise<boolean>
-}) => {
+export const streamRunEvents = async (
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: {
+    hub: RunHub
+    runId: string
+    afterSeq: number
+    /** Stored events after a sequence number, oldest first (at most 1000). */
+    after: (seq: number) => Promise<LoggedEvent[]>
+    /** Whether the stored log already holds its final event (a client past it gets an empty, closed stream). */
+    isDone: () => Promise<boolean>
+  },
+) => {
   reply.hijack()
   reply.raw.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
@@ -35,7 +41,9 @@ export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, 
   let last = deps.afterSeq
   let ended = false
   let resolveEnd!: () => void
-  const finished = new Promise<void>((ok) => { resolveEnd = ok })
+  const finished = new Promise<void>((ok) => {
+    resolveEnd = ok
+  })
 
   const write = (rows: LoggedEvent[]) => {
     for (const row of rows) {
@@ -56,8 +64,12 @@ export const streamRunEvents = async (req: FastifyRequest, reply: FastifyReply, 
   }
   // Subscribe before replaying so nothing published in between is missed (duplicates are skipped by seq).
   const unsubscribe = deps.hub.subscribe(deps.runId, write)
-  const poll = setInterval(() => { void catchUp().catch(() => end()) }, POLL_MS)
-  const heartbeat = setInterval(() => { reply.raw.write(': keep-alive\n\n') }, HEARTBEAT_MS)
+  const poll = setInterval(() => {
+    void catchUp().catch(() => end())
+  }, POLL_MS)
+  const heartbeat = setInterval(() => {
+    reply.raw.write(': keep-alive\n\n')
+  }, HEARTBEAT_MS)
   function end() {
     if (ended) return
     ended = true

@@ -49,21 +49,23 @@ const countPieces = (text: string, encode: Encode) => {
  * longer text is sampled in evenly spaced windows and the sample's tokens per character, plus a small margin,
  * is applied to the whole: within a few percent on ordinary text, at most ≈ 16 KB tokenized per call.
  */
-export const createTokenCounter = (encode: Encode = gptEncode) => (text: string): number => {
-  if (text.length <= TOKENIZER_MAX_CHARS) return countPieces(text, encode)
-  const size = Math.floor(TOKENIZER_MAX_CHARS / WINDOWS)
-  const step = (text.length - size) / (WINDOWS - 1)
-  let tokens = 0
-  let chars = 0
-  for (let i = 0; i < WINDOWS; i++) {
-    let start = Math.round(i * step)
-    if (isLowSurrogate(text.charCodeAt(start))) start += 1
-    const window = text.slice(start, cutAt(text, Math.min(text.length, start + size)))
-    tokens += countPieces(window, encode)
-    chars += window.length
+export const createTokenCounter =
+  (encode: Encode = gptEncode) =>
+  (text: string): number => {
+    if (text.length <= TOKENIZER_MAX_CHARS) return countPieces(text, encode)
+    const size = Math.floor(TOKENIZER_MAX_CHARS / WINDOWS)
+    const step = (text.length - size) / (WINDOWS - 1)
+    let tokens = 0
+    let chars = 0
+    for (let i = 0; i < WINDOWS; i++) {
+      let start = Math.round(i * step)
+      if (isLowSurrogate(text.charCodeAt(start))) start += 1
+      const window = text.slice(start, cutAt(text, Math.min(text.length, start + size)))
+      tokens += countPieces(window, encode)
+      chars += window.length
+    }
+    return Math.ceil((tokens / chars) * text.length * MARGIN)
   }
-  return Math.ceil((tokens / chars) * text.length * MARGIN)
-}
 
 /** The one token count every estimate, context fit and counted usage uses. */
 export const countTokens = createTokenCounter()

@@ -25,15 +25,34 @@ export function AppLayout() {
           <Navigate to="/onboarding" replace />
         ) : (
           <WorkspaceProvider workspaces={status.workspaces}>
-            <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">Skip to content</a>
+            <a
+              href="#main"
+              className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+            >
+              Skip to content
+            </a>
             <div className="min-h-screen md:flex">
               <header className="sticky top-0 z-40 flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 md:hidden">
-                <Link to="/app" className="text-lg font-bold tracking-tight text-indigo-700">Camarad</Link>
-                <button type="button" aria-expanded={open} aria-controls={SIDEBAR_ID} onClick={() => setOpen((o) => !o)} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium">
+                <Link to="/app" className="text-lg font-bold tracking-tight text-indigo-700">
+                  Camarad
+                </Link>
+                <button
+                  type="button"
+                  aria-expanded={open}
+                  aria-controls={SIDEBAR_ID}
+                  onClick={() => setOpen((o) => !o)}
+                  className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium"
+                >
                   {open ? 'Close menu' : 'Menu'}
                 </button>
               </header>
-              {open && <div aria-hidden="true" className="fixed inset-0 z-20 bg-slate-900/40 md:hidden" onClick={() => setOpen(false)} />}
+              {open && (
+                <div
+                  aria-hidden="true"
+                  className="fixed inset-0 z-20 bg-slate-900/40 md:hidden"
+                  onClick={() => setOpen(false)}
+                />
+              )}
               <Sidebar user={status.user} id={SIDEBAR_ID} open={open} onNavigate={() => setOpen(false)} />
               <main id="main" tabIndex={-1} className="min-w-0 flex-1 px-4 py-6 sm:px-8 sm:py-8">
                 <div className={`mx-auto ${wide ? 'max-w-[96rem]' : 'max-w-5xl'}`}>

@@ -9,14 +9,28 @@ export function ClientSwitcher() {
   const { role } = useWorkspace()
   const { query, clients, client, selectClient } = useCurrentClient()
   const empty = query.isSuccess && clients.length === 0
-  const hint = query.isError ? 'Could not load clients.' : empty ? (canEdit(role) ? <Link to="/app/clients" className="text-indigo-700 hover:underline">Add your first client</Link> : 'No clients yet.') : undefined
+  const hint = query.isError ? (
+    'Could not load clients.'
+  ) : empty ? (
+    canEdit(role) ? (
+      <Link to="/app/clients" className="text-indigo-700 hover:underline">
+        Add your first client
+      </Link>
+    ) : (
+      'No clients yet.'
+    )
+  ) : undefined
   return (
     <Field label="Client" hint={hint}>
       {(p) => (
         <Select {...p} value={client?.id ?? ''} disabled={!client} onChange={(e) => selectClient(e.target.value)}>
           {query.isPending && <option value="">Loading…</option>}
           {!query.isPending && !client && <option value="">No clients</option>}
-          {clients.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          {clients.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
         </Select>
       )}
     </Field>

@@ -5,11 +5,20 @@ import { useAuthStatus } from './session.ts'
 function HeaderActions() {
   const status = useAuthStatus()
   if (status.isPending) return null
-  if (status.data?.authenticated) return <Link to="/app" className={buttonClass('primary')}>Open app</Link>
+  if (status.data?.authenticated)
+    return (
+      <Link to="/app" className={buttonClass('primary')}>
+        Open app
+      </Link>
+    )
   return (
     <>
-      <Link to="/login" className={buttonClass('ghost')}>Log in</Link>
-      <Link to="/signup" className={buttonClass('primary')}>Sign up</Link>
+      <Link to="/login" className={buttonClass('ghost')}>
+        Log in
+      </Link>
+      <Link to="/signup" className={buttonClass('primary')}>
+        Sign up
+      </Link>
     </>
   )
 }
@@ -18,12 +27,33 @@ export function SiteFooter() {
   return (
     <footer className="border-t border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-6 py-6 text-sm text-slate-600">
-        <p>© {new Date().getFullYear()} Camarad · self-hostable AI agent workspace · <Link to="/chat-demo" className="font-medium text-indigo-700 hover:underline">Try the demo</Link> · <Link to="/pricing" className="font-medium text-indigo-700 hover:underline">Pricing</Link></p>
+        <p>
+          © {new Date().getFullYear()} Camarad · self-hostable AI agent workspace ·{' '}
+          <Link to="/chat-demo" className="font-medium text-indigo-700 hover:underline">
+            Try the demo
+          </Link>{' '}
+          ·{' '}
+          <Link to="/pricing" className="font-medium text-indigo-700 hover:underline">
+            Pricing
+          </Link>
+        </p>
         <nav aria-label="Legal">
           <ul className="flex gap-4">
-            <li><Link to="/terms" className="hover:text-slate-900 hover:underline">Terms</Link></li>
-            <li><Link to="/privacy" className="hover:text-slate-900 hover:underline">Privacy</Link></li>
-            <li><Link to="/legal" className="hover:text-slate-900 hover:underline">Legal notice</Link></li>
+            <li>
+              <Link to="/terms" className="hover:text-slate-900 hover:underline">
+                Terms
+              </Link>
+            </li>
+            <li>
+              <Link to="/privacy" className="hover:text-slate-900 hover:underline">
+                Privacy
+              </Link>
+            </li>
+            <li>
+              <Link to="/legal" className="hover:text-slate-900 hover:underline">
+                Legal notice
+              </Link>
+            </li>
           </ul>
         </nav>
       </div>
@@ -37,8 +67,12 @@ export function PublicLayout() {
     <div className="flex min-h-screen flex-col">
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-4">
-          <Link to="/" className="text-xl font-bold tracking-tight text-indigo-700">Camarad</Link>
-          <nav aria-label="Account" className="flex items-center gap-2"><HeaderActions /></nav>
+          <Link to="/" className="text-xl font-bold tracking-tight text-indigo-700">
+            Camarad
+          </Link>
+          <nav aria-label="Account" className="flex items-center gap-2">
+            <HeaderActions />
+          </nav>
         </div>
       </header>
       <main id="main" className="flex-1">
@@ -54,7 +88,9 @@ export function AuthLayout() {
   return (
     <div className="flex min-h-screen flex-col">
       <header className="px-6 pt-10 text-center">
-        <Link to="/" className="text-2xl font-bold tracking-tight text-indigo-700">Camarad</Link>
+        <Link to="/" className="text-2xl font-bold tracking-tight text-indigo-700">
+          Camarad
+        </Link>
       </header>
       <main id="main" className="mx-auto w-full max-w-md flex-1 px-4 py-8">
         <Outlet />

@@ -9,10 +9,26 @@ const linkClass = ({ isActive }: { isActive: boolean }) =>
   `block rounded-md px-3 py-2 text-sm font-medium ${isActive ? 'bg-indigo-50 text-indigo-800' : 'text-slate-700 hover:bg-slate-100'}`
 
 function Item({ to, end, children }: { to: string; end?: boolean; children: ReactNode }) {
-  return <li><NavLink to={to} end={end} className={linkClass}>{children}</NavLink></li>
+  return (
+    <li>
+      <NavLink to={to} end={end} className={linkClass}>
+        {children}
+      </NavLink>
+    </li>
+  )
 }
 
-export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: string; open: boolean; onNavigate: () => void }) {
+export function Sidebar({
+  user,
+  id,
+  open,
+  onNavigate,
+}: {
+  user: UserDto
+  id: string
+  open: boolean
+  onNavigate: () => void
+}) {
   return (
     <aside
       id={id}
@@ -20,7 +36,9 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
       className={`${open ? 'flex' : 'hidden'} fixed inset-y-0 left-0 z-30 w-72 flex-col border-r border-slate-200 bg-white md:sticky md:top-0 md:flex md:h-screen`}
     >
       <div className="hidden px-5 pt-5 md:block">
-        <NavLink to="/app" end className="text-lg font-bold tracking-tight text-indigo-700">Camarad</NavLink>
+        <NavLink to="/app" end className="text-lg font-bold tracking-tight text-indigo-700">
+          Camarad
+        </NavLink>
       </div>
       <div className="space-y-4 border-b border-slate-200 px-5 pt-16 pb-5 md:pt-4">
         <WorkspaceSwitcher />
@@ -28,7 +46,9 @@ export function Sidebar({ user, id, open, onNavigate }: { user: UserDto; id: str
       </div>
       <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4" onClick={onNavigate}>
         <ul className="space-y-1">
-          <Item to="/app" end>Chat</Item>
+          <Item to="/app" end>
+            Chat
+          </Item>
           <Item to="/app/chat">Conversations</Item>
           <Item to="/app/boardroom">Boardroom</Item>
           <Item to="/app/overview">Overview</Item>

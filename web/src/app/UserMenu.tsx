@@ -16,7 +16,11 @@ export function UserMenu({ user }: { user: UserDto }) {
       <Button variant="secondary" className="w-full" pending={signOut.isPending} onClick={() => signOut.mutate()}>
         Sign out
       </Button>
-      {signOut.isError && <p role="alert" className="text-xs text-red-700">{errorMessage(signOut.error)}</p>}
+      {signOut.isError && (
+        <p role="alert" className="text-xs text-red-700">
+          {errorMessage(signOut.error)}
+        </p>
+      )}
     </div>
   )
 }

@@ -21,11 +21,19 @@ export function WorkspaceSwitcher() {
       <Field label="Workspace">
         {(p) => (
           <Select {...p} value={workspace.id} onChange={(e) => change(e.target.value)}>
-            {workspaces.map((w) => <option key={w.id} value={w.id}>{w.name} ({ROLE_LABELS[w.role]})</option>)}
+            {workspaces.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name} ({ROLE_LABELS[w.role]})
+              </option>
+            ))}
           </Select>
         )}
       </Field>
-      <button type="button" onClick={() => setCreating(true)} className="text-sm font-medium text-indigo-700 hover:underline">
+      <button
+        type="button"
+        onClick={() => setCreating(true)}
+        className="text-sm font-medium text-indigo-700 hover:underline"
+      >
         + New workspace
       </button>
       <NewWorkspaceDialog open={creating} onClose={() => setCreating(false)} />

@@ -5,7 +5,8 @@ import { api } from '../lib/api.ts'
 
 export const authStatusKey = ['auth', 'status'] as const
 
-const fetchAuthStatus = ({ signal }: { signal: AbortSignal }) => api<AuthStatus>('/api/auth/status', { signal, redirectOn401: false })
+const fetchAuthStatus = ({ signal }: { signal: AbortSignal }) =>
+  api<AuthStatus>('/api/auth/status', { signal, redirectOn401: false })
 
 export const useAuthStatus = () => useQuery({ queryKey: authStatusKey, queryFn: fetchAuthStatus, staleTime: 30_000 })
 
@@ -13,7 +14,11 @@ export const useAuthStatus = () => useQuery({ queryKey: authStatusKey, queryFn: 
 export const markSignedOut = (qc: QueryClient) => {
   qc.removeQueries({ predicate: (q) => q.queryKey[0] !== authStatusKey[0] })
   qc.setQueryData<AuthStatus>(authStatusKey, (old) => ({
-    authenticated: false, user: null, workspaces: [], via: null, googleEnabled: old?.googleEnabled ?? false,
+    authenticated: false,
+    user: null,
+    workspaces: [],
+    via: null,
+    googleEnabled: old?.googleEnabled ?? false,
   }))
 }
 
@@ -31,4 +36,5 @@ export const useSignOut = () =>
   })
 
 /** Where to go once signed in: the safe `next` path, else the app (or onboarding without a workspace). */
-export const homeFor = (status: AuthStatus, next: string | null) => next ?? (status.workspaces.length ? '/app' : '/onboarding')
+export const homeFor = (status: AuthStatus, next: string | null) =>
+  next ?? (status.workspaces.length ? '/app' : '/onboarding')

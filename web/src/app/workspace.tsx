@@ -27,7 +27,15 @@ export function WorkspaceProvider({ workspaces, children }: { workspaces: Worksp
   const [storedClientId, setStoredClientId] = useStoredValue(clientKey(workspace?.id ?? 'none'))
   const selectWorkspace = useCallback((id: string) => setStoredId(id), [setStoredId])
   const value = useMemo(
-    () => workspace && { workspaces, workspace, role: workspace.role, selectWorkspace, storedClientId, selectClient: setStoredClientId },
+    () =>
+      workspace && {
+        workspaces,
+        workspace,
+        role: workspace.role,
+        selectWorkspace,
+        storedClientId,
+        selectClient: setStoredClientId,
+      },
     [workspaces, workspace, selectWorkspace, storedClientId, setStoredClientId],
   )
   if (!value) return null

@@ -8,7 +8,13 @@ export class ApiError extends Error {
   readonly code: string
   readonly details: unknown
   readonly retryAfterSeconds: number | null
-  constructor(status: number, code: string, message: string, details?: unknown, retryAfterSeconds: number | null = null) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: unknown,
+    retryAfterSeconds: number | null = null,
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status
@@ -74,7 +80,8 @@ const toError = async (res: Response): Promise<ApiError> => {
     const message = secs ? `Too many attempts, try again in ${secs} seconds.` : 'Too many attempts, try again later.'
     return new ApiError(429, err?.code ?? 'request.rate_limited', message, err?.details, secs)
   }
-  if (err && typeof err.message === 'string') return new ApiError(res.status, err.code ?? 'unknown', err.message, err.details)
+  if (err && typeof err.message === 'string')
+    return new ApiError(res.status, err.code ?? 'unknown', err.message, err.details)
   return new ApiError(res.status, 'http.unexpected', `The server returned an unexpected response (${res.status}).`)
 }
 

@@ -3,10 +3,18 @@ import { readEventStream } from './sse.ts'
 import type { SseMessage } from './sse.ts'
 
 /** Resolves after `ms`, or at once when the signal aborts. */
-export const wait = (ms: number, signal: AbortSignal) => new Promise<void>((ok) => {
-  const id = window.setTimeout(ok, ms)
-  signal.addEventListener('abort', () => { window.clearTimeout(id); ok() }, { once: true })
-})
+export const wait = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((ok) => {
+    const id = window.setTimeout(ok, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        window.clearTimeout(id)
+        ok()
+      },
+      { once: true },
+    )
+  })
 
 /** fetch for an event stream: same-origin cookies, a failed status as ApiError, a network failure as one too. */
 export const openStream = async (path: string, init: RequestInit): Promise<Response> => {
@@ -36,7 +44,13 @@ type FollowOptions = {
  * from the last event seen, with a growing pause. Resolves quietly when the signal aborts; rejects after
  * `retries` failures in a row, or at once on a 4xx answer.
  */
-export async function followStream({ open, onEvent, signal, terminal = 'done', retries = 5 }: FollowOptions): Promise<void> {
+export async function followStream({
+  open,
+  onEvent,
+  signal,
+  terminal = 'done',
+  retries = 5,
+}: FollowOptions): Promise<void> {
   let seq = 0
   let failures = 0
   let lastError: unknown = null

@@ -41,8 +41,16 @@ export const parseMarkdown = (source: string): Block[] => {
 
 /** `**bold**` only; the rest stays plain text (React escapes it). */
 const inline = (text: string): ReactNode[] =>
-  text.split(/(\*\*[^*]+\*\*)/g).filter(Boolean).map((part, i) =>
-    part.startsWith('**') && part.endsWith('**') && part.length > 4 ? <strong key={i}>{part.slice(2, -2)}</strong> : part)
+  text
+    .split(/(\*\*[^*]+\*\*)/g)
+    .filter(Boolean)
+    .map((part, i) =>
+      part.startsWith('**') && part.endsWith('**') && part.length > 4 ? (
+        <strong key={i}>{part.slice(2, -2)}</strong>
+      ) : (
+        part
+      ),
+    )
 
 const HEADING_CLASS = {
   1: 'mt-8 text-xl font-semibold text-slate-900',
@@ -57,10 +65,20 @@ export function Markdown({ source }: { source: string }) {
       {parseMarkdown(source).map((block, i) => {
         if (block.kind === 'heading') {
           const Tag = (['h2', 'h3', 'h4'] as const)[block.level - 1]!
-          return <Tag key={i} className={HEADING_CLASS[block.level]}>{inline(block.text)}</Tag>
+          return (
+            <Tag key={i} className={HEADING_CLASS[block.level]}>
+              {inline(block.text)}
+            </Tag>
+          )
         }
         if (block.kind === 'list') {
-          return <ul key={i} className="list-disc space-y-1 pl-6">{block.items.map((item, j) => <li key={j}>{inline(item)}</li>)}</ul>
+          return (
+            <ul key={i} className="list-disc space-y-1 pl-6">
+              {block.items.map((item, j) => (
+                <li key={j}>{inline(item)}</li>
+              ))}
+            </ul>
+          )
         }
         return <p key={i}>{inline(block.text)}</p>
       })}

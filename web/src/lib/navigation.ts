@@ -10,4 +10,5 @@ export const loginPath = (next?: string) => {
   return safe && safe !== '/' ? `/login?next=${encodeURIComponent(safe)}` : '/login'
 }
 
-export const withNext = (path: string, next: string | null) => (next ? `${path}?next=${encodeURIComponent(next)}` : path)
+export const withNext = (path: string, next: string | null) =>
+  next ? `${path}?next=${encodeURIComponent(next)}` : path

@@ -31,7 +31,11 @@ const subscribe = (callback: () => void) => {
 
 /** A localStorage value that re-renders when it changes (also across tabs). */
 export const useStoredValue = (key: string): [string | null, (value: string | null) => void] => {
-  const value = useSyncExternalStore(subscribe, () => readStored(key), () => null)
+  const value = useSyncExternalStore(
+    subscribe,
+    () => readStored(key),
+    () => null,
+  )
   const set = useCallback((v: string | null) => writeStored(key, v), [key])
   return [value, set]
 }

@@ -17,7 +17,12 @@ export function ForgotPasswordPage() {
   const [email, setEmail] = useState('')
   const [local, setLocal] = useState<string | null>(null)
   const request = useMutation({
-    mutationFn: () => api<{ accepted: true }>('/api/auth/password-reset', { method: 'POST', body: { email: email.trim() }, redirectOn401: false }),
+    mutationFn: () =>
+      api<{ accepted: true }>('/api/auth/password-reset', {
+        method: 'POST',
+        body: { email: email.trim() },
+        redirectOn401: false,
+      }),
   })
   const server = splitApiError(request.error, ['email'] as const)
   const submit = (e: FormEvent) => {
@@ -27,18 +32,41 @@ export function ForgotPasswordPage() {
     if (!error) request.mutate()
   }
   return (
-    <AuthCard title="Forgot your password" subtitle={<>Remembered it? <Link to="/login" className="font-medium text-indigo-700 hover:underline">Log in</Link></>}>
+    <AuthCard
+      title="Forgot your password"
+      subtitle={
+        <>
+          Remembered it?{' '}
+          <Link to="/login" className="font-medium text-indigo-700 hover:underline">
+            Log in
+          </Link>
+        </>
+      }
+    >
       {request.isSuccess ? (
         <Alert tone="success" title="Check your inbox">
-          If an account uses {email.trim()}, we sent it a link to choose a new password. The link works once, for 30 minutes.
+          If an account uses {email.trim()}, we sent it a link to choose a new password. The link works once, for 30
+          minutes.
         </Alert>
       ) : (
         <form onSubmit={submit} noValidate className="space-y-4">
           {server.form && <Alert tone="error">{server.form}</Alert>}
           <Field label="Email" error={local ?? server.fields.email}>
-            {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />}
+            {(p) => (
+              <Input
+                {...p}
+                type="email"
+                autoComplete="email"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                required
+                autoFocus
+              />
+            )}
           </Field>
-          <Button type="submit" className="w-full" pending={request.isPending}>Email me a reset link</Button>
+          <Button type="submit" className="w-full" pending={request.isPending}>
+            Email me a reset link
+          </Button>
         </form>
       )}
     </AuthCard>

@@ -34,26 +34,44 @@ function InvitationPreview({ token, user }: { token: string; user: UserDto }) {
     return (
       <AuthCard title="This invitation cannot be used" subtitle={preview.error.message}>
         <p className="text-sm text-slate-600">Ask the person who invited you to send a new link.</p>
-        <ButtonLink to="/app" variant="secondary" className="mt-4">Go to Camarad</ButtonLink>
+        <ButtonLink to="/app" variant="secondary" className="mt-4">
+          Go to Camarad
+        </ButtonLink>
       </AuthCard>
     )
   }
   return (
     <QueryState query={preview} label="Loading invitation…">
       {(inv) => (
-        <AuthCard title={`Join ${inv.workspaceName}`} subtitle={`${inv.invitedBy} invited you to this workspace on Camarad.`}>
+        <AuthCard
+          title={`Join ${inv.workspaceName}`}
+          subtitle={`${inv.invitedBy} invited you to this workspace on Camarad.`}
+        >
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-            <dt className="text-slate-500">Invited email</dt><dd className="break-all text-slate-900">{inv.email}</dd>
-            <dt className="text-slate-500">Your role</dt><dd className="text-slate-900">{ROLE_LABELS[inv.role]}</dd>
-            <dt className="text-slate-500">Expires</dt><dd className="text-slate-900">{formatDateTime(inv.expiresAt)}</dd>
+            <dt className="text-slate-500">Invited email</dt>
+            <dd className="break-all text-slate-900">{inv.email}</dd>
+            <dt className="text-slate-500">Your role</dt>
+            <dd className="text-slate-900">{ROLE_LABELS[inv.role]}</dd>
+            <dt className="text-slate-500">Expires</dt>
+            <dd className="text-slate-900">{formatDateTime(inv.expiresAt)}</dd>
           </dl>
           {inv.email.toLowerCase() !== user.email.toLowerCase() && (
-            <Alert tone="warning" className="mt-4">You are signed in as {user.email}, but this invitation was sent to {inv.email}.</Alert>
+            <Alert tone="warning" className="mt-4">
+              You are signed in as {user.email}, but this invitation was sent to {inv.email}.
+            </Alert>
           )}
-          {accept.isError && <Alert tone="error" className="mt-4">{errorMessage(accept.error)}</Alert>}
+          {accept.isError && (
+            <Alert tone="error" className="mt-4">
+              {errorMessage(accept.error)}
+            </Alert>
+          )}
           <div className="mt-6 flex flex-wrap gap-2">
-            <Button pending={accept.isPending} onClick={() => accept.mutate()}>Accept invitation</Button>
-            <ButtonLink to="/app" variant="secondary">Not now</ButtonLink>
+            <Button pending={accept.isPending} onClick={() => accept.mutate()}>
+              Accept invitation
+            </Button>
+            <ButtonLink to="/app" variant="secondary">
+              Not now
+            </ButtonLink>
           </div>
         </AuthCard>
       )}
@@ -73,9 +91,16 @@ export function InvitePage() {
       <AuthCard title="You have been invited" subtitle="Log in or create an account to see and accept this invitation.">
         <div className="flex flex-wrap gap-2">
           <ButtonLink to={withNext('/login', here)}>Log in to accept</ButtonLink>
-          <ButtonLink to={withNext('/signup', here)} variant="secondary">Create an account</ButtonLink>
+          <ButtonLink to={withNext('/signup', here)} variant="secondary">
+            Create an account
+          </ButtonLink>
         </div>
-        <p className="mt-4 text-sm text-slate-600">Use the email address the invitation was sent to. <Link to="/" className="text-indigo-700 hover:underline">What is Camarad?</Link></p>
+        <p className="mt-4 text-sm text-slate-600">
+          Use the email address the invitation was sent to.{' '}
+          <Link to="/" className="text-indigo-700 hover:underline">
+            What is Camarad?
+          </Link>
+        </p>
       </AuthCard>
     )
   }

@@ -8,12 +8,18 @@ import { QueryState } from '../ui/QueryState.tsx'
 export type LegalDoc = 'terms' | 'privacy' | 'legal'
 type LegalResponse = { title: string; markdown: string; updatedAt: string }
 
-const FALLBACK_TITLES: Record<LegalDoc, string> = { terms: 'Terms of service', privacy: 'Privacy policy', legal: 'Legal notice' }
+const FALLBACK_TITLES: Record<LegalDoc, string> = {
+  terms: 'Terms of service',
+  privacy: 'Privacy policy',
+  legal: 'Legal notice',
+}
 
 /** The server takes the title from the first `# ` heading; drop that heading so it is not shown twice. */
 const withoutTitle = (markdown: string, title: string) => {
   const lines = markdown.replace(/^\s+/, '').split('\n')
-  return lines[0]?.replace(/^#\s+/, '').trim() === title.trim() && lines[0]?.startsWith('# ') ? lines.slice(1).join('\n') : markdown
+  return lines[0]?.replace(/^#\s+/, '').trim() === title.trim() && lines[0]?.startsWith('# ')
+    ? lines.slice(1).join('\n')
+    : markdown
 }
 
 export function LegalPage({ doc }: { doc: LegalDoc }) {
@@ -30,7 +36,9 @@ export function LegalPage({ doc }: { doc: LegalDoc }) {
           <>
             <h1 className="text-3xl font-bold tracking-tight text-slate-900">{data.title}</h1>
             <p className="mt-2 text-sm text-slate-500">Last updated {formatDate(data.updatedAt)}</p>
-            <div className="mt-8"><Markdown source={withoutTitle(data.markdown, data.title)} /></div>
+            <div className="mt-8">
+              <Markdown source={withoutTitle(data.markdown, data.title)} />
+            </div>
           </>
         )}
       </QueryState>

@@ -24,7 +24,12 @@ function LoginForm({ googleEnabled }: { googleEnabled: boolean }) {
   const [password, setPassword] = useState('')
   const [local, setLocal] = useState<FieldErrors<(typeof FIELDS)[number]>>({})
   const login = useMutation({
-    mutationFn: () => api<{ user: UserDto }>('/api/auth/login', { method: 'POST', body: { email: email.trim(), password }, redirectOn401: false }),
+    mutationFn: () =>
+      api<{ user: UserDto }>('/api/auth/login', {
+        method: 'POST',
+        body: { email: email.trim(), password },
+        redirectOn401: false,
+      }),
     onSuccess: () => refreshSession(qc),
   })
   const server = splitApiError(login.error, FIELDS)
@@ -37,18 +42,53 @@ function LoginForm({ googleEnabled }: { googleEnabled: boolean }) {
     if (Object.keys(errors).length === 0) login.mutate()
   }
   return (
-    <AuthCard title="Log in" subtitle={<>New to Camarad? <Link to={withNext('/signup', next)} className="font-medium text-indigo-700 hover:underline">Create an account</Link></>}>
+    <AuthCard
+      title="Log in"
+      subtitle={
+        <>
+          New to Camarad?{' '}
+          <Link to={withNext('/signup', next)} className="font-medium text-indigo-700 hover:underline">
+            Create an account
+          </Link>
+        </>
+      }
+    >
       {googleEnabled && <GoogleButton />}
       <form onSubmit={submit} noValidate className="space-y-4">
         {server.form && <Alert tone="error">{server.form}</Alert>}
         <Field label="Email" error={local.email ?? server.fields.email}>
-          {(p) => <Input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />}
+          {(p) => (
+            <Input
+              {...p}
+              type="email"
+              autoComplete="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              required
+              autoFocus
+            />
+          )}
         </Field>
         <Field label="Password" error={local.password ?? server.fields.password}>
-          {(p) => <Input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />}
+          {(p) => (
+            <Input
+              {...p}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          )}
         </Field>
-        <Button type="submit" className="w-full" pending={login.isPending}>Log in</Button>
-        <p className="text-center text-sm"><Link to="/forgot-password" className="font-medium text-indigo-700 hover:underline">Forgot your password?</Link></p>
+        <Button type="submit" className="w-full" pending={login.isPending}>
+          Log in
+        </Button>
+        <p className="text-center text-sm">
+          <Link to="/forgot-password" className="font-medium text-indigo-700 hover:underline">
+            Forgot your password?
+          </Link>
+        </p>
       </form>
     </AuthCard>
   )

@@ -28,7 +28,8 @@ function OnboardingForm({ userName }: { userName: string }) {
   const onboard = useMutation({
     mutationFn: () =>
       api<{ workspace: WorkspaceDto; client: ClientDto }>('/api/auth/onboarding', {
-        method: 'POST', body: { workspaceName: values.workspaceName.trim(), clientName: values.clientName.trim() },
+        method: 'POST',
+        body: { workspaceName: values.workspaceName.trim(), clientName: values.clientName.trim() },
       }),
     onSuccess: async ({ workspace, client }) => {
       rememberWorkspace(workspace.id)
@@ -46,20 +47,48 @@ function OnboardingForm({ userName }: { userName: string }) {
     if (Object.keys(errors).length === 0) onboard.mutate()
   }
   return (
-    <AuthCard title={`Welcome, ${userName}`} subtitle="Set up your workspace and your first client. You can add more later.">
+    <AuthCard
+      title={`Welcome, ${userName}`}
+      subtitle="Set up your workspace and your first client. You can add more later."
+    >
       <form onSubmit={submit} noValidate className="space-y-4">
         {server.form && <Alert tone="error">{server.form}</Alert>}
-        <Field label="Workspace name" hint="Usually your agency or company name." error={local.workspaceName ?? server.fields.workspaceName}>
-          {(p) => <Input {...p} value={values.workspaceName} onChange={(e) => setValues((v) => ({ ...v, workspaceName: e.target.value }))} maxLength={100} required autoFocus />}
+        <Field
+          label="Workspace name"
+          hint="Usually your agency or company name."
+          error={local.workspaceName ?? server.fields.workspaceName}
+        >
+          {(p) => (
+            <Input
+              {...p}
+              value={values.workspaceName}
+              onChange={(e) => setValues((v) => ({ ...v, workspaceName: e.target.value }))}
+              maxLength={100}
+              required
+              autoFocus
+            />
+          )}
         </Field>
         <Field label="First client name" error={local.clientName ?? server.fields.clientName}>
-          {(p) => <Input {...p} value={values.clientName} onChange={(e) => setValues((v) => ({ ...v, clientName: e.target.value }))} maxLength={120} required />}
+          {(p) => (
+            <Input
+              {...p}
+              value={values.clientName}
+              onChange={(e) => setValues((v) => ({ ...v, clientName: e.target.value }))}
+              maxLength={120}
+              required
+            />
+          )}
         </Field>
-        <Button type="submit" className="w-full" pending={onboard.isPending}>Continue</Button>
+        <Button type="submit" className="w-full" pending={onboard.isPending}>
+          Continue
+        </Button>
       </form>
       <p className="mt-6 text-center text-sm text-slate-600">
         Invited to someone else’s workspace? Open the invitation link you received.{' '}
-        <button type="button" onClick={() => signOut.mutate()} className="font-medium text-indigo-700 hover:underline">Sign out</button>
+        <button type="button" onClick={() => signOut.mutate()} className="font-medium text-indigo-700 hover:underline">
+          Sign out
+        </button>
       </p>
     </AuthCard>
   )
@@ -72,7 +101,9 @@ export function OnboardingPage() {
   const home = plan && /^[a-z0-9_-]{1,40}$/.test(plan) ? `${BILLING_PATH}?plan=${plan}` : '/app'
   return (
     <RequireAuth>
-      {(status) => (status.workspaces.length > 0 ? <Navigate to={home} replace /> : <OnboardingForm userName={status.user.name} />)}
+      {(status) =>
+        status.workspaces.length > 0 ? <Navigate to={home} replace /> : <OnboardingForm userName={status.user.name} />
+      }
     </RequireAuth>
   )
 }

@@ -23,7 +23,12 @@ export function ResetPasswordPage() {
   const [password, setPassword] = useState('')
   const [local, setLocal] = useState<string | null>(null)
   const reset = useMutation({
-    mutationFn: () => api<{ user: UserDto }>('/api/auth/password-reset/confirm', { method: 'POST', body: { token, password }, redirectOn401: false }),
+    mutationFn: () =>
+      api<{ user: UserDto }>('/api/auth/password-reset/confirm', {
+        method: 'POST',
+        body: { token, password },
+        redirectOn401: false,
+      }),
     onSuccess: async () => navigate(homeFor(await refreshSession(qc), null), { replace: true }),
   })
   const server = splitApiError(reset.error, ['password'] as const)
@@ -34,20 +39,46 @@ export function ResetPasswordPage() {
     if (!error) reset.mutate()
   }
   // A truncated or mangled token fails validation (request.invalid, not about the password): the same dead link.
-  const dead = isApiError(reset.error, 'auth.link_invalid') || (isApiError(reset.error, 'request.invalid') && !server.fields.password) || !token
+  const dead =
+    isApiError(reset.error, 'auth.link_invalid') ||
+    (isApiError(reset.error, 'request.invalid') && !server.fields.password) ||
+    !token
   return (
-    <AuthCard title="Choose a new password" subtitle="Saving it signs you out everywhere else and revokes your API tokens.">
+    <AuthCard
+      title="Choose a new password"
+      subtitle="Saving it signs you out everywhere else and revokes your API tokens."
+    >
       {dead ? (
         <Alert tone="error" title="This link does not work">
-          It was used already or it expired (links last 30 minutes). <Link to="/forgot-password" className="font-medium underline">Ask for a new one</Link>.
+          It was used already or it expired (links last 30 minutes).{' '}
+          <Link to="/forgot-password" className="font-medium underline">
+            Ask for a new one
+          </Link>
+          .
         </Alert>
       ) : (
         <form onSubmit={submit} noValidate className="space-y-4">
           {server.form && <Alert tone="error">{server.form}</Alert>}
-          <Field label="New password" error={local ?? server.fields.password} hint="At least 10 characters; a phrase is easiest to remember.">
-            {(p) => <Input {...p} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus />}
+          <Field
+            label="New password"
+            error={local ?? server.fields.password}
+            hint="At least 10 characters; a phrase is easiest to remember."
+          >
+            {(p) => (
+              <Input
+                {...p}
+                type="password"
+                autoComplete="new-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                required
+                autoFocus
+              />
+            )}
           </Field>
-          <Button type="submit" className="w-full" pending={reset.isPending}>Save and sign in</Button>
+          <Button type="submit" className="w-full" pending={reset.isPending}>
+            Save and sign in
+          </Button>
         </form>
       )}
     </AuthCard>

@@ -32,18 +32,26 @@ function SignupForm({ googleEnabled }: { googleEnabled: boolean }) {
   const [values, setValues] = useState({ name: '', email: '', password: '' })
   const [local, setLocal] = useState<Errors>({})
   const signup = useMutation({
-    mutationFn: () => api<{ user: UserDto }>('/api/auth/signup', { method: 'POST', body: { ...values, name: values.name.trim(), email: values.email.trim() } }),
+    mutationFn: () =>
+      api<{ user: UserDto }>('/api/auth/signup', {
+        method: 'POST',
+        body: { ...values, name: values.name.trim(), email: values.email.trim() },
+      }),
     onSuccess: () => refreshSession(qc),
   })
   const server = splitApiError(signup.error, FIELDS)
   // map known business errors onto their field
-  for (const [code, field] of [['auth.email_taken', 'email'], ['auth.weak_password', 'password']] as const) {
+  for (const [code, field] of [
+    ['auth.email_taken', 'email'],
+    ['auth.weak_password', 'password'],
+  ] as const) {
     if (isApiError(signup.error, code)) {
       server.fields[field] = signup.error.message
       server.form = null
     }
   }
-  const set = (key: keyof typeof values) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: e.target.value }))
+  const set = (key: keyof typeof values) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [key]: e.target.value }))
   const submit = (e: FormEvent) => {
     e.preventDefault()
     const errors = validate(values)
@@ -51,22 +59,72 @@ function SignupForm({ googleEnabled }: { googleEnabled: boolean }) {
     if (Object.keys(errors).length === 0) signup.mutate()
   }
   return (
-    <AuthCard title="Create your account" subtitle={<>Already have an account? <Link to={withNext('/login', next)} className="font-medium text-indigo-700 hover:underline">Log in instead</Link></>}>
+    <AuthCard
+      title="Create your account"
+      subtitle={
+        <>
+          Already have an account?{' '}
+          <Link to={withNext('/login', next)} className="font-medium text-indigo-700 hover:underline">
+            Log in instead
+          </Link>
+        </>
+      }
+    >
       {googleEnabled && <GoogleButton />}
       <form onSubmit={submit} noValidate className="space-y-4">
         {server.form && <Alert tone="error">{server.form}</Alert>}
         <Field label="Name" error={local.name ?? server.fields.name}>
-          {(p) => <Input {...p} autoComplete="name" value={values.name} onChange={set('name')} maxLength={100} required autoFocus />}
+          {(p) => (
+            <Input
+              {...p}
+              autoComplete="name"
+              value={values.name}
+              onChange={set('name')}
+              maxLength={100}
+              required
+              autoFocus
+            />
+          )}
         </Field>
         <Field label="Email" error={local.email ?? server.fields.email}>
-          {(p) => <Input {...p} type="email" autoComplete="email" value={values.email} onChange={set('email')} maxLength={254} required />}
+          {(p) => (
+            <Input
+              {...p}
+              type="email"
+              autoComplete="email"
+              value={values.email}
+              onChange={set('email')}
+              maxLength={254}
+              required
+            />
+          )}
         </Field>
         <Field label="Password" hint="At least 10 characters." error={local.password ?? server.fields.password}>
-          {(p) => <Input {...p} type="password" autoComplete="new-password" value={values.password} onChange={set('password')} maxLength={200} required />}
+          {(p) => (
+            <Input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              value={values.password}
+              onChange={set('password')}
+              maxLength={200}
+              required
+            />
+          )}
         </Field>
-        <Button type="submit" className="w-full" pending={signup.isPending}>Create account</Button>
+        <Button type="submit" className="w-full" pending={signup.isPending}>
+          Create account
+        </Button>
         <p className="text-xs text-slate-500">
-          By creating an account you agree to the <Link to="/terms" className="underline">Terms</Link> and <Link to="/privacy" className="underline">Privacy policy</Link>.
+          By creating an account you agree to the{' '}
+          <Link to="/terms" className="underline">
+            Terms
+          </Link>{' '}
+          and{' '}
+          <Link to="/privacy" className="underline">
+            Privacy policy
+          </Link>
+          .
         </p>
       </form>
     </AuthCard>

@@ -16,7 +16,8 @@ export function VerifyEmailPage() {
   const token = params.get('token') ?? ''
   const status = useAuthStatus()
   const verify = useMutation({
-    mutationFn: () => api<{ verified: true }>('/api/auth/verify-email', { method: 'POST', body: { token }, redirectOn401: false }),
+    mutationFn: () =>
+      api<{ verified: true }>('/api/auth/verify-email', { method: 'POST', body: { token }, redirectOn401: false }),
     onSuccess: () => refreshSession(qc, { keepData: true }),
   })
   // Once per page load: the token is single-use, so a second request would report the first one's success as a failure.
@@ -28,10 +29,22 @@ export function VerifyEmailPage() {
   }, [token, verify])
 
   const signedIn = status.data?.authenticated === true
-  const onward = signedIn ? <Link to="/app" className="font-medium text-indigo-700 hover:underline">Go to your workspace</Link> : <Link to="/login" className="font-medium text-indigo-700 hover:underline">Log in</Link>
+  const onward = signedIn ? (
+    <Link to="/app" className="font-medium text-indigo-700 hover:underline">
+      Go to your workspace
+    </Link>
+  ) : (
+    <Link to="/login" className="font-medium text-indigo-700 hover:underline">
+      Log in
+    </Link>
+  )
   return (
     <AuthCard title="Verify your email">
-      {!token && <Alert tone="error">This link has no token. Open the link from the email again, or ask for a new one from the app.</Alert>}
+      {!token && (
+        <Alert tone="error">
+          This link has no token. Open the link from the email again, or ask for a new one from the app.
+        </Alert>
+      )}
       {token && (verify.isPending || verify.isIdle) && <Spinner label="Verifying your email…" />}
       {verify.isSuccess && (
         <Alert tone="success" title="Your email is verified">
@@ -40,7 +53,12 @@ export function VerifyEmailPage() {
       )}
       {verify.isError && (
         <Alert tone="error" title="This link did not work">
-          <p>{isApiError(verify.error, 'auth.link_invalid') || isApiError(verify.error, 'request.invalid') ? 'It is incomplete, was used already or expired. Sign in and ask for a new verification email.' : errorMessage(verify.error)} {onward}</p>
+          <p>
+            {isApiError(verify.error, 'auth.link_invalid') || isApiError(verify.error, 'request.invalid')
+              ? 'It is incomplete, was used already or expired. Sign in and ask for a new verification email.'
+              : errorMessage(verify.error)}{' '}
+            {onward}
+          </p>
         </Alert>
       )}
     </AuthCard>

@@ -36,10 +36,15 @@ export function AuthCard({ title, subtitle, children }: { title: string; subtitl
 export function GoogleButton() {
   return (
     <>
-      <a href="/api/auth/google" className="flex w-full items-center justify-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
+      <a
+        href="/api/auth/google"
+        className="flex w-full items-center justify-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100"
+      >
         Continue with Google
       </a>
-      <p className="my-4 flex items-center gap-3 text-xs text-slate-500 before:h-px before:flex-1 before:bg-slate-200 after:h-px after:flex-1 after:bg-slate-200">or</p>
+      <p className="my-4 flex items-center gap-3 text-xs text-slate-500 before:h-px before:flex-1 before:bg-slate-200 after:h-px after:flex-1 after:bg-slate-200">
+        or
+      </p>
     </>
   )
 }

@@ -10,9 +10,22 @@ const TONES: Record<Tone, string> = {
 }
 
 /** Inline message; errors use role="alert" so they are announced at once. */
-export function Alert({ tone = 'info', title, children, className = '' }: { tone?: Tone; title?: string; children?: ReactNode; className?: string }) {
+export function Alert({
+  tone = 'info',
+  title,
+  children,
+  className = '',
+}: {
+  tone?: Tone
+  title?: string
+  children?: ReactNode
+  className?: string
+}) {
   return (
-    <div role={tone === 'error' ? 'alert' : 'status'} className={`rounded-md border px-4 py-3 text-sm ${TONES[tone]} ${className}`}>
+    <div
+      role={tone === 'error' ? 'alert' : 'status'}
+      className={`rounded-md border px-4 py-3 text-sm ${TONES[tone]} ${className}`}
+    >
       {title && <p className="font-semibold">{title}</p>}
       {children && <div className={title ? 'mt-1' : ''}>{children}</div>}
     </div>

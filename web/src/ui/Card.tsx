@@ -1,6 +1,12 @@
 import type { ReactNode } from 'react'
 
-type Props = { title?: ReactNode; description?: ReactNode; actions?: ReactNode; className?: string; children?: ReactNode }
+type Props = {
+  title?: ReactNode
+  description?: ReactNode
+  actions?: ReactNode
+  className?: string
+  children?: ReactNode
+}
 
 /** A white panel; with a title it becomes a labelled <section>. */
 export function Card({ title, description, actions, className = '', children }: Props) {
@@ -20,7 +26,15 @@ export function Card({ title, description, actions, className = '', children }: 
   )
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string
+  description?: ReactNode
+  actions?: ReactNode
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>

@@ -7,7 +7,15 @@ import { Alert } from './Alert.tsx'
  * A form's server error, brought into view (it sits above fields the submit button may be far below). A plan
  * limit (402 `plan.limit_reached`) is titled as such and links to the plans, where the create happened.
  */
-export function FormError({ error, message, className = '' }: { error: unknown; message: string | null; className?: string }) {
+export function FormError({
+  error,
+  message,
+  className = '',
+}: {
+  error: unknown
+  message: string | null
+  className?: string
+}) {
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (message) ref.current?.scrollIntoView?.({ block: 'nearest' })
@@ -19,10 +27,15 @@ export function FormError({ error, message, className = '' }: { error: unknown; 
       {limit ? (
         <Alert tone="error" title="Plan limit reached">
           <p data-testid="plan-limit-error">
-            {message} <Link to={limit.upgradeUrl} className="font-medium underline">See plans</Link>
+            {message}{' '}
+            <Link to={limit.upgradeUrl} className="font-medium underline">
+              See plans
+            </Link>
           </p>
         </Alert>
-      ) : <Alert tone="error">{message}</Alert>}
+      ) : (
+        <Alert tone="error">{message}</Alert>
+      )}
     </div>
   )
 }

@@ -4,13 +4,31 @@ import { Alert } from './Alert.tsx'
 import { Button } from './Button.tsx'
 import { Spinner } from './Spinner.tsx'
 
-type QueryLike<T> = { data: T | undefined; isPending: boolean; isError: boolean; error: unknown; refetch: () => unknown }
+type QueryLike<T> = {
+  data: T | undefined
+  isPending: boolean
+  isError: boolean
+  error: unknown
+  refetch: () => unknown
+}
 
 /** Renders loading and error states for a query, then `children(data)` once it has data. */
-export function QueryState<T>({ query, label, children }: { query: QueryLike<T>; label?: string; children: (data: T) => ReactNode }) {
+export function QueryState<T>({
+  query,
+  label,
+  children,
+}: {
+  query: QueryLike<T>
+  label?: string
+  children: (data: T) => ReactNode
+}) {
   if (query.isPending) return <Spinner label={label ?? 'Loading…'} />
   if (query.isError || query.data === undefined) {
-    const final = query.error instanceof ApiError && query.error.status >= 400 && query.error.status < 500 && query.error.status !== 429
+    const final =
+      query.error instanceof ApiError &&
+      query.error.status >= 400 &&
+      query.error.status < 500 &&
+      query.error.status !== 429
     return <QueryError error={query.error} onRetry={final ? undefined : () => query.refetch()} />
   }
   return <>{children(query.data)}</>
@@ -20,7 +38,11 @@ export function QueryError({ error, onRetry }: { error: unknown; onRetry?: () =>
   return (
     <Alert tone="error" title="Could not load this">
       <p>{errorMessage(error)}</p>
-      {onRetry && <Button variant="secondary" className="mt-3" onClick={onRetry}>Try again</Button>}
+      {onRetry && (
+        <Button variant="secondary" className="mt-3" onClick={onRetry}>
+          Try again
+        </Button>
+      )}
     </Alert>
   )
 }

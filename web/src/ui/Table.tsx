@@ -8,7 +8,11 @@ export function Table({ caption, columns, children }: { caption: string; columns
         <caption className="sr-only">{caption}</caption>
         <thead className="bg-slate-50 text-xs font-semibold uppercase tracking-wide text-slate-600">
           <tr>
-            {columns.map((c, i) => <th key={i} scope="col" className="px-4 py-2.5">{c}</th>)}
+            {columns.map((c, i) => (
+              <th key={i} scope="col" className="px-4 py-2.5">
+                {c}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">{children}</tbody>

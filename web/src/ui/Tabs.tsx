@@ -3,7 +3,13 @@ import type { KeyboardEvent, ReactNode } from 'react'
 
 export type TabItem<K extends string> = { key: K; label: ReactNode }
 
-type Props<K extends string> = { label: string; tabs: TabItem<K>[]; current: K; onSelect: (key: K) => void; children: ReactNode }
+type Props<K extends string> = {
+  label: string
+  tabs: TabItem<K>[]
+  current: K
+  onSelect: (key: K) => void
+  children: ReactNode
+}
 
 /**
  * WAI-ARIA tabs: one tab stop for the list, arrow keys (and Home/End) move and select, the panel follows.
@@ -15,7 +21,16 @@ export function Tabs<K extends string>({ label, tabs, current, onSelect, childre
   const tabId = (k: K) => `${id}-tab-${k}`
   const onKeyDown = (e: KeyboardEvent) => {
     const i = tabs.findIndex((t) => t.key === current)
-    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : null
+    const next =
+      e.key === 'ArrowRight'
+        ? i + 1
+        : e.key === 'ArrowLeft'
+          ? i - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? tabs.length - 1
+              : null
     if (next === null) return
     e.preventDefault()
     const tab = tabs[(next + tabs.length) % tabs.length]!
@@ -24,13 +39,21 @@ export function Tabs<K extends string>({ label, tabs, current, onSelect, childre
   }
   return (
     <div>
-      <div role="tablist" aria-label={label} onKeyDown={onKeyDown} className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
+      <div
+        role="tablist"
+        aria-label={label}
+        onKeyDown={onKeyDown}
+        className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200"
+      >
         {tabs.map((t) => {
           const selected = t.key === current
           return (
             <button
               key={t.key}
-              ref={(el) => { if (el) refs.current.set(t.key, el); else refs.current.delete(t.key) }}
+              ref={(el) => {
+                if (el) refs.current.set(t.key, el)
+                else refs.current.delete(t.key)
+              }}
               type="button"
               role="tab"
               id={tabId(t.key)}
@@ -45,7 +68,13 @@ export function Tabs<K extends string>({ label, tabs, current, onSelect, childre
           )
         })}
       </div>
-      <div role="tabpanel" id={`${id}-panel`} aria-labelledby={tabId(current)} tabIndex={0} className="focus-visible:outline-offset-4">
+      <div
+        role="tabpanel"
+        id={`${id}-panel`}
+        aria-labelledby={tabId(current)}
+        tabIndex={0}
+        className="focus-visible:outline-offset-4"
+      >
         {children}
       </div>
     </div>

@@ -13,20 +13,37 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([])
   const nextId = useRef(1)
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), [])
-  const notify = useCallback((message: string, tone: Toast['tone'] = 'success') => {
-    const id = nextId.current++
-    setToasts((all) => [...all.slice(-2), { id, message, tone }])
-    window.setTimeout(() => dismiss(id), 5000)
-  }, [dismiss])
+  const notify = useCallback(
+    (message: string, tone: Toast['tone'] = 'success') => {
+      const id = nextId.current++
+      setToasts((all) => [...all.slice(-2), { id, message, tone }])
+      window.setTimeout(() => dismiss(id), 5000)
+    },
+    [dismiss],
+  )
   const value = useMemo(() => ({ notify }), [notify])
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <div aria-live="polite" role="status" className="pointer-events-none fixed right-4 bottom-4 z-50 flex w-80 max-w-[calc(100%-2rem)] flex-col gap-2">
+      <div
+        aria-live="polite"
+        role="status"
+        className="pointer-events-none fixed right-4 bottom-4 z-50 flex w-80 max-w-[calc(100%-2rem)] flex-col gap-2"
+      >
         {toasts.map((t) => (
-          <div key={t.id} className={`pointer-events-auto flex items-start justify-between gap-3 rounded-md px-4 py-3 text-sm text-white shadow-lg ${t.tone === 'error' ? 'bg-red-700' : 'bg-slate-900'}`}>
+          <div
+            key={t.id}
+            className={`pointer-events-auto flex items-start justify-between gap-3 rounded-md px-4 py-3 text-sm text-white shadow-lg ${t.tone === 'error' ? 'bg-red-700' : 'bg-slate-900'}`}
+          >
             <span>{t.message}</span>
-            <button type="button" onClick={() => dismiss(t.id)} className="text-white/80 hover:text-white" aria-label="Dismiss notification">×</button>
+            <button
+              type="button"
+              onClick={() => dismiss(t.id)}
+              className="text-white/80 hover:text-white"
+              aria-label="Dismiss notification"
+            >
+              ×
+            </button>
           </div>
         ))}
       </div>

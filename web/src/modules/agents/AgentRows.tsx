@@ -6,15 +6,35 @@ const modelName = (id: string | null, models: ModelDto[], fallback: string) =>
   id ? (models.find((m) => m.id === id)?.label ?? id) : fallback
 
 /** One agent as a row: avatar, name, a line about it, badges; the actions (and an open editor) below. */
-export function AgentRow({ agent, models, badges, actions, editor, children }: {
-  agent: AgentDto; models: ModelDto[]; badges?: ReactNode; actions?: ReactNode; editor?: ReactNode; children?: ReactNode
+export function AgentRow({
+  agent,
+  models,
+  badges,
+  actions,
+  editor,
+  children,
+}: {
+  agent: AgentDto
+  models: ModelDto[]
+  badges?: ReactNode
+  actions?: ReactNode
+  editor?: ReactNode
+  children?: ReactNode
 }) {
   return (
     <li data-testid="agent-row" className="px-4 py-3">
       <div className="flex flex-wrap items-start gap-3">
-        <span aria-hidden="true" className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl">{agent.avatar}</span>
+        <span
+          aria-hidden="true"
+          className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl"
+        >
+          {agent.avatar}
+        </span>
         <div className="min-w-0 flex-1">
-          <h3 className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">{agent.name}{badges}</h3>
+          <h3 className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">
+            {agent.name}
+            {badges}
+          </h3>
           {agent.description && <p className="text-sm text-slate-600">{agent.description}</p>}
           <p className="mt-1 text-xs text-slate-500">
             Model: {modelName(agent.modelId, models, agent.kind === 'builtin' ? 'agent default' : 'workspace default')}

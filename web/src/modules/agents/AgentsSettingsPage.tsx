@@ -16,7 +16,9 @@ export function AgentsSettingsPage() {
   return (
     <>
       <PageHeader title="Agents" description="Define your own agents and tune the built-in ones." />
-      {!editable && <Alert className="mb-6">You have view-only access: you can see the agents but not change them.</Alert>}
+      {!editable && (
+        <Alert className="mb-6">You have view-only access: you can see the agents but not change them.</Alert>
+      )}
       <div className="space-y-10">
         <CustomAgentsSection editable={editable} editor={editor} setEditor={setEditor} />
         <BuiltinAgentsSection editable={editable} editor={editor} setEditor={setEditor} />

@@ -12,13 +12,24 @@ import { adjustBuiltin, agentKeys } from './api.ts'
 import { ModelSelect } from './ModelSelect.tsx'
 
 /** A built-in agent for one client: extra instructions on top of its own, a preferred model. */
-export function BuiltinAgentForm({ agent, clientId, clientName, onDone }: { agent: AgentDto; clientId: string; clientName: string; onDone: () => void }) {
+export function BuiltinAgentForm({
+  agent,
+  clientId,
+  clientName,
+  onDone,
+}: {
+  agent: AgentDto
+  clientId: string
+  clientName: string
+  onDone: () => void
+}) {
   const qc = useQueryClient()
   const { notify } = useToast()
   const [instructions, setInstructions] = useState(agent.clientInstructions)
   const [modelId, setModelId] = useState(agent.modelId ?? '')
   const save = useMutation({
-    mutationFn: () => adjustBuiltin(clientId, agent.id, { instructions: instructions.trim(), modelId: modelId || null }),
+    mutationFn: () =>
+      adjustBuiltin(clientId, agent.id, { instructions: instructions.trim(), modelId: modelId || null }),
     onSuccess: async () => {
       notify(`${agent.name} adjusted for ${clientName}`)
       onDone()
@@ -34,13 +45,30 @@ export function BuiltinAgentForm({ agent, clientId, clientName, onDone }: { agen
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       {server.form && <Alert tone="error">{server.form}</Alert>}
-      <Field label="Instructions" error={server.fields.instructions} hint={`Added to ${agent.name}’s own instructions, for ${clientName} only. Empty for none.`}>
-        {(p) => <Textarea {...p} rows={5} maxLength={20_000} value={instructions} onChange={(e) => setInstructions(e.target.value)} placeholder="Always write in a warm, informal tone. Never mention competitors by name." />}
+      <Field
+        label="Instructions"
+        error={server.fields.instructions}
+        hint={`Added to ${agent.name}’s own instructions, for ${clientName} only. Empty for none.`}
+      >
+        {(p) => (
+          <Textarea
+            {...p}
+            rows={5}
+            maxLength={20_000}
+            value={instructions}
+            onChange={(e) => setInstructions(e.target.value)}
+            placeholder="Always write in a warm, informal tone. Never mention competitors by name."
+          />
+        )}
       </Field>
       <ModelSelect value={modelId} onChange={setModelId} error={server.fields.modelId} defaultLabel="Agent default" />
       <div className="flex gap-2">
-        <Button type="submit" pending={save.isPending}>Save for {clientName}</Button>
-        <Button variant="secondary" onClick={onDone} disabled={save.isPending}>Cancel</Button>
+        <Button type="submit" pending={save.isPending}>
+          Save for {clientName}
+        </Button>
+        <Button variant="secondary" onClick={onDone} disabled={save.isPending}>
+          Cancel
+        </Button>
       </div>
     </form>
   )

@@ -18,31 +18,71 @@ export function BuiltinAgentsSection({ editable, editor, setEditor }: Props) {
   return (
     <section aria-labelledby="builtin-agents-heading" className="space-y-3">
       <div>
-        <h2 id="builtin-agents-heading" className="text-lg font-semibold text-slate-900">Built-in agents{client ? ` for ${client.name}` : ''}</h2>
-        <p className="text-sm text-slate-600">Give a built-in agent extra instructions or another model for the current client. Switch clients in the sidebar.</p>
+        <h2 id="builtin-agents-heading" className="text-lg font-semibold text-slate-900">
+          Built-in agents{client ? ` for ${client.name}` : ''}
+        </h2>
+        <p className="text-sm text-slate-600">
+          Give a built-in agent extra instructions or another model for the current client. Switch clients in the
+          sidebar.
+        </p>
       </div>
-      {clientsQuery.isPending ? <Spinner label="Loading clients…" /> : !client ? (
-        <EmptyState title="No client yet" action={<Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">Go to clients</Link>}>
+      {clientsQuery.isPending ? (
+        <Spinner label="Loading clients…" />
+      ) : !client ? (
+        <EmptyState
+          title="No client yet"
+          action={
+            <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
+              Go to clients
+            </Link>
+          }
+        >
           Built-in agents are adjusted per client. Add a client first.
         </EmptyState>
       ) : (
         <QueryState query={agents} label="Loading agents…">
           {(items) => (
-            <ul aria-label="Built-in agents" className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white">
-              {items.filter((a) => a.kind === 'builtin').map((a) => (
-                <AgentRow
-                  key={a.id}
-                  agent={a}
-                  models={models}
-                  badges={a.customized ? <Badge>Customized</Badge> : undefined}
-                  editor={editor === `builtin:${a.id}` ? <BuiltinAgentForm agent={a} clientId={client.id} clientName={client.name} onDone={() => setEditor(null)} /> : undefined}
-                  actions={editable && editor !== `builtin:${a.id}` ? <Button variant="ghost" aria-label={`Adjust ${a.name}`} onClick={() => setEditor(`builtin:${a.id}`)}>Adjust</Button> : undefined}
-                >
-                  {a.clientInstructions && editor !== `builtin:${a.id}` && (
-                    <p className="mt-1 line-clamp-2 text-xs text-slate-600"><span className="font-medium">For {client.name}:</span> {a.clientInstructions}</p>
-                  )}
-                </AgentRow>
-              ))}
+            <ul
+              aria-label="Built-in agents"
+              className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white"
+            >
+              {items
+                .filter((a) => a.kind === 'builtin')
+                .map((a) => (
+                  <AgentRow
+                    key={a.id}
+                    agent={a}
+                    models={models}
+                    badges={a.customized ? <Badge>Customized</Badge> : undefined}
+                    editor={
+                      editor === `builtin:${a.id}` ? (
+                        <BuiltinAgentForm
+                          agent={a}
+                          clientId={client.id}
+                          clientName={client.name}
+                          onDone={() => setEditor(null)}
+                        />
+                      ) : undefined
+                    }
+                    actions={
+                      editable && editor !== `builtin:${a.id}` ? (
+                        <Button
+                          variant="ghost"
+                          aria-label={`Adjust ${a.name}`}
+                          onClick={() => setEditor(`builtin:${a.id}`)}
+                        >
+                          Adjust
+                        </Button>
+                      ) : undefined
+                    }
+                  >
+                    {a.clientInstructions && editor !== `builtin:${a.id}` && (
+                      <p className="mt-1 line-clamp-2 text-xs text-slate-600">
+                        <span className="font-medium">For {client.name}:</span> {a.clientInstructions}
+                      </p>
+                    )}
+                  </AgentRow>
+                ))}
             </ul>
           )}
         </QueryState>

@@ -14,14 +14,22 @@ import type { ToolId } from './api.ts'
 import { ModelSelect } from './ModelSelect.tsx'
 
 const FIELDS = ['name', 'avatar', 'description', 'instructions', 'modelId', 'tools'] as const
-type Values = { name: string; avatar: string; description: string; instructions: string; modelId: string; tools: ToolId[] }
+type Values = {
+  name: string
+  avatar: string
+  description: string
+  instructions: string
+  modelId: string
+  tools: ToolId[]
+}
 type Errors = Partial<Record<(typeof FIELDS)[number], string>>
 
 const validate = (v: Values, creating: boolean): Errors => {
   const e: Errors = {}
   if (!v.name.trim()) e.name = 'Give the agent a name, e.g. “Social Media Manager”.'
   if (v.avatar.trim().length > 8) e.avatar = 'Use one emoji or up to 8 characters.'
-  if (creating && !v.instructions.trim()) e.instructions = 'Tell the agent what it does, how it works and what it must not do.'
+  if (creating && !v.instructions.trim())
+    e.instructions = 'Tell the agent what it does, how it works and what it must not do.'
   return e
 }
 
@@ -41,16 +49,23 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
   const qc = useQueryClient()
   const { notify } = useToast()
   const [v, setV] = useState<Values>({
-    name: agent?.name ?? '', avatar: agent?.avatar ?? '', description: agent?.description ?? '', instructions: '',
-    modelId: agent?.modelId ?? '', tools: (agent?.tools as ToolId[] | undefined) ?? DEFAULT_TOOLS,
+    name: agent?.name ?? '',
+    avatar: agent?.avatar ?? '',
+    description: agent?.description ?? '',
+    instructions: '',
+    modelId: agent?.modelId ?? '',
+    tools: (agent?.tools as ToolId[] | undefined) ?? DEFAULT_TOOLS,
   })
   const [local, setLocal] = useState<Errors>({})
   const save = useMutation({
     mutationFn: () => {
       if (agent) return updateAgent(agent.id, diff(agent, v))
       return createAgent(workspace.id, {
-        name: v.name.trim(), instructions: v.instructions.trim(), tools: v.tools,
-        ...(v.avatar.trim() ? { avatar: v.avatar.trim() } : {}), ...(v.description.trim() ? { description: v.description.trim() } : {}),
+        name: v.name.trim(),
+        instructions: v.instructions.trim(),
+        tools: v.tools,
+        ...(v.avatar.trim() ? { avatar: v.avatar.trim() } : {}),
+        ...(v.description.trim() ? { description: v.description.trim() } : {}),
         ...(v.modelId ? { modelId: v.modelId } : {}),
       })
     },
@@ -76,17 +91,54 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
       <FormError error={save.error} message={server.form} />
       <div className="grid gap-4 sm:grid-cols-[1fr_8rem]">
         <Field label="Agent name" error={errors.name}>
-          {(p) => <Input {...p} maxLength={80} value={v.name} onChange={(e) => set('name', e.target.value)} placeholder="Social Media Manager" />}
+          {(p) => (
+            <Input
+              {...p}
+              maxLength={80}
+              value={v.name}
+              onChange={(e) => set('name', e.target.value)}
+              placeholder="Social Media Manager"
+            />
+          )}
         </Field>
         <Field label="Avatar" error={errors.avatar} hint="An emoji">
-          {(p) => <Input {...p} maxLength={8} value={v.avatar} onChange={(e) => set('avatar', e.target.value)} placeholder="🤖" />}
+          {(p) => (
+            <Input
+              {...p}
+              maxLength={8}
+              value={v.avatar}
+              onChange={(e) => set('avatar', e.target.value)}
+              placeholder="🤖"
+            />
+          )}
         </Field>
       </div>
       <Field label="Description" error={errors.description} hint="One line shown on the agent’s card.">
-        {(p) => <Input {...p} maxLength={300} value={v.description} onChange={(e) => set('description', e.target.value)} />}
+        {(p) => (
+          <Input {...p} maxLength={300} value={v.description} onChange={(e) => set('description', e.target.value)} />
+        )}
       </Field>
-      <Field label="Instructions" error={errors.instructions} hint={agent ? 'The current instructions are kept unless you write new ones here.' : 'Its role, how it works, what it must not do.'}>
-        {(p) => <Textarea {...p} rows={6} maxLength={20_000} value={v.instructions} onChange={(e) => set('instructions', e.target.value)} placeholder={agent ? 'Leave empty to keep the current instructions' : 'You plan and write social posts for the client…'} />}
+      <Field
+        label="Instructions"
+        error={errors.instructions}
+        hint={
+          agent
+            ? 'The current instructions are kept unless you write new ones here.'
+            : 'Its role, how it works, what it must not do.'
+        }
+      >
+        {(p) => (
+          <Textarea
+            {...p}
+            rows={6}
+            maxLength={20_000}
+            value={v.instructions}
+            onChange={(e) => set('instructions', e.target.value)}
+            placeholder={
+              agent ? 'Leave empty to keep the current instructions' : 'You plan and write social posts for the client…'
+            }
+          />
+        )}
       </Field>
       <ModelSelect value={v.modelId} onChange={(m) => set('modelId', m)} error={errors.modelId} />
       <fieldset>
@@ -96,17 +148,29 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
           {TOOL_OPTIONS.map((t) => (
             <li key={t.id}>
               <label className="flex items-start gap-2 text-sm text-slate-800">
-                <input type="checkbox" className="mt-0.5 size-4 rounded border-slate-300" checked={v.tools.includes(t.id)}
-                  onChange={(e) => set('tools', e.target.checked ? [...v.tools, t.id] : v.tools.filter((x) => x !== t.id))} />
-                <span>{t.label} <span className="text-slate-500">— {t.hint}</span></span>
+                <input
+                  type="checkbox"
+                  className="mt-0.5 size-4 rounded border-slate-300"
+                  checked={v.tools.includes(t.id)}
+                  onChange={(e) =>
+                    set('tools', e.target.checked ? [...v.tools, t.id] : v.tools.filter((x) => x !== t.id))
+                  }
+                />
+                <span>
+                  {t.label} <span className="text-slate-500">— {t.hint}</span>
+                </span>
               </label>
             </li>
           ))}
         </ul>
       </fieldset>
       <div className="flex gap-2">
-        <Button type="submit" pending={save.isPending}>{agent ? 'Save changes' : 'Create agent'}</Button>
-        <Button variant="secondary" onClick={onDone} disabled={save.isPending}>Cancel</Button>
+        <Button type="submit" pending={save.isPending}>
+          {agent ? 'Save changes' : 'Create agent'}
+        </Button>
+        <Button variant="secondary" onClick={onDone} disabled={save.isPending}>
+          Cancel
+        </Button>
       </div>
     </form>
   )

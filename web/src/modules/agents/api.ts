@@ -2,7 +2,11 @@ import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../.
 import { api } from '../../lib/api.ts'
 
 export const TOOL_OPTIONS = [
-  { id: 'handoff', label: 'Hand off to another agent', hint: 'Passes the conversation on when a request belongs to another role.' },
+  {
+    id: 'handoff',
+    label: 'Hand off to another agent',
+    hint: 'Passes the conversation on when a request belongs to another role.',
+  },
   { id: 'search_conversations', label: 'Search this client’s conversations', hint: 'Finds what was said before.' },
   { id: 'fetch_page', label: 'Read web pages', hint: 'Fetches a public page the user names.' },
 ] as const
@@ -25,7 +29,8 @@ export const listWorkspaceAgents = (workspaceId: string, signal?: AbortSignal) =
 export const createAgent = (workspaceId: string, body: AgentCreate) =>
   api<AgentDto>('/api/agents', { method: 'POST', workspaceId, body })
 
-export const updateAgent = (id: string, patch: AgentPatch) => api<AgentDto>(agentPath(id), { method: 'PATCH', body: patch })
+export const updateAgent = (id: string, patch: AgentPatch) =>
+  api<AgentDto>(agentPath(id), { method: 'PATCH', body: patch })
 
 /** Adjusts a built-in agent for one client (X-Client-ID). */
 export const adjustBuiltin = (clientId: string, id: string, body: BuiltinOverride) =>

@@ -15,7 +15,11 @@ import { listMembers, memberKeys } from '../members/api.ts'
 import { AUDIT_ACTIONS, auditKeys, listAudit } from './api.ts'
 import { AuditTable } from './AuditTable.tsx'
 
-const FORBIDDEN = <Alert tone="info" title="Only admins can see the audit log">Ask an owner or admin of this workspace if you need to know who did what.</Alert>
+const FORBIDDEN = (
+  <Alert tone="info" title="Only admins can see the audit log">
+    Ask an owner or admin of this workspace if you need to know who did what.
+  </Alert>
+)
 
 function AuditLog() {
   const { workspace } = useWorkspace()
@@ -27,7 +31,10 @@ function AuditLog() {
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
   })
-  const members = useQuery({ queryKey: memberKeys.members(workspace.id), queryFn: ({ signal }) => listMembers(workspace.id, signal) })
+  const members = useQuery({
+    queryKey: memberKeys.members(workspace.id),
+    queryFn: ({ signal }) => listMembers(workspace.id, signal),
+  })
   const people = new Map((members.data?.items ?? []).map((m) => [m.userId, m.name]))
   if (isApiError(query.error) && query.error.status === 403) return FORBIDDEN
   return (
@@ -37,7 +44,11 @@ function AuditLog() {
           {(p) => (
             <Select {...p} value={action} onChange={(e) => setAction(e.target.value)}>
               <option value="">All actions</option>
-              {AUDIT_ACTIONS.map((a) => <option key={a} value={a}>{a}</option>)}
+              {AUDIT_ACTIONS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
@@ -45,7 +56,12 @@ function AuditLog() {
       <QueryState query={query} label="Loading audit log…">
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
-          if (items.length === 0) return <EmptyState title="No events">{action ? 'Nothing recorded for this action yet.' : 'Nothing has been recorded yet.'}</EmptyState>
+          if (items.length === 0)
+            return (
+              <EmptyState title="No events">
+                {action ? 'Nothing recorded for this action yet.' : 'Nothing has been recorded yet.'}
+              </EmptyState>
+            )
           return (
             <>
               <AuditTable events={items} people={people} />

@@ -16,7 +16,9 @@ export function AuditTable({ events, people }: { events: AuditEventDto[]; people
       {events.map((e) => (
         <tr key={e.id}>
           <Td className="whitespace-nowrap">{formatDateTime(e.createdAt)}</Td>
-          <Td><code className="text-xs text-slate-900">{e.action}</code></Td>
+          <Td>
+            <code className="text-xs text-slate-900">{e.action}</code>
+          </Td>
           <Td>{who(e.actorUserId, people)}</Td>
           <Td>{who(e.subjectUserId, people)}</Td>
           <Td className="break-all">{e.targetType ? `${e.targetType}${e.targetId ? ` ${e.targetId}` : ''}` : '—'}</Td>

@@ -24,8 +24,19 @@ export function BoardroomPage() {
     return (
       <>
         <PageHeader title="Boardroom" />
-        {clientsQuery.isError ? <Alert tone="error" title="Could not load clients">{errorMessage(clientsQuery.error)}</Alert> : (
-          <EmptyState title="No client yet" action={<Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">Go to clients</Link>}>
+        {clientsQuery.isError ? (
+          <Alert tone="error" title="Could not load clients">
+            {errorMessage(clientsQuery.error)}
+          </Alert>
+        ) : (
+          <EmptyState
+            title="No client yet"
+            action={
+              <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
+                Go to clients
+              </Link>
+            }
+          >
             Meetings are about a client. Add the first client you work for, then call a meeting here.
           </EmptyState>
         )}
@@ -36,7 +47,13 @@ export function BoardroomPage() {
     <>
       <PageHeader
         title="Boardroom"
-        description={<>Put several agents around one table to discuss a topic for <strong className="font-semibold text-slate-900">{client.name}</strong>; a moderator sums up decisions and action items.</>}
+        description={
+          <>
+            Put several agents around one table to discuss a topic for{' '}
+            <strong className="font-semibold text-slate-900">{client.name}</strong>; a moderator sums up decisions and
+            action items.
+          </>
+        }
       />
       <ClientBoardroom clientId={client.id} />
     </>
@@ -46,7 +63,10 @@ export function BoardroomPage() {
 function ClientBoardroom({ clientId }: { clientId: string }) {
   const editable = canEdit(useWorkspace().role)
   const agents = useAgents(clientId)
-  const meetings = useQuery({ queryKey: boardroomKeys.list(clientId), queryFn: ({ signal }) => listMeetings(clientId, signal) })
+  const meetings = useQuery({
+    queryKey: boardroomKeys.list(clientId),
+    queryFn: ({ signal }) => listMeetings(clientId, signal),
+  })
   return (
     <div className="space-y-8">
       {editable ? (
@@ -55,13 +75,25 @@ function ClientBoardroom({ clientId }: { clientId: string }) {
             {(items) => <NewMeetingForm clientId={clientId} agents={items} />}
           </QueryState>
         </Card>
-      ) : <Alert>You have view-only access: you can read meetings but not start them.</Alert>}
+      ) : (
+        <Alert>You have view-only access: you can read meetings but not start them.</Alert>
+      )}
       <section aria-labelledby="meetings-heading">
-        <h2 id="meetings-heading" className="mb-3 text-base font-semibold text-slate-900">Meetings</h2>
+        <h2 id="meetings-heading" className="mb-3 text-base font-semibold text-slate-900">
+          Meetings
+        </h2>
         <QueryState query={meetings} label="Loading meetings…">
-          {(items) => items.length === 0
-            ? <EmptyState title="No meetings yet">{editable ? 'Start one above: pick a topic and two to five agents.' : 'Meetings started by your team show up here.'}</EmptyState>
-            : <MeetingList meetings={items} agents={agents.data ?? []} />}
+          {(items) =>
+            items.length === 0 ? (
+              <EmptyState title="No meetings yet">
+                {editable
+                  ? 'Start one above: pick a topic and two to five agents.'
+                  : 'Meetings started by your team show up here.'}
+              </EmptyState>
+            ) : (
+              <MeetingList meetings={items} agents={agents.data ?? []} />
+            )
+          }
         </QueryState>
       </section>
     </div>

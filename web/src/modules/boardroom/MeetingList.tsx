@@ -12,28 +12,42 @@ const STATUS: Record<string, { label: string; className: string }> = {
 
 export function MeetingStatus({ status }: { status: string }) {
   const s = STATUS[status] ?? { label: status, className: 'bg-slate-200 text-slate-700' }
-  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ${s.className}`}>{s.label}</span>
+  return (
+    <span className={`rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ${s.className}`}>{s.label}</span>
+  )
 }
 
 /** The client's meetings as links: topic, who sat at the table, when, and how it went. */
 export function MeetingList({ meetings, agents }: { meetings: MeetingSummary[]; agents: AgentDto[] }) {
   return (
-    <ul aria-label="Meetings" className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white">
+    <ul
+      aria-label="Meetings"
+      className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white"
+    >
       {meetings.map((m) => {
         const seated = m.agentIds.map((id) => agents.find((a) => a.id === id))
         return (
           <li key={m.id} className="relative flex items-center gap-3 px-4 py-3 hover:bg-slate-50">
             <span aria-hidden="true" className="flex shrink-0 -space-x-2">
               {seated.map((a, i) => (
-                <span key={i} className="flex size-8 items-center justify-center rounded-full border-2 border-white bg-indigo-50 text-sm">{a?.avatar ?? '🤖'}</span>
+                <span
+                  key={i}
+                  className="flex size-8 items-center justify-center rounded-full border-2 border-white bg-indigo-50 text-sm"
+                >
+                  {a?.avatar ?? '🤖'}
+                </span>
               ))}
             </span>
             <div className="min-w-0 flex-1">
-              <Link to={`/app/boardroom/${encodeURIComponent(m.id)}`} className="block truncate font-medium text-slate-900 after:absolute after:inset-0 hover:text-indigo-700">
+              <Link
+                to={`/app/boardroom/${encodeURIComponent(m.id)}`}
+                className="block truncate font-medium text-slate-900 after:absolute after:inset-0 hover:text-indigo-700"
+              >
                 {m.topic}
               </Link>
               <p className="truncate text-sm text-slate-600">
-                {seated.map((a) => a?.name ?? 'Agent').join(', ')} · <time dateTime={m.createdAt}>{formatDateTime(m.createdAt)}</time>
+                {seated.map((a) => a?.name ?? 'Agent').join(', ')} ·{' '}
+                <time dateTime={m.createdAt}>{formatDateTime(m.createdAt)}</time>
               </p>
             </div>
             <MeetingStatus status={m.status} />

@@ -15,8 +15,10 @@ type Errors = { topic?: string; agentIds?: string; rounds?: string }
 
 const validate = (topic: string, agentIds: string[]): Errors => {
   const errors: Errors = {}
-  if (topic.trim().length < 3) errors.topic = 'Describe the topic in at least 3 characters, e.g. “Plan the spring campaign”.'
-  if (agentIds.length < MIN_AGENTS) errors.agentIds = `Pick at least ${MIN_AGENTS} agents: a meeting needs more than one voice.`
+  if (topic.trim().length < 3)
+    errors.topic = 'Describe the topic in at least 3 characters, e.g. “Plan the spring campaign”.'
+  if (agentIds.length < MIN_AGENTS)
+    errors.agentIds = `Pick at least ${MIN_AGENTS} agents: a meeting needs more than one voice.`
   else if (agentIds.length > MAX_AGENTS) errors.agentIds = `At most ${MAX_AGENTS} agents fit at the table.`
   return errors
 }
@@ -40,12 +42,14 @@ export function NewMeetingForm({ clientId, agents }: { clientId: string; agents:
   })
   const server = splitApiError(start.error, ['topic', 'agentIds', 'rounds'] as const)
   const errors = { ...server.fields, ...local }
-  const toggle = (agentId: string, on: boolean) => setSelected((s) => (on ? [...s, agentId] : s.filter((x) => x !== agentId)))
+  const toggle = (agentId: string, on: boolean) =>
+    setSelected((s) => (on ? [...s, agentId] : s.filter((x) => x !== agentId)))
   const submit = (e: FormEvent) => {
     e.preventDefault()
     const found = validate(topic, selected)
     setLocal(found)
-    if (Object.keys(found).length === 0) start.mutate({ topic: topic.trim(), agentIds: selected, rounds: Number(rounds) })
+    if (Object.keys(found).length === 0)
+      start.mutate({ topic: topic.trim(), agentIds: selected, rounds: Number(rounds) })
   }
   const full = selected.length >= MAX_AGENTS
 
@@ -53,38 +57,77 @@ export function NewMeetingForm({ clientId, agents }: { clientId: string; agents:
     <form onSubmit={submit} noValidate className="space-y-4">
       {server.form && <Alert tone="error">{server.form}</Alert>}
       <Field label="Topic" error={errors.topic} hint="What should the agents discuss? They see this client’s brief.">
-        {(p) => <Textarea {...p} rows={3} maxLength={2000} value={topic} onChange={(e) => setTopic(e.target.value)} placeholder="How should we split next quarter’s budget between search and social?" />}
+        {(p) => (
+          <Textarea
+            {...p}
+            rows={3}
+            maxLength={2000}
+            value={topic}
+            onChange={(e) => setTopic(e.target.value)}
+            placeholder="How should we split next quarter’s budget between search and social?"
+          />
+        )}
       </Field>
       <fieldset aria-describedby={`${id}-agents-hint${errors.agentIds ? ` ${id}-agents-error` : ''}`}>
         <legend className="text-sm font-medium text-slate-800">Agents</legend>
-        <p id={`${id}-agents-hint`} className="text-xs text-slate-500">Pick {MIN_AGENTS} to {MAX_AGENTS}. They speak in the order you pick them. {selected.length} selected.</p>
+        <p id={`${id}-agents-hint`} className="text-xs text-slate-500">
+          Pick {MIN_AGENTS} to {MAX_AGENTS}. They speak in the order you pick them. {selected.length} selected.
+        </p>
         <ul className="mt-2 grid gap-2 sm:grid-cols-2">
           {agents.map((a) => {
             const checked = selected.includes(a.id)
             return (
               <li key={a.id}>
-                <div className={`relative flex items-center gap-2 rounded-md border px-3 py-2 text-sm ${checked ? 'border-indigo-300 bg-indigo-50' : 'border-slate-200 bg-white'} ${!checked && full ? 'opacity-60' : ''}`}>
-                  <input id={`${id}-agent-${a.id}`} type="checkbox" className="relative z-10 size-4 rounded border-slate-300" checked={checked} disabled={!checked && full} onChange={(e) => toggle(a.id, e.target.checked)} />
+                <div
+                  className={`relative flex items-center gap-2 rounded-md border px-3 py-2 text-sm ${checked ? 'border-indigo-300 bg-indigo-50' : 'border-slate-200 bg-white'} ${!checked && full ? 'opacity-60' : ''}`}
+                >
+                  <input
+                    id={`${id}-agent-${a.id}`}
+                    type="checkbox"
+                    className="relative z-10 size-4 rounded border-slate-300"
+                    checked={checked}
+                    disabled={!checked && full}
+                    onChange={(e) => toggle(a.id, e.target.checked)}
+                  />
                   <span aria-hidden="true">{a.avatar}</span>
                   {/* The label is the agent's name alone; its ::after covers the card so a click anywhere toggles it. */}
-                  <label htmlFor={`${id}-agent-${a.id}`} className="font-medium text-slate-900 after:absolute after:inset-0">{a.name}</label>
-                  {checked && <span aria-hidden="true" className="ml-auto text-xs text-indigo-700">#{selected.indexOf(a.id) + 1}</span>}
+                  <label
+                    htmlFor={`${id}-agent-${a.id}`}
+                    className="font-medium text-slate-900 after:absolute after:inset-0"
+                  >
+                    {a.name}
+                  </label>
+                  {checked && (
+                    <span aria-hidden="true" className="ml-auto text-xs text-indigo-700">
+                      #{selected.indexOf(a.id) + 1}
+                    </span>
+                  )}
                 </div>
               </li>
             )
           })}
         </ul>
-        {errors.agentIds && <p id={`${id}-agents-error`} className="mt-1 text-sm text-red-700">{errors.agentIds}</p>}
+        {errors.agentIds && (
+          <p id={`${id}-agents-error`} className="mt-1 text-sm text-red-700">
+            {errors.agentIds}
+          </p>
+        )}
       </fieldset>
       <div className="flex flex-wrap items-end gap-4">
         <Field label="Rounds" error={errors.rounds} className="w-40">
           {(p) => (
             <Select {...p} value={rounds} onChange={(e) => setRounds(e.target.value)}>
-              {Array.from({ length: MAX_ROUNDS }, (_, i) => <option key={i} value={i + 1}>{i + 1}</option>)}
+              {Array.from({ length: MAX_ROUNDS }, (_, i) => (
+                <option key={i} value={i + 1}>
+                  {i + 1}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Button type="submit" pending={start.isPending}>Start meeting</Button>
+        <Button type="submit" pending={start.isPending}>
+          Start meeting
+        </Button>
       </div>
     </form>
   )

@@ -12,11 +12,17 @@ function Content({ turn }: { turn: LiveTurn }) {
         <Suspense fallback={<p className="whitespace-pre-wrap break-words text-slate-800">{turn.content}</p>}>
           <MessageMarkdown source={turn.content} />
         </Suspense>
-      ) : streaming && <p className="text-sm text-slate-500">Thinking…</p>}
-      {streaming && turn.content && <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />}
+      ) : (
+        streaming && <p className="text-sm text-slate-500">Thinking…</p>
+      )}
+      {streaming && turn.content && (
+        <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />
+      )}
       {turn.status === 'cancelled' && <p className="mt-2 text-xs font-medium text-slate-500">Stopped</p>}
       {turn.status === 'failed' && (
-        <p className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{turn.error?.message ?? 'This turn could not be written.'}</p>
+        <p className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          {turn.error?.message ?? 'This turn could not be written.'}
+        </p>
       )}
     </>
   )
@@ -35,10 +41,17 @@ export function TurnCard({ turn, agent }: { turn: LiveTurn; agent: AgentDto | un
         data-status={turn.status}
         className="flex gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
       >
-        <span aria-hidden="true" className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg">{agent?.avatar ?? '🤖'}</span>
+        <span
+          aria-hidden="true"
+          className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg"
+        >
+          {agent?.avatar ?? '🤖'}
+        </span>
         <div className="min-w-0 flex-1">
           <div className="mb-2 flex flex-wrap items-baseline gap-x-2">
-            <h3 id={headingId} className="font-semibold text-slate-900">{agent?.name ?? 'Agent'}</h3>
+            <h3 id={headingId} className="font-semibold text-slate-900">
+              {agent?.name ?? 'Agent'}
+            </h3>
             <span className="text-xs font-medium text-slate-500">Round {turn.round}</span>
             {streaming && <span className="text-xs text-indigo-700">speaking…</span>}
           </div>
@@ -61,7 +74,9 @@ export function SummaryCard({ turn }: { turn: LiveTurn }) {
       className="rounded-lg border border-indigo-200 bg-indigo-50/60 p-5 shadow-sm"
     >
       <div className="mb-2 flex flex-wrap items-baseline gap-x-2">
-        <h2 id="meeting-summary-heading" className="text-lg font-semibold text-slate-900">Summary</h2>
+        <h2 id="meeting-summary-heading" className="text-lg font-semibold text-slate-900">
+          Summary
+        </h2>
         <span className="text-xs font-medium text-slate-600">by the moderator{streaming ? ' · writing…' : ''}</span>
       </div>
       <Content turn={turn} />

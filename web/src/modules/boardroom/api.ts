@@ -37,4 +37,7 @@ export const cancelMeeting = (id: string) => api<{ cancelled: boolean }>(meeting
 
 /** The meeting's events after sequence number `after` (0 replays it from the start). */
 export const meetingStream = (id: string, after: number, signal: AbortSignal) =>
-  openStream(meetingPath(id, '/stream'), { signal, headers: { accept: 'text/event-stream', 'last-event-id': String(after) } })
+  openStream(meetingPath(id, '/stream'), {
+    signal,
+    headers: { accept: 'text/event-stream', 'last-event-id': String(after) },
+  })

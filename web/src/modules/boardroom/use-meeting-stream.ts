@@ -30,10 +30,15 @@ export function useMeetingStream(meetingId: string, running: boolean) {
     followStream({
       open: (after, signal) => meetingStream(meetingId, after, signal),
       signal: ctrl.signal,
-      onEvent: (m) => setLive((prev) => applyMeetingEvent(prev ?? EMPTY_MEETING, { type: m.event, ...m.data } as MeetingEvent)),
+      onEvent: (m) =>
+        setLive((prev) => applyMeetingEvent(prev ?? EMPTY_MEETING, { type: m.event, ...m.data } as MeetingEvent)),
     }).then(
-      () => { if (!ctrl.signal.aborted) void settle() },
-      (e: unknown) => { if (!ctrl.signal.aborted) setError(e) },
+      () => {
+        if (!ctrl.signal.aborted) void settle()
+      },
+      (e: unknown) => {
+        if (!ctrl.signal.aborted) setError(e)
+      },
     )
     return () => ctrl.abort()
   }, [meetingId, running, qc])

@@ -13,11 +13,21 @@ type Props = {
 export function AgentCard({ agent, onStart, pending }: Props) {
   const headingId = useId()
   return (
-    <article aria-labelledby={headingId} className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+    <article
+      aria-labelledby={headingId}
+      className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+    >
       <div className="flex items-start gap-3">
-        <span aria-hidden="true" className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl">{agent.avatar}</span>
+        <span
+          aria-hidden="true"
+          className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl"
+        >
+          {agent.avatar}
+        </span>
         <div className="min-w-0">
-          <h3 id={headingId} className="font-semibold text-slate-900">{agent.name}</h3>
+          <h3 id={headingId} className="font-semibold text-slate-900">
+            {agent.name}
+          </h3>
           <p className="text-sm text-slate-600 first-letter:uppercase">{agent.role}</p>
         </div>
       </div>

@@ -35,8 +35,19 @@ export function ChatHomePage() {
     return (
       <>
         <PageHeader title="Chat" />
-        {clientsQuery.isError ? <Alert tone="error" title="Could not load clients">{errorMessage(clientsQuery.error)}</Alert> : (
-          <EmptyState title="No client yet" action={<Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">Go to clients</Link>}>
+        {clientsQuery.isError ? (
+          <Alert tone="error" title="Could not load clients">
+            {errorMessage(clientsQuery.error)}
+          </Alert>
+        ) : (
+          <EmptyState
+            title="No client yet"
+            action={
+              <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
+                Go to clients
+              </Link>
+            }
+          >
             Conversations belong to a client. Add the first client you work for, then pick an agent here.
           </EmptyState>
         )}
@@ -45,21 +56,50 @@ export function ChatHomePage() {
   }
   return (
     <>
-      <PageHeader title="Chat" description={<>Pick an agent to work on <strong className="font-semibold text-slate-900">{client.name}</strong>. Switch clients in the sidebar.</>} />
-      {!editable && <Alert className="mb-4">You have view-only access: you can read conversations but not start them.</Alert>}
-      {start.isError && <Alert tone="error" className="mb-4" title="Could not start the conversation">{errorMessage(start.error)}</Alert>}
+      <PageHeader
+        title="Chat"
+        description={
+          <>
+            Pick an agent to work on <strong className="font-semibold text-slate-900">{client.name}</strong>. Switch
+            clients in the sidebar.
+          </>
+        }
+      />
+      {!editable && (
+        <Alert className="mb-4">You have view-only access: you can read conversations but not start them.</Alert>
+      )}
+      {start.isError && (
+        <Alert tone="error" className="mb-4" title="Could not start the conversation">
+          {errorMessage(start.error)}
+        </Alert>
+      )}
       <section aria-labelledby="agents-heading" className="@container">
         <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
-          <h2 id="agents-heading" className="text-base font-semibold text-slate-900">Agents</h2>
+          <h2 id="agents-heading" className="text-base font-semibold text-slate-900">
+            Agents
+          </h2>
           <div className="w-full sm:w-72">
-            <label htmlFor="agent-search" className="sr-only">Find an agent</label>
-            <Input id="agent-search" type="search" placeholder="Find an agent by name or role" value={search} onChange={(e) => setSearch(e.target.value)} />
+            <label htmlFor="agent-search" className="sr-only">
+              Find an agent
+            </label>
+            <Input
+              id="agent-search"
+              type="search"
+              placeholder="Find an agent by name or role"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
           </div>
         </div>
         <QueryState query={agents} label="Loading agents…">
           {(items) => {
             const shown = q ? items.filter((a) => matches(a, q)) : items
-            if (shown.length === 0) return <EmptyState title={q ? 'No agent matches' : 'No agents available'}>{q ? 'Try another name or role.' : 'Agents will show up here.'}</EmptyState>
+            if (shown.length === 0)
+              return (
+                <EmptyState title={q ? 'No agent matches' : 'No agents available'}>
+                  {q ? 'Try another name or role.' : 'Agents will show up here.'}
+                </EmptyState>
+              )
             return (
               <div className="grid grid-cols-1 gap-4 @md:grid-cols-2 @3xl:grid-cols-3 @5xl:grid-cols-4 @7xl:grid-cols-5">
                 {shown.map((agent) => (

@@ -32,13 +32,26 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
     <header className="mb-6 border-b border-slate-200 pb-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="flex min-w-[min(16rem,100%)] flex-1 items-center gap-3">
-          <span aria-hidden="true" className="flex size-11 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-2xl">{agent?.avatar ?? '💬'}</span>
+          <span
+            aria-hidden="true"
+            className="flex size-11 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-2xl"
+          >
+            {agent?.avatar ?? '💬'}
+          </span>
           <div className="min-w-0 flex-1">
             <p className="truncate text-sm font-medium text-slate-600">{agent?.name ?? 'Agent'}</p>
             {editing ? (
-              <form className="mt-1 flex flex-wrap items-center gap-2" onSubmit={(e) => { e.preventDefault(); save() }}>
+              <form
+                className="mt-1 flex flex-wrap items-center gap-2"
+                onSubmit={(e) => {
+                  e.preventDefault()
+                  save()
+                }}
+              >
                 <h1 className="sr-only">{conversation.title}</h1>
-                <label htmlFor={inputId} className="sr-only">Conversation title</label>
+                <label htmlFor={inputId} className="sr-only">
+                  Conversation title
+                </label>
                 <Input
                   id={inputId}
                   autoFocus
@@ -46,10 +59,16 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
                   value={title}
                   maxLength={120}
                   onChange={(e) => setTitle(e.target.value)}
-                  onKeyDown={(e) => { if (e.key === 'Escape') closeEditor() }}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') closeEditor()
+                  }}
                 />
-                <Button type="submit" pending={update.isPending}>Save</Button>
-                <Button variant="ghost" onClick={closeEditor}>Cancel</Button>
+                <Button type="submit" pending={update.isPending}>
+                  Save
+                </Button>
+                <Button variant="ghost" onClick={closeEditor}>
+                  Cancel
+                </Button>
               </form>
             ) : (
               <h1 className="truncate text-xl font-semibold tracking-tight text-slate-900">{conversation.title}</h1>
@@ -61,12 +80,31 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
           {editable && (
             <>
               {!editing && (
-                <button type="button" ref={renameRef} className={buttonClass('secondary')} onClick={() => { setTitle(conversation.title); update.reset(); setEditing(true) }}>Rename</button>
+                <button
+                  type="button"
+                  ref={renameRef}
+                  className={buttonClass('secondary')}
+                  onClick={() => {
+                    setTitle(conversation.title)
+                    update.reset()
+                    setEditing(true)
+                  }}
+                >
+                  Rename
+                </button>
               )}
-              <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ pinned: !conversation.pinned })}>
+              <Button
+                variant="secondary"
+                disabled={update.isPending}
+                onClick={() => update.mutate({ pinned: !conversation.pinned })}
+              >
                 {conversation.pinned ? 'Unpin' : 'Pin'}
               </Button>
-              <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ archived: !conversation.archivedAt })}>
+              <Button
+                variant="secondary"
+                disabled={update.isPending}
+                onClick={() => update.mutate({ archived: !conversation.archivedAt })}
+              >
                 {conversation.archivedAt ? 'Unarchive' : 'Archive'}
               </Button>
             </>
@@ -74,9 +112,15 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
         </div>
       </div>
       {(conversation.pinned || conversation.archivedAt) && (
-        <p className="mt-2 text-xs text-slate-500">{[conversation.pinned && 'Pinned', conversation.archivedAt && 'Archived'].filter(Boolean).join(' · ')}</p>
+        <p className="mt-2 text-xs text-slate-500">
+          {[conversation.pinned && 'Pinned', conversation.archivedAt && 'Archived'].filter(Boolean).join(' · ')}
+        </p>
       )}
-      {update.isError && <Alert tone="error" className="mt-3">{errorMessage(update.error)}</Alert>}
+      {update.isError && (
+        <Alert tone="error" className="mt-3">
+          {errorMessage(update.error)}
+        </Alert>
+      )}
     </header>
   )
 }

@@ -4,22 +4,44 @@ import type { ConversationDto } from '../../../../contracts/chat.ts'
 import { formatDateTime } from '../../lib/format.ts'
 
 /** Pinned conversations first, each group most recent first (the server orders by last message only). */
-export const pinnedFirst = (items: ConversationDto[]) => [...items.filter((c) => c.pinned), ...items.filter((c) => !c.pinned)]
+export const pinnedFirst = (items: ConversationDto[]) => [
+  ...items.filter((c) => c.pinned),
+  ...items.filter((c) => !c.pinned),
+]
 
 const BADGE = 'rounded-full px-2 py-0.5 text-xs font-medium'
 
 /** Conversations as links: title, agent, last activity; pinned, archived and running are marked. */
-export function ConversationList({ conversations, agents, label }: { conversations: ConversationDto[]; agents: AgentDto[]; label: string }) {
+export function ConversationList({
+  conversations,
+  agents,
+  label,
+}: {
+  conversations: ConversationDto[]
+  agents: AgentDto[]
+  label: string
+}) {
   const byId = new Map(agents.map((a) => [a.id, a]))
   return (
-    <ul aria-label={label} className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white">
+    <ul
+      aria-label={label}
+      className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white"
+    >
       {conversations.map((c) => {
         const agent = byId.get(c.agentId)
         return (
           <li key={c.id} className="relative flex items-center gap-3 px-4 py-3 hover:bg-slate-50">
-            <span aria-hidden="true" className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg">{agent?.avatar ?? '💬'}</span>
+            <span
+              aria-hidden="true"
+              className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg"
+            >
+              {agent?.avatar ?? '💬'}
+            </span>
             <div className="min-w-0 flex-1">
-              <Link to={`/app/chat/${encodeURIComponent(c.id)}`} className="block truncate font-medium text-slate-900 after:absolute after:inset-0 hover:text-indigo-700">
+              <Link
+                to={`/app/chat/${encodeURIComponent(c.id)}`}
+                className="block truncate font-medium text-slate-900 after:absolute after:inset-0 hover:text-indigo-700"
+              >
                 {c.title}
               </Link>
               <p className="truncate text-sm text-slate-600">

@@ -27,14 +27,25 @@ export function ConversationPage() {
 }
 
 function ConversationLoader({ id }: { id: string }) {
-  const conversation = useQuery({ queryKey: chatKeys.conversation(id), queryFn: ({ signal }) => getConversation(id, signal) })
+  const conversation = useQuery({
+    queryKey: chatKeys.conversation(id),
+    queryFn: ({ signal }) => getConversation(id, signal),
+  })
   const messages = useQuery({ queryKey: chatKeys.messages(id), queryFn: ({ signal }) => listMessages(id, signal) })
-  useEffect(() => { void loadMarkdown() }, [])
+  useEffect(() => {
+    void loadMarkdown()
+  }, [])
   return (
     <div className="mx-auto flex max-w-3xl flex-col">
-      <Link to="/app/chat" className="mb-3 self-start text-sm font-medium text-indigo-700 hover:underline">← All conversations</Link>
+      <Link to="/app/chat" className="mb-3 self-start text-sm font-medium text-indigo-700 hover:underline">
+        ← All conversations
+      </Link>
       <QueryState query={conversation} label="Loading the conversation…">
-        {(c) => <QueryState query={messages} label="Loading messages…">{(items) => <Conversation conversation={c} messages={items} />}</QueryState>}
+        {(c) => (
+          <QueryState query={messages} label="Loading messages…">
+            {(items) => <Conversation conversation={c} messages={items} />}
+          </QueryState>
+        )}
       </QueryState>
     </div>
   )
@@ -53,12 +64,16 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
 
   const savedStreaming = messages.some((m) => m.role === 'assistant' && m.status === 'streaming')
   const needsResume = conversation.running || savedStreaming
-  useEffect(() => { if (needsResume) resume() }, [needsResume, resume])
+  useEffect(() => {
+    if (needsResume) resume()
+  }, [needsResume, resume])
 
   const shown = withLive(messages, live)
   const streaming = live ? live.status === 'streaming' : needsResume
   const lastAnswer = shown.findLast((m) => m.role === 'assistant')
-  useAutoScroll(`${shown.length}:${lastAnswer?.content.length ?? 0}:${lastAnswer?.parts.length ?? 0}:${lastAnswer?.status}`)
+  useAutoScroll(
+    `${shown.length}:${lastAnswer?.content.length ?? 0}:${lastAnswer?.parts.length ?? 0}:${lastAnswer?.status}`,
+  )
   const modelIds = models.data?.map((m) => m.id) ?? []
   const defaultModelId = agent?.modelId && modelIds.includes(agent.modelId) ? agent.modelId : ''
 
@@ -69,19 +84,28 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
         <p className="py-8 text-center text-sm text-slate-600">
           {editable ? `Ask ${agent?.name ?? 'the agent'} anything about this client.` : 'No messages yet.'}
         </p>
-      ) : <MessageList messages={shown} agents={agents.data ?? []} fallback={agent} />}
+      ) : (
+        <MessageList messages={shown} agents={agents.data ?? []} fallback={agent} />
+      )}
       <div className="h-4" />
       <div className="sticky bottom-0 space-y-2 bg-slate-50 pt-2 pb-4">
         {lastAnswer?.offline && (
-          <p data-testid="offline-banner" role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-            <strong className="font-semibold">Offline model</strong> — no AI provider is configured; answers are composed locally.
+          <p
+            data-testid="offline-banner"
+            role="status"
+            className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+          >
+            <strong className="font-semibold">Offline model</strong> — no AI provider is configured; answers are
+            composed locally.
           </p>
         )}
         {answer.error !== null && (
           <Alert tone="error">
             <div className="flex items-start justify-between gap-3">
               <SendError error={answer.error} />
-              <Button variant="ghost" className="-my-1 px-2 py-1" onClick={answer.clearError}>Dismiss</Button>
+              <Button variant="ghost" className="-my-1 px-2 py-1" onClick={answer.clearError}>
+                Dismiss
+              </Button>
             </div>
           </Alert>
         )}
@@ -89,7 +113,9 @@ function Conversation({ conversation, messages }: { conversation: ConversationDt
           <CapWarnings
             caps={balance.data.caps}
             upgradeUrl={balance.data.upgradeUrl}
-            subjectName={(c) => (c.subjectKind === 'workspace' ? 'this workspace' : c.subjectKind === 'client' ? 'this client' : 'you')}
+            subjectName={(c) =>
+              c.subjectKind === 'workspace' ? 'this workspace' : c.subjectKind === 'client' ? 'this client' : 'you'
+            }
           />
         )}
         {!editable ? (

@@ -23,8 +23,17 @@ export function ConversationsPage() {
   return (
     <>
       <PageHeader title="Conversations" description={client ? `Conversations about ${client.name}.` : undefined} />
-      {client ? <ClientConversations clientId={client.id} /> : (
-        <EmptyState title="No client yet" action={<Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">Go to clients</Link>}>
+      {client ? (
+        <ClientConversations clientId={client.id} />
+      ) : (
+        <EmptyState
+          title="No client yet"
+          action={
+            <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
+              Go to clients
+            </Link>
+          }
+        >
           Conversations belong to a client. Add one first.
         </EmptyState>
       )}
@@ -39,7 +48,8 @@ function ClientConversations({ clientId }: { clientId: string }) {
   const agents = useAgents(clientId)
   const query = useInfiniteQuery({
     queryKey: chatKeys.list(clientId, filters),
-    queryFn: ({ pageParam, signal }) => listConversations(clientId, { ...filters, cursor: pageParam, limit: 25 }, signal),
+    queryFn: ({ pageParam, signal }) =>
+      listConversations(clientId, { ...filters, cursor: pageParam, limit: 25 }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -49,11 +59,24 @@ function ClientConversations({ clientId }: { clientId: string }) {
     <>
       <div role="search" className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-end">
         <div className="flex-1">
-          <label htmlFor="conversation-search" className="mb-1 block text-sm font-medium text-slate-800">Search conversations</label>
-          <Input id="conversation-search" type="search" placeholder="Search by title" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <label htmlFor="conversation-search" className="mb-1 block text-sm font-medium text-slate-800">
+            Search conversations
+          </label>
+          <Input
+            id="conversation-search"
+            type="search"
+            placeholder="Search by title"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
         </div>
         <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
-          <input type="checkbox" className="size-4 rounded border-slate-300" checked={archived === 'include'} onChange={(e) => setArchived(e.target.checked ? 'include' : 'exclude')} />
+          <input
+            type="checkbox"
+            className="size-4 rounded border-slate-300"
+            checked={archived === 'include'}
+            onChange={(e) => setArchived(e.target.checked ? 'include' : 'exclude')}
+          />
           Show archived
         </label>
       </div>
@@ -61,9 +84,22 @@ function ClientConversations({ clientId }: { clientId: string }) {
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
           if (items.length === 0) {
-            return filtered
-              ? <EmptyState title="No conversations match">Try another search{archived === 'exclude' ? ' or show archived ones too' : ''}.</EmptyState>
-              : <EmptyState title="No conversations yet" action={<Link to="/app" className="font-medium text-indigo-700 hover:underline">Pick an agent</Link>}>Start one from the chat home.</EmptyState>
+            return filtered ? (
+              <EmptyState title="No conversations match">
+                Try another search{archived === 'exclude' ? ' or show archived ones too' : ''}.
+              </EmptyState>
+            ) : (
+              <EmptyState
+                title="No conversations yet"
+                action={
+                  <Link to="/app" className="font-medium text-indigo-700 hover:underline">
+                    Pick an agent
+                  </Link>
+                }
+              >
+                Start one from the chat home.
+              </EmptyState>
+            )
           }
           return (
             <>

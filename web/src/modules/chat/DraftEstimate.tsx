@@ -20,7 +20,8 @@ export function DraftEstimate({ id, clientId, conversationId, modelId, text }: P
   const draft = useDebounced(text.trim(), 500)
   const query = useQuery({
     queryKey: ['credits', workspace.id, 'estimate', clientId, conversationId, modelId ?? '', draft],
-    queryFn: ({ signal }) => estimate(clientId, { content: draft, conversationId, ...(modelId ? { modelId } : {}) }, signal),
+    queryFn: ({ signal }) =>
+      estimate(clientId, { content: draft, conversationId, ...(modelId ? { modelId } : {}) }, signal),
     enabled: draft.length > 0,
     placeholderData: keepPreviousData,
     staleTime: 30_000,
@@ -31,22 +32,42 @@ export function DraftEstimate({ id, clientId, conversationId, modelId, text }: P
   if (!text.trim() || !draft) content = null
   else if (query.isError) {
     // A server without estimates (404) says nothing; anything else says it could not tell.
-    content = query.error instanceof ApiError && query.error.status === 404 ? null : <span className="text-slate-500">Cost estimate unavailable</span>
+    content =
+      query.error instanceof ApiError && query.error.status === 404 ? null : (
+        <span className="text-slate-500">Cost estimate unavailable</span>
+      )
   } else if (!e) content = <span className="text-slate-500">Estimating the cost…</span>
-  else if (e.offline) content = <span data-testid="draft-estimate" className="text-slate-600">Free — offline model</span>
-  else if (e.billedBy === 'workspace') content = <span data-testid="draft-estimate" className="text-slate-600">Billed to your own provider key</span>
+  else if (e.offline)
+    content = (
+      <span data-testid="draft-estimate" className="text-slate-600">
+        Free — offline model
+      </span>
+    )
+  else if (e.billedBy === 'workspace')
+    content = (
+      <span data-testid="draft-estimate" className="text-slate-600">
+        Billed to your own provider key
+      </span>
+    )
   else {
     content = (
       <span data-testid="draft-estimate" className={e.sufficient ? 'text-slate-600' : 'text-red-700'}>
         ≈ {formatCredits(e.estimate)} credits max
         {!e.sufficient && (
           <>
-            {' '}— only {formatCredits(e.available)} available.{' '}
-            <Link to={UPGRADE_PATH} className="font-medium underline">Get more credits</Link>
+            {' '}
+            — only {formatCredits(e.available)} available.{' '}
+            <Link to={UPGRADE_PATH} className="font-medium underline">
+              Get more credits
+            </Link>
           </>
         )}
       </span>
     )
   }
-  return <p id={id} aria-live="polite" className="mt-1.5 min-h-5 text-xs tabular-nums">{content}</p>
+  return (
+    <p id={id} aria-live="polite" className="mt-1.5 min-h-5 text-xs tabular-nums">
+      {content}
+    </p>
+  )
 }

@@ -9,7 +9,10 @@ import { MessageParts } from './MessageParts.tsx'
 export const loadMarkdown = () => import('./MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
 const MessageMarkdown = lazy(loadMarkdown)
 
-export type ShownMessage = Pick<MessageDto, 'id' | 'role' | 'content' | 'status' | 'error' | 'offline' | 'parts' | 'agentId'> & {
+export type ShownMessage = Pick<
+  MessageDto,
+  'id' | 'role' | 'content' | 'status' | 'error' | 'offline' | 'parts' | 'agentId'
+> & {
   /** Micro-credits: what the answer was charged (null: unknown), and, while it is written, what is held for it. */
   charged?: number | null
   estimate?: number | null
@@ -24,11 +27,29 @@ export const withLive = (messages: MessageDto[], live: LiveAnswer | null): Shown
   if (!live) return saved
   const shown = saved.filter((m) => m.id !== live.messageId)
   if (live.userText !== null && !messages.some((m) => m.id === live.userMessageId)) {
-    shown.push({ id: live.userMessageId ?? 'pending-question', role: 'user', content: live.userText, status: 'complete', error: null, offline: false, parts: [], agentId: null })
+    shown.push({
+      id: live.userMessageId ?? 'pending-question',
+      role: 'user',
+      content: live.userText,
+      status: 'complete',
+      error: null,
+      offline: false,
+      parts: [],
+      agentId: null,
+    })
   }
   shown.push({
-    id: live.messageId ?? 'pending-answer', role: 'assistant', content: live.text, status: live.status, error: live.error, offline: live.offline, parts: live.parts,
-    agentId: live.agentId, charged: live.charged, estimate: live.estimate, billedBy: live.billedBy,
+    id: live.messageId ?? 'pending-answer',
+    role: 'assistant',
+    content: live.text,
+    status: live.status,
+    error: live.error,
+    offline: live.offline,
+    parts: live.parts,
+    agentId: live.agentId,
+    charged: live.charged,
+    estimate: live.estimate,
+    billedBy: live.billedBy,
   })
   return shown
 }
@@ -40,18 +61,33 @@ function Charge({ message }: { message: ShownMessage }) {
   if (message.status === 'streaming') {
     if (estimate && billedBy !== 'workspace') text = `Up to ${formatCredits(estimate)} credits`
   } else if (charged !== null && charged !== undefined) {
-    text = charged > 0 ? `Charged ${formatCredits(charged)} credits`
-      : offline ? 'Free — offline model' : billedBy === 'workspace' ? 'Billed to your own provider key' : 'No credits charged'
+    text =
+      charged > 0
+        ? `Charged ${formatCredits(charged)} credits`
+        : offline
+          ? 'Free — offline model'
+          : billedBy === 'workspace'
+            ? 'Billed to your own provider key'
+            : 'No credits charged'
   }
   if (!text) return null
-  return <p data-testid="message-charge" className="mt-2 text-xs text-slate-500 tabular-nums">{text}</p>
+  return (
+    <p data-testid="message-charge" className="mt-2 text-xs text-slate-500 tabular-nums">
+      {text}
+    </p>
+  )
 }
 
 function AssistantMessage({ message, agent }: { message: ShownMessage; agent: AgentDto | undefined }) {
   const streaming = message.status === 'streaming'
   return (
     <li className="flex gap-3">
-      <span aria-hidden="true" className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-base">{agent?.avatar ?? '💬'}</span>
+      <span
+        aria-hidden="true"
+        className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-base"
+      >
+        {agent?.avatar ?? '💬'}
+      </span>
       <div
         data-testid="assistant-message"
         data-status={message.status}
@@ -65,8 +101,12 @@ function AssistantMessage({ message, agent }: { message: ShownMessage; agent: Ag
           <Suspense fallback={<p className="whitespace-pre-wrap break-words text-slate-800">{message.content}</p>}>
             <MessageMarkdown source={message.content} />
           </Suspense>
-        ) : streaming && <p className="text-sm text-slate-500">{message.parts.length ? 'Working…' : 'Thinking…'}</p>}
-        {streaming && message.content && <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />}
+        ) : (
+          streaming && <p className="text-sm text-slate-500">{message.parts.length ? 'Working…' : 'Thinking…'}</p>
+        )}
+        {streaming && message.content && (
+          <span aria-hidden="true" className="mt-2 block h-1.5 w-6 animate-pulse rounded bg-indigo-400" />
+        )}
         {message.status === 'cancelled' && <p className="mt-2 text-xs font-medium text-slate-500">Stopped</p>}
         {message.status === 'failed' && (
           <p className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
@@ -90,14 +130,17 @@ export function MessageList({ messages, agents, fallback }: ListProps) {
   return (
     <ol aria-label="Conversation history" className="space-y-4">
       {messages.map((m) =>
-        m.role === 'assistant' ? <AssistantMessage key={m.id} message={m} agent={agentOf(m)} /> : (
+        m.role === 'assistant' ? (
+          <AssistantMessage key={m.id} message={m} agent={agentOf(m)} />
+        ) : (
           <li key={m.id} className="flex justify-end">
             <div className="max-w-[85%] rounded-lg rounded-tr-none bg-indigo-600 px-4 py-3 whitespace-pre-wrap break-words text-white">
               <p className="sr-only">You said:</p>
               {m.content}
             </div>
           </li>
-        ))}
+        ),
+      )}
     </ol>
   )
 }

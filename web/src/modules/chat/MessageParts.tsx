@@ -5,7 +5,11 @@ type ToolResult = Extract<MessagePart, { type: 'tool-result' }>
 type Handoff = Extract<MessagePart, { type: 'handoff' }>
 type Card = { kind: 'tool'; call: ToolCall; result: ToolResult | undefined } | { kind: 'handoff'; part: Handoff }
 
-const LABELS: Record<string, string> = { fetch_page: 'Read a web page', search_conversations: 'Searched past conversations', handoff: 'Hand-off' }
+const LABELS: Record<string, string> = {
+  fetch_page: 'Read a web page',
+  search_conversations: 'Searched past conversations',
+  handoff: 'Hand-off',
+}
 const SUMMARY_KEYS = ['url', 'query', 'q', 'agentId']
 
 const clip = (s: string, max = 90) => (s.length > max ? `${s.slice(0, max - 1)}…` : s)
@@ -43,13 +47,23 @@ function ToolCard({ call, result, streaming }: { call: ToolCall; result: ToolRes
   const summary = summarizeInput(call.input)
   const state = result ? (result.error ? 'failed' : 'done') : streaming ? 'running' : 'no result'
   return (
-    <li data-testid="tool-card" data-status={state} className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-xs text-slate-700">
+    <li
+      data-testid="tool-card"
+      data-status={state}
+      className="rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-xs text-slate-700"
+    >
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
         <span aria-hidden="true">🔧</span>
         <span className="font-medium text-slate-900">{LABELS[call.toolName] ?? 'Tool'}</span>
         <code className="rounded bg-white px-1 py-0.5 text-[0.7rem] text-slate-600">{call.toolName}</code>
-        {summary && <span className="min-w-0 truncate text-slate-600" title={summary}>{summary}</span>}
-        <span className={`ml-auto rounded-full px-2 py-0.5 font-medium ${state === 'done' ? 'bg-green-100 text-green-800' : state === 'failed' ? 'bg-red-100 text-red-800' : 'bg-slate-200 text-slate-700'}`}>
+        {summary && (
+          <span className="min-w-0 truncate text-slate-600" title={summary}>
+            {summary}
+          </span>
+        )}
+        <span
+          className={`ml-auto rounded-full px-2 py-0.5 font-medium ${state === 'done' ? 'bg-green-100 text-green-800' : state === 'failed' ? 'bg-red-100 text-red-800' : 'bg-slate-200 text-slate-700'}`}
+        >
           {state === 'running' ? 'running…' : state}
         </span>
       </div>
@@ -65,11 +79,19 @@ export function MessageParts({ parts, streaming }: { parts: MessagePart[]; strea
   return (
     <ul aria-label="Tools used" className="mb-3 space-y-1.5">
       {cards.map((c, i) =>
-        c.kind === 'tool' ? <ToolCard key={c.call.toolCallId} call={c.call} result={c.result} streaming={streaming} /> : (
-          <li key={`handoff-${i}`} data-testid="handoff-card" className="rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm text-indigo-900">
-            <span aria-hidden="true">↪ </span>Handed off to <strong className="font-semibold">{c.part.toName}</strong>: {c.part.reason}
+        c.kind === 'tool' ? (
+          <ToolCard key={c.call.toolCallId} call={c.call} result={c.result} streaming={streaming} />
+        ) : (
+          <li
+            key={`handoff-${i}`}
+            data-testid="handoff-card"
+            className="rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm text-indigo-900"
+          >
+            <span aria-hidden="true">↪ </span>Handed off to <strong className="font-semibold">{c.part.toName}</strong>:{' '}
+            {c.part.reason}
           </li>
-        ))}
+        ),
+      )}
     </ul>
   )
 }

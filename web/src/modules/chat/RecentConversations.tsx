@@ -15,13 +15,21 @@ export function RecentConversations({ clientId, agents }: { clientId: string; ag
     queryKey: [...chatKeys.list(clientId, FILTERS), 'recent'],
     queryFn: ({ signal }) => listConversations(clientId, { ...FILTERS, limit: 8 }, signal),
   })
-  const all = <Link to="/app/chat" className="text-sm font-medium text-indigo-700 hover:underline">All conversations</Link>
+  const all = (
+    <Link to="/app/chat" className="text-sm font-medium text-indigo-700 hover:underline">
+      All conversations
+    </Link>
+  )
   return (
     <Card title="Recent conversations" actions={all}>
       <QueryState query={query} label="Loading conversations…">
-        {(page) => page.items.length === 0
-          ? <EmptyState title="No conversations yet">Pick an agent above to start one.</EmptyState>
-          : <ConversationList conversations={pinnedFirst(page.items)} agents={agents} label="Recent conversations" />}
+        {(page) =>
+          page.items.length === 0 ? (
+            <EmptyState title="No conversations yet">Pick an agent above to start one.</EmptyState>
+          ) : (
+            <ConversationList conversations={pinnedFirst(page.items)} agents={agents} label="Recent conversations" />
+          )
+        }
       </QueryState>
     </Card>
   )

@@ -7,7 +7,7 @@ import { UPGRADE_PATH } from './DraftEstimate.tsx'
 
 type Details = { estimate?: unknown; available?: unknown; upgradeUrl?: unknown; modelId?: unknown; plan?: unknown }
 
-const detailsOf = (e: ApiError): Details => (e.details && typeof e.details === 'object' ? e.details as Details : {})
+const detailsOf = (e: ApiError): Details => (e.details && typeof e.details === 'object' ? (e.details as Details) : {})
 const upgradeLink = (d: Details) => (typeof d.upgradeUrl === 'string' && safeNext(d.upgradeUrl)) || UPGRADE_PATH
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
@@ -15,7 +15,11 @@ const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : n
 export function SendError({ error }: { error: unknown }) {
   if (!(error instanceof ApiError)) return <p>{errorMessage(error)}</p>
   const d = detailsOf(error)
-  const link = (label: string) => <Link to={upgradeLink(d)} className="font-medium underline">{label}</Link>
+  const link = (label: string) => (
+    <Link to={upgradeLink(d)} className="font-medium underline">
+      {label}
+    </Link>
+  )
   if (error.code === 'credits.insufficient') {
     const estimate = num(d.estimate)
     const available = num(d.available)
@@ -35,7 +39,9 @@ export function SendError({ error }: { error: unknown }) {
     return (
       <div data-testid="send-error" data-code={error.code}>
         <p className="font-semibold">Spending cap reached</p>
-        <p className="mt-1">{error.message} {link('See usage and caps')}</p>
+        <p className="mt-1">
+          {error.message} {link('See usage and caps')}
+        </p>
       </div>
     )
   }
@@ -44,7 +50,11 @@ export function SendError({ error }: { error: unknown }) {
     return (
       <div data-testid="send-error" data-code={error.code}>
         <p className="font-semibold">Too many requests</p>
-        <p className="mt-1">{secs ? `Wait ${secs} ${secs === 1 ? 'second' : 'seconds'}, then send again.` : 'Wait a moment, then send again.'}</p>
+        <p className="mt-1">
+          {secs
+            ? `Wait ${secs} ${secs === 1 ? 'second' : 'seconds'}, then send again.`
+            : 'Wait a moment, then send again.'}
+        </p>
       </div>
     )
   }
@@ -53,7 +63,12 @@ export function SendError({ error }: { error: unknown }) {
     return (
       <div data-testid="send-error" data-code={error.code}>
         <p className="font-semibold">Plan limit reached</p>
-        <p className="mt-1">{error.message} <Link to={limit.upgradeUrl} className="font-medium underline">See plans</Link></p>
+        <p className="mt-1">
+          {error.message}{' '}
+          <Link to={limit.upgradeUrl} className="font-medium underline">
+            See plans
+          </Link>
+        </p>
       </div>
     )
   }
@@ -61,7 +76,9 @@ export function SendError({ error }: { error: unknown }) {
     return (
       <div data-testid="send-error" data-code={error.code}>
         <p className="font-semibold">This model is not in your plan</p>
-        <p className="mt-1">{error.message} Choose another model, or {link('see how to upgrade')}.</p>
+        <p className="mt-1">
+          {error.message} Choose another model, or {link('see how to upgrade')}.
+        </p>
       </div>
     )
   }

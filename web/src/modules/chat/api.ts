@@ -4,7 +4,15 @@ import { api } from '../../lib/api.ts'
 import { openStream } from '../../lib/follow-stream.ts'
 
 /** An entry of GET /api/models (the server's catalog; not in contracts/). */
-export type ModelDto = { id: string; provider: string; modelId: string; label: string; contextWindow: number; tier: 'standard' | 'advanced'; offline: boolean }
+export type ModelDto = {
+  id: string
+  provider: string
+  modelId: string
+  label: string
+  contextWindow: number
+  tier: 'standard' | 'advanced'
+  offline: boolean
+}
 export type ArchivedFilter = 'exclude' | 'include' | 'only'
 export type ConversationFilters = { q: string; archived: ArchivedFilter }
 export type ConversationPage = { items: ConversationDto[]; nextCursor: string | null }
@@ -33,12 +41,21 @@ export const listModels = (workspaceId: string, signal?: AbortSignal) =>
 export const createConversation = (clientId: string, agentId: string) =>
   api<ConversationDto>('/api/chat/conversations', { method: 'POST', clientId, body: { agentId } })
 
-export const listConversations = (clientId: string, params: Partial<ConversationFilters> & { cursor?: string | undefined; limit?: number }, signal?: AbortSignal) =>
-  api<ConversationPage>('/api/chat/conversations', { clientId, signal, query: { q: params.q?.trim(), archived: params.archived, cursor: params.cursor, limit: params.limit ?? 30 } })
+export const listConversations = (
+  clientId: string,
+  params: Partial<ConversationFilters> & { cursor?: string | undefined; limit?: number },
+  signal?: AbortSignal,
+) =>
+  api<ConversationPage>('/api/chat/conversations', {
+    clientId,
+    signal,
+    query: { q: params.q?.trim(), archived: params.archived, cursor: params.cursor, limit: params.limit ?? 30 },
+  })
 
 // Conversation routes take their client from the conversation itself, so they send no X-Client-ID: a
 // conversation stays reachable from a link even when the sidebar shows another client.
-export const getConversation = (id: string, signal?: AbortSignal) => api<ConversationDto>(conversationPath(id), { signal })
+export const getConversation = (id: string, signal?: AbortSignal) =>
+  api<ConversationDto>(conversationPath(id), { signal })
 
 export const updateConversation = (id: string, body: ConversationPatch) =>
   api<ConversationDto>(conversationPath(id), { method: 'PATCH', body })
@@ -46,14 +63,25 @@ export const updateConversation = (id: string, body: ConversationPatch) =>
 export const listMessages = (id: string, signal?: AbortSignal) =>
   api<{ items: MessageDto[] }>(conversationPath(id, '/messages'), { signal }).then((r) => r.items)
 
-export const cancelAnswer = (id: string) => api<{ cancelled: boolean }>(conversationPath(id, '/cancel'), { method: 'POST' })
+export const cancelAnswer = (id: string) =>
+  api<{ cancelled: boolean }>(conversationPath(id, '/cancel'), { method: 'POST' })
 
 /** Asks; resolves once the server accepted the question, with the answer's event stream as the body. */
-export const sendMessage = (id: string, body: { content: string; modelId?: string | undefined }, signal?: AbortSignal) =>
+export const sendMessage = (
+  id: string,
+  body: { content: string; modelId?: string | undefined },
+  signal?: AbortSignal,
+) =>
   openStream(conversationPath(id, '/messages'), {
-    method: 'POST', signal, body: JSON.stringify(body), headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+    method: 'POST',
+    signal,
+    body: JSON.stringify(body),
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
   })
 
 /** The latest answer's events after sequence number `after` (0 replays it from the start). */
 export const resumeAnswer = (id: string, after: number, signal?: AbortSignal) =>
-  openStream(conversationPath(id, '/stream'), { signal, headers: { accept: 'text/event-stream', 'last-event-id': String(after) } })
+  openStream(conversationPath(id, '/stream'), {
+    signal,
+    headers: { accept: 'text/event-stream', 'last-event-id': String(after) },
+  })

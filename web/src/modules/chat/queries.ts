@@ -16,7 +16,11 @@ export const useAgents = (clientId: string | null | undefined) =>
 /** The models the current workspace can use: the server's, its own provider keys' and the offline one (last). */
 export const useModels = () => {
   const { workspace } = useWorkspace()
-  return useQuery({ queryKey: chatKeys.models(workspace.id), queryFn: ({ signal }) => listModels(workspace.id, signal), staleTime: 5 * 60_000 })
+  return useQuery({
+    queryKey: chatKeys.models(workspace.id),
+    queryFn: ({ signal }) => listModels(workspace.id, signal),
+    staleTime: 5 * 60_000,
+  })
 }
 
 /** Rename, pin or archive; the conversation and every list showing it are refreshed. */

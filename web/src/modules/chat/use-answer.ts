@@ -19,7 +19,13 @@ export function useAnswer(conversationId: string) {
   const [error, setError] = useState<unknown>(null)
   const active = useRef<AbortController | null>(null)
 
-  useEffect(() => () => { active.current?.abort(); active.current = null }, [])
+  useEffect(
+    () => () => {
+      active.current?.abort()
+      active.current = null
+    },
+    [],
+  )
 
   /** Shows the saved messages once they have been reloaded, then drops the live copy. */
   const settle = useCallback(async () => {
@@ -34,34 +40,37 @@ export function useAnswer(conversationId: string) {
   }, [qc, conversationId])
 
   /** Reads events until `done`; a broken or failed connection is reopened from the last event seen. */
-  const follow = useCallback(async (first: Response | null, ctrl: AbortController) => {
-    let pending = first
-    try {
-      await followStream({
-        signal: ctrl.signal,
-        retries: RETRIES,
-        // The POST's own response is the first connection; any later one resumes with Last-Event-ID.
-        open: async (after, signal) => {
-          const res = pending ?? (await resumeAnswer(conversationId, after, signal))
-          pending = null
-          return res
-        },
-        onEvent: (m) => {
-          const event = { type: m.event, ...m.data } as ChatEvent
-          // The conversation now belongs to another agent: the header should show it at once.
-          if (event.type === 'handoff') void qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) })
-          setLive((prev) => apply(prev, event))
-        },
-      })
-    } catch (e) {
+  const follow = useCallback(
+    async (first: Response | null, ctrl: AbortController) => {
+      let pending = first
+      try {
+        await followStream({
+          signal: ctrl.signal,
+          retries: RETRIES,
+          // The POST's own response is the first connection; any later one resumes with Last-Event-ID.
+          open: async (after, signal) => {
+            const res = pending ?? (await resumeAnswer(conversationId, after, signal))
+            pending = null
+            return res
+          },
+          onEvent: (m) => {
+            const event = { type: m.event, ...m.data } as ChatEvent
+            // The conversation now belongs to another agent: the header should show it at once.
+            if (event.type === 'handoff') void qc.invalidateQueries({ queryKey: chatKeys.conversation(conversationId) })
+            setLive((prev) => apply(prev, event))
+          },
+        })
+      } catch (e) {
+        if (ctrl.signal.aborted) return
+        setError(e)
+      } finally {
+        if (active.current === ctrl) active.current = null
+      }
       if (ctrl.signal.aborted) return
-      setError(e)
-    } finally {
-      if (active.current === ctrl) active.current = null
-    }
-    if (ctrl.signal.aborted) return
-    await settle()
-  }, [conversationId, qc, settle])
+      await settle()
+    },
+    [conversationId, qc, settle],
+  )
 
   const start = useCallback(() => {
     active.current?.abort()
@@ -72,20 +81,26 @@ export function useAnswer(conversationId: string) {
   }, [])
 
   /** Resolves true once the question was accepted (the composer may then clear), false on an error. */
-  const send = useCallback(async (content: string, modelId?: string) => {
-    if (active.current) return false
-    const ctrl = start()
-    setLive({ ...EMPTY, userText: content })
-    try {
-      const res = await sendMessage(conversationId, { content, modelId }, ctrl.signal)
-      void follow(res, ctrl)
-      return true
-    } catch (e) {
-      if (active.current === ctrl) active.current = null
-      if (!ctrl.signal.aborted) { setLive(null); setError(e) }
-      return false
-    }
-  }, [conversationId, follow, start])
+  const send = useCallback(
+    async (content: string, modelId?: string) => {
+      if (active.current) return false
+      const ctrl = start()
+      setLive({ ...EMPTY, userText: content })
+      try {
+        const res = await sendMessage(conversationId, { content, modelId }, ctrl.signal)
+        void follow(res, ctrl)
+        return true
+      } catch (e) {
+        if (active.current === ctrl) active.current = null
+        if (!ctrl.signal.aborted) {
+          setLive(null)
+          setError(e)
+        }
+        return false
+      }
+    },
+    [conversationId, follow, start],
+  )
 
   /** Follows the latest answer from its start; does nothing while one is already followed. */
   const resume = useCallback(() => {

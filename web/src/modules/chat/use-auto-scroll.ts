@@ -14,7 +14,9 @@ const nearBottom = () => {
 export const useAutoScroll = (signal: unknown) => {
   const stick = useRef(true)
   useEffect(() => {
-    const onScroll = () => { stick.current = nearBottom() }
+    const onScroll = () => {
+      stick.current = nearBottom()
+    }
     window.addEventListener('scroll', onScroll, { passive: true })
     return () => window.removeEventListener('scroll', onScroll)
   }, [])

@@ -43,7 +43,9 @@ export function ClientCreateForm() {
       <form onSubmit={submit} noValidate className="space-y-4">
         <FormError error={create.error} message={server.form} />
         <ClientFields values={values} onChange={setValues} errors={{ ...server.fields, ...local }} />
-        <Button type="submit" pending={create.isPending}>Add client</Button>
+        <Button type="submit" pending={create.isPending}>
+          Add client
+        </Button>
       </form>
     </Card>
   )

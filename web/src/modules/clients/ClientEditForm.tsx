@@ -27,7 +27,11 @@ export function ClientEditForm({ client, onDone }: { client: ClientDto; onDone: 
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
   const { notify } = useToast()
-  const [values, setValues] = useState<ClientValues>({ name: client.name, website: client.website ?? '', notes: client.notes ?? '' })
+  const [values, setValues] = useState<ClientValues>({
+    name: client.name,
+    website: client.website ?? '',
+    notes: client.notes ?? '',
+  })
   const [local, setLocal] = useState<ClientErrors>({})
   const save = useMutation({
     mutationFn: (patch: ClientPatch) => updateClient(workspace.id, client.id, patch),
@@ -35,7 +39,10 @@ export function ClientEditForm({ client, onDone }: { client: ClientDto; onDone: 
       qc.setQueryData(clientKeys.detail(workspace.id, client.id), updated)
       notify('Client saved')
       onDone()
-      await qc.invalidateQueries({ queryKey: clientKeys.all(workspace.id), predicate: (q) => q.queryKey[2] !== 'detail' })
+      await qc.invalidateQueries({
+        queryKey: clientKeys.all(workspace.id),
+        predicate: (q) => q.queryKey[2] !== 'detail',
+      })
     },
   })
   const server = splitApiError(save.error, CLIENT_FIELDS)
@@ -54,8 +61,12 @@ export function ClientEditForm({ client, onDone }: { client: ClientDto; onDone: 
         {server.form && <Alert tone="error">{server.form}</Alert>}
         <ClientFields values={values} onChange={setValues} errors={{ ...server.fields, ...local }} />
         <div className="flex gap-2">
-          <Button type="submit" pending={save.isPending}>Save changes</Button>
-          <Button variant="secondary" onClick={onDone} disabled={save.isPending}>Cancel</Button>
+          <Button type="submit" pending={save.isPending}>
+            Save changes
+          </Button>
+          <Button variant="secondary" onClick={onDone} disabled={save.isPending}>
+            Cancel
+          </Button>
         </div>
       </form>
     </Card>

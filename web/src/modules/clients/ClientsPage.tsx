@@ -32,15 +32,25 @@ export function ClientsPage() {
   return (
     <>
       <PageHeader title="Clients" description={`The clients of ${workspace.name}.`} />
-      {canEdit(role) && <div className="mb-8"><ClientCreateForm /></div>}
+      {canEdit(role) && (
+        <div className="mb-8">
+          <ClientCreateForm />
+        </div>
+      )}
       <ClientFilters search={search} onSearch={setSearch} archived={archived} onArchived={setArchived} />
       <QueryState query={query} label="Loading clients…">
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
           if (items.length === 0) {
-            return filtered
-              ? <EmptyState title="No clients match">Try another search or show archived clients too.</EmptyState>
-              : <EmptyState title="No clients yet">{canEdit(role) ? 'Add your first client with the form above.' : 'Clients added by your team will show up here.'}</EmptyState>
+            return filtered ? (
+              <EmptyState title="No clients match">Try another search or show archived clients too.</EmptyState>
+            ) : (
+              <EmptyState title="No clients yet">
+                {canEdit(role)
+                  ? 'Add your first client with the form above.'
+                  : 'Clients added by your team will show up here.'}
+              </EmptyState>
+            )
           }
           return (
             <>

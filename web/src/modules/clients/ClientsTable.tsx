@@ -12,7 +12,14 @@ export function ClientsTable({ clients }: { clients: ClientDto[] }) {
     <Table caption="Clients" columns={['Name', 'Website', 'Added', 'Status']}>
       {clients.map((c) => (
         <tr key={c.id}>
-          <Td><Link to={`/app/clients/${encodeURIComponent(c.id)}`} className="font-medium text-indigo-700 hover:underline">{c.name}</Link></Td>
+          <Td>
+            <Link
+              to={`/app/clients/${encodeURIComponent(c.id)}`}
+              className="font-medium text-indigo-700 hover:underline"
+            >
+              {c.name}
+            </Link>
+          </Td>
           <Td className="max-w-xs truncate">{c.website ?? '—'}</Td>
           <Td>{formatDate(c.createdAt)}</Td>
           <Td>{c.archivedAt ? <ArchivedBadge /> : 'Active'}</Td>

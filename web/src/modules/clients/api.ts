@@ -12,8 +12,16 @@ export const clientKeys = {
   detail: (ws: string, id: string) => ['clients', ws, 'detail', id] as const,
 }
 
-export const listClients = (ws: string, params: Partial<ClientFilters> & { cursor?: string | undefined; limit?: number }, signal?: AbortSignal) =>
-  api<ClientPage>('/api/clients', { workspaceId: ws, signal, query: { cursor: params.cursor, limit: params.limit ?? 25, archived: params.archived, q: params.q?.trim() } })
+export const listClients = (
+  ws: string,
+  params: Partial<ClientFilters> & { cursor?: string | undefined; limit?: number },
+  signal?: AbortSignal,
+) =>
+  api<ClientPage>('/api/clients', {
+    workspaceId: ws,
+    signal,
+    query: { cursor: params.cursor, limit: params.limit ?? 25, archived: params.archived, q: params.q?.trim() },
+  })
 
 export const getClient = (ws: string, id: string, signal?: AbortSignal) =>
   api<ClientDto>(`/api/clients/${encodeURIComponent(id)}`, { workspaceId: ws, signal })

@@ -13,11 +13,14 @@ type Props = {
   className?: string
 }
 
-const resets = (period: CapUsage['period']) => (period === 'daily' ? 'at midnight UTC' : 'on the 1st of next month (UTC)')
+const resets = (period: CapUsage['period']) =>
+  period === 'daily' ? 'at midnight UTC' : 'on the 1st of next month (UTC)'
 
 /** One alert per cap at 80 % (warning) or 100 % (reached), with the way out. */
 export function CapWarnings({ caps, upgradeUrl, subjectName, showUpgradeLink = true, className = '' }: Props) {
-  const shown = caps.filter((c) => c.level !== 'ok').sort((a, b) => (a.level === b.level ? 0 : a.level === 'reached' ? -1 : 1))
+  const shown = caps
+    .filter((c) => c.level !== 'ok')
+    .sort((a, b) => (a.level === b.level ? 0 : a.level === 'reached' ? -1 : 1))
   if (shown.length === 0) return null
   return (
     <div data-testid="cap-warnings" className={`space-y-2 ${className}`}>
@@ -25,14 +28,24 @@ export function CapWarnings({ caps, upgradeUrl, subjectName, showUpgradeLink = t
         const reached = c.level === 'reached'
         const period = c.period === 'daily' ? 'Daily' : 'Monthly'
         return (
-          <Alert key={`${c.subjectKind}:${c.subjectId}:${c.period}`} tone={reached ? 'error' : 'warning'} title={`${period} cap ${reached ? 'reached' : 'almost reached'} for ${subjectName(c)}`}>
+          <Alert
+            key={`${c.subjectKind}:${c.subjectId}:${c.period}`}
+            tone={reached ? 'error' : 'warning'}
+            title={`${period} cap ${reached ? 'reached' : 'almost reached'} for ${subjectName(c)}`}
+          >
             <p>
               {formatCredits(c.used)} of {formatCredits(c.cap)} credits used ({formatShare(c.used, c.cap)}).{' '}
-              {reached ? `New AI calls are refused until the cap resets ${resets(c.period)}.` : `At 100 % new AI calls are refused until the cap resets ${resets(c.period)}.`}
+              {reached
+                ? `New AI calls are refused until the cap resets ${resets(c.period)}.`
+                : `At 100 % new AI calls are refused until the cap resets ${resets(c.period)}.`}
             </p>
             {showUpgradeLink && (
               <p className="mt-1">
-                An admin can raise the cap, or <Link to={upgradeUrl} className="font-medium underline">upgrade the plan</Link>.
+                An admin can raise the cap, or{' '}
+                <Link to={upgradeUrl} className="font-medium underline">
+                  upgrade the plan
+                </Link>
+                .
               </p>
             )}
           </Alert>

@@ -16,14 +16,25 @@ import { formatCredits } from './format.ts'
 export type DisputeAction = { dispute: DisputeDto; action: 'note' | 'withdraw' }
 
 /** A workspace admin adds a note for the operator, or withdraws the dispute. The operator alone decides refunds. */
-export function DisputeActionDialog({ target, openedBy, onClose }: { target: DisputeAction | null; openedBy: string; onClose: () => void }) {
+export function DisputeActionDialog({
+  target,
+  openedBy,
+  onClose,
+}: {
+  target: DisputeAction | null
+  openedBy: string
+  onClose: () => void
+}) {
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
   const { notify } = useToast()
   const [note, setNote] = useState('')
   const [local, setLocal] = useState<string | null>(null)
   const run = useMutation({
-    mutationFn: ({ dispute, action }: DisputeAction) => action === 'note' ? addDisputeNote(workspace.id, dispute.id, note.trim()) : withdrawDispute(workspace.id, dispute.id, note.trim()),
+    mutationFn: ({ dispute, action }: DisputeAction) =>
+      action === 'note'
+        ? addDisputeNote(workspace.id, dispute.id, note.trim())
+        : withdrawDispute(workspace.id, dispute.id, note.trim()),
     onSuccess: async (d) => {
       notify(d.status === 'withdrawn' ? 'Dispute withdrawn' : 'Note added for the operator')
       close()
@@ -46,22 +57,35 @@ export function DisputeActionDialog({ target, openedBy, onClose }: { target: Dis
     run.mutate(target)
   }
   return (
-    <Dialog open={target !== null} title={withdrawing ? 'Withdraw the dispute' : 'Add a note for the operator'} onClose={run.isPending ? () => undefined : close}>
+    <Dialog
+      open={target !== null}
+      title={withdrawing ? 'Withdraw the dispute' : 'Add a note for the operator'}
+      onClose={run.isPending ? () => undefined : close}
+    >
       {target && (
         <form onSubmit={submit} noValidate className="space-y-4">
           <p className="text-sm text-slate-700">
-            {openedBy} disputed a charge of {formatCredits(Math.abs(target.dispute.amount))} credits: “{target.dispute.reason}”
+            {openedBy} disputed a charge of {formatCredits(Math.abs(target.dispute.amount))} credits: “
+            {target.dispute.reason}”
           </p>
           <p className="text-sm text-slate-700">
-            {withdrawing ? 'The charge stays and cannot be disputed again.' : 'The Camarad operator reads your note before deciding.'}
+            {withdrawing
+              ? 'The charge stays and cannot be disputed again.'
+              : 'The Camarad operator reads your note before deciding.'}
           </p>
           {server.form && <Alert tone="error">{server.form}</Alert>}
           <Field label={withdrawing ? 'Why (optional)' : 'Note'} error={local ?? server.fields.note}>
-            {(p) => <Textarea {...p} autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />}
+            {(p) => (
+              <Textarea {...p} autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+            )}
           </Field>
           <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={close} disabled={run.isPending}>Cancel</Button>
-            <Button type="submit" variant={withdrawing ? 'danger' : 'primary'} pending={run.isPending}>{withdrawing ? 'Withdraw' : 'Add note'}</Button>
+            <Button variant="secondary" onClick={close} disabled={run.isPending}>
+              Cancel
+            </Button>
+            <Button type="submit" variant={withdrawing ? 'danger' : 'primary'} pending={run.isPending}>
+              {withdrawing ? 'Withdraw' : 'Add note'}
+            </Button>
           </div>
         </form>
       )}

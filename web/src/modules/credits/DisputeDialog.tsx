@@ -18,7 +18,15 @@ const MIN = 3
 const MAX = 2000
 
 /** Asks for a reason and opens a dispute on a charge; the Camarad operator then approves (refund) or rejects it. */
-export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntryDto | null; modelName: string; onClose: () => void }) {
+export function DisputeDialog({
+  entry,
+  modelName,
+  onClose,
+}: {
+  entry: LedgerEntryDto | null
+  modelName: string
+  onClose: () => void
+}) {
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
   const { notify } = useToast()
@@ -52,11 +60,16 @@ export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntr
       {entry && (
         <form onSubmit={submit} noValidate className="space-y-4">
           <p className="text-sm text-slate-700">
-            {formatCredits(-entry.amount)} credits charged on {formatDateTime(entry.createdAt)} for {modelName}. The Camarad operator reviews
-            the dispute; if it is approved, the credits are refunded to the workspace. A charge can be disputed once.
+            {formatCredits(-entry.amount)} credits charged on {formatDateTime(entry.createdAt)} for {modelName}. The
+            Camarad operator reviews the dispute; if it is approved, the credits are refunded to the workspace. A charge
+            can be disputed once.
           </p>
           {(server.form || server.fields.entryId) && <Alert tone="error">{server.form ?? server.fields.entryId}</Alert>}
-          <Field label="What went wrong?" error={local ?? server.fields.reason} hint={`${reason.trim().length} / ${MAX} characters`}>
+          <Field
+            label="What went wrong?"
+            error={local ?? server.fields.reason}
+            hint={`${reason.trim().length} / ${MAX} characters`}
+          >
             {(p) => (
               <Textarea
                 {...p}
@@ -69,8 +82,12 @@ export function DisputeDialog({ entry, modelName, onClose }: { entry: LedgerEntr
             )}
           </Field>
           <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={close} disabled={open.isPending}>Cancel</Button>
-            <Button type="submit" pending={open.isPending}>Send dispute</Button>
+            <Button variant="secondary" onClick={close} disabled={open.isPending}>
+              Cancel
+            </Button>
+            <Button type="submit" pending={open.isPending}>
+              Send dispute
+            </Button>
           </div>
         </form>
       )}

@@ -17,21 +17,42 @@ import type { Names } from './queries.ts'
 import { DisputeActionDialog } from './DisputeActionDialog.tsx'
 import type { DisputeAction } from './DisputeActionDialog.tsx'
 
-const STATUS_LABEL: Record<DisputeStatus, string> = { open: 'Open · waiting for the operator', approved: 'Approved · refunded', rejected: 'Rejected', withdrawn: 'Withdrawn' }
+const STATUS_LABEL: Record<DisputeStatus, string> = {
+  open: 'Open · waiting for the operator',
+  approved: 'Approved · refunded',
+  rejected: 'Rejected',
+  withdrawn: 'Withdrawn',
+}
 
 /** Who closed it: the operator decides; an admin may withdraw. */
-const closedBy = (d: DisputeDto, names: Names) => (d.status === 'withdrawn' ? `Withdrawn by ${names.user(d.resolvedBy)}` : 'The Camarad operator')
+const closedBy = (d: DisputeDto, names: Names) =>
+  d.status === 'withdrawn' ? `Withdrawn by ${names.user(d.resolvedBy)}` : 'The Camarad operator'
 
-function DisputeItem({ d, names, admin, onAction }: { d: DisputeDto; names: Names; admin: boolean; onAction: (a: DisputeAction) => void }) {
+function DisputeItem({
+  d,
+  names,
+  admin,
+  onAction,
+}: {
+  d: DisputeDto
+  names: Names
+  admin: boolean
+  onAction: (a: DisputeAction) => void
+}) {
   return (
-    <li data-testid="dispute" data-status={d.status} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+    <li
+      data-testid="dispute"
+      data-status={d.status}
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+    >
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
           <p className="font-medium text-slate-900">
             {formatCredits(Math.abs(d.amount))} credits · {names.model(d.modelId)}
           </p>
           <p className="text-xs text-slate-500">
-            Opened by {names.user(d.openedBy)} on {formatDateTime(d.createdAt)} · request <code className="break-all">{d.requestId}</code>
+            Opened by {names.user(d.openedBy)} on {formatDateTime(d.createdAt)} · request{' '}
+            <code className="break-all">{d.requestId}</code>
           </p>
         </div>
         <Badge tone={DISPUTE_TONE[d.status]}>{STATUS_LABEL[d.status]}</Badge>
@@ -40,19 +61,34 @@ function DisputeItem({ d, names, admin, onAction }: { d: DisputeDto; names: Name
       {d.notes.length > 0 && (
         <ul aria-label="Notes" className="mt-2 space-y-1">
           {d.notes.map((n) => (
-            <li key={n.id} className="text-sm text-slate-700"><span className="font-medium">{names.user(n.authorId)}</span>, {formatDateTime(n.createdAt)}: {n.note}</li>
+            <li key={n.id} className="text-sm text-slate-700">
+              <span className="font-medium">{names.user(n.authorId)}</span>, {formatDateTime(n.createdAt)}: {n.note}
+            </li>
           ))}
         </ul>
       )}
       {d.status !== 'open' && (
         <p className="mt-2 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700">
-          <span className="font-medium">{closedBy(d, names)}</span>, {formatDateTime(d.resolvedAt)}{d.resolutionNote ? `: ${d.resolutionNote}` : ''}
+          <span className="font-medium">{closedBy(d, names)}</span>, {formatDateTime(d.resolvedAt)}
+          {d.resolutionNote ? `: ${d.resolutionNote}` : ''}
         </p>
       )}
       {admin && d.status === 'open' && (
         <div className="mt-3 flex gap-2">
-          <Button variant="secondary" onClick={() => onAction({ dispute: d, action: 'note' })} aria-label={`Add a note to the dispute of ${names.user(d.openedBy)}`}>Add a note</Button>
-          <Button variant="secondary" onClick={() => onAction({ dispute: d, action: 'withdraw' })} aria-label={`Withdraw the dispute of ${names.user(d.openedBy)}`}>Withdraw</Button>
+          <Button
+            variant="secondary"
+            onClick={() => onAction({ dispute: d, action: 'note' })}
+            aria-label={`Add a note to the dispute of ${names.user(d.openedBy)}`}
+          >
+            Add a note
+          </Button>
+          <Button
+            variant="secondary"
+            onClick={() => onAction({ dispute: d, action: 'withdraw' })}
+            aria-label={`Withdraw the dispute of ${names.user(d.openedBy)}`}
+          >
+            Withdraw
+          </Button>
         </div>
       )}
     </li>
@@ -74,7 +110,9 @@ export function DisputesSection({ names }: { names: Names }) {
   })
   return (
     <section aria-labelledby="disputes-heading">
-      <h2 id="disputes-heading" className="text-lg font-semibold text-slate-900">Disputes</h2>
+      <h2 id="disputes-heading" className="text-lg font-semibold text-slate-900">
+        Disputes
+      </h2>
       <p className="mb-3 max-w-prose text-sm text-slate-600">
         {admin
           ? 'Members dispute charges they think are wrong. The Camarad operator reviews each one: an approved dispute refunds the charge with a refund entry in the ledger. You can add a note for the operator or withdraw a dispute.'
@@ -85,7 +123,11 @@ export function DisputesSection({ names }: { names: Names }) {
           {(p) => (
             <Select {...p} value={status} onChange={(e) => setStatus(e.target.value as DisputeStatus | '')}>
               <option value="">All disputes</option>
-              {DISPUTE_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
+              {DISPUTE_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABEL[s]}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
@@ -94,19 +136,29 @@ export function DisputesSection({ names }: { names: Names }) {
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
           if (items.length === 0) {
-            return <EmptyState title={status === 'open' ? 'No open disputes' : 'No disputes'}>{status ? 'Nothing with this status.' : 'Disputed charges will be listed here.'}</EmptyState>
+            return (
+              <EmptyState title={status === 'open' ? 'No open disputes' : 'No disputes'}>
+                {status ? 'Nothing with this status.' : 'Disputed charges will be listed here.'}
+              </EmptyState>
+            )
           }
           return (
             <>
               <ul aria-label="Disputes" className="space-y-3">
-                {items.map((d) => <DisputeItem key={d.id} d={d} names={names} admin={admin} onAction={setTarget} />)}
+                {items.map((d) => (
+                  <DisputeItem key={d.id} d={d} names={names} admin={admin} onAction={setTarget} />
+                ))}
               </ul>
               <LoadMore query={query} />
             </>
           )
         }}
       </QueryState>
-      <DisputeActionDialog target={target} openedBy={names.user(target?.dispute.openedBy ?? null)} onClose={() => setTarget(null)} />
+      <DisputeActionDialog
+        target={target}
+        openedBy={names.user(target?.dispute.openedBy ?? null)}
+        onClose={() => setTarget(null)}
+      />
     </section>
   )
 }

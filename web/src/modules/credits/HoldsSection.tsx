@@ -15,7 +15,12 @@ import { Badge, HOLD_TONE, num, surfaceLabel } from './Badge.tsx'
 import { formatCredits } from './format.ts'
 import type { Names } from './queries.ts'
 
-const STATUS_LABEL: Record<HoldStatus, string> = { pending: 'In progress', settled: 'Settled', released: 'Released', expired: 'Expired' }
+const STATUS_LABEL: Record<HoldStatus, string> = {
+  pending: 'In progress',
+  settled: 'Settled',
+  released: 'Released',
+  expired: 'Expired',
+}
 
 /** Credits reserved when a call starts (its estimate) and what it was charged once it ended. */
 export function HoldsSection({ names }: { names: Names }) {
@@ -30,9 +35,12 @@ export function HoldsSection({ names }: { names: Names }) {
   })
   return (
     <section aria-labelledby="holds-heading">
-      <h2 id="holds-heading" className="text-lg font-semibold text-slate-900">Holds</h2>
+      <h2 id="holds-heading" className="text-lg font-semibold text-slate-900">
+        Holds
+      </h2>
       <p className="mb-3 max-w-prose text-sm text-slate-600">
-        When an AI call starts, its most expensive outcome is set aside; when it ends, only what it used is charged and the rest is released.
+        When an AI call starts, its most expensive outcome is set aside; when it ends, only what it used is charged and
+        the rest is released.
         {canManage(role) ? '' : ' Only your own calls are listed.'}
       </p>
       <div className="mb-4 max-w-xs">
@@ -40,7 +48,11 @@ export function HoldsSection({ names }: { names: Names }) {
           {(p) => (
             <Select {...p} value={status} onChange={(e) => setStatus(e.target.value as HoldStatus | '')}>
               <option value="">All statuses</option>
-              {HOLD_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s]}</option>)}
+              {HOLD_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABEL[s]}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
@@ -48,14 +60,24 @@ export function HoldsSection({ names }: { names: Names }) {
       <QueryState query={query} label="Loading holds…">
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
-          if (items.length === 0) return <EmptyState title={status ? 'No holds with this status' : 'No holds yet'}>Each priced AI call places one while it runs.</EmptyState>
+          if (items.length === 0)
+            return (
+              <EmptyState title={status ? 'No holds with this status' : 'No holds yet'}>
+                Each priced AI call places one while it runs.
+              </EmptyState>
+            )
           return (
             <>
-              <Table caption="Credit holds, newest first" columns={['Started', 'Status', num('Held'), num('Charged'), 'Model', 'Where', 'Client · member']}>
+              <Table
+                caption="Credit holds, newest first"
+                columns={['Started', 'Status', num('Held'), num('Charged'), 'Model', 'Where', 'Client · member']}
+              >
                 {items.map((h) => (
                   <tr key={h.id}>
                     <Td className="whitespace-nowrap">{formatDateTime(h.createdAt)}</Td>
-                    <Td><Badge tone={HOLD_TONE[h.status]}>{STATUS_LABEL[h.status]}</Badge></Td>
+                    <Td>
+                      <Badge tone={HOLD_TONE[h.status]}>{STATUS_LABEL[h.status]}</Badge>
+                    </Td>
                     <Td className="text-right tabular-nums">{formatCredits(h.amount)}</Td>
                     <Td className="text-right tabular-nums">{h.charged === null ? '—' : formatCredits(h.charged)}</Td>
                     <Td className="whitespace-nowrap">{names.model(h.modelId)}</Td>

@@ -22,18 +22,36 @@ export function LedgerFilters({ value, onChange, names }: Props) {
         {(p) => (
           <Select {...p} value={value.kind} onChange={(e) => set('kind', e.target.value as EntryKind | '')}>
             <option value="">All kinds</option>
-            {ENTRY_KINDS.map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
+            {ENTRY_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABEL[k]}
+              </option>
+            ))}
           </Select>
         )}
       </Field>
       <Field label="Request id">
-        {(p) => <Input {...p} type="search" value={value.requestId} maxLength={200} placeholder="Exact request id" onChange={(e) => set('requestId', e.target.value)} />}
+        {(p) => (
+          <Input
+            {...p}
+            type="search"
+            value={value.requestId}
+            maxLength={200}
+            placeholder="Exact request id"
+            onChange={(e) => set('requestId', e.target.value)}
+          />
+        )}
       </Field>
       <Field label="Client">
         {(p) => (
           <Select {...p} value={value.clientId} onChange={(e) => set('clientId', e.target.value)}>
             <option value="">All clients</option>
-            {names.clients.map((c) => <option key={c.id} value={c.id}>{c.name}{c.archivedAt ? ' (archived)' : ''}</option>)}
+            {names.clients.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+                {c.archivedAt ? ' (archived)' : ''}
+              </option>
+            ))}
           </Select>
         )}
       </Field>
@@ -42,20 +60,42 @@ export function LedgerFilters({ value, onChange, names }: Props) {
           {(p) => (
             <Select {...p} value={value.userId} onChange={(e) => set('userId', e.target.value)}>
               <option value="">Everyone</option>
-              {names.members.map((m) => <option key={m.userId} value={m.userId}>{m.name}</option>)}
+              {names.members.map((m) => (
+                <option key={m.userId} value={m.userId}>
+                  {m.name}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
       )}
       <Field label="From">
-        {(p) => <Input {...p} type="date" value={value.from} max={value.to || undefined} onChange={(e) => set('from', e.target.value)} />}
+        {(p) => (
+          <Input
+            {...p}
+            type="date"
+            value={value.from}
+            max={value.to || undefined}
+            onChange={(e) => set('from', e.target.value)}
+          />
+        )}
       </Field>
       <Field label="To" error={rangeError}>
-        {(p) => <Input {...p} type="date" value={value.to} min={value.from || undefined} onChange={(e) => set('to', e.target.value)} />}
+        {(p) => (
+          <Input
+            {...p}
+            type="date"
+            value={value.to}
+            min={value.from || undefined}
+            onChange={(e) => set('to', e.target.value)}
+          />
+        )}
       </Field>
       {active && (
         <div className="sm:col-span-2 lg:col-span-3">
-          <Button variant="ghost" className="-ml-3" onClick={() => onChange(NO_FILTERS)}>Clear filters</Button>
+          <Button variant="ghost" className="-ml-3" onClick={() => onChange(NO_FILTERS)}>
+            Clear filters
+          </Button>
         </div>
       )}
     </div>

@@ -25,7 +25,11 @@ export function LedgerSection({ names }: { names: Names }) {
   const [disputing, setDisputing] = useState<LedgerEntryDto | null>(null)
   // Typing a request id waits for a pause; the other filters apply at once.
   const requestId = useDebounced(filters.requestId.trim(), 300)
-  const applied = { ...filters, requestId, ...(filters.from && filters.to && filters.from > filters.to ? { to: '' } : {}) }
+  const applied = {
+    ...filters,
+    requestId,
+    ...(filters.from && filters.to && filters.from > filters.to ? { to: '' } : {}),
+  }
   const query = useInfiniteQuery({
     queryKey: creditKeys.ledger(workspace.id, applied),
     queryFn: ({ pageParam, signal }) => listLedger(workspace.id, applied, pageParam, signal),
@@ -38,27 +42,42 @@ export function LedgerSection({ names }: { names: Names }) {
     onSuccess: (name) => notify(`Downloading ${name}`),
   })
   const filtered = Object.values(applied).some((v) => v !== '')
-  const canDispute = (e: LedgerEntryDto) => canEdit(role) && e.kind === 'debit' && e.amount < 0 && (e.userId === names.me || canManage(role))
+  const canDispute = (e: LedgerEntryDto) =>
+    canEdit(role) && e.kind === 'debit' && e.amount < 0 && (e.userId === names.me || canManage(role))
   return (
     <section aria-labelledby="ledger-heading">
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h2 id="ledger-heading" className="text-lg font-semibold text-slate-900">Ledger</h2>
+          <h2 id="ledger-heading" className="text-lg font-semibold text-slate-900">
+            Ledger
+          </h2>
           <p className="text-sm text-slate-600">
-            {canManage(role) ? 'Every credit added to or taken from this workspace.' : 'Credits added for you and the charges of your AI calls.'}
+            {canManage(role)
+              ? 'Every credit added to or taken from this workspace.'
+              : 'Credits added for you and the charges of your AI calls.'}
           </p>
         </div>
-        <Button variant="secondary" pending={csv.isPending} onClick={() => csv.mutate()}>Export CSV</Button>
+        <Button variant="secondary" pending={csv.isPending} onClick={() => csv.mutate()}>
+          Export CSV
+        </Button>
       </div>
-      {csv.isError && <Alert tone="error" className="mb-4">Could not export the ledger: {errorMessage(csv.error)}</Alert>}
+      {csv.isError && (
+        <Alert tone="error" className="mb-4">
+          Could not export the ledger: {errorMessage(csv.error)}
+        </Alert>
+      )}
       <LedgerFilters value={filters} onChange={setFilters} names={names} />
       <QueryState query={query} label="Loading the ledger…">
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
           if (items.length === 0) {
-            return filtered
-              ? <EmptyState title="No entries match">Try other filters, or clear them.</EmptyState>
-              : <EmptyState title="No ledger entries yet">Credits granted to the workspace and the charges of AI calls will be listed here.</EmptyState>
+            return filtered ? (
+              <EmptyState title="No entries match">Try other filters, or clear them.</EmptyState>
+            ) : (
+              <EmptyState title="No ledger entries yet">
+                Credits granted to the workspace and the charges of AI calls will be listed here.
+              </EmptyState>
+            )
           }
           return (
             <>
@@ -74,7 +93,11 @@ export function LedgerSection({ names }: { names: Names }) {
           )
         }}
       </QueryState>
-      <DisputeDialog entry={disputing} modelName={names.model(disputing?.modelId ?? null)} onClose={() => setDisputing(null)} />
+      <DisputeDialog
+        entry={disputing}
+        modelName={names.model(disputing?.modelId ?? null)}
+        onClose={() => setDisputing(null)}
+      />
     </section>
   )
 }

@@ -18,17 +18,24 @@ type Props = {
 /** Ledger entries, newest first: credits in green, charges as negative amounts, disputes and refunds linked. */
 export function LedgerTable({ entries, names, canDispute, onDispute, onRequest }: Props) {
   return (
-    <Table caption="Ledger entries, newest first" columns={['When', 'Entry', num('Credits'), 'Client · member', 'Request', <span key="d">Dispute</span>]}>
+    <Table
+      caption="Ledger entries, newest first"
+      columns={['When', 'Entry', num('Credits'), 'Client · member', 'Request', <span key="d">Dispute</span>]}
+    >
       {entries.map((e) => (
         <tr key={e.id} data-testid="ledger-row" data-kind={e.kind}>
           <Td className="whitespace-nowrap">{formatDateTime(e.createdAt)}</Td>
           <Td className="min-w-44">
             <Badge tone={KIND_TONE[e.kind]}>{KIND_LABEL[e.kind] ?? e.kind}</Badge>
             <span className="mt-1 block text-xs text-slate-600">
-              {[e.modelId && names.model(e.modelId), e.reason || (e.surface ? surfaceLabel(e.surface) : '')].filter(Boolean).join(' · ')}
+              {[e.modelId && names.model(e.modelId), e.reason || (e.surface ? surfaceLabel(e.surface) : '')]
+                .filter(Boolean)
+                .join(' · ')}
             </span>
           </Td>
-          <Td className={`text-right whitespace-nowrap tabular-nums font-medium ${e.amount > 0 ? 'text-green-800' : 'text-slate-900'}`}>
+          <Td
+            className={`text-right whitespace-nowrap tabular-nums font-medium ${e.amount > 0 ? 'text-green-800' : 'text-slate-900'}`}
+          >
             {formatSignedCredits(e.amount)}
           </Td>
           <Td className="whitespace-nowrap">
@@ -50,10 +57,17 @@ export function LedgerTable({ entries, names, canDispute, onDispute, onRequest }
             {e.dispute ? (
               <Badge tone={DISPUTE_TONE[e.dispute.status]}>{DISPUTE_LABEL[e.dispute.status]}</Badge>
             ) : canDispute(e) ? (
-              <Button variant="ghost" className="-my-1 px-2 py-1 text-indigo-700" aria-label={`Dispute the charge of ${formatCredits(-e.amount)} credits on ${formatDateTime(e.createdAt)}`} onClick={() => onDispute(e)}>
+              <Button
+                variant="ghost"
+                className="-my-1 px-2 py-1 text-indigo-700"
+                aria-label={`Dispute the charge of ${formatCredits(-e.amount)} credits on ${formatDateTime(e.createdAt)}`}
+                onClick={() => onDispute(e)}
+              >
                 Dispute
               </Button>
-            ) : e.refundOf ? <span className="text-xs text-slate-500">Refund</span> : null}
+            ) : e.refundOf ? (
+              <span className="text-xs text-slate-500">Refund</span>
+            ) : null}
           </Td>
         </tr>
       ))}

@@ -14,7 +14,11 @@ import { creditsInput, parseCredits } from './format.ts'
 
 type Key = 'perRequestCap' | 'requestsPerMinuteUser' | 'requestsPerMinuteWorkspace' | 'maxConcurrentStreams'
 const KEYS: Key[] = ['perRequestCap', 'requestsPerMinuteUser', 'requestsPerMinuteWorkspace', 'maxConcurrentStreams']
-const MAX: Record<Exclude<Key, 'perRequestCap'>, number> = { requestsPerMinuteUser: 100_000, requestsPerMinuteWorkspace: 1_000_000, maxConcurrentStreams: 10_000 }
+const MAX: Record<Exclude<Key, 'perRequestCap'>, number> = {
+  requestsPerMinuteUser: 100_000,
+  requestsPerMinuteWorkspace: 1_000_000,
+  maxConcurrentStreams: 10_000,
+}
 
 const initial = (l: LimitsDto): Record<Key, string> => ({
   perRequestCap: creditsInput(l.perRequestCap),
@@ -50,13 +54,15 @@ export function LimitsForm({ limits }: { limits: LimitsDto }) {
       if (values[k].trim() === start[k]) continue
       if (k === 'perRequestCap') {
         const micro = parseCredits(values[k])
-        if (micro !== null && (Number.isNaN(micro) || micro <= 0)) found[k] = 'A positive number of credits, or empty for no cap.'
+        if (micro !== null && (Number.isNaN(micro) || micro <= 0))
+          found[k] = 'A positive number of credits, or empty for no cap.'
         else patch[k] = micro
       } else {
         const t = values[k].trim()
         const n = Number(t)
         if (t === '') patch[k] = null
-        else if (!/^\d+$/.test(t) || n < 1 || n > MAX[k]) found[k] = `A whole number from 1 to ${MAX[k].toLocaleString()}, or empty for the server default.`
+        else if (!/^\d+$/.test(t) || n < 1 || n > MAX[k])
+          found[k] = `A whole number from 1 to ${MAX[k].toLocaleString()}, or empty for the server default.`
         else patch[k] = n
       }
     }
@@ -69,8 +75,16 @@ export function LimitsForm({ limits }: { limits: LimitsDto }) {
     <Field label={label} hint={hint} error={errors[k] ?? server.fields[k]}>
       {(p) => (
         <div className="flex items-center gap-2">
-          <Input {...p} inputMode={k === 'perRequestCap' ? 'decimal' : 'numeric'} value={values[k]} onChange={(e) => set(k, e.target.value)} placeholder={k === 'perRequestCap' ? 'No cap' : 'Default'} />
-          <span aria-hidden="true" className="shrink-0 text-sm text-slate-600">{unit}</span>
+          <Input
+            {...p}
+            inputMode={k === 'perRequestCap' ? 'decimal' : 'numeric'}
+            value={values[k]}
+            onChange={(e) => set(k, e.target.value)}
+            placeholder={k === 'perRequestCap' ? 'No cap' : 'Default'}
+          />
+          <span aria-hidden="true" className="shrink-0 text-sm text-slate-600">
+            {unit}
+          </span>
         </div>
       )}
     </Field>
@@ -79,12 +93,29 @@ export function LimitsForm({ limits }: { limits: LimitsDto }) {
     <form onSubmit={submit} noValidate className="space-y-4">
       {server.form && <Alert tone="error">{server.form}</Alert>}
       <div className="grid gap-4 sm:grid-cols-2">
-        {field('perRequestCap', 'Most one request may cost', 'In credits. Calls that may cost more are refused. Empty: no cap.', 'credits')}
-        {field('maxConcurrentStreams', 'Answers at the same time', 'Across the workspace. Empty: the server default.', 'answers')}
+        {field(
+          'perRequestCap',
+          'Most one request may cost',
+          'In credits. Calls that may cost more are refused. Empty: no cap.',
+          'credits',
+        )}
+        {field(
+          'maxConcurrentStreams',
+          'Answers at the same time',
+          'Across the workspace. Empty: the server default.',
+          'answers',
+        )}
         {field('requestsPerMinuteUser', 'Requests per minute, per member', 'Empty: the server default.', 'per min')}
-        {field('requestsPerMinuteWorkspace', 'Requests per minute, whole workspace', 'Empty: the server default.', 'per min')}
+        {field(
+          'requestsPerMinuteWorkspace',
+          'Requests per minute, whole workspace',
+          'Empty: the server default.',
+          'per min',
+        )}
       </div>
-      <Button type="submit" pending={save.isPending}>Save limits</Button>
+      <Button type="submit" pending={save.isPending}>
+        Save limits
+      </Button>
     </form>
   )
 }

@@ -12,7 +12,10 @@ import type { Names } from './queries.ts'
 
 function LimitsSummary({ limits }: { limits: LimitsDto }) {
   const rows = [
-    ['Most one request may cost', limits.perRequestCap === null ? 'No cap' : `${formatCredits(limits.perRequestCap)} credits`],
+    [
+      'Most one request may cost',
+      limits.perRequestCap === null ? 'No cap' : `${formatCredits(limits.perRequestCap)} credits`,
+    ],
     ['Answers at the same time', String(limits.maxConcurrentStreams)],
     ['Requests per minute, per member', String(limits.requestsPerMinuteUser)],
     ['Requests per minute, whole workspace', String(limits.requestsPerMinuteWorkspace)],
@@ -33,7 +36,10 @@ function LimitsSummary({ limits }: { limits: LimitsDto }) {
 export function LimitsSection({ names }: { names: Names }) {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
-  const query = useQuery({ queryKey: creditKeys.limits(workspace.id), queryFn: ({ signal }) => getLimits(workspace.id, signal) })
+  const query = useQuery({
+    queryKey: creditKeys.limits(workspace.id),
+    queryFn: ({ signal }) => getLimits(workspace.id, signal),
+  })
   return (
     <QueryState query={query} label="Loading limits…">
       {(limits) => (
@@ -42,7 +48,10 @@ export function LimitsSection({ names }: { names: Names }) {
           <Card title="Request limits" description="Guard rails against runaway scripts and surprise bills.">
             {admin ? <LimitsForm limits={limits} /> : <LimitsSummary limits={limits} />}
           </Card>
-          <Card title="Spending caps" description="Daily and monthly ceilings on credits, for the whole workspace, one client or one member.">
+          <Card
+            title="Spending caps"
+            description="Daily and monthly ceilings on credits, for the whole workspace, one client or one member."
+          >
             <CapsEditor caps={limits.caps} names={names} editable={admin} />
           </Card>
         </div>

@@ -25,14 +25,38 @@ function useSpend(groupBy: SpendGroup, days: number) {
   })
 }
 
-function Breakdown({ title, groupBy, days, name, none }: { title: string; groupBy: SpendGroup; days: number; name: (key: string) => string; none: string }) {
+function Breakdown({
+  title,
+  groupBy,
+  days,
+  name,
+  none,
+}: {
+  title: string
+  groupBy: SpendGroup
+  days: number
+  name: (key: string) => string
+  none: string
+}) {
   const query = useSpend(groupBy, days)
   return (
     <Card title={title}>
       <QueryState query={query} label={`Loading ${title.toLowerCase()}…`}>
-        {(data) => data.rows.length === 0
-          ? <p className="text-sm text-slate-600">No AI calls in this period.</p>
-          : <BarList label={title} rows={data.rows.map((r) => ({ key: r.key, label: r.key ? name(r.key) : none, charged: r.charged, calls: r.calls }))} />}
+        {(data) =>
+          data.rows.length === 0 ? (
+            <p className="text-sm text-slate-600">No AI calls in this period.</p>
+          ) : (
+            <BarList
+              label={title}
+              rows={data.rows.map((r) => ({
+                key: r.key,
+                label: r.key ? name(r.key) : none,
+                charged: r.charged,
+                calls: r.calls,
+              }))}
+            />
+          )
+        }
       </QueryState>
     </Card>
   )
@@ -47,25 +71,37 @@ export function SpendSection({ names }: { names: Names }) {
     <section aria-labelledby="spend-heading" className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h2 id="spend-heading" className="text-lg font-semibold text-slate-900">Spend</h2>
+          <h2 id="spend-heading" className="text-lg font-semibold text-slate-900">
+            Spend
+          </h2>
           <p className="max-w-prose text-sm text-slate-600">
-            {canManage(role) ? 'What every AI call in this workspace was charged.' : 'What your own AI calls in this workspace were charged.'}{' '}
+            {canManage(role)
+              ? 'What every AI call in this workspace was charged.'
+              : 'What your own AI calls in this workspace were charged.'}{' '}
             Calls on the offline model or on the workspace’s own provider keys cost nothing.
           </p>
         </div>
         <Field label="Period" className="w-40">
           {(p) => (
             <Select {...p} value={days} onChange={(e) => setDays(Number(e.target.value))}>
-              {PERIODS.map((d) => <option key={d} value={d}>Last {d} days</option>)}
+              {PERIODS.map((d) => (
+                <option key={d} value={d}>
+                  Last {d} days
+                </option>
+              ))}
             </Select>
           )}
         </Field>
       </div>
       <Card title="By day" description={daily.data ? `${formatCredits(daily.data.total)} credits in total` : undefined}>
         <QueryState query={daily} label="Loading spend…">
-          {(data) => data.rows.length === 0
-            ? <EmptyState title="Nothing charged yet">Charges appear here after answers on a priced model.</EmptyState>
-            : <DayColumns days={fillDays(data.rows, data.from, data.to)} />}
+          {(data) =>
+            data.rows.length === 0 ? (
+              <EmptyState title="Nothing charged yet">Charges appear here after answers on a priced model.</EmptyState>
+            ) : (
+              <DayColumns days={fillDays(data.rows, data.from, data.to)} />
+            )
+          }
         </QueryState>
       </Card>
       <div className="grid gap-6 lg:grid-cols-3">

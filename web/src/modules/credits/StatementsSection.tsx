@@ -15,18 +15,37 @@ const month = (ym: string) => monthLabel.format(new Date(`${ym}-01T00:00:00Z`))
 /** Monthly statements: the workspace's (no member) and each member's, built after each month closes. */
 export function StatementsSection({ names }: { names: Names }) {
   const { workspace, role } = useWorkspace()
-  const query = useQuery({ queryKey: creditKeys.statements(workspace.id), queryFn: ({ signal }) => listStatements(workspace.id, signal) })
+  const query = useQuery({
+    queryKey: creditKeys.statements(workspace.id),
+    queryFn: ({ signal }) => listStatements(workspace.id, signal),
+  })
   return (
     <section aria-labelledby="statements-heading">
-      <h2 id="statements-heading" className="text-lg font-semibold text-slate-900">Statements</h2>
+      <h2 id="statements-heading" className="text-lg font-semibold text-slate-900">
+        Statements
+      </h2>
       <p className="mb-4 max-w-prose text-sm text-slate-600">
-        One per month, written when the month closes{canManage(role) ? ': the whole workspace, then each member.' : ', for your own usage.'}
+        One per month, written when the month closes
+        {canManage(role) ? ': the whole workspace, then each member.' : ', for your own usage.'}
       </p>
       <QueryState query={query} label="Loading statements…">
-        {(items) => items.length === 0
-          ? <EmptyState title="No statements yet">The first one appears after the end of this month.</EmptyState>
-          : (
-            <Table caption="Monthly statements" columns={['Month', 'For', num('Granted'), num('Bought'), num('Charged'), num('Refunded'), num('Adjusted'), num('Calls')]}>
+        {(items) =>
+          items.length === 0 ? (
+            <EmptyState title="No statements yet">The first one appears after the end of this month.</EmptyState>
+          ) : (
+            <Table
+              caption="Monthly statements"
+              columns={[
+                'Month',
+                'For',
+                num('Granted'),
+                num('Bought'),
+                num('Charged'),
+                num('Refunded'),
+                num('Adjusted'),
+                num('Calls'),
+              ]}
+            >
               {items.map((s) => (
                 <tr key={`${s.month}:${s.userId ?? ''}`}>
                   <Td className="whitespace-nowrap font-medium text-slate-900">{month(s.month)}</Td>
@@ -40,7 +59,8 @@ export function StatementsSection({ names }: { names: Names }) {
                 </tr>
               ))}
             </Table>
-          )}
+          )
+        }
       </QueryState>
     </section>
   )

@@ -30,7 +30,13 @@ const TABS = [
 type TabKey = (typeof TABS)[number]['key']
 
 export const capSubjectName = (c: CapUsage, names: Names, me: string | undefined) =>
-  c.subjectKind === 'workspace' ? 'this workspace' : c.subjectKind === 'user' ? (c.subjectId === me ? 'you' : names.user(c.subjectId)) : names.client(c.subjectId)
+  c.subjectKind === 'workspace'
+    ? 'this workspace'
+    : c.subjectKind === 'user'
+      ? c.subjectId === me
+        ? 'you'
+        : names.user(c.subjectId)
+      : names.client(c.subjectId)
 
 /** /app/settings/usage: credits of the workspace — balance, caps, spend, ledger, holds, disputes, statements, limits. */
 export function UsagePage() {
@@ -52,7 +58,12 @@ export function UsagePage() {
         {(b) => (
           <div className="mb-8 space-y-4">
             <BalanceCards balance={b} />
-            <CapWarnings caps={b.caps} upgradeUrl={b.upgradeUrl} showUpgradeLink={false} subjectName={(c) => capSubjectName(c, names, names.me)} />
+            <CapWarnings
+              caps={b.caps}
+              upgradeUrl={b.upgradeUrl}
+              showUpgradeLink={false}
+              subjectName={(c) => capSubjectName(c, names, names.me)}
+            />
             <Card className="bg-slate-50!">
               <div id="upgrade" className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-700">
                 <p>
@@ -61,7 +72,9 @@ export function UsagePage() {
                     ? 'Need more credits or higher caps? Upgrade the plan or buy a top-up from your Camarad provider; raise caps under Limits.'
                     : 'Need more credits? Ask an owner or admin of this workspace to upgrade the plan or raise a cap.'}
                 </p>
-                <Link to={BILLING_PATH} className="font-medium text-indigo-700 hover:underline">See plans and limits</Link>
+                <Link to={BILLING_PATH} className="font-medium text-indigo-700 hover:underline">
+                  See plans and limits
+                </Link>
               </div>
             </Card>
           </div>

@@ -1,6 +1,18 @@
 import type { z } from 'zod'
 import type {
-  CapPut, CapUsage, CreditBalance, DisputeDto, EntryKind, EstimateDto, HoldDto, HoldStatus, LedgerEntryDto, LimitsDto, LimitsPatch, SpendDto, StatementDto,
+  CapPut,
+  CapUsage,
+  CreditBalance,
+  DisputeDto,
+  EntryKind,
+  EstimateDto,
+  HoldDto,
+  HoldStatus,
+  LedgerEntryDto,
+  LimitsDto,
+  LimitsPatch,
+  SpendDto,
+  StatementDto,
 } from '../../../../contracts/credits.ts'
 import { api, failed } from '../../lib/api.ts'
 
@@ -16,11 +28,30 @@ export type SpendGroup = 'day' | 'model' | 'agent' | 'user' | 'client' | 'surfac
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
 /** Mirrors contracts/credits.ts EntryKind, kept as plain data so zod stays out of the bundle. */
-export const ENTRY_KINDS = ['grant', 'purchase', 'debit', 'refund', 'adjustment', 'expiry'] as const satisfies readonly EntryKind[]
+export const ENTRY_KINDS = [
+  'grant',
+  'purchase',
+  'debit',
+  'refund',
+  'adjustment',
+  'expiry',
+] as const satisfies readonly EntryKind[]
 export const HOLD_STATUSES = ['pending', 'settled', 'released', 'expired'] as const satisfies readonly HoldStatus[]
-export const DISPUTE_STATUSES = ['open', 'approved', 'rejected', 'withdrawn'] as const satisfies readonly DisputeStatus[]
+export const DISPUTE_STATUSES = [
+  'open',
+  'approved',
+  'rejected',
+  'withdrawn',
+] as const satisfies readonly DisputeStatus[]
 
-export type LedgerFilters = { kind: EntryKind | ''; requestId: string; clientId: string; userId: string; from: string; to: string }
+export type LedgerFilters = {
+  kind: EntryKind | ''
+  requestId: string
+  clientId: string
+  userId: string
+  from: string
+  to: string
+}
 export const NO_FILTERS: LedgerFilters = { kind: '', requestId: '', clientId: '', userId: '', from: '', to: '' }
 
 export const creditKeys = {
@@ -45,8 +76,12 @@ const dayBound = (day: string, end: boolean) => {
 }
 
 const ledgerQuery = (f: LedgerFilters) => ({
-  kind: f.kind || undefined, requestId: f.requestId.trim() || undefined, clientId: f.clientId || undefined, userId: f.userId || undefined,
-  from: dayBound(f.from, false), to: dayBound(f.to, true),
+  kind: f.kind || undefined,
+  requestId: f.requestId.trim() || undefined,
+  clientId: f.clientId || undefined,
+  userId: f.userId || undefined,
+  from: dayBound(f.from, false),
+  to: dayBound(f.to, true),
 })
 
 /** Balance, held, available and the caps that apply; with a client, that client's caps too. */
@@ -54,13 +89,20 @@ export const getBalance = (ws: string, clientId: string | null, signal?: AbortSi
   api<CreditBalance>('/api/credits/balance', clientId ? { clientId, signal } : { workspaceId: ws, signal })
 
 export const listLedger = (ws: string, filters: LedgerFilters, cursor: string | undefined, signal?: AbortSignal) =>
-  api<Page<LedgerEntryDto>>('/api/credits/ledger', { workspaceId: ws, signal, query: { ...ledgerQuery(filters), cursor, limit: 50 } })
+  api<Page<LedgerEntryDto>>('/api/credits/ledger', {
+    workspaceId: ws,
+    signal,
+    query: { ...ledgerQuery(filters), cursor, limit: 50 },
+  })
 
 /** The ledger with these filters as CSV, saved by the browser (the route wants X-Workspace-ID, so no plain link). */
 export const downloadLedgerCsv = async (ws: string, filters: LedgerFilters) => {
   const params = new URLSearchParams({ format: 'csv' })
   for (const [k, v] of Object.entries(ledgerQuery(filters))) if (v) params.set(k, v)
-  const res = await fetch(`/api/credits/ledger?${params}`, { headers: { 'x-workspace-id': ws, accept: 'text/csv' }, credentials: 'same-origin' })
+  const res = await fetch(`/api/credits/ledger?${params}`, {
+    headers: { 'x-workspace-id': ws, accept: 'text/csv' },
+    credentials: 'same-origin',
+  })
   if (!res.ok) throw await failed(res)
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'camarad-ledger.csv'
   const url = URL.createObjectURL(await res.blob())
@@ -75,35 +117,66 @@ export const downloadLedgerCsv = async (ws: string, filters: LedgerFilters) => {
 }
 
 export const listHolds = (ws: string, status: HoldStatus | '', cursor: string | undefined, signal?: AbortSignal) =>
-  api<Page<HoldDto>>('/api/credits/holds', { workspaceId: ws, signal, query: { status: status || undefined, cursor, limit: 50 } })
+  api<Page<HoldDto>>('/api/credits/holds', {
+    workspaceId: ws,
+    signal,
+    query: { status: status || undefined, cursor, limit: 50 },
+  })
 
-export const listDisputes = (ws: string, status: DisputeStatus | '', cursor: string | undefined, signal?: AbortSignal) =>
-  api<Page<DisputeDto>>('/api/credits/disputes', { workspaceId: ws, signal, query: { status: status || undefined, cursor, limit: 50 } })
+export const listDisputes = (
+  ws: string,
+  status: DisputeStatus | '',
+  cursor: string | undefined,
+  signal?: AbortSignal,
+) =>
+  api<Page<DisputeDto>>('/api/credits/disputes', {
+    workspaceId: ws,
+    signal,
+    query: { status: status || undefined, cursor, limit: 50 },
+  })
 
 export const openDispute = (ws: string, body: { entryId: string; reason: string }) =>
   api<DisputeDto>('/api/credits/disputes', { method: 'POST', workspaceId: ws, body })
 
 /** Admins: a note for the operator on an open dispute. */
 export const addDisputeNote = (ws: string, id: string, note: string) =>
-  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/notes`, { method: 'POST', workspaceId: ws, body: { note } })
+  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/notes`, {
+    method: 'POST',
+    workspaceId: ws,
+    body: { note },
+  })
 
 /** Admins: withdraw an open dispute (the charge cannot be disputed again). */
 export const withdrawDispute = (ws: string, id: string, note: string) =>
-  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/withdraw`, { method: 'POST', workspaceId: ws, body: note ? { note } : {} })
+  api<DisputeDto>(`/api/credits/disputes/${encodeURIComponent(id)}/withdraw`, {
+    method: 'POST',
+    workspaceId: ws,
+    body: note ? { note } : {},
+  })
 
 export const getSpend = (ws: string, groupBy: SpendGroup, days: number, signal?: AbortSignal) => {
   const to = new Date()
   const from = new Date(to.getTime() - days * 86_400_000)
-  return api<SpendDto>('/api/credits/spend', { workspaceId: ws, signal, query: { groupBy, from: from.toISOString(), to: to.toISOString() } })
+  return api<SpendDto>('/api/credits/spend', {
+    workspaceId: ws,
+    signal,
+    query: { groupBy, from: from.toISOString(), to: to.toISOString() },
+  })
 }
 
 export const listStatements = (ws: string, signal?: AbortSignal) =>
   api<{ items: StatementDto[] }>('/api/credits/statements', { workspaceId: ws, signal }).then((r) => r.items)
 
-export const getLimits = (ws: string, signal?: AbortSignal) => api<LimitsDto>('/api/credits/limits', { workspaceId: ws, signal })
-export const updateLimits = (ws: string, body: LimitsPatch) => api<LimitsDto>('/api/credits/limits', { method: 'PATCH', workspaceId: ws, body })
-export const putCap = (ws: string, body: CapPut) => api<LimitsDto>('/api/credits/caps', { method: 'PUT', workspaceId: ws, body })
+export const getLimits = (ws: string, signal?: AbortSignal) =>
+  api<LimitsDto>('/api/credits/limits', { workspaceId: ws, signal })
+export const updateLimits = (ws: string, body: LimitsPatch) =>
+  api<LimitsDto>('/api/credits/limits', { method: 'PATCH', workspaceId: ws, body })
+export const putCap = (ws: string, body: CapPut) =>
+  api<LimitsDto>('/api/credits/caps', { method: 'PUT', workspaceId: ws, body })
 
 /** What sending `content` may cost at most, for the client in X-Client-ID. */
-export const estimate = (clientId: string, body: { content: string; conversationId?: string; agentId?: string; modelId?: string }, signal?: AbortSignal) =>
-  api<EstimateDto>('/api/credits/estimate', { method: 'POST', clientId, body, signal })
+export const estimate = (
+  clientId: string,
+  body: { content: string; conversationId?: string; agentId?: string; modelId?: string },
+  signal?: AbortSignal,
+) => api<EstimateDto>('/api/credits/estimate', { method: 'POST', clientId, body, signal })

@@ -15,7 +15,8 @@ export const formatCredits = (micro: number): string => {
 /** Ledger amounts: "+50.00", "−0.0042". */
 export const formatSignedCredits = (micro: number) => (micro > 0 ? `+${formatCredits(micro)}` : formatCredits(micro))
 
-export const creditsLabel = (micro: number) => `${formatCredits(micro)} ${Math.abs(micro) === MICRO_PER_CREDIT ? 'credit' : 'credits'}`
+export const creditsLabel = (micro: number) =>
+  `${formatCredits(micro)} ${Math.abs(micro) === MICRO_PER_CREDIT ? 'credit' : 'credits'}`
 
 /** A credits amount typed by a person ("2.5") as micro-credits; null when empty, NaN when not a number. */
 export const parseCredits = (text: string): number | null => {
@@ -26,7 +27,8 @@ export const parseCredits = (text: string): number | null => {
 }
 
 /** Micro-credits as the plain number a form field starts with ("2.5"), '' for none. */
-export const creditsInput = (micro: number | null | undefined) => (micro === null || micro === undefined ? '' : String(micro / MICRO_PER_CREDIT))
+export const creditsInput = (micro: number | null | undefined) =>
+  micro === null || micro === undefined ? '' : String(micro / MICRO_PER_CREDIT)
 
 const integer = new Intl.NumberFormat()
 export const formatCount = (n: number) => integer.format(n)

@@ -22,7 +22,11 @@ export const useNames = () => {
   const { workspace } = useWorkspace()
   const me = useAuthStatus().data?.user?.id
   const { client } = useCurrentClient()
-  const members = useQuery({ queryKey: memberKeys.members(workspace.id), queryFn: ({ signal }) => listMembers(workspace.id, signal), staleTime: 60_000 })
+  const members = useQuery({
+    queryKey: memberKeys.members(workspace.id),
+    queryFn: ({ signal }) => listMembers(workspace.id, signal),
+    staleTime: 60_000,
+  })
   const clients = useQuery({
     queryKey: [...clientKeys.all(workspace.id), 'names'],
     queryFn: ({ signal }) => listClients(workspace.id, { limit: 100, archived: 'include' }, signal),

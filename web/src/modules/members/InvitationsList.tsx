@@ -18,7 +18,10 @@ export function InvitationsList() {
   const qc = useQueryClient()
   const { notify } = useToast()
   const [target, setTarget] = useState<InvitationDto | null>(null)
-  const query = useQuery({ queryKey: memberKeys.invitations(workspace.id), queryFn: ({ signal }) => listInvitations(workspace.id, signal) })
+  const query = useQuery({
+    queryKey: memberKeys.invitations(workspace.id),
+    queryFn: ({ signal }) => listInvitations(workspace.id, signal),
+  })
   const revoke = useMutation({
     mutationFn: (inv: InvitationDto) => revokeInvitation(workspace.id, inv.id),
     onSuccess: async (_d, inv) => {
@@ -29,13 +32,26 @@ export function InvitationsList() {
   })
   return (
     <section aria-labelledby="invitations-title" className="mt-8">
-      <h2 id="invitations-title" className="mb-3 text-lg font-semibold text-slate-900">Pending invitations</h2>
+      <h2 id="invitations-title" className="mb-3 text-lg font-semibold text-slate-900">
+        Pending invitations
+      </h2>
       <QueryState query={query} label="Loading invitations…">
         {({ items }) => {
           const pending = items.filter((i) => i.status === 'pending')
           if (pending.length === 0) return <EmptyState title="No pending invitations" />
           return (
-            <Table caption="Pending invitations" columns={['Email', 'Role', 'Sent', 'Expires', <span key="a" className="sr-only">Actions</span>]}>
+            <Table
+              caption="Pending invitations"
+              columns={[
+                'Email',
+                'Role',
+                'Sent',
+                'Expires',
+                <span key="a" className="sr-only">
+                  Actions
+                </span>,
+              ]}
+            >
               {pending.map((inv) => (
                 <tr key={inv.id}>
                   <Td className="break-all font-medium text-slate-900">{inv.email}</Td>
@@ -43,7 +59,17 @@ export function InvitationsList() {
                   <Td>{formatDate(inv.createdAt)}</Td>
                   <Td>{formatDate(inv.expiresAt)}</Td>
                   <Td className="text-right">
-                    <Button variant="ghost" className="text-red-700" aria-label={`Revoke invitation for ${inv.email}`} onClick={() => { revoke.reset(); setTarget(inv) }}>Revoke</Button>
+                    <Button
+                      variant="ghost"
+                      className="text-red-700"
+                      aria-label={`Revoke invitation for ${inv.email}`}
+                      onClick={() => {
+                        revoke.reset()
+                        setTarget(inv)
+                      }}
+                    >
+                      Revoke
+                    </Button>
                   </Td>
                 </tr>
               ))}

@@ -44,22 +44,40 @@ export function InviteForm() {
         <Alert tone="success" title={`Invitation created for ${invite.data.invitation.email}`}>
           <p>Send this link to the invitee. It is shown only once.</p>
           <CopyField value={invite.data.acceptUrl} testId="invite-url" label="Invitation link" />
-          <Button variant="ghost" className="mt-2" onClick={() => invite.reset()}>Done</Button>
+          <Button variant="ghost" className="mt-2" onClick={() => invite.reset()}>
+            Done
+          </Button>
         </Alert>
       )}
       <form onSubmit={submit} noValidate className="grid items-start gap-4 sm:grid-cols-[1fr_16rem_auto]">
         <FormError error={invite.error} message={server.form} className="sm:col-span-3" />
         <Field label="Invitee email" error={local ?? server.fields.email}>
-          {(p) => <Input {...p} type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} maxLength={254} required />}
+          {(p) => (
+            <Input
+              {...p}
+              type="email"
+              autoComplete="off"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              maxLength={254}
+              required
+            />
+          )}
         </Field>
         <Field label="Role" hint={ROLES.find((r) => r.value === role)?.hint} error={server.fields.role}>
           {(p) => (
             <Select {...p} value={role} onChange={(e) => setRole(e.target.value as InvitableRole)}>
-              {ROLES.map((r) => <option key={r.value} value={r.value}>{r.label}</option>)}
+              {ROLES.map((r) => (
+                <option key={r.value} value={r.value}>
+                  {r.label}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Button type="submit" className="sm:mt-6" pending={invite.isPending}>Send invitation</Button>
+        <Button type="submit" className="sm:mt-6" pending={invite.isPending}>
+          Send invitation
+        </Button>
       </form>
     </div>
   )

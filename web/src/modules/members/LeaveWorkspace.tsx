@@ -28,7 +28,16 @@ export function LeaveWorkspace({ userId }: { userId: string }) {
   })
   return (
     <>
-      <Button variant="ghost" className="text-red-700" onClick={() => { leave.reset(); setOpen(true) }}>Leave</Button>
+      <Button
+        variant="ghost"
+        className="text-red-700"
+        onClick={() => {
+          leave.reset()
+          setOpen(true)
+        }}
+      >
+        Leave
+      </Button>
       <ConfirmDialog
         open={open}
         title={`Leave ${workspace.name}?`}

@@ -15,14 +15,21 @@ export function MembersPage() {
   useTitle('Members')
   const { workspace, role } = useWorkspace()
   const me = useAuthStatus().data?.user?.id ?? ''
-  const query = useQuery({ queryKey: memberKeys.members(workspace.id), queryFn: ({ signal }) => listMembers(workspace.id, signal) })
+  const query = useQuery({
+    queryKey: memberKeys.members(workspace.id),
+    queryFn: ({ signal }) => listMembers(workspace.id, signal),
+  })
   const admin = canManage(role)
   return (
     <>
       <PageHeader title="Members" description={`People with access to ${workspace.name}.`} />
       {!admin && <Alert className="mb-6">Only owners and admins can invite people or change roles.</Alert>}
       {admin && (
-        <Card title="Invite someone" description="They get a link to join this workspace; it works once and expires." className="mb-8">
+        <Card
+          title="Invite someone"
+          description="They get a link to join this workspace; it works once and expires."
+          className="mb-8"
+        >
           <InviteForm />
         </Card>
       )}

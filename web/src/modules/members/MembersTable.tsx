@@ -22,41 +22,87 @@ export function MembersTable({ members, currentUserId }: { members: MemberDto[];
   const qc = useQueryClient()
   const { notify } = useToast()
   const [removing, setRemoving] = useState<MemberDto | null>(null)
-  const refresh = () => Promise.all([
-    qc.invalidateQueries({ queryKey: memberKeys.members(workspace.id) }),
-    qc.invalidateQueries({ queryKey: authStatusKey }),
-  ])
+  const refresh = () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: memberKeys.members(workspace.id) }),
+      qc.invalidateQueries({ queryKey: authStatusKey }),
+    ])
   const update = useMutation({
     mutationFn: ({ member, role }: { member: MemberDto; role: Role }) => changeRole(workspace.id, member.userId, role),
-    onSuccess: async (_d, { member, role }) => { notify(`${member.name} is now ${ROLE_LABELS[role].toLowerCase()}`); await refresh() },
+    onSuccess: async (_d, { member, role }) => {
+      notify(`${member.name} is now ${ROLE_LABELS[role].toLowerCase()}`)
+      await refresh()
+    },
     onError: (e) => notify(errorMessage(e), 'error'),
   })
   const remove = useMutation({
     mutationFn: (member: MemberDto) => removeMember(workspace.id, member.userId),
-    onSuccess: async (_d, member) => { setRemoving(null); notify(`${member.name} was removed`); await refresh() },
+    onSuccess: async (_d, member) => {
+      setRemoving(null)
+      notify(`${member.name} was removed`)
+      await refresh()
+    },
   })
   // admins manage everyone but owners; owners manage everyone; nobody edits their own row here
-  const manageable = (m: MemberDto) => canManage(myRole) && m.userId !== currentUserId && (m.role !== 'owner' || myRole === 'owner')
+  const manageable = (m: MemberDto) =>
+    canManage(myRole) && m.userId !== currentUserId && (m.role !== 'owner' || myRole === 'owner')
   const roleChoices = ROLES.filter((r) => r !== 'owner' || myRole === 'owner')
   return (
     <>
-      <Table caption="Members" columns={['Name', 'Email', 'Role', 'Joined', <span key="a" className="sr-only">Actions</span>]}>
+      <Table
+        caption="Members"
+        columns={[
+          'Name',
+          'Email',
+          'Role',
+          'Joined',
+          <span key="a" className="sr-only">
+            Actions
+          </span>,
+        ]}
+      >
         {members.map((m) => (
           <tr key={m.userId}>
-            <Td className="font-medium text-slate-900">{m.name}{m.userId === currentUserId && <span className="ml-1 text-slate-500">(you)</span>}</Td>
+            <Td className="font-medium text-slate-900">
+              {m.name}
+              {m.userId === currentUserId && <span className="ml-1 text-slate-500">(you)</span>}
+            </Td>
             <Td className="break-all">{m.email}</Td>
             <Td>
               {manageable(m) ? (
-                <Select aria-label={`Access level for ${m.name}`} className="w-32" value={m.role} disabled={update.isPending}
-                  onChange={(e) => update.mutate({ member: m, role: e.target.value as Role })}>
-                  {roleChoices.map((r) => <option key={r} value={r}>{ROLE_LABELS[r]}</option>)}
+                <Select
+                  aria-label={`Access level for ${m.name}`}
+                  className="w-32"
+                  value={m.role}
+                  disabled={update.isPending}
+                  onChange={(e) => update.mutate({ member: m, role: e.target.value as Role })}
+                >
+                  {roleChoices.map((r) => (
+                    <option key={r} value={r}>
+                      {ROLE_LABELS[r]}
+                    </option>
+                  ))}
                 </Select>
-              ) : ROLE_LABELS[m.role]}
+              ) : (
+                ROLE_LABELS[m.role]
+              )}
             </Td>
             <Td>{formatDate(m.joinedAt)}</Td>
             <Td className="text-right">
               {m.userId === currentUserId && <LeaveWorkspace userId={m.userId} />}
-              {manageable(m) && <Button variant="ghost" className="text-red-700" aria-label={`Remove ${m.name}`} onClick={() => { remove.reset(); setRemoving(m) }}>Remove</Button>}
+              {manageable(m) && (
+                <Button
+                  variant="ghost"
+                  className="text-red-700"
+                  aria-label={`Remove ${m.name}`}
+                  onClick={() => {
+                    remove.reset()
+                    setRemoving(m)
+                  }}
+                >
+                  Remove
+                </Button>
+              )}
             </Td>
           </tr>
         ))}

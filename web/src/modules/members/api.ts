@@ -12,13 +12,15 @@ export const memberKeys = {
   invitations: (ws: string) => ['invitations', ws] as const,
 }
 
-export const listMembers = (ws: string, signal?: AbortSignal) => api<{ items: MemberDto[] }>(`${base(ws)}/members`, { signal })
+export const listMembers = (ws: string, signal?: AbortSignal) =>
+  api<{ items: MemberDto[] }>(`${base(ws)}/members`, { signal })
 export const changeRole = (ws: string, userId: string, role: Role) =>
   api<unknown>(`${base(ws)}/members/${encodeURIComponent(userId)}`, { method: 'PATCH', body: { role } })
 export const removeMember = (ws: string, userId: string) =>
   api<void>(`${base(ws)}/members/${encodeURIComponent(userId)}`, { method: 'DELETE' })
 
-export const listInvitations = (ws: string, signal?: AbortSignal) => api<{ items: InvitationDto[] }>(`${base(ws)}/invitations`, { signal })
+export const listInvitations = (ws: string, signal?: AbortSignal) =>
+  api<{ items: InvitationDto[] }>(`${base(ws)}/invitations`, { signal })
 export const createInvitation = (ws: string, body: { email: string; role: InvitableRole }) =>
   api<InvitationCreated>(`${base(ws)}/invitations`, { method: 'POST', body })
 export const revokeInvitation = (ws: string, id: string) =>

@@ -17,7 +17,13 @@ import { formatCount } from '../credits/format.ts'
 import { formatPercent, formatShare, formatUsd, formatUsdMicro, operatorKeys } from './api.ts'
 import type { CalibrationProposalDto, OperatorApi } from './api.ts'
 
-const WINDOWS = [{ h: 24, label: 'Last 24 hours' }, { h: 72, label: 'Last 3 days' }, { h: 168, label: 'Last 7 days' }, { h: 336, label: 'Last 14 days' }, { h: 720, label: 'Last 30 days' }]
+const WINDOWS = [
+  { h: 24, label: 'Last 24 hours' },
+  { h: 72, label: 'Last 3 days' },
+  { h: 168, label: 'Last 7 days' },
+  { h: 336, label: 'Last 14 days' },
+  { h: 720, label: 'Last 30 days' },
+]
 const CONFIDENCE_TONE = { low: 'red', medium: 'amber', high: 'green' } as const
 
 function Proposal({ p }: { p: CalibrationProposalDto }) {
@@ -27,11 +33,17 @@ function Proposal({ p }: { p: CalibrationProposalDto }) {
     ['Hold buffer', formatPercent(p.current.bufferPercent), formatPercent(p.proposed.bufferPercent)],
   ]
   const observed: [string, string][] = [
-    ['Calls in the window', `${formatCount(p.sample.calls)} (${formatCount(p.sample.coveredCalls)} with cost, ${formatShare(p.sample.coverage)})`],
+    [
+      'Calls in the window',
+      `${formatCount(p.sample.calls)} (${formatCount(p.sample.coveredCalls)} with cost, ${formatShare(p.sample.coverage)})`,
+    ],
     ['Settled holds', formatCount(p.sample.settledHolds)],
     ['Priced provider cost', formatUsdMicro(p.observed.pricedCostUsdMicro)],
     ['Revenue', formatUsdMicro(p.observed.revenueUsdMicro)],
-    ['Cost factor (invoices ÷ priced)', `${p.observed.costFactor.toFixed(3)} (${p.observed.costBasis === 'imported' ? 'from imported invoices' : 'recorded costs only'})`],
+    [
+      'Cost factor (invoices ÷ priced)',
+      `${p.observed.costFactor.toFixed(3)} (${p.observed.costBasis === 'imported' ? 'from imported invoices' : 'recorded costs only'})`,
+    ],
     ['Realised margin', formatPercent(p.observed.realisedMarginPercent)],
     ['Charged ÷ held, p95', p.observed.holdChargeRatioP95 === null ? '—' : p.observed.holdChargeRatioP95.toFixed(3)],
     ['Target margin (floor)', `${formatPercent(p.targetMarginPercent)} (${formatPercent(p.floorMarginPercent)})`],
@@ -39,9 +51,15 @@ function Proposal({ p }: { p: CalibrationProposalDto }) {
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3 text-sm text-slate-700">
-        <span>{formatDateTime(p.from)} → {formatDateTime(p.to)}</span>
-        <Badge tone={CONFIDENCE_TONE[p.confidence.level]}>Confidence: {p.confidence.level} ({formatShare(p.confidence.score)})</Badge>
-        <Badge tone={p.sufficient ? 'green' : 'amber'}>{p.sufficient ? 'Enough data to apply' : 'Not enough data to apply'}</Badge>
+        <span>
+          {formatDateTime(p.from)} → {formatDateTime(p.to)}
+        </span>
+        <Badge tone={CONFIDENCE_TONE[p.confidence.level]}>
+          Confidence: {p.confidence.level} ({formatShare(p.confidence.score)})
+        </Badge>
+        <Badge tone={p.sufficient ? 'green' : 'amber'}>
+          {p.sufficient ? 'Enough data to apply' : 'Not enough data to apply'}
+        </Badge>
       </div>
       <Table caption="Current and proposed live rate" columns={['Setting', num('Current'), num('Proposed')]}>
         {rows.map(([k, cur, next]) => (
@@ -57,12 +75,24 @@ function Proposal({ p }: { p: CalibrationProposalDto }) {
           <Facts rows={observed} />
         </Card>
         <Card title="Why">
-          {p.reasons.length ? <ul className="list-disc space-y-1 pl-5 text-sm text-slate-700">{p.reasons.map((r) => <li key={r}>{r}</li>)}</ul> : <p className="text-sm text-slate-600">No remarks.</p>}
+          {p.reasons.length ? (
+            <ul className="list-disc space-y-1 pl-5 text-sm text-slate-700">
+              {p.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-sm text-slate-600">No remarks.</p>
+          )}
           {p.guardrails.length > 0 && (
             <>
               <h3 className="mt-4 mb-1 text-sm font-semibold text-slate-900">Guardrails applied</h3>
               <ul className="list-disc space-y-1 pl-5 text-sm text-slate-700">
-                {p.guardrails.map((g) => <li key={`${g.name}:${g.field}`}><code className="text-xs">{g.name}</code> on {g.field}: {g.detail}</li>)}
+                {p.guardrails.map((g) => (
+                  <li key={`${g.name}:${g.field}`}>
+                    <code className="text-xs">{g.name}</code> on {g.field}: {g.detail}
+                  </li>
+                ))}
               </ul>
             </>
           )}
@@ -79,7 +109,11 @@ export function CalibrationTab({ api }: { api: OperatorApi }) {
   const [hours, setHours] = useState(168)
   const [confirming, setConfirming] = useState(false)
   const [note, setNote] = useState('')
-  const query = useQuery({ queryKey: operatorKeys.proposal(hours), queryFn: ({ signal }) => api.proposal(hours, signal), placeholderData: keepPreviousData })
+  const query = useQuery({
+    queryKey: operatorKeys.proposal(hours),
+    queryFn: ({ signal }) => api.proposal(hours, signal),
+    placeholderData: keepPreviousData,
+  })
   const apply = useMutation({
     mutationFn: () => api.applyCalibration(hours, note.trim()),
     onSuccess: async (r) => {
@@ -95,23 +129,61 @@ export function CalibrationTab({ api }: { api: OperatorApi }) {
         <Field label="Window" className="w-48">
           {(p) => (
             <Select {...p} value={hours} onChange={(e) => setHours(Number(e.target.value))}>
-              {WINDOWS.map((w) => <option key={w.h} value={w.h}>{w.label}</option>)}
+              {WINDOWS.map((w) => (
+                <option key={w.h} value={w.h}>
+                  {w.label}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Button disabled={!query.data?.sufficient} onClick={() => { apply.reset(); setConfirming(true) }}>Apply proposal…</Button>
+        <Button
+          disabled={!query.data?.sufficient}
+          onClick={() => {
+            apply.reset()
+            setConfirming(true)
+          }}
+        >
+          Apply proposal…
+        </Button>
       </div>
-      {query.data && !query.data.sufficient && <Alert tone="info">Applying needs at least 50 calls and 90 % of them with a cost in the window.</Alert>}
-      <QueryState query={query} label="Computing the proposal…">{(p) => <Proposal p={p} />}</QueryState>
-      <Dialog open={confirming} title="Apply the proposed live rate?" onClose={() => !apply.isPending && setConfirming(false)}>
-        <p className="text-sm text-slate-700">Every workspace is charged at the new rate from now on. The current version is closed and kept.</p>
-        {apply.isError && <Alert tone="error" className="mt-3">{errorMessage(apply.error)}</Alert>}
+      {query.data && !query.data.sufficient && (
+        <Alert tone="info">Applying needs at least 50 calls and 90 % of them with a cost in the window.</Alert>
+      )}
+      <QueryState query={query} label="Computing the proposal…">
+        {(p) => <Proposal p={p} />}
+      </QueryState>
+      <Dialog
+        open={confirming}
+        title="Apply the proposed live rate?"
+        onClose={() => !apply.isPending && setConfirming(false)}
+      >
+        <p className="text-sm text-slate-700">
+          Every workspace is charged at the new rate from now on. The current version is closed and kept.
+        </p>
+        {apply.isError && (
+          <Alert tone="error" className="mt-3">
+            {errorMessage(apply.error)}
+          </Alert>
+        )}
         <Field label="Note" className="mt-4">
-          {(p) => <Input {...p} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} placeholder="Calibrated on the last 7 days" />}
+          {(p) => (
+            <Input
+              {...p}
+              value={note}
+              maxLength={500}
+              onChange={(e) => setNote(e.target.value)}
+              placeholder="Calibrated on the last 7 days"
+            />
+          )}
         </Field>
         <div className="mt-6 flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={apply.isPending}>Cancel</Button>
-          <Button variant="danger" pending={apply.isPending} onClick={() => apply.mutate()}>Apply</Button>
+          <Button variant="secondary" onClick={() => setConfirming(false)} disabled={apply.isPending}>
+            Cancel
+          </Button>
+          <Button variant="danger" pending={apply.isPending} onClick={() => apply.mutate()}>
+            Apply
+          </Button>
         </div>
       </Dialog>
     </div>

@@ -13,7 +13,12 @@ import { operatorKeys } from './api.ts'
 import type { OperatorApi, OutboxEmailDto } from './api.ts'
 
 const TONE = { queued: 'amber', stored: 'slate', sent: 'green', failed: 'red' } as const
-const LABEL: Record<OutboxEmailDto['status'], string> = { queued: 'Queued', stored: 'Stored (no SMTP)', sent: 'Sent', failed: 'Failed' }
+const LABEL: Record<OutboxEmailDto['status'], string> = {
+  queued: 'Queued',
+  stored: 'Stored (no SMTP)',
+  sent: 'Sent',
+  failed: 'Failed',
+}
 
 /** The outbox: every email the server sent, or stored when SMTP_URL is not set (then the link is only here and in the log). */
 export function EmailsTab({ api }: { api: OperatorApi }) {
@@ -29,20 +34,37 @@ export function EmailsTab({ api }: { api: OperatorApi }) {
   })
   return (
     <section aria-labelledby="emails-heading" className="space-y-3">
-      <h2 id="emails-heading" className="text-lg font-semibold text-slate-900">Emails</h2>
+      <h2 id="emails-heading" className="text-lg font-semibold text-slate-900">
+        Emails
+      </h2>
       <p className="max-w-prose text-sm text-slate-600">
-        Verification, password reset and invitation emails, newest first. Without SMTP_URL nothing leaves the server: each email is stored here
-        (and its link written to the log), so you can pass the link on yourself.
+        Verification, password reset and invitation emails, newest first. Without SMTP_URL nothing leaves the server:
+        each email is stored here (and its link written to the log), so you can pass the link on yourself.
       </p>
       <div className="max-w-sm">
         <Field label="Recipient" hint="Only the emails sent to this address">
-          {(p) => <Input {...p} type="email" value={to} onChange={(e) => setTo(e.target.value)} placeholder="name@example.com" />}
+          {(p) => (
+            <Input
+              {...p}
+              type="email"
+              value={to}
+              onChange={(e) => setTo(e.target.value)}
+              placeholder="name@example.com"
+            />
+          )}
         </Field>
       </div>
       <QueryState query={query} label="Loading emails…">
         {(data) => {
           const items = data.pages.flatMap((p) => p.items)
-          if (items.length === 0) return <EmptyState title="No emails">{filter ? 'Nothing was sent to this address.' : 'Emails appear here once the server sends the first one.'}</EmptyState>
+          if (items.length === 0)
+            return (
+              <EmptyState title="No emails">
+                {filter
+                  ? 'Nothing was sent to this address.'
+                  : 'Emails appear here once the server sends the first one.'}
+              </EmptyState>
+            )
           return (
             <>
               <Table caption="Emails" columns={['Created', 'To', 'Subject and link', 'Status', 'Attempts']}>
@@ -52,10 +74,20 @@ export function EmailsTab({ api }: { api: OperatorApi }) {
                     <Td className="break-all">{e.to}</Td>
                     <Td>
                       <span className="block font-medium text-slate-900">{e.subject}</span>
-                      {e.link && <a href={e.link} className="block break-all font-mono text-xs text-indigo-700 hover:underline" data-testid="email-link">{e.link}</a>}
+                      {e.link && (
+                        <a
+                          href={e.link}
+                          className="block break-all font-mono text-xs text-indigo-700 hover:underline"
+                          data-testid="email-link"
+                        >
+                          {e.link}
+                        </a>
+                      )}
                       {e.lastError && <span className="block text-xs text-red-700">{e.lastError}</span>}
                     </Td>
-                    <Td><Badge tone={TONE[e.status]}>{LABEL[e.status]}</Badge></Td>
+                    <Td>
+                      <Badge tone={TONE[e.status]}>{LABEL[e.status]}</Badge>
+                    </Td>
                     <Td className="text-right tabular-nums">{e.attempts}</Td>
                   </tr>
                 ))}

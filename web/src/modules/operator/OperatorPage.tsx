@@ -33,13 +33,19 @@ const TABS = [
 type TabKey = (typeof TABS)[number]['key']
 
 const readToken = () => {
-  try { return window.sessionStorage.getItem(TOKEN_KEY) } catch { return null }
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY)
+  } catch {
+    return null
+  }
 }
 const writeToken = (value: string | null) => {
   try {
     if (value === null) window.sessionStorage.removeItem(TOKEN_KEY)
     else window.sessionStorage.setItem(TOKEN_KEY, value)
-  } catch { /* private mode: the token lives only in memory */ }
+  } catch {
+    /* private mode: the token lives only in memory */
+  }
 }
 
 /** Asks for the INTERNAL_TOKEN and checks it against the API before keeping it for this tab. */
@@ -57,18 +63,29 @@ function TokenForm({ onToken }: { onToken: (token: string) => void }) {
       setError(null)
       onToken(token)
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'This token was refused. Check INTERNAL_TOKEN on the server.' : errorMessage(err))
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'This token was refused. Check INTERNAL_TOKEN on the server.'
+          : errorMessage(err),
+      )
     } finally {
       setPending(false)
     }
   }
   return (
-    <Card title="Operator token" description="The INTERNAL_TOKEN of this installation. It is kept in this browser tab only and forgotten when the tab closes.">
+    <Card
+      title="Operator token"
+      description="The INTERNAL_TOKEN of this installation. It is kept in this browser tab only and forgotten when the tab closes."
+    >
       <form onSubmit={submit} noValidate className="flex flex-col gap-3 sm:flex-row sm:items-start">
         <Field label="Token" error={error} className="flex-1">
-          {(p) => <Input {...p} type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />}
+          {(p) => (
+            <Input {...p} type="password" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
+          )}
         </Field>
-        <Button type="submit" className="sm:mt-6" pending={pending}>Unlock</Button>
+        <Button type="submit" className="sm:mt-6" pending={pending}>
+          Unlock
+        </Button>
       </form>
     </Card>
   )
@@ -82,7 +99,10 @@ export function OperatorPage() {
   const [params, setParams] = useSearchParams()
   const tab: TabKey = TABS.find((t) => t.key === params.get('tab'))?.key ?? 'prices'
   const api = useMemo(() => (token ? createOperatorApi(token) : null), [token])
-  const unlock = (t: string) => { writeToken(t); setToken(t) }
+  const unlock = (t: string) => {
+    writeToken(t)
+    setToken(t)
+  }
   const lock = () => {
     writeToken(null)
     setToken(null)
@@ -90,19 +110,38 @@ export function OperatorPage() {
   }
   return (
     <div className="flex min-h-screen flex-col">
-      <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">Skip to content</a>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-4">
           <p className="text-xl font-bold tracking-tight text-indigo-700">
             <Link to="/">Camarad</Link> <span className="font-medium text-slate-600">operator</span>
           </p>
-          {token && <Button variant="secondary" onClick={lock}>Forget token</Button>}
+          {token && (
+            <Button variant="secondary" onClick={lock}>
+              Forget token
+            </Button>
+          )}
         </div>
       </header>
       <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">
-        <PageHeader title="Operator" description="Model prices, the credit rate, what calls really cost, reconciliation with provider invoices, Stripe events, and disputes to decide." />
-        {!api ? <TokenForm onToken={unlock} /> : (
-          <Tabs label="Operator sections" tabs={[...TABS]} current={tab} onSelect={(k) => setParams(k === 'prices' ? {} : { tab: k }, { replace: true })}>
+        <PageHeader
+          title="Operator"
+          description="Model prices, the credit rate, what calls really cost, reconciliation with provider invoices, Stripe events, and disputes to decide."
+        />
+        {!api ? (
+          <TokenForm onToken={unlock} />
+        ) : (
+          <Tabs
+            label="Operator sections"
+            tabs={[...TABS]}
+            current={tab}
+            onSelect={(k) => setParams(k === 'prices' ? {} : { tab: k }, { replace: true })}
+          >
             {tab === 'prices' && <PricesTab api={api} />}
             {tab === 'rates' && <RatesTab api={api} />}
             {tab === 'telemetry' && <TelemetryTab api={api} />}

@@ -24,7 +24,11 @@ const csvProblems = (error: unknown) => {
   if (!(error instanceof ApiError) || error.code !== 'billing.invalid_csv') return []
   const list = (error.details as { errors?: unknown } | undefined)?.errors
   if (!Array.isArray(list)) return []
-  return list.slice(0, 20).flatMap((x: { line?: unknown; message?: unknown }) => (typeof x?.line === 'number' && typeof x.message === 'string' ? [`Line ${x.line}: ${x.message}`] : []))
+  return list
+    .slice(0, 20)
+    .flatMap((x: { line?: unknown; message?: unknown }) =>
+      typeof x?.line === 'number' && typeof x.message === 'string' ? [`Line ${x.line}: ${x.message}`] : [],
+    )
 }
 
 function ImportForm({ api }: { api: OperatorApi }) {
@@ -34,7 +38,10 @@ function ImportForm({ api }: { api: OperatorApi }) {
   const [local, setLocal] = useState<string | null>(null)
   const run = useMutation({
     mutationFn: () => api.importCosts(provider, csv),
-    onSuccess: async () => { setCsv(''); await qc.invalidateQueries({ queryKey: operatorKeys.reconciliation }) },
+    onSuccess: async () => {
+      setCsv('')
+      await qc.invalidateQueries({ queryKey: operatorKeys.reconciliation })
+    },
   })
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0]
@@ -51,32 +58,62 @@ function ImportForm({ api }: { api: OperatorApi }) {
     <form onSubmit={submit} noValidate className="space-y-4">
       {run.isError && (
         <Alert tone="error" title="Import refused">
-          <p>{lines.length ? 'Nothing was imported. Fix these rows and import the file again:' : errorMessage(run.error)}</p>
-          {lines.length > 0 && <ul className="mt-1 list-disc pl-5">{lines.map((l) => <li key={l}>{l}</li>)}</ul>}
+          <p>
+            {lines.length ? 'Nothing was imported. Fix these rows and import the file again:' : errorMessage(run.error)}
+          </p>
+          {lines.length > 0 && (
+            <ul className="mt-1 list-disc pl-5">
+              {lines.map((l) => (
+                <li key={l}>{l}</li>
+              ))}
+            </ul>
+          )}
         </Alert>
       )}
       {run.data && (
         <Alert tone="success" title="Imported">
-          {formatCount(run.data.lines)} {run.data.lines === 1 ? 'row' : 'rows'} for {run.data.days.join(', ') || 'no day'}, {formatUsdMicro(run.data.totalCostUsdMicro)} in total
-          {run.data.replaced ? `; ${run.data.replaced} earlier rows superseded` : ''}. Run the reconciliation of those days to compare.
+          {formatCount(run.data.lines)} {run.data.lines === 1 ? 'row' : 'rows'} for{' '}
+          {run.data.days.join(', ') || 'no day'}, {formatUsdMicro(run.data.totalCostUsdMicro)} in total
+          {run.data.replaced ? `; ${run.data.replaced} earlier rows superseded` : ''}. Run the reconciliation of those
+          days to compare.
         </Alert>
       )}
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Provider">
           {(p) => (
             <Select {...p} value={provider} onChange={(e) => setProvider(e.target.value as CostProvider)}>
-              {COST_PROVIDERS.map((x) => <option key={x} value={x}>{x}</option>)}
+              {COST_PROVIDERS.map((x) => (
+                <option key={x} value={x}>
+                  {x}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
         <Field label="CSV file">
-          {(p) => <Input {...p} type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e)} className="py-1.5" />}
+          {(p) => (
+            <Input {...p} type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e)} className="py-1.5" />
+          )}
         </Field>
       </div>
-      <Field label="Rows" hint="Header date,model,cost_usd[,input_tokens,output_tokens]; one row per day and model." error={local}>
-        {(p) => <Textarea {...p} value={csv} onChange={(e) => setCsv(e.target.value)} className="font-mono text-xs" placeholder={'date,model,cost_usd\n2026-11-21,gpt-4o-mini,1.234'} />}
+      <Field
+        label="Rows"
+        hint="Header date,model,cost_usd[,input_tokens,output_tokens]; one row per day and model."
+        error={local}
+      >
+        {(p) => (
+          <Textarea
+            {...p}
+            value={csv}
+            onChange={(e) => setCsv(e.target.value)}
+            className="font-mono text-xs"
+            placeholder={'date,model,cost_usd\n2026-11-21,gpt-4o-mini,1.234'}
+          />
+        )}
       </Field>
-      <Button type="submit" pending={run.isPending}>Import costs</Button>
+      <Button type="submit" pending={run.isPending}>
+        Import costs
+      </Button>
     </form>
   )
 }
@@ -87,13 +124,38 @@ function RunForm({ api }: { api: OperatorApi }) {
   const [day, setDay] = useState(yesterday)
   const run = useMutation({
     mutationFn: () => api.reconcile(day || undefined),
-    onSuccess: async (r) => { notify(`Reconciled ${r.day}`); await qc.invalidateQueries({ queryKey: operatorKeys.reconciliation }) },
+    onSuccess: async (r) => {
+      notify(`Reconciled ${r.day}`)
+      await qc.invalidateQueries({ queryKey: operatorKeys.reconciliation })
+    },
   })
   return (
-    <form onSubmit={(e) => { e.preventDefault(); run.mutate() }} className="flex flex-wrap items-end gap-3">
-      <Field label="Day (UTC)">{(p) => <Input {...p} type="date" value={day} max={new Date().toISOString().slice(0, 10)} onChange={(e) => setDay(e.target.value)} />}</Field>
-      <Button type="submit" pending={run.isPending}>Reconcile</Button>
-      {run.isError && <Alert tone="error" className="w-full">{errorMessage(run.error)}</Alert>}
+    <form
+      onSubmit={(e) => {
+        e.preventDefault()
+        run.mutate()
+      }}
+      className="flex flex-wrap items-end gap-3"
+    >
+      <Field label="Day (UTC)">
+        {(p) => (
+          <Input
+            {...p}
+            type="date"
+            value={day}
+            max={new Date().toISOString().slice(0, 10)}
+            onChange={(e) => setDay(e.target.value)}
+          />
+        )}
+      </Field>
+      <Button type="submit" pending={run.isPending}>
+        Reconcile
+      </Button>
+      {run.isError && (
+        <Alert tone="error" className="w-full">
+          {errorMessage(run.error)}
+        </Alert>
+      )}
     </form>
   )
 }
@@ -104,11 +166,18 @@ function RunItem({ r }: { r: ReconciliationRunDto }) {
     <li data-testid="reconciliation-run" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <p className="font-medium text-slate-900">{r.day} <span className="text-sm font-normal text-slate-500">· {r.trigger === 'cron' ? 'nightly' : 'by the operator'}, {formatDateTime(r.createdAt)}</span></p>
+          <p className="font-medium text-slate-900">
+            {r.day}{' '}
+            <span className="text-sm font-normal text-slate-500">
+              · {r.trigger === 'cron' ? 'nightly' : 'by the operator'}, {formatDateTime(r.createdAt)}
+            </span>
+          </p>
           <p className="mt-1 text-sm text-slate-700">
             {formatCount(r.calls)} calls · provider cost {formatUsdMicro(r.providerCostUsdMicro)}
-            {r.importedCostUsdMicro === null ? ' (recorded)' : ` (invoiced; recorded ${formatUsdMicro(r.recordedCostUsdMicro)})`}
-            {' '}· charged {formatCredits(r.charged)} credits = {formatUsdMicro(r.revenueUsdMicro)}
+            {r.importedCostUsdMicro === null
+              ? ' (recorded)'
+              : ` (invoiced; recorded ${formatUsdMicro(r.recordedCostUsdMicro)})`}{' '}
+            · charged {formatCredits(r.charged)} credits = {formatUsdMicro(r.revenueUsdMicro)}
           </p>
         </div>
         <Badge tone={r.marginPercent === null ? 'slate' : below ? 'red' : 'green'}>
@@ -117,21 +186,38 @@ function RunItem({ r }: { r: ReconciliationRunDto }) {
       </div>
       {r.alerts.length > 0 && (
         <ul className="mt-3 space-y-1">
-          {r.alerts.map((a) => <li key={a.id}><Alert tone="warning">{a.message}</Alert></li>)}
+          {r.alerts.map((a) => (
+            <li key={a.id}>
+              <Alert tone="warning">{a.message}</Alert>
+            </li>
+          ))}
         </ul>
       )}
       {r.deltas.length > 0 && (
         <details className="mt-3">
-          <summary className="cursor-pointer text-sm font-medium text-indigo-700">Per model ({r.deltas.length})</summary>
+          <summary className="cursor-pointer text-sm font-medium text-indigo-700">
+            Per model ({r.deltas.length})
+          </summary>
           <div className="mt-2">
-            <Table caption={`Recorded and invoiced cost per model on ${r.day}`} columns={['Model', num('Calls'), num('Recorded'), num('Invoiced'), num('Difference')]}>
+            <Table
+              caption={`Recorded and invoiced cost per model on ${r.day}`}
+              columns={['Model', num('Calls'), num('Recorded'), num('Invoiced'), num('Difference')]}
+            >
               {r.deltas.map((d) => (
                 <tr key={`${d.provider}:${d.modelId}`}>
-                  <Td><code className="text-xs text-slate-900">{d.modelId}</code></Td>
+                  <Td>
+                    <code className="text-xs text-slate-900">{d.modelId}</code>
+                  </Td>
                   <Td className="text-right tabular-nums">{formatCount(d.calls)}</Td>
                   <Td className="text-right tabular-nums">{formatUsdMicro(d.recordedUsdMicro)}</Td>
                   <Td className="text-right tabular-nums">{formatUsdMicro(d.importedUsdMicro)}</Td>
-                  <Td className={`text-right tabular-nums ${d.deltaUsdMicro && d.deltaUsdMicro > 0 ? 'text-red-700' : ''}`}>{d.deltaUsdMicro === null ? '—' : `${d.deltaUsdMicro > 0 ? '+' : ''}${formatUsdMicro(d.deltaUsdMicro)}`}</Td>
+                  <Td
+                    className={`text-right tabular-nums ${d.deltaUsdMicro && d.deltaUsdMicro > 0 ? 'text-red-700' : ''}`}
+                  >
+                    {d.deltaUsdMicro === null
+                      ? '—'
+                      : `${d.deltaUsdMicro > 0 ? '+' : ''}${formatUsdMicro(d.deltaUsdMicro)}`}
+                  </Td>
                 </tr>
               ))}
             </Table>
@@ -148,7 +234,10 @@ export function ReconciliationTab({ api }: { api: OperatorApi }) {
   return (
     <div className="space-y-6">
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
-        <Card title="Import provider costs" description="From the provider’s usage export. A file with a bad row is refused whole.">
+        <Card
+          title="Import provider costs"
+          description="From the provider’s usage export. A file with a bad row is refused whole."
+        >
           <ImportForm api={api} />
         </Card>
         <Card title="Reconcile a day" description="Runs every night for yesterday; run it again after an import.">
@@ -156,11 +245,21 @@ export function ReconciliationTab({ api }: { api: OperatorApi }) {
         </Card>
       </div>
       <section aria-labelledby="runs-heading">
-        <h2 id="runs-heading" className="mb-3 text-lg font-semibold text-slate-900">Runs</h2>
+        <h2 id="runs-heading" className="mb-3 text-lg font-semibold text-slate-900">
+          Runs
+        </h2>
         <QueryState query={query} label="Loading runs…">
-          {(runs) => runs.length === 0
-            ? <EmptyState title="No runs yet">The first one runs tonight, or reconcile a day above.</EmptyState>
-            : <ul aria-label="Reconciliation runs" className="space-y-3">{runs.map((r) => <RunItem key={r.id} r={r} />)}</ul>}
+          {(runs) =>
+            runs.length === 0 ? (
+              <EmptyState title="No runs yet">The first one runs tonight, or reconcile a day above.</EmptyState>
+            ) : (
+              <ul aria-label="Reconciliation runs" className="space-y-3">
+                {runs.map((r) => (
+                  <RunItem key={r.id} r={r} />
+                ))}
+              </ul>
+            )
+          }
         </QueryState>
       </section>
     </div>

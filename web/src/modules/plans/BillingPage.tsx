@@ -11,7 +11,15 @@ import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card, PageHeader } from '../../ui/Card.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { billingKeys, getBillingAccount, getPlans, getWorkspacePlan, openPortal, planKeys, type BillingAccountDto } from './api.ts'
+import {
+  billingKeys,
+  getBillingAccount,
+  getPlans,
+  getWorkspacePlan,
+  openPortal,
+  planKeys,
+  type BillingAccountDto,
+} from './api.ts'
 import { ChangePlan } from './ChangePlan.tsx'
 import { CheckoutReturn } from './CheckoutReturn.tsx'
 import { formatCount, formatPrice, tiersLabel } from './format.ts'
@@ -34,15 +42,25 @@ function Subscription({ account }: { account: BillingAccountDto }) {
       )}
       {account.unrecoveredCredits > 0 && (
         <Alert tone="warning" title="A refunded payment's credits were already spent">
-          {formatCount(Math.ceil(account.unrecoveredCredits / 1_000_000))} credits bought with refunded or disputed payments had been used and could not be taken back. The operator of this installation may contact you about them.
+          {formatCount(Math.ceil(account.unrecoveredCredits / 1_000_000))} credits bought with refunded or disputed
+          payments had been used and could not be taken back. The operator of this installation may contact you about
+          them.
         </Alert>
       )}
-      {sub && isSubscribed(sub.status) && sub.status !== 'past_due' && <p className="text-slate-600">Renews on {formatDate(sub.currentPeriodEnd)}.</p>}
+      {sub && isSubscribed(sub.status) && sub.status !== 'past_due' && (
+        <p className="text-slate-600">Renews on {formatDate(sub.currentPeriodEnd)}.</p>
+      )}
       {sub?.status === 'canceled' && <p className="text-slate-600">The subscription was cancelled.</p>}
       {account.hasCustomer && canManage(role) && (
         <>
-          <Button variant="secondary" pending={portal.isPending} onClick={() => portal.mutate(undefined)}>Manage payment and invoices in Stripe</Button>
-          {portal.isError && <Alert tone="error" title="The portal could not be opened">{errorMessage(portal.error)}</Alert>}
+          <Button variant="secondary" pending={portal.isPending} onClick={() => portal.mutate(undefined)}>
+            Manage payment and invoices in Stripe
+          </Button>
+          {portal.isError && (
+            <Alert tone="error" title="The portal could not be opened">
+              {errorMessage(portal.error)}
+            </Alert>
+          )}
         </>
       )}
     </div>
@@ -50,11 +68,22 @@ function Subscription({ account }: { account: BillingAccountDto }) {
 }
 
 /** What came back from Stripe in the URL: a session to confirm, or a checkout the user left. */
-function ReturnFromStripe({ params, plans }: { params: URLSearchParams; plans: Parameters<typeof CheckoutReturn>[0]['plans'] }) {
+function ReturnFromStripe({
+  params,
+  plans,
+}: {
+  params: URLSearchParams
+  plans: Parameters<typeof CheckoutReturn>[0]['plans']
+}) {
   const session = params.get('session_id')
-  if ((params.get('checkout') === 'success' || params.get('topup') === 'success') && session) return <CheckoutReturn sessionId={session} plans={plans} />
+  if ((params.get('checkout') === 'success' || params.get('topup') === 'success') && session)
+    return <CheckoutReturn sessionId={session} plans={plans} />
   if (params.get('checkout') === 'cancelled' || params.get('topup') === 'cancelled') {
-    return <Alert tone="info" title="Checkout cancelled">Nothing was charged and the plan is unchanged.</Alert>
+    return (
+      <Alert tone="info" title="Checkout cancelled">
+        Nothing was charged and the plan is unchanged.
+      </Alert>
+    )
   }
   return null
 }
@@ -73,39 +102,75 @@ export function BillingPage() {
     return () => clearTimeout(timer)
   }, [watching])
   const refetchInterval = watching ? 2000 : false
-  const current = useQuery({ queryKey: planKeys.workspace(workspace.id), queryFn: ({ signal }) => getWorkspacePlan(workspace.id, signal), refetchInterval })
-  const catalog = useQuery({ queryKey: planKeys.catalog, queryFn: ({ signal }) => getPlans(signal), staleTime: 300_000 })
-  const account = useQuery({ queryKey: billingKeys.account(workspace.id), queryFn: ({ signal }) => getBillingAccount(workspace.id, signal), refetchInterval })
+  const current = useQuery({
+    queryKey: planKeys.workspace(workspace.id),
+    queryFn: ({ signal }) => getWorkspacePlan(workspace.id, signal),
+    refetchInterval,
+  })
+  const catalog = useQuery({
+    queryKey: planKeys.catalog,
+    queryFn: ({ signal }) => getPlans(signal),
+    staleTime: 300_000,
+  })
+  const account = useQuery({
+    queryKey: billingKeys.account(workspace.id),
+    queryFn: ({ signal }) => getBillingAccount(workspace.id, signal),
+    refetchInterval,
+  })
   return (
     <>
-      <PageHeader title="Plan & billing" description={`What ${workspace.name} may use, and how much of it is used now.`} />
+      <PageHeader
+        title="Plan & billing"
+        description={`What ${workspace.name} may use, and how much of it is used now.`}
+      />
       <QueryState query={current} label="Loading the plan…">
         {(wp) => (
           <div className="space-y-8">
             {catalog.data && <ReturnFromStripe params={params} plans={catalog.data.plans} />}
             <div className="grid gap-4 lg:grid-cols-[minmax(0,20rem)_1fr]">
               <Card title="Current plan">
-                <p data-testid="current-plan" className="text-2xl font-semibold tracking-tight text-slate-900">{wp.plan.name}</p>
+                <p data-testid="current-plan" className="text-2xl font-semibold tracking-tight text-slate-900">
+                  {wp.plan.name}
+                </p>
                 <p className="mt-1 text-sm text-slate-600">{wp.plan.description}</p>
                 <dl className="mt-4 space-y-1 text-sm">
-                  <div className="flex justify-between gap-3"><dt className="text-slate-600">Price</dt><dd className="font-medium text-slate-900">{formatPrice(wp.plan.priceMonthlyCents)} per month</dd></div>
-                  <div className="flex justify-between gap-3"><dt className="text-slate-600">Credits</dt><dd className="font-medium text-slate-900">{formatCount(wp.plan.monthlyCredits)} each month</dd></div>
-                  <div className="flex justify-between gap-3"><dt className="text-slate-600">Models</dt><dd className="text-right font-medium text-slate-900">{tiersLabel(wp.plan.modelTiers)}</dd></div>
+                  <div className="flex justify-between gap-3">
+                    <dt className="text-slate-600">Price</dt>
+                    <dd className="font-medium text-slate-900">{formatPrice(wp.plan.priceMonthlyCents)} per month</dd>
+                  </div>
+                  <div className="flex justify-between gap-3">
+                    <dt className="text-slate-600">Credits</dt>
+                    <dd className="font-medium text-slate-900">{formatCount(wp.plan.monthlyCredits)} each month</dd>
+                  </div>
+                  <div className="flex justify-between gap-3">
+                    <dt className="text-slate-600">Models</dt>
+                    <dd className="text-right font-medium text-slate-900">{tiersLabel(wp.plan.modelTiers)}</dd>
+                  </div>
                 </dl>
                 {account.data && <Subscription account={account.data} />}
                 <p className="mt-4 text-sm">
-                  <Link to="/app/settings/usage" className="font-medium text-indigo-700 hover:underline">See the credits balance</Link>
+                  <Link to="/app/settings/usage" className="font-medium text-indigo-700 hover:underline">
+                    See the credits balance
+                  </Link>
                 </p>
               </Card>
-              <Card title="Usage" description="Against the limits of the plan. Adding more than a limit allows is refused.">
+              <Card
+                title="Usage"
+                description="Against the limits of the plan. Adding more than a limit allows is refused."
+              >
                 <UsageMeters usage={wp.usage} />
               </Card>
             </div>
             {admin && account.data?.topupEnabled && <TopUp />}
             <QueryState query={catalog} label="Loading plans…">
               {(c) => (
-                <ChangePlan plans={c.plans} current={wp.plan} billingEnabled={wp.billingEnabled} selected={params.get('plan')}
-                  subscribed={isSubscribed(account.data?.subscription?.status)} />
+                <ChangePlan
+                  plans={c.plans}
+                  current={wp.plan}
+                  billingEnabled={wp.billingEnabled}
+                  selected={params.get('plan')}
+                  subscribed={isSubscribed(account.data?.subscription?.status)}
+                />
               )}
             </QueryState>
             {admin && account.data?.billingEnabled && account.data.hasCustomer && <Invoices />}

@@ -38,25 +38,56 @@ export function CheckoutReturn({ sessionId, plans }: { sessionId: string; plans:
     void queryClient.invalidateQueries({ queryKey: ['credits', workspace.id] })
   }, [applied, queryClient, workspace.id])
 
-  if (query.isError) return <Alert tone="error" title="We could not check this payment">{errorMessage(query.error)}</Alert>
+  if (query.isError)
+    return (
+      <Alert tone="error" title="We could not check this payment">
+        {errorMessage(query.error)}
+      </Alert>
+    )
   const c = query.data
   if (!c || c.status === 'open' || c.status === 'confirming') {
     return (
-      <Alert tone={late ? 'warning' : 'info'} title={late ? 'Stripe has not confirmed the payment yet' : 'Confirming your payment with Stripe…'}>
-        {late
-          ? <p>It can take a few minutes. You can leave this page: the plan and credits are applied as soon as Stripe confirms, and nothing is charged twice.</p>
-          : <p className="flex items-center gap-2"><span aria-hidden="true" className="size-3.5 animate-spin rounded-full border-2 border-sky-700 border-t-transparent" />This usually takes a few seconds.</p>}
+      <Alert
+        tone={late ? 'warning' : 'info'}
+        title={late ? 'Stripe has not confirmed the payment yet' : 'Confirming your payment with Stripe…'}
+      >
+        {late ? (
+          <p>
+            It can take a few minutes. You can leave this page: the plan and credits are applied as soon as Stripe
+            confirms, and nothing is charged twice.
+          </p>
+        ) : (
+          <p className="flex items-center gap-2">
+            <span
+              aria-hidden="true"
+              className="size-3.5 animate-spin rounded-full border-2 border-sky-700 border-t-transparent"
+            />
+            This usually takes a few seconds.
+          </p>
+        )}
       </Alert>
     )
   }
-  if (c.status === 'expired') return <Alert tone="warning" title="This checkout expired">Nothing was charged. Start again when you are ready.</Alert>
+  if (c.status === 'expired')
+    return (
+      <Alert tone="warning" title="This checkout expired">
+        Nothing was charged. Start again when you are ready.
+      </Alert>
+    )
   const credits = c.credits === null ? '' : `${formatCount(c.credits)} credits`
   const plan = plans.find((p) => p.id === c.plan)
   return (
-    <Alert tone="success" title={c.mode === 'subscription' ? `You are on ${plan?.name ?? c.plan} now` : 'Credits added'}>
+    <Alert
+      tone="success"
+      title={c.mode === 'subscription' ? `You are on ${plan?.name ?? c.plan} now` : 'Credits added'}
+    >
       <p>
-        {c.mode === 'subscription' ? `${credits} for this month were added to your balance.` : `${credits} were added to your balance.`}{' '}
-        <Link to="/app/settings/usage" className="font-medium underline">See the balance</Link>
+        {c.mode === 'subscription'
+          ? `${credits} for this month were added to your balance.`
+          : `${credits} were added to your balance.`}{' '}
+        <Link to="/app/settings/usage" className="font-medium underline">
+          See the balance
+        </Link>
       </p>
     </Alert>
   )

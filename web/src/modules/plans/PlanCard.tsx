@@ -24,11 +24,17 @@ export function PlanCard({ plan, level = 2, badge, emphasis = false, children }:
       data-plan={plan.id}
       className={`flex flex-col rounded-lg border bg-white p-6 shadow-sm ${emphasis ? 'border-indigo-300 ring-2 ring-indigo-600' : 'border-slate-200'}`}
     >
-      {badge !== undefined && <p className="mb-1 h-5 text-xs font-semibold tracking-wide text-indigo-700 uppercase">{badge}</p>}
-      <Heading id={headingId} className="text-lg font-semibold text-slate-900">{plan.name}</Heading>
+      {badge !== undefined && (
+        <p className="mb-1 h-5 text-xs font-semibold tracking-wide text-indigo-700 uppercase">{badge}</p>
+      )}
+      <Heading id={headingId} className="text-lg font-semibold text-slate-900">
+        {plan.name}
+      </Heading>
       <p className="mt-1 min-h-10 text-sm text-slate-600">{plan.description}</p>
       <p className="mt-4">
-        <span data-testid="plan-price" className="text-3xl font-bold tracking-tight text-slate-900 tabular-nums">{formatPrice(plan.priceMonthlyCents)}</span>
+        <span data-testid="plan-price" className="text-3xl font-bold tracking-tight text-slate-900 tabular-nums">
+          {formatPrice(plan.priceMonthlyCents)}
+        </span>
         <span className="ml-1 text-sm text-slate-600">per month</span>
       </p>
       <p className="mt-1 text-sm font-medium text-slate-800">
@@ -47,7 +53,9 @@ export function PlanCard({ plan, level = 2, badge, emphasis = false, children }:
         <ul className="mt-5 space-y-2 text-sm text-slate-700">
           {plan.highlights.map((h) => (
             <li key={h} className="flex gap-2">
-              <span aria-hidden="true" className="font-bold text-indigo-700">✓</span>
+              <span aria-hidden="true" className="font-bold text-indigo-700">
+                ✓
+              </span>
               <span>{h}</span>
             </li>
           ))}

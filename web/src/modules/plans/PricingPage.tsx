@@ -15,12 +15,24 @@ import { PlanCard } from './PlanCard.tsx'
 function PlanAction({ plan, signedIn }: { plan: PlanDto; signedIn: boolean }) {
   const wide = 'w-full'
   if (isFree(plan)) {
-    return signedIn
-      ? <Link to="/app" className={buttonClass('secondary', wide)}>Open your workspace</Link>
-      : <Link to="/signup" className={buttonClass('secondary', wide)}>Start free</Link>
+    return signedIn ? (
+      <Link to="/app" className={buttonClass('secondary', wide)}>
+        Open your workspace
+      </Link>
+    ) : (
+      <Link to="/signup" className={buttonClass('secondary', wide)}>
+        Start free
+      </Link>
+    )
   }
-  const to = signedIn ? `${BILLING_PATH}?plan=${encodeURIComponent(plan.id)}` : `/signup?plan=${encodeURIComponent(plan.id)}`
-  return <Link to={to} className={buttonClass('primary', wide)}>Choose {plan.name}</Link>
+  const to = signedIn
+    ? `${BILLING_PATH}?plan=${encodeURIComponent(plan.id)}`
+    : `/signup?plan=${encodeURIComponent(plan.id)}`
+  return (
+    <Link to={to} className={buttonClass('primary', wide)}>
+      Choose {plan.name}
+    </Link>
+  )
 }
 
 /** /pricing: generated from the plan catalog of this server. */
@@ -38,8 +50,12 @@ export function PricingPage() {
           </p>
           {!signedIn && (
             <div className="mt-8 flex flex-wrap justify-center gap-3">
-              <Link to="/signup" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>Start free</Link>
-              <Link to="/chat-demo" className={buttonClass('secondary', 'px-5 py-2.5 text-base')}>Try the demo</Link>
+              <Link to="/signup" className={buttonClass('primary', 'px-5 py-2.5 text-base')}>
+                Start free
+              </Link>
+              <Link to="/chat-demo" className={buttonClass('secondary', 'px-5 py-2.5 text-base')}>
+                Try the demo
+              </Link>
             </div>
           )}
         </div>
@@ -50,7 +66,10 @@ export function PricingPage() {
             <>
               {!billingEnabled && (
                 <Alert tone="info" title="This Camarad is self-hosted" className="mb-8">
-                  <p>Plans on this server are assigned by its operator; nothing is paid online here. The catalog below shows what each plan includes.</p>
+                  <p>
+                    Plans on this server are assigned by its operator; nothing is paid online here. The catalog below
+                    shows what each plan includes.
+                  </p>
                 </Alert>
               )}
               <div className="grid gap-6 sm:grid-cols-2 lg:grid-cols-4">

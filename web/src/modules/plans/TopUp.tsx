@@ -18,22 +18,46 @@ export function TopUp() {
   const name = useId()
   const buy = useStripeRedirect((n: number) => startTopup(workspace.id, n))
   return (
-    <Card title="Buy credits" description="Credits bought once are added to the balance and do not expire with the month.">
-      <form onSubmit={(e) => { e.preventDefault(); buy.mutate(credits) }}>
+    <Card
+      title="Buy credits"
+      description="Credits bought once are added to the balance and do not expire with the month."
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          buy.mutate(credits)
+        }}
+      >
         <fieldset>
           <legend className="sr-only">Credits to buy</legend>
           <div className="flex flex-wrap gap-2">
             {PACKS.map((n) => (
-              <label key={n} className="flex cursor-pointer items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm has-[:checked]:border-indigo-600 has-[:checked]:bg-indigo-50">
-                <input type="radio" name={name} value={n} checked={credits === n} onChange={() => setCredits(n)} className="accent-indigo-600" />
+              <label
+                key={n}
+                className="flex cursor-pointer items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm has-[:checked]:border-indigo-600 has-[:checked]:bg-indigo-50"
+              >
+                <input
+                  type="radio"
+                  name={name}
+                  value={n}
+                  checked={credits === n}
+                  onChange={() => setCredits(n)}
+                  className="accent-indigo-600"
+                />
                 {formatCount(n)} credits
               </label>
             ))}
           </div>
         </fieldset>
         <p className="mt-3 text-sm text-slate-600">You see the price on Stripe before you pay.</p>
-        {buy.isError && <Alert tone="error" title="Checkout could not start" className="mt-3">{errorMessage(buy.error)}</Alert>}
-        <Button type="submit" className="mt-4" pending={buy.isPending}>Buy {formatCount(credits)} credits</Button>
+        {buy.isError && (
+          <Alert tone="error" title="Checkout could not start" className="mt-3">
+            {errorMessage(buy.error)}
+          </Alert>
+        )}
+        <Button type="submit" className="mt-4" pending={buy.isPending}>
+          Buy {formatCount(credits)} credits
+        </Button>
       </form>
     </Card>
   )

@@ -21,13 +21,19 @@ function Meter({ usage }: { usage: LimitUsage }) {
       <div className="flex flex-wrap items-baseline justify-between gap-x-3 text-sm">
         <span className="font-medium text-slate-900">{label}</span>
         <span data-testid="limit-usage-text" className={reached ? 'font-medium text-red-700' : 'text-slate-700'}>
-          {excluded ? 'Not in this plan' : limit === null ? `${formatCount(used)} ${noun} · Unlimited` : `${formatCount(used)} of ${formatCount(limit)} ${noun}`}
+          {excluded
+            ? 'Not in this plan'
+            : limit === null
+              ? `${formatCount(used)} ${noun} · Unlimited`
+              : `${formatCount(used)} of ${formatCount(limit)} ${noun}`}
           {reached && ' · limit reached'}
         </span>
       </div>
       <svg aria-hidden="true" className="mt-1.5 block h-2 w-full">
         <rect width="100%" height="100%" rx="4" className="fill-slate-100" />
-        {limit !== null && !excluded && <rect width={`${Math.max(share * 100, used > 0 ? 2 : 0)}%`} height="100%" rx="4" className={bar} />}
+        {limit !== null && !excluded && (
+          <rect width={`${Math.max(share * 100, used > 0 ? 2 : 0)}%`} height="100%" rx="4" className={bar} />
+        )}
       </svg>
     </li>
   )
@@ -35,5 +41,11 @@ function Meter({ usage }: { usage: LimitUsage }) {
 
 export function UsageMeters({ usage }: { usage: LimitUsage[] }) {
   const sorted = [...usage].sort((a, b) => order(a.key) - order(b.key))
-  return <ul className="grid gap-x-8 gap-y-4 sm:grid-cols-2">{sorted.map((u) => <Meter key={u.key} usage={u} />)}</ul>
+  return (
+    <ul className="grid gap-x-8 gap-y-4 sm:grid-cols-2">
+      {sorted.map((u) => (
+        <Meter key={u.key} usage={u} />
+      ))}
+    </ul>
+  )
 }

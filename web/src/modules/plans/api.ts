@@ -31,11 +31,15 @@ export const billingKeys = {
 }
 
 /** Stripe on this server, top-ups, the workspace's customer and subscription as Stripe last reported them. */
-export const getBillingAccount = (ws: string, signal?: AbortSignal) => api<BillingAccountDto>('/api/billing', { workspaceId: ws, signal })
+export const getBillingAccount = (ws: string, signal?: AbortSignal) =>
+  api<BillingAccountDto>('/api/billing', { workspaceId: ws, signal })
 
 /** The workspace's invoices from Stripe, newest first (admins). */
 export const getInvoices = (ws: string, cursor: string | null, signal?: AbortSignal) =>
-  api<InvoicesDto>(`/api/billing/invoices?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { workspaceId: ws, signal })
+  api<InvoicesDto>(`/api/billing/invoices?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+    workspaceId: ws,
+    signal,
+  })
 
 /** Where a Checkout this workspace opened stands (the page Stripe returns to polls it until it is applied). */
 export const getCheckout = (ws: string, id: string, signal?: AbortSignal) =>
@@ -46,11 +50,15 @@ export const startTopup = (ws: string, credits: number) =>
   api<{ url: string }>('/api/billing/topup', { method: 'POST', workspaceId: ws, body: { credits } })
 
 /** The Stripe customer portal (payment method, plan changes, cancellation, invoices). */
-export const openPortal = (ws: string) => api<{ url: string }>('/api/billing/portal', { method: 'POST', workspaceId: ws, body: {} })
-
+export const openPortal = (ws: string) =>
+  api<{ url: string }>('/api/billing/portal', { method: 'POST', workspaceId: ws, body: {} })
 
 /** Where a redirect from our own server may go: http(s) or a path on this site (never `javascript:` and the like). */
 export const isSafeRedirect = (url: string) => {
   if (url.startsWith('/') && !url.startsWith('//')) return true
-  try { return ['https:', 'http:'].includes(new URL(url).protocol) } catch { return false }
+  try {
+    return ['https:', 'http:'].includes(new URL(url).protocol)
+  } catch {
+    return false
+  }
 }

@@ -7,8 +7,13 @@ import { Table, Td } from '../../ui/Table.tsx'
 import { activityKey, getActivity, type AccountEvent } from './api.ts'
 
 const LABELS: Record<string, string> = {
-  'auth.login': 'Signed in', 'auth.login_failed': 'Failed sign-in', 'auth.logout': 'Signed out', 'auth.signup': 'Account created',
-  'auth.password_changed': 'Password changed', 'token.created': 'API token created', 'token.revoked': 'API token revoked',
+  'auth.login': 'Signed in',
+  'auth.login_failed': 'Failed sign-in',
+  'auth.logout': 'Signed out',
+  'auth.signup': 'Account created',
+  'auth.password_changed': 'Password changed',
+  'token.created': 'API token created',
+  'token.revoked': 'API token revoked',
 }
 
 const describe = (e: AccountEvent) => {

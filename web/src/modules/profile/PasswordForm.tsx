@@ -21,7 +21,8 @@ export function PasswordForm() {
     onSuccess: () => setValues(EMPTY),
   })
   const server = splitApiError(change.error, FIELDS)
-  const set = (key: keyof typeof EMPTY) => (e: { target: { value: string } }) => setValues((v) => ({ ...v, [key]: e.target.value }))
+  const set = (key: keyof typeof EMPTY) => (e: { target: { value: string } }) =>
+    setValues((v) => ({ ...v, [key]: e.target.value }))
   const submit = (e: FormEvent) => {
     e.preventDefault()
     const errors: Errors = {}
@@ -36,15 +37,46 @@ export function PasswordForm() {
       {server.form && <Alert tone="error">{server.form}</Alert>}
       {change.isSuccess && <Alert tone="success">Password changed.</Alert>}
       <Field label="Current password" error={local.currentPassword ?? server.fields.currentPassword}>
-        {(p) => <Input {...p} type="password" autoComplete="current-password" value={values.currentPassword} onChange={set('currentPassword')} required />}
+        {(p) => (
+          <Input
+            {...p}
+            type="password"
+            autoComplete="current-password"
+            value={values.currentPassword}
+            onChange={set('currentPassword')}
+            required
+          />
+        )}
       </Field>
       <Field label="New password" hint="At least 10 characters." error={local.newPassword ?? server.fields.newPassword}>
-        {(p) => <Input {...p} type="password" autoComplete="new-password" value={values.newPassword} onChange={set('newPassword')} maxLength={200} required />}
+        {(p) => (
+          <Input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            value={values.newPassword}
+            onChange={set('newPassword')}
+            maxLength={200}
+            required
+          />
+        )}
       </Field>
       <Field label="Repeat new password" error={local.confirm}>
-        {(p) => <Input {...p} type="password" autoComplete="new-password" value={values.confirm} onChange={set('confirm')} maxLength={200} required />}
+        {(p) => (
+          <Input
+            {...p}
+            type="password"
+            autoComplete="new-password"
+            value={values.confirm}
+            onChange={set('confirm')}
+            maxLength={200}
+            required
+          />
+        )}
       </Field>
-      <Button type="submit" pending={change.isPending}>Change password</Button>
+      <Button type="submit" pending={change.isPending}>
+        Change password
+      </Button>
     </form>
   )
 }

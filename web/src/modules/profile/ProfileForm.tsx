@@ -34,9 +34,20 @@ export function ProfileForm({ initialName }: { initialName: string }) {
     <form onSubmit={submit} noValidate className="max-w-md space-y-4">
       {server.form && <Alert tone="error">{server.form}</Alert>}
       <Field label="Name" error={local ?? server.fields.name}>
-        {(p) => <Input {...p} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />}
+        {(p) => (
+          <Input
+            {...p}
+            autoComplete="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={100}
+            required
+          />
+        )}
       </Field>
-      <Button type="submit" pending={save.isPending} disabled={name.trim() === initialName}>Save name</Button>
+      <Button type="submit" pending={save.isPending} disabled={name.trim() === initialName}>
+        Save name
+      </Button>
     </form>
   )
 }

@@ -17,17 +17,25 @@ export function ProfilePage() {
         {({ user }) =>
           user && (
             <div className="space-y-6">
-              <Card title="Your details" description={`Signed in as ${user.email} · member since ${formatDate(user.createdAt)}`}>
+              <Card
+                title="Your details"
+                description={`Signed in as ${user.email} · member since ${formatDate(user.createdAt)}`}
+              >
                 <ProfileForm key={user.name} initialName={user.name} />
               </Card>
               <Card title="Password">
                 {user.hasPassword ? (
                   <PasswordForm />
                 ) : (
-                  <p className="text-sm text-slate-600">You sign in with Google, so there is no Camarad password to change.</p>
+                  <p className="text-sm text-slate-600">
+                    You sign in with Google, so there is no Camarad password to change.
+                  </p>
                 )}
               </Card>
-              <Card title="Sign-in activity" description="Where and when your account was used, failed attempts included. Only you can see this. Something you do not recognise? Change your password.">
+              <Card
+                title="Sign-in activity"
+                description="Where and when your account was used, failed attempts included. Only you can see this. Something you do not recognise? Change your password."
+              >
                 <ActivityList />
               </Card>
             </div>

@@ -16,7 +16,11 @@ export function ModelsTable() {
             <tr key={m.id} data-testid="model-row" data-offline={m.offline || undefined}>
               <Td>
                 <span className="font-medium text-slate-900">{m.label}</span>
-                {m.offline && <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">Offline</span>}
+                {m.offline && (
+                  <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900">
+                    Offline
+                  </span>
+                )}
                 <code className="mt-0.5 block text-xs text-slate-500">{m.id}</code>
               </Td>
               <Td>{m.offline ? 'Built in, no key needed' : providerLabel(m.provider)}</Td>

@@ -15,7 +15,11 @@ import type { ProviderKeyBody } from './api.ts'
 type Errors = { apiKey?: string; baseUrl?: string; models?: string }
 export const KEY_FORM_ID = 'provider-key-form'
 
-const splitModels = (raw: string) => raw.split(',').map((m) => m.trim()).filter(Boolean)
+const splitModels = (raw: string) =>
+  raw
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)
 
 const validate = (provider: KeyProvider, apiKey: string, baseUrl: string, models: string[]): Errors => {
   const errors: Errors = {}
@@ -30,7 +34,13 @@ const validate = (provider: KeyProvider, apiKey: string, baseUrl: string, models
 }
 
 /** Sets (or replaces) the workspace's key for one provider. The key is sent once and never shown again. */
-export function ProviderKeyForm({ provider, onProviderChange }: { provider: KeyProvider; onProviderChange: (p: KeyProvider) => void }) {
+export function ProviderKeyForm({
+  provider,
+  onProviderChange,
+}: {
+  provider: KeyProvider
+  onProviderChange: (p: KeyProvider) => void
+}) {
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
   const { notify } = useToast()
@@ -60,7 +70,11 @@ export function ProviderKeyForm({ provider, onProviderChange }: { provider: KeyP
     const found = validate(provider, apiKey, baseUrl, list)
     setLocal(found)
     if (Object.keys(found).length > 0) return
-    save.mutate({ apiKey: apiKey.trim(), ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}), ...(compatible ? { models: list } : {}) })
+    save.mutate({
+      apiKey: apiKey.trim(),
+      ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
+      ...(compatible ? { models: list } : {}),
+    })
   }
   return (
     <form id={KEY_FORM_ID} onSubmit={submit} noValidate className="space-y-4">
@@ -68,24 +82,75 @@ export function ProviderKeyForm({ provider, onProviderChange }: { provider: KeyP
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Provider">
           {(p) => (
-            <Select {...p} value={provider} onChange={(e) => { onProviderChange(e.target.value as KeyProvider); setLocal({}); save.reset() }}>
-              {PROVIDERS.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
+            <Select
+              {...p}
+              value={provider}
+              onChange={(e) => {
+                onProviderChange(e.target.value as KeyProvider)
+                setLocal({})
+                save.reset()
+              }}
+            >
+              {PROVIDERS.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.label}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Field label="API key" error={errors.apiKey} hint="Stored encrypted. Only its last 4 characters are ever shown again.">
-          {(p) => <Input {...p} type="password" autoComplete="off" spellCheck={false} maxLength={500} value={apiKey} onChange={(e) => setApiKey(e.target.value)} />}
+        <Field
+          label="API key"
+          error={errors.apiKey}
+          hint="Stored encrypted. Only its last 4 characters are ever shown again."
+        >
+          {(p) => (
+            <Input
+              {...p}
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={500}
+              value={apiKey}
+              onChange={(e) => setApiKey(e.target.value)}
+            />
+          )}
         </Field>
-        <Field label={compatible ? 'Base URL' : 'Base URL (optional)'} error={errors.baseUrl} hint={compatible ? 'The server’s OpenAI-style API root.' : 'Only for a proxy or gateway in front of the provider.'}>
-          {(p) => <Input {...p} type="url" inputMode="url" placeholder={compatible ? 'http://ollama:11434/v1' : 'https://…'} maxLength={500} value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />}
+        <Field
+          label={compatible ? 'Base URL' : 'Base URL (optional)'}
+          error={errors.baseUrl}
+          hint={
+            compatible ? 'The server’s OpenAI-style API root.' : 'Only for a proxy or gateway in front of the provider.'
+          }
+        >
+          {(p) => (
+            <Input
+              {...p}
+              type="url"
+              inputMode="url"
+              placeholder={compatible ? 'http://ollama:11434/v1' : 'https://…'}
+              maxLength={500}
+              value={baseUrl}
+              onChange={(e) => setBaseUrl(e.target.value)}
+            />
+          )}
         </Field>
         {compatible && (
           <Field label="Models" error={errors.models} hint="Comma-separated model names the server serves.">
-            {(p) => <Input {...p} placeholder="llama3.1, qwen2.5" value={models} onChange={(e) => setModels(e.target.value)} />}
+            {(p) => (
+              <Input
+                {...p}
+                placeholder="llama3.1, qwen2.5"
+                value={models}
+                onChange={(e) => setModels(e.target.value)}
+              />
+            )}
           </Field>
         )}
       </div>
-      <Button type="submit" pending={save.isPending}>Save key</Button>
+      <Button type="submit" pending={save.isPending}>
+        Save key
+      </Button>
     </form>
   )
 }

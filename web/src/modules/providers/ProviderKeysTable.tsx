@@ -11,7 +11,13 @@ import { useToast } from '../../ui/Toast.tsx'
 import { deleteProviderKey, providerKeyKeys, providerLabel } from './api.ts'
 
 /** The workspace's keys, by hint only; each can be replaced (through the form) or removed. */
-export function ProviderKeysTable({ keys, onReplace }: { keys: ProviderKeyDto[]; onReplace: (p: KeyProvider) => void }) {
+export function ProviderKeysTable({
+  keys,
+  onReplace,
+}: {
+  keys: ProviderKeyDto[]
+  onReplace: (p: KeyProvider) => void
+}) {
   const { workspace } = useWorkspace()
   const qc = useQueryClient()
   const { notify } = useToast()
@@ -29,17 +35,49 @@ export function ProviderKeysTable({ keys, onReplace }: { keys: ProviderKeyDto[];
   })
   return (
     <>
-      <Table caption="Provider keys" columns={['Provider', 'Key', 'Base URL', 'Models', 'Updated', <span key="a" className="sr-only">Actions</span>]}>
+      <Table
+        caption="Provider keys"
+        columns={[
+          'Provider',
+          'Key',
+          'Base URL',
+          'Models',
+          'Updated',
+          <span key="a" className="sr-only">
+            Actions
+          </span>,
+        ]}
+      >
         {keys.map((k) => (
           <tr key={k.provider} data-testid="provider-key-row">
             <Td className="font-medium text-slate-900">{providerLabel(k.provider)}</Td>
-            <Td><code className="text-xs" aria-label={`Key ending in ${k.keyHint}`}>••••{k.keyHint}</code></Td>
+            <Td>
+              <code className="text-xs" aria-label={`Key ending in ${k.keyHint}`}>
+                ••••{k.keyHint}
+              </code>
+            </Td>
             <Td className="max-w-48 truncate">{k.baseUrl ?? <span className="text-slate-500">Default</span>}</Td>
             <Td>{k.models.length ? k.models.join(', ') : <span className="text-slate-500">All</span>}</Td>
             <Td>{formatDateTime(k.updatedAt)}</Td>
             <Td className="text-right whitespace-nowrap">
-              <Button variant="ghost" aria-label={`Replace the ${providerLabel(k.provider)} key`} onClick={() => onReplace(k.provider)}>Replace</Button>
-              <Button variant="ghost" className="text-red-700" aria-label={`Remove the ${providerLabel(k.provider)} key`} onClick={() => { remove.reset(); setTarget(k) }}>Remove</Button>
+              <Button
+                variant="ghost"
+                aria-label={`Replace the ${providerLabel(k.provider)} key`}
+                onClick={() => onReplace(k.provider)}
+              >
+                Replace
+              </Button>
+              <Button
+                variant="ghost"
+                className="text-red-700"
+                aria-label={`Remove the ${providerLabel(k.provider)} key`}
+                onClick={() => {
+                  remove.reset()
+                  setTarget(k)
+                }}
+              >
+                Remove
+              </Button>
             </Td>
           </tr>
         ))}

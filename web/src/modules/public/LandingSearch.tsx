@@ -19,13 +19,22 @@ export function LandingSearch() {
   const [active, setActive] = useState(-1)
   const q = useDebounced(text.trim(), 250)
   const enabled = q.length >= SEARCH_MIN_CHARS
-  const search = useQuery({ queryKey: ['public-search', q], queryFn: ({ signal }) => publicSearch(q, signal), enabled, placeholderData: keepPreviousData, staleTime: 60_000 })
+  const search = useQuery({
+    queryKey: ['public-search', q],
+    queryFn: ({ signal }) => publicSearch(q, signal),
+    enabled,
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  })
   const hits = enabled ? (search.data ?? []) : []
   const shown = open && text.trim().length >= SEARCH_MIN_CHARS
   const listId = `${id}-results`
   const optionId = (i: number) => `${id}-hit-${i}`
 
-  const go = (hit: SearchHit) => { setOpen(false); navigate(hitHref(hit)) }
+  const go = (hit: SearchHit) => {
+    setOpen(false)
+    navigate(hitHref(hit))
+  }
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault()
@@ -35,19 +44,29 @@ export function LandingSearch() {
       setActive((i) => (i + step + hits.length) % hits.length)
     } else if (e.key === 'Enter') {
       const hit = hits[active] ?? (hits.length === 1 ? hits[0] : undefined)
-      if (shown && hit) { e.preventDefault(); go(hit) }
+      if (shown && hit) {
+        e.preventDefault()
+        go(hit)
+      }
     } else if (e.key === 'Escape') {
       setOpen(false)
       setActive(-1)
     }
   }
-  const status = !enabled || (search.isFetching && hits.length === 0) ? 'Searching…'
-    : search.isError ? `Search failed: ${errorMessage(search.error)}`
-      : hits.length === 0 ? 'No agent or prompt matches.' : `${hits.length} ${hits.length === 1 ? 'result' : 'results'}; use the arrow keys and Enter.`
+  const status =
+    !enabled || (search.isFetching && hits.length === 0)
+      ? 'Searching…'
+      : search.isError
+        ? `Search failed: ${errorMessage(search.error)}`
+        : hits.length === 0
+          ? 'No agent or prompt matches.'
+          : `${hits.length} ${hits.length === 1 ? 'result' : 'results'}; use the arrow keys and Enter.`
 
   return (
     <div role="search" className="relative mx-auto mt-8 max-w-xl text-left">
-      <label htmlFor={`${id}-input`} className="mb-1 block text-sm font-medium text-slate-800">Search agents and prompts</label>
+      <label htmlFor={`${id}-input`} className="mb-1 block text-sm font-medium text-slate-800">
+        Search agents and prompts
+      </label>
       <input
         id={`${id}-input`}
         type="search"
@@ -60,15 +79,26 @@ export function LandingSearch() {
         placeholder="e.g. budget, SEO, newsletter"
         value={text}
         maxLength={100}
-        onChange={(e) => { setText(e.target.value); setOpen(true); setActive(-1) }}
+        onChange={(e) => {
+          setText(e.target.value)
+          setOpen(true)
+          setActive(-1)
+        }}
         onKeyDown={onKeyDown}
         onFocus={() => setOpen(true)}
         onBlur={() => setOpen(false)}
         className="block w-full rounded-md border border-slate-300 bg-white px-4 py-3 text-base text-slate-900 shadow-sm placeholder:text-slate-400"
       />
-      <p role="status" className="sr-only">{shown ? status : ''}</p>
-      <ul id={listId} role="listbox" aria-label="Search results" hidden={!shown || hits.length === 0}
-        className="absolute z-10 mt-1 max-h-80 w-full overflow-y-auto rounded-md border border-slate-200 bg-white py-1 shadow-lg">
+      <p role="status" className="sr-only">
+        {shown ? status : ''}
+      </p>
+      <ul
+        id={listId}
+        role="listbox"
+        aria-label="Search results"
+        hidden={!shown || hits.length === 0}
+        className="absolute z-10 mt-1 max-h-80 w-full overflow-y-auto rounded-md border border-slate-200 bg-white py-1 shadow-lg"
+      >
         {hits.map((hit, i) => (
           <li
             key={hit.id}
@@ -81,12 +111,20 @@ export function LandingSearch() {
             className={`cursor-pointer px-4 py-2 ${i === active ? 'bg-indigo-50' : ''}`}
           >
             <span className="block text-sm font-medium text-slate-900">{hit.title}</span>
-            <span className="block truncate text-xs text-slate-600">{hit.type === 'agent' ? 'Agent · ' : 'Prompt for '}{hit.subtitle}</span>
+            <span className="block truncate text-xs text-slate-600">
+              {hit.type === 'agent' ? 'Agent · ' : 'Prompt for '}
+              {hit.subtitle}
+            </span>
           </li>
         ))}
       </ul>
       {shown && hits.length === 0 && (
-        <p aria-hidden="true" className="absolute z-10 mt-1 w-full rounded-md border border-slate-200 bg-white px-4 py-2 text-sm text-slate-600 shadow-lg">{status}</p>
+        <p
+          aria-hidden="true"
+          className="absolute z-10 mt-1 w-full rounded-md border border-slate-200 bg-white px-4 py-2 text-sm text-slate-600 shadow-lg"
+        >
+          {status}
+        </p>
       )}
     </div>
   )

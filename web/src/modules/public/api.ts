@@ -19,5 +19,8 @@ export const hitHref = (hit: SearchHit) => {
 /** Streams one demo answer (offline model, nothing saved): `delta` {text} events, then `done`. */
 export const sendDemo = (body: { agentId: string; message: string }, signal: AbortSignal) =>
   openStream('/api/demo/chat', {
-    method: 'POST', signal, body: JSON.stringify(body), headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+    method: 'POST',
+    signal,
+    body: JSON.stringify(body),
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
   })

@@ -14,7 +14,8 @@ export const DEMO_AGENTS = [
 
 export type DemoAgent = (typeof DEMO_AGENTS)[number]
 
-export const demoAgent = (id: string | null | undefined): DemoAgent => DEMO_AGENTS.find((a) => a.id === id) ?? DEMO_AGENTS[0]
+export const demoAgent = (id: string | null | undefined): DemoAgent =>
+  DEMO_AGENTS.find((a) => a.id === id) ?? DEMO_AGENTS[0]
 
 /** The server's limit on a demo message. */
 export const DEMO_MESSAGE_MAX = 1000

@@ -14,7 +14,9 @@ export type DemoExchange = {
 
 const refusal = (e: unknown) => {
   if (e instanceof ApiError && e.status === 429) {
-    const wait = e.retryAfterSeconds ? `in ${e.retryAfterSeconds} ${e.retryAfterSeconds === 1 ? 'second' : 'seconds'}` : 'in a minute'
+    const wait = e.retryAfterSeconds
+      ? `in ${e.retryAfterSeconds} ${e.retryAfterSeconds === 1 ? 'second' : 'seconds'}`
+      : 'in a minute'
     return `The demo takes a few messages a minute. Try again ${wait}.`
   }
   return errorMessage(e)
@@ -52,10 +54,22 @@ export function useDemoChat() {
         const text = m.data.text
         update(id, (x) => ({ answer: x.answer + text }))
       } else if (m.event === 'done') update(id, () => ({ status: 'complete' }))
-    }).then(
-      () => update(id, (x) => (x.status === 'streaming' ? { status: 'failed', error: 'The answer was cut short. Try again.' } : {})),
-      () => update(id, () => (ctrl.signal.aborted ? { status: 'stopped' } : { status: 'failed', error: 'The connection broke before the answer was complete.' })),
-    ).finally(() => { if (active.current === ctrl) active.current = null })
+    })
+      .then(
+        () =>
+          update(id, (x) =>
+            x.status === 'streaming' ? { status: 'failed', error: 'The answer was cut short. Try again.' } : {},
+          ),
+        () =>
+          update(id, () =>
+            ctrl.signal.aborted
+              ? { status: 'stopped' }
+              : { status: 'failed', error: 'The connection broke before the answer was complete.' },
+          ),
+      )
+      .finally(() => {
+        if (active.current === ctrl) active.current = null
+      })
     return true
   }, [])
 

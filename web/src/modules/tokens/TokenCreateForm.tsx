@@ -40,24 +40,48 @@ export function TokenCreateForm() {
     <div className="space-y-4">
       {create.data && (
         <Alert tone="warning" title="Copy your new token now">
-          <p>This is the only time “{create.data.apiToken.name}” is shown. Store it somewhere safe; if you lose it, revoke it and create another.</p>
+          <p>
+            This is the only time “{create.data.apiToken.name}” is shown. Store it somewhere safe; if you lose it,
+            revoke it and create another.
+          </p>
           <CopyField value={create.data.token} testId="new-token" label="New API token" />
-          <Button variant="ghost" className="mt-2" onClick={() => create.reset()}>I have saved it</Button>
+          <Button variant="ghost" className="mt-2" onClick={() => create.reset()}>
+            I have saved it
+          </Button>
         </Alert>
       )}
       <form onSubmit={submit} noValidate className="grid items-start gap-4 sm:grid-cols-[1fr_12rem_auto]">
-        {server.form && <Alert tone="error" className="sm:col-span-3">{server.form}</Alert>}
+        {server.form && (
+          <Alert tone="error" className="sm:col-span-3">
+            {server.form}
+          </Alert>
+        )}
         <Field label="Token name" error={local ?? server.fields.name}>
-          {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder="Reporting script" required />}
+          {(p) => (
+            <Input
+              {...p}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={100}
+              placeholder="Reporting script"
+              required
+            />
+          )}
         </Field>
         <Field label="Expires after" error={server.fields.expiresInDays}>
           {(p) => (
             <Select {...p} value={expires} onChange={(e) => setExpires(e.target.value)}>
-              {EXPIRY.map((o) => <option key={o.label} value={o.value}>{o.label}</option>)}
+              {EXPIRY.map((o) => (
+                <option key={o.label} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
             </Select>
           )}
         </Field>
-        <Button type="submit" className="sm:mt-6" pending={create.isPending}>Create token</Button>
+        <Button type="submit" className="sm:mt-6" pending={create.isPending}>
+          Create token
+        </Button>
       </form>
     </div>
   )

@@ -26,18 +26,43 @@ export function TokensTable({ tokens }: { tokens: ApiTokenDto[] }) {
   })
   return (
     <>
-      <Table caption="API tokens" columns={['Name', 'Prefix', 'Created', 'Expires', 'Last used', 'Status', <span key="a" className="sr-only">Actions</span>]}>
+      <Table
+        caption="API tokens"
+        columns={[
+          'Name',
+          'Prefix',
+          'Created',
+          'Expires',
+          'Last used',
+          'Status',
+          <span key="a" className="sr-only">
+            Actions
+          </span>,
+        ]}
+      >
         {tokens.map((t) => (
           <tr key={t.id}>
             <Td className="font-medium text-slate-900">{t.name}</Td>
-            <Td><code className="text-xs">{t.prefix}…</code></Td>
+            <Td>
+              <code className="text-xs">{t.prefix}…</code>
+            </Td>
             <Td>{formatDate(t.createdAt)}</Td>
             <Td>{t.expiresAt ? formatDate(t.expiresAt) : 'Never'}</Td>
             <Td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : 'Never'}</Td>
             <Td>{statusOf(t)}</Td>
             <Td className="text-right">
               {statusOf(t) === 'Active' && (
-                <Button variant="ghost" className="text-red-700" aria-label={`Revoke ${t.name}`} onClick={() => { revoke.reset(); setTarget(t) }}>Revoke</Button>
+                <Button
+                  variant="ghost"
+                  className="text-red-700"
+                  aria-label={`Revoke ${t.name}`}
+                  onClick={() => {
+                    revoke.reset()
+                    setTarget(t)
+                  }}
+                >
+                  Revoke
+                </Button>
               )}
             </Td>
           </tr>

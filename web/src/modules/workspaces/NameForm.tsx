@@ -28,12 +28,22 @@ export function WorkspaceNameForm({ initial = '', submitLabel, pending, error, o
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       <Field label="Workspace name" error={localError ?? server.fields.name}>
-        {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required autoFocus />}
+        {(p) => (
+          <Input {...p} value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required autoFocus />
+        )}
       </Field>
-      {server.form && <p role="alert" className="text-sm text-red-700">{server.form}</p>}
+      {server.form && (
+        <p role="alert" className="text-sm text-red-700">
+          {server.form}
+        </p>
+      )}
       <div className="flex justify-end gap-2">
-        <Button variant="secondary" onClick={onCancel} disabled={pending}>Cancel</Button>
-        <Button type="submit" pending={pending}>{submitLabel}</Button>
+        <Button variant="secondary" onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+        <Button type="submit" pending={pending}>
+          {submitLabel}
+        </Button>
       </div>
     </form>
   )

@@ -28,8 +28,16 @@ export function NewWorkspaceDialog({ open, onClose }: { open: boolean; onClose: 
   }
   return (
     <Dialog open={open} title="New workspace" onClose={close}>
-      <p className="mb-4 text-sm text-slate-600">A workspace holds its own clients, members and billing. You will be its owner.</p>
-      <WorkspaceNameForm submitLabel="Create workspace" pending={mutation.isPending} error={mutation.error} onSubmit={(name) => mutation.mutate(name)} onCancel={close} />
+      <p className="mb-4 text-sm text-slate-600">
+        A workspace holds its own clients, members and billing. You will be its owner.
+      </p>
+      <WorkspaceNameForm
+        submitLabel="Create workspace"
+        pending={mutation.isPending}
+        error={mutation.error}
+        onSubmit={(name) => mutation.mutate(name)}
+        onCancel={close}
+      />
     </Dialog>
   )
 }

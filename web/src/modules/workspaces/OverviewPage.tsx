@@ -16,9 +16,19 @@ export function OverviewPage() {
   useTitle(`${workspace.name} overview`)
   const links = [
     { to: '/app/clients', title: 'Add a client', body: 'Create, search and archive the clients you work for.' },
-    { to: '/app/settings/members', title: 'Invite a teammate', body: 'Share the workspace with owner, admin, member or viewer access.' },
-    { to: '/app/settings/tokens', title: 'Create an API token', body: 'Automate Camarad from scripts and other tools.' },
-    ...(canManage(role) ? [{ to: '/app/settings/audit', title: 'Recent activity', body: 'See who signed in, invited or archived what.' }] : []),
+    {
+      to: '/app/settings/members',
+      title: 'Invite a teammate',
+      body: 'Share the workspace with owner, admin, member or viewer access.',
+    },
+    {
+      to: '/app/settings/tokens',
+      title: 'Create an API token',
+      body: 'Automate Camarad from scripts and other tools.',
+    },
+    ...(canManage(role)
+      ? [{ to: '/app/settings/audit', title: 'Recent activity', body: 'See who signed in, invited or archived what.' }]
+      : []),
   ]
   return (
     <>

@@ -17,7 +17,10 @@ export function WorkspaceCard() {
   const qc = useQueryClient()
   const { notify } = useToast()
   const [editing, setEditing] = useState(false)
-  const query = useQuery({ queryKey: workspaceKeys.detail(workspace.id), queryFn: ({ signal }) => getWorkspace(workspace.id, signal) })
+  const query = useQuery({
+    queryKey: workspaceKeys.detail(workspace.id),
+    queryFn: ({ signal }) => getWorkspace(workspace.id, signal),
+  })
   const rename = useMutation({
     mutationFn: (name: string) => renameWorkspace(workspace.id, name),
     onSuccess: async (ws) => {
@@ -27,19 +30,41 @@ export function WorkspaceCard() {
       notify('Workspace renamed')
     },
   })
-  const actions = canManage(role) && !editing ? <Button variant="secondary" onClick={() => { rename.reset(); setEditing(true) }}>Rename</Button> : undefined
+  const actions =
+    canManage(role) && !editing ? (
+      <Button
+        variant="secondary"
+        onClick={() => {
+          rename.reset()
+          setEditing(true)
+        }}
+      >
+        Rename
+      </Button>
+    ) : undefined
   return (
     <Card title="Workspace" actions={actions}>
       {editing ? (
-        <WorkspaceNameForm initial={workspace.name} submitLabel="Save" pending={rename.isPending} error={rename.error} onSubmit={(n) => rename.mutate(n)} onCancel={() => setEditing(false)} />
+        <WorkspaceNameForm
+          initial={workspace.name}
+          submitLabel="Save"
+          pending={rename.isPending}
+          error={rename.error}
+          onSubmit={(n) => rename.mutate(n)}
+          onCancel={() => setEditing(false)}
+        />
       ) : (
         <QueryState query={query}>
           {(ws) => (
             <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-              <dt className="text-slate-500">Name</dt><dd className="font-medium text-slate-900">{ws.name}</dd>
-              <dt className="text-slate-500">Plan</dt><dd className="text-slate-900 capitalize">{ws.plan}</dd>
-              <dt className="text-slate-500">Your role</dt><dd className="text-slate-900">{ROLE_LABELS[ws.role]}</dd>
-              <dt className="text-slate-500">Created</dt><dd className="text-slate-900">{formatDate(ws.createdAt)}</dd>
+              <dt className="text-slate-500">Name</dt>
+              <dd className="font-medium text-slate-900">{ws.name}</dd>
+              <dt className="text-slate-500">Plan</dt>
+              <dd className="text-slate-900 capitalize">{ws.plan}</dd>
+              <dt className="text-slate-500">Your role</dt>
+              <dd className="text-slate-900">{ROLE_LABELS[ws.role]}</dd>
+              <dt className="text-slate-500">Created</dt>
+              <dd className="text-slate-900">{formatDate(ws.createdAt)}</dd>
             </dl>
           )}
         </QueryState>

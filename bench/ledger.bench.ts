@@ -336,17 +336,15 @@ try {
       .execute()
   for (let i = 0; i < all.length; i += POOL_SIZE) {
     await Promise.all(
-      all
-        .slice(i, i + POOL_SIZE)
-        .map((w) =>
-          granter.post(db, {
-            workspaceId: w.id,
-            kind: 'grant',
-            amount: GRANT,
-            requestId: `bench-grant:${w.id}`,
-            reason: 'bench',
-          }),
-        ),
+      all.slice(i, i + POOL_SIZE).map((w) =>
+        granter.post(db, {
+          workspaceId: w.id,
+          kind: 'grant',
+          amount: GRANT,
+          requestId: `bench-grant:${w.id}`,
+          reason: 'bench',
+        }),
+      ),
     )
   }
 

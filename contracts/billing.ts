@@ -109,11 +109,9 @@ export const CalibrationProposalDto = z
     observed: z.object({
       pricedCostUsdMicro: UsdMicro.meta({ description: 'Provider cost as priced by our price book' }),
       revenueUsdMicro: UsdMicro,
-      costFactor: z
-        .number()
-        .meta({
-          description: 'Provider invoices ÷ our priced cost on the imported days and models (1 without imports)',
-        }),
+      costFactor: z.number().meta({
+        description: 'Provider invoices ÷ our priced cost on the imported days and models (1 without imports)',
+      }),
       costBasis: z.enum(['imported', 'recorded']),
       realisedMarginPercent: z.number().nullable().meta({ description: '(revenue − cost × costFactor) ÷ revenue' }),
       holdChargeRatioP95: z.number().nullable().meta({ description: 'p95 of charged ÷ held over settled holds' }),

@@ -30,11 +30,9 @@ export const CreditBalance = z
     held: Micro.meta({ description: 'Reserved by calls in progress' }),
     available: Micro.meta({ description: 'balance − held, never below zero' }),
     plan: z.string(),
-    caps: z
-      .array(CapUsage)
-      .meta({
-        description: 'Caps that apply to the caller here: the workspace, the client in X-Client-ID, the caller',
-      }),
+    caps: z.array(CapUsage).meta({
+      description: 'Caps that apply to the caller here: the workspace, the client in X-Client-ID, the caller',
+    }),
     upgradeUrl: z.string(),
   })
   .meta({ id: 'CreditBalance' })

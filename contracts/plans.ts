@@ -8,14 +8,10 @@ export const PlanLimits = z.object({
   flows: z.number().int().nullable(),
   channelNumbers: z.number().int().nullable(),
   connectors: z.number().int().nullable(),
-  messagesPerMonth: z
-    .number()
-    .int()
-    .nullable()
-    .meta({
-      description:
-        'WhatsApp inbox messages a month (counted once the inbox module exists; AI chat is metered in credits, not by this limit)',
-    }),
+  messagesPerMonth: z.number().int().nullable().meta({
+    description:
+      'WhatsApp inbox messages a month (counted once the inbox module exists; AI chat is metered in credits, not by this limit)',
+  }),
 })
 export type PlanLimits = z.infer<typeof PlanLimits>
 export type LimitKey = keyof PlanLimits

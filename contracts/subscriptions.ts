@@ -14,23 +14,18 @@ export const BillingAccountDto = z
       .meta({ description: 'The workspace has a Stripe customer: invoices and the customer portal exist' }),
     subscription: z
       .object({
-        status: z
-          .string()
-          .meta({
-            description:
-              "Stripe's status: `active`, `trialing`, `past_due` (a grace period: the plan is kept), `canceled`, …",
-          }),
+        status: z.string().meta({
+          description:
+            "Stripe's status: `active`, `trialing`, `past_due` (a grace period: the plan is kept), `canceled`, …",
+        }),
         plan: z.string().nullable(),
         currentPeriodEnd: z.string().nullable(),
       })
       .nullable(),
-    unrecoveredCredits: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Micro-credits that refunded or charged-back payments had bought but were already spent, so could not be taken back (0: none)',
-      }),
+    unrecoveredCredits: z.number().int().meta({
+      description:
+        'Micro-credits that refunded or charged-back payments had bought but were already spent, so could not be taken back (0: none)',
+    }),
   })
   .meta({ id: 'BillingAccount' })
 export type BillingAccountDto = z.infer<typeof BillingAccountDto>

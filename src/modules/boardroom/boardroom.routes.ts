@@ -16,12 +16,9 @@ const MeetingSummary = z.object({
   status: z.enum(['running', 'completed', 'cancelled', 'failed']),
   createdAt: Timestamp,
 })
-const EventStream = z
-  .string()
-  .meta({
-    description:
-      'text/event-stream: `turn`, `delta`, `turn-end`, `done`; `id:` is the sequence number for Last-Event-ID',
-  })
+const EventStream = z.string().meta({
+  description: 'text/event-stream: `turn`, `delta`, `turn-end`, `done`; `id:` is the sequence number for Last-Event-ID',
+})
 
 export const boardroomRoutes =
   ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) =>

@@ -19,12 +19,10 @@ import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 import { EstimateDto, EstimateRequest } from '../../../contracts/credits.ts'
 import type { CreditsService } from '../credits/credits.module.ts'
 
-const EventStream = z
-  .string()
-  .meta({
-    description:
-      'text/event-stream: `run`, `delta`, `usage`, `error`, `done` events; `id:` is the sequence number for Last-Event-ID',
-  })
+const EventStream = z.string().meta({
+  description:
+    'text/event-stream: `run`, `delta`, `usage`, `error`, `done` events; `id:` is the sequence number for Last-Event-ID',
+})
 
 export const chatRoutes =
   ({ chat, scope, credits }: { chat: ChatService; scope: ScopeResolver; credits: CreditsService }) =>

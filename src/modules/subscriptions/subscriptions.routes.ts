@@ -21,14 +21,10 @@ const StripeEventDto = z.object({
     .string()
     .nullable()
     .meta({ description: 'A refund or chargeback: the workspace whose credits it took back' }),
-  unrecoveredCredits: z
-    .number()
-    .int()
-    .nullable()
-    .meta({
-      description:
-        'Micro-credits a refund or chargeback could not take back (already spent): follow up with the workspace',
-    }),
+  unrecoveredCredits: z.number().int().nullable().meta({
+    description:
+      'Micro-credits a refund or chargeback could not take back (already spent): follow up with the workspace',
+  }),
 })
 const toDto = (r: Selectable<StripeEventsTable>): z.infer<typeof StripeEventDto> => ({
   id: r.id,

@@ -49,16 +49,14 @@ export const registerErrorHandler = (app: FastifyInstance) => {
           ? { keys: v.params.issue.keys }
           : {}),
       }))
-      return reply
-        .code(400)
-        .send({
-          error: {
-            code: 'request.invalid',
-            message: `Invalid request: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
-            details: { issues },
-            requestId,
-          },
-        })
+      return reply.code(400).send({
+        error: {
+          code: 'request.invalid',
+          message: `Invalid request: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+          details: { issues },
+          requestId,
+        },
+      })
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
     if (known) return reply.code(known.status).send({ error: { code: known.code, message: known.message, requestId } })
@@ -73,21 +71,17 @@ export const registerErrorHandler = (app: FastifyInstance) => {
         .send({ error: { code: 'request.invalid', message: error.message, requestId } })
     }
     req.log.error({ err: error }, 'unhandled error')
-    return reply
-      .code(500)
-      .send({
-        error: { code: 'internal', message: 'Something went wrong on our side. It has been logged.', requestId },
-      })
+    return reply.code(500).send({
+      error: { code: 'internal', message: 'Something went wrong on our side. It has been logged.', requestId },
+    })
   })
 }
 
 export const routeNotFound = (req: FastifyRequest, reply: FastifyReply) =>
-  reply
-    .code(404)
-    .send({
-      error: {
-        code: 'route.not_found',
-        message: `No route ${req.method} ${req.url.split('?')[0]}.`,
-        requestId: req.id,
-      },
-    })
+  reply.code(404).send({
+    error: {
+      code: 'route.not_found',
+      message: `No route ${req.method} ${req.url.split('?')[0]}.`,
+      requestId: req.id,
+    },
+  })

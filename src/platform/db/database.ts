@@ -9,6 +9,16 @@ export type Tx = Transaction<DB>
 /** Either the root handle or an open transaction: repositories accept both. */
 export type Executor = Db | Tx
 
+/**
+ * A handle or an open transaction handed across a module boundary (e.g. chat's transaction to credits' ledger).
+ * Each module queries only through a handle typed to its own tables (`Kysely<XTables>`); what crosses a boundary is
+ * this untyped view, and the receiving module looks at it through its own tables with `own`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handle = Kysely<any>
+/** The receiving module's view of a handle from another module: the same connection or transaction, its own tables. */
+export const own = <T>(handle: Handle): Kysely<T> => handle as Kysely<T>
+
 export type DatabaseKind = 'pglite' | 'postgres'
 
 export type Database = {

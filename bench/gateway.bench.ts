@@ -11,7 +11,8 @@ import pg from 'pg'
  * bench/gateway: Camarad's OpenAI-compatible `POST /v1/chat/completions` (Bearer `cmr_` token, attribution,
  * usage row in PostgreSQL, AI SDK call to the upstream) against the same upstream (bench/fake-upstream.ts)
  * called directly, in the same run, non-streaming and streaming. Reports requests/s, p50/p99 latency and the
- * latency Camarad adds (target: added p50 ≤ 3 ms at 64 connections with full metering: every call estimated, held and settled in the credit ledger), plus the added time to first byte and to
+ * latency Camarad adds (target: added p50 ≤ 3 ms at 64 connections with full metering: every call estimated, held
+ * and settled in the credit ledger), plus the added time to first byte and to
  * first token of a stream measured with sequential `fetch` calls.
  */
 const ADMIN_URL =
@@ -187,7 +188,9 @@ const load = async (
   }
   const c = run.cpuPercentOfOneCore
   console.error(
-    `${name}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.total} requests); CPU % of a core: camarad ${c.camarad}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other processes ${c.other}`,
+    `${name}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.total} requests); CPU % of a core: ` +
+      `camarad ${c.camarad}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other ` +
+      `processes ${c.other}`,
   )
   await sleep(1000) // requests cut off at the end of the run drain before the next one
   return run
@@ -481,8 +484,10 @@ try {
   const table = [
     '| date | measurement | upstream direct | through Camarad | added p50 / p99 |',
     '| --- | --- | --- | --- | --- |',
-    `| ${day} | ${CONNECTIONS} connections, non-streaming | ${loaded(nonStreaming.direct)} | ${loaded(nonStreaming.camarad)} | **${signed(addedNonStreaming.p50)}** / ${signed(addedNonStreaming.p99)} |`,
-    `| ${day} | ${CONNECTIONS} connections, streaming (full response) | ${loaded(streaming.direct)} | ${loaded(streaming.camarad)} | **${signed(addedStreaming.p50)}** / ${signed(addedStreaming.p99)} |`,
+    `| ${day} | ${CONNECTIONS} connections, non-streaming | ${loaded(nonStreaming.direct)} | ${loaded(nonStreaming.camarad)} ` +
+      `| **${signed(addedNonStreaming.p50)}** / ${signed(addedNonStreaming.p99)} |`,
+    `| ${day} | ${CONNECTIONS} connections, streaming (full response) | ${loaded(streaming.direct)} | ${loaded(streaming.camarad)} ` +
+      `| **${signed(addedStreaming.p50)}** / ${signed(addedStreaming.p99)} |`,
     `| ${day} | sequential, non-streaming | ${quiet(sequential.nonStreaming).join(' | ')} |`,
     `| ${day} | sequential streaming, first byte | ${quiet(sequential.streaming.firstByte).join(' | ')} |`,
     `| ${day} | sequential streaming, first content token | ${quiet(sequential.streaming.firstToken).join(' | ')} |`,

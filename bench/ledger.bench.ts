@@ -282,7 +282,8 @@ const checkInvariants = async (db: Db) => {
       count(*) FILTER (WHERE a.held <> coalesce(h.pending, 0))::text AS "heldNotSumOfPendingHolds",
       count(*) FILTER (WHERE a.balance - a.held < 0)::text AS "negativeAvailable",
       coalesce(sum(h.n), 0)::text AS "pendingHolds",
-      (SELECT count(*) FROM (SELECT 1 FROM credit_entries WHERE kind = 'debit' GROUP BY workspace_id, request_id HAVING count(*) > 1) x)::text AS "duplicateDebits",
+      (SELECT count(*) FROM (SELECT 1 FROM credit_entries WHERE kind = 'debit'
+        GROUP BY workspace_id, request_id HAVING count(*) > 1) x)::text AS "duplicateDebits",
       (SELECT count(*) FROM credit_holds ch LEFT JOIN credit_entries ce ON ce.hold_id = ch.id AND ce.kind = 'debit'
         WHERE ch.status <> 'pending' AND (ce.id IS NULL OR ce.amount <> -ch.charged))::text AS "resolvedHoldsWithoutTheirDebit"
     FROM credit_accounts a LEFT JOIN e USING (workspace_id) LEFT JOIN h USING (workspace_id)`.execute(db)

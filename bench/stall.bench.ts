@@ -254,7 +254,10 @@ for (const input of inputs.filter((i) => i.name.includes(process.env.BENCH_ONLY 
     stalls: runs.map((r) => r.stallMs),
   })
   console.log(
-    `${input.name.padEnd(62)} ${String(status).padEnd(4)} ${code.padEnd(26)} longest stall ${String(worst.stallMs).padStart(8)} ms, CPU in a gap ≤ ${cpu} ms (runs: ${runs.map((r) => r.stallMs).join(', ')}; first ${first.stallMs} / CPU ${first.cpuMs}; wall ${worst.wallMs} ms)`,
+    `${input.name.padEnd(62)} ${String(status).padEnd(4)} ${code.padEnd(26)} longest stall ` +
+      `${String(worst.stallMs).padStart(8)} ms, CPU in a gap ≤ ${cpu} ms (runs: ` +
+      `${runs.map((r) => r.stallMs).join(', ')}; first ${first.stallMs} / CPU ${first.cpuMs}; wall ${worst.wallMs} ` +
+      `ms)`,
   )
 }
 

@@ -68,7 +68,9 @@ export const CheckoutDto = z
       .meta({ description: 'Whole credits: bought (top-up) or granted each month (plan)' }),
     status: z.enum(['open', 'confirming', 'applied', 'expired']).meta({
       description:
-        '`open`: not paid yet; `confirming`: Stripe took the payment, its webhook has not been applied yet; `applied`: the plan and its credits (or the top-up) are in the workspace; `expired`: the session ended unpaid',
+        '`open`: not paid yet; `confirming`: Stripe took the payment, its webhook has not been applied yet; ' +
+        '`applied`: the plan and its credits (or the top-up) are in the workspace; `expired`: the session ended ' +
+        'unpaid',
     }),
     createdAt: z.string(),
   })

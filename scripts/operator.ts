@@ -22,7 +22,8 @@ try {
   if (command === 'plan') {
     const result = await c.plans.plans.assign(workspaceId, { plan: value, reason })
     console.log(
-      `${workspaceId}: plan ${result.plan.id}; ${result.grantedCredits ? `${result.grantedCredits} credits granted` : 'monthly credits already granted this month'}`,
+      `${workspaceId}: plan ${result.plan.id}; ` +
+        `${result.grantedCredits ? `${result.grantedCredits} credits granted` : 'monthly credits already granted this month'}`,
     )
   } else {
     const credits = Number(value)

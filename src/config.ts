@@ -24,7 +24,9 @@ const TrustProxy = z.string().transform((raw, ctx): false | number | string[] =>
     ctx.addIssue({
       code: 'custom',
       message:
-        'true is refused: it would trust any X-Forwarded-For a client sends, so anyone could choose their IP (rate limits, sign-in throttles, audit). Set the number of proxies in front of Camarad (e.g. 1) or their addresses as CIDRs (e.g. 10.0.0.0/8,loopback).',
+        'true is refused: it would trust any X-Forwarded-For a client sends, so anyone could choose their IP ' +
+        '(rate limits, sign-in throttles, audit). Set the number of proxies in front of Camarad (e.g. 1) or ' +
+        'their addresses as CIDRs (e.g. 10.0.0.0/8,loopback).',
     })
     return z.NEVER
   }
@@ -170,11 +172,13 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   // Half a Stripe setup fails silently later: refused at boot in production (tests and development may run either half).
   if (isProduction && env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY)
     throw new ConfigError(
-      'STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY: events would be received but never processed (each would end dead). Set both to turn billing on, or neither for self-hosted mode.',
+      'STRIPE_WEBHOOK_SECRET is set without STRIPE_SECRET_KEY: events would be received but never processed ' +
+        '(each would end dead). Set both to turn billing on, or neither for self-hosted mode.',
     )
   if (isProduction && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET)
     throw new ConfigError(
-      'STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe would manage plans but no subscription or invoice event could be received. Set both to turn billing on, or neither for self-hosted mode.',
+      'STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: Stripe would manage plans but no subscription or ' +
+        'invoice event could be received. Set both to turn billing on, or neither for self-hosted mode.',
     )
   const { SECRET_KEY: _omit, ...rest } = env
   return {

@@ -63,9 +63,8 @@ const ledgerOf = async (db: Db, workspaceId: string) => {
   const { rows: mismatched } = await sql<{ id: string }>`SELECT h.id FROM credit_holds h
       LEFT JOIN credit_entries e ON e.hold_id = h.id AND e.kind = 'debit'
       WHERE h.workspace_id = ${workspaceId} GROUP BY h.id
-      HAVING (h.status = 'pending' AND count(e.id) <> 0) OR (h.status <> 'pending' AND (count(e.id) <> 1 OR min(-e.amount) IS DISTINCT FROM h.charged))`.execute(
-    db,
-  )
+      HAVING (h.status = 'pending' AND count(e.id) <> 0)
+        OR (h.status <> 'pending' AND (count(e.id) <> 1 OR min(-e.amount) IS DISTINCT FROM h.charged))`.execute(db)
   return {
     balance: account.balance,
     held: account.held,

@@ -100,7 +100,8 @@ describe('hostile input is bounded by size caps', () => {
     const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)
     for (const payload of [
       `{"model":"offline:camarad-offline","messages":[{"role":"user","content":"hi","x":${deep}}]}`,
-      `{"model":"offline:camarad-offline","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deep}}}]}`,
+      `{"model":"offline:camarad-offline","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function",` +
+        `"function":{"name":"f","parameters":${deep}}}]}`,
       `{"model":"offline:camarad-offline","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
     ]) {
       const res = await ctx.app.inject({

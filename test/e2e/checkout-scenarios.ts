@@ -35,7 +35,10 @@ const available = async (page: Page) => {
 }
 
 const checkout: Scenario = {
-  name: 'checkout: pricing → Choose Pro → sign up → Upgrade on billing → pay on (fake) Stripe Checkout → back on Pro with its 5,000 credits in the balance and the invoice listed; a top-up adds its credits; cancel in the portal → Free; no axe violations',
+  name:
+    'checkout: pricing → Choose Pro → sign up → Upgrade on billing → pay on (fake) Stripe Checkout → back on Pro ' +
+    'with its 5,000 credits in the balance and the invoice listed; a top-up adds its credits; cancel in the portal ' +
+    '→ Free; no axe violations',
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/pricing')

@@ -18,7 +18,10 @@ const workspaceOf = async (page: Page) =>
 const digits = (s: string | null) => (s ?? '').replace(/[^\d]/g, '')
 
 const pricing: Scenario = {
-  name: 'pricing: linked from the landing page and the footer, every plan of the API with its price, credits and limits, the self-hosted note; Choose a plan → sign up → onboarding → billing with it selected; no axe violations',
+  name:
+    'pricing: linked from the landing page and the footer, every plan of the API with its price, credits and ' +
+    'limits, the self-hosted note; Choose a plan → sign up → onboarding → billing with it selected; no axe ' +
+    'violations',
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     await page.goto('/')
@@ -80,7 +83,9 @@ const pricing: Scenario = {
 }
 
 const billing: Scenario = {
-  name: 'plan & billing: the Free plan with usage against each limit, no checkout buttons without billing, Choose on /pricing lands here; the usage page links here; no axe violations',
+  name:
+    'plan & billing: the Free plan with usage against each limit, no checkout buttons without billing, Choose on ' +
+    '/pricing lands here; the usage page links here; no axe violations',
   async run(ctx) {
     const { page, context, assertNoErrors } = await onboard(ctx, 'Plans Agency', 'Caffè Milano')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plan & billing' }).click()
@@ -136,7 +141,9 @@ const billing: Scenario = {
 }
 
 const clientLimit: Scenario = {
-  name: 'plan limit: a client, a custom agent or an invitation past the Free plan’s limits is refused with the plan limit message and a See plans link to billing',
+  name:
+    'plan limit: a client, a custom agent or an invitation past the Free plan’s limits is refused with the plan ' +
+    'limit message and a See plans link to billing',
   async run(ctx) {
     const { page, context } = await onboard(ctx, 'Limited Agency', 'Trattoria Uno')
     const free = (await catalog(page)).plans.find((p) => p.id === 'free')!

@@ -24,7 +24,8 @@ const nameOf = (id: string) => BUILTIN_AGENTS.find((a) => a.id === id)?.name ?? 
  */
 export const assembleSystemPrompt = (agent: PromptAgent, ctx: PromptContext) => {
   const sections = [
-    `You are the ${agent.name} (${agent.role}) of the agency "${ctx.workspaceName}", working on the client "${ctx.client.name}". Today is ${ctx.today.toISOString().slice(0, 10)}.`,
+    `You are the ${agent.name} (${agent.role}) of the agency "${ctx.workspaceName}", working on the client ` +
+      `"${ctx.client.name}". Today is ${ctx.today.toISOString().slice(0, 10)}.`,
     agent.responsibilities.length ? `## What you do\n${bullets(agent.responsibilities)}` : '',
     agent.instructions ? `## Instructions from the agency\n${agent.instructions.trim()}` : '',
     agent.boundaries.length ? `## Boundaries\n${bullets(agent.boundaries)}` : '',

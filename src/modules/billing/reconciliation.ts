@@ -106,7 +106,8 @@ export const assessDay = (day: string, recorded: RecordedUsage[], imported: Impo
       message:
         run.marginBps === null
           ? `${day}: provider cost ${usd(providerCostUsdMicro)} with no revenue (target margin ${pct(targetBps)}).`
-          : `${day}: margin ${pct(run.marginBps)} is under the ${pct(targetBps)} target (revenue ${usd(revenueUsdMicro)}, provider cost ${usd(providerCostUsdMicro)}).`,
+          : `${day}: margin ${pct(run.marginBps)} is under the ${pct(targetBps)} target ` +
+            `(revenue ${usd(revenueUsdMicro)}, provider cost ${usd(providerCostUsdMicro)}).`,
       details: {
         day,
         marginPercent: run.marginBps === null ? null : run.marginBps / 100,

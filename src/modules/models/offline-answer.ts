@@ -9,9 +9,12 @@ export const OFFLINE_NOTICE =
 const ROLE_LINE = /^[ \t]*role[ \t]*:[ \t]*(.+)$/im
 const YOU_ARE = /\byou are (?:the |an? |your )?(.+?)(?=\s+(?:of|for|at|in|with|who|that)\b|\s*\(|[,.;:!\n]|$)/i
 const STOPWORDS = new Set(
-  'about after again also been being could does doing from have help here how into just like make more most much need only other over please really should some such than that their them then there these they this those want what when where which while will with would your you can the and for are our not but any all was get last next week weeks month year today yesterday tomorrow thanks think know tell give show'.split(
-    ' ',
-  ),
+  (
+    'about after again also been being could does doing from have help here how into just like make more most much ' +
+    'need only other over please really should some such than that their them then there these they this those ' +
+    'want what when where which while will with would your you can the and for are our not but any all was get ' +
+    'last next week weeks month year today yesterday tomorrow thanks think know tell give show'
+  ).split(' '),
 )
 
 type UserMessage = Extract<LanguageModelV4Message, { role: 'user' }>

@@ -9,11 +9,11 @@ import { Input } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { useCurrentClient } from '../clients/index.ts'
 import { chatKeys, listConversations } from './api.ts'
 import type { ArchivedFilter } from './api.ts'
 import { ConversationList } from './ConversationList.tsx'
-import { useAgents } from './queries.ts'
+import { useAgents } from '../agents/index.ts'
 
 /** /app/chat: every conversation of the current client, searchable, 25 at a time. */
 export function ConversationsPage() {

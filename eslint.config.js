@@ -35,4 +35,45 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['web/src/modules/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./[^./][^/]*/(?!index\\.ts$)',
+              message: 'Import another web feature only through its index.ts (shared pieces belong in ui/ or lib/)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/src/app/**', 'web/src/pages/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/modules/[^/]+/(?!index\\.ts$)',
+              message: 'Import a web feature only through its index.ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/src/ui/**', 'web/src/lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '/modules/', message: 'web ui/ and lib/ never import a feature' }] },
+      ],
+    },
+  },
 )

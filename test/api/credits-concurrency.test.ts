@@ -20,7 +20,8 @@ import {
   TEST_INTERNAL_TOKEN,
   type TestContext,
 } from '../harness.ts'
-import { parseSse, textOf, type SseEvent } from '../sse.ts'
+import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream'
+import { sseEvent, textOf, type SseEvent } from '../sse.ts'
 
 /**
  * The credit ledger under real concurrency, end to end through HTTP on a listening server: a crowd of /v1 calls
@@ -121,26 +122,14 @@ const watchAvailable = async (connectionString: string, workspaceId: string) => 
 
 /** A Server-Sent Events response read as it arrives: the events so far, a wait for a condition on them, the end. */
 const follow = (res: Response) => {
-  const blocks: string[] = []
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ''
+  const messages: EventSourceMessage[] = []
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader()
   const ended = (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read()
         if (done) return
-        buffer += decoder.decode(value, { stream: true })
-        const cut = buffer.lastIndexOf('\n\n')
-        if (cut >= 0) {
-          blocks.push(
-            ...buffer
-              .slice(0, cut)
-              .split('\n\n')
-              .filter((b) => b.trim()),
-          )
-          buffer = buffer.slice(cut + 2)
-        }
+        messages.push(value)
       }
     } catch {
       /* the server went away */
@@ -149,18 +138,18 @@ const follow = (res: Response) => {
   const until = async (check: () => boolean, what: string, ms = CATCH_ALL) => {
     const deadline = Date.now() + ms
     while (!check()) {
-      if (Date.now() > deadline) throw new Error(`stream: ${what} not seen in ${ms} ms; got ${blocks.length} blocks`)
+      if (Date.now() > deadline) throw new Error(`stream: ${what} not seen in ${ms} ms; got ${messages.length} events`)
       await sleep(20)
     }
   }
   return {
     /** Named events (the app's chat stream). */
-    events: (): SseEvent[] => parseSse(blocks.filter((b) => !b.startsWith(':')).join('\n\n')),
+    events: (): SseEvent[] => messages.map(sseEvent),
     /** `data:` payloads (OpenAI's stream), without the final `[DONE]`. */
     chunks: () =>
-      blocks
-        .map((b) => b.replace(/^data: /, ''))
-        .filter((d) => d !== '[DONE]' && !d.startsWith(':'))
+      messages
+        .map((m) => m.data)
+        .filter((d) => d !== '[DONE]')
         .map((d) => JSON.parse(d) as { choices: { delta: { content?: string } }[] }),
     until,
     ended,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 import { call, createTestContext, createToken, onboard, type TestContext } from '../harness.ts'
-import { parseSse, textOf } from '../sse.ts'
+import { parseSse, sseData, textOf } from '../sse.ts'
 
 // Names resolve through this table instead of DNS, so a test can move a name after it was saved.
 const dns = new Map<string, string>()
@@ -136,10 +136,9 @@ describe('an operator allowlist (EGRESS_ALLOW_PRIVATE)', () => {
     )
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toContain('text/event-stream')
-    const chunks = res.body
-      .split('\n\n')
-      .filter((l) => l.startsWith('data: {'))
-      .map((l) => JSON.parse(l.slice(6)))
+    const chunks = sseData(res.body)
+      .filter((d) => d !== '[DONE]')
+      .map((d) => JSON.parse(d))
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe('Answered through the guard.')
     expect(res.body.trim().endsWith('data: [DONE]')).toBe(true)
 

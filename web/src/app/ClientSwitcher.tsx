@@ -1,5 +1,5 @@
 import { Link } from 'react-router'
-import { useCurrentClient } from '../modules/clients/current-client.ts'
+import { useCurrentClient } from '../modules/clients/index.ts'
 import { Field } from '../ui/Field.tsx'
 import { Select } from '../ui/Input.tsx'
 import { canEdit } from '../lib/roles.ts'

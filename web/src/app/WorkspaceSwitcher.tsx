@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { useLocation, useNavigate } from 'react-router'
 import { ROLE_LABELS } from '../lib/format.ts'
-import { NewWorkspaceDialog } from '../modules/workspaces/NewWorkspaceDialog.tsx'
+import { NewWorkspaceDialog } from '../modules/workspaces/index.ts'
 import { Field } from '../ui/Field.tsx'
 import { Select } from '../ui/Input.tsx'
 import { useWorkspace } from './workspace.tsx'

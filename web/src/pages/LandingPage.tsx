@@ -1,6 +1,6 @@
 import { Link } from 'react-router'
 import { useAuthStatus } from '../app/session.ts'
-import { LandingSearch } from '../modules/public/LandingSearch.tsx'
+import { LandingSearch } from '../modules/public/index.ts'
 import { useTitle } from '../lib/use-title.ts'
 import { buttonClass } from '../ui/Button.tsx'
 

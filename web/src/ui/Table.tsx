@@ -24,3 +24,10 @@ export function Table({ caption, columns, children }: { caption: string; columns
 export function Td({ children, className = '' }: { children?: ReactNode; className?: string }) {
   return <td className={`px-4 py-2.5 align-middle text-slate-700 ${className}`}>{children}</td>
 }
+
+/** A column heading aligned with right-aligned figures. */
+export const num = (label: string) => (
+  <span key={label} className="block text-right">
+    {label}
+  </span>
+)

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
-import type { ModelDto } from '../chat/api.ts'
+import type { ModelDto } from '../models/index.ts'
 
 const modelName = (id: string | null, models: ModelDto[], fallback: string) =>
   id ? (models.find((m) => m.id === id)?.label ?? id) : fallback

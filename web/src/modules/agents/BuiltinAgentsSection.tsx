@@ -1,10 +1,9 @@
-import { Link } from 'react-router'
 import { Button } from '../../ui/Button.tsx'
-import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import { useAgents, useModels } from '../chat/queries.ts'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { useAgents } from './queries.ts'
+import { useModels } from '../models/index.ts'
+import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { AgentRow, Badge } from './AgentRows.tsx'
 import { BuiltinAgentForm } from './BuiltinAgentForm.tsx'
 
@@ -29,16 +28,7 @@ export function BuiltinAgentsSection({ editable, editor, setEditor }: Props) {
       {clientsQuery.isPending ? (
         <Spinner label="Loading clients…" />
       ) : !client ? (
-        <EmptyState
-          title="No client yet"
-          action={
-            <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
-              Go to clients
-            </Link>
-          }
-        >
-          Built-in agents are adjusted per client. Add a client first.
-        </EmptyState>
+        <NoClientYet>Built-in agents are adjusted per client. Add a client first.</NoClientYet>
       ) : (
         <QueryState query={agents} label="Loading agents…">
           {(items) => (

@@ -1,6 +1,6 @@
 import { Field } from '../../ui/Field.tsx'
 import { Select } from '../../ui/Input.tsx'
-import { useModels } from '../chat/queries.ts'
+import { useModels } from '../models/index.ts'
 
 /** "Model": the workspace default ('') or one of the models this workspace can use. */
 export function ModelSelect({

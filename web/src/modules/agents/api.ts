@@ -18,9 +18,14 @@ export const agentKeys = {
   /** Every agents list: the workspace's (here) and each client's (chat, boardroom). */
   all: ['agents'] as const,
   workspace: (workspaceId: string) => ['agents', 'workspace', workspaceId] as const,
+  client: (clientId: string) => ['agents', clientId] as const,
 }
 
 const agentPath = (id: string) => `/api/agents/${encodeURIComponent(id)}`
+
+/** The agents a client can talk to (X-Client-ID): built-ins with that client's adjustments, and the workspace's own. */
+export const listAgents = (clientId: string, signal?: AbortSignal) =>
+  api<{ items: AgentDto[] }>('/api/agents', { clientId, signal }).then((r) => r.items)
 
 /** Built-in and custom agents of the workspace (X-Workspace-ID): built-ins without any client's adjustments. */
 export const listWorkspaceAgents = (workspaceId: string, signal?: AbortSignal) =>

@@ -11,7 +11,7 @@ import { LoadMore } from '../../ui/LoadMore.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Select } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { listMembers, memberKeys } from '../members/api.ts'
+import { listMembers, memberKeys } from '../members/index.ts'
 import { AUDIT_ACTIONS, auditKeys, listAudit } from './api.ts'
 import { AuditTable } from './AuditTable.tsx'
 

@@ -1,5 +1,4 @@
 import { useQuery } from '@tanstack/react-query'
-import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { canEdit } from '../../lib/roles.ts'
@@ -9,8 +8,8 @@ import { Card, PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import { useAgents } from '../chat/queries.ts'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { useAgents } from '../agents/index.ts'
+import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { boardroomKeys, listMeetings } from './api.ts'
 import { MeetingList } from './MeetingList.tsx'
 import { NewMeetingForm } from './NewMeetingForm.tsx'
@@ -29,16 +28,9 @@ export function BoardroomPage() {
             {errorMessage(clientsQuery.error)}
           </Alert>
         ) : (
-          <EmptyState
-            title="No client yet"
-            action={
-              <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
-                Go to clients
-              </Link>
-            }
-          >
+          <NoClientYet>
             Meetings are about a client. Add the first client you work for, then call a meeting here.
-          </EmptyState>
+          </NoClientYet>
         )}
       </>
     )

@@ -2,7 +2,7 @@ import { Suspense, lazy, useId } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { LiveTurn } from './live-meeting.ts'
 
-const MessageMarkdown = lazy(() => import('../chat/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown })))
+const MessageMarkdown = lazy(() => import('../../ui/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown })))
 
 function Content({ turn }: { turn: LiveTurn }) {
   const streaming = turn.status === 'streaming'

@@ -1,6 +1,6 @@
 import { Link } from 'react-router'
-import { formatCredits } from '../credits/format.ts'
-import { useBalance } from '../credits/queries.ts'
+import { formatCredits } from '../../lib/credits.ts'
+import { useBalance } from '../credits/index.ts'
 
 /** "49.60 credits available" in the chat header, refreshed after each answer; a link to the usage page. */
 export function ChatBalance({ clientId }: { clientId: string }) {

@@ -1,5 +1,4 @@
 import { useState } from 'react'
-import { Link } from 'react-router'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
@@ -11,9 +10,9 @@ import { EmptyState } from '../../ui/EmptyState.tsx'
 import { Input } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { AgentCard } from './AgentCard.tsx'
-import { useAgents } from './queries.ts'
+import { useAgents } from '../agents/index.ts'
 import { RecentConversations } from './RecentConversations.tsx'
 import { useStartChat } from './use-start-chat.ts'
 
@@ -40,16 +39,9 @@ export function ChatHomePage() {
             {errorMessage(clientsQuery.error)}
           </Alert>
         ) : (
-          <EmptyState
-            title="No client yet"
-            action={
-              <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
-                Go to clients
-              </Link>
-            }
-          >
+          <NoClientYet>
             Conversations belong to a client. Add the first client you work for, then pick an agent here.
-          </EmptyState>
+          </NoClientYet>
         )}
       </>
     )

@@ -2,7 +2,7 @@ import { useId, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import { Button } from '../../ui/Button.tsx'
 import { Select, Textarea } from '../../ui/Input.tsx'
-import type { ModelDto } from './api.ts'
+import type { ModelDto } from '../models/index.ts'
 import { DraftEstimate } from './DraftEstimate.tsx'
 
 type Props = {

@@ -9,11 +9,11 @@ import { Input } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { chatKeys, listConversations } from './api.ts'
 import type { ArchivedFilter } from './api.ts'
 import { ConversationList } from './ConversationList.tsx'
-import { useAgents } from './queries.ts'
+import { useAgents } from '../agents/index.ts'
 
 /** /app/chat: every conversation of the current client, searchable, 25 at a time. */
 export function ConversationsPage() {
@@ -26,16 +26,7 @@ export function ConversationsPage() {
       {client ? (
         <ClientConversations clientId={client.id} />
       ) : (
-        <EmptyState
-          title="No client yet"
-          action={
-            <Link to="/app/clients" className="font-medium text-indigo-700 hover:underline">
-              Go to clients
-            </Link>
-          }
-        >
-          Conversations belong to a client. Add one first.
-        </EmptyState>
+        <NoClientYet>Conversations belong to a client. Add one first.</NoClientYet>
       )}
     </>
   )

@@ -4,8 +4,8 @@ import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { ApiError } from '../../lib/api.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
-import { estimate } from '../credits/api.ts'
-import { formatCredits } from '../credits/format.ts'
+import { estimate } from '../credits/index.ts'
+import { formatCredits } from '../../lib/credits.ts'
 
 export const UPGRADE_PATH = '/app/settings/usage'
 

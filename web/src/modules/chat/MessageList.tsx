@@ -1,12 +1,12 @@
 import { Suspense, lazy } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { MessageDto } from '../../../../contracts/chat.ts'
-import { formatCredits } from '../credits/format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 import type { LiveAnswer } from './live-answer.ts'
 import { MessageParts } from './MessageParts.tsx'
 
 // The markdown renderer is its own chunk, fetched when a conversation opens; plain text shows meanwhile.
-export const loadMarkdown = () => import('./MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
+export const loadMarkdown = () => import('../../ui/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
 const MessageMarkdown = lazy(loadMarkdown)
 
 export type ShownMessage = Pick<

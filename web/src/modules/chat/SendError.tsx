@@ -2,7 +2,7 @@ import { Link } from 'react-router'
 import { ApiError, errorMessage } from '../../lib/api.ts'
 import { safeNext } from '../../lib/navigation.ts'
 import { planLimitReached } from '../../lib/plan-limit.ts'
-import { formatCredits } from '../credits/format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 import { UPGRADE_PATH } from './DraftEstimate.tsx'
 
 type Details = { estimate?: unknown; available?: unknown; upgradeUrl?: unknown; modelId?: unknown; plan?: unknown }

@@ -1,28 +1,13 @@
-import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { ConversationDto, MessageDto } from '../../../../contracts/chat.ts'
 import { api } from '../../lib/api.ts'
 import { openStream } from '../../lib/follow-stream.ts'
 
-/** An entry of GET /api/models (the server's catalog; not in contracts/). */
-export type ModelDto = {
-  id: string
-  provider: string
-  modelId: string
-  label: string
-  contextWindow: number
-  tier: 'standard' | 'advanced'
-  offline: boolean
-}
 export type ArchivedFilter = 'exclude' | 'include' | 'only'
 export type ConversationFilters = { q: string; archived: ArchivedFilter }
 export type ConversationPage = { items: ConversationDto[]; nextCursor: string | null }
 export type ConversationPatch = { title?: string; pinned?: boolean; archived?: boolean }
 
 export const chatKeys = {
-  agents: (clientId: string) => ['agents', clientId] as const,
-  /** Every models list; `models(workspaceId)` includes that workspace's own provider keys. */
-  allModels: ['models'] as const,
-  models: (workspaceId: string) => ['models', workspaceId] as const,
   /** Every list of a client's conversations (home, page, filters). */
   lists: (clientId: string) => ['chat', 'lists', clientId] as const,
   list: (clientId: string, filters: ConversationFilters) => ['chat', 'lists', clientId, filters] as const,
@@ -31,12 +16,6 @@ export const chatKeys = {
 }
 
 const conversationPath = (id: string, rest = '') => `/api/chat/conversations/${encodeURIComponent(id)}${rest}`
-
-export const listAgents = (clientId: string, signal?: AbortSignal) =>
-  api<{ items: AgentDto[] }>('/api/agents', { clientId, signal }).then((r) => r.items)
-
-export const listModels = (workspaceId: string, signal?: AbortSignal) =>
-  api<{ items: ModelDto[] }>('/api/models', { workspaceId, signal }).then((r) => r.items)
 
 export const createConversation = (clientId: string, agentId: string) =>
   api<ConversationDto>('/api/chat/conversations', { method: 'POST', clientId, body: { agentId } })

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import { useNavigate } from 'react-router'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { useCurrentClient } from '../clients/index.ts'
 
 /**
  * Keeps the sidebar's client in step with an open conversation: opening one of another client of this

@@ -1,5 +1,5 @@
 import type { CreditBalance } from './api.ts'
-import { formatCredits } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 
 const PLAN_LABELS: Record<string, string> = { free: 'Free' }
 export const planLabel = (plan: string) => PLAN_LABELS[plan] ?? plan.charAt(0).toUpperCase() + plan.slice(1)

@@ -1,7 +1,7 @@
 import { Link } from 'react-router'
 import { Alert } from '../../ui/Alert.tsx'
 import type { CapUsage } from './api.ts'
-import { formatCredits, formatShare } from './format.ts'
+import { formatCredits, formatShare } from '../../lib/credits.ts'
 
 type Props = {
   caps: CapUsage[]

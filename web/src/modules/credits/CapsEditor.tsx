@@ -13,7 +13,7 @@ import { Table, Td } from '../../ui/Table.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { creditKeys, putCap } from './api.ts'
 import type { CapPut, LimitsDto } from './api.ts'
-import { creditsInput, formatCredits, parseCredits } from './format.ts'
+import { creditsInput, formatCredits, parseCredits } from '../../lib/credits.ts'
 import type { Names } from './queries.ts'
 
 type Cap = LimitsDto['caps'][number]

@@ -1,4 +1,5 @@
-import { formatCredits, formatCount } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
+import { formatCount } from '../../lib/format.ts'
 
 export type BarRow = { key: string; label: string; charged: number; calls: number }
 

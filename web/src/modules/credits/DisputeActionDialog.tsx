@@ -11,7 +11,7 @@ import { Textarea } from '../../ui/Input.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { addDisputeNote, creditKeys, withdrawDispute } from './api.ts'
 import type { DisputeDto } from './api.ts'
-import { formatCredits } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 
 export type DisputeAction = { dispute: DisputeDto; action: 'note' | 'withdraw' }
 

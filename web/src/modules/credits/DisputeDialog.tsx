@@ -12,7 +12,7 @@ import { Textarea } from '../../ui/Input.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { creditKeys, openDispute } from './api.ts'
 import type { LedgerEntryDto } from './api.ts'
-import { formatCredits } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 
 const MIN = 3
 const MAX = 2000

@@ -11,8 +11,10 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { HOLD_STATUSES, creditKeys, listHolds } from './api.ts'
 import type { HoldStatus } from './api.ts'
-import { Badge, HOLD_TONE, num, surfaceLabel } from './Badge.tsx'
-import { formatCredits } from './format.ts'
+import { Badge } from '../../ui/Badge.tsx'
+import { HOLD_TONE, surfaceLabel } from './badges.ts'
+import { num } from '../../ui/Table.tsx'
+import { formatCredits } from '../../lib/credits.ts'
 import type { Names } from './queries.ts'
 
 const STATUS_LABEL: Record<HoldStatus, string> = {

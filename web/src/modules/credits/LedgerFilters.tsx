@@ -5,7 +5,7 @@ import { Field } from '../../ui/Field.tsx'
 import { Input, Select } from '../../ui/Input.tsx'
 import { ENTRY_KINDS, NO_FILTERS } from './api.ts'
 import type { EntryKind, LedgerFilters as Filters } from './api.ts'
-import { KIND_LABEL } from './Badge.tsx'
+import { KIND_LABEL } from './badges.ts'
 import type { Names } from './queries.ts'
 
 type Props = { value: Filters; onChange: (next: Filters) => void; names: Names }

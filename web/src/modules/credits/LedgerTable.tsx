@@ -2,8 +2,10 @@ import { formatDateTime } from '../../lib/format.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import type { LedgerEntryDto } from './api.ts'
-import { Badge, DISPUTE_LABEL, DISPUTE_TONE, KIND_LABEL, KIND_TONE, num, surfaceLabel } from './Badge.tsx'
-import { formatCredits, formatSignedCredits } from './format.ts'
+import { Badge } from '../../ui/Badge.tsx'
+import { DISPUTE_LABEL, DISPUTE_TONE, KIND_LABEL, KIND_TONE, surfaceLabel } from './badges.ts'
+import { num } from '../../ui/Table.tsx'
+import { formatCredits, formatSignedCredits } from '../../lib/credits.ts'
 import type { Names } from './queries.ts'
 
 type Props = {

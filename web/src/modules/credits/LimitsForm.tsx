@@ -10,7 +10,7 @@ import { Input } from '../../ui/Input.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { creditKeys, updateLimits } from './api.ts'
 import type { LimitsDto, LimitsPatch } from './api.ts'
-import { creditsInput, parseCredits } from './format.ts'
+import { creditsInput, parseCredits } from '../../lib/credits.ts'
 
 type Key = 'perRequestCap' | 'requestsPerMinuteUser' | 'requestsPerMinuteWorkspace' | 'maxConcurrentStreams'
 const KEYS: Key[] = ['perRequestCap', 'requestsPerMinuteUser', 'requestsPerMinuteWorkspace', 'maxConcurrentStreams']

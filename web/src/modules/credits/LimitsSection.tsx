@@ -6,7 +6,7 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { creditKeys, getLimits } from './api.ts'
 import type { LimitsDto } from './api.ts'
 import { CapsEditor } from './CapsEditor.tsx'
-import { formatCredits } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 import { LimitsForm } from './LimitsForm.tsx'
 import type { Names } from './queries.ts'
 

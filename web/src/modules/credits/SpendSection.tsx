@@ -10,7 +10,7 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { creditKeys, getSpend } from './api.ts'
 import type { SpendGroup } from './api.ts'
 import { BarList, DayColumns, fillDays } from './Charts.tsx'
-import { formatCredits } from './format.ts'
+import { formatCredits } from '../../lib/credits.ts'
 import type { Names } from './queries.ts'
 
 const PERIODS = [7, 30, 90] as const

@@ -4,9 +4,10 @@ import { canManage } from '../../lib/roles.ts'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
-import { num } from './Badge.tsx'
+import { num } from '../../ui/Table.tsx'
 import { creditKeys, listStatements } from './api.ts'
-import { formatCount, formatCredits, formatSignedCredits } from './format.ts'
+import { formatCount } from '../../lib/format.ts'
+import { formatCredits, formatSignedCredits } from '../../lib/credits.ts'
 import type { Names } from './queries.ts'
 
 const monthLabel = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' })

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query'
 import { useAuthStatus } from '../../app/session.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
-import { clientKeys, listClients } from '../clients/api.ts'
-import { useCurrentClient } from '../clients/current-client.ts'
-import { useAgents, useModels } from '../chat/queries.ts'
-import { listMembers, memberKeys } from '../members/api.ts'
+import { clientKeys, listClients } from '../clients/index.ts'
+import { useCurrentClient } from '../clients/index.ts'
+import { useAgents } from '../agents/index.ts'
+import { useModels } from '../models/index.ts'
+import { listMembers, memberKeys } from '../members/index.ts'
 import { creditKeys, getBalance } from './api.ts'
 
 /** The balance of the current workspace; with a client, the caps of that client are included. */

@@ -8,7 +8,7 @@ import { Input } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
-import { Badge } from '../credits/Badge.tsx'
+import { Badge } from '../../ui/Badge.tsx'
 import { operatorKeys } from './api.ts'
 import type { OperatorApi, OutboxEmailDto } from './api.ts'
 

@@ -12,7 +12,7 @@ import { Input } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { useToast } from '../../ui/Toast.tsx'
-import { num } from '../credits/Badge.tsx'
+import { num } from '../../ui/Table.tsx'
 import { formatUsd, operatorKeys } from './api.ts'
 import type { OperatorApi, PriceDto } from './api.ts'
 

@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { billingKeys, getCheckout, planKeys, type CheckoutDto, type PlanDto } from './api.ts'
-import { formatCount } from './format.ts'
+import { formatCount } from '../../lib/format.ts'
 
 /** How long the page keeps asking before it says the confirmation is late (Stripe usually answers in seconds). */
 const PATIENCE_MS = 90_000

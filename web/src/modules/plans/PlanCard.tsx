@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import type { PlanDto } from './api.ts'
-import { formatCount, formatPrice, LIMITS, limitValue, tiersLabel } from './format.ts'
+import { formatCount } from '../../lib/format.ts'
+import { formatPrice, LIMITS, limitValue, tiersLabel } from './format.ts'
 
 type Props = {
   plan: PlanDto

@@ -5,7 +5,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { Card } from '../../ui/Card.tsx'
 import { startTopup } from './api.ts'
-import { formatCount } from './format.ts'
+import { formatCount } from '../../lib/format.ts'
 import { useStripeRedirect } from './redirect.ts'
 
 /** The packs offered; Stripe Checkout shows the price of the one chosen before anything is charged. */

@@ -1,5 +1,6 @@
 import type { LimitUsage } from './api.ts'
-import { formatCount, LIMITS } from './format.ts'
+import { formatCount } from '../../lib/format.ts'
+import { LIMITS } from './format.ts'
 
 const order = (key: string) => {
   const i = LIMITS.findIndex((l) => l.key === key)

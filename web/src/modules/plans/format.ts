@@ -1,12 +1,11 @@
+import { formatCount } from '../../lib/format.ts'
 import type { LimitKey, PlanDto } from './api.ts'
 
 const whole = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 })
 const cents = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR', minimumFractionDigits: 2 })
-const integer = new Intl.NumberFormat()
 
 /** "€0", "€29", "€29.50": cents only when there are some. */
 export const formatPrice = (minor: number) => (minor % 100 === 0 ? whole : cents).format(minor / 100)
-export const formatCount = (n: number) => integer.format(n)
 
 /** Each limit, in the order plans are compared, with its label and the noun for "3 of 5 clients". */
 export const LIMITS: { key: LimitKey; label: string; noun: string }[] = [

@@ -1,6 +1,6 @@
 import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
-import { useModels } from '../chat/queries.ts'
+import { useModels } from '../models/index.ts'
 import { providerLabel } from './api.ts'
 
 const tokens = new Intl.NumberFormat(undefined, { notation: 'compact' })

@@ -9,6 +9,7 @@ import { Button } from '../../ui/Button.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Input, Select } from '../../ui/Input.tsx'
 import { useToast } from '../../ui/Toast.tsx'
+import { modelKeys } from '../models/index.ts'
 import { PROVIDERS, providerKeyKeys, providerLabel, putProviderKey } from './api.ts'
 import type { ProviderKeyBody } from './api.ts'
 
@@ -57,7 +58,7 @@ export function ProviderKeyForm({
       notify(`${providerLabel(saved.provider)} key saved (ending in ${saved.keyHint})`)
       await Promise.all([
         qc.invalidateQueries({ queryKey: providerKeyKeys.list(workspace.id) }),
-        qc.invalidateQueries({ queryKey: ['models'] }),
+        qc.invalidateQueries({ queryKey: modelKeys.all }),
       ])
     },
   })

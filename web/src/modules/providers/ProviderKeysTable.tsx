@@ -8,6 +8,7 @@ import { Button } from '../../ui/Button.tsx'
 import { ConfirmDialog } from '../../ui/Dialog.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { useToast } from '../../ui/Toast.tsx'
+import { modelKeys } from '../models/index.ts'
 import { deleteProviderKey, providerKeyKeys, providerLabel } from './api.ts'
 
 /** The workspace's keys, by hint only; each can be replaced (through the form) or removed. */
@@ -29,7 +30,7 @@ export function ProviderKeysTable({
       notify(`${providerLabel(k.provider)} key removed`)
       await Promise.all([
         qc.invalidateQueries({ queryKey: providerKeyKeys.list(workspace.id) }),
-        qc.invalidateQueries({ queryKey: ['models'] }),
+        qc.invalidateQueries({ queryKey: modelKeys.all }),
       ])
     },
   })

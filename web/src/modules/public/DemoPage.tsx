@@ -10,7 +10,7 @@ import { DEMO_AGENTS, DEMO_MESSAGE_MAX, demoAgent } from './demo-agents.ts'
 import { useDemoChat } from './use-demo-chat.ts'
 import type { DemoExchange } from './use-demo-chat.ts'
 
-const MessageMarkdown = lazy(() => import('../chat/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown })))
+const MessageMarkdown = lazy(() => import('../../ui/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown })))
 
 function Exchange({ x }: { x: DemoExchange }) {
   const agent = demoAgent(x.agentId)

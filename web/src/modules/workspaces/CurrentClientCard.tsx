@@ -4,7 +4,7 @@ import { Card } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
-import type { useCurrentClient } from '../clients/current-client.ts'
+import type { useCurrentClient } from '../clients/index.ts'
 
 export function CurrentClientCard({ current }: { current: ReturnType<typeof useCurrentClient> }) {
   const { query, client } = current

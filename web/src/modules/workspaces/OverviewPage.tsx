@@ -4,7 +4,7 @@ import { ROLE_LABELS } from '../../lib/format.ts'
 import { canManage } from '../../lib/roles.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Card, PageHeader } from '../../ui/Card.tsx'
-import { useCurrentClient } from '../clients/current-client.ts'
+import { useCurrentClient } from '../clients/index.ts'
 import { CurrentClientCard } from './CurrentClientCard.tsx'
 import { WorkspaceCard } from './WorkspaceCard.tsx'
 

@@ -30,8 +30,5 @@ export const parseCredits = (text: string): number | null => {
 export const creditsInput = (micro: number | null | undefined) =>
   micro === null || micro === undefined ? '' : String(micro / MICRO_PER_CREDIT)
 
-const integer = new Intl.NumberFormat()
-export const formatCount = (n: number) => integer.format(n)
-
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0 })
 export const formatShare = (part: number, whole: number) => percent.format(whole > 0 ? Math.min(part / whole, 9.99) : 0)

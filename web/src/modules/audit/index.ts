@@ -1,0 +1,2 @@
+/** The workspace's audit log. */
+export { AuditPage } from './AuditPage.tsx'

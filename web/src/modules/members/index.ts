@@ -1,0 +1,3 @@
+/** Workspace members and invitations. */
+export { MembersPage } from './MembersPage.tsx'
+export { listMembers, memberKeys } from './api.ts'

@@ -1,0 +1,2 @@
+/** The operator console (platform staff only). */
+export { OperatorPage } from './OperatorPage.tsx'

@@ -1,0 +1,2 @@
+/** The signed-in user's profile, password and activity. */
+export { ProfilePage } from './ProfilePage.tsx'

@@ -1,0 +1,2 @@
+/** API tokens. */
+export { TokensPage } from './TokensPage.tsx'

@@ -4,6 +4,7 @@ import type { UserDto } from '../../../contracts/identity.ts'
 import { ClientSwitcher } from './ClientSwitcher.tsx'
 import { UserMenu } from './UserMenu.tsx'
 import { WorkspaceSwitcher } from './WorkspaceSwitcher.tsx'
+import { cx } from '../lib/cx.ts'
 
 const linkClass = ({ isActive }: { isActive: boolean }) =>
   `block rounded-md px-3 py-2 text-sm font-medium ${isActive ? 'bg-indigo-50 text-indigo-800' : 'text-slate-700 hover:bg-slate-100'}`
@@ -33,7 +34,11 @@ export function Sidebar({
     <aside
       id={id}
       aria-label="Sidebar"
-      className={`${open ? 'flex' : 'hidden'} fixed inset-y-0 left-0 z-30 w-72 flex-col border-r border-slate-200 bg-white md:sticky md:top-0 md:flex md:h-screen`}
+      className={cx(
+        open ? 'flex' : 'hidden',
+        'fixed inset-y-0 left-0 z-30 w-72 flex-col border-r border-slate-200 bg-white',
+        'md:sticky md:top-0 md:flex md:h-screen',
+      )}
     >
       <div className="hidden px-5 pt-5 md:block">
         <NavLink to="/app" end className="text-lg font-bold tracking-tight text-indigo-700">

@@ -5,6 +5,7 @@ import { homeFor, useAuthStatus } from '../app/session.ts'
 import { safeNext } from '../lib/navigation.ts'
 import { QueryError } from '../ui/QueryState.tsx'
 import { Spinner } from '../ui/Spinner.tsx'
+import { cx } from '../lib/cx.ts'
 
 /** The validated `?next=` of the current URL, or null; a plan chosen on /pricing (`?plan=`) goes on through onboarding. */
 export const useNext = () => {
@@ -38,11 +39,20 @@ export function GoogleButton() {
     <>
       <a
         href="/api/auth/google"
-        className="flex w-full items-center justify-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100"
+        className={cx(
+          'flex w-full items-center justify-center rounded-md border border-slate-300 bg-white px-3.5 py-2',
+          'text-sm font-medium text-slate-800 hover:bg-slate-100',
+        )}
       >
         Continue with Google
       </a>
-      <p className="my-4 flex items-center gap-3 text-xs text-slate-500 before:h-px before:flex-1 before:bg-slate-200 after:h-px after:flex-1 after:bg-slate-200">
+      <p
+        className={cx(
+          'my-4 flex items-center gap-3 text-xs text-slate-500 before:h-px',
+          'before:flex-1 before:bg-slate-200 after:h-px after:flex-1',
+          'after:bg-slate-200',
+        )}
+      >
         or
       </p>
     </>

@@ -1,5 +1,6 @@
 import Markdown from 'react-markdown'
 import type { Components, UrlTransform } from 'react-markdown'
+import { cx } from '../lib/cx.ts'
 
 /** Only web and mail links survive; anything else (javascript:, data:, relative paths) loses its URL. */
 export const safeUrl: UrlTransform = (url) => (/^(https?:|mailto:)/i.test(url.trim()) ? url : '')
@@ -51,7 +52,14 @@ const components: Components = {
  */
 export function MessageMarkdown({ source }: { source: string }) {
   return (
-    <div className="space-y-3 leading-relaxed break-words text-slate-800 [&_:not(pre)>code]:rounded [&_:not(pre)>code]:bg-slate-100 [&_:not(pre)>code]:px-1 [&_:not(pre)>code]:py-0.5 [&_:not(pre)>code]:text-[0.9em]">
+    <div
+      className={cx(
+        'space-y-3 leading-relaxed break-words text-slate-800',
+        '[&_:not(pre)>code]:rounded [&_:not(pre)>code]:bg-slate-100',
+        '[&_:not(pre)>code]:px-1 [&_:not(pre)>code]:py-0.5',
+        '[&_:not(pre)>code]:text-[0.9em]',
+      )}
+    >
       <Markdown skipHtml urlTransform={safeUrl} components={components}>
         {source}
       </Markdown>

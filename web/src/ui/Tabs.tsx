@@ -1,5 +1,6 @@
 import { useId, useRef } from 'react'
 import type { KeyboardEvent, ReactNode } from 'react'
+import { cx } from '../lib/cx.ts'
 
 export type TabItem<K extends string> = { key: K; label: ReactNode }
 
@@ -61,7 +62,12 @@ export function Tabs<K extends string>({ label, tabs, current, onSelect, childre
               aria-controls={`${id}-panel`}
               tabIndex={selected ? 0 : -1}
               onClick={() => onSelect(t.key)}
-              className={`-mb-px shrink-0 border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap ${selected ? 'border-indigo-600 text-indigo-800' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900'}`}
+              className={cx(
+                '-mb-px shrink-0 border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap',
+                selected
+                  ? 'border-indigo-600 text-indigo-800'
+                  : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
+              )}
             >
               {t.label}
             </button>

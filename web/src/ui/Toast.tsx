@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
+import { cx } from '../lib/cx.ts'
 
 type Toast = { id: number; message: string; tone: 'success' | 'error' }
 type ToastApi = { notify: (message: string, tone?: Toast['tone']) => void }
@@ -33,7 +34,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
         {toasts.map((t) => (
           <div
             key={t.id}
-            className={`pointer-events-auto flex items-start justify-between gap-3 rounded-md px-4 py-3 text-sm text-white shadow-lg ${t.tone === 'error' ? 'bg-red-700' : 'bg-slate-900'}`}
+            className={cx(
+              'pointer-events-auto flex items-start justify-between gap-3 rounded-md px-4 py-3 text-sm text-white shadow-lg',
+              t.tone === 'error' ? 'bg-red-700' : 'bg-slate-900',
+            )}
           >
             <span>{t.message}</span>
             <button

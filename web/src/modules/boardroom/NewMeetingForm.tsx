@@ -10,6 +10,7 @@ import { Field } from '../../ui/Field.tsx'
 import { Select, Textarea } from '../../ui/Input.tsx'
 import { MAX_AGENTS, MAX_ROUNDS, MIN_AGENTS, boardroomKeys, createMeeting } from './api.ts'
 import type { MeetingCreateBody } from './api.ts'
+import { cx } from '../../lib/cx.ts'
 
 type Errors = { topic?: string; agentIds?: string; rounds?: string }
 
@@ -79,7 +80,11 @@ export function NewMeetingForm({ clientId, agents }: { clientId: string; agents:
             return (
               <li key={a.id}>
                 <div
-                  className={`relative flex items-center gap-2 rounded-md border px-3 py-2 text-sm ${checked ? 'border-indigo-300 bg-indigo-50' : 'border-slate-200 bg-white'} ${!checked && full ? 'opacity-60' : ''}`}
+                  className={cx(
+                    'relative flex items-center gap-2 rounded-md border px-3 py-2 text-sm',
+                    checked ? 'border-indigo-300 bg-indigo-50' : 'border-slate-200 bg-white',
+                    !checked && full && 'opacity-60',
+                  )}
                 >
                   <input
                     id={`${id}-agent-${a.id}`}

@@ -1,6 +1,7 @@
 import { useId } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import { Button } from '../../ui/Button.tsx'
+import { cx } from '../../lib/cx.ts'
 
 type Props = {
   agent: AgentDto
@@ -42,7 +43,11 @@ export function AgentCard({ agent, onStart, pending }: Props) {
                     type="button"
                     disabled={pending}
                     onClick={() => onStart(prompt)}
-                    className="rounded-full border border-slate-300 bg-slate-50 px-2.5 py-1 text-left text-xs text-slate-700 hover:border-indigo-300 hover:bg-indigo-50 disabled:opacity-60"
+                    className={cx(
+                      'rounded-full border border-slate-300 bg-slate-50 px-2.5 py-1 text-left',
+                      'text-xs text-slate-700 hover:border-indigo-300 hover:bg-indigo-50',
+                      'disabled:opacity-60',
+                    )}
                   >
                     {prompt}
                   </button>

@@ -4,6 +4,7 @@ import { Button } from '../../ui/Button.tsx'
 import { Select, Textarea } from '../../ui/Input.tsx'
 import type { ModelDto } from '../models/index.ts'
 import { DraftEstimate } from './DraftEstimate.tsx'
+import { cx } from '../../lib/cx.ts'
 
 type Props = {
   /** For the cost estimate of the draft. */
@@ -76,7 +77,11 @@ export function Composer({
                   type="button"
                   disabled={busy}
                   onClick={() => void send(prompt)}
-                  className="rounded-full border border-slate-300 bg-slate-50 px-3 py-1 text-left text-sm text-slate-700 hover:border-indigo-300 hover:bg-indigo-50 disabled:opacity-60"
+                  className={cx(
+                    'rounded-full border border-slate-300 bg-slate-50 px-3 py-1 text-left',
+                    'text-sm text-slate-700 hover:border-indigo-300 hover:bg-indigo-50',
+                    'disabled:opacity-60',
+                  )}
                 >
                   {prompt}
                 </button>

@@ -1,4 +1,5 @@
 import type { MessagePart } from '../../../../contracts/chat.ts'
+import { cx } from '../../lib/cx.ts'
 
 type ToolCall = Extract<MessagePart, { type: 'tool-call' }>
 type ToolResult = Extract<MessagePart, { type: 'tool-result' }>
@@ -62,7 +63,14 @@ function ToolCard({ call, result, streaming }: { call: ToolCall; result: ToolRes
           </span>
         )}
         <span
-          className={`ml-auto rounded-full px-2 py-0.5 font-medium ${state === 'done' ? 'bg-green-100 text-green-800' : state === 'failed' ? 'bg-red-100 text-red-800' : 'bg-slate-200 text-slate-700'}`}
+          className={cx(
+            'ml-auto rounded-full px-2 py-0.5 font-medium',
+            state === 'done'
+              ? 'bg-green-100 text-green-800'
+              : state === 'failed'
+                ? 'bg-red-100 text-red-800'
+                : 'bg-slate-200 text-slate-700',
+          )}
         >
           {state === 'running' ? 'running…' : state}
         </span>

@@ -116,7 +116,9 @@ export function DisputesSection({ names }: { names: Names }) {
       </h2>
       <p className="mb-3 max-w-prose text-sm text-slate-600">
         {admin
-          ? 'Members dispute charges they think are wrong. The Camarad operator reviews each one: an approved dispute refunds the charge with a refund entry in the ledger. You can add a note for the operator or withdraw a dispute.'
+          ? 'Members dispute charges they think are wrong. The Camarad operator reviews each one: an approved ' +
+            'dispute refunds the charge with a refund entry in the ledger. You can add a note for the operator or ' +
+            'withdraw a dispute.'
           : 'Charges you disputed. Choose “Dispute” on a charge in the Ledger tab to ask for a refund; the Camarad operator decides.'}
       </p>
       <div className="mb-4 max-w-xs">

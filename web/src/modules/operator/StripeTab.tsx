@@ -34,11 +34,15 @@ function Repair({ api }: { api: OperatorApi }) {
     },
   })
   const result = (r: DriftRepairDto) =>
-    `${r.eventsRecovered} missed events recovered, ${r.subscriptionsRepaired} of ${r.subscriptionsChecked} subscriptions repaired${r.failed ? `, ${r.failed} failed (see the server log)` : ''}.`
+    `${r.eventsRecovered} missed events recovered, ${r.subscriptionsRepaired} of ${r.subscriptionsChecked} ` +
+    `subscriptions repaired${r.failed ? `, ${r.failed} failed (see the server log)` : ''}.`
   return (
     <Card
       title="Drift repair"
-      description="Runs every hour: recovers the events Stripe sent but this server never stored, and brings each subscription in line with Stripe. It never grants credits itself."
+      description={
+        'Runs every hour: recovers the events Stripe sent but this server never stored, and brings ' +
+        'each subscription in line with Stripe. It never grants credits itself.'
+      }
     >
       <Button variant="secondary" pending={repair.isPending} onClick={() => repair.mutate()}>
         Repair now

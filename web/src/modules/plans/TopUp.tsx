@@ -7,6 +7,7 @@ import { Card } from '../../ui/Card.tsx'
 import { startTopup } from './api.ts'
 import { formatCount } from '../../lib/format.ts'
 import { useStripeRedirect } from './redirect.ts'
+import { cx } from '../../lib/cx.ts'
 
 /** The packs offered; Stripe Checkout shows the price of the one chosen before anything is charged. */
 const PACKS = [500, 1_000, 5_000]
@@ -34,7 +35,11 @@ export function TopUp() {
             {PACKS.map((n) => (
               <label
                 key={n}
-                className="flex cursor-pointer items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm has-[:checked]:border-indigo-600 has-[:checked]:bg-indigo-50"
+                className={cx(
+                  'flex cursor-pointer items-center gap-2 rounded-md border',
+                  'border-slate-300 px-3 py-2 text-sm has-[:checked]:border-indigo-600',
+                  'has-[:checked]:bg-indigo-50',
+                )}
               >
                 <input
                   type="radio"

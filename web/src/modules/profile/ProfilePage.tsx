@@ -34,7 +34,10 @@ export function ProfilePage() {
               </Card>
               <Card
                 title="Sign-in activity"
-                description="Where and when your account was used, failed attempts included. Only you can see this. Something you do not recognise? Change your password."
+                description={
+                  'Where and when your account was used, failed attempts included. Only you can see this. ' +
+                  'Something you do not recognise? Change your password.'
+                }
               >
                 <ActivityList />
               </Card>

@@ -59,7 +59,10 @@ function KeysSection({ workspaceId }: { workspaceId: string }) {
     <div className="mb-8 space-y-6">
       <Card
         title="Add or replace a key"
-        description="Keys are encrypted before they are stored and are never shown again: you will only see the last 4 characters. Saving a key for a provider that already has one replaces it."
+        description={
+          'Keys are encrypted before they are stored and are never shown again: you will only see the' +
+          ' last 4 characters. Saving a key for a provider that already has one replaces it.'
+        }
       >
         <ProviderKeyForm provider={provider} onProviderChange={setProvider} />
       </Card>

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path'
+import type { FastifyPluginAsync } from 'fastify'
 import { Redis } from 'ioredis'
 import { databaseOptions, type Config } from './config.ts'
 import type { WorkspaceScope } from './platform/http/request-context.ts'
@@ -8,7 +10,9 @@ import { createMemoryCounterStore, createRedisCounterStore } from './platform/ht
 import { createMetrics } from './platform/observability/metrics.ts'
 import { createQueue } from './platform/queue/queue.ts'
 import { createEventBus } from './platform/events/events.ts'
-import { createAuditService } from './modules/audit/audit.module.ts'
+import { auditRoutes, createAuditService } from './modules/audit/audit.module.ts'
+import { legalRoutes } from './modules/legal/legal.module.ts'
+import { opsRoutes } from './modules/ops/ops.module.ts'
 import { createIdentityModule, type IdentityEvents } from './modules/identity/identity.module.ts'
 import { createMailModule } from './modules/mail/mail.module.ts'
 import {
@@ -184,6 +188,26 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   ]
   await queue.register(jobs)
 
+  /** Every module's routes, in registration order (src/app.ts registers them and builds nothing). */
+  const routes: FastifyPluginAsync[] = [
+    opsRoutes({ db, queue, metrics, internalToken: config.INTERNAL_TOKEN }),
+    legalRoutes(resolve('content/legal')),
+    mail.routes,
+    identity.routes({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
+    ...tenancy.routes,
+    models.routes,
+    credits.routes,
+    planning.routes,
+    billing.routes,
+    subscriptions.routes,
+    agents.routes,
+    chat.routes,
+    gateway.routes,
+    boardroom.routes,
+    publicSite.routes,
+    auditRoutes({ audit, db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
+  ]
+
   return {
     config,
     database,
@@ -209,6 +233,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     gateway,
     publicSite,
     jobs,
+    routes,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

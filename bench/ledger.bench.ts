@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { createLedger } from '../src/modules/credits/ledger.ts'
-import { createDatabase, type Db } from '../src/platform/db/database.ts'
+import { createDatabase } from '../src/platform/db/database.ts'
+import type { DB, Db } from '../src/schema.ts'
 import { newId } from '../src/platform/db/ids.ts'
 import { migrateToLatest } from '../src/platform/db/migrator.ts'
 import { gitCommit, machineMs, pct, postgresMs } from './measure.ts'
@@ -315,7 +316,7 @@ const dbUrl = new URL(ADMIN_URL)
 dbUrl.pathname = `/${dbName}`
 
 let failed = false
-const database = await createDatabase({ databaseUrl: dbUrl.toString(), poolSize: POOL_SIZE })
+const database = await createDatabase<DB>({ databaseUrl: dbUrl.toString(), poolSize: POOL_SIZE })
 try {
   const { db } = database
   await migrateToLatest(db)

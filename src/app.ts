@@ -19,9 +19,6 @@ import { ipKey } from './platform/http/client-ip.ts'
 import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
 import { loggerOptions } from './platform/observability/logger.ts'
-import { auditRoutes } from './modules/audit/audit.module.ts'
-import { legalRoutes } from './modules/legal/legal.module.ts'
-import { opsRoutes } from './modules/ops/ops.module.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 /**
@@ -142,29 +139,8 @@ export const buildApp = async (
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger())
 
-  await app.register(opsRoutes({ db: c.db, queue: c.queue, metrics: c.metrics, internalToken: config.INTERNAL_TOKEN }))
-  await app.register(legalRoutes(resolve('content/legal')))
-  await app.register(c.mail.routes)
-  await app.register(
-    c.identity.routes({
-      workspacesOf: c.tenancy.tenancy.workspacesOf,
-      checkTokenBinding: c.tenancy.scope.tokenBinding,
-    }),
-  )
-  for (const routes of c.tenancy.routes) await app.register(routes)
-  await app.register(c.models.routes)
-  await app.register(c.credits.routes)
-  await app.register(c.plans.routes)
-  await app.register(c.billing.routes)
-  await app.register(c.subscriptions.routes)
-  await app.register(c.agents.routes)
-  await app.register(c.chat.routes)
-  await app.register(c.gateway.routes)
-  await app.register(c.boardroom.routes)
-  await app.register(c.publicSite.routes)
-  await app.register(
-    auditRoutes({ audit: c.audit, db: c.db, adminScope: (req) => c.tenancy.scope.workspace(req, 'admin') }),
-  )
+  // Every module's routes, built and ordered by the container: the app only registers them.
+  for (const routes of c.routes) await app.register(routes)
 
   await registerWeb(app, resolve(config.WEB_DIST_DIR))
   return app

@@ -1,19 +1,27 @@
+import { resolve } from 'node:path'
+import type { FastifyPluginAsync } from 'fastify'
 import { Redis } from 'ioredis'
 import { databaseOptions, type Config } from './config.ts'
 import type { WorkspaceScope } from './platform/http/request-context.ts'
 import { createDatabase } from './platform/db/database.ts'
+import type { DB } from './schema.ts'
 import { migrateToLatest } from './platform/db/migrator.ts'
 import { createMemoryCounterStore, createRedisCounterStore } from './platform/http/counter-store.ts'
 import { createMetrics } from './platform/observability/metrics.ts'
 import { createQueue } from './platform/queue/queue.ts'
-import { createAuditService } from './modules/audit/audit.module.ts'
-import { createIdentityModule, type EmailVerifiedHook } from './modules/identity/identity.module.ts'
+import { createEventBus } from './platform/events/events.ts'
+import { auditRoutes, createAuditService } from './modules/audit/audit.module.ts'
+import { legalRoutes } from './modules/legal/legal.module.ts'
+import { opsRoutes } from './modules/ops/ops.module.ts'
+import { createIdentityModule, type IdentityEvents } from './modules/identity/identity.module.ts'
 import { createMailModule } from './modules/mail/mail.module.ts'
 import {
   createTenancyModule,
   firstOwnedWorkspace,
+  tenancyLookups,
   tenancyUsage,
   workspacePlans,
+  type TenancyEvents,
 } from './modules/tenancy/tenancy.module.ts'
 import { createPlansModule } from './modules/plans/plans.module.ts'
 import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
@@ -26,7 +34,6 @@ import { createPublicModule } from './modules/public/public.module.ts'
 import { createToolsModule } from './modules/tools/tools.module.ts'
 import { createEgress, type EgressOptions } from './platform/egress/egress.ts'
 import { operatorGuard } from './platform/http/operator.ts'
-import type { Executor } from './platform/db/database.ts'
 import { createCreditsModule } from './modules/credits/credits.module.ts'
 import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
@@ -40,7 +47,7 @@ export type ContainerOptions = {
 
 /** The composition root: one line per module, dependencies passed as arguments. */
 export const createContainer = async (config: Config, options: ContainerOptions = {}) => {
-  const database = await createDatabase(databaseOptions(config))
+  const database = await createDatabase<DB>(databaseOptions(config))
   if (options.migrate ?? true) await migrateToLatest(database.db)
   const db = database.db
   const redis = config.REDIS_URL
@@ -53,7 +60,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const audit = createAuditService()
   const operator = operatorGuard(config.INTERNAL_TOKEN)
   const mail = createMailModule({ db, queue, operator, config })
-  const emailVerified: EmailVerifiedHook[] = []
+  // Modules tell each other what happened through one in-process bus, inside the emitting transaction.
+  const events = createEventBus<IdentityEvents & TenancyEvents>()
   const identity = createIdentityModule({
     db,
     audit,
@@ -62,7 +70,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     publicUrl: config.publicUrl,
     google: config.google,
     mail: mail.mail,
-    onEmailVerified: emailVerified,
+    events,
     throttle: {
       maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxAttemptsPerIp: config.LOGIN_MAX_ATTEMPTS_PER_IP,
@@ -70,7 +78,6 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR,
     },
   })
-  const workspaceCreated: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[] = []
   const plans = createPlansModule({
     db,
     config,
@@ -84,7 +91,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     identity: identity.identity,
     publicUrl: config.publicUrl,
     invitationTtlDays: config.INVITATION_TTL_DAYS,
-    onWorkspaceCreated: workspaceCreated,
+    events,
     entitlements: plans.entitlements,
     mail: mail.mail,
     counters,
@@ -107,6 +114,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     allowsModelTier: plans.entitlements.allowsModelTier,
     isEmailVerified: identity.isEmailVerified,
     firstOwnedWorkspace,
+    tenancy: { ...tenancyLookups, planOf: workspacePlans.planOf },
   })
   const planning = plans.connect({
     audit,
@@ -115,12 +123,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     operator,
     isEmailVerified: identity.isEmailVerified,
   })
-  workspaceCreated.push(credits.onWorkspaceCreated)
-  emailVerified.push(credits.onEmailVerified)
+  events.on('workspace.created', credits.onWorkspaceCreated)
+  events.on('email.verified', credits.onEmailVerified)
   await credits.book.syncCatalog(models.allModels())
   const billing = createBillingModule({
     db,
     book: credits.book,
+    ledger: credits.ledger,
     audit,
     queue,
     metrics,
@@ -179,6 +188,26 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   ]
   await queue.register(jobs)
 
+  /** Every module's routes, in registration order (src/app.ts registers them and builds nothing). */
+  const routes: FastifyPluginAsync[] = [
+    opsRoutes({ db, queue, metrics, internalToken: config.INTERNAL_TOKEN }),
+    legalRoutes(resolve('content/legal')),
+    mail.routes,
+    identity.routes({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
+    ...tenancy.routes,
+    models.routes,
+    credits.routes,
+    planning.routes,
+    billing.routes,
+    subscriptions.routes,
+    agents.routes,
+    chat.routes,
+    gateway.routes,
+    boardroom.routes,
+    publicSite.routes,
+    auditRoutes({ audit, db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
+  ]
+
   return {
     config,
     database,
@@ -204,6 +233,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     gateway,
     publicSite,
     jobs,
+    routes,
     async close() {
       await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
       await queue.stop().catch(() => undefined)

@@ -6,7 +6,7 @@ import { encode } from 'gpt-tokenizer'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../../src/platform/db/database.ts'
+import type { Db } from '../../src/schema.ts'
 import type { JobDefinition } from '../../src/platform/queue/queue.ts'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 import {

@@ -8,7 +8,8 @@ import {
   type Ledger,
   type SettleOutcome,
 } from '../../src/modules/credits/ledger.ts'
-import { createDatabase, type Database, type Db } from '../../src/platform/db/database.ts'
+import { createDatabase, type Database } from '../../src/platform/db/database.ts'
+import type { DB, Db } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { AppError } from '../../src/platform/http/errors.ts'
@@ -35,9 +36,9 @@ const expectAppError = (error: unknown, status: number, code: string) => {
 }
 
 describe.skipIf(driver !== 'postgres')('credit ledger across two processes (postgres)', () => {
-  let one: Database
-  let two: Database
-  let observer: Database
+  let one: Database<DB>
+  let two: Database<DB>
+  let observer: Database<DB>
   let drop: () => Promise<void>
   /** Two instances, as in two processes; `ledgers[0]` applies one request per transaction, to multiply the races. */
   let ledgers: [Ledger, Ledger]
@@ -45,9 +46,9 @@ describe.skipIf(driver !== 'postgres')('credit ledger across two processes (post
   beforeAll(async () => {
     const target = await createTestDatabaseUrl()
     drop = target.drop
-    one = await createDatabase({ databaseUrl: target.url, poolSize: 10 })
-    two = await createDatabase({ databaseUrl: target.url, poolSize: 10 })
-    observer = await createDatabase({ databaseUrl: target.url, poolSize: 1 })
+    one = await createDatabase<DB>({ databaseUrl: target.url, poolSize: 10 })
+    two = await createDatabase<DB>({ databaseUrl: target.url, poolSize: 10 })
+    observer = await createDatabase<DB>({ databaseUrl: target.url, poolSize: 1 })
     await migrateToLatest(one.db)
     ledgers = [
       createLedger(one.db, { defaults: LIMITS, maxBatch: 1 }),

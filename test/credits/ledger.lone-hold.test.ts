@@ -1,7 +1,8 @@
 import type { KyselyPlugin } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLedger, type HoldRequest, type Ledger } from '../../src/modules/credits/ledger.ts'
-import { createDatabase, type Database, type Db } from '../../src/platform/db/database.ts'
+import { createDatabase, type Database } from '../../src/platform/db/database.ts'
+import type { DB, Db } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import { AppError } from '../../src/platform/http/errors.ts'
@@ -21,7 +22,7 @@ const expectAppError = (error: unknown, status: number, code: string) => {
 }
 
 describe(`credit ledger, a lone hold (${driver})`, () => {
-  let database: Database
+  let database: Database<DB>
   let drop: () => Promise<void>
   let statements = 0
   let counted: Db
@@ -30,7 +31,7 @@ describe(`credit ledger, a lone hold (${driver})`, () => {
   beforeAll(async () => {
     const target = await createTestDatabaseUrl()
     drop = target.drop
-    database = await createDatabase({ databaseUrl: target.url })
+    database = await createDatabase<DB>({ databaseUrl: target.url })
     await migrateToLatest(database.db)
     // Counts the statements the ledger sends (BEGIN and COMMIT are not seen by plugins).
     const counter: KyselyPlugin = {

@@ -3,9 +3,10 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLedger, type HoldOutcome, type Ledger, type SettleOutcome } from '../../src/modules/credits/ledger.ts'
 import { createDatabase, executeRaw, type Database } from '../../src/platform/db/database.ts'
+import type { DB } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
 import { migrateToLatest } from '../../src/platform/db/migrator.ts'
-import type { CreditEntry } from '../../src/platform/db/schema.ts'
+import type { CreditEntry } from '../../src/modules/credits/credits.tables.ts'
 import { AppError } from '../../src/platform/http/errors.ts'
 import { createTestDatabaseUrl, driver } from '../harness.ts'
 
@@ -97,13 +98,13 @@ const expectAppError = (error: unknown, status: number, code: string) => {
 }
 
 describe(`credit ledger properties (${driver})`, () => {
-  let database: Database
+  let database: Database<DB>
   let drop: () => Promise<void>
 
   beforeAll(async () => {
     const target = await createTestDatabaseUrl()
     drop = target.drop
-    database = await createDatabase({ databaseUrl: target.url })
+    database = await createDatabase<DB>({ databaseUrl: target.url })
     await migrateToLatest(database.db)
   })
 

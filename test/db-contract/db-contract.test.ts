@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import { createDatabase, executeRaw, type Database } from '../../src/platform/db/database.ts'
+import type { DB } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
 import { migrateToLatest, pendingMigrations } from '../../src/platform/db/migrator.ts'
 import { createTestDatabaseUrl, driver } from '../harness.ts'
 
 /** The same contract on PGlite and on PostgreSQL: what the rest of the code may rely on from the database layer. */
 describe(`database contract (${driver})`, () => {
-  let database: Database
+  let database: Database<DB>
   let drop: () => Promise<void>
   let firstMigration: string[]
 
   beforeAll(async () => {
     const target = await createTestDatabaseUrl()
     drop = target.drop
-    database = await createDatabase({ databaseUrl: target.url })
+    database = await createDatabase<DB>({ databaseUrl: target.url })
     firstMigration = await migrateToLatest(database.db)
   })
 

@@ -1,4 +1,6 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { AgentsTables } from './agents.tables.ts'
 import type { LimitKey } from '../../../contracts/plans.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { agentRoutes } from './agents.routes.ts'
@@ -11,17 +13,17 @@ export type { AgentService, ResolvedAgent } from './agents.service.ts'
 
 /** What agents count against a plan: the workspace's custom agents that are not archived. */
 export const agentsUsage = {
-  customAgents: (executor: Executor, workspaceId: string) => agentRows.countActive(executor, workspaceId),
+  customAgents: (handle: Handle, workspaceId: string) => agentRows.countActive(own<AgentsTables>(handle), workspaceId),
 }
 
 /** Plan limits, asked inside the transaction that creates (or restores) a custom agent. */
 export type LimitCheck = {
-  check(executor: Executor, workspaceId: string, key: LimitKey, adding?: number): Promise<void>
+  check(handle: Handle, workspaceId: string, key: LimitKey, adding?: number): Promise<void>
 }
 
 /** Built-in agents (code) and the workspace's own agents (table), and how their system prompts are assembled. */
 export const createAgentsModule = (deps: {
-  db: Db
+  db: Kysely<AgentsTables>
   scope: ScopeResolver
   isKnownModel: (workspaceId: string, id: string) => Promise<boolean>
   entitlements: LimitCheck

@@ -1,9 +1,10 @@
-import type { Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { AgentsTables } from './agents.tables.ts'
 import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
 
 /** Custom agents of one workspace; built-ins live in code. */
 export const agents = {
-  countActive: async (db: Executor, workspaceId: string) =>
+  countActive: async (db: Kysely<AgentsTables>, workspaceId: string) =>
     Number(
       (
         await db
@@ -14,11 +15,11 @@ export const agents = {
           .executeTakeFirstOrThrow()
       ).n,
     ),
-  list: (db: Executor, scope: WorkspaceScope, includeArchived = false) => {
+  list: (db: Kysely<AgentsTables>, scope: WorkspaceScope, includeArchived = false) => {
     const q = db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId)
     return (includeArchived ? q : q.where('archivedAt', 'is', null)).orderBy('createdAt', 'asc').limit(200).execute()
   },
-  get: (db: Executor, scope: WorkspaceScope, id: string) =>
+  get: (db: Kysely<AgentsTables>, scope: WorkspaceScope, id: string) =>
     db
       .selectFrom('agents')
       .selectAll()
@@ -26,7 +27,7 @@ export const agents = {
       .where('id', '=', id)
       .executeTakeFirst(),
   insert: (
-    db: Executor,
+    db: Kysely<AgentsTables>,
     scope: WorkspaceScope,
     a: {
       id: string
@@ -43,7 +44,7 @@ export const agents = {
       .values({ ...a, tools: JSON.stringify(a.tools), workspaceId: scope.workspaceId, createdBy: scope.userId })
       .returningAll()
       .executeTakeFirstOrThrow(),
-  update: (db: Executor, scope: WorkspaceScope, id: string, patch: Record<string, unknown>) =>
+  update: (db: Kysely<AgentsTables>, scope: WorkspaceScope, id: string, patch: Record<string, unknown>) =>
     db
       .updateTable('agents')
       .set({ ...patch, updatedAt: new Date() })
@@ -51,10 +52,10 @@ export const agents = {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow(),
-  overrides: (db: Executor, scope: ClientScope) =>
+  overrides: (db: Kysely<AgentsTables>, scope: ClientScope) =>
     db.selectFrom('agentOverrides').selectAll().where('clientId', '=', scope.clientId).execute(),
   upsertOverride: (
-    db: Executor,
+    db: Kysely<AgentsTables>,
     scope: ClientScope,
     agentId: string,
     o: { instructions?: string; modelId?: string | null },
@@ -73,6 +74,6 @@ export const agents = {
       )
       .execute(),
   /** The workspace an agent id belongs to, if the caller is a member there (for routes addressed by agent id). */
-  workspaceOf: (db: Executor, id: string) =>
+  workspaceOf: (db: Kysely<AgentsTables>, id: string) =>
     db.selectFrom('agents').select('workspaceId').where('id', '=', id).executeTakeFirst(),
 }

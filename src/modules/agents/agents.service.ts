@@ -1,6 +1,7 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { AgentsTables } from './agents.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { AgentRow } from '../../platform/db/schema.ts'
+import type { AgentRow } from './agents.tables.ts'
 import { conflict, notFound } from '../../platform/http/errors.ts'
 import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../contracts/agents.ts'
@@ -59,7 +60,7 @@ export const createAgentService = ({
   isKnownModel,
   entitlements,
 }: {
-  db: Db
+  db: Kysely<AgentsTables>
   isKnownModel: (workspaceId: string, id: string) => Promise<boolean>
   entitlements: LimitCheck
 }) => {

@@ -1,4 +1,5 @@
-import type { Executor } from '../../platform/db/database.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { AuditTables } from './audit.tables.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditEventDto } from '../../../contracts/audit.ts'
@@ -9,19 +10,26 @@ export { auditRoutes } from './audit.routes.ts'
 
 /** Security events, append-only (the database refuses updates and deletes). */
 export const createAuditService = () => ({
-  /** Writes on the caller's executor, so the event commits or rolls back with the change it describes. */
-  record: (db: Executor, event: AuditRecord) => insertAuditEvent(db, event),
+  /** Writes on the caller's handle or transaction (any module's), so the event commits or rolls back with the change it describes. */
+  record: (handle: Handle, event: AuditRecord) => insertAuditEvent(own<AuditTables>(handle), event),
 
   /** A workspace's own events (admins). */
-  list: async (db: Executor, scope: WorkspaceScope, q: { cursor?: string; limit: number; action?: string }) =>
+  list: async (handle: Handle, scope: WorkspaceScope, q: { cursor?: string; limit: number; action?: string }) =>
     toPage(
-      await listAuditEvents(db, scope, { beforeSeq: parseCursor(q.cursor), limit: q.limit, action: q.action }),
+      await listAuditEvents(own<AuditTables>(handle), scope, {
+        beforeSeq: parseCursor(q.cursor),
+        limit: q.limit,
+        action: q.action,
+      }),
       q.limit,
     ),
 
   /** A person's own sign-in history and account events, for them alone. */
-  listAccount: async (db: Executor, userId: string, q: { cursor?: string; limit: number }) =>
-    toPage(await listAccountEvents(db, userId, { beforeSeq: parseCursor(q.cursor), limit: q.limit }), q.limit),
+  listAccount: async (handle: Handle, userId: string, q: { cursor?: string; limit: number }) =>
+    toPage(
+      await listAccountEvents(own<AuditTables>(handle), userId, { beforeSeq: parseCursor(q.cursor), limit: q.limit }),
+      q.limit,
+    ),
 })
 export type AuditService = ReturnType<typeof createAuditService>
 

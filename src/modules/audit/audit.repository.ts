@@ -1,4 +1,5 @@
-import type { Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { AuditTables } from './audit.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { AuditAction } from '../../../contracts/audit.ts'
 
@@ -13,7 +14,7 @@ export type AuditRecord = {
   metadata?: Record<string, unknown>
 }
 
-export const insertAuditEvent = (db: Executor, event: AuditRecord) =>
+export const insertAuditEvent = (db: Kysely<AuditTables>, event: AuditRecord) =>
   db
     .insertInto('auditEvents')
     .values({
@@ -34,7 +35,7 @@ export const insertAuditEvent = (db: Executor, event: AuditRecord) =>
  * admins' (`listAccountEvents`). Newest first, keyset-paged by the monotonically increasing `seq`.
  */
 export const listAuditEvents = (
-  db: Executor,
+  db: Kysely<AuditTables>,
   scope: { workspaceId: string },
   q: { beforeSeq?: bigint; limit: number; action?: string },
 ) => {
@@ -48,7 +49,11 @@ export const listAuditEvents = (
 }
 
 /** One person's account events (sign-ins, failed sign-ins, sessions, password, tokens): no workspace, about them. */
-export const listAccountEvents = (db: Executor, userId: string, q: { beforeSeq?: bigint; limit: number }) => {
+export const listAccountEvents = (
+  db: Kysely<AuditTables>,
+  userId: string,
+  q: { beforeSeq?: bigint; limit: number },
+) => {
   let query = db
     .selectFrom('auditEvents')
     .selectAll()

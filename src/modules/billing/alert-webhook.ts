@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
 
 /**
@@ -8,7 +9,7 @@ import { reconciliationRepository as recon } from './reconciliation.repository.t
  * whose acknowledgement was lost is recognisable by the receiver. A delivered alert is not sent again.
  */
 export const createAlertWebhook =
-  ({ db, url }: { db: Db; url: string | undefined }) =>
+  ({ db, url }: { db: Kysely<BillingTables>; url: string | undefined }) =>
   async (alertId: string) => {
     if (!url) return
     const alert = await recon.alert(db, alertId)

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
 
@@ -8,7 +9,7 @@ import { reconciliationRepository as recon } from './reconciliation.repository.t
  * process, and whichever process is scraped reports the same values. Alerts are never deleted, so their count
  * only grows, as a counter's must.
  */
-export const registerBillingMetrics = (metrics: Metrics, db: Db) => {
+export const registerBillingMetrics = (metrics: Metrics, db: Kysely<BillingTables>) => {
   new Gauge({
     name: 'camarad_billing_margin_ratio',
     help: 'Margin of the latest reconciled day with revenue: (revenue − provider cost) ÷ revenue',

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import type { PriceBook } from '../credits/credits.module.ts'
+import type { Ledger, PriceBook } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { createAlertWebhook } from './alert-webhook.ts'
 import { notifyAlertJob, reconcileJob } from './billing.jobs.ts'
@@ -15,10 +16,13 @@ import { createCalibration } from './calibration.service.ts'
 import { createReconciliation } from './reconciliation.service.ts'
 import { createShadowSync } from './shadow-sync.service.ts'
 import { createTelemetry } from './telemetry.service.ts'
+import { createUsageReader } from './usage.repository.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<BillingTables>
   book: PriceBook
+  /** Credits' ledger: how holds compared with what was charged (calibration). */
+  ledger: Pick<Ledger, 'holdRatios'>
   audit: AuditService
   queue: Queue
   metrics: Metrics
@@ -36,6 +40,7 @@ type Deps = {
 export const createBillingModule = ({
   db,
   book,
+  ledger,
   audit,
   queue,
   metrics,
@@ -44,17 +49,19 @@ export const createBillingModule = ({
   catalog,
   now = () => new Date(),
 }: Deps) => {
+  const usage = createUsageReader({ book, ledger })
   const targetBps = Math.round(config.BILLING_MARGIN_ALERT_PERCENT * 100)
   const notify = notifyAlertJob(createAlertWebhook({ db, url: config.BILLING_ALERT_WEBHOOK_URL }))
   const reconciliation = createReconciliation({
     db,
+    usage,
     audit,
     queue,
     now,
     targetBps,
     notify: config.BILLING_ALERT_WEBHOOK_URL ? notify : undefined,
   })
-  const calibration = createCalibration({ db, book, audit, floorBps: targetBps, now })
+  const calibration = createCalibration({ db, book, usage, audit, floorBps: targetBps, now })
   registerBillingMetrics(metrics, db)
   return {
     jobs: [reconcileJob((day) => reconciliation.run(day, 'cron')), notify],
@@ -62,8 +69,8 @@ export const createBillingModule = ({
       await app.register(
         billingRoutes({
           operator,
-          telemetry: createTelemetry({ db, now }),
-          shadowSync: createShadowSync({ db, book, catalog }),
+          telemetry: createTelemetry({ db, usage, now }),
+          shadowSync: createShadowSync({ db, book, usage, catalog }),
           calibration,
           reconciliation,
         }),

@@ -14,7 +14,7 @@ import {
   ShadowSyncDto,
 } from '../../../contracts/billing.ts'
 import { RateDto } from '../../../contracts/credits.ts'
-import type { CreditRate } from '../../platform/db/schema.ts'
+import type { CreditRate } from '../credits/credits.module.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import { z } from 'zod'

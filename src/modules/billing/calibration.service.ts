@@ -1,14 +1,22 @@
 import type { CalibrationProposalDto } from '../../../contracts/billing.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { PriceBook, Rate } from '../credits/credits.module.ts'
 import { insufficientData } from './billing.errors.ts'
 import { proposeRate, type Proposal } from './calibration.ts'
 import { addDays, dayOf, dayStart, daysBetween } from './reconciliation.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
-import { usageRepository as usage } from './usage.repository.ts'
+import type { UsageReader } from './usage.repository.ts'
 
-type Deps = { db: Db; book: PriceBook; audit: AuditService; floorBps: number; now: () => Date }
+type Deps = {
+  db: Kysely<BillingTables>
+  book: PriceBook
+  usage: UsageReader
+  audit: AuditService
+  floorBps: number
+  now: () => Date
+}
 
 const percent = (bps: number) => Math.round(bps) / 100
 const values = (r: { usdMicroPerCredit: bigint; marginBps: number; bufferBps: number }) => ({
@@ -21,7 +29,7 @@ const values = (r: { usdMicroPerCredit: bigint; marginBps: number; bufferBps: nu
  * Invoices ÷ priced cost over the days the window touches, on the day/models a provider invoice was imported
  * for (our recorded cost for a whole day against the invoice for that day). 1 when nothing comparable exists.
  */
-const costFactorOver = async (db: Db, from: Date, to: Date) => {
+const costFactorOver = async (db: Kysely<BillingTables>, usage: UsageReader, from: Date, to: Date) => {
   const days = daysBetween(from, to)
   const imported = await recon.currentCosts(db, days)
   if (!imported.length) return { costFactor: 1, costBasis: 'recorded' as const }
@@ -42,7 +50,7 @@ const costFactorOver = async (db: Db, from: Date, to: Date) => {
 }
 
 /** Proposes the next live credit rate from a window of calls and holds; applies it (a new rate version) when the data suffices. */
-export const createCalibration = ({ db, book, audit, floorBps, now }: Deps) => {
+export const createCalibration = ({ db, book, usage, audit, floorBps, now }: Deps) => {
   const propose = async (
     windowHours: number,
   ): Promise<{ dto: CalibrationProposalDto; proposal: Proposal; current: Rate }> => {
@@ -52,7 +60,7 @@ export const createCalibration = ({ db, book, audit, floorBps, now }: Deps) => {
       book.current(),
       usage.window(db, from, to),
       usage.holdRatios(db, from, to),
-      costFactorOver(db, from, to),
+      costFactorOver(db, usage, from, to),
     ])
     const revenueUsdMicro = BigInt(window.revenueX) / 1_000_000n
     const proposal = proposeRate({

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database.ts'
+import { sql, type Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CostLine } from './cost-csv.ts'
 import type { AlertDraft, ImportedCost, assessDay } from './reconciliation.ts'
@@ -11,7 +11,7 @@ export const reconciliationRepository = {
    * Stores an import: each day/model row becomes the next version of that day/model (earlier versions stay as
    * history). Imports are serialised by a transaction-scoped lock so two of them never pick the same version.
    */
-  async storeImport(trx: Executor, provider: string, lines: CostLine[]) {
+  async storeImport(trx: Kysely<BillingTables>, provider: string, lines: CostLine[]) {
     await sql`SELECT pg_advisory_xact_lock(hashtext('billing.provider_costs'))`.execute(trx)
     const days = [...new Set(lines.map((l) => l.day))].sort()
     const latest = await trx
@@ -54,7 +54,7 @@ export const reconciliationRepository = {
   },
 
   /** The provider's current figure per day and model: the highest version. */
-  currentCosts: async (db: Executor, days: string[]) => {
+  currentCosts: async (db: Kysely<BillingTables>, days: string[]) => {
     if (!days.length) return []
     const rows = await db
       .selectFrom('providerCosts')
@@ -69,7 +69,7 @@ export const reconciliationRepository = {
   },
 
   /** Inserts a run with its deltas and alerts; a nightly run for a day that already has one inserts nothing (null). */
-  async insertRun(trx: Executor, trigger: 'cron' | 'operator', a: Assessment) {
+  async insertRun(trx: Kysely<BillingTables>, trigger: 'cron' | 'operator', a: Assessment) {
     const run = await trx
       .insertInto('reconciliationRuns')
       .values({ id: newId('rec'), trigger, ...a.run })
@@ -102,7 +102,7 @@ export const reconciliationRepository = {
     return { run, alerts }
   },
 
-  cronRunOf: (db: Executor, day: string) =>
+  cronRunOf: (db: Kysely<BillingTables>, day: string) =>
     db
       .selectFrom('reconciliationRuns')
       .select('id')
@@ -111,7 +111,7 @@ export const reconciliationRepository = {
       .executeTakeFirst(),
 
   /** Runs newest first, each with its deltas and alerts. */
-  async runs(db: Executor, q: { limit: number; day?: string; ids?: string[] }) {
+  async runs(db: Kysely<BillingTables>, q: { limit: number; day?: string; ids?: string[] }) {
     let query = db
       .selectFrom('reconciliationRuns')
       .selectAll()
@@ -133,9 +133,9 @@ export const reconciliationRepository = {
     }))
   },
 
-  alert: (db: Executor, id: string) =>
+  alert: (db: Kysely<BillingTables>, id: string) =>
     db.selectFrom('billingAlerts').selectAll().where('id', '=', id).executeTakeFirst(),
-  markNotified: (db: Executor, id: string) =>
+  markNotified: (db: Kysely<BillingTables>, id: string) =>
     db
       .updateTable('billingAlerts')
       .set({ notifiedAt: new Date() })
@@ -144,13 +144,13 @@ export const reconciliationRepository = {
       .execute(),
 
   /** For /metrics: alerts raised so far by kind, and the latest reconciled margin (any process sees the same figures). */
-  alertCounts: (db: Executor) =>
+  alertCounts: (db: Kysely<BillingTables>) =>
     db
       .selectFrom('billingAlerts')
       .select(['kind', sql<number>`count(*)::int`.as('count')])
       .groupBy('kind')
       .execute(),
-  latestMargin: (db: Executor) =>
+  latestMargin: (db: Kysely<BillingTables>) =>
     db
       .selectFrom('reconciliationRuns')
       .select(['day', 'marginBps'])

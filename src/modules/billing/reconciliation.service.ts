@@ -1,5 +1,6 @@
 import type { CostProvider, ReconciliationRunDto } from '../../../contracts/billing.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import { invalidDay } from './billing.errors.ts'
@@ -7,10 +8,11 @@ import type { notifyAlertJob } from './billing.jobs.ts'
 import { parseCostCsv } from './cost-csv.ts'
 import { addDays, assessDay, dayOf, dayStart, isRealDay } from './reconciliation.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
-import { usageRepository as usage } from './usage.repository.ts'
+import type { UsageReader } from './usage.repository.ts'
 
 type Deps = {
-  db: Db
+  usage: UsageReader
+  db: Kysely<BillingTables>
   audit: AuditService
   queue: Queue
   now: () => Date
@@ -59,7 +61,7 @@ const toDto = ({ run, deltas, alerts }: StoredRun): ReconciliationRunDto => ({
 })
 
 /** Provider invoices in, daily comparison with what we recorded and charged, alerts out. */
-export const createReconciliation = ({ db, audit, queue, now, targetBps, notify }: Deps) => {
+export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, notify }: Deps) => {
   const checkedDay = (day: string) => {
     if (!isRealDay(day)) throw invalidDay(day, 'is not a YYYY-MM-DD day')
     if (day > dayOf(now())) throw invalidDay(day, 'is in the future')

@@ -1,8 +1,9 @@
 import type { ShadowSyncDto } from '../../../contracts/billing.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
 import { costPico, creditsFor, picoToUsdMicro, type PriceBook } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
-import { usageRepository as usage } from './usage.repository.ts'
+import type { UsageReader } from './usage.repository.ts'
 
 const BATCH = 500
 
@@ -12,7 +13,17 @@ const BATCH = 500
  * current shadow rate) and the provider cost of calls recorded without them. Recorded figures are never changed.
  */
 export const createShadowSync =
-  ({ db, book, catalog }: { db: Db; book: PriceBook; catalog: (modelId: string) => CatalogEntry | undefined }) =>
+  ({
+    db,
+    book,
+    usage,
+    catalog,
+  }: {
+    db: Kysely<BillingTables>
+    book: PriceBook
+    usage: UsageReader
+    catalog: (modelId: string) => CatalogEntry | undefined
+  }) =>
   async (): Promise<ShadowSyncDto> => {
     const pricesCreated: ShadowSyncDto['pricesCreated'] = []
     // Another process may have closed or opened a price within the book's cache TTL.

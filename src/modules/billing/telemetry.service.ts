@@ -1,12 +1,13 @@
 import type { CostTelemetryDto } from '../../../contracts/billing.ts'
-import type { Db } from '../../platform/db/database.ts'
-import { usageRepository as usage } from './usage.repository.ts'
+import type { Kysely } from 'kysely'
+import type { BillingTables } from './billing.tables.ts'
+import type { UsageReader } from './usage.repository.ts'
 
 const HOUR = 3_600_000
 const share = (n: number, of: number) => (of ? n / of : 0)
 const num = (text: string) => Number(BigInt(text))
 
-type Totals = Awaited<ReturnType<typeof usage.totals>>
+type Totals = Awaited<ReturnType<UsageReader['totals']>>
 const aggregate = (t: Totals): CostTelemetryDto['last24h'] => ({
   calls: t.calls,
   inputTokens: num(t.inputTokens),
@@ -39,7 +40,15 @@ const top = (r: {
 })
 
 /** What calls cost the providers, what we charged and what the shadow rate would have: the last 24 h and 7 days. */
-export const createTelemetry = ({ db, now }: { db: Db; now: () => Date }) => ({
+export const createTelemetry = ({
+  db,
+  usage,
+  now,
+}: {
+  db: Kysely<BillingTables>
+  usage: UsageReader
+  now: () => Date
+}) => ({
   async costTelemetry(): Promise<CostTelemetryDto> {
     const at = now()
     const day = new Date(at.getTime() - 24 * HOUR)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { z } from 'zod'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { defineJob } from '../../platform/queue/queue.ts'
 import { staleCutoffs } from '../../platform/realtime/run-watch.ts'
 

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'

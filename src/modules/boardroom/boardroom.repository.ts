@@ -1,5 +1,5 @@
-import type { Executor } from '../../platform/db/database.ts'
-import type { MessageStatus, RunStatus } from '../../platform/db/schema.ts'
+import type { Executor } from '../../schema.ts'
+import type { MessageStatus, RunStatus } from '../../platform/db/columns.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 
 /** Meetings of one client, their turns and their event log; the client id from the scope is in every where. */

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { notFound } from '../../platform/http/errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'

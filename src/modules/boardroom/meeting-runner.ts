@@ -1,5 +1,5 @@
 import { streamText } from 'ai'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { createRunLog } from '../../platform/realtime/event-log.ts'

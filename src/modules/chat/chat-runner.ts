@@ -9,7 +9,7 @@ import {
 } from 'ai'
 import { AppError } from '../../platform/http/errors.ts'
 import { ToolRefusedError } from '../tools/tools.module.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
 import type { MeteredCall } from '../credits/credits.module.ts'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { defineJob } from '../../platform/queue/queue.ts'
 import { staleCutoffs } from '../../platform/realtime/run-watch.ts'
 import { events } from './chat.repository.ts'

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database.ts'
-import type { MessageStatus, RunStatus } from '../../platform/db/schema.ts'
+import type { Executor } from '../../schema.ts'
+import type { MessageStatus, RunStatus } from '../../platform/db/columns.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 
 /** Conversations, messages and runs of one client: the client id from the scope is in every where. */

@@ -10,7 +10,7 @@ import {
   SendMessage,
 } from '../../../contracts/chat.ts'
 import { IdParam, page } from '../../../contracts/common.ts'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { conversationNotFound, noRun } from './chat.errors.ts'

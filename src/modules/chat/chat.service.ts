@@ -1,6 +1,6 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { Conversation, Message } from '../../platform/db/schema.ts'
+import type { Conversation, Message } from './chat.tables.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Db } from '../../platform/db/database.ts'
+import type { Db } from '../../schema.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import { defineTool } from '../tools/tools.module.ts'
 import { conversations } from './chat.repository.ts'

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { Handle } from '../../platform/db/database.ts'
+import type { CreditsTables } from './credits.tables.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { creditsRoutes } from './credits.routes.ts'
-import { createCreditsService } from './credits.service.ts'
+import { createCreditsService, type TenancyLookups } from './credits.service.ts'
 import { disputesRoutes } from './disputes.routes.ts'
 import { createDisputesService } from './disputes.service.ts'
 import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
@@ -29,11 +31,12 @@ export {
   type Rate,
 } from './pricing.ts'
 export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
-export type { CreditsService } from './credits.service.ts'
+export type { CreditsService, TenancyLookups } from './credits.service.ts'
 export type { DisputesService } from './disputes.service.ts'
+export type { CreditRate, ModelPrice } from './credits.tables.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<CreditsTables>
   audit: AuditService
   counters: CounterStore
   scope: ScopeResolver
@@ -53,9 +56,11 @@ type Deps = {
   /** The plans catalog's model tiers, for the plan gate of every metered call. */
   allowsModelTier: AllowsModelTier
   /** Identity's answer: free credits go to people who proved their mailbox. */
-  isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
+  isEmailVerified: (handle: Handle, userId: string) => Promise<boolean>
   /** Tenancy's answer: the first workspace a person owns, where welcome credits land when they verify later. */
-  firstOwnedWorkspace: (executor: Executor, userId: string) => Promise<string | undefined>
+  firstOwnedWorkspace: (handle: Handle, userId: string) => Promise<string | undefined>
+  /** Tenancy's answers about the workspace, clients and members that limits and grants name. */
+  tenancy: TenancyLookups
 }
 
 const micro = (credits: number) => BigInt(Math.round(credits * 1_000_000))
@@ -72,6 +77,7 @@ export const createCreditsModule = ({
   allowsModelTier,
   isEmailVerified,
   firstOwnedWorkspace,
+  tenancy,
 }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
@@ -87,13 +93,14 @@ export const createCreditsModule = ({
     book,
     counters,
     allowsModelTier,
+    planOf: tenancy.planOf,
     options: {
       holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000,
       rpmPerUser: defaults.rpmPerUser,
       rpmPerWorkspace: defaults.rpmPerWorkspace,
     },
   })
-  const credits = createCreditsService({ db, ledger, audit, defaults, onLimitsChanged: metering.forget })
+  const credits = createCreditsService({ db, ledger, audit, defaults, tenancy, onLimitsChanged: metering.forget })
   const disputes = createDisputesService({ db, ledger, audit, maxOpenPerWorkspace: config.CREDITS_MAX_OPEN_DISPUTES })
   return {
     ledger,
@@ -106,19 +113,19 @@ export const createCreditsModule = ({
      * Opens a new workspace's account in its creation transaction, with its creator's welcome credits when the creator's
      * email is verified (once per person: a unique index on `welcome:<user>` decides).
      */
-    onWorkspaceCreated: async (trx: Executor, workspaceId: string, userId: string) =>
+    onWorkspaceCreated: async (trx: Handle, { workspaceId, userId }: { workspaceId: string; userId: string }) =>
       ledger.open(
         trx,
         workspaceId,
         (await isEmailVerified(trx, userId)) ? { userId, amount: micro(config.CREDITS_WELCOME) } : undefined,
       ),
     /** A person verified their email (in that transaction): the welcome credits go to the first workspace they own, if any. */
-    onEmailVerified: async (trx: Executor, userId: string) => {
+    onEmailVerified: async (trx: Handle, { userId }: { userId: string }) => {
       const workspaceId = await firstOwnedWorkspace(trx, userId)
       if (workspaceId) await ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) })
     },
     routes: async (app: FastifyInstance) => {
-      await app.register(creditsRoutes({ db, credits, book, scope, operator }))
+      await app.register(creditsRoutes({ db, credits, book, scope, operator, tenancy }))
       await app.register(disputesRoutes({ disputes, scope, operator }))
     },
   }

@@ -20,12 +20,13 @@ import {
   SpendQuery,
   StatementDto,
 } from '../../../contracts/credits.ts'
-import type { ModelPrice, CreditRate } from '../../platform/db/schema.ts'
+import type { ModelPrice, CreditRate } from './credits.tables.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { CreditsTables } from './credits.tables.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import type { CreditsService } from './credits.service.ts'
+import type { CreditsService, TenancyLookups } from './credits.service.ts'
 import type { PriceBook } from './price-book.ts'
 import { perMillionFromUsd } from './pricing.ts'
 
@@ -50,15 +51,25 @@ const toRateDto = (r: CreditRate) => ({
   validTo: r.validTo?.toISOString() ?? null,
 })
 
-type Deps = { db: Db; credits: CreditsService; book: PriceBook; scope: ScopeResolver; operator: OperatorGuard }
+type Deps = {
+  db: Kysely<CreditsTables>
+  credits: CreditsService
+  book: PriceBook
+  scope: ScopeResolver
+  operator: OperatorGuard
+  tenancy: Pick<TenancyLookups, 'planOf'>
+}
 
 /** Balance, ledger, holds, limits, spend and statements; the operator's grants, prices and rates. */
 export const creditsRoutes =
-  ({ db, credits, book, scope, operator }: Deps) =>
+  ({ db, credits, book, scope, operator, tenancy }: Deps) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
-    const planOf = async (workspaceId: string) =>
-      (await db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId).executeTakeFirstOrThrow()).plan
+    const planOf = async (workspaceId: string) => {
+      const plan = await tenancy.planOf(db, workspaceId)
+      if (plan === undefined) throw new Error(`No workspace ${workspaceId}`)
+      return plan
+    }
     const here = async (req: FastifyRequest, role: 'viewer' | 'member' | 'admin') => {
       const s = await scope.workspaceOrClient(req, role)
       const clientId = req.headers['x-client-id']

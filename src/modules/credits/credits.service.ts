@@ -1,12 +1,22 @@
-import { sql } from 'kysely'
-import type { Db } from '../../platform/db/database.ts'
-import type { CreditEntry, CreditHold, EntryKind } from '../../platform/db/schema.ts'
+import { sql, type Kysely } from 'kysely'
+import type { CreditsTables } from './credits.tables.ts'
+import type { CreditEntry, CreditHold, EntryKind } from './credits.tables.ts'
 import { badRequest, forbidden, notFound } from '../../platform/http/errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { CapUsage, CreditBalance, DisputeStatus, LedgerEntryDto, SpendDto } from '../../../contracts/credits.ts'
 import { UPGRADE_PATH } from './credits.errors.ts'
 import type { Ledger } from './ledger.ts'
+import type { Handle } from '../../platform/db/database.ts'
+import { spendOf } from '../models/models.module.ts'
+
+/** What credits asks tenancy about the rows its settings name (tenancy's `tenancyLookups` and plan, injected). */
+export type TenancyLookups = {
+  planOf(handle: Handle, workspaceId: string): Promise<string | undefined>
+  workspaceExists(handle: Handle, workspaceId: string): Promise<boolean>
+  clientInWorkspace(handle: Handle, workspaceId: string, clientId: string): Promise<boolean>
+  memberOf(handle: Handle, workspaceId: string, userId: string): Promise<boolean>
+}
 
 type Scope = WorkspaceScope & { clientId?: string | null }
 type EntriesQuery = {
@@ -93,9 +103,12 @@ export const createCreditsService = ({
   defaults,
   now = () => new Date(),
   onLimitsChanged,
+  tenancy,
 }: {
-  db: Db
+  db: Kysely<CreditsTables>
   ledger: Ledger
+  /** Tenancy's answers: whether the workspace, client or member a setting names exists. */
+  tenancy: Omit<TenancyLookups, 'planOf'>
   audit: AuditService
   defaults: Defaults
   now?: () => Date
@@ -299,25 +312,9 @@ export const createCreditsService = ({
       ip: string,
     ) {
       const subjectId = body.subjectKind === 'workspace' ? '' : body.subjectId
-      if (
-        body.subjectKind === 'client' &&
-        !(await db
-          .selectFrom('clients')
-          .select('id')
-          .where('id', '=', subjectId)
-          .where('workspaceId', '=', scope.workspaceId)
-          .executeTakeFirst())
-      )
+      if (body.subjectKind === 'client' && !(await tenancy.clientInWorkspace(db, scope.workspaceId, subjectId)))
         throw notFound('tenancy.client_not_found', 'No such client.')
-      if (
-        body.subjectKind === 'user' &&
-        !(await db
-          .selectFrom('memberships')
-          .select('userId')
-          .where('userId', '=', subjectId)
-          .where('workspaceId', '=', scope.workspaceId)
-          .executeTakeFirst())
-      )
+      if (body.subjectKind === 'user' && !(await tenancy.memberOf(db, scope.workspaceId, subjectId)))
         throw notFound('tenancy.member_not_found', 'No such member.')
       await db.transaction().execute(async (trx) => {
         await ledger.open(trx, scope.workspaceId)
@@ -363,31 +360,13 @@ export const createCreditsService = ({
       const to = q.to ? new Date(q.to) : now()
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000)
       if (from >= to) throw badRequest('credits.invalid_range', '`from` must be before `to`.')
-      const key = {
-        day: sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-        model: sql<string>`model_id`,
-        agent: sql<string>`coalesce(agent_id, '')`,
-        user: sql<string>`user_id`,
-        client: sql<string>`coalesce(client_id, '')`,
-        surface: sql<string>`surface`,
-      }[q.groupBy]
-      let query = db
-        .selectFrom('modelCalls')
-        .select([
-          key.as('key'),
-          sql<string>`coalesce(sum(charged), 0)::text`.as('charged'),
-          sql<string>`count(*)::text`.as('calls'),
-          sql<string>`coalesce(sum(input_tokens), 0)::text`.as('inputTokens'),
-          sql<string>`coalesce(sum(output_tokens), 0)::text`.as('outputTokens'),
-        ])
-        .where('workspaceId', '=', scope.workspaceId)
-        .where('createdAt', '>=', from)
-        .where('createdAt', '<', to)
-      if (onlyUser) query = query.where('userId', '=', onlyUser)
-      const rows = await query
-        .groupBy(key)
-        .orderBy(q.groupBy === 'day' ? key : sql`sum(charged)`, q.groupBy === 'day' ? 'asc' : 'desc')
-        .execute()
+      const rows = await spendOf(db, {
+        workspaceId: scope.workspaceId,
+        from,
+        to,
+        userId: onlyUser,
+        groupBy: q.groupBy,
+      })
       const out = rows.map((r) => ({
         key: r.key,
         charged: Number(r.charged),
@@ -504,8 +483,8 @@ export const createCreditsService = ({
 
     /** Operator grant (positive) or adjustment (negative), idempotent by request id. */
     async operatorGrant(workspaceId: string, body: { credits: number; reason: string; requestId: string }) {
-      const ws = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst()
-      if (!ws) throw notFound('tenancy.workspace_not_found', 'No such workspace.')
+      if (!(await tenancy.workspaceExists(db, workspaceId)))
+        throw notFound('tenancy.workspace_not_found', 'No such workspace.')
       const amount = BigInt(Math.round(body.credits * 1_000_000))
       if (amount === 0n) throw badRequest('credits.invalid_amount', 'The amount rounds to zero micro-credits.')
       const { entry, replay } = await db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import { sql, type Kysely } from 'kysely'
+import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { CreditDispute } from '../../platform/db/schema.ts'
+import type { CreditDispute } from './credits.tables.ts'
 import { badRequest, notFound } from '../../platform/http/errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { DisputeDto, DisputeStatus } from '../../../contracts/credits.ts'
@@ -24,14 +24,14 @@ export const createDisputesService = ({
   maxOpenPerWorkspace,
   now = () => new Date(),
 }: {
-  db: Db
+  db: Kysely<CreditsTables>
   ledger: Ledger
   audit: AuditService
   maxOpenPerWorkspace: number
   now?: () => Date
 }) => {
   /** Disputes with their debit and notes, in the order given. */
-  const describe = async (executor: Executor, rows: CreditDispute[]): Promise<DisputeDto[]> => {
+  const describe = async (executor: Kysely<CreditsTables>, rows: CreditDispute[]): Promise<DisputeDto[]> => {
     if (!rows.length) return []
     const ids = rows.map((d) => d.id)
     const debits = await executor
@@ -74,7 +74,7 @@ export const createDisputesService = ({
       }
     })
   }
-  const one = async (executor: Executor, id: string, workspaceId?: string) => {
+  const one = async (executor: Kysely<CreditsTables>, id: string, workspaceId?: string) => {
     let q = executor.selectFrom('creditDisputes').selectAll().where('id', '=', id)
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
     const row = await q.executeTakeFirst()
@@ -82,7 +82,7 @@ export const createDisputesService = ({
     return (await describe(executor, [row]))[0]!
   }
   /** The dispute row, locked until the transaction ends: its changes are decided one at a time. */
-  const lockOpen = async (trx: Executor, id: string, workspaceId?: string) => {
+  const lockOpen = async (trx: Kysely<CreditsTables>, id: string, workspaceId?: string) => {
     let q = trx.selectFrom('creditDisputes').selectAll().where('id', '=', id)
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
     const d = await q.forUpdate().executeTakeFirst()

@@ -1,7 +1,8 @@
-import { sql, type Insertable } from 'kysely'
-import type { Db, Executor, Tx } from '../../platform/db/database.ts'
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from '../../platform/db/schema.ts'
+import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from './credits.tables.ts'
 import { AppError, conflict } from '../../platform/http/errors.ts'
 import { capReached, insufficientCredits, throttled, type CapScope } from './credits.errors.ts'
 
@@ -32,7 +33,7 @@ export type SettleRequest = {
    * Writes that must commit with the settle (the call's usage row): run first in the batch's transaction, so the
    * record and the debit commit together, with one commit fewer per call. If it throws, the settle fails with it.
    */
-  within?: (trx: Tx) => Promise<unknown>
+  within?: (trx: Handle) => Promise<unknown>
 }
 export type SettleOutcome = {
   status: HoldStatus
@@ -78,7 +79,7 @@ const dayStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getU
 const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
 
 /** The account row, locked for the rest of the transaction; created on first use. */
-const lockAccount = async (trx: Tx, workspaceId: string): Promise<Account> => {
+const lockAccount = async (trx: Transaction<CreditsTables>, workspaceId: string): Promise<Account> => {
   const read = () =>
     trx
       .selectFrom('creditAccounts')
@@ -103,7 +104,7 @@ const lockAccount = async (trx: Tx, workspaceId: string): Promise<Account> => {
 
 /** Credits in flight and spent since `since` for each capped subject: pending holds count at their amount, resolved ones at their charge. */
 const usedSince = async (
-  trx: Tx,
+  trx: Transaction<CreditsTables>,
   workspaceId: string,
   since: Date,
   subject: { kind: 'workspace' | 'client' | 'user'; id: string },
@@ -131,10 +132,18 @@ export type LedgerOptions = { defaults: HoldLimits; maxBatch?: number; now?: () 
  * instead of once per call; another process's batches serialise on the same row lock, so the rules hold across
  * processes too.
  */
-export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new Date() }: LedgerOptions) => {
+export const createLedger = (
+  db: Kysely<CreditsTables>,
+  { defaults, maxBatch = 256, now = () => new Date() }: LedgerOptions,
+) => {
   const queues = new Map<string, Op[]>()
 
-  const decideHolds = async (trx: Tx, workspaceId: string, account: Account, ops: Extract<Op, { type: 'hold' }>[]) => {
+  const decideHolds = async (
+    trx: Transaction<CreditsTables>,
+    workspaceId: string,
+    account: Account,
+    ops: Extract<Op, { type: 'hold' }>[],
+  ) => {
     const out = new Map<Op, HoldOutcome | AppError>()
     if (!ops.length) return { out, placed: 0n }
     // Driven from the request ids through the (workspace_id, request_id) index, whatever the statistics say of this workspace.
@@ -280,7 +289,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
   }
 
   const applySettles = async (
-    trx: Tx,
+    trx: Transaction<CreditsTables>,
     workspaceId: string,
     account: Account,
     ops: Extract<Op, { type: 'settle' }>[],
@@ -479,10 +488,11 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * what is available. Idempotent by (workspace, request id, kind): the same request again returns the first entry,
      * a different amount under the same id is a 409.
      */
-    async post(executor: Executor, req: PostRequest): Promise<{ entry: CreditEntry; replay: boolean }> {
-      const run = async (trx: Executor) => {
+    async post(handle: Handle, req: PostRequest): Promise<{ entry: CreditEntry; replay: boolean }> {
+      const executor = own<CreditsTables>(handle)
+      const run = async (trx: Kysely<CreditsTables>) => {
         // Under the account lock, the check below and the insert cannot interleave with another post.
-        const account = await lockAccount(trx as Tx, req.workspaceId)
+        const account = await lockAccount(trx as Transaction<CreditsTables>, req.workspaceId)
         const existing = await trx
           .selectFrom('creditEntries')
           .selectAll()
@@ -522,8 +532,8 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     },
 
     /** The entry of a kind made under a request id (e.g. the purchase a Stripe payment granted), if any. */
-    find: (executor: Executor, workspaceId: string, requestId: string, kind: EntryKind) =>
-      executor
+    find: (handle: Handle, workspaceId: string, requestId: string, kind: EntryKind) =>
+      own<CreditsTables>(handle)
         .selectFrom('creditEntries')
         .selectAll()
         .where('workspaceId', '=', workspaceId)
@@ -539,7 +549,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * was taken and what could not be.
      */
     async clawBack(
-      executor: Executor,
+      handle: Handle,
       req: {
         workspaceId: string
         group: string
@@ -549,8 +559,9 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
         createdBy?: string | null
       },
     ) {
-      const run = async (trx: Executor) => {
-        const account = await lockAccount(trx as Tx, req.workspaceId)
+      const executor = own<CreditsTables>(handle)
+      const run = async (trx: Kysely<CreditsTables>) => {
+        const account = await lockAccount(trx as Transaction<CreditsTables>, req.workspaceId)
         const requestId = `${req.group}${req.requestId}`
         const prior = await trx
           .selectFrom('creditEntries')
@@ -588,7 +599,8 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * Opens the account of a new workspace (inside its creation transaction) with the welcome grant, which each
      * person receives once whatever the number of workspaces they create (a unique index decides).
      */
-    async open(executor: Executor, workspaceId: string, welcome?: { userId: string; amount: bigint }) {
+    async open(handle: Handle, workspaceId: string, welcome?: { userId: string; amount: bigint }) {
+      const executor = own<CreditsTables>(handle)
       await executor
         .insertInto('creditAccounts')
         .values({ workspaceId })
@@ -616,7 +628,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
      * `free:<user>:<month>`): inserted unless that request id exists in any workspace; true when this call granted it.
      */
     async grantOncePerPerson(
-      executor: Executor,
+      handle: Handle,
       req: {
         workspaceId: string
         amount: bigint
@@ -626,6 +638,7 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
         createdBy?: string
       },
     ) {
+      const executor = own<CreditsTables>(handle)
       await executor
         .insertInto('creditAccounts')
         .values({ workspaceId: req.workspaceId })
@@ -651,9 +664,9 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
     },
 
     /** Whether the workspace holds a grant under `requestId`. */
-    hasGrant: async (executor: Executor, workspaceId: string, requestId: string) =>
+    hasGrant: async (handle: Handle, workspaceId: string, requestId: string) =>
       Boolean(
-        await executor
+        await own<CreditsTables>(handle)
           .selectFrom('creditEntries')
           .select('id')
           .where('workspaceId', '=', workspaceId)
@@ -662,7 +675,23 @@ export const createLedger = (db: Db, { defaults, maxBatch = 256, now = () => new
           .executeTakeFirst(),
       ),
 
-    async balance(executor: Executor, workspaceId: string) {
+    /** How holds resolved between two moments compared with what was charged: the p95 of charged ÷ held (operator figures). */
+    holdRatios: (handle: Handle, from: Date, to: Date) =>
+      own<CreditsTables>(handle)
+        .selectFrom('creditHolds')
+        .select([
+          sql<number>`count(*)::int`.as('holds'),
+          sql<number | null>`percentile_cont(0.95) WITHIN GROUP (ORDER BY charged::float8 / amount)`.as('p95'),
+        ])
+        .where('createdAt', '>=', from)
+        .where('createdAt', '<', to)
+        .where('status', 'in', ['settled', 'expired'])
+        .where('charged', 'is not', null)
+        .where('amount', '>', 0n)
+        .executeTakeFirstOrThrow(),
+
+    async balance(handle: Handle, workspaceId: string) {
+      const executor = own<CreditsTables>(handle)
       const row = await executor
         .selectFrom('creditAccounts')
         .select(['balance', 'held'])

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto'
 import { countTokens } from '../../platform/tokens/count-tokens.ts'
-import type { Db } from '../../platform/db/database.ts'
-import type { CreditHold } from '../../platform/db/schema.ts'
+import type { Kysely } from 'kysely'
+import type { CreditsTables } from './credits.tables.ts'
+import type { CreditHold } from './credits.tables.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
-import type { CatalogEntry, ModelCallCharge, ModelTier, NormalizedUsage } from '../models/models.module.ts'
+import type { Handle } from '../../platform/db/database.ts'
+import {
+  recordedCall,
+  type CatalogEntry,
+  type ModelCallCharge,
+  type ModelTier,
+  type NormalizedUsage,
+} from '../models/models.module.ts'
 import { idempotencyMismatch, modelNotInPlan, throttled } from './credits.errors.ts'
 import type { Ledger, SettleOutcome, SettleRequest } from './ledger.ts'
 import type { PriceBook } from './price-book.ts'
@@ -69,13 +77,16 @@ export const createMetering = ({
   book,
   counters,
   allowsModelTier,
+  planOf,
   options,
 }: {
-  db: Db
+  db: Kysely<CreditsTables>
   ledger: Ledger
   book: PriceBook
   counters: CounterStore
   allowsModelTier: AllowsModelTier
+  /** Tenancy's answer: the workspace's plan (the plan gate). */
+  planOf: (handle: Handle, workspaceId: string) => Promise<string | undefined>
   options: MeteringOptions
 }) => {
   const estimate = async (
@@ -149,14 +160,26 @@ export const createMetering = ({
     return total!
   }
 
-  /** The workspace's plan and throttle settings, read from the database. */
-  const readSettings = (workspaceId: string) =>
-    db
-      .selectFrom('workspaces')
-      .leftJoin('creditAccounts', 'creditAccounts.workspaceId', 'workspaces.id')
-      .select(['workspaces.plan', 'creditAccounts.requestsPerMinuteUser', 'creditAccounts.requestsPerMinuteWorkspace'])
-      .where('workspaces.id', '=', workspaceId)
-      .executeTakeFirstOrThrow()
+  /**
+   * The workspace's plan (tenancy's row) and throttle settings (its credit account, if opened), read from the
+   * database: two statements sent together (one round trip's wait on PostgreSQL), only when the cache below misses.
+   */
+  const readSettings = async (workspaceId: string) => {
+    const [plan, account] = await Promise.all([
+      planOf(db, workspaceId),
+      db
+        .selectFrom('creditAccounts')
+        .select(['requestsPerMinuteUser', 'requestsPerMinuteWorkspace'])
+        .where('workspaceId', '=', workspaceId)
+        .executeTakeFirst(),
+    ])
+    if (plan === undefined) throw new Error(`No workspace ${workspaceId}`)
+    return {
+      plan,
+      requestsPerMinuteUser: account?.requestsPerMinuteUser ?? null,
+      requestsPerMinuteWorkspace: account?.requestsPerMinuteWorkspace ?? null,
+    }
+  }
   type Settings = Awaited<ReturnType<typeof readSettings>>
 
   /**
@@ -309,12 +332,7 @@ export const createMetering = ({
         const hold = all.find((h) => h.requestId === requestId) ?? expiredHold
         const pending = all.filter((h) => h.status === 'pending')
         if (!pending.length) continue
-        const recorded = await db
-          .selectFrom('modelCalls')
-          .select(['charged'])
-          .where('workspaceId', '=', hold.workspaceId)
-          .where('requestId', '=', requestId)
-          .executeTakeFirst()
+        const recorded = await recordedCall(db, hold.workspaceId, requestId)
         let cost = recorded?.charged ?? null
         const entry = catalog(hold.modelId)
         if (cost === null && entry && pending.some((h) => h.amount > 0n)) {

@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
-import type { DB } from '../../platform/db/schema.ts'
+import type { CreditsTables } from './credits.tables.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 
 export const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
@@ -27,7 +27,7 @@ export const newestFirstPage = async <
   T extends 'creditHolds' | 'creditDisputes',
   O extends { createdAt: Date; id: string },
 >(
-  query: SelectQueryBuilder<DB, T, O>,
+  query: SelectQueryBuilder<CreditsTables, T, O>,
   q: { cursor?: string | undefined; limit: number },
 ) => {
   if (q.cursor) {

@@ -1,6 +1,8 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { CreditRate, ModelPrice } from '../../platform/db/schema.ts'
+import type { CreditRate, ModelPrice } from './credits.tables.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { perMillionFromUsd, type Price, type Rate } from './pricing.ts'
 
@@ -46,7 +48,7 @@ export const catalogPrice = (e: CatalogEntry): Omit<PriceInput, 'source'> => ({
  * seconds per process; a change made here clears the cache at once, one made by another process is seen
  * within `ttlMs`. Every charge records the versions it used.
  */
-export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now() } = {}) => {
+export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now = () => Date.now() } = {}) => {
   let cached: { at: number; prices: Map<string, Price>; live: Rate; shadow: Rate } | undefined
 
   const load = async () => {
@@ -69,8 +71,9 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
   }
 
   /** Closes the current version of a price and opens the new one, in one transaction. */
-  const setPrice = (executor: Executor, input: PriceInput) => {
-    const run = async (trx: Executor) => {
+  const setPrice = (handle: Handle, input: PriceInput) => {
+    const executor = own<CreditsTables>(handle)
+    const run = async (trx: Kysely<CreditsTables>) => {
       await trx
         .updateTable('modelPrices')
         .set({ validTo: new Date() })
@@ -124,8 +127,9 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
     setPrice,
 
     /** Closes the scope's current rate and opens the new one. */
-    setRate(executor: Executor, input: RateInput) {
-      const run = async (trx: Executor) => {
+    setRate(handle: Handle, input: RateInput) {
+      const executor = own<CreditsTables>(handle)
+      const run = async (trx: Kysely<CreditsTables>) => {
         await trx
           .updateTable('creditRates')
           .set({ validTo: new Date() })
@@ -143,13 +147,33 @@ export const createPriceBook = (db: Db, { ttlMs = 10_000, now = () => Date.now()
       })
     },
 
-    prices: (executor: Executor, modelId?: string) => {
-      let q = executor.selectFrom('modelPrices').selectAll().orderBy('modelId').orderBy('validFrom', 'desc')
+    prices: (handle: Handle, modelId?: string) => {
+      let q = own<CreditsTables>(handle)
+        .selectFrom('modelPrices')
+        .selectAll()
+        .orderBy('modelId')
+        .orderBy('validFrom', 'desc')
       if (modelId) q = q.where('modelId', '=', modelId)
       return q.execute()
     },
-    rates: (executor: Executor) =>
-      executor.selectFrom('creditRates').selectAll().orderBy('validFrom', 'desc').execute(),
+    rates: (handle: Handle) =>
+      own<CreditsTables>(handle).selectFrom('creditRates').selectAll().orderBy('validFrom', 'desc').execute(),
+    /** Price versions by id (any version, current or closed), for figures recorded with the versions they used. */
+    pricesById: async (handle: Handle, ids: string[]): Promise<Map<string, ModelPrice>> =>
+      new Map(
+        (ids.length
+          ? await own<CreditsTables>(handle).selectFrom('modelPrices').selectAll().where('id', 'in', ids).execute()
+          : []
+        ).map((p) => [p.id, p]),
+      ),
+    /** Rate versions by id (any version), likewise. */
+    ratesById: async (handle: Handle, ids: string[]): Promise<Map<string, CreditRate>> =>
+      new Map(
+        (ids.length
+          ? await own<CreditsTables>(handle).selectFrom('creditRates').selectAll().where('id', 'in', ids).execute()
+          : []
+        ).map((r) => [r.id, r]),
+      ),
   }
 }
 export type PriceBook = ReturnType<typeof createPriceBook>

@@ -1,5 +1,6 @@
-import type { Db } from '../../platform/db/database.ts'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Kysely } from 'kysely'
+import type { GatewayTables } from './gateway.tables.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import type { Metering } from '../credits/credits.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -8,7 +9,7 @@ import { createGatewayService } from './gateway.service.ts'
 
 /** `/v1`: the OpenAI-compatible API over the same models, attribution and usage records as the app. */
 export const createGatewayModule = (deps: {
-  db: Db
+  db: Kysely<GatewayTables>
   models: ModelsModule
   metering: Metering
   scope: ScopeResolver

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import { badRequest, forbidden, unauthorized } from '../../platform/http/errors.ts'
 import { hasRole } from '../../platform/http/request-context.ts'
 import { errorResponses, requireAuth } from '../../platform/http/route-helpers.ts'

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { generateText, streamText } from 'ai'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { GatewayTables } from './gateway.tables.ts'
 import { conflict } from '../../platform/http/errors.ts'
 import {
   normalizeUsage,
   recordModelCall,
+  recordedCall,
   type CatalogEntry,
   type ModelSet,
   type ModelsModule,
@@ -53,7 +55,7 @@ export const createGatewayService = ({
   models,
   metering,
 }: {
-  db: Db
+  db: Kysely<GatewayTables>
   models: ModelsModule
   metering: Metering
 }) => {
@@ -146,12 +148,7 @@ export const createGatewayService = ({
       maxOutputTokens: maxOutputTokens(entry, body),
     })
     if (!metered.replay) return { metered, replayed: undefined }
-    const prior = await db
-      .selectFrom('modelCalls')
-      .select(['response', 'charged'])
-      .where('workspaceId', '=', who.workspaceId)
-      .where('requestId', '=', who.requestId)
-      .executeTakeFirst()
+    const prior = await recordedCall(db, who.workspaceId, who.requestId)
     if (!prior?.response)
       throw conflict(
         'request.not_replayable',

@@ -1,6 +1,9 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { Emits } from '../../platform/events/events.ts'
+import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { User } from '../../platform/db/schema.ts'
+import type { User } from './identity.tables.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
@@ -12,20 +15,23 @@ import { verificationEmail } from './auth-emails.ts'
 import { alreadyVerified, linkInvalid } from './identity.errors.ts'
 import { authTokens, users } from './identity.repository.ts'
 
-/** Told, inside the transaction that verified it, that a person proved their mailbox (credits grant welcome credits). */
-export type EmailVerifiedHook = (trx: Executor, userId: string) => Promise<void>
+/**
+ * What identity tells other modules, inside the transaction that did it: `email.verified` when a person proved their
+ * mailbox (credits grant welcome credits then).
+ */
+export type IdentityEvents = { 'email.verified': { userId: string } }
 
 const TTL_MS = 48 * 3_600_000
 const HOUR_MS = 3_600_000
 export const RESEND_LIMITS = { perAccountPerHour: 5, perIpPerHour: 20 }
 
 type Deps = {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   counters: CounterStore
   mail: Pick<MailService, 'send'>
   publicUrl: string
-  onEmailVerified: EmailVerifiedHook[]
+  events: Emits<IdentityEvents>
   now?: () => Date
 }
 
@@ -36,11 +42,11 @@ export const createEmailVerification = ({
   counters,
   mail,
   publicUrl,
-  onEmailVerified,
+  events,
   now = () => new Date(),
 }: Deps) => {
   /** Sends a new verification link, in the caller's transaction. */
-  const issue = async (trx: Executor, user: Pick<User, 'id' | 'email' | 'name'>, ip: string | null) => {
+  const issue = async (trx: Kysely<IdentityTables>, user: Pick<User, 'id' | 'email' | 'name'>, ip: string | null) => {
     const token = newSecretToken()
     await authTokens.insert(trx, {
       id: newId('atk'),
@@ -53,15 +59,15 @@ export const createEmailVerification = ({
     await audit.record(trx, { action: 'auth.verification_sent', actorUserId: user.id, subjectUserId: user.id, ip })
   }
 
-  /** Marks the user verified (once) and tells the hooks, in `trx`; `via` says what proved the mailbox. */
+  /** Marks the user verified (once) and emits `email.verified`, in `trx`; `via` says what proved the mailbox. */
   const markVerified = async (
-    trx: Executor,
+    trx: Kysely<IdentityTables>,
     userId: string,
     via: 'link' | 'password_reset' | 'google',
     ip: string | null,
   ) => {
     if (!(await users.markVerified(trx, userId, now()))) return false
-    for (const hook of onEmailVerified) await hook(trx, userId)
+    await events.emit(trx, 'email.verified', { userId })
     await audit.record(trx, {
       action: 'auth.email_verified',
       actorUserId: userId,
@@ -106,7 +112,7 @@ export const createEmailVerification = ({
       await db.transaction().execute((trx) => issue(trx, user, meta.ip))
     },
 
-    isVerified: (executor: Executor, userId: string) => users.isVerified(executor, userId),
+    isVerified: (handle: Handle, userId: string) => users.isVerified(own<IdentityTables>(handle), userId),
     /** Deletes the emailed links (verification and reset) that expired more than a day ago. */
     cleanupExpiredLinks: () => authTokens.deleteExpired(db, new Date(now().getTime() - 86_400_000)),
   }

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { AppError } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -29,11 +30,11 @@ export const createGoogleSignIn = ({
   markVerified,
   now = () => new Date(),
 }: {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   settings: GoogleSettings
   startSession: (userId: string, meta: RequestMeta) => Promise<string>
-  markVerified: (trx: Executor, userId: string, via: 'google', ip: string | null) => Promise<boolean>
+  markVerified: (trx: Kysely<IdentityTables>, userId: string, via: 'google', ip: string | null) => Promise<boolean>
   now?: () => Date
 }) => {
   let config: Promise<oidc.Configuration> | undefined

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { Emits } from '../../platform/events/events.ts'
+import type { IdentityTables } from './identity.tables.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { FastifyInstance } from 'fastify'
@@ -10,16 +12,16 @@ import { identityRoutes, SESSION_COOKIE } from './identity.routes.ts'
 import { createIdentityService, type ThrottleSettings } from './identity.service.ts'
 import { createTokenService } from './tokens.service.ts'
 import { authEmailRoutes } from './auth-email.routes.ts'
-import { createEmailVerification, type EmailVerifiedHook } from './email-verification.service.ts'
+import { createEmailVerification, type IdentityEvents } from './email-verification.service.ts'
 import { createPasswordReset } from './password-reset.service.ts'
 import type { MailService } from '../mail/mail.module.ts'
 
 export type { IdentityService } from './identity.service.ts'
-export type { EmailVerifiedHook } from './email-verification.service.ts'
+export type { IdentityEvents } from './email-verification.service.ts'
 export { SESSION_COOKIE }
 
 type Deps = {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   counters: CounterStore
   throttle: ThrottleSettings
@@ -27,8 +29,8 @@ type Deps = {
   publicUrl: string
   google?: Omit<GoogleSettings, 'redirectUri'>
   mail: Pick<MailService, 'send'>
-  /** Told in the transaction that verified a person's email (filled at wiring: credits grant welcome credits then). */
-  onEmailVerified: EmailVerifiedHook[]
+  /** Where `email.verified` goes, in the transaction that verified the email (credits grant welcome credits then). */
+  events: Emits<IdentityEvents>
 }
 
 /** Accounts, sessions and personal API tokens. */

@@ -1,16 +1,18 @@
-import type { Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { IdentityTables } from './identity.tables.ts'
 
 /** Users, sessions and API tokens. Personal rows are always read through their owner's id. */
 export const users = {
-  byEmail: (db: Executor, email: string) =>
+  byEmail: (db: Kysely<IdentityTables>, email: string) =>
     db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
-  byId: (db: Executor, id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
-  byIds: (db: Executor, ids: string[]) =>
+  byId: (db: Kysely<IdentityTables>, id: string) =>
+    db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+  byIds: (db: Kysely<IdentityTables>, ids: string[]) =>
     ids.length
       ? db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute()
       : Promise.resolve([]),
   insert: (
-    db: Executor,
+    db: Kysely<IdentityTables>,
     user: { id: string; email: string; name: string; passwordHash: string | null; googleSub?: string | null },
   ) =>
     db
@@ -18,17 +20,21 @@ export const users = {
       .values({ ...user, googleSub: user.googleSub ?? null })
       .returningAll()
       .executeTakeFirstOrThrow(),
-  update: (db: Executor, id: string, patch: { name?: string; passwordHash?: string | null; googleSub?: string }) =>
+  update: (
+    db: Kysely<IdentityTables>,
+    id: string,
+    patch: { name?: string; passwordHash?: string | null; googleSub?: string },
+  ) =>
     db
       .updateTable('users')
       .set({ ...patch, updatedAt: new Date() })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow(),
-  byGoogleSub: (db: Executor, sub: string) =>
+  byGoogleSub: (db: Kysely<IdentityTables>, sub: string) =>
     db.selectFrom('users').selectAll().where('googleSub', '=', sub).executeTakeFirst(),
   /** Marks the email verified once: true only for the call that changed it. */
-  markVerified: async (db: Executor, id: string, now: Date) =>
+  markVerified: async (db: Kysely<IdentityTables>, id: string, now: Date) =>
     Boolean(
       await db
         .updateTable('users')
@@ -38,7 +44,7 @@ export const users = {
         .returning('id')
         .executeTakeFirst(),
     ),
-  isVerified: async (db: Executor, id: string) =>
+  isVerified: async (db: Kysely<IdentityTables>, id: string) =>
     Boolean(
       (await db.selectFrom('users').select('emailVerifiedAt').where('id', '=', id).executeTakeFirst())?.emailVerifiedAt,
     ),
@@ -47,10 +53,10 @@ export const users = {
 /** Single-use secrets sent by email; only their SHA-256 hash is stored. */
 export const authTokens = {
   insert: (
-    db: Executor,
+    db: Kysely<IdentityTables>,
     t: { id: string; userId: string; purpose: 'verify_email' | 'reset_password'; tokenHash: string; expiresAt: Date },
   ) => db.insertInto('authTokens').values(t).execute(),
-  findLive: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+  findLive: (db: Kysely<IdentityTables>, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
     db
       .selectFrom('authTokens')
       .select(['id', 'userId'])
@@ -60,7 +66,7 @@ export const authTokens = {
       .where('expiresAt', '>', now)
       .executeTakeFirst(),
   /** Uses the token once: the conditional UPDATE decides between two concurrent uses. */
-  consume: (db: Executor, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+  consume: (db: Kysely<IdentityTables>, tokenHash: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
     db
       .updateTable('authTokens')
       .set({ usedAt: now })
@@ -71,9 +77,14 @@ export const authTokens = {
       .returning(['id', 'userId'])
       .executeTakeFirst(),
   /** Links expired for a day are of no use to anyone (a used or expired link answers the same 400 as an unknown one). */
-  deleteExpired: async (db: Executor, before: Date) =>
+  deleteExpired: async (db: Kysely<IdentityTables>, before: Date) =>
     Number((await db.deleteFrom('authTokens').where('expiresAt', '<', before).executeTakeFirst()).numDeletedRows),
-  consumeAllOfUser: (db: Executor, userId: string, purpose: 'verify_email' | 'reset_password', now: Date) =>
+  consumeAllOfUser: (
+    db: Kysely<IdentityTables>,
+    userId: string,
+    purpose: 'verify_email' | 'reset_password',
+    now: Date,
+  ) =>
     db
       .updateTable('authTokens')
       .set({ usedAt: now })
@@ -85,30 +96,30 @@ export const authTokens = {
 
 export const sessions = {
   insert: (
-    db: Executor,
+    db: Kysely<IdentityTables>,
     s: { id: string; userId: string; tokenHash: string; ip: string | null; userAgent: string | null; expiresAt: Date },
   ) => db.insertInto('sessions').values(s).execute(),
-  findLive: (db: Executor, tokenHash: string, now: Date) =>
+  findLive: (db: Kysely<IdentityTables>, tokenHash: string, now: Date) =>
     db
       .selectFrom('sessions')
       .select(['id', 'userId'])
       .where('tokenHash', '=', tokenHash)
       .where('expiresAt', '>', now)
       .executeTakeFirst(),
-  delete: (db: Executor, userId: string, id: string) =>
+  delete: (db: Kysely<IdentityTables>, userId: string, id: string) =>
     db.deleteFrom('sessions').where('userId', '=', userId).where('id', '=', id).execute(),
-  deleteAllOfUser: (db: Executor, userId: string, exceptId?: string) => {
+  deleteAllOfUser: (db: Kysely<IdentityTables>, userId: string, exceptId?: string) => {
     let q = db.deleteFrom('sessions').where('userId', '=', userId)
     if (exceptId) q = q.where('id', '!=', exceptId)
     return q.execute()
   },
-  deleteExpired: async (db: Executor, now: Date) =>
+  deleteExpired: async (db: Kysely<IdentityTables>, now: Date) =>
     Number((await db.deleteFrom('sessions').where('expiresAt', '<=', now).executeTakeFirst()).numDeletedRows),
 }
 
 export const apiTokens = {
   insert: (
-    db: Executor,
+    db: Kysely<IdentityTables>,
     t: {
       id: string
       userId: string
@@ -120,7 +131,7 @@ export const apiTokens = {
       clientId: string | null
     },
   ) => db.insertInto('apiTokens').values(t).returningAll().executeTakeFirstOrThrow(),
-  list: (db: Executor, userId: string) =>
+  list: (db: Kysely<IdentityTables>, userId: string) =>
     db
       .selectFrom('apiTokens')
       .selectAll()
@@ -129,7 +140,7 @@ export const apiTokens = {
       .orderBy('id', 'desc')
       .limit(200)
       .execute(),
-  findUsable: (db: Executor, tokenHash: string, now: Date) =>
+  findUsable: (db: Kysely<IdentityTables>, tokenHash: string, now: Date) =>
     db
       .selectFrom('apiTokens')
       .select(['id', 'userId', 'lastUsedAt', 'workspaceId', 'clientId'])
@@ -137,7 +148,7 @@ export const apiTokens = {
       .where('revokedAt', 'is', null)
       .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]))
       .executeTakeFirst(),
-  revoke: (db: Executor, userId: string, id: string, now: Date) =>
+  revoke: (db: Kysely<IdentityTables>, userId: string, id: string, now: Date) =>
     db
       .updateTable('apiTokens')
       .set({ revokedAt: now })
@@ -146,15 +157,15 @@ export const apiTokens = {
       .where('revokedAt', 'is', null)
       .returningAll()
       .executeTakeFirst(),
-  findOwned: (db: Executor, userId: string, id: string) =>
+  findOwned: (db: Kysely<IdentityTables>, userId: string, id: string) =>
     db.selectFrom('apiTokens').selectAll().where('userId', '=', userId).where('id', '=', id).executeTakeFirst(),
-  revokeAllOfUser: (db: Executor, userId: string, now: Date) =>
+  revokeAllOfUser: (db: Kysely<IdentityTables>, userId: string, now: Date) =>
     db
       .updateTable('apiTokens')
       .set({ revokedAt: now })
       .where('userId', '=', userId)
       .where('revokedAt', 'is', null)
       .execute(),
-  touch: (db: Executor, id: string, now: Date) =>
+  touch: (db: Kysely<IdentityTables>, id: string, now: Date) =>
     db.updateTable('apiTokens').set({ lastUsedAt: now }).where('id', '=', id).execute(),
 }

@@ -1,6 +1,7 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { User } from '../../platform/db/schema.ts'
+import type { User } from './identity.tables.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
@@ -29,14 +30,14 @@ export const toUserDto = (u: User): UserDto => ({
 })
 
 type Deps = {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   counters: CounterStore
   throttle: ThrottleSettings
   sessionTtlDays: number
   now?: () => Date
   /** Called in the signup transaction (the verification email is sent from there). */
-  onSignedUp?: (trx: Executor, user: User) => Promise<void>
+  onSignedUp?: (trx: Kysely<IdentityTables>, user: User) => Promise<void>
 }
 
 export const createIdentityService = ({

@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
@@ -19,7 +20,7 @@ const HOUR_MS = 3_600_000
 export const RESET_LIMITS = { perEmailPerHour: 5, perIpPerHour: 20 }
 
 type Deps = {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   counters: CounterStore
   mail: Pick<MailService, 'send'>

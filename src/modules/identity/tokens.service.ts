@@ -1,6 +1,7 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { ApiToken } from '../../platform/db/schema.ts'
+import type { ApiToken } from './identity.tables.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
 import type { ApiTokenDto } from '../../../contracts/identity.ts'
@@ -34,7 +35,7 @@ export const createTokenService = ({
   audit,
   now = () => new Date(),
 }: {
-  db: Db
+  db: Kysely<IdentityTables>
   audit: AuditService
   now?: () => Date
 }) => ({

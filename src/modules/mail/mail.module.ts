@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { MailTables } from './mail.tables.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import { mailRoutes } from './mail.routes.ts'
@@ -9,7 +10,7 @@ import { createMailService } from './mail.service.ts'
 export type { EmailMessage, MailService } from './mail.service.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<MailTables>
   queue: Queue
   operator: OperatorGuard
   config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM'>

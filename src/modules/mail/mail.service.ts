@@ -1,7 +1,9 @@
 import { createTransport, type Transporter } from 'nodemailer'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { MailTables } from './mail.tables.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { OutboxEmail } from '../../platform/db/schema.ts'
+import type { OutboxEmail } from './mail.tables.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { OutboxEmailDto, OutboxQuery } from '../../../contracts/mail.ts'
@@ -43,7 +45,7 @@ const positionOf = (cursor: string) => {
 }
 
 type Deps = {
-  db: Db
+  db: Kysely<MailTables>
   queue: Queue
   smtpUrl?: string | undefined
   from: string
@@ -92,7 +94,8 @@ export const createMailService = ({ db, queue, smtpUrl, from, log = (line) => co
     job,
     deliver,
     /** Stores the email and enqueues its delivery on `trx`: nothing is sent unless the caller's transaction commits. */
-    async send(trx: Executor, message: EmailMessage) {
+    async send(handle: Handle, message: EmailMessage) {
+      const trx = own<MailTables>(handle)
       const row = await outbox.insert(trx, {
         id: newId('eml'),
         kind: message.kind,

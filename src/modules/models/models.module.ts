@@ -13,7 +13,15 @@ import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.t
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
-export { recordModelCall, type ModelCallCharge, type ModelCallRecord } from './model-calls.repository.ts'
+export {
+  recordModelCall,
+  recordedCall,
+  spendOf,
+  usageReports,
+  type ModelCallCharge,
+  type ModelCallRecord,
+  type SpendGroup,
+} from './model-calls.repository.ts'
 export { normalizeUsage, type NormalizedUsage } from './usage.ts'
 export { createProviderKeyStore, type AddressGuard, type ProviderKeyStore } from './provider-keys.service.ts'
 

@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { ModelsTables } from './models.tables.ts'
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { badRequest, notFound } from '../../platform/http/errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
@@ -15,7 +16,15 @@ const owner = (workspaceId: string, provider: string) => `workspace:${workspaceI
 export type AddressGuard = { check(url: string): Promise<void>; fetch: Fetch }
 
 /** A workspace's own provider keys (bring your own key): sealed at rest, never returned, only a hint shown. */
-export const createProviderKeyStore = ({ db, box, guard }: { db: Db; box: SecretBox; guard: AddressGuard }) => ({
+export const createProviderKeyStore = ({
+  db,
+  box,
+  guard,
+}: {
+  db: Kysely<ModelsTables>
+  box: SecretBox
+  guard: AddressGuard
+}) => ({
   async list(scope: WorkspaceScope): Promise<ProviderKeyDto[]> {
     const rows = await db
       .selectFrom('providerKeys')

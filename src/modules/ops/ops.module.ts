@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { safeEqual } from '../../platform/crypto/tokens.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import { unauthorized } from '../../platform/http/errors.ts'
 import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
@@ -16,7 +16,7 @@ const metricsAllowed = (headers: Record<string, string | string[] | undefined>, 
 }
 
 export const opsRoutes =
-  ({ db, queue, metrics, internalToken }: { db: Db; queue: Queue; metrics: Metrics; internalToken?: string }) =>
+  ({ db, queue, metrics, internalToken }: { db: Handle; queue: Queue; metrics: Metrics; internalToken?: string }) =>
   async (app: FastifyInstance) => {
     const hidden = { hide: true }
     app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))

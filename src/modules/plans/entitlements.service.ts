@@ -1,25 +1,25 @@
-import type { Executor } from '../../platform/db/database.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import type { LimitKey, PlanLimits } from '../../../contracts/plans.ts'
 import type { Catalog, ModelTier } from './plans.catalog.ts'
 import { limitReached, workspaceNotFound } from './plans.errors.ts'
 
 /** What the tenancy module answers about a workspace's plan (it owns the `workspaces` row). */
 export type WorkspacePlans = {
-  planOf(executor: Executor, workspaceId: string): Promise<string | undefined>
+  planOf(executor: Handle, workspaceId: string): Promise<string | undefined>
   /** Reads the plan under the workspace row lock (`FOR UPDATE`) that serialises the workspace's creates. */
-  lockPlan(executor: Executor, workspaceId: string): Promise<string | undefined>
-  setPlan(executor: Executor, workspaceId: string, plan: string): Promise<void>
+  lockPlan(executor: Handle, workspaceId: string): Promise<string | undefined>
+  setPlan(executor: Handle, workspaceId: string, plan: string): Promise<void>
   /** Workspaces and their plans ordered by id, `limit` at a time after the id `after` (only those on `plans` if given). */
   page(
-    executor: Executor,
+    executor: Handle,
     q: { after?: string; limit: number; plans?: string[] },
   ): Promise<{ id: string; plan: string }[]>
   /** The workspace's first owner: Free-plan credits are that person's, once a month whatever the number of workspaces. */
-  ownerOf(executor: Executor, workspaceId: string): Promise<string | undefined>
+  ownerOf(executor: Handle, workspaceId: string): Promise<string | undefined>
 }
 
 /** How much of a limit a workspace uses now, asked of the module that owns what is counted. */
-export type UsageCounters = Partial<Record<LimitKey, (executor: Executor, workspaceId: string) => Promise<number>>>
+export type UsageCounters = Partial<Record<LimitKey, (executor: Handle, workspaceId: string) => Promise<number>>>
 
 export const LIMIT_KEYS = [
   'clients',
@@ -42,16 +42,16 @@ export const createEntitlements = ({
   workspaces,
   usage,
 }: {
-  db: Executor
+  db: Handle
   catalog: Catalog
   workspaces: WorkspacePlans
   usage: UsageCounters
 }) => {
   // Flows, channel numbers and connectors have no module yet, and messages a month are not metered yet: they count 0.
-  const used = (executor: Executor, workspaceId: string, key: LimitKey) =>
+  const used = (executor: Handle, workspaceId: string, key: LimitKey) =>
     usage[key]?.(executor, workspaceId) ?? Promise.resolve(0)
 
-  const planOf = async (workspaceId: string, executor: Executor = db) => {
+  const planOf = async (workspaceId: string, executor: Handle = db) => {
     const id = await workspaces.planOf(executor, workspaceId)
     if (id === undefined) throw workspaceNotFound()
     return catalog.get(id)
@@ -66,11 +66,11 @@ export const createEntitlements = ({
      * `counted` replaces the limit's usual counter when the caller needs another count (still read under the lock).
      */
     async check(
-      executor: Executor,
+      executor: Handle,
       workspaceId: string,
       key: LimitKey,
       adding = 1,
-      counted?: (executor: Executor) => Promise<number>,
+      counted?: (executor: Handle) => Promise<number>,
     ) {
       const id = executor.isTransaction
         ? await workspaces.lockPlan(executor, workspaceId)

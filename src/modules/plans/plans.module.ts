@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
@@ -18,7 +18,7 @@ export type { PlansService } from './plans.service.ts'
 export { grantMonthlyCredits } from './plans.jobs.ts'
 
 type Deps = {
-  db: Db
+  db: Handle
   config: Pick<
     Config,
     'PLANS_FILE' | 'billingEnabled' | 'STRIPE_PRICE_STARTER' | 'STRIPE_PRICE_PRO' | 'STRIPE_PRICE_AGENCY'
@@ -49,7 +49,7 @@ export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
       ledger: Pick<Ledger, 'open' | 'post' | 'grantOncePerPerson' | 'hasGrant'>
       scope: ScopeResolver
       operator: OperatorGuard
-      isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
+      isEmailVerified: (executor: Handle, userId: string) => Promise<boolean>
     }) => {
       const plans = createPlansService({
         db,

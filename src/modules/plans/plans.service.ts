@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import type { OperatorPlanPut, WorkspacePlanDto } from '../../../contracts/plans.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
@@ -8,7 +8,7 @@ import { toPlanDto, type Catalog, type Plan } from './plans.catalog.ts'
 import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from './plans.errors.ts'
 
 type Deps = {
-  db: Db
+  db: Handle
   catalog: Catalog
   entitlements: Entitlements
   workspaces: WorkspacePlans
@@ -17,7 +17,7 @@ type Deps = {
   billingEnabled: boolean
   now?: () => Date
   /** Identity's answer: Free-plan credits go to verified people only. */
-  isEmailVerified: (executor: Executor, userId: string) => Promise<boolean>
+  isEmailVerified: (executor: Handle, userId: string) => Promise<boolean>
 }
 
 const monthOf = (d: Date) => d.toISOString().slice(0, 7)
@@ -44,7 +44,7 @@ export const createPlansService = ({
    * only for a workspace whose owner verified their email, once per owner and month (a unique index decides).
    */
   const postMonth = async (
-    trx: Executor,
+    trx: Handle,
     workspaceId: string,
     plan: Plan,
     month: string,

@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import { isSubscribed } from '../../../contracts/subscription-statuses.ts'
 import type { BillingAccountDto, CheckoutDto, InvoiceDto } from '../../../contracts/subscriptions.ts'
-import type { Selectable } from 'kysely'
-import type { Db } from '../../platform/db/database.ts'
-import type { BillingCheckoutsTable } from '../../platform/db/schema.ts'
+import type { Kysely, Selectable } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
+import type { BillingCheckoutsTable } from './subscriptions.tables.ts'
 import type { Catalog } from '../plans/plans.module.ts'
+import type { Ledger } from '../credits/credits.module.ts'
 import type { StripeClient } from './stripe-client.ts'
 import {
   alreadySubscribed,
@@ -18,9 +19,11 @@ import { stripeEventsRepository as stripeEvents } from './stripe-events.reposito
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<SubscriptionsTables>
   stripe: StripeClient
   catalog: Catalog
+  /** Credits' ledger: whether a top-up's purchase was granted. */
+  ledger: Pick<Ledger, 'find'>
   config: { enabled: boolean; topupPrice: string | undefined; returnUrl: string }
 }
 
@@ -76,7 +79,7 @@ const toInvoice = (raw: unknown): InvoiceDto => {
 }
 
 /** Checkout (subscription and top-up), the customer portal and invoices; the webhook, not the redirect, applies the outcome. */
-export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
+export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) => {
   const requireEnabled = () => {
     if (!config.enabled) throw billingNotConfigured()
   }
@@ -225,16 +228,7 @@ export const createCheckout = ({ db, stripe, catalog, config }: Deps) => {
         createdAt: row.createdAt.toISOString(),
         credits: row.credits ?? catalog.find(row.plan ?? '')?.monthlyCredits ?? null,
       })
-      const granted = async (requestId: string) =>
-        Boolean(
-          await db
-            .selectFrom('creditEntries')
-            .select('id')
-            .where('workspaceId', '=', workspaceId)
-            .where('requestId', '=', requestId)
-            .where('kind', '=', 'purchase')
-            .executeTakeFirst(),
-        )
+      const granted = async (requestId: string) => Boolean(await ledger.find(db, workspaceId, requestId, 'purchase'))
       const planApplied = async () => {
         const linked = await subs.byWorkspace(db, workspaceId)
         return linked?.plan === row.plan && isSubscribed(linked?.status)

@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
 import type { StripeClient } from './stripe-client.ts'
@@ -40,7 +41,7 @@ export type DriftRepairResult = {
 }
 
 type Deps = {
-  db: Db
+  db: Kysely<SubscriptionsTables>
   stripe: StripeClient
   catalog: Catalog
   workspaces: WorkspacePlans

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
 import type { Catalog, WorkspacePlans } from '../plans/plans.module.ts'
@@ -78,7 +79,7 @@ const EventView = z.object({
 export type Subscription = z.infer<typeof SubscriptionView>
 export const parseSubscription = (raw: unknown): Subscription => SubscriptionView.parse(raw)
 type Deps = {
-  db: Db
+  db: Kysely<SubscriptionsTables>
   stripe: StripeClient
   catalog: Catalog
   workspaces: WorkspacePlans
@@ -123,7 +124,7 @@ export const subscriptionState = (catalog: Catalog, sub: Subscription) => {
  */
 export const createSubscriptionSync =
   ({ catalog, workspaces, audit }: Pick<Deps, 'catalog' | 'workspaces' | 'audit'>) =>
-  async (trx: Executor, workspaceId: string, sub: Subscription, eventCreated: Date) => {
+  async (trx: Kysely<SubscriptionsTables>, workspaceId: string, sub: Subscription, eventCreated: Date) => {
     const { plan, currentPeriodEnd, effectivePlan } = subscriptionState(catalog, sub)
     const before = await workspaces.lockPlan(trx, workspaceId)
     if (before === undefined) throw new Error(`The workspace ${workspaceId} does not exist.`)
@@ -168,7 +169,13 @@ export const createStripeEventHandlers = ({ db, stripe, catalog, workspaces, aud
 
   const syncSubscription = createSubscriptionSync({ catalog, workspaces, audit })
 
-  const grant = async (trx: Executor, workspaceId: string, credits: number, requestId: string, reason: string) => {
+  const grant = async (
+    trx: Kysely<SubscriptionsTables>,
+    workspaceId: string,
+    credits: number,
+    requestId: string,
+    reason: string,
+  ) => {
     await ledger.open(trx, workspaceId)
     const { replay } = await ledger.post(trx, {
       workspaceId,

@@ -1,11 +1,11 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database.ts'
-import type { StripeEventStatus } from '../../platform/db/schema.ts'
+import { sql, type Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
+import type { StripeEventStatus } from './subscriptions.tables.ts'
 
 /** Stripe events as received: stored once by Stripe's event id, then worked through by the processing job. */
 export const stripeEventsRepository = {
   /** True when this delivery stored the event; false when it was already there (a redelivery). */
-  async insert(db: Executor, event: { id: string; type: string; payload: unknown }) {
+  async insert(db: Kysely<SubscriptionsTables>, event: { id: string; type: string; payload: unknown }) {
     const row = await db
       .insertInto('stripeEvents')
       .values({ id: event.id, type: event.type, payload: JSON.stringify(event.payload) })
@@ -16,7 +16,7 @@ export const stripeEventsRepository = {
   },
 
   /** Stripe's `created` (Unix seconds) of the newest stored event, read from its payload; undefined when none is stored. */
-  async newestCreated(db: Executor) {
+  async newestCreated(db: Kysely<SubscriptionsTables>) {
     const row = await db
       .selectFrom('stripeEvents')
       .select(sql<string | null>`max((payload->>'created')::bigint)::text`.as('created'))
@@ -25,15 +25,16 @@ export const stripeEventsRepository = {
   },
 
   /** Which of these event ids are stored already. */
-  async existing(db: Executor, ids: string[]) {
+  async existing(db: Kysely<SubscriptionsTables>, ids: string[]) {
     if (ids.length === 0) return new Set<string>()
     const rows = await db.selectFrom('stripeEvents').select('id').where('id', 'in', ids).execute()
     return new Set(rows.map((r) => r.id))
   },
 
-  find: (db: Executor, id: string) => db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirst(),
+  find: (db: Kysely<SubscriptionsTables>, id: string) =>
+    db.selectFrom('stripeEvents').selectAll().where('id', '=', id).executeTakeFirst(),
 
-  list: (db: Executor, filter: { status?: StripeEventStatus; limit: number }) => {
+  list: (db: Kysely<SubscriptionsTables>, filter: { status?: StripeEventStatus; limit: number }) => {
     let q = db.selectFrom('stripeEvents').selectAll().orderBy('receivedAt', 'desc').orderBy('id').limit(filter.limit)
     if (filter.status) q = q.where('status', '=', filter.status)
     return q.execute()
@@ -43,7 +44,7 @@ export const stripeEventsRepository = {
    * Counts an attempt and returns the event. The payload comes back as text: the CamelCasePlugin would rename
    * the keys of a jsonb value (`amount_refunded` → `amountRefunded`), and Stripe's object must be read as sent.
    */
-  async startAttempt(db: Executor, id: string) {
+  async startAttempt(db: Kysely<SubscriptionsTables>, id: string) {
     const row = await db
       .updateTable('stripeEvents')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
@@ -61,7 +62,7 @@ export const stripeEventsRepository = {
     )
   },
 
-  finish: (db: Executor, id: string, status: StripeEventStatus, lastError: string | null = null) =>
+  finish: (db: Kysely<SubscriptionsTables>, id: string, status: StripeEventStatus, lastError: string | null = null) =>
     db
       .updateTable('stripeEvents')
       .set({
@@ -73,7 +74,7 @@ export const stripeEventsRepository = {
       .execute(),
 
   /** What a refund or chargeback could not take back (0: everything was recovered), for the operator's list. */
-  flagShortfall: (db: Executor, id: string, workspaceId: string, unrecovered: bigint) =>
+  flagShortfall: (db: Kysely<SubscriptionsTables>, id: string, workspaceId: string, unrecovered: bigint) =>
     db
       .updateTable('stripeEvents')
       .set({ workspaceId, unrecoveredCredits: unrecovered > 0n ? unrecovered : null })
@@ -81,7 +82,7 @@ export const stripeEventsRepository = {
       .execute(),
 
   /** What refunds and chargebacks of a workspace's payments could not take back, in all (micro-credits). */
-  async unrecoveredFor(db: Executor, workspaceId: string) {
+  async unrecoveredFor(db: Kysely<SubscriptionsTables>, workspaceId: string) {
     const row = await db
       .selectFrom('stripeEvents')
       .select(sql<string>`coalesce(sum(unrecovered_credits), 0)::text`.as('total'))
@@ -90,7 +91,7 @@ export const stripeEventsRepository = {
     return BigInt(row.total)
   },
 
-  resetForReplay: (db: Executor, id: string) =>
+  resetForReplay: (db: Kysely<SubscriptionsTables>, id: string) =>
     db
       .updateTable('stripeEvents')
       .set({ status: 'pending', attempts: 0, lastError: null, processedAt: null })
@@ -98,7 +99,7 @@ export const stripeEventsRepository = {
       .returningAll()
       .executeTakeFirstOrThrow(),
 
-  recordFailure: (db: Executor, id: string, error: string, dead: boolean) =>
+  recordFailure: (db: Kysely<SubscriptionsTables>, id: string, error: string, dead: boolean) =>
     db
       .updateTable('stripeEvents')
       .set({ lastError: error.slice(0, 1000), ...(dead ? { status: 'dead' as const } : {}) })

@@ -1,5 +1,6 @@
-import type { Db } from '../../platform/db/database.ts'
-import type { StripeEventStatus } from '../../platform/db/schema.ts'
+import type { Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
+import type { StripeEventStatus } from './subscriptions.tables.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import { signatureInvalid, stripeEventNotFound, webhookNotConfigured } from './subscriptions.errors.ts'
 import { stripeEventsRepository as events } from './stripe-events.repository.ts'
@@ -7,7 +8,7 @@ import { verifyWebhook, type StripeClient } from './stripe-client.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<SubscriptionsTables>
   queue: Queue
   stripe: StripeClient
   secrets: string[]

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -18,7 +19,7 @@ import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 
 type Deps = {
-  db: Db
+  db: Kysely<SubscriptionsTables>
   queue: Queue
   operator: OperatorGuard
   audit: AuditService
@@ -66,6 +67,7 @@ export const createSubscriptionsModule = ({
     db,
     stripe,
     catalog,
+    ledger,
     config: {
       enabled: Boolean(config.STRIPE_SECRET_KEY),
       topupPrice: config.STRIPE_PRICE_TOPUP,

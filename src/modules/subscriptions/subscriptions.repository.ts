@@ -1,23 +1,23 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database.ts'
+import { sql, type Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
 
 /** A workspace's link to its Stripe customer and subscription, as Stripe last reported it. */
 export const subscriptionsRepository = {
-  byCustomer: (db: Executor, customerId: string) =>
+  byCustomer: (db: Kysely<SubscriptionsTables>, customerId: string) =>
     db.selectFrom('workspaceSubscriptions').selectAll().where('stripeCustomerId', '=', customerId).executeTakeFirst(),
 
-  byWorkspace: (db: Executor, workspaceId: string) =>
+  byWorkspace: (db: Kysely<SubscriptionsTables>, workspaceId: string) =>
     db.selectFrom('workspaceSubscriptions').selectAll().where('workspaceId', '=', workspaceId).executeTakeFirst(),
 
   /** Links ordered by workspace id, `limit` at a time after the workspace id `after` (keyset paging). */
-  page: (db: Executor, q: { after?: string | undefined; limit: number }) => {
+  page: (db: Kysely<SubscriptionsTables>, q: { after?: string | undefined; limit: number }) => {
     let query = db.selectFrom('workspaceSubscriptions').selectAll().orderBy('workspaceId').limit(q.limit)
     if (q.after) query = query.where('workspaceId', '>', q.after)
     return query.execute()
   },
 
   /** Links the customer to the workspace (first link wins for the customer id; the rest follows Stripe). */
-  async link(db: Executor, workspaceId: string, customerId: string) {
+  async link(db: Kysely<SubscriptionsTables>, workspaceId: string, customerId: string) {
     await db
       .insertInto('workspaceSubscriptions')
       .values({ workspaceId, stripeCustomerId: customerId })
@@ -26,7 +26,7 @@ export const subscriptionsRepository = {
   },
 
   async save(
-    db: Executor,
+    db: Kysely<SubscriptionsTables>,
     row: {
       workspaceId: string
       customerId: string

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { StripeEventsTable } from '../../platform/db/schema.ts'
+import type { StripeEventsTable } from './subscriptions.tables.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { Selectable } from 'kysely'

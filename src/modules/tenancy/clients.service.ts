@@ -1,6 +1,7 @@
-import type { Db } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { TenancyTables } from './tenancy.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { Client } from '../../platform/db/schema.ts'
+import type { Client } from './tenancy.tables.ts'
 import { badRequest } from '../../platform/http/errors.ts'
 import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
@@ -30,7 +31,7 @@ export const createClientService = ({
   entitlements,
   now = () => new Date(),
 }: {
-  db: Db
+  db: Kysely<TenancyTables>
   audit: AuditService
   entitlements: LimitCheck
   now?: () => Date

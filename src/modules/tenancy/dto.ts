@@ -1,4 +1,5 @@
-import type { Client, Invitation, Role, Workspace } from '../../platform/db/schema.ts'
+import type { Client, Invitation, Workspace } from './tenancy.tables.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import type { ClientDto, InvitationDto, WorkspaceDto } from '../../../contracts/tenancy.ts'
 
 export const toWorkspaceDto = (w: Pick<Workspace, 'id' | 'name' | 'plan' | 'createdAt'>, role: Role): WorkspaceDto => ({

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
-import type { Db } from '../../platform/db/database.ts'
-import type { Client, Role } from '../../platform/db/schema.ts'
+import type { Kysely } from 'kysely'
+import type { TenancyTables } from './tenancy.tables.ts'
+import type { Client } from './tenancy.tables.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import { forbidden } from '../../platform/http/errors.ts'
 import { boundTo, hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import { requireAuth } from '../../platform/http/route-helpers.ts'
@@ -18,7 +20,7 @@ const header = (req: FastifyRequest, name: string) => {
  * else: any other workspace or client is a 404 as for a stranger, and a client-bound token has no workspace-wide
  * routes. Without X-Workspace-ID / X-Client-ID, a bound token acts in its binding.
  */
-export const createScopeResolver = (db: Db) => {
+export const createScopeResolver = (db: Kysely<TenancyTables>) => {
   const workspace = async (
     req: FastifyRequest,
     atLeast: Role,

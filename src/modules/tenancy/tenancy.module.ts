@@ -1,5 +1,8 @@
 import type { CounterStore } from '../../platform/http/counter-store.ts'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { Emits } from '../../platform/events/events.ts'
+import type { TenancyTables } from './tenancy.tables.ts'
 import type { LimitKey } from '../../../contracts/plans.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -10,25 +13,25 @@ import { createClientService } from './clients.service.ts'
 import { createScopeResolver } from './scope.ts'
 import { expireInvitation, sweepInvitations } from './tenancy.jobs.ts'
 import { tenancyRoutes } from './tenancy.routes.ts'
-import { createTenancyService } from './tenancy.service.ts'
+import { createTenancyService, type TenancyEvents } from './tenancy.service.ts'
 import { clients, memberships, workspaces } from './tenancy.repository.ts'
 
 export type { ScopeResolver } from './scope.ts'
-export type { TenancyService } from './tenancy.service.ts'
+export type { TenancyEvents, TenancyService } from './tenancy.service.ts'
 
 /** Plan limits, asked inside the transaction of each create (the plans module answers; 402 when a limit is reached). */
 export type LimitCheck = {
   check(
-    executor: Executor,
+    handle: Handle,
     workspaceId: string,
     key: LimitKey,
     adding?: number,
-    counted?: (executor: Executor) => Promise<number>,
+    counted?: (handle: Handle) => Promise<number>,
   ): Promise<void>
 }
 
 type Deps = {
-  db: Db
+  db: Kysely<TenancyTables>
   audit: AuditService
   queue: Queue
   identity: IdentityService
@@ -36,26 +39,41 @@ type Deps = {
   invitationTtlDays: number
   mail: Pick<MailService, 'send'>
   counters: CounterStore
-  onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
+  /** Where `workspace.created` goes, in the transaction that created it (credits open the account then). */
+  events: Emits<TenancyEvents>
   entitlements: LimitCheck
 }
 
 /** A workspace's plan, read and set for the plans module (the workspace row is tenancy's); `lockPlan` takes the row lock. */
 export const workspacePlans = {
-  planOf: (executor: Executor, workspaceId: string) => workspaces.plan(executor, workspaceId),
-  lockPlan: (executor: Executor, workspaceId: string) => workspaces.plan(executor, workspaceId, true),
-  setPlan: (executor: Executor, workspaceId: string, plan: string) => workspaces.setPlan(executor, workspaceId, plan),
-  page: (executor: Executor, q: { after?: string; limit: number; plans?: string[] }) => workspaces.plans(executor, q),
-  ownerOf: (executor: Executor, workspaceId: string) => workspaces.ownerOf(executor, workspaceId),
+  planOf: (handle: Handle, workspaceId: string) => workspaces.plan(own<TenancyTables>(handle), workspaceId),
+  lockPlan: (handle: Handle, workspaceId: string) => workspaces.plan(own<TenancyTables>(handle), workspaceId, true),
+  setPlan: (handle: Handle, workspaceId: string, plan: string) =>
+    workspaces.setPlan(own<TenancyTables>(handle), workspaceId, plan),
+  page: (handle: Handle, q: { after?: string; limit: number; plans?: string[] }) =>
+    workspaces.plans(own<TenancyTables>(handle), q),
+  ownerOf: (handle: Handle, workspaceId: string) => workspaces.ownerOf(own<TenancyTables>(handle), workspaceId),
 }
 
 /** The first workspace a person owns, for the credits module (welcome credits granted when the owner verifies later). */
-export const firstOwnedWorkspace = (executor: Executor, userId: string) => workspaces.firstOwnedBy(executor, userId)
+export const firstOwnedWorkspace = (handle: Handle, userId: string) =>
+  workspaces.firstOwnedBy(own<TenancyTables>(handle), userId)
 
 /** What tenancy counts against a plan: non-archived clients, and members plus pending invitations. */
 export const tenancyUsage = {
-  clients: (executor: Executor, workspaceId: string) => clients.countActive(executor, workspaceId),
-  members: (executor: Executor, workspaceId: string) => memberships.countSeats(executor, workspaceId, new Date()),
+  clients: (handle: Handle, workspaceId: string) => clients.countActive(own<TenancyTables>(handle), workspaceId),
+  members: (handle: Handle, workspaceId: string) =>
+    memberships.countSeats(own<TenancyTables>(handle), workspaceId, new Date()),
+}
+
+/** Whether rows exist, for modules that keep settings keyed by them (credits' caps and operator grants). */
+export const tenancyLookups = {
+  workspaceExists: async (handle: Handle, workspaceId: string) =>
+    Boolean(await workspaces.exists(own<TenancyTables>(handle), workspaceId)),
+  clientInWorkspace: async (handle: Handle, workspaceId: string, clientId: string) =>
+    Boolean(await clients.inWorkspace(own<TenancyTables>(handle), workspaceId, clientId)),
+  memberOf: async (handle: Handle, workspaceId: string, userId: string) =>
+    Boolean(await memberships.find(own<TenancyTables>(handle), userId, workspaceId)),
 }
 
 /** Workspaces, memberships, invitations and clients; the scope resolver every tenant-owned route starts with. */

@@ -1,13 +1,13 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../platform/db/database.ts'
-import type { Role } from '../../platform/db/schema.ts'
+import { sql, type Kysely } from 'kysely'
+import type { TenancyTables } from './tenancy.tables.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
 
 /** Every query names its tenant: the workspace from the scope, or the calling user's memberships. */
 export const workspaces = {
-  insert: (db: Executor, w: { id: string; name: string }) =>
+  insert: (db: Kysely<TenancyTables>, w: { id: string; name: string }) =>
     db.insertInto('workspaces').values(w).returningAll().executeTakeFirstOrThrow(),
-  listForUser: (db: Executor, userId: string) =>
+  listForUser: (db: Kysely<TenancyTables>, userId: string) =>
     db
       .selectFrom('memberships')
       .innerJoin('workspaces', 'workspaces.id', 'memberships.workspaceId')
@@ -15,9 +15,9 @@ export const workspaces = {
       .where('memberships.userId', '=', userId)
       .orderBy('workspaces.createdAt', 'asc')
       .execute(),
-  get: (db: Executor, scope: WorkspaceScope) =>
+  get: (db: Kysely<TenancyTables>, scope: WorkspaceScope) =>
     db.selectFrom('workspaces').selectAll().where('id', '=', scope.workspaceId).executeTakeFirstOrThrow(),
-  rename: (db: Executor, scope: WorkspaceScope, name: string) =>
+  rename: (db: Kysely<TenancyTables>, scope: WorkspaceScope, name: string) =>
     db
       .updateTable('workspaces')
       .set({ name, updatedAt: new Date() })
@@ -25,21 +25,23 @@ export const workspaces = {
       .returningAll()
       .executeTakeFirstOrThrow(),
   /** Serialises membership changes of one workspace (the last-owner rule needs it under concurrency). */
-  lock: (db: Executor, scope: WorkspaceScope) =>
+  lock: (db: Kysely<TenancyTables>, scope: WorkspaceScope) =>
     db.selectFrom('workspaces').select('id').where('id', '=', scope.workspaceId).forUpdate().executeTakeFirstOrThrow(),
-  plan: async (db: Executor, workspaceId: string, lock = false) => {
+  exists: (db: Kysely<TenancyTables>, workspaceId: string) =>
+    db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst(),
+  plan: async (db: Kysely<TenancyTables>, workspaceId: string, lock = false) => {
     const q = db.selectFrom('workspaces').select('plan').where('id', '=', workspaceId)
     return (await (lock ? q.forUpdate() : q).executeTakeFirst())?.plan
   },
   /** Workspaces and their plans in pages, by id (keyset: `after` is the last id of the previous page). */
-  plans: (db: Executor, q: { after?: string; limit: number; plans?: string[] }) => {
+  plans: (db: Kysely<TenancyTables>, q: { after?: string; limit: number; plans?: string[] }) => {
     let query = db.selectFrom('workspaces').select(['id', 'plan']).orderBy('id', 'asc').limit(q.limit)
     if (q.after !== undefined) query = query.where('id', '>', q.after)
     if (q.plans) query = query.where('plan', 'in', q.plans)
     return query.execute()
   },
   /** The workspace's first owner (the person whose free credits it spends). */
-  ownerOf: async (db: Executor, workspaceId: string) =>
+  ownerOf: async (db: Kysely<TenancyTables>, workspaceId: string) =>
     (
       await db
         .selectFrom('memberships')
@@ -52,7 +54,7 @@ export const workspaces = {
         .executeTakeFirst()
     )?.userId,
   /** The first workspace a person owns. */
-  firstOwnedBy: async (db: Executor, userId: string) =>
+  firstOwnedBy: async (db: Kysely<TenancyTables>, userId: string) =>
     (
       await db
         .selectFrom('memberships')
@@ -64,40 +66,40 @@ export const workspaces = {
         .limit(1)
         .executeTakeFirst()
     )?.workspaceId,
-  setPlan: async (db: Executor, workspaceId: string, plan: string) => {
+  setPlan: async (db: Kysely<TenancyTables>, workspaceId: string, plan: string) => {
     await db.updateTable('workspaces').set({ plan, updatedAt: new Date() }).where('id', '=', workspaceId).execute()
   },
 }
 
 export const memberships = {
-  find: (db: Executor, userId: string, workspaceId: string) =>
+  find: (db: Kysely<TenancyTables>, userId: string, workspaceId: string) =>
     db
       .selectFrom('memberships')
       .select(['workspaceId', 'userId', 'role'])
       .where('userId', '=', userId)
       .where('workspaceId', '=', workspaceId)
       .executeTakeFirst(),
-  insert: (db: Executor, m: { workspaceId: string; userId: string; role: Role }) =>
+  insert: (db: Kysely<TenancyTables>, m: { workspaceId: string; userId: string; role: Role }) =>
     db
       .insertInto('memberships')
       .values(m)
       .onConflict((oc) => oc.columns(['workspaceId', 'userId']).doNothing())
       .execute(),
-  list: (db: Executor, scope: WorkspaceScope) =>
+  list: (db: Kysely<TenancyTables>, scope: WorkspaceScope) =>
     db
       .selectFrom('memberships')
       .select(['userId', 'role', 'createdAt'])
       .where('workspaceId', '=', scope.workspaceId)
       .orderBy('createdAt', 'asc')
       .execute(),
-  member: (db: Executor, scope: WorkspaceScope, userId: string) =>
+  member: (db: Kysely<TenancyTables>, scope: WorkspaceScope, userId: string) =>
     db
       .selectFrom('memberships')
       .select(['userId', 'role', 'createdAt'])
       .where('workspaceId', '=', scope.workspaceId)
       .where('userId', '=', userId)
       .executeTakeFirst(),
-  setRole: (db: Executor, scope: WorkspaceScope, userId: string, role: Role) =>
+  setRole: (db: Kysely<TenancyTables>, scope: WorkspaceScope, userId: string, role: Role) =>
     db
       .updateTable('memberships')
       .set({ role })
@@ -105,9 +107,9 @@ export const memberships = {
       .where('userId', '=', userId)
       .returning(['userId', 'role', 'createdAt'])
       .executeTakeFirstOrThrow(),
-  remove: (db: Executor, scope: WorkspaceScope, userId: string) =>
+  remove: (db: Kysely<TenancyTables>, scope: WorkspaceScope, userId: string) =>
     db.deleteFrom('memberships').where('workspaceId', '=', scope.workspaceId).where('userId', '=', userId).execute(),
-  count: async (db: Executor, workspaceId: string) =>
+  count: async (db: Kysely<TenancyTables>, workspaceId: string) =>
     Number(
       (
         await db
@@ -118,7 +120,7 @@ export const memberships = {
       ).n,
     ),
   /** Members plus pending invitations: each pending invitation holds a seat. */
-  countSeats: async (db: Executor, workspaceId: string, now: Date) => {
+  countSeats: async (db: Kysely<TenancyTables>, workspaceId: string, now: Date) => {
     const m = await db
       .selectFrom('memberships')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -134,7 +136,7 @@ export const memberships = {
       .executeTakeFirstOrThrow()
     return Number(m.n) + Number(i.n)
   },
-  countOwners: async (db: Executor, scope: WorkspaceScope) =>
+  countOwners: async (db: Kysely<TenancyTables>, scope: WorkspaceScope) =>
     Number(
       (
         await db
@@ -149,7 +151,7 @@ export const memberships = {
 
 export const invitations = {
   insert: (
-    db: Executor,
+    db: Kysely<TenancyTables>,
     i: {
       id: string
       workspaceId: string
@@ -160,7 +162,7 @@ export const invitations = {
       expiresAt: Date
     },
   ) => db.insertInto('invitations').values(i).returningAll().executeTakeFirstOrThrow(),
-  list: (db: Executor, scope: WorkspaceScope) =>
+  list: (db: Kysely<TenancyTables>, scope: WorkspaceScope) =>
     db
       .selectFrom('invitations')
       .selectAll()
@@ -168,7 +170,7 @@ export const invitations = {
       .orderBy('createdAt', 'desc')
       .limit(200)
       .execute(),
-  revokePendingFor: (db: Executor, scope: WorkspaceScope, email: string, now: Date) =>
+  revokePendingFor: (db: Kysely<TenancyTables>, scope: WorkspaceScope, email: string, now: Date) =>
     db
       .updateTable('invitations')
       .set({ revokedAt: now })
@@ -177,7 +179,7 @@ export const invitations = {
       .where('acceptedAt', 'is', null)
       .where('revokedAt', 'is', null)
       .execute(),
-  revoke: (db: Executor, scope: WorkspaceScope, id: string, now: Date) =>
+  revoke: (db: Kysely<TenancyTables>, scope: WorkspaceScope, id: string, now: Date) =>
     db
       .updateTable('invitations')
       .set({ revokedAt: now })
@@ -187,7 +189,7 @@ export const invitations = {
       .where('revokedAt', 'is', null)
       .returningAll()
       .executeTakeFirst(),
-  inWorkspace: (db: Executor, scope: WorkspaceScope, id: string) =>
+  inWorkspace: (db: Kysely<TenancyTables>, scope: WorkspaceScope, id: string) =>
     db
       .selectFrom('invitations')
       .select('id')
@@ -195,7 +197,7 @@ export const invitations = {
       .where('id', '=', id)
       .executeTakeFirst(),
   /** An invitation is reachable only through its secret token, and only by the address it was sent to. */
-  pendingByToken: (db: Executor, tokenHash: string, email: string, now: Date, lock = false) => {
+  pendingByToken: (db: Kysely<TenancyTables>, tokenHash: string, email: string, now: Date, lock = false) => {
     const q = db
       .selectFrom('invitations')
       .innerJoin('workspaces', 'workspaces.id', 'invitations.workspaceId')
@@ -208,14 +210,14 @@ export const invitations = {
       .where('expiresAt', '>', now)
     return (lock ? q.forUpdate('invitations') : q).executeTakeFirst()
   },
-  markAccepted: (db: Executor, id: string, userId: string, now: Date) =>
+  markAccepted: (db: Kysely<TenancyTables>, id: string, userId: string, now: Date) =>
     db
       .updateTable('invitations')
       .set({ acceptedAt: now, acceptedBy: userId })
       .where('id', '=', id)
       .where('acceptedAt', 'is', null)
       .execute(),
-  deleteIfExpired: async (db: Executor, id: string, now: Date) =>
+  deleteIfExpired: async (db: Kysely<TenancyTables>, id: string, now: Date) =>
     Number(
       (
         await db
@@ -226,7 +228,7 @@ export const invitations = {
           .executeTakeFirst()
       ).numDeletedRows,
     ),
-  deleteAllExpired: async (db: Executor, now: Date) =>
+  deleteAllExpired: async (db: Kysely<TenancyTables>, now: Date) =>
     Number(
       (
         await db
@@ -246,7 +248,14 @@ export type ClientPage = {
 }
 
 export const clients = {
-  countActive: async (db: Executor, workspaceId: string) =>
+  inWorkspace: (db: Kysely<TenancyTables>, workspaceId: string, clientId: string) =>
+    db
+      .selectFrom('clients')
+      .select('id')
+      .where('id', '=', clientId)
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirst(),
+  countActive: async (db: Kysely<TenancyTables>, workspaceId: string) =>
     Number(
       (
         await db
@@ -258,7 +267,7 @@ export const clients = {
       ).n,
     ),
   insert: (
-    db: Executor,
+    db: Kysely<TenancyTables>,
     scope: WorkspaceScope,
     c: { id: string; name: string; website?: string | null; notes?: string | null },
   ) =>
@@ -267,7 +276,7 @@ export const clients = {
       .values({ ...c, workspaceId: scope.workspaceId })
       .returningAll()
       .executeTakeFirstOrThrow(),
-  page: (db: Executor, scope: WorkspaceScope, p: ClientPage) => {
+  page: (db: Kysely<TenancyTables>, scope: WorkspaceScope, p: ClientPage) => {
     let q = db.selectFrom('clients').selectAll().where('workspaceId', '=', scope.workspaceId)
     if (p.archived === 'exclude') q = q.where('archivedAt', 'is', null)
     if (p.archived === 'only') q = q.where('archivedAt', 'is not', null)
@@ -282,7 +291,7 @@ export const clients = {
       .limit(p.limit + 1)
       .execute()
   },
-  get: (db: Executor, scope: ClientScope) =>
+  get: (db: Kysely<TenancyTables>, scope: ClientScope) =>
     db
       .selectFrom('clients')
       .selectAll()
@@ -290,7 +299,7 @@ export const clients = {
       .where('id', '=', scope.clientId)
       .executeTakeFirstOrThrow(),
   update: (
-    db: Executor,
+    db: Kysely<TenancyTables>,
     scope: ClientScope,
     patch: { name?: string; website?: string | null; notes?: string | null },
   ) =>
@@ -301,7 +310,7 @@ export const clients = {
       .where('id', '=', scope.clientId)
       .returningAll()
       .executeTakeFirstOrThrow(),
-  archive: (db: Executor, scope: ClientScope, now: Date) =>
+  archive: (db: Kysely<TenancyTables>, scope: ClientScope, now: Date) =>
     db
       .updateTable('clients')
       .set({ archivedAt: sql<Date>`coalesce(archived_at, ${now})`, updatedAt: now })
@@ -310,7 +319,7 @@ export const clients = {
       .returningAll()
       .executeTakeFirstOrThrow(),
   /** Loads a client with the caller's role in its workspace, in one read; nothing if the caller is not a member. */
-  accessFor: (db: Executor, userId: string, clientId: string) =>
+  accessFor: (db: Kysely<TenancyTables>, userId: string, clientId: string) =>
     db
       .selectFrom('clients')
       .innerJoin('memberships', 'memberships.workspaceId', 'clients.workspaceId')

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Id, IdParam } from '../../../contracts/common.ts'

@@ -1,6 +1,8 @@
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Kysely } from 'kysely'
+import type { Emits } from '../../platform/events/events.ts'
+import type { TenancyTables } from './tenancy.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { RequestAuth, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
@@ -32,7 +34,7 @@ const invitationEmail = (m: {
 })
 
 type Deps = {
-  db: Db
+  db: Kysely<TenancyTables>
   audit: AuditService
   queue: Queue
   identity: Pick<IdentityService, 'getUser' | 'usersByIds' | 'userIdByEmail'>
@@ -42,7 +44,7 @@ type Deps = {
   /** Sends the invitation email in the invitation's transaction. */
   mail: Pick<MailService, 'send'>
   /** Called inside the creation transaction of each workspace (the credits module opens its account there). */
-  onWorkspaceCreated?: ((trx: Executor, workspaceId: string, userId: string) => Promise<void>)[]
+  events: Emits<TenancyEvents>
   entitlements: LimitCheck
   /** Invitation emails are throttled per address and per workspace, so revoking and re-inviting cannot spam a mailbox. */
   counters: CounterStore
@@ -51,6 +53,9 @@ type Deps = {
 /** At most this many invitations to one address a day (from any workspace), and from one workspace an hour. */
 export const INVITATIONS_PER_ADDRESS_PER_DAY = 5
 export const INVITATIONS_PER_WORKSPACE_PER_HOUR = 100
+
+/** What tenancy tells other modules, inside the transaction that did it (credits open the account then). */
+export type TenancyEvents = { 'workspace.created': { workspaceId: string; userId: string } }
 
 /** Workspaces, memberships and invitations. */
 export const createTenancyService = ({
@@ -61,7 +66,7 @@ export const createTenancyService = ({
   publicUrl,
   invitationTtlDays,
   now = () => new Date(),
-  onWorkspaceCreated = [],
+  events,
   entitlements,
   mail,
   counters,
@@ -72,7 +77,7 @@ export const createTenancyService = ({
     db.transaction().execute(async (trx) => {
       const ws = await workspaces.insert(trx, { id: newId('ws'), name })
       await memberships.insert(trx, { workspaceId: ws.id, userId, role: 'owner' })
-      for (const hook of onWorkspaceCreated) await hook(trx, ws.id, userId)
+      await events.emit(trx, 'workspace.created', { workspaceId: ws.id, userId })
       const scope: WorkspaceScope = { userId, workspaceId: ws.id, role: 'owner' }
       await audit.record(trx, {
         action: 'workspace.created',

@@ -1,6 +1,6 @@
 import { tool, type ToolSet } from 'ai'
 import type { z } from 'zod'
-import type { Role } from '../../platform/db/schema.ts'
+import type { Role } from '../../platform/db/columns.ts'
 import { hasRole, type ClientScope } from '../../platform/http/request-context.ts'
 
 /** What a tool knows about the call it serves: the caller's scope, and a way to tell the UI what happened. */

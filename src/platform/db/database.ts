@@ -1,14 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely'
+import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { DB } from './schema.ts'
-
-export type Db = Kysely<DB>
-export type Tx = Transaction<DB>
-/** Either the root handle or an open transaction: repositories accept both. */
-export type Executor = Db | Tx
-
 /**
  * A handle or an open transaction handed across a module boundary (e.g. chat's transaction to credits' ledger).
  * Each module queries only through a handle typed to its own tables (`Kysely<XTables>`); what crosses a boundary is
@@ -21,8 +14,12 @@ export const own = <T>(handle: Handle): Kysely<T> => handle as Kysely<T>
 
 export type DatabaseKind = 'pglite' | 'postgres'
 
-export type Database = {
-  db: Db
+/**
+ * An open database. `T` is the tables the holder sees: the container and tests pass the whole schema
+ * (`DB`, `src/schema.ts`); platform code never names a table, so it knows none.
+ */
+export type Database<T = unknown> = {
+  db: Kysely<T>
   kind: DatabaseKind
   /** Runs one SQL text that may hold several statements and no parameters (migrations, pg-boss schema). */
   execScript(sql: string): Promise<void>
@@ -41,7 +38,7 @@ export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; poolSize
 
 const plugins = [new CamelCasePlugin()]
 
-export const createDatabase = async (options: DatabaseOptions): Promise<Database> => {
+export const createDatabase = async <T = unknown>(options: DatabaseOptions): Promise<Database<T>> => {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -57,7 +54,7 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
     pool.on('error', (err) => {
       console.error(`[db] idle connection lost: ${err.message}`)
     })
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins })
+    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }), plugins })
     return {
       db,
       kind: 'postgres',
@@ -71,7 +68,7 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const pglite = new PGlite(options.dataDir ?? 'memory://', { parsers: { [INT8_OID]: parseInt8 } })
   await pglite.waitReady
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), plugins })
+  const db = new Kysely<T>({ dialect: new PGliteDialect({ pglite }), plugins })
   return {
     db,
     kind: 'pglite',
@@ -85,6 +82,6 @@ export const createDatabase = async (options: DatabaseOptions): Promise<Database
   }
 }
 
-/** Runs a parameterised statement on the executor's connection (inside its transaction, if any). */
-export const executeRaw = async (executor: Executor, text: string, values: unknown[] = []) =>
+/** Runs a parameterised statement on the handle's connection (inside its transaction, if any). */
+export const executeRaw = async (executor: Handle, text: string, values: unknown[] = []) =>
   (await executor.executeQuery(CompiledQuery.raw(text, values))).rows

@@ -1,4 +1,4 @@
-import type { Role } from '../db/schema.ts'
+import type { Role } from '../db/columns.ts'
 
 /** Who is calling, resolved once per request from the session cookie or the Bearer token. */
 export type RequestAuth =

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { PgBoss } from 'pg-boss'
 import type { z } from 'zod'
-import { executeRaw, type Database, type Executor } from '../db/database.ts'
+import { executeRaw, type Database, type Handle } from '../db/database.ts'
 
 /** A job definition: the name is the contract, the payload is validated before the handler sees it. */
 export type JobDefinition<S extends z.ZodType = z.ZodType> = {
@@ -19,7 +19,7 @@ export const defineJob = <S extends z.ZodType>(job: JobDefinition<S>) => job
 export type Queue = {
   /** Enqueues on the given executor, so a job sent inside a transaction exists only if it commits. */
   enqueue<S extends z.ZodType>(
-    executor: Executor,
+    executor: Handle,
     job: JobDefinition<S>,
     payload: z.infer<S>,
     options?: { startAfter?: Date; singletonKey?: string },
@@ -39,9 +39,9 @@ export type Queue = {
  * while our transaction holds that connection (e.g. a queue-cache lookup inside `send`) must join the
  * transaction, or it would wait for it forever.
  */
-const enqueueContext = new AsyncLocalStorage<Executor>()
+const enqueueContext = new AsyncLocalStorage<Handle>()
 
-const pgliteAdapter = (database: Database) => ({
+const pgliteAdapter = <T>(database: Database<T>) => ({
   // pg-boss sends its schema as one parameterless multi-statement script; everything else is a single statement.
   executeSql: async (text: string, values?: unknown[]) => {
     const inTransaction = enqueueContext.getStore()
@@ -50,7 +50,7 @@ const pgliteAdapter = (database: Database) => ({
   },
 })
 
-const runOnPglite = (database: Database, text: string, values?: unknown[]) =>
+const runOnPglite = <T>(database: Database<T>, text: string, values?: unknown[]) =>
   database.db.connection().execute(async () => {
     const pglite = database.pglite!
     if (!values?.length) {
@@ -60,7 +60,7 @@ const runOnPglite = (database: Database, text: string, values?: unknown[]) =>
     return { rows: (await pglite.query(text, values)).rows }
   })
 
-export const createQueue = async (database: Database, options: { supervise: boolean }): Promise<Queue> => {
+export const createQueue = async <T>(database: Database<T>, options: { supervise: boolean }): Promise<Queue> => {
   const boss =
     database.kind === 'pglite'
       ? new PgBoss({

@@ -1,0 +1,34 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { Timestamp, NullableTimestamp } from '../../platform/db/columns.ts'
+
+export type AgentsTable = {
+  id: string
+  workspaceId: string
+  name: string
+  avatar: Generated<string>
+  description: Generated<string>
+  instructions: string
+  modelId: string | null
+  tools: ColumnType<string[], string, string>
+  createdBy: string
+  archivedAt: NullableTimestamp
+  createdAt: Timestamp
+  updatedAt: Timestamp
+}
+
+export type AgentOverridesTable = {
+  clientId: string
+  agentId: string
+  instructions: Generated<string>
+  modelId: string | null
+  updatedBy: string
+  updatedAt: Timestamp
+}
+
+/** The tables the agents module owns: its handles are typed `Kysely<AgentsTables>`. */
+export type AgentsTables = {
+  agents: AgentsTable
+  agentOverrides: AgentOverridesTable
+}
+
+export type AgentRow = Selectable<AgentsTable>

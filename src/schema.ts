@@ -1,0 +1,36 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { AgentsTables } from './modules/agents/agents.tables.ts'
+import type { AuditTables } from './modules/audit/audit.tables.ts'
+import type { BillingTables } from './modules/billing/billing.tables.ts'
+import type { BoardroomTables } from './modules/boardroom/boardroom.tables.ts'
+import type { ChatTables } from './modules/chat/chat.tables.ts'
+import type { CreditsTables } from './modules/credits/credits.tables.ts'
+import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
+import type { IdentityTables } from './modules/identity/identity.tables.ts'
+import type { MailTables } from './modules/mail/mail.tables.ts'
+import type { ModelsTables } from './modules/models/models.tables.ts'
+import type { SubscriptionsTables } from './modules/subscriptions/subscriptions.tables.ts'
+import type { TenancyTables } from './modules/tenancy/tenancy.tables.ts'
+
+/**
+ * The whole database: every module's tables (each module declares its own in `<m>.tables.ts` and queries only
+ * through a handle typed to them). Only what is genuinely whole-database uses this: the container, the migrator's
+ * callers, tests, scripts and benchmarks.
+ */
+export type DB = AuditTables &
+  IdentityTables &
+  MailTables &
+  TenancyTables &
+  ModelsTables &
+  AgentsTables &
+  ChatTables &
+  BoardroomTables &
+  CreditsTables &
+  GatewayTables &
+  BillingTables &
+  SubscriptionsTables
+
+export type Db = Kysely<DB>
+export type Tx = Transaction<DB>
+/** Either the root handle or an open transaction. */
+export type Executor = Db | Tx

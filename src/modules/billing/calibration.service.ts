@@ -2,7 +2,7 @@ import type { CalibrationProposalDto } from '../../../contracts/billing.ts'
 import type { Db } from '../../platform/db/database.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { PriceBook, Rate } from '../credits/credits.module.ts'
-import { insufficientData } from './billing.errors.ts'
+import { billingErrors } from './billing.errors.ts'
 import { proposeRate, type Proposal } from './calibration.ts'
 import { addDays, dayOf, dayStart, daysBetween } from './reconciliation.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
@@ -103,7 +103,10 @@ export const createCalibration = ({ db, book, audit, floorBps, now }: Deps) => {
     async apply(windowHours: number, note: string) {
       const { dto, proposal, current } = await propose(windowHours)
       if (!proposal.sufficient)
-        throw insufficientData(proposal.reasons, { calls: dto.sample.calls, coverage: dto.sample.coverage })
+        throw billingErrors.insufficient_data({
+          reasons: proposal.reasons,
+          details: { calls: dto.sample.calls, coverage: dto.sample.coverage },
+        })
       const rate = await db.transaction().execute(async (trx) => {
         const rate = await book.setRate(trx, {
           scope: 'live',

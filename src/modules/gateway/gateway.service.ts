@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { generateText, streamText } from 'ai'
 import type { Db } from '../../platform/db/database.ts'
-import { conflict } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import {
   normalizeUsage,
   recordModelCall,
@@ -152,13 +152,7 @@ export const createGatewayService = ({
       .where('workspaceId', '=', who.workspaceId)
       .where('requestId', '=', who.requestId)
       .executeTakeFirst()
-    if (!prior?.response)
-      throw conflict(
-        'request.not_replayable',
-        prior
-          ? 'The request with this id failed; send a new X-Request-ID to try again.'
-          : 'A request with this id is still running.',
-      )
+    if (!prior?.response) throw requestErrors.not_replayable({ why: prior ? 'failed' : 'running' })
     return { metered, replayed: { completion: prior.response as Completion, charged: prior.charged ?? 0n } }
   }
 

@@ -49,6 +49,9 @@ export const workspacePlans = {
   ownerOf: (executor: Executor, workspaceId: string) => workspaces.ownerOf(executor, workspaceId),
 }
 
+/** Tenancy's error codes, for the modules that answer about its rows (a usage cap naming a client or member). */
+export { tenancyErrors } from './tenancy.errors.ts'
+
 /** The first workspace a person owns, for the credits module (welcome credits granted when the owner verifies later). */
 export const firstOwnedWorkspace = (executor: Executor, userId: string) => workspaces.firstOwnedBy(executor, userId)
 

@@ -68,3 +68,8 @@ export const defineErrors = <P extends Record<string, unknown>>(
 
 /** The entries of a table, for docs/errors.md and its tests. */
 export const errorEntries = (table: Described) => table[ENTRIES]
+
+/** Lists, for docs/errors.md, the codes of an AppError subclass that builds its own (EgressError). */
+export const documentErrors = (namespace: string, entries: ErrorEntry[]): Described => ({
+  [ENTRIES]: { namespace, entries },
+})

@@ -1,5 +1,6 @@
 import { defineErrors } from '../../platform/http/errors.ts'
 import { retryAfter } from '../../platform/http/http.errors.ts'
+import { USAGE_PATH } from '../../../contracts/app-paths.ts'
 import { formatCredits } from './pricing.ts'
 
 export type CapScope = {
@@ -9,7 +10,7 @@ export type CapScope = {
 }
 
 /** Where an agency goes to get more credits; the billing issue puts plans and top-ups behind it. */
-export const UPGRADE_PATH = '/app/settings/usage'
+export const UPGRADE_PATH = USAGE_PATH
 
 export const creditsErrors = defineErrors('credits', {
   insufficient: {

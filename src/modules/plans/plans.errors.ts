@@ -1,8 +1,9 @@
 import { defineErrors } from '../../platform/http/errors.ts'
+import { BILLING_PATH } from '../../../contracts/app-paths.ts'
 import type { LimitKey } from '../../../contracts/plans.ts'
 
 /** Where a workspace goes to change its plan. */
-export const BILLING_PATH = '/app/settings/billing'
+export { BILLING_PATH }
 
 const NOUNS: Record<LimitKey, [string, string]> = {
   clients: ['client', 'clients'],

@@ -1,46 +1,9 @@
 import { z } from 'zod'
+import { AUDIT_ACTIONS } from './audit-actions.ts'
 import { Timestamp } from './common.ts'
 
-export const AuditAction = z.enum([
-  'auth.login',
-  'auth.login_failed',
-  'auth.logout',
-  'auth.signup',
-  'auth.password_changed',
-  'auth.verification_sent',
-  'auth.email_verified',
-  'auth.password_reset_requested',
-  'auth.password_reset',
-  'auth.google_linked',
-  'token.created',
-  'token.revoked',
-  'workspace.created',
-  'member.role_changed',
-  'member.removed',
-  'member.joined',
-  'invitation.created',
-  'invitation.revoked',
-  'client.created',
-  'client.archived',
-  'credits.dispute_opened',
-  'credits.dispute_note_added',
-  'credits.dispute_withdrawn',
-  'credits.dispute_approved',
-  'credits.dispute_rejected',
-  'credits.limits_changed',
-  'credits.cap_changed',
-  'credits.operator_grant',
-  'billing.alert',
-  'billing.rate_calibrated',
-  'plan.assigned',
-  'subscription.changed',
-  'subscription.drift_repaired',
-  'subscription.payment_failed',
-  'subscription.charge_refunded',
-  'subscription.clawback_short',
-  'credits.purchased',
-  'credits.clawed_back',
-])
+/** The actions the server records; each has its label in AUDIT_ACTION_LABELS. */
+export const AuditAction = z.enum(AUDIT_ACTIONS)
 export type AuditAction = z.infer<typeof AuditAction>
 
 export const AuditEventDto = z

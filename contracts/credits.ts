@@ -1,15 +1,16 @@
 import { z } from 'zod'
 import { Timestamp } from './common.ts'
+import { DISPUTE_STATUSES, ENTRY_KINDS, HOLD_STATUSES } from './credits-values.ts'
 
 /** Every credit amount in the API is an integer number of micro-credits: 1 credit = 1 000 000. */
 const Micro = z.number().int().meta({ description: 'micro-credits (1 credit = 1 000 000)' })
 export const MICRO_PER_CREDIT = 1_000_000
 
-export const EntryKind = z.enum(['grant', 'purchase', 'debit', 'refund', 'adjustment', 'expiry'])
+export const EntryKind = z.enum(ENTRY_KINDS)
 export type EntryKind = z.infer<typeof EntryKind>
-export const DisputeStatus = z.enum(['open', 'approved', 'rejected', 'withdrawn'])
+export const DisputeStatus = z.enum(DISPUTE_STATUSES)
 export type DisputeStatus = z.infer<typeof DisputeStatus>
-export const HoldStatus = z.enum(['pending', 'settled', 'released', 'expired'])
+export const HoldStatus = z.enum(HOLD_STATUSES)
 
 export const CapUsage = z.object({
   subjectKind: z.enum(['workspace', 'client', 'user']),

@@ -14,7 +14,7 @@ import {
 } from 'fastify-type-provider-zod'
 import type { Container } from './container.ts'
 import { registerErrorHandler, routeNotFound } from './platform/http/error-handler.ts'
-import { badRequest, unauthorized } from './platform/http/errors.ts'
+import { authErrors, requestErrors } from './platform/http/http.errors.ts'
 import { ipKey } from './platform/http/client-ip.ts'
 import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
@@ -77,10 +77,10 @@ export const buildApp = async (
   })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.
   app.addHook('preValidation', async (req) => {
-    if (!req.auth && isApiRoute(req) && !req.routeOptions.config?.public) throw unauthorized()
+    if (!req.auth && isApiRoute(req) && !req.routeOptions.config?.public) throw authErrors.unauthenticated()
     // JSON bodies only where a route declares one; an unknown route (no url) answers its 404 whatever the body.
     if (req.routeOptions.url && req.body !== undefined && req.body !== null && !req.routeOptions.schema?.body)
-      throw badRequest('request.unexpected_body', 'This route takes no request body.')
+      throw requestErrors.unexpected_body()
   })
   // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
   registerInputGuard(app)

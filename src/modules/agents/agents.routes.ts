@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../contracts/agents.ts'
 import { Id } from '../../../contracts/common.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
+import { agentsErrors } from './agents.errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import { agentNotFound, builtinReadonly, type AgentService } from './agents.service.ts'
+import type { AgentService } from './agents.service.ts'
 import { findBuiltin } from './agents.catalog.ts'
 
 /** A workspace agent's id, or a built-in's (`builtin.copywriter`). */
@@ -16,11 +17,10 @@ const AgentIdParam = z.strictObject({ id: z.union([Id, z.string().regex(/^builti
 const parseAs = <T>(schema: z.ZodType<T>, body: unknown): T => {
   const r = schema.safeParse(body)
   if (!r.success)
-    throw badRequest(
-      'request.invalid',
-      `Invalid request: ${r.error.issues.map((i) => `body.${i.path.join('.')} ${i.message}`).join('; ')}`,
-      { issues: r.error.issues },
-    )
+    throw requestErrors.invalid({
+      problem: r.error.issues.map((i) => `body.${i.path.join('.')} ${i.message}`).join('; '),
+      issues: r.error.issues,
+    })
   return r.data
 }
 
@@ -76,7 +76,7 @@ export const agentRoutes =
       },
       async (req) => {
         if (findBuiltin(req.params.id)) {
-          if (!req.headers['x-client-id']) throw builtinReadonly()
+          if (!req.headers['x-client-id']) throw agentsErrors.builtin_readonly()
           return agents.overrideBuiltin(
             await scope.clientFromHeader(req, 'member'),
             req.params.id,
@@ -85,7 +85,7 @@ export const agentRoutes =
         }
         // The agent's own workspace decides access: a foreign or unknown id is "not found".
         const workspaceId = await agents.workspaceOf(req.params.id)
-        if (!workspaceId) throw agentNotFound()
+        if (!workspaceId) throw agentsErrors.not_found()
         return agents.update(
           await scope.workspace(req, 'member', workspaceId),
           req.params.id,

@@ -2,17 +2,13 @@ import type { Kysely } from 'kysely'
 import type { AgentsTables } from './agents.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { AgentRow } from './agents.tables.ts'
-import { conflict, notFound } from '../../platform/http/errors.ts'
 import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../contracts/agents.ts'
 import { BUILTIN_AGENTS, findBuiltin, type BuiltinAgent } from './agents.catalog.ts'
+import { agentsErrors } from './agents.errors.ts'
 import { agents } from './agents.repository.ts'
 import type { PromptAgent } from './prompt.ts'
 import type { LimitCheck } from './agents.module.ts'
-
-export const agentNotFound = () => notFound('agents.not_found', 'No such agent.')
-export const builtinReadonly = () =>
-  conflict('agents.builtin_readonly', 'Built-in agents cannot be edited; create your own agent instead.')
 
 type Override = { instructions: string; modelId: string | null; updatedAt: Date }
 const builtinDto = (a: BuiltinAgent, o?: Override): AgentDto => ({
@@ -65,8 +61,7 @@ export const createAgentService = ({
   entitlements: LimitCheck
 }) => {
   const checkModel = async (scope: WorkspaceScope, modelId?: string | null) => {
-    if (modelId && !(await isKnownModel(scope.workspaceId, modelId)))
-      throw conflict('agents.model_unavailable', `The model ${modelId} is not available on this server.`)
+    if (modelId && !(await isKnownModel(scope.workspaceId, modelId))) throw agentsErrors.model_unavailable({ modelId })
   }
   return {
     /** With a client scope, built-ins carry that client's adjustments. */
@@ -90,7 +85,7 @@ export const createAgentService = ({
         }
       }
       const row = id.length <= 64 ? await agents.get(db, scope, id) : undefined
-      if (!row || row.archivedAt) throw agentNotFound()
+      if (!row || row.archivedAt) throw agentsErrors.not_found()
       return {
         dto: customDto(row),
         tier: 'standard',
@@ -124,7 +119,7 @@ export const createAgentService = ({
     },
 
     async update(scope: WorkspaceScope, id: string, patch: AgentPatch) {
-      if (!(await agents.get(db, scope, id))) throw agentNotFound()
+      if (!(await agents.get(db, scope, id))) throw agentsErrors.not_found()
       await checkModel(scope, patch.modelId)
       const { archived, tools, ...rest } = patch
       return db.transaction().execute(async (trx) => {
@@ -143,7 +138,7 @@ export const createAgentService = ({
 
     /** Adjusts a built-in agent for one client: extra instructions, a preferred model. */
     async overrideBuiltin(scope: ClientScope, id: string, body: BuiltinOverride) {
-      if (!findBuiltin(id)) throw agentNotFound()
+      if (!findBuiltin(id)) throw agentsErrors.not_found()
       await checkModel(scope, body.modelId)
       await agents.upsertOverride(db, scope, id, body)
       return (await this.list(scope)).find((a) => a.id === id)!

@@ -1,6 +1,6 @@
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { AuditTables } from './audit.tables.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditEventDto } from '../../../contracts/audit.ts'
 import { insertAuditEvent, listAccountEvents, listAuditEvents, type AuditRecord } from './audit.repository.ts'
@@ -35,7 +35,7 @@ export type AuditService = ReturnType<typeof createAuditService>
 
 const parseCursor = (cursor: string | undefined) => {
   if (cursor === undefined) return undefined
-  if (!/^\d{1,19}$/.test(cursor)) throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+  if (!/^\d{1,19}$/.test(cursor)) throw requestErrors.invalid_cursor()
   return BigInt(cursor)
 }
 

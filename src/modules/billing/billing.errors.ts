@@ -1,17 +1,25 @@
-import { AppError, badRequest } from '../../platform/http/errors.ts'
+import { defineErrors } from '../../platform/http/errors.ts'
 
 export type CsvProblem = { line: number; message: string }
 
-export const invalidCsv = (problems: CsvProblem[]) =>
-  badRequest(
-    'billing.invalid_csv',
-    `The CSV has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was imported. First: line ${problems[0]?.line}: ${problems[0]?.message}`,
-    { errors: problems.slice(0, 50) },
-  )
-
-export const invalidDay = (day: string, why: string) => badRequest('billing.invalid_date', `${day} ${why}.`)
-
-export const insufficientData = (reasons: string[], details: Record<string, unknown>) =>
-  new AppError(409, 'billing.insufficient_data', `Not enough data to calibrate: ${reasons.join('; ')}.`, {
-    details: { reasons, ...details },
-  })
+export const billingErrors = defineErrors('billing', {
+  invalid_csv: {
+    status: 400,
+    when: 'An imported provider cost CSV has problems; nothing was imported (the first 50 are in `details.errors`).',
+    message: ({ problems }: { problems: CsvProblem[] }) =>
+      `The CSV has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was imported. First: line ${problems[0]?.line}: ${problems[0]?.message}`,
+    details: ({ problems }) => ({ errors: problems.slice(0, 50) }),
+  },
+  invalid_date: {
+    status: 400,
+    when: 'A reconciliation day is not a YYYY-MM-DD day, or is in the future.',
+    message: (p: { day: string; why: string }) => `${p.day} ${p.why}.`,
+  },
+  insufficient_data: {
+    status: 409,
+    when: 'Calibration has too few calls or too little coverage to propose rates (the reasons are listed).',
+    message: (p: { reasons: string[]; details: Record<string, unknown> }) =>
+      `Not enough data to calibrate: ${p.reasons.join('; ')}.`,
+    details: (p) => ({ reasons: p.reasons, ...p.details }),
+  },
+})

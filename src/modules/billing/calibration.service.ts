@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { BillingTables } from './billing.tables.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { PriceBook, Rate } from '../credits/credits.module.ts'
-import { insufficientData } from './billing.errors.ts'
+import { billingErrors } from './billing.errors.ts'
 import { proposeRate, type Proposal } from './calibration.ts'
 import { addDays, dayOf, dayStart, daysBetween } from './reconciliation.ts'
 import { reconciliationRepository as recon } from './reconciliation.repository.ts'
@@ -111,7 +111,10 @@ export const createCalibration = ({ db, book, usage, audit, floorBps, now }: Dep
     async apply(windowHours: number, note: string) {
       const { dto, proposal, current } = await propose(windowHours)
       if (!proposal.sufficient)
-        throw insufficientData(proposal.reasons, { calls: dto.sample.calls, coverage: dto.sample.coverage })
+        throw billingErrors.insufficient_data({
+          reasons: proposal.reasons,
+          details: { calls: dto.sample.calls, coverage: dto.sample.coverage },
+        })
       const rate = await db.transaction().execute(async (trx) => {
         const rate = await book.setRate(trx, {
           scope: 'live',

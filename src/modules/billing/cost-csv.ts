@@ -1,4 +1,4 @@
-import { invalidCsv, type CsvProblem } from './billing.errors.ts'
+import { billingErrors, type CsvProblem } from './billing.errors.ts'
 import { isRealDay } from './reconciliation.ts'
 
 /** One provider invoice row: what the provider billed for a model on a UTC day. */
@@ -97,9 +97,9 @@ const modelIdOf = (provider: string, model: string): { id: string } | { error: s
  */
 export const parseCostCsv = (provider: string, csv: string, today: string): CostLine[] => {
   const { records, problems } = splitCsv(csv.replace(/^\uFEFF/, ''))
-  if (problems.length) throw invalidCsv(problems)
+  if (problems.length) throw billingErrors.invalid_csv({ problems })
   const [header, ...rows] = records
-  if (!header) throw invalidCsv([{ line: 1, message: 'the CSV is empty' }])
+  if (!header) throw billingErrors.invalid_csv({ problems: [{ line: 1, message: 'the CSV is empty' }] })
   const columns = header.fields.map((h) => h.toLowerCase())
   for (const [i, name] of columns.entries()) {
     if (![...REQUIRED, ...OPTIONAL].includes(name))
@@ -114,7 +114,7 @@ export const parseCostCsv = (provider: string, csv: string, today: string): Cost
     if (!columns.includes(name)) problems.push({ line: header.line, message: `missing column "${name}"` })
   if (!rows.length) problems.push({ line: header.line + 1, message: 'no data rows after the header' })
   if (rows.length > MAX_ROWS) problems.push({ line: rows[MAX_ROWS]!.line, message: `more than ${MAX_ROWS} rows` })
-  if (problems.length) throw invalidCsv(problems)
+  if (problems.length) throw billingErrors.invalid_csv({ problems })
 
   const lines: CostLine[] = []
   const seen = new Map<string, number>()
@@ -166,6 +166,6 @@ export const parseCostCsv = (provider: string, csv: string, today: string): Cost
     seen.set(key, line)
     lines.push({ line, day: okDay, modelId: okModel, costUsdMicro: cost, inputTokens, outputTokens })
   }
-  if (problems.length) throw invalidCsv(problems)
+  if (problems.length) throw billingErrors.invalid_csv({ problems })
   return lines
 }

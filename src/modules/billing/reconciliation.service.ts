@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { BillingTables } from './billing.tables.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import { invalidDay } from './billing.errors.ts'
+import { billingErrors } from './billing.errors.ts'
 import type { notifyAlertJob } from './billing.jobs.ts'
 import { parseCostCsv } from './cost-csv.ts'
 import { addDays, assessDay, dayOf, dayStart, isRealDay } from './reconciliation.ts'
@@ -63,8 +63,8 @@ const toDto = ({ run, deltas, alerts }: StoredRun): ReconciliationRunDto => ({
 /** Provider invoices in, daily comparison with what we recorded and charged, alerts out. */
 export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, notify }: Deps) => {
   const checkedDay = (day: string) => {
-    if (!isRealDay(day)) throw invalidDay(day, 'is not a YYYY-MM-DD day')
-    if (day > dayOf(now())) throw invalidDay(day, 'is in the future')
+    if (!isRealDay(day)) throw billingErrors.invalid_date({ day, why: 'is not a YYYY-MM-DD day' })
+    if (day > dayOf(now())) throw billingErrors.invalid_date({ day, why: 'is in the future' })
     return day
   }
 

@@ -7,7 +7,8 @@ import type { Role } from '../../platform/db/columns.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import { meetingNotFound, type BoardroomService } from './boardroom.service.ts'
+import { boardroomErrors } from './boardroom.errors.ts'
+import type { BoardroomService } from './boardroom.service.ts'
 
 const MeetingSummary = z.object({
   id: z.string(),
@@ -25,7 +26,7 @@ export const boardroomRoutes =
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
     const meetingScope = async (req: FastifyRequest, id: string, role: Role) =>
-      scope.owner(req, role, await boardroom.clientOf(id), meetingNotFound)
+      scope.owner(req, role, await boardroom.clientOf(id), boardroomErrors.meeting_not_found)
 
     app.post(
       '/api/boardroom/meetings',

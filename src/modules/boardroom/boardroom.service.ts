@@ -1,6 +1,6 @@
 import type { Db } from '../../schema.ts'
 import { newId } from '../../platform/db/ids.ts'
-import { notFound } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import { createRunHub, createRunLog, type LoggedEvent } from '../../platform/realtime/event-log.ts'
 import type { MeetingDto, MeetingEvent } from '../../../contracts/boardroom.ts'
@@ -11,9 +11,7 @@ import { meetingEvents, meetings, turns } from './boardroom.repository.ts'
 import { runMeeting, TURN_MAX_OUTPUT_TOKENS, type Speaker } from './meeting-runner.ts'
 import type { Metering } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
-import { conflict } from '../../platform/http/errors.ts'
-
-export const meetingNotFound = () => notFound('boardroom.meeting_not_found', 'No such meeting.')
+import { boardroomErrors } from './boardroom.errors.ts'
 
 type ClientRow = { name: string; website: string | null; notes: string | null }
 type Deps = {
@@ -41,7 +39,7 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
 
   const load = async (scope: ClientScope, id: string) => {
     const m = id.length <= 64 ? await meetings.get(db, scope, id) : undefined
-    if (!m) throw meetingNotFound()
+    if (!m) throw boardroomErrors.meeting_not_found()
     return m
   }
   const toDto = async (scope: ClientScope, id: string): Promise<MeetingDto> => {
@@ -110,10 +108,7 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
       const prior = await meetings.byRequest(db, scope, requestId)
       if (prior) {
         if (prior.clientId !== scope.clientId || prior.topic !== body.topic)
-          throw conflict(
-            'request.idempotency_mismatch',
-            'This request id was already used for a different meeting. Send a new X-Request-ID.',
-          )
+          throw requestErrors.idempotency_mismatch({ usedFor: 'meeting' })
         return toDto(scope, prior.id)
       }
       const resolved = await Promise.all(body.agentIds.map((id) => agents.resolve(scope, id)))
@@ -155,7 +150,7 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
         `${speakers[0]!.system}\n${body.topic}`,
         Math.min(first.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS),
       )
-      if (firstTurn.replay) throw conflict('request.in_progress', 'A meeting with this request id is starting.')
+      if (firstTurn.replay) throw requestErrors.in_progress()
       const meeting = await meetings
         .insert(db, scope, {
           id: newId('mtg'),

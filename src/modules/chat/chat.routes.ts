@@ -13,7 +13,7 @@ import { IdParam, page } from '../../../contracts/common.ts'
 import type { Role } from '../../platform/db/columns.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import { conversationNotFound, noRun } from './chat.errors.ts'
+import { chatErrors } from './chat.errors.ts'
 import type { ChatService } from './chat.service.ts'
 import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
 import { EstimateDto, EstimateRequest } from '../../../contracts/credits.ts'
@@ -30,7 +30,7 @@ export const chatRoutes =
     const app = base.withTypeProvider<ZodTypeProvider>()
 
     const conversationScope = async (req: FastifyRequest, id: string, role: Role) =>
-      scope.owner(req, role, await chat.clientOf(id), conversationNotFound)
+      scope.owner(req, role, await chat.clientOf(id), chatErrors.conversation_not_found)
 
     app.post(
       '/api/chat/conversations',
@@ -170,7 +170,7 @@ export const chatRoutes =
       async (req, reply) => {
         const s = await conversationScope(req, req.params.id, 'viewer')
         const run = await chat.latestRun(s, req.params.id)
-        if (!run) throw noRun()
+        if (!run) throw chatErrors.no_run()
         await streamRunEvents(req, reply, {
           hub: chat.hub,
           runId: run.id,

@@ -1,17 +1,17 @@
 import type { Db } from '../../schema.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { Conversation, Message } from './chat.tables.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import type { Metering } from '../credits/credits.module.ts'
-import { conflict } from '../../platform/http/errors.ts'
+import { creditsErrors } from '../credits/credits.module.ts'
 import { searchConversationsTool, type ToolRegistry } from '../tools/tools.module.ts'
 import { handoffTool } from './handoff-tool.ts'
 import { searchClient } from './search.repository.ts'
-import { conversationArchived, conversationNotFound, messageTooLong, runInProgress } from './chat.errors.ts'
+import { chatErrors } from './chat.errors.ts'
 import { conversations, events, messages, runs } from './chat.repository.ts'
 import { executeRun } from './chat-runner.ts'
 import { countTokens, fitToContext } from './history.ts'
@@ -65,7 +65,7 @@ const parseCursor = (cursor: string) => {
     if (typeof id !== 'string' || Number.isNaN(new Date(at).getTime())) throw new Error('bad cursor')
     return { at: new Date(at), id }
   } catch {
-    throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+    throw requestErrors.invalid_cursor()
   }
 }
 
@@ -89,7 +89,7 @@ export const createChatService = ({
 
   const load = async (scope: ClientScope, id: string) => {
     const c = id.length <= 64 ? await conversations.get(db, scope, id) : undefined
-    if (!c) throw conversationNotFound()
+    if (!c) throw chatErrors.conversation_not_found()
     return c
   }
 
@@ -128,7 +128,7 @@ export const createChatService = ({
     })
     const maxOutputTokens = Math.min(entry.maxOutputTokens, 4096)
     const limit = entry.contextWindow - maxOutputTokens - countTokens(system) - 64
-    if (countTokens(body.content) > limit) throw messageTooLong(limit)
+    if (countTokens(body.content) > limit) throw chatErrors.message_too_long({ limit })
     const earlier = conversationId
       ? (await messages.list(db, scope, conversationId)).filter((m) => m.content && m.status !== 'failed')
       : []
@@ -220,8 +220,7 @@ export const createChatService = ({
     ) {
       const conversation = body.conversationId ? await load(scope, body.conversationId) : undefined
       const agentId = conversation?.agentId ?? body.agentId
-      if (!agentId)
-        throw badRequest('credits.estimate_needs_agent', 'Send a conversationId or an agentId to estimate for.')
+      if (!agentId) throw creditsErrors.estimate_needs_agent()
       const p = await prepare(scope, agentId, body, conversation?.id)
       const est = await metering.estimate(p.entry, p.promptText, p.maxOutputTokens, p.set.billedBy(p.entry))
       return { ...est, offline: p.entry.offline }
@@ -236,7 +235,7 @@ export const createChatService = ({
     ) {
       const { requestId } = call
       const conversation = await load(scope, id)
-      if (conversation.archivedAt) throw conversationArchived()
+      if (conversation.archivedAt) throw chatErrors.conversation_archived()
       const { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens } =
         await prepare(scope, conversation.agentId, body, id)
       const metered = await metering.begin({
@@ -264,11 +263,7 @@ export const createChatService = ({
           .where('messages.requestId', '=', requestId)
           .where('messages.role', '=', 'assistant')
           .executeTakeFirst()
-        if (!prior)
-          throw conflict(
-            'request.not_replayable',
-            'The request with this id did not start an answer; send a new X-Request-ID.',
-          )
+        if (!prior) throw requestErrors.not_replayable({ why: 'no_answer' })
         return { runId: prior.id }
       }
 
@@ -277,7 +272,7 @@ export const createChatService = ({
       await db
         .transaction()
         .execute(async (trx) => {
-          if (await runs.running(trx, scope, id)) throw runInProgress()
+          if (await runs.running(trx, scope, id)) throw chatErrors.run_in_progress()
           await messages.insert(trx, scope, {
             id: ids.user,
             conversationId: id,
@@ -307,7 +302,7 @@ export const createChatService = ({
         })
         .catch(async (err: { code?: string }) => {
           await metered.settle(null) // nothing ran: the hold is released
-          throw err.code === '23505' ? runInProgress() : err
+          throw err.code === '23505' ? chatErrors.run_in_progress() : err
         })
 
       const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)

@@ -30,7 +30,7 @@ export {
   type Price,
   type Rate,
 } from './pricing.ts'
-export { insufficientCredits, capReached, modelNotInPlan, throttled, UPGRADE_PATH } from './credits.errors.ts'
+export { creditsErrors, UPGRADE_PATH } from './credits.errors.ts'
 export type { CreditsService, TenancyLookups } from './credits.service.ts'
 export type { DisputesService } from './disputes.service.ts'
 export type { CreditRate, ModelPrice } from './credits.tables.ts'

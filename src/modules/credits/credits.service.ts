@@ -1,11 +1,12 @@
 import { sql, type Kysely } from 'kysely'
 import type { CreditsTables } from './credits.tables.ts'
 import type { CreditEntry, CreditHold, EntryKind } from './credits.tables.ts'
-import { badRequest, forbidden, notFound } from '../../platform/http/errors.ts'
+import { authErrors } from '../../platform/http/http.errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { CapUsage, CreditBalance, DisputeStatus, LedgerEntryDto, SpendDto } from '../../../contracts/credits.ts'
-import { UPGRADE_PATH } from './credits.errors.ts'
+import { creditsErrors, UPGRADE_PATH } from './credits.errors.ts'
+import { tenancyErrors } from '../tenancy/tenancy.module.ts'
 import type { Ledger } from './ledger.ts'
 import type { Handle } from '../../platform/db/database.ts'
 import { spendOf } from '../models/models.module.ts'
@@ -313,9 +314,9 @@ export const createCreditsService = ({
     ) {
       const subjectId = body.subjectKind === 'workspace' ? '' : body.subjectId
       if (body.subjectKind === 'client' && !(await tenancy.clientInWorkspace(db, scope.workspaceId, subjectId)))
-        throw notFound('tenancy.client_not_found', 'No such client.')
+        throw tenancyErrors.client_not_found()
       if (body.subjectKind === 'user' && !(await tenancy.memberOf(db, scope.workspaceId, subjectId)))
-        throw notFound('tenancy.member_not_found', 'No such member.')
+        throw tenancyErrors.no_such_member()
       await db.transaction().execute(async (trx) => {
         await ledger.open(trx, scope.workspaceId)
         const key = (q: typeof trx) =>
@@ -359,7 +360,7 @@ export const createCreditsService = ({
     ): Promise<SpendDto> {
       const to = q.to ? new Date(q.to) : now()
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000)
-      if (from >= to) throw badRequest('credits.invalid_range', '`from` must be before `to`.')
+      if (from >= to) throw creditsErrors.invalid_range()
       const rows = await spendOf(db, {
         workspaceId: scope.workspaceId,
         from,
@@ -402,7 +403,7 @@ export const createCreditsService = ({
 
     /** Builds (or rebuilds) a month's statements for every workspace with activity: one per workspace and one per user. */
     async buildStatements(month: string) {
-      if (!/^\d{4}-\d{2}$/.test(month)) throw badRequest('credits.invalid_month', 'Months are YYYY-MM.')
+      if (!/^\d{4}-\d{2}$/.test(month)) throw creditsErrors.invalid_month()
       const start = new Date(`${month}-01T00:00:00Z`)
       const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
       const sums = (kind: EntryKind) => sql<string>`coalesce(sum(amount) FILTER (WHERE kind = ${kind}), 0)::text`
@@ -483,10 +484,9 @@ export const createCreditsService = ({
 
     /** Operator grant (positive) or adjustment (negative), idempotent by request id. */
     async operatorGrant(workspaceId: string, body: { credits: number; reason: string; requestId: string }) {
-      if (!(await tenancy.workspaceExists(db, workspaceId)))
-        throw notFound('tenancy.workspace_not_found', 'No such workspace.')
+      if (!(await tenancy.workspaceExists(db, workspaceId))) throw tenancyErrors.workspace_not_found()
       const amount = BigInt(Math.round(body.credits * 1_000_000))
-      if (amount === 0n) throw badRequest('credits.invalid_amount', 'The amount rounds to zero micro-credits.')
+      if (amount === 0n) throw creditsErrors.invalid_amount()
       const { entry, replay } = await db.transaction().execute(async (trx) => {
         await ledger.open(trx, workspaceId)
         const res = await ledger.post(trx, {
@@ -513,5 +513,5 @@ export const createCreditsService = ({
 }
 export type CreditsService = ReturnType<typeof createCreditsService>
 export const assertAdmin = (scope: WorkspaceScope) => {
-  if (!isAdmin(scope)) throw forbidden()
+  if (!isAdmin(scope)) throw authErrors.forbidden()
 }

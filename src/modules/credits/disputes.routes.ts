@@ -14,7 +14,7 @@ import {
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import { disputeNotFound } from './credits.errors.ts'
+import { creditsErrors } from './credits.errors.ts'
 import type { DisputesService } from './disputes.service.ts'
 
 type Deps = { disputes: DisputesService; scope: ScopeResolver; operator: OperatorGuard }
@@ -27,7 +27,7 @@ export const disputesRoutes =
     const tags = ['credits']
     const disputeScope = async (req: FastifyRequest, id: string, role: 'viewer' | 'admin') => {
       const workspaceId = await disputes.workspaceOf(id)
-      if (!workspaceId) throw disputeNotFound()
+      if (!workspaceId) throw creditsErrors.dispute_not_found()
       return scope.workspace(req, role, workspaceId)
     }
 

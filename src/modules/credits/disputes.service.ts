@@ -2,11 +2,10 @@ import { sql, type Kysely } from 'kysely'
 import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CreditDispute } from './credits.tables.ts'
-import { badRequest, notFound } from '../../platform/http/errors.ts'
 import { hasRole, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { DisputeDto, DisputeStatus } from '../../../contracts/credits.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import { disputeClosed, disputeExists, disputeNotFound, tooManyOpenDisputes } from './credits.errors.ts'
+import { creditsErrors } from './credits.errors.ts'
 import type { Ledger } from './ledger.ts'
 import { newestFirstPage } from './pages.ts'
 
@@ -78,7 +77,7 @@ export const createDisputesService = ({
     let q = executor.selectFrom('creditDisputes').selectAll().where('id', '=', id)
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
     const row = await q.executeTakeFirst()
-    if (!row) throw disputeNotFound()
+    if (!row) throw creditsErrors.dispute_not_found()
     return (await describe(executor, [row]))[0]!
   }
   /** The dispute row, locked until the transaction ends: its changes are decided one at a time. */
@@ -86,7 +85,7 @@ export const createDisputesService = ({
     let q = trx.selectFrom('creditDisputes').selectAll().where('id', '=', id)
     if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
     const d = await q.forUpdate().executeTakeFirst()
-    if (!d) throw disputeNotFound()
+    if (!d) throw creditsErrors.dispute_not_found()
     return d
   }
 
@@ -99,10 +98,8 @@ export const createDisputesService = ({
         .where('id', '=', body.entryId)
         .where('workspaceId', '=', scope.workspaceId)
         .executeTakeFirst()
-      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId))
-        throw notFound('credits.entry_not_found', 'No such ledger entry.')
-      if (entry.kind !== 'debit' || entry.amount === 0n)
-        throw badRequest('credits.not_disputable', 'Only a debit that charged credits can be disputed.')
+      if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId)) throw creditsErrors.entry_not_found()
+      if (entry.kind !== 'debit' || entry.amount === 0n) throw creditsErrors.not_disputable()
       const id = newId('dsp')
       try {
         await db.transaction().execute(async (trx) => {
@@ -119,7 +116,8 @@ export const createDisputesService = ({
             .where('workspaceId', '=', scope.workspaceId)
             .where('status', '=', 'open')
             .executeTakeFirstOrThrow()
-          if (Number(open) >= maxOpenPerWorkspace) throw tooManyOpenDisputes(maxOpenPerWorkspace)
+          if (Number(open) >= maxOpenPerWorkspace)
+            throw creditsErrors.too_many_open_disputes({ max: maxOpenPerWorkspace })
           await trx
             .insertInto('creditDisputes')
             .values({
@@ -141,7 +139,7 @@ export const createDisputesService = ({
           })
         })
       } catch (err) {
-        if (isUniqueViolation(err)) throw disputeExists()
+        if (isUniqueViolation(err)) throw creditsErrors.dispute_exists()
         throw err
       }
       return one(db, id, scope.workspaceId)
@@ -165,7 +163,7 @@ export const createDisputesService = ({
 
     async get(scope: WorkspaceScope, id: string) {
       const d = await one(db, id, scope.workspaceId)
-      if (!isAdmin(scope) && d.openedBy !== scope.userId) throw disputeNotFound()
+      if (!isAdmin(scope) && d.openedBy !== scope.userId) throw creditsErrors.dispute_not_found()
       return d
     },
 
@@ -173,7 +171,7 @@ export const createDisputesService = ({
     async addNote(scope: WorkspaceScope, id: string, note: string, ip: string) {
       return db.transaction().execute(async (trx) => {
         const d = await lockOpen(trx, id, scope.workspaceId)
-        if (d.status !== 'open') throw disputeClosed(d.status)
+        if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
         const noteId = newId('dsn')
         await trx
           .insertInto('creditDisputeNotes')
@@ -197,7 +195,7 @@ export const createDisputesService = ({
     async withdraw(scope: WorkspaceScope, id: string, note: string | undefined, ip: string) {
       return db.transaction().execute(async (trx) => {
         const d = await lockOpen(trx, id, scope.workspaceId)
-        if (d.status !== 'open') throw disputeClosed(d.status)
+        if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
         await trx
           .updateTable('creditDisputes')
           .set({ status: 'withdrawn', resolutionNote: note ?? null, resolvedBy: scope.userId, resolvedAt: now() })
@@ -239,7 +237,7 @@ export const createDisputesService = ({
       return db.transaction().execute(async (trx) => {
         const d = await lockOpen(trx, id)
         if (d.status === decision) return one(trx, id)
-        if (d.status !== 'open') throw disputeClosed(d.status)
+        if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
         let refundEntryId: string | null = null
         if (decision === 'approved') {
           const debit = await trx

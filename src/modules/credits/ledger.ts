@@ -3,8 +3,9 @@ import { own, type Handle } from '../../platform/db/database.ts'
 import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from './credits.tables.ts'
-import { AppError, conflict } from '../../platform/http/errors.ts'
-import { capReached, insufficientCredits, throttled, type CapScope } from './credits.errors.ts'
+import { AppError } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
+import { creditsErrors, type CapScope } from './credits.errors.ts'
 
 export type HoldRequest = {
   workspaceId: string
@@ -200,7 +201,7 @@ export const createLedger = (
       if (perRequestCap !== null && r.amount > perRequestCap) {
         out.set(
           op,
-          capReached({
+          creditsErrors.cap_reached({
             scope: 'request',
             subject: 'workspace',
             subjectId: workspaceId,
@@ -212,7 +213,13 @@ export const createLedger = (
         continue
       }
       if (r.streaming && streams >= maxStreams) {
-        out.set(op, throttled(2, `answers in progress in this workspace (at most ${maxStreams} at once)`))
+        out.set(
+          op,
+          creditsErrors.throttled({
+            retryAfterSeconds: 2,
+            what: `answers in progress in this workspace (at most ${maxStreams} at once)`,
+          }),
+        )
         continue
       }
       let refused: AppError | undefined
@@ -229,7 +236,7 @@ export const createLedger = (
           const u = await usage(cap, period)
           if (u.used + r.amount > limit) {
             const scope: CapScope = { scope: period, subject: cap.subjectKind, subjectId: cap.subjectId }
-            refused ??= capReached({ ...scope, cap: limit, used: u.used, estimate: r.amount })
+            refused ??= creditsErrors.cap_reached({ ...scope, cap: limit, used: u.used, estimate: r.amount })
           }
           charges.push(u.key)
         }
@@ -241,7 +248,7 @@ export const createLedger = (
       if (r.amount > available) {
         out.set(
           op,
-          insufficientCredits({
+          creditsErrors.insufficient({
             estimate: r.amount,
             balance: account.balance,
             available: available < 0n ? 0n : available,
@@ -283,7 +290,7 @@ export const createLedger = (
       if (out.has(op)) continue
       const h = byRequest.get(op.req.requestId)
       // The same request id twice in one batch: the second is a replay of the first.
-      out.set(op, h ? { kind: 'replay', hold: h } : conflict('credits.hold_failed', 'The hold could not be placed.'))
+      out.set(op, h ? { kind: 'replay', hold: h } : creditsErrors.hold_failed())
     }
     return { out, placed }
   }
@@ -324,7 +331,7 @@ export const createLedger = (
     const seen = new Map<string, { status: HoldStatus; charged: bigint }>()
     for (const op of ops) {
       const h = byId.get(op.req.holdId)
-      if (!h) throw new AppError(404, 'credits.hold_not_found', 'No such hold.')
+      if (!h) throw creditsErrors.hold_not_found()
       const earlier = seen.get(h.id)
       if (h.status !== 'pending' || earlier) {
         out.set(op, {
@@ -501,14 +508,11 @@ export const createLedger = (
           .where('kind', '=', req.kind)
           .executeTakeFirst()
         if (existing) {
-          if (existing.amount !== req.amount)
-            throw conflict('request.idempotency_mismatch', 'This request id was already used with a different amount.')
+          if (existing.amount !== req.amount) throw requestErrors.idempotency_mismatch({ usedFor: 'amount' })
           return { entry: existing, replay: true }
         }
         if (req.amount < 0n && -req.amount > account.balance - account.held) {
-          throw conflict('credits.insufficient', 'That would take more credits than are available.', {
-            available: Number(account.balance - account.held),
-          })
+          throw creditsErrors.insufficient_to_debit({ available: Number(account.balance - account.held) })
         }
         const entry = await trx
           .insertInto('creditEntries')

@@ -12,7 +12,8 @@ import {
   type ModelTier,
   type NormalizedUsage,
 } from '../models/models.module.ts'
-import { idempotencyMismatch, modelNotInPlan, throttled } from './credits.errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
+import { creditsErrors, modelAccessErrors } from './credits.errors.ts'
 import type { Ledger, SettleOutcome, SettleRequest } from './ledger.ts'
 import type { PriceBook } from './price-book.ts'
 import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing.ts'
@@ -206,9 +207,15 @@ export const createMetering = ({
       counters.hit(minuteKey('workspace', input.workspaceId), 60_000),
     ])
     if (user.count > (settings?.requestsPerMinuteUser ?? options.rpmPerUser))
-      throw throttled(user.resetMs / 1000, 'AI requests from you this minute')
+      throw creditsErrors.throttled({
+        retryAfterSeconds: user.resetMs / 1000,
+        what: 'AI requests from you this minute',
+      })
     if (workspace.count > (settings?.requestsPerMinuteWorkspace ?? options.rpmPerWorkspace))
-      throw throttled(workspace.resetMs / 1000, 'AI requests from this workspace this minute')
+      throw creditsErrors.throttled({
+        retryAfterSeconds: workspace.resetMs / 1000,
+        what: 'AI requests from this workspace this minute',
+      })
   }
 
   return {
@@ -229,7 +236,8 @@ export const createMetering = ({
       let settings = await settingsOf(input.workspaceId)
       if (!allowsModelTier(settings.plan, input.entry.tier)) settings = await settingsOf(input.workspaceId, true)
       const plan = settings.plan
-      if (!allowsModelTier(plan, input.entry.tier)) throw modelNotInPlan(input.entry.id, plan)
+      if (!allowsModelTier(plan, input.entry.tier))
+        throw modelAccessErrors.not_in_plan({ modelId: input.entry.id, plan })
       await throttle(input, settings)
       const est = await estimate(input.entry, input.promptText, input.maxOutputTokens, input.billedBy)
       const paramsHash = hashParams(input.params)
@@ -247,7 +255,8 @@ export const createMetering = ({
         paramsHash,
         ttlMs: options.holdTtlMs,
       })
-      if (outcome.kind === 'replay' && outcome.hold.paramsHash !== paramsHash) throw idempotencyMismatch()
+      if (outcome.kind === 'replay' && outcome.hold.paramsHash !== paramsHash)
+        throw requestErrors.idempotency_mismatch({ usedFor: 'request' })
       const { hold } = outcome
       // Each further model step of the call (a tool round) gets its own hold, placed before the step runs.
       const holds: CreditHold[] = [hold]

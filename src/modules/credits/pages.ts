@@ -1,6 +1,6 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import type { CreditsTables } from './credits.tables.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 
 export const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 export const decodeCursor = <T>(cursor: string, check: (v: unknown) => v is T): T => {
@@ -10,7 +10,7 @@ export const decodeCursor = <T>(cursor: string, check: (v: unknown) => v is T): 
   } catch {
     /* fall through */
   }
-  throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+  throw requestErrors.invalid_cursor()
 }
 /** Keyset pages newest first by (created_at, id): the cursor of a row, and the position a cursor stands for. */
 const timeIdCursor = (row: { createdAt: Date; id: string }) => encodeCursor([row.createdAt.toISOString(), row.id])

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Role } from '../../platform/db/columns.ts'
-import { badRequest, forbidden, unauthorized } from '../../platform/http/errors.ts'
+import { authErrors } from '../../platform/http/http.errors.ts'
+import { gatewayErrors } from './gateway.errors.ts'
 import { hasRole } from '../../platform/http/request-context.ts'
 import { errorResponses, requireAuth } from '../../platform/http/route-helpers.ts'
 import type { ModelsModule } from '../models/models.module.ts'
@@ -45,8 +46,7 @@ export const gatewayRoutes =
     /** Who pays for the call: the token's binding, else X-Client-ID / X-Workspace-ID, else the caller's only workspace. */
     const attribute = async (req: FastifyRequest): Promise<Attribution> => {
       const auth = requireAuth(req)
-      if (auth.via !== 'token')
-        throw unauthorized('gateway.token_required', 'Use a Camarad API token: Authorization: Bearer cmr_…')
+      if (auth.via !== 'token') throw gatewayErrors.token_required()
       const who = { userId: auth.userId, tokenId: auth.tokenId, requestId: req.id }
       if (auth.clientId)
         return { ...who, ...(await scope.client(req, 'member', auth.clientId)), clientId: auth.clientId }
@@ -63,15 +63,9 @@ export const gatewayRoutes =
       if (req.headers['x-workspace-id'])
         return { ...who, workspaceId: (await scope.workspace(req, 'member')).workspaceId, clientId: null }
       const mine = await workspacesOf(auth.userId)
-      if (mine.length !== 1)
-        throw badRequest(
-          'gateway.workspace_ambiguous',
-          mine.length
-            ? 'You belong to several workspaces: send X-Workspace-ID or X-Client-ID, or use a token bound to one.'
-            : 'You have no workspace yet.',
-        )
+      if (mine.length !== 1) throw gatewayErrors.workspace_ambiguous({ workspaces: mine.length })
       // The list already carries the caller's role there: no second membership read.
-      if (!hasRole(mine[0]!.role, 'member')) throw forbidden()
+      if (!hasRole(mine[0]!.role, 'member')) throw authErrors.forbidden()
       return { ...who, workspaceId: mine[0]!.id, clientId: null }
     }
 
@@ -85,8 +79,7 @@ export const gatewayRoutes =
         },
       },
       async (req) => {
-        if (requireAuth(req).via !== 'token')
-          throw unauthorized('gateway.token_required', 'Use a Camarad API token: Authorization: Bearer cmr_…')
+        if (requireAuth(req).via !== 'token') throw gatewayErrors.token_required()
         return {
           object: 'list' as const,
           data: models.catalog().map((m) => ({ id: m.id, object: 'model' as const, created: 0, owned_by: m.provider })),

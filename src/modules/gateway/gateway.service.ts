@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { generateText, streamText } from 'ai'
 import type { Kysely } from 'kysely'
 import type { GatewayTables } from './gateway.tables.ts'
-import { conflict } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import {
   normalizeUsage,
   recordModelCall,
@@ -149,13 +149,7 @@ export const createGatewayService = ({
     })
     if (!metered.replay) return { metered, replayed: undefined }
     const prior = await recordedCall(db, who.workspaceId, who.requestId)
-    if (!prior?.response)
-      throw conflict(
-        'request.not_replayable',
-        prior
-          ? 'The request with this id failed; send a new X-Request-ID to try again.'
-          : 'A request with this id is still running.',
-      )
+    if (!prior?.response) throw requestErrors.not_replayable({ why: prior ? 'failed' : 'running' })
     return { metered, replayed: { completion: prior.response as Completion, charged: prior.charged ?? 0n } }
   }
 

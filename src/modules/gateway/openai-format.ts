@@ -1,6 +1,6 @@
 import { jsonSchema, tool, type ModelMessage, type ToolSet } from 'ai'
 import { z } from 'zod'
-import { AppError, badRequest } from '../../platform/http/errors.ts'
+import { gatewayErrors } from './gateway.errors.ts'
 
 const Text = z.union([
   z.string(),
@@ -92,12 +92,7 @@ export const assertRequestBounds = (body: ChatCompletionRequest) => {
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) chars += c.function.arguments.length
   }
   if (chars > MAX_REQUEST_CONTENT_CHARS) {
-    throw new AppError(
-      413,
-      'gateway.content_too_large',
-      `This request carries ${chars} characters of content; at most ${MAX_REQUEST_CONTENT_CHARS} are accepted per request.`,
-      { details: { chars, maxChars: MAX_REQUEST_CONTENT_CHARS } },
-    )
+    throw gatewayErrors.content_too_large({ chars, maxChars: MAX_REQUEST_CONTENT_CHARS })
   }
 }
 
@@ -124,7 +119,7 @@ export const toModelMessages = (messages: ChatCompletionRequest['messages']) => 
         try {
           input = JSON.parse(c.function.arguments || '{}')
         } catch {
-          throw badRequest('gateway.invalid_tool_arguments', `Tool call ${c.id} has arguments that are not JSON.`)
+          throw gatewayErrors.invalid_tool_arguments({ callId: c.id })
         }
         return { type: 'tool-call' as const, toolCallId: c.id, toolName: c.function.name, input }
       })

@@ -7,12 +7,11 @@ import type { User } from './identity.tables.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
-import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { MailService } from '../mail/mail.module.ts'
 import { verificationEmail } from './auth-emails.ts'
-import { alreadyVerified, linkInvalid } from './identity.errors.ts'
+import { identityErrors } from './identity.errors.ts'
 import { authTokens, users } from './identity.repository.ts'
 
 /**
@@ -86,29 +85,21 @@ export const createEmailVerification = ({
     verify: (token: string, meta: RequestMeta) =>
       db.transaction().execute(async (trx) => {
         const used = await authTokens.consume(trx, hashToken(token), 'verify_email', now())
-        if (!used) throw linkInvalid()
+        if (!used) throw identityErrors.link_invalid()
         await markVerified(trx, used.userId, 'link', meta.ip)
       }),
 
     /** Sends the link again; throttled per account and per IP. */
     async resend(userId: string, meta: RequestMeta) {
       const user = await users.byId(db, userId)
-      if (!user) throw linkInvalid()
-      if (user.emailVerifiedAt) throw alreadyVerified()
+      if (!user) throw identityErrors.link_invalid()
+      if (user.emailVerifiedAt) throw identityErrors.already_verified()
       const ipHit = await counters.hit(`verify-resend:ip:${ipKey(meta.ip)}`, HOUR_MS)
       if (ipHit.count > RESEND_LIMITS.perIpPerHour)
-        throw tooManyRequests(
-          'auth.throttled',
-          ipHit.resetMs / 1000,
-          'Too many verification emails from this address. Try again later.',
-        )
+        throw identityErrors.throttled({ retryAfterSeconds: ipHit.resetMs / 1000, what: 'verification_from_address' })
       const acctHit = await counters.hit(`verify-resend:acct:${user.id}`, HOUR_MS)
       if (acctHit.count > RESEND_LIMITS.perAccountPerHour)
-        throw tooManyRequests(
-          'auth.throttled',
-          acctHit.resetMs / 1000,
-          'A verification email was sent several times already. Check your inbox, or try again later.',
-        )
+        throw identityErrors.throttled({ retryAfterSeconds: acctHit.resetMs / 1000, what: 'verification_to_account' })
       await db.transaction().execute((trx) => issue(trx, user, meta.ip))
     },
 

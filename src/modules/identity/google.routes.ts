@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { GoogleSignIn, OidcFlow } from './google.service.ts'
-import { googleNotConfigured } from './identity.errors.ts'
+import { identityErrors } from './identity.errors.ts'
 
 const FLOW_COOKIE = 'camarad_oidc'
 const Redirect = z.null().meta({ description: 'Redirect (302)' })
@@ -37,7 +37,7 @@ export const googleRoutes =
         },
       },
       async (req, reply) => {
-        if (!google) throw googleNotConfigured()
+        if (!google) throw identityErrors.google_disabled()
         const { url, flow } = await google.begin(req.query.next)
         return reply.setCookie(FLOW_COOKIE, JSON.stringify(flow), flowCookie).redirect(url, 302)
       },
@@ -55,7 +55,7 @@ export const googleRoutes =
         },
       },
       async (req, reply) => {
-        if (!google) throw googleNotConfigured()
+        if (!google) throw identityErrors.google_disabled()
         const raw = req.cookies[FLOW_COOKIE]
         const unsigned = raw ? req.unsignCookie(raw) : undefined
         reply.clearCookie(FLOW_COOKIE, { path: flowCookie.path })

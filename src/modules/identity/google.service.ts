@@ -2,16 +2,15 @@ import * as oidc from 'openid-client'
 import type { Kysely } from 'kysely'
 import type { IdentityTables } from './identity.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
-import { AppError } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
+import { identityErrors } from './identity.errors.ts'
 import { apiTokens, sessions, users } from './identity.repository.ts'
 
 export type GoogleSettings = { clientId: string; clientSecret: string; issuerUrl: string; redirectUri: string }
 export type OidcFlow = { state: string; nonce: string; verifier: string; next: string }
 
-const signInFailed = (reason: string) =>
-  new AppError(400, 'auth.google_failed', `Google sign-in did not complete: ${reason}`)
+const signInFailed = (reason: string) => identityErrors.google_failed({ reason })
 
 /** Only a relative path on this site may follow a sign-in: never `//host` or an absolute URL. */
 export const safeNext = (next: unknown) =>

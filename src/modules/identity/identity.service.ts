@@ -5,11 +5,10 @@ import type { User } from './identity.tables.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
-import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
 import type { UserDto } from '../../../contracts/identity.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import { emailTaken, invalidCredentials, wrongCurrentPassword } from './identity.errors.ts'
+import { identityErrors } from './identity.errors.ts'
 import { sessions, users } from './identity.repository.ts'
 import { assertAcceptablePassword, hashPassword, verifyPassword } from './password.ts'
 
@@ -73,12 +72,7 @@ export const createIdentityService = ({
    */
   const countAttempt = async (key: string, limit: number) => {
     const hit = await counters.hit(key, windowMs)
-    if (hit.count > limit)
-      throw tooManyRequests(
-        'auth.throttled',
-        hit.resetMs / 1000,
-        'Too many sign-in attempts. Wait a moment and try again.',
-      )
+    if (hit.count > limit) throw identityErrors.throttled({ retryAfterSeconds: hit.resetMs / 1000, what: 'sign_in' })
   }
   const ipCounter = (meta: RequestMeta) => `login:ip:${ipKey(meta.ip)}`
 
@@ -88,13 +82,9 @@ export const createIdentityService = ({
     async signup(body: { email: string; password: string; name: string }, meta: RequestMeta) {
       const ipHit = await counters.hit(`signup:ip:${ipKey(meta.ip)}`, 3_600_000)
       if (ipHit.count > throttle.maxSignupsPerIpPerHour)
-        throw tooManyRequests(
-          'auth.throttled',
-          ipHit.resetMs / 1000,
-          'Too many sign-ups from this address. Try again later.',
-        )
+        throw identityErrors.throttled({ retryAfterSeconds: ipHit.resetMs / 1000, what: 'sign_up' })
       assertAcceptablePassword(body.password, body)
-      if (await users.byEmail(db, body.email)) throw emailTaken()
+      if (await users.byEmail(db, body.email)) throw identityErrors.email_taken()
       const passwordHash = await hashPassword(body.password)
       const user = await db
         .transaction()
@@ -115,7 +105,7 @@ export const createIdentityService = ({
           return created
         })
         .catch((err: { code?: string }) => {
-          throw err.code === '23505' ? emailTaken() : err
+          throw err.code === '23505' ? identityErrors.email_taken() : err
         })
       return { user: toUserDto(user), sessionToken: await startSession(user.id, meta) }
     },
@@ -133,7 +123,7 @@ export const createIdentityService = ({
           ip: meta.ip,
           metadata: { reason: user ? 'password' : 'unknown_email' },
         })
-        throw invalidCredentials()
+        throw identityErrors.invalid_credentials()
       }
       await counters.reset(accountKey)
       const sessionToken = await startSession(user.id, meta)
@@ -177,7 +167,7 @@ export const createIdentityService = ({
       await countAttempt(accountKey, throttle.maxFailuresPerAccount)
       const user = await users.byId(db, auth.userId)
       if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword)))
-        throw wrongCurrentPassword()
+        throw identityErrors.wrong_password()
       await counters.reset(accountKey)
       assertAcceptablePassword(body.newPassword, user)
       const passwordHash = await hashPassword(body.newPassword)

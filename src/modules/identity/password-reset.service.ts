@@ -4,13 +4,12 @@ import { newId } from '../../platform/db/ids.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import { ipKey } from '../../platform/http/client-ip.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
-import { tooManyRequests } from '../../platform/http/errors.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { MailService } from '../mail/mail.module.ts'
 import { passwordResetEmail } from './auth-emails.ts'
 import type { EmailVerification } from './email-verification.service.ts'
-import { linkInvalid } from './identity.errors.ts'
+import { identityErrors } from './identity.errors.ts'
 import { apiTokens, authTokens, sessions, users } from './identity.repository.ts'
 import { toUserDto } from './identity.service.ts'
 import { assertAcceptablePassword, hashPassword } from './password.ts'
@@ -49,18 +48,10 @@ export const createPasswordReset = ({
   async request(email: string, meta: RequestMeta) {
     const ipHit = await counters.hit(`reset:ip:${ipKey(meta.ip)}`, HOUR_MS)
     if (ipHit.count > RESET_LIMITS.perIpPerHour)
-      throw tooManyRequests(
-        'auth.throttled',
-        ipHit.resetMs / 1000,
-        'Too many password reset requests from this address. Try again later.',
-      )
+      throw identityErrors.throttled({ retryAfterSeconds: ipHit.resetMs / 1000, what: 'reset_from_address' })
     const emailHit = await counters.hit(`reset:email:${email}`, HOUR_MS)
     if (emailHit.count > RESET_LIMITS.perEmailPerHour)
-      throw tooManyRequests(
-        'auth.throttled',
-        emailHit.resetMs / 1000,
-        'A reset link was sent several times already. Check your inbox, or try again later.',
-      )
+      throw identityErrors.throttled({ retryAfterSeconds: emailHit.resetMs / 1000, what: 'reset_to_email' })
     const user = await users.byEmail(db, email)
     await db.transaction().execute(async (trx) => {
       if (user) {
@@ -87,12 +78,12 @@ export const createPasswordReset = ({
     const tokenHash = hashToken(body.token)
     const pending = await authTokens.findLive(db, tokenHash, 'reset_password', now())
     const user = pending && (await users.byId(db, pending.userId))
-    if (!user) throw linkInvalid()
+    if (!user) throw identityErrors.link_invalid()
     assertAcceptablePassword(body.password, user)
     const passwordHash = await hashPassword(body.password)
     await db.transaction().execute(async (trx) => {
       // Single use, decided here: of two concurrent confirmations only one finds the token unused.
-      if (!(await authTokens.consume(trx, tokenHash, 'reset_password', now()))) throw linkInvalid()
+      if (!(await authTokens.consume(trx, tokenHash, 'reset_password', now()))) throw identityErrors.link_invalid()
       await authTokens.consumeAllOfUser(trx, user.id, 'reset_password', now())
       await users.update(trx, user.id, { passwordHash })
       await sessions.deleteAllOfUser(trx, user.id)

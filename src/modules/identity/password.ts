@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2'
-import { badRequest } from '../../platform/http/errors.ts'
+import { identityErrors } from './identity.errors.ts'
 
 // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
 const PARAMS = {
@@ -64,8 +64,5 @@ export const assertAcceptablePassword = (password: string, context: { email: str
     (local.length >= 4 && lower.includes(local)) ||
     lower === context.name?.toLowerCase()
   )
-    throw badRequest(
-      'auth.weak_password',
-      'This password is too easy to guess. Use a longer phrase that is not your email or a common password.',
-    )
+    throw identityErrors.weak_password()
 }

@@ -6,7 +6,7 @@ import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import type { RequestAuth, RequestMeta } from '../../platform/http/request-context.ts'
 import type { ApiTokenDto } from '../../../contracts/identity.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import { tokenNotFound } from './identity.errors.ts'
+import { tokenErrors } from './identity.errors.ts'
 import { apiTokens } from './identity.repository.ts'
 
 export const TOKEN_PREFIX = 'cmr_'
@@ -79,7 +79,7 @@ export const createTokenService = ({
       const revoked = await apiTokens.revoke(trx, userId, id, now())
       if (!revoked) {
         if (await apiTokens.findOwned(trx, userId, id)) return // already revoked: revoking again is a no-op
-        throw tokenNotFound()
+        throw tokenErrors.not_found()
       }
       await audit.record(trx, {
         action: 'token.revoked',

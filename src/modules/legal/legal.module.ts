@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { notFound } from '../../platform/http/errors.ts'
+import { legalErrors } from './legal.errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 
 const Doc = z.enum(['terms', 'privacy', 'legal'])
@@ -28,7 +28,7 @@ export const legalRoutes = (dir: string) => async (base: FastifyInstance) => {
     async (req) => {
       const file = join(dir, `${req.query.doc}.md`)
       const [markdown, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]).catch(() => {
-        throw notFound('legal.not_found', 'This document has not been written by the operator yet.')
+        throw legalErrors.not_found()
       })
       const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? req.query.doc
       return { title, markdown, updatedAt: info.mtime.toISOString() }

@@ -4,7 +4,7 @@ import type { MailTables } from './mail.tables.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { OutboxEmail } from './mail.tables.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { OutboxEmailDto, OutboxQuery } from '../../../contracts/mail.ts'
 import { deliverEmail } from './mail.jobs.ts'
@@ -41,7 +41,7 @@ const positionOf = (cursor: string) => {
   } catch {
     /* fall through */
   }
-  throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+  throw requestErrors.invalid_cursor()
 }
 
 type Deps = {

@@ -1,14 +1,65 @@
 import { APICallError, RetryError, StreamProviderError } from 'ai'
 import { EgressError } from '../../platform/egress/egress.ts'
-import { AppError, badRequest } from '../../platform/http/errors.ts'
+import { defineErrors, type AppError } from '../../platform/http/errors.ts'
 import { PROVIDERS } from './models.catalog.ts'
 import type { CatalogEntry } from './models.types.ts'
 
-export const unknownModel = (id: string) =>
-  badRequest(
-    'model.unknown',
-    `No model "${id.slice(0, 120)}" is available on this server. GET /api/models lists the ones that are.`,
-  )
+export const modelsErrors = defineErrors('model', {
+  unknown: {
+    status: 400,
+    when: 'The model id is not in the catalog of this server.',
+    message: (p: { id: string }) =>
+      `No model "${p.id.slice(0, 120)}" is available on this server. GET /api/models lists the ones that are.`,
+  },
+  provider_unauthorized: {
+    status: 502,
+    when: 'The provider refused the configured key (HTTP 401 or 403).',
+    message: (p: { name: string; keyEnv?: string }) =>
+      `The ${p.name} API refused the configured key; check ${p.keyEnv ?? 'its key'}.`,
+  },
+  provider_rate_limited: {
+    status: 503,
+    when: "The provider is rate-limiting this server (HTTP 429); Retry-After is the provider's when it gave one.",
+    message: (p: { name: string; seconds?: number }) =>
+      `The ${p.name} API is rate-limiting this server; try again ${p.seconds ? `in ${p.seconds} second${p.seconds === 1 ? '' : 's'}` : 'in a moment'}.`,
+    headers: (p) => (p.seconds ? { 'retry-after': String(p.seconds) } : undefined),
+  },
+  context_too_long: {
+    status: 400,
+    when: "The conversation does not fit the model's context window.",
+    message: (p: { entry: CatalogEntry }) =>
+      `The conversation is too long for ${p.entry.label} (${p.entry.contextWindow.toLocaleString('en')} tokens). Start a new conversation or choose a model with a larger context window.`,
+    details: (p) => ({ modelId: p.entry.id, contextWindow: p.entry.contextWindow }),
+  },
+  provider_unreachable: {
+    code: 'provider_unavailable',
+    status: 502,
+    when: 'The provider could not be reached at all (refused, reset, DNS).',
+    message: (p: { name: string; baseUrlEnv?: string }) =>
+      `Could not reach the ${p.name} API${p.baseUrlEnv ? `; check ${p.baseUrlEnv} and the network` : ''}.`,
+  },
+  provider_unavailable: {
+    status: 502,
+    when: 'The provider answered with a 5xx, or failed in a way worth retrying.',
+    message: (p: { name: string; status?: number }) =>
+      `The ${p.name} API is unavailable right now${p.status === undefined ? '' : ` (HTTP ${p.status})`}; try again in a moment.`,
+  },
+  provider_error: {
+    status: 502,
+    when: 'The provider refused the request for another reason; the message quotes it (keys redacted, 200 characters at most).',
+    message: (p: { name: string; status?: number; upstream: string }) =>
+      `The ${p.name} API returned an error${p.status ? ` (HTTP ${p.status})` : ''}: ${p.upstream}`,
+  },
+})
+
+/** A workspace's own provider keys. */
+export const providerKeysErrors = defineErrors('models', {
+  key_not_found: { status: 404, message: 'This workspace has no key for that provider.' },
+  base_url_required: {
+    status: 400,
+    message: 'An OpenAI-compatible server needs its base URL and the names of the models it serves.',
+  },
+})
 
 /**
  * `evidence` is everything the provider said (message, body, codes), searched for known failure kinds;
@@ -106,49 +157,20 @@ export const describeProviderError = (err: unknown, entry: CatalogEntry, secrets
   const { name, keyEnv, baseUrlEnv } = PROVIDERS[entry.provider]
   const { status } = failure
   if (status === 401 || status === 403) {
-    return new AppError(
-      502,
-      'model.provider_unauthorized',
-      `The ${name} API refused the configured key; check ${keyEnv ?? 'its key'}.`,
-    )
+    return modelsErrors.provider_unauthorized({ name, keyEnv })
   }
   if (status === 429) {
-    const seconds = retryAfterSeconds(failure.headers)
-    const when = seconds ? `in ${seconds} second${seconds === 1 ? '' : 's'}` : 'in a moment'
-    return new AppError(
-      503,
-      'model.provider_rate_limited',
-      `The ${name} API is rate-limiting this server; try again ${when}.`,
-      seconds ? { headers: { 'retry-after': String(seconds) } } : {},
-    )
+    return modelsErrors.provider_rate_limited({ name, seconds: retryAfterSeconds(failure.headers) })
   }
   if ((status === 400 || status === 413) && CONTEXT_TOO_LONG.test(failure.evidence)) {
-    return new AppError(
-      400,
-      'model.context_too_long',
-      `The conversation is too long for ${entry.label} (${entry.contextWindow.toLocaleString('en')} tokens). Start a new conversation or choose a model with a larger context window.`,
-      { details: { modelId: entry.id, contextWindow: entry.contextWindow } },
-    )
+    return modelsErrors.context_too_long({ entry })
   }
   if (failure.unreachable) {
-    return new AppError(
-      502,
-      'model.provider_unavailable',
-      `Could not reach the ${name} API${baseUrlEnv ? `; check ${baseUrlEnv} and the network` : ''}.`,
-    )
+    return modelsErrors.provider_unreachable({ name, baseUrlEnv })
   }
   if ((status !== undefined && status >= 500) || (status === undefined && failure.retryable)) {
-    const http = status === undefined ? '' : ` (HTTP ${status})`
-    return new AppError(
-      502,
-      'model.provider_unavailable',
-      `The ${name} API is unavailable right now${http}; try again in a moment.`,
-    )
+    return modelsErrors.provider_unavailable({ name, status })
   }
   const upstream = redact(failure.message, secrets).replace(/\s+/g, ' ').trim().slice(0, SHOWN_CHARS)
-  return new AppError(
-    502,
-    'model.provider_error',
-    `The ${name} API returned an error${status ? ` (HTTP ${status})` : ''}: ${upstream}`,
-  )
+  return modelsErrors.provider_error({ name, status, upstream })
 }

@@ -2,7 +2,7 @@ import type { LanguageModel } from 'ai'
 import type { Config } from '../../config.ts'
 import type { AppError } from '../../platform/http/errors.ts'
 import { buildCatalog, KNOWN_MODELS, OFFLINE_MODEL_ID } from './models.catalog.ts'
-import { describeProviderError, unknownModel } from './models.errors.ts'
+import { describeProviderError, modelsErrors } from './models.errors.ts'
 import { createProviderFactories } from './models.providers.ts'
 import type { FastifyInstance } from 'fastify'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -72,7 +72,7 @@ export const createModelSet = (settings: ProviderSettings, ownProviders: Readonl
     languageModel(id: string): LanguageModel {
       const entry = byId.get(id)
       const factory = entry && factories[entry.provider]
-      if (!entry || !factory) throw unknownModel(id)
+      if (!entry || !factory) throw modelsErrors.unknown({ id })
       const model = models.get(id) ?? factory(entry.modelId)
       models.set(id, model)
       return model

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ModelsTables } from './models.tables.ts'
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
-import { badRequest, notFound } from '../../platform/http/errors.ts'
+import { providerKeysErrors } from './models.errors.ts'
 import type { WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { KeyProvider, ProviderKeyDto } from '../../../contracts/provider-keys.ts'
 import type { Fetch, ProviderSettings } from './models.types.ts'
@@ -41,10 +41,7 @@ export const createProviderKeyStore = ({
     body: { apiKey: string; baseUrl?: string; models?: string[] },
   ) {
     if (provider === 'openai-compatible' && (!body.baseUrl || !body.models?.length))
-      throw badRequest(
-        'models.base_url_required',
-        'An OpenAI-compatible server needs its base URL and the names of the models it serves.',
-      )
+      throw providerKeysErrors.base_url_required()
     if (body.baseUrl) await guard.check(body.baseUrl)
     const row = {
       sealedKey: box.seal(body.apiKey, owner(scope.workspaceId, provider)),
@@ -68,8 +65,7 @@ export const createProviderKeyStore = ({
       .where('workspaceId', '=', scope.workspaceId)
       .where('provider', '=', provider)
       .executeTakeFirst()
-    if (Number(res.numDeletedRows) === 0)
-      throw notFound('models.key_not_found', 'This workspace has no key for that provider.')
+    if (Number(res.numDeletedRows) === 0) throw providerKeysErrors.key_not_found()
   },
 
   /** Provider settings made of the workspace's keys, and a version that changes whenever they do. */

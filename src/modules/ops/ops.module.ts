@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { safeEqual } from '../../platform/crypto/tokens.ts'
 import type { Handle } from '../../platform/db/database.ts'
-import { unauthorized } from '../../platform/http/errors.ts'
+import { opsErrors } from './ops.errors.ts'
 import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
@@ -42,8 +42,7 @@ export const opsRoutes =
     })
 
     app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (req, reply) => {
-      if (!metricsAllowed(req.headers, internalToken))
-        throw unauthorized('ops.internal_token_required', 'Send the operator token in X-Internal-Token.')
+      if (!metricsAllowed(req.headers, internalToken)) throw opsErrors.internal_token_required()
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
     })
   }

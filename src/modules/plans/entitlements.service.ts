@@ -1,7 +1,8 @@
 import type { Handle } from '../../platform/db/database.ts'
 import type { LimitKey, PlanLimits } from '../../../contracts/plans.ts'
 import type { Catalog, ModelTier } from './plans.catalog.ts'
-import { limitReached, workspaceNotFound } from './plans.errors.ts'
+import { plansErrors } from './plans.errors.ts'
+import { tenancyErrors } from '../tenancy/tenancy.module.ts'
 
 /** What the tenancy module answers about a workspace's plan (it owns the `workspaces` row). */
 export type WorkspacePlans = {
@@ -53,7 +54,7 @@ export const createEntitlements = ({
 
   const planOf = async (workspaceId: string, executor: Handle = db) => {
     const id = await workspaces.planOf(executor, workspaceId)
-    if (id === undefined) throw workspaceNotFound()
+    if (id === undefined) throw tenancyErrors.workspace_not_found()
     return catalog.get(id)
   }
 
@@ -75,12 +76,13 @@ export const createEntitlements = ({
       const id = executor.isTransaction
         ? await workspaces.lockPlan(executor, workspaceId)
         : await workspaces.planOf(executor, workspaceId)
-      if (id === undefined) throw workspaceNotFound()
+      if (id === undefined) throw tenancyErrors.workspace_not_found()
       const plan = catalog.get(id)
       const max = plan.limits[key]
       if (max === null) return
       const now = counted ? await counted(executor) : await used(executor, workspaceId, key)
-      if (now + adding > max) throw limitReached({ limit: key, max, used: now, plan: plan.id, planName: plan.name })
+      if (now + adding > max)
+        throw plansErrors.limit_reached({ limit: key, max, used: now, plan: plan.id, planName: plan.name })
     },
 
     /** Use against every limit of the workspace's plan. */

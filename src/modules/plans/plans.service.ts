@@ -5,7 +5,8 @@ import type { Ledger } from '../credits/credits.module.ts'
 import type { Entitlements, WorkspacePlans } from './entitlements.service.ts'
 import { AppError } from '../../platform/http/errors.ts'
 import { toPlanDto, type Catalog, type Plan } from './plans.catalog.ts'
-import { BILLING_PATH, managedByStripe, unknownPlan, workspaceNotFound } from './plans.errors.ts'
+import { BILLING_PATH, plansErrors } from './plans.errors.ts'
+import { tenancyErrors } from '../tenancy/tenancy.module.ts'
 
 type Deps = {
   db: Handle
@@ -129,13 +130,13 @@ export const createPlansService = ({
      * monthly credits for the current month once, whatever the number of calls (request id `plan:<ws>:<plan>:<YYYY-MM>`).
      */
     async assign(workspaceId: string, body: OperatorPlanPut) {
-      if (billingEnabled) throw managedByStripe()
+      if (billingEnabled) throw plansErrors.managed_by_stripe()
       const plan = catalog.find(body.plan)
-      if (!plan) throw unknownPlan(body.plan)
+      if (!plan) throw plansErrors.unknown({ plan: body.plan })
       const month = monthOf(now())
       const grantedCredits = await db.transaction().execute(async (trx) => {
         const before = await workspaces.lockPlan(trx, workspaceId)
-        if (before === undefined) throw workspaceNotFound()
+        if (before === undefined) throw tenancyErrors.workspace_not_found()
         if (before !== plan.id) await workspaces.setPlan(trx, workspaceId, plan.id)
         let granted = 0
         if (plan.monthlyCredits > 0 && (await postMonth(trx, workspaceId, plan, month, 'operator')))

@@ -7,14 +7,7 @@ import type { BillingCheckoutsTable } from './subscriptions.tables.ts'
 import type { Catalog } from '../plans/plans.module.ts'
 import type { Ledger } from '../credits/credits.module.ts'
 import type { StripeClient } from './stripe-client.ts'
-import {
-  alreadySubscribed,
-  billingNotConfigured,
-  checkoutNotFound,
-  noCustomer,
-  planNotPurchasable,
-  stripeUnavailable,
-} from './subscriptions.errors.ts'
+import { subscriptionsErrors } from './subscriptions.errors.ts'
 import { stripeEventsRepository as stripeEvents } from './stripe-events.repository.ts'
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
@@ -45,7 +38,7 @@ const callStripe = async <T>(call: () => Promise<T>) => {
   try {
     return await call()
   } catch {
-    throw stripeUnavailable()
+    throw subscriptionsErrors.stripe_unavailable()
   }
 }
 
@@ -81,7 +74,7 @@ const toInvoice = (raw: unknown): InvoiceDto => {
 /** Checkout (subscription and top-up), the customer portal and invoices; the webhook, not the redirect, applies the outcome. */
 export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) => {
   const requireEnabled = () => {
-    if (!config.enabled) throw billingNotConfigured()
+    if (!config.enabled) throw subscriptionsErrors.not_configured({ missing: 'STRIPE_SECRET_KEY' })
   }
 
   /** The workspace's Stripe customer, created once (idempotency key per workspace) and linked before any session. */
@@ -117,9 +110,10 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
     async subscribe({ workspaceId, userId, requestId }: Op, planId: string) {
       requireEnabled()
       const plan = catalog.find(planId)
-      if (!plan || !plan.stripePriceId || plan.id === 'free') throw planNotPurchasable(planId)
+      if (!plan || !plan.stripePriceId || plan.id === 'free')
+        throw subscriptionsErrors.plan_not_purchasable({ plan: planId })
       const current = await subs.byWorkspace(db, workspaceId)
-      if (current?.stripeSubscriptionId && isSubscribed(current.status)) throw alreadySubscribed()
+      if (current?.stripeSubscriptionId && isSubscribed(current.status)) throw subscriptionsErrors.already_subscribed()
       const customer = await customerOf(workspaceId)
       const session = await callStripe(() =>
         stripe.checkout.sessions.create(
@@ -136,7 +130,7 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
           { idempotencyKey: `checkout:${workspaceId}:${requestId}` },
         ),
       )
-      if (!session.url) throw stripeUnavailable()
+      if (!session.url) throw subscriptionsErrors.stripe_unavailable()
       await record({
         id: session.id,
         workspaceId,
@@ -150,7 +144,7 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
 
     async topup({ workspaceId, userId, requestId }: Op, credits: number) {
       requireEnabled()
-      if (!config.topupPrice) throw billingNotConfigured()
+      if (!config.topupPrice) throw subscriptionsErrors.not_configured({ missing: 'STRIPE_SECRET_KEY' })
       const customer = await customerOf(workspaceId)
       const session = await callStripe(() =>
         stripe.checkout.sessions.create(
@@ -166,7 +160,7 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
           { idempotencyKey: `topup:${workspaceId}:${requestId}` },
         ),
       )
-      if (!session.url) throw stripeUnavailable()
+      if (!session.url) throw subscriptionsErrors.stripe_unavailable()
       await record({ id: session.id, workspaceId, mode: 'payment', plan: null, credits, createdBy: userId })
       return { url: session.url }
     },
@@ -209,7 +203,7 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
     /** A Checkout session this server opened, else 404; the route authorizes the caller against its workspace before anything else. */
     async findCheckout(id: string) {
       const row = await db.selectFrom('billingCheckouts').selectAll().where('id', '=', id).executeTakeFirst()
-      if (!row) throw checkoutNotFound()
+      if (!row) throw subscriptionsErrors.checkout_not_found()
       return row
     },
 
@@ -253,7 +247,7 @@ export const createCheckout = ({ db, stripe, catalog, ledger, config }: Deps) =>
     async portal({ workspaceId, requestId }: Op) {
       requireEnabled()
       const linked = await subs.byWorkspace(db, workspaceId)
-      if (!linked) throw noCustomer()
+      if (!linked) throw subscriptionsErrors.no_customer()
       const session = await callStripe(() =>
         stripe.billingPortal.sessions.create(
           { customer: linked.stripeCustomerId, return_url: `${config.returnUrl}?portal=return` },

@@ -13,7 +13,7 @@ import {
 } from './stripe-events.handlers.ts'
 import { stripeEventsRepository as events } from './stripe-events.repository.ts'
 import type { StripeWebhooks } from './stripe-webhooks.service.ts'
-import { billingNotConfigured, stripeUnavailable } from './subscriptions.errors.ts'
+import { subscriptionsErrors } from './subscriptions.errors.ts'
 import { subscriptionsRepository as subs } from './subscriptions.repository.ts'
 
 const HOUR = 3600
@@ -103,7 +103,7 @@ export const createStripeDrift = ({
           found.push({ id: event.id, type: event.type, payload: JSON.parse(JSON.stringify(event)) as unknown })
       }
     } catch {
-      throw stripeUnavailable()
+      throw subscriptionsErrors.stripe_unavailable()
     }
     let recovered = 0
     for (let i = 0; i < found.length; i += PAGE) {
@@ -200,7 +200,7 @@ export const createStripeDrift = ({
     enabled,
     /** Recovers missed events, then repairs subscriptions; the counts. 409 without Stripe, 502 when Stripe cannot list events. */
     async run(): Promise<DriftRepairResult> {
-      if (!enabled) throw billingNotConfigured()
+      if (!enabled) throw subscriptionsErrors.not_configured({ missing: 'STRIPE_SECRET_KEY' })
       const eventsRecovered = await recoverEvents()
       return { eventsRecovered, ...(await repairSubscriptions()) }
     },

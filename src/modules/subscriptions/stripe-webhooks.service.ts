@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { SubscriptionsTables } from './subscriptions.tables.ts'
 import type { StripeEventStatus } from './subscriptions.tables.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
-import { signatureInvalid, stripeEventNotFound, webhookNotConfigured } from './subscriptions.errors.ts'
+import { stripeErrors, subscriptionsErrors } from './subscriptions.errors.ts'
 import { stripeEventsRepository as events } from './stripe-events.repository.ts'
 import { verifyWebhook, type StripeClient } from './stripe-client.ts'
 import { PROCESS_ATTEMPTS, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
@@ -36,9 +36,9 @@ export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, n
 
     /** Verifies the signature on the raw bytes, then stores the event and enqueues its processing (once). */
     async receive(rawBody: Buffer, signature: string | undefined) {
-      if (secrets.length === 0) throw webhookNotConfigured()
+      if (secrets.length === 0) throw subscriptionsErrors.not_configured({ missing: 'STRIPE_WEBHOOK_SECRET' })
       const event = verifyWebhook(stripe, secrets, rawBody, signature, now().getTime())
-      if (!event) throw signatureInvalid()
+      if (!event) throw stripeErrors.signature_invalid()
       await store({ id: event.id, type: event.type, payload: JSON.parse(rawBody.toString('utf8')) as unknown })
     },
 
@@ -61,7 +61,7 @@ export const createStripeWebhooks = ({ db, queue, stripe, secrets, job, apply, n
     /** Puts a stored event back to `pending` with a fresh attempt count and enqueues it again. */
     async replay(eventId: string) {
       const row = await events.find(db, eventId)
-      if (!row) throw stripeEventNotFound()
+      if (!row) throw stripeErrors.event_not_found()
       return db.transaction().execute(async (trx) => {
         const reset = await events.resetForReplay(trx, eventId)
         await queue.enqueue(trx, job(), { eventId })

@@ -2,13 +2,13 @@ import type { Kysely } from 'kysely'
 import type { TenancyTables } from './tenancy.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { Client } from './tenancy.tables.ts'
-import { badRequest } from '../../platform/http/errors.ts'
+import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto } from './dto.ts'
-import { clientArchived } from './tenancy.errors.ts'
+import { tenancyErrors } from './tenancy.errors.ts'
 import { clients } from './tenancy.repository.ts'
 
 const encodeCursor = (c: { createdAt: Date; id: string }) =>
@@ -20,7 +20,7 @@ const decodeCursor = (cursor: string) => {
     if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor')
     return { createdAt, id }
   } catch {
-    throw badRequest('request.invalid_cursor', 'The cursor is not valid.')
+    throw requestErrors.invalid_cursor()
   }
 }
 
@@ -77,7 +77,7 @@ export const createClientService = ({
 
   async update(scope: ClientScope, patch: ClientPatch) {
     const current = await clients.get(db, scope)
-    if (current.archivedAt) throw clientArchived()
+    if (current.archivedAt) throw tenancyErrors.client_archived()
     return toClientDto(await clients.update(db, scope, patch))
   },
 

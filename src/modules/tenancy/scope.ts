@@ -3,10 +3,10 @@ import type { Kysely } from 'kysely'
 import type { TenancyTables } from './tenancy.tables.ts'
 import type { Client } from './tenancy.tables.ts'
 import type { Role } from '../../platform/db/columns.ts'
-import { forbidden } from '../../platform/http/errors.ts'
+import { authErrors } from '../../platform/http/http.errors.ts'
 import { boundTo, hasRole, type ClientScope, type WorkspaceScope } from '../../platform/http/request-context.ts'
 import { requireAuth } from '../../platform/http/route-helpers.ts'
-import { clientNotFound, clientRequired, workspaceNotFound, workspaceRequired } from './tenancy.errors.ts'
+import { tenancyErrors } from './tenancy.errors.ts'
 import { clients, memberships } from './tenancy.repository.ts'
 
 const header = (req: FastifyRequest, name: string) => {
@@ -29,12 +29,12 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
     const auth = requireAuth(req)
     const bound = boundTo(auth)
     const workspaceId = named ?? bound?.workspaceId ?? undefined
-    if (!workspaceId) throw workspaceRequired()
+    if (!workspaceId) throw tenancyErrors.workspace_required()
     if (workspaceId.length > 64 || (bound && (bound.clientId || workspaceId !== bound.workspaceId)))
-      throw workspaceNotFound()
+      throw tenancyErrors.workspace_not_found()
     const m = await memberships.find(db, auth.userId, workspaceId)
-    if (!m) throw workspaceNotFound()
-    if (!hasRole(m.role, atLeast)) throw forbidden()
+    if (!m) throw tenancyErrors.workspace_not_found()
+    if (!hasRole(m.role, atLeast)) throw authErrors.forbidden()
     return { userId: auth.userId, workspaceId, role: m.role }
   }
 
@@ -46,12 +46,12 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
   ): Promise<ClientScope & { client: Client }> => {
     const auth = requireAuth(req)
     const bound = boundTo(auth)
-    if (bound?.clientId && bound.clientId !== clientId) throw clientNotFound()
+    if (bound?.clientId && bound.clientId !== clientId) throw tenancyErrors.client_not_found()
     const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
     const named = header(req, 'x-workspace-id')
     if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId))
-      throw clientNotFound()
-    if (!hasRole(access.role, atLeast)) throw forbidden()
+      throw tenancyErrors.client_not_found()
+    if (!hasRole(access.role, atLeast)) throw authErrors.forbidden()
     const { role, ...row } = access
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
   }
@@ -74,7 +74,7 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
   /** A client-scoped route: the client comes from X-Client-ID (400 when missing). */
   const clientFromHeader = (req: FastifyRequest, atLeast: Role) => {
     const clientId = header(req, 'x-client-id') ?? boundTo(req.auth)?.clientId ?? undefined
-    if (!clientId) throw clientRequired()
+    if (!clientId) throw tenancyErrors.client_required()
     return client(req, atLeast, clientId)
   }
 
@@ -89,11 +89,11 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
   const tokenBinding = async (userId: string, b: { workspaceId?: string; clientId?: string }) => {
     if (b.clientId) {
       const access = await clients.accessFor(db, userId, b.clientId)
-      if (!access || (b.workspaceId && b.workspaceId !== access.workspaceId)) throw clientNotFound()
+      if (!access || (b.workspaceId && b.workspaceId !== access.workspaceId)) throw tenancyErrors.client_not_found()
       return { workspaceId: access.workspaceId, clientId: b.clientId }
     }
     if (b.workspaceId) {
-      if (!(await memberships.find(db, userId, b.workspaceId))) throw workspaceNotFound()
+      if (!(await memberships.find(db, userId, b.workspaceId))) throw tenancyErrors.workspace_not_found()
       return { workspaceId: b.workspaceId, clientId: null }
     }
     return { workspaceId: null, clientId: null }

@@ -55,6 +55,9 @@ export const workspacePlans = {
   ownerOf: (handle: Handle, workspaceId: string) => workspaces.ownerOf(own<TenancyTables>(handle), workspaceId),
 }
 
+/** Tenancy's error codes, for the modules that answer about its rows (a usage cap naming a client or member). */
+export { tenancyErrors } from './tenancy.errors.ts'
+
 /** The first workspace a person owns, for the credits module (welcome credits granted when the owner verifies later). */
 export const firstOwnedWorkspace = (handle: Handle, userId: string) =>
   workspaces.firstOwnedBy(own<TenancyTables>(handle), userId)

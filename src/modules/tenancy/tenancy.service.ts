@@ -6,7 +6,7 @@ import type { Role } from '../../platform/db/columns.ts'
 import { hashToken, newSecretToken } from '../../platform/crypto/tokens.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { RequestAuth, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
-import { forbidden, tooManyRequests } from '../../platform/http/errors.ts'
+import { authErrors } from '../../platform/http/http.errors.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { MemberDto } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -14,7 +14,7 @@ import type { IdentityService } from '../identity/identity.module.ts'
 import type { EmailMessage, MailService } from '../mail/mail.module.ts'
 import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto, toInvitationDto, toWorkspaceDto } from './dto.ts'
-import { alreadyMember, invitationNotFound, lastOwner, memberNotFound, ownerOnly } from './tenancy.errors.ts'
+import { tenancyErrors } from './tenancy.errors.ts'
 import { expireInvitation } from './tenancy.jobs.ts'
 import { clients, invitations, memberships, workspaces } from './tenancy.repository.ts'
 
@@ -108,12 +108,13 @@ export const createTenancyService = ({
     db.transaction().execute(async (trx) => {
       await workspaces.lock(trx, scope)
       const target = await memberships.member(trx, scope, targetUserId)
-      if (!target) throw memberNotFound()
+      if (!target) throw tenancyErrors.member_not_found()
       const leavingSelf = next === null && targetUserId === scope.userId
-      if (!leavingSelf && scope.role !== 'owner' && scope.role !== 'admin') throw forbidden()
-      if ((target.role === 'owner' || next === 'owner') && scope.role !== 'owner' && !leavingSelf) throw ownerOnly()
+      if (!leavingSelf && scope.role !== 'owner' && scope.role !== 'admin') throw authErrors.forbidden()
+      if ((target.role === 'owner' || next === 'owner') && scope.role !== 'owner' && !leavingSelf)
+        throw tenancyErrors.owner_required()
       if (target.role === 'owner' && next !== 'owner' && (await memberships.countOwners(trx, scope)) <= 1)
-        throw lastOwner()
+        throw tenancyErrors.last_owner()
       if (next === null) {
         await memberships.remove(trx, scope, targetUserId)
         await audit.record(trx, {
@@ -157,7 +158,7 @@ export const createTenancyService = ({
       user && token.length <= 100
         ? await invitations.pendingByToken(db, hashToken(token), user.email, now())
         : undefined
-    if (!inv) throw invitationNotFound()
+    if (!inv) throw tenancyErrors.invitation_not_found()
     return { inv, user: user! }
   }
 
@@ -187,17 +188,13 @@ export const createTenancyService = ({
         [`invite:ws:${scope.workspaceId}`, 3_600_000, INVITATIONS_PER_WORKSPACE_PER_HOUR],
       ] as const) {
         const hit = await counters.hit(key, windowMs)
-        if (hit.count > limit)
-          throw tooManyRequests(
-            'tenancy.invitations_throttled',
-            hit.resetMs / 1000,
-            'Too many invitations sent to this address or from this workspace. Try again later.',
-          )
+        if (hit.count > limit) throw tenancyErrors.invitations_throttled({ retryAfterSeconds: hit.resetMs / 1000 })
       }
       const inviteeId = await identity.userIdByEmail(body.email)
       const inviter = await identity.getUser(scope.userId)
       return db.transaction().execute(async (trx) => {
-        if (inviteeId && (await memberships.find(trx, inviteeId, scope.workspaceId))) throw alreadyMember()
+        if (inviteeId && (await memberships.find(trx, inviteeId, scope.workspaceId)))
+          throw tenancyErrors.already_member()
         await invitations.revokePendingFor(trx, scope, body.email, now())
         // After revoking this address's earlier invitation: a re-sent invitation does not take a second seat.
         await entitlements.check(trx, scope.workspaceId, 'members')
@@ -243,7 +240,7 @@ export const createTenancyService = ({
         const revoked = await invitations.revoke(trx, scope, id, now())
         if (!revoked) {
           if (await invitations.inWorkspace(trx, scope, id)) return
-          throw invitationNotFound()
+          throw tenancyErrors.invitation_not_found()
         }
         await audit.record(trx, {
           action: 'invitation.revoked',
@@ -270,8 +267,8 @@ export const createTenancyService = ({
       const { user } = await pendingInvitation(auth, token)
       return db.transaction().execute(async (trx) => {
         const inv = await invitations.pendingByToken(trx, hashToken(token), user.email, now(), true)
-        if (!inv) throw invitationNotFound()
-        if (await memberships.find(trx, user.id, inv.workspaceId)) throw alreadyMember()
+        if (!inv) throw tenancyErrors.invitation_not_found()
+        if (await memberships.find(trx, user.id, inv.workspaceId)) throw tenancyErrors.already_member()
         // The invitation held a seat when it was sent, but the plan may have shrunk since (a downgrade): the new member
         // must fit among the members themselves, counted under the workspace row lock like every other limit.
         await entitlements.check(trx, inv.workspaceId, 'members', 1, (executor) =>

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { badRequest } from './errors.ts'
+import { requestErrors } from './http.errors.ts'
 
 /** Headers whose values the app uses as ids or keys (tenant headers, idempotency, request and SSE resume ids). */
 const ID_HEADERS = ['x-workspace-id', 'x-client-id', 'idempotency-key', 'x-request-id', 'last-event-id'] as const
@@ -50,7 +50,7 @@ export const registerInputGuard = (app: FastifyInstance) => {
   app.addHook('preValidation', async (req) => {
     if (!req.routeOptions.url) return
     const header = malformedHeader(req)
-    if (header) throw badRequest('request.invalid', `Invalid request: the ${header} header holds characters no id has.`)
+    if (header) throw requestErrors.invalid({ problem: `the ${header} header holds characters no id has.` })
     for (const [part, value] of [
       ['params', req.params],
       ['querystring', req.query],
@@ -58,7 +58,8 @@ export const registerInputGuard = (app: FastifyInstance) => {
     ] as const) {
       const problem = findMalformed(value)
       if (problem)
-        throw badRequest('request.invalid', `Invalid request: in the ${part}, ${problem}.`, {
+        throw requestErrors.invalid({
+          problem: `in the ${part}, ${problem}.`,
           issues: [{ path: part, message: problem }],
         })
     }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { safeEqual } from '../crypto/tokens.ts'
-import { AppError, unauthorized } from './errors.ts'
+import { operatorErrors } from './http.errors.ts'
 
 /**
  * Operator routes (`/api/operator/*` and the billing module's `/api/billing/*` reports; not `/api/billing/checkout`,
@@ -8,10 +8,8 @@ import { AppError, unauthorized } from './errors.ts'
  * declared `public` for user auth and checked here instead. Without INTERNAL_TOKEN set they are off (503).
  */
 export const operatorGuard = (internalToken: string | undefined) => (req: FastifyRequest) => {
-  if (!internalToken)
-    throw new AppError(503, 'operator.disabled', 'The operator API is off: set INTERNAL_TOKEN to use it.')
+  if (!internalToken) throw operatorErrors.disabled()
   const sent = req.headers['x-internal-token']
-  if (typeof sent !== 'string' || !safeEqual(sent, internalToken))
-    throw unauthorized('operator.token_required', 'Send the operator token in X-Internal-Token.')
+  if (typeof sent !== 'string' || !safeEqual(sent, internalToken)) throw operatorErrors.token_required()
 }
 export type OperatorGuard = ReturnType<typeof operatorGuard>

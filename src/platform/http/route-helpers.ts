@@ -1,24 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ErrorBody } from '../../../contracts/common.ts'
-import { forbidden, unauthorized } from './errors.ts'
+import { authErrors } from './http.errors.ts'
 import { boundTo, type RequestAuth, type RequestMeta } from './request-context.ts'
 
 /** Declares the error responses a route can give, so the OpenAPI document lists them. */
 export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorBody]))
 
 export const requireAuth = (req: FastifyRequest): RequestAuth => {
-  if (!req.auth) throw unauthorized()
+  if (!req.auth) throw authErrors.unauthenticated()
   return req.auth
 }
 
 /** For account-level changes (tokens, password, profile, members, new workspaces): a bound token acts only in its binding. */
 export const requireAccountAuth = (req: FastifyRequest): RequestAuth => {
   const auth = requireAuth(req)
-  if (boundTo(auth))
-    throw forbidden(
-      'auth.token_bound',
-      'This API token is bound to one workspace or client: it cannot manage your account, tokens, members or workspaces.',
-    )
+  if (boundTo(auth)) throw authErrors.token_bound()
   return auth
 }
 

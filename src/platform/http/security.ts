@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import helmet from '@fastify/helmet'
 import cors from '@fastify/cors'
-import { AppError } from './errors.ts'
+import { authErrors } from './http.errors.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -53,8 +53,7 @@ export const registerSecurity = async (
     const origin = req.headers.origin ?? refererOrigin(req.headers.referer)
     // `Origin: null` (sandboxed frames, data: URLs) and anything unparseable count as foreign.
     const sameHost = Boolean(req.headers.host) && hostOf(origin) === req.headers.host
-    if (!origin || !(allowedOrigins.has(origin) || sameHost))
-      throw new AppError(403, 'auth.csrf', 'This change was refused: it did not come from Camarad itself.')
+    if (!origin || !(allowedOrigins.has(origin) || sameHost)) throw authErrors.csrf()
   })
 }
 

@@ -1,8 +1,9 @@
+import { BILLING_PATH } from '../../../contracts/app-paths.ts'
 import { ApiError } from './api.ts'
 import { safeNext } from './navigation.ts'
 
 /** Where the plans are shown to a signed-in member. */
-export const BILLING_PATH = '/app/settings/billing'
+export { BILLING_PATH }
 
 export type PlanLimitReached = {
   limit: string | null

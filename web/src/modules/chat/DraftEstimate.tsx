@@ -2,12 +2,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
 import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
+import { USAGE_PATH } from '../../../../contracts/app-paths.ts'
 import { ApiError } from '../../lib/api.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { estimate } from '../credits/index.ts'
 import { formatCredits } from '../../lib/credits.ts'
 
-export const UPGRADE_PATH = '/app/settings/usage'
+export const UPGRADE_PATH = USAGE_PATH
 
 type Props = { id: string; clientId: string; conversationId: string; modelId: string | undefined; text: string }
 

@@ -27,22 +27,8 @@ export type DisputeStatus = DisputeDto['status']
 export type SpendGroup = 'day' | 'model' | 'agent' | 'user' | 'client' | 'surface'
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
-/** Mirrors contracts/credits.ts EntryKind, kept as plain data so zod stays out of the bundle. */
-export const ENTRY_KINDS = [
-  'grant',
-  'purchase',
-  'debit',
-  'refund',
-  'adjustment',
-  'expiry',
-] as const satisfies readonly EntryKind[]
-export const HOLD_STATUSES = ['pending', 'settled', 'released', 'expired'] as const satisfies readonly HoldStatus[]
-export const DISPUTE_STATUSES = [
-  'open',
-  'approved',
-  'rejected',
-  'withdrawn',
-] as const satisfies readonly DisputeStatus[]
+// Plain data from contracts/ (no zod in the bundle).
+export { DISPUTE_STATUSES, ENTRY_KINDS, HOLD_STATUSES } from '../../../../contracts/credits-values.ts'
 
 export type LedgerFilters = {
   kind: EntryKind | ''

@@ -1,4 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query'
+import { auditActionLabel } from '../../../../contracts/audit-actions.ts'
 import { formatDateTime } from '../../lib/format.ts'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
@@ -6,18 +7,8 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { Table, Td } from '../../ui/Table.tsx'
 import { activityKey, getActivity, type AccountEvent } from './api.ts'
 
-const LABELS: Record<string, string> = {
-  'auth.login': 'Signed in',
-  'auth.login_failed': 'Failed sign-in',
-  'auth.logout': 'Signed out',
-  'auth.signup': 'Account created',
-  'auth.password_changed': 'Password changed',
-  'token.created': 'API token created',
-  'token.revoked': 'API token revoked',
-}
-
 const describe = (e: AccountEvent) => {
-  const label = LABELS[e.action] ?? e.action
+  const label = auditActionLabel(e.action)
   return e.metadata.method === 'google' ? `${label} with Google` : label
 }
 

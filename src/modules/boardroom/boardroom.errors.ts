@@ -1,0 +1,5 @@
+import { defineErrors } from '../../platform/http/errors.ts'
+
+export const boardroomErrors = defineErrors('boardroom', {
+  meeting_not_found: { status: 404, message: 'No such meeting.' },
+})

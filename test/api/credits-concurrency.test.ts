@@ -581,15 +581,15 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       expect(v1Hold.status).toBe('expired')
       // The answer is charged for its prompt and what it had streamed (its stored deltas, which include what the client saw).
       const run = await db
-        .selectFrom('chatRuns')
-        .innerJoin('messages', 'messages.id', 'chatRuns.messageId')
-        .select('chatRuns.id')
+        .selectFrom('runs')
+        .innerJoin('messages', 'messages.runId', 'runs.id')
+        .select('runs.id')
         .where('messages.requestId', '=', 'killed-chat-0001')
         .where('messages.role', '=', 'assistant')
         .executeTakeFirstOrThrow()
       const stored = (
         await db
-          .selectFrom('chatEvents')
+          .selectFrom('runEvents')
           .select('data')
           .where('runId', '=', run.id)
           .where('type', '=', 'delta')

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
-import type { Db, Executor } from '../../platform/db/database.ts'
+import type { Db, Executor, Handle } from '../../platform/db/database.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import type { CatalogEntry } from '../models/models.module.ts'
+import type { CatalogEntry, ModelCallRecord } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { creditsRoutes } from './credits.routes.ts'
 import { createCreditsService } from './credits.service.ts'
@@ -34,6 +34,8 @@ export type { DisputesService } from './disputes.service.ts'
 
 type Deps = {
   db: Db
+  /** The models module's usage record, written with a surface's rows by `MeteredCall.complete`. */
+  recordCall: (trx: Handle, r: ModelCallRecord) => Promise<unknown>
   audit: AuditService
   counters: CounterStore
   scope: ScopeResolver
@@ -72,6 +74,7 @@ export const createCreditsModule = ({
   allowsModelTier,
   isEmailVerified,
   firstOwnedWorkspace,
+  recordCall,
 }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
@@ -87,6 +90,7 @@ export const createCreditsModule = ({
     book,
     counters,
     allowsModelTier,
+    recordCall,
     options: {
       holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000,
       rpmPerUser: defaults.rpmPerUser,

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { RunEventsTable, RunsTable } from '../runs/runs.tables.ts'
 
 /** Timestamps are written as Date (or defaulted by the database) and always read as Date. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
@@ -154,28 +155,13 @@ export type MessagesTable = {
   error: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
   authorId: string | null
   requestId: string | null
+  /** An answer's run (the run layer's row); null for questions. */
+  runId: Generated<string | null>
   createdAt: Timestamp
   completedAt: NullableTimestamp
 }
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed'
-export type ChatRunsTable = {
-  id: string
-  conversationId: string
-  clientId: string
-  messageId: string
-  status: RunStatus
-  createdAt: Timestamp
-  finishedAt: NullableTimestamp
-  /** Touched every few seconds by the process writing the answer; null before its first beat. */
-  heartbeatAt: NullableTimestamp
-}
-export type ChatEventsTable = {
-  runId: string
-  seq: number
-  type: string
-  data: ColumnType<Record<string, unknown>, string, never>
-  createdAt: Timestamp
-}
+
+export type { RunStatus } from '../runs/runs.tables.ts'
 
 export type ModelCallsTable = {
   id: string
@@ -329,6 +315,8 @@ export type CreditDisputeNotesTable = {
   createdAt: Timestamp
 }
 
+export type TurnStatus = 'complete' | 'streaming' | 'cancelled' | 'failed'
+
 export type MeetingsTable = {
   id: string
   workspaceId: string
@@ -336,14 +324,10 @@ export type MeetingsTable = {
   topic: string
   agentIds: ColumnType<string[], string, string>
   rounds: number
-  status: RunStatus
   summary: Generated<string>
   createdBy: string
   requestId: string | null
   createdAt: Timestamp
-  finishedAt: NullableTimestamp
-  /** Touched every few seconds by the process running the meeting; null before its first beat. */
-  heartbeatAt: NullableTimestamp
 }
 export type MeetingTurnsTable = {
   id: string
@@ -353,16 +337,9 @@ export type MeetingTurnsTable = {
   position: number
   speaker: string
   content: Generated<string>
-  status: MessageStatus
+  status: TurnStatus
   modelId: string
   usage: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
-  createdAt: Timestamp
-}
-export type MeetingEventsTable = {
-  meetingId: string
-  seq: number
-  type: string
-  data: ColumnType<Record<string, unknown>, string, never>
   createdAt: Timestamp
 }
 
@@ -503,12 +480,11 @@ export type DB = {
   agents: AgentsTable
   conversations: ConversationsTable
   messages: MessagesTable
-  chatRuns: ChatRunsTable
-  chatEvents: ChatEventsTable
   modelCalls: ModelCallsTable
   meetings: MeetingsTable
   meetingTurns: MeetingTurnsTable
-  meetingEvents: MeetingEventsTable
+  runs: RunsTable
+  runEvents: RunEventsTable
   providerKeys: ProviderKeysTable
   agentOverrides: AgentOverridesTable
   modelPrices: ModelPricesTable

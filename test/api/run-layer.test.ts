@@ -190,6 +190,8 @@ const deliversAcross = async (a: Bus, b: Bus) => {
   const offB = await b.subscribe(channel, (m) => onB.push(m))
   await a.publish(channel, 'one')
   await a.publish(channel, 'two')
+  // Order holds per publisher (a run has one writer); across publishers, the second waits until it has heard the first.
+  await waitFor(() => onB.length === 2)
   await b.publish(channel, 'three')
   await waitFor(() => onA.length === 3 && onB.length === 3)
   await sleep(100)

@@ -14,6 +14,11 @@ export type Bus = {
   readonly maxPayload: number
   publish(channel: string, message: string): Promise<void>
   /**
+   * PostgreSQL only: what to NOTIFY from the caller's own statement, so the message leaves with the commit of the
+   * rows it announces, in the same round trip; `local()` then tells this process's subscribers (after the commit).
+   */
+  prepare?(channel: string, message: string): { name: string; payload: string; local: () => void }
+  /**
    * Resolves once the subscription is active in the backend, so a caller that then reads the database misses nothing.
    * `onResync` is called after the backend connection was lost and restored: messages may have been missed meanwhile.
    */
@@ -133,16 +138,21 @@ export const createPgBus = async (
   }
   await connect()
   const listening = new Map<string, Promise<unknown>>()
+  const prepare = (channel: string, message: string) => {
+    const name = pgName(channel)
+    const payload = envelope(origin, message)
+    if (Buffer.byteLength(payload) >= NOTIFY_LIMIT) throw new Error('bus: message over the NOTIFY payload limit')
+    return { name, payload, local: () => local.deliver(name, message) }
+  }
   return {
     kind: 'postgres',
     maxPayload: NOTIFY_LIMIT - origin.length - 1 - 100,
     async publish(channel, message) {
-      const name = pgName(channel)
-      local.deliver(name, message)
-      const payload = envelope(origin, message)
-      if (Buffer.byteLength(payload) >= NOTIFY_LIMIT) throw new Error('bus: message over the NOTIFY payload limit')
-      await notify(name, payload)
+      const p = prepare(channel, message)
+      p.local()
+      await notify(p.name, p.payload)
     },
+    prepare,
     async subscribe(channel, onMessage, onResync) {
       const name = pgName(channel)
       const s = { onMessage, onResync }

@@ -14,8 +14,8 @@ const FLUSH_MS = 50
  * that reconnects with Last-Event-ID replays exactly what a live client saw.
  */
 export const createRunLog = <E extends { type: string }>(
-  append: (rows: LoggedEvent[]) => Promise<unknown>,
-  publish: (rows: LoggedEvent[]) => Promise<unknown>,
+  /** Stores a batch, then publishes it (a follower that misses it catches up from the table at the next gap). */
+  write: (rows: LoggedEvent[]) => Promise<unknown>,
 ) => {
   let seq = 0
   let pending: LoggedEvent[] = []
@@ -30,10 +30,7 @@ export const createRunLog = <E extends { type: string }>(
     const batch = pending
     pending = []
     writing = writing.then(async () => {
-      if (!batch.length) return
-      await append(batch)
-      // A follower that misses this (a bus hiccup) catches up from the table at the next sequence gap.
-      await publish(batch).catch(() => undefined)
+      if (batch.length) await write(batch)
     })
     return writing
   }

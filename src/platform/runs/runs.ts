@@ -41,15 +41,16 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
   const kinds = new Map<string, RunKind>()
   const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
 
-  const publish = async (runId: string, rows: LoggedEvent[]) => {
-    if (!rows.length) return
+  /** What a run's channel carries for a batch: the rows, or only how far the log reaches when over the bus's limit. */
+  const messageOf = (rows: LoggedEvent[]) => {
     const full = JSON.stringify({ rows } satisfies FeedMessage)
     // Over the bus's limit (NOTIFY: 8000 bytes) only how far the log reaches travels; followers read the rest.
-    const message =
-      Buffer.byteLength(full) <= bus.maxPayload
-        ? full
-        : JSON.stringify({ upTo: rows.at(-1)!.seq } satisfies FeedMessage)
-    await bus.publish(channelOf(runId), message)
+    return Buffer.byteLength(full) <= bus.maxPayload
+      ? full
+      : JSON.stringify({ upTo: rows.at(-1)!.seq } satisfies FeedMessage)
+  }
+  const publish = async (runId: string, rows: LoggedEvent[]) => {
+    if (rows.length) await bus.publish(channelOf(runId), messageOf(rows))
   }
   const append = async (h: Handle, runId: string, rows: LoggedEvent[]) => {
     if (rows.length)
@@ -57,6 +58,26 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
         .insertInto('runEvents')
         .values(rows.map((r) => ({ runId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) })))
         .execute()
+  }
+  /**
+   * Stores a batch and publishes it. On PostgreSQL's bus the NOTIFY rides in the INSERT's own statement (one round
+   * trip, one transaction, sent at its commit); elsewhere the publish follows the insert. A lost publish is not an
+   * error: followers catch up from the table at the next sequence gap.
+   */
+  const write = async (runId: string, rows: LoggedEvent[]) => {
+    const prepared = bus.prepare?.(channelOf(runId), messageOf(rows))
+    if (!prepared) {
+      await append(db, runId, rows)
+      await publish(runId, rows).catch(() => undefined)
+      return
+    }
+    await sql`with stored as (
+        insert into run_events (run_id, seq, type, data)
+        select ${runId}, e.seq, e.type, e.data
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(seq integer, type text, data jsonb)
+      )
+      select pg_notify(${prepared.name}, ${prepared.payload})`.execute(db)
+    prepared.local()
   }
   /** Ends a run's log with `done` after whatever it holds; the caller publishes the row after its commit. */
   const appendDone = async (h: Handle, runId: string, data: Record<string, unknown>) => {
@@ -213,10 +234,7 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
      */
     start<E extends { type: string }>(id: string, body: (run: LiveRun<E>) => Promise<void>) {
       const abort = new AbortController()
-      const log = createRunLog<E>(
-        (rows) => append(db, id, rows),
-        (rows) => publish(id, rows),
-      )
+      const log = createRunLog<E>((rows) => write(id, rows))
       const beat = () =>
         void db
           .updateTable('runs')

@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { call, createTestContext, driver, onboard, ORIGIN, type TestContext } from '../harness.ts'
 import { parseSse, textOf } from '../sse.ts'
+import { startServerProcess } from '../server-process.ts'
 
 /**
  * Live events across processes: an answer written by one server process reaches an SSE follower in another through
  * the bus (PostgreSQL LISTEN/NOTIFY here), with no polling of the table; a cancel from one process stops the run in
  * the other at once. Only meaningful on PostgreSQL (PGlite is one process).
  */
-const ROOT = join(import.meta.dirname, '..', '..')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const waitFor = async (check: () => Promise<boolean>, ms = 20_000) => {
   const end = Date.now() + ms
@@ -21,72 +18,19 @@ const waitFor = async (check: () => Promise<boolean>, ms = 20_000) => {
   throw new Error('condition not met in time')
 }
 
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const s = createNetServer()
-    s.once('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => ok(port))
-    })
+/** A second server process on the test's database, writing answers with the same slow offline model. */
+const startServer = (databaseUrl: string) =>
+  startServerProcess({
+    DATABASE_URL: databaseUrl,
+    PUBLIC_URL: ORIGIN,
+    SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop',
+    OFFLINE_MODEL_CHUNK_DELAY_MS: '25',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    CREDITS_RPM_PER_USER: '100000',
+    CREDITS_RPM_PER_WORKSPACE: '100000',
+    CREDITS_MAX_CONCURRENT_STREAMS: '1000',
+    PLANS_FILE: 'test/fixtures/plans-unlimited.json',
   })
-
-/** A second server process (`node src/main.ts`, no worker) on the test's database. */
-const startServer = async (databaseUrl: string) => {
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: ORIGIN,
-      RUN_WORKER: 'false',
-      SECRET_KEY: 'test-secret-key-0123456789-abcdefghijklmnop',
-      OFFLINE_MODEL_CHUNK_DELAY_MS: '25',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      CREDITS_RPM_PER_USER: '100000',
-      CREDITS_RPM_PER_WORKSPACE: '100000',
-      CREDITS_MAX_CONCURRENT_STREAMS: '1000',
-      PLANS_FILE: 'test/fixtures/plans-unlimited.json',
-      WEB_DIST_DIR: './.tmp/no-web',
-    },
-  })
-  let output = ''
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
-  const alive = () => child.exitCode === null && child.signalCode === null
-  const deadline = Date.now() + 90_000
-  for (;;) {
-    if (!alive()) throw new Error(`the server exited before it was ready:\n${output}`)
-    if (
-      await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break
-    if (Date.now() > deadline) throw new Error(`the server was not ready in 90 s:\n${output}`)
-    await sleep(200)
-  }
-  return {
-    base,
-    output: () => output,
-    stop: async () => {
-      if (alive()) {
-        child.kill('SIGKILL')
-        await exited
-      }
-    },
-  }
-}
 
 describe.skipIf(driver !== 'postgres')('live events across processes (PostgreSQL)', () => {
   let ctx: TestContext
@@ -117,7 +61,7 @@ describe.skipIf(driver !== 'postgres')('live events across processes (PostgreSQL
     other = await startServer(ctx.container.database.connectionString!)
   }, 120_000)
   afterAll(async () => {
-    await other?.stop()
+    await other?.kill()
     await ctx?.close()
   })
 

@@ -25,7 +25,12 @@ import { gitCommit, pct } from './measure.ts'
 const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const RUNS = Number(process.env.BENCH_STREAMS ?? 200)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+/**
+ * Before measuring: PostgreSQL flushes an idle backend's statistics up to 10 s late, so the set-up's transactions
+ * (200 runs, the followers' first reads) would otherwise land in the window.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 11)
 /** Each run gets one event this often (RUNS / EVERY_MS × 1000 events per second in all). */
 const EVERY_MS = Number(process.env.BENCH_EVENT_EVERY_MS ?? 500)
 const POLL_MS = 500
@@ -54,7 +59,18 @@ const writer = async (databaseUrl: string, mode: 'poll' | 'bus', runIds: string[
   for (const id of runIds) {
     let n = 0
     runs.start<{ type: string; t?: number; n?: number }>(id, async ({ log, abort }) => {
-      const tick = setInterval(() => log.push({ type: 'tick', t: Date.now(), n: ++n }), EVERY_MS)
+      // Events at jittered times (0.5–1.5 × EVERY_MS apart), so the followers' polls meet them at every phase.
+      let tick: NodeJS.Timeout
+      const next = () => {
+        tick = setTimeout(
+          () => {
+            log.push({ type: 'tick', t: Date.now(), n: ++n })
+            next()
+          },
+          EVERY_MS * (0.5 + Math.random()),
+        )
+      }
+      next()
       // The old writer-side watch: a status read per run every second, every fifth being the heartbeat (which the
       // run layer writes every 5 s in both modes).
       let polls = 0
@@ -65,7 +81,7 @@ const writer = async (databaseUrl: string, mode: 'poll' | 'bus', runIds: string[
           }, STATUS_POLL_MS),
         )
       await new Promise<void>((ok) => stops.push(ok))
-      clearInterval(tick)
+      clearTimeout(tick!)
       abort.abort()
       log.push({ type: 'done' })
       await log.flush()
@@ -143,7 +159,7 @@ const measure = async (mode: 'poll' | 'bus') => {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   await new Promise<void>((ok) => child.stdout!.once('data', () => ok()))
-  await new Promise((r) => setTimeout(r, 1000)) // warm-up
+  await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000))
   lags.length = 0
   delivered = 0
   reads = 0

@@ -108,6 +108,8 @@ export const Env = z.object({
   CREDITS_RPM_PER_WORKSPACE: z.coerce.number().int().positive().default(600),
   CREDITS_MAX_CONCURRENT_STREAMS: z.coerce.number().int().positive().default(10),
   CREDITS_MAX_OPEN_DISPUTES: z.coerce.number().int().positive().default(20),
+  /** Live event streams (chat answers, meetings) one user may hold open at once; 429 `stream.too_many` beyond. */
+  SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(20),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
   PLANS_FILE: z.string().default('./config/plans.json'),

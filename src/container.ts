@@ -14,6 +14,10 @@ import { auditRoutes, createAuditService } from './modules/audit/audit.module.ts
 import { legalRoutes } from './modules/legal/legal.module.ts'
 import { opsRoutes } from './modules/ops/ops.module.ts'
 import { createIdentityModule, type IdentityEvents } from './modules/identity/identity.module.ts'
+import { createBus } from './platform/realtime/bus.ts'
+import { createRuns } from './platform/runs/runs.ts'
+import { createRunStreams } from './platform/runs/run-stream.ts'
+import { sql } from 'kysely'
 import { createMailModule } from './modules/mail/mail.module.ts'
 import {
   createTenancyModule,
@@ -24,7 +28,12 @@ import {
   type TenancyEvents,
 } from './modules/tenancy/tenancy.module.ts'
 import { createPlansModule } from './modules/plans/plans.module.ts'
-import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
+import {
+  createModelsModule,
+  createProviderKeyStore,
+  providerSettingsFrom,
+  recordModelCall,
+} from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { agentsUsage, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
@@ -56,7 +65,15 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore()
   const queue = await createQueue(database, { supervise: options.supervise ?? config.RUN_WORKER })
   const metrics = createMetrics(() => queue.depth())
-
+  // Live events across processes: Redis pub/sub, else PostgreSQL LISTEN/NOTIFY, else in memory (PGlite, one process).
+  const bus = await createBus({
+    redis,
+    connectionString: database.kind === 'postgres' ? database.connectionString : undefined,
+    notify: (channel, payload) => sql`select pg_notify(${channel}, ${payload})`.execute(db),
+  })
+  const runs = createRuns({ db, bus })
+  await runs.listen()
+  const streams = createRunStreams({ feed: runs.feed, counters, maxPerUser: config.SSE_MAX_STREAMS_PER_USER })
   const audit = createAuditService()
   const operator = operatorGuard(config.INTERNAL_TOKEN)
   const mail = createMailModule({ db, queue, operator, config })
@@ -115,6 +132,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     isEmailVerified: identity.isEmailVerified,
     firstOwnedWorkspace,
     tenancy: { ...tenancyLookups, planOf: workspacePlans.planOf },
+    recordCall: recordModelCall,
   })
   const planning = plans.connect({
     audit,
@@ -157,6 +175,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = {
     db,
+    runs,
+    streams,
     scope: tenancy.scope,
     agents: agents.agents,
     models,
@@ -167,6 +187,9 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   }
   const chat = createChatModule(aiDeps)
   const boardroom = createBoardroomModule(aiDeps)
+  // Each kind of run says how a run of its kind that nobody writes any more is closed (the one sweeper, orphan cancels).
+  runs.register('chat', chat.runKind)
+  runs.register('meeting', boardroom.runKind)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,
@@ -181,8 +204,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     ...tenancy.jobs,
     ...credits.jobs,
     ...planning.jobs,
-    ...chat.jobs,
-    ...boardroom.jobs,
+    ...runs.jobs,
     ...billing.jobs,
     ...subscriptions.jobs,
   ]
@@ -216,6 +238,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     counters,
     queue,
     metrics,
+    bus,
+    runs,
     audit,
     operator,
     mail,
@@ -235,8 +259,9 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     jobs,
     routes,
     async close() {
-      await Promise.all([chat.chat.drain(), boardroom.boardroom.drain()])
+      await runs.drain()
       await queue.stop().catch(() => undefined)
+      await bus.close().catch(() => undefined)
       await database.close().catch(() => undefined)
       redis?.disconnect()
     },

@@ -11,6 +11,7 @@ import type { MailTables } from './modules/mail/mail.tables.ts'
 import type { ModelsTables } from './modules/models/models.tables.ts'
 import type { SubscriptionsTables } from './modules/subscriptions/subscriptions.tables.ts'
 import type { TenancyTables } from './modules/tenancy/tenancy.tables.ts'
+import type { RunsTables } from './platform/runs/runs.tables.ts'
 
 /**
  * The whole database: every module's tables (each module declares its own in `<m>.tables.ts` and queries only
@@ -28,7 +29,8 @@ export type DB = AuditTables &
   CreditsTables &
   GatewayTables &
   BillingTables &
-  SubscriptionsTables
+  SubscriptionsTables &
+  RunsTables
 
 export type Db = Kysely<DB>
 export type Tx = Transaction<DB>

@@ -151,17 +151,19 @@ describe('runs whose process died', () => {
       // Simulate a process that died mid-answer 20 minutes ago.
       const { db } = ctx.container
       const run = await db
-        .selectFrom('chatRuns')
-        .select(['id', 'messageId'])
-        .where('conversationId', '=', id)
+        .selectFrom('runs')
+        .innerJoin('messages', 'messages.runId', 'runs.id')
+        .select(['runs.id', 'messages.id as messageId'])
+        .where('runs.kind', '=', 'chat')
+        .where('runs.subjectId', '=', id)
         .executeTakeFirstOrThrow()
       await db
-        .updateTable('chatRuns')
+        .updateTable('runs')
         .set({ status: 'running', finishedAt: null, createdAt: new Date(Date.now() - 20 * 60_000) })
         .where('id', '=', run.id)
         .execute()
       await db.updateTable('messages').set({ status: 'streaming' }).where('id', '=', run.messageId).execute()
-      const job = ctx.container.jobs.find((j) => j.name === 'chat.sweep-stale-runs')!
+      const job = ctx.container.jobs.find((j) => j.name === 'runs.sweep-stale-runs')!
       await job.handler({} as never)
       const answer = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as)).json().items.at(-1)
       expect(answer).toMatchObject({ status: 'failed', error: { code: 'chat.interrupted' } })
@@ -194,13 +196,15 @@ describe('a run whose writer is gone', () => {
       const { db } = ctx.container
       // As if the process writing it had died: running, streaming, no final event.
       const run = await db
-        .selectFrom('chatRuns')
-        .select(['id', 'messageId'])
-        .where('conversationId', '=', id)
+        .selectFrom('runs')
+        .innerJoin('messages', 'messages.runId', 'runs.id')
+        .select(['runs.id', 'messages.id as messageId'])
+        .where('runs.kind', '=', 'chat')
+        .where('runs.subjectId', '=', id)
         .executeTakeFirstOrThrow()
-      await db.updateTable('chatRuns').set({ status: 'running', finishedAt: null }).where('id', '=', run.id).execute()
+      await db.updateTable('runs').set({ status: 'running', finishedAt: null }).where('id', '=', run.id).execute()
       await db.updateTable('messages').set({ status: 'streaming' }).where('id', '=', run.messageId).execute()
-      await db.deleteFrom('chatEvents').where('runId', '=', run.id).where('type', '=', 'done').execute()
+      await db.deleteFrom('runEvents').where('runId', '=', run.id).where('type', '=', 'done').execute()
       expect((await call(ctx.app, 'POST', `/api/chat/conversations/${id}/cancel`, as)).json()).toEqual({
         cancelled: true,
       })

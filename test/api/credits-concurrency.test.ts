@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { encode } from 'gpt-tokenizer'
 import { sql } from 'kysely'
@@ -22,6 +19,7 @@ import {
 } from '../harness.ts'
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream'
 import { sseEvent, textOf, type SseEvent } from '../sse.ts'
+import { startServerProcess, type ServerProcess } from '../server-process.ts'
 
 /**
  * The credit ledger under real concurrency, end to end through HTTP on a listening server: a crowd of /v1 calls
@@ -34,7 +32,6 @@ import { sseEvent, textOf, type SseEvent } from '../sse.ts'
 const expectedCharge = (input: number, output: number) => Math.ceil(((input * 150_000 + output * 600_000) * 2) / 10_000)
 const CATCH_ALL = 60_000
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const SECRET_KEY = 'test-secret-key-0123456789-abcdefghijklmnop'
 const SLOW_TEXT = Array.from({ length: 40 }, (_, i) => `Point ${i + 1}: lead with the offer, then the proof.`).join(' ')
 const slowFakeOptions = {
@@ -343,7 +340,7 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
   describe('a server process killed in the middle of an answer', () => {
     let fake: FakeOpenAI
     let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>
-    let server: { base: string; child: ChildProcess; output: () => string; kill: () => Promise<void> } | undefined
+    let server: ServerProcess | undefined
     const others: TestContext[] = []
 
     beforeAll(async () => {
@@ -357,75 +354,16 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       await database?.drop()
     }, CATCH_ALL)
 
-    const freePort = () =>
-      new Promise<number>((ok, fail) => {
-        const s = createNetServer()
-        s.once('error', fail)
-        s.listen(0, '127.0.0.1', () => {
-          const { port } = s.address() as AddressInfo
-          s.close(() => ok(port))
-        })
-      })
-
     /** `node src/main.ts` (serve, no worker) on the test database, as production starts it. */
-    const startServer = async () => {
-      const port = await freePort()
-      const base = `http://127.0.0.1:${port}`
-      const child = spawn(process.execPath, ['src/main.ts'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: database.url!,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          PUBLIC_URL: base,
-          RUN_WORKER: 'false',
-          OPENAI_API_KEY: 'sk-test-key',
-          OPENAI_BASE_URL: fake.url,
-          CREDITS_HOLD_TTL_SECONDS: '2',
-          SECRET_KEY,
-          INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
-          WEB_DIST_DIR: './.tmp/no-web',
-        },
+    const startServer = () =>
+      startServerProcess({
+        DATABASE_URL: database.url!,
+        OPENAI_API_KEY: 'sk-test-key',
+        OPENAI_BASE_URL: fake.url,
+        CREDITS_HOLD_TTL_SECONDS: '2',
+        SECRET_KEY,
+        INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       })
-      let output = ''
-      child.stdout!.on('data', (d: Buffer) => {
-        output += d.toString()
-      })
-      child.stderr!.on('data', (d: Buffer) => {
-        output += d.toString()
-      })
-      const exited = new Promise<void>((ok) => child.once('exit', () => ok()))
-      const alive = () => child.exitCode === null && child.signalCode === null
-      const deadline = Date.now() + 90_000
-      for (;;) {
-        if (!alive()) throw new Error(`the server exited before it was ready:\n${output}`)
-        if (
-          await fetch(`${base}/healthz`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break
-        if (Date.now() > deadline) throw new Error(`the server was not ready in 90 s:\n${output}`)
-        await sleep(200)
-      }
-      return {
-        base,
-        child,
-        output: () => output,
-        kill: async () => {
-          if (alive()) {
-            child.kill('SIGKILL')
-            await exited
-          }
-        },
-      }
-    }
 
     it('leaves its holds pending; after their TTL the sweeper of another process settles them once, charging the prompt and what was streamed', async () => {
       server = await startServer()
@@ -569,15 +507,15 @@ describe.skipIf(driver !== 'postgres')('credits under concurrency, through HTTP 
       expect(v1Hold.status).toBe('expired')
       // The answer is charged for its prompt and what it had streamed (its stored deltas, which include what the client saw).
       const run = await db
-        .selectFrom('chatRuns')
-        .innerJoin('messages', 'messages.id', 'chatRuns.messageId')
-        .select('chatRuns.id')
+        .selectFrom('runs')
+        .innerJoin('messages', 'messages.runId', 'runs.id')
+        .select('runs.id')
         .where('messages.requestId', '=', 'killed-chat-0001')
         .where('messages.role', '=', 'assistant')
         .executeTakeFirstOrThrow()
       const stored = (
         await db
-          .selectFrom('chatEvents')
+          .selectFrom('runEvents')
           .select('data')
           .where('runId', '=', run.id)
           .where('type', '=', 'delta')

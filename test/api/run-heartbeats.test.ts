@@ -28,13 +28,15 @@ const orphanedAnswer = async (createdAt: Date, heartbeatAt: Date | null) => {
   await call(ctx.app, 'POST', `/api/chat/conversations/${id}/messages`, as(), { content: 'Hello' })
   const { db } = ctx.container
   const run = await db
-    .selectFrom('chatRuns')
-    .select(['id', 'messageId', 'heartbeatAt'])
-    .where('conversationId', '=', id)
+    .selectFrom('runs')
+    .innerJoin('messages', 'messages.runId', 'runs.id')
+    .select(['runs.id', 'messages.id as messageId', 'runs.heartbeatAt'])
+    .where('runs.kind', '=', 'chat')
+    .where('runs.subjectId', '=', id)
     .executeTakeFirstOrThrow()
   expect(run.heartbeatAt, 'the writing process beat at least once').not.toBeNull()
   await db
-    .updateTable('chatRuns')
+    .updateTable('runs')
     .set({ status: 'running', finishedAt: null, createdAt, heartbeatAt })
     .where('id', '=', run.id)
     .execute()
@@ -42,18 +44,17 @@ const orphanedAnswer = async (createdAt: Date, heartbeatAt: Date | null) => {
   return { id, runId: run.id }
 }
 const runStatus = async (runId: string) =>
-  (await ctx.container.db.selectFrom('chatRuns').select('status').where('id', '=', runId).executeTakeFirstOrThrow())
-    .status
+  (await ctx.container.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status
 
 describe('chat answers', () => {
   it('sweeps every minute', () => {
-    expect(job('chat.sweep-stale-runs').cron).toBe('* * * * *')
+    expect(job('runs.sweep-stale-runs').cron).toBe('* * * * *')
   })
 
   it('closes a run whose heartbeat stopped a minute ago, long before 15 minutes, keeping its text', async () => {
     const { id, runId } = await orphanedAnswer(ago(2 * 60_000), ago(61_000))
 
-    await job('chat.sweep-stale-runs').handler({})
+    await job('runs.sweep-stale-runs').handler({})
 
     expect(await runStatus(runId)).toBe('failed')
     const answer = (await call(ctx.app, 'GET', `/api/chat/conversations/${id}/messages`, as())).json().items.at(-1)
@@ -65,7 +66,7 @@ describe('chat answers', () => {
   it('leaves a run whose process still beats, even minutes after it started', async () => {
     const { runId } = await orphanedAnswer(ago(5 * 60_000), ago(5_000))
 
-    await job('chat.sweep-stale-runs').handler({})
+    await job('runs.sweep-stale-runs').handler({})
 
     expect(await runStatus(runId)).toBe('running')
   })
@@ -74,7 +75,7 @@ describe('chat answers', () => {
     const young = await orphanedAnswer(ago(20_000), null)
     const old = await orphanedAnswer(ago(90_000), null)
 
-    await job('chat.sweep-stale-runs').handler({})
+    await job('runs.sweep-stale-runs').handler({})
 
     expect(await runStatus(young.runId)).toBe('running')
     expect(await runStatus(old.runId)).toBe('failed')
@@ -92,36 +93,34 @@ describe('boardroom meetings', () => {
     await call(ctx.app, 'GET', `/api/boardroom/meetings/${id}/stream`, as())
     const { db } = ctx.container
     expect(
-      (await db.selectFrom('meetings').select('heartbeatAt').where('id', '=', id).executeTakeFirstOrThrow())
-        .heartbeatAt,
+      (await db.selectFrom('runs').select('heartbeatAt').where('id', '=', id).executeTakeFirstOrThrow()).heartbeatAt,
     ).not.toBeNull()
     await db
-      .updateTable('meetings')
+      .updateTable('runs')
       .set({ status: 'running', finishedAt: null, createdAt, heartbeatAt })
       .where('id', '=', id)
       .execute()
     return id
   }
   const meetingStatus = async (id: string) =>
-    (await ctx.container.db.selectFrom('meetings').select('status').where('id', '=', id).executeTakeFirstOrThrow())
-      .status
+    (await ctx.container.db.selectFrom('runs').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
 
   it('sweeps every minute', () => {
-    expect(job('boardroom.sweep-stale-meetings').cron).toBe('* * * * *')
+    expect(job('runs.sweep-stale-runs').cron).toBe('* * * * *')
   })
 
   it('closes a meeting whose heartbeat stopped a minute ago and ends its stream; leaves one that still beats', async () => {
     const dead = await orphanedMeeting(ago(3 * 60_000), ago(65_000))
     const alive = await orphanedMeeting(ago(10 * 60_000), ago(3_000))
 
-    await job('boardroom.sweep-stale-meetings').handler({})
+    await job('runs.sweep-stale-runs').handler({})
 
     expect(await meetingStatus(dead)).toBe('failed')
     expect(await meetingStatus(alive)).toBe('running')
     const last = await ctx.container.db
-      .selectFrom('meetingEvents')
+      .selectFrom('runEvents')
       .select(['type', 'data'])
-      .where('meetingId', '=', dead)
+      .where('runId', '=', dead)
       .orderBy('seq', 'desc')
       .executeTakeFirstOrThrow()
     expect(last).toMatchObject({ type: 'done', data: { status: 'failed' } })

@@ -1,8 +1,11 @@
-import type { Executor } from '../../schema.ts'
-import type { MessageStatus, RunStatus } from '../../platform/db/columns.ts'
+import type { Kysely } from 'kysely'
 import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { BoardroomTables, TurnStatus } from './boardroom.tables.ts'
 
-/** Meetings of one client, their turns and their event log; the client id from the scope is in every where. */
+/** The boardroom's handle: its own tables, the root or an open transaction. */
+export type Executor = Kysely<BoardroomTables>
+
+/** Meetings of one client and their turns; the client id from the scope is in every where. */
 export const meetings = {
   insert: (
     db: Executor,
@@ -17,7 +20,6 @@ export const meetings = {
         workspaceId: scope.workspaceId,
         clientId: scope.clientId,
         createdBy: scope.userId,
-        status: 'running',
       })
       .returningAll()
       .executeTakeFirstOrThrow(),
@@ -44,30 +46,8 @@ export const meetings = {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute(),
-  finish: async (db: Executor, scope: ClientScope, id: string, status: RunStatus, summary: string) =>
-    Number(
-      (
-        await db
-          .updateTable('meetings')
-          .set({ status, summary, finishedAt: new Date() })
-          .where('clientId', '=', scope.clientId)
-          .where('id', '=', id)
-          .where('status', '=', 'running')
-          .executeTakeFirst()
-      ).numUpdatedRows,
-    ) === 1,
-  status: async (db: Executor, id: string) =>
-    (await db.selectFrom('meetings').select('status').where('id', '=', id).executeTakeFirst())?.status,
-  /** The running process's heartbeat; answers the status like `status`. */
-  beat: async (db: Executor, id: string) =>
-    (
-      await db
-        .updateTable('meetings')
-        .set({ heartbeatAt: new Date() })
-        .where('id', '=', id)
-        .returning('status')
-        .executeTakeFirst()
-    )?.status,
+  setSummary: (db: Executor, scope: ClientScope, id: string, summary: string) =>
+    db.updateTable('meetings').set({ summary }).where('clientId', '=', scope.clientId).where('id', '=', id).execute(),
   clientOf: (db: Executor, id: string) =>
     db.selectFrom('meetings').select('clientId').where('id', '=', id).executeTakeFirst(),
 }
@@ -86,7 +66,7 @@ export const turns = {
     db: Executor,
     scope: ClientScope,
     id: string,
-    t: { content: string; status: MessageStatus; usage: Record<string, unknown> | null },
+    t: { content: string; status: TurnStatus; usage: Record<string, unknown> | null },
   ) =>
     db
       .updateTable('meetingTurns')
@@ -103,32 +83,19 @@ export const turns = {
       .orderBy('round')
       .orderBy('position')
       .execute(),
-}
-
-export const meetingEvents = {
-  append: (db: Executor, meetingId: string, rows: { seq: number; type: string; data: Record<string, unknown> }[]) =>
-    rows.length
-      ? db
-          .insertInto('meetingEvents')
-          .values(rows.map((r) => ({ meetingId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) })))
-          .execute()
-      : Promise.resolve(),
-  isDone: async (db: Executor, meetingId: string) =>
-    Boolean(
-      await db
-        .selectFrom('meetingEvents')
-        .select('seq')
-        .where('meetingId', '=', meetingId)
-        .where('type', '=', 'done')
-        .executeTakeFirst(),
-    ),
-  after: (db: Executor, meetingId: string, afterSeq: number) =>
-    db
-      .selectFrom('meetingEvents')
-      .select(['seq', 'type', 'data'])
+  /** Closes the turns a meeting nobody runs any more left streaming, with the text each had streamed. */
+  close: async (db: Executor, meetingId: string, status: TurnStatus, partial: (turnId: string) => string) => {
+    const open = await db
+      .selectFrom('meetingTurns')
+      .select(['id', 'content'])
       .where('meetingId', '=', meetingId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(1000)
-      .execute(),
+      .where('status', '=', 'streaming')
+      .execute()
+    for (const t of open)
+      await db
+        .updateTable('meetingTurns')
+        .set({ status, content: t.content || partial(t.id) })
+        .where('id', '=', t.id)
+        .execute()
+  },
 }

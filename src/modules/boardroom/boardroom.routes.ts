@@ -5,7 +5,7 @@ import { MeetingCreate, MeetingDto } from '../../../contracts/boardroom.ts'
 import { IdParam, Timestamp } from '../../../contracts/common.ts'
 import type { Role } from '../../platform/db/columns.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
-import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
+import { lastEventId, type RunStreams } from '../../platform/runs/run-stream.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { boardroomErrors } from './boardroom.errors.ts'
 import type { BoardroomService } from './boardroom.service.ts'
@@ -22,7 +22,7 @@ const EventStream = z.string().meta({
 })
 
 export const boardroomRoutes =
-  ({ boardroom, scope }: { boardroom: BoardroomService; scope: ScopeResolver }) =>
+  ({ boardroom, scope, streams }: { boardroom: BoardroomService; scope: ScopeResolver; streams: RunStreams }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
     const meetingScope = async (req: FastifyRequest, id: string, role: Role) =>
@@ -76,19 +76,16 @@ export const boardroomRoutes =
           summary: 'Follow a meeting live, from Last-Event-ID (or ?after=)',
           params: IdParam,
           querystring: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
-          response: { 200: EventStream, ...errorResponses(401, 404) },
+          response: { 200: EventStream, ...errorResponses(401, 404, 429) },
         },
       },
       async (req, reply) => {
-        await meetingScope(req, req.params.id, 'viewer')
-        const id = req.params.id
-        await streamRunEvents(req, reply, {
-          hub: boardroom.hub,
-          runId: id,
+        const s = await meetingScope(req, req.params.id, 'viewer')
+        // A meeting's run has the meeting's id.
+        await streams.serve(req, reply, s.userId, async () => ({
+          runId: req.params.id,
           afterSeq: lastEventId(req, req.query.after),
-          after: (seq) => boardroom.eventsAfter(id, seq),
-          isDone: () => boardroom.meetingDone(id),
-        })
+        }))
       },
     )
 

@@ -1,21 +1,26 @@
-import type { Db } from '../../schema.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import { createRunHub, createRunLog, type LoggedEvent } from '../../platform/realtime/event-log.ts'
+import type { RunKind, Runs } from '../../platform/runs/runs.ts'
 import type { MeetingDto, MeetingEvent } from '../../../contracts/boardroom.ts'
 import type { Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
-import { meetingEvents, meetings, turns } from './boardroom.repository.ts'
+import { meetings, turns, type Executor } from './boardroom.repository.ts'
+import type { BoardroomTables } from './boardroom.tables.ts'
 import { runMeeting, TURN_MAX_OUTPUT_TOKENS, type Speaker } from './meeting-runner.ts'
 import type { Metering } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { boardroomErrors } from './boardroom.errors.ts'
 
 type ClientRow = { name: string; website: string | null; notes: string | null }
+/** A meeting is a run of this kind, under the meeting's own id (its subject too). */
+const RUN_KIND = 'meeting'
+
 type Deps = {
-  db: Db
+  db: Executor
+  runs: Runs
   agents: AgentService
   models: ModelsModule
   metering: Metering
@@ -33,10 +38,7 @@ const MODERATOR_SYSTEM = (
 - Do not add ideas nobody raised; flag open disagreements as open questions.`
 
 /** A meeting of 2–5 agents on a topic, streamed live, persisted turn by turn, re-openable. */
-export const createBoardroomService = ({ db, agents, models, metering, workspaceName }: Deps) => {
-  const hub = createRunHub()
-  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
-
+export const createBoardroomService = ({ db, runs, agents, models, metering, workspaceName }: Deps) => {
   const load = async (scope: ClientScope, id: string) => {
     const m = id.length <= 64 ? await meetings.get(db, scope, id) : undefined
     if (!m) throw boardroomErrors.meeting_not_found()
@@ -44,16 +46,17 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
   }
   const toDto = async (scope: ClientScope, id: string): Promise<MeetingDto> => {
     const m = await load(scope, id)
+    const run = await runs.get(scope.workspaceId, id)
     return {
       id: m.id,
       clientId: m.clientId,
       topic: m.topic,
       agentIds: m.agentIds,
       rounds: m.rounds,
-      status: m.status,
+      status: run?.status ?? 'failed',
       summary: m.summary,
       createdAt: m.createdAt.toISOString(),
-      finishedAt: m.finishedAt?.toISOString() ?? null,
+      finishedAt: run?.finishedAt?.toISOString() ?? null,
       turns: (await turns.list(db, scope, id)).map((t) => ({
         id: t.id,
         round: t.round,
@@ -83,22 +86,30 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
       .where('meetingTurns.position', '=', position)
       .executeTakeFirst()
     if (!turn) return ''
-    if (turn.content) return turn.content
-    const deltas = await db
-      .selectFrom('meetingEvents')
-      .select('data')
-      .where('meetingId', '=', turn.meetingId)
-      .where('type', '=', 'delta')
-      .orderBy('seq')
-      .execute()
-    return deltas
-      .filter((d) => d.data.turnId === turn.id)
-      .map((d) => String(d.data.text ?? ''))
-      .join('')
+    return turn.content || (await streamedText(db, turn.meetingId))(turn.id)
   })
 
+  /** What each turn of a meeting streamed, by turn id. */
+  const streamedText = async (h: Handle, meetingId: string) => {
+    const deltas = await runs.eventData(h, meetingId, 'delta')
+    return (turnId: string) =>
+      deltas
+        .filter((d) => d.turnId === turnId)
+        .map((d) => String(d.text ?? ''))
+        .join('')
+  }
+
+  /** Closes a meeting nobody runs any more (the run layer's sweeper, or a cancel that found no writer). */
+  const runKind: RunKind = {
+    maxAgeMs: 30 * 60_000,
+    async finalise(trx, run, status) {
+      await turns.close(own<BoardroomTables>(trx), run.id, status, await streamedText(trx, run.id))
+      return { meetingId: run.id, status }
+    },
+  }
+
   return {
-    hub,
+    runKind,
     async start(
       scope: ClientScope & { client: ClientRow },
       body: { topic: string; agentIds: string[]; rounds: number },
@@ -151,68 +162,63 @@ export const createBoardroomService = ({ db, agents, models, metering, workspace
         Math.min(first.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS),
       )
       if (firstTurn.replay) throw requestErrors.in_progress()
-      const meeting = await meetings
-        .insert(db, scope, {
-          id: newId('mtg'),
-          topic: body.topic,
-          agentIds: speakers.map((s) => s.id),
-          rounds: body.rounds,
-          requestId,
+      const meeting = await db
+        .transaction()
+        .execute(async (trx) => {
+          const m = await meetings.insert(trx, scope, {
+            id: newId('mtg'),
+            topic: body.topic,
+            agentIds: speakers.map((s) => s.id),
+            rounds: body.rounds,
+            requestId,
+          })
+          await runs.insert(trx, { id: m.id, kind: RUN_KIND, workspaceId: scope.workspaceId, subjectId: m.id })
+          return m
         })
         .catch(async (err: unknown) => {
           await firstTurn.settle(null)
           throw err
         })
-      const log = createRunLog<MeetingEvent>((rows) => meetingEvents.append(db, meeting.id, rows), hub, meeting.id)
-      const abort = new AbortController()
-      const done = runMeeting(db, set, {
-        scope,
-        meetingId: meeting.id,
-        topic: body.topic,
-        rounds: body.rounds,
-        requestId,
-        speakers,
-        moderator,
-        log,
-        abort,
-        meter,
-        firstTurn,
-      })
-        .catch((err: unknown) => {
-          console.error(`[boardroom] meeting ${meeting.id} crashed:`, err)
-        })
-        .finally(() => inflight.delete(meeting.id))
-      inflight.set(meeting.id, { abort, done })
+      runs.start<MeetingEvent>(meeting.id, ({ log, abort }) =>
+        runMeeting(db, set, {
+          scope,
+          meetingId: meeting.id,
+          topic: body.topic,
+          rounds: body.rounds,
+          requestId,
+          speakers,
+          moderator,
+          log,
+          abort,
+          meter,
+          firstTurn,
+          finishRun: (trx, status) => runs.finish(trx, scope.workspaceId, meeting.id, status),
+        }),
+      )
       return toDto(scope, meeting.id)
     },
     get: toDto,
     async list(scope: ClientScope, limit: number) {
-      return (await meetings.list(db, scope, limit)).map((m) => ({
+      const page = await meetings.list(db, scope, limit)
+      const state = await runs.many(
+        scope.workspaceId,
+        page.map((m) => m.id),
+      )
+      return page.map((m) => ({
         id: m.id,
         topic: m.topic,
         agentIds: m.agentIds,
-        status: m.status,
+        status: state.get(m.id)?.status ?? 'failed',
         createdAt: m.createdAt.toISOString(),
       }))
     },
+    /** Ends a running meeting, whichever process runs it (the run layer carries the cancel); what was said is kept. */
     async cancel(scope: ClientScope, id: string) {
-      const m = await load(scope, id)
-      if (m.status !== 'running') return { cancelled: false }
-      inflight.get(id)?.abort.abort()
-      await meetings.finish(db, scope, id, 'cancelled', m.summary)
-      await inflight.get(id)?.done
-      return { cancelled: true }
+      await load(scope, id)
+      return { cancelled: await runs.cancel(scope.workspaceId, id) }
     },
     load,
-    meetingDone: (id: string) => meetingEvents.isDone(db, id),
-    eventsAfter: async (id: string, seq: number) => (await meetingEvents.after(db, id, seq)) as LoggedEvent[],
     clientOf: async (id: string) => (await meetings.clientOf(db, id))?.clientId,
-    async drain(ms = 10_000) {
-      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
-      await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
-      for (const r of inflight.values()) r.abort.abort()
-      await Promise.all([...inflight.values()].map((r) => r.done))
-    },
   }
 }
 export type BoardroomService = ReturnType<typeof createBoardroomService>

@@ -1,5 +1,7 @@
-import type { ColumnType, Generated } from 'kysely'
-import type { Timestamp, NullableTimestamp, RunStatus, MessageStatus } from '../../platform/db/columns.ts'
+import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { Timestamp, MessageStatus } from '../../platform/db/columns.ts'
+
+export type TurnStatus = MessageStatus
 
 export type MeetingsTable = {
   id: string
@@ -8,14 +10,10 @@ export type MeetingsTable = {
   topic: string
   agentIds: ColumnType<string[], string, string>
   rounds: number
-  status: RunStatus
   summary: Generated<string>
   createdBy: string
   requestId: string | null
   createdAt: Timestamp
-  finishedAt: NullableTimestamp
-  /** Touched every few seconds by the process running the meeting; null before its first beat. */
-  heartbeatAt: NullableTimestamp
 }
 
 export type MeetingTurnsTable = {
@@ -26,23 +24,13 @@ export type MeetingTurnsTable = {
   position: number
   speaker: string
   content: Generated<string>
-  status: MessageStatus
+  status: TurnStatus
   modelId: string
   usage: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
   createdAt: Timestamp
 }
 
-export type MeetingEventsTable = {
-  meetingId: string
-  seq: number
-  type: string
-  data: ColumnType<Record<string, unknown>, string, never>
-  createdAt: Timestamp
-}
-
-/** The tables the boardroom module owns: its handles are typed `Kysely<BoardroomTables>`. */
-export type BoardroomTables = {
-  meetings: MeetingsTable
-  meetingTurns: MeetingTurnsTable
-  meetingEvents: MeetingEventsTable
-}
+/** The tables the boardroom owns: its handles are typed `Kysely<BoardroomTables>`; a meeting's run state and events
+ * are the run layer's, under the meeting's id. */
+export type BoardroomTables = { meetings: MeetingsTable; meetingTurns: MeetingTurnsTable }
+export type Meeting = Selectable<MeetingsTable>

@@ -1,14 +1,14 @@
 import { streamText } from 'ai'
-import type { Db } from '../../schema.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import type { createRunLog } from '../../platform/realtime/event-log.ts'
-import { watchRun } from '../../platform/realtime/run-watch.ts'
+import type { RunLog } from '../../platform/runs/run-log.ts'
 import type { MeetingEvent } from '../../../contracts/boardroom.ts'
-import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
+import { normalizeUsage, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
 import type { MeteredCall } from '../credits/credits.module.ts'
 import { AppError } from '../../platform/http/errors.ts'
-import { meetings, turns } from './boardroom.repository.ts'
+import { meetings, turns, type Executor } from './boardroom.repository.ts'
+import type { BoardroomTables } from './boardroom.tables.ts'
 
 export type Speaker = { id: string; name: string; system: string; modelId: string }
 export type MeetingPlan = {
@@ -19,8 +19,10 @@ export type MeetingPlan = {
   requestId: string
   speakers: Speaker[]
   moderator: Speaker
-  log: ReturnType<typeof createRunLog<MeetingEvent>>
+  log: RunLog<MeetingEvent>
   abort: AbortController
+  /** Moves the meeting's run out of "running" in the meeting's transaction; false when a cancel got there first. */
+  finishRun: (trx: Handle, status: 'completed' | 'cancelled' | 'failed') => Promise<boolean>
   /** Holds credits for a turn (request id `<meeting request id>:<position>`); the first turn's hold was placed when the meeting started. */
   meter: (entry: CatalogEntry, position: number, promptText: string, maxOutputTokens: number) => Promise<MeteredCall>
   firstTurn?: MeteredCall
@@ -42,7 +44,7 @@ const transcriptOf = (said: { name: string; content: string }[]) =>
  * writes the summary with decisions and action items. Each turn is saved as it ends; a cancel stops the
  * meeting after keeping what was said.
  */
-export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) => {
+export const runMeeting = async (db: Executor, models: ModelSet, plan: MeetingPlan) => {
   const { scope, log, abort } = plan
   const said: { name: string; content: string }[] = []
   let failed = false
@@ -91,26 +93,26 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
     }
     const status = abort.signal.aborted ? 'cancelled' : error ? 'failed' : 'complete'
     const usage = normalizeUsage(reported, { prompt: () => system + prompt, output: text })
-    const charge = metered ? await metered.price(error && !text ? null : usage) : null
-    const charged = Number(charge?.charged ?? 0n)
-    await db.transaction().execute(async (trx) => {
-      await turns.finish(trx, scope, turnId, { content: text, status, usage: { ...usage, charged } })
-      if (metered)
-        await recordModelCall(trx, {
-          workspaceId: scope.workspaceId,
-          clientId: scope.clientId,
-          userId: scope.userId,
-          tokenId: null,
-          agentId: speaker.id === 'moderator' ? null : speaker.id,
-          surface: 'boardroom',
-          requestId: metered.hold.requestId,
-          modelId: entry.id,
-          status,
-          usage,
-          charge,
-        })
-    })
-    const settled = metered ? await metered.settle(charge) : undefined
+    const save = (trx: Handle, charge: { charged: bigint } | null) =>
+      turns.finish(own<BoardroomTables>(trx), scope, turnId, {
+        content: text,
+        status,
+        usage: { ...usage, charged: Number(charge?.charged ?? 0n) },
+      })
+    // A turn whose hold was refused never called the model: its row is closed, nothing is recorded or settled.
+    const settled = metered
+      ? (
+          await metered.complete({
+            usage,
+            free: Boolean(error && !text),
+            agentId: speaker.id === 'moderator' ? null : speaker.id,
+            within: async (trx, charge) => {
+              await save(trx, charge)
+              return status
+            },
+          })
+        ).settled
+      : await save(db, null).then(() => undefined)
     log.push({
       type: 'turn-end',
       turnId,
@@ -122,12 +124,6 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
     return text
   }
 
-  // A cancel from another process arrives through the meeting's row.
-  const stopWatching = watchRun({
-    status: () => meetings.status(db, plan.meetingId),
-    beat: () => meetings.beat(db, plan.meetingId),
-    onCancelled: () => abort.abort(),
-  })
   const names = plan.speakers.map((s) => s.name)
   let position = 0
   for (let round = 1; round <= plan.rounds && !abort.signal.aborted && !failed; round++) {
@@ -153,13 +149,16 @@ export const runMeeting = async (db: Db, models: ModelSet, plan: MeetingPlan) =>
       `Summarise the meeting on "${plan.topic}" with the sections "## Decisions" and "## Action items" (owner and next step for each).`,
     )
   }
-  stopWatching()
   let status: 'completed' | 'cancelled' | 'failed' = abort.signal.aborted
     ? 'cancelled'
     : failed
       ? 'failed'
       : 'completed'
-  if (!(await meetings.finish(db, scope, plan.meetingId, status, summary))) status = 'cancelled'
+  await db.transaction().execute(async (trx) => {
+    // Whoever moves the run out of "running" first decides; a cancel that won keeps the turns said so far.
+    if (await plan.finishRun(trx, status)) await meetings.setSummary(trx, scope, plan.meetingId, summary)
+    else status = 'cancelled'
+  })
   log.push({ type: 'done', meetingId: plan.meetingId, status })
   await log.flush()
 }

@@ -9,14 +9,15 @@ import {
 } from 'ai'
 import { AppError } from '../../platform/http/errors.ts'
 import { ToolRefusedError } from '../tools/tools.module.ts'
-import type { Db } from '../../schema.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import { normalizeUsage, recordModelCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
-import type { MeteredCall } from '../credits/credits.module.ts'
-import { messages, runs } from './chat.repository.ts'
+import { normalizeUsage, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
+import { creditsErrors, type MeteredCall } from '../credits/credits.module.ts'
+import { messages } from './chat.repository.ts'
 import type { ChatEvent } from '../../../contracts/chat.ts'
-import type { createRunLog } from '../../platform/realtime/event-log.ts'
-import { watchRun } from '../../platform/realtime/run-watch.ts'
+import type { RunLog } from '../../platform/runs/run-log.ts'
+import { own } from '../../platform/db/database.ts'
+import type { ChatTables } from './chat.tables.ts'
 
 export type RunInput = {
   scope: ClientScope
@@ -31,8 +32,10 @@ export type RunInput = {
   tools: ToolSet
   /** Parts recorded as the answer goes (tool calls, results, hand-offs), saved with it. */
   parts: unknown[]
-  log: ReturnType<typeof createRunLog<ChatEvent>>
+  log: RunLog<ChatEvent>
   abort: AbortController
+  /** Moves the run out of "running" in the answer's transaction; false when a cancel got there first. */
+  finishRun: (trx: Handle, status: 'completed' | 'cancelled' | 'failed') => Promise<boolean>
   agentId: string
   /** The credits held for this answer: settled on what it used once it is saved. */
   metered: MeteredCall
@@ -56,7 +59,7 @@ const toolErrorMessage = (err: unknown) =>
  * completes, a cancel (from this process, or from another one through the run's row) stops it and keeps what
  * was generated, and a provider failure is saved as a clear error.
  */
-export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
+export const executeRun = async (models: ModelSet, input: RunInput) => {
   const { scope, log, abort } = input
   let text = ''
   const { parts } = input
@@ -77,18 +80,10 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
       await input.metered.holdNextStep(promptOf(steps))
       return false
     } catch (err) {
-      refused =
-        err instanceof AppError
-          ? err
-          : new AppError(503, 'credits.hold_failed', 'Credits for the next step could not be held.')
+      refused = err instanceof AppError ? err : creditsErrors.hold_unavailable()
       return true
     }
   }
-  const stopWatching = watchRun({
-    status: () => runs.status(db, input.runId),
-    beat: () => runs.beat(db, input.runId),
-    onCancelled: () => abort.abort(),
-  })
   try {
     const result = streamText({
       model: input.model,
@@ -135,8 +130,6 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
       const e = models.describeError(err, input.entry)
       failure = { code: e.code, message: e.message }
     }
-  } finally {
-    stopWatching()
   }
   if (refused && !failure && !abort.signal.aborted)
     failure = { code: refused.code, message: `The answer stopped before its next step: ${refused.message}` }
@@ -146,34 +139,24 @@ export const executeRun = async (db: Db, models: ModelSet, input: RunInput) => {
   })
   let status: 'complete' | 'cancelled' | 'failed' = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'complete'
   // A call that failed before the provider wrote anything is not charged; a cancelled one pays for what it wrote.
-  const charge = await input.metered.price(failure && !text && !parts.length ? null : usage)
-  await db.transaction().execute(async (trx) => {
-    // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
-    if (!(await runs.finish(trx, scope, input.runId, status === 'complete' ? 'completed' : status)))
-      status = 'cancelled'
-    await messages.finish(trx, scope, input.messageId, {
-      content: text,
-      status,
-      usage: { ...usage, charged: Number(charge?.charged ?? 0n) },
-      error: failure ?? null,
-      parts,
-    })
-    await recordModelCall(trx, {
-      workspaceId: scope.workspaceId,
-      clientId: scope.clientId,
-      userId: scope.userId,
-      tokenId: input.tokenId,
-      agentId: input.agentId,
-      surface: 'chat',
-      requestId: input.requestId,
-      modelId: input.entry.id,
-      status,
-      usage,
-      charge,
-    })
+  // After the commit: if this process dies before the settle, the sweeper settles the hold from the recorded call.
+  const { settled } = await input.metered.complete({
+    usage,
+    free: Boolean(failure && !text && !parts.length),
+    agentId: input.agentId,
+    within: async (trx, charge) => {
+      // Whoever moves the run out of "running" first decides; a cancel that won keeps the partial text as cancelled.
+      if (!(await input.finishRun(trx, status === 'complete' ? 'completed' : status))) status = 'cancelled'
+      await messages.finish(own<ChatTables>(trx), scope, input.messageId, {
+        content: text,
+        status,
+        usage: { ...usage, charged: Number(charge?.charged ?? 0n) },
+        error: failure ?? null,
+        parts,
+      })
+      return status
+    },
   })
-  // After the commit: if this process dies here, the sweeper settles the hold from the call recorded above.
-  const settled = await input.metered.settle(charge)
   log.push({
     type: 'usage',
     usage: { ...usage, charged: Number(settled.charged) },

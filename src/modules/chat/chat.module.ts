@@ -1,4 +1,7 @@
-import type { Db } from '../../schema.ts'
+import type { Kysely } from 'kysely'
+import type { Runs } from '../../platform/runs/runs.ts'
+import type { RunStreams } from '../../platform/runs/run-stream.ts'
+import type { ChatTables } from './chat.tables.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
@@ -7,7 +10,6 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import type { ToolRegistry } from '../tools/tools.module.ts'
 import type { FastifyInstance } from 'fastify'
 import { chatRoutes } from './chat.routes.ts'
-import { sweepStaleRuns } from './chat.jobs.ts'
 import { discoveryRoutes } from './discovery.routes.ts'
 import { createChatService } from './chat.service.ts'
 
@@ -15,7 +17,9 @@ export type { ChatService } from './chat.service.ts'
 
 /** Conversations per client and agent; answers streamed over SSE, persisted, resumable, cancellable. */
 export const createChatModule = (deps: {
-  db: Db
+  db: Kysely<ChatTables>
+  runs: Runs
+  streams: RunStreams
   scope: ScopeResolver
   agents: AgentService
   models: ModelsModule
@@ -24,11 +28,13 @@ export const createChatModule = (deps: {
   credits: CreditsService
   workspaceName: (scope: ClientScope) => Promise<string>
 }) => {
-  const chat = createChatService(deps)
+  const db = deps.db
+  const chat = createChatService({ ...deps, db })
   const routes = async (app: FastifyInstance) => {
-    await app.register(chatRoutes({ chat, scope: deps.scope, credits: deps.credits }))
-    await app.register(discoveryRoutes({ db: deps.db, agents: deps.agents, scope: deps.scope }))
+    await app.register(chatRoutes({ chat, scope: deps.scope, credits: deps.credits, streams: deps.streams }))
+    await app.register(discoveryRoutes({ db, agents: deps.agents, scope: deps.scope }))
   }
-  return { chat, routes, jobs: [sweepStaleRuns(deps.db)] }
+  /** Registered with the run layer by the composition root: how an answer nobody writes any more is closed. */
+  return { chat, routes, runKind: chat.runKind }
 }
 export type ChatModule = ReturnType<typeof createChatModule>

@@ -1,9 +1,11 @@
-import { sql } from 'kysely'
-import type { Executor } from '../../schema.ts'
-import type { MessageStatus, RunStatus } from '../../platform/db/columns.ts'
+import { sql, type Kysely } from 'kysely'
 import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { ChatTables, MessageStatus } from './chat.tables.ts'
 
-/** Conversations, messages and runs of one client: the client id from the scope is in every where. */
+/** Chat's handle: its own tables, the root or an open transaction. */
+export type Executor = Kysely<ChatTables>
+
+/** Conversations and messages of one client: the client id from the scope is in every where. */
 export const conversations = {
   insert: (db: Executor, scope: ClientScope, c: { id: string; agentId: string; title?: string }) =>
     db
@@ -79,6 +81,7 @@ export const messages = {
       modelId?: string | null
       authorId?: string | null
       requestId?: string | null
+      runId?: string | null
     },
   ) =>
     db
@@ -96,12 +99,31 @@ export const messages = {
       .limit(limit)
       .execute()
       .then((rows) => rows.reverse()),
-  /** Ends an answer left "streaming" by a runner that is gone, keeping its text. */
-  close: (db: Executor, scope: ClientScope, id: string, status: MessageStatus) =>
+  /** The answer a run writes (the run layer knows its run, not its message). */
+  ofRun: (db: Executor, runId: string) =>
+    db.selectFrom('messages').selectAll().where('runId', '=', runId).executeTakeFirst(),
+  /** The answer a request started, for a replay of the request (null when it started none). */
+  answerOf: (db: Executor, clientId: string, requestId: string) =>
+    db
+      .selectFrom('messages')
+      .select(['id', 'conversationId', 'content', 'runId'])
+      .where('clientId', '=', clientId)
+      .where('requestId', '=', requestId)
+      .where('role', '=', 'assistant')
+      .executeTakeFirst(),
+  /**
+   * Ends an answer left "streaming" by a runner that is gone, keeping its text (the saved one, else what it had
+   * streamed) and, for one whose process died, why it stopped.
+   */
+  close: (db: Executor, id: string, m: { status: MessageStatus; partial: string; error?: Record<string, unknown> }) =>
     db
       .updateTable('messages')
-      .set({ status, completedAt: new Date() })
-      .where('clientId', '=', scope.clientId)
+      .set({
+        status: m.status,
+        completedAt: new Date(),
+        content: sql<string>`coalesce(nullif(content, ''), ${m.partial})`,
+        ...(m.error ? { error: JSON.stringify(m.error) } : {}),
+      })
       .where('id', '=', id)
       .where('status', '=', 'streaming')
       .execute(),
@@ -129,110 +151,5 @@ export const messages = {
       })
       .where('clientId', '=', scope.clientId)
       .where('id', '=', id)
-      .execute(),
-}
-
-export const runs = {
-  insert: (db: Executor, scope: ClientScope, r: { id: string; conversationId: string; messageId: string }) =>
-    db
-      .insertInto('chatRuns')
-      .values({ ...r, clientId: scope.clientId, status: 'running' })
-      .execute(),
-  get: (db: Executor, scope: ClientScope, id: string) =>
-    db
-      .selectFrom('chatRuns')
-      .selectAll()
-      .where('clientId', '=', scope.clientId)
-      .where('id', '=', id)
-      .executeTakeFirst(),
-  latest: (db: Executor, scope: ClientScope, conversationId: string) =>
-    db
-      .selectFrom('chatRuns')
-      .selectAll()
-      .where('clientId', '=', scope.clientId)
-      .where('conversationId', '=', conversationId)
-      .orderBy('createdAt', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-  running: (db: Executor, scope: ClientScope, conversationId: string) =>
-    db
-      .selectFrom('chatRuns')
-      .selectAll()
-      .where('clientId', '=', scope.clientId)
-      .where('conversationId', '=', conversationId)
-      .where('status', '=', 'running')
-      .executeTakeFirst(),
-  runningIn: async (db: Executor, scope: ClientScope, conversationIds: string[]) =>
-    conversationIds.length
-      ? new Set(
-          (
-            await db
-              .selectFrom('chatRuns')
-              .select('conversationId')
-              .where('clientId', '=', scope.clientId)
-              .where('status', '=', 'running')
-              .where('conversationId', 'in', conversationIds)
-              .execute()
-          ).map((r) => r.conversationId),
-        )
-      : new Set<string>(),
-  /** Moves a running run to its final state once; false when it had already ended (e.g. cancelled meanwhile). */
-  finish: async (db: Executor, scope: ClientScope, id: string, status: RunStatus) =>
-    Number(
-      (
-        await db
-          .updateTable('chatRuns')
-          .set({ status, finishedAt: new Date() })
-          .where('clientId', '=', scope.clientId)
-          .where('id', '=', id)
-          .where('status', '=', 'running')
-          .executeTakeFirst()
-      ).numUpdatedRows,
-    ) === 1,
-  status: async (db: Executor, id: string) =>
-    (await db.selectFrom('chatRuns').select('status').where('id', '=', id).executeTakeFirst())?.status,
-  /** The writing process's heartbeat; answers the status like `status`. */
-  beat: async (db: Executor, id: string) =>
-    (
-      await db
-        .updateTable('chatRuns')
-        .set({ heartbeatAt: new Date() })
-        .where('id', '=', id)
-        .returning('status')
-        .executeTakeFirst()
-    )?.status,
-}
-
-export const events = {
-  append: (db: Executor, runId: string, rows: { seq: number; type: string; data: Record<string, unknown> }[]) =>
-    rows.length
-      ? db
-          .insertInto('chatEvents')
-          .values(rows.map((r) => ({ runId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) })))
-          .execute()
-      : Promise.resolve(),
-  /** Closes the log of a run whose runner is gone, so streams following it end. */
-  appendDone: (db: Executor, runId: string, data: Record<string, unknown>) =>
-    sql`insert into chat_events (run_id, seq, type, data)
-        select ${runId}, coalesce(max(seq), 0) + 1, 'done', ${JSON.stringify(data)}::jsonb from chat_events where run_id = ${runId}`.execute(
-      db,
-    ),
-  isDone: async (db: Executor, runId: string) =>
-    Boolean(
-      await db
-        .selectFrom('chatEvents')
-        .select('seq')
-        .where('runId', '=', runId)
-        .where('type', '=', 'done')
-        .executeTakeFirst(),
-    ),
-  after: (db: Executor, runId: string, afterSeq: number) =>
-    db
-      .selectFrom('chatEvents')
-      .select(['seq', 'type', 'data'])
-      .where('runId', '=', runId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(1000)
       .execute(),
 }

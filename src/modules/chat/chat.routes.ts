@@ -15,7 +15,7 @@ import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { chatErrors } from './chat.errors.ts'
 import type { ChatService } from './chat.service.ts'
-import { lastEventId, streamRunEvents } from '../../platform/realtime/sse.ts'
+import { lastEventId, type RunStreams } from '../../platform/runs/run-stream.ts'
 import { EstimateDto, EstimateRequest } from '../../../contracts/credits.ts'
 import type { CreditsService } from '../credits/credits.module.ts'
 
@@ -25,7 +25,17 @@ const EventStream = z.string().meta({
 })
 
 export const chatRoutes =
-  ({ chat, scope, credits }: { chat: ChatService; scope: ScopeResolver; credits: CreditsService }) =>
+  ({
+    chat,
+    scope,
+    credits,
+    streams,
+  }: {
+    chat: ChatService
+    scope: ScopeResolver
+    credits: CreditsService
+    streams: RunStreams
+  }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
 
@@ -109,21 +119,18 @@ export const chatRoutes =
           summary: 'Ask; the answer streams back as Server-Sent Events and is saved even if you disconnect (members)',
           params: IdParam,
           body: SendMessage,
-          response: { 200: EventStream, ...errorResponses(400, 401, 403, 404, 409) },
+          response: { 200: EventStream, ...errorResponses(400, 401, 403, 404, 409, 429) },
         },
       },
       async (req, reply) => {
         const s = await conversationScope(req, req.params.id, 'member')
-        const { runId } = await chat.send(s, req.params.id, req.body, {
-          requestId: req.id,
-          tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
-        })
-        await streamRunEvents(req, reply, {
-          hub: chat.hub,
-          runId,
-          afterSeq: 0,
-          after: (seq) => chat.eventsAfter(runId, seq),
-          isDone: () => chat.runDone(runId),
+        // The stream slot is taken before the answer starts: over the cap nothing is sent or charged.
+        await streams.serve(req, reply, s.userId, async () => {
+          const { runId } = await chat.send(s, req.params.id, req.body, {
+            requestId: req.id,
+            tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
+          })
+          return { runId, afterSeq: 0 }
         })
       },
     )
@@ -164,19 +171,15 @@ export const chatRoutes =
           summary: 'Resume the latest answer from Last-Event-ID (or ?after=), replaying what was missed',
           params: IdParam,
           querystring: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
-          response: { 200: EventStream, ...errorResponses(401, 404) },
+          response: { 200: EventStream, ...errorResponses(401, 404, 429) },
         },
       },
       async (req, reply) => {
         const s = await conversationScope(req, req.params.id, 'viewer')
-        const run = await chat.latestRun(s, req.params.id)
-        if (!run) throw chatErrors.no_run()
-        await streamRunEvents(req, reply, {
-          hub: chat.hub,
-          runId: run.id,
-          afterSeq: lastEventId(req, req.query.after),
-          after: (seq) => chat.eventsAfter(run.id, seq),
-          isDone: () => chat.runDone(run.id),
+        await streams.serve(req, reply, s.userId, async () => {
+          const run = await chat.latestRun(s, req.params.id)
+          if (!run) throw chatErrors.no_run()
+          return { runId: run.id, afterSeq: lastEventId(req, req.query.after) }
         })
       },
     )

@@ -1,6 +1,6 @@
-import type { Db } from '../../schema.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { Conversation, Message } from './chat.tables.ts'
+import type { ChatTables, Conversation, Message } from './chat.tables.ts'
 import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'
@@ -12,16 +12,20 @@ import { searchConversationsTool, type ToolRegistry } from '../tools/tools.modul
 import { handoffTool } from './handoff-tool.ts'
 import { searchClient } from './search.repository.ts'
 import { chatErrors } from './chat.errors.ts'
-import { conversations, events, messages, runs } from './chat.repository.ts'
+import { conversations, messages, type Executor } from './chat.repository.ts'
 import { executeRun } from './chat-runner.ts'
 import { countTokens, fitToContext } from './history.ts'
-import { createRunHub, createRunLog } from '../../platform/realtime/event-log.ts'
+import type { RunKind, Runs } from '../../platform/runs/runs.ts'
+
+/** Chat answers are runs of this kind, one running per conversation (the run's subject). */
+const RUN_KIND = 'chat'
 
 type ClientRow = { name: string; website: string | null; notes: string | null }
 export type ChatScope = ClientScope & { client: ClientRow }
 
 type Deps = {
-  db: Db
+  db: Executor
+  runs: Runs
   agents: AgentService
   models: ModelsModule
   tools: ToolRegistry
@@ -72,6 +76,7 @@ const parseCursor = (cursor: string) => {
 /** Conversations per client and agent, and the answers streamed into them. */
 export const createChatService = ({
   db,
+  runs,
   agents,
   models,
   tools,
@@ -83,29 +88,12 @@ export const createChatService = ({
     handoffTool(db, agents),
     searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)),
   )
-  const hub = createRunHub()
-  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
   const isOffline = (id: string | null) => Boolean(id && models.find(id)?.offline)
 
   const load = async (scope: ClientScope, id: string) => {
     const c = id.length <= 64 ? await conversations.get(db, scope, id) : undefined
     if (!c) throw chatErrors.conversation_not_found()
     return c
-  }
-
-  /**
-   * A run no process here is writing: another process will see the cancel within a second and close it;
-   * if nobody has after a few seconds, its process is gone, and the answer is closed here as cancelled.
-   */
-  const closeOrphan = async (scope: ClientScope, runId: string, messageId: string) => {
-    for (let i = 0; i < 30; i++) {
-      if (await events.isDone(db, runId)) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    await db.transaction().execute(async (trx) => {
-      await messages.close(trx, scope, messageId, 'cancelled')
-      await events.appendDone(trx, runId, { messageId, status: 'cancelled' })
-    })
   }
 
   /** The agent, model, system prompt and history a message would be sent with, and the prompt as counted for its estimate. */
@@ -143,30 +131,38 @@ export const createChatService = ({
     return { agent, set, modelId, model, entry, system, earlier, history, promptText, maxOutputTokens }
   }
 
+  /** The streamed text of a run, for an answer whose process is gone. */
+  const streamedText = async (h: Handle, runId: string) =>
+    (await runs.eventData(h, runId, 'delta')).map((d) => String(d.text ?? '')).join('')
+  const running = (h: Handle, scope: ClientScope, conversationIds: string[]) =>
+    runs.running(h, scope.workspaceId, RUN_KIND, conversationIds)
+
   // What an answer whose process died had written: its saved text, else the deltas it streamed.
   metering.recoverWith('chat', async (hold) => {
-    const m = await db
-      .selectFrom('messages')
-      .innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id')
-      .select(['messages.content', 'chatRuns.id as runId'])
-      .where('messages.requestId', '=', hold.requestId)
-      .where('messages.role', '=', 'assistant')
-      .where('messages.clientId', '=', hold.clientId ?? '')
-      .executeTakeFirst()
-    if (!m) return ''
-    if (m.content) return m.content
-    const deltas = await db
-      .selectFrom('chatEvents')
-      .select('data')
-      .where('runId', '=', m.runId)
-      .where('type', '=', 'delta')
-      .orderBy('seq')
-      .execute()
-    return deltas.map((d) => String(d.data.text ?? '')).join('')
+    const m = await messages.answerOf(db, hold.clientId ?? '', hold.requestId)
+    if (!m?.runId) return ''
+    return m.content || streamedText(db, m.runId)
   })
 
+  /** Closes an answer nobody is writing any more (the run layer's sweeper, or a cancel that found no writer). */
+  const runKind: RunKind = {
+    maxAgeMs: 15 * 60_000,
+    async finalise(trx, run, status) {
+      const m = await messages.ofRun(own<ChatTables>(trx), run.id)
+      if (!m) return { status }
+      await messages.close(own<ChatTables>(trx), m.id, {
+        status,
+        partial: await streamedText(trx, run.id),
+        ...(status === 'failed'
+          ? { error: { code: 'chat.interrupted', message: 'The server stopped while writing this answer.' } }
+          : {}),
+      })
+      return { messageId: m.id, status }
+    },
+  }
+
   return {
-    hub,
+    runKind,
     async create(scope: ChatScope, body: { agentId: string; title?: string }) {
       const agent = await agents.resolve(scope, body.agentId)
       return toConversationDto(
@@ -181,21 +177,21 @@ export const createChatService = ({
     ) {
       const rows = await conversations.page(db, scope, { ...q, after: q.cursor ? parseCursor(q.cursor) : undefined })
       const items = rows.slice(0, q.limit)
-      const running = await runs.runningIn(
+      const busy = await running(
         db,
         scope,
         items.map((c) => c.id),
       )
       const last = items.at(-1)
       return {
-        items: items.map((c) => toConversationDto(c, running.has(c.id))),
+        items: items.map((c) => toConversationDto(c, busy.has(c.id))),
         nextCursor: rows.length > q.limit && last ? cursorOf(last) : null,
       }
     },
 
     async get(scope: ClientScope, id: string) {
       const c = await load(scope, id)
-      return toConversationDto(c, Boolean(await runs.running(db, scope, id)))
+      return toConversationDto(c, (await running(db, scope, [id])).has(id))
     },
 
     async update(scope: ClientScope, id: string, patch: { title?: string; pinned?: boolean; archived?: boolean }) {
@@ -205,7 +201,7 @@ export const createChatService = ({
         ...rest,
         ...(archived === undefined ? {} : { archivedAt: archived ? now() : null }),
       })
-      return toConversationDto(c, Boolean(await runs.running(db, scope, id)))
+      return toConversationDto(c, (await running(db, scope, [id])).has(id))
     },
 
     async messages(scope: ClientScope, id: string) {
@@ -254,17 +250,9 @@ export const createChatService = ({
       })
       if (metered.replay) {
         // The same request again: the answer it started, not a second one.
-        const prior = await db
-          .selectFrom('messages')
-          .innerJoin('chatRuns', 'chatRuns.messageId', 'messages.id')
-          .select('chatRuns.id')
-          .where('messages.clientId', '=', scope.clientId)
-          .where('messages.conversationId', '=', id)
-          .where('messages.requestId', '=', requestId)
-          .where('messages.role', '=', 'assistant')
-          .executeTakeFirst()
-        if (!prior) throw requestErrors.not_replayable({ why: 'no_answer' })
-        return { runId: prior.id }
+        const prior = await messages.answerOf(db, scope.clientId, requestId)
+        if (!prior?.runId || prior.conversationId !== id) throw requestErrors.not_replayable({ why: 'no_answer' })
+        return { runId: prior.runId }
       }
 
       const runId = newId('run')
@@ -272,7 +260,7 @@ export const createChatService = ({
       await db
         .transaction()
         .execute(async (trx) => {
-          if (await runs.running(trx, scope, id)) throw chatErrors.run_in_progress()
+          if ((await running(trx, scope, [id])).size) throw chatErrors.run_in_progress()
           await messages.insert(trx, scope, {
             id: ids.user,
             conversationId: id,
@@ -291,8 +279,9 @@ export const createChatService = ({
             agentId: agent.dto.id,
             modelId,
             requestId,
+            runId,
           })
-          await runs.insert(trx, scope, { id: runId, conversationId: id, messageId: ids.answer })
+          await runs.insert(trx, { id: runId, kind: RUN_KIND, workspaceId: scope.workspaceId, subjectId: id })
           await conversations.update(trx, scope, id, {
             lastMessageAt: now(),
             ...(earlier.length === 0 && conversation.title === 'New conversation'
@@ -305,89 +294,68 @@ export const createChatService = ({
           throw err.code === '23505' ? chatErrors.run_in_progress() : err
         })
 
-      const log = createRunLog<ChatEvent>((rows) => events.append(db, runId, rows), hub, runId)
-      log.push({
-        type: 'run',
-        runId,
-        conversationId: id,
-        userMessageId: ids.user,
-        messageId: ids.answer,
-        agentId: agent.dto.id,
-        modelId,
-        offline: entry.offline,
-        estimate: Number(metered.hold.amount),
-        billedBy: set.billedBy(entry),
-      })
-      const abort = new AbortController()
-      const parts: MessagePart[] = []
-      const toolSet = entry.offline
-        ? {}
-        : tools.forCall(agent.dto.tools, {
-            scope,
-            conversationId: id,
-            agentId: agent.dto.id,
-            emit: (e) => {
-              parts.push(e)
-              log.push(e)
-            },
-          })
-      const done = executeRun(db, set, {
-        scope,
-        ...call,
-        runId,
-        messageId: ids.answer,
-        entry,
-        model,
-        system,
-        history: history.messages,
-        tools: toolSet,
-        parts,
-        log,
-        abort,
-        agentId: agent.dto.id,
-        metered,
-      })
-        .catch((err: unknown) => {
-          console.error(`[chat] run ${runId} crashed:`, err)
+      runs.start<ChatEvent>(runId, async ({ log, abort }) => {
+        log.push({
+          type: 'run',
+          runId,
+          conversationId: id,
+          userMessageId: ids.user,
+          messageId: ids.answer,
+          agentId: agent.dto.id,
+          modelId,
+          offline: entry.offline,
+          estimate: Number(metered.hold.amount),
+          billedBy: set.billedBy(entry),
         })
-        .finally(() => inflight.delete(runId))
-      inflight.set(runId, { abort, done })
+        const parts: MessagePart[] = []
+        const toolSet = entry.offline
+          ? {}
+          : tools.forCall(agent.dto.tools, {
+              scope,
+              conversationId: id,
+              agentId: agent.dto.id,
+              emit: (e) => {
+                parts.push(e)
+                log.push(e)
+              },
+            })
+        await executeRun(set, {
+          scope,
+          ...call,
+          runId,
+          messageId: ids.answer,
+          entry,
+          model,
+          system,
+          history: history.messages,
+          tools: toolSet,
+          parts,
+          log,
+          abort,
+          finishRun: (trx, status) => runs.finish(trx, scope.workspaceId, runId, status),
+          agentId: agent.dto.id,
+          metered,
+        })
+      })
       return { runId }
     },
 
-    /** Stops the answer being written: here if this process runs it, and through the run's row for any other. */
+    /** Stops the answer being written, whichever process writes it (the run layer carries the cancel). */
     async cancel(scope: ClientScope, id: string) {
       await load(scope, id)
-      const run = await runs.running(db, scope, id)
+      const run = (await running(db, scope, [id])).get(id)
       if (!run) return { cancelled: false }
-      const local = inflight.get(run.id)
-      local?.abort.abort()
-      await runs.finish(db, scope, run.id, 'cancelled')
-      if (local) await local.done
-      else await closeOrphan(scope, run.id, run.messageId)
+      await runs.cancel(scope.workspaceId, run.id)
       return { cancelled: true }
     },
 
+    /** The latest answer's run of a conversation, to stream or resume. */
     async latestRun(scope: ClientScope, id: string) {
       await load(scope, id)
-      return runs.latest(db, scope, id)
+      return runs.latest(scope.workspaceId, RUN_KIND, id)
     },
-
-    /** Stored events of a run, for streaming and Last-Event-ID resume. */
-    eventsAfter: async (runId: string, seq: number) =>
-      (await events.after(db, runId, seq)) as { seq: number; type: string; data: Record<string, unknown> }[],
-    runDone: (runId: string) => events.isDone(db, runId),
 
     clientOf: async (id: string) => (await conversations.clientOf(db, id))?.clientId,
-
-    /** Lets answers in flight finish (up to `ms`), then stops the rest; they are saved as cancelled. */
-    async drain(ms = 10_000) {
-      const all = [...inflight.values()]
-      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
-      await Promise.race([Promise.all(all.map((r) => r.done)), timeout])
-      for (const r of inflight.values()) r.abort.abort()
-      await Promise.all([...inflight.values()].map((r) => r.done))
-    },
   }
 }
 export type ChatService = ReturnType<typeof createChatService>

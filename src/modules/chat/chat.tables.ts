@@ -1,5 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
-import type { Timestamp, NullableTimestamp, RunStatus, MessageStatus } from '../../platform/db/columns.ts'
+import type { Timestamp, NullableTimestamp, MessageStatus } from '../../platform/db/columns.ts'
+
+export type { MessageStatus } from '../../platform/db/columns.ts'
 
 export type ConversationsTable = {
   id: string
@@ -29,37 +31,14 @@ export type MessagesTable = {
   error: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>
   authorId: string | null
   requestId: string | null
+  /** An answer's run (the run layer's row); null for questions. */
+  runId: Generated<string | null>
   createdAt: Timestamp
   completedAt: NullableTimestamp
 }
 
-export type ChatRunsTable = {
-  id: string
-  conversationId: string
-  clientId: string
-  messageId: string
-  status: RunStatus
-  createdAt: Timestamp
-  finishedAt: NullableTimestamp
-  /** Touched every few seconds by the process writing the answer; null before its first beat. */
-  heartbeatAt: NullableTimestamp
-}
-
-export type ChatEventsTable = {
-  runId: string
-  seq: number
-  type: string
-  data: ColumnType<Record<string, unknown>, string, never>
-  createdAt: Timestamp
-}
-
-/** The tables the chat module owns: its handles are typed `Kysely<ChatTables>`. */
-export type ChatTables = {
-  conversations: ConversationsTable
-  messages: MessagesTable
-  chatRuns: ChatRunsTable
-  chatEvents: ChatEventsTable
-}
+/** The tables chat owns: its handles are typed `Kysely<ChatTables>`; a run's state and events are the run layer's. */
+export type ChatTables = { conversations: ConversationsTable; messages: MessagesTable }
 
 export type Conversation = Selectable<ConversationsTable>
 export type Message = Selectable<MessagesTable>

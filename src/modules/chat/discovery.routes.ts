@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db } from '../../schema.ts'
+import type { Executor } from './chat.repository.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -24,7 +24,7 @@ const snippetAround = (text: string, q: string) => {
 
 /** Composer suggestions and in-app search, both scoped to the client in X-Client-ID. */
 export const discoveryRoutes =
-  ({ db, agents, scope }: { db: Db; agents: AgentService; scope: ScopeResolver }) =>
+  ({ db, agents, scope }: { db: Executor; agents: AgentService; scope: ScopeResolver }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Db } from '../../schema.ts'
+import type { Executor } from './chat.repository.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import { defineTool } from '../tools/tools.module.ts'
 import { conversations } from './chat.repository.ts'
@@ -8,7 +8,7 @@ import { conversations } from './chat.repository.ts'
  * Hands the conversation to another agent, visibly: the UI shows a hand-off card and the next question goes
  * to that agent. Only agents this workspace can use are accepted.
  */
-export const handoffTool = (db: Db, agents: AgentService) =>
+export const handoffTool = (db: Executor, agents: AgentService) =>
   defineTool({
     name: 'handoff',
     description:

@@ -1,4 +1,4 @@
-import type { Executor } from '../../schema.ts'
+import type { Executor } from './chat.repository.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`

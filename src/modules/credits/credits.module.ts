@@ -6,7 +6,7 @@ import type { CreditsTables } from './credits.tables.ts'
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import type { CatalogEntry } from '../models/models.module.ts'
+import type { CatalogEntry, ModelCallRecord } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { creditsRoutes } from './credits.routes.ts'
 import { createCreditsService, type TenancyLookups } from './credits.service.ts'
@@ -37,6 +37,8 @@ export type { CreditRate, ModelPrice } from './credits.tables.ts'
 
 type Deps = {
   db: Kysely<CreditsTables>
+  /** The models module's usage record, written with a surface's rows by `MeteredCall.complete`. */
+  recordCall: (trx: Handle, r: ModelCallRecord) => Promise<unknown>
   audit: AuditService
   counters: CounterStore
   scope: ScopeResolver
@@ -78,6 +80,7 @@ export const createCreditsModule = ({
   isEmailVerified,
   firstOwnedWorkspace,
   tenancy,
+  recordCall,
 }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
@@ -94,6 +97,7 @@ export const createCreditsModule = ({
     counters,
     allowsModelTier,
     planOf: tenancy.planOf,
+    recordCall,
     options: {
       holdTtlMs: config.CREDITS_HOLD_TTL_SECONDS * 1000,
       rpmPerUser: defaults.rpmPerUser,

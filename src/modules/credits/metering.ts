@@ -9,6 +9,7 @@ import {
   recordedCall,
   type CatalogEntry,
   type ModelCallCharge,
+  type ModelCallRecord,
   type ModelTier,
   type NormalizedUsage,
 } from '../models/models.module.ts'
@@ -79,10 +80,13 @@ export const createMetering = ({
   counters,
   allowsModelTier,
   planOf,
+  recordCall,
   options,
 }: {
   db: Kysely<CreditsTables>
   ledger: Ledger
+  /** The models module's usage record (`model_calls`), written in the surface's transaction. */
+  recordCall: (trx: Handle, r: ModelCallRecord) => Promise<unknown>
   book: PriceBook
   counters: CounterStore
   allowsModelTier: AllowsModelTier
@@ -260,6 +264,18 @@ export const createMetering = ({
       const { hold } = outcome
       // Each further model step of the call (a tool round) gets its own hold, placed before the step runs.
       const holds: CreditHold[] = [hold]
+      const price = (usage: NormalizedUsage | null) =>
+        usage ? charge(hold.id, input.entry, input.billedBy, usage) : null
+      const settle = (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
+        holds.length === 1
+          ? ledger.settle({
+              workspaceId: input.workspaceId,
+              holdId: hold.id,
+              cost: c?.charged ?? 0n,
+              resolution: 'settled',
+              within,
+            })
+          : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within)
       return {
         hold,
         estimate: est,
@@ -290,18 +306,41 @@ export const createMetering = ({
           return placed.hold
         },
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
-        price: (usage: NormalizedUsage | null) => (usage ? charge(hold.id, input.entry, input.billedBy, usage) : null),
+        price,
         /** Debits the charge and frees the holds (once: a second settle changes nothing); `within` commits with it (the usage row). */
-        settle: (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
-          holds.length === 1
-            ? ledger.settle({
-                workspaceId: input.workspaceId,
-                holdId: hold.id,
-                cost: c?.charged ?? 0n,
-                resolution: 'settled',
-                within,
-              })
-            : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within),
+        settle,
+        /**
+         * The tail of a streamed call on a surface that saves its own rows (chat answers, boardroom turns): prices the
+         * usage (nothing when `free`: the call failed before the provider wrote anything), commits the surface's rows
+         * (`within`, given the charge; it answers the status the call ended with) and the usage record in one
+         * transaction, then settles. If the process dies between the commit and the settle, the holds sweeper settles
+         * from the recorded call.
+         */
+        async complete(c: {
+          usage: NormalizedUsage
+          free: boolean
+          agentId: string | null
+          within: (trx: Handle, charge: ModelCallCharge | null) => Promise<ModelCallRecord['status']>
+        }) {
+          const charged = await price(c.free ? null : c.usage)
+          await db.transaction().execute(async (trx) => {
+            const status = await c.within(trx, charged)
+            await recordCall(trx, {
+              workspaceId: input.workspaceId,
+              clientId: input.clientId,
+              userId: input.userId,
+              tokenId: input.tokenId,
+              agentId: c.agentId,
+              surface: input.surface,
+              requestId: hold.requestId,
+              modelId: input.entry.id,
+              status,
+              usage: c.usage,
+              charge: charged,
+            })
+          })
+          return { charge: charged, settled: await settle(charged) }
+        },
       }
     },
 

@@ -8,7 +8,5 @@ export type NullableTimestamp = ColumnType<Date | null, Date | string | null | u
 
 /** A member's role in a workspace (tenancy's memberships and invitations; every scope check speaks it). */
 export type Role = 'owner' | 'admin' | 'member' | 'viewer'
-/** The life of an answer or a meeting (chat runs, meetings). */
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed'
 /** The state of a stored message or meeting turn. */
 export type MessageStatus = 'complete' | 'streaming' | 'cancelled' | 'failed'

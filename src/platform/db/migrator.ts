@@ -27,6 +27,13 @@ export const migrateToLatest = async (db: Kysely<any>) => {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
+/** Migrates up to and including `name` (tests of a migration that moves data: the state just before it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const migrateTo = async (db: Kysely<any>, name: string) => {
+  const { error } = await createMigrator(db).migrateTo(name)
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+}
+
 /** Names of migrations that exist in code but are not applied (used by /readyz). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const pendingMigrations = async (db: Kysely<any>) =>

@@ -7,6 +7,11 @@ export interface CounterStore {
   hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>
   peek(key: string): Promise<{ count: number; resetMs: number }>
   reset(key: string): Promise<void>
+  /**
+   * A gauge rather than a window (e.g. open streams): adds `by` (may be 0 or negative) to `key`, keeps it for `ttlMs`
+   * from now (so a count left by a process that died goes away) and returns the new value.
+   */
+  adjust(key: string, by: number, ttlMs: number): Promise<number>
 }
 
 /** Keys kept at most by the in-process store; beyond it the least recently hit key is dropped, in O(1). */
@@ -50,6 +55,11 @@ export const createMemoryCounterStore = (
     async reset(key) {
       windows.delete(key)
     },
+    async adjust(key, by, ttlMs) {
+      const count = Math.max(0, (live(key)?.count ?? 0) + by)
+      windows.set(key, { count, resetAt: now() + ttlMs }, { ttl: ttlMs })
+      return count
+    },
     size: () => windows.size,
   }
 }
@@ -69,5 +79,10 @@ export const createRedisCounterStore = (redis: Redis, prefix = 'camarad:ctr:'): 
   },
   async reset(key) {
     await redis.del(prefix + key)
+  },
+  async adjust(key, by, ttlMs) {
+    const k = prefix + key
+    const res = await redis.multi().incrby(k, by).pexpire(k, ttlMs).exec()
+    return Number(res?.[0]?.[1] ?? 0)
   },
 })

@@ -92,3 +92,14 @@ export const routeErrors = defineErrors('route', {
 export const serverErrors = defineErrors('', {
   internal: { status: 500, message: 'Something went wrong on our side. It has been logged.' },
 })
+
+/** Live streams (Server-Sent Events of runs). */
+export const streamErrors = defineErrors('stream', {
+  too_many: {
+    status: 429,
+    when: 'The user already has `SSE_MAX_STREAMS_PER_USER` live streams open (across processes with Redis).',
+    message: (p: { max: number; retryAfterSeconds: number }) =>
+      `At most ${p.max} live streams at once; close one and try again.`,
+    ...retryAfter,
+  },
+})

@@ -1,24 +1,10 @@
-import { EventEmitter } from 'node:events'
-
 export type LoggedEvent = { seq: number; type: string; data: Record<string, unknown> }
 
-/** In-process fan-out of persisted run events; other processes follow the table instead. */
-export const createRunHub = () => {
-  const emitter = new EventEmitter()
-  emitter.setMaxListeners(0)
-  return {
-    publish: (runId: string, rows: LoggedEvent[]) => {
-      emitter.emit(runId, rows)
-    },
-    subscribe: (runId: string, fn: (rows: LoggedEvent[]) => void) => {
-      emitter.on(runId, fn)
-      return () => {
-        emitter.off(runId, fn)
-      }
-    },
-  }
-}
-export type RunHub = ReturnType<typeof createRunHub>
+/** What a run's channel carries: the events just stored, or (too large for the bus) how far the stored log reaches. */
+export type FeedMessage = { rows: LoggedEvent[] } | { upTo: number }
+
+/** Every run's log ends with this event. */
+export const TERMINAL_EVENT = 'done'
 
 const FLUSH_MS = 50
 
@@ -28,9 +14,8 @@ const FLUSH_MS = 50
  * that reconnects with Last-Event-ID replays exactly what a live client saw.
  */
 export const createRunLog = <E extends { type: string }>(
-  append: (rows: LoggedEvent[]) => Promise<unknown>,
-  hub: RunHub,
-  runId: string,
+  /** Stores a batch, then publishes it (a follower that misses it catches up from the table at the next gap). */
+  write: (rows: LoggedEvent[]) => Promise<unknown>,
 ) => {
   let seq = 0
   let pending: LoggedEvent[] = []
@@ -45,9 +30,7 @@ export const createRunLog = <E extends { type: string }>(
     const batch = pending
     pending = []
     writing = writing.then(async () => {
-      if (!batch.length) return
-      await append(batch)
-      hub.publish(runId, batch)
+      if (batch.length) await write(batch)
     })
     return writing
   }
@@ -65,3 +48,4 @@ export const createRunLog = <E extends { type: string }>(
     flush,
   }
 }
+export type RunLog<E extends { type: string }> = ReturnType<typeof createRunLog<E>>

@@ -10,6 +10,7 @@ import {
   resourceErrors,
   routeErrors,
   serverErrors,
+  streamErrors,
 } from '../src/platform/http/http.errors.ts'
 import { agentsErrors } from '../src/modules/agents/agents.errors.ts'
 import { billingErrors } from '../src/modules/billing/billing.errors.ts'
@@ -34,8 +35,17 @@ type Table = Parameters<typeof errorEntries>[0]
 export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }[] = [
   {
     owner: 'platform',
-    legacy: ['request', 'auth', 'operator', 'resource', 'route', '', 'egress'],
-    tables: [requestErrors, authErrors, operatorErrors, resourceErrors, routeErrors, serverErrors, egressErrors],
+    legacy: ['request', 'auth', 'operator', 'resource', 'route', '', 'stream', 'egress'],
+    tables: [
+      requestErrors,
+      authErrors,
+      operatorErrors,
+      resourceErrors,
+      routeErrors,
+      serverErrors,
+      streamErrors,
+      egressErrors,
+    ],
   },
   { owner: 'agents', tables: [agentsErrors] },
   { owner: 'billing', tables: [billingErrors] },

@@ -21,7 +21,7 @@ const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c
 export const tablesDeclaredIn = (source: string): string[] => {
   const body = /export type \w+Tables = \{([^}]*)\}/.exec(source)?.[1]
   if (body === undefined) return []
-  return [...body.matchAll(/^\s*(\w+)\??:/gm)].map((m) => m[1]!)
+  return [...body.matchAll(/(?:^|[;,\n])\s*(\w+)\??:/g)].map((m) => m[1]!)
 }
 
 const modules = readdirSync(modulesDir, { withFileTypes: true })
@@ -151,6 +151,14 @@ const FROZEN_MIGRATIONS: Record<string, string[]> = {
 }
 
 describe('table ownership', () => {
+  it('reads a tables type written on one line or several', () => {
+    expect(tablesDeclaredIn('export type XTables = { runs: RunsTable; runEvents: RunEventsTable }')).toEqual([
+      'runs',
+      'runEvents',
+    ])
+    expect(tablesDeclaredIn('export type XTables = {\n  a: A\n  b?: B\n}')).toEqual(['a', 'b'])
+  })
+
   it('every table of the schema has exactly one owning module', () => {
     const schema = readFileSync(join(root, 'src', 'schema.ts'), 'utf8')
     const parts = [...schema.matchAll(/import type \{ (\w+)Tables \} from '\.\/modules\/(\w+)\/\2\.tables\.ts'/g)]

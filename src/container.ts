@@ -47,6 +47,9 @@ import { createCreditsModule } from './modules/credits/credits.module.ts'
 import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
 
+/** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
+export const RETIRED_JOBS = ['chat.sweep-stale-runs', 'boardroom.sweep-stale-meetings']
+
 export type ContainerOptions = {
   migrate?: boolean
   supervise?: boolean
@@ -209,6 +212,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     ...subscriptions.jobs,
   ]
   await queue.register(jobs)
+  await queue.retire(RETIRED_JOBS)
 
   /** Every module's routes, in registration order (src/app.ts registers them and builds nothing). */
   const routes: FastifyPluginAsync[] = [

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import type { JobDefinition } from '../../src/platform/queue/queue.ts'
+import { RETIRED_JOBS } from '../../src/container.ts'
 import { addMember, call, createTestContext, onboard, signup, uniqueEmail, type TestContext } from '../harness.ts'
 
 const EXPIRE_INVITATION = 'tenancy.expire-invitation'
@@ -120,6 +121,35 @@ describe('jobs are enqueued in the transaction that writes their data', () => {
     })
 
     expect(await jobsFor(ctx, invitationId)).toHaveLength(1)
+  })
+})
+
+describe('retired jobs', () => {
+  let ctx: TestContext
+
+  beforeAll(async () => {
+    ctx = await createTestContext()
+  })
+  afterAll(async () => {
+    await ctx?.close()
+  })
+
+  it('loses the schedule a previous release left for a job that no longer exists', async () => {
+    const { boss } = ctx.container.queue
+    for (const name of RETIRED_JOBS) {
+      await boss.createQueue(name)
+      await boss.schedule(name, '* * * * *', {}, { tz: 'UTC' })
+    }
+    expect((await boss.getSchedules()).map((s) => s.name)).toEqual(expect.arrayContaining(RETIRED_JOBS))
+
+    await ctx.container.queue.retire(RETIRED_JOBS)
+
+    const left = (await boss.getSchedules()).map((s) => s.name)
+    expect(left.filter((n) => RETIRED_JOBS.includes(n))).toEqual([])
+  })
+
+  it('is harmless for a name that was never scheduled', async () => {
+    await expect(ctx.container.queue.retire(['never.scheduled'])).resolves.toBeUndefined()
   })
 })
 

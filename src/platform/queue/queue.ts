@@ -27,6 +27,8 @@ export type Queue = {
   /** Starts handling jobs in this process (embedded mode or a `worker` process). */
   work(jobs: JobDefinition[]): Promise<void>
   register(jobs: JobDefinition[]): Promise<void>
+  /** Removes the schedules of jobs that no longer exist (a deployment keeps pg-boss's schedules across releases). */
+  retire(names: string[]): Promise<void>
   /** Jobs waiting per queue, for /metrics and /readyz. */
   depth(): Promise<{ name: string; queued: number; active: number; failed: number }[]>
   isReady(): Promise<boolean>
@@ -96,6 +98,9 @@ export const createQueue = async <T>(database: Database<T>, options: { supervise
   return {
     boss,
     register,
+    async retire(names) {
+      for (const name of names) if ((await boss.getSchedules(name).catch(() => [])).length) await boss.unschedule(name)
+    },
     async enqueue(executor, job, payload, opts = {}) {
       const data = job.payload.parse(payload)
       await enqueueContext.run(executor, () =>

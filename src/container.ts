@@ -193,6 +193,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   // Each kind of run says how a run of its kind that nobody writes any more is closed (the one sweeper, orphan cancels).
   runs.register('chat', chat.runKind)
   runs.register('meeting', boardroom.runKind)
+  tools.registry.register(...chat.chat.tools)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,
@@ -201,6 +202,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     scope: tenancy.scope,
     workspacesOf: tenancy.tenancy.workspacesOf,
   })
+  // What each surface had produced when its process died: the hold sweeper charges the prompt plus this.
+  credits.metering.recoverWith('chat', chat.chat.recoverAnswer)
+  credits.metering.recoverWith('boardroom', boardroom.boardroom.recoverTurn)
+  credits.metering.recoverWith('v1', gateway.gateway.recoverStream)
   const jobs = [
     ...mail.jobs,
     ...identity.jobs,

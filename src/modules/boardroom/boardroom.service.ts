@@ -10,7 +10,7 @@ import type { ModelsModule } from '../models/models.module.ts'
 import { meetings, turns, type Executor } from './boardroom.repository.ts'
 import type { BoardroomTables } from './boardroom.tables.ts'
 import { runMeeting, TURN_MAX_OUTPUT_TOKENS, type Speaker } from './meeting-runner.ts'
-import type { Metering } from '../credits/credits.module.ts'
+import type { Metering, CreditHold } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { boardroomErrors } from './boardroom.errors.ts'
 
@@ -71,8 +71,8 @@ export const createBoardroomService = ({ db, runs, agents, models, metering, wor
     }
   }
 
-  // What a turn whose process died had said: its saved text, else the deltas it streamed.
-  metering.recoverWith('boardroom', async (hold) => {
+  /** What a turn whose process died had said: its saved text, else the deltas it streamed (for the hold sweeper). */
+  const recoverTurn = async (hold: CreditHold) => {
     const [meetingRequest, position] = [
       hold.requestId.slice(0, hold.requestId.lastIndexOf(':')),
       Number(hold.requestId.slice(hold.requestId.lastIndexOf(':') + 1)),
@@ -87,7 +87,7 @@ export const createBoardroomService = ({ db, runs, agents, models, metering, wor
       .executeTakeFirst()
     if (!turn) return ''
     return turn.content || (await streamedText(db, turn.meetingId))(turn.id)
-  })
+  }
 
   /** What each turn of a meeting streamed, by turn id. */
   const streamedText = async (h: Handle, meetingId: string) => {
@@ -110,6 +110,7 @@ export const createBoardroomService = ({ db, runs, agents, models, metering, wor
 
   return {
     runKind,
+    recoverTurn,
     async start(
       scope: ClientScope & { client: ClientRow },
       body: { topic: string; agentIds: string[]; rounds: number },

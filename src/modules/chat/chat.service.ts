@@ -6,7 +6,7 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatEvent, ConversationDto, MessageDto, MessagePart, Usage } from '../../../contracts/chat.ts'
 import { assembleSystemPrompt, type AgentService } from '../agents/agents.module.ts'
 import type { ModelsModule } from '../models/models.module.ts'
-import type { Metering } from '../credits/credits.module.ts'
+import type { Metering, CreditHold } from '../credits/credits.module.ts'
 import { creditsErrors } from '../credits/credits.module.ts'
 import { searchConversationsTool, type ToolRegistry } from '../tools/tools.module.ts'
 import { handoffTool } from './handoff-tool.ts'
@@ -84,10 +84,6 @@ export const createChatService = ({
   workspaceName,
   now = () => new Date(),
 }: Deps) => {
-  tools.register(
-    handoffTool(db, agents),
-    searchConversationsTool((scope, q) => searchClient(db, scope, q, 5)),
-  )
   const isOffline = (id: string | null) => Boolean(id && models.find(id)?.offline)
 
   const load = async (scope: ClientScope, id: string) => {
@@ -137,12 +133,12 @@ export const createChatService = ({
   const running = (h: Handle, scope: ClientScope, conversationIds: string[]) =>
     runs.running(h, scope.workspaceId, RUN_KIND, conversationIds)
 
-  // What an answer whose process died had written: its saved text, else the deltas it streamed.
-  metering.recoverWith('chat', async (hold) => {
+  /** What an answer whose process died had written: its saved text, else the deltas it streamed (for the hold sweeper). */
+  const recoverAnswer = async (hold: CreditHold) => {
     const m = await messages.answerOf(db, hold.clientId ?? '', hold.requestId)
     if (!m?.runId) return ''
     return m.content || streamedText(db, m.runId)
-  })
+  }
 
   /** Closes an answer nobody is writing any more (the run layer's sweeper, or a cancel that found no writer). */
   const runKind: RunKind = {
@@ -163,6 +159,9 @@ export const createChatService = ({
 
   return {
     runKind,
+    recoverAnswer,
+    /** The tools chat gives agents (registered by the composition root). */
+    tools: [handoffTool(db, agents), searchConversationsTool((scope, q) => searchClient(db, scope, q, 5))],
     async create(scope: ChatScope, body: { agentId: string; title?: string }) {
       const agent = await agents.resolve(scope, body.agentId)
       return toConversationDto(

@@ -33,7 +33,7 @@ export {
 export { creditsErrors, UPGRADE_PATH } from './credits.errors.ts'
 export type { CreditsService, TenancyLookups } from './credits.service.ts'
 export type { DisputesService } from './disputes.service.ts'
-export type { CreditRate, ModelPrice } from './credits.tables.ts'
+export type { CreditHold, CreditRate, ModelPrice } from './credits.tables.ts'
 
 type Deps = {
   db: Kysely<CreditsTables>

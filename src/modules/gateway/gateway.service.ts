@@ -11,7 +11,7 @@ import {
   type ModelSet,
   type ModelsModule,
 } from '../models/models.module.ts'
-import type { MeteredCall, Metering } from '../credits/credits.module.ts'
+import type { MeteredCall, Metering, CreditHold } from '../credits/credits.module.ts'
 import {
   finishReason,
   openAiUsage,
@@ -59,19 +59,16 @@ export const createGatewayService = ({
   models: ModelsModule
   metering: Metering
 }) => {
-  // A stream whose process died: the sweeper charges the prompt plus what it had sent (saved every 2 s).
-  metering.recoverWith(
-    'v1',
-    async (hold) =>
-      (
-        await db
-          .selectFrom('streamProgress')
-          .select('output')
-          .where('workspaceId', '=', hold.workspaceId)
-          .where('requestId', '=', hold.requestId)
-          .executeTakeFirst()
-      )?.output ?? '',
-  )
+  /** A stream whose process died: the sweeper charges the prompt plus what it had sent (saved every 2 s). */
+  const recoverStream = async (hold: CreditHold) =>
+    (
+      await db
+        .selectFrom('streamProgress')
+        .select('output')
+        .where('workspaceId', '=', hold.workspaceId)
+        .where('requestId', '=', hold.requestId)
+        .executeTakeFirst()
+    )?.output ?? ''
   const saveProgress = (who: Attribution, output: string) =>
     db
       .insertInto('streamProgress')
@@ -154,6 +151,7 @@ export const createGatewayService = ({
   }
 
   return {
+    recoverStream,
     resolveModel,
     meter,
 

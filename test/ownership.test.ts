@@ -104,8 +104,11 @@ const foreignIn = (files: string[], mine: (table: string) => boolean) =>
  * `.references('t.id')`) to another module's table is allowed: it is the schema form of a declared dependency
  * (the module map's "depends on"), checked by the database, and no module code reads through it.
  */
-const MIGRATION_SQL =
-  /\b(create\s+table(?:\s+if\s+not\s+exists)?|alter\s+table(?:\s+if\s+exists)?|drop\s+table(?:\s+if\s+exists)?|truncate(?:\s+table)?|insert\s+into|delete\s+from|update|from|join|on)\s+([a-z_][a-z0-9_]*)/gi
+const MIGRATION_SQL = new RegExp(
+  String.raw`\b(create\s+table(?:\s+if\s+not\s+exists)?|alter\s+table(?:\s+if\s+exists)?|drop\s+table(?:\s+if\s+exists)?|` +
+    String.raw`truncate(?:\s+table)?|insert\s+into|delete\s+from|update|from|join|on)\s+([a-z_][a-z0-9_]*)`,
+  'gi',
+)
 const MIGRATION_BUILDER = /\.(createTable|alterTable|dropTable|on|table)\(\s*'([A-Za-z_][A-Za-z0-9_]*)'/g
 
 export const migrationFindings = (file: string, source: string) => {

@@ -7,7 +7,8 @@ export const billingErrors = defineErrors('billing', {
     status: 400,
     when: 'An imported provider cost CSV has problems; nothing was imported (the first 50 are in `details.errors`).',
     message: ({ problems }: { problems: CsvProblem[] }) =>
-      `The CSV has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was imported. First: line ${problems[0]?.line}: ${problems[0]?.message}`,
+      `The CSV has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; nothing was imported. ` +
+      `First: line ${problems[0]?.line}: ${problems[0]?.message}`,
     details: ({ problems }) => ({ errors: problems.slice(0, 50) }),
   },
   invalid_date: {

@@ -33,7 +33,8 @@ const MODERATOR_SYSTEM = (
 ) => `You are the moderator of a meeting of specialist agents at the agency "${workspace}" about the client "${client}".
 ## What you do
 - Summarise the discussion faithfully in a few sentences; name who proposed what.
-- List the decisions the discussion supports under "## Decisions" and concrete next steps under "## Action items", each with an owner (one of the agents, or "the agency") and a next step.
+- List the decisions the discussion supports under "## Decisions" and concrete next steps under "## Action items", \
+each with an owner (one of the agents, or "the agency") and a next step.
 ## Boundaries
 - Do not add ideas nobody raised; flag open disagreements as open questions.`
 

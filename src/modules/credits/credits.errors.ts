@@ -38,7 +38,8 @@ export const creditsErrors = defineErrors('credits', {
     message: (c: CapScope & { cap: bigint; used: bigint; estimate: bigint }) =>
       c.scope === 'request'
         ? `This call may cost ${formatCredits(c.estimate)} credits, above the ${formatCredits(c.cap)} allowed per request.`
-        : `The ${c.scope} cap for this ${c.subject} (${formatCredits(c.cap)} credits) would be passed: ${formatCredits(c.used)} used, this call may cost ${formatCredits(c.estimate)}.`,
+        : `The ${c.scope} cap for this ${c.subject} (${formatCredits(c.cap)} credits) would be passed: ` +
+          `${formatCredits(c.used)} used, this call may cost ${formatCredits(c.estimate)}.`,
     details: (c) => ({
       ...c,
       cap: Number(c.cap),

@@ -97,7 +97,9 @@ export const gatewayRoutes =
           summary:
             'OpenAI Chat Completions (streaming and not, tools passed through); metered in credits, idempotent by X-Request-ID',
           description:
-            'Headers: `X-Credits-Estimate` (the hold, micro-credits), `X-Credits-Charged` (non-streaming). The same X-Request-ID again returns the first result and charges nothing more; with other parameters it is a 409.',
+            'Headers: `X-Credits-Estimate` (the hold, micro-credits), `X-Credits-Charged` (non-streaming). The ' +
+            'same X-Request-ID again returns the first result and charges nothing more; with other parameters it ' +
+            'is a 409.',
         },
       },
       async (req, reply) => {

@@ -32,7 +32,9 @@ export const identityErrors = defineErrors('auth', {
   already_verified: { status: 409, message: 'Your email is verified already.' },
   throttled: {
     status: 429,
-    when: 'Too many sign-in or sign-up attempts, password reset requests or verification emails from one address, or to one email or account, within the window.',
+    when:
+      'Too many sign-in or sign-up attempts, password reset requests or verification emails from one address, or ' +
+      'to one email or account, within the window.',
     message: (p: { retryAfterSeconds: number; what: keyof typeof THROTTLED }) => THROTTLED[p.what],
     ...retryAfter,
   },

@@ -28,7 +28,8 @@ export const modelsErrors = defineErrors('model', {
     status: 400,
     when: "The conversation does not fit the model's context window.",
     message: (p: { entry: CatalogEntry }) =>
-      `The conversation is too long for ${p.entry.label} (${p.entry.contextWindow.toLocaleString('en')} tokens). Start a new conversation or choose a model with a larger context window.`,
+      `The conversation is too long for ${p.entry.label} (${p.entry.contextWindow.toLocaleString('en')} tokens). ` +
+      `Start a new conversation or choose a model with a larger context window.`,
     details: (p) => ({ modelId: p.entry.id, contextWindow: p.entry.contextWindow }),
   },
   provider_unreachable: {

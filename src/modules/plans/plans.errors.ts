@@ -20,7 +20,8 @@ export const plansErrors = defineErrors('plan', {
     status: 402,
     when: "Adding one more (client, member, custom agent, …) would pass a limit of the workspace's plan.",
     message: (f: { limit: LimitKey; max: number; used: number; plan: string; planName: string }) =>
-      `The ${f.planName} plan allows ${f.max} ${f.max === 1 ? NOUNS[f.limit][0] : NOUNS[f.limit][1]} and this workspace has ${f.used}. Upgrade your plan to add more.`,
+      `The ${f.planName} plan allows ${f.max} ${f.max === 1 ? NOUNS[f.limit][0] : NOUNS[f.limit][1]} and this ` +
+      `workspace has ${f.used}. Upgrade your plan to add more.`,
     details: (f) => ({ limit: f.limit, max: f.max, used: f.used, plan: f.plan, upgradeUrl: BILLING_PATH }),
   },
   unknown: {

@@ -68,7 +68,8 @@ export const checkoutRoutes =
         schema: {
           tags,
           summary:
-            'A Stripe Checkout URL to subscribe to a paid plan (admins; 409 `billing.already_subscribed` when subscribed: change plans in the portal); the webhook applies the plan',
+            'A Stripe Checkout URL to subscribe to a paid plan (admins; 409 `billing.already_subscribed` when ' +
+            'subscribed: change plans in the portal); the webhook applies the plan',
           body: z.strictObject({ plan: z.string().min(1).max(64) }),
           response: { 200: UrlDto, ...errorResponses(400, 401, 403, 404, 409, 502) },
         },

@@ -30,7 +30,10 @@ const invitationEmail = (m: {
   to: m.to,
   link: m.link,
   subject: `${m.inviter} invited you to ${m.workspace} on Camarad`,
-  text: `Hello,\n\n${m.inviter} invited you to join ${m.workspace} on Camarad as ${m.role === 'admin' ? 'an' : 'a'} ${m.role}.\n\nAccept the invitation here (valid ${m.days} days; sign up or log in with this email address):\n\n${m.link}\n`,
+  text:
+    `Hello,\n\n${m.inviter} invited you to join ${m.workspace} on Camarad as ${m.role === 'admin' ? 'an' : 'a'} ` +
+    `${m.role}.\n\nAccept the invitation here (valid ${m.days} days; sign up or log in with this email ` +
+    `address):\n\n${m.link}\n`,
 })
 
 type Deps = {

@@ -7,7 +7,7 @@ import type { DisputeDto, DisputeStatus } from '../../../contracts/credits.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import { creditsErrors } from './credits.errors.ts'
 import type { Ledger } from './ledger.ts'
-import { newestFirstPage } from './pages.ts'
+import { newestFirstPage } from '../../platform/db/pagination.ts'
 
 const isAdmin = (scope: WorkspaceScope) => hasRole(scope.role, 'admin')
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505'

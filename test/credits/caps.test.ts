@@ -90,7 +90,7 @@ describe(`credits used in a cap's period (${driver})`, () => {
         .values({
           id: newId('hold'),
           workspaceId: o.workspaceId,
-          requestId: newId('req'),
+          requestId: `req_${Math.random().toString(36).slice(2)}`,
           clientId: who.clientId === undefined ? o.clientId : who.clientId,
           userId: who.userId === undefined ? o.user.id : who.userId,
           tokenId: null,

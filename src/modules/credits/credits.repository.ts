@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely'
 import { newestFirstPage, newestSeqFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
-import type { CreditCap, CreditsTables, CreditStatementsTable, EntryKind, HoldStatus } from './credits.tables.ts'
+import type {
+  CreditCap,
+  CreditDispute,
+  CreditsTables,
+  CreditStatementsTable,
+  EntryKind,
+  HoldStatus,
+} from './credits.tables.ts'
 
 /**
  * The credits API's queries on credits' own tables (the ledger, the batched writer, keeps its own). The services keep
@@ -150,4 +157,98 @@ export const statements = {
       .values({ ...key, ...values })
       .onConflict((oc) => oc.columns(['workspaceId', 'month', 'userId']).doUpdateSet(values))
       .execute(),
+}
+
+export const disputes = {
+  /** An entry of the workspace (the debit a dispute is about). */
+  entry: (db: Kysely<CreditsTables>, workspaceId: string, entryId: string) =>
+    db
+      .selectFrom('creditEntries')
+      .selectAll()
+      .where('id', '=', entryId)
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirst(),
+  /** Locks the workspace's account row until the transaction ends: filings are counted one at a time. */
+  lockAccount: (trx: Kysely<CreditsTables>, workspaceId: string) =>
+    trx
+      .selectFrom('creditAccounts')
+      .select('workspaceId')
+      .where('workspaceId', '=', workspaceId)
+      .forUpdate()
+      .executeTakeFirstOrThrow(),
+  countOpen: async (db: Kysely<CreditsTables>, workspaceId: string) =>
+    Number(
+      (
+        await db
+          .selectFrom('creditDisputes')
+          .select((eb) => eb.fn.countAll<string>().as('open'))
+          .where('workspaceId', '=', workspaceId)
+          .where('status', '=', 'open')
+          .executeTakeFirstOrThrow()
+      ).open,
+    ),
+  insert: (
+    db: Kysely<CreditsTables>,
+    row: { id: string; workspaceId: string; entryId: string; openedBy: string; reason: string },
+  ) => db.insertInto('creditDisputes').values(row).execute(),
+  /** A dispute by id (within the workspace when given); `lock` holds its row until the transaction ends. */
+  byId: (db: Kysely<CreditsTables>, id: string, workspaceId?: string, lock = false) => {
+    let q = db.selectFrom('creditDisputes').selectAll().where('id', '=', id)
+    if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
+    return (lock ? q.forUpdate() : q).executeTakeFirst()
+  },
+  workspaceOf: async (db: Kysely<CreditsTables>, id: string) =>
+    (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())?.workspaceId,
+  /** A page of a workspace's disputes, newest first; `onlyOpener` keeps the ones that person filed. */
+  page: (
+    db: Kysely<CreditsTables>,
+    workspaceId: string,
+    onlyOpener: string | undefined,
+    f: { status?: CreditDispute['status'] | undefined },
+    q: PageRequest,
+  ) => {
+    let query = db.selectFrom('creditDisputes').selectAll().where('workspaceId', '=', workspaceId)
+    if (onlyOpener !== undefined) query = query.where('openedBy', '=', onlyOpener)
+    if (f.status) query = query.where('status', '=', f.status)
+    return newestFirstPage(query, q)
+  },
+  /** Every workspace's disputes for the operator: open first (oldest waiting first), then the rest, newest first. */
+  operatorQueue: (db: Kysely<CreditsTables>, q: { status?: CreditDispute['status'] | undefined; limit: number }) => {
+    let query = db.selectFrom('creditDisputes').selectAll()
+    if (q.status) query = query.where('status', '=', q.status)
+    return query
+      .orderBy(sql`(status = 'open') desc`)
+      .orderBy(sql`CASE WHEN status = 'open' THEN created_at END asc`)
+      .orderBy('createdAt', 'desc')
+      .orderBy('id')
+      .limit(q.limit)
+      .execute()
+  },
+  /** The debits these disputes are about. */
+  debits: (db: Kysely<CreditsTables>, entryIds: string[]) =>
+    db
+      .selectFrom('creditEntries')
+      .select(['id', 'amount', 'requestId', 'modelId'])
+      .where('id', 'in', entryIds)
+      .execute(),
+  /** These disputes' notes, oldest first. */
+  notes: (db: Kysely<CreditsTables>, disputeIds: string[]) =>
+    db
+      .selectFrom('creditDisputeNotes')
+      .selectAll()
+      .where('disputeId', 'in', disputeIds)
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute(),
+  addNote: (
+    db: Kysely<CreditsTables>,
+    row: { id: string; disputeId: string; workspaceId: string; authorId: string; note: string },
+  ) => db.insertInto('creditDisputeNotes').values(row).execute(),
+  resolve: (
+    db: Kysely<CreditsTables>,
+    id: string,
+    resolution: Pick<CreditDispute, 'status' | 'resolutionNote' | 'resolvedBy' | 'resolvedAt'> & {
+      refundEntryId?: string | null
+    },
+  ) => db.updateTable('creditDisputes').set(resolution).where('id', '=', id).execute(),
 }

@@ -12,7 +12,7 @@ import { AppError } from '../../src/platform/http/errors.ts'
 import { createTestDatabaseUrl, driver } from '../harness.ts'
 
 /** A table of the test's own: the helper knows no table, it pages whatever single-table query it is given. */
-type Tables = { pageRows: { id: string; createdAt: Date; seq: bigint; tag: string } }
+type Tables = { pageRows: { id: string; createdAt: Date; touchedAt: Date; seq: bigint; tag: string } }
 
 const expectInvalidCursor = async (run: () => Promise<unknown>) => {
   const error = await run().then(
@@ -49,7 +49,7 @@ describe(`keyset pagination (${driver})`, () => {
     drop = target.drop
     database = await createDatabase<Tables>({ databaseUrl: target.url })
     db = database.db
-    await sql`CREATE TABLE page_rows (id text PRIMARY KEY, created_at timestamptz NOT NULL, seq bigint NOT NULL UNIQUE, tag text NOT NULL)`.execute(
+    await sql`CREATE TABLE page_rows (id text PRIMARY KEY, created_at timestamptz NOT NULL, touched_at timestamptz NOT NULL, seq bigint NOT NULL UNIQUE, tag text NOT NULL)`.execute(
       db,
     )
   })
@@ -61,13 +61,14 @@ describe(`keyset pagination (${driver})`, () => {
     await sql`DELETE FROM page_rows`.execute(db)
   })
 
-  const insert = (rows: { id: string; at: string; seq: number; tag?: string }[]) =>
+  const insert = (rows: { id: string; at: string; touched?: string; seq: number; tag?: string }[]) =>
     db
       .insertInto('pageRows')
       .values(
         rows.map((r) => ({
           id: r.id,
           createdAt: sql<Date>`${r.at}::timestamptz`,
+          touchedAt: sql<Date>`${r.touched ?? r.at}::timestamptz`,
           seq: BigInt(r.seq),
           tag: r.tag ?? 'x',
         })),
@@ -91,7 +92,7 @@ describe(`keyset pagination (${driver})`, () => {
       expect(pages.map((p) => p.items.map((r) => r.id))).toEqual([['e', 'd'], ['c', 'b'], ['a']])
       expect(pages.at(-1)!.nextCursor).toBeNull()
       // Rows come back as the query selected them, nothing added.
-      expect(Object.keys(pages[0]!.items[0]!).sort()).toEqual(['createdAt', 'id', 'seq', 'tag'])
+      expect(Object.keys(pages[0]!.items[0]!).sort()).toEqual(['createdAt', 'id', 'seq', 'tag', 'touchedAt'])
       expect(pages[0]!.items[0]!.createdAt).toBeInstanceOf(Date)
     })
 
@@ -119,6 +120,19 @@ describe(`keyset pagination (${driver})`, () => {
       ])
       const pages = await allPages(byTime, 1)
       expect(pages.flatMap((p) => p.items.map((r) => r.id))).toEqual(['a', 'c', 'b'])
+    })
+
+    it('pages by another timestamp column when given one', async () => {
+      await insert([
+        { id: 'a', at: '2025-01-01T00:00:01Z', touched: '2025-01-03T00:00:00Z', seq: 1 },
+        { id: 'b', at: '2025-01-01T00:00:02Z', touched: '2025-01-02T00:00:00Z', seq: 2 },
+        { id: 'c', at: '2025-01-01T00:00:03Z', touched: '2025-01-01T00:00:00Z', seq: 3 },
+      ])
+      const pages = await allPages(
+        (q) => newestFirstPage(db.selectFrom('pageRows').selectAll().where('tag', '=', 'x'), q, 'touchedAt'),
+        2,
+      )
+      expect(pages.map((p) => p.items.map((r) => r.id))).toEqual([['a', 'b'], ['c']])
     })
 
     it.each([

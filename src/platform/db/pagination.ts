@@ -27,30 +27,36 @@ const cut = <O, T>(rows: O[], limit: number, cursorOf: (last: O) => T): { items:
 }
 
 const isTimestamp = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(new Date(v).getTime())
-/** The cursor column a (created_at, id) page selects: created_at to the microsecond, which a JS Date cannot hold. */
+/** The column a time-keyed page selects for its cursor: the time to the microsecond, which a JS Date cannot hold. */
 const AT = 'pageCursorAt'
 
 /**
- * One page of a single-table query, newest first by (created_at, id), after `cursor`. The cursor keeps created_at to
- * the microsecond (rows made within the same millisecond are neither repeated nor skipped); the query's filters,
- * scope and selection are the caller's, the order and limit are set here.
+ * One page of a single-table query, newest first by (created_at, id) — or by another timestamp column `at` and id —
+ * after `cursor`. The cursor keeps the time to the microsecond (rows made within the same millisecond are neither
+ * repeated nor skipped); the query's filters, scope and selection are the caller's, the order and limit are set here.
  */
-export const newestFirstPage = async <DB, TB extends keyof DB, O extends { createdAt: Date; id: string }>(
+export const newestFirstPage = async <
+  DB,
+  TB extends keyof DB,
+  O extends { id: string } & { [key in K]: Date },
+  K extends string = 'createdAt',
+>(
   query: SelectQueryBuilder<DB, TB, O>,
   q: PageRequest,
+  at: K = 'createdAt' as K,
 ): Promise<Page<O>> => {
-  const createdAt = sql.ref('createdAt')
+  const time = sql.ref(at)
   const id = sql.ref('id')
   if (q.cursor) {
-    const [at, after] = decodeCursor(
+    const [from, after] = decodeCursor(
       q.cursor,
       (v): v is [string, string] => Array.isArray(v) && v.length === 2 && isTimestamp(v[0]) && typeof v[1] === 'string',
     )
-    query = query.where(sql<boolean>`(${createdAt}, ${id}) < (${at}::timestamptz, ${after})`)
+    query = query.where(sql<boolean>`(${time}, ${id}) < (${from}::timestamptz, ${after})`)
   }
   const rows = (await query
-    .select(sql<string>`to_char(${createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(AT))
-    .orderBy(sql`${createdAt} desc, ${id} desc`)
+    .select(sql<string>`to_char(${time} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(AT))
+    .orderBy(sql`${time} desc, ${id} desc`)
     .limit(q.limit + 1)
     .execute()) as unknown as (O & { [AT]: string })[]
   const { items, next } = cut(rows, q.limit, (last) => encodeCursor([last[AT], last.id]))

@@ -578,7 +578,7 @@ describe('the ledger', () => {
     expect(byModel.total).toBeGreaterThan(0)
     const byDay = (await call(ctx.app, 'GET', '/api/credits/spend?groupBy=day', as)).json()
     expect(byDay.total).toBe(byModel.total)
-    await ctx.container.credits.credits.buildStatements(new Date().toISOString().slice(0, 7))
+    await ctx.container.credits.statements.buildStatements(new Date().toISOString().slice(0, 7))
     const statements = (await call(ctx.app, 'GET', '/api/credits/statements', as)).json().items
     expect(statements.find((s: { userId: string | null }) => s.userId === null)).toMatchObject({ granted: 50 * MICRO })
   })

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { AuditTables } from './audit.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
+import { newestSeqFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 import type { AuditAction } from '../../../contracts/audit.ts'
 
 export type AuditRecord = {
@@ -37,31 +38,18 @@ export const insertAuditEvent = (db: Kysely<AuditTables>, event: AuditRecord) =>
 export const listAuditEvents = (
   db: Kysely<AuditTables>,
   scope: { workspaceId: string },
-  q: { beforeSeq?: bigint; limit: number; action?: string },
+  f: { action?: string | undefined },
+  page: PageRequest,
 ) => {
   let query = db.selectFrom('auditEvents').selectAll().where('workspaceId', '=', scope.workspaceId)
-  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
-  if (q.action) query = query.where('action', '=', q.action)
-  return query
-    .orderBy('seq', 'desc')
-    .limit(q.limit + 1)
-    .execute()
+  if (f.action) query = query.where('action', '=', f.action)
+  return newestSeqFirstPage(query, page, 'seq')
 }
 
 /** One person's account events (sign-ins, failed sign-ins, sessions, password, tokens): no workspace, about them. */
-export const listAccountEvents = (
-  db: Kysely<AuditTables>,
-  userId: string,
-  q: { beforeSeq?: bigint; limit: number },
-) => {
-  let query = db
-    .selectFrom('auditEvents')
-    .selectAll()
-    .where('workspaceId', 'is', null)
-    .where('subjectUserId', '=', userId)
-  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq)
-  return query
-    .orderBy('seq', 'desc')
-    .limit(q.limit + 1)
-    .execute()
-}
+export const listAccountEvents = (db: Kysely<AuditTables>, userId: string, page: PageRequest) =>
+  newestSeqFirstPage(
+    db.selectFrom('auditEvents').selectAll().where('workspaceId', 'is', null).where('subjectUserId', '=', userId),
+    page,
+    'seq',
+  )

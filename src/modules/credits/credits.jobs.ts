@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { defineJob } from '../../platform/queue/queue.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
-import type { CreditsService } from './credits.service.ts'
+import type { StatementsService } from './statements.service.ts'
+import { monthKey, previousMonthKey } from './caps.ts'
 import type { Metering } from './metering.ts'
 
 /** Holds whose process died are resolved by expiry, every minute. */
@@ -17,13 +18,11 @@ export const sweepExpiredHolds = (metering: Metering, catalog: (modelId: string)
     },
   })
 
-const previousMonth = (now: Date) => {
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
-}
-
 /** Monthly statements: on the 1st for the month that ended, and every night for the month so far. */
-export const buildStatements = (credits: CreditsService, now: () => Date = () => new Date()) =>
+export const buildStatements = (
+  statements: Pick<StatementsService, 'buildStatements'>,
+  now: () => Date = () => new Date(),
+) =>
   defineJob({
     name: 'credits.build-statements',
     payload: z
@@ -37,11 +36,11 @@ export const buildStatements = (credits: CreditsService, now: () => Date = () =>
     cron: '15 0 * * *',
     handler: async (payload: { month?: string }) => {
       if (payload.month) {
-        await credits.buildStatements(payload.month)
+        await statements.buildStatements(payload.month)
         return
       }
       const today = now()
-      if (today.getUTCDate() === 1) await credits.buildStatements(previousMonth(today))
-      await credits.buildStatements(today.toISOString().slice(0, 7))
+      if (today.getUTCDate() === 1) await statements.buildStatements(previousMonthKey(today))
+      await statements.buildStatements(monthKey(today))
     },
   })

@@ -9,7 +9,10 @@ import type { AuditService } from '../audit/audit.module.ts'
 import type { CatalogEntry, ModelCallRecord } from '../models/models.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { creditsRoutes } from './credits.routes.ts'
-import { createCreditsService, type TenancyLookups } from './credits.service.ts'
+import { createCreditsService } from './credits.service.ts'
+import { createLimitsService, type TenancyLookups } from './limits.service.ts'
+import { createSpendService } from './spend.service.ts'
+import { createStatementsService } from './statements.service.ts'
 import { disputesRoutes } from './disputes.routes.ts'
 import { createDisputesService } from './disputes.service.ts'
 import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
@@ -31,7 +34,11 @@ export {
   type Rate,
 } from './pricing.ts'
 export { creditsErrors, UPGRADE_PATH } from './credits.errors.ts'
-export type { CreditsService, TenancyLookups } from './credits.service.ts'
+export type { CreditsService } from './credits.service.ts'
+export type { LimitsService, TenancyLookups } from './limits.service.ts'
+export type { SpendService } from './spend.service.ts'
+export type { StatementsService } from './statements.service.ts'
+export { monthKey } from './caps.ts'
 export type { DisputesService } from './disputes.service.ts'
 export type { CreditHold, CreditRate, ModelPrice } from './credits.tables.ts'
 
@@ -104,15 +111,22 @@ export const createCreditsModule = ({
       rpmPerWorkspace: defaults.rpmPerWorkspace,
     },
   })
-  const credits = createCreditsService({ db, ledger, audit, defaults, tenancy, onLimitsChanged: metering.forget })
+  const limits = createLimitsService({ db, ledger, audit, defaults, tenancy, onLimitsChanged: metering.forget })
+  const credits = createCreditsService({ db, ledger, audit, limits, tenancy })
+  const statements = createStatementsService({ db })
+  const spend = createSpendService({ db })
   const disputes = createDisputesService({ db, ledger, audit, maxOpenPerWorkspace: config.CREDITS_MAX_OPEN_DISPUTES })
   return {
     ledger,
     book,
     metering,
+    /** The account view: balance and caps, ledger entries, holds, operator grants. */
     credits,
+    limits,
+    statements,
+    spend,
     disputes,
-    jobs: [sweepExpiredHolds(metering, catalog), buildStatements(credits)],
+    jobs: [sweepExpiredHolds(metering, catalog), buildStatements(statements)],
     /**
      * Opens a new workspace's account in its creation transaction, with its creator's welcome credits when the creator's
      * email is verified (once per person: a unique index on `welcome:<user>` decides).
@@ -129,7 +143,7 @@ export const createCreditsModule = ({
       if (workspaceId) await ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) })
     },
     routes: async (app: FastifyInstance) => {
-      await app.register(creditsRoutes({ db, credits, book, scope, operator, tenancy }))
+      await app.register(creditsRoutes({ db, credits, limits, statements, spend, book, scope, operator, tenancy }))
       await app.register(disputesRoutes({ disputes, scope, operator }))
     },
   }

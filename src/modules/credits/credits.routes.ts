@@ -26,7 +26,10 @@ import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Kysely } from 'kysely'
 import type { CreditsTables } from './credits.tables.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
-import type { CreditsService, TenancyLookups } from './credits.service.ts'
+import type { CreditsService } from './credits.service.ts'
+import type { LimitsService, TenancyLookups } from './limits.service.ts'
+import type { SpendService } from './spend.service.ts'
+import type { StatementsService } from './statements.service.ts'
 import type { PriceBook } from './price-book.ts'
 import { perMillionFromUsd } from './pricing.ts'
 
@@ -54,6 +57,9 @@ const toRateDto = (r: CreditRate) => ({
 type Deps = {
   db: Kysely<CreditsTables>
   credits: CreditsService
+  limits: LimitsService
+  statements: StatementsService
+  spend: SpendService
   book: PriceBook
   scope: ScopeResolver
   operator: OperatorGuard
@@ -62,7 +68,7 @@ type Deps = {
 
 /** Balance, ledger, holds, limits, spend and statements; the operator's grants, prices and rates. */
 export const creditsRoutes =
-  ({ db, credits, book, scope, operator, tenancy }: Deps) =>
+  ({ db, credits, limits, statements, spend, book, scope, operator, tenancy }: Deps) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
     const planOf = async (workspaceId: string) => {
@@ -139,7 +145,7 @@ export const creditsRoutes =
           response: { 200: LimitsDto, ...errorResponses(401, 404) },
         },
       },
-      async (req) => credits.limits(await here(req, 'viewer')),
+      async (req) => limits.limits(await here(req, 'viewer')),
     )
 
     app.patch(
@@ -152,7 +158,7 @@ export const creditsRoutes =
           response: { 200: LimitsDto, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (req) => credits.setLimits(await here(req, 'admin'), req.body, requestMeta(req).ip),
+      async (req) => limits.setLimits(await here(req, 'admin'), req.body, requestMeta(req).ip),
     )
 
     app.put(
@@ -166,7 +172,7 @@ export const creditsRoutes =
           response: { 200: LimitsDto, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (req) => credits.setCap(await here(req, 'admin'), req.body, requestMeta(req).ip),
+      async (req) => limits.setCap(await here(req, 'admin'), req.body, requestMeta(req).ip),
     )
 
     app.get(
@@ -182,7 +188,7 @@ export const creditsRoutes =
       },
       async (req) => {
         const s = await here(req, 'viewer')
-        return credits.spend(s, req.query, s.role === 'admin' || s.role === 'owner' ? undefined : s.userId)
+        return spend.spend(s, req.query, s.role === 'admin' || s.role === 'owner' ? undefined : s.userId)
       },
     )
 
@@ -198,7 +204,7 @@ export const creditsRoutes =
       },
       async (req) => {
         const s = await here(req, 'viewer')
-        return credits.spend(s, req.query, s.userId)
+        return spend.spend(s, req.query, s.userId)
       },
     )
 
@@ -211,7 +217,7 @@ export const creditsRoutes =
           response: { 200: z.object({ items: z.array(StatementDto) }), ...errorResponses(401, 404) },
         },
       },
-      async (req) => ({ items: await credits.statements(await here(req, 'viewer')) }),
+      async (req) => ({ items: await statements.statements(await here(req, 'viewer')) }),
     )
 
     // Operator API: X-Internal-Token.

@@ -154,5 +154,7 @@ export type CreditsTables = {
 export type CreditDispute = Selectable<CreditDisputesTable>
 export type CreditHold = Selectable<CreditHoldsTable>
 export type CreditEntry = Selectable<CreditEntriesTable>
+export type CreditCap = Selectable<CreditCapsTable>
+export type CreditStatement = Selectable<CreditStatementsTable>
 export type ModelPrice = Selectable<ModelPricesTable>
 export type CreditRate = Selectable<CreditRatesTable>

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { CreditsTables } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CreditDispute } from './credits.tables.ts'
@@ -7,7 +7,7 @@ import type { DisputeDto, DisputeStatus } from '../../../contracts/credits.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import { creditsErrors } from './credits.errors.ts'
 import type { Ledger } from './ledger.ts'
-import { newestFirstPage } from './pages.ts'
+import { disputes as repo } from './credits.repository.ts'
 
 const isAdmin = (scope: WorkspaceScope) => hasRole(scope.role, 'admin')
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505'
@@ -33,22 +33,11 @@ export const createDisputesService = ({
   const describe = async (executor: Kysely<CreditsTables>, rows: CreditDispute[]): Promise<DisputeDto[]> => {
     if (!rows.length) return []
     const ids = rows.map((d) => d.id)
-    const debits = await executor
-      .selectFrom('creditEntries')
-      .select(['id', 'amount', 'requestId', 'modelId'])
-      .where(
-        'id',
-        'in',
-        rows.map((d) => d.entryId),
-      )
-      .execute()
-    const notes = await executor
-      .selectFrom('creditDisputeNotes')
-      .selectAll()
-      .where('disputeId', 'in', ids)
-      .orderBy('createdAt')
-      .orderBy('id')
-      .execute()
+    const debits = await repo.debits(
+      executor,
+      rows.map((d) => d.entryId),
+    )
+    const notes = await repo.notes(executor, ids)
     const debitOf = new Map(debits.map((e) => [e.id, e]))
     return rows.map((d) => {
       const e = debitOf.get(d.entryId)!
@@ -74,17 +63,13 @@ export const createDisputesService = ({
     })
   }
   const one = async (executor: Kysely<CreditsTables>, id: string, workspaceId?: string) => {
-    let q = executor.selectFrom('creditDisputes').selectAll().where('id', '=', id)
-    if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
-    const row = await q.executeTakeFirst()
+    const row = await repo.byId(executor, id, workspaceId)
     if (!row) throw creditsErrors.dispute_not_found()
     return (await describe(executor, [row]))[0]!
   }
   /** The dispute row, locked until the transaction ends: its changes are decided one at a time. */
   const lockOpen = async (trx: Kysely<CreditsTables>, id: string, workspaceId?: string) => {
-    let q = trx.selectFrom('creditDisputes').selectAll().where('id', '=', id)
-    if (workspaceId) q = q.where('workspaceId', '=', workspaceId)
-    const d = await q.forUpdate().executeTakeFirst()
+    const d = await repo.byId(trx, id, workspaceId, true)
     if (!d) throw creditsErrors.dispute_not_found()
     return d
   }
@@ -92,42 +77,23 @@ export const createDisputesService = ({
   return {
     /** A member disputes a debit made for them (admins: any debit of the workspace). */
     async open(scope: WorkspaceScope, body: { entryId: string; reason: string }, ip: string) {
-      const entry = await db
-        .selectFrom('creditEntries')
-        .selectAll()
-        .where('id', '=', body.entryId)
-        .where('workspaceId', '=', scope.workspaceId)
-        .executeTakeFirst()
+      const entry = await repo.entry(db, scope.workspaceId, body.entryId)
       if (!entry || (!isAdmin(scope) && entry.userId !== scope.userId)) throw creditsErrors.entry_not_found()
       if (entry.kind !== 'debit' || entry.amount === 0n) throw creditsErrors.not_disputable()
       const id = newId('dsp')
       try {
         await db.transaction().execute(async (trx) => {
           // Under the account row's lock, two filings cannot both pass the count.
-          await trx
-            .selectFrom('creditAccounts')
-            .select('workspaceId')
-            .where('workspaceId', '=', scope.workspaceId)
-            .forUpdate()
-            .executeTakeFirstOrThrow()
-          const { open } = await trx
-            .selectFrom('creditDisputes')
-            .select((eb) => eb.fn.countAll<string>().as('open'))
-            .where('workspaceId', '=', scope.workspaceId)
-            .where('status', '=', 'open')
-            .executeTakeFirstOrThrow()
-          if (Number(open) >= maxOpenPerWorkspace)
+          await repo.lockAccount(trx, scope.workspaceId)
+          if ((await repo.countOpen(trx, scope.workspaceId)) >= maxOpenPerWorkspace)
             throw creditsErrors.too_many_open_disputes({ max: maxOpenPerWorkspace })
-          await trx
-            .insertInto('creditDisputes')
-            .values({
-              id,
-              workspaceId: scope.workspaceId,
-              entryId: entry.id,
-              openedBy: scope.userId,
-              reason: body.reason,
-            })
-            .execute()
+          await repo.insert(trx, {
+            id,
+            workspaceId: scope.workspaceId,
+            entryId: entry.id,
+            openedBy: scope.userId,
+            reason: body.reason,
+          })
           await audit.record(trx, {
             action: 'credits.dispute_opened',
             workspaceId: scope.workspaceId,
@@ -147,19 +113,12 @@ export const createDisputesService = ({
 
     /** Admins see the workspace's disputes; others the ones they filed. */
     async list(scope: WorkspaceScope, q: { status?: DisputeStatus; cursor?: string; limit: number }) {
-      let query = db.selectFrom('creditDisputes').selectAll().where('workspaceId', '=', scope.workspaceId)
-      if (!isAdmin(scope)) query = query.where('openedBy', '=', scope.userId)
-      if (q.status) query = query.where('status', '=', q.status)
-      const page = await newestFirstPage(query, q)
+      const page = await repo.page(db, scope.workspaceId, isAdmin(scope) ? undefined : scope.userId, q, q)
       return { items: await describe(db, page.items), nextCursor: page.nextCursor }
     },
 
     /** Routes addressed by dispute id find its workspace here, then check the caller's membership there. */
-    workspaceOf: async (id: string) =>
-      id.length <= 64
-        ? (await db.selectFrom('creditDisputes').select('workspaceId').where('id', '=', id).executeTakeFirst())
-            ?.workspaceId
-        : undefined,
+    workspaceOf: async (id: string) => (id.length <= 64 ? await repo.workspaceOf(db, id) : undefined),
 
     async get(scope: WorkspaceScope, id: string) {
       const d = await one(db, id, scope.workspaceId)
@@ -173,10 +132,13 @@ export const createDisputesService = ({
         const d = await lockOpen(trx, id, scope.workspaceId)
         if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
         const noteId = newId('dsn')
-        await trx
-          .insertInto('creditDisputeNotes')
-          .values({ id: noteId, disputeId: id, workspaceId: scope.workspaceId, authorId: scope.userId, note })
-          .execute()
+        await repo.addNote(trx, {
+          id: noteId,
+          disputeId: id,
+          workspaceId: scope.workspaceId,
+          authorId: scope.userId,
+          note,
+        })
         await audit.record(trx, {
           action: 'credits.dispute_note_added',
           workspaceId: scope.workspaceId,
@@ -196,11 +158,12 @@ export const createDisputesService = ({
       return db.transaction().execute(async (trx) => {
         const d = await lockOpen(trx, id, scope.workspaceId)
         if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
-        await trx
-          .updateTable('creditDisputes')
-          .set({ status: 'withdrawn', resolutionNote: note ?? null, resolvedBy: scope.userId, resolvedAt: now() })
-          .where('id', '=', id)
-          .execute()
+        await repo.resolve(trx, id, {
+          status: 'withdrawn',
+          resolutionNote: note ?? null,
+          resolvedBy: scope.userId,
+          resolvedAt: now(),
+        })
         await audit.record(trx, {
           action: 'credits.dispute_withdrawn',
           workspaceId: scope.workspaceId,
@@ -217,16 +180,7 @@ export const createDisputesService = ({
 
     /** The operator's queue across workspaces: open disputes first (oldest waiting first), then the rest, newest first. */
     async operatorQueue(q: { status?: DisputeStatus; limit: number }) {
-      let query = db.selectFrom('creditDisputes').selectAll()
-      if (q.status) query = query.where('status', '=', q.status)
-      const rows = await query
-        .orderBy(sql`(status = 'open') desc`)
-        .orderBy(sql`CASE WHEN status = 'open' THEN created_at END asc`)
-        .orderBy('createdAt', 'desc')
-        .orderBy('id')
-        .limit(q.limit)
-        .execute()
-      return describe(db, rows)
+      return describe(db, await repo.operatorQueue(db, q))
     },
 
     /**
@@ -240,12 +194,8 @@ export const createDisputesService = ({
         if (d.status !== 'open') throw creditsErrors.dispute_resolved({ status: d.status })
         let refundEntryId: string | null = null
         if (decision === 'approved') {
-          const debit = await trx
-            .selectFrom('creditEntries')
-            .selectAll()
-            .where('id', '=', d.entryId)
-            .where('workspaceId', '=', d.workspaceId)
-            .executeTakeFirstOrThrow()
+          const debit = await repo.entry(trx, d.workspaceId, d.entryId)
+          if (!debit) throw creditsErrors.entry_not_found()
           const { entry } = await ledger.post(trx, {
             workspaceId: d.workspaceId,
             kind: 'refund',
@@ -258,11 +208,13 @@ export const createDisputesService = ({
           })
           refundEntryId = entry.id
         }
-        await trx
-          .updateTable('creditDisputes')
-          .set({ status: decision, resolutionNote: note, resolvedBy: null, resolvedAt: now(), refundEntryId })
-          .where('id', '=', id)
-          .execute()
+        await repo.resolve(trx, id, {
+          status: decision,
+          resolutionNote: note,
+          resolvedBy: null,
+          resolvedAt: now(),
+          refundEntryId,
+        })
         await audit.record(trx, {
           action: decision === 'approved' ? 'credits.dispute_approved' : 'credits.dispute_rejected',
           workspaceId: d.workspaceId,

@@ -6,6 +6,7 @@ import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus
 import { AppError } from '../../platform/http/errors.ts'
 import { requestErrors } from '../../platform/http/http.errors.ts'
 import { creditsErrors, type CapScope } from './credits.errors.ts'
+import { CAP_PERIODS, capApplies, usedInPeriod, type CapPeriod, type CapSubject } from './caps.ts'
 
 export type HoldRequest = {
   workspaceId: string
@@ -76,9 +77,6 @@ type Account = {
   hasCaps: boolean
 }
 
-const dayStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
-const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
-
 /** The account row, locked for the rest of the transaction; created on first use. */
 const lockAccount = async (trx: Transaction<CreditsTables>, workspaceId: string): Promise<Account> => {
   const read = () =>
@@ -101,27 +99,6 @@ const lockAccount = async (trx: Transaction<CreditsTables>, workspaceId: string)
     .onConflict((oc) => oc.doNothing())
     .execute()
   return (await read())!
-}
-
-/** Credits in flight and spent since `since` for each capped subject: pending holds count at their amount, resolved ones at their charge. */
-const usedSince = async (
-  trx: Transaction<CreditsTables>,
-  workspaceId: string,
-  since: Date,
-  subject: { kind: 'workspace' | 'client' | 'user'; id: string },
-) => {
-  let q = trx
-    .selectFrom('creditHolds')
-    .select(
-      sql<string>`coalesce(sum(CASE WHEN status = 'pending' THEN amount ELSE coalesce(charged, 0) END), 0)::text`.as(
-        'used',
-      ),
-    )
-    .where('workspaceId', '=', workspaceId)
-    .where('createdAt', '>=', since)
-  if (subject.kind === 'client') q = q.where('clientId', '=', subject.id)
-  if (subject.kind === 'user') q = q.where('userId', '=', subject.id)
-  return BigInt((await q.executeTakeFirstOrThrow()).used)
 }
 
 export type LedgerOptions = { defaults: HoldLimits; maxBatch?: number; now?: () => Date }
@@ -176,19 +153,9 @@ export const createLedger = (
         )
       : 0
     const used = new Map<string, bigint>()
-    const usage = async (
-      cap: { subjectKind: 'workspace' | 'client' | 'user'; subjectId: string },
-      period: 'daily' | 'monthly',
-    ) => {
+    const usage = async (cap: CapSubject, period: CapPeriod) => {
       const key = `${cap.subjectKind}:${cap.subjectId}:${period}`
-      if (!used.has(key))
-        used.set(
-          key,
-          await usedSince(trx, workspaceId, period === 'daily' ? dayStart(now()) : monthStart(now()), {
-            kind: cap.subjectKind,
-            id: cap.subjectId,
-          }),
-        )
+      if (!used.has(key)) used.set(key, await usedInPeriod(trx, workspaceId, cap, period, now()))
       return { key, used: used.get(key)! }
     }
     let available = account.balance - account.held
@@ -225,12 +192,8 @@ export const createLedger = (
       let refused: AppError | undefined
       const charges: string[] = []
       for (const cap of caps) {
-        const applies =
-          cap.subjectKind === 'workspace' ||
-          (cap.subjectKind === 'client' && cap.subjectId === r.clientId) ||
-          (cap.subjectKind === 'user' && cap.subjectId === r.userId)
-        if (!applies) continue
-        for (const period of ['daily', 'monthly'] as const) {
+        if (!capApplies(cap, r)) continue
+        for (const period of CAP_PERIODS) {
           const limit = cap[period]
           if (limit === null) continue
           const u = await usage(cap, period)

@@ -25,6 +25,7 @@ import {
 } from '../../platform/http/route-helpers.ts'
 import type { IdentityService } from './identity.service.ts'
 import type { TokenBindingCheck, TokenService } from './tokens.service.ts'
+import type { Page, PageRequest } from '../../platform/db/pagination.ts'
 
 export const SESSION_COOKIE = 'camarad_session'
 
@@ -41,10 +42,7 @@ type Deps = {
   /** Supplied by tenancy: checks that the user may bind a token to that workspace / client (404 otherwise). */
   checkTokenBinding: TokenBindingCheck
   /** The person's own account events, newest first (the audit log's). */
-  activity: (
-    userId: string,
-    q: { cursor?: string; limit: number },
-  ) => Promise<{ items: AuditEventDto[]; nextCursor: string | null }>
+  activity: (userId: string, q: PageRequest) => Promise<Page<AuditEventDto>>
 }
 
 export const identityRoutes = (deps: Deps) => async (base: FastifyInstance) => {

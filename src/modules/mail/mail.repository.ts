@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
+import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 import type { MailTables } from './mail.tables.ts'
 import type { EmailStatus } from './mail.tables.ts'
 
@@ -15,17 +16,10 @@ export const outbox = {
     id: string,
     patch: { status: EmailStatus; attempts?: number; lastError?: string | null; messageId?: string; sentAt?: Date },
   ) => db.updateTable('emailOutbox').set(patch).where('id', '=', id).execute(),
-  /** Newest first by (created_at, id), after the position `after` stands for. */
-  page: (
-    db: Kysely<MailTables>,
-    q: { to?: string | undefined; after?: { at: Date; id: string } | undefined; limit: number },
-  ) => {
+  /** A page of the outbox, newest first (optionally one recipient's). */
+  page: (db: Kysely<MailTables>, f: { to?: string | undefined }, page: PageRequest) => {
     let query = db.selectFrom('emailOutbox').selectAll()
-    if (q.to) query = query.where('toAddress', '=', q.to)
-    if (q.after) query = query.where(sql<boolean>`(created_at, id) < (${q.after.at}, ${q.after.id})`)
-    return query
-      .orderBy(sql`created_at desc, id desc`)
-      .limit(q.limit + 1)
-      .execute()
+    if (f.to) query = query.where('toAddress', '=', f.to)
+    return newestFirstPage(query, page)
   },
 }

@@ -4,7 +4,6 @@ import type { MailTables } from './mail.tables.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { OutboxEmail } from './mail.tables.ts'
-import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { OutboxEmailDto, OutboxQuery } from '../../../contracts/mail.ts'
 import { deliverEmail } from './mail.jobs.ts'
@@ -30,19 +29,6 @@ const toDto = (e: OutboxEmail): OutboxEmailDto => ({
   createdAt: e.createdAt.toISOString(),
   sentAt: e.sentAt?.toISOString() ?? null,
 })
-
-const cursorOf = (e: OutboxEmail) =>
-  Buffer.from(JSON.stringify([e.createdAt.toISOString(), e.id])).toString('base64url')
-const positionOf = (cursor: string) => {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[]
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(new Date(at).getTime()))
-      return { at: new Date(at), id }
-  } catch {
-    /* fall through */
-  }
-  throw requestErrors.invalid_cursor()
-}
 
 type Deps = {
   db: Kysely<MailTables>
@@ -109,14 +95,8 @@ export const createMailService = ({ db, queue, smtpUrl, from, log = (line) => co
     },
     /** The operator's list, newest first. */
     async list(q: OutboxQuery) {
-      const rows = await outbox.page(db, {
-        to: q.to,
-        after: q.cursor ? positionOf(q.cursor) : undefined,
-        limit: q.limit,
-      })
-      const items = rows.slice(0, q.limit)
-      const last = items.at(-1)
-      return { items: items.map(toDto), nextCursor: rows.length > q.limit && last ? cursorOf(last) : null }
+      const page = await outbox.page(db, { to: q.to }, q)
+      return { items: page.items.map(toDto), nextCursor: page.nextCursor }
     },
   }
 }

@@ -1,7 +1,7 @@
 import type { Handle } from '../../platform/db/database.ts'
 import type { OperatorPlanPut, WorkspacePlanDto } from '../../../contracts/plans.ts'
 import type { AuditService } from '../audit/audit.module.ts'
-import type { Ledger } from '../credits/credits.module.ts'
+import { monthKey, type Ledger } from '../credits/credits.module.ts'
 import type { Entitlements, WorkspacePlans } from './entitlements.service.ts'
 import { AppError } from '../../platform/http/errors.ts'
 import { toPlanDto, type Catalog, type Plan } from './plans.catalog.ts'
@@ -21,7 +21,6 @@ type Deps = {
   isEmailVerified: (executor: Handle, userId: string) => Promise<boolean>
 }
 
-const monthOf = (d: Date) => d.toISOString().slice(0, 7)
 /** The one request id of a plan's monthly credits: the operator's assignment and the monthly job share it. */
 const monthlyGrantId = (workspaceId: string, planId: string, month: string) => `plan:${workspaceId}:${planId}:${month}`
 /** Free credits are a person's (the owner's), not a workspace's: one request id per owner and month across workspaces. */
@@ -112,7 +111,7 @@ export const createPlansService = ({
      * month of the same plan. Workspaces are read `pageSize` at a time, by id.
      */
     async grantMonthlyCredits(at: Date = now(), pageSize = 200) {
-      const month = monthOf(at)
+      const month = monthKey(at)
       let after: string | undefined
       let granted = 0
       for (;;) {
@@ -133,7 +132,7 @@ export const createPlansService = ({
       if (billingEnabled) throw plansErrors.managed_by_stripe()
       const plan = catalog.find(body.plan)
       if (!plan) throw plansErrors.unknown({ plan: body.plan })
-      const month = monthOf(now())
+      const month = monthKey(now())
       const grantedCredits = await db.transaction().execute(async (trx) => {
         const before = await workspaces.lockPlan(trx, workspaceId)
         if (before === undefined) throw tenancyErrors.workspace_not_found()

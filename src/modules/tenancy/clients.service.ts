@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import type { TenancyTables } from './tenancy.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { Client } from './tenancy.tables.ts'
-import { requestErrors } from '../../platform/http/http.errors.ts'
 import type { ClientScope, RequestMeta, WorkspaceScope } from '../../platform/http/request-context.ts'
 import type { ClientCreate, ClientPatch } from '../../../contracts/tenancy.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -10,19 +9,6 @@ import type { LimitCheck } from './tenancy.module.ts'
 import { toClientDto } from './dto.ts'
 import { tenancyErrors } from './tenancy.errors.ts'
 import { clients } from './tenancy.repository.ts'
-
-const encodeCursor = (c: { createdAt: Date; id: string }) =>
-  Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url')
-const decodeCursor = (cursor: string) => {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
-    const createdAt = new Date(at)
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor')
-    return { createdAt, id }
-  } catch {
-    throw requestErrors.invalid_cursor()
-  }
-}
 
 /** Clients of a workspace: created by members, archived by admins, never deleted. */
 export const createClientService = ({
@@ -40,15 +26,8 @@ export const createClientService = ({
     scope: WorkspaceScope,
     q: { cursor?: string; limit: number; archived: 'include' | 'exclude' | 'only'; q?: string },
   ) {
-    const rows = await clients.page(db, scope, {
-      limit: q.limit,
-      archived: q.archived,
-      q: q.q,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
-    })
-    const items = rows.slice(0, q.limit)
-    const last = items.at(-1)
-    return { items: items.map(toClientDto), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null }
+    const page = await clients.page(db, scope, { archived: q.archived, q: q.q }, q)
+    return { items: page.items.map(toClientDto), nextCursor: page.nextCursor }
   },
 
   create: (scope: WorkspaceScope, body: ClientCreate, meta: RequestMeta) =>

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { TenancyTables } from './tenancy.tables.ts'
 import type { Role } from '../../platform/db/columns.ts'
 import type { ClientScope, WorkspaceScope } from '../../platform/http/request-context.ts'
+import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 
 /** Every query names its tenant: the workspace from the scope, or the calling user's memberships. */
 export const workspaces = {
@@ -240,11 +241,9 @@ export const invitations = {
     ),
 }
 
-export type ClientPage = {
-  limit: number
-  after?: { createdAt: Date; id: string }
+export type ClientFilters = {
   archived: 'include' | 'exclude' | 'only'
-  q?: string
+  q?: string | undefined
 }
 
 export const clients = {
@@ -276,7 +275,8 @@ export const clients = {
       .values({ ...c, workspaceId: scope.workspaceId })
       .returningAll()
       .executeTakeFirstOrThrow(),
-  page: (db: Kysely<TenancyTables>, scope: WorkspaceScope, p: ClientPage) => {
+  /** A page of the workspace's clients, newest first. */
+  page: (db: Kysely<TenancyTables>, scope: WorkspaceScope, p: ClientFilters, page: PageRequest) => {
     let q = db.selectFrom('clients').selectAll().where('workspaceId', '=', scope.workspaceId)
     if (p.archived === 'exclude') q = q.where('archivedAt', 'is', null)
     if (p.archived === 'only') q = q.where('archivedAt', 'is not', null)
@@ -284,12 +284,7 @@ export const clients = {
       const pattern = `%${p.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`
       q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('website', 'ilike', pattern)]))
     }
-    if (p.after) q = q.where((eb) => eb(eb.refTuple('createdAt', 'id'), '<', eb.tuple(p.after!.createdAt, p.after!.id)))
-    return q
-      .orderBy('createdAt', 'desc')
-      .orderBy('id', 'desc')
-      .limit(p.limit + 1)
-      .execute()
+    return newestFirstPage(q, page)
   },
   get: (db: Kysely<TenancyTables>, scope: ClientScope) =>
     db

@@ -132,6 +132,34 @@ describe('conversations and streaming on the offline model', () => {
     expect((await ask(id, 'more?')).statusCode).toBe(409)
   })
 
+  it('pages conversations newest first by last message, each once, and refuses a cursor it did not issue', async () => {
+    const other = await onboard(ctx.app, 'chat-pages')
+    const mine = { cookie: other.user.cookie, headers: { 'x-client-id': other.clientId } }
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await call(ctx.app, 'POST', '/api/chat/conversations', mine, { agentId: 'builtin.copywriter' })).json().id,
+      )
+    const seen: string[] = []
+    let cursor: string | null = null
+    for (let pages = 0; pages < 5; pages++) {
+      const res = await call(
+        ctx.app,
+        'GET',
+        `/api/chat/conversations?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        mine,
+      )
+      expect(res.statusCode).toBe(200)
+      seen.push(...res.json().items.map((c: { id: string }) => c.id))
+      cursor = res.json().nextCursor
+      if (!cursor) break
+    }
+    expect(seen).toEqual([...ids].reverse())
+    const bad = await call(ctx.app, 'GET', '/api/chat/conversations?cursor=not-a-cursor', mine)
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.code).toBe('request.invalid_cursor')
+  })
+
   it('refuses a conversation with an agent of another workspace (404) and an unknown model (400)', async () => {
     const other = await onboard(ctx.app, 'chat-other')
     const foreignAgent = (

@@ -49,9 +49,8 @@ describe(`keyset pagination (${driver})`, () => {
     drop = target.drop
     database = await createDatabase<Tables>({ databaseUrl: target.url })
     db = database.db
-    await sql`CREATE TABLE page_rows (id text PRIMARY KEY, created_at timestamptz NOT NULL, touched_at timestamptz NOT NULL, seq bigint NOT NULL UNIQUE, tag text NOT NULL)`.execute(
-      db,
-    )
+    await sql`CREATE TABLE page_rows (id text PRIMARY KEY, created_at timestamptz NOT NULL,
+      touched_at timestamptz NOT NULL, seq bigint NOT NULL UNIQUE, tag text NOT NULL)`.execute(db)
   })
   afterAll(async () => {
     await database.close()

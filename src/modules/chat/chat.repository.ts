@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { ChatTables, MessageStatus } from './chat.tables.ts'
+import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 
 /** Chat's handle: its own tables, the root or an open transaction. */
 export type Executor = Kysely<ChatTables>
@@ -29,25 +30,14 @@ export const conversations = {
   page: (
     db: Executor,
     scope: ClientScope,
-    p: {
-      limit: number
-      after?: { at: Date; id: string }
-      q?: string
-      archived: 'include' | 'exclude' | 'only'
-      agentId?: string
-    },
+    p: PageRequest & { q?: string; archived: 'include' | 'exclude' | 'only'; agentId?: string },
   ) => {
     let q = db.selectFrom('conversations').selectAll().where('clientId', '=', scope.clientId)
     if (p.archived === 'exclude') q = q.where('archivedAt', 'is', null)
     if (p.archived === 'only') q = q.where('archivedAt', 'is not', null)
     if (p.agentId) q = q.where('agentId', '=', p.agentId)
     if (p.q) q = q.where('title', 'ilike', `%${p.q.replace(/[\\%_]/g, (m) => '\\' + m)}%`)
-    if (p.after) q = q.where((eb) => eb(eb.refTuple('lastMessageAt', 'id'), '<', eb.tuple(p.after!.at, p.after!.id)))
-    return q
-      .orderBy('lastMessageAt', 'desc')
-      .orderBy('id', 'desc')
-      .limit(p.limit + 1)
-      .execute()
+    return newestFirstPage(q, p, 'lastMessageAt')
   },
   update: (
     db: Executor,

@@ -61,18 +61,6 @@ const toMessageDto = (m: Message, offlineIds: (id: string | null) => boolean): M
   completedAt: m.completedAt?.toISOString() ?? null,
 })
 
-const cursorOf = (c: Conversation) =>
-  Buffer.from(JSON.stringify([c.lastMessageAt.toISOString(), c.id])).toString('base64url')
-const parseCursor = (cursor: string) => {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
-    if (typeof id !== 'string' || Number.isNaN(new Date(at).getTime())) throw new Error('bad cursor')
-    return { at: new Date(at), id }
-  } catch {
-    throw requestErrors.invalid_cursor()
-  }
-}
-
 /** Conversations per client and agent, and the answers streamed into them. */
 export const createChatService = ({
   db,
@@ -174,18 +162,13 @@ export const createChatService = ({
       scope: ClientScope,
       q: { cursor?: string; limit: number; q?: string; archived: 'include' | 'exclude' | 'only'; agentId?: string },
     ) {
-      const rows = await conversations.page(db, scope, { ...q, after: q.cursor ? parseCursor(q.cursor) : undefined })
-      const items = rows.slice(0, q.limit)
+      const page = await conversations.page(db, scope, q)
       const busy = await running(
         db,
         scope,
-        items.map((c) => c.id),
+        page.items.map((c) => c.id),
       )
-      const last = items.at(-1)
-      return {
-        items: items.map((c) => toConversationDto(c, busy.has(c.id))),
-        nextCursor: rows.length > q.limit && last ? cursorOf(last) : null,
-      }
+      return { items: page.items.map((c) => toConversationDto(c, busy.has(c.id))), nextCursor: page.nextCursor }
     },
 
     async get(scope: ClientScope, id: string) {

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path'
-import type { FastifyPluginAsync } from 'fastify'
 import { Redis } from 'ioredis'
 import { databaseOptions, type Config } from './config.ts'
 import type { WorkspaceScope } from './platform/http/request-context.ts'
@@ -10,9 +9,10 @@ import { createMemoryCounterStore, createRedisCounterStore } from './platform/ht
 import { createMetrics } from './platform/observability/metrics.ts'
 import { createQueue } from './platform/queue/queue.ts'
 import { createEventBus } from './platform/events/events.ts'
-import { auditRoutes, createAuditService } from './modules/audit/audit.module.ts'
-import { legalRoutes } from './modules/legal/legal.module.ts'
-import { opsRoutes } from './modules/ops/ops.module.ts'
+import { createAuditModule } from './modules/audit/audit.module.ts'
+import { createLegalModule } from './modules/legal/legal.module.ts'
+import { createOpsModule } from './modules/ops/ops.module.ts'
+import type { ModuleParts } from './platform/modules/module.ts'
 import { createIdentityModule, type IdentityEvents } from './modules/identity/identity.module.ts'
 import { createBus } from './platform/realtime/bus.ts'
 import { createRuns } from './platform/runs/runs.ts'
@@ -77,7 +77,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const runs = createRuns({ db, bus })
   await runs.listen()
   const streams = createRunStreams({ feed: runs.feed, counters, maxPerUser: config.SSE_MAX_STREAMS_PER_USER })
-  const audit = createAuditService()
+  const auditModule = createAuditModule()
+  const audit = auditModule.audit
   const operator = operatorGuard(config.INTERNAL_TOKEN)
   const mail = createMailModule({ db, queue, operator, config })
   // Modules tell each other what happened through one in-process bus, inside the emitting transaction.
@@ -206,38 +207,30 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   credits.metering.recoverWith('chat', chat.chat.recoverAnswer)
   credits.metering.recoverWith('boardroom', boardroom.boardroom.recoverTurn)
   credits.metering.recoverWith('v1', gateway.gateway.recoverStream)
-  const jobs = [
-    ...mail.jobs,
-    ...identity.jobs,
-    ...tenancy.jobs,
-    ...credits.jobs,
-    ...planning.jobs,
-    ...runs.jobs,
-    ...billing.jobs,
-    ...subscriptions.jobs,
+  /** Every module's parts, in route registration order (src/app.ts registers the routes and builds nothing). */
+  const modules: ModuleParts[] = [
+    createOpsModule({ db, queue, metrics, internalToken: config.INTERNAL_TOKEN }),
+    createLegalModule(resolve('content/legal')),
+    mail,
+    identity.connect({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
+    tenancy,
+    models,
+    credits,
+    planning,
+    billing,
+    subscriptions,
+    agents,
+    chat,
+    gateway,
+    boardroom,
+    publicSite,
+    auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
+    { routes: [], jobs: runs.jobs },
   ]
+  const routes = modules.flatMap((m) => m.routes)
+  const jobs = modules.flatMap((m) => m.jobs)
   await queue.register(jobs)
   await queue.retire(RETIRED_JOBS)
-
-  /** Every module's routes, in registration order (src/app.ts registers them and builds nothing). */
-  const routes: FastifyPluginAsync[] = [
-    opsRoutes({ db, queue, metrics, internalToken: config.INTERNAL_TOKEN }),
-    legalRoutes(resolve('content/legal')),
-    mail.routes,
-    identity.routes({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
-    ...tenancy.routes,
-    models.routes,
-    credits.routes,
-    planning.routes,
-    billing.routes,
-    subscriptions.routes,
-    agents.routes,
-    chat.routes,
-    gateway.routes,
-    boardroom.routes,
-    publicSite.routes,
-    auditRoutes({ audit, db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
-  ]
 
   return {
     config,

@@ -6,6 +6,7 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { agentRoutes } from './agents.routes.ts'
 import { createAgentService } from './agents.service.ts'
 import { agents as agentRows } from './agents.repository.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export { BUILTIN_AGENTS } from './agents.catalog.ts'
 export { assembleSystemPrompt, type PromptContext } from './prompt.ts'
@@ -29,6 +30,6 @@ export const createAgentsModule = (deps: {
   entitlements: LimitCheck
 }) => {
   const agents = createAgentService(deps)
-  return { agents, routes: agentRoutes({ agents, scope: deps.scope }) }
+  return { agents, routes: [agentRoutes({ agents, scope: deps.scope })], jobs: [] } satisfies ModuleShape
 }
 export type AgentsModule = ReturnType<typeof createAgentsModule>

@@ -6,7 +6,8 @@ import type { AuditEventDto } from '../../../contracts/audit.ts'
 import { insertAuditEvent, listAccountEvents, listAuditEvents, type AuditRecord } from './audit.repository.ts'
 
 export type { AuditRecord }
-export { auditRoutes } from './audit.routes.ts'
+import { auditRoutes } from './audit.routes.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 /** Security events, append-only (the database refuses updates and deletes). */
 export const createAuditService = () => ({
@@ -22,6 +23,16 @@ export const createAuditService = () => ({
     toDtos(await listAccountEvents(own<AuditTables>(handle), userId, q)),
 })
 export type AuditService = ReturnType<typeof createAuditService>
+
+/** The audit service at once (every module records through it), its routes once tenancy can resolve an admin's scope. */
+export const createAuditModule = () => {
+  const audit = createAuditService()
+  return {
+    audit,
+    connect: (deps: Omit<Parameters<typeof auditRoutes>[0], 'audit'>) =>
+      ({ routes: [auditRoutes({ audit, ...deps })], jobs: [] }) satisfies ModuleShape,
+  }
+}
 
 const toDtos = (page: Page<AuditEvent>): Page<AuditEventDto> => ({
   items: page.items.map((r) => ({

@@ -17,6 +17,7 @@ import { createReconciliation } from './reconciliation.service.ts'
 import { createShadowSync } from './shadow-sync.service.ts'
 import { createTelemetry } from './telemetry.service.ts'
 import { createUsageReader } from './usage.repository.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 type Deps = {
   db: Kysely<BillingTables>
@@ -65,17 +66,19 @@ export const createBillingModule = ({
   registerBillingMetrics(metrics, db)
   return {
     jobs: [reconcileJob((day) => reconciliation.run(day, 'cron')), notify],
-    routes: async (app: FastifyInstance) => {
-      await app.register(
-        billingRoutes({
-          operator,
-          telemetry: createTelemetry({ db, usage, now }),
-          shadowSync: createShadowSync({ db, book, usage, catalog }),
-          calibration,
-          reconciliation,
-        }),
-      )
-    },
-  }
+    routes: [
+      async (app: FastifyInstance) => {
+        await app.register(
+          billingRoutes({
+            operator,
+            telemetry: createTelemetry({ db, usage, now }),
+            shadowSync: createShadowSync({ db, book, usage, catalog }),
+            calibration,
+            reconciliation,
+          }),
+        )
+      },
+    ],
+  } satisfies ModuleShape
 }
 export type BillingModule = ReturnType<typeof createBillingModule>

@@ -9,6 +9,7 @@ import type { Metering } from '../credits/credits.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { boardroomRoutes } from './boardroom.routes.ts'
 import { createBoardroomService } from './boardroom.service.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 /** Meetings of several agents on one topic, with a moderator's summary of decisions and action items. */
 export const createBoardroomModule = (deps: {
   db: Kysely<BoardroomTables>
@@ -23,8 +24,9 @@ export const createBoardroomModule = (deps: {
   const boardroom = createBoardroomService({ ...deps, db: deps.db })
   return {
     boardroom,
-    routes: boardroomRoutes({ boardroom, scope: deps.scope, streams: deps.streams }),
+    routes: [boardroomRoutes({ boardroom, scope: deps.scope, streams: deps.streams })],
+    jobs: [],
     /** Registered with the run layer by the composition root: how a meeting nobody runs any more is closed. */
     runKind: boardroom.runKind,
-  }
+  } satisfies ModuleShape
 }

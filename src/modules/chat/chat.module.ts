@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { chatRoutes } from './chat.routes.ts'
 import { discoveryRoutes } from './discovery.routes.ts'
 import { createChatService } from './chat.service.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export type { ChatService } from './chat.service.ts'
 
@@ -35,6 +36,6 @@ export const createChatModule = (deps: {
     await app.register(discoveryRoutes({ db, agents: deps.agents, scope: deps.scope }))
   }
   /** Registered with the run layer by the composition root: how an answer nobody writes any more is closed. */
-  return { chat, routes, runKind: chat.runKind }
+  return { chat, routes: [routes], jobs: [], runKind: chat.runKind } satisfies ModuleShape
 }
 export type ChatModule = ReturnType<typeof createChatModule>

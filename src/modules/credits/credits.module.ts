@@ -19,6 +19,7 @@ import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
 import { createLedger } from './ledger.ts'
 import { createMetering, type AllowsModelTier } from './metering.ts'
 import { createPriceBook } from './price-book.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export { createLedger, type Ledger, type HoldRequest, type SettleRequest } from './ledger.ts'
 export { createMetering, type AllowsModelTier, type Metering, type MeteredCall, type Estimate } from './metering.ts'
@@ -142,10 +143,12 @@ export const createCreditsModule = ({
       const workspaceId = await firstOwnedWorkspace(trx, userId)
       if (workspaceId) await ledger.open(trx, workspaceId, { userId, amount: micro(config.CREDITS_WELCOME) })
     },
-    routes: async (app: FastifyInstance) => {
-      await app.register(creditsRoutes({ db, credits, limits, statements, spend, book, scope, operator, tenancy }))
-      await app.register(disputesRoutes({ disputes, scope, operator }))
-    },
-  }
+    routes: [
+      async (app: FastifyInstance) => {
+        await app.register(creditsRoutes({ db, credits, limits, statements, spend, book, scope, operator, tenancy }))
+        await app.register(disputesRoutes({ disputes, scope, operator }))
+      },
+    ],
+  } satisfies ModuleShape
 }
 export type CreditsModule = ReturnType<typeof createCreditsModule>

@@ -6,6 +6,7 @@ import type { Metering } from '../credits/credits.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { gatewayRoutes } from './gateway.routes.ts'
 import { createGatewayService } from './gateway.service.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 /** `/v1`: the OpenAI-compatible API over the same models, attribution and usage records as the app. */
 export const createGatewayModule = (deps: {
@@ -16,5 +17,5 @@ export const createGatewayModule = (deps: {
   workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]>
 }) => {
   const gateway = createGatewayService(deps)
-  return { gateway, routes: gatewayRoutes({ gateway, ...deps }) }
+  return { gateway, routes: [gatewayRoutes({ gateway, ...deps })], jobs: [] } satisfies ModuleShape
 }

@@ -15,6 +15,7 @@ import { authEmailRoutes } from './auth-email.routes.ts'
 import { createEmailVerification, type IdentityEvents } from './email-verification.service.ts'
 import { createPasswordReset } from './password-reset.service.ts'
 import type { MailService } from '../mail/mail.module.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export type { IdentityService } from './identity.service.ts'
 export type { IdentityEvents } from './email-verification.service.ts'
@@ -82,23 +83,27 @@ export const createIdentityModule = (deps: Deps) => {
     resolveAuth,
     /** Whether a person proved their mailbox (free credits go to verified people only); reads on the given executor. */
     isEmailVerified: verification.isVerified,
-    routes:
-      (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) =>
-      async (app: FastifyInstance) => {
-        await app.register(
-          identityRoutes({
-            identity,
-            tokens,
-            sessionCookie,
-            googleEnabled: Boolean(google),
-            activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q),
-            ...wiring,
-          }),
-        )
-        await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
-        await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
-      },
-    jobs: identityJobs(identity, verification),
+    /** Its routes and jobs, once tenancy (built after identity) can say which workspaces a caller has. */
+    connect: (wiring: Pick<Parameters<typeof identityRoutes>[0], 'workspacesOf' | 'checkTokenBinding'>) =>
+      ({
+        routes: [
+          async (app: FastifyInstance) => {
+            await app.register(
+              identityRoutes({
+                identity,
+                tokens,
+                sessionCookie,
+                googleEnabled: Boolean(google),
+                activity: (userId, q) => deps.audit.listAccount(deps.db, userId, q),
+                ...wiring,
+              }),
+            )
+            await app.register(googleRoutes({ google, publicUrl: deps.publicUrl, sessionCookie }))
+            await app.register(authEmailRoutes({ verification, reset, sessionCookie }))
+          },
+        ],
+        jobs: identityJobs(identity, verification),
+      }) satisfies ModuleShape,
   }
 }
 export type IdentityModule = ReturnType<typeof createIdentityModule>

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { legalErrors } from './legal.errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 const Doc = z.enum(['terms', 'privacy', 'legal'])
 const LegalDoc = z
@@ -12,7 +13,10 @@ const LegalDoc = z
   .meta({ id: 'LegalDocument' })
 
 /** Terms, privacy notice and imprint: Markdown files in `content/legal/` that the operator edits. */
-export const legalRoutes = (dir: string) => async (base: FastifyInstance) => {
+/** Legal pages: routes only. */
+export const createLegalModule = (dir: string) => ({ routes: [legalRoutes(dir)], jobs: [] }) satisfies ModuleShape
+
+const legalRoutes = (dir: string) => async (base: FastifyInstance) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   app.get(
     '/api/legal',

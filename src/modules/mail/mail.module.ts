@@ -6,6 +6,7 @@ import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import { mailRoutes } from './mail.routes.ts'
 import { createMailService } from './mail.service.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export type { EmailMessage, MailService } from './mail.service.ts'
 
@@ -24,9 +25,11 @@ export const createMailModule = ({ db, queue, operator, config, log }: Deps) => 
     mail,
     send: mail.send,
     jobs: [mail.job],
-    routes: async (app: FastifyInstance) => {
-      await app.register(mailRoutes({ mail, operator }))
-    },
-  }
+    routes: [
+      async (app: FastifyInstance) => {
+        await app.register(mailRoutes({ mail, operator }))
+      },
+    ],
+  } satisfies ModuleShape
 }
 export type MailModule = ReturnType<typeof createMailModule>

@@ -10,6 +10,7 @@ import { modelsRoutes } from './models.routes.ts'
 import { providerKeyRoutes } from './provider-keys.routes.ts'
 import type { ProviderKeyStore } from './provider-keys.service.ts'
 import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
@@ -123,17 +124,20 @@ export const createModelsModule = (
     allModels: () => [...KNOWN_MODELS, ...server.catalog().filter((e) => !known.has(e.id))],
     /** A model by id among all known ones: what a hold's model id is priced with. */
     priceableModel: (id: string) => known.get(id) ?? server.find(id),
-    routes: async (app: FastifyInstance) => {
-      await app.register(
-        modelsRoutes(async (req) => {
-          const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']
-          if (!deps || !workspaceId) return server.catalog()
-          return (await forWorkspace((await deps.scope.workspaceOrClient(req, 'viewer')).workspaceId)).catalog()
-        }),
-      )
-      if (deps) await app.register(providerKeyRoutes({ keys: deps.keys, scope: deps.scope }))
-    },
-  }
+    routes: [
+      async (app: FastifyInstance) => {
+        await app.register(
+          modelsRoutes(async (req) => {
+            const workspaceId = req.headers['x-workspace-id'] || req.headers['x-client-id']
+            if (!deps || !workspaceId) return server.catalog()
+            return (await forWorkspace((await deps.scope.workspaceOrClient(req, 'viewer')).workspaceId)).catalog()
+          }),
+        )
+        if (deps) await app.register(providerKeyRoutes({ keys: deps.keys, scope: deps.scope }))
+      },
+    ],
+    jobs: [],
+  } satisfies ModuleShape
 }
 
 export type ModelsModule = ReturnType<typeof createModelsModule>

@@ -6,6 +6,7 @@ import { opsErrors } from './ops.errors.ts'
 import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 /** /healthz (process up), /readyz (database, migrations, queue), /metrics (Prometheus). Not in the API document. */
 /** With INTERNAL_TOKEN set, /metrics wants it as `X-Internal-Token` or `Authorization: Bearer` (Prometheus `bearer_token`). */
@@ -15,7 +16,11 @@ const metricsAllowed = (headers: Record<string, string | string[] | undefined>, 
   return typeof sent === 'string' && safeEqual(sent, internalToken)
 }
 
-export const opsRoutes =
+/** Health, readiness and metrics: routes only. */
+export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0]) =>
+  ({ routes: [opsRoutes(deps)], jobs: [] }) satisfies ModuleShape
+
+const opsRoutes =
   ({ db, queue, metrics, internalToken }: { db: Handle; queue: Queue; metrics: Metrics; internalToken?: string }) =>
   async (app: FastifyInstance) => {
     const hidden = { hide: true }

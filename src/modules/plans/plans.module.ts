@@ -10,6 +10,7 @@ import { createCatalog, loadPlansFile } from './plans.catalog.ts'
 import { plansRoutes } from './plans.routes.ts'
 import { grantMonthlyCredits } from './plans.jobs.ts'
 import { createPlansService } from './plans.service.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export { PlansFileError, type Plan, type Catalog } from './plans.catalog.ts'
 export { BILLING_PATH } from './plans.errors.ts'
@@ -63,11 +64,13 @@ export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
       })
       return {
         plans,
-        routes: async (app: FastifyInstance) => {
-          await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator }))
-        },
+        routes: [
+          async (app: FastifyInstance) => {
+            await app.register(plansRoutes({ plans, scope: deps.scope, operator: deps.operator }))
+          },
+        ],
         jobs: [grantMonthlyCredits(plans)],
-      }
+      } satisfies ModuleShape
     },
   }
 }

@@ -17,6 +17,7 @@ import { createStripeWebhooks } from './stripe-webhooks.service.ts'
 import { processStripeEventJob, repairDriftJob, type ProcessStripeEventJob } from './subscriptions.jobs.ts'
 import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 type Deps = {
   db: Kysely<SubscriptionsTables>
@@ -93,11 +94,13 @@ export const createSubscriptionsModule = ({
     stripe,
     drift,
     jobs: [job, repairDriftJob(drift)],
-    routes: async (app: FastifyInstance) => {
-      await app.register(stripeWebhookRoutes(webhooks))
-      await app.register(subscriptionsOperatorRoutes({ operator, webhooks, drift }))
-      await app.register(checkoutRoutes({ checkout, scope }))
-    },
-  }
+    routes: [
+      async (app: FastifyInstance) => {
+        await app.register(stripeWebhookRoutes(webhooks))
+        await app.register(subscriptionsOperatorRoutes({ operator, webhooks, drift }))
+        await app.register(checkoutRoutes({ checkout, scope }))
+      },
+    ],
+  } satisfies ModuleShape
 }
 export type SubscriptionsModule = ReturnType<typeof createSubscriptionsModule>

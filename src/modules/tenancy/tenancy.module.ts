@@ -15,6 +15,7 @@ import { expireInvitation, sweepInvitations } from './tenancy.jobs.ts'
 import { tenancyRoutes } from './tenancy.routes.ts'
 import { createTenancyService, type TenancyEvents } from './tenancy.service.ts'
 import { clients, memberships, workspaces } from './tenancy.repository.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
 
 export type { ScopeResolver } from './scope.ts'
 export type { TenancyEvents, TenancyService } from './tenancy.service.ts'
@@ -90,6 +91,6 @@ export const createTenancyModule = (deps: Deps) => {
     clients,
     routes: [tenancyRoutes({ tenancy, scope }), clientRoutes({ clients, scope })],
     jobs: [expireInvitation(deps.db), sweepInvitations(deps.db)],
-  }
+  } satisfies ModuleShape
 }
 export type TenancyModule = ReturnType<typeof createTenancyModule>

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely'
 import { own, type Handle } from '../../platform/db/database.ts'
-import type { CreditsTables } from './credits.tables.ts'
+import type { CreditsTables, CreditOveragesTable } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from './credits.tables.ts'
 import { AppError } from '../../platform/http/errors.ts'
@@ -281,15 +281,7 @@ export const createLedger = (
     let available = account.balance - account.held
     const resolved: { id: string; status: HoldStatus; charged: bigint }[] = []
     const debits: Insertable<CreditEntriesTable>[] = []
-    const overages: {
-      holdId: string
-      workspaceId: string
-      requestId: string
-      held: bigint
-      cost: bigint
-      charged: bigint
-      uncollected: bigint
-    }[] = []
+    const overages: Insertable<CreditOveragesTable>[] = []
     // A hold settled twice in one batch: the second answer is what the first decided.
     const seen = new Map<string, { status: HoldStatus; charged: bigint }>()
     for (const op of ops) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import pg from 'pg'
 
@@ -89,11 +89,7 @@ const RECONNECT_MS = 1000
 const pgName = (channel: string) =>
   Buffer.byteLength(channel) <= 63 ? channel : channel.slice(0, 40) + ':' + hash(channel)
 const quoted = (name: string) => '"' + name.replaceAll('"', '""') + '"'
-const hash = (s: string) => {
-  let h = 0
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0
-  return (h >>> 0).toString(36)
-}
+const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16)
 
 /**
  * PostgreSQL LISTEN/NOTIFY: one dedicated connection listens (a channel is LISTENed while this process has a

@@ -1,4 +1,5 @@
 // Writes docs/errors.md from the error tables: `npm run docs:errors`. test/errors-doc.test.ts fails when it is stale.
+import { flowsErrors } from '../src/modules/flows/flows.errors.ts'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { egressErrors } from '../src/platform/egress/egress.errors.ts'
@@ -52,6 +53,7 @@ export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }
   { owner: 'boardroom', tables: [boardroomErrors] },
   { owner: 'chat', tables: [chatErrors] },
   { owner: 'credits', legacy: ['model'], tables: [creditsErrors, modelAccessErrors] },
+  { owner: 'flows', tables: [flowsErrors] },
   { owner: 'gateway', tables: [gatewayErrors] },
   { owner: 'identity', legacy: ['auth', 'token'], tables: [identityErrors, tokenErrors] },
   { owner: 'legal', tables: [legalErrors] },

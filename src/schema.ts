@@ -5,6 +5,7 @@ import type { BillingTables } from './modules/billing/billing.tables.ts'
 import type { BoardroomTables } from './modules/boardroom/boardroom.tables.ts'
 import type { ChatTables } from './modules/chat/chat.tables.ts'
 import type { CreditsTables } from './modules/credits/credits.tables.ts'
+import type { FlowsTables } from './modules/flows/flows.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -30,6 +31,7 @@ export type DB = AuditTables &
   GatewayTables &
   BillingTables &
   SubscriptionsTables &
+  FlowsTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -26,6 +26,9 @@ export type IdPrefix =
   | 'alr'
   | 'atk'
   | 'eml'
+  | 'fl'
+  | 'fv'
+  | 'fc'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -1,0 +1,32 @@
+import type { GraphIssue } from '../../../contracts/flows.ts'
+import { defineErrors } from '../../platform/http/errors.ts'
+
+export const flowsErrors = defineErrors('flows', {
+  not_found: { status: 404, message: 'No such flow.' },
+  run_not_found: { status: 404, message: 'No such flow run.' },
+  template_not_found: { status: 404, message: 'No such flow template.' },
+  credential_not_found: { status: 404, message: 'No such credential.' },
+  invalid_graph: {
+    status: 400,
+    when: 'The graph breaks a rule (unknown node type, bad config, dangling edge, cycle, missing trigger…).',
+    message: (p: { issues: GraphIssue[] }) =>
+      `The flow is not valid: ${p.issues
+        .slice(0, 3)
+        .map((i) => (i.nodeId ? `${i.nodeId}: ${i.message}` : i.message))
+        .join('; ')}${p.issues.length > 3 ? ` (and ${p.issues.length - 3} more)` : ''}.`,
+    details: (p) => ({ issues: p.issues }),
+  },
+  stale_draft: {
+    status: 409,
+    message: 'The draft was changed since you opened it. Reload it and apply your change again.',
+  },
+  archived: { status: 409, message: 'This flow is archived. Restore it first.' },
+  not_published: { status: 409, message: 'This flow has no published version. Publish it first or test the draft.' },
+  paused: { status: 409, message: 'This flow is paused. Resume it to run it.' },
+  run_finished: { status: 409, message: 'This run has already finished.' },
+  expression_invalid: {
+    status: 400,
+    when: 'An expression does not parse.',
+    message: (p: { message: string }) => `The expression does not parse: ${p.message}`,
+  },
+})

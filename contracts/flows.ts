@@ -223,3 +223,66 @@ export const ComposeRequest = z.strictObject({
   estimateOnly: z.boolean().optional(),
 })
 export type ComposeRequest = z.infer<typeof ComposeRequest>
+
+export const GraphCheck = z.strictObject({ graph: FlowGraph })
+export const GraphCheckResult = z.object({ valid: z.boolean(), issues: z.array(GraphIssue) })
+
+export const RunStarted = z.object({ runId: z.string(), status: RunStatus }).meta({ id: 'FlowRunStarted' })
+export type RunStarted = z.infer<typeof RunStarted>
+
+/** A webhook URL with its secret: shown once, on publish of a webhook flow or on rotate. */
+export const WebhookSecretDto = z.object({ url: z.string(), secret: z.string(), hmacSecret: z.string().nullable() })
+export type WebhookSecretDto = z.infer<typeof WebhookSecretDto>
+
+export const ComposeEstimate = z.object({
+  /** The most this compose may cost, in whole credits as a decimal string. */
+  credits: z.string(),
+  /** The offline model composes from the templates, for free and deterministically. */
+  offline: z.boolean(),
+})
+export const ComposeResult = z.union([
+  z.object({ estimate: ComposeEstimate }),
+  z.object({ flow: FlowDto, credits: z.string(), repaired: z.boolean() }),
+])
+export type ComposeResult = z.infer<typeof ComposeResult>
+
+export const CredentialKind = z.enum(['bearer', 'basic', 'header', 'query'])
+export const CredentialCreate = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  kind: CredentialKind,
+  /** bearer: the token; basic: `user:password`; header / query: the value of `field`. */
+  value: z.string().min(1).max(8000),
+  field: z.string().trim().min(1).max(100).optional(),
+})
+export type CredentialCreate = z.infer<typeof CredentialCreate>
+export const CredentialDto = z
+  .object({ id: z.string(), name: z.string(), kind: CredentialKind, hint: z.string(), createdAt: Timestamp })
+  .meta({ id: 'FlowCredential' })
+export type CredentialDto = z.infer<typeof CredentialDto>
+
+/**
+ * The routes (the public contract; X-Client-ID names the client where no path id does):
+ * - GET  /api/flows                         list (viewer)            → FlowPage
+ * - POST /api/flows                         create (admin, plan)     → 201 Flow
+ * - POST /api/flows/import                  import (admin, plan)     → 201 Flow
+ * - POST /api/flows/validate                check a graph            → GraphCheckResult
+ * - GET  /api/flows/node-types              the registry             → FlowNodeType[]
+ * - GET  /api/flows/:id                     read (viewer)            → Flow
+ * - PUT  /api/flows/:id                     update the draft (admin) → Flow (409 flows.stale_draft)
+ * - POST /api/flows/:id/publish             (admin)                  → Flow (400 flows.invalid_graph)
+ * - POST /api/flows/:id/pause | resume | archive | restore (admin)   → Flow
+ * - GET  /api/flows/:id/export              (viewer)                 → FlowExport
+ * - POST /api/flows/:id/webhook/rotate      (admin)                  → WebhookSecret (shown once)
+ * - POST /api/flows/:id/runs                start a manual run (member; `draft: true` admin) → 202 RunStarted
+ * - GET  /api/flows/:id/runs                runs of a flow (viewer)  → FlowRunPage
+ * - GET  /api/flows/runs                    runs of the client (viewer, RunsQuery) → FlowRunPage
+ * - GET  /api/flows/runs/:id                the trace (viewer)       → FlowRunTrace
+ * - GET  /api/flows/runs/:id/export         the trace as a download  → FlowRunTrace
+ * - GET  /api/flows/runs/:id/events         SSE of FlowRunEvent, Last-Event-ID resume (viewer)
+ * - POST /api/flows/runs/:id/cancel         (member)                 → FlowRun
+ * - GET  /api/flows/templates               the gallery              → FlowTemplate[]
+ * - POST /api/flows/templates/:id/instantiate (admin, plan)          → 201 Flow
+ * - POST /api/flows/compose                 (admin, plan, metered)   → ComposeResult
+ * - GET  /api/flows/credentials, POST (admin), DELETE /api/flows/credentials/:id (admin)
+ * - POST /api/hooks/flows/:secret           public webhook trigger   → 202 RunStarted, or the respond node's answer
+ */

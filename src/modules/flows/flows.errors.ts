@@ -48,4 +48,11 @@ export const flowsErrors = defineErrors('flows', {
     message: (p: { message: string; index?: number }) => `The expression is too large: ${p.message}.`,
     details: (p) => ({ index: p.index }),
   },
+  webhook_not_found: { status: 404, message: 'No flow answers at this webhook URL.' },
+  webhook_signature: { status: 401, message: 'The webhook signature is missing or does not match the body.' },
+  webhook_body_invalid: { status: 400, message: 'The webhook body is not valid JSON.' },
+  publisher_gone: {
+    status: 409,
+    message: 'The person who published this flow is no longer an admin of its client. An admin must publish it again.',
+  },
 })

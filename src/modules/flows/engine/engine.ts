@@ -71,6 +71,11 @@ export const idempotencyKeyOf = (runId: string, nodeId: string, iteration: strin
   `flow:${runId}:${nodeId}:${iteration}`
 
 type Outcome = { port: string | null; output: unknown }
+/** How a slice ended in this process (undefined: it did not run, or lost its lease). */
+export type SliceOutcome =
+  | { status: 'completed'; output: unknown; error?: undefined }
+  | { status: 'failed'; error: StepError; output?: undefined }
+  | { status: 'waiting'; output?: undefined; error?: undefined }
 type FrameResult = { kind: 'done'; last: unknown } | { kind: 'suspend' }
 class Suspend extends Error {}
 class LostLease extends Error {}
@@ -152,7 +157,7 @@ export const createEngine = (deps: {
   const report = deps.log ?? ((m: string, err?: unknown) => console.error(`[flows] ${m}`, err ?? ''))
   /** This process's identity as a lease holder. */
   const owner = `p_${randomBytes(6).toString('hex')}`
-  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>()
+  const inflight = new Map<string, { abort: AbortController; done: Promise<SliceOutcome | undefined> }>()
   const deferred = new Set<string>()
   const compiled = new Map<string, CompiledGraph>()
 
@@ -248,14 +253,18 @@ export const createEngine = (deps: {
     return { runId, existing: false }
   }
 
-  /** Continues a run here when this process has room, else through the queue. Never throws. */
-  const kick = (runId: string) => {
-    if (inflight.has(runId)) return
+  /**
+   * Continues a run here when this process has room (answering how the slice ended), else through the queue.
+   * Never rejects.
+   */
+  const kick = (runId: string): Promise<SliceOutcome | undefined> | undefined => {
+    const running = inflight.get(runId)
+    if (running) return running.done
     if (inflight.size >= config.maxLocalSlices) {
       void queue.enqueue(db, advanceJob, { runId }).catch((err: unknown) => report(`enqueue ${runId}`, err))
-      return
+      return undefined
     }
-    void slice(runId)
+    return slice(runId)
   }
 
   /** Takes the run's lease (or finds it held, finished, waiting or over its workspace's cap: then does nothing). */
@@ -813,12 +822,13 @@ export const createEngine = (deps: {
   }
 
   /** One slice of a run: claim, walk, checkpoint, and end, park or hand over. */
-  const slice = async (runId: string) => {
-    if (inflight.has(runId)) return inflight.get(runId)!.done
+  const slice = (runId: string): Promise<SliceOutcome | undefined> => {
+    const running = inflight.get(runId)
+    if (running) return running.done
     const abort = new AbortController()
-    const done = (async () => {
+    const done = (async (): Promise<SliceOutcome | undefined> => {
       const claimed = await claim(runId)
-      if (!claimed) return
+      if (!claimed) return undefined
       const { run, steps, seq, first } = claimed
       const s: Slice = {
         run,
@@ -835,22 +845,27 @@ export const createEngine = (deps: {
       if (first && seq === 0) event(s, 'run', { runId, flowId: run.flowId, status: 'running' })
       try {
         const top = await walk(s, null, '0', {})
-        await flush(s, { status: 'completed', output: top.kind === 'done' ? top.last : null })
-        settleParent(run)
+        const output = top.kind === 'done' ? top.last : null
+        await flush(s, { status: 'completed', output })
+        return { status: 'completed' as const, output }
       } catch (err) {
-        if (err instanceof Suspend)
+        if (err instanceof Suspend) {
           await flush(s, { status: 'waiting', wakeAt: s.wakeAt ?? new Date(now().getTime() + 1000) })
-        else if (err instanceof RunFailed) {
-          await flush(s, { status: 'failed', error: err.error })
-          settleParent(run)
-        } else if (!(err instanceof LostLease)) {
-          report(`run ${runId} slice crashed`, err)
-          // Leave the lease to expire: the reaper hands the run to a slice again.
+          return { status: 'waiting' as const }
         }
+        if (err instanceof RunFailed) {
+          await flush(s, { status: 'failed', error: err.error })
+          return { status: 'failed' as const, error: err.error }
+        }
+        if (err instanceof LostLease) return undefined
+        // The lease is left to expire: the reaper hands the run to a slice again.
+        report(`run ${runId} slice crashed`, err)
+        return undefined
       }
     })()
       .catch((err: unknown) => {
         if (!(err instanceof LostLease)) report(`run ${runId}`, err)
+        return undefined
       })
       .finally(() => {
         inflight.delete(runId)
@@ -859,8 +874,6 @@ export const createEngine = (deps: {
     inflight.set(runId, { abort, done })
     return done
   }
-
-  const settleParent = (_run: FlowRunRow) => undefined
 
   /** Runs left queued by the workspace cap: the oldest of each such workspace gets a slice. */
   const resumeDeferred = async () => {

@@ -71,8 +71,7 @@ export const runRoutes =
           response: { 200: FlowRunPage, ...errorResponses(400, 401, 404) },
         },
       },
-      async (req) =>
-        runs.list(await flowScope(req, req.params.id, 'viewer'), { ...req.query, flowId: req.params.id }),
+      async (req) => runs.list(await flowScope(req, req.params.id, 'viewer'), { ...req.query, flowId: req.params.id }),
     )
 
     app.get(

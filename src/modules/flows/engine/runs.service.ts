@@ -117,7 +117,8 @@ export const createRunsService = ({
           if (issues.length) throw flowsErrors.invalid_graph({ issues })
         }
         const trigger = (version.graph as FlowGraph).nodes.find((n) => registry.get(n.type)?.kind === 'trigger')
-        const testInput = trigger?.type === 'core.manual' ? (trigger.config as { testInput?: unknown }).testInput : undefined
+        const testInput =
+          trigger?.type === 'core.manual' ? (trigger.config as { testInput?: unknown }).testInput : undefined
         return engine.startRun(trx, {
           workspaceId: scope.workspaceId,
           clientId: scope.clientId,

@@ -49,6 +49,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.resumed': 'Flow resumed',
   'flow.archived': 'Flow archived',
   'flow.restored': 'Flow restored',
+  'flow.webhook_rotated': 'Flow webhook URL rotated',
+  'flow.run_cancelled': 'Flow run cancelled',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -110,6 +110,10 @@ export const Env = z.object({
   CREDITS_MAX_OPEN_DISPUTES: z.coerce.number().int().positive().default(20),
   /** Live event streams (chat answers, meetings) one user may hold open at once; 429 `stream.too_many` beyond. */
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(20),
+  /** A flow run's slice holds it this long without a checkpoint before another process may take it over (crash). */
+  FLOW_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
+  FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
   PLANS_FILE: z.string().default('./config/plans.json'),

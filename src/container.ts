@@ -177,7 +177,27 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)),
     entitlements: plans.entitlements,
   })
-  const flows = createFlowsModule({ db, scope: tenancy.scope, audit, entitlements: plans.entitlements })
+  const flows = createFlowsModule({
+    db,
+    scope: tenancy.scope,
+    audit,
+    entitlements: plans.entitlements,
+    runs,
+    bus,
+    queue,
+    streams,
+    egress: createEgress({ ...egress, timeoutMs: 5 * 60_000 }),
+    box: createSecretBox(config.secretKey),
+    mail: mail.mail,
+    publicUrl: config.publicUrl,
+    stillAllowed: tenancy.scope.stillAllowed,
+    settings: {
+      leaseMs: config.FLOW_LEASE_SECONDS * 1000,
+      concurrencyPerWorkspace: config.FLOW_CONCURRENCY_PER_WORKSPACE,
+    },
+  })
+  runs.register('flow', flows.engine.runKind)
+  await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = {
     db,
@@ -265,6 +285,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     jobs,
     routes,
     async close() {
+      await flows.close()
       await runs.drain()
       await queue.stop().catch(() => undefined)
       await bus.close().catch(() => undefined)

@@ -5,10 +5,23 @@ import type { AuditService } from '../audit/audit.module.ts'
 import type { LimitCheck, ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { flows } from './definitions.repository.ts'
 import { definitionRoutes } from './definitions.routes.ts'
-import { createDefinitionsService, type CheckExpression, type FlowChanged } from './definitions.service.ts'
+import { createDefinitionsService } from './definitions.service.ts'
 import type { FlowsTables } from './flows.tables.ts'
-import { CORE_SPECS } from './nodes/specs.ts'
-import { createNodeRegistry, fatal, type NodeType } from './registry.ts'
+import { coreNodes } from './nodes/core.ts'
+import { createNodeRegistry } from './registry.ts'
+import { createEngine, type EngineConfig } from './engine/engine.ts'
+import { createRunsService } from './engine/runs.service.ts'
+import { runRoutes } from './engine/runs.routes.ts'
+import { createWebhooks } from './engine/webhooks.ts'
+import { createExpressionPool } from './expressions/pool.ts'
+import type { Runs } from '../../platform/runs/runs.ts'
+import type { Bus } from '../../platform/realtime/bus.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
+import type { RunStreams } from '../../platform/runs/run-stream.ts'
+import type { Egress } from '../../platform/egress/egress.ts'
+import type { SecretBox } from '../../platform/crypto/secret-box.ts'
+import type { MailService } from '../mail/mail.module.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
 
 export type { DefinitionsService, FlowChange, FlowChanged } from './definitions.service.ts'
 export { hashGraph } from './definitions.service.ts'
@@ -19,28 +32,84 @@ export const flowsUsage = {
   flows: (handle: Handle, workspaceId: string) => flows.countActive(own<FlowsTables>(handle), workspaceId),
 }
 
-const notYet: NodeType['execute'] = () =>
-  Promise.reject(fatal('flows.engine_missing', 'This server cannot run flows yet.'))
+/** Engine settings an operator may change (env). */
+export type FlowsSettings = Partial<EngineConfig>
 
-/** Flows: definitions and versions, the node registry other modules extend (`flows.nodes.register(…)`). */
+/**
+ * Flows: definitions and versions, the node registry other modules extend (`flows.nodes.register(…)`), the engine
+ * (runs in slices with per-step checkpoints), the expression sandbox, the webhook trigger.
+ */
 export const createFlowsModule = (deps: {
   db: Kysely<FlowsTables>
   scope: ScopeResolver
   audit: AuditService
   entitlements: LimitCheck
-  /** The expression sandbox's parse check, used by validation (publish, `POST /api/flows/validate`). */
-  checkExpression?: CheckExpression
-  /** Told inside the transaction of each publish, pause, resume, archive and restore (triggers follow them). */
-  changed?: FlowChanged
+  runs: Runs
+  bus: Bus
+  queue: Queue
+  streams: RunStreams
+  egress: Egress
+  box: SecretBox
+  mail: MailService
+  publicUrl: string
+  stillAllowed: (scope: ClientScope) => Promise<boolean>
+  settings?: FlowsSettings
 }) => {
+  const expressions = createExpressionPool()
+  const checkExpression = (source: string) => expressions.check(source)
   const nodes = createNodeRegistry()
-  nodes.register(...CORE_SPECS.map((s) => ({ ...s, execute: notYet }))) // replaced by the engine's executors
-  const definitions = createDefinitionsService({ ...deps, registry: nodes })
+  nodes.register(
+    ...coreNodes({
+      egress: deps.egress,
+      credential: async () => undefined,
+      sendEmail: (trx, m) => deps.mail.send(trx, { kind: 'flow', ...m }),
+    }),
+  )
+  const definitions = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
+  const engine = createEngine({
+    db: deps.db,
+    runs: deps.runs,
+    bus: deps.bus,
+    queue: deps.queue,
+    registry: nodes,
+    expressions,
+    config: deps.settings,
+  })
+  const runsService = createRunsService({
+    db: deps.db,
+    engine,
+    definitions,
+    registry: nodes,
+    checkExpression,
+    audit: deps.audit,
+  })
+  const webhooks = createWebhooks({
+    db: deps.db,
+    box: deps.box,
+    engine,
+    runs: deps.runs,
+    definitions,
+    audit: deps.audit,
+    publicUrl: deps.publicUrl,
+    stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }),
+  })
   return {
     definitions,
     nodes,
-    routes: [definitionRoutes({ definitions, scope: deps.scope })],
-    jobs: [],
+    engine,
+    runs: runsService,
+    expressions,
+    routes: [
+      definitionRoutes({ definitions, scope: deps.scope }),
+      runRoutes({ runs: runsService, definitions, scope: deps.scope, streams: deps.streams }),
+      webhooks.adminRoutes(deps.scope),
+      webhooks.routes,
+    ],
+    jobs: engine.jobs,
+    async close() {
+      await engine.drain()
+      await expressions.close()
+    },
   } satisfies ModuleShape
 }
 export type FlowsModule = ReturnType<typeof createFlowsModule>

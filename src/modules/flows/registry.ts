@@ -26,7 +26,7 @@ export type NodeResult =
   | {
       output: unknown
       port?: string
-      commit?: (trx: Handle) => Promise<void>
+      commit?: (trx: Handle) => Promise<unknown>
       /** An event for the run's live log (e.g. the answer of a "Respond to webhook" step). */
       event?: { type: string; data: Record<string, unknown> }
     }

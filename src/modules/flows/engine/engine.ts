@@ -113,7 +113,7 @@ type Slice = {
   pending: {
     steps: PendingStep[]
     events: LoggedEvent[]
-    commits: ((trx: Handle) => Promise<void>)[]
+    commits: ((trx: Handle) => Promise<unknown>)[]
     completed: number
   }
   abort: AbortController
@@ -322,6 +322,14 @@ export const createEngine = (deps: {
       }
     })
 
+  /** A step's order in its run: kept from its first row (a retried or resumed step keeps its place). */
+  const seqOf = (s: Slice, key: string) => {
+    const row = s.steps.get(key)
+    if (row && row.seq > 0) return row.seq
+    const seq = s.nextStepSeq++
+    if (row) row.seq = seq
+    return seq
+  }
   const event = (s: Slice, type: string, data: Record<string, unknown>) =>
     s.pending.events.push({ seq: ++s.seq, type, data })
 
@@ -402,7 +410,7 @@ export const createEngine = (deps: {
             nodeKey: p.nodeKey,
             nodeId: p.nodeId,
             iteration: p.iteration,
-            seq: s.steps.get(p.nodeKey)?.seq ?? s.nextStepSeq++,
+            seq: seqOf(s, p.nodeKey),
             idempotencyKey: p.idempotencyKey,
             startedAt: p.startedAt,
             ...row,
@@ -463,7 +471,7 @@ export const createEngine = (deps: {
     if (p.completed) s.pending.completed++
     const existing = s.steps.get(p.nodeKey)
     s.steps.set(p.nodeKey, {
-      ...(existing ?? { runId: s.run.id, seq: -1, inputRef: null, outputRef: null, credits: '0' }),
+      ...(existing ?? { runId: s.run.id, seq: 0, inputRef: null, outputRef: null, credits: '0' }),
       ...p,
     } as FlowStepRow)
   }
@@ -916,7 +924,7 @@ export const createEngine = (deps: {
   }
 
   /** Cancels a run that has not ended: its open steps are closed, its slice (in any process) stops at its next write. */
-  const cancel = async (workspaceId: string, runId: string) => {
+  const cancel = async (workspaceId: string, runId: string, within?: (trx: Handle) => Promise<unknown>) => {
     let done: LoggedEvent[] = []
     const cancelled = await db.transaction().execute(async (trx) => {
       const row = await trx
@@ -935,6 +943,7 @@ export const createEngine = (deps: {
         .where('status', 'in', ['started', 'retrying', 'waiting'])
         .execute()
       await runs.finish(trx, workspaceId, runId, 'cancelled')
+      await within?.(trx)
       done = await runs.appendDone(trx, runId, { status: 'cancelled', steps: row.steps, credits: String(row.credits) })
       return row
     })

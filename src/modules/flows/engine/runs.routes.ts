@@ -11,7 +11,7 @@ import {
   RunsQuery,
 } from '../../../../contracts/flows.ts'
 import type { Role } from '../../../platform/db/columns.ts'
-import { errorResponses } from '../../../platform/http/route-helpers.ts'
+import { errorResponses, requestMeta } from '../../../platform/http/route-helpers.ts'
 import { lastEventId, type RunStreams } from '../../../platform/runs/run-stream.ts'
 import type { ScopeResolver } from '../../tenancy/tenancy.module.ts'
 import type { DefinitionsService } from '../definitions.service.ts'
@@ -146,6 +146,6 @@ export const runRoutes =
           response: { 200: FlowRunDto, ...errorResponses(401, 403, 404, 409) },
         },
       },
-      async (req) => runs.cancel(await runScope(req, req.params.id, 'member'), req.params.id),
+      async (req) => runs.cancel(await runScope(req, req.params.id, 'member'), req.params.id, requestMeta(req)),
     )
   }

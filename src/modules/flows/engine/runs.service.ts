@@ -17,6 +17,7 @@ import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
 import { validateGraph } from '../graph.ts'
 import type { NodeRegistry } from '../registry.ts'
 import type { Engine } from './engine.ts'
+import type { AuditService } from '../../audit/audit.module.ts'
 
 /** Credits are kept in micro-credits; the API shows whole credits as an exact decimal string. */
 export const creditsText = (micro: string | bigint) => {
@@ -50,7 +51,9 @@ export const createRunsService = ({
   definitions,
   registry,
   checkExpression,
+  audit,
 }: {
+  audit: AuditService
   db: Kysely<FlowsTables>
   engine: Engine
   definitions: DefinitionsService
@@ -183,9 +186,19 @@ export const createRunsService = ({
       }
     },
 
-    async cancel(scope: ClientScope, runId: string) {
+    async cancel(scope: ClientScope, runId: string, meta: { ip: string }) {
       await find(scope, runId)
-      const row = await engine.cancel(scope.workspaceId, runId)
+      const row = await engine.cancel(scope.workspaceId, runId, (trx) =>
+        audit.record(trx, {
+          action: 'flow.run_cancelled',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          targetType: 'flow_run',
+          targetId: runId,
+          ip: meta.ip,
+          metadata: { clientId: scope.clientId },
+        }),
+      )
       if (!row) throw flowsErrors.run_finished()
       return (await runDto([row]))[0]!
     },

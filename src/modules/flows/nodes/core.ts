@@ -10,7 +10,7 @@ export type CoreNodeDeps = {
   /** The client's credential, unsealed (never logged), or undefined when it does not exist or was removed. */
   credential(scope: { workspaceId: string; clientId: string }, id: string): Promise<Credential | undefined>
   /** Queues an email in the caller's transaction (the mail outbox). */
-  sendEmail(trx: Handle, message: { to: string; subject: string; text: string }): Promise<void>
+  sendEmail(trx: Handle, message: { to: string; subject: string; text: string }): Promise<unknown>
 }
 export type Credential = { kind: 'bearer' | 'basic' | 'header' | 'query'; value: string; field: string | null }
 

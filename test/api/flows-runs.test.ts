@@ -1,0 +1,277 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FlowDto, FlowGraph, FlowRunTrace } from '../../contracts/flows.ts'
+import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
+import { parseSse } from '../sse.ts'
+
+/** A loopback receiver that counts calls per Idempotency-Key and answers what a test queues (else 200 {ok}). */
+const countingServer = async () => {
+  const calls: { key: string | undefined; body: string; path: string }[] = []
+  const script: { status: number; headers?: Record<string, string> }[] = []
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      calls.push({ key: req.headers['idempotency-key'] as string | undefined, body, path: req.url ?? '' })
+      const next = script.shift() ?? { status: 200 }
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers })
+      res.end(JSON.stringify({ ok: next.status < 400, seen: calls.length }))
+    })
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    script,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  }
+}
+
+const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
+  id,
+  type,
+  name: id,
+  position: { x, y: 0 },
+  config,
+})
+const edge = (from: string, to: string, fromPort = 'out', toPort = 'in') => ({ from, fromPort, to, toPort })
+
+describe('flow runs', () => {
+  let ctx: TestContext
+  let w: Awaited<ReturnType<typeof onboard>>
+  let receiver: Awaited<ReturnType<typeof countingServer>>
+  const owner = (): Caller => ({ cookie: w.user.cookie, headers: { 'x-client-id': w.clientId } })
+
+  const publish = async (graph: FlowGraph, name = 'Flow') => {
+    const created = await call(ctx.app, 'POST', '/api/flows', owner(), { name, graph })
+    expect(created.statusCode, created.body).toBe(201)
+    const flow = created.json() as FlowDto
+    const published = await call(ctx.app, 'POST', `/api/flows/${flow.id}/publish`, owner())
+    expect(published.statusCode, published.body).toBe(200)
+    return flow
+  }
+  const start = async (flowId: string, input: unknown = {}) => {
+    const res = await call(ctx.app, 'POST', `/api/flows/${flowId}/runs`, owner(), { input })
+    expect(res.statusCode, res.body).toBe(202)
+    return res.json().runId as string
+  }
+  const trace = async (runId: string) => {
+    const res = await call(ctx.app, 'GET', `/api/flows/runs/${runId}`, owner())
+    expect(res.statusCode, res.body).toBe(200)
+    return res.json() as FlowRunTrace
+  }
+  /** Lets the run's slices in this process finish, then reads the trace. */
+  const settled = async (runId: string) => {
+    await ctx.container.flows.engine.drain()
+    return trace(runId)
+  }
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ EGRESS_ALLOW_PRIVATE: '127.0.0.0/8' })
+    w = await onboard(ctx.app, 'flows-runs')
+    receiver = await countingServer()
+  })
+  afterAll(async () => {
+    await receiver?.close()
+    await ctx?.close()
+  })
+
+  it('runs trigger → set → condition → HTTP, checkpointing each step with its input and output', async () => {
+    const flow = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('total', 'core.set', { fields: { total: { $expr: 'a + b' } } }, 200),
+        node('big', 'core.condition', { if: { $expr: 'total > 10' } }, 400),
+        node(
+          'notify',
+          'core.http',
+          { method: 'POST', url: `${receiver.url}/big`, body: { $expr: '{"total": total}' } },
+          600,
+        ),
+        node('small', 'core.set', { fields: { small: true } }, 600),
+      ],
+      edges: [
+        edge('start', 'total'),
+        edge('total', 'big'),
+        edge('big', 'notify', 'true'),
+        edge('big', 'small', 'false'),
+      ],
+    })
+    const before = receiver.calls.length
+    const runId = await start(flow.id, { a: 7, b: 5 })
+    const t = await settled(runId)
+
+    expect(t.run).toMatchObject({ status: 'completed', trigger: 'manual', steps: 4, error: null })
+    expect(t.steps.map((s) => [s.nodeId, s.status, s.port])).toEqual([
+      ['start', 'completed', 'out'],
+      ['total', 'completed', 'out'],
+      ['big', 'completed', 'true'],
+      ['notify', 'completed', 'out'],
+    ])
+    expect(t.steps[1]!.output).toEqual({ a: 7, b: 5, total: 12 })
+    expect(t.steps[3]).toMatchObject({ attempts: 1, idempotencyKey: `flow:${runId}:notify:0` })
+    expect((t.steps[3]!.output as { status: number }).status).toBe(200)
+    const sent = receiver.calls.slice(before)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]).toMatchObject({ key: `flow:${runId}:notify:0`, path: '/big' })
+    expect(JSON.parse(sent[0]!.body)).toEqual({ total: 12 })
+    expect(t.output).toEqual(t.steps[3]!.output)
+
+    const small = await settled(await start(flow.id, { a: 1, b: 2 }))
+    expect(small.steps.map((s) => s.nodeId)).toEqual(['start', 'total', 'big', 'small'])
+    expect(receiver.calls.length).toBe(before + 1)
+  })
+
+  it('streams the step events and replays them after Last-Event-ID', async () => {
+    const flow = await publish({
+      nodes: [node('start', 'core.manual'), node('twice', 'core.set', { fields: { n: { $expr: 'n * 2' } } }, 200)],
+      edges: [edge('start', 'twice')],
+    })
+    const runId = await start(flow.id, { n: 21 })
+    await ctx.container.flows.engine.drain()
+    const all = parseSse((await call(ctx.app, 'GET', `/api/flows/runs/${runId}/events`, owner())).body)
+    const types = all.map((e) => e.event)
+    expect(types[0]).toBe('run')
+    expect(types.filter((t) => t === 'step-completed')).toHaveLength(2)
+    expect(types.at(-1)).toBe('done')
+    expect(all.at(-1)!.data).toMatchObject({ status: 'completed', steps: 2 })
+    const rest = parseSse(
+      (
+        await call(ctx.app, 'GET', `/api/flows/runs/${runId}/events`, {
+          ...owner(),
+          headers: { ...owner().headers, 'last-event-id': String(all[1]!.id) },
+        })
+      ).body,
+    )
+    expect(rest.map((e) => e.id)).toEqual(all.slice(2).map((e) => e.id))
+  })
+
+  it('retries a 503 with the same idempotency key after its backoff, and routes a 4xx to the error port', async () => {
+    const flow = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('call', 'core.http', { url: `${receiver.url}/flaky`, retry: { max: 2, baseMs: 100, maxMs: 200 } }, 200),
+      ],
+      edges: [edge('start', 'call')],
+    })
+    receiver.script.push({ status: 503 })
+    const runId = await start(flow.id)
+    const waiting = await settled(runId)
+    expect(waiting.run.status).toBe('waiting')
+    expect(waiting.steps[1]).toMatchObject({ status: 'retrying', attempts: 1, error: { code: 'flows.http_status' } })
+    await new Promise((ok) => setTimeout(ok, 250))
+    await ctx.container.flows.engine.slice(runId)
+    const t = await trace(runId)
+    expect(t.run.status).toBe('completed')
+    expect(t.steps[1]).toMatchObject({ status: 'completed', attempts: 2 })
+    const keys = receiver.calls.filter((c) => c.path === '/flaky').map((c) => c.key)
+    expect(keys).toEqual([`flow:${runId}:call:0`, `flow:${runId}:call:0`])
+
+    const routed = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('call', 'core.http', { url: `${receiver.url}/missing` }, 200),
+        node('fallback', 'core.set', { fields: { failed: { $expr: 'error.code' } }, keepInput: false }, 400),
+      ],
+      edges: [edge('start', 'call'), edge('call', 'fallback', 'error')],
+    })
+    receiver.script.push({ status: 404 })
+    const r = await settled(await start(routed.id))
+    expect(r.run.status).toBe('completed')
+    expect(r.steps.map((s) => [s.nodeId, s.port])).toEqual([
+      ['start', 'out'],
+      ['call', 'error'],
+      ['fallback', 'out'],
+    ])
+    expect(r.output).toEqual({ failed: 'flows.http_status' })
+  })
+
+  it('loops over items with one step per item and collects their outputs', async () => {
+    const flow = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('each', 'core.loop', { items: { $expr: 'items' } }, 200),
+        node('double', 'core.set', { fields: { twice: { $expr: 'n * 2' } } }, 400),
+        node('after', 'core.set', { fields: { count: { $expr: '$count($)' } }, keepInput: false }, 400),
+      ],
+      edges: [edge('start', 'each'), edge('each', 'double', 'each'), edge('each', 'after', 'done')],
+    })
+    const t = await settled(await start(flow.id, { items: [{ n: 1 }, { n: 2 }, { n: 3 }] }))
+    expect(t.run.status).toBe('completed')
+    expect(t.steps.filter((s) => s.nodeId === 'double').map((s) => [s.iteration, s.output])).toEqual([
+      ['0.0', { n: 1, twice: 2 }],
+      ['0.1', { n: 2, twice: 4 }],
+      ['0.2', { n: 3, twice: 6 }],
+    ])
+    expect(t.steps.find((s) => s.nodeId === 'each')!.output).toEqual([
+      { n: 1, twice: 2 },
+      { n: 2, twice: 4 },
+      { n: 3, twice: 6 },
+    ])
+    expect(t.output).toEqual({ count: 3 })
+  })
+
+  it('fails the run on a stop step, and cancels a run parked on a delay', async () => {
+    const stop = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('halt', 'core.stop-with-error', { code: 'lead.rejected', message: { $expr: '"no " & name' } }, 200),
+      ],
+      edges: [edge('start', 'halt')],
+    })
+    const failed = await settled(await start(stop.id, { name: 'budget' }))
+    expect(failed.run).toMatchObject({ status: 'failed', error: { code: 'lead.rejected', message: 'no budget' } })
+
+    const delayed = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('later', 'core.delay', { seconds: 3600 }, 200),
+        node('after', 'core.set', { fields: { x: 1 } }, 400),
+      ],
+      edges: [edge('start', 'later'), edge('later', 'after')],
+    })
+    const runId = await start(delayed.id)
+    const parked = await settled(runId)
+    expect(parked.run.status).toBe('waiting')
+    expect(parked.steps[1]).toMatchObject({ status: 'waiting' })
+    const cancelled = await call(ctx.app, 'POST', `/api/flows/runs/${runId}/cancel`, owner())
+    expect(cancelled.statusCode, cancelled.body).toBe(200)
+    expect(cancelled.json().status).toBe('cancelled')
+    await ctx.container.flows.engine.slice(runId)
+    const t = await trace(runId)
+    expect(t.run.status).toBe('cancelled')
+    expect(t.steps.map((s) => s.status)).toEqual(['completed', 'cancelled'])
+    expect((await call(ctx.app, 'POST', `/api/flows/runs/${runId}/cancel`, owner())).statusCode).toBe(409)
+  })
+
+  it('answers a webhook with 202 and the run id, runs one run per Idempotency-Key, and checks the HMAC', async () => {
+    const flow = await publish({
+      nodes: [
+        node('hook', 'core.webhook', { respond: 'immediately' }),
+        node('pick', 'core.set', { fields: { email: { $expr: 'body.email' } }, keepInput: false }, 200),
+      ],
+      edges: [edge('hook', 'pick')],
+    })
+    const secret = await call(ctx.app, 'POST', `/api/flows/${flow.id}/webhook/rotate`, owner())
+    expect(secret.statusCode, secret.body).toBe(200)
+    const path = new URL(secret.json().url as string).pathname
+    const send = (headers: Record<string, string> = {}, body = '{"email":"ana@example.com"}') =>
+      ctx.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: body,
+      })
+    const first = await send({ 'idempotency-key': 'evt-1' })
+    expect(first.statusCode, first.body).toBe(202)
+    const again = await send({ 'idempotency-key': 'evt-1' })
+    expect(again.json().runId).toBe(first.json().runId)
+    const t = await settled(first.json().runId as string)
+    expect(t.run).toMatchObject({ status: 'completed', trigger: 'webhook' })
+    expect(t.output).toEqual({ email: 'ana@example.com' })
+    expect(
+      (await ctx.app.inject({ method: 'POST', url: '/api/hooks/flows/whk_unknownunknownunknown' })).statusCode,
+    ).toBe(404)
+  })
+})

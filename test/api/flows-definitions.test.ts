@@ -320,6 +320,14 @@ describe('flow definitions', () => {
       expect((await call(ctx.app, 'GET', `/api/flows/${flow.id}`, owner())).json().publishedVersion).toBeNull()
     })
 
+    it('refuses to snapshot a draft that would not publish', async () => {
+      const flow = await create({ name: 'Broken test run', graph: graph('ftp://nope') })
+
+      expect(await codeOf(versionFor(flow.id, true))).toBe('flows.invalid_graph')
+      const snapshots = await ctx.container.db.selectFrom('flowVersions').where('flowId', '=', flow.id).execute()
+      expect(snapshots).toEqual([])
+    })
+
     it('runs the published version, and not when unpublished, paused or archived', async () => {
       const flow = await create({ name: 'Runs', graph: GOOD })
       expect(await codeOf(versionFor(flow.id, false))).toBe('flows.not_published')

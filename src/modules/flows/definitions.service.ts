@@ -278,8 +278,9 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
 
     /**
      * The immutable version a run executes, read in the run's transaction. `draft: true` (a test run) snapshots the
-     * draft into an unpublished version, one per distinct graph; otherwise the published version (409
-     * `flows.not_published` / `flows.paused`). An archived flow runs nothing (409 `flows.archived`).
+     * draft into an unpublished version, one per distinct graph (400 `flows.invalid_graph` if it would not publish);
+     * otherwise the published version (409 `flows.not_published` / `flows.paused`). An archived flow runs nothing
+     * (409 `flows.archived`).
      */
     async versionForRun(
       trx: Handle,
@@ -290,6 +291,8 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
       const t = own<FlowsTables>(trx)
       const flow = await findLive(t, scope, flowId)
       if (o.draft) {
+        // Only a graph that would publish is snapshotted: the engine compiles what it is given.
+        refuse(validateGraph(registry, flow.draft, { checkExpression }))
         const version = await versions.snapshot(t, {
           id: newId('fv'),
           workspaceId: scope.workspaceId,

@@ -22,9 +22,10 @@ type World = Awaited<ReturnType<typeof buildWorld>>
 type Fixture = {
   /**
    * `workspace`: tenant data, a viewer may read but not write; `personal`: the caller's own rows; `invitation`: reachable by its
-   * addressee only; `operator`: X-Internal-Token only — any user credential is refused with 401 like no credential at all
+   * addressee only; `operator`: X-Internal-Token only — any user credential is refused with 401 like no credential at all;
+   * `capability`: public, the path's secret is the credential (a flow's webhook URL) — a wrong one is 404 to everyone
    */
-  kind: 'workspace' | 'personal' | 'invitation' | 'operator'
+  kind: 'workspace' | 'personal' | 'invitation' | 'operator' | 'capability'
   params: (w: World) => Record<string, string>
   body?: unknown
   workspaceHeader?: boolean
@@ -131,6 +132,18 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/flows/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'POST /api/flows/{id}/restore': { kind: 'workspace', params: (w) => ({ id: w.archivedFlowId }) },
   'GET /api/flows/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'POST /api/flows/{id}/runs': { kind: 'workspace', params: (w) => ({ id: w.flowId }), body: { input: { x: 1 } } },
+  'GET /api/flows/{id}/runs': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'POST /api/flows/{id}/webhook/rotate': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'GET /api/flows/runs/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'GET /api/flows/runs/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'GET /api/flows/runs/{id}/events': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'POST /api/hooks/flows/{secret}': {
+    kind: 'capability',
+    params: () => ({ secret: 'whk_wrongwrongwrongwrongwrongwrongwrong' }),
+    body: { lead: 'x' },
+  },
+  'POST /api/flows/runs/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.waitingRunId }) },
   'PUT /api/operator/workspaces/{id}/plan': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId }),
@@ -248,6 +261,24 @@ const buildWorld = async (ctx: TestContext) => {
   await call(ctx.app, 'POST', `/api/flows/${pausedFlowId}/pause`, flowAs)
   const archivedFlowId = await newFlow('Archived')
   await call(ctx.app, 'POST', `/api/flows/${archivedFlowId}/archive`, flowAs)
+  // A finished run of the published flow, and one parked on a delay (cancel would end it).
+  const flowRunId = (await call(ctx.app, 'POST', `/api/flows/${flowId}/runs`, flowAs, {})).json().runId as string
+  const delayedFlowId = (
+    await call(ctx.app, 'POST', '/api/flows', flowAs, {
+      name: 'Delayed',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'core.manual', name: 'Start', position: { x: 0, y: 0 }, config: {} },
+          { id: 'wait', type: 'core.delay', name: 'Wait', position: { x: 200, y: 0 }, config: { seconds: 3600 } },
+        ],
+        edges: [{ from: 'start', fromPort: 'out', to: 'wait', toPort: 'in' }],
+      },
+    })
+  ).json().id as string
+  await call(ctx.app, 'POST', `/api/flows/${delayedFlowId}/publish`, flowAs)
+  const waitingRunId = (await call(ctx.app, 'POST', `/api/flows/${delayedFlowId}/runs`, flowAs, {})).json()
+    .runId as string
+  await ctx.container.flows.engine.drain()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -264,6 +295,8 @@ const buildWorld = async (ctx: TestContext) => {
     flowId,
     pausedFlowId,
     archivedFlowId,
+    flowRunId,
+    waitingRunId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -308,6 +341,9 @@ const digest = async (ctx: TestContext) => {
     'stripe_events',
     'flows',
     'flow_versions',
+    'flow_runs',
+    'flow_steps',
+    'flow_webhooks',
   ]
   const parts = await Promise.all(
     tables.map(
@@ -366,7 +402,7 @@ describe('authorization matrix', () => {
   it('refuses anonymous callers with 401 on every route with a path id', async () => {
     for (const { method, path } of routes) {
       const f = FIXTURES[`${method} ${path}`]!
-      await expectRefused(method, fill(path, f.params(world)), {}, 401, f.body)
+      await expectRefused(method, fill(path, f.params(world)), {}, f.kind === 'capability' ? 404 : 401, f.body)
     }
   })
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -270,8 +271,70 @@ describe('flow runs', () => {
     const t = await settled(first.json().runId as string)
     expect(t.run).toMatchObject({ status: 'completed', trigger: 'webhook' })
     expect(t.output).toEqual({ email: 'ana@example.com' })
-    expect(
-      (await ctx.app.inject({ method: 'POST', url: '/api/hooks/flows/whk_unknownunknownunknown' })).statusCode,
-    ).toBe(404)
+    const unknown = await ctx.app.inject({ method: 'POST', url: '/api/hooks/flows/whk_unknownunknownunknown' })
+    expect(unknown.statusCode, unknown.body).toBe(404)
+
+    const signed = await publish({
+      nodes: [node('hook', 'core.webhook', { hmacHeader: 'x-signature' })],
+      edges: [],
+    })
+    const keys = (await call(ctx.app, 'POST', `/api/flows/${signed.id}/webhook/rotate`, owner())).json()
+    const url = new URL(keys.url as string).pathname
+    const body = '{"order":42}'
+    const sign = (text: string) =>
+      createHmac('sha256', keys.hmacSecret as string)
+        .update(text)
+        .digest('hex')
+    const post = (signature?: string) =>
+      ctx.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', ...(signature ? { 'x-signature': signature } : {}) },
+        payload: body,
+      })
+    expect((await post(sign(body))).statusCode).toBe(202)
+    expect((await post(`sha256=${sign(body)}`)).statusCode).toBe(202)
+    const bad = await post(sign('{"order":43}'))
+    expect(bad.statusCode).toBe(401)
+    expect(bad.json().error.code).toBe('flows.webhook_signature')
+    expect((await post()).statusCode).toBe(401)
+  })
+
+  it('answers a webhook with the respond step, or with the last output at completion', async () => {
+    const respond = await publish({
+      nodes: [
+        node('hook', 'core.webhook', { respond: 'respond-node', timeoutMs: 5000 }),
+        node('reply', 'core.respond-to-webhook', { status: 201, body: { $expr: '{"hello": body.name}' } }, 200),
+        node('after', 'core.set', { fields: { done: true } }, 400),
+      ],
+      edges: [edge('hook', 'reply'), edge('reply', 'after')],
+    })
+    const r = await call(ctx.app, 'POST', `/api/flows/${respond.id}/webhook/rotate`, owner())
+    const answered = await ctx.app.inject({
+      method: 'POST',
+      url: new URL(r.json().url as string).pathname,
+      headers: { 'content-type': 'application/json' },
+      payload: { name: 'Ana' },
+    })
+    expect(answered.statusCode, answered.body).toBe(201)
+    expect(answered.json()).toEqual({ hello: 'Ana' })
+    expect(answered.headers['x-flow-run-id']).toMatch(/^run_/)
+
+    const completion = await publish({
+      nodes: [
+        node('hook', 'core.webhook', { respond: 'on-completion' }),
+        node('sum', 'core.set', { fields: { total: { $expr: 'body.a + body.b' } }, keepInput: false }, 200),
+      ],
+      edges: [edge('hook', 'sum')],
+    })
+    const c = await call(ctx.app, 'POST', `/api/flows/${completion.id}/webhook/rotate`, owner())
+    const done = await ctx.app.inject({
+      method: 'POST',
+      url: new URL(c.json().url as string).pathname,
+      headers: { 'content-type': 'application/json' },
+      payload: { a: 2, b: 3 },
+    })
+    expect(done.statusCode, done.body).toBe(200)
+    expect(done.json()).toEqual({ total: 5 })
   })
 })

@@ -80,7 +80,7 @@ export const createFlowsModule = (deps: {
     engine,
     definitions,
     registry: nodes,
-    checkExpression,
+
     audit: deps.audit,
   })
   const webhooks = createWebhooks({

@@ -449,7 +449,11 @@ export const createEngine = (deps: {
     const values = await expressions.evaluateMany(
       found.map((f) => f.source),
       input,
-      bindingsOf(s, env),
+      bindingsOf(
+        s,
+        env,
+        found.map((f) => f.source),
+      ),
     )
     const config = structuredClone(c.node.config) as Record<string, unknown>
     found.forEach((f, i) => {
@@ -459,13 +463,18 @@ export const createEngine = (deps: {
     })
     return config
   }
-  const bindingsOf = (s: Slice, env: Record<string, unknown>) => ({
-    node: env,
-    trigger: s.trigger,
-    run: { id: s.run.id, flowId: s.run.flowId, clientId: s.run.clientId },
-    now: s.now.toISOString(),
-  })
-
+  /**
+   * What expressions see besides their input: `$node` (outputs so far, by node name), `$trigger` and `$run`. Only what
+   * the expressions name crosses to the sandbox (its size cap counts the bindings).
+   */
+  const bindingsOf = (s: Slice, env: Record<string, unknown>, sources: string[]) => {
+    const uses = (name: string) => sources.some((src) => src.includes(name))
+    return {
+      ...(uses('$node') ? { node: env } : {}),
+      ...(uses('$trigger') ? { trigger: s.trigger } : {}),
+      run: { id: s.run.id, flowId: s.run.flowId, clientId: s.run.clientId },
+    }
+  }
   const record = (s: Slice, p: PendingStep) => {
     s.pending.steps.push(p)
     if (p.completed) s.pending.completed++
@@ -587,7 +596,8 @@ export const createEngine = (deps: {
         now: s.now,
         log: (message, data) =>
           event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
-        evaluate: async (expr, data) => (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env)))[0],
+        evaluate: async (expr, data) =>
+          (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
       })
     } catch (err) {
       if (err instanceof LostLease || err instanceof Suspend || err instanceof RunFailed) throw err

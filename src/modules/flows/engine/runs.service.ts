@@ -14,7 +14,6 @@ import { newestFirstPage } from '../../../platform/db/pagination.ts'
 import type { DefinitionsService } from '../definitions.service.ts'
 import { flowsErrors } from '../flows.errors.ts'
 import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
-import { validateGraph } from '../graph.ts'
 import type { NodeRegistry } from '../registry.ts'
 import type { Engine } from './engine.ts'
 import type { AuditService } from '../../audit/audit.module.ts'
@@ -50,7 +49,6 @@ export const createRunsService = ({
   engine,
   definitions,
   registry,
-  checkExpression,
   audit,
 }: {
   audit: AuditService
@@ -58,7 +56,6 @@ export const createRunsService = ({
   engine: Engine
   definitions: DefinitionsService
   registry: NodeRegistry
-  checkExpression?: (source: string) => string | null
 }) => {
   const runDto = async (rows: FlowRunRow[]): Promise<FlowRunDto[]> => {
     const flowIds = [...new Set(rows.map((r) => r.flowId))]
@@ -115,10 +112,6 @@ export const createRunsService = ({
       if (draft && !hasRole(scope.role, 'admin')) throw authErrors.forbidden()
       const { runId } = await db.transaction().execute(async (trx) => {
         const { flow, version } = await definitions.versionForRun(trx, scope, flowId, { draft, userId: scope.userId })
-        if (draft) {
-          const issues = validateGraph(registry, version.graph as FlowGraph, { checkExpression })
-          if (issues.length) throw flowsErrors.invalid_graph({ issues })
-        }
         const trigger = (version.graph as FlowGraph).nodes.find((n) => registry.get(n.type)?.kind === 'trigger')
         const testInput =
           trigger?.type === 'core.manual' ? (trigger.config as { testInput?: unknown }).testInput : undefined

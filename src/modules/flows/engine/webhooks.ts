@@ -261,7 +261,7 @@ export const createWebhooks = ({
             "A flow's webhook: starts a run of its published version (Idempotency-Key: one run per key); 202 with the run id, or the flow's answer",
           params: z.strictObject({ secret: z.string().max(200) }),
           querystring: z.record(z.string(), z.string()),
-          body: z.custom<Buffer>((v) => v === undefined || Buffer.isBuffer(v)).optional(),
+          body: z.custom<Buffer | null>((v) => v === undefined || v === null || Buffer.isBuffer(v)).optional(),
           response: { 202: RunStarted, ...errorResponses(400, 401, 404, 409, 413, 429) },
         },
       },

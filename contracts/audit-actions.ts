@@ -42,6 +42,13 @@ export const AUDIT_ACTION_LABELS = {
   'subscription.clawback_short': 'Refund clawback short of credits',
   'credits.purchased': 'Credits purchased',
   'credits.clawed_back': 'Credits clawed back',
+  'flow.created': 'Flow created',
+  'flow.imported': 'Flow imported',
+  'flow.published': 'Flow published',
+  'flow.paused': 'Flow paused',
+  'flow.resumed': 'Flow resumed',
+  'flow.archived': 'Flow archived',
+  'flow.restored': 'Flow restored',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

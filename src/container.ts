@@ -36,6 +36,7 @@ import {
 } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { agentsUsage, createAgentsModule } from './modules/agents/agents.module.ts'
+import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -103,7 +104,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     config,
     workspaces: workspacePlans,
-    usage: { ...tenancyUsage, ...agentsUsage },
+    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage },
   })
   const tenancy = createTenancyModule({
     db,
@@ -176,6 +177,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)),
     entitlements: plans.entitlements,
   })
+  const flows = createFlowsModule({ db, scope: tenancy.scope, audit, entitlements: plans.entitlements })
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
   const aiDeps = {
     db,
@@ -223,6 +225,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     chat,
     gateway,
     boardroom,
+    flows,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -257,6 +260,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     chat,
     boardroom,
     gateway,
+    flows,
     publicSite,
     jobs,
     routes,

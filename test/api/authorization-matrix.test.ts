@@ -119,6 +119,18 @@ const FIXTURES: Record<string, Fixture> = {
   },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
+  'GET /api/flows/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'PUT /api/flows/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.flowId }),
+    body: { name: 'Hijacked', revision: 0 },
+  },
+  'POST /api/flows/{id}/publish': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'POST /api/flows/{id}/pause': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'POST /api/flows/{id}/resume': { kind: 'workspace', params: (w) => ({ id: w.pausedFlowId }) },
+  'POST /api/flows/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
+  'POST /api/flows/{id}/restore': { kind: 'workspace', params: (w) => ({ id: w.archivedFlowId }) },
+  'GET /api/flows/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'PUT /api/operator/workspaces/{id}/plan': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId }),
@@ -226,6 +238,16 @@ const buildWorld = async (ctx: TestContext) => {
       createdBy: a.user.id,
     })
     .execute()
+  // Flows: one with a published version, one paused and one archived (resume and restore would change them).
+  const flowAs = { cookie: a.user.cookie, headers: { 'x-client-id': a.clientId } }
+  const newFlow = async (name: string) =>
+    (await call(ctx.app, 'POST', '/api/flows', flowAs, { name })).json().id as string
+  const flowId = await newFlow('Lead intake')
+  await call(ctx.app, 'POST', `/api/flows/${flowId}/publish`, flowAs)
+  const pausedFlowId = await newFlow('Paused')
+  await call(ctx.app, 'POST', `/api/flows/${pausedFlowId}/pause`, flowAs)
+  const archivedFlowId = await newFlow('Archived')
+  await call(ctx.app, 'POST', `/api/flows/${archivedFlowId}/archive`, flowAs)
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -239,6 +261,9 @@ const buildWorld = async (ctx: TestContext) => {
     meetingId,
     disputeId,
     checkoutId,
+    flowId,
+    pausedFlowId,
+    archivedFlowId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -281,6 +306,8 @@ const digest = async (ctx: TestContext) => {
     'billing_checkouts',
     'workspace_subscriptions',
     'stripe_events',
+    'flows',
+    'flow_versions',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -36,4 +36,30 @@ export const flowsErrors = defineErrors('flows', {
     when: 'An expression does not parse.',
     message: (p: { message: string }) => `The expression does not parse: ${p.message}`,
   },
+  expression_failed: {
+    status: 400,
+    when: 'An expression fails while it runs: a JSONata error, a function as the result, or input that is not JSON.',
+    message: (p: { message: string; index?: number; position?: number }) =>
+      `The expression failed: ${p.message}${p.position === undefined ? '' : ` (at position ${p.position})`}`,
+    details: (p) => ({ index: p.index, position: p.position }),
+  },
+  expression_timeout: {
+    status: 400,
+    when: 'An expression runs past its time limit (it is stopped).',
+    message: (p: { ms: number; index?: number }) => `The expression took longer than ${p.ms} ms.`,
+    details: (p) => ({ index: p.index }),
+  },
+  expression_too_large: {
+    status: 400,
+    when: 'An expression, its input or its result is over the size limit, or it ran out of memory.',
+    message: (p: { message: string; index?: number }) => `The expression is too large: ${p.message}.`,
+    details: (p) => ({ index: p.index }),
+  },
+  webhook_not_found: { status: 404, message: 'No flow answers at this webhook URL.' },
+  webhook_signature: { status: 401, message: 'The webhook signature is missing or does not match the body.' },
+  webhook_body_invalid: { status: 400, message: 'The webhook body is not valid JSON.' },
+  publisher_gone: {
+    status: 409,
+    message: 'The person who published this flow is no longer an admin of its client. An admin must publish it again.',
+  },
 })

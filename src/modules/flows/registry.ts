@@ -23,7 +23,13 @@ export type Effect = 'none' | 'transactional' | 'external'
 
 /** What a step produced: its output and the port it leaves by; a transactional effect commits in the checkpoint. */
 export type NodeResult =
-  | { output: unknown; port?: string; commit?: (trx: Handle) => Promise<void>; credits?: bigint }
+  | {
+      output: unknown
+      port?: string
+      commit?: (trx: Handle) => Promise<void>
+      /** An event for the run's live log (e.g. the answer of a "Respond to webhook" step). */
+      event?: { type: string; data: Record<string, unknown> }
+    }
   | { wait: { until: Date; output?: unknown } }
 
 export type NodeContext<C> = {

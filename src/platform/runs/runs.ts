@@ -23,6 +23,11 @@ export type RunKind = {
    * the run's final `done` event.
    */
   finalise: (trx: Handle, run: Run, status: 'failed' | 'cancelled') => Promise<Record<string, unknown>>
+  /**
+   * A durable run has no heartbeat: it is written in slices by whichever process holds it (a flow parked on a delay has
+   * no writer at all), so only its age closes it; its module recovers slices whose process died.
+   */
+  durable?: boolean
 }
 
 /** The running side of a run, in the process writing it. */
@@ -160,7 +165,7 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
             .where('status', '=', 'running')
             .where((eb) =>
               eb.or([
-                eb(eb.fn.coalesce('heartbeatAt', 'createdAt'), '<', beat),
+                ...(hooks.durable ? [] : [eb(eb.fn.coalesce('heartbeatAt', 'createdAt'), '<', beat)]),
                 eb('createdAt', '<', new Date(at.getTime() - hooks.maxAgeMs)),
               ]),
             )
@@ -282,6 +287,25 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
       await published()
       return true
     },
+
+    /**
+     * For durable runs written in slices by successive processes: the last sequence number of a run's log, events stored
+     * in the caller's transaction (numbered by the caller from that), and their publication after its commit.
+     */
+    lastSeq: async (h: Handle, runId: string) =>
+      Number(
+        (
+          await own<RunsTables>(h)
+            .selectFrom('runEvents')
+            .select((eb) => eb.fn.max('seq').as('seq'))
+            .where('runId', '=', runId)
+            .executeTakeFirst()
+        )?.seq ?? 0,
+      ),
+    append,
+    publish,
+    /** Ends a run's log with `done` in the caller's transaction; publish the returned rows after its commit. */
+    appendDone,
 
     /** Stored events after a sequence number, oldest first (at most 1000). */
     after,

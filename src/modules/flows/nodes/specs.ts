@@ -169,7 +169,15 @@ export const delaySpec = spec({
   label: 'Delay',
   description: 'Waits a number of seconds (up to 30 days) without holding a worker.',
   icon: 'hourglass',
-  config: z.strictObject({ seconds: exprOr(z.number().min(0).max((30 * DAY_MS) / 1000)), ...common }),
+  config: z.strictObject({
+    seconds: exprOr(
+      z
+        .number()
+        .min(0)
+        .max((30 * DAY_MS) / 1000),
+    ),
+    ...common,
+  }),
   inputs: ['in'],
   outputs: ['out'],
   effect: 'none',
@@ -209,7 +217,8 @@ export const subflowSpec = spec({
   type: 'core.subflow',
   kind: 'logic',
   label: 'Sub-flow',
-  description: "Runs another published flow of this client (it starts with 'Called by another flow') and waits for its output.",
+  description:
+    "Runs another published flow of this client (it starts with 'Called by another flow') and waits for its output.",
   icon: 'subflow',
   config: z.strictObject({ flowId: z.string().min(1).max(64), input: exprOr(Json).optional(), ...common }),
   inputs: ['in'],

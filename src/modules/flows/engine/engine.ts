@@ -1,0 +1,998 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
+import { z } from 'zod'
+import type { FlowGraph, RunStatus, RunTrigger, StepError } from '../../../../contracts/flows.ts'
+import { own, type Handle } from '../../../platform/db/database.ts'
+import { newId } from '../../../platform/db/ids.ts'
+import { AppError } from '../../../platform/http/errors.ts'
+import { defineJob, type Queue } from '../../../platform/queue/queue.ts'
+import type { Bus } from '../../../platform/realtime/bus.ts'
+import type { LoggedEvent } from '../../../platform/runs/run-log.ts'
+import type { Run, Runs } from '../../../platform/runs/runs.ts'
+import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
+import { compileGraph, expressionsIn, type CompiledGraph, type CompiledNode } from '../graph.ts'
+import { StepFailure, type NodeRegistry, type NodeResult, type RetryPolicy } from '../registry.ts'
+
+/**
+ * The flow engine (ADR 0004 §2–3). A run is walked in slices by whichever process holds its lease: the walk goes
+ * through the graph in topological order, reusing every completed step's checkpoint and executing the first step that
+ * has none, so a run resumed after a crash (or a wait) repeats no completed step. Steps without a side effect are
+ * checkpointed together with the next write; a step with an external effect is marked `started` before it is called
+ * (with the same idempotency key on every attempt) and checkpointed as soon as it returns; a transactional effect
+ * commits inside its checkpoint. Waits (delay, retry backoff) release the lease and leave a pg-boss job to continue.
+ */
+
+export type EngineConfig = {
+  /** How long a slice holds a run without a checkpoint before another process may take it over. */
+  leaseMs: number
+  /** Runs of one workspace executing at once (across processes). */
+  concurrencyPerWorkspace: number
+  /** Slices this process executes at once; more are handed to the queue. */
+  maxLocalSlices: number
+  /** Default and longest run duration. */
+  runTimeoutMs: number
+  /** Steps one run may execute in all (loops included). */
+  maxStepsPerRun: number
+}
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  leaseMs: 30_000,
+  concurrencyPerWorkspace: 10,
+  maxLocalSlices: 64,
+  runTimeoutMs: 3_600_000,
+  maxStepsPerRun: 10_000,
+}
+
+/** Evaluates expressions (the sandbox's `evaluateMany`). */
+export type Evaluator = {
+  evaluateMany(sources: string[], input: unknown, bindings: Record<string, unknown>): Promise<unknown[]>
+}
+
+/** Inline payloads up to this size (JSON bytes); larger ones are stored once in flow_payloads and referenced. */
+export const INLINE_PAYLOAD_BYTES = 64 * 1024
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+const DEFAULT_STEP_TIMEOUT_MS = 30_000
+
+export type StartInput = {
+  workspaceId: string
+  clientId: string
+  flowId: string
+  versionId: string
+  trigger: RunTrigger
+  triggerKey?: string | null
+  actingUserId: string
+  input: unknown
+  parent?: { runId: string; stepKey: string }
+  timeoutMs?: number
+}
+
+const CANCEL_CHANNEL = 'flows:cancel'
+const stepKey = (nodeId: string, iteration: string) => `${nodeId}#${iteration}`
+export const idempotencyKeyOf = (runId: string, nodeId: string, iteration: string) =>
+  `flow:${runId}:${nodeId}:${iteration}`
+
+type Outcome = { port: string | null; output: unknown }
+/** How a slice ended in this process (undefined: it did not run, or lost its lease). */
+export type SliceOutcome =
+  | { status: 'completed'; output: unknown; error?: undefined }
+  | { status: 'failed'; error: StepError; output?: undefined }
+  | { status: 'waiting'; output?: undefined; error?: undefined }
+type FrameResult = { kind: 'done'; last: unknown } | { kind: 'suspend' }
+class Suspend extends Error {}
+class LostLease extends Error {}
+class RunFailed extends Error {
+  readonly error: StepError
+  constructor(error: StepError) {
+    super(error.message)
+    this.error = error
+  }
+}
+
+type PendingStep = {
+  nodeKey: string
+  nodeId: string
+  iteration: string
+  status: FlowStepRow['status']
+  attempts: number
+  input: unknown
+  output: unknown
+  port: string | null
+  error: StepError | null
+  idempotencyKey: string
+  startedAt: Date
+  finishedAt: Date | null
+  durationMs: number | null
+  completed: boolean
+}
+
+type Slice = {
+  run: FlowRunRow
+  graph: CompiledGraph
+  steps: Map<string, FlowStepRow>
+  seq: number
+  nextStepSeq: number
+  pending: {
+    steps: PendingStep[]
+    events: LoggedEvent[]
+    commits: ((trx: Handle) => Promise<void>)[]
+    completed: number
+  }
+  abort: AbortController
+  now: Date
+  executed: number
+  trigger: unknown
+  /** When a suspended run continues (a wait's end, a retry's backoff). */
+  wakeAt?: Date
+}
+
+const errorOf = (err: unknown): { error: StepError; retryAfterMs?: number } => {
+  if (err instanceof StepFailure) return { error: err.error, retryAfterMs: err.retryAfterMs }
+  if (err instanceof AppError)
+    return { error: { code: err.code, message: err.message, retryable: err.status >= 500 && err.status !== 501 } }
+  if (err instanceof Error && err.name === 'TimeoutError')
+    return { error: { code: 'flows.step_timeout', message: 'The step took longer than its timeout.', retryable: true } }
+  if (err instanceof TypeError && err.message === 'fetch failed')
+    return { error: { code: 'flows.network', message: 'The request failed (network).', retryable: true } }
+  return {
+    error: { code: 'flows.step_failed', message: err instanceof Error ? err.message : String(err), retryable: false },
+  }
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v))
+const sizeOf = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)))
+
+export const createEngine = (deps: {
+  db: Kysely<FlowsTables>
+  runs: Runs
+  bus: Bus
+  queue: Queue
+  registry: NodeRegistry
+  expressions: Evaluator
+  config?: Partial<EngineConfig>
+  now?: () => Date
+  log?: (message: string, err?: unknown) => void
+}) => {
+  const { db, runs, bus, queue, registry, expressions } = deps
+  const config = { ...DEFAULT_ENGINE_CONFIG, ...deps.config }
+  const now = deps.now ?? (() => new Date())
+  const report = deps.log ?? ((m: string, err?: unknown) => console.error(`[flows] ${m}`, err ?? ''))
+  /** This process's identity as a lease holder. */
+  const owner = `p_${randomBytes(6).toString('hex')}`
+  const inflight = new Map<string, { abort: AbortController; done: Promise<SliceOutcome | undefined> }>()
+  const deferred = new Set<string>()
+  const compiled = new Map<string, CompiledGraph>()
+
+  const advanceJob = defineJob({
+    name: 'flows.advance',
+    payload: z.object({ runId: z.string() }),
+    retryLimit: 20,
+    retryDelaySeconds: 5,
+    handler: async ({ runId }) => {
+      await slice(runId)
+    },
+  })
+  const reapJob = defineJob({
+    name: 'flows.reap',
+    payload: z.object({}).passthrough(),
+    cron: '* * * * *',
+    handler: async () => {
+      await reap()
+    },
+  })
+
+  /** Graphs of versions are immutable: compiled once per process. */
+  const graphOf = async (versionId: string) => {
+    const hit = compiled.get(versionId)
+    if (hit) return hit
+    const row = await db
+      .selectFrom('flowVersions')
+      .select('graph')
+      .where('id', '=', versionId)
+      .executeTakeFirstOrThrow()
+    const graph = compileGraph(registry, row.graph as FlowGraph)
+    if (compiled.size > 500) compiled.delete(compiled.keys().next().value!)
+    compiled.set(versionId, graph)
+    return graph
+  }
+
+  /** Serialises the claims of one workspace's runs, so its concurrency cap holds across processes. */
+  const lockWorkspace = (trx: Handle, workspaceId: string) =>
+    sql`select pg_advisory_xact_lock(hashtext(${'flows:' + workspaceId}))`.execute(trx)
+  const underCap = async (trx: Kysely<FlowsTables>, workspaceId: string, except?: string) => {
+    let q = trx
+      .selectFrom('flowRuns')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId)
+      .where('status', '=', 'running')
+      .where('leaseUntil', '>', now())
+    if (except) q = q.where('id', '<>', except)
+    return Number((await q.executeTakeFirstOrThrow()).n) < config.concurrencyPerWorkspace
+  }
+
+  /**
+   * Opens a run in the caller's transaction (run layer row + flow run), claimed for this process when the workspace is
+   * under its cap. After the commit, call `kick(runId)`. A trigger key already used by the flow answers that run.
+   */
+  const startRun = async (h: Handle, input: StartInput): Promise<{ runId: string; existing: boolean }> => {
+    const trx = own<FlowsTables>(h)
+    if (input.triggerKey) {
+      const existing = await trx
+        .selectFrom('flowRuns')
+        .select('id')
+        .where('flowId', '=', input.flowId)
+        .where('triggerKey', '=', input.triggerKey)
+        .executeTakeFirst()
+      if (existing) return { runId: existing.id, existing: true }
+    }
+    const runId = newId('run')
+    await lockWorkspace(h, input.workspaceId)
+    const claim = await underCap(trx, input.workspaceId)
+    const at = now()
+    await runs.insert(h, { id: runId, kind: 'flow', workspaceId: input.workspaceId, subjectId: runId })
+    await trx
+      .insertInto('flowRuns')
+      .values({
+        id: runId,
+        workspaceId: input.workspaceId,
+        clientId: input.clientId,
+        flowId: input.flowId,
+        versionId: input.versionId,
+        trigger: input.trigger,
+        triggerKey: input.triggerKey ?? null,
+        actingUserId: input.actingUserId,
+        parentRunId: input.parent?.runId ?? null,
+        parentStepKey: input.parent?.stepKey ?? null,
+        status: claim ? 'running' : 'queued',
+        input: json(input.input),
+        leaseOwner: claim ? owner : null,
+        leaseUntil: claim ? new Date(at.getTime() + config.leaseMs) : null,
+        deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
+        createdAt: at,
+      })
+      .execute()
+    if (!claim) deferred.add(input.workspaceId)
+    return { runId, existing: false }
+  }
+
+  /**
+   * Continues a run here when this process has room (answering how the slice ended), else through the queue.
+   * Never rejects.
+   */
+  const kick = (runId: string): Promise<SliceOutcome | undefined> | undefined => {
+    const running = inflight.get(runId)
+    if (running) return running.done
+    if (inflight.size >= config.maxLocalSlices) {
+      void queue.enqueue(db, advanceJob, { runId }).catch((err: unknown) => report(`enqueue ${runId}`, err))
+      return undefined
+    }
+    return slice(runId)
+  }
+
+  /** Takes the run's lease (or finds it held, finished, waiting or over its workspace's cap: then does nothing). */
+  const claim = async (runId: string) =>
+    db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('flowRuns').selectAll().where('id', '=', runId).executeTakeFirst()
+      if (!row || !['queued', 'running', 'waiting'].includes(row.status)) return null
+      const at = now()
+      const mine = row.leaseOwner === owner && row.leaseUntil && row.leaseUntil > at
+      if (!mine) {
+        if (row.leaseUntil && row.leaseUntil > at) return null
+        if (row.status === 'waiting' && row.wakeAt && row.wakeAt > at) return null
+        await lockWorkspace(trx, row.workspaceId)
+        if (!(await underCap(trx, row.workspaceId, row.id))) {
+          deferred.add(row.workspaceId)
+          return null
+        }
+      }
+      const claimed = await trx
+        .updateTable('flowRuns')
+        .set({
+          status: 'running',
+          leaseOwner: owner,
+          leaseUntil: new Date(at.getTime() + config.leaseMs),
+          wakeAt: null,
+        })
+        .where('id', '=', runId)
+        .where('status', 'in', ['queued', 'running', 'waiting'])
+        .returningAll()
+        .executeTakeFirst()
+      if (!claimed) return null
+      const steps = await trx.selectFrom('flowSteps').selectAll().where('runId', '=', runId).execute()
+      const refs = steps.flatMap((s) => [s.inputRef, s.outputRef]).filter((r): r is string => Boolean(r))
+      const payloads = new Map(
+        refs.length
+          ? (
+              await trx
+                .selectFrom('flowPayloads')
+                .select(['id', 'data'])
+                .where('workspaceId', '=', row.workspaceId)
+                .where('id', 'in', refs)
+                .execute()
+            ).map((p) => [p.id, p.data])
+          : [],
+      )
+      for (const s of steps) {
+        if (s.inputRef) s.input = payloads.get(s.inputRef) ?? null
+        if (s.outputRef) s.output = payloads.get(s.outputRef) ?? null
+      }
+      return {
+        run: claimed,
+        steps,
+        seq: await runs.lastSeq(trx, runId),
+        first: row.status === 'queued' || !steps.length,
+      }
+    })
+
+  const event = (s: Slice, type: string, data: Record<string, unknown>) =>
+    s.pending.events.push({ seq: ++s.seq, type, data })
+
+  /** Stores a payload over the inline cap once (content-addressed) and answers its reference. */
+  const storePayload = async (trx: Kysely<FlowsTables>, workspaceId: string, value: unknown) => {
+    const text = JSON.stringify(value)
+    const bytes = Buffer.byteLength(text)
+    if (bytes > MAX_PAYLOAD_BYTES)
+      throw new RunFailed({
+        code: 'flows.payload_too_large',
+        message: `A step produced ${bytes} bytes; a step's data is limited to ${MAX_PAYLOAD_BYTES} bytes.`,
+      })
+    const id = createHash('sha256').update(text).digest('hex')
+    await trx
+      .insertInto('flowPayloads')
+      .values({ id, workspaceId, bytes, data: text })
+      .onConflict((oc) => oc.columns(['workspaceId', 'id']).doNothing())
+      .execute()
+    return id
+  }
+
+  /**
+   * The checkpoint: every pending step row, the run's counters and lease, the events and any transactional effect, in
+   * one transaction that holds only while this process still owns the run (a cancel or a takeover stops it here).
+   */
+  const flush = async (
+    s: Slice,
+    end?: { status: RunStatus; output?: unknown; error?: StepError | null; wakeAt?: Date },
+  ) => {
+    const { steps, events, commits, completed } = s.pending
+    if (!steps.length && !events.length && !commits.length && !end) return
+    s.pending = { steps: [], events: [], commits: [], completed: 0 }
+    let done: LoggedEvent[] = []
+    const at = now()
+    await db.transaction().execute(async (trx) => {
+      const terminal = end && end.status !== 'waiting'
+      const updated = await trx
+        .updateTable('flowRuns')
+        .set((eb) => ({
+          steps: eb('steps', '+', completed),
+          leaseUntil: end ? null : new Date(at.getTime() + config.leaseMs),
+          ...(end
+            ? {
+                status: end.status,
+                leaseOwner: null,
+                wakeAt: end.wakeAt ?? null,
+                ...(terminal ? { finishedAt: at, output: json(end.output), error: json(end.error ?? null) } : {}),
+              }
+            : {}),
+        }))
+        .where('id', '=', s.run.id)
+        .where('status', '=', 'running')
+        .where('leaseOwner', '=', owner)
+        .returning(['id', 'steps', 'credits'])
+        .executeTakeFirst()
+      if (!updated) throw new LostLease()
+      for (const p of steps) {
+        const input =
+          sizeOf(p.input) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.input) : null
+        const output =
+          sizeOf(p.output) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.output) : null
+        const row = {
+          status: p.status,
+          attempts: p.attempts,
+          input: input ? null : json(p.input),
+          output: output ? null : json(p.output),
+          inputRef: input,
+          outputRef: output,
+          port: p.port,
+          error: json(p.error),
+          finishedAt: p.finishedAt,
+          durationMs: p.durationMs,
+        }
+        await trx
+          .insertInto('flowSteps')
+          .values({
+            runId: s.run.id,
+            nodeKey: p.nodeKey,
+            nodeId: p.nodeId,
+            iteration: p.iteration,
+            seq: s.steps.get(p.nodeKey)?.seq ?? s.nextStepSeq++,
+            idempotencyKey: p.idempotencyKey,
+            startedAt: p.startedAt,
+            ...row,
+          })
+          .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
+          .execute()
+      }
+      for (const commit of commits) await commit(trx)
+      await runs.append(trx, s.run.id, events)
+      if (end?.status === 'waiting' && end.wakeAt)
+        await queue.enqueue(trx, advanceJob, { runId: s.run.id }, { startAfter: end.wakeAt })
+      if (terminal) {
+        await runs.finish(
+          trx,
+          s.run.workspaceId,
+          s.run.id,
+          end.status === 'completed' ? 'completed' : end.status === 'cancelled' ? 'cancelled' : 'failed',
+          end.error,
+        )
+        done = await runs.appendDone(trx, s.run.id, {
+          status: end.status,
+          steps: updated.steps,
+          credits: String(updated.credits),
+          error: end.error ?? null,
+        })
+        if (s.run.parentRunId) await queue.enqueue(trx, advanceJob, { runId: s.run.parentRunId })
+      }
+    })
+    await runs.publish(s.run.id, [...events, ...done]).catch(() => undefined)
+  }
+
+  /** The value of every `{ $expr }` in a config, against the step's input and the run's bindings. */
+  const resolveConfig = async (s: Slice, c: CompiledNode, input: unknown, env: Record<string, unknown>) => {
+    const found = expressionsIn(c.node.config)
+    if (!found.length) return c.node.config
+    const values = await expressions.evaluateMany(
+      found.map((f) => f.source),
+      input,
+      bindingsOf(s, env),
+    )
+    const config = structuredClone(c.node.config) as Record<string, unknown>
+    found.forEach((f, i) => {
+      let target: Record<string | number, unknown> = config
+      for (const k of f.path.slice(0, -1)) target = target[k] as Record<string | number, unknown>
+      target[f.path.at(-1)!] = values[i]
+    })
+    return config
+  }
+  const bindingsOf = (s: Slice, env: Record<string, unknown>) => ({
+    node: env,
+    trigger: s.trigger,
+    run: { id: s.run.id, flowId: s.run.flowId, clientId: s.run.clientId },
+    now: s.now.toISOString(),
+  })
+
+  const record = (s: Slice, p: PendingStep) => {
+    s.pending.steps.push(p)
+    if (p.completed) s.pending.completed++
+    const existing = s.steps.get(p.nodeKey)
+    s.steps.set(p.nodeKey, {
+      ...(existing ?? { runId: s.run.id, seq: -1, inputRef: null, outputRef: null, credits: '0' }),
+      ...p,
+    } as FlowStepRow)
+  }
+
+  const retryDelay = (policy: RetryPolicy, attempt: number, after?: number) =>
+    after ?? Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
+
+  /** Executes one step (or finds it waiting); answers its outcome, or throws Suspend / RunFailed. */
+  const runStep = async (
+    s: Slice,
+    c: CompiledNode,
+    iteration: string,
+    input: unknown,
+    env: Record<string, unknown>,
+  ): Promise<Outcome> => {
+    const key = stepKey(c.node.id, iteration)
+    const existing = s.steps.get(key)
+    const base = {
+      nodeKey: key,
+      nodeId: c.node.id,
+      iteration,
+      idempotencyKey: idempotencyKeyOf(s.run.id, c.node.id, iteration),
+      input,
+    }
+    if (existing?.status === 'waiting') {
+      const until = existing.output as { until?: string } | null
+      if (until?.until && new Date(until.until) > now()) throw new Suspend()
+      const at = now()
+      record(s, {
+        ...base,
+        status: 'completed',
+        attempts: existing.attempts,
+        output: input,
+        port: 'out',
+        error: null,
+        startedAt: existing.startedAt,
+        finishedAt: at,
+        durationMs: at.getTime() - existing.startedAt.getTime(),
+        completed: true,
+      })
+      event(s, 'step-completed', {
+        key,
+        nodeId: c.node.id,
+        port: 'out',
+        durationMs: at.getTime() - existing.startedAt.getTime(),
+      })
+      return { port: 'out', output: input }
+    }
+    if (++s.executed > config.maxStepsPerRun || (existing?.attempts ?? 0) > 50)
+      throw new RunFailed({
+        code: 'flows.step_budget_exceeded',
+        message: `A run may execute at most ${config.maxStepsPerRun} steps.`,
+      })
+    if (now() > s.run.deadlineAt)
+      throw new RunFailed({ code: 'flows.run_timeout', message: 'The run went past its deadline.' })
+    if (s.abort.signal.aborted) throw new LostLease()
+    const attempt = (existing?.attempts ?? 0) + 1
+    const startedAt = now()
+    const policy: RetryPolicy = {
+      max: 0,
+      baseMs: 1000,
+      maxMs: 60_000,
+      ...c.type.retry,
+      ...((c.node.config as { retry?: Partial<RetryPolicy> }).retry ?? {}),
+    }
+    const timeoutMs = (c.node.config as { timeoutMs?: number }).timeoutMs ?? c.type.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
+    let result: NodeResult
+    try {
+      const resolved = await resolveConfig(s, c, input, env)
+      const parsed = c.type.config.safeParse(resolved)
+      if (!parsed.success)
+        throw new StepFailure({
+          code: 'flows.config_invalid',
+          message: parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '),
+          retryable: false,
+        })
+      if (c.type.effect === 'external') {
+        // Marked started (with its attempt) before the call: a crash during it resumes with the same key.
+        record(s, {
+          ...base,
+          status: 'started',
+          attempts: attempt,
+          output: null,
+          port: null,
+          error: null,
+          startedAt,
+          finishedAt: null,
+          durationMs: null,
+          completed: false,
+        })
+        event(s, 'step-started', { key, nodeId: c.node.id, attempt })
+        await flush(s)
+      }
+      const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
+      result = await c.type.execute({
+        config: parsed.data as never,
+        input,
+        scope: {
+          userId: s.run.actingUserId,
+          actingUserId: s.run.actingUserId,
+          workspaceId: s.run.workspaceId,
+          clientId: s.run.clientId,
+          role: 'admin',
+        },
+        runId: s.run.id,
+        flowId: s.run.flowId,
+        nodeId: c.node.id,
+        nodeName: c.node.name,
+        iteration,
+        attempt,
+        idempotencyKey: base.idempotencyKey,
+        signal,
+        now: s.now,
+        log: (message, data) =>
+          event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
+        evaluate: async (expr, data) => (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env)))[0],
+      })
+    } catch (err) {
+      if (err instanceof LostLease || err instanceof Suspend || err instanceof RunFailed) throw err
+      if (s.abort.signal.aborted) throw new LostLease()
+      const { error, retryAfterMs } = errorOf(err)
+      const at = now()
+      const timing = { startedAt, finishedAt: at, durationMs: at.getTime() - startedAt.getTime() }
+      if (error.retryable && attempt <= policy.max) {
+        const wakeAt = new Date(at.getTime() + retryDelay(policy, attempt, retryAfterMs))
+        record(s, {
+          ...base,
+          status: 'retrying',
+          attempts: attempt,
+          output: { until: wakeAt.toISOString() },
+          port: null,
+          error,
+          ...timing,
+          completed: false,
+        })
+        event(s, 'step-retrying', { key, nodeId: c.node.id, error, at: wakeAt.toISOString() })
+        s.wakeAt = wakeAt
+        throw new Suspend()
+      }
+      if (c.outgoing.has('error')) {
+        record(s, {
+          ...base,
+          status: 'completed',
+          attempts: attempt,
+          output: { error },
+          port: 'error',
+          error,
+          ...timing,
+          completed: true,
+        })
+        event(s, 'step-completed', { key, nodeId: c.node.id, port: 'error', durationMs: timing.durationMs })
+        return { port: 'error', output: { error, input } }
+      }
+      record(s, {
+        ...base,
+        status: 'failed',
+        attempts: attempt,
+        output: null,
+        port: null,
+        error,
+        ...timing,
+        completed: false,
+      })
+      event(s, 'step-failed', { key, nodeId: c.node.id, error })
+      throw new RunFailed(error)
+    }
+    const at = now()
+    const timing = { startedAt, finishedAt: at, durationMs: at.getTime() - startedAt.getTime() }
+    if ('wait' in result) {
+      const until = result.wait.until
+      record(s, {
+        ...base,
+        status: 'waiting',
+        attempts: attempt,
+        output: { until: until.toISOString() },
+        port: null,
+        error: null,
+        ...timing,
+        finishedAt: null,
+        durationMs: null,
+        completed: false,
+      })
+      event(s, 'step-waiting', { key, nodeId: c.node.id, until: until.toISOString() })
+      s.wakeAt = until
+      throw new Suspend()
+    }
+    const port = result.port ?? (Array.isArray(c.type.outputs) ? (c.type.outputs[0] ?? null) : null)
+    record(s, {
+      ...base,
+      status: 'completed',
+      attempts: attempt,
+      output: result.output,
+      port,
+      error: null,
+      ...timing,
+      completed: true,
+    })
+    event(s, 'step-completed', {
+      key,
+      nodeId: c.node.id,
+      port,
+      durationMs: timing.durationMs,
+      output: summary(result.output),
+    })
+    if (result.commit) s.pending.commits.push(result.commit)
+    if (result.event) event(s, result.event.type, result.event.data)
+    if (c.type.effect !== 'none') await flush(s)
+    return { port, output: result.output }
+  }
+
+  /** Walks one frame (the top level, or one iteration of a loop body) in topological order. */
+  const walk = async (
+    s: Slice,
+    loop: string | null,
+    iteration: string,
+    env: Record<string, unknown>,
+    entry?: { loopId: string; item: unknown },
+  ): Promise<FrameResult> => {
+    const outcomes = new Map<string, Outcome>()
+    let last: unknown = undefined
+    const members =
+      loop === null
+        ? [...s.graph.nodes.values()].filter((n) => n.loop === null)
+        : s.graph.bodies
+            .get(loop)!
+            .map((id) => s.graph.nodes.get(id)!)
+            .filter((n) => n.loop === loop)
+    members.sort((a, b) => a.order - b.order)
+    for (const c of members) {
+      const fired: { from: string; output: unknown }[] = []
+      for (const e of c.incoming) {
+        if (entry && e.from === entry.loopId && e.fromPort === 'each') fired.push({ from: e.from, output: entry.item })
+        else {
+          const o = outcomes.get(e.from)
+          if (o && o.port === e.fromPort) fired.push({ from: e.from, output: o.output })
+        }
+      }
+      if (c.type.kind !== 'trigger' && !fired.length) continue
+      const input =
+        c.type.kind === 'trigger'
+          ? s.trigger
+          : c.type.type === 'core.merge'
+            ? fired.map((f) => ({ node: s.graph.nodes.get(f.from)!.node.name, output: f.output }))
+            : fired[0]!.output
+      const key = stepKey(c.node.id, iteration)
+      const existing = s.steps.get(key)
+      let outcome: Outcome
+      if (existing?.status === 'completed') outcome = { port: existing.port, output: existing.output }
+      else if (c.type.type === 'core.loop') outcome = await runLoop(s, c, iteration, input, env)
+      else outcome = await runStep(s, c, iteration, input, env)
+      outcomes.set(c.node.id, outcome)
+      env = { ...env, [c.node.name]: outcome.output }
+      last = outcome.output
+    }
+    return { kind: 'done', last }
+  }
+
+  /** A loop: its items resolved once (kept in its step's input), each walked as a frame, outputs collected on `done`. */
+  const runLoop = async (
+    s: Slice,
+    c: CompiledNode,
+    iteration: string,
+    input: unknown,
+    env: Record<string, unknown>,
+  ) => {
+    const key = stepKey(c.node.id, iteration)
+    let items = s.steps.get(key)?.input as unknown[] | undefined
+    const startedAt = s.steps.get(key)?.startedAt ?? now()
+    const base = {
+      nodeKey: key,
+      nodeId: c.node.id,
+      iteration,
+      idempotencyKey: idempotencyKeyOf(s.run.id, c.node.id, iteration),
+    }
+    if (!items) {
+      try {
+        const resolved = c.type.config.parse(await resolveConfig(s, c, input, env)) as {
+          items: unknown[]
+          maxItems: number
+        }
+        if (resolved.items.length > resolved.maxItems)
+          throw new StepFailure({
+            code: 'flows.loop_too_long',
+            message: `The loop has ${resolved.items.length} items; its limit is ${resolved.maxItems}.`,
+            retryable: false,
+          })
+        items = resolved.items
+      } catch (err) {
+        const { error } = errorOf(
+          err instanceof z.ZodError
+            ? new StepFailure({
+                code: 'flows.config_invalid',
+                message: err.issues[0]?.message ?? 'Invalid config',
+                retryable: false,
+              })
+            : err,
+        )
+        record(s, {
+          ...base,
+          status: 'failed',
+          attempts: 1,
+          input,
+          output: null,
+          port: null,
+          error,
+          startedAt,
+          finishedAt: now(),
+          durationMs: 0,
+          completed: false,
+        })
+        event(s, 'step-failed', { key, nodeId: c.node.id, error })
+        throw new RunFailed(error)
+      }
+      record(s, {
+        ...base,
+        status: 'started',
+        attempts: 1,
+        input: items,
+        output: null,
+        port: null,
+        error: null,
+        startedAt,
+        finishedAt: null,
+        durationMs: null,
+        completed: false,
+      })
+      event(s, 'step-started', { key, nodeId: c.node.id, attempt: 1, items: items.length })
+    }
+    const collected: unknown[] = []
+    for (let i = 0; i < items.length; i++) {
+      const frame = await walk(
+        s,
+        c.node.id,
+        `${iteration}.${i}`,
+        { ...env, [c.node.name]: { item: items[i], index: i } },
+        { loopId: c.node.id, item: items[i] },
+      )
+      collected.push(frame.kind === 'done' ? (frame.last ?? null) : null)
+    }
+    const at = now()
+    record(s, {
+      ...base,
+      status: 'completed',
+      attempts: 1,
+      input: items,
+      output: collected,
+      port: 'done',
+      error: null,
+      startedAt,
+      finishedAt: at,
+      durationMs: at.getTime() - startedAt.getTime(),
+      completed: true,
+    })
+    event(s, 'step-completed', { key, nodeId: c.node.id, port: 'done', durationMs: at.getTime() - startedAt.getTime() })
+    return { port: 'done', output: collected }
+  }
+
+  /** One slice of a run: claim, walk, checkpoint, and end, park or hand over. */
+  const slice = (runId: string): Promise<SliceOutcome | undefined> => {
+    const running = inflight.get(runId)
+    if (running) return running.done
+    const abort = new AbortController()
+    const done = (async (): Promise<SliceOutcome | undefined> => {
+      const claimed = await claim(runId)
+      if (!claimed) return undefined
+      const { run, steps, seq, first } = claimed
+      const s: Slice = {
+        run,
+        graph: await graphOf(run.versionId),
+        steps: new Map(steps.map((r) => [r.nodeKey, r])),
+        seq,
+        nextStepSeq: steps.reduce((m, r) => Math.max(m, r.seq), 0) + 1,
+        pending: { steps: [], events: [], commits: [], completed: 0 },
+        abort,
+        now: now(),
+        executed: steps.length,
+        trigger: run.input,
+      }
+      if (first && seq === 0) event(s, 'run', { runId, flowId: run.flowId, status: 'running' })
+      try {
+        const top = await walk(s, null, '0', {})
+        const output = top.kind === 'done' ? top.last : null
+        await flush(s, { status: 'completed', output })
+        return { status: 'completed' as const, output }
+      } catch (err) {
+        if (err instanceof Suspend) {
+          await flush(s, { status: 'waiting', wakeAt: s.wakeAt ?? new Date(now().getTime() + 1000) })
+          return { status: 'waiting' as const }
+        }
+        if (err instanceof RunFailed) {
+          await flush(s, { status: 'failed', error: err.error })
+          return { status: 'failed' as const, error: err.error }
+        }
+        if (err instanceof LostLease) return undefined
+        // The lease is left to expire: the reaper hands the run to a slice again.
+        report(`run ${runId} slice crashed`, err)
+        return undefined
+      }
+    })()
+      .catch((err: unknown) => {
+        if (!(err instanceof LostLease)) report(`run ${runId}`, err)
+        return undefined
+      })
+      .finally(() => {
+        inflight.delete(runId)
+        if (deferred.size) void resumeDeferred()
+      })
+    inflight.set(runId, { abort, done })
+    return done
+  }
+
+  /** Runs left queued by the workspace cap: the oldest of each such workspace gets a slice. */
+  const resumeDeferred = async () => {
+    const workspaces = [...deferred]
+    deferred.clear()
+    for (const workspaceId of workspaces) {
+      const next = await db
+        .selectFrom('flowRuns')
+        .select('id')
+        .where('workspaceId', '=', workspaceId)
+        .where('status', '=', 'queued')
+        .orderBy('createdAt')
+        .limit(config.concurrencyPerWorkspace)
+        .execute()
+        .catch(() => [])
+      for (const r of next) kick(r.id)
+    }
+  }
+
+  /** Runs whose slice's process died (lease expired), that were never picked up, or whose wake-up job was lost. */
+  const reap = async () => {
+    const at = now()
+    const stale = await db
+      .selectFrom('flowRuns')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('status', 'in', ['queued', 'running']),
+            eb.or([eb('leaseUntil', 'is', null), eb('leaseUntil', '<', at)]),
+          ]),
+          eb.and([eb('status', '=', 'waiting'), eb('wakeAt', '<', new Date(at.getTime() - 30_000))]),
+        ]),
+      )
+      .orderBy('createdAt')
+      .limit(500)
+      .execute()
+    for (const r of stale) kick(r.id)
+    return stale.length
+  }
+
+  /** Cancels a run that has not ended: its open steps are closed, its slice (in any process) stops at its next write. */
+  const cancel = async (workspaceId: string, runId: string) => {
+    let done: LoggedEvent[] = []
+    const cancelled = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('flowRuns')
+        .set({ status: 'cancelled', finishedAt: now(), leaseOwner: null, leaseUntil: null, wakeAt: null })
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', runId)
+        .where('status', 'in', ['queued', 'running', 'waiting'])
+        .returningAll()
+        .executeTakeFirst()
+      if (!row) return null
+      await trx
+        .updateTable('flowSteps')
+        .set({ status: 'cancelled', finishedAt: now() })
+        .where('runId', '=', runId)
+        .where('status', 'in', ['started', 'retrying', 'waiting'])
+        .execute()
+      await runs.finish(trx, workspaceId, runId, 'cancelled')
+      done = await runs.appendDone(trx, runId, { status: 'cancelled', steps: row.steps, credits: String(row.credits) })
+      return row
+    })
+    if (!cancelled) return null
+    inflight.get(runId)?.abort.abort()
+    await bus.publish(CANCEL_CHANNEL, runId).catch(() => undefined)
+    await runs.publish(runId, done).catch(() => undefined)
+    return cancelled
+  }
+
+  /** The run layer's finaliser: a flow run older than its longest life is closed with its open steps. */
+  const finalise = async (h: Handle, run: Run, status: 'failed' | 'cancelled') => {
+    const trx = own<FlowsTables>(h)
+    const row = await trx
+      .updateTable('flowRuns')
+      .set({
+        status,
+        finishedAt: now(),
+        leaseOwner: null,
+        leaseUntil: null,
+        error: json({ code: 'flows.run_timeout', message: 'The run went past the longest a run may last.' }),
+      })
+      .where('id', '=', run.id)
+      .where('status', 'in', ['queued', 'running', 'waiting'])
+      .returningAll()
+      .executeTakeFirst()
+    await trx
+      .updateTable('flowSteps')
+      .set({ status: status === 'failed' ? 'failed' : 'cancelled', finishedAt: now() })
+      .where('runId', '=', run.id)
+      .where('status', 'in', ['started', 'retrying', 'waiting'])
+      .execute()
+    return { status, steps: row?.steps ?? 0, credits: String(row?.credits ?? '0') }
+  }
+
+  return {
+    owner,
+    startRun,
+    kick,
+    slice,
+    reap,
+    cancel,
+    /** Resolves when every slice running in this process has stopped (tests, shutdown). */
+    async drain(ms = 10_000) {
+      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
+      await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
+    },
+    async listen() {
+      await bus.subscribe(CANCEL_CHANNEL, (id) => inflight.get(id)?.abort.abort())
+    },
+    runKind: { durable: true, maxAgeMs: 31 * 86_400_000, finalise },
+    jobs: [advanceJob, reapJob],
+  }
+}
+export type Engine = ReturnType<typeof createEngine>
+
+/** What a step's live event carries of its output: small outputs whole, larger ones cut (the trace has them all). */
+const summary = (output: unknown) => {
+  const text = output === undefined ? 'null' : JSON.stringify(output)
+  return text.length <= 4096 ? output : { truncated: true, preview: text.slice(0, 4000) }
+}

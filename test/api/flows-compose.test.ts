@@ -133,7 +133,7 @@ describe('the template gallery', () => {
     for (const id of ['no-such-template', 'fl_0123456789abcdef', 'Lead_Qualify', 'x'.repeat(61)]) {
       const res = await call(offline.app, 'POST', `/api/flows/templates/${id}/instantiate`, admin)
       expect(res.statusCode, id).toBe(404)
-      expect(res.json().code).toBe('flows.template_not_found')
+      expect(res.json().error.code).toBe('flows.template_not_found')
     }
 
     const res = await call(offline.app, 'POST', '/api/flows/templates/lead-qualify/instantiate', admin)
@@ -152,7 +152,7 @@ describe('the template gallery', () => {
     // Free allows one flow: the next one (from a template or composed) is refused, and nothing is created.
     const again = await call(offline.app, 'POST', '/api/flows/templates/uptime-check/instantiate', admin)
     expect(again.statusCode).toBe(402)
-    expect(again.json().code).toBe('plan.limit_reached')
+    expect(again.json().error.code).toBe('plan.limit_reached')
     const composed = await call(offline.app, 'POST', '/api/flows/compose', admin, { prompt: 'weekly report' })
     expect(composed.statusCode).toBe(402)
     expect((await flowsOf(offline, admin)).map((f) => f.id)).toEqual([flow.id])
@@ -258,13 +258,6 @@ describe('compose with a model', () => {
       'compose:req-compose-repair:step2',
     ])
     expect(callHolds.every((h) => h.status !== 'pending')).toBe(true)
-
-    // One compose per request id: a retry runs nothing and charges nothing more.
-    const retry = await call(online.app, 'POST', '/api/flows/compose', withRequestId(admin, 'req-compose-repair'), {
-      prompt: 'Ping my status page when I press run',
-    })
-    expect(retry.statusCode).toBe(409)
-    expect(fake.completions().length - calls).toBe(2)
     expect((await flowsOf(online, admin)).length).toBe(1)
 
     // Free's one flow is used: the next compose is refused before any model is called.
@@ -280,7 +273,7 @@ describe('compose with a model', () => {
       prompt: 'never-valid: ping my status page',
     })
     expect(res.statusCode).toBe(422)
-    const error = res.json()
+    const { error } = res.json()
     expect(error.code).toBe('flows.compose_invalid')
     expect(error.details.issues).toEqual(
       expect.arrayContaining([
@@ -293,6 +286,15 @@ describe('compose with a model', () => {
     expect(debited).toBe(expectedCharge(3 * USAGE.prompt_tokens, 3 * USAGE.completion_tokens))
     expect((await holds(online, o)).every((h) => h.status !== 'pending')).toBe(true)
     expect(await flowsOf(online, admin)).toEqual([])
+
+    // One compose per request id: a retry runs nothing and charges nothing more.
+    const retry = await call(online.app, 'POST', '/api/flows/compose', withRequestId(admin, 'req-compose-never'), {
+      prompt: 'never-valid: ping my status page',
+    })
+    expect(retry.statusCode).toBe(409)
+    expect(retry.json().error.code).toBe('request.not_replayable')
+    expect(fake.completions().length - calls).toBe(3)
+    expect((await composeDebits(online, o, 'req-compose-never')).reduce((s, e) => s - e.amount, 0)).toBe(debited)
   })
 
   it('an answer that is not JSON is a round with an issue, not a crash', async () => {
@@ -301,7 +303,7 @@ describe('compose with a model', () => {
       prompt: 'not-json please',
     })
     expect(res.statusCode).toBe(422)
-    expect(res.json().details.issues).toEqual([{ nodeId: null, path: [], message: 'The answer is not a JSON object.' }])
+    expect(res.json().error.details.issues).toEqual([{ nodeId: null, path: [], message: 'The answer is not a JSON object.' }])
     expect((await composeDebits(online, o, 'req-compose-text')).length).toBeGreaterThan(0)
   })
 })

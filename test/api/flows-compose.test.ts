@@ -244,7 +244,8 @@ describe('compose with a model', () => {
     expect(repair).toContain('That flow is not valid')
     expect(repair).toContain('Unknown node type')
     expect(repair).toContain('node mail [config.to]')
-    // The model was told the node types and their config schemas.
+    // Structured output: the answer's JSON Schema goes with the call; the node types and their config schemas too.
+    expect(sent[0]!.body!.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'flow' } })
     expect(JSON.stringify(sent[0]!.body!.messages)).toContain('core.respond-to-webhook')
 
     const debits = await composeDebits(online, o, 'req-compose-repair')

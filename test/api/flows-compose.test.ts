@@ -94,7 +94,10 @@ describe('the template gallery', () => {
   it('lists the validated templates to any member of the workspace, by X-Workspace-ID or X-Client-ID', async () => {
     const { o, admin } = await setup(offline, 'gallery')
     const viewer = await addMember(offline.app, o.user, o.workspaceId, 'viewer')
-    const res = await call(offline.app, 'GET', '/api/flows/templates', { cookie: viewer.cookie, workspaceId: o.workspaceId })
+    const res = await call(offline.app, 'GET', '/api/flows/templates', {
+      cookie: viewer.cookie,
+      workspaceId: o.workspaceId,
+    })
     expect(res.statusCode).toBe(200)
     const templates = res.json() as { id: string; name: string; tags: string[]; graph: { nodes: unknown[] } }[]
     expect(templates.length).toBeGreaterThanOrEqual(6)
@@ -202,7 +205,13 @@ describe('compose with the offline model', () => {
     }
     const short = await call(offline.app, 'POST', '/api/flows/compose', admin, { prompt: 'hi' })
     expect(short.statusCode).toBe(400)
-    const noClient = await call(offline.app, 'POST', '/api/flows/compose', { cookie: o.user.cookie }, { prompt: 'weekly report' })
+    const noClient = await call(
+      offline.app,
+      'POST',
+      '/api/flows/compose',
+      { cookie: o.user.cookie },
+      { prompt: 'weekly report' },
+    )
     expect(noClient.statusCode).toBe(400)
     expect(await flowsOf(offline, admin)).toEqual([])
   })
@@ -304,7 +313,9 @@ describe('compose with a model', () => {
       prompt: 'not-json please',
     })
     expect(res.statusCode).toBe(422)
-    expect(res.json().error.details.issues).toEqual([{ nodeId: null, path: [], message: 'The answer is not a JSON object.' }])
+    expect(res.json().error.details.issues).toEqual([
+      { nodeId: null, path: [], message: 'The answer is not a JSON object.' },
+    ])
     expect((await composeDebits(online, o, 'req-compose-text')).length).toBeGreaterThan(0)
   })
 })

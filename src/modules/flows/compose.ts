@@ -253,7 +253,7 @@ export const createComposer = (deps: ComposeDeps) => {
             break
           }
         }
-        let text = ''
+        let text: string
         let reported: Parameters<typeof normalizeUsage>[0]
         try {
           const r = await generateText({

@@ -20,7 +20,8 @@ export const flowsErrors = defineErrors('flows', {
     status: 422,
     when: 'Compose: the model kept answering a flow that breaks the rules after its repair rounds (the issues are in details).',
     message: (p: { issues: GraphIssue[] }) =>
-      `The model could not compose a valid flow (${p.issues.length} issue${p.issues.length === 1 ? '' : 's'} left). Rephrase the prompt or start from a template.`,
+      `The model could not compose a valid flow (${p.issues.length} issue${p.issues.length === 1 ? '' : 's'} left). ` +
+      'Rephrase the prompt or start from a template.',
     details: (p) => ({ issues: p.issues }),
   },
   stale_draft: {

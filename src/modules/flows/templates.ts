@@ -69,9 +69,12 @@ const words = (text: string) =>
   )
 /** Words too common to say anything about which flow is meant. */
 const STOP = new Set(
-  'a an and are as at be by do for from get i in into is it me my new of on or our send that the their them then this to us we when with you your flow automation automate want need please'.split(
-    ' ',
-  ),
+  [
+    'a an and are as at be by do for from get i in into is it me my new of on or our send that the their them then',
+    'this to us we when with you your flow automation automate want need please',
+  ]
+    .join(' ')
+    .split(' '),
 )
 
 /**

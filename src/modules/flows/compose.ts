@@ -19,17 +19,20 @@ import type { TemplateGallery } from './templates.ts'
  * template that best matches the prompt's words: free and deterministic.
  */
 
-/** Creates a flow in the client (the definitions service: plan limit → 402, audit). */
+/** Creates a flow in the client (the definitions service: plan limit → 402, audit with `via` and `origin`). */
 export type CreateFlow = (
   scope: ClientScope,
   input: { name: string; description?: string; graph: FlowGraph },
   via: 'template' | 'compose' | 'import',
   meta: RequestMeta,
+  origin?: { templateId?: string },
 ) => Promise<FlowDto>
 
 export const MAX_REPAIRS = 2
 /** A flow of a dozen nodes with expressions is 3–5k tokens of JSON. */
 const MAX_OUTPUT_TOKENS = 8_000
+/** The longest one round may take (a model that hangs is a 502, charged for nothing it did not write). */
+const ROUND_TIMEOUT_MS = 120_000
 /** Issues sent back in a repair round (the rest are counted), each clipped: a repair prompt stays bounded. */
 const ISSUES_SENT = 20
 const ISSUE_CHARS = 300
@@ -184,7 +187,9 @@ export const createComposer = (deps: ComposeDeps) => {
   /** The offline draft: the best-matching template, created as the client's new flow. */
   const fromTemplate = async (scope: ClientScope, prompt: string, meta: RequestMeta) => {
     const t = gallery.bestMatch(prompt)
-    const flow = await create(scope, { name: t.name, description: t.description, graph: t.graph }, 'compose', meta)
+    const flow = await create(scope, { name: t.name, description: t.description, graph: t.graph }, 'compose', meta, {
+      templateId: t.id,
+    })
     return { flow, credits: '0', repaired: false }
   }
 
@@ -262,6 +267,7 @@ export const createComposer = (deps: ComposeDeps) => {
             messages,
             maxOutputTokens,
             maxRetries: 2,
+            abortSignal: AbortSignal.timeout(ROUND_TIMEOUT_MS),
             output: Output.object({ schema: jsonSchema(answerSchema), name: 'flow' }),
             // The graph's configs are open records: OpenAI's strict mode cannot describe them.
             providerOptions: { openai: { strictJsonSchema: false } },

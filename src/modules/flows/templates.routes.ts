@@ -57,9 +57,8 @@ export const templateRoutes =
         const s = await scope.clientFromHeader(req, 'admin')
         const t = TEMPLATE_ID.test(req.params.id) ? gallery.getTemplate(req.params.id) : undefined
         if (!t) throw flowsErrors.template_not_found()
-        const flow = await create(s, { name: t.name, description: t.description, graph: t.graph }, 'template', {
-          ...requestMeta(req),
-        })
+        const input = { name: t.name, description: t.description, graph: t.graph }
+        const flow = await create(s, input, 'template', requestMeta(req), { templateId: t.id })
         return reply.code(201).send(flow)
       },
     )

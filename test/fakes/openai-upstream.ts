@@ -9,6 +9,8 @@ import { json, readBody, split } from './http-kit.ts'
 export type FakeOpenAIOptions = {
   /** The answer text, split into `chunks` SSE deltas when streaming. */
   text?: string
+  /** Answers each completion from its request body (over `text`): a model whose answer depends on what it was sent. */
+  reply?: (body: Record<string, unknown>) => string
   chunks?: number
   firstTokenDelayMs?: number
   chunkDelayMs?: number
@@ -68,7 +70,8 @@ const ERRORS: Record<number, { message: string; type: string; code: string | nul
 
 export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const requests: RecordedRequest[] = []
-  const text = options.text ?? 'Hello from the fake upstream.'
+  const fixed = options.text ?? 'Hello from the fake upstream.'
+  const textFor = (body: Record<string, unknown>) => options.reply?.(body) ?? fixed
   const usage = options.usage ?? { prompt_tokens: 11, completion_tokens: 7 }
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
   // Like a real model, it calls its tools (for `toolRounds` rounds) and then answers in text.
@@ -106,7 +109,7 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
           finish_reason: calls.length ? 'tool_calls' : 'stop',
           message: {
             role: 'assistant',
-            content: calls.length ? null : text,
+            content: calls.length ? null : textFor(body),
             refusal: null,
             ...(calls.length
               ? {
@@ -140,7 +143,7 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     await sleep(options.firstTokenDelayMs ?? 0)
     send(choice({ role: 'assistant', content: '', refusal: null }))
     const calls = toolCallsFor(body)
-    const pieces = calls.length ? [] : split(text, options.chunks ?? 3)
+    const pieces = calls.length ? [] : split(textFor(body), options.chunks ?? 3)
     for (const [i, piece] of pieces.entries()) {
       if (i > 0) await sleep(options.chunkDelayMs ?? 0)
       send(choice({ content: piece }))

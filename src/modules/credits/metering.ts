@@ -27,7 +27,7 @@ export type MeterInput = {
   clientId: string | null
   userId: string
   tokenId: string | null
-  surface: 'chat' | 'v1' | 'boardroom'
+  surface: 'chat' | 'v1' | 'boardroom' | 'flow'
   requestId: string
   entry: CatalogEntry
   billedBy: 'camarad' | 'workspace'

@@ -16,6 +16,14 @@ export const flowsErrors = defineErrors('flows', {
         .join('; ')}${p.issues.length > 3 ? ` (and ${p.issues.length - 3} more)` : ''}.`,
     details: (p) => ({ issues: p.issues }),
   },
+  compose_invalid: {
+    status: 422,
+    when: 'Compose: the model kept answering a flow that breaks the rules after its repair rounds (the issues are in details).',
+    message: (p: { issues: GraphIssue[] }) =>
+      `The model could not compose a valid flow (${p.issues.length} issue${p.issues.length === 1 ? '' : 's'} left). ` +
+      'Rephrase the prompt or start from a template.',
+    details: (p) => ({ issues: p.issues }),
+  },
   stale_draft: {
     status: 409,
     message: 'The draft was changed since you opened it. Reload it and apply your change again.',

@@ -20,7 +20,7 @@ export type ModelCallRecord = {
   userId: string
   tokenId: string | null
   agentId?: string | null
-  surface: 'chat' | 'v1' | 'boardroom'
+  surface: 'chat' | 'v1' | 'boardroom' | 'flow'
   requestId: string
   modelId: string
   status: 'complete' | 'cancelled' | 'failed'

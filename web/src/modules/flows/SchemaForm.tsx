@@ -3,7 +3,7 @@ import type { CredentialDto } from '../../../../contracts/flows.ts'
 import { cx } from '../../lib/cx.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
-import { classify, emptyValue, humanize, isExpr, issueKey, resolve } from './schema.ts'
+import { classify, emptyValue, humanize, isExpr, issueKey, parseScalar, resolve } from './schema.ts'
 import type { JsonSchema } from './schema.ts'
 
 type Ctx = { root: JsonSchema; disabled: boolean; issues: Map<string, string>; credentials: CredentialDto[] | null }
@@ -158,6 +158,16 @@ function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a
           ))}
         </Select>
       )
+    case 'scalar':
+      return (
+        <ParsedInput
+          a11y={a11y}
+          placeholder="Text, a number, true, false or null"
+          value={value}
+          parse={(t) => (t === '' ? undefined : parseScalar(t))}
+          onChange={onChange}
+        />
+      )
     case 'string': {
       if (credentials && /^credential(id)?$/i.test(name))
         return (
@@ -192,16 +202,13 @@ function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a
     case 'number':
     case 'integer':
       return (
-        <Input
-          {...a11y}
-          disabled={disabled}
-          type="number"
+        <ParsedInput
+          a11y={a11y}
           inputMode={kind.kind === 'integer' ? 'numeric' : 'decimal'}
-          step={kind.kind === 'integer' ? 1 : 'any'}
-          min={s.minimum}
-          max={s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined}
-          value={typeof value === 'number' ? value : ''}
-          onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))}
+          value={value}
+          parse={(t) => (t.trim() === '' ? undefined : Number.isFinite(Number(t)) ? Number(t) : NaN)}
+          onChange={onChange}
+          invalid={(t) => (t.trim() !== '' && !Number.isFinite(Number(t)) ? 'Not a number.' : null)}
         />
       )
     case 'boolean':
@@ -448,6 +455,50 @@ function ItemRow({ label, onRemove, ...field }: FieldProps & { label: string; on
         Remove<span className="sr-only"> {label}</span>
       </button>
     </div>
+  )
+}
+
+/**
+ * A text input for a parsed value (a number, a scalar): the typed text is kept while it still means the value ("1."),
+ * and replaced when the value changes from elsewhere (undo).
+ */
+function ParsedInput({
+  a11y,
+  value,
+  parse,
+  onChange,
+  invalid,
+  ...rest
+}: {
+  a11y: A11y
+  value: unknown
+  parse: (text: string) => unknown
+  onChange: (v: unknown) => void
+  invalid?: (text: string) => string | null
+  placeholder?: string
+  inputMode?: 'numeric' | 'decimal'
+}) {
+  const { disabled } = useContext(FormContext)
+  const [text, setText] = useState(value === undefined ? '' : String(value))
+  const problem = invalid?.(text) ?? null
+  const parsed = parse(text)
+  const inSync = problem !== null || Object.is(parsed, value) || (parsed === undefined && value === undefined)
+  const shown = inSync ? text : value === undefined ? '' : String(value)
+  return (
+    <>
+      <Input
+        {...a11y}
+        {...rest}
+        aria-invalid={problem !== null || a11y['aria-invalid']}
+        disabled={disabled}
+        value={shown}
+        onChange={(e) => {
+          setText(e.target.value)
+          if (!invalid?.(e.target.value)) onChange(parse(e.target.value))
+        }}
+      />
+      {problem && <p className="text-sm text-red-700">{problem}</p>}
+    </>
   )
 }
 

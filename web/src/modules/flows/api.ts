@@ -74,7 +74,9 @@ export const startRun = (id: string, body: { input?: unknown; draft?: boolean })
 export const validateGraph = (clientId: string, graph: FlowGraph, signal?: AbortSignal) =>
   api<GraphCheck>('/api/flows/validate', { method: 'POST', clientId, body: { graph }, signal })
 
-export const listNodeTypes = (signal?: AbortSignal) => api<NodeTypeDto[]>('/api/flows/node-types', { signal })
+/** The registry is the same for every client; the route only needs one the caller may see. */
+export const listNodeTypes = (clientId: string, signal?: AbortSignal) =>
+  api<NodeTypeDto[]>('/api/flows/node-types', { clientId, signal })
 
 export const listRuns = (clientId: string, filters: RunFilters, cursor: string | undefined, signal?: AbortSignal) =>
   api<Page<FlowRunDto>>('/api/flows/runs', { clientId, query: { ...filters, cursor, limit: 25 }, signal })

@@ -45,6 +45,7 @@ export type FieldKind =
   | { kind: 'nullable'; inner: JsonSchema }
   | { kind: 'variants'; variants: JsonSchema[]; tag: string }
   | { kind: 'enum'; options: unknown[] }
+  | { kind: 'scalar' }
   | { kind: 'string' | 'number' | 'integer' | 'boolean' }
   | { kind: 'object'; schema: JsonSchema }
   | { kind: 'record'; value: JsonSchema }
@@ -60,6 +61,18 @@ const tagOf = (variants: JsonSchema[], root: JsonSchema) => {
   return null
 }
 
+const SCALARS = ['string', 'number', 'integer', 'boolean', 'null']
+
+/** A scalar typed as text: numbers, `true`/`false` and `null` are read as such, anything else is a string. */
+export const parseScalar = (text: string): unknown => {
+  const t = text.trim()
+  if (t === 'true') return true
+  if (t === 'false') return false
+  if (t === 'null') return null
+  if (t !== '' && Number.isFinite(Number(t))) return Number(t)
+  return text
+}
+
 /** How a field with this schema is edited. */
 export const classify = (raw: JsonSchema, root: JsonSchema): FieldKind => {
   const s = resolve(raw, root)
@@ -71,6 +84,10 @@ export const classify = (raw: JsonSchema, root: JsonSchema): FieldKind => {
     const nonNull = branches.filter((b) => b.type !== 'null')
     if (nonNull.length === 1 && branches.length === 2) return { kind: 'nullable', inner: nonNull[0]! }
     if (branches.every((b) => b.const !== undefined)) return { kind: 'enum', options: branches.map((b) => b.const) }
+    if (
+      branches.every((b) => typeof b.type === 'string' && SCALARS.includes(b.type) && !b.enum && b.const === undefined)
+    )
+      return { kind: 'scalar' }
     if (branches.every((b) => b.type === 'object')) {
       const tag = tagOf(branches, root)
       if (tag) return { kind: 'variants', variants: branches, tag }

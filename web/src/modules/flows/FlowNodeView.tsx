@@ -54,7 +54,10 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: N
         status && STATUS_RING[status],
       )}
     >
-      <div className="relative flex items-center gap-2 px-3 py-2" style={{ minHeight: height }}>
+      <div
+        className={cx('relative flex items-center gap-2 py-2 pl-3', labelled ? 'pr-14' : 'pr-3')}
+        style={{ minHeight: height }}
+      >
         {data.inputs.map((port, i) => (
           <Handle
             key={port}
@@ -85,7 +88,12 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: N
             aria-label={`Output ${port}`}
           >
             {labelled && (
-              <span className="pointer-events-none absolute top-1/2 right-3 -translate-y-1/2 rounded bg-white/90 px-1 text-[10px] whitespace-nowrap text-slate-600">
+              <span
+                className={cx(
+                  'pointer-events-none absolute top-1/2 right-3 -translate-y-1/2',
+                  'rounded bg-white/90 px-1 text-[10px] whitespace-nowrap text-slate-600',
+                )}
+              >
                 {port}
               </span>
             )}

@@ -1,4 +1,5 @@
 import type { NodeTypeDto } from '../../../../contracts/flows.ts'
+import { cx } from '../../lib/cx.ts'
 import { NodeIcon } from './icons.tsx'
 import { PALETTE_MIME } from './FlowCanvas.tsx'
 
@@ -31,7 +32,10 @@ export function Palette({ types, onAdd }: { types: NodeTypeDto[]; onAdd: (type: 
                     onClick={() => onAdd(t)}
                     title={t.description}
                     aria-label={`Add ${t.label}`}
-                    className="flex w-full cursor-grab items-center gap-2 rounded-md border border-slate-200 bg-white px-2 py-1.5 text-left text-sm text-slate-800 hover:border-indigo-300 hover:bg-indigo-50"
+                    className={cx(
+                      'flex w-full cursor-grab items-center gap-2 rounded-md border border-slate-200 bg-white px-2 py-1.5',
+                      'text-left text-sm text-slate-800 hover:border-indigo-300 hover:bg-indigo-50',
+                    )}
                   >
                     <NodeIcon name={t.icon} className="size-4 shrink-0 text-slate-600" />
                     <span className="truncate">{t.label}</span>

@@ -89,9 +89,35 @@ function FieldRow({
       {label}
     </label>
   )
+  const { disabled } = useContext(FormContext)
+  // An optional group (a retry policy) stays closed until asked for: its own required fields would be errors.
+  if (kind.kind === 'object' && !required && field.value === undefined)
+    return (
+      <div className="space-y-1">
+        <Button
+          variant="secondary"
+          className="py-1"
+          disabled={disabled}
+          onClick={() => field.onChange(emptyValue(s, root))}
+        >
+          Set {label.replace(/ \(optional\)$/, '').toLowerCase()}
+        </Button>
+        {s.description && <p className="text-xs text-slate-500">{s.description}</p>}
+      </div>
+    )
   const body = (
     <>
       {labelEl}
+      {kind.kind === 'object' && !required && (
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={() => field.onChange(undefined)}
+          className="rounded px-1.5 text-xs text-red-700 hover:bg-red-50 disabled:opacity-60"
+        >
+          Remove<span className="sr-only"> {label}</span>
+        </button>
+      )}
       {kind.kind === 'boolean' ? (
         <label className="flex items-center gap-2 text-sm font-medium text-slate-800">
           <Control {...field} a11y={a11y} name={name} />

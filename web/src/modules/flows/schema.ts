@@ -94,6 +94,13 @@ export const classify = (raw: JsonSchema, root: JsonSchema): FieldKind => {
     }
     return { kind: 'json' }
   }
+  if (Array.isArray(s.type)) {
+    // zod writes a union of plain types as `type: [...]` ("string | null" → ['string', 'null']).
+    const nonNull = s.type.filter((t) => t !== 'null')
+    if (nonNull.length === 1 && s.type.length === 2) return { kind: 'nullable', inner: { ...s, type: nonNull[0] } }
+    if (s.type.every((t) => SCALARS.includes(t))) return { kind: 'scalar' }
+    return { kind: 'json' }
+  }
   if (s.enum) return { kind: 'enum', options: s.enum }
   if (s.const !== undefined) return { kind: 'enum', options: [s.const] }
   switch (s.type) {

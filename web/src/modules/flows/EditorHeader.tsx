@@ -33,6 +33,8 @@ type Props = {
   publishing: boolean
   onRun: () => void
   onWebhook: () => void
+  /** The draft starts with a webhook trigger. */
+  hasWebhook: boolean
 }
 
 const SAVE_LABEL: Record<SaveStatus, string> = {
@@ -163,7 +165,7 @@ export function EditorHeader(props: Props) {
             Publish
           </Button>
         )}
-        {flow.webhook && (
+        {(flow.webhook || props.hasWebhook) && (
           <Button variant="secondary" className="py-1.5" onClick={props.onWebhook}>
             Webhook URL
           </Button>

@@ -57,6 +57,7 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
   const [dialog, setDialog] = useState<'run' | 'webhook' | null>(null)
   const [secret, setSecret] = useState<WebhookSecretDto | null>(null)
   const canvasBox = useRef<HTMLDivElement>(null)
+  const hasWebhookRef = useRef(false)
 
   const save = useAutosave(flow, { graph, name }, editable, (saved) => qc.setQueryData(flowKeys.flow(flow.id), saved))
   const validation = useValidation(
@@ -153,10 +154,9 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
       void qc.invalidateQueries({ queryKey: flowKeys.lists })
       setPublishIssues(null)
       notify(`Published version ${published.publishedVersion?.number ?? ''}`.trim())
-      if (webhookSecret) {
-        setSecret(webhookSecret)
-        setDialog('webhook')
-      }
+      // A webhook flow needs its URL: shown if publishing made one, else the dialog offers to make it.
+      if (webhookSecret) setSecret(webhookSecret)
+      if (webhookSecret || (hasWebhookRef.current && !published.webhook)) setDialog('webhook')
     },
     onError: (e) => {
       if (isApiError(e, 'flows.invalid_graph')) setPublishIssues({ graph, issues: graphIssuesOf(e) })
@@ -164,6 +164,11 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
     },
   })
 
+  const hasWebhook = graph.nodes.some((n) => {
+    const t = typeMap.get(n.type)
+    return t?.kind === 'trigger' && /webhook/i.test(t.type)
+  })
+  hasWebhookRef.current = hasWebhook
   const selectedNode = selection.nodes.length === 1 ? graph.nodes.find((n) => n.id === selection.nodes[0]) : undefined
   const nodeNames = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n.name])), [graph.nodes])
   const nodeIssues = selectedNode
@@ -191,6 +196,7 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
         publishing={publish.isPending}
         onRun={() => setDialog('run')}
         onWebhook={() => setDialog('webhook')}
+        hasWebhook={hasWebhook}
       />
       {save.status === 'stale' && (
         <Alert tone="warning" title="Someone else changed this flow">

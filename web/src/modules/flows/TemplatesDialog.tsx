@@ -20,7 +20,7 @@ export function TemplatesDialog({ clientId, open, onClose, admin }: Props) {
   const { notify } = useToast()
   const templates = useQuery({
     queryKey: flowKeys.templates,
-    queryFn: ({ signal }) => listTemplates(signal),
+    queryFn: ({ signal }) => listTemplates(clientId, signal),
     enabled: open,
   })
   const use = useMutation({

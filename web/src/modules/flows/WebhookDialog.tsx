@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import type { FlowDto, WebhookSecretDto } from '../../../../contracts/flows.ts'
 import { errorMessage } from '../../lib/api.ts'
 import { Alert } from '../../ui/Alert.tsx'
@@ -7,7 +7,7 @@ import { CopyField } from '../../ui/CopyField.tsx'
 import { Dialog } from '../../ui/Dialog.tsx'
 import { FormError } from '../../ui/FormError.tsx'
 import { useToast } from '../../ui/Toast.tsx'
-import { rotateWebhook } from './api.ts'
+import { flowKeys, rotateWebhook } from './api.ts'
 
 type Props = {
   flow: FlowDto
@@ -22,11 +22,13 @@ type Props = {
 /** The webhook's URL: the secret part is shown once (after publish or a rotation); rotating makes a new one. */
 export function WebhookDialog({ flow, open, onClose, admin, secret, onSecret }: Props) {
   const { notify } = useToast()
+  const qc = useQueryClient()
   const rotate = useMutation({
     mutationFn: () => rotateWebhook(flow.id),
     onSuccess: (s) => {
       onSecret(s)
-      notify('New webhook URL made: the old one no longer works')
+      void qc.invalidateQueries({ queryKey: flowKeys.flow(flow.id) })
+      notify(flow.webhook ? 'New webhook URL made: the old one no longer works' : 'Webhook URL made')
     },
   })
   const close = () => {
@@ -71,13 +73,16 @@ export function WebhookDialog({ flow, open, onClose, admin, secret, onSecret }: 
             </p>
           </>
         ) : (
-          <p>Publish this flow with a webhook trigger to get its URL.</p>
+          <p>
+            This flow&apos;s webhook has no URL yet.{' '}
+            {admin ? 'Make one: it works once the flow is published and active.' : 'Ask an admin to make it.'}
+          </p>
         )}
         <FormError error={rotate.error} message={rotate.error ? errorMessage(rotate.error) : null} />
         <div className="flex flex-wrap justify-end gap-2">
-          {admin && flow.webhook && (
+          {admin && (
             <Button variant="secondary" pending={rotate.isPending} onClick={() => rotate.mutate()}>
-              {secret ? 'Rotate again' : 'Rotate URL'}
+              {secret ? 'Rotate again' : flow.webhook ? 'Rotate URL' : 'Make the URL'}
             </Button>
           )}
           <Button onClick={close}>Done</Button>

@@ -94,7 +94,8 @@ export const runEvents = (id: string, after: number, signal: AbortSignal) =>
     headers: { accept: 'text/event-stream', 'last-event-id': String(after) },
   })
 
-export const listTemplates = (signal?: AbortSignal) => api<TemplateDto[]>('/api/flows/templates', { signal })
+export const listTemplates = (clientId: string, signal?: AbortSignal) =>
+  api<TemplateDto[]>('/api/flows/templates', { clientId, signal })
 
 export const instantiateTemplate = (clientId: string, id: string) =>
   api<FlowDto>(`/api/flows/templates/${encodeURIComponent(id)}/instantiate`, { method: 'POST', clientId })

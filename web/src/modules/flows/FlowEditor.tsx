@@ -10,6 +10,7 @@ import type {
   WebhookSecretDto,
 } from '../../../../contracts/flows.ts'
 import { errorMessage, isApiError } from '../../lib/api.ts'
+import { cx } from '../../lib/cx.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { useToast } from '../../ui/Toast.tsx'
@@ -226,13 +227,18 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
           </ul>
         </Alert>
       )}
-      <div className="grid gap-3 md:grid-cols-[11rem_minmax(0,1fr)] xl:grid-cols-[11rem_minmax(0,1fr)_22rem]">
-        {editable ? (
+      <div
+        className={cx(
+          'grid gap-3',
+          editable
+            ? 'md:grid-cols-[11rem_minmax(0,1fr)] xl:grid-cols-[11rem_minmax(0,1fr)_22rem]'
+            : 'xl:grid-cols-[minmax(0,1fr)_22rem]',
+        )}
+      >
+        {editable && (
           <aside className="rounded-lg border border-slate-200 bg-white p-2 md:max-h-[calc(100vh-14rem)] md:overflow-y-auto">
             <Palette types={types} onAdd={(t) => addAt(t)} />
           </aside>
-        ) : (
-          <aside className="hidden md:block" />
         )}
         <div
           ref={canvasBox}
@@ -251,7 +257,10 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
         </div>
         <aside
           aria-label="Node settings"
-          className="rounded-lg border border-slate-200 bg-white p-4 md:col-span-2 xl:col-span-1 xl:max-h-[calc(100vh-14rem)] xl:overflow-y-auto"
+          className={cx(
+            'rounded-lg border border-slate-200 bg-white p-4 xl:col-span-1 xl:max-h-[calc(100vh-14rem)] xl:overflow-y-auto',
+            editable && 'md:col-span-2',
+          )}
         >
           {selectedNode ? (
             <NodePanel

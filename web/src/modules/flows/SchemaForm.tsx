@@ -1,13 +1,13 @@
-import { createContext, useContext, useId, useState } from 'react'
+import { useContext, useId } from 'react'
 import type { CredentialDto } from '../../../../contracts/flows.ts'
-import { cx } from '../../lib/cx.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
-import { classify, emptyValue, humanize, isExpr, issueKey, parseScalar, resolve } from './schema.ts'
+import { classify, emptyValue, humanize, issueKey, parseScalar, resolve } from './schema.ts'
 import type { JsonSchema } from './schema.ts'
-
-type Ctx = { root: JsonSchema; disabled: boolean; issues: Map<string, string>; credentials: CredentialDto[] | null }
-const FormContext = createContext<Ctx>({ root: {}, disabled: false, issues: new Map(), credentials: null })
+import { FormContext } from './schema-form-context.ts'
+import type { A11y, Ctx, FieldProps } from './schema-form-context.ts'
+import { ArrayControl, RecordControl } from './SchemaCollections.tsx'
+import { ExprControl, JsonControl, ParsedInput, VariantControl } from './SchemaInputs.tsx'
 
 type Props = {
   schema: JsonSchema
@@ -40,9 +40,7 @@ export function SchemaForm({ schema, value, onChange, issues, disabled = false, 
   )
 }
 
-type FieldProps = { schema: JsonSchema; value: unknown; onChange: (v: unknown) => void; path: (string | number)[] }
-
-function ObjectFields({ schema, value, onChange, path }: FieldProps) {
+export function ObjectFields({ schema, value, onChange, path }: FieldProps) {
   const obj = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
   const required = new Set(schema.required ?? [])
   return (
@@ -67,7 +65,7 @@ function ObjectFields({ schema, value, onChange, path }: FieldProps) {
   )
 }
 
-function FieldRow({
+export function FieldRow({
   name,
   label: fixedLabel,
   required,
@@ -145,10 +143,8 @@ function FieldRow({
   )
 }
 
-type A11y = { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string | undefined }
-
 /** The editor for one value, by the kind of its schema. */
-function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a11y: A11y; name: string }) {
+export function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a11y: A11y; name: string }) {
   const { root, disabled, credentials } = useContext(FormContext)
   const kind = classify(schema, root)
   const s = resolve(schema, root)
@@ -259,305 +255,4 @@ function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a
     default:
       return <JsonControl value={value} onChange={onChange} a11y={a11y} />
   }
-}
-
-/** A literal editor, or (with "fx" pressed) an expression written `{ "$expr": "…" }`. */
-function ExprControl({
-  literal,
-  value,
-  onChange,
-  path,
-  a11y,
-  name,
-}: Omit<FieldProps, 'schema'> & { literal: JsonSchema; a11y: A11y; name: string }) {
-  const { disabled } = useContext(FormContext)
-  const expr = isExpr(value)
-  const toggle = () => {
-    if (expr) {
-      let parsed: unknown = undefined
-      try {
-        parsed = JSON.parse(value.$expr)
-      } catch {
-        // not a plain literal: the literal input starts empty
-      }
-      onChange(parsed === null || typeof parsed !== 'object' ? parsed : undefined)
-    } else {
-      onChange({ $expr: value === undefined || value === '' ? '' : JSON.stringify(value) })
-    }
-  }
-  return (
-    <div className="flex items-start gap-2">
-      <div className="min-w-0 flex-1">
-        {expr ? (
-          <Textarea
-            {...a11y}
-            disabled={disabled}
-            className="min-h-16 font-mono"
-            placeholder="JSONata, e.g. $.body.email"
-            spellCheck={false}
-            value={value.$expr}
-            onChange={(e) => onChange({ $expr: e.target.value })}
-          />
-        ) : (
-          <Control schema={literal} value={value} onChange={onChange} path={path} a11y={a11y} name={name} />
-        )}
-      </div>
-      <button
-        type="button"
-        disabled={disabled}
-        aria-pressed={expr}
-        aria-label={expr ? 'Use a fixed value' : 'Use an expression'}
-        title={expr ? 'Use a fixed value' : 'Use an expression'}
-        onClick={toggle}
-        className={cx(
-          'shrink-0 rounded-md border px-2 py-1.5 font-mono text-xs font-semibold italic disabled:opacity-60',
-          expr
-            ? 'border-indigo-600 bg-indigo-600 text-white'
-            : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-100',
-        )}
-      >
-        fx
-      </button>
-    </div>
-  )
-}
-
-function VariantControl({
-  variants,
-  tag,
-  value,
-  onChange,
-  path,
-}: Omit<FieldProps, 'schema'> & { variants: JsonSchema[]; tag: string }) {
-  const { root, disabled } = useContext(FormContext)
-  const obj = value && typeof value === 'object' ? (value as Record<string, unknown>) : {}
-  const resolved = variants.map((v) => resolve(v, root))
-  const current = resolved.find((v) => v.properties?.[tag]?.const === obj[tag])
-  const id = useId()
-  return (
-    <div className="space-y-3">
-      <div className="space-y-1">
-        <label htmlFor={id} className="block text-sm text-slate-700">
-          {humanize(tag)}
-        </label>
-        <Select
-          id={id}
-          disabled={disabled}
-          value={current ? JSON.stringify(obj[tag]) : ''}
-          onChange={(e) => {
-            const picked = resolved.find((v) => JSON.stringify(v.properties?.[tag]?.const) === e.target.value)
-            if (picked) onChange(emptyValue(picked, root))
-          }}
-        >
-          <option value="">Choose…</option>
-          {resolved.map((v) => {
-            const c = JSON.stringify(v.properties?.[tag]?.const)
-            return (
-              <option key={c} value={c}>
-                {v.title ?? String(v.properties?.[tag]?.const)}
-              </option>
-            )
-          })}
-        </Select>
-      </div>
-      {current && (
-        <ObjectFields
-          schema={{
-            ...current,
-            properties: Object.fromEntries(Object.entries(current.properties ?? {}).filter(([k]) => k !== tag)),
-          }}
-          value={obj}
-          onChange={(v) => onChange({ ...(v as object), [tag]: obj[tag] })}
-          path={path}
-        />
-      )}
-    </div>
-  )
-}
-
-function ArrayControl({ items, value, onChange, path }: Omit<FieldProps, 'schema'> & { items: JsonSchema }) {
-  const { root, disabled } = useContext(FormContext)
-  const list = Array.isArray(value) ? value : []
-  return (
-    <div className="space-y-2">
-      {list.length === 0 && <p className="text-xs text-slate-500">None yet.</p>}
-      <ol className="space-y-2">
-        {list.map((item, i) => (
-          <li key={i} className="rounded-md border border-slate-200 p-2">
-            <ItemRow
-              label={`Item ${i + 1}`}
-              schema={items}
-              value={item}
-              path={[...path, i]}
-              onChange={(v) => onChange(list.map((x, j) => (j === i ? v : x)))}
-              onRemove={() => onChange(list.filter((_, j) => j !== i))}
-            />
-          </li>
-        ))}
-      </ol>
-      <Button
-        variant="secondary"
-        className="py-1"
-        disabled={disabled}
-        onClick={() => onChange([...list, emptyValue(items, root)])}
-      >
-        Add item
-      </Button>
-    </div>
-  )
-}
-
-function RecordControl({
-  valueSchema,
-  value,
-  onChange,
-  path,
-}: Omit<FieldProps, 'schema'> & { valueSchema: JsonSchema }) {
-  const { root, disabled } = useContext(FormContext)
-  const obj = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-  const entries = Object.entries(obj)
-  const [newKey, setNewKey] = useState('')
-  const id = useId()
-  const add = () => {
-    const key = newKey.trim()
-    if (!key || key in obj) return
-    onChange({ ...obj, [key]: emptyValue(valueSchema, root) })
-    setNewKey('')
-  }
-  return (
-    <div className="space-y-2">
-      <ul className="space-y-2">
-        {entries.map(([k, v]) => (
-          <li key={k} className="rounded-md border border-slate-200 p-2">
-            <ItemRow
-              label={k}
-              schema={valueSchema}
-              value={v}
-              path={[...path, k]}
-              onChange={(nv) => onChange({ ...obj, [k]: nv })}
-              onRemove={() => onChange(Object.fromEntries(entries.filter(([key]) => key !== k)))}
-            />
-          </li>
-        ))}
-      </ul>
-      <div className="flex gap-2">
-        <label htmlFor={id} className="sr-only">
-          New key
-        </label>
-        <Input
-          id={id}
-          disabled={disabled}
-          placeholder="New key"
-          value={newKey}
-          onChange={(e) => setNewKey(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault()
-              add()
-            }
-          }}
-        />
-        <Button variant="secondary" className="py-1" disabled={disabled || !newKey.trim()} onClick={add}>
-          Add
-        </Button>
-      </div>
-    </div>
-  )
-}
-
-function ItemRow({ label, onRemove, ...field }: FieldProps & { label: string; onRemove: () => void }) {
-  const { disabled } = useContext(FormContext)
-  return (
-    <div className="flex items-start gap-2">
-      <div className="min-w-0 flex-1">
-        <FieldRow name={label} label={label} required {...field} />
-      </div>
-      <button
-        type="button"
-        disabled={disabled}
-        onClick={onRemove}
-        className="shrink-0 rounded px-1.5 py-1 text-xs text-red-700 hover:bg-red-50 disabled:opacity-60"
-      >
-        Remove<span className="sr-only"> {label}</span>
-      </button>
-    </div>
-  )
-}
-
-/**
- * A text input for a parsed value (a number, a scalar): the typed text is kept while it still means the value ("1."),
- * and replaced when the value changes from elsewhere (undo).
- */
-function ParsedInput({
-  a11y,
-  value,
-  parse,
-  onChange,
-  invalid,
-  ...rest
-}: {
-  a11y: A11y
-  value: unknown
-  parse: (text: string) => unknown
-  onChange: (v: unknown) => void
-  invalid?: (text: string) => string | null
-  placeholder?: string
-  inputMode?: 'numeric' | 'decimal'
-}) {
-  const { disabled } = useContext(FormContext)
-  const [text, setText] = useState(value === undefined ? '' : String(value))
-  const problem = invalid?.(text) ?? null
-  const parsed = parse(text)
-  const inSync = problem !== null || Object.is(parsed, value) || (parsed === undefined && value === undefined)
-  const shown = inSync ? text : value === undefined ? '' : String(value)
-  return (
-    <>
-      <Input
-        {...a11y}
-        {...rest}
-        aria-invalid={problem !== null || a11y['aria-invalid']}
-        disabled={disabled}
-        value={shown}
-        onChange={(e) => {
-          setText(e.target.value)
-          if (!invalid?.(e.target.value)) onChange(parse(e.target.value))
-        }}
-      />
-      {problem && <p className="text-sm text-red-700">{problem}</p>}
-    </>
-  )
-}
-
-/** Any value as JSON text; only valid JSON is passed on. */
-function JsonControl({ value, onChange, a11y }: { value: unknown; onChange: (v: unknown) => void; a11y: A11y }) {
-  const { disabled } = useContext(FormContext)
-  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)))
-  const [bad, setBad] = useState(false)
-  return (
-    <>
-      <Textarea
-        {...a11y}
-        aria-invalid={bad || a11y['aria-invalid']}
-        disabled={disabled}
-        className="min-h-16 font-mono"
-        spellCheck={false}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value)
-          if (!e.target.value.trim()) {
-            setBad(false)
-            onChange(undefined)
-            return
-          }
-          try {
-            onChange(JSON.parse(e.target.value))
-            setBad(false)
-          } catch {
-            setBad(true)
-          }
-        }}
-      />
-      {bad && <p className="text-sm text-red-700">Not valid JSON yet.</p>}
-    </>
-  )
 }

@@ -12,8 +12,9 @@ export function AppLayout() {
   const [open, setOpen] = useState(false)
   const { pathname } = useLocation()
   const [lastPath, setLastPath] = useState(pathname)
-  // The chat home's agent grid grows to five columns on wide screens; other pages keep a reading width.
-  const wide = /^\/app\/?$/.test(pathname)
+  // The chat home's agent grid grows to five columns on wide screens, and a flow's canvas and run trace use the room;
+  // other pages keep a reading width.
+  const wide = /^\/app\/?$/.test(pathname) || /^\/app\/flows\/./.test(pathname)
   if (pathname !== lastPath) {
     setLastPath(pathname)
     setOpen(false)

@@ -56,6 +56,7 @@ export function Sidebar({
           </Item>
           <Item to="/app/chat">Conversations</Item>
           <Item to="/app/boardroom">Boardroom</Item>
+          <Item to="/app/flows">Flows</Item>
           <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>

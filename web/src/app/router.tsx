@@ -5,6 +5,7 @@ import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
 import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
 import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
+import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { MembersPage } from '../modules/members/index.ts'
 import { OperatorPage } from '../modules/operator/index.ts'
 import { BillingPage, PricingPage } from '../modules/plans/index.ts'
@@ -57,6 +58,9 @@ export function AppRoutes() {
         <Route path="overview" element={<OverviewPage />} />
         <Route path="clients" element={<ClientsPage />} />
         <Route path="clients/:id" element={<ClientDetailPage />} />
+        <Route path="flows" element={<FlowsPage />} />
+        <Route path="flows/runs/:id" element={<FlowRunPage />} />
+        <Route path="flows/:id" element={<FlowEditorPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />

@@ -29,6 +29,8 @@ type Fixture = {
   params: (w: World) => Record<string, string>
   body?: unknown
   workspaceHeader?: boolean
+  /** Headers every caller sends (a route whose path id is not a tenant row names its client in X-Client-ID). */
+  headers?: (w: World) => Record<string, string>
 }
 
 const FIXTURES: Record<string, Fixture> = {
@@ -144,6 +146,12 @@ const FIXTURES: Record<string, Fixture> = {
     body: { lead: 'x' },
   },
   'POST /api/flows/runs/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.waitingRunId }) },
+  // A template id is not a tenant row: the client is X-Client-ID's.
+  'POST /api/flows/templates/{id}/instantiate': {
+    kind: 'workspace',
+    params: () => ({ id: 'lead-qualify' }),
+    headers: (w) => ({ 'x-client-id': w.clientId }),
+  },
   'PUT /api/operator/workspaces/{id}/plan': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId }),
@@ -402,7 +410,13 @@ describe('authorization matrix', () => {
   it('refuses anonymous callers with 401 on every route with a path id', async () => {
     for (const { method, path } of routes) {
       const f = FIXTURES[`${method} ${path}`]!
-      await expectRefused(method, fill(path, f.params(world)), {}, f.kind === 'capability' ? 404 : 401, f.body)
+      await expectRefused(
+        method,
+        fill(path, f.params(world)),
+        { headers: f.headers?.(world) },
+        f.kind === 'capability' ? 404 : 401,
+        f.body,
+      )
     }
   })
 
@@ -411,12 +425,13 @@ describe('authorization matrix', () => {
       const f = FIXTURES[`${method} ${path}`]!
       const url = fill(path, f.params(world))
       const status = f.kind === 'operator' ? 401 : 404
-      await expectRefused(method, url, { cookie: world.outsider.cookie }, status, f.body)
-      await expectRefused(method, url, { token: world.outsiderToken }, status, f.body)
+      const headers = f.headers?.(world)
+      await expectRefused(method, url, { cookie: world.outsider.cookie, headers }, status, f.body)
+      await expectRefused(method, url, { token: world.outsiderToken, headers }, status, f.body)
       await expectRefused(
         method,
         url,
-        { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId },
+        { cookie: world.outsider.cookie, workspaceId: world.outsider.workspaceId, headers },
         status,
         f.body,
       )
@@ -429,8 +444,9 @@ describe('authorization matrix', () => {
     for (const { method, path } of writes) {
       const f = FIXTURES[`${method} ${path}`]!
       const url = fill(path, f.params(world))
-      await expectRefused(method, url, { cookie: world.viewer.cookie }, 403, f.body)
-      await expectRefused(method, url, { token: world.viewerToken }, 403, f.body)
+      const headers = f.headers?.(world)
+      await expectRefused(method, url, { cookie: world.viewer.cookie, headers }, 403, f.body)
+      await expectRefused(method, url, { token: world.viewerToken, headers }, 403, f.body)
     }
   })
 

@@ -191,6 +191,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     mail: mail.mail,
     publicUrl: config.publicUrl,
     stillAllowed: tenancy.scope.stillAllowed,
+    models,
+    metering: credits.metering,
     settings: {
       leaseMs: config.FLOW_LEASE_SECONDS * 1000,
       concurrencyPerWorkspace: config.FLOW_CONCURRENCY_PER_WORKSPACE,

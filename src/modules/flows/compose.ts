@@ -150,10 +150,12 @@ export const composeInstructions = (
     JSON.stringify({ name: example.name, description: example.description, graph: example.graph }),
   ].join('\n')
 
+/** The models a workspace may use (the models module's `forWorkspace`). */
+export type ComposeModels = { forWorkspace(workspaceId: string): Promise<ModelSet> }
 type ComposeDeps = {
   registry: NodeRegistry
   gallery: TemplateGallery
-  models: { forWorkspace(workspaceId: string): Promise<ModelSet> }
+  models: ComposeModels
   metering: Metering
   create: CreateFlow
   /**

@@ -14,6 +14,10 @@ import { createRunsService } from './engine/runs.service.ts'
 import { runRoutes } from './engine/runs.routes.ts'
 import { createWebhooks } from './engine/webhooks.ts'
 import { createExpressionPool } from './expressions/pool.ts'
+import { createTemplateGallery } from './templates.ts'
+import { createComposer, type ComposeModels, type CreateFlow } from './compose.ts'
+import { templateRoutes } from './templates.routes.ts'
+import type { Metering } from '../credits/credits.module.ts'
 import type { Runs } from '../../platform/runs/runs.ts'
 import type { Bus } from '../../platform/realtime/bus.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
@@ -53,6 +57,8 @@ export const createFlowsModule = (deps: {
   mail: MailService
   publicUrl: string
   stillAllowed: (scope: ClientScope) => Promise<boolean>
+  models: ComposeModels
+  metering: Metering
   settings?: FlowsSettings
 }) => {
   const expressions = createExpressionPool()
@@ -83,6 +89,18 @@ export const createFlowsModule = (deps: {
 
     audit: deps.audit,
   })
+  const gallery = createTemplateGallery(nodes, { checkExpression })
+  const create: CreateFlow = (scope, input, via, meta, origin) =>
+    definitions.create(scope, input, meta, { via, ...origin })
+  const composer = createComposer({
+    registry: nodes,
+    gallery,
+    models: deps.models,
+    metering: deps.metering,
+    create,
+    precheck: (s) => deps.entitlements.check(deps.db, s.workspaceId, 'flows'),
+    checkExpression,
+  })
   const webhooks = createWebhooks({
     db: deps.db,
     box: deps.box,
@@ -97,12 +115,14 @@ export const createFlowsModule = (deps: {
     definitions,
     nodes,
     engine,
+    gallery,
     runs: runsService,
     expressions,
     routes: [
       definitionRoutes({ definitions, scope: deps.scope }),
       runRoutes({ runs: runsService, definitions, scope: deps.scope, streams: deps.streams }),
       webhooks.adminRoutes(deps.scope),
+      templateRoutes({ scope: deps.scope, gallery, composer, create }),
       webhooks.routes,
     ],
     jobs: engine.jobs,

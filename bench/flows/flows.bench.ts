@@ -21,8 +21,11 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? (QUICK ? 1 : 3
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number)
 /** Where n8n is installed; kept between runs (the first install takes minutes). */
 const N8N_DIR = process.env.BENCH_N8N_DIR ?? join(tmpdir(), 'camarad-bench-n8n', N8N_VERSION)
-/** 0 = n8n's legacy single-connection SQLite driver; > 0 = its pooled driver (WAL, that many read connections). */
-const N8N_SQLITE_POOL_SIZE = process.env.BENCH_N8N_SQLITE_POOL_SIZE ?? '0'
+/**
+ * 0 = n8n 1.123's default, its legacy single-connection SQLite driver (deprecated by n8n); > 0 = its pooled driver
+ * (WAL journal, that many read connections), which n8n recommends and which is 2–3× faster here: n8n at its best.
+ */
+const N8N_SQLITE_POOL_SIZE = process.env.BENCH_N8N_SQLITE_POOL_SIZE ?? '4'
 /** `true` also saves the execution after every node (n8n's closest setting to a checkpoint per step). */
 const N8N_SAVE_PROGRESS = process.env.BENCH_N8N_SAVE_PROGRESS === 'true'
 
@@ -40,6 +43,8 @@ interface Running {
   headers?: Record<string, string>
   /** CPU time (ms) used so far by the target's processes (its database's too, when it has one); undefined if unknown. */
   cpu?: () => number | undefined
+  /** How many executions the target has saved as completed so far; checked against the answers received. */
+  savedExecutions?: () => Promise<number>
   stop(): Promise<void>
 }
 interface Target {
@@ -358,6 +363,12 @@ const createN8nWorkflow = async (base: string) => {
   }
   const created = await call('/rest/workflows', N8N_WORKFLOW)
   await call(`/rest/workflows/${String(created.id)}/activate`, { versionId: created.versionId })
+  /** Completed executions stored in n8n's database (exact on SQLite), through the executions list of its editor. */
+  return async () => {
+    const res = await fetch(`${base}/rest/executions?limit=1`, { headers })
+    if (!res.ok) throw new Error(`n8n /rest/executions: ${res.status} ${(await res.text()).slice(0, 300)}`)
+    return ((await res.json()) as { data: { count: number } }).data.count
+  }
 }
 
 /** n8n in regular mode on SQLite, in a fresh user folder, listening on 127.0.0.1 only. */
@@ -424,7 +435,7 @@ const startN8n = async (): Promise<Running> => {
       throw new Error(`n8n did not answer /healthz/readiness in 150 s:\n${tail.join('\n')}`)
     })()
     await Promise.race([healthy, exited])
-    await createN8nWorkflow(base)
+    const savedExecutions = await createN8nWorkflow(base)
     const pid = child.pid!
     const process_ = child
     const stop = async () => {
@@ -437,7 +448,7 @@ const startN8n = async (): Promise<Running> => {
       }
       cleanup()
     }
-    return { url: `${base}/webhook/bench`, cpu: () => cpuMs(pid), stop }
+    return { url: `${base}/webhook/bench`, cpu: () => cpuMs(pid), savedExecutions, stop }
   } catch (error) {
     if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
     cleanup()
@@ -468,21 +479,34 @@ console.log(
 )
 
 const rows: ({ target: string; concurrency: number } & Measured)[] = []
+const saves: { target: string; answered: number; saved: number }[] = []
 for (const target of TARGETS) {
   console.log(`Starting ${target.name}…`)
   const running = await target.start()
   try {
     console.log(`${target.name} answers: ${await verify(target.name, running)}`)
+    let answered = 1
     const load = { name: target.name, url: running.url, body: BODY, headers: running.headers }
     for (const concurrency of CONCURRENCY) {
-      await measure(load, concurrency, WARMUP_SECONDS * 1000)
+      answered += (await measure(load, concurrency, WARMUP_SECONDS * 1000)).executions
       const m = await measure(load, concurrency, SECONDS * 1000, running.cpu)
+      answered += m.executions
       rows.push({ target: target.name, concurrency, ...m })
       console.log(
         `  ${target.name} × ${concurrency}: ${m.perSecond} exec/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors, ` +
           `${m.cpuMsPerExecution ?? '?'} ms CPU/exec, other load ${m.otherPercent ?? '?'} % of a core` +
           `${m.firstError ? ` (first: ${m.firstError})` : ''}`,
       )
+    }
+    if (running.savedExecutions) {
+      // Every answered request must be a saved execution; the last rows may land just after their answers.
+      let saved = await running.savedExecutions()
+      for (let i = 0; i < 40 && saved < answered; i++) {
+        await sleep(250)
+        saved = await running.savedExecutions()
+      }
+      saves.push({ target: target.name, answered, saved })
+      console.log(`  ${target.name}: ${answered} answered requests, ${saved} executions saved`)
     }
   } finally {
     await running.stop()
@@ -510,9 +534,14 @@ writeFileSync(
       warmupSeconds: WARMUP_SECONDS,
       n8n: { version: N8N_VERSION, sqlitePoolSize: N8N_SQLITE_POOL_SIZE, saveProgress: N8N_SAVE_PROGRESS },
       rows,
+      saves,
     },
     null,
     2,
   ),
 )
 if (rows.some((r) => r.errors > 0)) process.exitCode = 1
+for (const s of saves.filter((s) => s.saved < s.answered)) {
+  console.error(`${s.target} saved ${s.saved} executions for ${s.answered} answered requests`)
+  process.exitCode = 1
+}

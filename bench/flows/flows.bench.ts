@@ -23,7 +23,7 @@ const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(N
 const N8N_DIR = process.env.BENCH_N8N_DIR ?? join(tmpdir(), 'camarad-bench-n8n', N8N_VERSION)
 /**
  * 0 = n8n 1.123's default, its legacy single-connection SQLite driver (deprecated by n8n); > 0 = its pooled driver
- * (WAL journal, that many read connections), which n8n recommends and which is 2–3× faster here: n8n at its best.
+ * (WAL journal, that many read connections), which n8n recommends and which is faster here: n8n at its best.
  */
 const N8N_SQLITE_POOL_SIZE = process.env.BENCH_N8N_SQLITE_POOL_SIZE ?? '4'
 /** `true` also saves the execution after every node (n8n's closest setting to a checkpoint per step). */
@@ -414,8 +414,10 @@ const startN8n = async (): Promise<Running> => {
       detached: true, // its own process group, so stop() ends whatever it spawned too
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    const keep = (d: Buffer) =>
-      tail.push(...d.toString().split('\n').filter(Boolean)) && tail.splice(0, tail.length - 40)
+    const keep = (d: Buffer) => {
+      tail.push(...d.toString().split('\n').filter(Boolean))
+      if (tail.length > 40) tail.splice(0, tail.length - 40) // the last 40 lines, shown if n8n fails
+    }
     child.stdout!.on('data', keep)
     child.stderr!.on('data', keep)
     const exited = new Promise<never>((_, fail) =>

@@ -381,4 +381,38 @@ describe('flow runs', () => {
     expect(memory.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
     expect(memory.messages[2]!.content).toBe('Qualify this lead: On 14 March')
   })
+
+  it('runs a sub-flow and continues with its output; a missing sub-flow fails the step', async () => {
+    const child = await publish(
+      {
+        nodes: [
+          node('called', 'core.called-by-flow'),
+          node('greet', 'core.set', { fields: { greeting: { $expr: '"Hello " & name' } }, keepInput: false }, 200),
+        ],
+        edges: [edge('called', 'greet')],
+      },
+      'Greeter',
+    )
+    const parent = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('call', 'core.subflow', { flowId: child.id, input: { $expr: '{"name": who}' } }, 200),
+        node('shout', 'core.set', { fields: { loud: { $expr: '$uppercase(greeting)' } } }, 400),
+      ],
+      edges: [edge('start', 'call'), edge('call', 'shout')],
+    })
+    const t = await settled(await start(parent.id, { who: 'Ana' }))
+    expect(t.run.status, JSON.stringify(t.run.error)).toBe('completed')
+    expect(t.output).toEqual({ greeting: 'Hello Ana', loud: 'HELLO ANA' })
+    const children = await call(ctx.app, 'GET', `/api/flows/${child.id}/runs`, owner())
+    const childRun = children.json().items[0]
+    expect(childRun).toMatchObject({ trigger: 'subflow', status: 'completed', parentRunId: t.run.id })
+
+    const orphan = await publish({
+      nodes: [node('start', 'core.manual'), node('call', 'core.subflow', { flowId: 'fl_doesnotexist000000' }, 200)],
+      edges: [edge('start', 'call')],
+    })
+    const failed = await settled(await start(orphan.id))
+    expect(failed.run).toMatchObject({ status: 'failed', error: { code: 'flows.subflow_unavailable' } })
+  })
 })

@@ -9,7 +9,8 @@ import { createDefinitionsService } from './definitions.service.ts'
 import type { FlowsTables } from './flows.tables.ts'
 import { coreNodes } from './nodes/core.ts'
 import { aiNode, type AiStepDeps } from './nodes/ai.ts'
-import { createNodeRegistry } from './registry.ts'
+import { createNodeRegistry, fatal } from './registry.ts'
+import type { FlowGraph } from '../../../contracts/flows.ts'
 import { createEngine, type EngineConfig } from './engine/engine.ts'
 import { createRunsService } from './engine/runs.service.ts'
 import { runRoutes } from './engine/runs.routes.ts'
@@ -39,6 +40,7 @@ export const flowsUsage = {
 
 /** Engine settings an operator may change (env). */
 export type FlowsSettings = Partial<EngineConfig>
+const MAX_SUBFLOW_DEPTH = 5
 
 /**
  * Flows: definitions and versions, the node registry other modules extend (`flows.nodes.register(…)`), the engine
@@ -72,6 +74,36 @@ export const createFlowsModule = (deps: {
       egress: deps.egress,
       credential: async () => undefined,
       sendEmail: (trx, m) => deps.mail.send(trx, { kind: 'flow', ...m }),
+      prepareChild: async (scope, parentRunId, flowId) => {
+        const depth = (await engine.depthOf(deps.db, parentRunId)) + 1
+        if (depth > MAX_SUBFLOW_DEPTH)
+          throw fatal('flows.subflow_too_deep', `Sub-flows nest at most ${MAX_SUBFLOW_DEPTH} deep.`)
+        const { flow, version } = await deps.db
+          .transaction()
+          .execute((trx) => definitions.versionForRun(trx, scope, flowId, { draft: false, userId: scope.userId }))
+          .catch((err: unknown) => {
+            throw fatal('flows.subflow_unavailable', err instanceof Error ? err.message : String(err))
+          })
+        if (!(version.graph as FlowGraph).nodes.some((n) => n.type === 'core.called-by-flow'))
+          throw fatal('flows.subflow_trigger', `"${flow.name}" does not start with "Called by another flow".`)
+        return { flowId: flow.id, versionId: version.id }
+      },
+      startChild: async (trx, child) => {
+        await engine.startRun(trx, {
+          id: child.runId,
+          workspaceId: child.scope.workspaceId,
+          clientId: child.scope.clientId,
+          flowId: child.flowId,
+          versionId: child.versionId,
+          trigger: 'subflow',
+          triggerKey: `parent:${child.parentRunId}:${child.stepKey}`,
+          actingUserId: child.scope.userId,
+          input: child.input,
+          parent: { runId: child.parentRunId, stepKey: child.stepKey },
+        })
+      },
+      childOutcome: (runId) => engine.outcomeOf(runId),
+      kick: (runId) => void engine.kick(runId),
     }),
     aiNode({ db: deps.db, models: deps.models, metering: deps.metering, agent: deps.agent }),
   )

@@ -15,6 +15,10 @@ import { createEngine, type EngineConfig } from './engine/engine.ts'
 import { createRunsService } from './engine/runs.service.ts'
 import { runRoutes } from './engine/runs.routes.ts'
 import { createWebhooks } from './engine/webhooks.ts'
+import { createSchedules } from './engine/schedules.ts'
+import { createCredentials } from './credentials.ts'
+import type { RequestMeta } from '../../platform/http/request-context.ts'
+import type { FlowDto } from '../../../contracts/flows.ts'
 import { createExpressionPool } from './expressions/pool.ts'
 import { createTemplateGallery } from './templates.ts'
 import { createComposer, type ComposeModels, type CreateFlow } from './compose.ts'
@@ -68,11 +72,12 @@ export const createFlowsModule = (deps: {
 }) => {
   const expressions = createExpressionPool()
   const checkExpression = (source: string) => expressions.check(source)
+  const credentials = createCredentials({ db: deps.db, box: deps.box, audit: deps.audit })
   const nodes = createNodeRegistry()
   nodes.register(
     ...coreNodes({
       egress: deps.egress,
-      credential: async () => undefined,
+      credential: (scope, id) => credentials.open(scope, id),
       sendEmail: (trx, m) => deps.mail.send(trx, { kind: 'flow', ...m }),
       prepareChild: async (scope, parentRunId, flowId) => {
         const depth = (await engine.depthOf(deps.db, parentRunId)) + 1
@@ -80,7 +85,7 @@ export const createFlowsModule = (deps: {
           throw fatal('flows.subflow_too_deep', `Sub-flows nest at most ${MAX_SUBFLOW_DEPTH} deep.`)
         const { flow, version } = await deps.db
           .transaction()
-          .execute((trx) => definitions.versionForRun(trx, scope, flowId, { draft: false, userId: scope.userId }))
+          .execute((trx) => stored.versionForRun(trx, scope, flowId, { draft: false, userId: scope.userId }))
           .catch((err: unknown) => {
             throw fatal('flows.subflow_unavailable', err instanceof Error ? err.message : String(err))
           })
@@ -107,7 +112,7 @@ export const createFlowsModule = (deps: {
     }),
     aiNode({ db: deps.db, models: deps.models, metering: deps.metering, agent: deps.agent }),
   )
-  const definitions = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
+  const stored = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
   const engine = createEngine({
     db: deps.db,
     runs: deps.runs,
@@ -117,6 +122,29 @@ export const createFlowsModule = (deps: {
     expressions,
     config: deps.settings,
   })
+  const schedules = createSchedules({
+    db: deps.db,
+    queue: deps.queue,
+    engine,
+    stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }),
+  })
+  // Each lifecycle change brings the flow's schedule in line once it committed.
+  type Transition = (scope: ClientScope, id: string, meta: RequestMeta) => Promise<FlowDto>
+  const thenSync =
+    (fn: Transition): Transition =>
+    async (scope, id, meta) => {
+      const flow = await fn(scope, id, meta)
+      await schedules.sync(id)
+      return flow
+    }
+  const definitions = {
+    ...stored,
+    publish: thenSync(stored.publish),
+    pause: thenSync(stored.pause),
+    resume: thenSync(stored.resume),
+    archive: thenSync(stored.archive),
+    restore: thenSync(stored.restore),
+  }
   const runsService = createRunsService({
     db: deps.db,
     engine,
@@ -159,9 +187,16 @@ export const createFlowsModule = (deps: {
       runRoutes({ runs: runsService, definitions, scope: deps.scope, streams: deps.streams }),
       webhooks.adminRoutes(deps.scope),
       templateRoutes({ scope: deps.scope, gallery, composer, create }),
+      credentials.routes(deps.scope),
       webhooks.routes,
     ],
-    jobs: engine.jobs,
+    schedules,
+    jobs: [...engine.jobs, ...schedules.jobs],
+    /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */
+    async startWorker() {
+      await schedules.reconcile()
+      await engine.reap()
+    },
     async close() {
       await engine.drain()
       await expressions.close()

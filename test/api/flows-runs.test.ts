@@ -499,4 +499,58 @@ describe('flow runs', () => {
     const after = await settled(await start(flow.id))
     expect(after.run).toMatchObject({ status: 'failed', error: { code: 'flows.credential_not_found' } })
   })
+
+  it('keeps at most the workspace cap of runs executing, and runs the rest when a slot frees', async () => {
+    let active = 0
+    let peak = 0
+    const slow = createServer((_req, res) => {
+      active++
+      peak = Math.max(peak, active)
+      setTimeout(() => {
+        active--
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      }, 150)
+    })
+    await new Promise<void>((ok) => slow.listen(0, '127.0.0.1', ok))
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`
+    const flow = await publish({
+      nodes: [node('start', 'core.manual'), node('wait', 'core.http', { url }, 200)],
+      edges: [edge('start', 'wait')],
+    })
+    const ids = await Promise.all(Array.from({ length: 14 }, () => start(flow.id)))
+    await ctx.container.flows.engine.drain(20_000)
+    // Deferred runs started as slots freed, in this process: nothing was left for the reaper.
+    expect(await ctx.container.flows.engine.reap()).toBe(0)
+    const statuses = await Promise.all(ids.map(async (id) => (await trace(id)).run.status))
+    expect(statuses).toEqual(ids.map(() => 'completed'))
+    expect(peak).toBeLessThanOrEqual(10)
+    expect(peak).toBeGreaterThan(1)
+    await new Promise<void>((ok) => slow.close(() => ok()))
+  })
+
+  it('stores a payload over 64 KB once, by reference, and gives it back whole in the trace', async () => {
+    const flow = await publish({
+      nodes: [node('start', 'core.manual'), node('big', 'core.set', { fields: { blob: { $expr: 'text' } } }, 200)],
+      edges: [edge('start', 'big')],
+    })
+    const text = 'x'.repeat(100_000)
+    const a = await settled(await start(flow.id, { text }))
+    const b = await settled(await start(flow.id, { text }))
+    expect(a.run.status).toBe('completed')
+    expect((a.steps[1]!.output as { blob: string }).blob).toHaveLength(100_000)
+    const rows = await ctx.container.db
+      .selectFrom('flowSteps')
+      .select(['output', 'outputRef'])
+      .where('runId', 'in', [a.run.id, b.run.id])
+      .where('nodeId', '=', 'big')
+      .execute()
+    expect(rows.map((r) => r.output)).toEqual([null, null])
+    expect(new Set(rows.map((r) => r.outputRef)).size).toBe(1)
+    const stored = await ctx.container.db
+      .selectFrom('flowPayloads')
+      .select('id')
+      .where('id', '=', rows[0]!.outputRef!)
+      .execute()
+    expect(stored).toHaveLength(1)
+  })
 })

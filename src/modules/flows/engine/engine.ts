@@ -921,9 +921,11 @@ export const createEngine = (deps: {
         if (!(err instanceof LostLease)) report(`run ${runId}`, err)
         return undefined
       })
-      .finally(() => {
+      .then((outcome) => {
         inflight.delete(runId)
-        if (deferred.size) void resumeDeferred()
+        // Only a slice that ran frees a slot: one that found the cap full must not look again (it would spin).
+        if (outcome && deferred.size) void resumeDeferred()
+        return outcome
       })
     inflight.set(runId, { abort, done })
     return done

@@ -7,7 +7,10 @@ export const serve = async () => {
   const config = loadConfig()
   const container = await createContainer(config)
   const app = await buildApp(container)
-  if (config.RUN_WORKER) await container.queue.work(container.jobs)
+  if (config.RUN_WORKER) {
+    await container.queue.work(container.jobs)
+    container.flows.engine.start()
+  }
   await app.listen({ port: config.PORT, host: config.HOST })
   const url = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`
   app.log.info(

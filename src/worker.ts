@@ -10,6 +10,7 @@ const main = async () => {
     )
   const container = await createContainer(config, { supervise: true })
   await container.queue.work(container.jobs)
+  container.flows.engine.start()
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)
   const shutdown = async () => {
     await container.close()

@@ -35,7 +35,7 @@ import {
   recordModelCall,
 } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
-import { agentsUsage, createAgentsModule } from './modules/agents/agents.module.ts'
+import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
@@ -193,6 +193,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     stillAllowed: tenancy.scope.stillAllowed,
     models,
     metering: credits.metering,
+    agent: async (scope, agentId) => {
+      const a = await agents.agents.resolve(scope, agentId)
+      const system = assembleSystemPrompt(a.prompt, {
+        workspaceName: (await tenancy.tenancy.getWorkspace(scope)).name,
+        client: await tenancyLookups.clientProfile(db, scope),
+        tools: [],
+        today: new Date(),
+      })
+      return { system, modelId: a.dto.modelId, tier: a.tier }
+    },
     settings: {
       leaseMs: config.FLOW_LEASE_SECONDS * 1000,
       reapMs: config.FLOW_REAP_SECONDS * 1000,

@@ -337,4 +337,48 @@ describe('flow runs', () => {
     expect(done.statusCode, done.body).toBe(200)
     expect(done.json()).toEqual({ total: 5 })
   })
+
+  it('asks the model in an AI step, keeps its memory per key, and meters it under the step key', async () => {
+    const flow = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node(
+          'qualify',
+          'core.ai',
+          {
+            prompt: { $expr: '"Qualify this lead: " & message' },
+            memory: { key: { $expr: 'contact' }, maxTurns: 2 },
+          },
+          200,
+        ),
+        node('long', 'core.condition', { if: { $expr: '$length(text) > 0' } }, 400),
+      ],
+      edges: [edge('start', 'qualify'), edge('qualify', 'long')],
+    })
+    const first = await settled(await start(flow.id, { contact: '+40712345678', message: 'We want a party' }))
+    expect(first.run.status, JSON.stringify(first.run.error)).toBe('completed')
+    const ai = first.steps.find((s) => s.nodeId === 'qualify')!
+    expect(ai).toMatchObject({ status: 'completed', attempts: 1, idempotencyKey: `flow:${first.run.id}:qualify:0` })
+    expect(typeof (ai.output as { text: string }).text).toBe('string')
+    expect(first.steps.find((s) => s.nodeId === 'long')!.port).toBe('true')
+    const calls = await ctx.container.db
+      .selectFrom('modelCalls')
+      .select(['surface', 'status'])
+      .where('requestId', '=', `flow:${first.run.id}:qualify:0`)
+      .execute()
+    expect(calls).toEqual([{ surface: 'flow', status: 'complete' }])
+
+    await settled(await start(flow.id, { contact: '+40712345678', message: 'Budget 800 lei' }))
+    await settled(await start(flow.id, { contact: '+40712345678', message: 'On 14 March' }))
+    const memory = await ctx.container.db
+      .selectFrom('flowMemories')
+      .select(['messages', 'version'])
+      .where('clientId', '=', w.clientId)
+      .where('key', '=', '+40712345678')
+      .executeTakeFirstOrThrow()
+    // Three runs on one key: the memory grew each time, kept to its last two turns.
+    expect(memory.version).toBe(3)
+    expect(memory.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
+    expect(memory.messages[2]!.content).toBe('Qualify this lead: On 14 March')
+  })
 })

@@ -8,6 +8,7 @@ import { definitionRoutes } from './definitions.routes.ts'
 import { createDefinitionsService } from './definitions.service.ts'
 import type { FlowsTables } from './flows.tables.ts'
 import { coreNodes } from './nodes/core.ts'
+import { aiNode, type AiStepDeps } from './nodes/ai.ts'
 import { createNodeRegistry } from './registry.ts'
 import { createEngine, type EngineConfig } from './engine/engine.ts'
 import { createRunsService } from './engine/runs.service.ts'
@@ -59,6 +60,8 @@ export const createFlowsModule = (deps: {
   stillAllowed: (scope: ClientScope) => Promise<boolean>
   models: ComposeModels
   metering: Metering
+  /** An agent's system prompt for a client and its preferred model (the AI step's `agentId`). */
+  agent: AiStepDeps['agent']
   settings?: FlowsSettings
 }) => {
   const expressions = createExpressionPool()
@@ -70,6 +73,7 @@ export const createFlowsModule = (deps: {
       credential: async () => undefined,
       sendEmail: (trx, m) => deps.mail.send(trx, { kind: 'flow', ...m }),
     }),
+    aiNode({ db: deps.db, models: deps.models, metering: deps.metering, agent: deps.agent }),
   )
   const definitions = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
   const engine = createEngine({

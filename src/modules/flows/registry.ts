@@ -27,6 +27,8 @@ export type NodeResult =
       output: unknown
       port?: string
       commit?: (trx: Handle) => Promise<unknown>
+      /** The executor already wrote the step's checkpoint in its own transaction (`ctx.checkpoint`). */
+      checkpointed?: boolean
       /** An event for the run's live log (e.g. the answer of a "Respond to webhook" step). */
       event?: { type: string; data: Record<string, unknown> }
     }
@@ -44,6 +46,13 @@ export type NodeContext<C> = {
   iteration: string
   /** 1 on the first attempt. */
   attempt: number
+  /** No retry follows a failure of this attempt (retries used up). */
+  finalAttempt: boolean
+  /**
+   * Writes this step's checkpoint (completed, with its output and credits) in the caller's transaction: for executors
+   * whose effect commits elsewhere (a metered model call's usage record), so the effect and the checkpoint are one.
+   */
+  checkpoint(trx: Handle, result: { output: unknown; port?: string; credits?: bigint }): Promise<void>
   /** `flow:<runId>:<nodeId>:<iteration>`: the same across attempts (Idempotency-Key on HTTP, ledger request id). */
   idempotencyKey: string
   signal: AbortSignal

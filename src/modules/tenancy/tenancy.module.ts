@@ -1,4 +1,5 @@
 import type { CounterStore } from '../../platform/http/counter-store.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { Kysely } from 'kysely'
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { Emits } from '../../platform/events/events.ts'
@@ -78,6 +79,11 @@ export const tenancyLookups = {
     Boolean(await clients.inWorkspace(own<TenancyTables>(handle), workspaceId, clientId)),
   memberOf: async (handle: Handle, workspaceId: string, userId: string) =>
     Boolean(await memberships.find(own<TenancyTables>(handle), userId, workspaceId)),
+  /** What an agent's system prompt says of a client (name, website, notes). */
+  clientProfile: async (handle: Handle, scope: ClientScope) => {
+    const c = await clients.get(own<TenancyTables>(handle), scope)
+    return { name: c.name, website: c.website, notes: c.notes }
+  },
 }
 
 /** Workspaces, memberships, invitations and clients; the scope resolver every tenant-owned route starts with. */

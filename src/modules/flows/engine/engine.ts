@@ -10,6 +10,7 @@ import type { Bus } from '../../../platform/realtime/bus.ts'
 import type { LoggedEvent } from '../../../platform/runs/run-log.ts'
 import type { Run, Runs } from '../../../platform/runs/runs.ts'
 import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
+import { creditsString } from '../compose.ts'
 import { compileGraph, expressionsIn, type CompiledGraph, type CompiledNode } from '../graph.ts'
 import { StepFailure, type NodeRegistry, type NodeResult, type RetryPolicy } from '../registry.ts'
 
@@ -436,7 +437,7 @@ export const createEngine = (deps: {
         done = await runs.appendDone(trx, s.run.id, {
           status: end.status,
           steps: updated.steps,
-          credits: String(updated.credits),
+          credits: creditsString(BigInt(updated.credits)),
           error: end.error ?? null,
         })
         if (s.run.parentRunId) await queue.enqueue(trx, advanceJob, { runId: s.run.parentRunId })
@@ -594,6 +595,42 @@ export const createEngine = (deps: {
         nodeName: c.node.name,
         iteration,
         attempt,
+        finalAttempt: attempt > policy.max,
+        checkpoint: async (h, r) => {
+          const t = own<FlowsTables>(h)
+          const at = now()
+          const port = r.port ?? (Array.isArray(c.type.outputs) ? (c.type.outputs[0] ?? null) : null)
+          const row = {
+            status: 'completed' as const,
+            output: json(r.output),
+            port,
+            error: null,
+            credits: String(r.credits ?? 0n),
+            finishedAt: at,
+            durationMs: at.getTime() - startedAt.getTime(),
+          }
+          await t
+            .insertInto('flowSteps')
+            .values({
+              runId: s.run.id,
+              nodeKey: key,
+              nodeId: c.node.id,
+              iteration,
+              seq: seqOf(s, key),
+              idempotencyKey: base.idempotencyKey,
+              startedAt,
+              attempts: attempt,
+              input: json(input),
+              ...row,
+            })
+            .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
+            .execute()
+          await t
+            .updateTable('flowRuns')
+            .set((eb) => ({ credits: eb('credits', '+', String(r.credits ?? 0n)), steps: eb('steps', '+', 1) }))
+            .where('id', '=', s.run.id)
+            .execute()
+        },
         idempotencyKey: base.idempotencyKey,
         signal,
         now: s.now,
@@ -680,7 +717,7 @@ export const createEngine = (deps: {
       port,
       error: null,
       ...timing,
-      completed: true,
+      completed: !result.checkpointed,
     })
     event(s, 'step-completed', {
       key,
@@ -957,7 +994,11 @@ export const createEngine = (deps: {
         .execute()
       await runs.finish(trx, workspaceId, runId, 'cancelled')
       await within?.(trx)
-      done = await runs.appendDone(trx, runId, { status: 'cancelled', steps: row.steps, credits: String(row.credits) })
+      done = await runs.appendDone(trx, runId, {
+        status: 'cancelled',
+        steps: row.steps,
+        credits: creditsString(BigInt(row.credits)),
+      })
       return row
     })
     if (!cancelled) return null
@@ -989,7 +1030,7 @@ export const createEngine = (deps: {
       .where('runId', '=', run.id)
       .where('status', 'in', ['started', 'retrying', 'waiting'])
       .execute()
-    return { status, steps: row?.steps ?? 0, credits: String(row?.credits ?? '0') }
+    return { status, steps: row?.steps ?? 0, credits: creditsString(BigInt(row?.credits ?? '0')) }
   }
 
   let reaper: NodeJS.Timeout | undefined

@@ -16,15 +16,10 @@ import { flowsErrors } from '../flows.errors.ts'
 import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
 import type { NodeRegistry } from '../registry.ts'
 import type { Engine } from './engine.ts'
+import { creditsString } from '../compose.ts'
 import type { AuditService } from '../../audit/audit.module.ts'
 
-/** Credits are kept in micro-credits; the API shows whole credits as an exact decimal string. */
-export const creditsText = (micro: string | bigint) => {
-  const v = BigInt(micro)
-  const whole = v / 1_000_000n
-  const frac = (v % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '')
-  return frac ? `${whole}.${frac}` : String(whole)
-}
+const creditsText = (micro: string | bigint) => creditsString(BigInt(micro))
 
 const stepDto = (s: FlowStepRow): FlowStepDto => ({
   key: s.nodeKey,

@@ -51,6 +51,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.restored': 'Flow restored',
   'flow.webhook_rotated': 'Flow webhook URL rotated',
   'flow.run_cancelled': 'Flow run cancelled',
+  'flow.credential_added': 'Flow credential added',
+  'flow.credential_removed': 'Flow credential removed',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

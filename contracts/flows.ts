@@ -60,9 +60,7 @@ export const FlowDto = z
     state: FlowState,
     draft: FlowGraph,
     draftRevision: z.number().int(),
-    publishedVersion: z
-      .object({ id: z.string(), number: z.number().int(), publishedAt: Timestamp })
-      .nullable(),
+    publishedVersion: z.object({ id: z.string(), number: z.number().int(), publishedAt: Timestamp }).nullable(),
     /** The draft differs from the published version. */
     unpublishedChanges: z.boolean(),
     /** The public webhook path when the published version starts with a webhook trigger (the secret is shown once). */
@@ -181,7 +179,10 @@ export type FlowRunEvent =
   | { type: 'run'; data: { runId: string; flowId: string; status: RunStatus } }
   | { type: 'step-started'; data: { key: string; nodeId: string; attempt: number; input?: unknown } }
   | { type: 'step-log'; data: { key: string; nodeId: string; message: string; data?: unknown } }
-  | { type: 'step-completed'; data: { key: string; nodeId: string; port: string | null; output?: unknown; durationMs: number } }
+  | {
+      type: 'step-completed'
+      data: { key: string; nodeId: string; port: string | null; output?: unknown; durationMs: number }
+    }
   | { type: 'step-failed'; data: { key: string; nodeId: string; error: StepError } }
   | { type: 'step-retrying'; data: { key: string; nodeId: string; error: StepError; at: string } }
   | { type: 'step-waiting'; data: { key: string; nodeId: string; until: string } }
@@ -198,7 +199,9 @@ export const NodeTypeDto = z
     icon: z.string(),
     configSchema: z.record(z.string(), z.unknown()),
     inputs: z.array(z.string()),
-    outputs: z.array(z.string()).meta({ description: 'Static ports; dynamic ones (switch cases) come from the config' }),
+    outputs: z
+      .array(z.string())
+      .meta({ description: 'Static ports; dynamic ones (switch cases) come from the config' }),
     dynamicOutputs: z.boolean(),
     effect: z.enum(['none', 'transactional', 'external']),
     minRole: z.enum(['member', 'admin']),

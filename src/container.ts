@@ -297,6 +297,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     publicSite,
     jobs,
     routes,
+    /** Works every job in this process (embedded mode or a `worker`), then the modules' start-up chores. */
+    async startWorker() {
+      await queue.work(jobs)
+      await flows.startWorker()
+    },
     async close() {
       await flows.close()
       await runs.drain()

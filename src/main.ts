@@ -7,10 +7,7 @@ export const serve = async () => {
   const config = loadConfig()
   const container = await createContainer(config)
   const app = await buildApp(container)
-  if (config.RUN_WORKER) {
-    await container.queue.work(container.jobs)
-    container.flows.engine.start()
-  }
+  if (config.RUN_WORKER) await container.startWorker()
   await app.listen({ port: config.PORT, host: config.HOST })
   const url = config.PUBLIC_URL ?? `http://localhost:${(app.server.address() as { port: number }).port}`
   app.log.info(

@@ -9,8 +9,7 @@ const main = async () => {
       'A separate worker needs DATABASE_URL (PostgreSQL); embedded mode runs the worker inside `npm start`.',
     )
   const container = await createContainer(config, { supervise: true })
-  await container.queue.work(container.jobs)
-  container.flows.engine.start()
+  await container.startWorker()
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)
   const shutdown = async () => {
     await container.close()

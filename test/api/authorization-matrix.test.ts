@@ -140,6 +140,7 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/flows/runs/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/events': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
   'POST /api/hooks/flows/{secret}': {
     kind: 'capability',
     params: () => ({ secret: 'whk_wrongwrongwrongwrongwrongwrongwrong' }),
@@ -287,6 +288,13 @@ const buildWorld = async (ctx: TestContext) => {
   const waitingRunId = (await call(ctx.app, 'POST', `/api/flows/${delayedFlowId}/runs`, flowAs, {})).json()
     .runId as string
   await ctx.container.flows.engine.drain()
+  const credentialId = (
+    await call(ctx.app, 'POST', '/api/flows/credentials', flowAs, {
+      name: 'Token',
+      kind: 'bearer',
+      value: 'secret-value',
+    })
+  ).json().id as string
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -305,6 +313,7 @@ const buildWorld = async (ctx: TestContext) => {
     archivedFlowId,
     flowRunId,
     waitingRunId,
+    credentialId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -352,6 +361,7 @@ const digest = async (ctx: TestContext) => {
     'flow_runs',
     'flow_steps',
     'flow_webhooks',
+    'flow_credentials',
   ]
   const parts = await Promise.all(
     tables.map(

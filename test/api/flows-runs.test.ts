@@ -8,13 +8,18 @@ import { parseSse } from '../sse.ts'
 
 /** A loopback receiver that counts calls per Idempotency-Key and answers what a test queues (else 200 {ok}). */
 const countingServer = async () => {
-  const calls: { key: string | undefined; body: string; path: string }[] = []
+  const calls: { key: string | undefined; body: string; path: string; auth?: string | undefined }[] = []
   const script: { status: number; headers?: Record<string, string> }[] = []
   const server: Server = createServer((req: IncomingMessage, res) => {
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
-      calls.push({ key: req.headers['idempotency-key'] as string | undefined, body, path: req.url ?? '' })
+      calls.push({
+        key: req.headers['idempotency-key'] as string | undefined,
+        body,
+        path: req.url ?? '',
+        auth: req.headers.authorization,
+      })
       const next = script.shift() ?? { status: 200 }
       res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers })
       res.end(JSON.stringify({ ok: next.status < 400, seen: calls.length }))
@@ -380,5 +385,118 @@ describe('flow runs', () => {
     expect(memory.version).toBe(3)
     expect(memory.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
     expect(memory.messages[2]!.content).toBe('Qualify this lead: On 14 March')
+  })
+
+  it('runs a sub-flow and continues with its output; a missing sub-flow fails the step', async () => {
+    const child = await publish(
+      {
+        nodes: [
+          node('called', 'core.called-by-flow'),
+          node('greet', 'core.set', { fields: { greeting: { $expr: '"Hello " & name' } }, keepInput: false }, 200),
+        ],
+        edges: [edge('called', 'greet')],
+      },
+      'Greeter',
+    )
+    const parent = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('call', 'core.subflow', { flowId: child.id, input: { $expr: '{"name": who}' } }, 200),
+        node('shout', 'core.set', { fields: { loud: { $expr: '$uppercase(greeting)' } } }, 400),
+      ],
+      edges: [edge('start', 'call'), edge('call', 'shout')],
+    })
+    const t = await settled(await start(parent.id, { who: 'Ana' }))
+    expect(t.run.status, JSON.stringify(t.run.error)).toBe('completed')
+    expect(t.output).toEqual({ greeting: 'Hello Ana', loud: 'HELLO ANA' })
+    const children = await call(ctx.app, 'GET', `/api/flows/${child.id}/runs`, owner())
+    const childRun = children.json().items[0]
+    expect(childRun).toMatchObject({ trigger: 'subflow', status: 'completed', parentRunId: t.run.id })
+
+    const orphan = await publish({
+      nodes: [node('start', 'core.manual'), node('call', 'core.subflow', { flowId: 'fl_doesnotexist000000' }, 200)],
+      edges: [edge('start', 'call')],
+    })
+    const failed = await settled(await start(orphan.id))
+    expect(failed.run).toMatchObject({ status: 'failed', error: { code: 'flows.subflow_unavailable' } })
+  })
+
+  it('keeps a pg-boss schedule per published schedule flow, fires one run per minute, and refuses a bad cron', async () => {
+    const bad = await call(ctx.app, 'POST', '/api/flows', owner(), {
+      name: 'Bad schedule',
+      graph: {
+        nodes: [node('tick', 'core.schedule', { cron: 'every monday', timezone: 'Europe/Bucharest' })],
+        edges: [],
+      },
+    })
+    const refused = await call(ctx.app, 'POST', `/api/flows/${bad.json().id}/publish`, owner())
+    expect(refused.statusCode).toBe(400)
+    expect(refused.json().error.details.issues).toEqual([
+      expect.objectContaining({ nodeId: 'tick', path: ['config', 'cron'] }),
+    ])
+
+    const flow = await publish({
+      nodes: [
+        node('tick', 'core.schedule', { cron: '0 8 * * 1', timezone: 'Europe/Bucharest' }),
+        node('note', 'core.set', { fields: { at: { $expr: 'scheduledFor' } }, keepInput: false }, 200),
+      ],
+      edges: [edge('tick', 'note')],
+    })
+    const keys = () => ctx.container.queue.scheduledKeys(ctx.container.flows.schedules.jobs[0]!)
+    expect(await keys()).toContain(flow.id)
+    const read = (await call(ctx.app, 'GET', `/api/flows/${flow.id}`, owner())).json() as FlowDto
+    const at = new Date('2026-12-07T06:00:10Z')
+    const first = await ctx.container.flows.schedules.fire(flow.id, read.publishedVersion!.id, at)
+    const again = await ctx.container.flows.schedules.fire(
+      flow.id,
+      read.publishedVersion!.id,
+      new Date('2026-12-07T06:00:40Z'),
+    )
+    expect(first).toMatch(/^run_/)
+    expect(again).toBe(first)
+    const t = await settled(first!)
+    expect(t.run).toMatchObject({ trigger: 'schedule', status: 'completed' })
+    expect(t.output).toEqual({ at: '2026-12-07T06:00:00.000Z' })
+
+    await call(ctx.app, 'POST', `/api/flows/${flow.id}/pause`, owner())
+    expect(await keys()).not.toContain(flow.id)
+    expect(await ctx.container.flows.schedules.fire(flow.id, read.publishedVersion!.id, at)).toBeUndefined()
+  })
+
+  it('sends a vault credential on an HTTP step without ever showing it', async () => {
+    const added = await call(ctx.app, 'POST', '/api/flows/credentials', owner(), {
+      name: 'CRM token',
+      kind: 'bearer',
+      value: 'sk-live-0123456789abcdef',
+    })
+    expect(added.statusCode, added.body).toBe(201)
+    expect(added.json()).toMatchObject({ name: 'CRM token', kind: 'bearer', hint: '…cdef' })
+    expect(added.body).not.toContain('sk-live')
+    const dup = await call(ctx.app, 'POST', '/api/flows/credentials', owner(), {
+      name: 'CRM token',
+      kind: 'bearer',
+      value: 'x',
+    })
+    expect(dup.json().error.code).toBe('flows.credential_name_taken')
+    const id = added.json().id as string
+    const flow = await publish({
+      nodes: [
+        node('start', 'core.manual'),
+        node('push', 'core.http', { url: `${receiver.url}/crm`, credentialId: id }, 200),
+      ],
+      edges: [edge('start', 'push')],
+    })
+    const t = await settled(await start(flow.id))
+    expect(t.run.status).toBe('completed')
+    expect(receiver.calls.filter((c) => c.path === '/crm').map((c) => c.auth)).toEqual([
+      'Bearer sk-live-0123456789abcdef',
+    ])
+    const events = (await call(ctx.app, 'GET', `/api/flows/runs/${t.run.id}/events`, owner())).body
+    expect(JSON.stringify(t) + events).not.toContain('sk-live')
+
+    expect((await call(ctx.app, 'DELETE', `/api/flows/credentials/${id}`, owner())).statusCode).toBe(204)
+    expect((await call(ctx.app, 'GET', '/api/flows/credentials', owner())).json()).toEqual([])
+    const after = await settled(await start(flow.id))
+    expect(after.run).toMatchObject({ status: 'failed', error: { code: 'flows.credential_not_found' } })
   })
 })

@@ -63,4 +63,10 @@ export const flowsErrors = defineErrors('flows', {
     status: 409,
     message: 'The person who published this flow is no longer an admin of its client. An admin must publish it again.',
   },
+  credential_field_required: {
+    status: 400,
+    message: 'A header or query credential needs the name of its header or parameter (field).',
+  },
+  credential_basic_format: { status: 400, message: 'A basic credential is written user:password.' },
+  credential_name_taken: { status: 409, message: 'This client already has a credential with this name.' },
 })

@@ -9,11 +9,16 @@ import { createDefinitionsService } from './definitions.service.ts'
 import type { FlowsTables } from './flows.tables.ts'
 import { coreNodes } from './nodes/core.ts'
 import { aiNode, type AiStepDeps } from './nodes/ai.ts'
-import { createNodeRegistry } from './registry.ts'
+import { createNodeRegistry, fatal } from './registry.ts'
+import type { FlowGraph } from '../../../contracts/flows.ts'
 import { createEngine, type EngineConfig } from './engine/engine.ts'
 import { createRunsService } from './engine/runs.service.ts'
 import { runRoutes } from './engine/runs.routes.ts'
 import { createWebhooks } from './engine/webhooks.ts'
+import { createSchedules } from './engine/schedules.ts'
+import { createCredentials } from './credentials.ts'
+import type { RequestMeta } from '../../platform/http/request-context.ts'
+import type { FlowDto } from '../../../contracts/flows.ts'
 import { createExpressionPool } from './expressions/pool.ts'
 import { createTemplateGallery } from './templates.ts'
 import { createComposer, type ComposeModels, type CreateFlow } from './compose.ts'
@@ -39,6 +44,7 @@ export const flowsUsage = {
 
 /** Engine settings an operator may change (env). */
 export type FlowsSettings = Partial<EngineConfig>
+const MAX_SUBFLOW_DEPTH = 5
 
 /**
  * Flows: definitions and versions, the node registry other modules extend (`flows.nodes.register(…)`), the engine
@@ -66,16 +72,47 @@ export const createFlowsModule = (deps: {
 }) => {
   const expressions = createExpressionPool()
   const checkExpression = (source: string) => expressions.check(source)
+  const credentials = createCredentials({ db: deps.db, box: deps.box, audit: deps.audit })
   const nodes = createNodeRegistry()
   nodes.register(
     ...coreNodes({
       egress: deps.egress,
-      credential: async () => undefined,
+      credential: (scope, id) => credentials.open(scope, id),
       sendEmail: (trx, m) => deps.mail.send(trx, { kind: 'flow', ...m }),
+      prepareChild: async (scope, parentRunId, flowId) => {
+        const depth = (await engine.depthOf(deps.db, parentRunId)) + 1
+        if (depth > MAX_SUBFLOW_DEPTH)
+          throw fatal('flows.subflow_too_deep', `Sub-flows nest at most ${MAX_SUBFLOW_DEPTH} deep.`)
+        const { flow, version } = await deps.db
+          .transaction()
+          .execute((trx) => stored.versionForRun(trx, scope, flowId, { draft: false, userId: scope.userId }))
+          .catch((err: unknown) => {
+            throw fatal('flows.subflow_unavailable', err instanceof Error ? err.message : String(err))
+          })
+        if (!(version.graph as FlowGraph).nodes.some((n) => n.type === 'core.called-by-flow'))
+          throw fatal('flows.subflow_trigger', `"${flow.name}" does not start with "Called by another flow".`)
+        return { flowId: flow.id, versionId: version.id }
+      },
+      startChild: async (trx, child) => {
+        await engine.startRun(trx, {
+          id: child.runId,
+          workspaceId: child.scope.workspaceId,
+          clientId: child.scope.clientId,
+          flowId: child.flowId,
+          versionId: child.versionId,
+          trigger: 'subflow',
+          triggerKey: `parent:${child.parentRunId}:${child.stepKey}`,
+          actingUserId: child.scope.userId,
+          input: child.input,
+          parent: { runId: child.parentRunId, stepKey: child.stepKey },
+        })
+      },
+      childOutcome: (runId) => engine.outcomeOf(runId),
+      kick: (runId) => void engine.kick(runId),
     }),
     aiNode({ db: deps.db, models: deps.models, metering: deps.metering, agent: deps.agent }),
   )
-  const definitions = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
+  const stored = createDefinitionsService({ ...deps, registry: nodes, checkExpression })
   const engine = createEngine({
     db: deps.db,
     runs: deps.runs,
@@ -85,6 +122,29 @@ export const createFlowsModule = (deps: {
     expressions,
     config: deps.settings,
   })
+  const schedules = createSchedules({
+    db: deps.db,
+    queue: deps.queue,
+    engine,
+    stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }),
+  })
+  // Each lifecycle change brings the flow's schedule in line once it committed.
+  type Transition = (scope: ClientScope, id: string, meta: RequestMeta) => Promise<FlowDto>
+  const thenSync =
+    (fn: Transition): Transition =>
+    async (scope, id, meta) => {
+      const flow = await fn(scope, id, meta)
+      await schedules.sync(id)
+      return flow
+    }
+  const definitions = {
+    ...stored,
+    publish: thenSync(stored.publish),
+    pause: thenSync(stored.pause),
+    resume: thenSync(stored.resume),
+    archive: thenSync(stored.archive),
+    restore: thenSync(stored.restore),
+  }
   const runsService = createRunsService({
     db: deps.db,
     engine,
@@ -127,9 +187,17 @@ export const createFlowsModule = (deps: {
       runRoutes({ runs: runsService, definitions, scope: deps.scope, streams: deps.streams }),
       webhooks.adminRoutes(deps.scope),
       templateRoutes({ scope: deps.scope, gallery, composer, create }),
+      credentials.routes(deps.scope),
       webhooks.routes,
     ],
-    jobs: engine.jobs,
+    schedules,
+    jobs: [...engine.jobs, ...schedules.jobs],
+    /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */
+    async startWorker() {
+      await schedules.reconcile()
+      // Reaps now and then every FLOW_REAP_SECONDS (runs left by a dead process continue once their lease expires).
+      engine.start()
+    },
     async close() {
       await engine.drain()
       await expressions.close()

@@ -32,7 +32,13 @@ export type NodeResult =
       /** An event for the run's live log (e.g. the answer of a "Respond to webhook" step). */
       event?: { type: string; data: Record<string, unknown> }
     }
-  | { wait: { until: Date; output?: unknown } }
+  | {
+      /** Parks the step: until a time (a delay), or until `resume` says it may go on (a sub-flow's end). */
+      wait: { until?: Date; state?: unknown }
+      commit?: (trx: Handle) => Promise<unknown>
+      /** Runs once the checkpoint committed (e.g. starts the sub-flow's run it created). */
+      afterCommit?: () => void
+    }
 
 export type NodeContext<C> = {
   config: C
@@ -83,6 +89,11 @@ export type NodeType<C extends z.ZodType = z.ZodType> = {
   /** Default per-step timeout. */
   timeoutMs?: number
   execute(ctx: NodeContext<Resolved<z.infer<C>>>): Promise<NodeResult>
+  /**
+   * A parked step's continuation, when its run is walked again: the result, or null to stay parked. Without it, a
+   * parked step goes on with its input once its time has come.
+   */
+  resume?(ctx: { state: unknown; input: unknown; now: Date }): Promise<NodeResult | null>
 }
 
 export type RetryPolicy = { max: number; baseMs: number; maxMs: number }

@@ -16,6 +16,17 @@ export type JobDefinition<S extends z.ZodType = z.ZodType> = {
 
 export const defineJob = <S extends z.ZodType>(job: JobDefinition<S>) => job
 
+/** pg-boss computes occurrences without a database: one idle instance serves every preview. */
+let previewer: PgBoss | undefined
+/**
+ * The next occurrences of a cron expression in a time zone, in pg-boss's own dialect (the one that fires); throws a
+ * readable Error for an expression or a zone it does not accept.
+ */
+export const previewSchedule = (cron: string, options: { tz?: string; count?: number; from?: Date } = {}) => {
+  previewer ??= new PgBoss({ db: { executeSql: async () => ({ rows: [] }) } })
+  return previewer.previewSchedule(cron, options)
+}
+
 export type Queue = {
   /** Enqueues on the given executor, so a job sent inside a transaction exists only if it commits. */
   enqueue<S extends z.ZodType>(
@@ -27,6 +38,11 @@ export type Queue = {
   /** Starts handling jobs in this process (embedded mode or a `worker` process). */
   work(jobs: JobDefinition[]): Promise<void>
   register(jobs: JobDefinition[]): Promise<void>
+  /** Fires `job` on a cron schedule in a time zone, one schedule per key (replacing that key's previous one). */
+  schedule<S extends z.ZodType>(job: JobDefinition<S>, key: string, cron: string, tz: string, payload: z.infer<S>): Promise<void>
+  unschedule(job: JobDefinition, key: string): Promise<void>
+  /** The keys a job is scheduled under. */
+  scheduledKeys(job: JobDefinition): Promise<string[]>
   /** Removes the schedules of jobs that no longer exist (a deployment keeps pg-boss's schedules across releases). */
   retire(names: string[]): Promise<void>
   /** Jobs waiting per queue, for /metrics and /readyz. */
@@ -98,6 +114,16 @@ export const createQueue = async <T>(database: Database<T>, options: { supervise
   return {
     boss,
     register,
+    async schedule(job, key, cron, tz, payload) {
+      await register([job as JobDefinition])
+      await boss.schedule(job.name, cron, job.payload.parse(payload) as object, { tz, key })
+    },
+    async unschedule(job, key) {
+      await boss.unschedule(job.name, key)
+    },
+    async scheduledKeys(job) {
+      return (await boss.getSchedules(job.name).catch(() => [])).map((s) => s.key)
+    },
     async retire(names) {
       for (const name of names) if ((await boss.getSchedules(name).catch(() => [])).length) await boss.unschedule(name)
     },

@@ -67,6 +67,8 @@ export type StartInput = {
   input: unknown
   parent?: { runId: string; stepKey: string }
   timeoutMs?: number
+  /** A run id chosen by the caller (a sub-flow's, derived from its parent step); random otherwise. */
+  id?: string
 }
 
 const CANCEL_CHANNEL = 'flows:cancel'
@@ -119,6 +121,7 @@ type Slice = {
     events: LoggedEvent[]
     commits: ((trx: Handle) => Promise<unknown>)[]
     completed: number
+    after: (() => void)[]
   }
   abort: AbortController
   now: Date
@@ -227,7 +230,7 @@ export const createEngine = (deps: {
         .executeTakeFirst()
       if (existing) return { runId: existing.id, existing: true }
     }
-    const runId = newId('run')
+    const runId = input.id ?? newId('run')
     await lockWorkspace(h, input.workspaceId)
     const claim = await underCap(trx, input.workspaceId)
     const at = now()
@@ -363,9 +366,9 @@ export const createEngine = (deps: {
     s: Slice,
     end?: { status: RunStatus; output?: unknown; error?: StepError | null; wakeAt?: Date },
   ) => {
-    const { steps, events, commits, completed } = s.pending
+    const { steps, events, commits, completed, after } = s.pending
     if (!steps.length && !events.length && !commits.length && !end) return
-    s.pending = { steps: [], events: [], commits: [], completed: 0 }
+    s.pending = { steps: [], events: [], commits: [], completed: 0, after: [] }
     let done: LoggedEvent[] = []
     const at = now()
     await db.transaction().execute(async (trx) => {
@@ -444,6 +447,8 @@ export const createEngine = (deps: {
       }
     })
     await runs.publish(s.run.id, [...events, ...done]).catch(() => undefined)
+    for (const fn of after) fn()
+    if (end && end.status !== 'waiting' && s.run.parentRunId) kick(s.run.parentRunId)
   }
 
   /** The value of every `{ $expr }` in a config, against the step's input and the run's bindings. */
@@ -509,31 +514,14 @@ export const createEngine = (deps: {
       idempotencyKey: idempotencyKeyOf(s.run.id, c.node.id, iteration),
       input,
     }
-    if (existing?.status === 'waiting') {
-      const until = existing.output as { until?: string } | null
-      if (until?.until && new Date(until.until) > now()) throw new Suspend()
-      const at = now()
-      record(s, {
-        ...base,
-        status: 'completed',
-        attempts: existing.attempts,
-        output: input,
-        port: 'out',
-        error: null,
-        startedAt: existing.startedAt,
-        finishedAt: at,
-        durationMs: at.getTime() - existing.startedAt.getTime(),
-        completed: true,
-      })
-      event(s, 'step-completed', {
-        key,
-        nodeId: c.node.id,
-        port: 'out',
-        durationMs: at.getTime() - existing.startedAt.getTime(),
-      })
-      return { port: 'out', output: input }
+    const parked = existing?.status === 'waiting' || existing?.status === 'retrying'
+    const parkedUntil = parked ? (existing.output as { until?: string } | null)?.until : undefined
+    // A step parked until a time is not touched before it (a slice may come early: a reap, a sibling's kick).
+    if (parkedUntil && new Date(parkedUntil) > now()) {
+      s.wakeAt = new Date(parkedUntil)
+      throw new Suspend()
     }
-    if (++s.executed > config.maxStepsPerRun || (existing?.attempts ?? 0) > 50)
+    if ((existing?.status !== 'waiting' && ++s.executed > config.maxStepsPerRun) || (existing?.attempts ?? 0) > 50)
       throw new RunFailed({
         code: 'flows.step_budget_exceeded',
         message: `A run may execute at most ${config.maxStepsPerRun} steps.`,
@@ -541,8 +529,9 @@ export const createEngine = (deps: {
     if (now() > s.run.deadlineAt)
       throw new RunFailed({ code: 'flows.run_timeout', message: 'The run went past its deadline.' })
     if (s.abort.signal.aborted) throw new LostLease()
-    const attempt = (existing?.attempts ?? 0) + 1
-    const startedAt = now()
+    const waiting = existing?.status === 'waiting' ? existing : undefined
+    const attempt = waiting ? waiting.attempts : (existing?.attempts ?? 0) + 1
+    const startedAt = waiting?.startedAt ?? now()
     const policy: RetryPolicy = {
       max: 0,
       baseMs: 1000,
@@ -553,92 +542,100 @@ export const createEngine = (deps: {
     const timeoutMs = (c.node.config as { timeoutMs?: number }).timeoutMs ?? c.type.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
     let result: NodeResult
     try {
-      const resolved = await resolveConfig(s, c, input, env)
-      const parsed = c.type.config.safeParse(resolved)
-      if (!parsed.success)
-        throw new StepFailure({
-          code: 'flows.config_invalid',
-          message: parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '),
-          retryable: false,
-        })
-      if (c.type.effect === 'external') {
-        // Marked started (with its attempt) before the call: a crash during it resumes with the same key.
-        record(s, {
-          ...base,
-          status: 'started',
-          attempts: attempt,
-          output: null,
-          port: null,
-          error: null,
-          startedAt,
-          finishedAt: null,
-          durationMs: null,
-          completed: false,
-        })
-        event(s, 'step-started', { key, nodeId: c.node.id, attempt })
-        await flush(s)
-      }
-      const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
-      result = await c.type.execute({
-        config: parsed.data as never,
-        input,
-        scope: {
-          userId: s.run.actingUserId,
-          actingUserId: s.run.actingUserId,
-          workspaceId: s.run.workspaceId,
-          clientId: s.run.clientId,
-          role: 'admin',
-        },
-        runId: s.run.id,
-        flowId: s.run.flowId,
-        nodeId: c.node.id,
-        nodeName: c.node.name,
-        iteration,
-        attempt,
-        finalAttempt: attempt > policy.max,
-        checkpoint: async (h, r) => {
-          const t = own<FlowsTables>(h)
-          const at = now()
-          const port = r.port ?? (Array.isArray(c.type.outputs) ? (c.type.outputs[0] ?? null) : null)
-          const row = {
-            status: 'completed' as const,
-            output: json(r.output),
-            port,
+      if (waiting) {
+        // A wait that ended (its time came, or what it waited for happened): the node says how it continues.
+        const state = (waiting.output as { state?: unknown } | null)?.state
+        const resumed = c.type.resume ? await c.type.resume({ state, input, now: now() }) : { output: input }
+        if (!resumed) throw new Suspend()
+        result = resumed
+      } else {
+        const resolved = await resolveConfig(s, c, input, env)
+        const parsed = c.type.config.safeParse(resolved)
+        if (!parsed.success)
+          throw new StepFailure({
+            code: 'flows.config_invalid',
+            message: parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; '),
+            retryable: false,
+          })
+        if (c.type.effect === 'external') {
+          // Marked started (with its attempt) before the call: a crash during it resumes with the same key.
+          record(s, {
+            ...base,
+            status: 'started',
+            attempts: attempt,
+            output: null,
+            port: null,
             error: null,
-            credits: String(r.credits ?? 0n),
-            finishedAt: at,
-            durationMs: at.getTime() - startedAt.getTime(),
-          }
-          await t
-            .insertInto('flowSteps')
-            .values({
-              runId: s.run.id,
-              nodeKey: key,
-              nodeId: c.node.id,
-              iteration,
-              seq: seqOf(s, key),
-              idempotencyKey: base.idempotencyKey,
-              startedAt,
-              attempts: attempt,
-              input: json(input),
-              ...row,
-            })
-            .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
-            .execute()
-          await t
-            .updateTable('flowRuns')
-            .set((eb) => ({ credits: eb('credits', '+', String(r.credits ?? 0n)), steps: eb('steps', '+', 1) }))
-            .where('id', '=', s.run.id)
-            .execute()
-        },
-        idempotencyKey: base.idempotencyKey,
-        signal,
-        now: s.now,
-        log: (message, data) =>
-          event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
-        evaluate: async (expr, data) =>
-          (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
-      })
+            startedAt,
+            finishedAt: null,
+            durationMs: null,
+            completed: false,
+          })
+          event(s, 'step-started', { key, nodeId: c.node.id, attempt })
+          await flush(s)
+        }
+        const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
+        result = await c.type.execute({
+          config: parsed.data as never,
+          input,
+          scope: {
+            userId: s.run.actingUserId,
+            actingUserId: s.run.actingUserId,
+            workspaceId: s.run.workspaceId,
+            clientId: s.run.clientId,
+            role: 'admin',
+          },
+          runId: s.run.id,
+          flowId: s.run.flowId,
+          nodeId: c.node.id,
+          nodeName: c.node.name,
+          iteration,
+          attempt,
+          finalAttempt: attempt > policy.max,
+          checkpoint: async (h, r) => {
+            const t = own<FlowsTables>(h)
+            const at = now()
+            const port = r.port ?? (Array.isArray(c.type.outputs) ? (c.type.outputs[0] ?? null) : null)
+            const row = {
+              status: 'completed' as const,
+              output: json(r.output),
+              port,
+              error: null,
+              credits: String(r.credits ?? 0n),
+              finishedAt: at,
+              durationMs: at.getTime() - startedAt.getTime(),
+            }
+            await t
+              .insertInto('flowSteps')
+              .values({
+                runId: s.run.id,
+                nodeKey: key,
+                nodeId: c.node.id,
+                iteration,
+                seq: seqOf(s, key),
+                idempotencyKey: base.idempotencyKey,
+                startedAt,
+                attempts: attempt,
+                input: json(input),
+                ...row,
+              })
+              .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
+              .execute()
+            await t
+              .updateTable('flowRuns')
+              .set((eb) => ({ credits: eb('credits', '+', String(r.credits ?? 0n)), steps: eb('steps', '+', 1) }))
+              .where('id', '=', s.run.id)
+              .execute()
+          },
+          idempotencyKey: base.idempotencyKey,
+          signal,
+          now: s.now,
+          log: (message, data) =>
+            event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
+          evaluate: async (expr, data) =>
+            (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
+        })
+      }
     } catch (err) {
       if (err instanceof LostLease || err instanceof Suspend || err instanceof RunFailed) throw err
       if (s.abort.signal.aborted) throw new LostLease()
@@ -692,11 +689,13 @@ export const createEngine = (deps: {
     const timing = { startedAt, finishedAt: at, durationMs: at.getTime() - startedAt.getTime() }
     if ('wait' in result) {
       const until = result.wait.until
+      if (result.commit) s.pending.commits.push(result.commit)
+      if (result.afterCommit) s.pending.after.push(result.afterCommit)
       record(s, {
         ...base,
         status: 'waiting',
         attempts: attempt,
-        output: { until: until.toISOString() },
+        output: { until: until?.toISOString(), state: result.wait.state },
         port: null,
         error: null,
         ...timing,
@@ -704,7 +703,7 @@ export const createEngine = (deps: {
         durationMs: null,
         completed: false,
       })
-      event(s, 'step-waiting', { key, nodeId: c.node.id, until: until.toISOString() })
+      event(s, 'step-waiting', { key, nodeId: c.node.id, until: until?.toISOString() ?? null })
       s.wakeAt = until
       throw new Suspend()
     }
@@ -894,7 +893,7 @@ export const createEngine = (deps: {
         steps: new Map(steps.map((r) => [r.nodeKey, r])),
         seq,
         nextStepSeq: steps.reduce((m, r) => Math.max(m, r.seq), 0) + 1,
-        pending: { steps: [], events: [], commits: [], completed: 0 },
+        pending: { steps: [], events: [], commits: [], completed: 0, after: [] },
         abort,
         now: now(),
         executed: steps.length,
@@ -908,7 +907,7 @@ export const createEngine = (deps: {
         return { status: 'completed' as const, output }
       } catch (err) {
         if (err instanceof Suspend) {
-          await flush(s, { status: 'waiting', wakeAt: s.wakeAt ?? new Date(now().getTime() + 1000) })
+          await flush(s, { status: 'waiting', wakeAt: s.wakeAt })
           return { status: 'waiting' as const }
         }
         if (err instanceof RunFailed) {
@@ -1002,6 +1001,13 @@ export const createEngine = (deps: {
       return row
     })
     if (!cancelled) return null
+    const children = await db
+      .selectFrom('flowRuns')
+      .select('id')
+      .where('parentRunId', '=', runId)
+      .where('status', 'in', ['queued', 'running', 'waiting'])
+      .execute()
+    for (const child of children) await cancel(workspaceId, child.id)
     inflight.get(runId)?.abort.abort()
     await bus.publish(CANCEL_CHANNEL, runId).catch(() => undefined)
     await runs.publish(runId, done).catch(() => undefined)
@@ -1043,9 +1049,30 @@ export const createEngine = (deps: {
       .finally(() => (reaping = false))
   }
 
+  /** How a run stands (a sub-flow step reads its child's). */
+  const outcomeOf = (runId: string) =>
+    db.selectFrom('flowRuns').select(['status', 'output', 'error']).where('id', '=', runId).executeTakeFirst()
+  /** How many runs up the chain of parents a run is (0 for a run nobody called). */
+  const depthOf = async (h: Handle, runId: string) => {
+    let depth = 0
+    let id: string | null = runId
+    while (id && depth < 50) {
+      const row: { parentRunId: string | null } | undefined = await own<FlowsTables>(h)
+        .selectFrom('flowRuns')
+        .select('parentRunId')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      id = row?.parentRunId ?? null
+      if (id) depth++
+    }
+    return depth
+  }
+
   return {
     owner,
     startRun,
+    outcomeOf,
+    depthOf,
     kick,
     slice,
     reap,
@@ -1064,8 +1091,12 @@ export const createEngine = (deps: {
     async drain(ms = 10_000) {
       clearInterval(reaper)
       reaper = undefined
-      const timeout = new Promise((ok) => setTimeout(ok, ms).unref())
-      await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
+      const until = Date.now() + ms
+      // Slices may start others as they end (a sub-flow's parent, a deferred run): wait until none is left.
+      while (inflight.size && Date.now() < until) {
+        const timeout = new Promise((ok) => setTimeout(ok, until - Date.now()).unref())
+        await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
+      }
     },
     async listen() {
       await bus.subscribe(CANCEL_CHANNEL, (id) => inflight.get(id)?.abort.abort())

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { Handle } from '../../../platform/db/database.ts'
+import type { ClientScope } from '../../../platform/http/request-context.ts'
 import type { Egress } from '../../../platform/egress/egress.ts'
 import { EgressError } from '../../../platform/egress/egress.ts'
 import { defineNode, fatal, retryable, type NodeType } from '../registry.ts'
@@ -9,6 +11,29 @@ export type CoreNodeDeps = {
   egress: Egress
   /** The client's credential, unsealed (never logged), or undefined when it does not exist or was removed. */
   credential(scope: { workspaceId: string; clientId: string }, id: string): Promise<Credential | undefined>
+  /**
+   * Starts a run of another published flow of the client (its trigger must be "called by another flow") in the
+   * caller's transaction, one per parent step (a retried checkpoint finds the same run); answers its id.
+   */
+  prepareChild(scope: ClientScope, parentRunId: string, flowId: string): Promise<{ flowId: string; versionId: string }>
+  startChild(
+    trx: Handle,
+    child: {
+      runId: string
+      scope: ClientScope
+      parentRunId: string
+      stepKey: string
+      flowId: string
+      versionId: string
+      input: unknown
+    },
+  ): Promise<void>
+  /** How a child run stands. */
+  childOutcome(
+    runId: string,
+  ): Promise<{ status: string; output: unknown; error: { code: string; message: string } | null } | undefined>
+  /** Starts (here or through the queue) a run created in a transaction that has committed. */
+  kick(runId: string): void
   /** Queues an email in the caller's transaction (the mail outbox). */
   sendEmail(trx: Handle, message: { to: string; subject: string; text: string }): Promise<unknown>
 }
@@ -173,6 +198,39 @@ export const coreNodes = (deps: CoreNodeDeps): NodeType[] => [
       if (res.status >= 400 && config.failOnClientError)
         throw fatal('flows.http_status', `The server answered ${res.status}.`)
       return { output }
+    },
+  }),
+  defineNode({
+    ...specs.subflowSpec,
+    execute: async ({ config, input, scope, runId, nodeId, iteration }) => {
+      // The child's id follows from the step: a checkpoint written twice names one child.
+      const target = await deps.prepareChild(scope, runId, config.flowId)
+      const childId = `run_${createHash('sha256').update(`${runId}:${nodeId}#${iteration}`).digest('base64url').slice(0, 22)}`
+      return {
+        wait: { state: { flowId: config.flowId, childRunId: childId } },
+        commit: async (trx) => {
+          await deps.startChild(trx, {
+            runId: childId,
+            scope,
+            parentRunId: runId,
+            stepKey: `${nodeId}#${iteration}`,
+            ...target,
+            input: config.input === undefined ? input : config.input,
+          })
+        },
+        afterCommit: () => deps.kick(childId),
+      }
+    },
+    async resume({ state }) {
+      const childRunId = (state as { childRunId?: string } | null)?.childRunId
+      if (!childRunId) return null
+      const outcome = await deps.childOutcome(childRunId)
+      if (!outcome || ['queued', 'running', 'waiting'].includes(outcome.status)) return null
+      if (outcome.status === 'completed') return { output: outcome.output }
+      throw fatal(
+        'flows.subflow_failed',
+        `The sub-flow ${outcome.status === 'cancelled' ? 'was cancelled' : `failed: ${outcome.error?.message ?? 'unknown error'}`}.`,
+      )
     },
   }),
   defineNode({

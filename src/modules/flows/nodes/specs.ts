@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { NodeId } from '../../../../contracts/flows.ts'
 import { exprOr, type NodeType } from '../registry.ts'
+import { previewSchedule } from '../../../platform/queue/queue.ts'
 
 /**
  * The core node types' static side: config schema, ports, effect. Executors are attached in `core.ts` (they need the
@@ -60,10 +61,20 @@ export const scheduleSpec = spec({
   label: 'Schedule',
   description: 'Starts the flow on a cron schedule in a time zone.',
   icon: 'clock',
-  config: z.strictObject({
-    cron: z.string().trim().min(9).max(100),
-    timezone: z.string().min(1).max(64).default('UTC'),
-  }),
+  config: z
+    .strictObject({
+      cron: z.string().trim().min(9).max(100),
+      timezone: z.string().min(1).max(64).default('UTC'),
+    })
+    .superRefine((c, ctx) => {
+      // Checked with the scheduler's own parser: what validates is what fires.
+      try {
+        previewSchedule(c.cron, { tz: c.timezone, count: 1 })
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        ctx.addIssue({ code: 'custom', path: [/time zone/i.test(message) ? 'timezone' : 'cron'], message })
+      }
+    }),
   inputs: [],
   outputs: ['out'],
   effect: 'none',

@@ -253,11 +253,15 @@ describe.skipIf(driver !== 'postgres')('flow runs survive a killed process (Post
           url: `${receiver.url}/a`,
           body: { $expr: '{"run": $run.id, "node": "a", "n": body.n}' },
         }),
-        node('mid', 'core.set', { fields: { n: { $expr: 'body.effect' } }, keepInput: false }, 200),
+        node('mid', 'core.set', { fields: { stage: 'between' } }, 200),
         node(
           'b',
           'core.http',
-          { method: 'POST', url: `${receiver.url}/b`, body: { $expr: '{"run": $run.id, "node": "b", "n": n}' } },
+          {
+            method: 'POST',
+            url: `${receiver.url}/b`,
+            body: { $expr: '{"run": $run.id, "node": "b", "n": body.effect}' },
+          },
           400,
         ),
       ],
@@ -295,11 +299,11 @@ describe.skipIf(driver !== 'postgres')('flow runs survive a killed process (Post
       nodes: [
         node('hook', 'core.webhook', { respond: 'immediately' }),
         node('ai', 'core.ai', { prompt: { $expr: '"Qualify: " & body.text' }, maxOutputTokens: 64 }),
-        node('mid', 'core.set', { fields: { summary: { $expr: 'text' } }, keepInput: false }, 200),
+        node('mid', 'core.set', { fields: { stage: 'between' } }, 200),
         node(
           'b',
           'core.http',
-          { method: 'POST', url: `${receiver.url}/b`, body: { $expr: '{"run": $run.id, "node": "b", "s": summary}' } },
+          { method: 'POST', url: `${receiver.url}/b`, body: { $expr: '{"run": $run.id, "node": "b", "s": text}' } },
           400,
         ),
       ],

@@ -112,6 +112,8 @@ export const Env = z.object({
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(20),
   /** A flow run's slice holds it this long without a checkpoint before another process may take it over (crash). */
   FLOW_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** How often a process that works jobs looks for flow runs left by a dead process (their lease expired). */
+  FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),

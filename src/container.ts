@@ -205,6 +205,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     },
     settings: {
       leaseMs: config.FLOW_LEASE_SECONDS * 1000,
+      reapMs: config.FLOW_REAP_SECONDS * 1000,
       concurrencyPerWorkspace: config.FLOW_CONCURRENCY_PER_WORKSPACE,
     },
   })

@@ -195,7 +195,8 @@ export const createFlowsModule = (deps: {
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */
     async startWorker() {
       await schedules.reconcile()
-      await engine.reap()
+      // Reaps now and then every FLOW_REAP_SECONDS (runs left by a dead process continue once their lease expires).
+      engine.start()
     },
     async close() {
       await engine.drain()

@@ -34,6 +34,8 @@ export type EngineConfig = {
   runTimeoutMs: number
   /** Steps one run may execute in all (loops included). */
   maxStepsPerRun: number
+  /** How often a supervised process (`start()`) looks for runs to take over; the `flows.reap` cron is the backstop. */
+  reapMs: number
 }
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   leaseMs: 30_000,
@@ -41,6 +43,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   maxLocalSlices: 64,
   runTimeoutMs: 3_600_000,
   maxStepsPerRun: 10_000,
+  reapMs: 10_000,
 }
 
 /** Evaluates expressions (the sandbox's `evaluateMany`). */
@@ -1038,6 +1041,16 @@ export const createEngine = (deps: {
     return { status, steps: row?.steps ?? 0, credits: creditsString(BigInt(row?.credits ?? '0')) }
   }
 
+  let reaper: NodeJS.Timeout | undefined
+  let reaping = false
+  const reapNow = async () => {
+    if (reaping) return
+    reaping = true
+    await reap()
+      .catch((err: unknown) => report('reap', err))
+      .finally(() => (reaping = false))
+  }
+
   /** How a run stands (a sub-flow step reads its child's). */
   const outcomeOf = (runId: string) =>
     db.selectFrom('flowRuns').select(['status', 'output', 'error']).where('id', '=', runId).executeTakeFirst()
@@ -1066,8 +1079,20 @@ export const createEngine = (deps: {
     slice,
     reap,
     cancel,
-    /** Resolves when every slice running in this process has stopped (tests, shutdown). */
+    /**
+     * Processes that work jobs reap once at start-up and then every `reapMs`: the runs of a process that died continue
+     * as soon as their lease expires, not at the next minute's cron.
+     */
+    start() {
+      if (reaper) return
+      void reapNow()
+      reaper = setInterval(() => void reapNow(), config.reapMs)
+      reaper.unref()
+    },
+    /** Stops the periodic reap; resolves when every slice running in this process has stopped (tests, shutdown). */
     async drain(ms = 10_000) {
+      clearInterval(reaper)
+      reaper = undefined
       const until = Date.now() + ms
       // Slices may start others as they end (a sub-flow's parent, a deferred run): wait until none is left.
       while (inflight.size && Date.now() < until) {

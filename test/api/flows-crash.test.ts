@@ -252,6 +252,8 @@ describe.skipIf(driver !== 'postgres')('flow runs survive a killed process (Post
           method: 'POST',
           url: `${receiver.url}/a`,
           body: { $expr: '{"run": $run.id, "node": "a", "n": body.n}' },
+          // A dead process's call in flight is taken over once its timeout has passed (it may still be running).
+          timeoutMs: 3000,
         }),
         node('mid', 'core.set', { fields: { stage: 'between' } }, 200),
         node(
@@ -261,6 +263,7 @@ describe.skipIf(driver !== 'postgres')('flow runs survive a killed process (Post
             method: 'POST',
             url: `${receiver.url}/b`,
             body: { $expr: '{"run": $run.id, "node": "b", "n": body.effect}' },
+            timeoutMs: 3000,
           },
           400,
         ),
@@ -298,12 +301,17 @@ describe.skipIf(driver !== 'postgres')('flow runs survive a killed process (Post
     const { flow, path } = await publish({
       nodes: [
         node('hook', 'core.webhook', { respond: 'immediately' }),
-        node('ai', 'core.ai', { prompt: { $expr: '"Qualify: " & body.text' }, maxOutputTokens: 64 }),
+        node('ai', 'core.ai', { prompt: { $expr: '"Qualify: " & body.text' }, maxOutputTokens: 64, timeoutMs: 5000 }),
         node('mid', 'core.set', { fields: { stage: 'between' } }, 200),
         node(
           'b',
           'core.http',
-          { method: 'POST', url: `${receiver.url}/b`, body: { $expr: '{"run": $run.id, "node": "b", "s": text}' } },
+          {
+            method: 'POST',
+            url: `${receiver.url}/b`,
+            body: { $expr: '{"run": $run.id, "node": "b", "s": text}' },
+            timeoutMs: 3000,
+          },
           400,
         ),
       ],

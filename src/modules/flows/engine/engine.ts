@@ -129,6 +129,8 @@ type Slice = {
   trigger: unknown
   /** When a suspended run continues (a wait's end, a retry's backoff). */
   wakeAt?: Date
+  /** A step with an external effect is running: the lease covers its whole timeout (no takeover mid-call). */
+  holdMs?: number
 }
 
 const errorOf = (err: unknown): { error: StepError; retryAfterMs?: number } => {
@@ -377,7 +379,7 @@ export const createEngine = (deps: {
         .updateTable('flowRuns')
         .set((eb) => ({
           steps: eb('steps', '+', completed),
-          leaseUntil: end ? null : new Date(at.getTime() + config.leaseMs),
+          leaseUntil: end ? null : new Date(at.getTime() + config.leaseMs + (s.holdMs ?? 0)),
           ...(end
             ? {
                 status: end.status,
@@ -572,7 +574,9 @@ export const createEngine = (deps: {
             completed: false,
           })
           event(s, 'step-started', { key, nodeId: c.node.id, attempt })
+          s.holdMs = timeoutMs
           await flush(s)
+          s.holdMs = undefined
         }
         const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
         result = await c.type.execute({

@@ -19,7 +19,7 @@ export type ExpressionPool = {
 export const MAX_SOURCE_CHARS = 10_000
 const MEMORY_MB = 64
 /** JSONata's own timeout, checked between evaluation steps; the hard deadline catches what it cannot (a regex). */
-const JSONATA_TIMEOUT_MS = 100
+const JSONATA_TIMEOUT_MS = 500
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url))
 
 type Job = {
@@ -52,7 +52,7 @@ export const createExpressionPool = (
   opts: { size?: number; hardTimeoutMs?: number; maxBytes?: number } = {},
 ): ExpressionPool => {
   const size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()))
-  const hardTimeoutMs = opts.hardTimeoutMs ?? 250
+  const hardTimeoutMs = opts.hardTimeoutMs ?? 1000
   const maxBytes = opts.maxBytes ?? 1_000_000
   const workerOptions: WorkerOptions = { jsonataTimeoutMs: Math.min(JSONATA_TIMEOUT_MS, hardTimeoutMs), maxBytes }
   const slots: Slot[] = []

@@ -30,7 +30,12 @@ const startCrm = async () => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() })
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      })
       for (const f of arrived.splice(0)) f()
       void gate.then(() => {
         res.writeHead(201, { 'content-type': 'application/json' })
@@ -126,7 +131,7 @@ const shootAt = async (
 }
 
 const webhookToCrm: Scenario = {
-  name: 'flows: build webhook → AI step → condition → HTTP request on the canvas, publish, curl the webhook, watch the steps stream, read each step’s input and output',
+  name: 'flows: build webhook → AI step → condition → HTTP request on the canvas, publish, curl it, watch the steps stream, read each step’s input and output',
   async run(ctx) {
     const crm = await startCrm()
     const session = await onboard(ctx, 'Flow Agency', 'Pasticceria Neri', { width: 1280, height: 900 })
@@ -165,10 +170,11 @@ const webhookToCrm: Scenario = {
       await connect(page, condition, 'true', http)
       const edges = page.locator('[aria-roledescription="edge"]')
       await page.waitForFunction(() => document.querySelectorAll('[aria-roledescription="edge"]').length === 3)
-      assert.deepEqual(
-        (await edges.evaluateAll((es) => es.map((e) => e.getAttribute('aria-label')))).sort(),
-        ['Edge from ai out to condition in', 'Edge from condition true to http in', 'Edge from webhook out to ai in'],
-      )
+      assert.deepEqual((await edges.evaluateAll((es) => es.map((e) => e.getAttribute('aria-label')))).sort(), [
+        'Edge from ai out to condition in',
+        'Edge from condition true to http in',
+        'Edge from webhook out to ai in',
+      ])
 
       // The AI step's prompt is an expression over the webhook's body.
       await select(page, ai, 'AI step')
@@ -202,6 +208,12 @@ const webhookToCrm: Scenario = {
       await page.screenshot({ path: ctx.shot('71-flow-webhook-url') })
       await hookDialog.getByRole('button', { name: 'Done' }).click()
       await page.getByText(/^v1, published/).waitFor()
+      // Opened again, the dialog shows the URL's start (the secret is not shown twice) and offers to rotate it.
+      await page.getByRole('button', { name: 'Webhook URL' }).click()
+      await hookDialog.getByText(hookUrl.split('/').pop()!.slice(0, 8)).waitFor()
+      assert.equal(await hookDialog.getByRole('button', { name: 'Make the URL' }).count(), 0)
+      await hookDialog.getByRole('button', { name: 'Rotate URL' }).waitFor()
+      await hookDialog.getByRole('button', { name: 'Done' }).click()
 
       // A lead arrives, from outside the browser.
       const lead = { name: 'Giulia Bianchi', email: 'giulia@example.test', interest: 'a wedding cake for 120 guests' }
@@ -275,7 +287,8 @@ const webhookToCrm: Scenario = {
       assert.match(httpIo.input, /"text"/)
       assert.match(httpIo.output, /201/)
       assert.match(httpIo.output, /crm-1/)
-      await page.screenshot({ path: ctx.shot('73-flow-run-trace'), fullPage: true })
+      await stepNamed('HTTP request').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: ctx.shot('73-flow-run-trace') })
 
       // The list: the flow, published; the runs tab has the webhook run.
       await page.goto('/app/flows')
@@ -295,7 +308,11 @@ const webhookToCrm: Scenario = {
           name: '76-flow-run-phone',
           ready: (p) => p.getByRole('heading', { name: 'Run of Lead to CRM' }).waitFor(),
         },
-        { path: '/app/flows', name: '77-flows-list-phone', ready: (p) => p.getByRole('link', { name: 'Lead to CRM' }).waitFor() },
+        {
+          path: '/app/flows',
+          name: '77-flows-list-phone',
+          ready: (p) => p.getByRole('link', { name: 'Lead to CRM' }).waitFor(),
+        },
       ])
 
       const axe = await axeContext(ctx, context)
@@ -314,7 +331,6 @@ const webhookToCrm: Scenario = {
       assert.deepEqual(problems, [])
       assertNoErrors()
     } finally {
-      await page.screenshot({ path: '/tmp/e2edev/final.png' }).catch(() => undefined) // DEVONLY
       await context.close()
       await crm.close()
     }
@@ -361,7 +377,10 @@ const composeAndTemplate: Scenario = {
     const name = ((await use.first().getAttribute('aria-label')) ?? '').replace(/^Use template /, '')
     await use.first().click()
     await page.waitForURL(/\/app\/flows\/[^/]+$/)
-    await page.getByLabel('Flow name').and(page.locator(`[value="${name}"]`)).waitFor()
+    await page
+      .getByLabel('Flow name')
+      .and(page.locator(`[value="${name}"]`))
+      .waitFor()
     await nodes.first().waitFor()
     assert.ok((await nodes.count()) >= 2)
     await page.getByText('No problems found').waitFor()

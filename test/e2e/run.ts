@@ -151,7 +151,10 @@ const main = async () => {
       ],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({ s, baseUrl })),
+      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({
+        s,
+        baseUrl,
+      })),
       ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({
         s,
         baseUrl: priced!.baseUrl,

@@ -4,7 +4,7 @@ import type { FlowGraph, FlowRunEvent, NodeTypeDto } from '../contracts/flows.ts
 import { exprOr } from '../src/modules/flows/registry.ts'
 import { addNode, connectionProblem, defaultsOf, outputsOf, removeElements } from '../web/src/modules/flows/graph.ts'
 import { EMPTY_RUN, applyRunEvent, runningNodes } from '../web/src/modules/flows/live-run.ts'
-import { classify, emptyValue, parseScalar } from '../web/src/modules/flows/schema.ts'
+import { classify, emptyValue, humanize, parseScalar } from '../web/src/modules/flows/schema.ts'
 import type { JsonSchema } from '../web/src/modules/flows/schema.ts'
 
 /** A config schema as the API sends it: zod 4's JSON Schema of the input side. */
@@ -137,6 +137,17 @@ describe('web flows: config forms from JSON Schema', () => {
       true,
       null,
       'gold',
+    ])
+  })
+
+  it('labels fields in words, acronyms in capitals and milliseconds as a unit', () => {
+    expect(['url', 'credentialId', 'maxTokens', 'hmacHeader', 'timeoutMs', 'to_address'].map(humanize)).toEqual([
+      'URL',
+      'Credential ID',
+      'Max tokens',
+      'HMAC header',
+      'Timeout (ms)',
+      'To address',
     ])
   })
 

@@ -13,6 +13,7 @@ import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
 import { startFakeStripe } from '../fakes/stripe.ts'
 import { startSmtpServer } from '../fakes/smtp-server.ts'
 import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
+import { flowsScenarios } from './flows-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -94,9 +95,14 @@ const main = async () => {
   const billingDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-billing-'))
   // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
-  // charged as in production (it and the third keep their emails in the outbox, read through the operator API).
+  // charged as in production (it and the third keep their emails in the outbox, read through the operator API). The
+  // first one's egress guard lets flows call loopback servers the tests run (EGRESS_ALLOW_PRIVATE).
   const smtp = await startSmtpServer()
-  const { baseUrl, server } = await startServer(dataDir, { SMTP_URL: smtp.url, MAIL_FROM: 'Camarad <hello@e2e.test>' })
+  const { baseUrl, server } = await startServer(dataDir, {
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'Camarad <hello@e2e.test>',
+    EGRESS_ALLOW_PRIVATE: '127.0.0.0/8',
+  })
   const fake = await startFakeOpenAI({
     text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.',
     chunks: 12,
@@ -145,7 +151,10 @@ const main = async () => {
       ],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios].map((s) => ({ s, baseUrl })),
+      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({
+        s,
+        baseUrl,
+      })),
       ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({
         s,
         baseUrl: priced!.baseUrl,

@@ -182,3 +182,17 @@ export const versions = {
       .executeTakeFirstOrThrow()
   },
 }
+
+/** A flow's webhook URL as its DTO shows it: the hint only (the secret is stored hashed). */
+export const webhookHints = async (db: Db, workspaceId: string, flowIds: string[]) =>
+  new Map(
+    (flowIds.length
+      ? await db
+          .selectFrom('flowWebhooks')
+          .select(['flowId', 'secretHint'])
+          .where('workspaceId', '=', workspaceId)
+          .where('flowId', 'in', flowIds)
+          .execute()
+      : []
+    ).map((w) => [w.flowId, w.secretHint]),
+  )

@@ -15,7 +15,7 @@ import type { PageRequest } from '../../platform/db/pagination.ts'
 import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { LimitCheck } from '../tenancy/tenancy.module.ts'
-import { flows, versions } from './definitions.repository.ts'
+import { flows, versions, webhookHints } from './definitions.repository.ts'
 import { flowsErrors } from './flows.errors.ts'
 import type { FlowRow, FlowsTables, FlowVersionRow } from './flows.tables.ts'
 import { validateGraph, type GraphCheckOptions } from './graph.ts'
@@ -89,7 +89,12 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
       .filter((n) => !registry.get(n.type))
       .map((n) => ({ nodeId: n.id, path: ['type'], message: `There is no node type ${n.type}.` }))
 
-  const toDto = (f: FlowRow, published: FlowVersionRow | undefined): FlowDto => ({
+  /** The webhook of the published version, when it starts with one and its URL was made (`hint`). */
+  const webhookOf = (published: FlowVersionRow | undefined, hint: string | undefined) => {
+    const trigger = published?.graph.nodes.find((n) => n.type === 'core.webhook')
+    return trigger && hint ? { hint, hmac: typeof trigger.config.hmacHeader === 'string' } : null
+  }
+  const toDto = (f: FlowRow, published: FlowVersionRow | undefined, hint?: string): FlowDto => ({
     id: f.id,
     clientId: f.clientId,
     name: f.name,
@@ -102,14 +107,16 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
         ? { id: published.id, number: published.number, publishedAt: published.createdAt.toISOString() }
         : null,
     unpublishedChanges: !published || hashGraph(f.draft) !== published.graphHash,
-    // The engine fills this from flow_webhooks once webhook triggers exist.
-    webhook: null,
+    webhook: webhookOf(published, hint),
     createdAt: f.createdAt.toISOString(),
     updatedAt: f.updatedAt.toISOString(),
   })
   const publishedOf = async (handle: Kysely<FlowsTables>, f: FlowRow) =>
     f.publishedVersionId ? (await versions.byIds(handle, f.workspaceId, [f.publishedVersionId]))[0] : undefined
-  const dto = async (handle: Kysely<FlowsTables>, f: FlowRow) => toDto(f, await publishedOf(handle, f))
+  const hintOf = async (handle: Kysely<FlowsTables>, f: FlowRow) =>
+    (await webhookHints(handle, f.workspaceId, [f.id])).get(f.id)
+  const dto = async (handle: Kysely<FlowsTables>, f: FlowRow) =>
+    toDto(f, await publishedOf(handle, f), await hintOf(handle, f))
 
   const find = async (handle: Kysely<FlowsTables>, scope: ClientScope, id: string, lock = false) => {
     const f = await (lock ? flows.lock(handle, scope, id) : flows.get(handle, scope, id))
@@ -183,8 +190,15 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
           )
         ).map((v) => [v.id, v]),
       )
+      const hints = await webhookHints(
+        db,
+        scope.workspaceId,
+        page.items.map((f) => f.id),
+      )
       return {
-        items: page.items.map((f) => toDto(f, f.publishedVersionId ? published.get(f.publishedVersionId) : undefined)),
+        items: page.items.map((f) =>
+          toDto(f, f.publishedVersionId ? published.get(f.publishedVersionId) : undefined, hints.get(f.id)),
+        ),
         nextCursor: page.nextCursor,
       }
     },
@@ -246,7 +260,7 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
         refuse(validateGraph(registry, f.draft, { checkExpression }))
         const graphHash = hashGraph(f.draft)
         const current = await publishedOf(trx, f)
-        if (current?.graphHash === graphHash) return toDto(f, current)
+        if (current?.graphHash === graphHash) return toDto(f, current, await hintOf(trx, f))
         const number = (await versions.lastNumber(trx, scope.workspaceId, id)) + 1
         const version = await versions.insertPublished(trx, scope, {
           id: newId('fv'),
@@ -266,7 +280,7 @@ export const createDefinitionsService = ({ db, audit, entitlements, registry, ch
           metadata: { name: f.name, clientId: scope.clientId, version: number, versionId: version.id },
         })
         await changed?.(trx, updated, 'published')
-        return toDto(updated, version)
+        return toDto(updated, version, await hintOf(trx, updated))
       }),
 
     pause: (scope: ClientScope, id: string, meta: RequestMeta) => transition(scope, id, meta, 'paused', 'paused'),

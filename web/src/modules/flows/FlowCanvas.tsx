@@ -195,7 +195,7 @@ export function FlowCanvas({
         nodesConnectable={!!editing}
         deleteKeyCode={editing ? ['Backspace', 'Delete'] : null}
         fitView
-        fitViewOptions={{ maxZoom: 1.2, padding: 0.2 }}
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
         minZoom={0.2}
         colorMode="light"
       >

@@ -227,16 +227,18 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
           </ul>
         </Alert>
       )}
+      {/* Wide screens: canvas and one side panel (the palette, or the selected node's settings); narrower: the palette
+          beside (or above) the canvas and the settings below it. */}
       <div
         className={cx(
-          'grid gap-3',
+          'grid grid-cols-1 gap-3',
           editable
-            ? 'md:grid-cols-[11rem_minmax(0,1fr)] xl:grid-cols-[11rem_minmax(0,1fr)_22rem]'
+            ? 'md:grid-cols-[11rem_minmax(0,1fr)] xl:grid-cols-[minmax(0,1fr)_22rem]'
             : 'xl:grid-cols-[minmax(0,1fr)_22rem]',
         )}
       >
         {editable && (
-          <aside className="rounded-lg border border-slate-200 bg-white p-2 md:max-h-[calc(100vh-14rem)] md:overflow-y-auto">
+          <aside className="rounded-lg border border-slate-200 bg-white p-2 md:max-h-[calc(100vh-14rem)] md:overflow-y-auto xl:hidden">
             <Palette types={types} onAdd={(t) => addAt(t)} />
           </aside>
         )}
@@ -275,14 +277,22 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
               onRemove={() => remove([selectedNode.id], [])}
               onConnect={connect}
               onRemoveEdge={(id) => remove([], [id])}
+              onDone={() => setSelection(NO_SELECTION)}
             />
           ) : (
-            <EmptyPanel
-              editable={editable}
-              count={graph.nodes.length}
-              selectedEdges={selection.edges}
-              onRemoveEdges={(ids) => remove([], ids)}
-            />
+            <div className="space-y-4">
+              <EmptyPanel
+                editable={editable}
+                count={graph.nodes.length}
+                selectedEdges={selection.edges}
+                onRemoveEdges={(ids) => remove([], ids)}
+              />
+              {editable && (
+                <div className="hidden xl:block">
+                  <Palette types={types} onAdd={(t) => addAt(t)} />
+                </div>
+              )}
+            </div>
           )}
         </aside>
       </div>

@@ -1,6 +1,6 @@
 import { Handle, Position, useUpdateNodeInternals } from '@xyflow/react'
 import type { Node, NodeProps } from '@xyflow/react'
-import { memo, useEffect } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import type { FlowNode, NodeTypeDto, StepStatus } from '../../../../contracts/flows.ts'
 import { cx } from '../../lib/cx.ts'
 import { NodeIcon } from './icons.tsx'
@@ -39,8 +39,14 @@ const spread = (i: number, n: number) => ({ top: `${((i + 1) / (n + 1)) * 100}%`
 export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: NodeProps<FlowRfNode>) {
   const updateInternals = useUpdateNodeInternals()
   const portsKey = `${data.inputs.join(',')}|${data.outputs.join(',')}`
-  // A switch's cases are ports: xyflow measures handles once, so it is told when they change.
-  useEffect(() => updateInternals(id), [id, portsKey, updateInternals])
+  const measuredPorts = useRef(portsKey)
+  // A switch's cases are ports: xyflow measures handles once, so it is told when they change. Not on mount: xyflow
+  // measures new nodes itself, and a node-by-node update then would fit the view to the first node alone.
+  useEffect(() => {
+    if (measuredPorts.current === portsKey) return
+    measuredPorts.current = portsKey
+    updateInternals(id)
+  }, [id, portsKey, updateInternals])
   const { node, type, issues, status } = data
   const labelled = data.outputs.length > 1 || data.outputs.some((p) => p !== 'out')
   const height = Math.max(64, Math.max(data.inputs.length, data.outputs.length) * 22 + 20)
@@ -66,7 +72,7 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: N
             position={Position.Left}
             style={spread(i, data.inputs.length)}
             className="!size-3 !border-2 !border-white !bg-slate-500"
-            aria-label={`Input ${port}`}
+            title={`Input ${port}`}
           />
         ))}
         <span className={cx('rounded-md p-1.5', type ? KIND_ICON[type.kind] : 'bg-slate-100 text-slate-700')}>
@@ -85,7 +91,7 @@ export const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: N
             position={Position.Right}
             style={spread(i, data.outputs.length)}
             className="!size-3 !border-2 !border-white !bg-indigo-600"
-            aria-label={`Output ${port}`}
+            title={`Output ${port}`}
           >
             {labelled && (
               <span

@@ -26,6 +26,8 @@ type Props = {
   onRemove: () => void
   onConnect: (edge: FlowEdge) => string | null
   onRemoveEdge: (id: string) => void
+  /** Closes the panel (unselects the node). */
+  onDone: () => void
 }
 
 /** The selected node's settings: name, config form from its schema, and its connections (also by keyboard). */
@@ -40,6 +42,7 @@ export function NodePanel({
   onRemove,
   onConnect,
   onRemoveEdge,
+  onDone,
 }: Props) {
   const type = types.get(node.type)
   const [nameDraft, setNameDraft] = useState<string | null>(null)
@@ -50,7 +53,7 @@ export function NodePanel({
         <span className="rounded-md bg-slate-100 p-1.5 text-slate-700">
           <NodeIcon name={type?.icon ?? ''} />
         </span>
-        <div className="min-w-0">
+        <div className="min-w-0 flex-1">
           <h2 className="truncate text-base font-semibold text-slate-900">{type?.label ?? node.type}</h2>
           <p className="text-xs text-slate-500">
             id <code>{node.id}</code>
@@ -59,6 +62,9 @@ export function NodePanel({
               ` · ${type.effect === 'external' ? 'calls the outside world' : 'writes data'}`}
           </p>
         </div>
+        <Button variant="ghost" className="shrink-0 py-1" onClick={onDone}>
+          Done<span className="sr-only"> with this node</span>
+        </Button>
       </header>
       {type?.description && <p className="text-sm text-slate-600">{type.description}</p>}
       {!type && <p className="text-sm text-red-700">This node type is not available on this server.</p>}

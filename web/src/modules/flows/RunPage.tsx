@@ -62,7 +62,9 @@ function RunView({ trace, types }: { trace: FlowRunTrace; types: NodeTypeDto[] }
   const names = useMemo(() => new Map(trace.graph.nodes.map((n) => [n.id, n.name])), [trace.graph.nodes])
   const focus = selection.nodes.length === 1 ? selection.nodes[0]! : null
   const steps = focus ? trace.steps.filter((s) => s.nodeId === focus) : trace.steps
-  const live = !isFinished(run.status)
+  // A run still going when the page opened keeps its console after it ends: it shows how it ended, and the page
+  // does not jump when the trace is refreshed.
+  const [live] = useState(() => !isFinished(run.status))
   return (
     <div className="space-y-4">
       <header className="space-y-2">

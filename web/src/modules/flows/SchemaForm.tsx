@@ -76,7 +76,9 @@ export function FieldRow({
   const s = resolve(field.schema, root)
   const kind = classify(s, root)
   const error = issues.get(field.path.join('.'))
-  const label = fixedLabel ?? `${s.title ?? humanize(name)}${required ? '' : ' (optional)'}`
+  // A field with a default always has a value: only a field that may stay empty is marked optional.
+  const optional = !required && s.default === undefined
+  const label = fixedLabel ?? `${s.title ?? humanize(name)}${optional ? ' (optional)' : ''}`
   const describedBy = [s.description ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ')
   const a11y = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy || undefined }
   const grouped = kind.kind === 'object' || kind.kind === 'array' || kind.kind === 'record' || kind.kind === 'variants'
@@ -118,11 +120,11 @@ export function FieldRow({
       )}
       {kind.kind === 'boolean' ? (
         <label className="flex items-center gap-2 text-sm font-medium text-slate-800">
-          <Control {...field} a11y={a11y} name={name} />
+          <Control {...field} a11y={a11y} name={name} label={label} />
           {label}
         </label>
       ) : (
-        <Control {...field} a11y={a11y} name={name} />
+        <Control {...field} a11y={a11y} name={name} label={label} />
       )}
       {s.description && (
         <p id={`${id}-hint`} className="text-xs text-slate-500">
@@ -144,14 +146,30 @@ export function FieldRow({
 }
 
 /** The editor for one value, by the kind of its schema. */
-export function Control({ schema, value, onChange, path, a11y, name }: FieldProps & { a11y: A11y; name: string }) {
+export function Control({
+  schema,
+  value,
+  onChange,
+  path,
+  a11y,
+  name,
+  label = humanize(name),
+}: FieldProps & { a11y: A11y; name: string; label?: string }) {
   const { root, disabled, credentials } = useContext(FormContext)
   const kind = classify(schema, root)
   const s = resolve(schema, root)
   switch (kind.kind) {
     case 'expr':
       return (
-        <ExprControl literal={kind.literal} value={value} onChange={onChange} path={path} a11y={a11y} name={name} />
+        <ExprControl
+          literal={kind.literal}
+          value={value}
+          onChange={onChange}
+          path={path}
+          a11y={a11y}
+          name={name}
+          label={label}
+        />
       )
     case 'nullable':
       return (
@@ -162,6 +180,7 @@ export function Control({ schema, value, onChange, path, a11y, name }: FieldProp
           path={path}
           a11y={a11y}
           name={name}
+          label={label}
         />
       )
     case 'enum':
@@ -208,7 +227,9 @@ export function Control({ schema, value, onChange, path, a11y, name }: FieldProp
           </Select>
         )
       const text = typeof value === 'string' ? value : ''
-      const long = (s.maxLength ?? 0) > 300 || /prompt|body|text|template|message|content|system|html/i.test(name)
+      const single = s.format === 'uri' || s.format === 'email'
+      const long =
+        !single && ((s.maxLength ?? 0) > 300 || /prompt|body|text|template|message|content|system|html/i.test(name))
       return long ? (
         <Textarea {...a11y} disabled={disabled} value={text} onChange={(e) => onChange(e.target.value)} />
       ) : (

@@ -15,9 +15,12 @@ export function ExprControl({
   path,
   a11y,
   name,
-}: Omit<FieldProps, 'schema'> & { literal: JsonSchema; a11y: A11y; name: string }) {
+  label,
+}: Omit<FieldProps, 'schema'> & { literal: JsonSchema; a11y: A11y; name: string; label: string }) {
   const { disabled } = useContext(FormContext)
   const expr = isExpr(value)
+  const field = label.replace(/ \(optional\)$/, '')
+  const action = `${expr ? 'Use a fixed value' : 'Use an expression'} for ${field}`
   const toggle = () => {
     if (expr) {
       let parsed: unknown = undefined
@@ -45,15 +48,23 @@ export function ExprControl({
             onChange={(e) => onChange({ $expr: e.target.value })}
           />
         ) : (
-          <Control schema={literal} value={value} onChange={onChange} path={path} a11y={a11y} name={name} />
+          <Control
+            schema={literal}
+            value={value}
+            onChange={onChange}
+            path={path}
+            a11y={a11y}
+            name={name}
+            label={label}
+          />
         )}
       </div>
       <button
         type="button"
         disabled={disabled}
         aria-pressed={expr}
-        aria-label={expr ? 'Use a fixed value' : 'Use an expression'}
-        title={expr ? 'Use a fixed value' : 'Use an expression'}
+        aria-label={action}
+        title={action}
         onClick={toggle}
         className={cx(
           'shrink-0 rounded-md border px-2 py-1.5 font-mono text-xs font-semibold italic disabled:opacity-60',

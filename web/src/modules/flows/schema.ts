@@ -121,13 +121,17 @@ export const classify = (raw: JsonSchema, root: JsonSchema): FieldKind => {
   }
 }
 
-/** "maxTokens" → "Max tokens", "to_address" → "To address". */
+const ACRONYMS: Record<string, string> = { url: 'URL', id: 'ID', http: 'HTTP', hmac: 'HMAC', ai: 'AI', json: 'JSON' }
+
+/** "maxTokens" → "Max tokens", "to_address" → "To address", "url" → "URL", "credentialId" → "Credential ID". */
 export const humanize = (name: string) => {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .trim()
     .toLowerCase()
+    .replace(/\b[a-z]+\b/g, (w) => ACRONYMS[w] ?? w)
+    .replace(/ ms$/, ' (ms)')
   return words ? words[0]!.toUpperCase() + words.slice(1) : name
 }
 

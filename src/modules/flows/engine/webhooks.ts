@@ -229,15 +229,6 @@ export const createWebhooks = ({
     return { url: `${publicUrl}/api/hooks/flows/${secret}`, secret, hmacSecret }
   }
 
-  /** What a flow's DTO shows of its webhook: the hint, never the secret. */
-  const hintOf = async (flowIds: string[]) =>
-    new Map(
-      (flowIds.length
-        ? await db.selectFrom('flowWebhooks').select(['flowId', 'secretHint']).where('flowId', 'in', flowIds).execute()
-        : []
-      ).map((w) => [w.flowId, w.secretHint]),
-    )
-
   const routes = async (base: FastifyInstance) => {
     // The run sees the body as sent; the HMAC is checked on the exact bytes.
     base.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) =>
@@ -301,6 +292,6 @@ export const createWebhooks = ({
     )
   }
 
-  return { receive, rotate, hintOf, routes, adminRoutes }
+  return { receive, rotate, routes, adminRoutes }
 }
 export type Webhooks = ReturnType<typeof createWebhooks>

@@ -105,6 +105,18 @@ export const validateGraph = (registry: NodeRegistry, graph: FlowGraph, opts: Gr
     const parsed = type.config.safeParse(n.config)
     if (!parsed.success)
       for (const z of parsed.error.issues) issue(n.id, ['config', ...(z.path as (string | number)[])], z.message)
+    // An AI step's tools: other nodes' actions, configured as those nodes are.
+    const tools = (n.config as { tools?: unknown }).tools
+    if (type.lazy?.includes('tools') && Array.isArray(tools))
+      tools.forEach((t: { type?: unknown; config?: unknown }, i) => {
+        const action = typeof t?.type === 'string' ? registry.get(t.type) : undefined
+        if (!action || action.kind !== 'action' || action.effect === 'none')
+          return issue(n.id, ['config', 'tools', i, 'type'], `"${String(t?.type)}" is not an action a model can call.`)
+        const checked = action.config.safeParse(t.config ?? {})
+        if (!checked.success)
+          for (const z of checked.error.issues)
+            issue(n.id, ['config', 'tools', i, 'config', ...(z.path as (string | number)[])], z.message)
+      })
     if (opts.checkExpression)
       for (const e of expressionsIn(n.config, ['config'])) {
         const error = opts.checkExpression(e.source)

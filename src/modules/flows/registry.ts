@@ -66,8 +66,17 @@ export type NodeContext<C> = {
   log(message: string, data?: unknown): void
   /** Evaluates an expression in the sandbox against `data` (default: the node's input) and the run's bindings. */
   evaluate(expr: string, data?: unknown): Promise<unknown>
-  /** The time the slice started (expressions' `$now`): steps are deterministic within a slice. */
+  /** The time the slice started: steps are deterministic within a slice. */
   now: Date
+  /**
+   * Runs another node type's action as the `n`-th tool call of this step (a step of its own, with its own key); a call
+   * completed in an earlier attempt answers its stored output. Failures come back as `{ error }`.
+   */
+  runTool(
+    n: number,
+    tool: { type: string; config: Record<string, unknown> },
+    input: unknown,
+  ): Promise<{ output: unknown } | { error: StepError }>
 }
 
 export type NodeType<C extends z.ZodType = z.ZodType> = {
@@ -83,6 +92,8 @@ export type NodeType<C extends z.ZodType = z.ZodType> = {
   /** Static output ports, or the ports a config opens (a switch's cases). */
   outputs: string[] | ((config: z.infer<C>) => string[])
   effect: Effect
+  /** Top-level config keys whose expressions are not resolved before the executor runs (an AI step's tools: per call). */
+  lazy?: string[]
   /** Who may add this node to a flow (publishing needs admin anyway; running follows the publisher). */
   minRole?: 'member' | 'admin'
   retry?: RetryPolicy

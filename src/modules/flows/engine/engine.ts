@@ -455,7 +455,8 @@ export const createEngine = (deps: {
 
   /** The value of every `{ $expr }` in a config, against the step's input and the run's bindings. */
   const resolveConfig = async (s: Slice, c: CompiledNode, input: unknown, env: Record<string, unknown>) => {
-    const found = expressionsIn(c.node.config)
+    const lazy = new Set(c.type.lazy ?? [])
+    const found = expressionsIn(c.node.config).filter((f) => !lazy.has(String(f.path[0])))
     if (!found.length) return c.node.config
     const values = await expressions.evaluateMany(
       found.map((f) => f.source),
@@ -638,6 +639,7 @@ export const createEngine = (deps: {
             event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
           evaluate: async (expr, data) =>
             (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
+          runTool: (n, tool, toolInput) => runTool(s, c, iteration, n, tool, toolInput, env, signal),
         })
       }
     } catch (err) {
@@ -733,6 +735,118 @@ export const createEngine = (deps: {
     if (result.event) event(s, result.event.type, result.event.data)
     if (c.type.effect !== 'none') await flush(s)
     return { port, output: result.output }
+  }
+
+  /**
+   * One tool call of an AI step: another node type's action run as a step of its own (`<node>/tool:<n>`, key
+   * `<step key>:tool:<n>`), checkpointed like any step. A call already completed (an earlier attempt of the AI step)
+   * answers its stored output without running again; a failure is the model's to read, not the run's.
+   */
+  const runTool = async (
+    s: Slice,
+    parent: CompiledNode,
+    iteration: string,
+    n: number,
+    tool: { type: string; config: Record<string, unknown> },
+    input: unknown,
+    env: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<{ output: unknown } | { error: StepError }> => {
+    const nodeId = `${parent.node.id}/tool:${n}`
+    const key = stepKey(nodeId, iteration)
+    const done = s.steps.get(key)
+    if (done?.status === 'completed') return { output: done.output }
+    const type = registry.get(tool.type)
+    if (!type || type.effect === 'none' || type.kind !== 'action')
+      return { error: { code: 'flows.tool_unavailable', message: `No action ${tool.type} to call.` } }
+    const idempotencyKey = `${idempotencyKeyOf(s.run.id, parent.node.id, iteration)}:tool:${n}`
+    const startedAt = now()
+    const base = { nodeKey: key, nodeId, iteration, idempotencyKey, input }
+    const attempt = (done?.attempts ?? 0) + 1
+    record(s, {
+      ...base,
+      status: 'started',
+      attempts: attempt,
+      output: null,
+      port: null,
+      error: null,
+      startedAt,
+      finishedAt: null,
+      durationMs: null,
+      completed: false,
+    })
+    event(s, 'step-started', { key, nodeId, attempt })
+    await flush(s)
+    let outcome: { output: unknown } | { error: StepError }
+    try {
+      const compiled = { ...parent, node: { ...parent.node, id: nodeId, config: tool.config }, type }
+      const parsed = type.config.safeParse(await resolveConfig(s, compiled, input, env))
+      if (!parsed.success)
+        throw new StepFailure({
+          code: 'flows.config_invalid',
+          message: parsed.error.issues[0]?.message ?? 'Invalid config',
+          retryable: false,
+        })
+      const result = await type.execute({
+        config: parsed.data as never,
+        input,
+        scope: {
+          userId: s.run.actingUserId,
+          actingUserId: s.run.actingUserId,
+          workspaceId: s.run.workspaceId,
+          clientId: s.run.clientId,
+          role: 'admin',
+        },
+        runId: s.run.id,
+        flowId: s.run.flowId,
+        nodeId,
+        nodeName: `${parent.node.name} → ${tool.type}`,
+        iteration,
+        attempt,
+        finalAttempt: true,
+        idempotencyKey,
+        signal,
+        now: s.now,
+        log: (message, data) => event(s, 'step-log', { key, nodeId, message, ...(data === undefined ? {} : { data }) }),
+        evaluate: async (expr, data) =>
+          (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
+        checkpoint: async () => {
+          throw new StepFailure({
+            code: 'flows.tool_unavailable',
+            message: 'This action cannot be a tool.',
+            retryable: false,
+          })
+        },
+        runTool: async () => ({ error: { code: 'flows.tool_unavailable', message: 'Tools do not call tools.' } }),
+      })
+      if ('wait' in result)
+        throw new StepFailure({ code: 'flows.tool_unavailable', message: 'A tool cannot wait.', retryable: false })
+      if (result.commit) s.pending.commits.push(result.commit)
+      outcome = { output: result.output }
+    } catch (err) {
+      if (err instanceof LostLease) throw err
+      outcome = { error: errorOf(err).error }
+    }
+    const at = now()
+    const output = 'output' in outcome ? outcome.output : null
+    const error = 'error' in outcome ? outcome.error : null
+    const durationMs = at.getTime() - startedAt.getTime()
+    record(s, {
+      ...base,
+      status: error ? 'failed' : 'completed',
+      attempts: attempt,
+      output,
+      port: error ? null : 'out',
+      error,
+      startedAt,
+      finishedAt: at,
+      durationMs,
+      completed: !error,
+    })
+    if (error) event(s, 'step-failed', { key, nodeId, error })
+    else event(s, 'step-completed', { key, nodeId, port: 'out', durationMs, output: summary(output) })
+    await flush(s)
+    return outcome
   }
 
   /** Walks one frame (the top level, or one iteration of a loop body) in topological order. */

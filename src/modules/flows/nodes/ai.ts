@@ -1,4 +1,13 @@
-import { generateText, jsonSchema, NoObjectGeneratedError, Output, type ModelMessage } from 'ai'
+import {
+  generateText,
+  jsonSchema,
+  NoObjectGeneratedError,
+  Output,
+  tool,
+  type ModelMessage,
+  type StepResult,
+  type ToolSet,
+} from 'ai'
 import { sql, type Kysely } from 'kysely'
 import { own } from '../../../platform/db/database.ts'
 import { AppError } from '../../../platform/http/errors.ts'
@@ -23,6 +32,8 @@ export type AiStepDeps = {
 
 type Turn = { role: 'user' | 'assistant'; content: string }
 const DEFAULT_MAX_OUTPUT_TOKENS = 2000
+/** Model rounds of one AI step with tools (as chat). */
+const MAX_TOOL_ROUNDS = 4
 
 /**
  * The AI step: a prompt (or an agent) answered by a model, metered like chat (estimate → hold → settle) with the
@@ -81,6 +92,33 @@ export const aiNode = (deps: AiStepDeps): NodeType =>
         params: { model: entry.id, prompt: config.prompt, system: system ?? null, schema: config.outputSchema ?? null },
       })
 
+      // Tools: other nodes' actions the model may call, each call a step of its own (ctx.runTool); every further model
+      // round holds its own credits first (as chat's tool rounds), and the step stops where a hold is refused.
+      let calls = 0
+      const tools: ToolSet = Object.fromEntries(
+        (config.tools ?? []).map((t) => [
+          t.name,
+          tool({
+            description: t.description,
+            inputSchema: jsonSchema<Record<string, unknown>>({ type: 'object', additionalProperties: true }),
+            execute: async (toolInput: Record<string, unknown>) =>
+              ctx.runTool(++calls, { type: t.type, config: t.config }, toolInput),
+          }),
+        ]),
+      )
+      const promptOf = (steps: StepResult<ToolSet>[]) =>
+        [promptText, ...steps.flatMap((st) => st.response.messages.map((m) => JSON.stringify(m.content)))].join('\n')
+      const stopBeforeNextStep = async ({ steps }: { steps: StepResult<ToolSet>[] }) => {
+        if (steps.length >= MAX_TOOL_ROUNDS || ctx.signal.aborted) return true
+        try {
+          await metered.holdNextStep(promptOf(steps))
+          return false
+        } catch {
+          ctx.log('A further tool round was not held (credits): the step answers with what it has.')
+          return true
+        }
+      }
+
       let text: string
       let reported: Parameters<typeof normalizeUsage>[0]
       let object: unknown
@@ -92,6 +130,7 @@ export const aiNode = (deps: AiStepDeps): NodeType =>
           maxOutputTokens,
           maxRetries: 0,
           abortSignal: ctx.signal,
+          ...(config.tools?.length ? { tools, stopWhen: stopBeforeNextStep } : {}),
           ...(config.outputSchema
             ? {
                 output: Output.object({

@@ -276,6 +276,8 @@ export const aiSpec = spec({
   inputs: ['in'],
   outputs: ['out', 'error'],
   effect: 'external',
+  // A tool's config reads the model's arguments: resolved at each call, not before the step.
+  lazy: ['tools'],
   timeoutMs: 120_000,
 })
 

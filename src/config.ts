@@ -113,6 +113,8 @@ export const Env = z.object({
   /** A flow run's slice holds it this long without a checkpoint before another process may take it over (crash). */
   FLOW_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** How often a process that works jobs looks for flow runs left by a dead process (their lease expired). */
+  /** Flow runs (with their steps and logs) older than this many days are deleted, daily; unset keeps them all. */
+  FLOW_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),

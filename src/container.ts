@@ -207,6 +207,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       leaseMs: config.FLOW_LEASE_SECONDS * 1000,
       reapMs: config.FLOW_REAP_SECONDS * 1000,
       concurrencyPerWorkspace: config.FLOW_CONCURRENCY_PER_WORKSPACE,
+      retentionDays: config.FLOW_RUN_RETENTION_DAYS,
     },
   })
   runs.register('flow', flows.engine.runKind)

@@ -31,6 +31,7 @@ describe('AI step tools', () => {
       OPENAI_API_KEY: 'sk-flows',
       OPENAI_BASE_URL: fake.url,
       EGRESS_ALLOW_PRIVATE: '127.0.0.0/8',
+      FLOW_RUN_RETENTION_DAYS: '30',
     })
     w = await onboard(ctx.app, 'flows-tools')
   })
@@ -89,5 +90,39 @@ describe('AI step tools', () => {
     // The model's second round read the tool's answer.
     const second = fake.completions().at(-1)!.body as { messages: { role: string; content: unknown }[] }
     expect(JSON.stringify(second.messages.filter((m) => m.role === 'tool'))).toContain('saved')
+  })
+
+  it('deletes runs past the operator retention with their steps and logs, and nothing younger', async () => {
+    const graph = {
+      nodes: [
+        { id: 'start', type: 'core.manual', name: 'Start', position: { x: 0, y: 0 }, config: {} },
+        {
+          id: 'big',
+          type: 'core.set',
+          name: 'Big',
+          position: { x: 200, y: 0 },
+          config: { fields: { blob: { $expr: 'text' } } },
+        },
+      ],
+      edges: [{ from: 'start', fromPort: 'out', to: 'big', toPort: 'in' }],
+    }
+    const flow = (await call(ctx.app, 'POST', '/api/flows', owner(), { name: 'Old', graph })).json() as FlowDto
+    await call(ctx.app, 'POST', `/api/flows/${flow.id}/publish`, owner())
+    const runId = (
+      await call(ctx.app, 'POST', `/api/flows/${flow.id}/runs`, owner(), { input: { text: 'y'.repeat(70_000) } })
+    ).json().runId as string
+    await ctx.container.flows.engine.drain()
+    const { retention } = ctx.container.flows
+    expect(await retention.prune(new Date(Date.now() + 29 * 86_400_000))).toBe(0)
+    expect((await call(ctx.app, 'GET', `/api/flows/runs/${runId}`, owner())).statusCode).toBe(200)
+    expect(await retention.prune(new Date(Date.now() + 31 * 86_400_000))).toBeGreaterThanOrEqual(1)
+    expect((await call(ctx.app, 'GET', `/api/flows/runs/${runId}`, owner())).statusCode).toBe(404)
+    const db = ctx.container.db
+    expect(await db.selectFrom('flowSteps').select('nodeKey').where('runId', '=', runId).execute()).toEqual([])
+    expect(await db.selectFrom('runEvents').select('seq').where('runId', '=', runId).execute()).toEqual([])
+    expect(await db.selectFrom('runs').select('id').where('id', '=', runId).execute()).toEqual([])
+    expect(await db.selectFrom('flowPayloads').select('id').where('workspaceId', '=', w.workspaceId).execute()).toEqual(
+      [],
+    )
   })
 })

@@ -17,6 +17,7 @@ import { runRoutes } from './engine/runs.routes.ts'
 import { createWebhooks } from './engine/webhooks.ts'
 import { createSchedules } from './engine/schedules.ts'
 import { createCredentials } from './credentials.ts'
+import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { FlowDto } from '../../../contracts/flows.ts'
 import { createExpressionPool } from './expressions/pool.ts'
@@ -43,7 +44,7 @@ export const flowsUsage = {
 }
 
 /** Engine settings an operator may change (env). */
-export type FlowsSettings = Partial<EngineConfig>
+export type FlowsSettings = Partial<EngineConfig> & { retentionDays?: number | undefined }
 const MAX_SUBFLOW_DEPTH = 5
 
 /**
@@ -145,6 +146,7 @@ export const createFlowsModule = (deps: {
     archive: thenSync(stored.archive),
     restore: thenSync(stored.restore),
   }
+  const retention = createRetention({ db: deps.db, runs: deps.runs, days: deps.settings?.retentionDays })
   const runsService = createRunsService({
     db: deps.db,
     engine,
@@ -191,7 +193,8 @@ export const createFlowsModule = (deps: {
       webhooks.routes,
     ],
     schedules,
-    jobs: [...engine.jobs, ...schedules.jobs],
+    retention,
+    jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */
     async startWorker() {
       await schedules.reconcile()

@@ -39,7 +39,13 @@ export type Queue = {
   work(jobs: JobDefinition[]): Promise<void>
   register(jobs: JobDefinition[]): Promise<void>
   /** Fires `job` on a cron schedule in a time zone, one schedule per key (replacing that key's previous one). */
-  schedule<S extends z.ZodType>(job: JobDefinition<S>, key: string, cron: string, tz: string, payload: z.infer<S>): Promise<void>
+  schedule<S extends z.ZodType>(
+    job: JobDefinition<S>,
+    key: string,
+    cron: string,
+    tz: string,
+    payload: z.infer<S>,
+  ): Promise<void>
   unschedule(job: JobDefinition, key: string): Promise<void>
   /** The keys a job is scheduled under. */
   scheduledKeys(job: JobDefinition): Promise<string[]>

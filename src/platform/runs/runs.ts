@@ -306,6 +306,22 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
     publish,
     /** Ends a run's log with `done` in the caller's transaction; publish the returned rows after its commit. */
     appendDone,
+    /** Deletes ended runs and their logs (a module's retention, after it deleted its own rows for them). */
+    async prune(h: Handle, ids: string[]) {
+      if (!ids.length) return 0
+      const t = own<RunsTables>(h)
+      const ended = await t
+        .selectFrom('runs')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('status', '<>', 'running')
+        .execute()
+      const gone = ended.map((r) => r.id)
+      if (!gone.length) return 0
+      await t.deleteFrom('runEvents').where('runId', 'in', gone).execute()
+      await t.deleteFrom('runs').where('id', 'in', gone).execute()
+      return gone.length
+    },
 
     /** Stored events after a sequence number, oldest first (at most 1000). */
     after,

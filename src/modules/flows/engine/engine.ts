@@ -497,6 +497,52 @@ export const createEngine = (deps: {
     } as FlowStepRow)
   }
 
+  /** Commits a step as `started` (its attempt counted) before its external call, its lease covering `holdMs`. */
+  const markStarted = async (
+    s: Slice,
+    base: { nodeKey: string; nodeId: string; iteration: string; idempotencyKey: string; input: unknown },
+    attempt: number,
+    startedAt: Date,
+    holdMs: number,
+  ) => {
+    record(s, {
+      ...base,
+      status: 'started',
+      attempts: attempt,
+      output: null,
+      port: null,
+      error: null,
+      startedAt,
+      finishedAt: null,
+      durationMs: null,
+      completed: false,
+    })
+    event(s, 'step-started', { key: base.nodeKey, nodeId: base.nodeId, attempt })
+    s.holdMs = holdMs
+    await flush(s)
+    s.holdMs = undefined
+  }
+
+  /** What every executor's context holds besides its step's own: the scope, the run, the log, the sandbox. */
+  const contextOf = (s: Slice, key: string, nodeId: string, input: unknown, env: Record<string, unknown>) => ({
+    input,
+    scope: {
+      userId: s.run.actingUserId,
+      actingUserId: s.run.actingUserId,
+      workspaceId: s.run.workspaceId,
+      clientId: s.run.clientId,
+      role: 'admin' as const,
+    },
+    runId: s.run.id,
+    flowId: s.run.flowId,
+    nodeId,
+    now: s.now,
+    log: (message: string, data?: unknown) =>
+      event(s, 'step-log', { key, nodeId, message, ...(data === undefined ? {} : { data }) }),
+    evaluate: async (expr: string, data?: unknown) =>
+      (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
+  })
+
   const retryDelay = (policy: RetryPolicy, attempt: number, after?: number) =>
     after ?? Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
 
@@ -562,37 +608,12 @@ export const createEngine = (deps: {
           })
         if (c.type.effect === 'external') {
           // Marked started (with its attempt) before the call: a crash during it resumes with the same key.
-          record(s, {
-            ...base,
-            status: 'started',
-            attempts: attempt,
-            output: null,
-            port: null,
-            error: null,
-            startedAt,
-            finishedAt: null,
-            durationMs: null,
-            completed: false,
-          })
-          event(s, 'step-started', { key, nodeId: c.node.id, attempt })
-          s.holdMs = timeoutMs
-          await flush(s)
-          s.holdMs = undefined
+          await markStarted(s, base, attempt, startedAt, timeoutMs)
         }
         const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
         result = await c.type.execute({
+          ...contextOf(s, key, c.node.id, input, env),
           config: parsed.data as never,
-          input,
-          scope: {
-            userId: s.run.actingUserId,
-            actingUserId: s.run.actingUserId,
-            workspaceId: s.run.workspaceId,
-            clientId: s.run.clientId,
-            role: 'admin',
-          },
-          runId: s.run.id,
-          flowId: s.run.flowId,
-          nodeId: c.node.id,
           nodeName: c.node.name,
           iteration,
           attempt,
@@ -626,19 +647,18 @@ export const createEngine = (deps: {
               })
               .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
               .execute()
-            await t
+            const held = await t
               .updateTable('flowRuns')
               .set((eb) => ({ credits: eb('credits', '+', String(r.credits ?? 0n)), steps: eb('steps', '+', 1) }))
               .where('id', '=', s.run.id)
-              .execute()
+              .where('status', '=', 'running')
+              .where('leaseOwner', '=', owner)
+              .executeTakeFirst()
+            // Cancelled or taken over meanwhile: nothing of this attempt is kept (the caller's transaction rolls back).
+            if (Number(held.numUpdatedRows) !== 1) throw new LostLease()
           },
           idempotencyKey: base.idempotencyKey,
           signal,
-          now: s.now,
-          log: (message, data) =>
-            event(s, 'step-log', { key, nodeId: c.node.id, message, ...(data === undefined ? {} : { data }) }),
-          evaluate: async (expr, data) =>
-            (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
           runTool: (n, tool, toolInput) => runTool(s, c, iteration, n, tool, toolInput, env, signal),
         })
       }
@@ -763,20 +783,7 @@ export const createEngine = (deps: {
     const startedAt = now()
     const base = { nodeKey: key, nodeId, iteration, idempotencyKey, input }
     const attempt = (done?.attempts ?? 0) + 1
-    record(s, {
-      ...base,
-      status: 'started',
-      attempts: attempt,
-      output: null,
-      port: null,
-      error: null,
-      startedAt,
-      finishedAt: null,
-      durationMs: null,
-      completed: false,
-    })
-    event(s, 'step-started', { key, nodeId, attempt })
-    await flush(s)
+    await markStarted(s, base, attempt, startedAt, DEFAULT_STEP_TIMEOUT_MS)
     let outcome: { output: unknown } | { error: StepError }
     try {
       const compiled = { ...parent, node: { ...parent.node, id: nodeId, config: tool.config }, type }
@@ -788,28 +795,14 @@ export const createEngine = (deps: {
           retryable: false,
         })
       const result = await type.execute({
+        ...contextOf(s, key, nodeId, input, env),
         config: parsed.data as never,
-        input,
-        scope: {
-          userId: s.run.actingUserId,
-          actingUserId: s.run.actingUserId,
-          workspaceId: s.run.workspaceId,
-          clientId: s.run.clientId,
-          role: 'admin',
-        },
-        runId: s.run.id,
-        flowId: s.run.flowId,
-        nodeId,
         nodeName: `${parent.node.name} → ${tool.type}`,
         iteration,
         attempt,
         finalAttempt: true,
         idempotencyKey,
         signal,
-        now: s.now,
-        log: (message, data) => event(s, 'step-log', { key, nodeId, message, ...(data === undefined ? {} : { data }) }),
-        evaluate: async (expr, data) =>
-          (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
         checkpoint: async () => {
           throw new StepFailure({
             code: 'flows.tool_unavailable',

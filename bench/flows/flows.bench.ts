@@ -44,6 +44,8 @@ interface Running {
   headers?: Record<string, string>
   /** CPU time (ms) used so far by the target's processes (its database's too, when it has one); undefined if unknown. */
   cpu?: () => number | undefined
+  /** The same CPU time split by part (e.g. server, sandbox, database), when the target tells them apart. */
+  cpuParts?: () => Record<string, number>
   /** How many executions the target has saved as completed so far; checked against the answers received. */
   savedExecutions?: () => Promise<number>
   stop(): Promise<void>
@@ -65,6 +67,8 @@ interface Measured {
   seconds: number
   /** CPU time of the target's processes per completed execution, ms. */
   cpuMsPerExecution?: number
+  /** The same, by part of the target (`Running.cpuParts`). */
+  cpuMsPerExecutionByPart?: Record<string, number>
   /** CPU used meanwhile by everything else on the machine (not the target, not this process), % of one core. */
   otherPercent?: number
   firstError?: string
@@ -80,13 +84,14 @@ const measure = async (
   concurrency: number,
   durationMs: number,
   targetCpu: () => number | undefined = () => undefined,
+  targetParts: () => Record<string, number> = () => ({}),
 ): Promise<Measured> => {
   const body = JSON.stringify(target.body)
   const headers = { 'content-type': 'application/json', ...target.headers }
   const latencies: number[] = []
   let errors = 0
   let firstError: string | undefined
-  const before = { target: targetCpu(), machine: machineMs(), self: process.cpuUsage() }
+  const before = { target: targetCpu(), parts: targetParts(), machine: machineMs(), self: process.cpuUsage() }
   const started = performance.now()
   const deadline = started + durationMs
   const caller = async () => {
@@ -108,7 +113,7 @@ const measure = async (
   }
   await Promise.all(Array.from({ length: concurrency }, caller))
   const seconds = (performance.now() - started) / 1000
-  const after = { target: targetCpu(), machine: machineMs(), self: process.cpuUsage(before.self) }
+  const after = { target: targetCpu(), parts: targetParts(), machine: machineMs(), self: process.cpuUsage(before.self) }
   const target_ = before.target === undefined || after.target === undefined ? undefined : after.target - before.target
   const machineBusy = before.machine && after.machine ? after.machine.busy - before.machine.busy : undefined
   const self = (after.self.user + after.self.system) / 1000
@@ -122,6 +127,16 @@ const measure = async (
     seconds: +seconds.toFixed(2),
     cpuMsPerExecution:
       target_ === undefined || latencies.length === 0 ? undefined : +(target_ / latencies.length).toFixed(2),
+    ...(Object.keys(after.parts).length && latencies.length
+      ? {
+          cpuMsPerExecutionByPart: Object.fromEntries(
+            Object.entries(after.parts).map(([k, v]) => [
+              k,
+              +((v - (before.parts[k] ?? 0)) / latencies.length).toFixed(2),
+            ]),
+          ),
+        }
+      : {}),
     otherPercent:
       target_ === undefined || machineBusy === undefined
         ? undefined
@@ -633,14 +648,27 @@ const startCamarad = async (): Promise<Running> => {
     // CPU of the server, its children (the expression sandbox's processes) and the PostgreSQL backends of its
     // database; a process that exits keeps the last reading taken.
     const pid = child.pid!
-    const seen = new Map<string, number>()
-    const cpu = () => {
-      for (const p of [...processTree(pid).map(String), ...backendsOf(database)]) {
-        const ms = cpuMs(p)
-        if (ms !== undefined) seen.set(p, ms)
-      }
-      return [...seen.values()].reduce((a, b) => a + b, 0)
+    const seen = {
+      server: new Map<string, number>(),
+      sandbox: new Map<string, number>(),
+      postgres: new Map<string, number>(),
     }
+    const cpuParts = () => {
+      const [server, ...sandbox] = processTree(pid).map(String)
+      const take = (part: keyof typeof seen, pids: string[]) => {
+        for (const p of pids) {
+          const ms = cpuMs(p)
+          if (ms !== undefined) seen[part].set(p, ms)
+        }
+        return [...seen[part].values()].reduce((a, b) => a + b, 0)
+      }
+      return {
+        server: take('server', [server!]),
+        sandbox: take('sandbox', sandbox),
+        postgres: take('postgres', backendsOf(database)),
+      }
+    }
+    const cpu = () => Object.values(cpuParts()).reduce((a, b) => a + b, 0)
     cpu()
 
     const server = child
@@ -654,7 +682,7 @@ const startCamarad = async (): Promise<Running> => {
       }
       await drop()
     }
-    return { url, cpu, savedExecutions, stop }
+    return { url, cpu, cpuParts, savedExecutions, stop }
   } catch (error) {
     if (child && child.exitCode === null) child.kill('SIGKILL')
     await drop().catch(() => undefined)
@@ -690,6 +718,12 @@ console.log(
 )
 
 const rows: ({ target: string; concurrency: number } & Measured)[] = []
+const parts = (m: Measured) =>
+  m.cpuMsPerExecutionByPart
+    ? ` (${Object.entries(m.cpuMsPerExecutionByPart)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`
+    : ''
 const saves: { target: string; answered: number; saved: number }[] = []
 for (const target of TARGETS) {
   console.log(`Starting ${target.name}…`)
@@ -700,12 +734,12 @@ for (const target of TARGETS) {
     const load = { name: target.name, url: running.url, body: BODY, headers: running.headers }
     for (const concurrency of CONCURRENCY) {
       answered += (await measure(load, concurrency, WARMUP_SECONDS * 1000)).executions
-      const m = await measure(load, concurrency, SECONDS * 1000, running.cpu)
+      const m = await measure(load, concurrency, SECONDS * 1000, running.cpu, running.cpuParts)
       answered += m.executions
       rows.push({ target: target.name, concurrency, ...m })
       console.log(
         `  ${target.name} × ${concurrency}: ${m.perSecond} exec/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors, ` +
-          `${m.cpuMsPerExecution ?? '?'} ms CPU/exec, other load ${m.otherPercent ?? '?'} % of a core` +
+          `${m.cpuMsPerExecution ?? '?'} ms CPU/exec${parts(m)}, other load ${m.otherPercent ?? '?'} % of a core` +
           `${m.firstError ? ` (first: ${m.firstError})` : ''}`,
       )
     }

@@ -13,7 +13,8 @@ import { cpuMs, gitCommit, machineMs, pct } from '../measure.ts'
  * webhook request to receiving its answer (= the execution completed and saved).
  *
  * Targets are started one after the other in the same run, on the same machine, and loaded the same way. Today:
- * n8n 1.123.5 (installed by this script from npm, regular mode, SQLite). Camarad is added to `TARGETS` below.
+ * n8n 1.123.5 (installed by this script from npm, regular mode, SQLite), then Camarad (`node src/main.ts` on a fresh
+ * PostgreSQL database, the same flow published through its API, every step checkpointed).
  */
 const N8N_VERSION = '1.123.5'
 const QUICK = process.argv.includes('--quick')

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
 import { cpuMs, gitCommit, machineMs, pct } from '../measure.ts'
 
 /**
@@ -12,7 +13,8 @@ import { cpuMs, gitCommit, machineMs, pct } from '../measure.ts'
  * webhook request to receiving its answer (= the execution completed and saved).
  *
  * Targets are started one after the other in the same run, on the same machine, and loaded the same way. Today:
- * n8n 1.123.5 (installed by this script from npm, regular mode, SQLite). Camarad is added to `TARGETS` below.
+ * n8n 1.123.5 (installed by this script from npm, regular mode, SQLite), then Camarad (`node src/main.ts` on a fresh
+ * PostgreSQL database, the same flow published through its API, every step checkpointed).
  */
 const N8N_VERSION = '1.123.5'
 const QUICK = process.argv.includes('--quick')
@@ -43,6 +45,8 @@ interface Running {
   headers?: Record<string, string>
   /** CPU time (ms) used so far by the target's processes (its database's too, when it has one); undefined if unknown. */
   cpu?: () => number | undefined
+  /** The same CPU time split by part (e.g. server, sandbox, database), when the target tells them apart. */
+  cpuParts?: () => Record<string, number>
   /** How many executions the target has saved as completed so far; checked against the answers received. */
   savedExecutions?: () => Promise<number>
   stop(): Promise<void>
@@ -64,6 +68,8 @@ interface Measured {
   seconds: number
   /** CPU time of the target's processes per completed execution, ms. */
   cpuMsPerExecution?: number
+  /** The same, by part of the target (`Running.cpuParts`). */
+  cpuMsPerExecutionByPart?: Record<string, number>
   /** CPU used meanwhile by everything else on the machine (not the target, not this process), % of one core. */
   otherPercent?: number
   firstError?: string
@@ -79,13 +85,14 @@ const measure = async (
   concurrency: number,
   durationMs: number,
   targetCpu: () => number | undefined = () => undefined,
+  targetParts: () => Record<string, number> = () => ({}),
 ): Promise<Measured> => {
   const body = JSON.stringify(target.body)
   const headers = { 'content-type': 'application/json', ...target.headers }
   const latencies: number[] = []
   let errors = 0
   let firstError: string | undefined
-  const before = { target: targetCpu(), machine: machineMs(), self: process.cpuUsage() }
+  const before = { target: targetCpu(), parts: targetParts(), machine: machineMs(), self: process.cpuUsage() }
   const started = performance.now()
   const deadline = started + durationMs
   const caller = async () => {
@@ -107,7 +114,7 @@ const measure = async (
   }
   await Promise.all(Array.from({ length: concurrency }, caller))
   const seconds = (performance.now() - started) / 1000
-  const after = { target: targetCpu(), machine: machineMs(), self: process.cpuUsage(before.self) }
+  const after = { target: targetCpu(), parts: targetParts(), machine: machineMs(), self: process.cpuUsage(before.self) }
   const target_ = before.target === undefined || after.target === undefined ? undefined : after.target - before.target
   const machineBusy = before.machine && after.machine ? after.machine.busy - before.machine.busy : undefined
   const self = (after.self.user + after.self.system) / 1000
@@ -121,6 +128,16 @@ const measure = async (
     seconds: +seconds.toFixed(2),
     cpuMsPerExecution:
       target_ === undefined || latencies.length === 0 ? undefined : +(target_ / latencies.length).toFixed(2),
+    ...(Object.keys(after.parts).length && latencies.length
+      ? {
+          cpuMsPerExecutionByPart: Object.fromEntries(
+            Object.entries(after.parts).map(([k, v]) => [
+              k,
+              +((v - (before.parts[k] ?? 0)) / latencies.length).toFixed(2),
+            ]),
+          ),
+        }
+      : {}),
     otherPercent:
       target_ === undefined || machineBusy === undefined
         ? undefined
@@ -459,11 +476,232 @@ const startN8n = async (): Promise<Running> => {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Targets: each is started, verified, loaded at every concurrency level and stopped before the next one starts.
-// Camarad goes here as `{ name: 'Camarad', start: startCamarad }`, `startCamarad` returning a `Running` as described
-// above (a Camarad server on PostgreSQL with a published webhook → set → if flow whose webhook answers on completion).
+// Camarad
 
-const TARGETS: Target[] = [{ name: `n8n ${N8N_VERSION}`, start: startN8n }]
+/** The admin connection: a fresh database is created there for the run and dropped at the end. */
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/** Runs of the bench's workspace executing at once; above the 32 callers, so the cap never queues a run. */
+const CAMARAD_FLOW_CONCURRENCY = process.env.BENCH_FLOW_CONCURRENCY ?? '64'
+/** A directory: when set, the Camarad server runs under `node --cpu-prof` and writes its profile there on exit. */
+const CPU_PROF = process.env.BENCH_CPU_PROF
+
+/** The same flow as n8n's: Webhook (answer at completion) → Set `total = body.a + body.b` → Condition `total > 10`. */
+const CAMARAD_GRAPH = {
+  nodes: [
+    {
+      id: 'hook',
+      type: 'core.webhook',
+      name: 'Webhook',
+      position: { x: 0, y: 0 },
+      config: { respond: 'on-completion' },
+    },
+    {
+      id: 'total',
+      type: 'core.set',
+      name: 'Set total',
+      position: { x: 220, y: 0 },
+      config: { fields: { total: { $expr: 'body.a + body.b' } }, keepInput: false },
+    },
+    {
+      id: 'big',
+      type: 'core.condition',
+      name: 'If total > 10',
+      position: { x: 440, y: 0 },
+      config: { if: { $expr: 'total > 10' } },
+    },
+  ],
+  edges: [
+    { from: 'hook', fromPort: 'out', to: 'total', toPort: 'in' },
+    { from: 'total', fromPort: 'out', to: 'big', toPort: 'in' },
+  ],
+}
+const CAMARAD_STEPS = CAMARAD_GRAPH.nodes.length
+
+/** Every process under `root` (itself included), from /proc. */
+const processTree = (root: number) => {
+  const children = new Map<number, number[]>()
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)])
+    } catch {
+      /* exited */
+    }
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []))
+  return tree
+}
+/** The PostgreSQL backends serving `database` (their process title names it). */
+const backendsOf = (database: string) =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((p) => {
+      try {
+        const title = readFileSync(`/proc/${p}/cmdline`, 'utf8')
+        return title.startsWith('postgres: ') && title.includes(` ${database} `)
+      } catch {
+        return false
+      }
+    })
+
+/**
+ * Camarad as `npm start` runs it (`src/main.ts`: API and job worker in one process, RUN_WORKER=true) on a fresh
+ * PostgreSQL database, with the throttles lifted; the flow is created, published and given its webhook URL through the
+ * API, as the editor does.
+ */
+const startCamarad = async (): Promise<Running> => {
+  const database = `camarad_bench_flows_${Date.now().toString(36)}`
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${database}`)
+  const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString()
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  let child: ChildProcess | undefined
+  let db: pg.Client | undefined
+  const drop = async () => {
+    await db?.end().catch(() => undefined)
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    await admin.end()
+  }
+  try {
+    if (CPU_PROF) mkdirSync(CPU_PROF, { recursive: true })
+    const tail: string[] = []
+    child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), 'src/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: base,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: '',
+        RUN_WORKER: 'true',
+        LOG_LEVEL: 'warn',
+        SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop',
+        // The throttles are out of the way; everything a run does (checkpoints, events, the run layer) stays on.
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        SIGNUP_MAX_PER_IP_PER_HOUR: '100000',
+        LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+        FLOW_CONCURRENCY_PER_WORKSPACE: CAMARAD_FLOW_CONCURRENCY,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const keep = (d: Buffer) => {
+      tail.push(...d.toString().split('\n').filter(Boolean))
+      if (tail.length > 40) tail.splice(0, tail.length - 40)
+    }
+    child.stderr!.on('data', keep)
+    await new Promise<void>((ok, fail) => {
+      child!.stdout!.on('data', (d: Buffer) => {
+        keep(d)
+        if (d.toString().includes('Camarad is running')) ok()
+      })
+      child!.once('exit', (code) => fail(new Error(`Camarad exited with ${code}:\n${tail.join('\n')}`)))
+    })
+
+    let cookie = ''
+    const api = async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(base + path, {
+        method: 'POST',
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          origin: base,
+          ...(cookie ? { cookie } : {}),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await res.text()
+      if (!res.ok) throw new Error(`Camarad ${path}: ${res.status} ${text.slice(0, 500)}`)
+      cookie = res.headers.get('set-cookie')?.split(';')[0] ?? cookie
+      return JSON.parse(text) as Record<string, unknown>
+    }
+    await api('/api/auth/signup', { email: 'bench@example.test', password: 'load test passphrase 42', name: 'Bench' })
+    const { client } = (await api('/api/auth/onboarding', { workspaceName: 'Bench Agency', clientName: 'Bench' })) as {
+      client: { id: string }
+    }
+    const asClient = { 'x-client-id': client.id }
+    const flow = await api('/api/flows', { name: 'bench webhook → set → if', graph: CAMARAD_GRAPH }, asClient)
+    const flowId = String(flow.id)
+    await api(`/api/flows/${flowId}/publish`, undefined, asClient)
+    const { url } = (await api(`/api/flows/${flowId}/webhook/rotate`, undefined, asClient)) as { url: string }
+
+    db = new pg.Client({ connectionString: databaseUrl })
+    await db.connect()
+    const checkpoints = db
+    /** Completed runs of the flow that have every step's checkpoint (a completed row per step); others are reported. */
+    const savedExecutions = async () => {
+      const { rows } = await checkpoints.query<{ completed: string; checkpointed: string }>(
+        `SELECT count(*) AS completed,
+           count(*) FILTER (WHERE (SELECT count(*) FROM flow_steps s WHERE s.run_id = r.id AND s.status = 'completed')
+             = $2) AS checkpointed
+         FROM flow_runs r WHERE r.flow_id = $1 AND r.status = 'completed'`,
+        [flowId, CAMARAD_STEPS],
+      )
+      const { completed, checkpointed } = rows[0]!
+      if (completed !== checkpointed)
+        console.error(`  Camarad: ${completed} completed runs, only ${checkpointed} with all ${CAMARAD_STEPS} steps`)
+      return Number(checkpointed)
+    }
+
+    // CPU of the server, its children (the expression sandbox's processes) and the PostgreSQL backends of its
+    // database; a process that exits keeps the last reading taken.
+    const pid = child.pid!
+    const seen = {
+      server: new Map<string, number>(),
+      sandbox: new Map<string, number>(),
+      postgres: new Map<string, number>(),
+    }
+    const cpuParts = () => {
+      const [server, ...sandbox] = processTree(pid).map(String)
+      const take = (part: keyof typeof seen, pids: string[]) => {
+        for (const p of pids) {
+          const ms = cpuMs(p)
+          if (ms !== undefined) seen[part].set(p, ms)
+        }
+        return [...seen[part].values()].reduce((a, b) => a + b, 0)
+      }
+      return {
+        server: take('server', [server!]),
+        sandbox: take('sandbox', sandbox),
+        postgres: take('postgres', backendsOf(database)),
+      }
+    }
+    const cpu = () => Object.values(cpuParts()).reduce((a, b) => a + b, 0)
+    cpu()
+
+    const server = child
+    const stop = async () => {
+      if (server.exitCode === null && server.signalCode === null) {
+        const gone = new Promise((ok) => server.once('exit', ok))
+        server.kill('SIGTERM')
+        const exited = await Promise.race([gone.then(() => true), sleep(25_000).then(() => false)])
+        if (!exited) server.kill('SIGKILL')
+        await gone
+      }
+      await drop()
+    }
+    return { url, cpu, cpuParts, savedExecutions, stop }
+  } catch (error) {
+    if (child && child.exitCode === null) child.kill('SIGKILL')
+    await drop().catch(() => undefined)
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Targets: each is started, verified, loaded at every concurrency level and stopped before the next one starts.
+// BENCH_TARGETS=camarad (or n8n) runs one of them only.
+
+const TARGETS: Target[] = [
+  { name: `n8n ${N8N_VERSION}`, start: startN8n },
+  { name: 'Camarad', start: startCamarad },
+].filter(
+  (t) =>
+    !process.env.BENCH_TARGETS || process.env.BENCH_TARGETS.split(',').some((n) => t.name.toLowerCase().startsWith(n)),
+)
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -481,6 +719,12 @@ console.log(
 )
 
 const rows: ({ target: string; concurrency: number } & Measured)[] = []
+const parts = (m: Measured) =>
+  m.cpuMsPerExecutionByPart
+    ? ` (${Object.entries(m.cpuMsPerExecutionByPart)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`
+    : ''
 const saves: { target: string; answered: number; saved: number }[] = []
 for (const target of TARGETS) {
   console.log(`Starting ${target.name}…`)
@@ -491,12 +735,12 @@ for (const target of TARGETS) {
     const load = { name: target.name, url: running.url, body: BODY, headers: running.headers }
     for (const concurrency of CONCURRENCY) {
       answered += (await measure(load, concurrency, WARMUP_SECONDS * 1000)).executions
-      const m = await measure(load, concurrency, SECONDS * 1000, running.cpu)
+      const m = await measure(load, concurrency, SECONDS * 1000, running.cpu, running.cpuParts)
       answered += m.executions
       rows.push({ target: target.name, concurrency, ...m })
       console.log(
         `  ${target.name} × ${concurrency}: ${m.perSecond} exec/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors, ` +
-          `${m.cpuMsPerExecution ?? '?'} ms CPU/exec, other load ${m.otherPercent ?? '?'} % of a core` +
+          `${m.cpuMsPerExecution ?? '?'} ms CPU/exec${parts(m)}, other load ${m.otherPercent ?? '?'} % of a core` +
           `${m.firstError ? ` (first: ${m.firstError})` : ''}`,
       )
     }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type { FlowGraph, RunStatus, RunTrigger, StepError } from '../../../../contracts/flows.ts'
 import { own, type Handle } from '../../../platform/db/database.ts'
@@ -9,7 +9,7 @@ import { defineJob, type Queue } from '../../../platform/queue/queue.ts'
 import type { Bus } from '../../../platform/realtime/bus.ts'
 import type { LoggedEvent } from '../../../platform/runs/run-log.ts'
 import type { Run, Runs } from '../../../platform/runs/runs.ts'
-import type { FlowRunRow, FlowStepRow, FlowsTables } from '../flows.tables.ts'
+import type { FlowRunRow, FlowStepRow, FlowStepsTable, FlowsTables } from '../flows.tables.ts'
 import { creditsString } from '../compose.ts'
 import { compileGraph, expressionsIn, type CompiledGraph, type CompiledNode } from '../graph.ts'
 import { StepFailure, type NodeRegistry, type NodeResult, type RetryPolicy } from '../registry.ts'
@@ -169,6 +169,12 @@ export const createEngine = (deps: {
   const inflight = new Map<string, { abort: AbortController; done: Promise<SliceOutcome | undefined> }>()
   const deferred = new Set<string>()
   const compiled = new Map<string, CompiledGraph>()
+  /**
+   * Runs this process opened already claimed (`startRun`), as inserted: their first slice here needs no claim
+   * transaction (the lease is ours, there are no steps and no events yet). A cancel or takeover in between is caught,
+   * as on every path, by the checkpoint's conditional update. Entries whose start never committed age out.
+   */
+  const opened = new Map<string, FlowRunRow>()
 
   const advanceJob = defineJob({
     name: 'flows.advance',
@@ -237,7 +243,7 @@ export const createEngine = (deps: {
     const claim = await underCap(trx, input.workspaceId)
     const at = now()
     await runs.insert(h, { id: runId, kind: 'flow', workspaceId: input.workspaceId, subjectId: runId })
-    await trx
+    const row = await trx
       .insertInto('flowRuns')
       .values({
         id: runId,
@@ -257,8 +263,13 @@ export const createEngine = (deps: {
         deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
         createdAt: at,
       })
-      .execute()
+      .returningAll()
+      .executeTakeFirstOrThrow()
     if (!claim) deferred.add(input.workspaceId)
+    else {
+      if (opened.size >= 1000) opened.delete(opened.keys().next().value!)
+      opened.set(runId, row)
+    }
     return { runId, existing: false }
   }
 
@@ -270,6 +281,7 @@ export const createEngine = (deps: {
     const running = inflight.get(runId)
     if (running) return running.done
     if (inflight.size >= config.maxLocalSlices) {
+      opened.delete(runId)
       void queue.enqueue(db, advanceJob, { runId }).catch((err: unknown) => report(`enqueue ${runId}`, err))
       return undefined
     }
@@ -395,12 +407,23 @@ export const createEngine = (deps: {
         .returning(['id', 'steps', 'credits'])
         .executeTakeFirst()
       if (!updated) throw new LostLease()
+      // Every pending step row in one statement. A step recorded twice in this batch (a loop's `started`, then its
+      // `completed`) is written once with its latest state, as the successive upserts would have left it.
+      const values = new Map<string, Insertable<FlowStepsTable>>()
       for (const p of steps) {
         const input =
           sizeOf(p.input) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.input) : null
         const output =
           sizeOf(p.output) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.output) : null
-        const row = {
+        const first = values.get(p.nodeKey)
+        values.set(p.nodeKey, {
+          runId: s.run.id,
+          nodeKey: p.nodeKey,
+          nodeId: p.nodeId,
+          iteration: p.iteration,
+          seq: seqOf(s, p.nodeKey),
+          idempotencyKey: first?.idempotencyKey ?? p.idempotencyKey,
+          startedAt: first?.startedAt ?? p.startedAt,
           status: p.status,
           attempts: p.attempts,
           input: input ? null : json(p.input),
@@ -411,22 +434,27 @@ export const createEngine = (deps: {
           error: json(p.error),
           finishedAt: p.finishedAt,
           durationMs: p.durationMs,
-        }
+        })
+      }
+      if (values.size)
         await trx
           .insertInto('flowSteps')
-          .values({
-            runId: s.run.id,
-            nodeKey: p.nodeKey,
-            nodeId: p.nodeId,
-            iteration: p.iteration,
-            seq: seqOf(s, p.nodeKey),
-            idempotencyKey: p.idempotencyKey,
-            startedAt: p.startedAt,
-            ...row,
-          })
-          .onConflict((oc) => oc.columns(['runId', 'nodeKey']).doUpdateSet(row))
+          .values([...values.values()])
+          .onConflict((oc) =>
+            oc.columns(['runId', 'nodeKey']).doUpdateSet((eb) => ({
+              status: eb.ref('excluded.status'),
+              attempts: eb.ref('excluded.attempts'),
+              input: eb.ref('excluded.input'),
+              output: eb.ref('excluded.output'),
+              inputRef: eb.ref('excluded.inputRef'),
+              outputRef: eb.ref('excluded.outputRef'),
+              port: eb.ref('excluded.port'),
+              error: eb.ref('excluded.error'),
+              finishedAt: eb.ref('excluded.finishedAt'),
+              durationMs: eb.ref('excluded.durationMs'),
+            })),
+          )
           .execute()
-      }
       for (const commit of commits) await commit(trx)
       await runs.append(trx, s.run.id, events)
       if (end?.status === 'waiting' && end.wakeAt)
@@ -994,8 +1022,16 @@ export const createEngine = (deps: {
     const running = inflight.get(runId)
     if (running) return running.done
     const abort = new AbortController()
+    const fresh = opened.get(runId)
+    opened.delete(runId)
     const done = (async (): Promise<SliceOutcome | undefined> => {
-      const claimed = await claim(runId)
+      // Still ours by the start's lease (with a margin): no claim; else claimed like any other run.
+      const claimed =
+        fresh?.leaseOwner === owner &&
+        fresh.leaseUntil &&
+        fresh.leaseUntil.getTime() - config.leaseMs / 2 > now().getTime()
+          ? { run: fresh, steps: [] as FlowStepRow[], seq: 0, first: true }
+          : await claim(runId)
       if (!claimed) return undefined
       const { run, steps, seq, first } = claimed
       const s: Slice = {

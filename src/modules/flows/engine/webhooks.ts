@@ -101,19 +101,27 @@ export const createWebhooks = ({
     query: Record<string, string>,
   ) => {
     if (!SECRET.test(secret)) throw flowsErrors.webhook_not_found()
-    const hook = await db
-      .selectFrom('flowWebhooks')
-      .selectAll()
-      .where('secretHash', '=', hash(secret))
+    // The hook, its flow (active, published) and the published version in one read.
+    const found = await db
+      .selectFrom('flowWebhooks as h')
+      .innerJoin('flows as f', (j) => j.onRef('f.id', '=', 'h.flowId').onRef('f.workspaceId', '=', 'h.workspaceId'))
+      .innerJoin('flowVersions as v', 'v.id', 'f.publishedVersionId')
+      .select([
+        'h.hmacSecret',
+        'f.id as flowId',
+        'f.workspaceId',
+        'f.clientId',
+        'v.id as versionId',
+        'v.graph',
+        'v.createdBy',
+      ])
+      .where('h.secretHash', '=', hash(secret))
+      .where('f.state', '=', 'active')
       .executeTakeFirst()
-    if (!hook) throw flowsErrors.webhook_not_found()
-    const flow = await db.selectFrom('flows').selectAll().where('id', '=', hook.flowId).executeTakeFirst()
-    if (!flow || flow.state !== 'active' || !flow.publishedVersionId) throw flowsErrors.webhook_not_found()
-    const version = await db
-      .selectFrom('flowVersions')
-      .select(['id', 'graph', 'createdBy'])
-      .where('id', '=', flow.publishedVersionId)
-      .executeTakeFirstOrThrow()
+    if (!found) throw flowsErrors.webhook_not_found()
+    const hook = { hmacSecret: found.hmacSecret }
+    const flow = { id: found.flowId, workspaceId: found.workspaceId, clientId: found.clientId }
+    const version = { id: found.versionId, graph: found.graph, createdBy: found.createdBy }
     const trigger = (version.graph as FlowGraph).nodes.find((n) => n.type === 'core.webhook')
     if (!trigger) throw flowsErrors.webhook_not_found()
     const config = { respond: 'immediately', timeoutMs: 10_000, ...trigger.config } as WebhookConfig

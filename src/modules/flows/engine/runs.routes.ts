@@ -20,7 +20,8 @@ import type { RunsService } from './runs.service.ts'
 
 const EventStream = z.string().meta({
   description:
-    'text/event-stream: `run`, `step-started`, `step-log`, `step-completed`, `step-failed`, `step-retrying`, `step-waiting`, `respond`, `done`; `id:` is the sequence number for Last-Event-ID',
+    'text/event-stream: `run`, `step-started`, `step-log`, `step-completed`, `step-failed`, `step-retrying`, ' +
+    '`step-waiting`, `respond`, `done`; `id:` is the sequence number for Last-Event-ID',
 })
 
 /** Runs: start by hand, list (per flow, per client), the trace, its export, live events, cancel. */

@@ -44,7 +44,10 @@ export const webhookSpec = spec({
   description: 'Starts the flow when its secret URL is called (POST). Optionally checks an HMAC signature.',
   icon: 'webhook',
   config: z.strictObject({
-    /** `immediately`: 202 with the run id; `respond-node`: the answer of a "Respond to webhook" step (else 202 at the timeout); `on-completion`: the last step's output. */
+    /**
+     * `immediately`: 202 with the run id; `respond-node`: the answer of a "Respond to webhook" step (else 202 at the
+     * timeout); `on-completion`: the last step's output.
+     */
     respond: z.enum(['immediately', 'respond-node', 'on-completion']).default('immediately'),
     timeoutMs: z.number().int().min(100).max(30_000).default(10_000),
     /** The header carrying `hex(HMAC-SHA256(secret, raw body))`; set to require a signature. */

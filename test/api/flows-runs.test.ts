@@ -305,6 +305,32 @@ describe('flow runs', () => {
     expect((await post()).statusCode).toBe(401)
   })
 
+  it('answers one run to a webhook delivered many times at once with one Idempotency-Key, never a 500', async () => {
+    const flow = await publish({
+      nodes: [
+        node('hook', 'core.webhook', { respond: 'immediately' }),
+        node('pick', 'core.set', { fields: { n: 1 } }, 200),
+      ],
+      edges: [edge('hook', 'pick')],
+    })
+    const path = new URL(
+      (await call(ctx.app, 'POST', `/api/flows/${flow.id}/webhook/rotate`, owner())).json().url as string,
+    ).pathname
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        ctx.app.inject({
+          method: 'POST',
+          url: path,
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'burst-1' },
+          payload: '{"lead":1}',
+        }),
+      ),
+    )
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 202))
+    expect(new Set(answers.map((a) => a.json().runId)).size).toBe(1)
+    await ctx.container.flows.engine.drain()
+  })
+
   it('answers a webhook with the respond step, or with the last output at completion', async () => {
     const respond = await publish({
       nodes: [

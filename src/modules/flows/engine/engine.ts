@@ -274,6 +274,19 @@ export const createEngine = (deps: {
   }
 
   /**
+   * Opens a run in a transaction of its own. Two starts with one trigger key at once (a webhook delivered twice in
+   * parallel): the second meets the unique index, and its retry finds the first's run.
+   */
+  const open = async (input: StartInput): Promise<{ runId: string; existing: boolean }> => {
+    try {
+      return await db.transaction().execute((trx) => startRun(trx, input))
+    } catch (err) {
+      if (!input.triggerKey || (err as { code?: string }).code !== '23505') throw err
+      return db.transaction().execute((trx) => startRun(trx, input))
+    }
+  }
+
+  /**
    * Continues a run here when this process has room (answering how the slice ended), else through the queue.
    * Never rejects.
    */
@@ -1220,6 +1233,7 @@ export const createEngine = (deps: {
   return {
     owner,
     startRun,
+    open,
     outcomeOf,
     depthOf,
     kick,

@@ -85,18 +85,16 @@ export const createSchedules = ({
       return undefined
     }
     const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString()
-    const { runId, existing } = await db.transaction().execute((trx) =>
-      engine.startRun(trx, {
-        workspaceId: flow.workspaceId,
-        clientId: flow.clientId,
-        flowId,
-        versionId,
-        trigger: 'schedule',
-        triggerKey: `schedule:${minute}`,
-        actingUserId: version.createdBy,
-        input: { firedAt: at.toISOString(), scheduledFor: minute, cron: config.cron, timezone: config.timezone },
-      }),
-    )
+    const { runId, existing } = await engine.open({
+      workspaceId: flow.workspaceId,
+      clientId: flow.clientId,
+      flowId,
+      versionId,
+      trigger: 'schedule',
+      triggerKey: `schedule:${minute}`,
+      actingUserId: version.createdBy,
+      input: { firedAt: at.toISOString(), scheduledFor: minute, cron: config.cron, timezone: config.timezone },
+    })
     if (!existing) engine.kick(runId)
     return runId
   }

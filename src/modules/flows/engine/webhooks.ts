@@ -157,18 +157,16 @@ export const createWebhooks = ({
       Object.entries(headers).filter(([k, v]) => typeof v === 'string' && !HIDDEN_HEADERS.has(k)),
     ) as Record<string, string>
     const key = headers['idempotency-key']
-    const { runId, existing } = await db.transaction().execute((trx) =>
-      engine.startRun(trx, {
-        workspaceId: flow.workspaceId,
-        clientId: flow.clientId,
-        flowId: flow.id,
-        versionId: version.id,
-        trigger: 'webhook',
-        triggerKey: typeof key === 'string' && key.length <= 200 ? `idem:${key}` : null,
-        actingUserId: version.createdBy,
-        input: { body, headers: visible, query },
-      }),
-    )
+    const { runId, existing } = await engine.open({
+      workspaceId: flow.workspaceId,
+      clientId: flow.clientId,
+      flowId: flow.id,
+      versionId: version.id,
+      trigger: 'webhook',
+      triggerKey: typeof key === 'string' && key.length <= 200 ? `idem:${key}` : null,
+      actingUserId: version.createdBy,
+      input: { body, headers: visible, query },
+    })
     const local = existing ? undefined : engine.kick(runId)
     if (config.respond === 'immediately') return { runId, answer: undefined }
     if (config.respond === 'on-completion' && local) {

@@ -32,6 +32,11 @@ export const flowsErrors = defineErrors('flows', {
   not_published: { status: 409, message: 'This flow has no published version. Publish it first or test the draft.' },
   paused: { status: 409, message: 'This flow is paused. Resume it to run it.' },
   run_finished: { status: 409, message: 'This run has already finished.' },
+  run_not_started: {
+    status: 503,
+    when: 'A webhook run could not be started (its process failed before storing it); nothing was done.',
+    message: 'The run could not be started and nothing was done. Send the request again.',
+  },
   expression_invalid: {
     status: 400,
     when: 'An expression does not parse.',

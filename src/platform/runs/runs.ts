@@ -30,6 +30,9 @@ export type RunKind = {
   durable?: boolean
 }
 
+/** How a run ended. */
+type EndOf = { status: Exclude<RunStatus, 'running'>; error?: object | null }
+
 /** The running side of a run, in the process writing it. */
 export type LiveRun<E extends { type: string }> = { log: RunLog<E>; abort: AbortController }
 
@@ -57,33 +60,32 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
   const publish = async (runId: string, rows: LoggedEvent[]) => {
     if (rows.length) await bus.publish(channelOf(runId), messageOf(rows))
   }
-  const append = async (h: Handle, runId: string, rows: LoggedEvent[]) => {
-    if (rows.length)
+  /**
+   * Stores a batch in the caller's transaction (or alone) and answers what publishes it, to call after the commit. On
+   * PostgreSQL's bus the NOTIFY rides in the INSERT's own statement (one round trip, sent by PostgreSQL at the commit)
+   * and the call only tells this process's subscribers; elsewhere the call publishes. A lost publish is not an error:
+   * followers catch up from the table at the next sequence gap.
+   */
+  const append = async (h: Handle, runId: string, rows: LoggedEvent[]): Promise<() => Promise<void>> => {
+    if (!rows.length) return async () => {}
+    const prepared = bus.prepare?.(channelOf(runId), messageOf(rows))
+    if (!prepared) {
       await own<RunsTables>(h)
         .insertInto('runEvents')
         .values(rows.map((r) => ({ runId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) })))
         .execute()
-  }
-  /**
-   * Stores a batch and publishes it. On PostgreSQL's bus the NOTIFY rides in the INSERT's own statement (one round
-   * trip, one transaction, sent at its commit); elsewhere the publish follows the insert. A lost publish is not an
-   * error: followers catch up from the table at the next sequence gap.
-   */
-  const write = async (runId: string, rows: LoggedEvent[]) => {
-    const prepared = bus.prepare?.(channelOf(runId), messageOf(rows))
-    if (!prepared) {
-      await append(db, runId, rows)
-      await publish(runId, rows).catch(() => undefined)
-      return
+      return () => publish(runId, rows).catch(() => undefined)
     }
     await sql`with stored as (
         insert into run_events (run_id, seq, type, data)
         select ${runId}, e.seq, e.type, e.data
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(seq integer, type text, data jsonb)
       )
-      select pg_notify(${prepared.name}, ${prepared.payload})`.execute(db)
-    prepared.local()
+      select pg_notify(${prepared.name}, ${prepared.payload})`.execute(h)
+    return async () => prepared.local()
   }
+  /** Stores a batch and publishes it. */
+  const write = async (runId: string, rows: LoggedEvent[]) => (await append(db, runId, rows))()
   /** Ends a run's log with `done` after whatever it holds; the caller publishes the row after its commit. */
   const appendDone = async (h: Handle, runId: string, data: Record<string, unknown>) => {
     const { rows } = await sql<LoggedEvent>`insert into run_events (run_id, seq, type, data)
@@ -183,11 +185,21 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
       kinds.set(kind, hooks)
     },
 
-    /** Opens a run in the caller's transaction; a second running run for the same kind and subject is a 23505. */
-    insert: (h: Handle, r: { id: string; kind: string; workspaceId: string; subjectId: string }) =>
+    /**
+     * Opens a run in the caller's transaction; a second running run for the same kind and subject is a 23505. With
+     * `end`, the run is recorded already ended (a durable run stored only once it had finished).
+     */
+    insert: (
+      h: Handle,
+      { end, ...r }: { id: string; kind: string; workspaceId: string; subjectId: string; end?: EndOf },
+    ) =>
       own<RunsTables>(h)
         .insertInto('runs')
-        .values({ ...r, status: 'running' })
+        .values({
+          ...r,
+          status: end?.status ?? 'running',
+          ...(end ? { finishedAt: now(), ...(end.error ? { error: JSON.stringify(end.error) } : {}) } : {}),
+        })
         .execute(),
     get: (workspaceId: string, id: string) =>
       db.selectFrom('runs').selectAll().where('workspaceId', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
@@ -290,7 +302,8 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
 
     /**
      * For durable runs written in slices by successive processes: the last sequence number of a run's log, events stored
-     * in the caller's transaction (numbered by the caller from that), and their publication after its commit.
+     * in the caller's transaction (numbered by the caller from that; `append` answers their publication, to call after
+     * the commit), and publication of rows stored otherwise.
      */
     lastSeq: async (h: Handle, runId: string) =>
       Number(

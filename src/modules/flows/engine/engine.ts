@@ -7,7 +7,7 @@ import { newId } from '../../../platform/db/ids.ts'
 import { AppError } from '../../../platform/http/errors.ts'
 import { defineJob, type Queue } from '../../../platform/queue/queue.ts'
 import type { Bus } from '../../../platform/realtime/bus.ts'
-import type { LoggedEvent } from '../../../platform/runs/run-log.ts'
+import { TERMINAL_EVENT, type LoggedEvent } from '../../../platform/runs/run-log.ts'
 import type { Run, Runs } from '../../../platform/runs/runs.ts'
 import type { FlowRunRow, FlowStepRow, FlowStepsTable, FlowsTables } from '../flows.tables.ts'
 import { creditsString } from '../compose.ts'
@@ -131,6 +131,8 @@ type Slice = {
   wakeAt?: Date
   /** A step with an external effect is running: the lease covers its whole timeout (no takeover mid-call). */
   holdMs?: number
+  /** Started by `begin` and not stored yet: its first checkpoint inserts the run instead of updating it. */
+  unborn?: boolean
 }
 
 const errorOf = (err: unknown): { error: StepError; retryAfterMs?: number } => {
@@ -147,6 +149,8 @@ const errorOf = (err: unknown): { error: StepError; retryAfterMs?: number } => {
 }
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v))
+const runStatusOf = (status: RunStatus) =>
+  status === 'completed' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed'
 const sizeOf = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)))
 
 export const createEngine = (deps: {
@@ -175,6 +179,14 @@ export const createEngine = (deps: {
    * as on every path, by the checkpoint's conditional update. Entries whose start never committed age out.
    */
   const opened = new Map<string, FlowRunRow>()
+  /** Runs `begin` started, not stored until their first checkpoint (their row is in `opened`). */
+  const unborn = new Set<string>()
+  /** Slices of runs not stored yet: whether a caller wants them stored at the next step (`stored`), and who waits. */
+  const storing = new Map<string, { wanted: boolean; waiters: ((stored: boolean) => void)[] }>()
+  const settleStoring = (runId: string, stored: boolean) => {
+    for (const ok of storing.get(runId)?.waiters ?? []) ok(stored)
+    storing.delete(runId)
+  }
 
   const advanceJob = defineJob({
     name: 'flows.advance',
@@ -287,6 +299,56 @@ export const createEngine = (deps: {
   }
 
   /**
+   * Starts a run whose caller waits for its end here (a webhook that answers when the run completes), without storing
+   * it first: the run is stored at its first checkpoint — before its first step with a side effect, at a wait, or at
+   * its end, so a run of steps without side effects is stored once, complete, in one transaction. A crash before that
+   * checkpoint leaves nothing behind and has done nothing: its caller has had no answer and sends again. Undefined when
+   * the run must be opened the usual way (a trigger key to honour, a parent, no room in this process).
+   */
+  const begin = (input: StartInput): { runId: string; done: Promise<SliceOutcome | undefined> } | undefined => {
+    if (input.triggerKey || input.parent || inflight.size >= config.maxLocalSlices) return undefined
+    const runId = input.id ?? newId('run')
+    const at = now()
+    opened.set(runId, {
+      id: runId,
+      workspaceId: input.workspaceId,
+      clientId: input.clientId,
+      flowId: input.flowId,
+      versionId: input.versionId,
+      trigger: input.trigger,
+      triggerKey: null,
+      actingUserId: input.actingUserId,
+      parentRunId: null,
+      parentStepKey: null,
+      status: 'running',
+      input: input.input,
+      output: null,
+      error: null,
+      leaseOwner: owner,
+      leaseUntil: new Date(at.getTime() + config.leaseMs),
+      wakeAt: null,
+      deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
+      credits: '0',
+      steps: 0,
+      createdAt: at,
+      finishedAt: null,
+    })
+    unborn.add(runId)
+    return { runId, done: slice(runId) }
+  }
+
+  /**
+   * Resolves once a run `begin` started is stored (asking its slice to store it before its next step), true; false
+   * when its slice ended without storing it. True at once for a run not waiting to be stored here.
+   */
+  const stored = async (runId: string) => {
+    const entry = storing.get(runId)
+    if (!entry) return true
+    entry.wanted = true
+    return new Promise<boolean>((ok) => entry.waiters.push(ok))
+  }
+
+  /**
    * Continues a run here when this process has room (answering how the slice ended), else through the queue.
    * Never rejects.
    */
@@ -386,6 +448,51 @@ export const createEngine = (deps: {
   }
 
   /**
+   * The first checkpoint of a run `begin` started: stores the run (the run layer's row and the flow run) as it stands
+   * at this checkpoint. A run that ends here never held a slot; one that goes on running takes one under the
+   * workspace's cap, and when the cap is full it is stored queued instead (null: the caller writes nothing else).
+   */
+  const birth = async (
+    trx: Kysely<FlowsTables>,
+    s: Slice,
+    completed: number,
+    at: Date,
+    end?: { status: RunStatus; output?: unknown; error?: StepError | null; wakeAt?: Date },
+  ) => {
+    const terminal = end && end.status !== 'waiting'
+    const { id, workspaceId } = s.run
+    let queued = false
+    if (!end) {
+      await lockWorkspace(trx, workspaceId)
+      queued = !(await underCap(trx, workspaceId))
+    }
+    await runs.insert(trx, {
+      id,
+      kind: 'flow',
+      workspaceId,
+      subjectId: id,
+      ...(terminal ? { end: { status: runStatusOf(end.status), error: end.error } } : {}),
+    })
+    const row = await trx
+      .insertInto('flowRuns')
+      .values({
+        ...s.run,
+        input: json(s.run.input),
+        status: queued ? 'queued' : (end?.status ?? 'running'),
+        steps: queued ? 0 : completed,
+        leaseOwner: end || queued ? null : owner,
+        leaseUntil: end || queued ? null : new Date(at.getTime() + config.leaseMs + (s.holdMs ?? 0)),
+        wakeAt: end?.wakeAt ?? null,
+        finishedAt: terminal ? at : null,
+        output: terminal ? json(end.output) : null,
+        error: terminal ? json(end.error ?? null) : null,
+      })
+      .returning(['id', 'steps', 'credits'])
+      .executeTakeFirstOrThrow()
+    return queued ? null : row
+  }
+
+  /**
    * The checkpoint: every pending step row, the run's counters and lease, the events and any transactional effect, in
    * one transaction that holds only while this process still owns the run (a cancel or a takeover stops it here).
    */
@@ -396,29 +503,35 @@ export const createEngine = (deps: {
     const { steps, events, commits, completed, after } = s.pending
     if (!steps.length && !events.length && !commits.length && !end) return
     s.pending = { steps: [], events: [], commits: [], completed: 0, after: [] }
-    let done: LoggedEvent[] = []
     const at = now()
-    await db.transaction().execute(async (trx) => {
-      const terminal = end && end.status !== 'waiting'
-      const updated = await trx
-        .updateTable('flowRuns')
-        .set((eb) => ({
-          steps: eb('steps', '+', completed),
-          leaseUntil: end ? null : new Date(at.getTime() + config.leaseMs + (s.holdMs ?? 0)),
-          ...(end
-            ? {
-                status: end.status,
-                leaseOwner: null,
-                wakeAt: end.wakeAt ?? null,
-                ...(terminal ? { finishedAt: at, output: json(end.output), error: json(end.error ?? null) } : {}),
-              }
-            : {}),
-        }))
-        .where('id', '=', s.run.id)
-        .where('status', '=', 'running')
-        .where('leaseOwner', '=', owner)
-        .returning(['id', 'steps', 'credits'])
-        .executeTakeFirst()
+    const terminal = end && end.status !== 'waiting'
+    let requeued = false
+    const published = await db.transaction().execute(async (trx) => {
+      const updated = s.unborn
+        ? await birth(trx, s, completed, at, end)
+        : await trx
+            .updateTable('flowRuns')
+            .set((eb) => ({
+              steps: eb('steps', '+', completed),
+              leaseUntil: end ? null : new Date(at.getTime() + config.leaseMs + (s.holdMs ?? 0)),
+              ...(end
+                ? {
+                    status: end.status,
+                    leaseOwner: null,
+                    wakeAt: end.wakeAt ?? null,
+                    ...(terminal ? { finishedAt: at, output: json(end.output), error: json(end.error ?? null) } : {}),
+                  }
+                : {}),
+            }))
+            .where('id', '=', s.run.id)
+            .where('status', '=', 'running')
+            .where('leaseOwner', '=', owner)
+            .returning(['id', 'steps', 'credits'])
+            .executeTakeFirst()
+      if (updated === null) {
+        requeued = true
+        return undefined
+      }
       if (!updated) throw new LostLease()
       // Every pending step row in one statement. A step recorded twice in this batch (a loop's `started`, then its
       // `completed`) is written once with its latest state, as the successive upserts would have left it.
@@ -469,27 +582,34 @@ export const createEngine = (deps: {
           )
           .execute()
       for (const commit of commits) await commit(trx)
-      await runs.append(trx, s.run.id, events)
       if (end?.status === 'waiting' && end.wakeAt)
         await queue.enqueue(trx, advanceJob, { runId: s.run.id }, { startAfter: end.wakeAt })
       if (terminal) {
-        await runs.finish(
-          trx,
-          s.run.workspaceId,
-          s.run.id,
-          end.status === 'completed' ? 'completed' : end.status === 'cancelled' ? 'cancelled' : 'failed',
-          end.error,
-        )
-        done = await runs.appendDone(trx, s.run.id, {
-          status: end.status,
-          steps: updated.steps,
-          credits: creditsString(BigInt(updated.credits)),
-          error: end.error ?? null,
+        // Nobody else writes the log while this process holds the run (a cancel or a takeover fails the update
+        // above): its `done` is numbered here, after the batch, and stored with it.
+        if (!s.unborn) await runs.finish(trx, s.run.workspaceId, s.run.id, runStatusOf(end.status), end.error)
+        events.push({
+          seq: ++s.seq,
+          type: TERMINAL_EVENT,
+          data: {
+            status: end.status,
+            steps: updated.steps,
+            credits: creditsString(BigInt(updated.credits)),
+            error: end.error ?? null,
+          },
         })
         if (s.run.parentRunId) await queue.enqueue(trx, advanceJob, { runId: s.run.parentRunId })
       }
+      return runs.append(trx, s.run.id, events)
     })
-    await runs.publish(s.run.id, [...events, ...done]).catch(() => undefined)
+    if (s.unborn) settleStoring(s.run.id, true)
+    if (requeued) {
+      // Its first checkpoint found the workspace at its cap: stored queued, to be walked again from its start.
+      deferred.add(s.run.workspaceId)
+      throw new LostLease()
+    }
+    s.unborn = false
+    await published!()
     for (const fn of after) fn()
     if (end && end.status !== 'waiting' && s.run.parentRunId) kick(s.run.parentRunId)
   }
@@ -595,6 +715,8 @@ export const createEngine = (deps: {
     input: unknown,
     env: Record<string, unknown>,
   ): Promise<Outcome> => {
+    // A caller stopped waiting for a run not stored yet (`stored`): it is stored now, before its next step.
+    if (s.unborn && storing.get(s.run.id)?.wanted) await flush(s)
     const key = stepKey(c.node.id, iteration)
     const existing = s.steps.get(key)
     const base = {
@@ -650,6 +772,9 @@ export const createEngine = (deps: {
         if (c.type.effect === 'external') {
           // Marked started (with its attempt) before the call: a crash during it resumes with the same key.
           await markStarted(s, base, attempt, startedAt, timeoutMs)
+        } else if (c.type.effect !== 'none' && s.unborn) {
+          // A run not stored yet is stored before its first side effect (which writes in its own transaction).
+          await flush(s)
         }
         const signal = AbortSignal.any([s.abort.signal, AbortSignal.timeout(timeoutMs)])
         result = await c.type.execute({
@@ -1037,12 +1162,15 @@ export const createEngine = (deps: {
     const abort = new AbortController()
     const fresh = opened.get(runId)
     opened.delete(runId)
+    const unstored = unborn.delete(runId)
+    if (unstored) storing.set(runId, { wanted: false, waiters: [] })
     const done = (async (): Promise<SliceOutcome | undefined> => {
-      // Still ours by the start's lease (with a margin): no claim; else claimed like any other run.
+      // Still ours by the start's lease (with a margin), or not stored yet: no claim; else claimed like any other run.
       const claimed =
-        fresh?.leaseOwner === owner &&
-        fresh.leaseUntil &&
-        fresh.leaseUntil.getTime() - config.leaseMs / 2 > now().getTime()
+        (fresh && unstored) ||
+        (fresh?.leaseOwner === owner &&
+          fresh.leaseUntil &&
+          fresh.leaseUntil.getTime() - config.leaseMs / 2 > now().getTime())
           ? { run: fresh, steps: [] as FlowStepRow[], seq: 0, first: true }
           : await claim(runId)
       if (!claimed) return undefined
@@ -1058,6 +1186,7 @@ export const createEngine = (deps: {
         now: now(),
         executed: steps.length,
         trigger: run.input,
+        unborn: unstored,
       }
       if (first && seq === 0) event(s, 'run', { runId, flowId: run.flowId, status: 'running' })
       try {
@@ -1086,6 +1215,7 @@ export const createEngine = (deps: {
       })
       .then((outcome) => {
         inflight.delete(runId)
+        settleStoring(runId, false) // ended without storing the run (it crashed before its first checkpoint)
         // Only a slice that ran frees a slot: one that found the cap full must not look again (it would spin).
         if (outcome && deferred.size) void resumeDeferred()
         return outcome
@@ -1234,6 +1364,8 @@ export const createEngine = (deps: {
     owner,
     startRun,
     open,
+    begin,
+    stored,
     outcomeOf,
     depthOf,
     kick,

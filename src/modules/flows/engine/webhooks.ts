@@ -157,28 +157,35 @@ export const createWebhooks = ({
       Object.entries(headers).filter(([k, v]) => typeof v === 'string' && !HIDDEN_HEADERS.has(k)),
     ) as Record<string, string>
     const key = headers['idempotency-key']
-    const { runId, existing } = await engine.open({
+    const start = {
       workspaceId: flow.workspaceId,
       clientId: flow.clientId,
       flowId: flow.id,
       versionId: version.id,
-      trigger: 'webhook',
+      trigger: 'webhook' as const,
       triggerKey: typeof key === 'string' && key.length <= 200 ? `idem:${key}` : null,
       actingUserId: version.createdBy,
       input: { body, headers: visible, query },
-    })
-    const local = existing ? undefined : engine.kick(runId)
+    }
+    // A caller waiting for the end: the run is stored at its first checkpoint (a run of pure steps, once, complete).
+    const begun = config.respond === 'on-completion' ? engine.begin(start) : undefined
+    const { runId, existing } = begun ? { runId: begun.runId, existing: false } : await engine.open(start)
+    const local = begun ? begun.done : existing ? undefined : engine.kick(runId)
     if (config.respond === 'immediately') return { runId, answer: undefined }
     if (config.respond === 'on-completion' && local) {
+      let timer: NodeJS.Timeout | undefined
       const outcome = await Promise.race([
         local,
-        new Promise<undefined>((ok) => setTimeout(() => ok(undefined), config.timeoutMs)),
+        new Promise<undefined>((ok) => (timer = setTimeout(() => ok(undefined), config.timeoutMs))),
       ])
+      clearTimeout(timer)
       if (outcome && outcome.status !== 'waiting')
         return {
           runId,
           answer: { status: outcome.status === 'completed' ? 200 : 500, body: outcome.output ?? outcome.error ?? null },
         }
+      // Not ended in time: the answer names the run, so it must exist first.
+      if (begun && !(await engine.stored(runId))) throw flowsErrors.run_not_started()
     }
     const got = await waitFor(
       runId,
@@ -259,7 +266,7 @@ export const createWebhooks = ({
           params: z.strictObject({ secret: z.string().max(200) }),
           querystring: z.record(z.string(), z.string()),
           body: z.custom<Buffer | null>((v) => v === undefined || v === null || Buffer.isBuffer(v)).optional(),
-          response: { 202: RunStarted, ...errorResponses(400, 401, 404, 409, 413, 429) },
+          response: { 202: RunStarted, ...errorResponses(400, 401, 404, 409, 413, 429, 503) },
         },
       },
       async (req, reply) => {

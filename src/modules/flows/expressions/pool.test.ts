@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../../platform/http/errors.ts'
+import { isSimple } from './evaluate.ts'
 import { createExpressionPool, type ExpressionPool } from './pool.ts'
 
 let pool: ExpressionPool
@@ -160,6 +161,103 @@ describe('bounds', () => {
     expect(await closing.evaluate('1', {}, {})).toBe(1)
     await closing.close()
     expect((await failure(closing.evaluate('1', {}, {}))).code).toBe('flows.expression_failed')
+  })
+})
+
+describe('simple expressions on the main thread', () => {
+  it('classifies only paths, literals, arithmetic, comparisons and conditionals as simple', () => {
+    for (const source of [
+      'body.a + body.b',
+      'total > 10',
+      '$node.Set.total',
+      '(a + b) * -2',
+      'a ? "x" : b & "y"',
+      '$',
+      '$$.a',
+      'a.`b c` = null and c != true',
+    ])
+      expect(isSimple(source), source).toBe(true)
+    for (const source of [
+      '$sum(a)',
+      'a[x > 1]',
+      'a.b[0]',
+      'a in [1, 2]',
+      '[1..3]',
+      '{"x": a}',
+      'a.*',
+      '**.a',
+      '$match(a, /b+/)',
+      'function($x){$x}(1)',
+      '$x := 1',
+      'a ~> $string',
+      'a{b: c}',
+      'a^(b)',
+      'x +',
+      Array.from({ length: 40 }, (_, i) => `a${i}`).join(' + '),
+    ])
+      expect(isSimple(source), source).toBe(false)
+  })
+
+  it('gives exactly what the sandbox gives, values and errors alike', async () => {
+    const sandboxed = createExpressionPool({ size: 1, inProcessMaxBytes: -1 })
+    try {
+      const input = { body: { a: 4, b: 7, s: 'x', list: [1, 2, 3], rows: [{ v: 1 }, { v: 2 }] }, total: 11 }
+      const bindings = { node: { Set: { total: 11 } }, trigger: { body: { a: 4 } }, run: { id: 'run_1' } }
+      const sources = [
+        'body.a + body.b',
+        'total > 10',
+        '$node.Set.total * 2',
+        'body.rows.v',
+        'body.missing',
+        'body.s & body.a',
+        'body.a / 0',
+        '-body.a % 3',
+        'body.list = 1',
+        '$trigger.body.a = 4 ? "yes" : "no"',
+        '$run.id',
+        'body.s + 1',
+        'body.list + 1',
+        '$',
+      ]
+      for (const source of sources) {
+        const [here, there] = await Promise.all(
+          [pool, sandboxed].map((p) =>
+            p.evaluate(source, input, bindings).then(
+              (value) => ({ value }),
+              (e: AppError) => ({ code: e.code, details: e.details }),
+            ),
+          ),
+        )
+        expect(here, source).toEqual(there)
+      }
+    } finally {
+      await sandboxed.close()
+    }
+  })
+
+  it('answers a simple expression while every process is busy with a slow one', async () => {
+    const one = createExpressionPool({ size: 1, hardTimeoutMs: 1_000 })
+    try {
+      const order: string[] = []
+      const slow = one
+        .evaluate('$match("aaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/)', {}, {})
+        .catch(() => order.push('slow'))
+      const fast = one.evaluate('a + 1', { a: 1 }, {}).then((v) => order.push(`fast ${String(v)}`))
+      await Promise.all([slow, fast])
+      expect(order).toEqual(['fast 2', 'slow'])
+      // The same expression on a large input goes to the sandbox, behind the slow one.
+      const bigOrder: string[] = []
+      const slow2 = one
+        .evaluate('$match("aaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/)', {}, {})
+        .catch(() => bigOrder.push('slow'))
+      const big = one
+        .evaluate('a + 1', { a: 1, pad: 'x'.repeat(20_000) }, {})
+        .then((v) => bigOrder.push(`big ${String(v)}`))
+      await Promise.all([slow2, big])
+      expect(bigOrder).toEqual(['slow', 'big 2'])
+    } finally {
+      await one.close()
+    }
   })
 })
 

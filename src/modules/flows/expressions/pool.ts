@@ -5,7 +5,8 @@ import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { AppError } from '../../../platform/http/errors.ts'
 import { flowsErrors } from '../flows.errors.ts'
-import type { Request, Response, WorkerFailure, WorkerOptions } from './protocol.ts'
+import { createEvaluator, isSimple } from './evaluate.ts'
+import type { Request, Response, Result, WorkerFailure, WorkerOptions } from './protocol.ts'
 
 export type ExpressionPool = {
   /** Parses without evaluating (main thread is fine: cap the source at 10_000 chars); null when valid, else the error message with position. */
@@ -21,6 +22,8 @@ const MEMORY_MB = 64
 /** JSONata's own timeout, checked between evaluation steps; the hard deadline catches what it cannot (a regex). */
 const JSONATA_TIMEOUT_MS = 500
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url))
+/** Simple expressions (`isSimple`) on input and bindings up to this many characters of JSON run on the main thread. */
+export const IN_PROCESS_MAX_BYTES = 16 * 1024
 
 type Job = {
   id: number
@@ -49,14 +52,27 @@ type Slot = {
  * runs out of heap dies alone. It gets an empty environment: no secret of the server is in reach of an expression.
  */
 export const createExpressionPool = (
-  opts: { size?: number; hardTimeoutMs?: number; maxBytes?: number } = {},
+  opts: { size?: number; hardTimeoutMs?: number; maxBytes?: number; inProcessMaxBytes?: number } = {},
 ): ExpressionPool => {
+  const inProcessMaxBytes = opts.inProcessMaxBytes ?? IN_PROCESS_MAX_BYTES
   const size = Math.max(1, opts.size ?? Math.min(2, availableParallelism()))
   const hardTimeoutMs = opts.hardTimeoutMs ?? 1000
   const maxBytes = opts.maxBytes ?? 1_000_000
   const workerOptions: WorkerOptions = { jsonataTimeoutMs: Math.min(JSONATA_TIMEOUT_MS, hardTimeoutMs), maxBytes }
   const slots: Slot[] = []
   const queue: Job[] = []
+  const inProcess = createEvaluator(workerOptions)
+  /** Whether each source seen is simple (least recently used out). */
+  const simple = new Map<string, boolean>()
+  const isSimpleSource = (source: string) => {
+    let hit = simple.get(source)
+    if (hit === undefined) {
+      hit = isSimple(source)
+      if (simple.size >= 1000) simple.delete(simple.keys().next().value as string)
+    } else simple.delete(source)
+    simple.set(source, hit)
+    return hit
+  }
   let nextId = 1
   let closed = false
 
@@ -130,9 +146,13 @@ export const createExpressionPool = (
     if (slot.job?.id !== message.id) return
     if ('step' in message) return arm(slot, message.step + 1)
     const job = settle(slot)!
+    settleJob(job, message)
+    pump()
+  }
+
+  const settleJob = (job: Pick<Job, 'resolve' | 'reject'>, message: Result) => {
     if (message.ok) job.resolve(message.results.map((text) => (text === null ? undefined : JSON.parse(text))))
     else job.reject(fromWorker(message.error))
-    pump()
   }
 
   const onExit = (slot: Slot, signal: NodeJS.Signals | null) => {
@@ -207,8 +227,15 @@ export const createExpressionPool = (
         message: `its input and bindings are over ${maxBytes} characters of JSON`,
       })
     const id = nextId++
+    const request = { id, sources, input: inputJson, bindings: bindingsJson }
+    // Simple expressions on small data cannot stall this thread (evaluate.ts): the same evaluation, same JSON in and
+    // out, without the round trip to a child process.
+    if (bytes <= inProcessMaxBytes && sources.every(isSimpleSource)) {
+      const result = await inProcess.run(request)
+      return new Promise<unknown[]>((resolve, reject) => settleJob({ resolve, reject }, result))
+    }
     return new Promise<unknown[]>((resolve, reject) => {
-      queue.push({ id, request: { id, sources, input: inputJson, bindings: bindingsJson }, resolve, reject })
+      queue.push({ id, request, resolve, reject })
       pump()
     })
   }

@@ -13,9 +13,12 @@ export type WorkerFailure = {
   position?: number
 }
 
+/** How a batch ended: every result as JSON text (null for `undefined`), or the first failure. */
+export type Result =
+  { id: number; ok: true; results: (string | null)[] } | { id: number; ok: false; error: WorkerFailure }
+
 export type Response =
   | { ready: true }
   /** Expression `step` of a batch is done: the main thread restarts the deadline for the next one. */
   | { id: number; step: number }
-  | { id: number; ok: true; results: (string | null)[] }
-  | { id: number; ok: false; error: WorkerFailure }
+  | Result

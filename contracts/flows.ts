@@ -230,6 +230,15 @@ export type ComposeRequest = z.infer<typeof ComposeRequest>
 export const GraphCheck = z.strictObject({ graph: FlowGraph })
 export const GraphCheckResult = z.object({ valid: z.boolean(), issues: z.array(GraphIssue) })
 
+/** A schedule trigger's next occurrences, as the scheduler will fire them (the canvas shows them under the cron). */
+export const SchedulePreviewQuery = z.strictObject({
+  cron: z.string().trim().min(1).max(100),
+  timezone: z.string().min(1).max(64).default('UTC'),
+  count: z.coerce.number().int().min(1).max(10).default(5),
+})
+export const SchedulePreview = z.object({ next: z.array(Timestamp) }).meta({ id: 'SchedulePreview' })
+export type SchedulePreview = z.infer<typeof SchedulePreview>
+
 export const RunStarted = z.object({ runId: z.string(), status: RunStatus }).meta({ id: 'FlowRunStarted' })
 export type RunStarted = z.infer<typeof RunStarted>
 
@@ -270,6 +279,7 @@ export type CredentialDto = z.infer<typeof CredentialDto>
  * - POST /api/flows/import                  import (admin, plan)     → 201 Flow
  * - POST /api/flows/validate                check a graph            → GraphCheckResult
  * - GET  /api/flows/node-types              the registry             → FlowNodeType[]
+ * - GET  /api/flows/schedule-preview        next times of a cron in a zone (SchedulePreviewQuery) → SchedulePreview
  * - GET  /api/flows/:id                     read (viewer)            → Flow
  * - PUT  /api/flows/:id                     update the draft (admin) → Flow (409 flows.stale_draft)
  * - POST /api/flows/:id/publish             (admin)                  → Flow (400 flows.invalid_graph)

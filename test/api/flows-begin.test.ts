@@ -32,7 +32,7 @@ describe('webhook runs stored at their first checkpoint', () => {
     const rotated = await call(ctx.app, 'POST', `/api/flows/${flow.id}/webhook/rotate`, owner())
     return { flow, path: new URL(rotated.json().url as string).pathname }
   }
-  const hook = (path: string, payload: unknown) =>
+  const hook = (path: string, payload: Record<string, unknown>) =>
     ctx.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload })
   const trace = async (runId: string) => call(ctx.app, 'GET', `/api/flows/runs/${runId}`, owner())
 

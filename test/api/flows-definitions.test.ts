@@ -277,6 +277,35 @@ describe('flow definitions', () => {
     expect((await call(ctx.app, 'GET', '/api/flows/node-types', {})).statusCode).toBe(401)
   })
 
+  it("previews a schedule's next occurrences in its time zone, and refuses what the scheduler would not fire", async () => {
+    const q = (cron: string, rest = '') =>
+      call(ctx.app, 'GET', `/api/flows/schedule-preview?cron=${encodeURIComponent(cron)}${rest}`, as(w.viewer))
+    const weekdays = await q('0 9 * * 1-5', '&timezone=Europe/Bucharest&count=3')
+    expect(weekdays.statusCode, weekdays.body).toBe(200)
+    const next = (weekdays.json() as { next: string[] }).next.map((d) => new Date(d))
+    expect(next).toHaveLength(3)
+    for (const d of next) {
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/Bucharest',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(d)
+      expect(local).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:00$/)
+    }
+    expect(next[0]! > new Date() && next[0]! < next[1]! && next[1]! < next[2]!).toBe(true)
+    expect((await q('*/15 * * * *')).json().next).toHaveLength(5)
+    const never = await q('0 0 30 2 *')
+    expect(never.statusCode).toBe(400)
+    expect(never.json().error.code).toBe('flows.schedule_invalid')
+    const zone = await q('0 9 * * *', '&timezone=Mars/Olympus')
+    expect(zone.statusCode).toBe(400)
+    expect(zone.json().error.code).toBe('flows.schedule_invalid')
+    expect((await q('0 9 * * *', '&count=11')).statusCode).toBe(400)
+    expect((await call(ctx.app, 'GET', '/api/flows/schedule-preview?cron=*', {})).statusCode).toBe(401)
+  })
+
   it('validates a graph without storing it', async () => {
     const ok = await call(ctx.app, 'POST', '/api/flows/validate', owner(), { graph: GOOD })
     expect(ok.json()).toEqual({ valid: true, issues: [] })

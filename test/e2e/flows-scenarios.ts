@@ -374,8 +374,8 @@ const composeAndTemplate: Scenario = {
     await use.first().waitFor()
     assert.ok((await use.count()) >= 5, 'the gallery has at least five templates')
     await page.screenshot({ path: ctx.shot('80-flow-templates') })
-    const name = ((await use.first().getAttribute('aria-label')) ?? '').replace(/^Use template /, '')
-    await use.first().click()
+    const name = 'Weekly client report'
+    await gallery.getByRole('button', { name: `Use template ${name}` }).click()
     await page.waitForURL(/\/app\/flows\/[^/]+$/)
     await page
       .getByLabel('Flow name')
@@ -385,6 +385,12 @@ const composeAndTemplate: Scenario = {
     assert.ok((await nodes.count()) >= 2)
     await page.getByText('No problems found').waitFor()
     await page.screenshot({ path: ctx.shot('81-flow-from-template') })
+    // The schedule trigger shows when it will fire, as the scheduler computes it, in its time zone.
+    await select(page, nodes.filter({ hasText: 'Every Monday 08:00' }), 'Schedule')
+    const next = settings(page).getByRole('region', { name: 'Next runs' })
+    await next.locator('time').nth(4).waitFor()
+    for (const text of await next.locator('time').allTextContents()) assert.match(text, /^Monday, .* 8:00/)
+    await page.screenshot({ path: ctx.shot('82-flow-schedule-next') })
     await page.goto('/app/flows')
     await page.getByRole('link', { name }).waitFor()
     assert.equal(await page.getByRole('link', { name: composed }).count(), 0, 'an archived flow is not listed')

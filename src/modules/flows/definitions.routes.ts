@@ -12,7 +12,10 @@ import {
   GraphCheck,
   GraphCheckResult,
   NodeTypeDto,
+  SchedulePreview,
+  SchedulePreviewQuery,
 } from '../../../contracts/flows.ts'
+import { previewSchedule } from '../../platform/queue/queue.ts'
 import type { Role } from '../../platform/db/columns.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -106,6 +109,28 @@ export const definitionRoutes =
       async (req) => {
         await scope.workspaceOrClient(req, 'viewer')
         return definitions.nodeTypes()
+      },
+    )
+
+    app.get(
+      '/api/flows/schedule-preview',
+      {
+        schema: {
+          tags: ['flows'],
+          summary:
+            "A schedule's next occurrences in its time zone, as the scheduler fires them (X-Client-ID or X-Workspace-ID)",
+          querystring: SchedulePreviewQuery,
+          response: { 200: SchedulePreview, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        await scope.workspaceOrClient(req, 'viewer')
+        try {
+          const next = previewSchedule(req.query.cron, { tz: req.query.timezone, count: req.query.count })
+          return { next: next.map((d) => d.toISOString()) }
+        } catch (err) {
+          throw flowsErrors.schedule_invalid({ message: err instanceof Error ? err.message : String(err) })
+        }
       },
     )
 

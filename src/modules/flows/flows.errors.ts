@@ -37,6 +37,11 @@ export const flowsErrors = defineErrors('flows', {
     when: 'A webhook run could not be started (its process failed before storing it); nothing was done.',
     message: 'The run could not be started and nothing was done. Send the request again.',
   },
+  schedule_invalid: {
+    status: 400,
+    when: 'A schedule preview was asked for a cron expression or a time zone the scheduler does not accept.',
+    message: (p: { message: string }) => `The schedule is not valid: ${p.message}`,
+  },
   expression_invalid: {
     status: 400,
     when: 'An expression does not parse.',

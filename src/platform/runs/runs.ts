@@ -64,17 +64,23 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
    * Stores a batch in the caller's transaction (or alone) and answers what publishes it, to call after the commit. On
    * PostgreSQL's bus the NOTIFY rides in the INSERT's own statement (one round trip, sent by PostgreSQL at the commit)
    * and the call only tells this process's subscribers; elsewhere the call publishes. A lost publish is not an error:
-   * followers catch up from the table at the next sequence gap.
+   * followers catch up from the table at the next sequence gap. `publish: false` stores only (a run nobody can be
+   * following yet: its id was never given out).
    */
-  const append = async (h: Handle, runId: string, rows: LoggedEvent[]): Promise<() => Promise<void>> => {
+  const append = async (
+    h: Handle,
+    runId: string,
+    rows: LoggedEvent[],
+    opts: { publish?: boolean } = {},
+  ): Promise<() => Promise<void>> => {
     if (!rows.length) return async () => {}
-    const prepared = bus.prepare?.(channelOf(runId), messageOf(rows))
+    const prepared = opts.publish === false ? undefined : bus.prepare?.(channelOf(runId), messageOf(rows))
     if (!prepared) {
       await own<RunsTables>(h)
         .insertInto('runEvents')
         .values(rows.map((r) => ({ runId, seq: r.seq, type: r.type, data: JSON.stringify(r.data) })))
         .execute()
-      return () => publish(runId, rows).catch(() => undefined)
+      return opts.publish === false ? async () => {} : () => publish(runId, rows).catch(() => undefined)
     }
     await sql`with stored as (
         insert into run_events (run_id, seq, type, data)

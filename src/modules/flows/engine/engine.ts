@@ -600,7 +600,8 @@ export const createEngine = (deps: {
         })
         if (s.run.parentRunId) await queue.enqueue(trx, advanceJob, { runId: s.run.parentRunId })
       }
-      return runs.append(trx, s.run.id, events)
+      // A run stored already ended has had no follower (its id was not given out yet): its log is only stored.
+      return runs.append(trx, s.run.id, events, { publish: !(s.unborn && terminal) })
     })
     if (s.unborn) settleStoring(s.run.id, true)
     if (requeued) {

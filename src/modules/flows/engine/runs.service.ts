@@ -19,7 +19,6 @@ import type { Engine } from './engine.ts'
 import { creditsString } from '../compose.ts'
 import type { AuditService } from '../../audit/audit.module.ts'
 
-const creditsText = (micro: string | bigint) => creditsString(BigInt(micro))
 
 const stepDto = (s: FlowStepRow): FlowStepDto => ({
   key: s.nodeKey,
@@ -32,7 +31,7 @@ const stepDto = (s: FlowStepRow): FlowStepDto => ({
   port: s.port,
   error: s.error,
   idempotencyKey: s.idempotencyKey,
-  credits: creditsText(s.credits),
+  credits: creditsString(BigInt(s.credits)),
   startedAt: s.startedAt.toISOString(),
   finishedAt: s.finishedAt?.toISOString() ?? null,
   durationMs: s.durationMs,
@@ -75,7 +74,7 @@ export const createRunsService = ({
       trigger: r.trigger,
       status: r.status,
       steps: r.steps,
-      credits: creditsText(r.credits),
+      credits: creditsString(BigInt(r.credits)),
       error: r.error,
       parentRunId: r.parentRunId,
       createdAt: r.createdAt.toISOString(),

@@ -268,6 +268,7 @@ export function FlowEditor({ flow, types, admin, member, onReload }: Props) {
             <NodePanel
               key={selectedNode.id}
               node={selectedNode}
+              clientId={flow.clientId}
               graph={graph}
               types={typeMap}
               issues={nodeIssues}

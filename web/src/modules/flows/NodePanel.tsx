@@ -12,11 +12,13 @@ import { Field } from '../../ui/Field.tsx'
 import { Input, Select } from '../../ui/Input.tsx'
 import { edgeId, inputsOf, outputsOf } from './graph.ts'
 import { NodeIcon } from './icons.tsx'
+import { ScheduleNext } from './ScheduleNext.tsx'
 import { SchemaForm } from './SchemaForm.tsx'
 import type { JsonSchema } from './schema.ts'
 
 type Props = {
   node: FlowNode
+  clientId: string
   graph: FlowGraph
   types: Map<string, NodeTypeDto>
   issues: GraphIssue[]
@@ -33,6 +35,7 @@ type Props = {
 /** The selected node's settings: name, config form from its schema, and its connections (also by keyboard). */
 export function NodePanel({
   node,
+  clientId,
   graph,
   types,
   issues,
@@ -115,6 +118,7 @@ export function NodePanel({
             disabled={readOnly}
             credentials={credentials}
           />
+          {node.type === 'core.schedule' && <ScheduleNext clientId={clientId} config={node.config} />}
         </section>
       )}
       <Connections

@@ -39,6 +39,7 @@ export const flowKeys = {
   templates: ['flows', 'templates'] as const,
   credentials: (clientId: string) => ['flows', 'credentials', clientId] as const,
   validate: (id: string, graph: FlowGraph) => ['flows', 'validate', id, graph] as const,
+  schedule: (cron: string, timezone: string) => ['flows', 'schedule-preview', cron, timezone] as const,
 }
 
 const flowUrl = (id: string, rest = '') => `/api/flows/${encodeURIComponent(id)}${rest}`
@@ -73,6 +74,13 @@ export const startRun = (id: string, body: { input?: unknown; draft?: boolean })
 
 export const validateGraph = (clientId: string, graph: FlowGraph, signal?: AbortSignal) =>
   api<GraphCheck>('/api/flows/validate', { method: 'POST', clientId, body: { graph }, signal })
+
+/** A schedule's next occurrences, as the scheduler fires them. */
+export const previewSchedule = (clientId: string, cron: string, timezone: string, signal?: AbortSignal) =>
+  api<{ next: string[] }>(
+    `/api/flows/schedule-preview?${new URLSearchParams({ cron, timezone, count: '5' }).toString()}`,
+    { clientId, signal },
+  )
 
 /** The registry is the same for every client; the route only needs one the caller may see. */
 export const listNodeTypes = (clientId: string, signal?: AbortSignal) =>

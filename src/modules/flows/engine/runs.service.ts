@@ -19,7 +19,6 @@ import type { Engine } from './engine.ts'
 import { creditsString } from '../compose.ts'
 import type { AuditService } from '../../audit/audit.module.ts'
 
-
 const stepDto = (s: FlowStepRow): FlowStepDto => ({
   key: s.nodeKey,
   nodeId: s.nodeId,

@@ -75,6 +75,42 @@ describe('webhook runs stored at their first checkpoint', () => {
     expect(layer!.finishedAt).not.toBeNull()
   })
 
+  it('stores a failed run of pure steps the same way, and one with a large payload with it stored once', async () => {
+    const { path } = await publish({
+      nodes: [
+        node('hook', 'core.webhook', { respond: 'on-completion' }),
+        node('big', 'core.set', { fields: { blob: { $expr: 'body.text' } }, keepInput: false }, 200),
+        node(
+          'stop',
+          'core.stop-with-error',
+          { code: 'flow.too_big', message: { $expr: '"got " & $string($length(blob))' } },
+          400,
+        ),
+      ],
+      edges: [edge('hook', 'big'), edge('big', 'stop')],
+    })
+    for (const size of [10, 100_000]) {
+      const answer = await hook(path, { text: 'x'.repeat(size) })
+      expect(answer.statusCode, answer.body).toBe(500)
+      expect(answer.json()).toMatchObject({ code: 'flow.too_big', message: `got ${size}` })
+      const runId = answer.headers['x-flow-run-id'] as string
+      const t = (await trace(runId)).json() as FlowRunTrace
+      expect(t.run).toMatchObject({ status: 'failed', error: { code: 'flow.too_big' } })
+      expect(t.steps.map((s) => [s.nodeId, s.status])).toEqual([
+        ['hook', 'completed'],
+        ['big', 'completed'],
+        ['stop', 'failed'],
+      ])
+      expect((t.steps[1]!.output as { blob: string }).blob).toHaveLength(size)
+      const events = parseSse((await call(ctx.app, 'GET', `/api/flows/runs/${runId}/events`, owner())).body)
+      expect(events.at(-1)).toMatchObject({
+        event: 'done',
+        data: { status: 'failed', error: { code: 'flow.too_big' } },
+      })
+      expect(await ctx.container.runs.get(w.workspaceId, runId)).toMatchObject({ status: 'failed' })
+    }
+  })
+
   it('stores the run, its step marked started, before the side effect happens', async () => {
     const seen: { status: number; steps: [string, string][] }[] = []
     const receiver: Server = createServer((_req, res) => {

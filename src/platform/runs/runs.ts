@@ -325,6 +325,25 @@ export const createRuns = ({ db: handle, bus, now = () => new Date() }: { db: Ha
     publish,
     /** Ends a run's log with `done` in the caller's transaction; publish the returned rows after its commit. */
     appendDone,
+    /**
+     * For a durable run stored only once it has ended, its module writing everything in one statement: the CTEs that
+     * insert the run's row, ended, and its whole log, to open the module's statement with (`with <these>, <its own>
+     * select …`). The log is not published: nobody can be following a run whose id was never given out.
+     */
+    endedCtes: (
+      r: { id: string; kind: string; workspaceId: string; subjectId: string; end: EndOf },
+      rows: LoggedEvent[],
+    ) =>
+      sql`run_row as (
+          insert into runs (id, kind, workspace_id, subject_id, status, error, finished_at)
+          values (${r.id}, ${r.kind}, ${r.workspaceId}, ${r.subjectId}, ${r.end.status},
+            ${r.end.error ? JSON.stringify(r.end.error) : null}::jsonb, ${now()})
+        ),
+        run_log as (
+          insert into run_events (run_id, seq, type, data)
+          select ${r.id}, e.seq, e.type, e.data
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(seq integer, type text, data jsonb)
+        )`,
     /** Deletes ended runs and their logs (a module's retention, after it deleted its own rows for them). */
     async prune(h: Handle, ids: string[]) {
       if (!ids.length) return 0

@@ -493,6 +493,89 @@ export const createEngine = (deps: {
   }
 
   /**
+   * A batch's steps, one per key: a step recorded twice in it (a loop's `started`, then its `completed`) is written once
+   * with its latest state and its first key and start, as successive upserts would have left it.
+   */
+  const latestSteps = (s: Slice, steps: PendingStep[]) => {
+    const merged = new Map<string, PendingStep & { seq: number }>()
+    for (const p of steps) {
+      const first = merged.get(p.nodeKey)
+      merged.set(p.nodeKey, {
+        ...p,
+        seq: seqOf(s, p.nodeKey),
+        idempotencyKey: first?.idempotencyKey ?? p.idempotencyKey,
+        startedAt: first?.startedAt ?? p.startedAt,
+      })
+    }
+    return [...merged.values()]
+  }
+
+  /**
+   * A run `begin` started that ended before anything was stored (steps without side effects only): the run layer's row
+   * and log, the flow run and every step in ONE statement, its own transaction. The `done` event is the log's last.
+   */
+  const storeEnded = async (
+    s: Slice,
+    end: { status: RunStatus; output?: unknown; error?: StepError | null },
+    latest: (PendingStep & { seq: number })[],
+    events: LoggedEvent[],
+    completed: number,
+    at: Date,
+  ) => {
+    const r = s.run
+    const error = end.error ?? null
+    events.push({
+      seq: ++s.seq,
+      type: TERMINAL_EVENT,
+      data: { status: end.status, steps: completed, credits: creditsString(0n), error },
+    })
+    const steps = latest.map((p) => ({
+      node_key: p.nodeKey,
+      node_id: p.nodeId,
+      iteration: p.iteration,
+      seq: p.seq,
+      status: p.status,
+      attempts: p.attempts,
+      input: p.input ?? null,
+      output: p.output ?? null,
+      port: p.port,
+      error: p.error,
+      idempotency_key: p.idempotencyKey,
+      started_at: p.startedAt,
+      finished_at: p.finishedAt,
+      duration_ms: p.durationMs,
+    }))
+    const run = runs.endedCtes(
+      {
+        id: r.id,
+        kind: 'flow',
+        workspaceId: r.workspaceId,
+        subjectId: r.id,
+        end: { status: runStatusOf(end.status), error },
+      },
+      events,
+    )
+    await sql`with ${run},
+      flow_run as (
+        insert into flow_runs (id, workspace_id, client_id, flow_id, version_id, trigger, trigger_key, acting_user_id,
+          status, input, output, error, deadline_at, steps, created_at, finished_at)
+        values (${r.id}, ${r.workspaceId}, ${r.clientId}, ${r.flowId}, ${r.versionId}, ${r.trigger}, ${r.triggerKey},
+          ${r.actingUserId}, ${end.status}, ${json(r.input)}::jsonb, ${json(end.output)}::jsonb,
+          ${json(error)}::jsonb, ${r.deadlineAt}, ${completed}, ${r.createdAt}, ${at})
+      ),
+      flow_step as (
+        insert into flow_steps (run_id, node_key, node_id, iteration, seq, status, attempts, input, output, port, error,
+          idempotency_key, started_at, finished_at, duration_ms)
+        select ${r.id}, s.node_key, s.node_id, s.iteration, s.seq, s.status, s.attempts, s.input, s.output, s.port,
+          s.error, s.idempotency_key, s.started_at, s.finished_at, s.duration_ms
+        from jsonb_to_recordset(${JSON.stringify(steps)}::jsonb) as s(node_key text, node_id text, iteration text,
+          seq integer, status text, attempts integer, input jsonb, output jsonb, port text, error jsonb,
+          idempotency_key text, started_at timestamptz, finished_at timestamptz, duration_ms integer)
+      )
+      select 1`.execute(db)
+  }
+
+  /**
    * The checkpoint: every pending step row, the run's counters and lease, the events and any transactional effect, in
    * one transaction that holds only while this process still owns the run (a cancel or a takeover stops it here).
    */
@@ -505,6 +588,19 @@ export const createEngine = (deps: {
     s.pending = { steps: [], events: [], commits: [], completed: 0, after: [] }
     const at = now()
     const terminal = end && end.status !== 'waiting'
+    const latest = latestSteps(s, steps)
+    if (
+      s.unborn &&
+      terminal &&
+      !commits.length &&
+      latest.every((p) => sizeOf(p.input) <= INLINE_PAYLOAD_BYTES && sizeOf(p.output) <= INLINE_PAYLOAD_BYTES)
+    ) {
+      await storeEnded(s, end, latest, events, completed, at)
+      s.unborn = false
+      settleStoring(s.run.id, true)
+      for (const fn of after) fn()
+      return
+    }
     let requeued = false
     const published = await db.transaction().execute(async (trx) => {
       const updated = s.unborn
@@ -533,23 +629,21 @@ export const createEngine = (deps: {
         return undefined
       }
       if (!updated) throw new LostLease()
-      // Every pending step row in one statement. A step recorded twice in this batch (a loop's `started`, then its
-      // `completed`) is written once with its latest state, as the successive upserts would have left it.
-      const values = new Map<string, Insertable<FlowStepsTable>>()
-      for (const p of steps) {
+      // Every pending step row in one statement.
+      const values: Insertable<FlowStepsTable>[] = []
+      for (const p of latest) {
         const input =
           sizeOf(p.input) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.input) : null
         const output =
           sizeOf(p.output) > INLINE_PAYLOAD_BYTES ? await storePayload(trx, s.run.workspaceId, p.output) : null
-        const first = values.get(p.nodeKey)
-        values.set(p.nodeKey, {
+        values.push({
           runId: s.run.id,
           nodeKey: p.nodeKey,
           nodeId: p.nodeId,
           iteration: p.iteration,
-          seq: seqOf(s, p.nodeKey),
-          idempotencyKey: first?.idempotencyKey ?? p.idempotencyKey,
-          startedAt: first?.startedAt ?? p.startedAt,
+          seq: p.seq,
+          idempotencyKey: p.idempotencyKey,
+          startedAt: p.startedAt,
           status: p.status,
           attempts: p.attempts,
           input: input ? null : json(p.input),
@@ -562,10 +656,10 @@ export const createEngine = (deps: {
           durationMs: p.durationMs,
         })
       }
-      if (values.size)
+      if (values.length)
         await trx
           .insertInto('flowSteps')
-          .values([...values.values()])
+          .values(values)
           .onConflict((oc) =>
             oc.columns(['runId', 'nodeKey']).doUpdateSet((eb) => ({
               status: eb.ref('excluded.status'),

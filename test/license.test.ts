@@ -10,6 +10,18 @@ describe('licence and security policy', () => {
     expect(JSON.parse(readFileSync('package.json', 'utf8')).license).toBe('Apache-2.0')
   })
 
+  // ADR 0005: Baileys (QR numbers) depends on libsignal, GPL-3.0, loaded only by the QR driver. Any other copyleft
+  // package in the tree is a decision to take and record, not something to find later.
+  it('has libsignal as its only GPL or AGPL dependency', () => {
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as {
+      packages: Record<string, { license?: string }>
+    }
+    const copyleft = Object.entries(lock.packages)
+      .filter(([, p]) => /\bA?GPL\b/i.test(p.license ?? '') && !/LGPL/i.test(p.license ?? ''))
+      .map(([path, p]) => `${path.replace(/^.*node_modules\//, '')} ${p.license}`)
+    expect(copyleft).toEqual(['libsignal GPL-3.0'])
+  })
+
   it('says how to report a vulnerability and what is in scope', () => {
     const policy = readFileSync('SECURITY.md', 'utf8')
     expect(policy).toMatch(/## Reporting a vulnerability/)

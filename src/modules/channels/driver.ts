@@ -1,0 +1,87 @@
+// What a WhatsApp driver (QR through Baileys, or Meta's Cloud API) hands the rest of Camarad, and what it is asked to
+// send: the shapes every driver normalises to (ADR 0005 §2). Nothing here knows a table.
+
+export type ChannelKind = 'qr' | 'cloud'
+export type ChannelStatus = 'pending_qr' | 'connecting' | 'connected' | 'needs_qr' | 'logged_out' | 'failed'
+
+/** The other party of a chat as the provider names it: its WhatsApp id, and what else is known of it. */
+export type Party = {
+  /** The chat's WhatsApp id: phone digits (`40712345678`) or, for LID-first contacts, the LID (`…@lid`). */
+  waId: string
+  /** The LID when known (QR numbers see LIDs first; the phone number is mapped when WhatsApp shares it). */
+  lid?: string | null
+  /** E.164 digits without `+`, when known. */
+  phone?: string | null
+  /** The name the person set on WhatsApp (push name / profile name). */
+  name?: string | null
+}
+
+export type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker'
+
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | {
+      type: 'media'
+      media: MediaKind
+      mime: string
+      caption?: string | null
+      fileName?: string | null
+      /** Size in bytes, when the provider says. */
+      bytes?: number | null
+      /** The provider's handle to fetch it later (Cloud: media id). */
+      providerMediaId?: string | null
+    }
+  | { type: 'location'; latitude: number; longitude: number; name?: string | null; address?: string | null }
+  | { type: 'reaction'; emoji: string; targetProviderId: string }
+  /** A message type Camarad does not render (kept with its kind, never dropped). */
+  | { type: 'unsupported'; kind: string }
+
+/** A message a number received, or sent from another device of the same account (`fromMe`), normalised. */
+export type InboundMessage = {
+  /** The provider's id of the message (Cloud: `wamid.…`; QR: the message key id). Unique per number and chat. */
+  providerMessageId: string
+  party: Party
+  fromMe: boolean
+  at: Date
+  content: MessageContent
+  /** The provider id of the message this one replies to. */
+  replyTo?: string | null
+}
+
+/** Delivery statuses only move forward: queued < sent < delivered < read; failed is terminal. */
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed'
+export type StatusUpdate = {
+  providerMessageId: string
+  status: DeliveryStatus
+  at: Date
+  /** The recipient's WhatsApp id, when the provider says. */
+  recipient?: string | null
+  error?: { code: string; message: string } | null
+}
+
+export type Outgoing = {
+  /** The recipient's WhatsApp id (phone digits or LID). */
+  to: string
+  content:
+    | { type: 'text'; text: string; previewUrl?: boolean }
+    | { type: 'template'; name: string; language: string; components?: unknown[] }
+    | { type: 'reaction'; emoji: string; targetProviderId: string }
+  replyTo?: string | null
+}
+
+/**
+ * Why a send failed, as the outbox acts on it: `retry_later` (throughput, transient), `pace_recipient` (too many to
+ * this person: delay that recipient only), `needs_template` (outside the 24-hour window), `permanent` (do not retry).
+ */
+export type SendFailureKind = 'retry_later' | 'pace_recipient' | 'needs_template' | 'permanent'
+export class SendFailure extends Error {
+  readonly kind: SendFailureKind
+  readonly code: string
+  readonly retryAfterMs: number | undefined
+  constructor(kind: SendFailureKind, code: string, message: string, retryAfterMs?: number) {
+    super(message)
+    this.kind = kind
+    this.code = code
+    this.retryAfterMs = retryAfterMs
+  }
+}

@@ -53,6 +53,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.run_cancelled': 'Flow run cancelled',
   'flow.credential_added': 'Flow credential added',
   'flow.credential_removed': 'Flow credential removed',
+  'channel.created': 'WhatsApp number added',
+  'channel.logged_out': 'WhatsApp number logged out',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

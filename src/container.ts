@@ -37,6 +37,7 @@ import {
 import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
+import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -104,7 +105,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     config,
     workspaces: workspacePlans,
-    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage },
+    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage },
   })
   const tenancy = createTenancyModule({
     db,
@@ -210,6 +211,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       retentionDays: config.FLOW_RUN_RETENTION_DAYS,
     },
   })
+  const channels = createChannelsModule({
+    db,
+    box: createSecretBox(config.secretKey),
+    audit,
+    entitlements: plans.entitlements,
+    scope: tenancy.scope,
+  })
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
@@ -260,6 +268,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     gateway,
     boardroom,
     flows,
+    channels,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -295,6 +304,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     boardroom,
     gateway,
     flows,
+    channels,
     publicSite,
     jobs,
     routes,

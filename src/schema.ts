@@ -6,6 +6,7 @@ import type { BoardroomTables } from './modules/boardroom/boardroom.tables.ts'
 import type { ChatTables } from './modules/chat/chat.tables.ts'
 import type { CreditsTables } from './modules/credits/credits.tables.ts'
 import type { FlowsTables } from './modules/flows/flows.tables.ts'
+import type { ChannelsTables } from './modules/channels/channels.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -32,6 +33,7 @@ export type DB = AuditTables &
   BillingTables &
   SubscriptionsTables &
   FlowsTables &
+  ChannelsTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -141,6 +141,8 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/flows/runs/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/events': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
+  'GET /api/channels/{id}': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'POST /api/channels/{id}/logout': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'POST /api/hooks/flows/{secret}': {
     kind: 'capability',
     params: () => ({ secret: 'whk_wrongwrongwrongwrongwrongwrongwrong' }),
@@ -295,6 +297,8 @@ const buildWorld = async (ctx: TestContext) => {
       value: 'secret-value',
     })
   ).json().id as string
+  const channelId = (await call(ctx.app, 'POST', '/api/channels', flowAs, { kind: 'qr', name: 'Front desk' })).json()
+    .id as string
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -314,6 +318,7 @@ const buildWorld = async (ctx: TestContext) => {
     flowRunId,
     waitingRunId,
     credentialId,
+    channelId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -358,6 +363,9 @@ const digest = async (ctx: TestContext) => {
     'stripe_events',
     'flows',
     'flow_versions',
+    'channels',
+    'channel_sessions',
+    'channel_auth',
     'flow_runs',
     'flow_steps',
     'flow_webhooks',

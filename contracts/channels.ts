@@ -1,0 +1,66 @@
+import { z } from 'zod'
+import { Name, Timestamp, page } from './common.ts'
+
+/**
+ * WhatsApp numbers of a client (ADR 0005): paired by QR through WhatsApp Web (`qr`) or connected through Meta's Cloud
+ * API (`cloud`). A number is never deleted (its messages point at it): logging out keeps it, with its history.
+ */
+
+export const ChannelKind = z.enum(['qr', 'cloud'])
+export const ChannelStatus = z
+  .enum(['pending_qr', 'connecting', 'connected', 'needs_qr', 'logged_out', 'failed'])
+  .meta({
+    description:
+      '`pending_qr`: waiting for its first scan; `connecting`; `connected`; `needs_qr`: WhatsApp logged it out, scan ' +
+      'again; `logged_out`: logged out here; `failed`: stopped after repeated errors (see statusReason)',
+  })
+export type ChannelStatus = z.infer<typeof ChannelStatus>
+
+/** Meta's ids are digit strings (int64): kept as strings. */
+const GraphId = z.string().regex(/^\d{5,20}$/, 'Use the numeric id Meta shows (digits only).')
+
+export const ChannelCreate = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('qr'), name: Name }),
+    z.strictObject({
+      kind: z.literal('cloud'),
+      name: Name,
+      /** The Cloud API's phone number id (WhatsApp Manager → API setup), not the phone number itself. */
+      phoneNumberId: GraphId,
+      /** A system user's permanent access token with `whatsapp_business_messaging`; sealed, never shown again. */
+      accessToken: z.string().trim().min(20).max(1000),
+      /** The WhatsApp Business Account id, to list its message templates. */
+      businessAccountId: GraphId.optional(),
+    }),
+  ])
+  .meta({ id: 'ChannelCreate' })
+export type ChannelCreate = z.infer<typeof ChannelCreate>
+
+export const ChannelDto = z
+  .object({
+    id: z.string(),
+    clientId: z.string(),
+    name: z.string(),
+    kind: ChannelKind,
+    status: ChannelStatus,
+    /** Why it is in this status, in words (a failure, a logout), when there is something to say. */
+    statusReason: z.string().nullable(),
+    /** The number as WhatsApp shows it, once known (after pairing, or from Meta for a Cloud number). */
+    phone: z.string().nullable(),
+    cloud: z
+      .object({ phoneNumberId: z.string(), businessAccountId: z.string().nullable(), tokenHint: z.string() })
+      .nullable(),
+    lastSeenAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Channel' })
+export type ChannelDto = z.infer<typeof ChannelDto>
+export const ChannelPage = page(ChannelDto)
+
+/**
+ * Routes (the public contract of issue 13; the ones not listed here come with the session runtime):
+ * - POST /api/channels                 add a number (X-Client-ID; admins; plan `channelNumbers`) → 201 Channel
+ * - GET  /api/channels                 the client's numbers (X-Client-ID; viewers)                → ChannelPage
+ * - GET  /api/channels/:id             one number (viewers)                                      → Channel
+ * - POST /api/channels/:id/logout      log the number out here (admins): QR auth wiped            → Channel
+ */

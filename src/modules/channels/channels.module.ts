@@ -1,0 +1,48 @@
+import type { SecretBox } from '../../platform/crypto/secret-box.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { ModuleParts } from '../../platform/modules/module.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { Entitlements } from '../plans/plans.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { createAuthStore } from './auth-store.ts'
+import { channelRoutes } from './channels.routes.ts'
+import { createChannelsService } from './channels.service.ts'
+import type { ChannelsTables } from './channels.tables.ts'
+import { createSessions } from './sessions.ts'
+
+/**
+ * WhatsApp numbers (ADR 0005): the numbers of each client, who drives each one (a fenced lease), and a QR number's
+ * Baileys auth state in the database. The drivers (QR through Baileys, Meta's Cloud API) and the inbox build on these.
+ */
+export const createChannelsModule = (deps: {
+  db: Handle
+  box: SecretBox
+  audit: AuditService
+  entitlements: Entitlements
+  scope: ScopeResolver
+}) => {
+  const db = own<ChannelsTables>(deps.db)
+  const sessions = createSessions({ db })
+  const channels = createChannelsService({ ...deps, db, sessions })
+  const auth = createAuthStore({ db, box: deps.box, sessions })
+  return {
+    channels,
+    sessions,
+    auth,
+    routes: [channelRoutes({ channels, scope: deps.scope })],
+    jobs: [],
+  } satisfies ModuleParts & Record<string, unknown>
+}
+export type ChannelsModule = ReturnType<typeof createChannelsModule>
+
+/** What channels count against a plan: the workspace's numbers that are not logged out. */
+export const channelsUsage = {
+  channelNumbers: (handle: Handle, workspaceId: string) =>
+    own<ChannelsTables>(handle)
+      .selectFrom('channels')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspaceId)
+      .where('status', '<>', 'logged_out')
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n)),
+}

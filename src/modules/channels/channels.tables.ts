@@ -1,0 +1,56 @@
+import type { Generated, Selectable } from 'kysely'
+import type { ChannelStatus } from '../../../contracts/channels.ts'
+import type { NullableTimestamp, Timestamp } from '../../platform/db/columns.ts'
+import type { ChannelKind } from './driver.ts'
+
+/** A client's WhatsApp number. Never deleted: its threads and messages point at it. */
+export type ChannelsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  name: string
+  kind: ChannelKind
+  status: ChannelStatus
+  statusReason: string | null
+  /** The number as WhatsApp shows it, once known. */
+  phone: string | null
+  /** Cloud numbers: Meta's phone number id (unique: the webhook tells numbers apart by it). */
+  cloudPhoneNumberId: string | null
+  cloudBusinessAccountId: string | null
+  /** Cloud numbers: the access token, sealed (owner: the channel), and its last characters. */
+  cloudToken: string | null
+  cloudTokenHint: string | null
+  lastSeenAt: NullableTimestamp
+  createdBy: string
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/**
+ * Who drives a number now (ADR 0005 §3): one row per number. `fence` grows at every takeover; a write of the number's
+ * auth state holds the fence it took and is refused once the row has moved on.
+ */
+export type ChannelSessionsTable = {
+  channelId: string
+  owner: string | null
+  leaseUntil: NullableTimestamp
+  fence: Generated<string>
+  updatedAt: Generated<Date>
+}
+
+/** Baileys auth state: `creds` (id `''`) and every Signal key, `BufferJSON` text sealed (owner: channel, type, id). */
+export type ChannelAuthTable = {
+  channelId: string
+  type: string
+  id: string
+  value: string
+  updatedAt: Generated<Date>
+}
+
+export type ChannelsTables = {
+  channels: ChannelsTable
+  channelSessions: ChannelSessionsTable
+  channelAuth: ChannelAuthTable
+}
+export type ChannelRow = Selectable<ChannelsTable>
+export type { Timestamp }

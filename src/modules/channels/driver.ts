@@ -56,6 +56,11 @@ export type StatusUpdate = {
   at: Date
   /** The recipient's WhatsApp id, when the provider says. */
   recipient?: string | null
+  /**
+   * The id Camarad sent the message under (`channels.send`'s `ourId`), when the provider echoes it back (Cloud:
+   * `biz_opaque_callback_data`): it ties a status to our message even when the send's own answer was lost.
+   */
+  ourId?: string | null
   error?: { code: string; message: string } | null
 }
 

@@ -1,6 +1,7 @@
 // Writes docs/errors.md from the error tables: `npm run docs:errors`. test/errors-doc.test.ts fails when it is stale.
 import { flowsErrors } from '../src/modules/flows/flows.errors.ts'
 import { channelsErrors } from '../src/modules/channels/channels.errors.ts'
+import { inboxErrors } from '../src/modules/inbox/inbox.errors.ts'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { egressErrors } from '../src/platform/egress/egress.errors.ts'
@@ -56,6 +57,7 @@ export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }
   { owner: 'credits', legacy: ['model'], tables: [creditsErrors, modelAccessErrors] },
   { owner: 'flows', tables: [flowsErrors] },
   { owner: 'channels', tables: [channelsErrors] },
+  { owner: 'inbox', tables: [inboxErrors] },
   { owner: 'gateway', tables: [gatewayErrors] },
   { owner: 'identity', legacy: ['auth', 'token'], tables: [identityErrors, tokenErrors] },
   { owner: 'legal', tables: [legalErrors] },

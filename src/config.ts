@@ -112,12 +112,23 @@ export const Env = z.object({
   SSE_MAX_STREAMS_PER_USER: z.coerce.number().int().positive().default(20),
   /** A flow run's slice holds it this long without a checkpoint before another process may take it over (crash). */
   FLOW_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
-  /** How often a process that works jobs looks for flow runs left by a dead process (their lease expired). */
   /** Flow runs (with their steps and logs) older than this many days are deleted, daily; unset keeps them all. */
   FLOW_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** How often a process that works jobs looks for flow runs left by a dead process (their lease expired). */
   FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * WhatsApp Cloud API: the Meta app's secret (signs every webhook; several, comma-separated, while rotating), the
+   * verify token Meta echoes when the webhook URL is registered, and the Graph API's base URL and version.
+   */
+  WHATSAPP_APP_SECRET: z.string().min(16).optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8).max(256).optional(),
+  WHATSAPP_GRAPH_API_BASE: z.string().url().default('https://graph.facebook.com'),
+  WHATSAPP_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v21.0'),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
   PLANS_FILE: z.string().default('./config/plans.json'),

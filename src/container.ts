@@ -38,6 +38,7 @@ import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
+import { createInboxModule } from './modules/inbox/inbox.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -217,7 +218,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     entitlements: plans.entitlements,
     scope: tenancy.scope,
+    cloud: {
+      appSecrets: (config.WHATSAPP_APP_SECRET ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+      verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+    },
   })
+  const inbox = createInboxModule({ db, scope: tenancy.scope })
+  channels.receive({ inbound: inbox.inbox.receive, statuses: inbox.inbox.applyStatuses })
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })
@@ -269,6 +279,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     boardroom,
     flows,
     channels,
+    inbox,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -305,6 +316,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     gateway,
     flows,
     channels,
+    inbox,
     publicSite,
     jobs,
     routes,

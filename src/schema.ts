@@ -7,6 +7,7 @@ import type { ChatTables } from './modules/chat/chat.tables.ts'
 import type { CreditsTables } from './modules/credits/credits.tables.ts'
 import type { FlowsTables } from './modules/flows/flows.tables.ts'
 import type { ChannelsTables } from './modules/channels/channels.tables.ts'
+import type { InboxTables } from './modules/inbox/inbox.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -34,6 +35,7 @@ export type DB = AuditTables &
   SubscriptionsTables &
   FlowsTables &
   ChannelsTables &
+  InboxTables &
   RunsTables
 
 export type Db = Kysely<DB>

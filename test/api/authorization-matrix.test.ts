@@ -143,6 +143,8 @@ const FIXTURES: Record<string, Fixture> = {
   'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
   'GET /api/channels/{id}': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'POST /api/channels/{id}/logout': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/hooks/flows/{secret}': {
     kind: 'capability',
     params: () => ({ secret: 'whk_wrongwrongwrongwrongwrongwrongwrong' }),
@@ -299,6 +301,19 @@ const buildWorld = async (ctx: TestContext) => {
   ).json().id as string
   const channelId = (await call(ctx.app, 'POST', '/api/channels', flowAs, { kind: 'qr', name: 'Front desk' })).json()
     .id as string
+  // A conversation on that number, as the number's driver hands it over (the inbox's receiving API).
+  await ctx.container.db.transaction().execute((trx) =>
+    ctx.container.inbox.inbox.receive(trx, { id: channelId, workspaceId: a.workspaceId, clientId: a.clientId }, [
+      {
+        providerMessageId: 'wamid.matrix-1',
+        party: { waId: '40712345678', name: 'Ana' },
+        fromMe: false,
+        at: new Date(),
+        content: { type: 'text', text: 'Hello' },
+      },
+    ]),
+  )
+  const threadId = (await ctx.container.db.selectFrom('inboxThreads').select('id').executeTakeFirstOrThrow()).id
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -319,6 +334,7 @@ const buildWorld = async (ctx: TestContext) => {
     waitingRunId,
     credentialId,
     channelId,
+    threadId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -366,6 +382,9 @@ const digest = async (ctx: TestContext) => {
     'channels',
     'channel_sessions',
     'channel_auth',
+    'inbox_contacts',
+    'inbox_threads',
+    'inbox_messages',
     'flow_runs',
     'flow_steps',
     'flow_webhooks',

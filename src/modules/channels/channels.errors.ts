@@ -8,6 +8,31 @@ export const channelsErrors = defineErrors('channels', {
     message: 'This Cloud API phone number is already connected. Log the other one out first.',
   },
   already_logged_out: { status: 409, message: 'This number is already logged out.' },
+  cloud_not_configured: {
+    status: 404,
+    when: 'The WhatsApp Cloud API webhook was called on a server without WHATSAPP_APP_SECRET / WHATSAPP_VERIFY_TOKEN.',
+    message: 'The WhatsApp Cloud API is not configured on this server.',
+  },
+  webhook_verify_failed: {
+    status: 403,
+    when: "Meta's verification request did not carry the configured verify token.",
+    message: 'The verify token does not match.',
+  },
+  webhook_signature_missing: {
+    status: 400,
+    when: 'A WhatsApp webhook came without X-Hub-Signature-256; nothing was stored.',
+    message: 'The X-Hub-Signature-256 header is missing.',
+  },
+  webhook_signature: {
+    status: 401,
+    when: "A WhatsApp webhook's X-Hub-Signature-256 does not match the app secret; nothing was stored.",
+    message: 'The webhook signature does not match.',
+  },
+  webhook_invalid: {
+    status: 400,
+    when: 'A signed WhatsApp webhook body is not one Camarad can read (the problem is named); nothing was stored.',
+    message: (p: { problem: string }) => `The webhook body is not valid: ${p.problem}`,
+  },
   stale_owner: {
     status: 409,
     when: "A process that no longer holds a number's lease tried to write its auth state (refused in SQL).",

@@ -8,6 +8,8 @@ import { createAuthStore } from './auth-store.ts'
 import { channelRoutes } from './channels.routes.ts'
 import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
+import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
 
 /**
@@ -20,16 +22,24 @@ export const createChannelsModule = (deps: {
   audit: AuditService
   entitlements: Entitlements
   scope: ScopeResolver
+  /** The Meta app's secrets (comma-separated in WHATSAPP_APP_SECRET) and verify token; absent: no Cloud webhook. */
+  cloud: { appSecrets: string[]; verifyToken: string | undefined }
 }) => {
   const db = own<ChannelsTables>(deps.db)
   const sessions = createSessions({ db })
   const channels = createChannelsService({ ...deps, db, sessions })
   const auth = createAuthStore({ db, box: deps.box, sessions })
+  const receive = createReceivers()
   return {
     channels,
     sessions,
     auth,
-    routes: [channelRoutes({ channels, scope: deps.scope })],
+    /** The inbox registers here what stores received messages and statuses. */
+    receive: receive.register,
+    routes: [
+      channelRoutes({ channels, scope: deps.scope }),
+      cloudWebhookRoutes({ db, ...deps.cloud, receivers: receive.receivers }),
+    ],
     jobs: [],
   } satisfies ModuleParts & Record<string, unknown>
 }

@@ -30,6 +30,9 @@ export type IdPrefix =
   | 'fv'
   | 'fc'
   | 'ch'
+  | 'ic'
+  | 'th'
+  | 'im'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -1,0 +1,260 @@
+import { sql, type Kysely } from 'kysely'
+import type { InboxMessageDto, ThreadDto } from '../../../contracts/inbox.ts'
+import { own, type Handle } from '../../platform/db/database.ts'
+import { newId } from '../../platform/db/ids.ts'
+import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { InboundMessage, MessageContent, StatusUpdate } from '../channels/driver.ts'
+import type { ChannelRef } from '../channels/receivers.ts'
+import { inboxErrors } from './inbox.errors.ts'
+import type { InboxTables, MessageRow, ThreadRow } from './inbox.tables.ts'
+
+const WINDOW_MS = 24 * 3_600_000
+
+/** One line of a thread's list: what the last message says, without markup. */
+export const previewOf = (c: MessageContent): string => {
+  switch (c.type) {
+    case 'text':
+      return c.text.slice(0, 160)
+    case 'media':
+      return `[${c.media}]${c.caption ? ` ${c.caption.slice(0, 140)}` : ''}`
+    case 'location':
+      return `[location]${c.name ? ` ${c.name.slice(0, 140)}` : ''}`
+    case 'reaction':
+      return `[reaction] ${c.emoji}`
+    case 'unsupported':
+      return `[${c.kind.slice(0, 60)}]`
+  }
+}
+
+/**
+ * Where the rank of a delivery status is compared in SQL: an update applies only when it moves the message forward
+ * (queued < sent < delivered < read). `failed` ends a message that was not delivered yet; nothing moves a failed one.
+ */
+const RANK = sql<number>`case status when 'queued' then 0 when 'sent' then 1 when 'delivered' then 2 when 'read' then 3 else 9 end`
+const rankOf = (status: StatusUpdate['status']) => ({ sent: 1, delivered: 2, read: 3, failed: 2 })[status]
+
+const threadDto = (t: ThreadRow, contact: { id: string; waId: string; name: string | null; phone: string | null }) =>
+  ({
+    id: t.id,
+    channelId: t.channelId,
+    contact: { id: contact.id, waId: contact.waId, name: contact.name, phone: contact.phone },
+    lastMessageAt: t.lastMessageAt.toISOString(),
+    lastPreview: t.lastPreview,
+    unread: t.unread,
+    assignedTo: t.assignedTo,
+    windowOpenUntil:
+      t.lastInboundAt && t.lastInboundAt.getTime() + WINDOW_MS > Date.now()
+        ? new Date(t.lastInboundAt.getTime() + WINDOW_MS).toISOString()
+        : null,
+  }) satisfies ThreadDto
+
+const messageDto = (m: MessageRow): InboxMessageDto => ({
+  id: m.id,
+  threadId: m.threadId,
+  direction: m.direction,
+  fromMe: m.fromMe,
+  type: m.type,
+  content: m.content as unknown as Record<string, unknown>,
+  replyTo: m.replyTo,
+  status: m.status,
+  statusAt: m.statusAt.toISOString(),
+  error: m.error,
+  at: m.at.toISOString(),
+})
+
+/**
+ * The inbox: what the numbers receive, stored once (by provider id, whatever the provider redelivers), threads per
+ * number and contact with their unread counts and 24-hour window, and delivery statuses that only move forward.
+ */
+export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
+  /** The thread of a number and a contact, created on its first message; the contact is created or refreshed. */
+  const threadFor = async (trx: Kysely<InboxTables>, channel: ChannelRef, m: InboundMessage) => {
+    const party = m.party
+    const contact = await trx
+      .insertInto('inboxContacts')
+      .values({
+        id: newId('ic'),
+        workspaceId: channel.workspaceId,
+        clientId: channel.clientId,
+        waId: party.waId,
+        lid: party.lid ?? null,
+        phone: party.phone ?? null,
+        name: party.name ?? null,
+      })
+      .onConflict((oc) =>
+        oc.columns(['clientId', 'waId']).doUpdateSet((eb) => ({
+          // What the provider says now fills in what was unknown; a name the person changed is refreshed.
+          lid: eb.fn.coalesce(eb.ref('excluded.lid'), eb.ref('inboxContacts.lid')),
+          phone: eb.fn.coalesce(eb.ref('excluded.phone'), eb.ref('inboxContacts.phone')),
+          name: m.fromMe
+            ? eb.ref('inboxContacts.name')
+            : eb.fn.coalesce(eb.ref('excluded.name'), eb.ref('inboxContacts.name')),
+          updatedAt: new Date(),
+        })),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const thread = await trx
+      .insertInto('inboxThreads')
+      .values({
+        id: newId('th'),
+        workspaceId: channel.workspaceId,
+        clientId: channel.clientId,
+        channelId: channel.id,
+        contactId: contact.id,
+        lastMessageAt: m.at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['channelId', 'contactId']).doUpdateSet((eb) => ({ channelId: eb.ref('excluded.channelId') })),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    return thread.id
+  }
+
+  return {
+    /**
+     * Stores what a number received, in the caller's transaction. A message already stored (same number, chat,
+     * provider id and direction) changes nothing: providers redeliver, and a redelivery must not count as unread.
+     * Answers the messages stored now.
+     */
+    async receive(h: Handle, channel: ChannelRef, messages: InboundMessage[]) {
+      const trx = own<InboxTables>(h)
+      const stored: string[] = []
+      for (const m of messages) {
+        const threadId = await threadFor(trx, channel, m)
+        const inserted = await trx
+          .insertInto('inboxMessages')
+          .values({
+            id: newId('im'),
+            workspaceId: channel.workspaceId,
+            clientId: channel.clientId,
+            threadId,
+            channelId: channel.id,
+            direction: m.fromMe ? 'out' : 'in',
+            providerMessageId: m.providerMessageId,
+            chatId: m.party.waId,
+            fromMe: m.fromMe,
+            type: m.content.type,
+            content: JSON.stringify(m.content),
+            replyTo: m.replyTo ?? null,
+            status: m.fromMe ? 'sent' : 'received',
+            statusAt: m.at,
+            at: m.at,
+          })
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .executeTakeFirst()
+        if (!inserted) continue
+        stored.push(inserted.id)
+        const inbound = !m.fromMe
+        await trx
+          .updateTable('inboxThreads')
+          .set((eb) => ({
+            // Messages may arrive out of order: the thread shows the latest one.
+            lastPreview: sql<string>`case when ${eb.ref('lastMessageAt')} <= ${m.at} then ${previewOf(m.content)} else ${eb.ref('lastPreview')} end`,
+            lastMessageAt: sql<Date>`greatest(${eb.ref('lastMessageAt')}, ${m.at})`,
+            ...(inbound
+              ? {
+                  unread: eb('unread', '+', 1),
+                  lastInboundAt: sql<Date>`greatest(coalesce(${eb.ref('lastInboundAt')}, ${m.at}), ${m.at})`,
+                }
+              : {}),
+          }))
+          .where('id', '=', threadId)
+          .execute()
+      }
+      return stored
+    },
+
+    /** Applies delivery statuses in the caller's transaction; one that would move a message backwards changes nothing. */
+    async applyStatuses(h: Handle, channel: ChannelRef, updates: StatusUpdate[]) {
+      const trx = own<InboxTables>(h)
+      let moved = 0
+      for (const u of updates) {
+        const r = await trx
+          .updateTable('inboxMessages')
+          .set({
+            status: u.status,
+            statusAt: u.at,
+            ...(u.status === 'failed' && u.error ? { error: JSON.stringify(u.error) } : {}),
+          })
+          .where('channelId', '=', channel.id)
+          .where('direction', '=', 'out')
+          .where((eb) =>
+            eb.or([eb('providerMessageId', '=', u.providerMessageId), ...(u.ourId ? [eb('id', '=', u.ourId)] : [])]),
+          )
+          .where(RANK, '<', rankOf(u.status))
+          .executeTakeFirst()
+        moved += Number(r.numUpdatedRows)
+      }
+      return moved
+    },
+
+    async threads(scope: ClientScope, q: PageRequest) {
+      const page = await newestFirstPage(
+        db
+          .selectFrom('inboxThreads')
+          .selectAll()
+          .where('workspaceId', '=', scope.workspaceId)
+          .where('clientId', '=', scope.clientId),
+        q,
+        'lastMessageAt',
+      )
+      const ids = [...new Set(page.items.map((t) => t.contactId))]
+      const contacts = new Map(
+        (ids.length
+          ? await db
+              .selectFrom('inboxContacts')
+              .select(['id', 'waId', 'name', 'phone'])
+              .where('clientId', '=', scope.clientId)
+              .where('id', 'in', ids)
+              .execute()
+          : []
+        ).map((c) => [c.id, c]),
+      )
+      return { items: page.items.map((t) => threadDto(t, contacts.get(t.contactId)!)), nextCursor: page.nextCursor }
+    },
+
+    async messages(scope: ClientScope, threadId: string, q: PageRequest) {
+      await thread(scope, threadId)
+      const page = await newestFirstPage(
+        db
+          .selectFrom('inboxMessages')
+          .selectAll()
+          .where('workspaceId', '=', scope.workspaceId)
+          .where('threadId', '=', threadId),
+        q,
+        'at',
+      )
+      return { items: page.items.map(messageDto), nextCursor: page.nextCursor }
+    },
+
+    async markRead(scope: ClientScope, threadId: string) {
+      const r = await db
+        .updateTable('inboxThreads')
+        .set({ unread: 0 })
+        .where('workspaceId', '=', scope.workspaceId)
+        .where('clientId', '=', scope.clientId)
+        .where('id', '=', threadId)
+        .executeTakeFirst()
+      if (Number(r.numUpdatedRows) !== 1) throw inboxErrors.thread_not_found()
+    },
+
+    clientOfThread: async (id: string) =>
+      (await db.selectFrom('inboxThreads').select('clientId').where('id', '=', id).executeTakeFirst())?.clientId,
+  }
+
+  async function thread(scope: ClientScope, id: string) {
+    const row = await db
+      .selectFrom('inboxThreads')
+      .select('id')
+      .where('workspaceId', '=', scope.workspaceId)
+      .where('clientId', '=', scope.clientId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) throw inboxErrors.thread_not_found()
+  }
+}
+export type InboxService = ReturnType<typeof createInboxService>

@@ -1,0 +1,70 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { NullableTimestamp, Timestamp } from '../../platform/db/columns.ts'
+import type { MessageContent } from '../channels/driver.ts'
+
+type Json<T> = ColumnType<T, string, string>
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>
+
+/** A person on WhatsApp as a client's numbers know them (the CRM links its contacts to these). Never deleted. */
+export type InboxContactsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  /** The chat id WhatsApp uses: phone digits or a LID. Unique per client. */
+  waId: string
+  lid: string | null
+  phone: string | null
+  name: string | null
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/** One conversation: a number and a contact. Never deleted. */
+export type InboxThreadsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  channelId: string
+  contactId: string
+  lastMessageAt: Timestamp
+  /** The last message the contact sent: the Cloud API's 24-hour window for free-form replies runs from it. */
+  lastInboundAt: NullableTimestamp
+  lastPreview: Generated<string>
+  unread: Generated<number>
+  assignedTo: string | null
+  createdAt: Generated<Date>
+}
+
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed'
+
+/** A message in or out. Never deleted; its status only moves forward (queued < sent < delivered < read; failed ends). */
+export type InboxMessagesTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  threadId: string
+  channelId: string
+  direction: 'in' | 'out'
+  /** The provider's id (unique per number, chat and direction): a message delivered twice is stored once. */
+  providerMessageId: string | null
+  chatId: string
+  /** Sent from another device of the number's own account (a QR number's phone, the Business app). */
+  fromMe: boolean
+  type: MessageContent['type']
+  content: Json<MessageContent>
+  replyTo: string | null
+  status: MessageStatus
+  statusAt: Timestamp
+  error: NullableJson<{ code: string; message: string }>
+  sentBy: string | null
+  at: Timestamp
+  createdAt: Generated<Date>
+}
+
+export type InboxTables = {
+  inboxContacts: InboxContactsTable
+  inboxThreads: InboxThreadsTable
+  inboxMessages: InboxMessagesTable
+}
+export type ThreadRow = Selectable<InboxThreadsTable>
+export type MessageRow = Selectable<InboxMessagesTable>

@@ -51,7 +51,20 @@ export const InboxMessagePage = page(InboxMessageDto)
  * Routes:
  * - GET  /api/inbox/threads                  the client's threads, latest activity first (X-Client-ID; viewers)
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
+ * - POST /api/inbox/threads/:id/messages     send a text (members; plan inboxMessagesPerMonth) → 201 (200 on a retry)
  * - POST /api/inbox/threads/:id/read         mark the thread read (members)
  * - GET  /api/webhooks/whatsapp              Meta's verification (hub.mode, hub.verify_token, hub.challenge)
  * - POST /api/webhooks/whatsapp              Cloud API events, verified with X-Hub-Signature-256 before parsing
  */
+
+export const SendMessage = z
+  .strictObject({
+    text: z.string().trim().min(1).max(4096),
+    /** The composer's id for this send: sending again with it answers the same message (a retry after a lost answer). */
+    clientMessageId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/)
+      .optional(),
+  })
+  .meta({ id: 'SendMessage' })
+export type SendMessage = z.infer<typeof SendMessage>

@@ -38,7 +38,7 @@ import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
-import { createInboxModule } from './modules/inbox/inbox.module.ts'
+import { createInboxModule, inboxUsage } from './modules/inbox/inbox.module.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -106,7 +106,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     config,
     workspaces: workspacePlans,
-    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage },
+    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage, ...inboxUsage },
   })
   const tenancy = createTenancyModule({
     db,
@@ -224,9 +224,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
         .map((v) => v.trim())
         .filter(Boolean),
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+      graphBase: config.WHATSAPP_GRAPH_API_BASE,
+      graphVersion: config.WHATSAPP_GRAPH_API_VERSION,
     },
   })
-  const inbox = createInboxModule({ db, scope: tenancy.scope })
+  const inbox = createInboxModule({
+    db,
+    scope: tenancy.scope,
+    queue,
+    sender: channels.sender,
+    entitlements: plans.entitlements,
+  })
   channels.receive({ inbound: inbox.inbox.receive, statuses: inbox.inbox.applyStatuses })
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()

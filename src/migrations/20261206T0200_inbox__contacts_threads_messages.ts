@@ -47,6 +47,8 @@ export const up = (db: Kysely<unknown>) =>
     status_at timestamptz NOT NULL,
     error jsonb,
     sent_by text REFERENCES users (id),
+    client_message_id text,
+    attempts integer NOT NULL DEFAULT 0,
     at timestamptz NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
@@ -55,6 +57,11 @@ export const up = (db: Kysely<unknown>) =>
     WHERE provider_message_id IS NOT NULL`,
     `CREATE INDEX inbox_messages_provider_lookup_idx ON inbox_messages (channel_id, provider_message_id)
     WHERE provider_message_id IS NOT NULL`,
+    // A composer that retries a send names it: one message per (thread, client message id).
+    `CREATE UNIQUE INDEX inbox_messages_client_idx ON inbox_messages (thread_id, client_message_id)
+    WHERE client_message_id IS NOT NULL`,
+    // The plan's inbox messages a month count what was sent from Camarad.
+    `CREATE INDEX inbox_messages_sent_idx ON inbox_messages (workspace_id, created_at) WHERE sent_by IS NOT NULL`,
     `CREATE INDEX inbox_messages_thread_idx ON inbox_messages (thread_id, at DESC, id DESC)`,
     // Messages, threads and contacts are never deleted (erasure, when it comes, is an audited operator action).
     `CREATE TRIGGER inbox_contacts_never_deleted BEFORE DELETE ON inbox_contacts FOR EACH ROW EXECUTE FUNCTION forbid_delete()`,

@@ -145,6 +145,11 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/channels/{id}/logout': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'POST /api/inbox/threads/{id}/messages': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { text: 'Hijacked reply' },
+  },
   'POST /api/hooks/flows/{secret}': {
     kind: 'capability',
     params: () => ({ secret: 'whk_wrongwrongwrongwrongwrongwrongwrong' }),

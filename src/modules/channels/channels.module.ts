@@ -8,7 +8,9 @@ import { createAuthStore } from './auth-store.ts'
 import { channelRoutes } from './channels.routes.ts'
 import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
+import { createGraphClient } from './cloud/graph.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import { createSender } from './sender.ts'
 import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
 
@@ -23,22 +25,33 @@ export const createChannelsModule = (deps: {
   entitlements: Entitlements
   scope: ScopeResolver
   /** The Meta app's secrets (comma-separated in WHATSAPP_APP_SECRET) and verify token; absent: no Cloud webhook. */
-  cloud: { appSecrets: string[]; verifyToken: string | undefined }
+  cloud: { appSecrets: string[]; verifyToken: string | undefined; graphBase: string; graphVersion: string }
 }) => {
   const db = own<ChannelsTables>(deps.db)
   const sessions = createSessions({ db })
   const channels = createChannelsService({ ...deps, db, sessions })
   const auth = createAuthStore({ db, box: deps.box, sessions })
   const receive = createReceivers()
+  const sender = createSender({
+    db,
+    box: deps.box,
+    graph: createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion }),
+  })
   return {
     channels,
     sessions,
     auth,
     /** The inbox registers here what stores received messages and statuses. */
     receive: receive.register,
+    sender,
     routes: [
       channelRoutes({ channels, scope: deps.scope }),
-      cloudWebhookRoutes({ db, ...deps.cloud, receivers: receive.receivers }),
+      cloudWebhookRoutes({
+        db,
+        appSecrets: deps.cloud.appSecrets,
+        verifyToken: deps.cloud.verifyToken,
+        receivers: receive.receivers,
+      }),
     ],
     jobs: [],
   } satisfies ModuleParts & Record<string, unknown>

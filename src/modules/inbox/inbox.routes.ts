@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { IdParam, PageQuery } from '../../../contracts/common.ts'
-import { InboxMessagePage, ThreadPage } from '../../../contracts/inbox.ts'
+import { InboxMessageDto, InboxMessagePage, SendMessage, ThreadPage } from '../../../contracts/inbox.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
-import type { InboxService } from './inbox.service.ts'
+import { messageDto, type InboxService } from './inbox.service.ts'
+import type { Outbox } from './outbox.ts'
 
 export const inboxRoutes =
-  ({ inbox, scope }: { inbox: InboxService; scope: ScopeResolver }) =>
+  ({ inbox, outbox, scope }: { inbox: InboxService; outbox: Outbox; scope: ScopeResolver }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
     const threadScope = async (req: Parameters<ScopeResolver['owner']>[0], id: string, role: 'viewer' | 'member') =>
@@ -40,6 +41,26 @@ export const inboxRoutes =
         },
       },
       async (req) => inbox.messages(await threadScope(req, req.params.id, 'viewer'), req.params.id, req.query),
+    )
+
+    app.post(
+      '/api/inbox/threads/:id/messages',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            "Send a text in a conversation: queued and sent by the outbox (members; the plan's inbox messages a month). " +
+            'Sending again with the same clientMessageId answers the same message (200)',
+          params: IdParam,
+          body: SendMessage,
+          response: { 200: InboxMessageDto, 201: InboxMessageDto, ...errorResponses(400, 401, 402, 403, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        const s = await threadScope(req, req.params.id, 'member')
+        const { message, created } = await outbox.send(s, req.params.id, req.body)
+        return reply.code(created ? 201 : 200).send(messageDto(message))
+      },
     )
 
     app.post(

@@ -49,7 +49,7 @@ const threadDto = (t: ThreadRow, contact: { id: string; waId: string; name: stri
         : null,
   }) satisfies ThreadDto
 
-const messageDto = (m: MessageRow): InboxMessageDto => ({
+export const messageDto = (m: MessageRow): InboxMessageDto => ({
   id: m.id,
   threadId: m.threadId,
   direction: m.direction,

@@ -57,6 +57,10 @@ export type InboxMessagesTable = {
   statusAt: Timestamp
   error: NullableJson<{ code: string; message: string }>
   sentBy: string | null
+  /** The composer's own id for a send it may retry (one message per thread and id). */
+  clientMessageId: string | null
+  /** Send attempts made (the outbox's). */
+  attempts: Generated<number>
   at: Timestamp
   createdAt: Generated<Date>
 }

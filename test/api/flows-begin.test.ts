@@ -4,20 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FlowDto, FlowGraph, FlowRunTrace } from '../../contracts/flows.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { parseSse } from '../sse.ts'
+import { edge, node } from '../flow-graph.ts'
 
 // A webhook that answers when its run completes starts the run without storing it: the run is stored at its first
 // checkpoint (before its first side effect, at a wait, or at its end). These tests hold what that must keep: the
 // stored run is whole, a side effect never happens before the run exists, the workspace cap still holds, and an
 // answer that names a run names a stored one.
-
-const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
-  id,
-  type,
-  name: id,
-  position: { x, y: 0 },
-  config,
-})
-const edge = (from: string, to: string, fromPort = 'out', toPort = 'in') => ({ from, fromPort, to, toPort })
 
 describe('webhook runs stored at their first checkpoint', () => {
   let ctx: TestContext

@@ -5,6 +5,7 @@ import type { FlowDto, FlowGraph } from '../../contracts/flows.ts'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 import { call, createTestContext, driver, onboard, ORIGIN, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
 import { startServerProcess, type ServerProcess } from '../server-process.ts'
+import { edge, node } from '../flow-graph.ts'
 
 /**
  * Crash safety of flow runs (ADR 0004 §3): a server process is killed (SIGKILL) while its runs are calling external
@@ -65,15 +66,6 @@ const idempotentReceiver = async () => {
       }),
   }
 }
-
-const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
-  id,
-  type,
-  name: id,
-  position: { x, y: 0 },
-  config,
-})
-const edge = (from: string, to: string) => ({ from, fromPort: 'out', to, toPort: 'in' })
 
 const RUNS = 50
 

@@ -5,20 +5,13 @@ import type { FlowDto, FlowGraph } from '../../contracts/flows.ts'
 import { createEngine, type Engine } from '../../src/modules/flows/engine/engine.ts'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type Caller, type TestContext } from '../harness.ts'
+import { edge, node } from '../flow-graph.ts'
 
 // The lease that keeps one process at a time on a run, isolated: a second engine on the same database (another
 // process, as far as leases go: it has its own owner id) tries to take a run over while the first is inside a step.
 // The lease is 1 s here, so any step longer than that is past it unless the engine covers it.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
-  id,
-  type,
-  name: id,
-  position: { x, y: 0 },
-  config,
-})
-const edge = (from: string, to: string) => ({ from, fromPort: 'out', to, toPort: 'in' })
 
 describe('flow run leases', () => {
   let ctx: TestContext

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FlowDto, FlowGraph, FlowRunTrace } from '../../contracts/flows.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { parseSse } from '../sse.ts'
+import { edge, node } from '../flow-graph.ts'
 
 /** A loopback receiver that counts calls per Idempotency-Key and answers what a test queues (else 200 {ok}). */
 const countingServer = async () => {
@@ -33,15 +34,6 @@ const countingServer = async () => {
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   }
 }
-
-const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
-  id,
-  type,
-  name: id,
-  position: { x, y: 0 },
-  config,
-})
-const edge = (from: string, to: string, fromPort = 'out', toPort = 'in') => ({ from, fromPort, to, toPort })
 
 describe('flow runs', () => {
   let ctx: TestContext

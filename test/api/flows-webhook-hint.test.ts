@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FlowDto, FlowGraph, WebhookSecretDto } from '../../contracts/flows.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
+import { edge, node } from '../flow-graph.ts'
 
-const node = (id: string, type: string, config: Record<string, unknown> = {}, x = 0) => ({
-  id,
-  type,
-  name: id,
-  position: { x, y: 0 },
-  config,
-})
-const edge = (from: string, to: string) => ({ from, fromPort: 'out', to, toPort: 'in' })
 const graph = (trigger: ReturnType<typeof node>): FlowGraph => ({
   nodes: [trigger, node('set', 'core.set', { fields: { ok: true } }, 300)],
   edges: [edge(trigger.id, 'set')],

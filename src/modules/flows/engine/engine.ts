@@ -235,6 +235,22 @@ export const createEngine = (deps: {
     return Number((await q.executeTakeFirstOrThrow()).n) < config.concurrencyPerWorkspace
   }
 
+  /** What a new run is, whichever way it starts: its ids, what started it, its deadline. */
+  const identityOf = (id: string, input: StartInput, at: Date) => ({
+    id,
+    workspaceId: input.workspaceId,
+    clientId: input.clientId,
+    flowId: input.flowId,
+    versionId: input.versionId,
+    trigger: input.trigger,
+    triggerKey: input.triggerKey ?? null,
+    actingUserId: input.actingUserId,
+    parentRunId: input.parent?.runId ?? null,
+    parentStepKey: input.parent?.stepKey ?? null,
+    deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
+    createdAt: at,
+  })
+
   /**
    * Opens a run in the caller's transaction (run layer row + flow run), claimed for this process when the workspace is
    * under its cap. After the commit, call `kick(runId)`. A trigger key already used by the flow answers that run.
@@ -258,22 +274,11 @@ export const createEngine = (deps: {
     const row = await trx
       .insertInto('flowRuns')
       .values({
-        id: runId,
-        workspaceId: input.workspaceId,
-        clientId: input.clientId,
-        flowId: input.flowId,
-        versionId: input.versionId,
-        trigger: input.trigger,
-        triggerKey: input.triggerKey ?? null,
-        actingUserId: input.actingUserId,
-        parentRunId: input.parent?.runId ?? null,
-        parentStepKey: input.parent?.stepKey ?? null,
+        ...identityOf(runId, input, at),
         status: claim ? 'running' : 'queued',
         input: json(input.input),
         leaseOwner: claim ? owner : null,
         leaseUntil: claim ? new Date(at.getTime() + config.leaseMs) : null,
-        deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
-        createdAt: at,
       })
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -310,16 +315,7 @@ export const createEngine = (deps: {
     const runId = input.id ?? newId('run')
     const at = now()
     opened.set(runId, {
-      id: runId,
-      workspaceId: input.workspaceId,
-      clientId: input.clientId,
-      flowId: input.flowId,
-      versionId: input.versionId,
-      trigger: input.trigger,
-      triggerKey: null,
-      actingUserId: input.actingUserId,
-      parentRunId: null,
-      parentStepKey: null,
+      ...identityOf(runId, input, at),
       status: 'running',
       input: input.input,
       output: null,
@@ -327,10 +323,8 @@ export const createEngine = (deps: {
       leaseOwner: owner,
       leaseUntil: new Date(at.getTime() + config.leaseMs),
       wakeAt: null,
-      deadlineAt: new Date(at.getTime() + Math.min(input.timeoutMs ?? config.runTimeoutMs, 30 * 86_400_000)),
       credits: '0',
       steps: 0,
-      createdAt: at,
       finishedAt: null,
     })
     unborn.add(runId)

@@ -50,6 +50,7 @@ export const InboxMessagePage = page(InboxMessageDto)
 /**
  * Routes:
  * - GET  /api/inbox/threads                  the client's threads, latest activity first (X-Client-ID; viewers)
+ * - GET  /api/inbox/events                   live: SSE `ready`, `change` ({ threadIds } | { all }), `resync`
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
  * - POST /api/inbox/threads/:id/messages     send a text (members; plan inboxMessagesPerMonth) → 201 (200 on a retry)
  * - POST /api/inbox/threads/:id/read         mark the thread read (members)

@@ -234,8 +234,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     queue,
     sender: channels.sender,
     entitlements: plans.entitlements,
+    bus,
+    streams,
   })
-  channels.receive({ inbound: inbox.inbox.receive, statuses: inbox.inbox.applyStatuses })
+  channels.receive(inbox.receivers)
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InboxMessageDto, ThreadDto } from '../../contracts/inbox.ts'
 import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
@@ -185,6 +186,46 @@ describe('WhatsApp Cloud webhook → inbox', () => {
       ),
     ).toBe(200)
     expect(await status()).toBe('read')
+  })
+
+  it('tells a live follower of the inbox which thread changed, as messages and statuses arrive', async () => {
+    const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' })
+    const aborter = new AbortController()
+    const res = await fetch(`${address}/api/inbox/events`, {
+      signal: aborter.signal,
+      headers: { cookie: w.user.cookie, 'x-client-id': w.clientId },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    const events: { event: string; data: Record<string, unknown> }[] = []
+    const parser = createParser({
+      onEvent: (e) => events.push({ event: e.event ?? 'message', data: JSON.parse(e.data) as Record<string, unknown> }),
+    })
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    const until = async (done: () => boolean) => {
+      while (!done()) {
+        const { value, done: end } = await reader.read()
+        if (end) throw new Error('the stream ended')
+        parser.feed(decoder.decode(value, { stream: true }))
+      }
+    }
+    try {
+      await until(() => events.some((e) => e.event === 'ready'))
+      expect(await deliver(fake.inboundText(NUMBER, { waId: '40755555555', name: 'Ion' }, 'Salut!'))).toBe(200)
+      await until(() => events.some((e) => e.event === 'change'))
+      const threadId = (await threads()).find((t) => t.contact.waId === '40755555555')!.id
+      expect(events.find((e) => e.event === 'change')!.data).toEqual({ threadIds: [threadId] })
+    } finally {
+      aborter.abort()
+    }
+    // Another client's follower hears nothing of this client (its own channel).
+    const other = await onboard(ctx.app, 'other-live')
+    const theirs = await fetch(`${address}/api/inbox/events`, {
+      headers: { cookie: other.user.cookie, 'x-client-id': w.clientId },
+    })
+    expect(theirs.status).toBe(404)
+    await theirs.body?.cancel()
   })
 
   it('never deletes a message, a thread or a contact', async () => {

@@ -1,4 +1,8 @@
 import { own, type Handle } from '../../platform/db/database.ts'
+import type { Bus } from '../../platform/realtime/bus.ts'
+import type { RunStreams } from '../../platform/runs/run-stream.ts'
+import type { Receivers } from '../channels/receivers.ts'
+import { createInboxLive } from './live.ts'
 import type { ModuleParts } from '../../platform/modules/module.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { Sender } from '../channels/sender.ts'
@@ -20,14 +24,34 @@ export const createInboxModule = (deps: {
   queue: Queue
   sender: Sender
   entitlements: Entitlements
+  bus: Bus
+  streams: RunStreams
 }) => {
   const db = own<InboxTables>(deps.db)
+  const live = createInboxLive(deps.bus)
   const inbox = createInboxService({ db })
-  const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements })
+  const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements, live })
+  /** What the channels call with what a number received: stored in their transaction, followers told after it. */
+  const receivers: Receivers = {
+    inbound: async (h, channel, messages) => {
+      const stored = await inbox.receive(h, channel, messages)
+      return () =>
+        live.publish(
+          channel.clientId,
+          stored.map((s) => s.threadId),
+        )
+    },
+    statuses: async (h, channel, updates) => {
+      const threads = await inbox.applyStatuses(h, channel, updates)
+      return () => live.publish(channel.clientId, threads)
+    },
+  }
   return {
     inbox,
     outbox,
-    routes: [inboxRoutes({ inbox, outbox, scope: deps.scope })],
+    live,
+    receivers,
+    routes: [inboxRoutes({ inbox, outbox, live, streams: deps.streams, scope: deps.scope })],
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }

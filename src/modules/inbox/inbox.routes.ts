@@ -7,10 +7,24 @@ import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { messageDto, type InboxService } from './inbox.service.ts'
+import type { InboxLive } from './live.ts'
 import type { Outbox } from './outbox.ts'
+import type { RunStreams } from '../../platform/runs/run-stream.ts'
 
 export const inboxRoutes =
-  ({ inbox, outbox, scope }: { inbox: InboxService; outbox: Outbox; scope: ScopeResolver }) =>
+  ({
+    inbox,
+    outbox,
+    live,
+    streams,
+    scope,
+  }: {
+    inbox: InboxService
+    outbox: Outbox
+    live: InboxLive
+    streams: RunStreams
+    scope: ScopeResolver
+  }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
     const threadScope = async (req: Parameters<ScopeResolver['owner']>[0], id: string, role: 'viewer' | 'member') =>
@@ -27,6 +41,28 @@ export const inboxRoutes =
         },
       },
       async (req) => inbox.threads(await scope.clientFromHeader(req, 'viewer'), req.query),
+    )
+
+    app.get(
+      '/api/inbox/events',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            "The client's inbox, live (X-Client-ID): text/event-stream of `ready`, then `change` ({ threadIds } or " +
+            '{ all: true }: read those threads again) as messages and statuses arrive, and `resync` (read everything)',
+          response: {
+            200: z.string().meta({ description: 'text/event-stream: `ready`, `change`, `resync`' }),
+            ...errorResponses(400, 401, 404, 429),
+          },
+        },
+      },
+      async (req, reply) => {
+        const s = await scope.clientFromHeader(req, 'viewer')
+        await streams.live(reply, s.userId, (send, resync) =>
+          live.subscribe(s.clientId, (change) => send('change', change), resync),
+        )
+      },
     )
 
     app.get(

@@ -117,11 +117,11 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
     /**
      * Stores what a number received, in the caller's transaction. A message already stored (same number, chat,
      * provider id and direction) changes nothing: providers redeliver, and a redelivery must not count as unread.
-     * Answers the messages stored now.
+     * Answers the messages stored now, with their threads.
      */
     async receive(h: Handle, channel: ChannelRef, messages: InboundMessage[]) {
       const trx = own<InboxTables>(h)
-      const stored: string[] = []
+      const stored: { messageId: string; threadId: string }[] = []
       for (const m of messages) {
         const threadId = await threadFor(trx, channel, m)
         const inserted = await trx
@@ -147,7 +147,7 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
           .returning('id')
           .executeTakeFirst()
         if (!inserted) continue
-        stored.push(inserted.id)
+        stored.push({ messageId: inserted.id, threadId })
         const inbound = !m.fromMe
         await trx
           .updateTable('inboxThreads')
@@ -168,12 +168,15 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
       return stored
     },
 
-    /** Applies delivery statuses in the caller's transaction; one that would move a message backwards changes nothing. */
+    /**
+     * Applies delivery statuses in the caller's transaction; one that would move a message backwards changes nothing.
+     * Answers the threads of the messages that moved.
+     */
     async applyStatuses(h: Handle, channel: ChannelRef, updates: StatusUpdate[]) {
       const trx = own<InboxTables>(h)
-      let moved = 0
+      const moved: string[] = []
       for (const u of updates) {
-        const r = await trx
+        const rows = await trx
           .updateTable('inboxMessages')
           .set({
             status: u.status,
@@ -186,8 +189,9 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
             eb.or([eb('providerMessageId', '=', u.providerMessageId), ...(u.ourId ? [eb('id', '=', u.ourId)] : [])]),
           )
           .where(RANK, '<', rankOf(u.status))
-          .executeTakeFirst()
-        moved += Number(r.numUpdatedRows)
+          .returning('threadId')
+          .execute()
+        moved.push(...rows.map((r) => r.threadId))
       }
       return moved
     },

@@ -10,6 +10,7 @@ import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { previewOf } from './inbox.service.ts'
+import type { InboxLive } from './live.ts'
 import type { InboxTables } from './inbox.tables.ts'
 
 const WINDOW_MS = 24 * 3_600_000
@@ -45,12 +46,14 @@ export const createOutbox = ({
   queue,
   sender,
   entitlements,
+  live,
   log = (m: string, err?: unknown) => console.error(`[inbox] ${m}`, err ?? ''),
 }: {
   db: Kysely<InboxTables>
   queue: Queue
   sender: Sender
   entitlements: Entitlements
+  live: InboxLive
   log?: (m: string, err?: unknown) => void
 }) => {
   const sendJob = defineJob({
@@ -63,13 +66,16 @@ export const createOutbox = ({
     },
   })
 
-  const fail = (id: string, error: { code: string; message: string }) =>
-    db
+  const fail = async (id: string, error: { code: string; message: string }) => {
+    const row = await db
       .updateTable('inboxMessages')
       .set({ status: 'failed', statusAt: new Date(), error: JSON.stringify(error) })
       .where('id', '=', id)
       .where('status', '=', 'queued')
-      .execute()
+      .returning(['clientId', 'threadId'])
+      .executeTakeFirst()
+    if (row) live.publish(row.clientId, [row.threadId])
+  }
 
   /** Sends one queued message; throws on a transient failure so the queue retries it. */
   const deliver = async (id: string) => {
@@ -79,7 +85,7 @@ export const createOutbox = ({
       .where('id', '=', id)
       .where('status', '=', 'queued')
       .where('providerMessageId', 'is', null)
-      .returning(['id', 'channelId', 'chatId', 'content', 'replyTo', 'attempts'])
+      .returning(['id', 'clientId', 'threadId', 'channelId', 'chatId', 'content', 'replyTo', 'attempts'])
       .executeTakeFirst()
     // Sent already (a status webhook may have named it first), failed, or not a queued message: nothing to do.
     if (!m) return
@@ -100,6 +106,7 @@ export const createOutbox = ({
         })
         .where('id', '=', id)
         .execute()
+      live.publish(m.clientId, [m.threadId])
     } catch (err) {
       if (!(err instanceof SendFailure)) {
         log(`send ${id}`, err)
@@ -178,6 +185,7 @@ export const createOutbox = ({
         await queue.enqueue(trx, sendJob, { messageId: row.id })
         return row
       })
+      live.publish(scope.clientId, [threadId])
       return { message, created: true }
     },
   }

@@ -57,13 +57,7 @@ export const createRunStreams = ({
     }
   }
 
-  const stream = async (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    runId: string,
-    afterSeq: number,
-    slot: Awaited<ReturnType<typeof reserve>>,
-  ) => {
+  const open = (reply: FastifyReply) => {
     reply.hijack()
     reply.raw.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
@@ -72,6 +66,16 @@ export const createRunStreams = ({
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     })
+  }
+
+  const stream = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    runId: string,
+    afterSeq: number,
+    slot: Awaited<ReturnType<typeof reserve>>,
+  ) => {
+    open(reply)
     let last = afterSeq
     let ended = false
     let resolveEnd!: () => void
@@ -154,6 +158,49 @@ export const createRunStreams = ({
         throw err
       }
       await stream(req, reply, t.runId, t.afterSeq, slot)
+    },
+
+    /**
+     * A live feed that is not a run's log (the inbox): events as they are published, no replay. The client reads what
+     * it shows when the stream opens (`ready`) and again on `resync` (the bus reconnected: messages may be lost).
+     * Takes one of the user's stream slots like a run's stream.
+     */
+    async live(
+      reply: FastifyReply,
+      userId: string,
+      subscribe: (send: (type: string, data: unknown) => void, resync: () => void) => Promise<() => void>,
+    ) {
+      const slot = await reserve(userId)
+      open(reply)
+      let ended = false
+      let unsubscribe: (() => void) | undefined
+      let resolveEnd!: () => void
+      const finished = new Promise<void>((ok) => (resolveEnd = ok))
+      const send = (type: string, data: unknown) => {
+        if (!ended) reply.raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
+      }
+      const keepAlive = setInterval(() => {
+        reply.raw.write(': keep-alive\n\n')
+        slot.refresh()
+      }, KEEP_ALIVE_MS)
+      const end = () => {
+        if (ended) return
+        ended = true
+        unsubscribe?.()
+        clearInterval(keepAlive)
+        slot.release()
+        reply.raw.end()
+        resolveEnd()
+      }
+      reply.raw.on('close', end)
+      try {
+        unsubscribe = await subscribe(send, () => send('resync', {}))
+        if (ended) unsubscribe()
+        else send('ready', {})
+      } catch {
+        end()
+      }
+      await finished
     },
   }
 }

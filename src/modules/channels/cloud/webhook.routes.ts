@@ -93,6 +93,7 @@ export const cloudWebhookRoutes =
         }
         const ids = parsed.numbers.map((n) => n.phoneNumberId)
         if (!ids.length) return { received: true as const }
+        const afterCommit: (() => void)[] = []
         await db.transaction().execute(async (trx) => {
           const channels = await trx
             .selectFrom('channels')
@@ -106,11 +107,12 @@ export const cloudWebhookRoutes =
             const channel = byNumber.get(n.phoneNumberId)
             if (!channel) continue
             const ref = { id: channel.id, workspaceId: channel.workspaceId, clientId: channel.clientId }
-            if (n.messages.length) await receivers.inbound(trx, ref, n.messages)
-            if (n.statuses.length) await receivers.statuses(trx, ref, n.statuses)
+            if (n.messages.length) afterCommit.push(await receivers.inbound(trx, ref, n.messages))
+            if (n.statuses.length) afterCommit.push(await receivers.statuses(trx, ref, n.statuses))
             await trx.updateTable('channels').set({ lastSeenAt: new Date() }).where('id', '=', channel.id).execute()
           }
         })
+        for (const fn of afterCommit) fn()
         return { received: true as const }
       },
     )

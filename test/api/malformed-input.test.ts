@@ -257,7 +257,7 @@ const probesFor = (path: string, method: string, op: Operation): Probe[] => {
   return probes
 }
 
-const send = (p: Probe) => {
+const send = async (p: Probe) => {
   const headers: Record<string, string> = {
     origin: ORIGIN,
     'x-workspace-id': world.workspaceId,
@@ -267,12 +267,23 @@ const send = (p: Probe) => {
     ...(p.payload === undefined ? {} : { 'content-type': 'application/json' }),
     ...p.headers,
   }
-  return ctx.app.inject({
+  const res = await ctx.app.inject({
     method: p.method as InjectOptions['method'],
     url: p.url,
     headers,
     ...(p.payload === undefined ? {} : { payload: p.payload }),
+    payloadAsStream: true,
   })
+  const stream = res.stream()
+  // A live feed (Server-Sent Events) answers with its status line and then goes on for as long as it is followed:
+  // its status is the answer.
+  if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    stream.destroy()
+    return { statusCode: res.statusCode, body: '' }
+  }
+  let body = ''
+  for await (const chunk of stream) body += String(chunk)
+  return { statusCode: res.statusCode, body }
 }
 
 /** A 502/503 that names its cause (a provider, Stripe, a switched-off operator API) is an answer; `internal` is a bug. */

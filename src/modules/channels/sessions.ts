@@ -96,19 +96,5 @@ export const createSessions = ({ db, now = () => new Date() }: { db: Kysely<Chan
       return write(trx)
     })
   },
-
-  /** Numbers whose lease is free or expired, oldest first (for a worker looking for numbers to drive). */
-  orphaned: async (h: Handle, channelIds: string[]) => {
-    if (!channelIds.length) return []
-    const at = now()
-    const held = await own<ChannelsTables>(h)
-      .selectFrom('channelSessions')
-      .select('channelId')
-      .where('channelId', 'in', channelIds)
-      .where('leaseUntil', '>', at)
-      .execute()
-    const busy = new Set(held.map((r) => r.channelId))
-    return channelIds.filter((id) => !busy.has(id))
-  },
 })
 export type Sessions = ReturnType<typeof createSessions>

@@ -9,7 +9,8 @@ import type { ChannelRef } from '../channels/receivers.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import type { InboxTables, MessageRow, ThreadRow } from './inbox.tables.ts'
 
-const WINDOW_MS = 24 * 3_600_000
+/** The Cloud API accepts free-form replies for this long after the contact's last message; then only templates. */
+export const WINDOW_MS = 24 * 3_600_000
 
 /** One line of a thread's list: what the last message says, without markup. */
 export const previewOf = (c: MessageContent): string => {

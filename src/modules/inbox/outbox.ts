@@ -9,11 +9,10 @@ import { SendFailure } from '../channels/driver.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
-import { previewOf } from './inbox.service.ts'
+import { previewOf, WINDOW_MS } from './inbox.service.ts'
 import type { InboxLive } from './live.ts'
 import type { InboxTables } from './inbox.tables.ts'
 
-const WINDOW_MS = 24 * 3_600_000
 /** Attempts before a message that keeps failing transiently is marked failed (the operators see it; replay later). */
 export const MAX_SEND_ATTEMPTS = 8
 

@@ -57,7 +57,11 @@ export const createRunStreams = ({
     }
   }
 
-  const open = (reply: FastifyReply) => {
+  /**
+   * Opens an event stream on `reply` holding the user's `slot`: keep-alives (which refresh the slot) until it ends, when
+   * the client leaves or `end` is called; the feed's unsubscribe is handed to `subscribed` and called at the end.
+   */
+  const open = (reply: FastifyReply, slot: Awaited<ReturnType<typeof reserve>>) => {
     reply.hijack()
     reply.raw.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>),
@@ -66,6 +70,34 @@ export const createRunStreams = ({
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     })
+    let ended = false
+    let unsubscribe: (() => void) | undefined
+    let resolveEnd!: () => void
+    const finished = new Promise<void>((ok) => (resolveEnd = ok))
+    const keepAlive = setInterval(() => {
+      reply.raw.write(': keep-alive\n\n')
+      slot.refresh()
+    }, KEEP_ALIVE_MS)
+    const end = () => {
+      if (ended) return
+      ended = true
+      unsubscribe?.()
+      clearInterval(keepAlive)
+      slot.release()
+      reply.raw.end()
+      resolveEnd()
+    }
+    reply.raw.on('close', end)
+    return {
+      end,
+      finished,
+      isEnded: () => ended,
+      /** Keeps the feed's unsubscribe for the end; calls it at once when the stream has already ended. */
+      subscribed(u: () => void) {
+        if (ended) u()
+        else unsubscribe = u
+      },
+    }
   }
 
   const stream = async (
@@ -75,17 +107,13 @@ export const createRunStreams = ({
     afterSeq: number,
     slot: Awaited<ReturnType<typeof reserve>>,
   ) => {
-    open(reply)
+    const sse = open(reply, slot)
+    const { end } = sse
     let last = afterSeq
-    let ended = false
-    let resolveEnd!: () => void
-    const finished = new Promise<void>((ok) => {
-      resolveEnd = ok
-    })
 
     const write = (rows: LoggedEvent[]) => {
       for (const row of rows) {
-        if (ended || row.seq <= last) continue
+        if (sse.isEnded() || row.seq <= last) continue
         last = row.seq
         reply.raw.write(`id: ${row.seq}\nevent: ${row.type}\ndata: ${JSON.stringify(row.data)}\n\n`)
         if (row.type === TERMINAL_EVENT) end()
@@ -96,10 +124,10 @@ export const createRunStreams = ({
     const catchUp = (first = false) => {
       reading = reading.then(async () => {
         for (;;) {
-          if (ended) return
+          if (sse.isEnded()) return
           const rows = await feed.after(runId, last)
           write(rows)
-          if (ended) return
+          if (sse.isEnded()) return
           if (first && rows.length === 0 && (await feed.isDone(runId))) return end()
           if (rows.length < 1000) return
         }
@@ -108,34 +136,18 @@ export const createRunStreams = ({
       return reading
     }
     const onMessage = (m: FeedMessage) => {
-      if (ended) return
+      if (sse.isEnded()) return
       if ('rows' in m && m.rows[0] && m.rows[0].seq <= last + 1) write(m.rows)
       else if (('upTo' in m ? m.upTo : (m.rows.at(-1)?.seq ?? 0)) > last) void catchUp()
     }
     // Subscribe before replaying so nothing published in between is missed (duplicates are skipped by seq).
-    let unsubscribe: (() => void) | undefined
-    const keepAlive = setInterval(() => {
-      reply.raw.write(': keep-alive\n\n')
-      slot.refresh()
-    }, KEEP_ALIVE_MS)
-    function end() {
-      if (ended) return
-      ended = true
-      unsubscribe?.()
-      clearInterval(keepAlive)
-      slot.release()
-      reply.raw.end()
-      resolveEnd()
-    }
-    reply.raw.on('close', end)
     try {
-      unsubscribe = await feed.subscribe(runId, onMessage, () => void catchUp())
-      if (ended) unsubscribe()
+      sse.subscribed(await feed.subscribe(runId, onMessage, () => void catchUp()))
       await catchUp(true)
     } catch {
       end()
     }
-    await finished
+    await sse.finished
   }
 
   return {
@@ -170,37 +182,17 @@ export const createRunStreams = ({
       userId: string,
       subscribe: (send: (type: string, data: unknown) => void, resync: () => void) => Promise<() => void>,
     ) {
-      const slot = await reserve(userId)
-      open(reply)
-      let ended = false
-      let unsubscribe: (() => void) | undefined
-      let resolveEnd!: () => void
-      const finished = new Promise<void>((ok) => (resolveEnd = ok))
+      const sse = open(reply, await reserve(userId))
       const send = (type: string, data: unknown) => {
-        if (!ended) reply.raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
+        if (!sse.isEnded()) reply.raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
       }
-      const keepAlive = setInterval(() => {
-        reply.raw.write(': keep-alive\n\n')
-        slot.refresh()
-      }, KEEP_ALIVE_MS)
-      const end = () => {
-        if (ended) return
-        ended = true
-        unsubscribe?.()
-        clearInterval(keepAlive)
-        slot.release()
-        reply.raw.end()
-        resolveEnd()
-      }
-      reply.raw.on('close', end)
       try {
-        unsubscribe = await subscribe(send, () => send('resync', {}))
-        if (ended) unsubscribe()
-        else send('ready', {})
+        sse.subscribed(await subscribe(send, () => send('resync', {})))
+        send('ready', {})
       } catch {
-        end()
+        sse.end()
       }
-      await finished
+      await sse.finished
     },
   }
 }

@@ -55,6 +55,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.credential_removed': 'Flow credential removed',
   'channel.created': 'WhatsApp number added',
   'channel.logged_out': 'WhatsApp number logged out',
+  'channel.qr_requested': 'WhatsApp QR code requested',
+  'channel.backfill_requested': 'WhatsApp history requested',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -57,10 +57,39 @@ export const ChannelDto = z
 export type ChannelDto = z.infer<typeof ChannelDto>
 export const ChannelPage = page(ChannelDto)
 
+export const ChannelQr = z
+  .object({
+    status: ChannelStatus,
+    statusReason: z.string().nullable(),
+    /** The QR's text (what the phone reads), while the number waits for a scan; null otherwise. */
+    qr: z.string().nullable(),
+    /** The same QR as an SVG document, to draw. */
+    svg: z.string().nullable(),
+    /** About when WhatsApp shows the next one (read again then). */
+    expiresAt: Timestamp.nullable(),
+    /** The code to type on the phone instead, once asked for. */
+    pairingCode: z.string().nullable(),
+    /** Whether the number is kept running for a scan now (false: ask for a new QR). */
+    waiting: z.boolean(),
+  })
+  .meta({ id: 'ChannelQr' })
+export type ChannelQr = z.infer<typeof ChannelQr>
+
+export const PairingCodeRequest = z
+  .strictObject({
+    /** The phone's number in international form, digits only (country code first, no `+`). */
+    phone: z.string().regex(/^\d{6,15}$/, 'Digits only, country code first (e.g. 40712345678).'),
+  })
+  .meta({ id: 'PairingCodeRequest' })
+
 /**
  * Routes (the public contract of issue 13; the ones not listed here come with the session runtime):
  * - POST /api/channels                 add a number (X-Client-ID; admins; plan `channelNumbers`) → 201 Channel
  * - GET  /api/channels                 the client's numbers (X-Client-ID; viewers)                → ChannelPage
  * - GET  /api/channels/:id             one number (viewers)                                      → Channel
  * - POST /api/channels/:id/logout      log the number out here (admins): QR auth wiped            → Channel
+ * - GET  /api/channels/:id/qr          a QR number's QR (text, SVG) and pairing code (viewers)    → ChannelQr
+ * - POST /api/channels/:id/regenerate-qr  show a QR again (admins)                              → 202 Channel
+ * - POST /api/channels/:id/pairing-code   a code to type on the phone instead (admins)          → { code }
+ * - POST /api/channels/:id/backfill    ask the phone for older messages (QR; admins)              → 202
  */

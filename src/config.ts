@@ -129,6 +129,8 @@ export const Env = z.object({
     .string()
     .regex(/^v\d+\.\d+$/)
     .default('v21.0'),
+  /** A QR number's lease: when a process dies, another takes its numbers within this (and reconnects them). */
+  WHATSAPP_QR_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
   PLANS_FILE: z.string().default('./config/plans.json'),

@@ -39,6 +39,7 @@ import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
 import { createInboxModule, inboxUsage } from './modules/inbox/inbox.module.ts'
+import type { QrSocketFactory } from './modules/channels/qr/socket.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
 import { createBoardroomModule } from './modules/boardroom/boardroom.module.ts'
@@ -56,6 +57,8 @@ export const RETIRED_JOBS = ['chat.sweep-stale-runs', 'boardroom.sweep-stale-mee
 export type ContainerOptions = {
   migrate?: boolean
   supervise?: boolean
+  /** Tests and the e2e stand-in only: the WhatsApp Web socket QR numbers connect through (default: Baileys). */
+  qrSocketFactory?: () => Promise<QrSocketFactory>
   /** Tests only: how the egress guard resolves names (instead of DNS). */
   egressLookup?: EgressOptions['lookup']
 }
@@ -218,6 +221,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     entitlements: plans.entitlements,
     scope: tenancy.scope,
+    bus,
+    qr: { leaseMs: config.WHATSAPP_QR_LEASE_SECONDS * 1000, socketFactory: options.qrSocketFactory },
     cloud: {
       appSecrets: (config.WHATSAPP_APP_SECRET ?? '')
         .split(',')
@@ -273,7 +278,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   credits.metering.recoverWith('v1', gateway.gateway.recoverStream)
   /** Every module's parts, in route registration order (src/app.ts registers the routes and builds nothing). */
   const modules: ModuleParts[] = [
-    createOpsModule({ db, queue, metrics, internalToken: config.INTERNAL_TOKEN }),
+    createOpsModule({
+      db,
+      queue,
+      metrics,
+      internalToken: config.INTERNAL_TOKEN,
+      checks: { sessionStore: channels.sessionStoreReady },
+    }),
     createLegalModule(resolve('content/legal')),
     mail,
     identity.connect({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
@@ -334,8 +345,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     async startWorker() {
       await queue.work(jobs)
       await flows.startWorker()
+      await channels.supervisor.start()
     },
     async close() {
+      await channels.supervisor.stop()
       await flows.close()
       await runs.drain()
       await queue.stop().catch(() => undefined)

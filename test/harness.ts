@@ -42,7 +42,11 @@ export const TEST_INTERNAL_TOKEN = 'test-operator-token-0123456789-abcdef'
 
 export const createTestContext = async (
   env: Record<string, string> = {},
-  options: { logStream?: { write(line: string): void }; egressLookup?: ContainerOptions['egressLookup'] } = {},
+  options: {
+    logStream?: { write(line: string): void }
+    egressLookup?: ContainerOptions['egressLookup']
+    qrSocketFactory?: ContainerOptions['qrSocketFactory']
+  } = {},
 ): Promise<TestContext> => {
   const database = await createTestDatabaseUrl()
   const config = loadConfig({
@@ -68,7 +72,14 @@ export const createTestContext = async (
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   })
-  const container = await createContainer(config, { supervise: false, egressLookup: options.egressLookup })
+  const container = await createContainer(config, {
+    supervise: false,
+    egressLookup: options.egressLookup,
+    // No test reaches WhatsApp: a suite that runs QR numbers passes its stand-in.
+    qrSocketFactory:
+      options.qrSocketFactory ??
+      (() => Promise.reject(new Error('This test server has no WhatsApp Web socket (pass qrSocketFactory).'))),
+  })
   const app = await buildApp(container, { logStream: options.logStream })
   await app.ready()
   containers.set(app, container)

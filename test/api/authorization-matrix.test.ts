@@ -143,6 +143,14 @@ const FIXTURES: Record<string, Fixture> = {
   'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
   'GET /api/channels/{id}': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'POST /api/channels/{id}/logout': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'GET /api/channels/{id}/qr': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'POST /api/channels/{id}/regenerate-qr': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'POST /api/channels/{id}/pairing-code': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.channelId }),
+    body: { phone: '40712345678' },
+  },
+  'POST /api/channels/{id}/backfill': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/messages': {

@@ -15,10 +15,13 @@ describe('health and metrics', () => {
     expect((await call(ctx.app, 'GET', '/healthz')).json()).toEqual({ status: 'ok' })
   })
 
-  it('/readyz checks the database, the migrations and the queue', async () => {
+  it('/readyz checks the database, the migrations, the queue and the WhatsApp session store', async () => {
     const res = await call(ctx.app, 'GET', '/readyz')
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, queue: true } })
+    expect(res.json()).toEqual({
+      status: 'ready',
+      checks: { database: true, migrations: true, queue: true, sessionStore: true },
+    })
   })
 
   it('/readyz answers 503 when the database is gone', async () => {
@@ -71,7 +74,7 @@ describe('API description', () => {
       // Actions that take no body (a body sent to them is refused with 400 by the platform) are named by their verb.
       if (
         /^(POST|PATCH|PUT) /.test(key) &&
-        !/logout|archive|accept|cancel|publish|pause|resume|restore|rotate|instantiate|\/read$/.test(key)
+        !/logout|archive|accept|cancel|publish|pause|resume|restore|rotate|instantiate|regenerate-qr|backfill|\/read$/.test(key)
       )
         expect(op.requestBody, `${key} has no request body schema`).toBeDefined()
       expect(

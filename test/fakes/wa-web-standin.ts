@@ -7,6 +7,7 @@ import {
   getNextPreKeys,
   makeEventBuffer,
   proto,
+  type AnyMessageContent,
   type AuthenticationCreds,
   type MessageUserReceiptUpdate,
   type WAMessage,
@@ -70,6 +71,12 @@ export type StandinSocket = QrSocket & {
   receipts(updates: WAMessageUpdate[]): void
   userReceipts(updates: MessageUserReceiptUpdate[]): void
   close(statusCode: number): Promise<void>
+  /** What this socket sent (`sendMessage`), in order: the WhatsApp message id it went under, the chat, the content. */
+  sent: { id: string; jid: string; content: AnyMessageContent }[]
+  /** On-demand history requests (`fetchMessageHistory`): the chat and how many messages. */
+  historyRequests: { jid: string; count: number }[]
+  /** The phone answers a history request (or the recent chats after pairing): `messaging-history.set`. */
+  history(messages: WAMessage[]): void
 }
 
 export const createStandinFactory = () => {
@@ -207,6 +214,34 @@ export const createStandinFactory = () => {
       },
       userReceipts(updates) {
         ev.emit('message-receipt.update', updates)
+      },
+      sent: [],
+      historyRequests: [],
+      async sendMessage(jid, content, options) {
+        assertOpen()
+        if (!creds.me?.id) throw boom(428, 'Connection Closed')
+        const id = options?.messageId ?? randomBytes(10).toString('hex').toUpperCase()
+        // Signal's part of sending: the recipient's session moves on, stored before the message leaves.
+        await keys.set({ session: { [`${jid.split('@')[0]}.0`]: randomBytes(64) } })
+        s.sent.push({ id, jid, content })
+        const text = 'text' in content ? String(content.text) : ''
+        const message: WAMessage = {
+          key: { remoteJid: jid, fromMe: true, id },
+          message: proto.Message.fromObject({ extendedTextMessage: { text } }),
+          messageTimestamp: Math.floor(Date.now() / 1000),
+          status: proto.WebMessageInfo.Status.PENDING,
+        }
+        // Baileys emits our own message as an append once it left (emitOwnEvents).
+        ev.emit('messages.upsert', { messages: [message], type: 'append' })
+        return message
+      },
+      async fetchMessageHistory(count, oldestMsgKey) {
+        assertOpen()
+        s.historyRequests.push({ jid: oldestMsgKey.remoteJid ?? '', count })
+        return randomBytes(8).toString('hex')
+      },
+      history(messages) {
+        ev.emit('messaging-history.set', { chats: [], contacts: [], messages, isLatest: false, syncType: 6 })
       },
       close(statusCode) {
         // A 401 while connected is the phone removing this linked device: WhatsApp forgets it.

@@ -33,6 +33,24 @@ export const channelsErrors = defineErrors('channels', {
     when: 'A signed WhatsApp webhook body is not one Camarad can read (the problem is named); nothing was stored.',
     message: (p: { problem: string }) => `The webhook body is not valid: ${p.problem}`,
   },
+  not_qr: { status: 409, message: 'This is a Cloud API number: it has no QR code.' },
+  already_connected: { status: 409, message: 'This number is connected already.' },
+  not_waiting_for_scan: {
+    status: 409,
+    when: 'A pairing code was asked for a number that is not showing a QR (connected, or its QRs ran out).',
+    message: 'This number is not waiting to be linked. Show a new QR code first.',
+  },
+  pairing_unavailable: {
+    status: 503,
+    when: 'The process showing the QR did not answer with a pairing code in time.',
+    message: 'WhatsApp did not give a pairing code. Try again, or scan the QR code.',
+  },
+  backfill_unsupported: {
+    status: 409,
+    when: "Meta's Cloud API keeps no history to fetch: only QR numbers can ask the phone for older messages.",
+    message: 'Cloud API numbers cannot fetch older messages.',
+  },
+  not_connected: { status: 409, message: 'This number is not connected.' },
   stale_owner: {
     status: 409,
     when: "A process that no longer holds a number's lease tried to write its auth state (refused in SQL).",

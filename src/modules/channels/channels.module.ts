@@ -1,6 +1,7 @@
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { ModuleParts } from '../../platform/modules/module.ts'
+import type { Bus } from '../../platform/realtime/bus.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -13,6 +14,8 @@ import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
 import { createSender } from './sender.ts'
 import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
+import { createQrSupervisor } from './qr/supervisor.ts'
+import { loadBaileysSocketFactory, type QrSocketFactory } from './qr/socket.ts'
 
 /**
  * WhatsApp numbers (ADR 0005): the numbers of each client, who drives each one (a fenced lease), and a QR number's
@@ -24,6 +27,13 @@ export const createChannelsModule = (deps: {
   audit: AuditService
   entitlements: Entitlements
   scope: ScopeResolver
+  bus: Bus
+  qr: {
+    /** A QR number's lease (a dead process's numbers move within this). */
+    leaseMs: number
+    /** Baileys' socket by default; tests and the e2e stand-in pass theirs. */
+    socketFactory?: () => Promise<QrSocketFactory>
+  }
   /** The Meta app's secrets (comma-separated in WHATSAPP_APP_SECRET) and verify token; absent: no Cloud webhook. */
   cloud: { appSecrets: string[]; verifyToken: string | undefined; graphBase: string; graphVersion: string }
 }) => {
@@ -37,6 +47,17 @@ export const createChannelsModule = (deps: {
     box: deps.box,
     graph: createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion }),
   })
+  /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
+  const supervisor = createQrSupervisor({
+    db,
+    sessions,
+    auth,
+    sender,
+    receivers: receive.receivers,
+    bus: deps.bus,
+    socketFactory: deps.qr.socketFactory ?? loadBaileysSocketFactory,
+    leaseMs: deps.qr.leaseMs,
+  })
   return {
     channels,
     sessions,
@@ -44,6 +65,13 @@ export const createChannelsModule = (deps: {
     /** The inbox registers here what stores received messages and statuses. */
     receive: receive.register,
     sender,
+    supervisor,
+    /** /readyz: the session store (leases and auth state) answers. */
+    sessionStoreReady: async () => {
+      await db.selectFrom('channelSessions').select('channelId').limit(1).execute()
+      await db.selectFrom('channelAuth').select('channelId').limit(1).execute()
+      return true
+    },
     routes: [
       channelRoutes({ channels, scope: deps.scope }),
       cloudWebhookRoutes({

@@ -1,14 +1,26 @@
 import type { Kysely } from 'kysely'
-import type { ChannelCreate, ChannelDto } from '../../../contracts/channels.ts'
+import QRCode from 'qrcode'
+import type { ChannelCreate, ChannelDto, ChannelQr } from '../../../contracts/channels.ts'
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
+import type { Bus } from '../../platform/realtime/bus.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import { channelsErrors } from './channels.errors.ts'
 import type { ChannelRow, ChannelsTables } from './channels.tables.ts'
 import type { Sessions } from './sessions.ts'
+import { qrCommand } from './qr/supervisor.ts'
+
+/** How long an unpaired number is kept running for someone to scan it (WhatsApp itself stops showing QRs sooner). */
+export const QR_WAIT_MS = 3 * 60_000
+/** WhatsApp shows a new QR about every 20 s. */
+const QR_REFRESH_MS = 20_000
+/** How long the API waits for the process driving a number to answer (a pairing code; letting go at a logout). */
+const ANSWER_WAIT_MS = 10_000
+const POLL_MS = 150
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export const toDto = (r: ChannelRow): ChannelDto => ({
   id: r.id,
@@ -40,15 +52,34 @@ export const createChannelsService = ({
   audit,
   entitlements,
   sessions,
+  bus,
 }: {
   db: Kysely<ChannelsTables>
   box: SecretBox
   audit: AuditService
   entitlements: Entitlements
   sessions: Sessions
+  bus: Bus
 }) => {
-  const find = async (scope: ClientScope, id: string) => {
-    const row = await db
+  const wake = () => qrCommand(bus, { type: 'wake' })
+  const session = (id: string) =>
+    db.selectFrom('channelSessions').selectAll().where('channelId', '=', id).executeTakeFirstOrThrow()
+  /** Polls the number's session row until `done` holds or the wait is over; the last row read. */
+  const waitFor = async (id: string, done: (row: Awaited<ReturnType<typeof session>>) => boolean) => {
+    const until = Date.now() + ANSWER_WAIT_MS
+    for (;;) {
+      const row = await session(id)
+      if (done(row) || Date.now() >= until) return row
+      await sleep(POLL_MS)
+    }
+  }
+  const qrOnly = (row: ChannelRow) => {
+    if (row.kind !== 'qr') throw channelsErrors.not_qr()
+    return row
+  }
+
+  const find = async (scope: ClientScope, id: string, h: Kysely<ChannelsTables> = db) => {
+    const row = await h
       .selectFrom('channels')
       .selectAll()
       .where('workspaceId', '=', scope.workspaceId)
@@ -91,7 +122,11 @@ export const createChannelsService = ({
           })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await trx.insertInto('channelSessions').values({ channelId: id }).execute()
+        // A QR number is started at once for its first scan.
+        await trx
+          .insertInto('channelSessions')
+          .values({ channelId: id, wantedUntil: body.kind === 'qr' ? new Date(Date.now() + QR_WAIT_MS) : null })
+          .execute()
         await audit.record(trx, {
           action: 'channel.created',
           workspaceId: scope.workspaceId,
@@ -103,6 +138,7 @@ export const createChannelsService = ({
         })
         return inserted
       })
+      if (row.kind === 'qr') await wake()
       return toDto(row)
     },
 
@@ -125,6 +161,13 @@ export const createChannelsService = ({
      * refused), so it shows a new QR next time; a Cloud number stops sending and its token is kept sealed.
      */
     async logout(scope: ClientScope, id: string, meta: RequestMeta) {
+      const found = await find(scope, id)
+      if (found.kind === 'qr' && found.status !== 'logged_out') {
+        // The process driving it tells WhatsApp first (the number leaves the phone's linked devices), then lets go;
+        // whatever it does, the number is seized below and its keys deleted.
+        await qrCommand(bus, { type: 'logout', channelId: id })
+        await waitFor(id, (s) => s.owner === null)
+      }
       const row = await db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('channels')
@@ -137,6 +180,11 @@ export const createChannelsService = ({
           .executeTakeFirst()
         if (!updated) return null
         await sessions.seize(trx, id)
+        await trx
+          .updateTable('channelSessions')
+          .set({ qr: null, qrAt: null, pairingCode: null, wantedUntil: null })
+          .where('channelId', '=', id)
+          .execute()
         await trx.deleteFrom('channelAuth').where('channelId', '=', id).execute()
         await audit.record(trx, {
           action: 'channel.logged_out',
@@ -154,6 +202,95 @@ export const createChannelsService = ({
         throw channelsErrors.already_logged_out()
       }
       return toDto(row)
+    },
+
+    /** A QR number's current QR (text and SVG) and pairing code, while it waits for a scan. */
+    async qr(scope: ClientScope, id: string): Promise<ChannelQr> {
+      const row = qrOnly(await find(scope, id))
+      const s = await session(id)
+      const waiting = (row.status === 'pending_qr' || row.status === 'needs_qr') && s.qr !== null
+      return {
+        status: row.status,
+        statusReason: row.statusReason,
+        qr: waiting ? s.qr : null,
+        svg: waiting ? await QRCode.toString(s.qr!, { type: 'svg', margin: 1, errorCorrectionLevel: 'L' }) : null,
+        expiresAt: waiting && s.qrAt ? new Date(s.qrAt.getTime() + QR_REFRESH_MS).toISOString() : null,
+        pairingCode: waiting ? s.pairingCode : null,
+        waiting: s.wantedUntil !== null && s.wantedUntil.getTime() > Date.now(),
+      }
+    },
+
+    /**
+     * Shows a QR again (a number waiting for its first scan whose QRs ran out, one WhatsApp logged out, one that
+     * failed, or one logged out here — counted against the plan again): the number is started for a scan.
+     */
+    async regenerateQr(scope: ClientScope, id: string, meta: RequestMeta) {
+      const row = await db.transaction().execute(async (trx) => {
+        const current = qrOnly(await find(scope, id, trx))
+        if (current.status === 'connected' || current.status === 'connecting') throw channelsErrors.already_connected()
+        if (current.status === 'logged_out') await entitlements.check(trx, scope.workspaceId, 'channelNumbers')
+        const at = new Date()
+        const updated = await trx
+          .updateTable('channels')
+          .set({
+            status: current.status === 'logged_out' || current.phone !== null ? 'needs_qr' : 'pending_qr',
+            statusReason: null,
+            updatedAt: at,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await trx
+          .updateTable('channelSessions')
+          .set({ qr: null, qrAt: null, pairingCode: null, wantedUntil: new Date(at.getTime() + QR_WAIT_MS) })
+          .where('channelId', '=', id)
+          .execute()
+        await audit.record(trx, {
+          action: 'channel.qr_requested',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          targetType: 'channel',
+          targetId: id,
+          ip: meta.ip,
+          metadata: { clientId: scope.clientId },
+        })
+        return updated
+      })
+      await wake()
+      return toDto(row)
+    },
+
+    /**
+     * An 8-character code to type on the phone instead of scanning (Linked devices → Link with phone number), asked
+     * of the process showing the number's QR.
+     */
+    async pairingCode(scope: ClientScope, id: string, phone: string) {
+      const row = qrOnly(await find(scope, id))
+      const before = await session(id)
+      if ((row.status !== 'pending_qr' && row.status !== 'needs_qr') || before.qr === null)
+        throw channelsErrors.not_waiting_for_scan()
+      await db.updateTable('channelSessions').set({ pairingCode: null }).where('channelId', '=', id).execute()
+      await qrCommand(bus, { type: 'pair', channelId: id, phone })
+      const after = await waitFor(id, (s) => s.pairingCode !== null)
+      if (!after.pairingCode) throw channelsErrors.pairing_unavailable()
+      return { code: after.pairingCode }
+    },
+
+    /** Asks the phone for older messages of the number's chats (QR numbers; they arrive as history, not unread). */
+    async backfill(scope: ClientScope, id: string, meta: RequestMeta) {
+      const row = await find(scope, id)
+      if (row.kind !== 'qr') throw channelsErrors.backfill_unsupported()
+      if (row.status !== 'connected') throw channelsErrors.not_connected()
+      await qrCommand(bus, { type: 'backfill', channelId: id })
+      await audit.record(db, {
+        action: 'channel.backfill_requested',
+        workspaceId: scope.workspaceId,
+        actorUserId: scope.userId,
+        targetType: 'channel',
+        targetId: id,
+        ip: meta.ip,
+        metadata: { clientId: scope.clientId },
+      })
     },
 
     clientOf: async (id: string) =>

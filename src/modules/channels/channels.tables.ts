@@ -35,6 +35,13 @@ export type ChannelSessionsTable = {
   owner: string | null
   leaseUntil: NullableTimestamp
   fence: Generated<string>
+  /** The QR the driving process shows now (a new one every 20 s or so), and when it was shown. */
+  qr: string | null
+  qrAt: NullableTimestamp
+  /** The code to type on the phone instead of scanning, once asked for (`POST …/pairing-code`). */
+  pairingCode: string | null
+  /** Until when someone waits for this number's QR: an unpaired number is started only while someone waits. */
+  wantedUntil: NullableTimestamp
   updatedAt: Generated<Date>
 }
 

@@ -46,6 +46,10 @@ export type InboundMessage = {
   content: MessageContent
   /** The provider id of the message this one replies to. */
   replyTo?: string | null
+  /** Camarad's id of a message it sent itself, when the driver recognises its echo (QR: our own send, from Baileys). */
+  ourId?: string | null
+  /** From a history sync (a backfill, the phone's recent chats at pairing): stored, but not counted as unread. */
+  history?: boolean
 }
 
 /** Delivery statuses only move forward: queued < sent < delivered < read; failed is terminal. */

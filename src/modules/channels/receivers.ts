@@ -1,5 +1,5 @@
 import type { Handle } from '../../platform/db/database.ts'
-import type { InboundMessage, StatusUpdate } from './driver.ts'
+import type { InboundMessage, MessageContent, StatusUpdate } from './driver.ts'
 
 /** The number something arrived on. */
 export type ChannelRef = { id: string; workspaceId: string; clientId: string }
@@ -15,7 +15,12 @@ export type AfterCommit = () => void
 export type Receivers = {
   inbound(h: Handle, channel: ChannelRef, messages: InboundMessage[]): Promise<AfterCommit>
   statuses(h: Handle, channel: ChannelRef, updates: StatusUpdate[]): Promise<AfterCommit>
+  /** What a number sent under a provider id (WhatsApp asks again for a message a recipient could not decrypt). */
+  sentContent(channelId: string, providerMessageId: string): Promise<MessageContent | undefined>
+  /** The oldest stored message of each of a number's chats, the latest active first: where a backfill starts. */
+  oldestPerChat(channelId: string, limit: number): Promise<OldestOfChat[]>
 }
+export type OldestOfChat = { chatId: string; oldest: { providerMessageId: string; fromMe: boolean; at: Date } }
 
 /** Until the inbox registers, receiving is an error (a start-up bug, not something to drop silently). */
 export const createReceivers = () => {
@@ -31,6 +36,8 @@ export const createReceivers = () => {
     receivers: {
       inbound: (h, c, m) => get().inbound(h, c, m),
       statuses: (h, c, u) => get().statuses(h, c, u),
+      sentContent: (c, id) => get().sentContent(c, id),
+      oldestPerChat: (c, limit) => get().oldestPerChat(c, limit),
     } satisfies Receivers,
   }
 }

@@ -45,6 +45,8 @@ export const createInboxModule = (deps: {
       const threads = await inbox.applyStatuses(h, channel, updates)
       return () => live.publish(channel.clientId, threads)
     },
+    sentContent: inbox.sentContent,
+    oldestPerChat: inbox.oldestPerChat,
   }
   return {
     inbox,

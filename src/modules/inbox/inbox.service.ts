@@ -124,6 +124,22 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
       const trx = own<InboxTables>(h)
       const stored: { messageId: string; threadId: string }[] = []
       for (const m of messages) {
+        if (m.fromMe && m.ourId) {
+          // Our own send echoed back (a QR number): the outbox's row is that message; its provider id is filled in
+          // here when the echo comes before the send's answer was stored.
+          const ours = await trx
+            .updateTable('inboxMessages')
+            .set({ providerMessageId: m.providerMessageId })
+            .where('id', '=', m.ourId)
+            .where('channelId', '=', channel.id)
+            .where('direction', '=', 'out')
+            .where((eb) =>
+              eb.or([eb('providerMessageId', 'is', null), eb('providerMessageId', '=', m.providerMessageId)]),
+            )
+            .returning('id')
+            .executeTakeFirst()
+          if (ours) continue
+        }
         const threadId = await threadFor(trx, channel, m)
         const inserted = await trx
           .insertInto('inboxMessages')
@@ -158,7 +174,8 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
             lastMessageAt: sql<Date>`greatest(${eb.ref('lastMessageAt')}, ${m.at})`,
             ...(inbound
               ? {
-                  unread: eb('unread', '+', 1),
+                  // History (a backfill, the phone's recent chats) was read on the phone already.
+                  unread: m.history ? eb.ref('unread') : eb('unread', '+', 1),
                   lastInboundAt: sql<Date>`greatest(coalesce(${eb.ref('lastInboundAt')}, ${m.at}), ${m.at})`,
                 }
               : {}),
@@ -245,6 +262,43 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
         .where('id', '=', threadId)
         .executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) throw inboxErrors.thread_not_found()
+    },
+
+    /** What a number sent under a provider id (a QR number's `getMessage`, for WhatsApp's retry requests). */
+    sentContent: async (channelId: string, providerMessageId: string) =>
+      (
+        await db
+          .selectFrom('inboxMessages')
+          .select('content')
+          .where('channelId', '=', channelId)
+          .where('direction', '=', 'out')
+          .where('providerMessageId', '=', providerMessageId)
+          .executeTakeFirst()
+      )?.content,
+
+    /** The oldest stored message of each of a number's chats, the latest active chats first (a backfill's start). */
+    async oldestPerChat(channelId: string, limit: number) {
+      const rows = await db
+        .selectFrom('inboxMessages')
+        .select(['threadId', 'chatId', 'providerMessageId', 'direction', 'at'])
+        .distinctOn('threadId')
+        .where('channelId', '=', channelId)
+        .where('providerMessageId', 'is not', null)
+        .where('threadId', 'in', (eb) =>
+          eb
+            .selectFrom('inboxThreads')
+            .select('id')
+            .where('channelId', '=', channelId)
+            .orderBy('lastMessageAt', 'desc')
+            .limit(limit),
+        )
+        .orderBy('threadId')
+        .orderBy('at', 'asc')
+        .execute()
+      return rows.map((r) => ({
+        chatId: r.chatId,
+        oldest: { providerMessageId: r.providerMessageId!, fromMe: r.direction === 'out', at: r.at },
+      }))
     },
 
     clientOfThread: async (id: string) =>

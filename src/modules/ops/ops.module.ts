@@ -8,7 +8,7 @@ import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 
-/** /healthz (process up), /readyz (database, migrations, queue), /metrics (Prometheus). Not in the API document. */
+/** /healthz (process up), /readyz (database, migrations, queue, the modules' own checks), /metrics (Prometheus). Not in the API document. */
 /** With INTERNAL_TOKEN set, /metrics wants it as `X-Internal-Token` or `Authorization: Bearer` (Prometheus `bearer_token`). */
 const metricsAllowed = (headers: Record<string, string | string[] | undefined>, internalToken?: string) => {
   if (!internalToken) return true
@@ -21,7 +21,20 @@ export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0]) =>
   ({ routes: [opsRoutes(deps)], jobs: [] }) satisfies ModuleShape
 
 const opsRoutes =
-  ({ db, queue, metrics, internalToken }: { db: Handle; queue: Queue; metrics: Metrics; internalToken?: string }) =>
+  ({
+    db,
+    queue,
+    metrics,
+    internalToken,
+    checks = {},
+  }: {
+    db: Handle
+    queue: Queue
+    metrics: Metrics
+    internalToken?: string
+    /** Modules' own readiness (the WhatsApp session store): each true when it answers. */
+    checks?: Record<string, () => Promise<boolean>>
+  }) =>
   async (app: FastifyInstance) => {
     const hidden = { hide: true }
     app.get('/healthz', { schema: hidden, config: { public: true, rateLimit: false } }, async () => ({ status: 'ok' }))
@@ -40,10 +53,13 @@ const opsRoutes =
       })
       const migrations = database && (await check(async () => (await pendingMigrations(db)).length === 0))
       const queueOk = await check(() => queue.isReady())
-      const ok = database && migrations && queueOk
+      const own = Object.fromEntries(
+        await Promise.all(Object.entries(checks).map(async ([name, fn]) => [name, database && (await check(fn))])),
+      ) as Record<string, boolean>
+      const ok = database && migrations && queueOk && Object.values(own).every(Boolean)
       return reply
         .code(ok ? 200 : 503)
-        .send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk } })
+        .send({ status: ok ? 'ready' : 'not_ready', checks: { database, migrations, queue: queueOk, ...own } })
     })
 
     app.get('/metrics', { schema: hidden, config: { public: true, rateLimit: false } }, async (req, reply) => {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import type { BaileysEventMap, proto, SignalDataSet, SignalKeyStore, WAMessage, WAMessageKey } from 'baileys'
 import type { AuthStore, OpenedAuth } from '../auth-store.ts'
-import type { ChannelStatus, InboundMessage, StatusUpdate } from '../driver.ts'
+import { SendFailure, type ChannelStatus, type InboundMessage, type Outgoing, type StatusUpdate } from '../driver.ts'
 import type { Sessions } from '../sessions.ts'
 import { inboundOf, phoneOf, receiptStatusesOf, statusesOf } from './normalise.ts'
 import { socketConfig, type Baileys, type QrSocket, type QrSocketFactory } from './socket.ts'
@@ -58,11 +59,24 @@ const STABLE_MS = 5 * 60_000
 /** Tries to hand a batch over before it is logged and dropped (Baileys has acknowledged it by then). */
 const HAND_OVER_TRIES = 3
 
+/**
+ * The WhatsApp message id a QR number sends Camarad's message `ourId` under: derived, so a retry of the same message
+ * goes out under the same id (WhatsApp's clients keep one message per id) and its echo and receipts name it. The
+ * shape of Baileys' own ids (`3EB0` and hex).
+ */
+export const qrMessageId = (ourId: string) =>
+  `3EB0${createHash('sha256').update(ourId).digest('hex').slice(0, 36).toUpperCase()}`
+/** A chat id as the drivers name it (digits, or `…@lid`) as Baileys' JID. */
+const jidOf = (waId: string) => (waId.includes('@') ? waId : `${waId}@s.whatsapp.net`)
+
 const noop = () => undefined
 // Baileys' event names, as templates: the table-ownership scan reads a quoted 'name.column' as naming a table, and
 // the chat module owns a table called messages.
 const MESSAGES_UPSERT = `messages.upsert` as const
 const MESSAGES_UPDATE = `messages.update` as const
+const HISTORY_SET = `messaging-history.set` as const
+/** Sends whose echo or receipts may come back before the outbox stored their id: remembered this long. */
+const OWN_SENDS_KEPT = 1000
 const isStale = (err: unknown) => (err as { code?: unknown } | null)?.code === 'channels.stale_owner'
 const statusCodeOf = (err: unknown) => (err as { output?: { statusCode?: unknown } } | undefined)?.output?.statusCode
 
@@ -98,6 +112,11 @@ export const createQrSession = (deps: QrSessionDeps) => {
   let renewTimer: unknown = null
   let retryTimer: unknown = null
   let queue: Promise<void> = Promise.resolve()
+  let open = false
+  /** Ids this session sent under → Camarad's ids (the newest OWN_SENDS_KEPT): echoes and receipts carry them. */
+  const ownSends = new Map<string, string>()
+  const withOurIds = <T extends { providerMessageId: string }>(items: T[]) =>
+    items.map((i) => (ownSends.has(i.providerMessageId) ? { ...i, ourId: ownSends.get(i.providerMessageId) } : i))
 
   /**
    * Runs `work` after everything queued before it. Baileys emits without awaiting its listeners, and order matters:
@@ -129,6 +148,7 @@ export const createQrSession = (deps: QrSessionDeps) => {
 
   const dropSocket = () => {
     generation++
+    open = false
     const s = sock
     sock = null
     s?.end(undefined).catch(noop)
@@ -224,8 +244,11 @@ export const createQrSession = (deps: QrSessionDeps) => {
     s.ev.on(MESSAGES_UPSERT, ({ messages, type }) => {
       if (type === 'notify' || type === 'append') onEvent(gen, () => received(s, messages))
     })
-    s.ev.on(MESSAGES_UPDATE, (u) => onEvent(gen, () => delivered(statusesOf(u, now()))))
-    s.ev.on('message-receipt.update', (u) => onEvent(gen, () => delivered(receiptStatusesOf(u, now()))))
+    s.ev.on(HISTORY_SET, ({ messages }) => onEvent(gen, () => received(s, messages, true)))
+    s.ev.on(MESSAGES_UPDATE, (u) => onEvent(gen, () => delivered(withOurIds(statusesOf(u, now())))))
+    s.ev.on('message-receipt.update', (u) =>
+      onEvent(gen, () => delivered(withOurIds(receiptStatusesOf(u, now())))),
+    )
   }
 
   /** A new socket after a close: one Baileys cannot even build is retried like a failed connection. */
@@ -247,6 +270,7 @@ export const createQrSession = (deps: QrSessionDeps) => {
     // A socket reconnecting after a failure keeps the failure's reason until it opens.
     if (u.connection === 'connecting' && !shown.startsWith('["connecting"')) await notify('connecting', null)
     if (u.connection === 'open') {
+      open = true
       failures = 0
       openedAt = now().getTime()
       pairedBefore = true
@@ -261,6 +285,7 @@ export const createQrSession = (deps: QrSessionDeps) => {
     const { DisconnectReason } = lib!
     const code = statusCodeOf(error)
     sock = null
+    open = false
     if (code === DisconnectReason.restartRequired) return reconnect()
     if (code === DisconnectReason.loggedOut) {
       await guarded(null, () => opened!.wipe())
@@ -289,9 +314,11 @@ export const createQrSession = (deps: QrSessionDeps) => {
       }
     }
   }
-  const received = async (s: QrSocket, messages: WAMessage[]) => {
+  const received = async (s: QrSocket, messages: WAMessage[], history = false) => {
     const at = now()
-    const batch = messages.flatMap((m) => inboundOf(m, [s.user?.id, s.user?.lid], at) ?? [])
+    const batch = withOurIds(messages.flatMap((m) => inboundOf(m, [s.user?.id, s.user?.lid], at) ?? [])).map((m) =>
+      history ? { ...m, history } : m,
+    )
     if (batch.length) await handOver(`${batch.length} message(s)`, () => hooks.onInbound(batch))
   }
   const delivered = async (updates: StatusUpdate[]) => {
@@ -407,8 +434,57 @@ export const createQrSession = (deps: QrSessionDeps) => {
       return sock.requestPairingCode(phoneDigits)
     },
 
+    /** Lets the number go without releasing its lease, as a process that dies does (tests): the socket closes. */
+    abandon: () => lose(),
+
     /** Whether this session drives the number (false once stopped, or once another process took it). */
     isRunning: () => phase === 'running',
+
+    /** The fence this session holds the number with (its writes of the number's state go through it). */
+    fence: () => fence,
+
+    /**
+     * Sends Camarad's message `ourId` under its derived WhatsApp id (`qrMessageId`): answers that id once the message
+     * left. A number that is not connected now is a `retry_later`; what WhatsApp Web cannot carry (templates) is
+     * `permanent`.
+     */
+    async send(outgoing: Outgoing, ourId: string): Promise<{ providerMessageId: string }> {
+      const s = sock
+      if (phase !== 'running' || !s || !open)
+        throw new SendFailure('retry_later', 'channels.not_connected', 'The number is not connected right now.', 5000)
+      const c = outgoing.content
+      if (c.type === 'template')
+        throw new SendFailure('permanent', 'channels.templates_cloud_only', 'Templates are sent by Cloud API numbers.')
+      const jid = jidOf(outgoing.to)
+      const id = qrMessageId(ourId)
+      ownSends.set(id, ourId)
+      if (ownSends.size > OWN_SENDS_KEPT) ownSends.delete(ownSends.keys().next().value!)
+      const content =
+        c.type === 'text'
+          ? { text: c.text }
+          : { react: { text: c.emoji, key: { remoteJid: jid, id: c.targetProviderId, fromMe: false } } }
+      try {
+        await s.sendMessage(jid, content, { messageId: id })
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        throw new SendFailure('retry_later', 'channels.send_failed', `WhatsApp did not take the message: ${message}`)
+      }
+      return { providerMessageId: id }
+    },
+
+    /**
+     * Asks the phone for older messages of each chat, before the oldest one stored (on-demand history sync): they
+     * arrive later as a history batch, stored without counting as unread. False when not connected.
+     */
+    async backfill(chats: { chatId: string; oldest: { providerMessageId: string; fromMe: boolean; at: Date } }[]) {
+      const s = sock
+      if (phase !== 'running' || !s || !open) return false
+      for (const c of chats) {
+        const key = { remoteJid: jidOf(c.chatId), id: c.oldest.providerMessageId, fromMe: c.oldest.fromMe }
+        await s.fetchMessageHistory(50, key, Math.floor(c.oldest.at.getTime() / 1000))
+      }
+      return true
+    },
   }
 }
 export type QrSession = ReturnType<typeof createQrSession>

@@ -1,10 +1,14 @@
 import type {
+  AnyMessageContent,
   AuthenticationCreds,
   AuthenticationState,
   BaileysEventMap,
   Contact,
+  MiscMessageGenerationOptions,
   SignalKeyStore,
   SocketConfig,
+  WAMessage,
+  WAMessageKey,
 } from 'baileys'
 import { createKeyCache } from './key-cache.ts'
 
@@ -24,6 +28,13 @@ export type QrSocket = {
   end(error: Error | undefined): Promise<void>
   logout(msg?: string): Promise<void>
   requestPairingCode(phoneNumber: string): Promise<string>
+  sendMessage(
+    jid: string,
+    content: AnyMessageContent,
+    options?: MiscMessageGenerationOptions,
+  ): Promise<WAMessage | undefined>
+  /** Asks the phone for older messages of one chat: they arrive as `messaging-history.set` (on-demand sync). */
+  fetchMessageHistory(count: number, oldestMsgKey: WAMessageKey, oldestMsgTimestamp: number): Promise<string>
 }
 export type QrSocketFactory = (config: QrSocketConfig) => QrSocket
 

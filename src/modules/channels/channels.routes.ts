@@ -103,7 +103,11 @@ export const channelRoutes =
         reply
           .code(202)
           .send(
-            await channels.regenerateQr(await channelScope(req, req.params.id, 'admin'), req.params.id, requestMeta(req)),
+            await channels.regenerateQr(
+              await channelScope(req, req.params.id, 'admin'),
+              req.params.id,
+              requestMeta(req),
+            ),
           ),
     )
 

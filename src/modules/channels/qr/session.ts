@@ -246,9 +246,7 @@ export const createQrSession = (deps: QrSessionDeps) => {
     })
     s.ev.on(HISTORY_SET, ({ messages }) => onEvent(gen, () => received(s, messages, true)))
     s.ev.on(MESSAGES_UPDATE, (u) => onEvent(gen, () => delivered(withOurIds(statusesOf(u, now())))))
-    s.ev.on('message-receipt.update', (u) =>
-      onEvent(gen, () => delivered(withOurIds(receiptStatusesOf(u, now())))),
-    )
+    s.ev.on('message-receipt.update', (u) => onEvent(gen, () => delivered(withOurIds(receiptStatusesOf(u, now())))))
   }
 
   /** A new socket after a close: one Baileys cannot even build is retried like a failed connection. */

@@ -55,6 +55,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.credential_removed': 'Flow credential removed',
   'channel.created': 'WhatsApp number added',
   'channel.logged_out': 'WhatsApp number logged out',
+  'inbox.thread_assigned': 'WhatsApp conversation assigned',
+  'inbox.thread_labelled': 'WhatsApp conversation labels changed',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -236,6 +236,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     entitlements: plans.entitlements,
     bus,
     streams,
+    audit,
+    memberOf: tenancyLookups.memberOf,
   })
   channels.receive(inbox.receivers)
   runs.register('flow', flows.engine.runKind)

@@ -145,6 +145,17 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/channels/{id}/logout': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'PATCH /api/inbox/threads/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { assignedTo: null, labels: ['hijacked'] },
+  },
+  'GET /api/inbox/threads/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'POST /api/inbox/threads/{id}/notes': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { body: 'Hijacked note' },
+  },
   'POST /api/inbox/threads/{id}/messages': {
     kind: 'workspace',
     params: (w) => ({ id: w.threadId }),
@@ -390,6 +401,7 @@ const digest = async (ctx: TestContext) => {
     'inbox_contacts',
     'inbox_threads',
     'inbox_messages',
+    'inbox_notes',
     'flow_runs',
     'flow_steps',
     'flow_webhooks',

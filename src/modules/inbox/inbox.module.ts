@@ -12,6 +12,8 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxRoutes } from './inbox.routes.ts'
 import { createInboxService } from './inbox.service.ts'
 import type { InboxTables } from './inbox.tables.ts'
+import { createTriage, type MemberCheck } from './triage.ts'
+import type { AuditService } from '../audit/audit.module.ts'
 
 /**
  * The inbox (ADR 0005 §2): contacts as WhatsApp knows them, a thread per number and contact, messages in and out —
@@ -26,10 +28,14 @@ export const createInboxModule = (deps: {
   entitlements: Entitlements
   bus: Bus
   streams: RunStreams
+  audit: AuditService
+  /** Tenancy's lookup: assignees must be members of the workspace. */
+  memberOf: MemberCheck
 }) => {
   const db = own<InboxTables>(deps.db)
   const live = createInboxLive(deps.bus)
   const inbox = createInboxService({ db })
+  const triage = createTriage({ db, inbox, live, audit: deps.audit, memberOf: deps.memberOf })
   const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements, live })
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
@@ -49,9 +55,10 @@ export const createInboxModule = (deps: {
   return {
     inbox,
     outbox,
+    triage,
     live,
     receivers,
-    routes: [inboxRoutes({ inbox, outbox, live, streams: deps.streams, scope: deps.scope })],
+    routes: [inboxRoutes({ inbox, outbox, triage, live, streams: deps.streams, scope: deps.scope })],
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }

@@ -151,6 +151,7 @@ const FIXTURES: Record<string, Fixture> = {
     body: { assignedTo: null, labels: ['hijacked'] },
   },
   'GET /api/inbox/threads/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'POST /api/inbox/threads/{id}/suggest': { kind: 'workspace', params: (w) => ({ id: w.threadId }), body: {} },
   'POST /api/inbox/threads/{id}/notes': {
     kind: 'workspace',
     params: (w) => ({ id: w.threadId }),

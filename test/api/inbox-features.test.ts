@@ -1,6 +1,9 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InboxNoteDto, ThreadDto } from '../../contracts/inbox.ts'
+import { createSuggester } from '../../src/modules/inbox/suggest.ts'
+import { createModelSet } from '../../src/modules/models/models.module.ts'
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 import {
   addMember,
   call,
@@ -12,8 +15,9 @@ import {
 } from '../harness.ts'
 
 /**
- * Working the inbox as a team (issue 13 §4): assignment to members of the workspace, labels, internal notes that are
- * never deleted, and a thread list narrowed by search and filters with its cursor intact. Conversations arrive through
+ * Working the inbox as a team (issue 13 §4 and §7): assignment to members of the workspace, labels, internal notes that are
+ * never deleted, a thread list narrowed by search and filters with its cursor intact, and replies suggested by an agent,
+metered like chat. Conversations arrive through
  * the inbox's receiving API, as a number's driver hands them over.
  */
 let ctx: TestContext
@@ -318,5 +322,189 @@ describe('search and filters', () => {
       cursor = page.nextCursor
     } while (cursor)
     expect(seen).toEqual(expected)
+  })
+})
+
+describe('suggested replies on the offline model', () => {
+  it('drafts a reply with the customer-support agent, and sends or stores nothing', async () => {
+    const messages = () =>
+      ctx.container.db.selectFrom('inboxMessages').select('id').where('threadId', '=', threads.ana!).execute()
+    const before = await messages()
+    const thread = (await list()).items.find((t) => t.id === threads.ana)!
+    const res = await call(ctx.app, 'POST', `/api/inbox/threads/${threads.ana}/suggest`, as(member), {})
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toMatchObject({ agentId: 'builtin.customer-support' })
+    expect(res.json().text.length).toBeGreaterThan(0)
+    expect(await messages()).toEqual(before)
+    expect((await list()).items.find((t) => t.id === threads.ana)).toEqual(thread)
+  })
+
+  it("answers 404 for another client's thread and 403 to a viewer", async () => {
+    const other = await call(ctx.app, 'POST', `/api/inbox/threads/${threads.elsewhere}/suggest`, owner(), {})
+    expect(other.statusCode).toBe(404)
+    expect(other.json().error.code).toBe('inbox.thread_not_found')
+    expect((await call(ctx.app, 'POST', `/api/inbox/threads/${threads.ana}/suggest`, as(viewer), {})).statusCode).toBe(
+      403,
+    )
+  })
+
+  it('refuses a thread with nothing from the customer to answer with 409', async () => {
+    const quiet = await receive('front', { waId: '40766000555' }, 'We are open on Saturday.', { fromMe: true })
+    const res = await call(ctx.app, 'POST', `/api/inbox/threads/${quiet}/suggest`, owner(), {})
+    expect(res.statusCode).toBe(409)
+    expect(res.json().error.code).toBe('inbox.nothing_to_suggest')
+  })
+})
+
+describe('suggested replies, metered', () => {
+  // gpt-4o-mini: $0.15 / $0.60 per million tokens; 1 credit = $0.01; charge = cost × 2 (100 % margin), rounded up.
+  const expectedCharge = (input: number, output: number) =>
+    Math.ceil(((input * 150_000 + output * 600_000) * 2) / 10_000)
+  let ai: TestContext
+  let fake: FakeOpenAI
+  let o: Awaited<ReturnType<typeof onboard>>
+  let threadId: string
+  const me = (requestId?: string): Caller => ({
+    cookie: o.user.cookie,
+    headers: { 'x-client-id': o.clientId, ...(requestId ? { 'x-request-id': requestId } : {}) },
+  })
+  const suggest = (body: unknown, requestId?: string) =>
+    call(ai.app, 'POST', `/api/inbox/threads/${threadId}/suggest`, me(requestId), body)
+  const ledger = async (requestId: string) =>
+    (
+      await call(ai.app, 'GET', `/api/credits/ledger?requestId=${encodeURIComponent(requestId)}`, {
+        cookie: o.user.cookie,
+        workspaceId: o.workspaceId,
+      })
+    ).json().items as { kind: string; amount: number; surface: string; modelId: string }[]
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({
+      text: '  Da, avem loc sâmbătă la 15:00. Pe ce nume fac rezervarea?  ',
+      usage: { prompt_tokens: 700, completion_tokens: 12 },
+    })
+    ai = await createTestContext({ OPENAI_API_KEY: 'sk-inbox-suggest', OPENAI_BASE_URL: fake.url })
+    o = await onboard(ai.app, 'inbox-suggest')
+    const channel = await call(ai.app, 'POST', '/api/channels', me(), { kind: 'qr', name: 'Front desk' })
+    expect(channel.statusCode, channel.body).toBe(201)
+    const ref = { id: channel.json().id as string, workspaceId: o.workspaceId, clientId: o.clientId }
+    // 25 messages, alternating: the model reads the latest 20 (numbers 6 to 25), in order.
+    for (let i = 1; i <= 25; i++)
+      await ai.container.db.transaction().execute((trx) =>
+        ai.container.inbox.inbox.receive(trx, ref, [
+          {
+            providerMessageId: `wamid.suggest-${i}`,
+            party: { waId: '40712345678', name: 'Ana' },
+            fromMe: i % 2 === 0,
+            at: new Date(Date.UTC(2026, 11, 3, 10, i)),
+            content: { type: 'text', text: `message number ${i}` },
+          },
+        ]),
+      )
+    threadId = (await ai.container.db.selectFrom('inboxThreads').select('id').executeTakeFirstOrThrow()).id
+  })
+  afterAll(async () => {
+    await ai?.close()
+    await fake?.close()
+  })
+
+  it('drafts from the latest 20 messages and the agent, and is debited once on the ledger', async () => {
+    const res = await suggest({}, 'req-suggest-0001')
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual({
+      text: 'Da, avem loc sâmbătă la 15:00. Pe ce nume fac rezervarea?',
+      agentId: 'builtin.customer-support',
+    })
+    const sent = JSON.stringify(fake.completions().at(-1)!.body)
+    expect(sent).toContain("customer support agent for the client's own customers")
+    expect(sent).toContain('Customer: message number 25')
+    expect(sent).toContain('Business: message number 6')
+    expect(sent).not.toContain('message number 5\\n')
+    expect(sent.indexOf('message number 6')).toBeLessThan(sent.indexOf('message number 7'))
+
+    expect(await ledger('suggest:req-suggest-0001')).toEqual([
+      expect.objectContaining({
+        kind: 'debit',
+        amount: -expectedCharge(700, 12),
+        surface: 'inbox',
+        modelId: 'openai:gpt-4o-mini',
+      }),
+    ])
+    const calls = await ai.container.db.selectFrom('modelCalls').select(['surface', 'status', 'agentId']).execute()
+    expect(calls).toEqual([{ surface: 'inbox', status: 'complete', agentId: 'builtin.customer-support' }])
+    const stored = await ai.container.db.selectFrom('inboxMessages').select('id').execute()
+    expect(stored).toHaveLength(25)
+  })
+
+  it('refuses a retry under the same request id without calling the model or charging again', async () => {
+    const before = fake.completions().length
+    const again = await suggest({}, 'req-suggest-0001')
+    expect(again.statusCode).toBe(409)
+    expect(again.json().error.code).toBe('request.not_replayable')
+    expect(fake.completions().length).toBe(before)
+    expect(await ledger('suggest:req-suggest-0001')).toHaveLength(1)
+  })
+
+  it('uses the agent asked for, and answers 404 for an agent that does not exist', async () => {
+    const res = await suggest({ agentId: 'builtin.copywriter' })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().agentId).toBe('builtin.copywriter')
+    expect(JSON.stringify(fake.completions().at(-1)!.body)).toContain('conversion copywriter')
+    const before = fake.completions().length
+    for (const body of [{ agentId: 'builtin.nobody' }, { agentId: 'ag_doesnotexist000000000000' }]) {
+      const missing = await suggest(body)
+      expect(missing.statusCode).toBe(404)
+      expect(missing.json().error.code).toBe('agents.not_found')
+    }
+    expect((await suggest({ agentId: '' })).statusCode).toBe(400)
+    expect((await suggest({ other: 1 })).statusCode).toBe(400)
+    expect(fake.completions().length).toBe(before)
+  })
+
+  it('gives up on a model that does not answer in time with 504, charging nothing', async () => {
+    const slow = await startFakeOpenAI({ text: 'Too late.', firstTokenDelayMs: 5_000 })
+    try {
+      // The suggester as the inbox module builds it, on this workspace's ledger, with a short timeout.
+      const suggester = createSuggester({
+        db: ai.container.db,
+        models: {
+          forWorkspace: async () =>
+            createModelSet({ openai: { apiKey: 'sk-slow', baseURL: slow.url }, offlineChunkDelayMs: 0 }),
+        },
+        metering: ai.container.credits.metering,
+        agent: async () => ({ system: 'You answer customers.', modelId: null, tier: 'standard' }),
+        timeoutMs: 50,
+      })
+      const scope = { userId: o.user.id, workspaceId: o.workspaceId, clientId: o.clientId, role: 'owner' as const }
+      await expect(
+        suggester.suggest(scope, threadId, {}, { requestId: 'req-suggest-slow', tokenId: null }),
+      ).rejects.toMatchObject({ status: 504, code: 'inbox.suggestion_timed_out' })
+      // The hold resolves as a debit of nothing.
+      expect(await ledger('suggest:req-suggest-slow')).toEqual([expect.objectContaining({ kind: 'debit', amount: 0 })])
+      expect(await ai.container.credits.ledger.balance(ai.container.db, o.workspaceId)).toMatchObject({ held: 0n })
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('refuses with 402 when the credits do not cover it, calling no model and charging nothing', async () => {
+    const b = await ai.container.credits.ledger.balance(ai.container.db, o.workspaceId)
+    await ai.container.credits.ledger.post(ai.container.db, {
+      workspaceId: o.workspaceId,
+      kind: 'adjustment',
+      amount: 100n - b.available,
+      requestId: 'suggest-drain',
+      reason: 'test',
+    })
+    const before = fake.completions().length
+    const res = await suggest({}, 'req-suggest-poor')
+    expect(res.statusCode).toBe(402)
+    expect(res.json().error.code).toBe('credits.insufficient')
+    expect(fake.completions().length).toBe(before)
+    expect(await ledger('suggest:req-suggest-poor')).toEqual([])
+    expect(await ai.container.credits.ledger.balance(ai.container.db, o.workspaceId)).toMatchObject({
+      available: 100n,
+      held: 0n,
+    })
   })
 })

@@ -9,6 +9,8 @@ import {
   InboxNotePage,
   NoteCreate,
   SendMessage,
+  SuggestedReplyDto,
+  SuggestRequest,
   ThreadDto,
   ThreadListQuery,
   ThreadPage,
@@ -20,6 +22,7 @@ import { inboxErrors } from './inbox.errors.ts'
 import { messageDto, type InboxService } from './inbox.service.ts'
 import type { InboxLive } from './live.ts'
 import type { Outbox } from './outbox.ts'
+import type { Suggester } from './suggest.ts'
 import type { Triage } from './triage.ts'
 import type { RunStreams } from '../../platform/runs/run-stream.ts'
 
@@ -28,6 +31,7 @@ export const inboxRoutes =
     inbox,
     outbox,
     triage,
+    suggester,
     live,
     streams,
     scope,
@@ -35,6 +39,7 @@ export const inboxRoutes =
     inbox: InboxService
     outbox: Outbox
     triage: Triage
+    suggester: Suggester
     live: InboxLive
     streams: RunStreams
     scope: ScopeResolver
@@ -178,5 +183,25 @@ export const inboxRoutes =
         reply
           .code(201)
           .send(await triage.addNote(await threadScope(req, req.params.id, 'member'), req.params.id, req.body.body)),
+    )
+
+    app.post(
+      '/api/inbox/threads/:id/suggest',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            "A reply drafted by an agent of the client (the customer-support agent by default) from the conversation's " +
+            'latest messages (members; metered like chat). Nothing is sent or stored: the composer shows the text',
+          params: IdParam,
+          body: SuggestRequest,
+          response: { 200: SuggestedReplyDto, ...errorResponses(400, 401, 402, 403, 404, 409, 429, 502, 503, 504) },
+        },
+      },
+      async (req) =>
+        suggester.suggest(await threadScope(req, req.params.id, 'member'), req.params.id, req.body, {
+          requestId: req.id,
+          tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
+        }),
     )
   }

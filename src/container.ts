@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import { databaseOptions, type Config } from './config.ts'
-import type { WorkspaceScope } from './platform/http/request-context.ts'
+import type { ClientScope, WorkspaceScope } from './platform/http/request-context.ts'
 import { createDatabase } from './platform/db/database.ts'
 import type { DB } from './schema.ts'
 import { migrateToLatest } from './platform/db/migrator.ts'
@@ -182,6 +182,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)),
     entitlements: plans.entitlements,
   })
+  /** An agent's system prompt for a client (no tools) and its preferred model: what flows and the inbox call models with. */
+  const agentPrompt = async (scope: ClientScope, agentId: string) => {
+    const a = await agents.agents.resolve(scope, agentId)
+    const system = assembleSystemPrompt(a.prompt, {
+      workspaceName: (await tenancy.tenancy.getWorkspace(scope)).name,
+      client: await tenancyLookups.clientProfile(db, scope),
+      tools: [],
+      today: new Date(),
+    })
+    return { system, modelId: a.dto.modelId, tier: a.tier }
+  }
   const flows = createFlowsModule({
     db,
     scope: tenancy.scope,
@@ -198,16 +209,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     stillAllowed: tenancy.scope.stillAllowed,
     models,
     metering: credits.metering,
-    agent: async (scope, agentId) => {
-      const a = await agents.agents.resolve(scope, agentId)
-      const system = assembleSystemPrompt(a.prompt, {
-        workspaceName: (await tenancy.tenancy.getWorkspace(scope)).name,
-        client: await tenancyLookups.clientProfile(db, scope),
-        tools: [],
-        today: new Date(),
-      })
-      return { system, modelId: a.dto.modelId, tier: a.tier }
-    },
+    agent: agentPrompt,
     settings: {
       leaseMs: config.FLOW_LEASE_SECONDS * 1000,
       reapMs: config.FLOW_REAP_SECONDS * 1000,
@@ -241,6 +243,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     entitlements: plans.entitlements,
     bus,
     streams,
+    audit,
+    memberOf: tenancyLookups.memberOf,
+    models,
+    metering: credits.metering,
+    agent: agentPrompt,
   })
   channels.receive(inbox.receivers)
   runs.register('flow', flows.engine.runKind)

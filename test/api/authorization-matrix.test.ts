@@ -153,6 +153,18 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/channels/{id}/backfill': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'PATCH /api/inbox/threads/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { assignedTo: null, labels: ['hijacked'] },
+  },
+  'GET /api/inbox/threads/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'POST /api/inbox/threads/{id}/suggest': { kind: 'workspace', params: (w) => ({ id: w.threadId }), body: {} },
+  'POST /api/inbox/threads/{id}/notes': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { body: 'Hijacked note' },
+  },
   'POST /api/inbox/threads/{id}/messages': {
     kind: 'workspace',
     params: (w) => ({ id: w.threadId }),
@@ -398,6 +410,7 @@ const digest = async (ctx: TestContext) => {
     'inbox_contacts',
     'inbox_threads',
     'inbox_messages',
+    'inbox_notes',
     'flow_runs',
     'flow_steps',
     'flow_webhooks',

@@ -12,4 +12,19 @@ export const inboxErrors = defineErrors('inbox', {
     when: "More than 24 hours passed since the contact's last message: WhatsApp accepts only a template now.",
     message: 'The 24-hour window is closed: the contact has not written for a day, so only a template can be sent.',
   },
+  assignee_not_member: {
+    status: 422,
+    when: 'A conversation was assigned to someone who is not a member of the workspace.',
+    message: 'A conversation can only be assigned to a member of this workspace.',
+  },
+  nothing_to_suggest: {
+    status: 409,
+    when: 'A reply was asked for in a conversation that has no message with text to answer.',
+    message: 'There is no message in this conversation to suggest a reply to.',
+  },
+  suggestion_timed_out: {
+    status: 504,
+    when: 'The model did not finish a suggested reply in time (nothing was charged beyond what it produced).',
+    message: 'The suggested reply took too long. Try again.',
+  },
 })

@@ -12,6 +12,11 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxRoutes } from './inbox.routes.ts'
 import { createInboxService } from './inbox.service.ts'
 import type { InboxTables } from './inbox.tables.ts'
+import { createTriage, type MemberCheck } from './triage.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { Metering } from '../credits/credits.module.ts'
+import type { ModelSet } from '../models/models.module.ts'
+import { createSuggester, type SuggestAgent } from './suggest.ts'
 
 /**
  * The inbox (ADR 0005 §2): contacts as WhatsApp knows them, a thread per number and contact, messages in and out —
@@ -26,10 +31,19 @@ export const createInboxModule = (deps: {
   entitlements: Entitlements
   bus: Bus
   streams: RunStreams
+  audit: AuditService
+  /** Tenancy's lookup: assignees must be members of the workspace. */
+  memberOf: MemberCheck
+  /** The models a workspace may call, the credits meter, and an agent's prompt: for suggested replies. */
+  models: { forWorkspace(workspaceId: string): Promise<ModelSet> }
+  metering: Metering
+  agent: SuggestAgent
 }) => {
   const db = own<InboxTables>(deps.db)
   const live = createInboxLive(deps.bus)
   const inbox = createInboxService({ db })
+  const triage = createTriage({ db, inbox, live, audit: deps.audit, memberOf: deps.memberOf })
+  const suggester = createSuggester({ db, models: deps.models, metering: deps.metering, agent: deps.agent })
   const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements, live })
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
@@ -51,9 +65,11 @@ export const createInboxModule = (deps: {
   return {
     inbox,
     outbox,
+    triage,
+    suggester,
     live,
     receivers,
-    routes: [inboxRoutes({ inbox, outbox, live, streams: deps.streams, scope: deps.scope })],
+    routes: [inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope })],
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }

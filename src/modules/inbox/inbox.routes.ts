@@ -2,25 +2,44 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { IdParam, PageQuery } from '../../../contracts/common.ts'
-import { InboxMessageDto, InboxMessagePage, SendMessage, ThreadPage } from '../../../contracts/inbox.ts'
-import { errorResponses } from '../../platform/http/route-helpers.ts'
+import {
+  InboxMessageDto,
+  InboxMessagePage,
+  InboxNoteDto,
+  InboxNotePage,
+  NoteCreate,
+  SendMessage,
+  SuggestedReplyDto,
+  SuggestRequest,
+  ThreadDto,
+  ThreadListQuery,
+  ThreadPage,
+  ThreadUpdate,
+} from '../../../contracts/inbox.ts'
+import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { messageDto, type InboxService } from './inbox.service.ts'
 import type { InboxLive } from './live.ts'
 import type { Outbox } from './outbox.ts'
+import type { Suggester } from './suggest.ts'
+import type { Triage } from './triage.ts'
 import type { RunStreams } from '../../platform/runs/run-stream.ts'
 
 export const inboxRoutes =
   ({
     inbox,
     outbox,
+    triage,
+    suggester,
     live,
     streams,
     scope,
   }: {
     inbox: InboxService
     outbox: Outbox
+    triage: Triage
+    suggester: Suggester
     live: InboxLive
     streams: RunStreams
     scope: ScopeResolver
@@ -35,8 +54,11 @@ export const inboxRoutes =
       {
         schema: {
           tags: ['inbox'],
-          summary: "The client's WhatsApp conversations, latest activity first (X-Client-ID)",
-          querystring: PageQuery,
+          summary:
+            "The client's WhatsApp conversations, latest activity first (X-Client-ID), optionally narrowed: `q` " +
+            "(contact name, phone or WhatsApp id, or a message's text), `assigned` (me, none or a user id), " +
+            '`unread=true`, `label`, `channelId`',
+          querystring: ThreadListQuery,
           response: { 200: ThreadPage, ...errorResponses(400, 401, 404) },
         },
       },
@@ -113,5 +135,73 @@ export const inboxRoutes =
         await inbox.markRead(await threadScope(req, req.params.id, 'member'), req.params.id)
         return reply.code(204).send(null)
       },
+    )
+
+    app.patch(
+      '/api/inbox/threads/:id',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            'Assign a conversation (to a member of the workspace, or null) and set its labels (trimmed, 1–32 ' +
+            'characters, at most 20; they replace the ones it had) (members)',
+          params: IdParam,
+          body: ThreadUpdate,
+          response: { 200: ThreadDto, ...errorResponses(400, 401, 403, 404, 422) },
+        },
+      },
+      async (req) =>
+        triage.update(await threadScope(req, req.params.id, 'member'), req.params.id, req.body, requestMeta(req)),
+    )
+
+    app.get(
+      '/api/inbox/threads/:id/notes',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary: "A conversation's internal notes, newest first (never sent to the contact)",
+          params: IdParam,
+          querystring: PageQuery,
+          response: { 200: InboxNotePage, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (req) => triage.notes(await threadScope(req, req.params.id, 'viewer'), req.params.id, req.query),
+    )
+
+    app.post(
+      '/api/inbox/threads/:id/notes',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary: 'Add an internal note to a conversation (members): kept for good, never sent to the contact',
+          params: IdParam,
+          body: NoteCreate,
+          response: { 201: InboxNoteDto, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) =>
+        reply
+          .code(201)
+          .send(await triage.addNote(await threadScope(req, req.params.id, 'member'), req.params.id, req.body.body)),
+    )
+
+    app.post(
+      '/api/inbox/threads/:id/suggest',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            "A reply drafted by an agent of the client (the customer-support agent by default) from the conversation's " +
+            'latest messages (members; metered like chat). Nothing is sent or stored: the composer shows the text',
+          params: IdParam,
+          body: SuggestRequest,
+          response: { 200: SuggestedReplyDto, ...errorResponses(400, 401, 402, 403, 404, 409, 429, 502, 503, 504) },
+        },
+      },
+      async (req) =>
+        suggester.suggest(await threadScope(req, req.params.id, 'member'), req.params.id, req.body, {
+          requestId: req.id,
+          tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
+        }),
     )
   }

@@ -8,6 +8,7 @@ import type { InboundMessage, MessageContent, StatusUpdate } from '../channels/d
 import type { ChannelRef } from '../channels/receivers.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import type { InboxTables, MessageRow, ThreadRow } from './inbox.tables.ts'
+import { withThreadFilters, type ThreadFilters } from './thread-filters.ts'
 
 /** The Cloud API accepts free-form replies for this long after the contact's last message; then only templates. */
 export const WINDOW_MS = 24 * 3_600_000
@@ -44,6 +45,7 @@ const threadDto = (t: ThreadRow, contact: { id: string; waId: string; name: stri
     lastPreview: t.lastPreview,
     unread: t.unread,
     assignedTo: t.assignedTo,
+    labels: t.labels,
     windowOpenUntil:
       t.lastInboundAt && t.lastInboundAt.getTime() + WINDOW_MS > Date.now()
         ? new Date(t.lastInboundAt.getTime() + WINDOW_MS).toISOString()
@@ -214,29 +216,35 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
       return moved
     },
 
-    async threads(scope: ClientScope, q: PageRequest) {
+    /** The client's threads, latest activity first, narrowed by `filters` (the cursor stays exact under them). */
+    async threads(scope: ClientScope, q: PageRequest & ThreadFilters) {
       const page = await newestFirstPage(
-        db
-          .selectFrom('inboxThreads')
-          .selectAll()
-          .where('workspaceId', '=', scope.workspaceId)
-          .where('clientId', '=', scope.clientId),
+        withThreadFilters(
+          db
+            .selectFrom('inboxThreads')
+            .selectAll()
+            .where('workspaceId', '=', scope.workspaceId)
+            .where('clientId', '=', scope.clientId),
+          scope,
+          q,
+        ),
         q,
         'lastMessageAt',
       )
-      const ids = [...new Set(page.items.map((t) => t.contactId))]
-      const contacts = new Map(
-        (ids.length
-          ? await db
-              .selectFrom('inboxContacts')
-              .select(['id', 'waId', 'name', 'phone'])
-              .where('clientId', '=', scope.clientId)
-              .where('id', 'in', ids)
-              .execute()
-          : []
-        ).map((c) => [c.id, c]),
-      )
-      return { items: page.items.map((t) => threadDto(t, contacts.get(t.contactId)!)), nextCursor: page.nextCursor }
+      return { items: await withContacts(scope, page.items), nextCursor: page.nextCursor }
+    },
+
+    /** One thread of the client, as the list shows it (404 when it is not the client's). */
+    async getThread(scope: ClientScope, id: string) {
+      const row = await db
+        .selectFrom('inboxThreads')
+        .selectAll()
+        .where('workspaceId', '=', scope.workspaceId)
+        .where('clientId', '=', scope.clientId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (!row) throw inboxErrors.thread_not_found()
+      return (await withContacts(scope, [row]))[0]!
     },
 
     async messages(scope: ClientScope, threadId: string, q: PageRequest) {
@@ -303,6 +311,22 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
 
     clientOfThread: async (id: string) =>
       (await db.selectFrom('inboxThreads').select('clientId').where('id', '=', id).executeTakeFirst())?.clientId,
+  }
+
+  async function withContacts(scope: ClientScope, threads: ThreadRow[]) {
+    const ids = [...new Set(threads.map((t) => t.contactId))]
+    const contacts = new Map(
+      (ids.length
+        ? await db
+            .selectFrom('inboxContacts')
+            .select(['id', 'waId', 'name', 'phone'])
+            .where('clientId', '=', scope.clientId)
+            .where('id', 'in', ids)
+            .execute()
+        : []
+      ).map((c) => [c.id, c]),
+    )
+    return threads.map((t) => threadDto(t, contacts.get(t.contactId)!))
   }
 
   async function thread(scope: ClientScope, id: string) {

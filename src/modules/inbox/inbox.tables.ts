@@ -32,6 +32,8 @@ export type InboxThreadsTable = {
   lastPreview: Generated<string>
   unread: Generated<number>
   assignedTo: string | null
+  /** Trimmed labels, 1–32 characters each, at most 20 (jsonb array). */
+  labels: ColumnType<string[], string | undefined, string>
   createdAt: Generated<Date>
 }
 
@@ -65,10 +67,23 @@ export type InboxMessagesTable = {
   createdAt: Generated<Date>
 }
 
+/** What the team says about a conversation, never sent to the contact. Never deleted. */
+export type InboxNotesTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  threadId: string
+  authorId: string
+  body: string
+  createdAt: Generated<Date>
+}
+
 export type InboxTables = {
   inboxContacts: InboxContactsTable
   inboxThreads: InboxThreadsTable
   inboxMessages: InboxMessagesTable
+  inboxNotes: InboxNotesTable
 }
 export type ThreadRow = Selectable<InboxThreadsTable>
 export type MessageRow = Selectable<InboxMessagesTable>
+export type NoteRow = Selectable<InboxNotesTable>

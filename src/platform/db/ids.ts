@@ -33,6 +33,7 @@ export type IdPrefix =
   | 'ic'
   | 'th'
   | 'im'
+  | 'in'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

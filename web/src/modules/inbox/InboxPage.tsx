@@ -72,7 +72,14 @@ function ClientInbox({ clientId, clientName }: { clientId: string; clientName: s
         </div>
         <LiveIndicator state={live.state} onReconnect={live.reconnect} />
       </div>
-      <div className="flex h-[calc(100dvh-9.5rem)] min-h-[26rem] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm md:h-[calc(100dvh-12rem)]">
+      <div
+        className={cx(
+          'flex min-h-[26rem] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm',
+          // The page's height less the app's header and paddings (and, on a phone's list, the page title).
+          threadId ? 'h-[calc(100dvh-7rem)]' : 'h-[calc(100dvh-13rem)]',
+          'md:h-[calc(100dvh-9.5rem)]',
+        )}
+      >
         <section
           aria-label="Conversations"
           className={cx(

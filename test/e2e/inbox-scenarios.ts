@@ -156,6 +156,7 @@ const cloudNumberToRead = (fake: FakeWhatsAppCloud): Scenario => ({
       const sheet = page.getByRole('dialog', { name: CUSTOMER.name })
       await sheet.getByRole('heading', { name: 'Internal notes' }).waitFor()
       await sheet.getByLabel('Assigned to').waitFor()
+      await page.screenshot({ path: ctx.shot('95-inbox-details') })
       await page.keyboard.press('Escape')
       await sheet.waitFor({ state: 'hidden' })
       await page.getByRole('button', { name: 'Details' }).waitFor()

@@ -17,9 +17,9 @@ import { channelDashboard, channelKeys, listChannels } from './api.ts'
 import { NumberCard, NumberCardSkeleton } from './NumberCard.tsx'
 import { QrDialog } from './QrDialog.tsx'
 
-/** While a number is on its way somewhere (pairing, connecting), the list is read again this often. */
+/** While a number is on its way somewhere (waiting for its first scan, connecting), the list is read this often. */
 const SETTLING_POLL_MS = 5_000
-const SETTLED: readonly ChannelDto['status'][] = ['connected', 'logged_out', 'failed']
+const SETTLING: readonly ChannelDto['status'][] = ['pending_qr', 'connecting']
 
 /** /app/numbers: the current client's WhatsApp numbers, their health and their last day of traffic. */
 export function NumbersPage() {
@@ -51,7 +51,7 @@ function ClientNumbers({ clientId, clientName }: { clientId: string; clientName:
   const list = useQuery({
     queryKey: channelKeys.list(clientId),
     queryFn: ({ signal }) => listChannels(clientId, signal),
-    refetchInterval: (q) => (q.state.data?.items.some((c) => !SETTLED.includes(c.status)) ? SETTLING_POLL_MS : false),
+    refetchInterval: (q) => (q.state.data?.items.some((c) => SETTLING.includes(c.status)) ? SETTLING_POLL_MS : false),
   })
   const dashboard = useQuery({
     queryKey: channelKeys.dashboard(clientId),

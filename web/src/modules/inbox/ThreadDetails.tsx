@@ -44,7 +44,7 @@ export function ThreadDetails({
         e.preventDefault()
         onClose()
       }}
-      className="ml-auto h-dvh max-h-dvh w-full max-w-sm border-l border-slate-200 bg-white p-0 text-slate-900 shadow-xl"
+      className="my-0 mr-0 ml-auto h-dvh max-h-dvh w-full max-w-sm border-l border-slate-200 bg-white p-0 text-slate-900 shadow-xl"
     >
       {open && (
         <div className="flex h-full flex-col">
@@ -56,7 +56,7 @@ export function ThreadDetails({
               Close
             </Button>
           </div>
-          <div className="flex-1 space-y-6 overflow-y-auto px-5 py-4">
+          <div className="flex-1 space-y-6 overflow-y-auto px-5 py-4 break-words">
             <p className="text-sm text-slate-600">
               {thread.contact.phone ? `+${thread.contact.phone}` : thread.contact.waId}
             </p>

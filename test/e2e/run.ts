@@ -14,6 +14,7 @@ import { startFakeStripe } from '../fakes/stripe.ts'
 import { startSmtpServer } from '../fakes/smtp-server.ts'
 import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 import { flowsScenarios } from './flows-scenarios.ts'
+import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -113,6 +114,8 @@ const main = async () => {
   // webhooks to this server, as Stripe would.
   const stripe = await startFakeStripe()
   for (const [price, cents] of Object.entries(E2E_STRIPE.cents)) stripe.price(price, cents)
+  // The priced server's WhatsApp Cloud numbers talk to a loopback fake of Meta's Graph API, which signs its webhooks.
+  const whatsapp = await startE2eWhatsApp()
   let priced: Awaited<ReturnType<typeof startServer>> | undefined
   let billing: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
@@ -126,6 +129,7 @@ const main = async () => {
       OPENAI_BASE_URL: fake.url,
       INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
       CREDITS_WELCOME: '5',
+      ...whatsapp.env,
     })
     billing = await startServer(billingDir, {
       INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
@@ -155,10 +159,13 @@ const main = async () => {
         s,
         baseUrl,
       })),
-      ...[...pricedScenarios, ...operatorScenarios, ...plansOperatorScenarios, ...outboxScenarios].map((s) => ({
-        s,
-        baseUrl: priced!.baseUrl,
-      })),
+      ...[
+        ...pricedScenarios,
+        ...operatorScenarios,
+        ...plansOperatorScenarios,
+        ...outboxScenarios,
+        ...inboxScenarios(whatsapp.fake),
+      ].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
@@ -193,6 +200,7 @@ const main = async () => {
     }
     await fake.close()
     await stripe.close()
+    await whatsapp.fake.close()
     await smtp.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })

@@ -13,8 +13,8 @@ export function AppLayout() {
   const { pathname } = useLocation()
   const [lastPath, setLastPath] = useState(pathname)
   // The chat home's agent grid grows to five columns on wide screens, and a flow's canvas and run trace use the room;
-  // other pages keep a reading width.
-  const wide = /^\/app\/?$/.test(pathname) || /^\/app\/flows\/./.test(pathname)
+  // the inbox's two panes too; other pages keep a reading width.
+  const wide = /^\/app\/?$/.test(pathname) || /^\/app\/(flows\/.|inbox)/.test(pathname)
   if (pathname !== lastPath) {
     setLastPath(pathname)
     setOpen(false)

@@ -57,6 +57,8 @@ export function Sidebar({
           <Item to="/app/chat">Conversations</Item>
           <Item to="/app/boardroom">Boardroom</Item>
           <Item to="/app/flows">Flows</Item>
+          <Item to="/app/inbox">Inbox</Item>
+          <Item to="/app/numbers">WhatsApp numbers</Item>
           <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>

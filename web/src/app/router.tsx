@@ -2,10 +2,12 @@ import { Route, Routes } from 'react-router'
 import { AgentsSettingsPage } from '../modules/agents/index.ts'
 import { AuditPage } from '../modules/audit/index.ts'
 import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
+import { NumbersPage } from '../modules/channels/index.ts'
 import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
 import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
+import { InboxPage } from '../modules/inbox/index.ts'
 import { MembersPage } from '../modules/members/index.ts'
 import { OperatorPage } from '../modules/operator/index.ts'
 import { BillingPage, PricingPage } from '../modules/plans/index.ts'
@@ -61,6 +63,9 @@ export function AppRoutes() {
         <Route path="flows" element={<FlowsPage />} />
         <Route path="flows/runs/:id" element={<FlowRunPage />} />
         <Route path="flows/:id" element={<FlowEditorPage />} />
+        <Route path="inbox" element={<InboxPage />} />
+        <Route path="inbox/:threadId" element={<InboxPage />} />
+        <Route path="numbers" element={<NumbersPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />

@@ -1,9 +1,12 @@
 import { createContext, useCallback, useContext, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
+import { Link } from 'react-router'
 import { cx } from '../lib/cx.ts'
 
-type Toast = { id: number; message: string; tone: 'success' | 'error' }
-type ToastApi = { notify: (message: string, tone?: Toast['tone']) => void }
+/** A way out shown after the message (e.g. "See plans" under a plan limit). */
+export type ToastLink = { to: string; label: string }
+type Toast = { id: number; message: string; tone: 'success' | 'error'; link?: ToastLink | undefined }
+type ToastApi = { notify: (message: string, tone?: Toast['tone'], link?: ToastLink) => void }
 
 const ToastContext = createContext<ToastApi>({ notify: () => undefined })
 
@@ -15,9 +18,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const nextId = useRef(1)
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), [])
   const notify = useCallback(
-    (message: string, tone: Toast['tone'] = 'success') => {
+    (message: string, tone: Toast['tone'] = 'success', link?: ToastLink) => {
       const id = nextId.current++
-      setToasts((all) => [...all.slice(-2), { id, message, tone }])
+      setToasts((all) => [...all.slice(-2), { id, message, tone, link }])
       window.setTimeout(() => dismiss(id), 5000)
     },
     [dismiss],
@@ -39,7 +42,17 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               t.tone === 'error' ? 'bg-red-700' : 'bg-slate-900',
             )}
           >
-            <span>{t.message}</span>
+            <span>
+              {t.message}
+              {t.link && (
+                <>
+                  {' '}
+                  <Link to={t.link.to} className="font-medium underline" onClick={() => dismiss(t.id)}>
+                    {t.link.label}
+                  </Link>
+                </>
+              )}
+            </span>
             <button
               type="button"
               onClick={() => dismiss(t.id)}

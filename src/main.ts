@@ -5,7 +5,17 @@ import { createContainer } from './container.ts'
 /** `serve`: HTTP API + web app, and (unless RUN_WORKER=false) the job worker in the same process. */
 export const serve = async () => {
   const config = loadConfig()
-  const container = await createContainer(config)
+  // The e2e suite's WhatsApp Web stand-in (test-only: it refuses to load when NODE_ENV=production).
+  const standinDir = process.env.CAMARAD_WA_STANDIN
+  const container = await createContainer(
+    config,
+    standinDir
+      ? {
+          qrSocketFactory: async () =>
+            (await import('../test/fakes/wa-web-standin-server.ts')).standinFromDir(standinDir),
+        }
+      : {},
+  )
   const app = await buildApp(container)
   if (config.RUN_WORKER) await container.startWorker()
   await app.listen({ port: config.PORT, host: config.HOST })

@@ -15,6 +15,7 @@ import { startSmtpServer } from '../fakes/smtp-server.ts'
 import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
+import { qrScenarios } from './qr-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -48,8 +49,8 @@ const waitReady = async (url: string, server: ChildProcess) => {
 /** The operator token of the priced server (operator pages and grants). */
 export const E2E_INTERNAL_TOKEN = 'e2e-operator-token-0123456789-abcdefgh'
 
-const startServer = async (dataDir: string, env: Record<string, string> = {}) => {
-  const port = await freePort()
+const startServer = async (dataDir: string, env: Record<string, string> = {}, at?: number) => {
+  const port = at ?? (await freePort())
   const baseUrl = `http://127.0.0.1:${port}`
   const server = spawn(process.execPath, ['scripts/start.ts'], {
     env: {
@@ -94,6 +95,15 @@ const main = async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-'))
   const pricedDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-priced-'))
   const billingDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-billing-'))
+  // The fourth one connects its QR numbers to the WhatsApp Web stand-in (its "phone" is a loopback control server) and
+  // is restarted by its scenario.
+  const qrDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-qr-'))
+  const standinDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-standin-'))
+  const qrEnv = {
+    CAMARAD_WA_STANDIN: standinDir,
+    INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
+    PLANS_FILE: 'test/fixtures/plans-unlimited.json',
+  }
   // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
   // charged as in production (it and the third keep their emails in the outbox, read through the operator API). The
@@ -118,6 +128,14 @@ const main = async () => {
   const whatsapp = await startE2eWhatsApp()
   let priced: Awaited<ReturnType<typeof startServer>> | undefined
   let billing: Awaited<ReturnType<typeof startServer>> | undefined
+  let qr: Awaited<ReturnType<typeof startServer>> | undefined
+  const restartQr = async () => {
+    const { server: old, baseUrl: url } = qr!
+    old.kill('SIGTERM')
+    await new Promise((r) => old.once('exit', r).once('error', r))
+    qr = await startServer(qrDir, qrEnv, Number(new URL(url).port))
+    await waitReady(qr.baseUrl, qr.server)
+  }
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
@@ -138,9 +156,11 @@ const main = async () => {
       STRIPE_API_BASE: stripe.url,
       ...E2E_STRIPE.prices,
     })
+    qr = await startServer(qrDir, qrEnv)
     stripe.deliverTo({ url: `${billing.baseUrl}/api/webhooks/stripe`, secret: E2E_STRIPE.secret })
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)
+    await waitReady(qr.baseUrl, qr.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -167,6 +187,7 @@ const main = async () => {
         ...inboxScenarios(whatsapp.fake),
       ].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
+      ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
@@ -193,7 +214,7 @@ const main = async () => {
     console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     await browser?.close()
-    for (const s of [server, priced?.server, billing?.server]) {
+    for (const s of [server, priced?.server, billing?.server, qr?.server]) {
       if (!s) continue
       s.kill('SIGTERM')
       await new Promise((r) => s.once('exit', r).once('error', r))
@@ -205,6 +226,8 @@ const main = async () => {
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })
     rmSync(billingDir, { recursive: true, force: true })
+    rmSync(qrDir, { recursive: true, force: true })
+    rmSync(standinDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)

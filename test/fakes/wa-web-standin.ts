@@ -48,7 +48,7 @@ export const toWAMessage = (json: WAMessageJson): WAMessage => ({
 })
 
 /** What WhatsApp's side remembers per account: the pre-keys it was given (each one used once). */
-type Server = { preKeys: Map<string, number[]>; paired: Map<string, string> }
+export type Server = { preKeys: Map<string, number[]>; paired: Map<string, string> }
 const PRE_KEYS = 10
 
 export type StandinSocket = QrSocket & {
@@ -79,9 +79,15 @@ export type StandinSocket = QrSocket & {
   history(messages: WAMessage[]): void
 }
 
-export const createStandinFactory = () => {
+/**
+ * `server`: what WhatsApp remembers, when it outlives this process (the e2e stand-in keeps it in a file: a restarted
+ * Camarad finds its number still paired); `changed` is told after every change of it.
+ */
+export const createStandinFactory = ({
+  server = { preKeys: new Map(), paired: new Map() },
+  changed = () => undefined,
+}: { server?: Server; changed?: () => void } = {}) => {
   const sockets: StandinSocket[] = []
-  const server: Server = { preKeys: new Map(), paired: new Map() }
   /** Close reasons the next logins are refused with, in order (then logins succeed). */
   const refusals: number[] = []
 
@@ -128,6 +134,7 @@ export const createStandinFactory = () => {
         const { update, preKeys } = await getNextPreKeys({ creds, keys }, PRE_KEYS)
         if (Object.keys(preKeys).length < PRE_KEYS) throw new Error('pre-keys written were not read back')
         server.preKeys.set(account(), [...onServer, ...Object.keys(preKeys).map(Number)])
+        changed()
         ev.emit('creds.update', update)
       }
       assertOpen()
@@ -155,6 +162,7 @@ export const createStandinFactory = () => {
         if (creds.me?.id) {
           s.loggedOut = true
           server.paired.delete(account())
+          changed()
         }
         void end(boom(401, 'Intentional Logout'))
       },
@@ -171,6 +179,7 @@ export const createStandinFactory = () => {
         const device = 12
         const me = { id: `${phone}:${device}@s.whatsapp.net`, name, lid: `${lid}:${device}@lid` }
         server.paired.set(phone, me.lid)
+        changed()
         const identityKey = Curve.generateKeyPair().public
         ev.emit('creds.update', {
           account: {
@@ -245,7 +254,10 @@ export const createStandinFactory = () => {
       },
       close(statusCode) {
         // A 401 while connected is the phone removing this linked device: WhatsApp forgets it.
-        if (statusCode === 401) server.paired.delete(account())
+        if (statusCode === 401) {
+          server.paired.delete(account())
+          changed()
+        }
         return end(boom(statusCode, CLOSE_MESSAGES[statusCode] ?? 'Connection Failure'))
       },
     }
@@ -263,6 +275,7 @@ export const createStandinFactory = () => {
       if (!existing) {
         const onServer = server.preKeys.get(account()) ?? []
         const id = onServer.shift()
+        changed()
         const preKey = id === undefined ? undefined : (await keys.get('pre-key', [String(id)]))[String(id)]
         if (!preKey) throw new Error('Key used already or never filled')
         writes['pre-key'] = { [String(id)]: null }

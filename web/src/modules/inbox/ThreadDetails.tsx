@@ -2,13 +2,11 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useEffect, useId, useRef, useState } from 'react'
 import { useAuthStatus } from '../../app/session.ts'
 import { errorMessage } from '../../lib/api.ts'
-import { notifyError } from '../../lib/error-toast.ts'
 import { formatDateTime } from '../../lib/format.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
-import { useToast } from '../../ui/Toast.tsx'
 import { addNote, inboxKeys, listNotes, patchThread } from './api.ts'
 import type { Thread } from './api.ts'
 import { contactName, useMembers } from './people.tsx'
@@ -76,25 +74,32 @@ export function ThreadDetails({
 /** A label as the server keeps it: trimmed, at most 32 characters. */
 const LABEL_MAX = 32
 
-const usePatch = (clientId: string, threadId: string, done: string) => {
+/** Saves the assignee or the labels; the sheet shows the result itself (toasts sit under a modal sheet, unseen). */
+const usePatch = (clientId: string, threadId: string) => {
   const qc = useQueryClient()
-  const { notify } = useToast()
   return useMutation({
     mutationFn: (body: { assignedTo?: string | null; labels?: string[] }) => patchThread(clientId, threadId, body),
     onSuccess: (thread) => {
-      notify(done)
       qc.setQueryData(inboxKeys.thread(clientId, threadId), thread)
       void qc.invalidateQueries({ queryKey: inboxKeys.threads(clientId) })
     },
-    onError: (e) => notifyError(notify, e),
   })
+}
+
+function PatchError({ patch }: { patch: { isError: boolean; error: unknown } }) {
+  if (!patch.isError) return null
+  return (
+    <p role="alert" className="mt-1 text-sm text-red-700">
+      {errorMessage(patch.error)}
+    </p>
+  )
 }
 
 function Assignee({ clientId, thread, canEdit }: { clientId: string; thread: Thread; canEdit: boolean }) {
   const id = useId()
   const { query, members } = useMembers()
   const me = useAuthStatus().data?.user?.id ?? null
-  const patch = usePatch(clientId, thread.id, 'Assignment saved')
+  const patch = usePatch(clientId, thread.id)
   return (
     <section>
       <label htmlFor={id} className="block text-sm font-semibold text-slate-900">
@@ -131,6 +136,7 @@ function Assignee({ clientId, thread, canEdit }: { clientId: string; thread: Thr
           Assign to me
         </Button>
       )}
+      <PatchError patch={patch} />
     </section>
   )
 }
@@ -139,7 +145,7 @@ function Labels({ clientId, thread, canEdit }: { clientId: string; thread: Threa
   const id = useId()
   const [draft, setDraft] = useState('')
   const labels = thread.labels
-  const patch = usePatch(clientId, thread.id, 'Labels saved')
+  const patch = usePatch(clientId, thread.id)
   const add = () => {
     const l = draft.trim().slice(0, LABEL_MAX)
     if (!l || labels.includes(l)) return setDraft('')
@@ -205,6 +211,7 @@ function Labels({ clientId, thread, canEdit }: { clientId: string; thread: Threa
           </Button>
         </form>
       )}
+      <PatchError patch={patch} />
     </section>
   )
 }

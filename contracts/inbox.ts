@@ -53,6 +53,7 @@ export const InboxMessagePage = page(InboxMessageDto)
  * - GET  /api/inbox/threads                  the client's threads, latest activity first (X-Client-ID; viewers);
  *                                            filters q, assigned (me | none | a user id), unread, label, channelId
  * - GET  /api/inbox/events                   live: SSE `ready`, `change` ({ threadIds } | { all }), `resync`
+ * - GET  /api/inbox/threads/:id              one thread, as the list shows it (viewers)
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
  * - POST /api/inbox/threads/:id/messages     send a text (members; plan inboxMessagesPerMonth) → 201 (200 on a retry)
  * - POST /api/inbox/threads/:id/read         mark the thread read (members)

@@ -151,6 +151,7 @@ const FIXTURES: Record<string, Fixture> = {
     body: { phone: '40712345678' },
   },
   'POST /api/channels/{id}/backfill': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'GET /api/inbox/threads/{id}': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'PATCH /api/inbox/threads/{id}': {

@@ -57,6 +57,7 @@ export const AUDIT_ACTION_LABELS = {
   'channel.logged_out': 'WhatsApp number logged out',
   'channel.qr_requested': 'WhatsApp QR code requested',
   'channel.backfill_requested': 'WhatsApp history requested',
+  'channel.disconnected': 'WhatsApp number disconnected',
   'inbox.thread_assigned': 'WhatsApp conversation assigned',
   'inbox.thread_labelled': 'WhatsApp conversation labels changed',
 } as const satisfies Record<string, string>

@@ -250,6 +250,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     agent: agentPrompt,
   })
   channels.receive(inbox.receivers)
+  channels.registerMetrics(metrics.registry)
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
+import { Gauge, type Registry } from 'prom-client'
 import type { ModuleParts } from '../../platform/modules/module.ts'
 import type { Bus } from '../../platform/realtime/bus.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -55,6 +56,7 @@ export const createChannelsModule = (deps: {
     sender,
     receivers: receive.receivers,
     bus: deps.bus,
+    audit: deps.audit,
     socketFactory: deps.qr.socketFactory ?? loadBaileysSocketFactory,
     leaseMs: deps.qr.leaseMs,
   })
@@ -66,6 +68,36 @@ export const createChannelsModule = (deps: {
     receive: receive.register,
     sender,
     supervisor,
+    /**
+     * Prometheus: the numbers by kind and status (the deployment's, read at scrape time; bounded labels), and the QR
+     * numbers this process drives.
+     */
+    registerMetrics(registry: Registry) {
+      new Gauge({
+        name: 'camarad_whatsapp_numbers',
+        help: 'WhatsApp numbers by kind and status',
+        labelNames: ['kind', 'status'] as const,
+        registers: [registry],
+        async collect() {
+          const rows = await db
+            .selectFrom('channels')
+            .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('n')])
+            .groupBy(['kind', 'status'])
+            .execute()
+            .catch(() => [])
+          this.reset()
+          for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n))
+        },
+      })
+      new Gauge({
+        name: 'camarad_whatsapp_sessions_driven',
+        help: 'QR numbers this process drives now',
+        registers: [registry],
+        collect() {
+          this.set(supervisor.driven().length)
+        },
+      })
+    },
     /** /readyz: the session store (leases and auth state) answers. */
     sessionStoreReady: async () => {
       await db.selectFrom('channelSessions').select('channelId').limit(1).execute()

@@ -42,6 +42,8 @@ export type ChannelSessionsTable = {
   pairingCode: string | null
   /** Until when someone waits for this number's QR: an unpaired number is started only while someone waits. */
   wantedUntil: NullableTimestamp
+  /** Automatic restarts of a failed number since it last connected (the watchdog gives up after a few). */
+  restarts: Generated<number>
   updatedAt: Generated<Date>
 }
 

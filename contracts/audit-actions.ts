@@ -55,6 +55,8 @@ export const AUDIT_ACTION_LABELS = {
   'flow.credential_removed': 'Flow credential removed',
   'channel.created': 'WhatsApp number added',
   'channel.logged_out': 'WhatsApp number logged out',
+  'channel.limits_changed': 'WhatsApp number sending limits changed',
+  'inbox.message_replayed': 'Failed WhatsApp message sent again',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

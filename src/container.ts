@@ -231,11 +231,19 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const inbox = createInboxModule({
     db,
     scope: tenancy.scope,
-    queue,
     sender: channels.sender,
+    channels: { list: channels.channels.list, limits: channels.limits },
     entitlements: plans.entitlements,
     bus,
     streams,
+    audit,
+    operator,
+    redis,
+    outbox: {
+      leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
+      graceMs: config.OUTBOX_GRACE_SECONDS * 1000,
+      maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    },
   })
   channels.receive(inbox.receivers)
   runs.register('flow', flows.engine.runKind)
@@ -334,8 +342,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     async startWorker() {
       await queue.work(jobs)
       await flows.startWorker()
+      await inbox.outbox.start()
     },
     async close() {
+      await inbox.outbox.stop()
       await flows.close()
       await runs.drain()
       await queue.stop().catch(() => undefined)

@@ -42,6 +42,7 @@ export const claimDue = (db: Kysely<InboxTables>, o: ClaimOptions): Promise<Clai
             .where('nextAttemptAt', '<=', at)
             .orderBy('nextAttemptAt')
             .orderBy('at')
+            .orderBy('createdAt')
             .limit(o.count)
         : q
             .where('id', '=', o.id)
@@ -62,7 +63,7 @@ export const claimDue = (db: Kysely<InboxTables>, o: ClaimOptions): Promise<Clai
     if (o.newContactsPerDay !== null && go.length) go = await withinNewContactCap(trx, go, o)
     if (!go.length) return []
 
-    return trx
+    const claimed = await trx
       .updateTable('inboxMessages')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
@@ -78,6 +79,9 @@ export const claimDue = (db: Kysely<InboxTables>, o: ClaimOptions): Promise<Clai
       )
       .returningAll()
       .execute()
+    // RETURNING keeps no order: one chat's messages go out in the order they were written.
+    const order = new Map(go.map((r, i) => [r.id, i]))
+    return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!)
   })
 
 /**

@@ -106,6 +106,9 @@ export const DeadMessageDto = z
 export type DeadMessageDto = z.infer<typeof DeadMessageDto>
 export const DeadMessagePage = page(DeadMessageDto)
 
+/** Why an operator sends a dead letter again (kept in the audit log). */
+export const ReplayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'ReplayBody' })
+
 /** One number on the dashboard: its status and what it sent and received, from the inbox's messages. */
 export const ChannelDashboardItem = z
   .object({

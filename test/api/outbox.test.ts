@@ -152,11 +152,17 @@ describe('outbox: claims, pacing, dead letters, lost answers', () => {
     const dead = (await call(ctx.app, 'GET', '/api/operator/outbox/dead', operator)).json().items as DeadMessageDto[]
     expect(dead.map((d) => d.id)).toContain(m.id)
 
-    expect((await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, owner())).statusCode).toBe(401)
-    const replayed = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator)
+    expect(
+      (await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, owner(), { reason: 'x' })).statusCode,
+    ).toBe(401)
+    const replayed = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator, {
+      reason: 'Meta was down',
+    })
     expect(replayed.statusCode, replayed.body).toBe(200)
     expect(replayed.json()).toMatchObject({ status: 'queued', deadAt: null, attempts: 0 })
-    const again = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator)
+    const again = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator, {
+      reason: 'Meta was down',
+    })
     expect(again.json()).toEqual(replayed.json())
     const audits = await ctx.container.db
       .selectFrom('auditEvents')
@@ -168,10 +174,14 @@ describe('outbox: claims, pacing, dead letters, lost answers', () => {
     await drain(dispatcher())
     expect((await row(m.id)).status).toBe('sent')
     expect(fake.sendsOf(m.id)).toBe(1)
-    const notDead = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator)
+    const notDead = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${m.id}/replay`, operator, {
+      reason: 'Meta was down',
+    })
     expect(notDead.statusCode).toBe(200) // replayed before, not dead again: answered as it is
     const never = await queue(CONTACTS[2]!, { text: 'Niciodată mort' })
-    const refused = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${never.id}/replay`, operator)
+    const refused = await call(ctx.app, 'POST', `/api/operator/outbox/dead/${never.id}/replay`, operator, {
+      reason: 'x',
+    })
     expect(refused.statusCode).toBe(409)
     expect(refused.json().error.code).toBe('inbox.not_dead')
   })

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { IdParam, PageQuery } from '../../../contracts/common.ts'
-import { DeadMessageDto, DeadMessagePage } from '../../../contracts/inbox.ts'
+import { DeadMessageDto, DeadMessagePage, ReplayBody } from '../../../contracts/inbox.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { Outbox } from './outbox.ts'
@@ -38,9 +38,10 @@ export const outboxRoutes =
             'Queue a dead letter again with fresh attempts (audited). Replaying it again answers it as it is; a message ' +
             'that never died is refused (409)',
           params: IdParam,
-          response: { 200: DeadMessageDto, ...errorResponses(401, 404, 409, 503) },
+          body: ReplayBody,
+          response: { 200: DeadMessageDto, ...errorResponses(400, 401, 404, 409, 503) },
         },
       },
-      async (req) => outbox.replay(req.params.id, requestMeta(req)),
+      async (req) => outbox.replay(req.params.id, req.body.reason, requestMeta(req)),
     )
   }

@@ -180,7 +180,7 @@ export const createOutbox = ({
      * Queues a dead letter again with fresh attempts (operators). Idempotent: a message already replayed and not dead
      * again is answered as it is; one that never died is refused (409).
      */
-    async replay(id: string, meta: RequestMeta) {
+    async replay(id: string, reason: string, meta: RequestMeta) {
       const at = new Date(now())
       const row = await db.transaction().execute(async (trx) => {
         const m = await trx

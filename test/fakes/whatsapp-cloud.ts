@@ -161,6 +161,7 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
   let url = ''
   /** 130429 answers given (the number's throughput exceeded). */
   let throttled = 0
+  const throttledAt: number[] = []
   /** Called with each accepted message (the automatic `sent` status webhook, when one is set). */
   let onAccepted: ((m: AcceptedMessage) => void) | undefined
   const webhooks = new Set<Promise<unknown>>()
@@ -237,6 +238,7 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     if (scriptedAnswer && !dropAnswer) return answerScripted(res, scriptedAnswer)
     if (!take(phoneNumberId)) {
       throttled++
+      throttledAt.push(now())
       return fail(res, 130429)
     }
     if (!isRecord(body)) return fail(res, 100, { message: '(#100) Invalid JSON body.' })
@@ -372,6 +374,8 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     sent,
     /** 130429 answers given so far (messages over the number's throughput). */
     throttled: () => throttled,
+    /** When each 130429 was answered (the fake's clock). */
+    throttledAt,
     /** How many times a message carrying this `biz_opaque_callback_data` (Camarad's id) was accepted. */
     sendsOf: (ourId: string) => sent.filter((m) => m.body.biz_opaque_callback_data === ourId).length,
     /** Camarad's ids accepted more than once: what a recipient would have received twice. */

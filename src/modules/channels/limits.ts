@@ -57,8 +57,9 @@ const limitsOf = (row: {
     kind: row.kind,
     status: row.status,
     perSecond,
-    // Cloud: a second's worth (Meta's own bucket holds that much); QR: one message, never a burst.
-    burst: row.kind === 'cloud' ? Math.max(1, Math.floor(perSecond)) : 1,
+    // Cloud: a quarter of a second's worth — sends arrive at Meta later than they leave the bucket and not all at
+    // once, so a full second's burst overruns Meta's own bucket (130429); QR: one message, never a burst.
+    burst: row.kind === 'cloud' ? Math.max(1, Math.floor(perSecond / 4)) : 1,
     jitter: d.jitter,
     newContactsPerDay: cap,
     hasBusinessAccount: row.cloudBusinessAccountId !== null,

@@ -33,6 +33,8 @@ export const OUTBOX_DEFAULTS: OutboxSettings = {
 /** Meta's pair rate: about one message every 6 s to the same person (131056) when it names no Retry-After. */
 const PAIR_DELAY_MS = 6000
 const BACKOFF_BASE_MS = 5000
+/** How long a number pauses after a 130429 without Retry-After (Meta refills its bucket continuously). */
+const THROUGHPUT_PAUSE_MS = 250
 const BACKOFF_MAX_MS = 5 * 60_000
 /** Below this, waiting for tokens is not worth a round (the bucket refills a batch meanwhile). */
 const MIN_WAIT_MS = 20
@@ -54,11 +56,8 @@ const outgoingOf = (m: MessageRow): Outgoing | undefined => {
 }
 
 /** Exponential backoff with ±20 % jitter, at least what the provider asked for. */
-export const backoffMs = (attempts: number, retryAfterMs = 0, random = Math.random()) =>
-  Math.max(
-    retryAfterMs,
-    Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS) * (0.8 + 0.4 * random),
-  )
+export const backoffMs = (attempts: number, retryAfterMs = 0, random = Math.random(), baseMs = BACKOFF_BASE_MS) =>
+  Math.max(retryAfterMs, Math.min(baseMs * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS) * (0.8 + 0.4 * random))
 
 export type Outcome = 'sent' | 'retry' | 'uncertain' | 'paced' | 'failed' | 'dead'
 
@@ -176,12 +175,17 @@ export const createDispatcher = ({
       await settle(m, { echoWaitUntil: until, nextAttemptAt: until, claimedBy: null, error: JSON.stringify(error) })
       return { outcome: 'uncertain', failure }
     }
-    if (failure.code === 'whatsapp.130429') await pacer.pause(m.channelId, at + (failure.retryAfterMs ?? 1000))
+    // Throughput (130429) is the number's state, not the message's: the whole number pauses briefly and the message
+    // retries soon after; anything else backs off from 5 s.
+    const throughput = failure.code === 'whatsapp.130429'
+    if (throughput) await pacer.pause(m.channelId, at + (failure.retryAfterMs ?? THROUGHPUT_PAUSE_MS))
     await settle(m, {
       sendStartedAt: null,
       claimedBy: null,
       error: JSON.stringify(error),
-      nextAttemptAt: new Date(at + backoffMs(m.attempts, failure.retryAfterMs, random())),
+      nextAttemptAt: new Date(
+        at + backoffMs(m.attempts, failure.retryAfterMs, random(), throughput ? THROUGHPUT_PAUSE_MS : BACKOFF_BASE_MS),
+      ),
     })
     return { outcome: 'retry', failure }
   }

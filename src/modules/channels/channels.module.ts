@@ -12,7 +12,10 @@ import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
 import { createGraphClient } from './cloud/graph.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import { createChannelLimits } from './limits.ts'
+import { outboundRoutes } from './outbound.routes.ts'
 import { createSender } from './sender.ts'
+import { createTemplates } from './templates.ts'
 import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
 import { createQrSupervisor } from './qr/supervisor.ts'
@@ -43,11 +46,10 @@ export const createChannelsModule = (deps: {
   const channels = createChannelsService({ ...deps, db, sessions })
   const auth = createAuthStore({ db, box: deps.box, sessions })
   const receive = createReceivers()
-  const sender = createSender({
-    db,
-    box: deps.box,
-    graph: createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion }),
-  })
+  const graph = createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion })
+  const sender = createSender({ db, box: deps.box, graph })
+  const limits = createChannelLimits({ db, audit: deps.audit })
+  const templates = createTemplates({ db, box: deps.box, graph })
   /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
   const supervisor = createQrSupervisor({
     db,
@@ -104,8 +106,12 @@ export const createChannelsModule = (deps: {
       await db.selectFrom('channelAuth').select('channelId').limit(1).execute()
       return true
     },
+    /** Each number's sending limits (the outbox paces by them). */
+    limits,
+    templates,
     routes: [
       channelRoutes({ channels, scope: deps.scope }),
+      outboundRoutes({ templates, limits, clientOf: channels.clientOf, scope: deps.scope }),
       cloudWebhookRoutes({
         db,
         appSecrets: deps.cloud.appSecrets,

@@ -21,6 +21,10 @@ export type ChannelsTable = {
   cloudToken: string | null
   cloudTokenHint: string | null
   lastSeenAt: NullableTimestamp
+  /** Sends a minute this number may make (null: its kind's default); bounded in `limits.ts`. */
+  sendPerMinute: number | null
+  /** First messages to contacts never written to, a UTC day (null: its kind's default; QR only). */
+  newContactsPerDay: number | null
   createdBy: string
   createdAt: Generated<Date>
   updatedAt: Generated<Date>

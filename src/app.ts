@@ -72,6 +72,12 @@ export const buildApp = async (
   // JSON only: Fastify's default text/plain parser would let bodies in under another content type.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
+  // Live streams never end by themselves: a shutdown ends them first, or the server's close would wait for the force exit
+  // (and a worker in the process would not release what it holds — QR numbers' leases — before it).
+  app.addHook('preClose', (done) => {
+    c.streams.endAll()
+    done()
+  })
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id)
   })

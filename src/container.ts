@@ -335,6 +335,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     metrics,
     bus,
     runs,
+    streams,
     audit,
     operator,
     mail,

@@ -37,6 +37,8 @@ export const createRunStreams = ({
   maxPerUser: number
 }) => {
   const slotKey = (userId: string) => `sse:${userId}`
+  /** The streams open now: a shutdown ends them (they would hold the server's close until the force exit). */
+  const openStreams = new Set<() => void>()
 
   /** Takes one of the user's stream slots, or refuses with 429 `stream.too_many`; the returned function gives it back. */
   const reserve = async (userId: string) => {
@@ -83,10 +85,12 @@ export const createRunStreams = ({
       ended = true
       unsubscribe?.()
       clearInterval(keepAlive)
+      openStreams.delete(end)
       slot.release()
       reply.raw.end()
       resolveEnd()
     }
+    openStreams.add(end)
     reply.raw.on('close', end)
     return {
       end,
@@ -177,6 +181,11 @@ export const createRunStreams = ({
      * it shows when the stream opens (`ready`) and again on `resync` (the bus reconnected: messages may be lost).
      * Takes one of the user's stream slots like a run's stream.
      */
+    /** Ends every open stream (a shutdown: clients reconnect to another process, or to this one once it is back). */
+    endAll() {
+      for (const end of [...openStreams]) end()
+    },
+
     async live(
       reply: FastifyReply,
       userId: string,

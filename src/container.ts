@@ -250,6 +250,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     agent: agentPrompt,
   })
   channels.receive(inbox.receivers)
+  flows.whatsapp.connect(inbox.flowSend)
+  inbox.onInbound(flows.whatsapp.received)
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })

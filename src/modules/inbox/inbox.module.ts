@@ -10,7 +10,8 @@ import type { Entitlements } from '../plans/plans.module.ts'
 import { createOutbox, sentThisMonth } from './outbox.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxRoutes } from './inbox.routes.ts'
-import { createInboxService } from './inbox.service.ts'
+import { createInboxService, type InboundEvent } from './inbox.service.ts'
+import { createFlowSend } from './flow-send.ts'
 import type { InboxTables } from './inbox.tables.ts'
 import { createTriage, type MemberCheck } from './triage.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -45,15 +46,22 @@ export const createInboxModule = (deps: {
   const triage = createTriage({ db, inbox, live, audit: deps.audit, memberOf: deps.memberOf })
   const suggester = createSuggester({ db, models: deps.models, metering: deps.metering, agent: deps.agent })
   const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements, live })
+  const subscribers: InboundSubscriber[] = []
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
     inbound: async (h, channel, messages) => {
       const stored = await inbox.receive(h, channel, messages)
-      return () =>
+      const events = stored.flatMap((s) => (s.event ? [s.event] : []))
+      const after: (() => void)[] = []
+      // Subscribers act in the same transaction (a flow run starts exactly when the message is stored).
+      if (events.length) for (const subscriber of subscribers) after.push(await subscriber(h, events))
+      return () => {
         live.publish(
           channel.clientId,
           stored.map((s) => s.threadId),
         )
+        for (const fn of after) fn()
+      }
     },
     statuses: async (h, channel, updates) => {
       const threads = await inbox.applyStatuses(h, channel, updates)
@@ -69,10 +77,21 @@ export const createInboxModule = (deps: {
     suggester,
     live,
     receivers,
+    /**
+     * Subscribes to what contacts write: called in the transaction that stores their messages (a redelivered message is
+     * not stored again, so not told again); what it answers runs after the commit.
+     */
+    onInbound: (subscriber: InboundSubscriber) => void subscribers.push(subscriber),
+    /** Sends from a flow step (no HTTP request): see `flow-send.ts`. */
+    flowSend: createFlowSend(outbox),
     routes: [inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope })],
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }
+
+export type { InboundEvent } from './inbox.service.ts'
+export type { FlowSend } from './flow-send.ts'
+export type InboundSubscriber = (h: Handle, events: InboundEvent[]) => Promise<() => void>
 
 /** What the inbox counts against a plan: messages sent from Camarad this calendar month. */
 export const inboxUsage = { messagesPerMonth: sentThisMonth }

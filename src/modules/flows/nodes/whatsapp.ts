@@ -35,8 +35,14 @@ export const regexTest = (pattern: string, caseSensitive: boolean) =>
 
 export const Match = z
   .strictObject({
-    kind: z.enum(['contains', 'equals', 'regex']),
-    value: z.string().min(1).max(MAX_MATCH_CHARS),
+    kind: z
+      .enum(['contains', 'equals', 'regex'])
+      .meta({ description: 'How the text is compared: contains it, equals it (trimmed), or a regular expression.' }),
+    value: z
+      .string()
+      .min(1)
+      .max(MAX_MATCH_CHARS)
+      .meta({ description: `At most ${MAX_MATCH_CHARS} characters.` }),
     caseSensitive: z.boolean().default(false),
   })
   .superRefine((m, ctx) => {
@@ -66,12 +72,18 @@ export const whatsappTriggerSpec = {
     'Starts the flow when a contact writes to one of the client’s WhatsApp numbers (once per message), optionally only on one number, only for some text, or only for a first message. Input: message, contact, thread, channel.',
   icon: 'whatsapp',
   config: z.strictObject({
-    /** Only messages to this number (else any of the client's numbers). */
-    channelId: ChannelId.optional(),
-    /** Only messages whose text contains / equals / matches this (case-insensitive unless asked). */
-    match: Match.optional(),
-    /** Only the first message a contact ever wrote to the client. */
-    newContact: z.boolean().default(false),
+    channelId: ChannelId.optional().meta({
+      title: 'Number',
+      description: 'Only messages to this number (else any of the client’s numbers).',
+    }),
+    match: Match.optional().meta({
+      title: 'Text filter',
+      description: 'Only messages whose text matches (case-insensitive unless asked).',
+    }),
+    newContact: z.boolean().default(false).meta({
+      title: 'Only a new contact’s first message',
+      description: 'Only the first message a contact ever writes to the client.',
+    }),
   }),
   inputs: [],
   outputs: ['out'],
@@ -89,9 +101,17 @@ export const whatsappSendSpec = {
     'Replies in a WhatsApp conversation through the inbox’s outbox (paced, counted against the plan, once per step). The conversation defaults to the one that started the run; free-form text only within 24 hours of the contact’s last message.',
   icon: 'whatsapp',
   config: z.strictObject({
-    /** The conversation; without it, the trigger's (`$trigger.thread.id`). */
-    threadId: exprOr(z.string().min(1).max(64)).optional(),
-    text: exprOr(z.string().trim().min(1, 'The message is empty.').max(MAX_TEXT_CHARS)),
+    threadId: exprOr(z.string().min(1).max(64))
+      .optional()
+      .meta({
+        title: 'Conversation',
+        description: 'The conversation to reply in; without it, the one that started the run ($trigger.thread.id).',
+        // What the canvas fills in when the node is added (the server falls back to it too).
+        default: { $expr: '$trigger.thread.id' },
+      }),
+    text: exprOr(z.string().trim().min(1, 'The message is empty.').max(MAX_TEXT_CHARS)).meta({
+      description: `1–${MAX_TEXT_CHARS} characters once its expression is evaluated.`,
+    }),
     ...common,
   }),
   inputs: ['in'],

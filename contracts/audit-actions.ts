@@ -57,8 +57,11 @@ export const AUDIT_ACTION_LABELS = {
   'channel.logged_out': 'WhatsApp number logged out',
   'channel.qr_requested': 'WhatsApp QR code requested',
   'channel.backfill_requested': 'WhatsApp history requested',
+  'channel.disconnected': 'WhatsApp number disconnected',
   'inbox.thread_assigned': 'WhatsApp conversation assigned',
   'inbox.thread_labelled': 'WhatsApp conversation labels changed',
+  'channel.limits_changed': 'WhatsApp number sending limits changed',
+  'inbox.message_replayed': 'Failed WhatsApp message sent again',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -81,6 +81,35 @@ export const PairingCodeRequest = z
     phone: z.string().regex(/^\d{6,15}$/, 'Digits only, country code first (e.g. 40712345678).'),
   })
   .meta({ id: 'PairingCodeRequest' })
+/** A message template of a Cloud number's WhatsApp Business Account, as Meta lists it. */
+export const ChannelTemplateDto = z
+  .object({
+    name: z.string(),
+    language: z.string(),
+    status: z.string(),
+    category: z.string(),
+    components: z.array(z.unknown()),
+  })
+  .meta({ id: 'ChannelTemplate' })
+export const ChannelTemplateList = z.object({ items: z.array(ChannelTemplateDto) }).meta({ id: 'ChannelTemplateList' })
+
+/** A number's own sending limits; null returns to its kind's default. Never above the kind's maximum. */
+export const ChannelLimitsBody = z
+  .strictObject({
+    perMinute: z.number().int().min(1).max(60_000).nullable().optional(),
+    newContactsPerDay: z.number().int().min(0).max(1000).nullable().optional(),
+  })
+  .meta({ id: 'ChannelLimitsBody' })
+export const ChannelLimitsDto = z
+  .object({
+    kind: ChannelKind,
+    /** Sends a second its bucket refills with (the setting, bounded; or the kind's default). */
+    perSecond: z.number(),
+    burst: z.number(),
+    /** First messages to new contacts a UTC day (QR numbers); null: no cap. */
+    newContactsPerDay: z.number().int().nullable(),
+  })
+  .meta({ id: 'ChannelLimits' })
 
 /**
  * Routes (the public contract of issue 13; the ones not listed here come with the session runtime):
@@ -92,4 +121,6 @@ export const PairingCodeRequest = z
  * - POST /api/channels/:id/regenerate-qr  show a QR again (admins)                              → 202 Channel
  * - POST /api/channels/:id/pairing-code   a code to type on the phone instead (admins)          → { code }
  * - POST /api/channels/:id/backfill    ask the phone for older messages (QR; admins)              → 202
+ * - GET  /api/channels/:id/templates   a Cloud number's message templates (viewers; 409 for QR)   → ChannelTemplateList
+ * - PUT  /api/channels/:id/limits      the number's own sending limits (admins)                  → ChannelLimits
  */

@@ -53,8 +53,10 @@ export const InboxMessagePage = page(InboxMessageDto)
  * - GET  /api/inbox/threads                  the client's threads, latest activity first (X-Client-ID; viewers);
  *                                            filters q, assigned (me | none | a user id), unread, label, channelId
  * - GET  /api/inbox/events                   live: SSE `ready`, `change` ({ threadIds } | { all }), `resync`
+ * - GET  /api/inbox/threads/:id              one thread, as the list shows it (viewers)
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
- * - POST /api/inbox/threads/:id/messages     send a text (members; plan inboxMessagesPerMonth) → 201 (200 on a retry)
+ * - POST /api/inbox/threads/:id/messages     send a text or a template (members; plan inboxMessagesPerMonth) → 201
+ *                                             (200 on a retry with the same clientMessageId)
  * - POST /api/inbox/threads/:id/read         mark the thread read (members)
  * - PATCH /api/inbox/threads/:id             assign (a member of the workspace, or null) and label (members)
  * - GET  /api/inbox/threads/:id/notes        a thread's internal notes, newest first (viewers)
@@ -62,17 +64,32 @@ export const InboxMessagePage = page(InboxMessageDto)
  * - POST /api/inbox/threads/:id/suggest      a reply drafted by an agent of the client (members; metered) — not sent
  * - GET  /api/webhooks/whatsapp              Meta's verification (hub.mode, hub.verify_token, hub.challenge)
  * - POST /api/webhooks/whatsapp              Cloud API events, verified with X-Hub-Signature-256 before parsing
+ * - GET  /api/channels/dashboard             the client's numbers with their traffic and pacing (X-Client-ID; viewers)
+ * - GET  /api/operator/outbox/dead           dead letters, newest first (X-Internal-Token)
+ * - POST /api/operator/outbox/dead/:id/replay  queue a dead letter again (X-Internal-Token; idempotent, audited)
  */
 
-export const SendMessage = z
+/** The composer's id for a send: sending again with it answers the same message (a retry after a lost answer). */
+const ClientMessageId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/)
+  .optional()
+
+/** A Cloud API message template by name and language, with its parameters as Meta's `components` take them. */
+export const TemplateMessage = z
   .strictObject({
-    text: z.string().trim().min(1).max(4096),
-    /** The composer's id for this send: sending again with it answers the same message (a retry after a lost answer). */
-    clientMessageId: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{8,64}$/)
-      .optional(),
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'A template name is lowercase letters, digits and underscores.'),
+    language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/, 'A language code such as `en_US` or `ro`.'),
+    components: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
   })
+  .meta({ id: 'TemplateMessage' })
+
+/** A text (within the 24-hour window) or a template (any time, Cloud numbers): one of them, never both. */
+export const SendMessage = z
+  .union([
+    z.strictObject({ text: z.string().trim().min(1).max(4096), clientMessageId: ClientMessageId }),
+    z.strictObject({ template: TemplateMessage, clientMessageId: ClientMessageId }),
+  ])
   .meta({ id: 'SendMessage' })
 export type SendMessage = z.infer<typeof SendMessage>
 
@@ -132,3 +149,58 @@ export type SuggestRequest = z.infer<typeof SuggestRequest>
 
 export const SuggestedReplyDto = z.object({ text: z.string(), agentId: z.string() }).meta({ id: 'InboxSuggestedReply' })
 export type SuggestedReplyDto = z.infer<typeof SuggestedReplyDto>
+/** An outbound message the outbox set aside after its last attempt (failed; the operators may replay it). */
+export const DeadMessageDto = z
+  .object({
+    id: z.string(),
+    workspaceId: z.string(),
+    clientId: z.string(),
+    threadId: z.string(),
+    channelId: z.string(),
+    type: z.string(),
+    attempts: z.number().int(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    status: MessageStatus,
+    deadAt: Timestamp.nullable(),
+    replayedAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'DeadMessage' })
+export type DeadMessageDto = z.infer<typeof DeadMessageDto>
+export const DeadMessagePage = page(DeadMessageDto)
+
+/** Why an operator sends a dead letter again (kept in the audit log). */
+export const ReplayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'ReplayBody' })
+
+/** One number on the dashboard: its status and what it sent and received, from the inbox's messages. */
+export const ChannelDashboardItem = z
+  .object({
+    channelId: z.string(),
+    name: z.string(),
+    kind: z.enum(['qr', 'cloud']),
+    status: z.string(),
+    phone: z.string().nullable(),
+    lastSeenAt: Timestamp.nullable(),
+    lastInboundAt: Timestamp.nullable(),
+    lastOutboundAt: Timestamp.nullable(),
+    /** Outbound messages waiting to be sent. */
+    queued: z.number().int(),
+    /** Of the outbound messages queued in the last 24 hours: those that reached sent (or further), delivered (or read), read, failed. */
+    sent24h: z.number().int(),
+    delivered24h: z.number().int(),
+    read24h: z.number().int(),
+    failed24h: z.number().int(),
+    /** Dead letters not replayed yet. */
+    dead: z.number().int(),
+    rate: z.object({
+      /** The number's sending rate (its bucket's refill). */
+      perSecond: z.number(),
+      /** Sends it may make at once now. */
+      tokens: z.number(),
+      /** Throttled by the provider (130429) until then. */
+      pausedUntil: Timestamp.nullable(),
+    }),
+  })
+  .meta({ id: 'ChannelDashboardItem' })
+export const ChannelDashboard = z.object({ items: z.array(ChannelDashboardItem) }).meta({ id: 'ChannelDashboard' })
+export type ChannelDashboard = z.infer<typeof ChannelDashboard>

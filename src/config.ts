@@ -131,6 +131,14 @@ export const Env = z.object({
     .default('v21.0'),
   /** A QR number's lease: when a process dies, another takes its numbers within this (and reconnects them). */
   WHATSAPP_QR_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
+  /**
+   * The WhatsApp outbox (ADR 0005, "Outbox"): a claimed message is due again this long after its claim when its
+   * process died; after an attempt whose outcome is unknown, a retry waits this long for the provider's status echo
+   * before sending again; attempts before a message is dead.
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  OUTBOX_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   BILLING_MARGIN_ALERT_PERCENT: z.coerce.number().min(0).max(100).default(40),
   BILLING_ALERT_WEBHOOK_URL: z.string().url().optional(),
   PLANS_FILE: z.string().default('./config/plans.json'),

@@ -238,8 +238,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const inbox = createInboxModule({
     db,
     scope: tenancy.scope,
-    queue,
     sender: channels.sender,
+    channels: { list: channels.channels.list, limits: channels.limits },
     entitlements: plans.entitlements,
     bus,
     streams,
@@ -248,8 +248,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     models,
     metering: credits.metering,
     agent: agentPrompt,
+    operator,
+    redis,
+    outbox: {
+      leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
+      graceMs: config.OUTBOX_GRACE_SECONDS * 1000,
+      maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    },
   })
   channels.receive(inbox.receivers)
+  channels.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)
   inbox.onInbound(flows.whatsapp.received)
   runs.register('flow', flows.engine.runKind)
@@ -355,8 +363,10 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       await queue.work(jobs)
       await flows.startWorker()
       await channels.supervisor.start()
+      await inbox.outbox.start()
     },
     async close() {
+      await inbox.outbox.stop()
       await channels.supervisor.stop()
       await flows.close()
       await runs.drain()

@@ -151,6 +151,7 @@ const FIXTURES: Record<string, Fixture> = {
     body: { phone: '40712345678' },
   },
   'POST /api/channels/{id}/backfill': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'GET /api/inbox/threads/{id}': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'PATCH /api/inbox/threads/{id}': {
@@ -169,6 +170,17 @@ const FIXTURES: Record<string, Fixture> = {
     kind: 'workspace',
     params: (w) => ({ id: w.threadId }),
     body: { text: 'Hijacked reply' },
+  },
+  'GET /api/channels/{id}/templates': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
+  'PUT /api/channels/{id}/limits': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.channelId }),
+    body: { perMinute: 1 },
+  },
+  'POST /api/operator/outbox/dead/{id}/replay': {
+    kind: 'operator',
+    params: (w) => ({ id: w.messageId }),
+    body: { reason: 'Replayed without the token' },
   },
   'POST /api/hooks/flows/{secret}': {
     kind: 'capability',
@@ -339,6 +351,7 @@ const buildWorld = async (ctx: TestContext) => {
     ]),
   )
   const threadId = (await ctx.container.db.selectFrom('inboxThreads').select('id').executeTakeFirstOrThrow()).id
+  const messageId = (await ctx.container.db.selectFrom('inboxMessages').select('id').executeTakeFirstOrThrow()).id
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -360,6 +373,7 @@ const buildWorld = async (ctx: TestContext) => {
     credentialId,
     channelId,
     threadId,
+    messageId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -518,8 +532,10 @@ describe('authorization matrix', () => {
     for (const { method, path } of reads) {
       const url = fill(path, FIXTURES[`${method} ${path}`]!.params(world))
       const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
-      // Invitations are admin-only even to read.
-      expect(res.statusCode, `${method} ${url}`).toBe(/\/(invitations|provider-keys)$/.test(path) ? 403 : 200)
+      // Invitations are admin-only even to read; the world's number is a QR one, which has no templates (409, past
+      // authorization).
+      const expected = /\/(invitations|provider-keys)$/.test(path) ? 403 : /\/templates$/.test(path) ? 409 : 200
+      expect(res.statusCode, `${method} ${url}`).toBe(expected)
     }
   })
 })

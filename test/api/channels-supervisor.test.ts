@@ -4,7 +4,7 @@ import { createContainer, type Container } from '../../src/container.ts'
 import { qrMessageId } from '../../src/modules/channels/qr/session.ts'
 import { createQrSupervisor, type QrSupervisor } from '../../src/modules/channels/qr/supervisor.ts'
 import { createStandinFactory, type StandinSocket } from '../fakes/wa-web-standin.ts'
-import { call, createTestContext, driver, onboard, type TestContext } from '../harness.ts'
+import { call, createTestContext, driver, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
 
 // QR numbers run by the supervisor (ADR 0005 §3, scale-out), through the API as a person uses them, against the
 // WhatsApp Web stand-in: the QR shown by the API, a scan, messages in and out through the inbox, a pairing code, a
@@ -42,6 +42,7 @@ describe('QR numbers run by the supervisor', () => {
       sender: c.channels.sender,
       receivers: { ...c.inbox.receivers },
       bus: c.bus,
+      audit: c.audit,
       socketFactory: async () => standin.factory,
       leaseMs: 60_000,
       owner,
@@ -204,6 +205,47 @@ describe('QR numbers run by the supervisor', () => {
     sup = supervisorOf(ctx.container, 'third')
     await sup.start()
     await until('driven again', () => sup.driven().includes(channelId))
+  })
+
+  it('reports a connected number that stops (an audit event, the metrics) and restarts a failed one a few times', async () => {
+    const audit = () =>
+      ctx.container.db
+        .selectFrom('auditEvents')
+        .select(['action', 'metadata'])
+        .where('targetId', '=', channelId)
+        .where('action', '=', 'channel.disconnected')
+        .execute()
+    expect(await audit()).toEqual([])
+    // WhatsApp replaces the connection three times in a row: the number fails…
+    for (let i = 0; i < 3; i++) {
+      const sock = openSocket()
+      await sock.settled
+      await sock.close(440)
+      if (i < 2) await until('reconnected', () => openSocket() !== undefined && openSocket() !== sock)
+    }
+    await until('failed', async () => (await channel()).status === 'failed')
+    expect(await audit()).toMatchObject([{ metadata: { status: 'failed' } }])
+    const metrics = await call(ctx.app, 'GET', '/metrics', { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
+    expect(metrics.body).toMatch(/camarad_whatsapp_numbers\{kind="qr",status="failed"\} 1/)
+
+    // …and the watchdog starts it again once its wait is over (5 minutes, here set back), counting the restart.
+    await sup.tick()
+    expect(sup.driven()).toEqual([])
+    await ctx.container.db
+      .updateTable('channels')
+      .set({ updatedAt: new Date(Date.now() - 6 * 60_000) })
+      .where('id', '=', channelId)
+      .execute()
+    await sup.tick()
+    await until('restarted and connected', async () => (await channel()).status === 'connected')
+    const restarts = () =>
+      ctx.container.db
+        .selectFrom('channelSessions')
+        .select('restarts')
+        .where('channelId', '=', channelId)
+        .executeTakeFirstOrThrow()
+    // Connected again: the count starts over.
+    expect((await restarts()).restarts).toBe(0)
   })
 
   it('logs out through the process that drives the number, then shows a new QR when asked', async () => {

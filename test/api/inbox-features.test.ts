@@ -207,6 +207,26 @@ describe('assignment and labels', () => {
   })
 })
 
+describe('one thread', () => {
+  it('answers a thread as the list shows it, to a viewer too', async () => {
+    const listed = (await list()).items.find((t) => t.id === threads.bogdan)!
+    const res = await call(ctx.app, 'GET', `/api/inbox/threads/${threads.bogdan}`, as(viewer))
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual(listed)
+  })
+
+  it("answers 404 for another client's thread and for one that does not exist", async () => {
+    const other = await call(ctx.app, 'GET', `/api/inbox/threads/${threads.elsewhere}`, owner())
+    expect(other.statusCode).toBe(404)
+    expect(other.json().error.code).toBe('inbox.thread_not_found')
+    const missing = await call(ctx.app, 'GET', '/api/inbox/threads/th_doesnotexist00000000000', owner())
+    expect(missing.statusCode).toBe(404)
+    expect(
+      (await call(ctx.app, 'GET', `/api/inbox/threads/${threads.elsewhere}`, as(w.user, otherClientId))).statusCode,
+    ).toBe(200)
+  })
+})
+
 describe('internal notes', () => {
   it('adds notes with their author and lists them newest first, page by page', async () => {
     const bodies = ['Called her back', 'Wants Saturday 15:00', '  Confirmed by phone  ']

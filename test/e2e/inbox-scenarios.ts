@@ -6,11 +6,19 @@ import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 /**
  * WhatsApp numbers and the inbox, as an agency would use them: a Cloud API number connected on a loopback fake of
  * Meta's Graph API (run.ts passes its URL and the app's secrets to the priced server), a customer's message arriving
- * by a signed webhook and appearing live, a reply whose ticks move to read as the fake reports its statuses.
+ * by a signed webhook and appearing live, a reply drafted by an agent (the priced server's fake OpenAI) and edited
+ * before it is sent, whose ticks move to read as the fake reports its statuses, and the team's assignment, labels and
+ * notes on the conversation.
  */
 const APP_SECRET = 'e2e-meta-app-secret-0123456789abcdef'
 const NUMBER = { phoneNumberId: '106540352242922', accessToken: 'EAAG-e2e-token-0123456789-abcdef' }
 const CUSTOMER = { waId: '40712345678', name: 'Ana Pop' }
+/** What the priced server's model (the loopback fake OpenAI run.ts starts) answers to every prompt. */
+const SUGGESTION =
+  'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.'
+const EDIT = ' Vă așteptăm sâmbătă!'
+const OWNER = 'Inbox Agency owner'
+const NOTE = 'Group of 10 children on Saturday: call back to confirm the cake.'
 
 /** The fake Graph API and what the server it serves needs to know (run.ts starts it before the priced server). */
 export const startE2eWhatsApp = async () => {
@@ -58,7 +66,8 @@ const phoneShots = async (
 const cloudNumberToRead = (fake: FakeWhatsAppCloud): Scenario => ({
   name:
     'inbox: add a Cloud number (the plan limit first, then on Starter), a customer writes → the thread appears live, ' +
-    'opening it reads it, a reply’s ticks move from queued to sent, delivered and read (blue) as statuses arrive',
+    'opening it reads it, a suggested reply edited and sent, its ticks moving from queued to sent, delivered and read ' +
+    '(blue) as statuses arrive; assigned to oneself, labelled, noted, all still there after a reload',
   async run(ctx) {
     const token = ctx.internalToken
     assert.ok(token, 'the priced server has an operator token')
@@ -122,16 +131,33 @@ const cloudNumberToRead = (fake: FakeWhatsAppCloud): Scenario => ({
       // Opening it marks it read: the badge goes.
       await item.getByTestId('unread-badge').waitFor({ state: 'detached' })
 
+      // An agent drafts the reply (metered: the operator gives the workspace credits for it); the reply box holds
+      // the draft, which is edited before it is sent.
+      const grant = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${await workspaceOf(page)}/credits`, {
+        method: 'POST',
+        headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ credits: 3, reason: 'e2e: suggested replies' }),
+      })
+      assert.equal(grant.status, 201, await grant.text())
       const reply = page.getByRole('textbox', { name: 'Reply' })
-      await reply.fill('Da, avem loc. La ce oră ajungeți?')
+      await page.getByRole('button', { name: 'Suggest reply' }).click()
+      await page.waitForFunction(
+        (text) => document.querySelector<HTMLTextAreaElement>('textarea[placeholder="Write a reply…"]')?.value === text,
+        SUGGESTION,
+      )
+      await reply.focus()
+      await page.keyboard.press('Control+End')
+      await reply.pressSequentially(EDIT)
+      assert.equal(await reply.inputValue(), SUGGESTION + EDIT)
       await reply.press('Enter')
       const ours = conversation.locator('[data-testid="message"][data-direction="out"]')
-      await ours.getByText('Da, avem loc. La ce oră ajungeți?').waitFor()
+      await ours.getByText(SUGGESTION + EDIT).waitFor()
       const ticks = ours.getByTestId('message-status')
       await ours.locator('[data-testid="message-status"][data-status="sent"]').waitFor({ timeout: 30_000 })
       assert.equal(fake.sent.length, 1)
       const sent = fake.sent[0]!
       assert.equal(sent.to, CUSTOMER.waId)
+      assert.equal(await reply.inputValue(), '', 'the reply box is empty once sent')
 
       assert.equal(
         await fake.deliver(webhook, fake.statuses(NUMBER.phoneNumberId, [{ message: sent, status: 'delivered' }])),
@@ -150,16 +176,58 @@ const cloudNumberToRead = (fake: FakeWhatsAppCloud): Scenario => ({
       await dismissToasts(page)
       await page.screenshot({ path: ctx.shot('91-inbox') })
 
-      // The details sheet opens on the routes this server may not have yet (notes): it says so inline, and Escape
-      // closes it, back to the conversation.
+      // The details sheet: take the conversation, label it, leave a note for the team; Escape closes it.
       await page.getByRole('button', { name: 'Details' }).click()
       const sheet = page.getByRole('dialog', { name: CUSTOMER.name })
       await sheet.getByRole('heading', { name: 'Internal notes' }).waitFor()
-      await sheet.getByLabel('Assigned to').waitFor()
+      await sheet.getByText('No notes yet.').waitFor()
+      const assignee = sheet.getByLabel('Assigned to')
+      const chosen = (select: typeof assignee) =>
+        select.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.text ?? '')
+      const header = page.getByRole('region', { name: 'Conversation', exact: true }).locator('header')
+      await sheet.getByRole('button', { name: 'Assign to me' }).click()
+      await header.getByText(`assigned to ${OWNER}`).waitFor()
+      assert.equal(await chosen(assignee), OWNER)
+      await sheet.getByRole('button', { name: 'Assign to me' }).waitFor({ state: 'detached' })
+      await sheet.getByLabel('New label').fill('  birthday ')
+      await sheet.getByRole('button', { name: 'Add', exact: true }).click()
+      await sheet
+        .getByRole('listitem')
+        .filter({ hasText: /^birthday$/ })
+        .waitFor()
+      await item.getByRole('list', { name: 'Labels' }).getByRole('button', { name: 'birthday' }).waitFor()
+      await sheet.getByLabel('New note').fill(NOTE)
+      await sheet.getByRole('button', { name: 'Add note' }).click()
+      const note = sheet.getByTestId('thread-note').filter({ hasText: NOTE })
+      await note.waitFor()
+      await note.getByText(new RegExp(`^${OWNER} · `)).waitFor()
+      assert.equal(await sheet.getByLabel('New note').inputValue(), '', 'the note box is empty once added')
       await page.screenshot({ path: ctx.shot('95-inbox-details') })
       await page.keyboard.press('Escape')
       await sheet.waitFor({ state: 'hidden' })
       await page.getByRole('button', { name: 'Details' }).waitFor()
+
+      // All of it is stored: after a reload, the conversation (opened by its link) still shows them.
+      await page.reload()
+      await conversation.getByText(SUGGESTION + EDIT).waitFor()
+      await header.getByText(`assigned to ${OWNER}`).waitFor()
+      await item.getByRole('list', { name: 'Labels' }).getByRole('button', { name: 'birthday' }).waitFor()
+      await page.getByRole('button', { name: 'Details' }).click()
+      await sheet.getByTestId('thread-note').filter({ hasText: NOTE }).waitFor()
+      await sheet
+        .getByRole('listitem')
+        .filter({ hasText: /^birthday$/ })
+        .waitFor()
+      assert.equal(await chosen(assignee), OWNER)
+      await page.keyboard.press('Escape')
+      await sheet.waitFor({ state: 'hidden' })
+
+      // Narrowed to the unassigned ones, the list no longer holds the conversation: it stays open (read by its id).
+      await page.getByRole('button', { name: 'Unassigned', exact: true }).click()
+      await item.waitFor({ state: 'detached' })
+      await page.getByText('No conversation matches').waitFor()
+      await conversation.getByText(SUGGESTION + EDIT).waitFor()
+      await header.getByText(`assigned to ${OWNER}`).waitFor()
 
       await phoneShots(ctx, context, [
         {

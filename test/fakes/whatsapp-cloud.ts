@@ -28,6 +28,8 @@ export type FakeWhatsAppCloudOptions = {
   templates?: Record<string, FakeTemplate[]>
   /** The fake's clock in ms (throughput and pair rate): a test moves it instead of waiting. */
   now?: () => number
+  /** How long an accepted message's answer is held (a slow Graph: sends are in flight when a test kills a process). */
+  answerDelayMs?: number
   /** Where template pages' `next` links point instead of this server (a hostile or broken Graph). */
   nextPageOrigin?: string
 }
@@ -43,6 +45,8 @@ export type ScriptedAnswer =
   | { status: number; raw: string }
   /** An error body that never ends: the client must stop reading on its own. */
   | { status: number; endless: true }
+  /** The message is accepted (recorded, its status webhook sent) but the connection drops before the answer. */
+  | { acceptThenDrop: true }
 
 export type AcceptedMessage = {
   id: string
@@ -155,6 +159,12 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
   const requests: { method: string; path: string; query: Record<string, string> }[] = []
   const templates = options.templates ?? {}
   let url = ''
+  /** 130429 answers given (the number's throughput exceeded). */
+  let throttled = 0
+  const throttledAt: number[] = []
+  /** Called with each accepted message (the automatic `sent` status webhook, when one is set). */
+  let onAccepted: ((m: AcceptedMessage) => void) | undefined
+  const webhooks = new Set<Promise<unknown>>()
 
   /** Takes one message from the number's bucket (refilled continuously at `rate`, holding one second's worth). */
   const take = (phoneNumberId: string) => {
@@ -187,6 +197,7 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     if ('network' in answer) return res.socket?.destroy()
     if ('hang' in answer) return undefined
     if ('raw' in answer) return res.writeHead(answer.status, { 'content-type': 'text/html' }).end(answer.raw)
+    if ('acceptThenDrop' in answer) return res.socket?.destroy()
     if ('endless' in answer) {
       res.writeHead(answer.status, { 'content-type': 'application/json' })
       res.write(`{"error":{"message":"${'x'.repeat(64 * 1024)}`)
@@ -222,9 +233,14 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     const number = numbers.get(phoneNumberId)
     if (!number) return bearer(req) ? missing(res, phoneNumberId, 'post') : unauthorized(res)
     if (bearer(req) !== number.accessToken) return unauthorized(res)
-    const answer = scripted.shift()
-    if (answer) return answerScripted(res, answer)
-    if (!take(phoneNumberId)) return fail(res, 130429)
+    const scriptedAnswer = scripted.shift()
+    const dropAnswer = scriptedAnswer !== undefined && 'acceptThenDrop' in scriptedAnswer
+    if (scriptedAnswer && !dropAnswer) return answerScripted(res, scriptedAnswer)
+    if (!take(phoneNumberId)) {
+      throttled++
+      throttledAt.push(now())
+      return fail(res, 130429)
+    }
     if (!isRecord(body)) return fail(res, 100, { message: '(#100) Invalid JSON body.' })
     const problem = invalidParam(body)
     if (problem) return fail(res, 100, { message: `(#100) ${problem}` })
@@ -244,7 +260,12 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     if (options.pairRate !== false && last !== undefined && now() - last < PAIR_WINDOW_MS) return fail(res, 131056)
     lastTo.set(pairKey, now())
     const id = newWamid()
-    sent.push({ id, phoneNumberId, to, type, body, at: now() })
+    const accepted = { id, phoneNumberId, to, type, body, at: now() }
+    sent.push(accepted)
+    onAccepted?.(accepted)
+    if (dropAnswer) return res.socket?.destroy()
+    if (options.answerDelayMs) await new Promise((ok) => setTimeout(ok, options.answerDelayMs))
+    if (res.destroyed) return undefined
     return json(res, 200, {
       messaging_product: 'whatsapp',
       contacts: [{ input: String(body.to), wa_id: to }],
@@ -347,10 +368,44 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     }
   }
 
-  return {
+  const api = {
     url,
     /** Messages the fake accepted, in order, with their `wamid.` ids and request bodies. */
     sent,
+    /** 130429 answers given so far (messages over the number's throughput). */
+    throttled: () => throttled,
+    /** When each 130429 was answered (the fake's clock). */
+    throttledAt,
+    /** How many times a message carrying this `biz_opaque_callback_data` (Camarad's id) was accepted. */
+    sendsOf: (ourId: string) => sent.filter((m) => m.body.biz_opaque_callback_data === ourId).length,
+    /** Camarad's ids accepted more than once: what a recipient would have received twice. */
+    duplicates: () => {
+      const counts = new Map<string, number>()
+      for (const m of sent) {
+        const key = m.body.biz_opaque_callback_data
+        if (typeof key === 'string') counts.set(key, (counts.get(key) ?? 0) + 1)
+      }
+      return [...counts].filter(([, n]) => n > 1).map(([id]) => id)
+    },
+    /**
+     * From now on, every accepted message's `sent` status is delivered to `target` as Meta does (echoing its
+     * `biz_opaque_callback_data`), whatever happened to the send's own answer; undefined stops it.
+     */
+    deliverStatusesTo: (target: CloudWebhookTarget | undefined) => {
+      onAccepted = target
+        ? (m) => {
+            const p = api
+              .deliver(target, api.statuses(m.phoneNumberId, [{ message: m, status: 'sent' }]))
+              .catch(() => 0)
+            webhooks.add(p)
+            void p.finally(() => webhooks.delete(p))
+          }
+        : undefined
+    },
+    /** Resolves when every status webhook started so far has been answered. */
+    webhooksSettled: async () => {
+      while (webhooks.size) await Promise.all([...webhooks])
+    },
     requests,
     /** The next `POST …/messages` answers these instead, one each, in order. */
     script: (...answers: ScriptedAnswer[]) => {
@@ -455,5 +510,6 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
         server.close(() => ok())
       }),
   }
+  return api
 }
 export type FakeWhatsAppCloud = Awaited<ReturnType<typeof startFakeWhatsAppCloud>>

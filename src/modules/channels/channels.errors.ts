@@ -51,6 +51,21 @@ export const channelsErrors = defineErrors('channels', {
     message: 'Cloud API numbers cannot fetch older messages.',
   },
   not_connected: { status: 409, message: 'This number is not connected.' },
+  templates_need_cloud: {
+    status: 409,
+    when: "Templates were asked of a QR number: they belong to a Cloud API number's WhatsApp Business Account.",
+    message: 'Only Cloud API numbers have message templates.',
+  },
+  no_business_account: {
+    status: 409,
+    when: 'A Cloud number was added without its WhatsApp Business Account id, so its templates cannot be listed.',
+    message: 'This number has no WhatsApp Business Account id: add the number again with it to list its templates.',
+  },
+  graph_failed: {
+    status: 502,
+    when: "Meta's Graph API refused or failed a request made for the caller (its words are in the message).",
+    message: (p: { problem: string }) => `The WhatsApp Cloud API answered: ${p.problem}`,
+  },
   stale_owner: {
     status: 409,
     when: "A process that no longer holds a number's lease tried to write its auth state (refused in SQL).",

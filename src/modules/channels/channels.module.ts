@@ -1,5 +1,6 @@
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
+import { Gauge, type Registry } from 'prom-client'
 import type { ModuleParts } from '../../platform/modules/module.ts'
 import type { Bus } from '../../platform/realtime/bus.ts'
 import type { AuditService } from '../audit/audit.module.ts'
@@ -11,7 +12,10 @@ import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
 import { createGraphClient } from './cloud/graph.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import { createChannelLimits } from './limits.ts'
+import { outboundRoutes } from './outbound.routes.ts'
 import { createSender } from './sender.ts'
+import { createTemplates } from './templates.ts'
 import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
 import { createQrSupervisor } from './qr/supervisor.ts'
@@ -42,11 +46,10 @@ export const createChannelsModule = (deps: {
   const channels = createChannelsService({ ...deps, db, sessions })
   const auth = createAuthStore({ db, box: deps.box, sessions })
   const receive = createReceivers()
-  const sender = createSender({
-    db,
-    box: deps.box,
-    graph: createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion }),
-  })
+  const graph = createGraphClient({ baseUrl: deps.cloud.graphBase, version: deps.cloud.graphVersion })
+  const sender = createSender({ db, box: deps.box, graph })
+  const limits = createChannelLimits({ db, audit: deps.audit })
+  const templates = createTemplates({ db, box: deps.box, graph })
   /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
   const supervisor = createQrSupervisor({
     db,
@@ -55,6 +58,7 @@ export const createChannelsModule = (deps: {
     sender,
     receivers: receive.receivers,
     bus: deps.bus,
+    audit: deps.audit,
     socketFactory: deps.qr.socketFactory ?? loadBaileysSocketFactory,
     leaseMs: deps.qr.leaseMs,
   })
@@ -66,14 +70,48 @@ export const createChannelsModule = (deps: {
     receive: receive.register,
     sender,
     supervisor,
+    /**
+     * Prometheus: the numbers by kind and status (the deployment's, read at scrape time; bounded labels), and the QR
+     * numbers this process drives.
+     */
+    registerMetrics(registry: Registry) {
+      new Gauge({
+        name: 'camarad_whatsapp_numbers',
+        help: 'WhatsApp numbers by kind and status',
+        labelNames: ['kind', 'status'] as const,
+        registers: [registry],
+        async collect() {
+          const rows = await db
+            .selectFrom('channels')
+            .select(['kind', 'status', (eb) => eb.fn.countAll<string>().as('n')])
+            .groupBy(['kind', 'status'])
+            .execute()
+            .catch(() => [])
+          this.reset()
+          for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n))
+        },
+      })
+      new Gauge({
+        name: 'camarad_whatsapp_sessions_driven',
+        help: 'QR numbers this process drives now',
+        registers: [registry],
+        collect() {
+          this.set(supervisor.driven().length)
+        },
+      })
+    },
     /** /readyz: the session store (leases and auth state) answers. */
     sessionStoreReady: async () => {
       await db.selectFrom('channelSessions').select('channelId').limit(1).execute()
       await db.selectFrom('channelAuth').select('channelId').limit(1).execute()
       return true
     },
+    /** Each number's sending limits (the outbox paces by them). */
+    limits,
+    templates,
     routes: [
       channelRoutes({ channels, scope: deps.scope }),
+      outboundRoutes({ templates, limits, clientOf: channels.clientOf, scope: deps.scope }),
       cloudWebhookRoutes({
         db,
         appSecrets: deps.cloud.appSecrets,

@@ -21,6 +21,10 @@ export type ChannelsTable = {
   cloudToken: string | null
   cloudTokenHint: string | null
   lastSeenAt: NullableTimestamp
+  /** Sends a minute this number may make (null: its kind's default); bounded in `limits.ts`. */
+  sendPerMinute: number | null
+  /** First messages to contacts never written to, a UTC day (null: its kind's default; QR only). */
+  newContactsPerDay: number | null
   createdBy: string
   createdAt: Generated<Date>
   updatedAt: Generated<Date>
@@ -42,6 +46,8 @@ export type ChannelSessionsTable = {
   pairingCode: string | null
   /** Until when someone waits for this number's QR: an unpaired number is started only while someone waits. */
   wantedUntil: NullableTimestamp
+  /** Automatic restarts of a failed number since it last connected (the watchdog gives up after a few). */
+  restarts: Generated<number>
   updatedAt: Generated<Date>
 }
 

@@ -33,6 +33,8 @@ export type MessageContent =
     }
   | { type: 'location'; latitude: number; longitude: number; name?: string | null; address?: string | null }
   | { type: 'reaction'; emoji: string; targetProviderId: string }
+  /** A Cloud API message template (sent from Camarad; allowed outside the 24-hour window). */
+  | { type: 'template'; name: string; language: string; components?: unknown[] }
   /** A message type Camarad does not render (kept with its kind, never dropped). */
   | { type: 'unsupported'; kind: string }
 

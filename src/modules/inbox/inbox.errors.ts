@@ -27,4 +27,15 @@ export const inboxErrors = defineErrors('inbox', {
     when: 'The model did not finish a suggested reply in time (nothing was charged beyond what it produced).',
     message: 'The suggested reply took too long. Try again.',
   },
+  template_needs_cloud: {
+    status: 409,
+    when: "A template was sent on a QR number: templates are Meta's Cloud API's (a QR number sends text in any case).",
+    message: 'Templates are sent through Cloud API numbers only.',
+  },
+  message_not_found: { status: 404, message: 'No such outbound message.' },
+  not_dead: {
+    status: 409,
+    when: 'An operator replayed a message the outbox never set aside as dead (queued, sent, or failed for good).',
+    message: 'This message is not a dead letter: only those can be replayed.',
+  },
 })

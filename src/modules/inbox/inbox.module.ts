@@ -1,34 +1,42 @@
+import type { Redis } from 'ioredis'
 import { own, type Handle } from '../../platform/db/database.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { ModuleParts } from '../../platform/modules/module.ts'
 import type { Bus } from '../../platform/realtime/bus.ts'
 import type { RunStreams } from '../../platform/runs/run-stream.ts'
+import type { AuditService } from '../audit/audit.module.ts'
 import type { Receivers } from '../channels/receivers.ts'
-import { createInboxLive } from './live.ts'
-import type { ModuleParts } from '../../platform/modules/module.ts'
-import type { Queue } from '../../platform/queue/queue.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
-import { createOutbox, sentThisMonth } from './outbox.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { createDashboard, type ChannelsDirectory } from './dashboard.ts'
+import { dashboardRoutes } from './dashboard.routes.ts'
+import { OUTBOX_DEFAULTS, type OutboxSettings } from './dispatcher.ts'
 import { inboxRoutes } from './inbox.routes.ts'
 import { createInboxService, type InboundEvent } from './inbox.service.ts'
 import { createFlowSend } from './flow-send.ts'
 import type { InboxTables } from './inbox.tables.ts'
 import { createTriage, type MemberCheck } from './triage.ts'
-import type { AuditService } from '../audit/audit.module.ts'
 import type { Metering } from '../credits/credits.module.ts'
 import type { ModelSet } from '../models/models.module.ts'
 import { createSuggester, type SuggestAgent } from './suggest.ts'
+import { createInboxLive } from './live.ts'
+import { createOutbox, sentThisMonth } from './outbox.ts'
+import { outboxRoutes } from './outbox.routes.ts'
+import { createPgPacer, createRedisPacer } from './pacer.ts'
 
 /**
  * The inbox (ADR 0005 §2): contacts as WhatsApp knows them, a thread per number and contact, messages in and out —
- * never deleted, stored once, statuses only forward. It receives from the channels module through the receivers it
- * registers there, so neither reads the other's tables.
+ * never deleted, stored once, statuses only forward — and the outbox that sends them. It receives from the channels
+ * module through the receivers it registers there, and reads numbers through the channels' public API, so neither
+ * reads the other's tables.
  */
 export const createInboxModule = (deps: {
   db: Handle
   scope: ScopeResolver
-  queue: Queue
   sender: Sender
+  /** The channels module's public face: its numbers and their sending limits. */
+  channels: ChannelsDirectory
   entitlements: Entitlements
   bus: Bus
   streams: RunStreams
@@ -39,13 +47,29 @@ export const createInboxModule = (deps: {
   models: { forWorkspace(workspaceId: string): Promise<ModelSet> }
   metering: Metering
   agent: SuggestAgent
+  operator: OperatorGuard
+  /** Token buckets in Redis when configured, else in PostgreSQL. */
+  redis?: Redis
+  outbox?: Partial<OutboxSettings>
 }) => {
   const db = own<InboxTables>(deps.db)
   const live = createInboxLive(deps.bus)
   const inbox = createInboxService({ db })
   const triage = createTriage({ db, inbox, live, audit: deps.audit, memberOf: deps.memberOf })
   const suggester = createSuggester({ db, models: deps.models, metering: deps.metering, agent: deps.agent })
-  const outbox = createOutbox({ db, queue: deps.queue, sender: deps.sender, entitlements: deps.entitlements, live })
+  const pacer = deps.redis ? createRedisPacer(deps.redis) : createPgPacer(db)
+  const outbox = createOutbox({
+    db,
+    sender: deps.sender,
+    limits: deps.channels.limits,
+    pacer,
+    entitlements: deps.entitlements,
+    live,
+    bus: deps.bus,
+    audit: deps.audit,
+    settings: { ...OUTBOX_DEFAULTS, ...deps.outbox },
+  })
+  const dashboard = createDashboard({ db, channels: deps.channels, pacer })
   const subscribers: InboundSubscriber[] = []
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
@@ -75,6 +99,8 @@ export const createInboxModule = (deps: {
     outbox,
     triage,
     suggester,
+    pacer,
+    dashboard,
     live,
     receivers,
     /**
@@ -84,7 +110,11 @@ export const createInboxModule = (deps: {
     onInbound: (subscriber: InboundSubscriber) => void subscribers.push(subscriber),
     /** Sends from a flow step (no HTTP request): see `flow-send.ts`. */
     flowSend: createFlowSend(outbox),
-    routes: [inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope })],
+    routes: [
+      dashboardRoutes({ dashboard, scope: deps.scope }),
+      inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope }),
+      outboxRoutes({ outbox, operator: deps.operator }),
+    ],
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }

@@ -88,6 +88,19 @@ export const inboxRoutes =
     )
 
     app.get(
+      '/api/inbox/threads/:id',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary: 'One conversation, as the list shows it (a link to a thread outside the loaded list)',
+          params: IdParam,
+          response: { 200: ThreadDto, ...errorResponses(401, 404) },
+        },
+      },
+      async (req) => inbox.getThread(await threadScope(req, req.params.id, 'viewer'), req.params.id),
+    )
+
+    app.get(
       '/api/inbox/threads/:id/messages',
       {
         schema: {

@@ -24,6 +24,8 @@ export const previewOf = (c: MessageContent): string => {
       return `[location]${c.name ? ` ${c.name.slice(0, 140)}` : ''}`
     case 'reaction':
       return `[reaction] ${c.emoji}`
+    case 'template':
+      return `[template] ${c.name.slice(0, 140)}`
     case 'unsupported':
       return `[${c.kind.slice(0, 60)}]`
   }
@@ -169,7 +171,12 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
           // here when the echo comes before the send's answer was stored.
           const ours = await trx
             .updateTable('inboxMessages')
-            .set({ providerMessageId: m.providerMessageId })
+            .set({
+              providerMessageId: m.providerMessageId,
+              // It left: a message still queued is sent (statuses only move forward).
+              status: sql<'sent'>`case when status = 'queued' then 'sent' else status end`,
+              statusAt: sql<Date>`case when status = 'queued' then ${m.at} else status_at end`,
+            })
             .where('id', '=', m.ourId)
             .where('channelId', '=', channel.id)
             .where('direction', '=', 'out')
@@ -253,11 +260,13 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
       for (const u of updates) {
         const rows = await trx
           .updateTable('inboxMessages')
-          .set({
+          .set((eb) => ({
             status: u.status,
             statusAt: u.at,
+            // Named by our id alone (the send's answer was lost): the provider's id is learnt here.
+            providerMessageId: eb.fn.coalesce('providerMessageId', eb.val(u.providerMessageId)),
             ...(u.status === 'failed' && u.error ? { error: JSON.stringify(u.error) } : {}),
-          })
+          }))
           .where('channelId', '=', channel.id)
           .where('direction', '=', 'out')
           .where((eb) =>

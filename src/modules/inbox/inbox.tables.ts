@@ -63,6 +63,22 @@ export type InboxMessagesTable = {
   clientMessageId: string | null
   /** Send attempts made (the outbox's). */
   attempts: Generated<number>
+  /** Outbound and queued: when the dispatcher may claim it next (a claim pushes it by the lease). */
+  nextAttemptAt: NullableTimestamp
+  /**
+   * The attempt whose outcome is not known (written and committed before the provider is called; cleared by a
+   * definite answer): a retry waits for the status echo before sending again.
+   */
+  sendStartedAt: NullableTimestamp
+  /** Until when a retry waits for the status echo of an attempt whose outcome is not known. */
+  echoWaitUntil: NullableTimestamp
+  /** The process that claimed the current attempt (diagnostics). */
+  claimedBy: string | null
+  /** Set aside after the last attempt (status failed): the operators see it and may replay it. */
+  deadAt: NullableTimestamp
+  replayedAt: NullableTimestamp
+  /** The first message to this chat from this number (counted against a QR number's daily new contacts). */
+  newContact: Generated<boolean>
   at: Timestamp
   createdAt: Generated<Date>
 }
@@ -78,11 +94,28 @@ export type InboxNotesTable = {
   createdAt: Generated<Date>
 }
 
+/** The PostgreSQL token bucket of a number (without Redis). */
+export type InboxSendBucketsTable = {
+  channelId: string
+  tokens: number
+  at: Timestamp
+  pausedUntil: NullableTimestamp
+}
+
+/** New contacts a number wrote to, per UTC day. */
+export type InboxNewContactsTable = {
+  channelId: string
+  day: string
+  count: number
+}
+
 export type InboxTables = {
   inboxContacts: InboxContactsTable
   inboxThreads: InboxThreadsTable
   inboxMessages: InboxMessagesTable
   inboxNotes: InboxNotesTable
+  inboxSendBuckets: InboxSendBucketsTable
+  inboxNewContacts: InboxNewContactsTable
 }
 export type ThreadRow = Selectable<InboxThreadsTable>
 export type MessageRow = Selectable<InboxMessagesTable>

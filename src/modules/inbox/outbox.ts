@@ -1,20 +1,21 @@
 import { sql, type Kysely } from 'kysely'
-import { z } from 'zod'
-import type { SendMessage } from '../../../contracts/inbox.ts'
+import type { DeadMessageDto, SendMessage } from '../../../contracts/inbox.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
-import type { ClientScope } from '../../platform/http/request-context.ts'
-import { defineJob, type Queue } from '../../platform/queue/queue.ts'
-import { SendFailure } from '../channels/driver.ts'
+import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
+import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
+import type { Bus } from '../../platform/realtime/bus.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { MessageContent } from '../channels/driver.ts'
+import type { SendLimits } from '../channels/limits.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
+import { createDispatcher, OUTBOX_DEFAULTS, WAKE_CHANNEL, type OutboxSettings } from './dispatcher.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { previewOf, WINDOW_MS } from './inbox.service.ts'
+import type { InboxTables, MessageRow } from './inbox.tables.ts'
 import type { InboxLive } from './live.ts'
-import type { InboxTables } from './inbox.tables.ts'
-
-/** Attempts before a message that keeps failing transiently is marked failed (the operators see it; replay later). */
-export const MAX_SEND_ATTEMPTS = 8
+import type { Pacer } from './pacer.ts'
 
 /** Outbound messages sent from Camarad this calendar month (UTC): what the plan's inbox messages a month count. */
 export const sentThisMonth = async (h: Handle, workspaceId: string) => {
@@ -34,98 +35,62 @@ export const sentThisMonth = async (h: Handle, workspaceId: string) => {
 }
 
 /**
- * The outbox (ADR 0005 §2): a message row and its send job in one transaction, so a message is either queued and
- * will be sent, or not there at all. The job sends it through the number's driver with the message id as Camarad's
- * id (the Cloud API echoes it in statuses), stores the provider id and moves the status forward; a transient failure
- * is retried by the queue with backoff, a permanent one (or one that needs a template) ends the message as failed
- * with its error.
+ * The outbox (ADR 0005 §2 and "Outbox"): a message row, due now, and a wake-up for the dispatchers in one
+ * transaction, so a message is either queued and will be sent, or not there at all. The dispatchers (one per process
+ * that works jobs) claim due messages, pace them per number and act on each outcome (`dispatcher.ts`); dead letters
+ * are listed for the operators and replayed on their word.
  */
 export const createOutbox = ({
   db,
-  queue,
   sender,
+  limits,
+  pacer,
   entitlements,
   live,
-  log = (m: string, err?: unknown) => console.error(`[inbox] ${m}`, err ?? ''),
+  bus,
+  audit,
+  settings = OUTBOX_DEFAULTS,
+  now = Date.now,
 }: {
   db: Kysely<InboxTables>
-  queue: Queue
-  sender: Sender
+  sender: Pick<Sender, 'send' | 'drivenHere' | 'canSend'>
+  limits: { of(channelIds: string[]): Promise<Map<string, SendLimits>> }
+  pacer: Pacer
   entitlements: Entitlements
   live: InboxLive
-  log?: (m: string, err?: unknown) => void
+  bus: Bus
+  audit: AuditService
+  settings?: OutboxSettings
+  now?: () => number
 }) => {
-  const sendJob = defineJob({
-    name: 'inbox.send-message',
-    payload: z.object({ messageId: z.string().min(3).max(64) }),
-    retryLimit: MAX_SEND_ATTEMPTS,
-    retryDelaySeconds: 5,
-    handler: async ({ messageId }) => {
-      await deliver(messageId)
-    },
-  })
+  const dispatcher = createDispatcher({ db, sender, limits, pacer, live, settings, now })
 
-  const fail = async (id: string, error: { code: string; message: string }) => {
-    const row = await db
-      .updateTable('inboxMessages')
-      .set({ status: 'failed', statusAt: new Date(), error: JSON.stringify(error) })
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .returning(['clientId', 'threadId'])
-      .executeTakeFirst()
-    if (row) live.publish(row.clientId, [row.threadId])
-  }
-
-  /** Sends one queued message; throws on a transient failure so the queue retries it. */
-  const deliver = async (id: string) => {
-    const m = await db
-      .updateTable('inboxMessages')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .where('providerMessageId', 'is', null)
-      .returning(['id', 'clientId', 'threadId', 'channelId', 'chatId', 'content', 'replyTo', 'attempts'])
-      .executeTakeFirst()
-    // Sent already (a status webhook may have named it first), failed, or not a queued message: nothing to do.
-    if (!m) return
-    const content = m.content
-    if (content.type !== 'text') return fail(id, { code: 'inbox.unsupported', message: 'Only text is sent for now.' })
-    try {
-      const { providerMessageId } = await sender.send(
-        m.channelId,
-        { to: m.chatId, content: { type: 'text', text: content.text }, replyTo: m.replyTo },
-        id,
-      )
-      await db
-        .updateTable('inboxMessages')
-        .set({
-          providerMessageId,
-          status: sql<'sent'>`case when status = 'queued' then 'sent' else status end`,
-          statusAt: new Date(),
-        })
-        .where('id', '=', id)
-        .execute()
-      live.publish(m.clientId, [m.threadId])
-    } catch (err) {
-      if (!(err instanceof SendFailure)) {
-        log(`send ${id}`, err)
-        if (m.attempts >= MAX_SEND_ATTEMPTS) await fail(id, { code: 'inbox.send_failed', message: String(err) })
-        throw err
-      }
-      const transient = err.kind === 'retry_later' || err.kind === 'pace_recipient'
-      if (transient && m.attempts < MAX_SEND_ATTEMPTS) throw err
-      await fail(id, { code: err.code, message: err.message })
-    }
+  /** Tells every dispatcher a number has due work: with the commit on PostgreSQL's bus, after it elsewhere. */
+  const announce = async (h: Handle, channelId: string) => {
+    const prepared = bus.prepare?.(WAKE_CHANNEL, channelId)
+    if (!prepared) return () => void bus.publish(WAKE_CHANNEL, channelId).catch(() => undefined)
+    await sql`select pg_notify(${prepared.name}, ${prepared.payload})`.execute(h)
+    return prepared.local
   }
 
   return {
-    jobs: [sendJob],
-    deliver,
+    dispatcher,
+    jobs: [],
+    /** Sends one message now (tests and operators); see `dispatcher.deliver`. */
+    deliver: (id: string) => dispatcher.deliver(id),
+
+    /** Every process that works jobs sends: its dispatcher wakes on a queued message, else polls. */
+    async start() {
+      await bus.subscribe(WAKE_CHANNEL, () => dispatcher.wake())
+      dispatcher.start()
+    },
+    stop: () => dispatcher.stop(),
 
     /**
-     * Queues a text to a thread's contact: 201 with the queued message, or the same message again when the composer
-     * retries with its `clientMessageId`. Refused: a number that cannot send (409), the 24-hour window closed (409,
-     * a template is needed), the plan's inbox messages a month (402).
+     * Queues a text or a template to a thread's contact: 201 with the queued message, or the same message again when
+     * the composer retries with its `clientMessageId`. Refused: a number that cannot send (409), a text once the
+     * 24-hour window closed (409, a template is needed), a template on a QR number (409), the plan's inbox messages
+     * a month (402).
      */
     async send(scope: ClientScope, threadId: string, body: SendMessage) {
       const thread = await db
@@ -147,11 +112,24 @@ export const createOutbox = ({
         if (again) return { message: again, created: false }
       }
       if (!(await sender.canSend(thread.channelId))) throw inboxErrors.channel_cannot_send()
-      if (!thread.lastInboundAt || thread.lastInboundAt.getTime() + WINDOW_MS < Date.now())
-        throw inboxErrors.window_closed()
-      const at = new Date()
-      const content = { type: 'text' as const, text: body.text }
-      const message = await db.transaction().execute(async (trx) => {
+      let content: MessageContent
+      if ('template' in body) {
+        const l = (await limits.of([thread.channelId])).get(thread.channelId)
+        if (l?.kind !== 'cloud') throw inboxErrors.template_needs_cloud()
+        const t = body.template
+        content = {
+          type: 'template',
+          name: t.name,
+          language: t.language,
+          ...(t.components ? { components: t.components } : {}),
+        }
+      } else {
+        if (!thread.lastInboundAt || thread.lastInboundAt.getTime() + WINDOW_MS < now())
+          throw inboxErrors.window_closed()
+        content = { type: 'text', text: body.text }
+      }
+      const at = new Date(now())
+      const { message, told } = await db.transaction().execute(async (trx) => {
         await entitlements.check(trx, scope.workspaceId, 'messagesPerMonth', 1, (h) =>
           sentThisMonth(h, scope.workspaceId),
         )
@@ -166,12 +144,13 @@ export const createOutbox = ({
             direction: 'out',
             chatId: thread.waId,
             fromMe: false,
-            type: 'text',
+            type: content.type,
             content: JSON.stringify(content),
             status: 'queued',
             statusAt: at,
             sentBy: scope.userId,
             clientMessageId: body.clientMessageId ?? null,
+            nextAttemptAt: at,
             at,
           })
           .returningAll()
@@ -181,12 +160,94 @@ export const createOutbox = ({
           .set({ lastMessageAt: at, lastPreview: previewOf(content) })
           .where('id', '=', threadId)
           .execute()
-        await queue.enqueue(trx, sendJob, { messageId: row.id })
-        return row
+        return { message: row, told: await announce(trx, thread.channelId) }
       })
+      told()
       live.publish(scope.clientId, [threadId])
       return { message, created: true }
+    },
+
+    /** Dead letters, newest first (operators). */
+    dead: async (q: PageRequest) => {
+      const page = await newestFirstPage(
+        db.selectFrom('inboxMessages').selectAll().where('deadAt', 'is not', null).where('direction', '=', 'out'),
+        q,
+      )
+      return { items: page.items.map(deadDto), nextCursor: page.nextCursor }
+    },
+
+    /**
+     * Queues a dead letter again with fresh attempts (operators). Idempotent: a message already replayed and not dead
+     * again is answered as it is; one that never died is refused (409).
+     */
+    async replay(id: string, reason: string, meta: RequestMeta) {
+      const at = new Date(now())
+      const row = await db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('inboxMessages')
+          .selectAll()
+          .where('id', '=', id)
+          .where('direction', '=', 'out')
+          .forUpdate()
+          .executeTakeFirst()
+        if (!m) throw inboxErrors.message_not_found()
+        if (!m.deadAt) {
+          if (m.replayedAt) return { message: m, told: () => undefined }
+          throw inboxErrors.not_dead()
+        }
+        const replayed = await trx
+          .updateTable('inboxMessages')
+          .set({
+            status: 'queued',
+            statusAt: at,
+            error: null,
+            attempts: 0,
+            deadAt: null,
+            replayedAt: at,
+            nextAttemptAt: at,
+            sendStartedAt: null,
+            echoWaitUntil: null,
+            claimedBy: null,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await audit.record(trx, {
+          action: 'inbox.message_replayed',
+          workspaceId: m.workspaceId,
+          actorUserId: null,
+          targetType: 'inbox_message',
+          targetId: id,
+          ip: meta.ip,
+          metadata: {
+            by: 'operator',
+            clientId: m.clientId,
+            error: m.error,
+            attempts: m.attempts,
+            requestId: meta.requestId,
+          },
+        })
+        return { message: replayed, told: await announce(trx, m.channelId) }
+      })
+      row.told()
+      live.publish(row.message.clientId, [row.message.threadId])
+      return deadDto(row.message)
     },
   }
 }
 export type Outbox = ReturnType<typeof createOutbox>
+
+const deadDto = (m: MessageRow): DeadMessageDto => ({
+  id: m.id,
+  workspaceId: m.workspaceId,
+  clientId: m.clientId,
+  threadId: m.threadId,
+  channelId: m.channelId,
+  type: m.type,
+  attempts: m.attempts,
+  error: m.error,
+  status: m.status,
+  deadAt: m.deadAt?.toISOString() ?? null,
+  replayedAt: m.replayedAt?.toISOString() ?? null,
+  createdAt: m.createdAt.toISOString(),
+})

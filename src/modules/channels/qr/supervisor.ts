@@ -1,7 +1,9 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
 import type { Bus } from '../../../platform/realtime/bus.ts'
+import type { AuditService } from '../../audit/audit.module.ts'
 import type { AuthStore } from '../auth-store.ts'
 import type { ChannelStatus } from '../driver.ts'
 import type { ChannelRef, Receivers } from '../receivers.ts'
@@ -23,6 +25,12 @@ export const QR_TOPIC = 'channels:qr'
 const STARTS_PER_TICK = 4
 /** Chats a backfill asks the phone about (the latest active first). */
 const BACKFILL_CHATS = 20
+/**
+ * The watchdog: a number that stopped as `failed` (replaced again and again) is started again by itself this many
+ * times, after 5, 10 then 20 minutes; then it waits for a person (`regenerate-qr`). Connecting resets the count.
+ */
+export const AUTO_RESTARTS = 3
+const RESTART_AFTER_MS = 5 * 60_000
 
 /** A status that ends the wait for a QR: the number is paired, or stopped with a reason someone must act on. */
 const endsWait = (status: ChannelStatus, reason: string | null) =>
@@ -38,6 +46,7 @@ export type QrSupervisorDeps = {
   sender: Sender
   receivers: Receivers
   bus: Bus
+  audit: AuditService
   /** Baileys' `makeWASocket` in production (loaded on the first start), a stand-in in tests. */
   socketFactory: () => Promise<QrSocketFactory>
   leaseMs: number
@@ -66,10 +75,26 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
   let again = false
   let stopped = true
 
-  /** The number's status as this session sees it: a fenced write, refused once another process holds the number. */
+  /**
+   * The number's status as this session sees it: a fenced write, refused once another process holds the number. A
+   * connected number that stops (WhatsApp logged it out, it failed) is an alert: an audit event for the workspace.
+   */
   const setStatus = async (id: string, fence: bigint, status: ChannelStatus, reason: string | null, phone?: string) =>
     sessions.fenced(id, fence, async (trx) => {
       const at = new Date()
+      const before = await trx
+        .selectFrom('channels')
+        .select(['status', 'workspaceId', 'clientId'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      if (before.status === 'connected' && (status === 'needs_qr' || status === 'failed'))
+        await deps.audit.record(trx, {
+          action: 'channel.disconnected',
+          workspaceId: before.workspaceId,
+          targetType: 'channel',
+          targetId: id,
+          metadata: { clientId: before.clientId, status, reason },
+        })
       // Only the API logs a number out (this session did it on its request): the API's logout writes that status.
       if (status !== 'logged_out')
         await trx
@@ -85,7 +110,11 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
           .where('status', '<>', 'logged_out')
           .execute()
       if (endsWait(status, reason))
-        await trx.updateTable('channelSessions').set({ wantedUntil: null }).where('channelId', '=', id).execute()
+        await trx
+          .updateTable('channelSessions')
+          .set(status === 'connected' ? { wantedUntil: null, restarts: 0 } : { wantedUntil: null })
+          .where('channelId', '=', id)
+          .execute()
     })
 
   const start = async (row: {
@@ -166,7 +195,20 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
       .where('channels.kind', '=', 'qr')
       .where('channels.status', '<>', 'logged_out')
       .where((eb) =>
-        eb.or([eb('channels.status', 'in', ['connecting', 'connected']), eb('channelSessions.wantedUntil', '>', at)]),
+        eb.or([
+          eb('channels.status', 'in', ['connecting', 'connected']),
+          eb('channelSessions.wantedUntil', '>', at),
+          // The watchdog's restarts of a failed number, further apart each time.
+          eb.and([
+            eb('channels.status', '=', 'failed'),
+            eb('channelSessions.restarts', '<', AUTO_RESTARTS),
+            eb(
+              'channels.updatedAt',
+              '<',
+              sql<Date>`${at}::timestamptz - ${RESTART_AFTER_MS} * power(2, ${eb.ref('channelSessions.restarts')}) * interval '1 millisecond'`,
+            ),
+          ]),
+        ]),
       )
       .where((eb) =>
         eb.or([
@@ -180,6 +222,12 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
     const free = due.filter((r) => !running.has(r.id)).sort(() => Math.random() - 0.5)
     for (const row of free.slice(0, STARTS_PER_TICK)) {
       if (stopped) return
+      if (row.status === 'failed')
+        await db
+          .updateTable('channelSessions')
+          .set((eb) => ({ restarts: eb('restarts', '+', 1) }))
+          .where('channelId', '=', row.id)
+          .execute()
       await start(row)
     }
   }

@@ -90,6 +90,11 @@ export function NumberCard({
         {admin && (
           <div className="flex flex-wrap gap-2">
             {canScan && <Button onClick={onScan}>Show QR code</Button>}
+            {channel.kind === 'qr' && channel.status === 'logged_out' && (
+              <Button variant="secondary" onClick={onScan}>
+                Pair again
+              </Button>
+            )}
             {channel.kind === 'qr' && channel.status === 'connected' && (
               <Button variant="secondary" pending={backfill.isPending} onClick={() => backfill.mutate()}>
                 Load recent history

@@ -66,7 +66,7 @@ export function PairingCodeForm({
           onSubmit={(e) => {
             e.preventDefault()
             const d = digitsOf(phone)
-            if (d.length < 7 || d.length > 15) return setInvalid(true)
+            if (d.length < 6 || d.length > 15) return setInvalid(true)
             setInvalid(false)
             request.mutate()
           }}

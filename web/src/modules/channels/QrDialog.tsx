@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
-import type { ChannelDto } from '../../../../contracts/channels.ts'
+import type { ChannelDto, ChannelQr } from '../../../../contracts/channels.ts'
 import { errorMessage } from '../../lib/api.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Dialog } from '../../ui/Dialog.tsx'
@@ -11,6 +11,12 @@ import { PairingCodeForm } from './PairingCodeForm.tsx'
 
 /** WhatsApp changes the QR about every 20 seconds: it is read again this often while the dialog is open. */
 const QR_POLL_MS = 2_000
+
+/**
+ * Whether nobody keeps the number running for a scan any more (its QRs ran out unscanned, WhatsApp logged it out, it
+ * stopped, it was logged out here): only "Show a new QR" brings one back.
+ */
+const isStopped = (d: ChannelQr) => !d.waiting && !d.qr && d.status !== 'connecting' && d.status !== 'connected'
 
 /** Seconds from now until `iso`, refreshed every second; null without a time. */
 const useSecondsLeft = (iso: string | null) => {
@@ -41,7 +47,10 @@ export function QrDialog({
   const query = useQuery({
     queryKey: channelKeys.qr(channel.id),
     queryFn: ({ signal }) => getQr(channel.id, signal),
-    refetchInterval: (q) => (q.state.data?.status === 'connected' || q.state.error ? false : QR_POLL_MS),
+    refetchInterval: (q) => {
+      const d = q.state.data
+      return q.state.error || d?.status === 'connected' || (d && isStopped(d)) ? false : QR_POLL_MS
+    },
     retry: false,
     gcTime: 0,
   })
@@ -61,9 +70,12 @@ export function QrDialog({
     void qc.invalidateQueries({ queryKey: channelKeys.all })
     onClose()
   }, [status, channel.name, notify, qc, onClose])
-  const secondsLeft = useSecondsLeft(query.data?.expiresAt ?? null)
-  const svg = query.data?.svg ?? null
-  const expired = secondsLeft === 0 || (!svg && (status === 'needs_qr' || status === 'failed'))
+  const data = query.data
+  const secondsLeft = useSecondsLeft(data?.expiresAt ?? null)
+  // A code past its time is not drawn: while the number waits, the next one comes within seconds; once it stopped
+  // waiting, none comes.
+  const svg = data?.svg && secondsLeft !== 0 ? data.svg : null
+  const expired = !!data && !data.waiting && !svg && status !== 'connecting' && status !== 'connected'
   return (
     <Dialog open title={`Pair ${channel.name}`} onClose={onClose}>
       {mode === 'qr' ? (
@@ -86,14 +98,24 @@ export function QrDialog({
                 className="size-full"
               />
             ) : expired ? (
-              <p className="px-4 text-center text-sm text-slate-600">This QR code has expired.</p>
+              <p className="px-4 text-center text-sm text-slate-600" data-testid="qr-expired">
+                {status === 'logged_out'
+                  ? 'This number is logged out.'
+                  : status === 'failed'
+                    ? 'This number stopped.'
+                    : 'This QR code has expired.'}
+              </p>
             ) : (
               <p className="flex items-center gap-2 text-sm text-slate-600" role="status">
                 <span
                   aria-hidden="true"
                   className="size-4 animate-spin rounded-full border-2 border-indigo-600 border-t-transparent"
                 />
-                {status === 'connecting' ? 'Connecting…' : 'Preparing a QR code…'}
+                {status === 'connecting'
+                  ? 'Connecting…'
+                  : data?.qr
+                    ? 'Preparing a new QR code…'
+                    : 'Preparing a QR code…'}
               </p>
             )}
           </div>
@@ -106,6 +128,7 @@ export function QrDialog({
                   ? 'Refreshes by itself'
                   : ''}
           </p>
+          {expired && data?.statusReason && <p className="text-center text-sm text-slate-700">{data.statusReason}</p>}
           {query.isError && <QueryError error={query.error} onRetry={() => void query.refetch()} />}
           {(expired || fresh.isError) && (
             <div className="text-center">

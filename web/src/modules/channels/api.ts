@@ -1,10 +1,7 @@
-import type { ChannelCreate, ChannelDto, ChannelStatus } from '../../../../contracts/channels.ts'
+import type { ChannelCreate, ChannelDto, ChannelQr, ChannelStatus } from '../../../../contracts/channels.ts'
 import { api } from '../../lib/api.ts'
 
 export type Page<T> = { items: T[]; nextCursor: string | null }
-
-/** The QR a number shows while it waits for a scan: an SVG document of it, until when it is valid. */
-export type ChannelQr = { status: ChannelStatus; qr: string | null; svg: string | null; expiresAt: string | null }
 
 /** A number's figures over the last 24 hours, its queue and its sending pace. */
 export type ChannelStats = {
@@ -62,7 +59,8 @@ export const requestPairingCode = (id: string, phone: string) =>
 
 export const regenerateQr = (id: string) => api<ChannelDto>(channelUrl(id, '/regenerate-qr'), { method: 'POST' })
 
-export const backfillChannel = (id: string) => api<unknown>(channelUrl(id, '/backfill'), { method: 'POST' })
+/** Asks the phone for older messages (a connected QR number): 202, they arrive in the inbox over the next minutes. */
+export const backfillChannel = (id: string) => api<{ requested: true }>(channelUrl(id, '/backfill'), { method: 'POST' })
 
 export const channelDashboard = (clientId: string, signal?: AbortSignal) =>
   api<{ items: ChannelStats[] }>('/api/channels/dashboard', { clientId, signal })

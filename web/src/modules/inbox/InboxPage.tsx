@@ -1,7 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useParams } from 'react-router'
-import { errorMessage } from '../../lib/api.ts'
+import { errorMessage, isApiError } from '../../lib/api.ts'
 import { cx } from '../../lib/cx.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { useTitle } from '../../lib/use-title.ts'
@@ -9,7 +9,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
-import { inboxKeys, listThreads } from './api.ts'
+import { getThread, inboxKeys, listThreads } from './api.ts'
 import type { ThreadFilters } from './api.ts'
 import { Conversation } from './Conversation.tsx'
 import { LiveIndicator } from './LiveIndicator.tsx'
@@ -54,13 +54,14 @@ function ClientInbox({ clientId, clientName }: { clientId: string; clientName: s
   })
   const listed = query.data?.pages.flatMap((p) => p.items) ?? []
   const found = threadId ? listed.find((t) => t.id === threadId) : undefined
-  // A thread opened from a link may be outside the filtered list: look for it in the unfiltered one.
+  // A thread opened from a link may be outside the loaded (or filtered) list: read it by itself.
   const fallback = useQuery({
-    queryKey: inboxKeys.threadList(clientId, {}),
-    queryFn: ({ signal }) => listThreads(clientId, {}, undefined, signal),
+    queryKey: inboxKeys.thread(clientId, threadId ?? ''),
+    queryFn: ({ signal }) => getThread(clientId, threadId!, signal),
     enabled: !!threadId && !found && !query.isPending,
+    retry: (n, e) => !isApiError(e) || (e.status >= 500 && n < 2),
   })
-  const thread = found ?? fallback.data?.items.find((t) => t.id === threadId)
+  const thread = found ?? (fallback.data?.id === threadId ? fallback.data : undefined)
   return (
     <>
       <div className={cx('mb-4 flex flex-wrap items-end justify-between gap-3', threadId && 'max-md:hidden')}>
@@ -114,7 +115,9 @@ function ClientInbox({ clientId, clientName }: { clientId: string; clientName: s
           ) : (
             <div className="p-4">
               <Alert tone="error" title="Could not find this conversation">
-                {fallback.isError ? errorMessage(fallback.error) : 'It may belong to another client.'}
+                {isApiError(fallback.error, 'inbox.thread_not_found')
+                  ? 'It may belong to another client.'
+                  : errorMessage(fallback.error)}
               </Alert>
             </div>
           )}

@@ -1,11 +1,12 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useId, useRef, useState } from 'react'
+import { useAuthStatus } from '../../app/session.ts'
 import { errorMessage } from '../../lib/api.ts'
 import { formatDateTime } from '../../lib/format.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
+import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
-import { useToast } from '../../ui/Toast.tsx'
 import { addNote, inboxKeys, listNotes, patchThread } from './api.ts'
 import type { Thread } from './api.ts'
 import { contactName, useMembers } from './people.tsx'
@@ -70,23 +71,35 @@ export function ThreadDetails({
   )
 }
 
-const usePatch = (clientId: string, threadId: string, done: string) => {
+/** A label as the server keeps it: trimmed, at most 32 characters. */
+const LABEL_MAX = 32
+
+/** Saves the assignee or the labels; the sheet shows the result itself (toasts sit under a modal sheet, unseen). */
+const usePatch = (clientId: string, threadId: string) => {
   const qc = useQueryClient()
-  const { notify } = useToast()
   return useMutation({
     mutationFn: (body: { assignedTo?: string | null; labels?: string[] }) => patchThread(clientId, threadId, body),
-    onSuccess: () => {
-      notify(done)
+    onSuccess: (thread) => {
+      qc.setQueryData(inboxKeys.thread(clientId, threadId), thread)
       void qc.invalidateQueries({ queryKey: inboxKeys.threads(clientId) })
     },
-    onError: (e) => notify(errorMessage(e), 'error'),
   })
+}
+
+function PatchError({ patch }: { patch: { isError: boolean; error: unknown } }) {
+  if (!patch.isError) return null
+  return (
+    <p role="alert" className="mt-1 text-sm text-red-700">
+      {errorMessage(patch.error)}
+    </p>
+  )
 }
 
 function Assignee({ clientId, thread, canEdit }: { clientId: string; thread: Thread; canEdit: boolean }) {
   const id = useId()
   const { query, members } = useMembers()
-  const patch = usePatch(clientId, thread.id, 'Assignment saved')
+  const me = useAuthStatus().data?.user?.id ?? null
+  const patch = usePatch(clientId, thread.id)
   return (
     <section>
       <label htmlFor={id} className="block text-sm font-semibold text-slate-900">
@@ -113,6 +126,17 @@ function Assignee({ clientId, thread, canEdit }: { clientId: string; thread: Thr
           )}
         </Select>
       )}
+      {canEdit && me && thread.assignedTo !== me && members.some((m) => m.userId === me) && (
+        <Button
+          variant="ghost"
+          className="mt-1 px-0 py-1 text-indigo-700"
+          disabled={patch.isPending}
+          onClick={() => patch.mutate({ assignedTo: me })}
+        >
+          Assign to me
+        </Button>
+      )}
+      <PatchError patch={patch} />
     </section>
   )
 }
@@ -120,10 +144,10 @@ function Assignee({ clientId, thread, canEdit }: { clientId: string; thread: Thr
 function Labels({ clientId, thread, canEdit }: { clientId: string; thread: Thread; canEdit: boolean }) {
   const id = useId()
   const [draft, setDraft] = useState('')
-  const labels = thread.labels ?? []
-  const patch = usePatch(clientId, thread.id, 'Labels saved')
+  const labels = thread.labels
+  const patch = usePatch(clientId, thread.id)
   const add = () => {
-    const l = draft.trim().slice(0, 40)
+    const l = draft.trim().slice(0, LABEL_MAX)
     if (!l || labels.includes(l)) return setDraft('')
     patch.mutate({ labels: [...labels, l] }, { onSuccess: () => setDraft('') })
   }
@@ -178,7 +202,7 @@ function Labels({ clientId, thread, canEdit }: { clientId: string; thread: Threa
           <Input
             id={id}
             placeholder="Add a label"
-            maxLength={40}
+            maxLength={LABEL_MAX}
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
           />
@@ -187,6 +211,7 @@ function Labels({ clientId, thread, canEdit }: { clientId: string; thread: Threa
           </Button>
         </form>
       )}
+      <PatchError patch={patch} />
     </section>
   )
 }
@@ -196,11 +221,13 @@ function Notes({ clientId, threadId, canEdit }: { clientId: string; threadId: st
   const qc = useQueryClient()
   const { byId } = useMembers()
   const [body, setBody] = useState('')
-  const query = useQuery({
+  const query = useInfiniteQuery({
     queryKey: inboxKeys.notes(clientId, threadId),
-    queryFn: ({ signal }) => listNotes(clientId, threadId, signal),
-    retry: false,
+    queryFn: ({ pageParam, signal }) => listNotes(clientId, threadId, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
   })
+  const notes = query.data?.pages.flatMap((p) => p.items) ?? []
   const add = useMutation({
     mutationFn: () => addNote(clientId, threadId, body.trim()),
     onSuccess: () => {
@@ -218,12 +245,16 @@ function Notes({ clientId, threadId, canEdit }: { clientId: string; threadId: st
         <div className="mt-2">
           <QueryError error={query.error} onRetry={() => void query.refetch()} />
         </div>
-      ) : query.data.length === 0 ? (
+      ) : notes.length === 0 ? (
         <p className="mt-2 text-sm text-slate-500">No notes yet.</p>
       ) : (
-        <ul className="mt-2 space-y-2">
-          {query.data.map((n) => (
-            <li key={n.id} className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm">
+        <ul className="mt-2 space-y-2" aria-label="Notes">
+          {notes.map((n) => (
+            <li
+              key={n.id}
+              className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm"
+              data-testid="thread-note"
+            >
               <p className="whitespace-pre-wrap text-slate-900">{n.body}</p>
               <p className="mt-1 text-xs text-slate-500">
                 {byId.get(n.authorId)?.name ?? 'A member'} · {formatDateTime(n.createdAt)}
@@ -232,6 +263,7 @@ function Notes({ clientId, threadId, canEdit }: { clientId: string; threadId: st
           ))}
         </ul>
       )}
+      <LoadMore query={query} />
       {canEdit && (
         <form
           className="mt-3 space-y-2"

@@ -184,7 +184,7 @@ function ThreadItem({
   onLabel: (label: string) => void
 }) {
   const name = contactName(thread)
-  const labels = thread.labels ?? []
+  const labels = thread.labels
   return (
     <div
       className={cx(

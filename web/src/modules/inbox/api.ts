@@ -1,12 +1,11 @@
-import type { InboxMessageDto, ThreadDto } from '../../../../contracts/inbox.ts'
+import type { InboxMessageDto, InboxNoteDto, SuggestedReplyDto, ThreadDto } from '../../../../contracts/inbox.ts'
 import { api } from '../../lib/api.ts'
 import { openStream } from '../../lib/follow-stream.ts'
 
 export type Page<T> = { items: T[]; nextCursor: string | null }
-/** A thread as the list shows it; `labels` comes with the assignment and labels routes (absent on older servers). */
-export type Thread = ThreadDto & { labels?: string[] }
+export type Thread = ThreadDto
 export type InboxMessage = InboxMessageDto
-export type Note = { id: string; threadId: string; body: string; authorId: string; createdAt: string }
+export type Note = InboxNoteDto
 
 export type ThreadFilters = {
   q?: string | undefined
@@ -23,6 +22,8 @@ export type Outgoing = { text: string } | { template: { name: string; language: 
 export const inboxKeys = {
   all: (clientId: string) => ['inbox', clientId] as const,
   threads: (clientId: string) => ['inbox', clientId, 'threads'] as const,
+  /** Under `threads`: whatever reads threads again (a change, a send) reads this one again too. */
+  thread: (clientId: string, threadId: string) => ['inbox', clientId, 'threads', 'one', threadId] as const,
   threadList: (clientId: string, filters: ThreadFilters) => ['inbox', clientId, 'threads', filters] as const,
   messages: (clientId: string, threadId: string) => ['inbox', clientId, 'messages', threadId] as const,
   notes: (clientId: string, threadId: string) => ['inbox', clientId, 'notes', threadId] as const,
@@ -50,6 +51,10 @@ export const listThreads = (
     },
   })
 
+/** One thread (a link to a thread outside the loaded list). */
+export const getThread = (clientId: string, threadId: string, signal?: AbortSignal) =>
+  api<Thread>(threadUrl(threadId), { clientId, signal })
+
 /** A thread's messages, newest first (the page after `cursor` is older). */
 export const listMessages = (clientId: string, threadId: string, cursor: string | undefined, signal?: AbortSignal) =>
   api<Page<InboxMessage>>(threadUrl(threadId, '/messages'), { clientId, signal, query: { cursor, limit: 30 } })
@@ -66,17 +71,16 @@ export const patchThread = (
   body: { assignedTo?: string | null; labels?: string[] },
 ) => api<Thread>(threadUrl(threadId), { method: 'PATCH', clientId, body })
 
-export const listNotes = (clientId: string, threadId: string, signal?: AbortSignal) =>
-  api<Page<Note> | Note[]>(threadUrl(threadId, '/notes'), { clientId, signal }).then((r) =>
-    Array.isArray(r) ? r : r.items,
-  )
+/** A thread's internal notes, newest first (the page after `cursor` is older). */
+export const listNotes = (clientId: string, threadId: string, cursor: string | undefined, signal?: AbortSignal) =>
+  api<Page<Note>>(threadUrl(threadId, '/notes'), { clientId, signal, query: { cursor, limit: 20 } })
 
 export const addNote = (clientId: string, threadId: string, body: string) =>
   api<Note>(threadUrl(threadId, '/notes'), { method: 'POST', clientId, body: { body } })
 
 /** A reply drafted by an agent from the conversation (metered: 402 when the credits run out). */
 export const suggestReply = (clientId: string, threadId: string, agentId?: string) =>
-  api<{ text: string; agentId: string }>(threadUrl(threadId, '/suggest'), {
+  api<SuggestedReplyDto>(threadUrl(threadId, '/suggest'), {
     method: 'POST',
     clientId,
     body: agentId ? { agentId } : {},

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { IdParam } from '../../../contracts/common.ts'
+import { ChannelLimitsBody, ChannelLimitsDto, ChannelTemplateList } from '../../../contracts/channels.ts'
+import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { channelsErrors } from './channels.errors.ts'
+import type { ChannelLimits } from './limits.ts'
+import type { Templates } from './templates.ts'
+
+/** What a number sends with: its Cloud templates and its own sending limits. */
+export const outboundRoutes =
+  ({
+    templates,
+    limits,
+    clientOf,
+    scope,
+  }: {
+    templates: Templates
+    limits: ChannelLimits
+    clientOf: (id: string) => Promise<string | undefined>
+    scope: ScopeResolver
+  }) =>
+  async (base: FastifyInstance) => {
+    const app = base.withTypeProvider<ZodTypeProvider>()
+    const channelScope = async (req: Parameters<ScopeResolver['owner']>[0], id: string, role: 'viewer' | 'admin') =>
+      scope.owner(req, role, await clientOf(id), channelsErrors.not_found)
+
+    app.get(
+      '/api/channels/:id/templates',
+      {
+        schema: {
+          tags: ['channels'],
+          summary: "A Cloud number's message templates, from its WhatsApp Business Account (409 for a QR number)",
+          params: IdParam,
+          response: { 200: ChannelTemplateList, ...errorResponses(401, 404, 409, 502) },
+        },
+      },
+      async (req) => templates.list(await channelScope(req, req.params.id, 'viewer'), req.params.id),
+    )
+
+    app.put(
+      '/api/channels/:id/limits',
+      {
+        schema: {
+          tags: ['channels'],
+          summary:
+            "The number's own sending limits: messages a minute, and first messages to new contacts a day (QR); null " +
+            "returns to the kind's default, never above its maximum (admins)",
+          params: IdParam,
+          body: ChannelLimitsBody,
+          response: { 200: ChannelLimitsDto, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const s = await channelScope(req, req.params.id, 'admin')
+        const l = await limits.set(s, req.params.id, req.body, requestMeta(req))
+        return { kind: l.kind, perSecond: l.perSecond, burst: l.burst, newContactsPerDay: l.newContactsPerDay }
+      },
+    )
+  }

@@ -258,6 +258,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   channels.receive(inbox.receivers)
   channels.registerMetrics(metrics.registry)
+  flows.whatsapp.connect(inbox.flowSend)
+  inbox.onInbound(flows.whatsapp.received)
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
   const tools = createToolsModule({ egress: createEgress(egress), stillAllowed: tenancy.scope.stillAllowed })

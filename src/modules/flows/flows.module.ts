@@ -16,6 +16,8 @@ import { createRunsService } from './engine/runs.service.ts'
 import { runRoutes } from './engine/runs.routes.ts'
 import { createWebhooks } from './engine/webhooks.ts'
 import { createSchedules } from './engine/schedules.ts'
+import { createWhatsAppTrigger } from './engine/whatsapp.ts'
+import { whatsappNodes, type WhatsAppNodeDeps } from './nodes/whatsapp.ts'
 import { createCredentials } from './credentials.ts'
 import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -146,6 +148,7 @@ export const createFlowsModule = (deps: {
     archive: thenSync(stored.archive),
     restore: thenSync(stored.restore),
   }
+  const whatsapp = createWhatsAppTrigger({ engine, queue: deps.queue, evaluate: expressions.evaluate })
   const retention = createRetention({ db: deps.db, runs: deps.runs, days: deps.settings?.retentionDays })
   const runsService = createRunsService({
     db: deps.db,
@@ -194,7 +197,18 @@ export const createFlowsModule = (deps: {
     ],
     schedules,
     retention,
-    jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs],
+    /**
+     * WhatsApp (issue 13 §8): `received` is the inbox's inbound subscriber (starts the flows a message matches, in its
+     * transaction); `connect` registers the trigger and the "Send WhatsApp message" node, sending through the inbox.
+     */
+    whatsapp: {
+      received: whatsapp.received,
+      startRuns: whatsapp.startRuns,
+      idle: whatsapp.idle,
+      connect: (send: WhatsAppNodeDeps['send']) =>
+        nodes.register(...whatsappNodes({ send, stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }) })),
+    },
+    jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs, ...whatsapp.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */
     async startWorker() {
       await schedules.reconcile()
@@ -202,6 +216,7 @@ export const createFlowsModule = (deps: {
       engine.start()
     },
     async close() {
+      await whatsapp.idle()
       await engine.drain()
       await expressions.close()
     },

@@ -13,7 +13,8 @@ import { createDashboard, type ChannelsDirectory } from './dashboard.ts'
 import { dashboardRoutes } from './dashboard.routes.ts'
 import { OUTBOX_DEFAULTS, type OutboxSettings } from './dispatcher.ts'
 import { inboxRoutes } from './inbox.routes.ts'
-import { createInboxService } from './inbox.service.ts'
+import { createInboxService, type InboundEvent } from './inbox.service.ts'
+import { createFlowSend } from './flow-send.ts'
 import type { InboxTables } from './inbox.tables.ts'
 import { createTriage, type MemberCheck } from './triage.ts'
 import type { Metering } from '../credits/credits.module.ts'
@@ -69,15 +70,22 @@ export const createInboxModule = (deps: {
     settings: { ...OUTBOX_DEFAULTS, ...deps.outbox },
   })
   const dashboard = createDashboard({ db, channels: deps.channels, pacer })
+  const subscribers: InboundSubscriber[] = []
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
     inbound: async (h, channel, messages) => {
       const stored = await inbox.receive(h, channel, messages)
-      return () =>
+      const events = stored.flatMap((s) => (s.event ? [s.event] : []))
+      const after: (() => void)[] = []
+      // Subscribers act in the same transaction (a flow run starts exactly when the message is stored).
+      if (events.length) for (const subscriber of subscribers) after.push(await subscriber(h, events))
+      return () => {
         live.publish(
           channel.clientId,
           stored.map((s) => s.threadId),
         )
+        for (const fn of after) fn()
+      }
     },
     statuses: async (h, channel, updates) => {
       const threads = await inbox.applyStatuses(h, channel, updates)
@@ -95,6 +103,13 @@ export const createInboxModule = (deps: {
     dashboard,
     live,
     receivers,
+    /**
+     * Subscribes to what contacts write: called in the transaction that stores their messages (a redelivered message is
+     * not stored again, so not told again); what it answers runs after the commit.
+     */
+    onInbound: (subscriber: InboundSubscriber) => void subscribers.push(subscriber),
+    /** Sends from a flow step (no HTTP request): see `flow-send.ts`. */
+    flowSend: createFlowSend(outbox),
     routes: [
       dashboardRoutes({ dashboard, scope: deps.scope }),
       inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope }),
@@ -103,6 +118,10 @@ export const createInboxModule = (deps: {
     jobs: outbox.jobs,
   } satisfies ModuleParts & Record<string, unknown>
 }
+
+export type { InboundEvent } from './inbox.service.ts'
+export type { FlowSend } from './flow-send.ts'
+export type InboundSubscriber = (h: Handle, events: InboundEvent[]) => Promise<() => void>
 
 /** What the inbox counts against a plan: messages sent from Camarad this calendar month. */
 export const inboxUsage = { messagesPerMonth: sentThisMonth }

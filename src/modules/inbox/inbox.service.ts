@@ -31,6 +31,30 @@ export const previewOf = (c: MessageContent): string => {
   }
 }
 
+/** The words of a message, when it has some (a text, a caption, a place's name). */
+export const textOf = (c: MessageContent): string | null =>
+  c.type === 'text'
+    ? c.text
+    : c.type === 'media'
+      ? (c.caption ?? null)
+      : c.type === 'location'
+        ? (c.name ?? null)
+        : null
+
+/**
+ * A message a contact wrote, as the inbox tells its inbound subscribers (flows) in the transaction that stored it:
+ * never our own echo, never history. `firstFromContact`: the contact had not written to any of the client's numbers.
+ */
+export type InboundEvent = {
+  workspaceId: string
+  clientId: string
+  channelId: string
+  threadId: string
+  message: { id: string; type: MessageContent['type']; text: string | null; at: string }
+  contact: { id: string; waId: string; name: string | null; phone: string | null }
+  firstFromContact: boolean
+}
+
 /**
  * Where the rank of a delivery status is compared in SQL: an update applies only when it moves the message forward
  * (queued < sent < delivered < read). `failed` ends a message that was not delivered yet; nothing moves a failed one.
@@ -98,7 +122,7 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
           updatedAt: new Date(),
         })),
       )
-      .returning('id')
+      .returning(['id', 'waId', 'name', 'phone'])
       .executeTakeFirstOrThrow()
     const thread = await trx
       .insertInto('inboxThreads')
@@ -115,8 +139,22 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
       )
       .returning('id')
       .executeTakeFirstOrThrow()
-    return thread.id
+    return { threadId: thread.id, contact }
   }
+
+  /** Whether the contact wrote to the client before (any number, history included) besides message `except`. */
+  const wroteBefore = async (trx: Kysely<InboxTables>, channel: ChannelRef, contactId: string, except: string) =>
+    Boolean(
+      await trx
+        .selectFrom('inboxMessages')
+        .select('id')
+        .where('clientId', '=', channel.clientId)
+        .where('direction', '=', 'in')
+        .where('id', '<>', except)
+        .where('threadId', 'in', (eb) => eb.selectFrom('inboxThreads').select('id').where('contactId', '=', contactId))
+        .limit(1)
+        .executeTakeFirst(),
+    )
 
   return {
     /**
@@ -126,7 +164,7 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
      */
     async receive(h: Handle, channel: ChannelRef, messages: InboundMessage[]) {
       const trx = own<InboxTables>(h)
-      const stored: { messageId: string; threadId: string }[] = []
+      const stored: { messageId: string; threadId: string; event?: InboundEvent }[] = []
       for (const m of messages) {
         if (m.fromMe && m.ourId) {
           // Our own send echoed back (a QR number): the outbox's row is that message; its provider id is filled in
@@ -149,7 +187,7 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
             .executeTakeFirst()
           if (ours) continue
         }
-        const threadId = await threadFor(trx, channel, m)
+        const { threadId, contact } = await threadFor(trx, channel, m)
         const inserted = await trx
           .insertInto('inboxMessages')
           .values({
@@ -173,8 +211,25 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
           .returning('id')
           .executeTakeFirst()
         if (!inserted) continue
-        stored.push({ messageId: inserted.id, threadId })
         const inbound = !m.fromMe
+        stored.push({
+          messageId: inserted.id,
+          threadId,
+          // What the contact says now (not our echo, not history): told to the inbound subscribers (flows).
+          ...(inbound && !m.history
+            ? {
+                event: {
+                  workspaceId: channel.workspaceId,
+                  clientId: channel.clientId,
+                  channelId: channel.id,
+                  threadId,
+                  message: { id: inserted.id, type: m.content.type, text: textOf(m.content), at: m.at.toISOString() },
+                  contact,
+                  firstFromContact: !(await wroteBefore(trx, channel, contact.id, inserted.id)),
+                },
+              }
+            : {}),
+        })
         await trx
           .updateTable('inboxThreads')
           .set((eb) => ({

@@ -23,7 +23,7 @@ const Retry = z
   })
   .optional()
 /** Every node may override its retry policy and its step timeout. */
-const common = { retry: Retry, timeoutMs: z.number().int().min(100).max(300_000).optional() }
+export const common = { retry: Retry, timeoutMs: z.number().int().min(100).max(300_000).optional() }
 
 export const manualSpec = spec({
   type: 'core.manual',

@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query'
 import { useId, useState } from 'react'
 import type {
   CredentialDto,
@@ -7,6 +8,7 @@ import type {
   GraphIssue,
   NodeTypeDto,
 } from '../../../../contracts/flows.ts'
+import { channelKeys, listChannels } from '../channels/index.ts'
 import { Button } from '../../ui/Button.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Input, Select } from '../../ui/Input.tsx'
@@ -49,6 +51,14 @@ export function NodePanel({
 }: Props) {
   const type = types.get(node.type)
   const [nameDraft, setNameDraft] = useState<string | null>(null)
+  // A node with a number field (the WhatsApp trigger) picks among the client's numbers.
+  const wantsNumbers = Boolean((type?.configSchema as JsonSchema | undefined)?.properties?.channelId)
+  const numbers = useQuery({
+    queryKey: channelKeys.list(clientId),
+    queryFn: ({ signal }) => listChannels(clientId, signal),
+    enabled: wantsNumbers && !readOnly,
+    retry: false,
+  })
   const general = issues.filter((i) => i.path.length === 0 || (i.path.length === 1 && i.path[0] === 'config'))
   return (
     <div className="space-y-5">
@@ -117,6 +127,7 @@ export function NodePanel({
             issues={issues.filter((i) => i.path.length > 0)}
             disabled={readOnly}
             credentials={credentials}
+            channels={numbers.data?.items.map((c) => ({ id: c.id, name: c.name, phone: c.phone })) ?? null}
           />
           {node.type === 'core.schedule' && <ScheduleNext clientId={clientId} config={node.config} />}
         </section>

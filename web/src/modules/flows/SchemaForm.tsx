@@ -5,7 +5,7 @@ import { Input, Select, Textarea } from '../../ui/Input.tsx'
 import { classify, emptyValue, humanize, issueKey, parseScalar, resolve } from './schema.ts'
 import type { JsonSchema } from './schema.ts'
 import { FormContext } from './schema-form-context.ts'
-import type { A11y, Ctx, FieldProps } from './schema-form-context.ts'
+import type { A11y, Ctx, FieldProps, NumberOption } from './schema-form-context.ts'
 import { ArrayControl, RecordControl } from './SchemaCollections.tsx'
 import { ExprControl, JsonControl, ParsedInput, VariantControl } from './SchemaInputs.tsx'
 
@@ -16,6 +16,7 @@ type Props = {
   issues: { path: (string | number)[]; message: string }[]
   disabled?: boolean
   credentials?: CredentialDto[] | null
+  channels?: NumberOption[] | null
 }
 
 /**
@@ -23,12 +24,21 @@ type Props = {
  * tagged unions, and an "fx" toggle on fields that also take an expression `{ "$expr": "…" }`. Anything else is
  * edited as JSON. Validation issues show under the field they name.
  */
-export function SchemaForm({ schema, value, onChange, issues, disabled = false, credentials = null }: Props) {
+export function SchemaForm({
+  schema,
+  value,
+  onChange,
+  issues,
+  disabled = false,
+  credentials = null,
+  channels = null,
+}: Props) {
   const ctx: Ctx = {
     root: schema,
     disabled,
     issues: new Map(issues.map((i) => [issueKey(i.path), i.message])),
     credentials,
+    channels,
   }
   const s = resolve(schema, schema)
   if (!s.properties || Object.keys(s.properties).length === 0)
@@ -155,7 +165,7 @@ export function Control({
   name,
   label = humanize(name),
 }: FieldProps & { a11y: A11y; name: string; label?: string }) {
-  const { root, disabled, credentials } = useContext(FormContext)
+  const { root, disabled, credentials, channels } = useContext(FormContext)
   const kind = classify(schema, root)
   const s = resolve(schema, root)
   switch (kind.kind) {
@@ -210,6 +220,26 @@ export function Control({
         />
       )
     case 'string': {
+      if (channels && name === 'channelId')
+        return (
+          <Select
+            {...a11y}
+            disabled={disabled}
+            value={typeof value === 'string' ? value : ''}
+            onChange={(e) => onChange(e.target.value || undefined)}
+          >
+            <option value="">Any of the client’s numbers</option>
+            {typeof value === 'string' && value && !channels.some((c) => c.id === value) && (
+              <option value={value}>A number that is gone ({value})</option>
+            )}
+            {channels.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+                {c.phone ? ` (${c.phone})` : ''}
+              </option>
+            ))}
+          </Select>
+        )
       if (credentials && /^credential(id)?$/i.test(name))
         return (
           <Select

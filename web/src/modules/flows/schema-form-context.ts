@@ -7,9 +7,18 @@ export type Ctx = {
   disabled: boolean
   issues: Map<string, string>
   credentials: CredentialDto[] | null
+  /** The client's WhatsApp numbers, for a `channelId` field (a WhatsApp trigger's number picker). */
+  channels: NumberOption[] | null
 }
+export type NumberOption = { id: string; name: string; phone: string | null }
 /** What every field of one config form shares: the root schema (for `$ref`), read-only, issues, the vault. */
-export const FormContext = createContext<Ctx>({ root: {}, disabled: false, issues: new Map(), credentials: null })
+export const FormContext = createContext<Ctx>({
+  root: {},
+  disabled: false,
+  issues: new Map(),
+  credentials: null,
+  channels: null,
+})
 
 export type FieldProps = {
   schema: JsonSchema

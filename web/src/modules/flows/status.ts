@@ -45,6 +45,7 @@ export const TRIGGER_LABEL = {
   webhook: 'Webhook',
   schedule: 'Schedule',
   subflow: 'Sub-flow',
+  whatsapp: 'WhatsApp message',
 } as const
 
 /** "850 ms", "4.2 s", "3 min 5 s". */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FlowDto, FlowGraph, FlowRunDto, FlowRunTrace } from '../../contracts/flows.ts'
 import type { InboxMessageDto, ThreadDto } from '../../contracts/inbox.ts'
-import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { startFakeWhatsAppCloud, type FakeWhatsAppCloud, webhookOf } from '../fakes/whatsapp-cloud.ts'
 import { edge, node } from '../flow-graph.ts'
 import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type Caller, type TestContext } from '../harness.ts'
 
@@ -20,15 +20,7 @@ describe('flows: WhatsApp trigger and send', () => {
   const owner = (): Caller => ({ cookie: w.user.cookie, headers: { 'x-client-id': w.clientId } })
   const deliver = (body: unknown) =>
     fake.deliver(
-      async (raw, signature) =>
-        (
-          await ctx.app.inject({
-            method: 'POST',
-            url: '/api/webhooks/whatsapp',
-            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-            payload: raw,
-          })
-        ).statusCode,
+      webhookOf(() => ctx.app),
       body,
     )
   /** Every start and slice this process began is done. */

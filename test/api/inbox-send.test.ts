@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InboxMessageDto, ThreadDto } from '../../contracts/inbox.ts'
-import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { startFakeWhatsAppCloud, type FakeWhatsAppCloud, webhookOf } from '../fakes/whatsapp-cloud.ts'
 import {
   addMember,
   call,
@@ -26,15 +26,7 @@ describe('inbox: sending through a Cloud number', () => {
   const owner = (): Caller => ({ cookie: w.user.cookie, headers: { 'x-client-id': w.clientId } })
   const deliver = (body: unknown) =>
     fake.deliver(
-      async (raw, signature) =>
-        (
-          await ctx.app.inject({
-            method: 'POST',
-            url: '/api/webhooks/whatsapp',
-            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-            payload: raw,
-          })
-        ).statusCode,
+      webhookOf(() => ctx.app),
       body,
     )
   const send = (body: Record<string, unknown>, caller = owner(), threadId = thread.id) =>

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ThreadDto } from '../../contracts/inbox.ts'
-import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { startFakeWhatsAppCloud, type FakeWhatsAppCloud, webhookOf } from '../fakes/whatsapp-cloud.ts'
 import { call, createTestContext, driver, onboard, type Caller, type TestContext } from '../harness.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -58,17 +58,7 @@ describe.skipIf(driver !== 'postgres')('outbox: a worker killed mid-run sends no
       WHATSAPP_GRAPH_API_BASE: fake.url,
     })
     // Meta's status webhooks reach the app (this process), whichever worker sent.
-    fake.deliverStatusesTo(
-      async (raw, signature) =>
-        (
-          await ctx.app.inject({
-            method: 'POST',
-            url: '/api/webhooks/whatsapp',
-            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-            payload: raw,
-          })
-        ).statusCode,
-    )
+    fake.deliverStatusesTo(webhookOf(() => ctx.app))
   })
   afterAll(async () => {
     for (const w of workers) await kill(w)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DeadMessageDto, InboxMessageDto, ThreadDto } from '../../contracts/inbox.ts'
 import { createDispatcher, OUTBOX_DEFAULTS, type OutboxSettings } from '../../src/modules/inbox/dispatcher.ts'
 import { createPgPacer } from '../../src/modules/inbox/pacer.ts'
-import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { startFakeWhatsAppCloud, type FakeWhatsAppCloud, webhookOf } from '../fakes/whatsapp-cloud.ts'
 import { call, createTestContext, onboard, TEST_INTERNAL_TOKEN, type Caller, type TestContext } from '../harness.ts'
 
 const APP_SECRET = 'meta-app-secret-0123456789abcdef'
@@ -21,15 +21,7 @@ describe('outbox: claims, pacing, dead letters, lost answers', () => {
   const threads = new Map<string, ThreadDto>()
   const owner = (): Caller => ({ cookie: w.user.cookie, headers: { 'x-client-id': w.clientId } })
   const operator: Caller = { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } }
-  const webhook = async (raw: string, signature: string) =>
-    (
-      await ctx.app.inject({
-        method: 'POST',
-        url: '/api/webhooks/whatsapp',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-        payload: raw,
-      })
-    ).statusCode
+  const webhook = webhookOf(() => ctx.app)
   const queue = async (to: string, body: Record<string, unknown>) => {
     const res = await call(ctx.app, 'POST', `/api/inbox/threads/${threads.get(to)!.id}/messages`, owner(), body)
     expect(res.statusCode, res.body).toBe(201)

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
 import { json } from './http-kit.ts'
 
 export type FakeCloudNumber = {
@@ -139,6 +140,19 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Where a webhook goes: a URL, or `send` for an app that is not listening (a test's `inject`); answers the status. */
 export type CloudWebhookTarget = string | ((raw: string, signature: string) => Promise<number>)
+
+/** The app's webhook as a target, called in process (`inject`): `app` is read at each delivery (set in a beforeAll). */
+export const webhookOf =
+  (app: () => { inject: FastifyInstance['inject'] }) =>
+  async (raw: string, signature: string): Promise<number> =>
+    (
+      await app().inject({
+        method: 'POST',
+        url: '/api/webhooks/whatsapp',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+        payload: raw,
+      })
+    ).statusCode
 
 /**
  * A loopback WhatsApp Cloud API (Meta's Graph API), speaking its request, answer, error and webhook shapes:

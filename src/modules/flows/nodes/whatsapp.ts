@@ -69,7 +69,8 @@ export const whatsappTriggerSpec = {
   kind: 'trigger',
   label: 'WhatsApp message received',
   description:
-    'Starts the flow when a contact writes to one of the client’s WhatsApp numbers (once per message), optionally only on one number, only for some text, or only for a first message. Input: message, contact, thread, channel.',
+    'Starts the flow when a contact writes to one of the client’s WhatsApp numbers (once per message), optionally ' +
+    'only on one number, only for some text, or only for a first message. Input: message, contact, thread, channel.',
   icon: 'whatsapp',
   config: z.strictObject({
     channelId: ChannelId.optional().meta({
@@ -98,7 +99,9 @@ export const whatsappSendSpec = {
   kind: 'action',
   label: 'Send WhatsApp message',
   description:
-    'Replies in a WhatsApp conversation through the inbox’s outbox (paced, counted against the plan, once per step). The conversation defaults to the one that started the run; free-form text only within 24 hours of the contact’s last message.',
+    'Replies in a WhatsApp conversation through the inbox’s outbox (paced, counted against the plan, once per ' +
+    'step). The conversation defaults to the one that started the run; free-form text only within 24 hours of the ' +
+    'contact’s last message.',
   icon: 'whatsapp',
   config: z.strictObject({
     threadId: exprOr(z.string().min(1).max(64))

@@ -52,7 +52,9 @@ import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
-export const RETIRED_JOBS = ['chat.sweep-stale-runs', 'boardroom.sweep-stale-meetings']
+// `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
+// job left in the queue by an earlier release changes nothing: its message is sent once by the dispatcher).
+export const RETIRED_JOBS = ['chat.sweep-stale-runs', 'boardroom.sweep-stale-meetings', 'inbox.send-message']
 
 export type ContainerOptions = {
   migrate?: boolean

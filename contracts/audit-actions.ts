@@ -58,6 +58,7 @@ export const AUDIT_ACTION_LABELS = {
   'channel.qr_requested': 'WhatsApp QR code requested',
   'channel.backfill_requested': 'WhatsApp history requested',
   'channel.disconnected': 'WhatsApp number disconnected',
+  'inbox.sends_paused': 'WhatsApp sends paused after repeated failures',
   'inbox.thread_assigned': 'WhatsApp conversation assigned',
   'inbox.thread_labelled': 'WhatsApp conversation labels changed',
   'channel.limits_changed': 'WhatsApp number sending limits changed',

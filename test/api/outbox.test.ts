@@ -275,4 +275,27 @@ describe('outbox: claims, pacing, dead letters, lost answers', () => {
     expect((item as unknown as { sent24h: number }).sent24h).toBeGreaterThan(30)
     expect((await call(ctx.app, 'GET', '/api/channels/dashboard', { cookie: w.user.cookie })).statusCode).toBe(400)
   })
+
+  it('pauses a number whose sends keep failing (its circuit breaker), with an audit event and the pause on show', async () => {
+    const queued = []
+    for (let i = 0; i < 10; i++) queued.push(await queue(CONTACTS[1]!, { text: `Eșuează ${i}` }))
+    fake.script(...queued.map(() => ({ code: 131000 })))
+    const outbox = ctx.container.inbox.outbox.dispatcher
+    await outbox.round()
+    await outbox.settled()
+    const paused = await ctx.container.db
+      .selectFrom('auditEvents')
+      .select(['action', 'metadata'])
+      .where('targetId', '=', channelId)
+      .where('action', '=', 'inbox.sends_paused')
+      .execute()
+    expect(paused).toMatchObject([{ metadata: { lastError: { code: 'whatsapp.131000' } } }])
+    const res = await call(ctx.app, 'GET', '/api/channels/dashboard', owner())
+    const item = (res.json().items as { channelId: string; rate: { pausedUntil: string | null } }[]).find(
+      (i) => i.channelId === channelId,
+    )!
+    expect(Date.parse(item.rate.pausedUntil!)).toBeGreaterThan(Date.now() + 30_000)
+    // Every message stays queued, to go once the pause is over.
+    for (const m of queued) expect((await row(m.id)).status).toBe('queued')
+  })
 })

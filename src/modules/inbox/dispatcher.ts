@@ -3,6 +3,7 @@ import { sql, type Kysely, type UpdateObject } from 'kysely'
 import { SendFailure, type Outgoing } from '../channels/driver.ts'
 import type { SendLimits } from '../channels/limits.ts'
 import type { Sender } from '../channels/sender.ts'
+import { createBreaker, type Breaker, type BreakerSettings } from './breaker.ts'
 import type { InboxTables, MessageRow } from './inbox.tables.ts'
 import type { InboxLive } from './live.ts'
 import { claimDue, type Claimed } from './claims.ts'
@@ -21,6 +22,8 @@ export type OutboxSettings = {
   pollMs: number
   /** Attempts before a message that keeps failing transiently is dead (failed, for the operators to replay). */
   maxAttempts: number
+  /** When failures spike, the number's sends pause (its circuit breaker). */
+  breaker?: BreakerSettings
 }
 export const OUTBOX_DEFAULTS: OutboxSettings = {
   batch: 20,
@@ -75,6 +78,8 @@ export const createDispatcher = ({
   pacer,
   live,
   settings = OUTBOX_DEFAULTS,
+  breaker = createBreaker(),
+  onTrip = () => undefined,
   now = Date.now,
   random = Math.random,
   log = (m: string, err?: unknown) => console.error(`[outbox] ${m}`, err ?? ''),
@@ -85,6 +90,9 @@ export const createDispatcher = ({
   pacer: Pacer
   live: InboxLive
   settings?: OutboxSettings
+  /** Pauses a number whose sends keep failing (issue 13 §6); `onTrip` is told (an audit event). */
+  breaker?: Breaker
+  onTrip?: (m: MessageRow, failure: SendFailure | undefined, untilMs: number) => unknown
   now?: () => number
   random?: () => number
   log?: (m: string, err?: unknown) => void
@@ -210,6 +218,15 @@ export const createDispatcher = ({
       nextAttemptAt: sql<Date>`greatest(next_attempt_at, ${new Date(now())})`,
     })
 
+  /** The breaker's part: failures of the number (not a paced recipient, not a template needed) may pause it. */
+  const judge = async (m: MessageRow, outcome: Outcome, failure: SendFailure | undefined) => {
+    if (outcome === 'paced' || failure?.kind === 'needs_template') return
+    if (!breaker.record(m.channelId, outcome === 'sent')) return
+    const until = now() + breaker.settings.openMs
+    await pacer.pause(m.channelId, until)
+    await Promise.resolve(onTrip(m, failure, until)).catch((err: unknown) => log('onTrip', err))
+  }
+
   /** Sends what was claimed: one chat's messages in order, chats side by side. */
   const sendClaimed = async (claimed: MessageRow[]) => {
     const chats = new Map<string, MessageRow[]>()
@@ -217,10 +234,11 @@ export const createDispatcher = ({
     await Promise.all(
       [...chats.values()].map(async (ms) => {
         for (const [i, m] of ms.entries()) {
-          const { outcome } = await attempt(m).catch((err: unknown) => {
+          const { outcome, failure } = await attempt(m).catch((err: unknown) => {
             log(`attempt ${m.id}`, err)
-            return { outcome: 'uncertain' as const }
+            return { outcome: 'uncertain' as const, failure: undefined }
           })
+          await judge(m, outcome, failure)
           if (outcome === 'paced') {
             for (const rest of ms.slice(i + 1)) await release(rest)
             return

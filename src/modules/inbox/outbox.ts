@@ -10,6 +10,7 @@ import type { MessageContent } from '../channels/driver.ts'
 import type { SendLimits } from '../channels/limits.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
+import { createBreaker } from './breaker.ts'
 import { createDispatcher, OUTBOX_DEFAULTS, WAKE_CHANNEL, type OutboxSettings } from './dispatcher.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { previewOf, WINDOW_MS } from './inbox.service.ts'
@@ -63,7 +64,29 @@ export const createOutbox = ({
   settings?: OutboxSettings
   now?: () => number
 }) => {
-  const dispatcher = createDispatcher({ db, sender, limits, pacer, live, settings, now })
+  const dispatcher = createDispatcher({
+    db,
+    sender,
+    limits,
+    pacer,
+    live,
+    settings,
+    now,
+    breaker: createBreaker(settings.breaker),
+    // A number whose sends keep failing is paused: the workspace's audit log says so (the dashboard shows the pause).
+    onTrip: (m, failure, untilMs) =>
+      audit.record(db, {
+        action: 'inbox.sends_paused',
+        workspaceId: m.workspaceId,
+        targetType: 'channel',
+        targetId: m.channelId,
+        metadata: {
+          clientId: m.clientId,
+          until: new Date(untilMs).toISOString(),
+          lastError: failure ? { code: failure.code, message: failure.message } : null,
+        },
+      }),
+  })
 
   /** Tells every dispatcher a number has due work: with the commit on PostgreSQL's bus, after it elsewhere. */
   const announce = async (h: Handle, channelId: string) => {

@@ -63,6 +63,10 @@ export const AUDIT_ACTION_LABELS = {
   'inbox.thread_labelled': 'WhatsApp conversation labels changed',
   'channel.limits_changed': 'WhatsApp number sending limits changed',
   'inbox.message_replayed': 'Failed WhatsApp message sent again',
+  'channel.auto_reply_changed': 'WhatsApp number auto-reply changed',
+  'inbox.auto_reply_paused': 'WhatsApp conversation auto-reply paused',
+  'inbox.auto_reply_resumed': 'WhatsApp conversation auto-reply resumed',
+  'inbox.auto_reply_skipped': 'WhatsApp auto-reply not sent',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

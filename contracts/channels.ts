@@ -36,6 +36,23 @@ export const ChannelCreate = z
   .meta({ id: 'ChannelCreate' })
 export type ChannelCreate = z.infer<typeof ChannelCreate>
 
+/**
+ * A number's auto-reply (issue 13 §7): when on, each message a contact writes is answered by the agent (one of the
+ * client's agents; null: the built-in customer-support agent), metered like a suggested reply, until a person writes
+ * in that conversation (human takeover pauses it there).
+ */
+export const ChannelAutoReplyBody = z
+  .strictObject({
+    enabled: z.boolean(),
+    agentId: z.string().trim().min(1).max(100).nullable(),
+  })
+  .meta({ id: 'ChannelAutoReplyBody' })
+export type ChannelAutoReplyBody = z.infer<typeof ChannelAutoReplyBody>
+export const ChannelAutoReplyDto = z
+  .object({ enabled: z.boolean(), agentId: z.string().nullable() })
+  .meta({ id: 'ChannelAutoReply' })
+export type ChannelAutoReplyDto = z.infer<typeof ChannelAutoReplyDto>
+
 export const ChannelDto = z
   .object({
     id: z.string(),
@@ -51,6 +68,8 @@ export const ChannelDto = z
       .object({ phoneNumberId: z.string(), businessAccountId: z.string().nullable(), tokenHint: z.string() })
       .nullable(),
     lastSeenAt: Timestamp.nullable(),
+    /** Whether an agent answers the number's contacts by itself (off by default; see ChannelAutoReply). */
+    autoReply: ChannelAutoReplyDto,
     createdAt: Timestamp,
   })
   .meta({ id: 'Channel' })
@@ -123,4 +142,6 @@ export const ChannelLimitsDto = z
  * - POST /api/channels/:id/backfill    ask the phone for older messages (QR; admins)              → 202
  * - GET  /api/channels/:id/templates   a Cloud number's message templates (viewers; 409 for QR)   → ChannelTemplateList
  * - PUT  /api/channels/:id/limits      the number's own sending limits (admins)                  → ChannelLimits
+ * - PUT  /api/channels/:id/auto-reply  answer contacts with an agent of the client, or stop (admins; audited;
+ *                                      422 channels.auto_reply_agent_unknown)                     → ChannelAutoReply
  */

@@ -22,6 +22,8 @@ export const ThreadDto = z
     unread: z.number().int(),
     assignedTo: z.string().nullable(),
     labels: z.array(z.string()),
+    /** Whether its number's auto-reply is paused here (a person wrote in it, or paused it): resume to let it answer. */
+    autoReplyPaused: z.boolean(),
     /** Until when a free-form reply may be sent (24 h after the contact's last message); null: a template is needed. */
     windowOpenUntil: Timestamp.nullable(),
   })
@@ -56,12 +58,15 @@ export const InboxMessagePage = page(InboxMessageDto)
  * - GET  /api/inbox/threads/:id              one thread, as the list shows it (viewers)
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
  * - POST /api/inbox/threads/:id/messages     send a text or a template (members; plan inboxMessagesPerMonth) → 201
- *                                             (200 on a retry with the same clientMessageId)
+ *                                             (200 on a retry with the same clientMessageId); a person sending
+ *                                             pauses the number's auto-reply in this thread (human takeover)
  * - POST /api/inbox/threads/:id/read         mark the thread read (members)
  * - PATCH /api/inbox/threads/:id             assign (a member of the workspace, or null) and label (members)
  * - GET  /api/inbox/threads/:id/notes        a thread's internal notes, newest first (viewers)
  * - POST /api/inbox/threads/:id/notes        add an internal note (members) → 201; notes are never deleted
  * - POST /api/inbox/threads/:id/suggest      a reply drafted by an agent of the client (members; metered) — not sent
+ * - POST /api/inbox/threads/:id/auto-reply   { paused } pause or resume auto-reply in the thread (members; audited)
+ *                                             → Thread
  * - GET  /api/webhooks/whatsapp              Meta's verification (hub.mode, hub.verify_token, hub.challenge)
  * - POST /api/webhooks/whatsapp              Cloud API events, verified with X-Hub-Signature-256 before parsing
  * - GET  /api/channels/dashboard             the client's numbers with their traffic and pacing (X-Client-ID; viewers)
@@ -83,6 +88,9 @@ export const TemplateMessage = z
     components: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
   })
   .meta({ id: 'TemplateMessage' })
+
+/** Pause or resume a conversation's auto-reply (its number's setting stays as it is). */
+export const ThreadAutoReplyBody = z.strictObject({ paused: z.boolean() }).meta({ id: 'ThreadAutoReplyBody' })
 
 /** A text (within the 24-hour window) or a template (any time, Cloud numbers): one of them, never both. */
 export const SendMessage = z

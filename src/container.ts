@@ -35,6 +35,7 @@ import {
   recordModelCall,
 } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
+import { AppError } from './platform/http/errors.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
@@ -226,6 +227,14 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     entitlements: plans.entitlements,
     scope: tenancy.scope,
     bus,
+    agentExists: async (scope, agentId) =>
+      agents.agents.resolve(scope, agentId).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof AppError && err.code === 'agents.not_found') return false
+          throw err
+        },
+      ),
     qr: { leaseMs: config.WHATSAPP_QR_LEASE_SECONDS * 1000, socketFactory: options.qrSocketFactory },
     cloud: {
       appSecrets: (config.WHATSAPP_APP_SECRET ?? '')
@@ -241,7 +250,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     scope: tenancy.scope,
     sender: channels.sender,
-    channels: { list: channels.channels.list, limits: channels.limits },
+    channels: { list: channels.channels.list, limits: channels.limits, autoReply: channels.autoReply },
+    queue,
     entitlements: plans.entitlements,
     bus,
     streams,

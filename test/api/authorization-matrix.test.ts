@@ -171,6 +171,16 @@ const FIXTURES: Record<string, Fixture> = {
     params: (w) => ({ id: w.threadId }),
     body: { text: 'Hijacked reply' },
   },
+  'POST /api/inbox/threads/{id}/auto-reply': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: { paused: false },
+  },
+  'PUT /api/channels/{id}/auto-reply': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.channelId }),
+    body: { enabled: true, agentId: null },
+  },
   'GET /api/channels/{id}/templates': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'PUT /api/channels/{id}/limits': {
     kind: 'workspace',

@@ -71,4 +71,9 @@ export const channelsErrors = defineErrors('channels', {
     when: "A process that no longer holds a number's lease tried to write its auth state (refused in SQL).",
     message: 'Another process drives this number now; this one stopped writing its keys.',
   },
+  auto_reply_agent_unknown: {
+    status: 422,
+    when: "A number's auto-reply named an agent that is not one of the client's (a built-in, or the workspace's own).",
+    message: 'Choose one of your agents to answer on this number.',
+  },
 })

@@ -12,6 +12,7 @@ import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
 import { createGraphClient } from './cloud/graph.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import { createAutoReplySettings, type AgentCheck } from './auto-reply.ts'
 import { createChannelLimits } from './limits.ts'
 import { outboundRoutes } from './outbound.routes.ts'
 import { createSender } from './sender.ts'
@@ -32,6 +33,8 @@ export const createChannelsModule = (deps: {
   entitlements: Entitlements
   scope: ScopeResolver
   bus: Bus
+  /** The agents module's word on an agent id (auto-reply names one of the client's agents). */
+  agentExists: AgentCheck
   qr: {
     /** A QR number's lease (a dead process's numbers move within this). */
     leaseMs: number
@@ -50,6 +53,7 @@ export const createChannelsModule = (deps: {
   const sender = createSender({ db, box: deps.box, graph })
   const limits = createChannelLimits({ db, audit: deps.audit })
   const templates = createTemplates({ db, box: deps.box, graph })
+  const autoReply = createAutoReplySettings({ db, audit: deps.audit, agentExists: deps.agentExists })
   /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
   const supervisor = createQrSupervisor({
     db,
@@ -108,10 +112,12 @@ export const createChannelsModule = (deps: {
     },
     /** Each number's sending limits (the outbox paces by them). */
     limits,
+    /** Each number's auto-reply setting (issue 13 §7): `autoReply.of(channelId)`. */
+    autoReply,
     templates,
     routes: [
       channelRoutes({ channels, scope: deps.scope }),
-      outboundRoutes({ templates, limits, clientOf: channels.clientOf, scope: deps.scope }),
+      outboundRoutes({ templates, limits, autoReply, clientOf: channels.clientOf, scope: deps.scope }),
       cloudWebhookRoutes({
         db,
         appSecrets: deps.cloud.appSecrets,

@@ -39,6 +39,7 @@ export const toDto = (r: ChannelRow): ChannelDto => ({
         }
       : null,
   lastSeenAt: r.lastSeenAt?.toISOString() ?? null,
+  autoReply: { enabled: r.autoReplyEnabled, agentId: r.autoReplyAgentId },
   createdAt: r.createdAt.toISOString(),
 })
 const hintOf = (value: string) => `…${value.slice(-4)}`

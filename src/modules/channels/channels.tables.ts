@@ -25,6 +25,9 @@ export type ChannelsTable = {
   sendPerMinute: number | null
   /** First messages to contacts never written to, a UTC day (null: its kind's default; QR only). */
   newContactsPerDay: number | null
+  /** Whether an agent answers the number's contacts (issue 13 §7), and which (null: the customer-support agent). */
+  autoReplyEnabled: Generated<boolean>
+  autoReplyAgentId: string | null
   createdBy: string
   createdAt: Generated<Date>
   updatedAt: Generated<Date>

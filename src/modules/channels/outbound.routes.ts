@@ -1,10 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { IdParam } from '../../../contracts/common.ts'
-import { ChannelLimitsBody, ChannelLimitsDto, ChannelTemplateList } from '../../../contracts/channels.ts'
+import {
+  ChannelAutoReplyBody,
+  ChannelAutoReplyDto,
+  ChannelLimitsBody,
+  ChannelLimitsDto,
+  ChannelTemplateList,
+} from '../../../contracts/channels.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { channelsErrors } from './channels.errors.ts'
+import type { AutoReplySettings } from './auto-reply.ts'
 import type { ChannelLimits } from './limits.ts'
 import type { Templates } from './templates.ts'
 
@@ -13,11 +20,13 @@ export const outboundRoutes =
   ({
     templates,
     limits,
+    autoReply,
     clientOf,
     scope,
   }: {
     templates: Templates
     limits: ChannelLimits
+    autoReply: AutoReplySettings
     clientOf: (id: string) => Promise<string | undefined>
     scope: ScopeResolver
   }) =>
@@ -57,5 +66,22 @@ export const outboundRoutes =
         const l = await limits.set(s, req.params.id, req.body, requestMeta(req))
         return { kind: l.kind, perSecond: l.perSecond, burst: l.burst, newContactsPerDay: l.newContactsPerDay }
       },
+    )
+
+    app.put(
+      '/api/channels/:id/auto-reply',
+      {
+        schema: {
+          tags: ['channels'],
+          summary:
+            "Answer the number's contacts with an agent of the client (null: the customer-support agent), metered like " +
+            'a suggested reply; a person writing in a conversation pauses it there (admins)',
+          params: IdParam,
+          body: ChannelAutoReplyBody,
+          response: { 200: ChannelAutoReplyDto, ...errorResponses(400, 401, 403, 404, 422) },
+        },
+      },
+      async (req) =>
+        autoReply.set(await channelScope(req, req.params.id, 'admin'), req.params.id, req.body, requestMeta(req)),
     )
   }

@@ -9,6 +9,8 @@ import type { Receivers } from '../channels/receivers.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
+import { createAutoReplier, type AutoReplyDirectory } from './auto-reply.ts'
 import { createDashboard, type ChannelsDirectory } from './dashboard.ts'
 import { dashboardRoutes } from './dashboard.routes.ts'
 import { OUTBOX_DEFAULTS, type OutboxSettings } from './dispatcher.ts'
@@ -35,8 +37,9 @@ export const createInboxModule = (deps: {
   db: Handle
   scope: ScopeResolver
   sender: Sender
-  /** The channels module's public face: its numbers and their sending limits. */
-  channels: ChannelsDirectory
+  /** The channels module's public face: its numbers, their sending limits and auto-reply settings. */
+  channels: ChannelsDirectory & { autoReply: AutoReplyDirectory }
+  queue: Queue
   entitlements: Entitlements
   bus: Bus
   streams: RunStreams
@@ -69,8 +72,18 @@ export const createInboxModule = (deps: {
     audit: deps.audit,
     settings: { ...OUTBOX_DEFAULTS, ...deps.outbox },
   })
+  const autoReply = createAutoReplier({
+    db,
+    queue: deps.queue,
+    settings: deps.channels.autoReply,
+    suggester,
+    outbox,
+    audit: deps.audit,
+    memberOf: deps.memberOf,
+  })
   const dashboard = createDashboard({ db, channels: deps.channels, pacer })
-  const subscribers: InboundSubscriber[] = []
+  // Auto-reply first: a flow subscribed later sees the same messages in the same transaction.
+  const subscribers: InboundSubscriber[] = [autoReply.received]
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
     inbound: async (h, channel, messages) => {
@@ -99,6 +112,7 @@ export const createInboxModule = (deps: {
     outbox,
     triage,
     suggester,
+    autoReply,
     pacer,
     dashboard,
     live,
@@ -112,10 +126,10 @@ export const createInboxModule = (deps: {
     flowSend: createFlowSend(outbox),
     routes: [
       dashboardRoutes({ dashboard, scope: deps.scope }),
-      inboxRoutes({ inbox, outbox, triage, suggester, live, streams: deps.streams, scope: deps.scope }),
+      inboxRoutes({ inbox, outbox, triage, suggester, autoReply, live, streams: deps.streams, scope: deps.scope }),
       outboxRoutes({ outbox, operator: deps.operator }),
     ],
-    jobs: outbox.jobs,
+    jobs: [...outbox.jobs, ...autoReply.jobs],
   } satisfies ModuleParts & Record<string, unknown>
 }
 

@@ -11,6 +11,7 @@ import {
   SendMessage,
   SuggestedReplyDto,
   SuggestRequest,
+  ThreadAutoReplyBody,
   ThreadDto,
   ThreadListQuery,
   ThreadPage,
@@ -20,6 +21,7 @@ import { errorResponses, requestMeta } from '../../platform/http/route-helpers.t
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { messageDto, type InboxService } from './inbox.service.ts'
+import type { AutoReplier } from './auto-reply.ts'
 import type { InboxLive } from './live.ts'
 import type { Outbox } from './outbox.ts'
 import type { Suggester } from './suggest.ts'
@@ -32,6 +34,7 @@ export const inboxRoutes =
     outbox,
     triage,
     suggester,
+    autoReply,
     live,
     streams,
     scope,
@@ -40,6 +43,7 @@ export const inboxRoutes =
     outbox: Outbox
     triage: Triage
     suggester: Suggester
+    autoReply: Pick<AutoReplier, 'takeOver' | 'setPaused'>
     live: InboxLive
     streams: RunStreams
     scope: ScopeResolver
@@ -121,7 +125,8 @@ export const inboxRoutes =
           tags: ['inbox'],
           summary:
             "Send a text in a conversation: queued and sent by the outbox (members; the plan's inbox messages a month). " +
-            'Sending again with the same clientMessageId answers the same message (200)',
+            'Sending again with the same clientMessageId answers the same message (200). A person writing takes the ' +
+            "conversation over: its number's auto-reply pauses here",
           params: IdParam,
           body: SendMessage,
           response: { 200: InboxMessageDto, 201: InboxMessageDto, ...errorResponses(400, 401, 402, 403, 404, 409) },
@@ -129,7 +134,9 @@ export const inboxRoutes =
       },
       async (req, reply) => {
         const s = await threadScope(req, req.params.id, 'member')
-        const { message, created } = await outbox.send(s, req.params.id, req.body)
+        const { message, created } = await outbox.send(s, req.params.id, req.body, {
+          within: (trx) => autoReply.takeOver(trx, req.params.id),
+        })
         return reply.code(created ? 201 : 200).send(messageDto(message))
       },
     )
@@ -216,5 +223,25 @@ export const inboxRoutes =
           requestId: req.id,
           tokenId: req.auth?.via === 'token' ? req.auth.tokenId : null,
         }),
+    )
+
+    app.post(
+      '/api/inbox/threads/:id/auto-reply',
+      {
+        schema: {
+          tags: ['inbox'],
+          summary:
+            "Pause or resume the number's auto-reply in this conversation (members; audited). A person sending a " +
+            'message pauses it by itself',
+          params: IdParam,
+          body: ThreadAutoReplyBody,
+          response: { 200: ThreadDto, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (req) => {
+        const s = await threadScope(req, req.params.id, 'member')
+        await autoReply.setPaused(s, req.params.id, req.body.paused, requestMeta(req))
+        return inbox.getThread(s, req.params.id)
+      },
     )
   }

@@ -72,6 +72,7 @@ const threadDto = (t: ThreadRow, contact: { id: string; waId: string; name: stri
     unread: t.unread,
     assignedTo: t.assignedTo,
     labels: t.labels,
+    autoReplyPaused: t.autoReplyPausedAt !== null,
     windowOpenUntil:
       t.lastInboundAt && t.lastInboundAt.getTime() + WINDOW_MS > Date.now()
         ? new Date(t.lastInboundAt.getTime() + WINDOW_MS).toISOString()

@@ -32,6 +32,8 @@ export type InboxThreadsTable = {
   lastPreview: Generated<string>
   unread: Generated<number>
   assignedTo: string | null
+  /** When a person took the thread over (or paused it): its number's auto-reply stays quiet here until resumed. */
+  autoReplyPausedAt: NullableTimestamp
   /** Trimmed labels, 1–32 characters each, at most 20 (jsonb array). */
   labels: ColumnType<string[], string | undefined, string>
   createdAt: Generated<Date>

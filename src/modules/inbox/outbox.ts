@@ -115,7 +115,13 @@ export const createOutbox = ({
      * 24-hour window closed (409, a template is needed), a template on a QR number (409), the plan's inbox messages
      * a month (402).
      */
-    async send(scope: ClientScope, threadId: string, body: SendMessage) {
+    async send(
+      scope: ClientScope,
+      threadId: string,
+      body: SendMessage,
+      /** Runs first in the queueing transaction: a human takeover pauses auto-reply; an auto reply checks the pause. */
+      options: { within?: (trx: Kysely<InboxTables>) => Promise<void> } = {},
+    ) {
       const thread = await db
         .selectFrom('inboxThreads')
         .innerJoin('inboxContacts', 'inboxContacts.id', 'inboxThreads.contactId')
@@ -153,6 +159,7 @@ export const createOutbox = ({
       }
       const at = new Date(now())
       const { message, told } = await db.transaction().execute(async (trx) => {
+        await options.within?.(trx)
         await entitlements.check(trx, scope.workspaceId, 'messagesPerMonth', 1, (h) =>
           sentThisMonth(h, scope.workspaceId),
         )

@@ -8,7 +8,7 @@ import { Badge } from '../../ui/Badge.tsx'
 import { Button } from '../../ui/Button.tsx'
 import { ConfirmDialog } from '../../ui/Dialog.tsx'
 import { useToast } from '../../ui/Toast.tsx'
-import { backfillChannel, channelKeys, logoutChannel } from './api.ts'
+import { backfillChannel, channelKeys, logoutChannel, setAutoReply } from './api.ts'
 import type { ChannelStats } from './api.ts'
 import { CHANNEL_STATUS_LABEL, CHANNEL_STATUS_TONE, KIND_LABEL, NEEDS_SCAN } from './status.ts'
 
@@ -51,6 +51,14 @@ export function NumberCard({
     onSuccess: () => notify('Recent history requested: older messages appear in the inbox as they arrive'),
     onError: (e) => notifyError(notify, e),
   })
+  const autoReply = useMutation({
+    mutationFn: (enabled: boolean) => setAutoReply(channel.id, { enabled, agentId: channel.autoReply.agentId }),
+    onSuccess: (c) => {
+      notify(c.autoReply.enabled ? `Auto-reply is on for ${c.name}` : `Auto-reply is off for ${c.name}`)
+      void qc.invalidateQueries({ queryKey: channelKeys.all })
+    },
+    onError: (e) => notifyError(notify, e),
+  })
   const canScan = channel.kind === 'qr' && NEEDS_SCAN.includes(channel.status)
   const figures: [string, string][] = stats
     ? [
@@ -86,6 +94,17 @@ export function NumberCard({
           <p className="mt-1 text-xs text-slate-500">
             Last seen {channel.lastSeenAt ? formatDateTime(channel.lastSeenAt) : 'never'}
           </p>
+          {admin && channel.status !== 'logged_out' && (
+            <label className="mt-2 flex items-center gap-2 text-sm text-slate-700">
+              <input
+                type="checkbox"
+                checked={autoReply.isPending ? autoReply.variables : channel.autoReply.enabled}
+                disabled={autoReply.isPending}
+                onChange={(e) => autoReply.mutate(e.target.checked)}
+              />
+              Answer customers with AI (paused on a conversation as soon as a person replies)
+            </label>
+          )}
         </div>
         {admin && (
           <div className="flex flex-wrap gap-2">

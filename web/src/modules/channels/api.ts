@@ -59,6 +59,10 @@ export const requestPairingCode = (id: string, phone: string) =>
 
 export const regenerateQr = (id: string) => api<ChannelDto>(channelUrl(id, '/regenerate-qr'), { method: 'POST' })
 
+/** Turns the number's AI auto-reply on or off (admins); `agentId` null: the built-in customer support agent. */
+export const setAutoReply = (id: string, body: { enabled: boolean; agentId: string | null }) =>
+  api<ChannelDto>(channelUrl(id, '/auto-reply'), { method: 'PUT', body })
+
 /** Asks the phone for older messages (a connected QR number): 202, they arrive in the inbox over the next minutes. */
 export const backfillChannel = (id: string) => api<{ requested: true }>(channelUrl(id, '/backfill'), { method: 'POST' })
 

@@ -1,10 +1,12 @@
-import { useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit as canEditRole } from '../../lib/roles.ts'
 import { Button } from '../../ui/Button.tsx'
-import { inboxKeys, markRead, windowOpen } from './api.ts'
+import { notifyError } from '../../lib/error-toast.ts'
+import { useToast } from '../../ui/Toast.tsx'
+import { inboxKeys, markRead, setThreadAutoReply, windowOpen } from './api.ts'
 import type { Thread } from './api.ts'
 import { Composer } from './Composer.tsx'
 import { MessageList } from './MessageList.tsx'
@@ -30,6 +32,15 @@ export function Conversation({ clientId, thread }: { clientId: string; thread: T
     )
   }, [clientId, thread.id, thread.unread, editor, qc])
   const assignee = thread.assignedTo ? (byId.get(thread.assignedTo)?.name ?? 'Someone') : null
+  const { notify } = useToast()
+  const resume = useMutation({
+    mutationFn: () => setThreadAutoReply(clientId, thread.id, false),
+    onSuccess: () => {
+      notify('Auto-reply resumed on this conversation')
+      void qc.invalidateQueries({ queryKey: inboxKeys.threads(clientId) })
+    },
+    onError: (e) => notifyError(notify, e),
+  })
   return (
     <>
       <header className="flex items-center gap-3 border-b border-slate-200 px-3 py-2.5">
@@ -61,6 +72,19 @@ export function Conversation({ clientId, thread }: { clientId: string; thread: T
           Details
         </Button>
       </header>
+      {thread.autoReplyPaused && (
+        <p
+          role="status"
+          className="flex flex-wrap items-center gap-2 border-b border-amber-200 bg-amber-50 px-3 py-1.5 text-sm text-amber-900"
+        >
+          Auto-reply is paused here: a person took over.
+          {editor && (
+            <Button variant="ghost" className="py-0.5" pending={resume.isPending} onClick={() => resume.mutate()}>
+              Resume auto-reply
+            </Button>
+          )}
+        </p>
+      )}
       <MessageList clientId={clientId} threadId={thread.id} pending={pending} onRetry={retry} />
       {windowOpen(thread) ? (
         <Composer clientId={clientId} threadId={thread.id} canSend={editor} onSend={(text) => send({ text })} />

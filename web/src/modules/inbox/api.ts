@@ -75,6 +75,10 @@ export const patchThread = (
 export const listNotes = (clientId: string, threadId: string, cursor: string | undefined, signal?: AbortSignal) =>
   api<Page<Note>>(threadUrl(threadId, '/notes'), { clientId, signal, query: { cursor, limit: 20 } })
 
+/** Pauses or resumes the number's auto-reply on one conversation (a person sending pauses it by itself). */
+export const setThreadAutoReply = (clientId: string, threadId: string, paused: boolean) =>
+  api<Thread>(threadUrl(threadId, '/auto-reply'), { method: 'POST', clientId, body: { paused } })
+
 export const addNote = (clientId: string, threadId: string, body: string) =>
   api<Note>(threadUrl(threadId, '/notes'), { method: 'POST', clientId, body: { body } })
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ThreadDto } from '../../contracts/inbox.ts'
 import { autoReplyIdOf, createAutoReplier } from '../../src/modules/inbox/auto-reply.ts'
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
-import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { startFakeWhatsAppCloud, type FakeWhatsAppCloud, webhookOf } from '../fakes/whatsapp-cloud.ts'
 import {
   addMember,
   call,
@@ -35,15 +35,7 @@ describe('auto-reply', () => {
   /** A contact writes to the number through the Cloud webhook (Meta may deliver the same body again). */
   const deliver = async (body: unknown) => {
     const status = await cloud.deliver(
-      async (raw, signature) =>
-        (
-          await ctx.app.inject({
-            method: 'POST',
-            url: '/api/webhooks/whatsapp',
-            headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-            payload: raw,
-          })
-        ).statusCode,
+      webhookOf(() => ctx.app),
       body,
     )
     expect(status).toBe(200)

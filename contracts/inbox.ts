@@ -44,6 +44,18 @@ export const InboxMessageDto = z
     status: MessageStatus,
     statusAt: Timestamp,
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    /**
+     * A media message's file: `pending` (being fetched), `stored` (read it at `url`), `too_large` (over the cap for its
+     * kind, not fetched), `failed` (gone at WhatsApp, or not what it claimed to be). Null for other messages.
+     */
+    media: z
+      .object({
+        state: z.enum(['pending', 'stored', 'too_large', 'failed']),
+        mime: z.string(),
+        bytes: z.number().int().nullable(),
+        url: z.string(),
+      })
+      .nullable(),
     at: Timestamp,
   })
   .meta({ id: 'InboxMessage' })
@@ -57,6 +69,7 @@ export const InboxMessagePage = page(InboxMessageDto)
  * - GET  /api/inbox/events                   live: SSE `ready`, `change` ({ threadIds } | { all }), `resync`
  * - GET  /api/inbox/threads/:id              one thread, as the list shows it (viewers)
  * - GET  /api/inbox/threads/:id/messages     a thread's messages, newest first (viewers)
+ * - GET  /api/inbox/messages/:id/media       a received media file's bytes (viewers; Range for audio and video)
  * - POST /api/inbox/threads/:id/messages     send a text or a template (members; plan inboxMessagesPerMonth) → 201
  *                                             (200 on a retry with the same clientMessageId); a person sending
  *                                             pauses the number's auto-reply in this thread (human takeover)

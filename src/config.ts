@@ -132,6 +132,16 @@ export const Env = z.object({
   /** A QR number's lease: when a process dies, another takes its numbers within this (and reconnects them). */
   WHATSAPP_QR_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
   /**
+   * The largest received media file stored (bytes), over every kind: each kind has its own cap below it (image 5 MiB,
+   * sticker 1 MiB, audio and video 16 MiB, document 32 MiB); a larger file is listed as too large, not fetched.
+   */
+  WHATSAPP_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
+  /**
    * The WhatsApp outbox (ADR 0005, "Outbox"): a claimed message is due again this long after its claim when its
    * process died; after an attempt whose outcome is unknown, a retry waits this long for the provider's status echo
    * before sending again; attempts before a message is dead.

@@ -62,6 +62,8 @@ export type ContainerOptions = {
   supervise?: boolean
   /** Tests and the e2e stand-in only: the WhatsApp Web socket QR numbers connect through (default: Baileys). */
   qrSocketFactory?: () => Promise<QrSocketFactory>
+  /** Tests and the e2e stand-in only: where QR numbers' media files are fetched (default: WhatsApp's media host). */
+  whatsappMediaOrigin?: string
   /** Tests only: how the egress guard resolves names (instead of DNS). */
   egressLookup?: EgressOptions['lookup']
 }
@@ -235,7 +237,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
           throw err
         },
       ),
-    qr: { leaseMs: config.WHATSAPP_QR_LEASE_SECONDS * 1000, socketFactory: options.qrSocketFactory },
+    qr: {
+      leaseMs: config.WHATSAPP_QR_LEASE_SECONDS * 1000,
+      socketFactory: options.qrSocketFactory,
+      mediaOrigin: options.whatsappMediaOrigin,
+    },
     cloud: {
       appSecrets: (config.WHATSAPP_APP_SECRET ?? '')
         .split(',')
@@ -250,6 +256,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     scope: tenancy.scope,
     sender: channels.sender,
+    media: channels.media,
+    mediaMaxBytes: config.WHATSAPP_MEDIA_MAX_BYTES,
     channels: { list: channels.channels.list, limits: channels.limits, autoReply: channels.autoReply },
     queue,
     entitlements: plans.entitlements,

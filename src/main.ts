@@ -7,14 +7,12 @@ export const serve = async () => {
   const config = loadConfig()
   // The e2e suite's WhatsApp Web stand-in (test-only: it refuses to load when NODE_ENV=production).
   const standinDir = process.env.CAMARAD_WA_STANDIN
+  const standin = standinDir
+    ? await (await import('../test/fakes/wa-web-standin-server.ts')).standinFromDir(standinDir)
+    : undefined
   const container = await createContainer(
     config,
-    standinDir
-      ? {
-          qrSocketFactory: async () =>
-            (await import('../test/fakes/wa-web-standin-server.ts')).standinFromDir(standinDir),
-        }
-      : {},
+    standin ? { qrSocketFactory: async () => standin.factory, whatsappMediaOrigin: standin.mediaOrigin } : {},
   )
   const app = await buildApp(container)
   if (config.RUN_WORKER) await container.startWorker()

@@ -153,6 +153,7 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/channels/{id}/backfill': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
   'GET /api/inbox/threads/{id}': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'GET /api/inbox/threads/{id}/messages': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
+  'GET /api/inbox/messages/{id}/media': { kind: 'workspace', params: (w) => ({ id: w.mediaMessageId }) },
   'POST /api/inbox/threads/{id}/read': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'PATCH /api/inbox/threads/{id}': {
     kind: 'workspace',
@@ -360,8 +361,34 @@ const buildWorld = async (ctx: TestContext) => {
       },
     ]),
   )
+  // A photo on the same thread: its file is a route of its own.
+  await ctx.container.db.transaction().execute((trx) =>
+    ctx.container.inbox.receivers.inbound(trx, { id: channelId, workspaceId: a.workspaceId, clientId: a.clientId }, [
+      {
+        providerMessageId: 'wamid.matrix-2',
+        party: { waId: '40712345678', name: 'Ana' },
+        fromMe: false,
+        at: new Date(),
+        content: { type: 'media', media: 'image', mime: 'image/jpeg', providerMediaId: '1234' },
+        mediaSource: { provider: 'cloud', id: '1234' },
+      },
+    ]),
+  )
   const threadId = (await ctx.container.db.selectFrom('inboxThreads').select('id').executeTakeFirstOrThrow()).id
-  const messageId = (await ctx.container.db.selectFrom('inboxMessages').select('id').executeTakeFirstOrThrow()).id
+  const messageId = (
+    await ctx.container.db
+      .selectFrom('inboxMessages')
+      .select('id')
+      .where('providerMessageId', '=', 'wamid.matrix-1')
+      .executeTakeFirstOrThrow()
+  ).id
+  const mediaMessageId = (await ctx.container.db.selectFrom('inboxMedia').select('messageId').executeTakeFirstOrThrow())
+    .messageId
+  // As the fetch job leaves it once the file is downloaded (no Graph API here).
+  await ctx.container.db
+    .updateTable('inboxMedia')
+    .set({ state: 'stored', data: Buffer.from('jpeg'), bytes: 4, sha256: 'f'.repeat(64) })
+    .execute()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -374,6 +401,7 @@ const buildWorld = async (ctx: TestContext) => {
     conversationId,
     meetingId,
     disputeId,
+    mediaMessageId,
     checkoutId,
     flowId,
     pausedFlowId,
@@ -435,6 +463,7 @@ const digest = async (ctx: TestContext) => {
     'inbox_threads',
     'inbox_messages',
     'inbox_notes',
+    'inbox_media',
     'flow_runs',
     'flow_steps',
     'flow_webhooks',

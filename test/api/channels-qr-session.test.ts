@@ -270,6 +270,15 @@ describe('QR number sessions through Baileys (a WhatsApp Web stand-in at the edg
           bytes: 184523,
         },
         replyTo: null,
+        // Where its encrypted file is and the key that opens it, for the inbox's download (never shown).
+        mediaSource: {
+          provider: 'qr',
+          mediaType: 'image',
+          directPath: '/o1/v/t62.7118-24/f2/m231/AQNw3Zx0example?ccb=9-4&oh=01_Q5Aa&oe=68A1B2C3&_nc_sid=e6ed6c',
+          mediaKey: 'jISKLZ/YYExZThcStvJM0eirMx9vHuyaZi+BpynbyJg=',
+          fileEncSha256: 'aUSN+aEpatz2XRyzk5G8Uz0IdvIujVJoED2/K6VfN/M=',
+          fileSha256: 'qqQus9A8gATm6nC7ELu5SoINwijn1y4Mw1IANZnK1Fw=',
+        },
       },
       {
         providerMessageId: '3AF1C0DE5B6A7988E2C4',
@@ -316,6 +325,14 @@ describe('QR number sessions through Baileys (a WhatsApp Web stand-in at the edg
           bytes: 482911,
         },
         replyTo: null,
+        mediaSource: {
+          provider: 'qr',
+          mediaType: 'document',
+          directPath: '/v/t62.7119-24/29384756_example.enc?ccb=11-4&oh=01_Q5Ab&oe=68A1B2C4&_nc_sid=5e03e0',
+          mediaKey: 'jISKLZ/YYExZThcStvJM0eirMx9vHuyaZi+BpynbyJg=',
+          fileEncSha256: 'aUSN+aEpatz2XRyzk5G8Uz0IdvIujVJoED2/K6VfN/M=',
+          fileSha256: 'qqQus9A8gATm6nC7ELu5SoINwijn1y4Mw1IANZnK1Fw=',
+        },
       },
       {
         providerMessageId: '3A7B8C9D0E1F2A3B4C5D',
@@ -332,6 +349,14 @@ describe('QR number sessions through Baileys (a WhatsApp Web stand-in at the edg
         at: at(1796299700),
         content: { type: 'media', media: 'sticker', mime: 'image/webp', caption: null, fileName: null, bytes: 21890 },
         replyTo: null,
+        mediaSource: {
+          provider: 'qr',
+          mediaType: 'sticker',
+          directPath: '/v/t62.15575-24/11223344_example.enc?ccb=11-4&oh=01_Q5Ac&oe=68A1B2C5&_nc_sid=5e03e0',
+          mediaKey: 'jISKLZ/YYExZThcStvJM0eirMx9vHuyaZi+BpynbyJg=',
+          fileEncSha256: 'aUSN+aEpatz2XRyzk5G8Uz0IdvIujVJoED2/K6VfN/M=',
+          fileSha256: 'qqQus9A8gATm6nC7ELu5SoINwijn1y4Mw1IANZnK1Fw=',
+        },
       },
       {
         // Sent from the phone: the push name is the account's own, and remoteJidAlt is ours, so neither is read.

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ThreadDto } from '../../contracts/inbox.ts'
 import { autoReplyIdOf, createAutoReplier } from '../../src/modules/inbox/auto-reply.ts'
@@ -198,6 +199,36 @@ describe('auto-reply', () => {
     await ctx.container.inbox.outbox.deliver(out[0]!.id)
     await ctx.container.inbox.outbox.deliver(out[0]!.id)
     expect(cloud.sendsOf(out[0]!.id)).toBe(1)
+  })
+
+  it('sends the draft it paid for when queueing it failed once: a retry reuses it, no second draft, one debit', async () => {
+    // The database refuses the auto reply's row once (a failover, a full disk): the draft is made and paid for, the
+    // queueing fails, the job retries.
+    await sql`create or replace function refuse_auto_reply() returns trigger language plpgsql as $$
+      begin if new.client_message_id like 'auto_%' then raise exception 'disk full'; end if; return new; end $$`.execute(
+      ctx.container.db,
+    )
+    await sql`create trigger refuse_auto_reply before insert on inbox_messages for each row
+      execute function refuse_auto_reply()`.execute(ctx.container.db)
+    const calls = ai.completions().length
+    await write('40711000077', 'Mai aveți loc duminică?')
+    const thread = await threadOf('40711000077')
+    const [messageId] = await inboundIds(thread.id)
+    expect(await outbound(thread.id)).toEqual([])
+    await sql`drop trigger refuse_auto_reply on inbox_messages`.execute(ctx.container.db)
+
+    const r = {
+      workspaceId: w.workspaceId,
+      clientId: w.clientId,
+      channelId,
+      threadId: thread.id,
+      messageId: messageId!,
+    }
+    expect(await ctx.container.inbox.autoReply.reply(r)).toBe('queued')
+    expect(await outbound(thread.id)).toEqual([expect.objectContaining({ content: { type: 'text', text: REPLY } })])
+    expect(ai.completions().length - calls).toBe(1)
+    expect(await debits(messageId!)).toHaveLength(1)
+    expect(await ctx.container.inbox.autoReply.reply(r)).toBe('replied_before')
   })
 
   it('pauses when a person writes in the thread, and answers again once resumed', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { deflateSync } from 'node:zlib'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { onboard, type Scenario } from './scenarios.ts'
@@ -22,9 +23,45 @@ const phone = (standinDir: string) => {
   return {
     scan: (qr: string) => post('/scan', { qr, phone: PHONE, lid: LID }),
     receive: (from: string, name: string, text: string) => post('/receive', { phone: PHONE, from, name, text }),
+    /** A photo with a caption, encrypted by Baileys and kept on the stand-in's media host. */
+    receivePhoto: (from: string, name: string, image: Buffer, caption: string) =>
+      post('/receive', { phone: PHONE, from, name, text: caption, image: image.toString('base64'), mime: 'image/png' }),
     sockets: async () =>
       (await (await fetch(`${url()}/sockets`)).json()) as { qrs: number; ended: boolean; account: string | null }[],
   }
+}
+
+/** A 48×48 PNG of one colour (a contact's photo): signature, IHDR, one IDAT of deflated rows, IEND. */
+const solidPng = (rgb: [number, number, number], size = 48) => {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff
+    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data])
+    const out = Buffer.alloc(12 + data.length)
+    out.writeUInt32BE(data.length, 0)
+    body.copy(out, 4)
+    out.writeUInt32BE(crc(body), 8 + data.length)
+    return out
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(size, 0)
+  ihdr.writeUInt32BE(size, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => rgb).flat())])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: size }, () => row)))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 const scopeOf = async (page: Page) => {
@@ -77,12 +114,23 @@ export const qrScenarios = ({
         .getByText(/Connected/)
         .first()
         .waitFor()
-      await card.getByText(PHONE, { exact: false }).first().waitFor()
+      await card.getByText(`+${PHONE}`, { exact: false }).first().waitFor()
 
       // A customer writes: the conversation is in the inbox.
       await p.receive('40711122233', 'Ioana', 'Bună ziua! Aveți masă liberă diseară?')
       await page.goto('/app/inbox')
       await page.getByText('Aveți masă liberă diseară?').first().waitFor()
+
+      // They send a photo: the message shows at once, the file follows (fetched from WhatsApp's media host,
+      // decrypted, stored with the message) and is drawn in the conversation.
+      await p.receivePhoto('40711122233', 'Ioana', solidPng([16, 185, 129]), 'Masa de lângă geam')
+      await page.getByRole('link', { name: 'Ioana' }).first().click()
+      const photo = page.getByRole('img', { name: 'Masa de lângă geam' })
+      await photo.waitFor()
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('img')].some((i) => i.alt === 'Masa de lângă geam' && i.naturalWidth === 48),
+      )
+      await page.screenshot({ path: ctx.shot('96b-qr-photo-received') })
 
       // The server restarts: the number reconnects from its stored keys, without a QR. The restarted process has a
       // stand-in of its own (a new control port): every socket it opened showed no QR.

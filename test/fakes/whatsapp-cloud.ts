@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { json } from './http-kit.ts'
@@ -330,8 +330,35 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     })
   }
 
+  /** Media a number received (the fake's CDN): Graph's `GET /{media-id}` answers where to download it, with the token. */
+  const media = new Map<string, { data: Buffer; mime: string; sha256: string; owner: string; declared?: number }>()
+  const getMedia = (req: IncomingMessage, res: ServerResponse, mediaId: string) => {
+    const file = media.get(mediaId)!
+    if (bearer(req) !== numberFor(file.owner).accessToken) return unauthorized(res)
+    return json(res, 200, {
+      messaging_product: 'whatsapp',
+      url: `${url}/media-download/${mediaId}?ext=${Date.now()}`,
+      mime_type: file.mime,
+      sha256: file.sha256,
+      file_size: file.declared ?? file.data.length,
+      id: mediaId,
+    })
+  }
+  const downloadMedia = (req: IncomingMessage, res: ServerResponse, mediaId: string) => {
+    const file = media.get(mediaId)
+    if (!file) return json(res, 404, graphError(100, { message: 'Media not found' }))
+    if (bearer(req) !== numberFor(file.owner).accessToken) return unauthorized(res)
+    res.writeHead(200, { 'content-type': file.mime, 'content-length': file.data.length })
+    res.end(file.data)
+  }
+
   const server = createServer(async (req, res) => {
     const target = new URL(req.url ?? '/', 'http://fake')
+    const download = /^\/media-download\/(\d+)$/.exec(target.pathname)
+    if (req.method === 'GET' && download) {
+      requests.push({ method: 'GET', path: target.pathname, query: Object.fromEntries(target.searchParams) })
+      return downloadMedia(req, res, download[1]!)
+    }
     requests.push({
       method: req.method ?? 'GET',
       path: target.pathname,
@@ -343,6 +370,7 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
         return json(res, 400, graphError(100, { message: 'Unknown path components' }))
       if (req.method === 'POST' && edge === 'messages') return await postMessage(req, res, id)
       if (req.method === 'GET' && edge === 'message_templates') return getTemplates(req, res, id, target.searchParams)
+      if (req.method === 'GET' && edge === undefined && media.has(id)) return getMedia(req, res, id)
       if (req.method === 'GET' && edge === undefined) return getNumber(req, res, id, target.searchParams)
       return json(res, 400, graphError(100, { message: `Unsupported ${req.method?.toLowerCase()} request.` }))
     } catch (err) {
@@ -430,6 +458,23 @@ export const startFakeWhatsAppCloud = async (options: FakeWhatsAppCloudOptions) 
     openWindow: (waId: string) => void closedWindows.delete(waId),
     sign,
     payload,
+    /**
+     * A file a contact sent to a number, on the fake's CDN: its media id for an inbound message's `image`/`document`/…
+     * object. `declared` is the size Graph claims (a lie, to test the cap on what is actually read); `corrupt` serves
+     * bytes other than the ones Graph's sha256 names.
+     */
+    addMedia: (
+      phoneNumberId: string,
+      data: Buffer,
+      mime: string,
+      opts: { declared?: number; corrupt?: boolean } = {},
+    ) => {
+      const id = String(7_000_000_000_000 + media.size)
+      const sha256 = createHash('sha256').update(data).digest('hex')
+      const served = opts.corrupt ? Buffer.concat([data, Buffer.from('x')]) : data
+      media.set(id, { data: served, mime, sha256, owner: phoneNumberId, declared: opts.declared })
+      return id
+    },
     /** A message received by a number (any type: `message` holds `type` and the type's object), as Meta sends it. */
     inbound: (
       phoneNumberId: string,

@@ -11,6 +11,7 @@ import { channelRoutes } from './channels.routes.ts'
 import { createChannelsService } from './channels.service.ts'
 import type { ChannelsTables } from './channels.tables.ts'
 import { createGraphClient } from './cloud/graph.ts'
+import { createMediaFetcher } from './media.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
 import { createAutoReplySettings, type AgentCheck } from './auto-reply.ts'
 import { createChannelLimits } from './limits.ts'
@@ -40,6 +41,8 @@ export const createChannelsModule = (deps: {
     leaseMs: number
     /** Baileys' socket by default; tests and the e2e stand-in pass theirs. */
     socketFactory?: () => Promise<QrSocketFactory>
+    /** WhatsApp's media host (received QR media is fetched there); tests and the e2e stand-in pass their loopback one. */
+    mediaOrigin?: string
   }
   /** The Meta app's secrets (comma-separated in WHATSAPP_APP_SECRET) and verify token; absent: no Cloud webhook. */
   cloud: { appSecrets: string[]; verifyToken: string | undefined; graphBase: string; graphVersion: string }
@@ -53,6 +56,7 @@ export const createChannelsModule = (deps: {
   const sender = createSender({ db, box: deps.box, graph })
   const limits = createChannelLimits({ db, audit: deps.audit })
   const templates = createTemplates({ db, box: deps.box, graph })
+  const media = createMediaFetcher({ db, box: deps.box, graph, qrOrigin: deps.qr.mediaOrigin })
   const autoReply = createAutoReplySettings({ db, audit: deps.audit, agentExists: deps.agentExists })
   /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
   const supervisor = createQrSupervisor({
@@ -73,6 +77,8 @@ export const createChannelsModule = (deps: {
     /** The inbox registers here what stores received messages and statuses. */
     receive: receive.register,
     sender,
+    /** Fetches received media files (the inbox stores them). */
+    media,
     supervisor,
     /**
      * Prometheus: the numbers by kind and status (the deployment's, read at scrape time; bounded labels), and the QR
@@ -129,6 +135,7 @@ export const createChannelsModule = (deps: {
   } satisfies ModuleParts & Record<string, unknown>
 }
 export type ChannelsModule = ReturnType<typeof createChannelsModule>
+export type { MediaFetcher } from './media.ts'
 
 /** What channels count against a plan: the workspace's numbers that are not logged out. */
 export const channelsUsage = {

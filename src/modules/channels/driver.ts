@@ -52,7 +52,25 @@ export type InboundMessage = {
   ourId?: string | null
   /** From a history sync (a backfill, the phone's recent chats at pairing): stored, but not counted as unread. */
   history?: boolean
+  /** Where a media message's bytes are fetched from (the driver's own reference; never shown). */
+  mediaSource?: MediaSource | null
 }
+
+/**
+ * How a driver fetches a media message's bytes later: a Cloud media id (Graph answers a short-lived URL), or a QR
+ * message's encrypted file on WhatsApp's media servers (`directPath`) with the key that opens it and the hashes that
+ * prove it (base64). `mediaType` is WhatsApp's name for the key derivation (image, video, ptv, audio, document, sticker).
+ */
+export type MediaSource =
+  | { provider: 'cloud'; id: string }
+  | {
+      provider: 'qr'
+      mediaType: 'image' | 'video' | 'ptv' | 'audio' | 'document' | 'sticker'
+      directPath: string
+      mediaKey: string
+      fileEncSha256: string | null
+      fileSha256: string | null
+    }
 
 /** Delivery statuses only move forward: queued < sent < delivered < read; failed is terminal. */
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed'
@@ -94,5 +112,23 @@ export class SendFailure extends Error {
     this.kind = kind
     this.code = code
     this.retryAfterMs = retryAfterMs
+  }
+}
+
+/**
+ * Why a media file could not be fetched: `too_large` (over the cap for its kind: never fetched again), `failed` (gone,
+ * expired, or not what the provider said it is: never fetched again), `retry_later` (the network, the provider's load).
+ */
+export type MediaFailureKind = 'too_large' | 'failed' | 'retry_later'
+export class MediaFailure extends Error {
+  readonly kind: MediaFailureKind
+  readonly code: string
+  /** The size the provider declared or that was read past the cap, when known. */
+  readonly bytes: number | null
+  constructor(kind: MediaFailureKind, code: string, message: string, bytes: number | null = null) {
+    super(message)
+    this.kind = kind
+    this.code = code
+    this.bytes = bytes
   }
 }

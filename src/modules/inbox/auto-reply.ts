@@ -99,6 +99,45 @@ export const createAutoReplier = ({
       metadata: { clientId: r.clientId, channelId: r.channelId, messageId: r.messageId, reason },
     })
 
+  /**
+   * The reply's text: the draft kept for this message, or a new one (metered once under the message's request id),
+   * kept before it is queued so a retry after a failed queueing sends it rather than nothing. Undefined: another run
+   * is drafting it now (its request id is taken and nothing is kept yet); null: skipped (audited).
+   */
+  async function draftFor(r: Reply, agentId: string | null, scope: ClientScope) {
+    const kept = async () =>
+      (
+        await db
+          .selectFrom('inboxAutoReplyDrafts')
+          .select('text')
+          .where('messageId', '=', r.messageId)
+          .executeTakeFirst()
+      )?.text
+    const before = await kept()
+    if (before !== undefined) return before
+    try {
+      const draft = await suggester.suggest(scope, r.threadId, agentId ? { agentId } : {}, {
+        requestId: `auto:${r.messageId}`,
+        tokenId: null,
+      })
+      await db
+        .insertInto('inboxAutoReplyDrafts')
+        .values({ messageId: r.messageId, text: draft.text })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+      return (await kept()) ?? draft.text
+    } catch (err) {
+      // A draft already made under this message's request id (its credits spent) is not made again: its text is kept
+      // once that run finishes, and that run queues it.
+      if (err instanceof AppError && err.code === 'request.not_replayable') return (await kept()) ?? undefined
+      if (err instanceof AppError && err.status < 500) {
+        await skipped(r, err.code)
+        return null
+      }
+      throw err
+    }
+  }
+
   /** Drafts and queues the reply to one inbound message, at most once whatever runs it again. */
   async function reply(r: Reply): Promise<AutoReplyOutcome> {
     const setting = await settings.of(r.channelId)
@@ -133,22 +172,9 @@ export const createAutoReplier = ({
       clientId: r.clientId,
       role: 'member',
     }
-    let text: string
-    try {
-      const draft = await suggester.suggest(scope, r.threadId, setting.agentId ? { agentId: setting.agentId } : {}, {
-        requestId: `auto:${r.messageId}`,
-        tokenId: null,
-      })
-      text = draft.text
-    } catch (err) {
-      // A draft already made under this message's request id (its credits spent) is not made again.
-      if (err instanceof AppError && err.code === 'request.not_replayable') return 'replied_before'
-      if (err instanceof AppError && err.status < 500) {
-        await skipped(r, err.code)
-        return 'skipped'
-      }
-      throw err
-    }
+    const text = await draftFor(r, setting.agentId, scope)
+    if (text === undefined) return 'replied_before'
+    if (text === null) return 'skipped'
     if (!text) {
       await skipped(r, 'empty_draft')
       return 'skipped'

@@ -33,6 +33,17 @@ export const inboxErrors = defineErrors('inbox', {
     message: 'Templates are sent through Cloud API numbers only.',
   },
   message_not_found: { status: 404, message: 'No such outbound message.' },
+  media_not_found: { status: 404, message: 'No such media file.' },
+  media_not_stored: {
+    status: 409,
+    when: 'A media file was asked for that is not stored: still downloading, larger than the cap, or gone at WhatsApp.',
+    message: 'This file is not stored.',
+  },
+  media_range_invalid: {
+    status: 416,
+    when: 'A Range header asked for bytes outside the file, or more than one range.',
+    message: 'The requested range is not in this file.',
+  },
   not_dead: {
     status: 409,
     when: 'An operator replayed a message the outbox never set aside as dead (queued, sent, or failed for good).',

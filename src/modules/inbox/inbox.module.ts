@@ -23,6 +23,9 @@ import type { Metering } from '../credits/credits.module.ts'
 import type { ModelSet } from '../models/models.module.ts'
 import { createSuggester, type SuggestAgent } from './suggest.ts'
 import { createInboxLive } from './live.ts'
+import { createMediaStore } from './media.ts'
+import { mediaRoutes } from './media.routes.ts'
+import type { MediaFetcher } from '../channels/channels.module.ts'
 import { createOutbox, sentThisMonth } from './outbox.ts'
 import { outboxRoutes } from './outbox.routes.ts'
 import { createPgPacer, createRedisPacer } from './pacer.ts'
@@ -51,6 +54,9 @@ export const createInboxModule = (deps: {
   metering: Metering
   agent: SuggestAgent
   operator: OperatorGuard
+  /** The channels' media fetcher (received files are stored here, within `mediaMaxBytes`). */
+  media: MediaFetcher
+  mediaMaxBytes: number
   /** Token buckets in Redis when configured, else in PostgreSQL. */
   redis?: Redis
   outbox?: Partial<OutboxSettings>
@@ -82,12 +88,24 @@ export const createInboxModule = (deps: {
     memberOf: deps.memberOf,
   })
   const dashboard = createDashboard({ db, channels: deps.channels, pacer })
+  const media = createMediaStore({
+    db,
+    queue: deps.queue,
+    fetcher: deps.media,
+    live,
+    maxBytes: deps.mediaMaxBytes,
+  })
   // Auto-reply first: a flow subscribed later sees the same messages in the same transaction.
   const subscribers: InboundSubscriber[] = [autoReply.received]
   /** What the channels call with what a number received: stored in their transaction, followers told after it. */
   const receivers: Receivers = {
     inbound: async (h, channel, messages) => {
       const stored = await inbox.receive(h, channel, messages)
+      await media.track(
+        h,
+        channel,
+        stored.flatMap((s) => (s.media ? [{ messageId: s.messageId, threadId: s.threadId, ...s.media }] : [])),
+      )
       const events = stored.flatMap((s) => (s.event ? [s.event] : []))
       const after: (() => void)[] = []
       // Subscribers act in the same transaction (a flow run starts exactly when the message is stored).
@@ -116,6 +134,7 @@ export const createInboxModule = (deps: {
     pacer,
     dashboard,
     live,
+    media,
     receivers,
     /**
      * Subscribes to what contacts write: called in the transaction that stores their messages (a redelivered message is
@@ -128,8 +147,9 @@ export const createInboxModule = (deps: {
       dashboardRoutes({ dashboard, scope: deps.scope }),
       inboxRoutes({ inbox, outbox, triage, suggester, autoReply, live, streams: deps.streams, scope: deps.scope }),
       outboxRoutes({ outbox, operator: deps.operator }),
+      mediaRoutes({ media, scope: deps.scope }),
     ],
-    jobs: [...outbox.jobs, ...autoReply.jobs],
+    jobs: [...outbox.jobs, ...autoReply.jobs, ...media.jobs],
   } satisfies ModuleParts & Record<string, unknown>
 }
 

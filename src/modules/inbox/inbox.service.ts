@@ -4,10 +4,10 @@ import { own, type Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
-import type { InboundMessage, MessageContent, StatusUpdate } from '../channels/driver.ts'
+import type { InboundMessage, MediaSource, MessageContent, StatusUpdate } from '../channels/driver.ts'
 import type { ChannelRef } from '../channels/receivers.ts'
 import { inboxErrors } from './inbox.errors.ts'
-import type { InboxTables, MessageRow, ThreadRow } from './inbox.tables.ts'
+import type { InboxTables, MediaState, MessageRow, ThreadRow } from './inbox.tables.ts'
 import { withThreadFilters, type ThreadFilters } from './thread-filters.ts'
 
 /** The Cloud API accepts free-form replies for this long after the contact's last message; then only templates. */
@@ -79,7 +79,19 @@ const threadDto = (t: ThreadRow, contact: { id: string; waId: string; name: stri
         : null,
   }) satisfies ThreadDto
 
-export const messageDto = (m: MessageRow): InboxMessageDto => ({
+/** A media message's file as the thread shows it: where to read it, and whether it is there. */
+type MediaView = { state: MediaState; mime: string; bytes: bigint | null }
+const mediaDto = (id: string, f: MediaView | undefined) =>
+  f
+    ? {
+        state: f.state,
+        mime: f.mime,
+        bytes: f.bytes === null ? null : Number(f.bytes),
+        url: `/api/inbox/messages/${id}/media`,
+      }
+    : null
+
+export const messageDto = (m: MessageRow, media?: MediaView): InboxMessageDto => ({
   id: m.id,
   threadId: m.threadId,
   direction: m.direction,
@@ -90,6 +102,7 @@ export const messageDto = (m: MessageRow): InboxMessageDto => ({
   status: m.status,
   statusAt: m.statusAt.toISOString(),
   error: m.error,
+  media: mediaDto(m.id, media),
   at: m.at.toISOString(),
 })
 
@@ -165,7 +178,12 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
      */
     async receive(h: Handle, channel: ChannelRef, messages: InboundMessage[]) {
       const trx = own<InboxTables>(h)
-      const stored: { messageId: string; threadId: string; event?: InboundEvent }[] = []
+      const stored: {
+        messageId: string
+        threadId: string
+        event?: InboundEvent
+        media?: { content: Extract<MessageContent, { type: 'media' }>; source: MediaSource | null }
+      }[] = []
       for (const m of messages) {
         if (m.fromMe && m.ourId) {
           // Our own send echoed back (a QR number): the outbox's row is that message; its provider id is filled in
@@ -216,6 +234,7 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
         stored.push({
           messageId: inserted.id,
           threadId,
+          ...(m.content.type === 'media' ? { media: { content: m.content, source: m.mediaSource ?? null } } : {}),
           // What the contact says now (not our echo, not history): told to the inbound subscribers (flows).
           ...(inbound && !m.history
             ? {
@@ -323,7 +342,19 @@ export const createInboxService = ({ db }: { db: Kysely<InboxTables> }) => {
         q,
         'at',
       )
-      return { items: page.items.map(messageDto), nextCursor: page.nextCursor }
+      const ids = page.items.filter((m) => m.type === 'media').map((m) => m.id)
+      const files = new Map(
+        (ids.length
+          ? await db
+              .selectFrom('inboxMedia')
+              .select(['messageId', 'state', 'mime', 'bytes'])
+              .where('clientId', '=', scope.clientId)
+              .where('messageId', 'in', ids)
+              .execute()
+          : []
+        ).map((f) => [f.messageId, f]),
+      )
+      return { items: page.items.map((m) => messageDto(m, files.get(m.id))), nextCursor: page.nextCursor }
     },
 
     async markRead(scope: ClientScope, threadId: string) {

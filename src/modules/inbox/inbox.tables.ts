@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 import type { NullableTimestamp, Timestamp } from '../../platform/db/columns.ts'
-import type { MessageContent } from '../channels/driver.ts'
+import type { MediaSource, MessageContent } from '../channels/driver.ts'
 
 type Json<T> = ColumnType<T, string, string>
 type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>
@@ -111,7 +111,35 @@ export type InboxNewContactsTable = {
   count: number
 }
 
+export type MediaState = 'pending' | 'stored' | 'too_large' | 'failed'
+
+/** A received media message's file, stored with it (fetched after the message, within a cap per kind). Never deleted. */
+export type InboxMediaTable = {
+  messageId: string
+  workspaceId: string
+  clientId: string
+  channelId: string
+  state: MediaState
+  /** What the file is: the provider's word, else the message's. */
+  mime: string
+  /** Its size: the provider's declaration until stored, then the stored bytes (bigint: providers declare up to 2 GB). */
+  bytes: ColumnType<bigint | null, number | null, number | null>
+  sha256: string | null
+  data: ColumnType<Uint8Array | null, Buffer | null, Buffer | null>
+  /** The driver's reference to fetch it (`MediaSource`). */
+  source: Json<MediaSource>
+  attempts: Generated<number>
+  error: NullableJson<{ code: string; message: string }>
+  createdAt: Generated<Date>
+  storedAt: NullableTimestamp
+}
+
+/** The draft an auto reply paid for, by the inbound message it answers (kept before it is queued). */
+export type InboxAutoReplyDraftsTable = { messageId: string; text: string; createdAt: Generated<Date> }
+
 export type InboxTables = {
+  inboxAutoReplyDrafts: InboxAutoReplyDraftsTable
+  inboxMedia: InboxMediaTable
   inboxContacts: InboxContactsTable
   inboxThreads: InboxThreadsTable
   inboxMessages: InboxMessagesTable

@@ -87,6 +87,24 @@ const readBounded = async (res: Response, maxBytes: number) => {
   }
 }
 
+/** At most `maxBytes` of a body as bytes; `truncated` when it had more (the rest is not read). */
+export const readBytes = async (res: Response, maxBytes: number) => {
+  if (!res.body) return { data: Buffer.alloc(0), truncated: false }
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return { data: Buffer.concat(chunks), truncated: false }
+    size += value.length
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      return { data: Buffer.alloc(0), truncated: true }
+    }
+    chunks.push(value)
+  }
+}
+
 const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text)
@@ -128,6 +146,16 @@ const Template = z.object({
   components: z.array(z.unknown()).default([]),
 })
 export type GraphTemplate = z.infer<typeof Template>
+/** `GET /{media-id}`: where the file is for the next 5 minutes, and what Meta says it is. */
+const MediaInfo = z.object({
+  url: z.string().min(1).max(4096),
+  mime_type: z.string().max(255).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i)
+    .optional(),
+  file_size: z.coerce.number().int().nonnegative().optional(),
+})
 const TemplatePage = z.object({
   data: z.array(Template),
   paging: z.object({ next: z.string().optional() }).optional(),
@@ -253,6 +281,44 @@ export const createGraphClient = ({
         if (next && URL.parse(next)?.origin !== base.origin) throw invalidResponse('a next page on another host')
       }
       return templates
+    },
+
+    /**
+     * Where a received media file is (a URL valid for a few minutes, fetched with the same token), its type, size and
+     * sha256. The URL must be HTTPS (or on the Graph API's own origin, a test's fake): the token goes with it.
+     */
+    async mediaInfo(mediaId: string, accessToken: string) {
+      const parsed = MediaInfo.safeParse(await request(`${root}/${graphId(mediaId, 'media id')}`, accessToken))
+      const url = parsed.success ? URL.parse(parsed.data.url) : null
+      if (!parsed.success || !url) throw invalidResponse('media without a URL')
+      if (url.protocol !== 'https:' && url.origin !== base.origin)
+        throw invalidResponse('a media URL that is not HTTPS')
+      return {
+        url: url.toString(),
+        mime: parsed.data.mime_type ?? null,
+        sha256: parsed.data.sha256?.toLowerCase() ?? null,
+        bytes: parsed.data.file_size ?? null,
+      }
+    },
+
+    /** A media file's bytes (`mediaInfo`'s URL, with the token), at most `maxBytes`: `truncated` when larger. */
+    async download(url: string, accessToken: string, maxBytes: number) {
+      const signal = AbortSignal.timeout(Math.max(timeoutMs, 60_000))
+      try {
+        const res = await fetchImpl(url, {
+          headers: { authorization: `Bearer ${accessToken}` },
+          // The token goes with the request: it is never carried to wherever a redirect points.
+          redirect: 'error',
+          signal,
+        })
+        if (!res.ok) throw await failureOf(res)
+        return await readBytes(res, maxBytes)
+      } catch (err) {
+        if (err instanceof SendFailure) throw err
+        if (signal.aborted) throw new SendFailure('retry_later', 'whatsapp.timeout', 'The media download timed out.')
+        const cause = (err as { cause?: { code?: string } }).cause?.code
+        throw new SendFailure('retry_later', 'whatsapp.network', clip('Could not download the media', cause))
+      }
     },
 
     /** A Cloud number's display number and verified name; reading them proves the token may use the number. */

@@ -214,6 +214,14 @@ const contentOf = (message: z.infer<typeof Envelope>): MessageContent => {
   return unsupported
 }
 
+/** A media message's bytes are fetched later by its media id (Graph answers a short-lived URL for it). */
+const withSource = (content: MessageContent) => ({
+  content,
+  ...(content.type === 'media' && content.providerMediaId
+    ? { mediaSource: { provider: 'cloud', id: content.providerMediaId } as const }
+    : {}),
+})
+
 const STATUSES = new Set(['sent', 'delivered', 'read', 'failed'] as const)
 type Delivery = typeof STATUSES extends Set<infer S> ? S : never
 
@@ -282,7 +290,7 @@ export const parseWebhook = (body: unknown): CloudWebhook => {
             },
             fromMe: false,
             at: m.timestamp,
-            content: contentOf(m),
+            ...withSource(contentOf(m)),
             replyTo: m.context?.id ?? null,
           })
         for (const s of value.data.statuses ?? []) {
@@ -299,7 +307,7 @@ export const parseWebhook = (body: unknown): CloudWebhook => {
             party: { waId: m.to, phone: m.to },
             fromMe: true,
             at: m.timestamp,
-            content: contentOf(m),
+            ...withSource(contentOf(m)),
             replyTo: m.context?.id ?? null,
           })
       }

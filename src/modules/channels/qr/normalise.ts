@@ -1,5 +1,13 @@
 import type { MessageUserReceiptUpdate, proto, WAMessage, WAMessageUpdate } from 'baileys'
-import type { DeliveryStatus, InboundMessage, MediaKind, MessageContent, Party, StatusUpdate } from '../driver.ts'
+import type {
+  DeliveryStatus,
+  InboundMessage,
+  MediaKind,
+  MediaSource,
+  MessageContent,
+  Party,
+  StatusUpdate,
+} from '../driver.ts'
 
 // What a QR number's Baileys socket emits, turned into the drivers' shapes (ADR 0005 §2) without I/O and without
 // loading Baileys: its types are read here, never its code.
@@ -18,13 +26,34 @@ const ENVELOPES = [
   'associatedChildMessage',
 ] as const
 
-const MEDIA: Record<string, { media: MediaKind; mime: string }> = {
-  imageMessage: { media: 'image', mime: 'image/jpeg' },
-  videoMessage: { media: 'video', mime: 'video/mp4' },
-  ptvMessage: { media: 'video', mime: 'video/mp4' },
-  audioMessage: { media: 'audio', mime: 'audio/ogg; codecs=opus' },
-  documentMessage: { media: 'document', mime: 'application/octet-stream' },
-  stickerMessage: { media: 'sticker', mime: 'image/webp' },
+type QrMediaType = Extract<MediaSource, { provider: 'qr' }>['mediaType']
+const MEDIA: Record<string, { media: MediaKind; mime: string; keys: QrMediaType }> = {
+  imageMessage: { media: 'image', mime: 'image/jpeg', keys: 'image' },
+  videoMessage: { media: 'video', mime: 'video/mp4', keys: 'video' },
+  ptvMessage: { media: 'video', mime: 'video/mp4', keys: 'ptv' },
+  audioMessage: { media: 'audio', mime: 'audio/ogg; codecs=opus', keys: 'audio' },
+  documentMessage: { media: 'document', mime: 'application/octet-stream', keys: 'document' },
+  stickerMessage: { media: 'sticker', mime: 'image/webp', keys: 'sticker' },
+}
+
+/** Bytes of a proto field (a Uint8Array, or base64 in a message's JSON form) as base64; null when absent. */
+const base64Of = (value: unknown): string | null => {
+  if (value instanceof Uint8Array) return value.length ? Buffer.from(value).toString('base64') : null
+  return typeof value === 'string' && value.length ? value : null
+}
+
+/** Where a media message's encrypted file is and the key that opens it; null when the message lacks them. */
+const mediaSourceOf = (b: proto.Message.IDocumentMessage, keys: QrMediaType): MediaSource | null => {
+  const mediaKey = base64Of(b.mediaKey)
+  if (!b.directPath || !mediaKey) return null
+  return {
+    provider: 'qr',
+    mediaType: keys,
+    directPath: b.directPath,
+    mediaKey,
+    fileEncSha256: base64Of(b.fileEncSha256),
+    fileSha256: base64Of(b.fileSha256),
+  }
 }
 
 /** Keys of a message that carry no content of their own (delivered alongside it). */
@@ -106,7 +135,9 @@ const unwrap = (message: proto.IMessage) => {
 type AnyContent = { contextInfo?: proto.IContextInfo | null } & Record<string, unknown>
 
 /** The message's content, or null for what is no message to show (protocol traffic, sender keys, empty stubs). */
-const contentOf = (message: proto.IMessage): { content: MessageContent; replyTo: string | null } | null => {
+const contentOf = (
+  message: proto.IMessage,
+): { content: MessageContent; replyTo: string | null; mediaSource?: MediaSource | null } | null => {
   const m = unwrap(message) as Record<string, unknown>
   const kinds = Object.keys(m).filter((k) => m[k] !== null && m[k] !== undefined && !NOT_CONTENT.has(k))
   const kind = kinds.find((k) => k === 'conversation' || k.includes('Message'))
@@ -129,6 +160,7 @@ const contentOf = (message: proto.IMessage): { content: MessageContent; replyTo:
         bytes: toNumber(b.fileLength),
       },
       replyTo,
+      mediaSource: mediaSourceOf(b, media.keys),
     }
   }
   if (kind === 'locationMessage') {
@@ -178,6 +210,7 @@ export const inboundOf = (m: WAMessage, ownUsers: (string | null | undefined)[],
     at: dateOf(m.messageTimestamp, now),
     content: found.content,
     replyTo: found.replyTo,
+    ...(found.mediaSource ? { mediaSource: found.mediaSource } : {}),
   }
 }
 

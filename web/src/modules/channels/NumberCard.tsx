@@ -14,12 +14,17 @@ import { CHANNEL_STATUS_LABEL, CHANNEL_STATUS_TONE, KIND_LABEL, NEEDS_SCAN } fro
 
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' })
 
-/** The sending pace in words: paused (until when), or messages a second. */
+/** The sending pace in words: paused (until when), or messages a second (a minute, for a QR number's slow pace). */
 const rateText = (rate: ChannelStats['rate']) => {
   if (rate.pausedUntil && Date.parse(rate.pausedUntil) > Date.now())
     return `Paused until ${timeOnly.format(new Date(rate.pausedUntil))}`
-  return `${rate.perSecond}/s`
+  return rate.perSecond >= 1
+    ? `${Math.round(rate.perSecond * 10) / 10}/s`
+    : `${Math.round(rate.perSecond * 600) / 10}/min`
 }
+
+/** A number as people write it: E.164 digits get their `+`; a display number Meta formatted stays as it is. */
+const phoneText = (phone: string) => (/^\d{6,15}$/.test(phone) ? `+${phone}` : phone)
 
 /** One number: who it is, how it is connected, its last day of traffic, and what an admin can do with it. */
 export function NumberCard({
@@ -87,7 +92,7 @@ export function NumberCard({
             <Badge tone={CHANNEL_STATUS_TONE[channel.status]}>{CHANNEL_STATUS_LABEL[channel.status]}</Badge>
           </div>
           <p className="mt-1 text-sm text-slate-600">
-            {channel.phone ?? 'Number not known yet'} · {KIND_LABEL[channel.kind]}
+            {channel.phone ? phoneText(channel.phone) : 'Number not known yet'} · {KIND_LABEL[channel.kind]}
             {channel.cloud && <> · token ending in {channel.cloud.tokenHint}</>}
           </p>
           {channel.statusReason && <p className="mt-1 text-sm text-slate-700">{channel.statusReason}</p>}

@@ -40,7 +40,7 @@ export function MessageBubble({
       >
         {message.replyTo && (
           <blockquote className="mb-1.5 border-l-2 border-emerald-500 bg-black/5 px-2 py-1 text-xs text-slate-600">
-            {quoted ? <MessageContent message={quoted} /> : 'Reply to an earlier message'}
+            {quoted ? <MessageContent message={quoted} compact /> : 'Reply to an earlier message'}
           </blockquote>
         )}
         <MessageContent message={message} />

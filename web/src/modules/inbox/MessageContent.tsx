@@ -45,8 +45,72 @@ function Pin() {
   )
 }
 
-/** A message's content in words: text as written; media, places, reactions and unknown kinds described readably. */
-export function MessageContent({ message }: { message: InboxMessage }) {
+/** A received file: shown in place when stored (pictures, audio, video), else a download, or why it is not here. */
+function MediaFile({
+  media,
+  kind,
+  caption,
+}: {
+  media: NonNullable<InboxMessage['media']>
+  kind: string
+  caption: string | null
+}) {
+  if (media.state === 'pending')
+    return (
+      <p role="status" className="mt-1 animate-pulse text-xs opacity-70">
+        Downloading the file…
+      </p>
+    )
+  if (media.state === 'too_large')
+    return (
+      <p className="mt-1 text-xs opacity-80">
+        Too large to store here{media.bytes !== null && ` (${bytes(media.bytes)})`}: open it on the phone.
+      </p>
+    )
+  if (media.state === 'failed')
+    return <p className="mt-1 text-xs opacity-80">The file could not be fetched from WhatsApp: open it on the phone.</p>
+  const label = caption ?? MEDIA_LABEL[kind] ?? 'File'
+  if (media.mime.startsWith('image/'))
+    return (
+      <a
+        href={media.url}
+        target="_blank"
+        rel="noopener"
+        className="mt-1 block"
+        aria-label={`Open ${label} in a new tab`}
+      >
+        <img
+          src={media.url}
+          alt={label}
+          loading="lazy"
+          className={`${kind === 'sticker' ? 'size-32' : 'max-h-72'} max-w-full rounded object-contain`}
+        />
+      </a>
+    )
+  if (media.mime.startsWith('audio/'))
+    return <audio controls preload="none" src={media.url} aria-label={label} className="mt-1 w-64 max-w-full" />
+  if (media.mime.startsWith('video/'))
+    return (
+      <video
+        controls
+        preload="metadata"
+        src={media.url}
+        aria-label={label}
+        className="mt-1 max-h-72 max-w-full rounded"
+      />
+    )
+  return (
+    <a href={media.url} download className="mt-1 inline-block text-sm underline">
+      Download
+    </a>
+  )
+}
+
+/**
+ * A message's content in words: text as written; media shown in place (described only in a quote, `compact`); places,
+ * reactions and unknown kinds described readably.
+ */
+export function MessageContent({ message, compact = false }: { message: InboxMessage; compact?: boolean }) {
   const c = message.content
   switch (str(c.type) ?? message.type) {
     case 'text':
@@ -62,6 +126,7 @@ export function MessageContent({ message }: { message: InboxMessage }) {
             {str(c.fileName) && <span className="truncate font-normal">· {str(c.fileName)}</span>}
             {size !== null && <span className="font-normal opacity-70">· {bytes(size)}</span>}
           </p>
+          {!compact && message.media && <MediaFile media={message.media} kind={kind} caption={str(c.caption)} />}
           {str(c.caption) && <p className="mt-1 break-words whitespace-pre-wrap">{str(c.caption)}</p>}
         </div>
       )

@@ -27,6 +27,7 @@ const asMessage = (p: PendingSend, threadId: string): InboxMessage => ({
   status: p.error ? 'failed' : 'queued',
   statusAt: p.at,
   error: p.error ? { code: p.error.code, message: p.error.message } : null,
+  media: null,
   at: p.at,
 })
 

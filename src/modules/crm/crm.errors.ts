@@ -11,7 +11,9 @@ export const crmErrors = defineErrors('crm', {
   field_not_found: { status: 404, message: 'No such custom field.' },
   duplicate_contact: {
     status: 409,
-    when: "A contact was created, restored or changed with a phone, email or WhatsApp id another live contact of the client already has; details name that contact's id (null when it could not be told).",
+    when:
+      'A contact was created, restored or changed with a phone, email or WhatsApp id another live contact of the ' +
+      "client already has; details name that contact's id (null when it could not be told).",
     message: (p: { existingId: string | null; field: 'phone' | 'email' | 'identity'; value: string }) =>
       `A contact with the ${p.field === 'identity' ? 'WhatsApp id' : p.field} ${p.value} already exists${
         p.existingId ? ` (${p.existingId})` : ''

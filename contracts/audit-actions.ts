@@ -67,6 +67,14 @@ export const AUDIT_ACTION_LABELS = {
   'inbox.auto_reply_paused': 'WhatsApp conversation auto-reply paused',
   'inbox.auto_reply_resumed': 'WhatsApp conversation auto-reply resumed',
   'inbox.auto_reply_skipped': 'WhatsApp auto-reply not sent',
+  'contact.created': 'CRM contact created',
+  'contact.archived': 'CRM contact archived',
+  'contact.restored': 'CRM contact restored',
+  'contact.merged': 'CRM contacts merged',
+  'contact.erased': 'CRM contact erased (data-protection request)',
+  'crm.settings_changed': 'CRM settings changed',
+  'crm.field_defined': 'CRM custom field defined',
+  'pipeline.created': 'CRM pipeline created',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

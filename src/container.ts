@@ -39,7 +39,8 @@ import { AppError } from './platform/http/errors.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
-import { createInboxModule, inboxUsage } from './modules/inbox/inbox.module.ts'
+import { contactMessages, createInboxModule, inboxUsage, messagesInThread } from './modules/inbox/inbox.module.ts'
+import { createCrmModule, type CrmEvents } from './modules/crm/crm.module.ts'
 import type { QrSocketFactory } from './modules/channels/qr/socket.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
 import { createGatewayModule } from './modules/gateway/gateway.module.ts'
@@ -93,7 +94,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const operator = operatorGuard(config.INTERNAL_TOKEN)
   const mail = createMailModule({ db, queue, operator, config })
   // Modules tell each other what happened through one in-process bus, inside the emitting transaction.
-  const events = createEventBus<IdentityEvents & TenancyEvents>()
+  const events = createEventBus<IdentityEvents & TenancyEvents & CrmEvents>()
   const identity = createIdentityModule({
     db,
     audit,
@@ -277,8 +278,19 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     },
   })
   channels.receive(inbox.receivers)
+  const crm = createCrmModule({
+    db,
+    scope: tenancy.scope,
+    audit,
+    events,
+    operator,
+    memberOf: tenancyLookups.memberOf,
+    inbox: { messages: contactMessages, sourceCheck: messagesInThread },
+  })
   channels.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)
+  // The CRM first: a flow started by the same message finds the sender's contact.
+  inbox.onInbound(crm.received)
   inbox.onInbound(flows.whatsapp.received)
   runs.register('flow', flows.engine.runKind)
   await flows.engine.listen()
@@ -338,6 +350,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     flows,
     channels,
     inbox,
+    crm,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -360,6 +373,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     streams,
     audit,
     operator,
+    events,
     mail,
     identity,
     tenancy,
@@ -376,6 +390,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     flows,
     channels,
     inbox,
+    crm,
     publicSite,
     jobs,
     routes,

@@ -8,6 +8,7 @@ import type { CreditsTables } from './modules/credits/credits.tables.ts'
 import type { FlowsTables } from './modules/flows/flows.tables.ts'
 import type { ChannelsTables } from './modules/channels/channels.tables.ts'
 import type { InboxTables } from './modules/inbox/inbox.tables.ts'
+import type { CrmTables } from './modules/crm/crm.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -36,6 +37,7 @@ export type DB = AuditTables &
   FlowsTables &
   ChannelsTables &
   InboxTables &
+  CrmTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -210,6 +210,59 @@ const FIXTURES: Record<string, Fixture> = {
     params: (w) => ({ id: w.workspaceId }),
     body: { plan: 'agency', reason: 'Free upgrade' },
   },
+  'GET /api/crm/contacts/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'PATCH /api/crm/contacts/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { name: 'Hijacked' },
+  },
+  'POST /api/crm/contacts/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'POST /api/crm/contacts/{id}/unarchive': { kind: 'workspace', params: (w) => ({ id: w.crmArchivedContactId }) },
+  'POST /api/crm/contacts/{id}/merge': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { otherId: 'ct_matrixmatrixmatrixmatrix' },
+  },
+  'GET /api/crm/contacts/{id}/timeline': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'GET /api/crm/contacts/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'POST /api/crm/contacts/{id}/notes': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { body: 'Hijacked note' },
+  },
+  'GET /api/crm/contacts/{id}/tasks': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'POST /api/crm/contacts/{id}/tasks': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { title: 'Hijacked task' },
+  },
+  'PATCH /api/crm/tasks/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmTaskId }), body: { done: true } },
+  'POST /api/operator/crm/contacts/{id}/erase': {
+    kind: 'operator',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { reason: 'Erased without the token' },
+  },
+  'PATCH /api/crm/fields/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmFieldId }), body: { archived: true } },
+  'GET /api/crm/pipelines/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmPipelineId }) },
+  'PATCH /api/crm/pipelines/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmPipelineId }),
+    body: { name: 'Hijacked' },
+  },
+  'POST /api/crm/pipelines/{id}/stages': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmPipelineId }),
+    body: { name: 'Hijacked' },
+  },
+  'GET /api/crm/deals/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }) },
+  'PATCH /api/crm/deals/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }), body: { title: 'Hijacked' } },
+  'GET /api/crm/deals/{id}/history': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }) },
+  'GET /api/crm/bookings/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmBookingId }) },
+  'PATCH /api/crm/bookings/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmBookingId }),
+    body: { status: 'cancelled' },
+  },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -389,6 +442,27 @@ const buildWorld = async (ctx: TestContext) => {
     .updateTable('inboxMedia')
     .set({ state: 'stored', data: Buffer.from('jpeg'), bytes: 4, sha256: 'f'.repeat(64) })
     .execute()
+  // The CRM: a contact (the inbox's message above made one too), an archived one, a task, a field, a deal, a booking.
+  const crm = (method: 'POST', url: string, body: unknown) =>
+    call(ctx.app, method, url, flowAs, body).then((r) => r.json().id as string)
+  const crmContactId = await crm('POST', '/api/crm/contacts', { name: 'Matrix contact', phones: ['+40 733 000 001'] })
+  const crmArchivedContactId = await crm('POST', '/api/crm/contacts', { name: 'Archived contact' })
+  await call(ctx.app, 'POST', `/api/crm/contacts/${crmArchivedContactId}/archive`, flowAs)
+  const crmTaskId = await crm('POST', `/api/crm/contacts/${crmContactId}/tasks`, { title: 'Call back' })
+  const crmFieldId = await crm('POST', '/api/crm/fields', {
+    entity: 'contact',
+    key: 'vip',
+    label: 'VIP',
+    type: 'boolean',
+  })
+  const crmDealId = await crm('POST', '/api/crm/deals', { title: 'Party', contactId: crmContactId })
+  const crmPipelineId = (await call(ctx.app, 'GET', '/api/crm/pipelines', flowAs)).json().items[0].id as string
+  const crmBookingId = await crm('POST', '/api/crm/bookings', {
+    contactId: crmContactId,
+    date: '2026-03-14',
+    timeZone: 'Europe/Bucharest',
+    amount: { minor: 80000, currency: 'RON' },
+  })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -412,6 +486,13 @@ const buildWorld = async (ctx: TestContext) => {
     channelId,
     threadId,
     messageId,
+    crmContactId,
+    crmArchivedContactId,
+    crmTaskId,
+    crmFieldId,
+    crmDealId,
+    crmPipelineId,
+    crmBookingId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -468,6 +549,22 @@ const digest = async (ctx: TestContext) => {
     'flow_steps',
     'flow_webhooks',
     'flow_credentials',
+    'crm_settings',
+    'crm_companies',
+    'crm_field_definitions',
+    'crm_contacts',
+    'crm_contact_phones',
+    'crm_contact_emails',
+    'crm_contact_identities',
+    'crm_pipelines',
+    'crm_stages',
+    'crm_deals',
+    'crm_deal_stage_changes',
+    'crm_bookings',
+    'crm_contact_profiles',
+    'crm_contact_spend',
+    'crm_notes',
+    'crm_tasks',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -34,6 +34,21 @@ export type IdPrefix =
   | 'th'
   | 'im'
   | 'in'
+  // crm: contacts and their phones, emails and WhatsApp identities, companies, fields, pipelines, stages, deals and
+  // their stage changes, bookings, notes, tasks
+  | 'ct'
+  | 'cph'
+  | 'cem'
+  | 'cwa'
+  | 'co'
+  | 'fld'
+  | 'pip'
+  | 'stg'
+  | 'deal'
+  | 'dsc'
+  | 'bk'
+  | 'cnt'
+  | 'tsk'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -1,0 +1,99 @@
+import { defineErrors } from '../../platform/http/errors.ts'
+
+export const crmErrors = defineErrors('crm', {
+  contact_not_found: { status: 404, message: 'No such contact.' },
+  company_not_found: { status: 404, message: 'No such company.' },
+  pipeline_not_found: { status: 404, message: 'No such pipeline.' },
+  stage_not_found: { status: 404, message: 'No such stage in this pipeline.' },
+  deal_not_found: { status: 404, message: 'No such deal.' },
+  booking_not_found: { status: 404, message: 'No such booking.' },
+  task_not_found: { status: 404, message: 'No such task.' },
+  field_not_found: { status: 404, message: 'No such custom field.' },
+  duplicate_contact: {
+    status: 409,
+    when:
+      'A contact was created, restored or changed with a phone, email or WhatsApp id another live contact of the ' +
+      "client already has; details name that contact's id (null when it could not be told).",
+    message: (p: { existingId: string | null; field: 'phone' | 'email' | 'identity'; value: string }) =>
+      `A contact with the ${p.field === 'identity' ? 'WhatsApp id' : p.field} ${p.value} already exists${
+        p.existingId ? ` (${p.existingId})` : ''
+      }: open it or merge the two.`,
+    details: (p) => ({ existingId: p.existingId, field: p.field, value: p.value }),
+  },
+  phone_needs_country: {
+    status: 400,
+    when: "A phone without a leading '+' was given for a client whose CRM has no default country.",
+    message: (p: { phone: string }) =>
+      `The phone "${p.phone}" has no country code: write it as +<country code><number>, or set the client's default country in the CRM settings.`,
+    details: (p) => ({ phone: p.phone }),
+  },
+  invalid_phone: {
+    status: 400,
+    when: 'A phone number that is not a valid number (after reading it in the default country, when it has no +).',
+    message: (p: { phone: string }) => `"${p.phone}" is not a valid phone number.`,
+    details: (p) => ({ phone: p.phone }),
+  },
+  invalid_country: {
+    status: 400,
+    when: 'The default country set is not a country code libphonenumber knows.',
+    message: (p: { country: string }) => `"${p.country}" is not a supported country code (ISO 3166 alpha-2, e.g. RO).`,
+  },
+  invalid_time_zone: {
+    status: 400,
+    when: 'A booking names a time zone that is not an IANA zone (e.g. Europe/Bucharest).',
+    message: (p: { timeZone: string }) =>
+      `"${p.timeZone}" is not a time zone (use an IANA name like Europe/Bucharest).`,
+  },
+  invalid_date: {
+    status: 400,
+    when: 'A date that is shaped like YYYY-MM-DD but does not exist (2026-02-30).',
+    message: (p: { date: string }) => `"${p.date}" is not a calendar date.`,
+  },
+  unknown_field: {
+    status: 400,
+    when: 'A custom field value was given for a key the client has not defined (or archived) for that kind of record.',
+    message: (p: { key: string }) => `There is no custom field "${p.key}" here: define it first.`,
+    details: (p) => ({ key: p.key }),
+  },
+  invalid_field_value: {
+    status: 400,
+    when: "A custom field value does not match the field's type (or is not one of a select field's options).",
+    message: (p: { key: string; expected: string }) => `The field "${p.key}" takes ${p.expected}.`,
+    details: (p) => ({ key: p.key, expected: p.expected }),
+  },
+  field_exists: {
+    status: 409,
+    when: 'A custom field was defined with a key the client already uses for that kind of record.',
+    message: (p: { key: string }) => `A custom field "${p.key}" already exists.`,
+  },
+  select_needs_options: {
+    status: 400,
+    message: 'A select field needs at least one option (and only select fields take options).',
+  },
+  owner_not_member: {
+    status: 422,
+    message: 'A contact can only be owned by a member of this workspace.',
+  },
+  contact_archived: {
+    status: 409,
+    when: 'A merge, deal or booking named an archived (or merged, or erased) contact where a live one is needed.',
+    message: 'This contact is archived: restore it first.',
+  },
+  contact_erased: { status: 409, message: 'This contact was erased: it cannot be changed or restored.' },
+  merge_self: { status: 400, message: 'A contact cannot be merged into itself.' },
+  already_merged: {
+    status: 409,
+    when: 'The contact to merge was already merged into another one.',
+    message: 'That contact was already merged into another one.',
+  },
+  lost_reason_required: {
+    status: 400,
+    when: 'A deal was moved to a stage marked lost without a reason.',
+    message: 'A lost deal needs a reason (lostReason).',
+  },
+  invalid_source: {
+    status: 422,
+    when: "A booking's source names a thread or messages that are not the client's (or the messages are not in that thread).",
+    message: "The booking's source messages are not in that conversation of this client.",
+  },
+})

@@ -1,0 +1,80 @@
+import { own, type Handle } from '../../platform/db/database.ts'
+import type { Emits } from '../../platform/events/events.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { ModuleShape } from '../../platform/modules/module.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import { createActivities } from './activities.ts'
+import { createBookings, type SourceCheck } from './bookings.ts'
+import { bookingRoutes } from './bookings.routes.ts'
+import { createCompanies } from './companies.ts'
+import { createContacts, type MemberCheck } from './contacts.ts'
+import { contactRoutes } from './contacts.routes.ts'
+import type { CrmEvents } from './crm.events.ts'
+import type { CrmTables } from './crm.tables.ts'
+import { createDeals } from './deals.ts'
+import { dealRoutes } from './deals.routes.ts'
+import { createFieldDefinitions } from './fields.ts'
+import { createIntake } from './intake.ts'
+import { createMerges } from './merge.ts'
+import { createPipelines } from './pipelines.ts'
+import { createCrmSettings } from './settings.ts'
+import { setupRoutes } from './setup.routes.ts'
+import { createTimeline, type MessageHistory } from './timeline.ts'
+
+export type { CrmEvents } from './crm.events.ts'
+
+/**
+ * The CRM (issue 14, ADR 0006): a client's contacts (E.164 phones, emails, WhatsApp identities, tags, typed custom
+ * fields, owner; de-duplicated by unique indexes; merged, archived, never deleted; erased by the operator), companies,
+ * pipelines and deals with their stage history, bookings with the contact's profile figures kept in the same
+ * transaction, notes, tasks and a timeline that includes the contact's WhatsApp messages (through the inbox's API).
+ * Fed by the inbox: `received` is its inbound subscriber (a new WhatsApp identity becomes a contact).
+ */
+export const createCrmModule = (deps: {
+  db: Handle
+  scope: ScopeResolver
+  audit: AuditService
+  events: Emits<CrmEvents>
+  operator: OperatorGuard
+  /** Tenancy's lookup: a contact's owner must be a member of the workspace. */
+  memberOf: MemberCheck
+  /** The inbox's public API: a contact's messages, and whether a booking's source messages are the client's. */
+  inbox: { messages: MessageHistory; sourceCheck: SourceCheck }
+}) => {
+  const db = own<CrmTables>(deps.db)
+  const { audit, events, scope } = deps
+  const settings = createCrmSettings({ db, audit })
+  const fields = createFieldDefinitions({ db, audit })
+  const companies = createCompanies({ db })
+  const contacts = createContacts({ db, audit, events, memberOf: deps.memberOf, settings, fields, companies })
+  const merges = createMerges({ db, audit })
+  const pipelines = createPipelines({ db, audit })
+  const deals = createDeals({ db, events })
+  const bookings = createBookings({ db, events, fields, sourceCheck: deps.inbox.sourceCheck })
+  const activities = createActivities({ db })
+  const timeline = createTimeline({ db, messages: deps.inbox.messages })
+  const intake = createIntake({ events })
+  return {
+    contacts,
+    merges,
+    pipelines,
+    deals,
+    bookings,
+    activities,
+    timeline,
+    settings,
+    fields,
+    companies,
+    /** The inbox's inbound subscriber (`inbox.onInbound`): contacts from new WhatsApp identities, last contact times. */
+    received: intake.received,
+    routes: [
+      setupRoutes({ settings, fields, companies, scope }),
+      contactRoutes({ contacts, merges, activities, timeline, scope, operator: deps.operator }),
+      dealRoutes({ pipelines, deals, scope }),
+      bookingRoutes({ bookings, scope }),
+    ],
+    jobs: [],
+  } satisfies ModuleShape
+}
+export type CrmModule = ReturnType<typeof createCrmModule>

@@ -1,0 +1,248 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { NullableTimestamp } from '../../platform/db/columns.ts'
+
+type Json<T> = ColumnType<T, string | undefined, string>
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>
+type BigintColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>
+
+/** A custom field's value as stored (validated against its definition when written). */
+export type FieldValue = string | number | boolean
+export type FieldValues = Record<string, FieldValue>
+
+/** The CRM's settings of a client (one row, created on first change). */
+export type CrmSettingsTable = {
+  clientId: string
+  workspaceId: string
+  /** ISO 3166 alpha-2 country a phone without `+` is read in; null: such a phone is refused. */
+  defaultCountry: string | null
+  updatedAt: Generated<Date>
+}
+
+export type CrmCompaniesTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  name: string
+  domain: string | null
+  createdAt: Generated<Date>
+}
+
+export type FieldEntity = 'contact' | 'booking'
+export type FieldType = 'text' | 'number' | 'date' | 'boolean' | 'select'
+
+/** A client's custom field on contacts or bookings. Never deleted: archived, its stored values kept. */
+export type CrmFieldDefinitionsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  entity: FieldEntity
+  key: string
+  label: string
+  type: FieldType
+  /** The choices of a `select` field. */
+  options: NullableJson<string[]>
+  archivedAt: NullableTimestamp
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/** A person a client deals with. Never deleted: archived, merged into another (archived, `mergedInto`), or erased. */
+export type CrmContactsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  name: string
+  tags: Json<string[]>
+  fields: Json<FieldValues>
+  ownerId: string | null
+  companyId: string | null
+  archivedAt: NullableTimestamp
+  mergedInto: string | null
+  erasedAt: NullableTimestamp
+  createdBy: string | null
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/**
+ * Where a phone, email or WhatsApp identity stands: `active` on a live contact (unique per client), `inactive` on an
+ * archived one (free to be used by another contact), `removed` taken off the contact (or erased: value null).
+ */
+export type PointState = 'active' | 'inactive' | 'removed'
+
+export type CrmContactPhonesTable = {
+  id: string
+  clientId: string
+  contactId: string
+  /** E.164; null once erased. */
+  phone: string | null
+  state: PointState
+  createdAt: Generated<Date>
+}
+
+export type CrmContactEmailsTable = {
+  id: string
+  clientId: string
+  contactId: string
+  /** Lowercased; null once erased. */
+  email: string | null
+  state: PointState
+  createdAt: Generated<Date>
+}
+
+/** A WhatsApp identity (phone digits or a LID) of a contact: unique per client among identities not removed. */
+export type CrmContactIdentitiesTable = {
+  id: string
+  clientId: string
+  contactId: string
+  waId: string | null
+  state: PointState
+  createdAt: Generated<Date>
+}
+
+export type StageOutcome = 'open' | 'won' | 'lost'
+
+export type CrmPipelinesTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  name: string
+  /** The client's default pipeline (one per client: a unique index). */
+  isDefault: boolean
+  createdAt: Generated<Date>
+}
+
+export type CrmStagesTable = {
+  id: string
+  clientId: string
+  pipelineId: string
+  name: string
+  position: number
+  outcome: StageOutcome
+  createdAt: Generated<Date>
+}
+
+export type CrmDealsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  pipelineId: string
+  stageId: string
+  contactId: string
+  title: string
+  valueMinor: BigintColumn
+  currency: string
+  /** Order within its stage on a kanban board (any number; the board sorts ascending). */
+  position: number
+  status: StageOutcome
+  lostReason: string | null
+  closedAt: NullableTimestamp
+  createdBy: string | null
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/** Every stage a deal entered (append-only: the database refuses updates and deletes). */
+export type CrmDealStageChangesTable = {
+  id: string
+  clientId: string
+  dealId: string
+  fromStageId: string | null
+  toStageId: string
+  movedBy: string | null
+  lostReason: string | null
+  at: Generated<Date>
+}
+
+export type BookingStatus = 'tentative' | 'confirmed' | 'cancelled' | 'done'
+
+export type CrmBookingsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  contactId: string
+  /** YYYY-MM-DD, in `timeZone`. */
+  date: string
+  /** HH:MM, in `timeZone`. */
+  time: string | null
+  timeZone: string
+  location: string | null
+  items: Json<string[]>
+  amountMinor: ColumnType<bigint | null, bigint | number | string | null | undefined, bigint | number | string | null>
+  currency: string | null
+  status: BookingStatus
+  notes: string | null
+  fields: Json<FieldValues>
+  sourceThreadId: string | null
+  sourceMessageIds: NullableJson<string[]>
+  createdBy: string | null
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+/** A contact's figures, kept in the transaction of every booking write (and of every message the contact sends). */
+export type CrmContactProfilesTable = {
+  contactId: string
+  clientId: string
+  bookingsCount: Generated<number>
+  firstBookingDate: string | null
+  lastBookingDate: string | null
+  lastContactAt: NullableTimestamp
+  updatedAt: Generated<Date>
+}
+
+/** A contact's lifetime spend in one currency (bookings not cancelled). */
+export type CrmContactSpendTable = {
+  contactId: string
+  currency: string
+  amountMinor: BigintColumn
+}
+
+export type CrmNotesTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  contactId: string
+  body: string
+  authorId: string | null
+  createdAt: Generated<Date>
+}
+
+export type CrmTasksTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  contactId: string
+  title: string
+  dueDate: string | null
+  doneAt: NullableTimestamp
+  createdBy: string | null
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+export type CrmTables = {
+  crmSettings: CrmSettingsTable
+  crmCompanies: CrmCompaniesTable
+  crmFieldDefinitions: CrmFieldDefinitionsTable
+  crmContacts: CrmContactsTable
+  crmContactPhones: CrmContactPhonesTable
+  crmContactEmails: CrmContactEmailsTable
+  crmContactIdentities: CrmContactIdentitiesTable
+  crmPipelines: CrmPipelinesTable
+  crmStages: CrmStagesTable
+  crmDeals: CrmDealsTable
+  crmDealStageChanges: CrmDealStageChangesTable
+  crmBookings: CrmBookingsTable
+  crmContactProfiles: CrmContactProfilesTable
+  crmContactSpend: CrmContactSpendTable
+  crmNotes: CrmNotesTable
+  crmTasks: CrmTasksTable
+}
+export type ContactRow = Selectable<CrmContactsTable>
+export type DealRow = Selectable<CrmDealsTable>
+export type BookingRow = Selectable<CrmBookingsTable>
+export type FieldDefinitionRow = Selectable<CrmFieldDefinitionsTable>
+export type StageRow = Selectable<CrmStagesTable>
+export type NoteRow = Selectable<CrmNotesTable>
+export type TaskRow = Selectable<CrmTasksTable>

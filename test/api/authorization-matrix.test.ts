@@ -546,6 +546,7 @@ const digest = async (ctx: TestContext) => {
     'crm_contact_spend',
     'crm_notes',
     'crm_tasks',
+    'crm_extractions',
   ]
   const parts = await Promise.all(
     tables.map(

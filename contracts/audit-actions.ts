@@ -75,6 +75,7 @@ export const AUDIT_ACTION_LABELS = {
   'crm.settings_changed': 'CRM settings changed',
   'crm.field_defined': 'CRM custom field defined',
   'pipeline.created': 'CRM pipeline created',
+  'booking.extracted': 'CRM booking drafted by AI from a conversation',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

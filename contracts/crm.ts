@@ -18,6 +18,9 @@ import { Email, Id, PageQuery, Timestamp, page } from './common.ts'
  * - GET/POST /api/crm/deals; GET/PATCH /api/crm/deals/:id (moves stage/position); GET /api/crm/deals/:id/history
  * - GET/POST /api/crm/bookings (list newest first; filters contactId, status, from, to); GET/PATCH /api/crm/bookings/:id
  * - POST /api/operator/crm/contacts/:id/erase { reason } (X-Internal-Token)
+ * - POST /api/inbox/threads/:id/extract-booking {}  a booking draft from a conversation (members; metered; writes only
+ *   its audit record): save it with POST /api/crm/bookings and `source: { threadId, messageIds }`
+ * - POST /api/crm/contacts/:id/ask { question }     an answer from the contact's own records, with citations (members)
  */
 
 /** YYYY-MM-DD (the service checks it is a calendar date). */
@@ -379,3 +382,52 @@ export const TimelineItem = z
   .meta({ id: 'CrmTimelineItem' })
 export type TimelineItem = z.infer<typeof TimelineItem>
 export const TimelinePage = page(TimelineItem)
+
+/** A drafted value and the message it was read from (null: unknown, never guessed; or not from a message). */
+export const DraftField = <T extends z.ZodType>(value: T) =>
+  z.object({ value: value.nullable(), sourceMessageId: z.string().nullable() })
+export const ExtractBookingBody = z.strictObject({})
+export const BookingDraftDto = z
+  .object({
+    /** The audit record of this extraction (crm_extractions row). */
+    extractionId: z.string(),
+    threadId: z.string(),
+    /** The CRM contact of the thread's WhatsApp identity (created by the inbox feed). */
+    contactId: z.string().nullable(),
+    fields: z.object({
+      /** YYYY-MM-DD */
+      date: DraftField(z.string()),
+      /** HH:MM */
+      time: DraftField(z.string()),
+      /** IANA; defaults to the client's zone when the text has none (sourceMessageId null). */
+      timeZone: DraftField(z.string()),
+      location: DraftField(z.string()),
+      items: DraftField(z.array(z.string())),
+      amount: DraftField(z.object({ minor: z.number().int(), currency: z.string() })),
+      notes: DraftField(z.string()),
+    }),
+    /** The messages read (for BookingCreate.source). */
+    messageIds: z.array(z.string()),
+    /** True when answered by the offline model (label "Demo data"/"offline"). */
+    demo: z.boolean(),
+  })
+  .meta({ id: 'CrmBookingDraft' })
+export type BookingDraftDto = z.infer<typeof BookingDraftDto>
+
+export const AskBody = z.strictObject({ question: z.string().trim().min(1).max(500) })
+export type AskBody = z.infer<typeof AskBody>
+export const AskCitation = z.object({
+  type: z.enum(['contact', 'booking', 'deal', 'message']),
+  id: z.string(),
+  /** e.g. "Booking 2027-03-14 · 800.00 RON" */
+  label: z.string(),
+})
+export type AskCitation = z.infer<typeof AskCitation>
+export const AskAnswerDto = z
+  .object({
+    answer: z.string(),
+    citations: z.array(AskCitation),
+    demo: z.boolean(),
+  })
+  .meta({ id: 'CrmAskAnswer' })
+export type AskAnswerDto = z.infer<typeof AskAnswerDto>

@@ -39,7 +39,14 @@ import { AppError } from './platform/http/errors.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
 import { createFlowsModule, flowsUsage } from './modules/flows/flows.module.ts'
 import { channelsUsage, createChannelsModule } from './modules/channels/channels.module.ts'
-import { contactMessages, createInboxModule, inboxUsage, messagesInThread } from './modules/inbox/inbox.module.ts'
+import {
+  clientOfThread,
+  contactMessages,
+  createInboxModule,
+  inboxUsage,
+  messagesInThread,
+  threadMessages,
+} from './modules/inbox/inbox.module.ts'
 import { createCrmModule, type CrmEvents } from './modules/crm/crm.module.ts'
 import type { QrSocketFactory } from './modules/channels/qr/socket.ts'
 import { createChatModule } from './modules/chat/chat.module.ts'
@@ -285,7 +292,9 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     events,
     operator,
     memberOf: tenancyLookups.memberOf,
-    inbox: { messages: contactMessages, sourceCheck: messagesInThread },
+    inbox: { messages: contactMessages, sourceCheck: messagesInThread, thread: threadMessages, clientOfThread },
+    models,
+    metering: credits.metering,
   })
   channels.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)

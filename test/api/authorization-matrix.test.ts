@@ -162,6 +162,11 @@ const FIXTURES: Record<string, Fixture> = {
   },
   'GET /api/inbox/threads/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.threadId }) },
   'POST /api/inbox/threads/{id}/suggest': { kind: 'workspace', params: (w) => ({ id: w.threadId }), body: {} },
+  'POST /api/inbox/threads/{id}/extract-booking': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.threadId }),
+    body: {},
+  },
   'POST /api/inbox/threads/{id}/notes': {
     kind: 'workspace',
     params: (w) => ({ id: w.threadId }),
@@ -224,6 +229,11 @@ const FIXTURES: Record<string, Fixture> = {
     body: { otherId: 'ct_matrixmatrixmatrixmatrix' },
   },
   'GET /api/crm/contacts/{id}/timeline': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'POST /api/crm/contacts/{id}/ask': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { question: 'How much has this contact spent?' },
+  },
   'GET /api/crm/contacts/{id}/notes': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
   'POST /api/crm/contacts/{id}/notes': {
     kind: 'workspace',
@@ -565,6 +575,7 @@ const digest = async (ctx: TestContext) => {
     'crm_contact_spend',
     'crm_notes',
     'crm_tasks',
+    'crm_extractions',
   ]
   const parts = await Promise.all(
     tables.map(

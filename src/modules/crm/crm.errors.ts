@@ -96,4 +96,15 @@ export const crmErrors = defineErrors('crm', {
     when: "A booking's source names a thread or messages that are not the client's (or the messages are not in that thread).",
     message: "The booking's source messages are not in that conversation of this client.",
   },
+  thread_not_found: { status: 404, message: 'No such conversation.' },
+  nothing_to_extract: {
+    status: 409,
+    when: 'A booking was to be drafted from a conversation that has no message with text from the customer.',
+    message: 'There is no message from the customer in this conversation to draft a booking from.',
+  },
+  extraction_invalid: {
+    status: 502,
+    when: 'The model did not answer with a booking draft in the structure asked for, after a repair round.',
+    message: 'The model did not answer with a booking draft. Try again.',
+  },
 })

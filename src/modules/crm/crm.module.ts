@@ -4,7 +4,10 @@ import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
+import type { Metering } from '../credits/credits.module.ts'
 import { createActivities } from './activities.ts'
+import { aiRoutes } from './ai.routes.ts'
+import { createAsker } from './ask.ts'
 import { createBookings, type SourceCheck } from './bookings.ts'
 import { bookingRoutes } from './bookings.routes.ts'
 import { createCompanies } from './companies.ts'
@@ -14,6 +17,7 @@ import type { CrmEvents } from './crm.events.ts'
 import type { CrmTables } from './crm.tables.ts'
 import { createDeals } from './deals.ts'
 import { dealRoutes } from './deals.routes.ts'
+import { createExtractor, type CrmModels, type ThreadReader } from './extract.ts'
 import { createFieldDefinitions } from './fields.ts'
 import { createIntake } from './intake.ts'
 import { createMerges } from './merge.ts'
@@ -40,7 +44,16 @@ export const createCrmModule = (deps: {
   /** Tenancy's lookup: a contact's owner must be a member of the workspace. */
   memberOf: MemberCheck
   /** The inbox's public API: a contact's messages, and whether a booking's source messages are the client's. */
-  inbox: { messages: MessageHistory; sourceCheck: SourceCheck }
+  inbox: {
+    messages: MessageHistory
+    sourceCheck: SourceCheck
+    /** A conversation's latest messages, and which client it belongs to (booking extraction). */
+    thread: ThreadReader
+    clientOfThread: (handle: Handle, threadId: string) => Promise<string | undefined>
+  }
+  /** The models a workspace may call and the credits meter: booking extraction and Ask AI (surface `crm`). */
+  models: CrmModels
+  metering: Metering
 }) => {
   const db = own<CrmTables>(deps.db)
   const { audit, events, scope } = deps
@@ -55,6 +68,15 @@ export const createCrmModule = (deps: {
   const activities = createActivities({ db })
   const timeline = createTimeline({ db, messages: deps.inbox.messages })
   const intake = createIntake({ events })
+  const extractor = createExtractor({
+    db,
+    models: deps.models,
+    metering: deps.metering,
+    audit,
+    settings,
+    thread: deps.inbox.thread,
+  })
+  const asker = createAsker({ db, models: deps.models, metering: deps.metering, messages: deps.inbox.messages })
   return {
     contacts,
     merges,
@@ -63,6 +85,8 @@ export const createCrmModule = (deps: {
     bookings,
     activities,
     timeline,
+    extractor,
+    asker,
     settings,
     fields,
     companies,
@@ -73,6 +97,13 @@ export const createCrmModule = (deps: {
       contactRoutes({ contacts, merges, activities, timeline, scope, operator: deps.operator }),
       dealRoutes({ pipelines, deals, scope }),
       bookingRoutes({ bookings, scope }),
+      aiRoutes({
+        extractor,
+        asker,
+        clientOfThread: (threadId) => deps.inbox.clientOfThread(deps.db, threadId),
+        clientOfContact: contacts.clientOf,
+        scope,
+      }),
     ],
     jobs: [],
   } satisfies ModuleShape

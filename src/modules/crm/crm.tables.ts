@@ -221,6 +221,20 @@ export type CrmTasksTable = {
   updatedAt: Generated<Date>
 }
 
+/** A booking draft made by AI from a conversation (append-only): who, which thread and model, the draft as answered. */
+export type CrmExtractionsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  threadId: string
+  userId: string | null
+  modelId: string
+  requestId: string
+  demo: boolean
+  draft: Json<Record<string, unknown>>
+  createdAt: Generated<Date>
+}
+
 export type CrmTables = {
   crmSettings: CrmSettingsTable
   crmCompanies: CrmCompaniesTable
@@ -238,6 +252,7 @@ export type CrmTables = {
   crmContactSpend: CrmContactSpendTable
   crmNotes: CrmNotesTable
   crmTasks: CrmTasksTable
+  crmExtractions: CrmExtractionsTable
 }
 export type ContactRow = Selectable<CrmContactsTable>
 export type DealRow = Selectable<CrmDealsTable>

@@ -157,6 +157,7 @@ export type { InboundEvent } from './inbox.service.ts'
 export type { FlowSend } from './flow-send.ts'
 /** A person's messages across the client's conversations, and a source check: for the CRM (`contact-history.ts`). */
 export { contactMessages, messagesInThread, type HistoryMessage } from './contact-history.ts'
+export { clientOfThread, threadMessages, type ThreadMessage } from './thread-read.ts'
 export type InboundSubscriber = (h: Handle, events: InboundEvent[]) => Promise<() => void>
 
 /** What the inbox counts against a plan: messages sent from Camarad this calendar month. */

@@ -49,6 +49,8 @@ export type IdPrefix =
   | 'bk'
   | 'cnt'
   | 'tsk'
+  // crm: booking extractions (the audit record of a draft)
+  | 'cex'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -379,3 +379,40 @@ export const TimelineItem = z
   .meta({ id: 'CrmTimelineItem' })
 export type TimelineItem = z.infer<typeof TimelineItem>
 export const TimelinePage = page(TimelineItem)
+
+export const DraftField = <T extends z.ZodType>(value: T) =>
+  z.object({ value: value.nullable(), sourceMessageId: z.string().nullable() })
+export const BookingDraftDto = z
+  .object({
+    extractionId: z.string(), // the audit record of this extraction (crm_extractions row)
+    threadId: z.string(),
+    contactId: z.string().nullable(), // the CRM contact of the thread's WhatsApp identity (created by the inbox feed)
+    fields: z.object({
+      date: DraftField(z.string()), // YYYY-MM-DD
+      time: DraftField(z.string()), // HH:MM
+      timeZone: DraftField(z.string()), // IANA; defaults to the client's zone when the text has none (sourceMessageId null)
+      location: DraftField(z.string()),
+      items: DraftField(z.array(z.string())),
+      amount: DraftField(z.object({ minor: z.number().int(), currency: z.string() })),
+      notes: DraftField(z.string()),
+    }),
+    messageIds: z.array(z.string()), // the messages read (for BookingCreate.source)
+    demo: z.boolean(), // true when answered by the offline model (label "Demo data"/"offline")
+  })
+  .meta({ id: 'CrmBookingDraft' })
+export type BookingDraftDto = z.infer<typeof BookingDraftDto>
+
+export const AskAnswerDto = z
+  .object({
+    answer: z.string(),
+    citations: z.array(
+      z.object({
+        type: z.enum(['contact', 'booking', 'deal', 'message']),
+        id: z.string(),
+        label: z.string(), // e.g. "Booking 2027-03-14 · 800.00 RON"
+      }),
+    ),
+    demo: z.boolean(),
+  })
+  .meta({ id: 'CrmAskAnswer' })
+export type AskAnswerDto = z.infer<typeof AskAnswerDto>

@@ -88,11 +88,17 @@ export const setTaskDone = (clientId: string, taskId: string, done: boolean) =>
 export const askAboutContact = (clientId: string, id: string, question: string) =>
   api<AskAnswer>(contactUrl(id, '/ask'), { method: 'POST', clientId, body: { question } })
 
-export const listBookings = (clientId: string, f: BookingFilters, cursor: string | undefined, signal?: AbortSignal) =>
+export const listBookings = (
+  clientId: string,
+  f: BookingFilters,
+  cursor: string | undefined,
+  signal?: AbortSignal,
+  limit = 50,
+) =>
   api<Page<Booking>>('/api/crm/bookings', {
     clientId,
     signal,
-    query: { cursor, limit: 50, status: f.status, from: f.from, to: f.to, contactId: f.contactId },
+    query: { cursor, limit, status: f.status, from: f.from, to: f.to, contactId: f.contactId },
   })
 export const createBooking = (clientId: string, body: BookingCreate) =>
   api<Booking>('/api/crm/bookings', { method: 'POST', clientId, body })

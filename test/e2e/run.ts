@@ -16,6 +16,7 @@ import { emailScenarios, outboxScenarios } from './email-scenarios.ts'
 import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
+import { crmScenarios } from './crm-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -108,11 +109,16 @@ const main = async () => {
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
   // charged as in production (it and the third keep their emails in the outbox, read through the operator API). The
   // first one's egress guard lets flows call loopback servers the tests run (EGRESS_ALLOW_PRIVATE).
+  // The first server also reaches the fake Graph API (and takes the operator token) for the CRM scenarios, whose AI
+  // answers must come from the offline model.
+  const whatsapp = await startE2eWhatsApp()
   const smtp = await startSmtpServer()
   const { baseUrl, server } = await startServer(dataDir, {
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Camarad <hello@e2e.test>',
     EGRESS_ALLOW_PRIVATE: '127.0.0.0/8',
+    INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
+    ...whatsapp.env,
   })
   const fake = await startFakeOpenAI({
     text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.',
@@ -124,8 +130,7 @@ const main = async () => {
   // webhooks to this server, as Stripe would.
   const stripe = await startFakeStripe()
   for (const [price, cents] of Object.entries(E2E_STRIPE.cents)) stripe.price(price, cents)
-  // The priced server's WhatsApp Cloud numbers talk to a loopback fake of Meta's Graph API, which signs its webhooks.
-  const whatsapp = await startE2eWhatsApp()
+  // The priced server's WhatsApp Cloud numbers talk to the loopback fake of Meta's Graph API, which signs its webhooks.
   let priced: Awaited<ReturnType<typeof startServer>> | undefined
   let billing: Awaited<ReturnType<typeof startServer>> | undefined
   let qr: Awaited<ReturnType<typeof startServer>> | undefined
@@ -175,10 +180,14 @@ const main = async () => {
       ],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({
-        s,
-        baseUrl,
-      })),
+      ...[
+        ...scenarios,
+        ...usageScenarios,
+        ...plansScenarios,
+        ...emailScenarios,
+        ...flowsScenarios,
+        ...crmScenarios(whatsapp.fake),
+      ].map((s) => ({ s, baseUrl })),
       ...[
         ...pricedScenarios,
         ...operatorScenarios,

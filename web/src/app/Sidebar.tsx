@@ -62,6 +62,12 @@ export function Sidebar({
           <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>
+        <p className="mt-6 mb-1 px-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">CRM</p>
+        <ul className="space-y-1">
+          <Item to="/app/crm/contacts">Contacts</Item>
+          <Item to="/app/crm/deals">Deals</Item>
+          <Item to="/app/crm/bookings">Bookings</Item>
+        </ul>
         <p className="mt-6 mb-1 px-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Settings</p>
         <ul className="space-y-1">
           <Item to="/app/settings/profile">Profile</Item>

@@ -5,6 +5,7 @@ import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
 import { NumbersPage } from '../modules/channels/index.ts'
 import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
 import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
+import { BookingsPage, ContactPage, ContactsPage, DealsPage } from '../modules/crm/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { InboxPage } from '../modules/inbox/index.ts'
@@ -66,6 +67,10 @@ export function AppRoutes() {
         <Route path="inbox" element={<InboxPage />} />
         <Route path="inbox/:threadId" element={<InboxPage />} />
         <Route path="numbers" element={<NumbersPage />} />
+        <Route path="crm/contacts" element={<ContactsPage />} />
+        <Route path="crm/contacts/:id" element={<ContactPage />} />
+        <Route path="crm/deals" element={<DealsPage />} />
+        <Route path="crm/bookings" element={<BookingsPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />

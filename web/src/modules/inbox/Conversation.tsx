@@ -4,6 +4,7 @@ import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit as canEditRole } from '../../lib/roles.ts'
 import { Button } from '../../ui/Button.tsx'
+import { ExtractBookingButton } from '../crm/index.ts'
 import { notifyError } from '../../lib/error-toast.ts'
 import { useToast } from '../../ui/Toast.tsx'
 import { inboxKeys, markRead, setThreadAutoReply, windowOpen } from './api.ts'
@@ -68,6 +69,7 @@ export function Conversation({ clientId, thread }: { clientId: string; thread: T
             {assignee && <> · assigned to {assignee}</>}
           </p>
         </div>
+        {editor && <ExtractBookingButton clientId={clientId} threadId={thread.id} />}
         <Button variant="secondary" className="py-1.5" onClick={() => setDetails(true)}>
           Details
         </Button>

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+import type { FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+
+/**
+ * The CRM as an agent would use it (issue 14's Done-when): a customer's WhatsApp message arrives, "Extract booking"
+ * drafts it, the agent sets the amount and saves it twice (two bookings), the contact's page shows 2 bookings and the
+ * summed spend, and Ask AI answers the spend citing the bookings. It runs on the server without a provider key (the
+ * offline model answers, `demo: true`), which run.ts gives the fake Graph API and an operator token for this.
+ */
+const NUMBER = { phoneNumberId: '106540352242922', accessToken: 'EAAG-e2e-token-0123456789-abcdef' }
+const CUSTOMER = { waId: '40722111222', name: 'Ioana Marin' }
+const TEXT = 'Vrem petrecerea pe 14 martie 2027 la ora 15:00, la noi acasă, cu Spider-Man, buget 800 lei.'
+
+const dismissToasts = async (page: Page) => {
+  const dismiss = page.getByRole('button', { name: 'Dismiss notification' })
+  while ((await dismiss.count()) > 0) await dismiss.first().click()
+}
+
+const idsOf = async (page: Page) => {
+  const status = (await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }
+  const workspaceId = status.workspaces[0]!.id
+  const clients = (await (
+    await page.request.get('/api/clients', { headers: { 'x-workspace-id': workspaceId } })
+  ).json()) as { items: { id: string }[] }
+  return { workspaceId, clientId: clients.items[0]!.id }
+}
+
+const shotsAtPhoneSize = async (
+  ctx: ScenarioContext,
+  page: Page,
+  shots: { path: string; name: string; ready: string }[],
+) => {
+  const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport: { width: 390, height: 844 } })
+  await context.addCookies(await page.context().cookies())
+  const phone = await context.newPage()
+  phone.setDefaultTimeout(15_000)
+  for (const s of shots) {
+    await phone.goto(s.path)
+    await phone.getByRole('heading', { name: s.ready }).first().waitFor()
+    await phone.screenshot({ path: ctx.shot(s.name), fullPage: true })
+  }
+  await context.close()
+}
+
+const extractSaveTwiceAsk = (fake: FakeWhatsAppCloud): Scenario => ({
+  name:
+    'crm: a customer writes → Extract booking drafts it, the amount edited, saved twice → the contact shows 2 bookings ' +
+    'and the summed spend; Ask AI answers the spend citing the bookings; the deals board moves a card by its menu',
+  async run(ctx) {
+    const token = ctx.internalToken
+    assert.ok(token, 'the server has an operator token')
+    const { page, context, assertNoErrors } = await onboard(ctx, 'CRM Agency', 'Party Time', {
+      width: 1280,
+      height: 900,
+    })
+    try {
+      const { workspaceId, clientId } = await idsOf(page)
+      const plan = await fetch(`${ctx.baseUrl}/api/operator/workspaces/${workspaceId}/plan`, {
+        method: 'PUT',
+        headers: { 'x-internal-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ plan: 'starter', reason: 'e2e: a WhatsApp number for the CRM' }),
+      })
+      assert.equal(plan.status, 200, await plan.text())
+      await page.goto('/app/numbers')
+      await page.getByRole('button', { name: 'Add number' }).first().click()
+      const dialog = page.getByRole('dialog', { name: 'Add a WhatsApp number' })
+      await dialog.getByRole('radio', { name: /WhatsApp Cloud API/ }).check()
+      await dialog.getByLabel('Name', { exact: true }).fill('Bookings')
+      await dialog.getByLabel('Phone number id', { exact: true }).fill(NUMBER.phoneNumberId)
+      await dialog.getByLabel('Access token', { exact: true }).fill(NUMBER.accessToken)
+      await dialog.getByRole('button', { name: 'Connect number' }).click()
+      await page.getByRole('article', { name: 'Bookings' }).getByText('Connected', { exact: true }).waitFor()
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click()
+      await page.waitForURL('**/app/inbox')
+      await page.locator('[data-testid="inbox-live"][data-state="live"]').waitFor()
+      const status = await fake.deliver(
+        `${ctx.baseUrl}/api/webhooks/whatsapp`,
+        fake.inboundText(NUMBER.phoneNumberId, CUSTOMER, TEXT),
+      )
+      assert.equal(status, 200)
+      await page.getByTestId('thread-item').filter({ hasText: CUSTOMER.name }).getByRole('link').first().click()
+      await page.getByRole('log', { name: 'Messages' }).getByText(TEXT).waitFor()
+
+      // The draft: fields read from the message (each says which), the amount set by the agent.
+      await page.getByRole('button', { name: 'Extract booking' }).click()
+      const drawer = page.getByRole('dialog', { name: 'Draft booking' })
+      await drawer.getByRole('button', { name: 'Save booking' }).waitFor()
+      await drawer.getByLabel('Amount', { exact: true }).fill('800')
+      await drawer.getByLabel('Currency', { exact: true }).fill('RON')
+      if (!(await drawer.getByLabel('Date', { exact: true }).inputValue()))
+        await drawer.getByLabel('Date', { exact: true }).fill('2027-03-14')
+      await drawer.getByRole('button', { name: 'Save booking' }).click()
+      await page.getByText('Booking saved').first().waitFor()
+      await dismissToasts(page)
+      // Saving again is another booking (the draft stays open).
+      await drawer.getByRole('button', { name: 'Save booking' }).click()
+      await drawer.getByText(/Saved 2 times/).waitFor()
+      await page.getByRole('link', { name: 'Open the contact' }).first().click()
+      await page.waitForURL(/\/app\/crm\/contacts\/[^/]+$/)
+      const contactPath = new URL(page.url()).pathname
+
+      await page.getByTestId('kpi-bookings').getByText('2', { exact: true }).waitFor()
+      const spend = await page.getByTestId('kpi-spend').innerText()
+      assert.match(spend, /1,600\.00/, spend)
+      assert.equal(await page.getByRole('list', { name: 'Bookings' }).getByTestId('booking-item').count(), 2)
+
+      await page.getByLabel('Question').fill(`How much has +${CUSTOMER.waId} spent?`)
+      await page.getByRole('button', { name: 'Ask', exact: true }).click()
+      const answer = page.getByTestId('ask-answer')
+      await answer.waitFor()
+      assert.match(await answer.innerText(), /1[,.]?600/)
+      await page.getByRole('region', { name: 'Answer' }).getByText('Demo data').waitFor()
+      const cited = await page.getByTestId('citation').allInnerTexts()
+      assert.ok(cited.filter((c) => /Booking/.test(c)).length >= 2, `citations: ${cited.join(' | ')}`)
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-10-contact'), fullPage: true })
+
+      // The board: a deal for the contact, moved with the keyboard alternative to dragging.
+      const contactId = decodeURIComponent(contactPath.split('/').pop()!)
+      const deal = await page.request.post('/api/crm/deals', {
+        headers: { 'x-client-id': clientId },
+        data: { title: 'Spider-Man party', contactId, valueMinor: 80000, currency: 'RON' },
+      })
+      assert.equal(deal.status(), 201, await deal.text())
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deals' }).click()
+      await page.waitForURL('**/app/crm/deals')
+      const card = page.getByTestId('deal-card').filter({ hasText: 'Spider-Man party' })
+      await card.getByText(CUSTOMER.name).waitFor()
+      await card.getByLabel('Move Spider-Man party to').selectOption({ label: 'Qualified' })
+      await page.getByText('Moved to Qualified').first().waitFor()
+      await page.getByRole('listitem', { name: 'Qualified' }).getByText('Spider-Man party').waitFor()
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-20-deals') })
+
+      await shotsAtPhoneSize(ctx, page, [
+        { path: contactPath, name: 'crm-11-contact-phone', ready: CUSTOMER.name },
+        { path: '/app/crm/deals', name: 'crm-21-deals-phone', ready: 'Deals' },
+      ])
+      assertNoErrors()
+    } finally {
+      await context.close()
+    }
+  },
+})
+
+export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [extractSaveTwiceAsk(fake)]

@@ -1,0 +1,3 @@
+/** The client's CRM: contacts (profile, timeline, Ask AI), the deals board, bookings, and booking extraction. */
+export { BookingsPage, ContactPage, ContactsPage, DealsPage } from './pages.tsx'
+export { ExtractBookingButton } from './ExtractBooking.tsx'

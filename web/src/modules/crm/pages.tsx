@@ -1,0 +1,21 @@
+import { Suspense, lazy } from 'react'
+import type { ComponentType } from 'react'
+import { Spinner } from '../../ui/Spinner.tsx'
+
+// The CRM's pages load in their own chunk, with the first of them opened.
+const chunk = () => import('./chunk.ts')
+const lazyPage = (pick: (m: Awaited<ReturnType<typeof chunk>>) => ComponentType) => {
+  const Page = lazy(() => chunk().then((m) => ({ default: pick(m) })))
+  return function CrmPage() {
+    return (
+      <Suspense fallback={<Spinner label="Loading the CRM…" />}>
+        <Page />
+      </Suspense>
+    )
+  }
+}
+
+export const ContactsPage = lazyPage((m) => m.ContactsPage)
+export const ContactPage = lazyPage((m) => m.ContactPage)
+export const DealsPage = lazyPage((m) => m.DealsPage)
+export const BookingsPage = lazyPage((m) => m.BookingsPage)

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useId, useRef, useState } from 'react'
 import type { FormEvent, ReactNode } from 'react'
+import { Link } from 'react-router'
 import { notifyError } from '../../lib/error-toast.ts'
 import { Badge } from '../../ui/Badge.tsx'
 import { Button } from '../../ui/Button.tsx'
@@ -125,6 +126,7 @@ function DraftForm({ clientId, draft }: { clientId: string; draft: BookingDraft 
   const [form, setForm] = useState<Form>(() => formOf(draft))
   const [error, setError] = useState<string | null>(null)
   const [saved, setSaved] = useState(0)
+  const [savedFor, setSavedFor] = useState<string | null>(null)
   const messages = useQuery({
     queryKey: ['crm', clientId, 'draft-messages', draft.threadId],
     queryFn: ({ signal }) => listThreadMessages(clientId, draft.threadId, signal),
@@ -141,6 +143,7 @@ function DraftForm({ clientId, draft }: { clientId: string; draft: BookingDraft 
     mutationFn: (body: Parameters<typeof createBooking>[1]) => createBooking(clientId, body),
     onSuccess: (b) => {
       setSaved((n) => n + 1)
+      setSavedFor(b.contactId)
       notify('Booking saved', 'success', { to: contactPath(b.contactId), label: 'Open the contact' })
       void qc.invalidateQueries({ queryKey: crmKeys.all(clientId) })
     },
@@ -249,6 +252,15 @@ function DraftForm({ clientId, draft }: { clientId: string; draft: BookingDraft 
         {saved > 0 && (
           <span role="status" className="text-sm text-slate-600">
             Saved {saved === 1 ? 'once' : `${saved} times`}: saving again adds another booking.
+            {savedFor && (
+              <>
+                {' '}
+                {/* The drawer is modal: the toast's own link cannot be reached while it is open. */}
+                <Link to={contactPath(savedFor)} className="font-medium text-indigo-700 underline">
+                  Open the contact
+                </Link>
+              </>
+            )}
           </span>
         )}
         <Button type="submit" pending={save.isPending}>

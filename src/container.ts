@@ -284,6 +284,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     events,
     operator,
+    queue,
     memberOf: tenancyLookups.memberOf,
     inbox: { messages: contactMessages, sourceCheck: messagesInThread },
   })

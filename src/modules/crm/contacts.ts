@@ -51,7 +51,7 @@ export const insertContact = async (
     ownerId?: string | null
     companyId?: string | null
     createdBy: string | null
-    source: 'api' | 'inbox'
+    source: 'api' | 'inbox' | 'import'
   },
 ) => {
   const row = await trx

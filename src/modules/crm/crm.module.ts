@@ -1,6 +1,7 @@
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -15,6 +16,8 @@ import type { CrmTables } from './crm.tables.ts'
 import { createDeals } from './deals.ts'
 import { dealRoutes } from './deals.routes.ts'
 import { createFieldDefinitions } from './fields.ts'
+import { createImports } from './imports.ts'
+import { importRoutes } from './imports.routes.ts'
 import { createIntake } from './intake.ts'
 import { createMerges } from './merge.ts'
 import { createPipelines } from './pipelines.ts'
@@ -37,6 +40,7 @@ export const createCrmModule = (deps: {
   audit: AuditService
   events: Emits<CrmEvents>
   operator: OperatorGuard
+  queue: Queue
   /** Tenancy's lookup: a contact's owner must be a member of the workspace. */
   memberOf: MemberCheck
   /** The inbox's public API: a contact's messages, and whether a booking's source messages are the client's. */
@@ -55,6 +59,7 @@ export const createCrmModule = (deps: {
   const activities = createActivities({ db })
   const timeline = createTimeline({ db, messages: deps.inbox.messages })
   const intake = createIntake({ events })
+  const imports = createImports({ db, events, audit, queue: deps.queue, settings })
   return {
     contacts,
     merges,
@@ -66,6 +71,7 @@ export const createCrmModule = (deps: {
     settings,
     fields,
     companies,
+    imports,
     /** The inbox's inbound subscriber (`inbox.onInbound`): contacts from new WhatsApp identities, last contact times. */
     received: intake.received,
     routes: [
@@ -73,8 +79,9 @@ export const createCrmModule = (deps: {
       contactRoutes({ contacts, merges, activities, timeline, scope, operator: deps.operator }),
       dealRoutes({ pipelines, deals, scope }),
       bookingRoutes({ bookings, scope }),
+      importRoutes({ imports, scope }),
     ],
-    jobs: [],
+    jobs: [...imports.jobs],
   } satisfies ModuleShape
 }
 export type CrmModule = ReturnType<typeof createCrmModule>

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ImportDto } from '../../contracts/crm.ts'
-import { addMember, call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
+import type { FlowDto } from '../../contracts/flows.ts'
+import { edge, node } from '../flow-graph.ts'
+import { addMember, call, createTestContext, driver, onboard, type Caller, type TestContext } from '../harness.ts'
 
 /**
  * Lead import (issue 14 §8): a CSV previewed with a mapping suggested from EN/RO headers, a dry run that answers counts
@@ -174,5 +176,58 @@ describe('CRM lead import', () => {
     const res = await call(ctx.app, 'POST', '/api/crm/imports', owner(), { csv, source: 'big', dryRun: true })
     expect(res.statusCode).toBe(413)
     expect(res.json().error.code).toBe('crm.import_too_many_rows')
+  })
+})
+
+// The Done-when of issue 14 §8 (PostgreSQL: the real concurrency and size): 1,000 leads with 3 duplicates — 2 within
+// the file, 1 of an existing contact — make 997 contacts and 997 deals, and a flow on "Lead imported" runs once per lead.
+describe.runIf(driver === 'postgres')('CRM lead import of 1,000 leads', () => {
+  it('imports 997 leads in batches and starts exactly one run of the lead flow per lead', async () => {
+    const b = await onboard(ctx.app, 'crm-import-1000')
+    const as = (): Caller => ({ cookie: b.user.cookie, headers: { 'x-client-id': b.clientId } })
+    const phone = (i: number) => `+40722${String(i).padStart(6, '0')}`
+    const known = await call(ctx.app, 'POST', '/api/crm/contacts', as(), { name: 'Known', phones: [phone(500)] })
+    expect(known.statusCode, known.body).toBe(201)
+    const created = await call(ctx.app, 'POST', '/api/flows', as(), {
+      name: 'Every lead',
+      graph: {
+        nodes: [node('t', 'crm.lead-imported', {}), node('n', 'crm.add-note', { body: 'Imported' })],
+        edges: [edge('t', 'n')],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const flow = created.json() as FlowDto
+    expect((await call(ctx.app, 'POST', `/api/flows/${flow.id}/publish`, as())).statusCode).toBe(200)
+
+    const lines = Array.from({ length: 998 }, (_, i) => `Lead ${i},${phone(i)},lead${i}@example.ro`)
+    lines.push(`Lead 10 again,${phone(10)},`, `Lead 20 by email,,LEAD20@example.ro`)
+    const csv = 'Name,Phone,Email\n' + lines.join('\n') + '\n'
+    const res = await call(ctx.app, 'POST', '/api/crm/imports', as(), { csv, source: 'fair' })
+    expect(res.statusCode, res.body).toBe(202)
+    const id = res.json().id as string
+    await ctx.container.jobs.find((j) => j.name === 'crm.run-import')!.handler({ importId: id })
+
+    const done = (await call(ctx.app, 'GET', `/api/crm/imports/${id}`, as())).json() as ImportDto
+    expect(done.counts).toEqual({ total: 1000, valid: 1000, imported: 997, duplicates: 3, invalid: 0, pending: 0 })
+    const db = ctx.container.db
+    const count = async (table: 'crmContacts' | 'crmDeals') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('clientId', '=', b.clientId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    expect(await count('crmContacts')).toBe(997 + 1)
+    expect(await count('crmDeals')).toBe(997)
+    const runs = await db.selectFrom('flowRuns').select(['triggerKey']).where('flowId', '=', flow.id).execute()
+    expect(runs).toHaveLength(997)
+    expect(new Set(runs.map((r) => r.triggerKey)).size).toBe(997)
+    // The job delivered twice (a retry) imports nothing more and starts nothing more.
+    await ctx.container.jobs.find((j) => j.name === 'crm.run-import')!.handler({ importId: id })
+    expect(await db.selectFrom('flowRuns').select('id').where('flowId', '=', flow.id).execute()).toHaveLength(997)
+    expect(await count('crmDeals')).toBe(997)
   })
 })

@@ -96,6 +96,11 @@ export const crmErrors = defineErrors('crm', {
     when: "A booking's source names a thread or messages that are not the client's (or the messages are not in that thread).",
     message: "The booking's source messages are not in that conversation of this client.",
   },
+  invalid_email: {
+    status: 400,
+    when: 'A flow\'s "Create or update contact" step was given an email that is not an address.',
+    message: (p: { email: string }) => `"${p.email}" is not an email address.`,
+  },
   import_not_found: { status: 404, message: 'No such import.' },
   import_unreadable: {
     status: 400,

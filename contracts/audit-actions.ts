@@ -72,6 +72,7 @@ export const AUDIT_ACTION_LABELS = {
   'contact.restored': 'CRM contact restored',
   'contact.merged': 'CRM contacts merged',
   'contact.erased': 'CRM contact erased (data-protection request)',
+  'import.started': 'CRM lead import started',
   'crm.settings_changed': 'CRM settings changed',
   'crm.field_defined': 'CRM custom field defined',
   'pipeline.created': 'CRM pipeline created',

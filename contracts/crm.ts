@@ -431,3 +431,102 @@ export const AskAnswerDto = z
   })
   .meta({ id: 'CrmAskAnswer' })
 export type AskAnswerDto = z.infer<typeof AskAnswerDto>
+
+/**
+ * Lead import (issue 14 §8): a CSV (the file's text in JSON, at most 5 MB and 10,000 rows; `,` `;` or tab, a header
+ * row, a BOM) mapped column by column. POST /api/crm/imports/preview answers the headers, a suggested mapping and the
+ * first rows mapped; POST /api/crm/imports with `dryRun` answers the counts and per-row errors and writes nothing;
+ * without it each valid row becomes a contact and a deal in the default pipeline's first stage (by a job, in batches),
+ * duplicates of existing contacts or of an earlier row reported, not imported. GET /api/crm/imports/:id shows progress
+ * and GET /api/crm/imports/:id/rows the rows' results (paged).
+ */
+export const IMPORT_MAX_BYTES = 5 * 1024 * 1024
+export const IMPORT_MAX_ROWS = 10_000
+export const ImportField = z.enum(['name', 'phone', 'email', 'tags', 'company', 'dealTitle', 'dealValue'])
+export type ImportField = z.infer<typeof ImportField>
+/** Which column (by its header, as the file spells it) feeds each field; a field left out is not imported. */
+export const ImportMapping = z.partialRecord(ImportField, z.string().min(1).max(200))
+export type ImportMapping = z.infer<typeof ImportMapping>
+export const ImportCsv = z.strictObject({
+  csv: z
+    .string()
+    .min(1)
+    .max(IMPORT_MAX_BYTES)
+    .meta({ description: `The CSV file's text (UTF-8), at most ${IMPORT_MAX_BYTES} characters.` }),
+  delimiter: z.enum([',', ';', '\t']).optional().meta({ description: 'Detected from the header line when left out.' }),
+  mapping: ImportMapping.optional().meta({ description: 'Column of each field; the suggested mapping when left out.' }),
+})
+export type ImportCsv = z.infer<typeof ImportCsv>
+export const ImportCreate = ImportCsv.extend({
+  source: z.string().trim().min(1).max(100).meta({ description: 'Where the leads come from (a fair, a website…).' }),
+  dryRun: z.boolean().default(false),
+  currency: Currency.default('RON').meta({ description: "The deals' currency (deal values are in major units)." }),
+})
+export type ImportCreate = z.infer<typeof ImportCreate>
+export const ImportedLead = z.object({
+  name: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  tags: z.array(z.string()),
+  company: z.string().nullable(),
+  dealTitle: z.string().nullable(),
+  dealValueMinor: z.number().int().nullable(),
+})
+export type ImportedLead = z.infer<typeof ImportedLead>
+export const ImportRowError = z.object({
+  code: z.enum([
+    'invalid_phone',
+    'phone_needs_country',
+    'invalid_email',
+    'missing_name',
+    'invalid_value',
+    'duplicate_row',
+  ]),
+  message: z.string(),
+})
+export const ImportPreview = z.object({
+  delimiter: z.enum([',', ';', '\t']),
+  headers: z.array(z.string()),
+  suggestedMapping: ImportMapping,
+  totalRows: z.number().int(),
+  rows: z.array(
+    z
+      .object({ row: z.number().int(), lead: ImportedLead, errors: z.array(ImportRowError) })
+      .meta({ id: 'ImportPreviewRow' }),
+  ),
+})
+export const ImportRowStatus = z.enum(['pending', 'imported', 'duplicate', 'invalid'])
+export const ImportRowDto = z
+  .object({
+    row: z.number().int().meta({ description: "The file's line number of the row (the header is line 1)." }),
+    status: ImportRowStatus,
+    lead: ImportedLead,
+    contactId: z.string().nullable().meta({ description: 'The new contact, or the existing one a duplicate matches.' }),
+    dealId: z.string().nullable(),
+    errors: z.array(ImportRowError),
+  })
+  .meta({ id: 'CrmImportRow' })
+export const ImportRowPage = z.object({ items: z.array(ImportRowDto), nextCursor: z.string().nullable() })
+export const ImportRowQuery = PageQuery.extend({ status: ImportRowStatus.optional() })
+export type ImportRowQuery = z.infer<typeof ImportRowQuery>
+export const ImportCounts = z.object({
+  total: z.number().int(),
+  valid: z.number().int(),
+  imported: z.number().int(),
+  duplicates: z.number().int(),
+  invalid: z.number().int(),
+  pending: z.number().int(),
+})
+export const ImportDto = z
+  .object({
+    id: z.string().nullable().meta({ description: 'Null for a dry run (nothing stored).' }),
+    source: z.string(),
+    status: z.enum(['dry_run', 'running', 'completed']),
+    counts: ImportCounts,
+    /** A dry run's invalid and duplicate rows (first 200); a stored import's are paged at /rows. */
+    problems: z.array(ImportRowDto),
+    createdAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'CrmImport' })
+export type ImportDto = z.infer<typeof ImportDto>

@@ -99,7 +99,7 @@ export const FlowExport = z
   .meta({ id: 'FlowExport' })
 export type FlowExport = z.infer<typeof FlowExport>
 
-export const RunTrigger = z.enum(['manual', 'webhook', 'schedule', 'subflow', 'whatsapp'])
+export const RunTrigger = z.enum(['manual', 'webhook', 'schedule', 'subflow', 'whatsapp', 'crm'])
 export type RunTrigger = z.infer<typeof RunTrigger>
 export const RunStatus = z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'])
 export type RunStatus = z.infer<typeof RunStatus>

@@ -291,6 +291,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     events,
     operator,
+    queue,
     memberOf: tenancyLookups.memberOf,
     inbox: { messages: contactMessages, sourceCheck: messagesInThread, thread: threadMessages, clientOfThread },
     models,
@@ -298,6 +299,18 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   channels.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)
+  // The CRM tells the bus what changed; flows start their CRM-triggered runs in that transaction.
+  events.on('crm.lead-imported', flows.crm.on('crm.lead-imported'))
+  events.on('crm.contact-created', flows.crm.on('crm.contact-created'))
+  events.on('crm.deal-stage-changed', flows.crm.on('crm.deal-stage-changed'))
+  events.on('crm.booking-saved', flows.crm.on('crm.booking-saved'))
+  flows.crm.connect({
+    upsertContact: crm.contacts.upsert,
+    moveDeal: (scope, dealId, stageId, lostReason) =>
+      crm.deals.update(scope, dealId, { stageId, ...(lostReason ? { lostReason } : {}) }),
+    addNote: crm.activities.addNote,
+    addTask: crm.activities.addTask,
+  })
   // The CRM first: a flow started by the same message finds the sender's contact.
   inbox.onInbound(crm.received)
   inbox.onInbound(flows.whatsapp.received)

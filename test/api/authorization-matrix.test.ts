@@ -268,6 +268,8 @@ const FIXTURES: Record<string, Fixture> = {
   'PATCH /api/crm/deals/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }), body: { title: 'Hijacked' } },
   'GET /api/crm/deals/{id}/history': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }) },
   'GET /api/crm/bookings/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmBookingId }) },
+  'GET /api/crm/imports/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
+  'GET /api/crm/imports/{id}/rows': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
   'PATCH /api/crm/bookings/{id}': {
     kind: 'workspace',
     params: (w) => ({ id: w.crmBookingId }),
@@ -473,6 +475,10 @@ const buildWorld = async (ctx: TestContext) => {
     timeZone: 'Europe/Bucharest',
     amount: { minor: 80000, currency: 'RON' },
   })
+  const crmImportId = await crm('POST', '/api/crm/imports', {
+    csv: 'Name,Phone\nLead,+40 733 000 002\n',
+    source: 'matrix',
+  })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -503,6 +509,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmDealId,
     crmPipelineId,
     crmBookingId,
+    crmImportId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -576,6 +583,8 @@ const digest = async (ctx: TestContext) => {
     'crm_notes',
     'crm_tasks',
     'crm_extractions',
+    'crm_imports',
+    'crm_import_rows',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { z } from 'zod'
 import type { ContactCreate, ContactListQuery, ContactPatch } from '../../../contracts/crm.ts'
 import type { Handle } from '../../platform/db/database.ts'
 import { newId } from '../../platform/db/ids.ts'
@@ -13,7 +14,7 @@ import type { CrmEvents } from './crm.events.ts'
 import type { ContactRow, CrmTables, FieldValues } from './crm.tables.ts'
 import { applyFieldValues, type FieldDefinitions } from './fields.ts'
 import { toE164 } from './phones.ts'
-import { addPoint, setPoints, setPointsLive } from './points.ts'
+import { addPoint, holderOf, setPoints, setPointsLive } from './points.ts'
 import type { CrmSettings } from './settings.ts'
 
 /** Tenancy's check that a user is a member of a workspace (a contact's owner must be). */
@@ -51,7 +52,7 @@ export const insertContact = async (
     ownerId?: string | null
     companyId?: string | null
     createdBy: string | null
-    source: 'api' | 'inbox'
+    source: 'api' | 'inbox' | 'import'
   },
 ) => {
   const row = await trx
@@ -238,6 +239,47 @@ export const createContacts = (deps: ContactsDeps) => {
           .returningAll()
           .executeTakeFirstOrThrow()
         return contactDto(trx, row)
+      })
+    },
+
+    /**
+     * The client's live contact with this phone or email, its tags added; created when none has them (a flow's "Create
+     * or update contact"). Locked by the unique indexes: two at once make one contact (the second's insert meets the
+     * first's value and is answered as a duplicate, which the caller may retry).
+     */
+    upsert: async (scope: ClientScope, c: { name: string; phone?: string; email?: string; tags?: string[] }) => {
+      const [phone] = (await normalisePhones(scope.clientId, c.phone ? [c.phone] : [])) ?? []
+      const email = c.email?.trim().toLowerCase()
+      if (email && !z.email().safeParse(email).success) throw crmErrors.invalid_email({ email })
+      return db.transaction().execute(async (trx) => {
+        const holder =
+          (phone ? await holderOf(trx, 'phone', scope.clientId, phone) : null) ??
+          (email ? await holderOf(trx, 'email', scope.clientId, email) : null)
+        if (holder) {
+          if (c.tags?.length)
+            await trx
+              .updateTable('crmContacts')
+              .set({
+                tags: sql`(select coalesce(jsonb_agg(distinct t), '[]'::jsonb) from jsonb_array_elements_text(tags || ${JSON.stringify(c.tags)}::jsonb) t)`,
+                updatedAt: new Date(),
+              })
+              .where('clientId', '=', scope.clientId)
+              .where('id', '=', holder)
+              .execute()
+          return { contactId: holder, created: false }
+        }
+        const row = await insertContact(trx, events, {
+          workspaceId: scope.workspaceId,
+          clientId: scope.clientId,
+          name: c.name,
+          phones: phone ? [phone] : [],
+          emails: email ? [email] : [],
+          identities: [],
+          tags: c.tags,
+          createdBy: scope.userId,
+          source: 'api',
+        })
+        return { contactId: row.id, created: true }
       })
     },
 

@@ -107,4 +107,33 @@ export const crmErrors = defineErrors('crm', {
     when: 'The model did not answer with a booking draft in the structure asked for, after a repair round.',
     message: 'The model did not answer with a booking draft. Try again.',
   },
+  invalid_email: {
+    status: 400,
+    when: 'A flow\'s "Create or update contact" step was given an email that is not an address.',
+    message: (p: { email: string }) => `"${p.email}" is not an email address.`,
+  },
+  import_not_found: { status: 404, message: 'No such import.' },
+  import_unreadable: {
+    status: 400,
+    when: 'A lead file that is not CSV the parser can read (an unclosed quote, no header row…).',
+    message: (p: { reason: string }) => `The file cannot be read as CSV: ${p.reason}.`,
+    details: (p) => ({ reason: p.reason }),
+  },
+  import_too_many_rows: {
+    status: 413,
+    when: 'A lead file with more rows than one import takes.',
+    message: (p: { max: number }) => `A file can have at most ${p.max} rows: split it and import the parts.`,
+    details: (p) => ({ max: p.max }),
+  },
+  import_unknown_column: {
+    status: 400,
+    when: "An import's mapping names a column the file's header does not have.",
+    message: (p: { column: string }) => `The file has no column "${p.column}".`,
+    details: (p) => ({ column: p.column }),
+  },
+  import_key_reused: {
+    status: 409,
+    when: 'An Idempotency-Key already used for a different lead file (or source) of the client.',
+    message: 'This Idempotency-Key was used for another import: use a new key for a new file.',
+  },
 })

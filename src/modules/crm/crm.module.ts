@@ -1,6 +1,7 @@
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { Queue } from '../../platform/queue/queue.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 import type { AuditService } from '../audit/audit.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -19,6 +20,8 @@ import { createDeals } from './deals.ts'
 import { dealRoutes } from './deals.routes.ts'
 import { createExtractor, type CrmModels, type ThreadReader } from './extract.ts'
 import { createFieldDefinitions } from './fields.ts'
+import { createImports } from './imports.ts'
+import { importRoutes } from './imports.routes.ts'
 import { createIntake } from './intake.ts'
 import { createMerges } from './merge.ts'
 import { createPipelines } from './pipelines.ts'
@@ -41,6 +44,7 @@ export const createCrmModule = (deps: {
   audit: AuditService
   events: Emits<CrmEvents>
   operator: OperatorGuard
+  queue: Queue
   /** Tenancy's lookup: a contact's owner must be a member of the workspace. */
   memberOf: MemberCheck
   /** The inbox's public API: a contact's messages, and whether a booking's source messages are the client's. */
@@ -77,6 +81,7 @@ export const createCrmModule = (deps: {
     thread: deps.inbox.thread,
   })
   const asker = createAsker({ db, models: deps.models, metering: deps.metering, messages: deps.inbox.messages })
+  const imports = createImports({ db, events, audit, queue: deps.queue, settings })
   return {
     contacts,
     merges,
@@ -90,6 +95,7 @@ export const createCrmModule = (deps: {
     settings,
     fields,
     companies,
+    imports,
     /** The inbox's inbound subscriber (`inbox.onInbound`): contacts from new WhatsApp identities, last contact times. */
     received: intake.received,
     routes: [
@@ -104,8 +110,9 @@ export const createCrmModule = (deps: {
         clientOfContact: contacts.clientOf,
         scope,
       }),
+      importRoutes({ imports, scope }),
     ],
-    jobs: [],
+    jobs: [...imports.jobs],
   } satisfies ModuleShape
 }
 export type CrmModule = ReturnType<typeof createCrmModule>

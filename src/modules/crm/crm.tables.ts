@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { ImportedLead } from '../../../contracts/crm.ts'
 import type { NullableTimestamp } from '../../platform/db/columns.ts'
 
 type Json<T> = ColumnType<T, string | undefined, string>
@@ -235,6 +236,37 @@ export type CrmExtractionsTable = {
   createdAt: Generated<Date>
 }
 
+/** A lead import (issue 14 §8): its counters move with each batch; `completed` once no row is pending. */
+export type CrmImportsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  createdBy: string
+  source: string
+  idempotencyKey: string | null
+  /** sha256 of the request (file, mapping, source): a key reused for another file is refused. */
+  fileHash: string
+  currency: string
+  status: 'running' | 'completed'
+  total: number
+  invalid: ColumnType<number, number | undefined, number>
+  imported: ColumnType<number, number | undefined, number>
+  duplicates: ColumnType<number, number | undefined, number>
+  createdAt: Generated<Date>
+  finishedAt: NullableTimestamp
+}
+
+export type ImportRowErrorValue = { code: string; message: string }
+export type CrmImportRowsTable = {
+  importId: string
+  rowNumber: number
+  status: 'pending' | 'imported' | 'duplicate' | 'invalid'
+  lead: Json<ImportedLead>
+  errors: Json<ImportRowErrorValue[]>
+  contactId: string | null
+  dealId: string | null
+}
+
 export type CrmTables = {
   crmSettings: CrmSettingsTable
   crmCompanies: CrmCompaniesTable
@@ -253,6 +285,8 @@ export type CrmTables = {
   crmNotes: CrmNotesTable
   crmTasks: CrmTasksTable
   crmExtractions: CrmExtractionsTable
+  crmImports: CrmImportsTable
+  crmImportRows: CrmImportRowsTable
 }
 export type ContactRow = Selectable<CrmContactsTable>
 export type DealRow = Selectable<CrmDealsTable>
@@ -261,3 +295,5 @@ export type FieldDefinitionRow = Selectable<CrmFieldDefinitionsTable>
 export type StageRow = Selectable<CrmStagesTable>
 export type NoteRow = Selectable<CrmNotesTable>
 export type TaskRow = Selectable<CrmTasksTable>
+export type ImportRow = Selectable<CrmImportsTable>
+export type ImportRowRow = Selectable<CrmImportRowsTable>

@@ -37,6 +37,76 @@ const entering = (stage: StageRow, lostReason: string | undefined, now: Date) =>
   }
 }
 
+/** Records the stage a deal entered (append-only) and tells the bus, in `trx`. */
+const recordStage = async (
+  trx: Kysely<CrmTables>,
+  events: Emits<CrmEvents>,
+  scope: ClientScope,
+  deal: DealRow,
+  fromStageId: string | null,
+) => {
+  const changeId = newId('dsc')
+  await trx
+    .insertInto('crmDealStageChanges')
+    .values({
+      id: changeId,
+      clientId: scope.clientId,
+      dealId: deal.id,
+      fromStageId,
+      toStageId: deal.stageId,
+      movedBy: scope.userId,
+      lostReason: deal.lostReason,
+    })
+    .execute()
+  await events.emit(trx, 'crm.deal-stage-changed', {
+    workspaceId: scope.workspaceId,
+    clientId: scope.clientId,
+    dealId: deal.id,
+    contactId: deal.contactId,
+    changeId,
+    fromStageId,
+    toStageId: deal.stageId,
+    status: deal.status,
+  })
+}
+
+/** Inserts a deal for a live contact in a stage of a pipeline (and records that stage), in the caller's transaction. */
+export const insertDeal = async (
+  trx: Kysely<CrmTables>,
+  events: Emits<CrmEvents>,
+  scope: ClientScope,
+  d: {
+    contactId: string
+    pipelineId: string
+    stage: StageRow
+    title: string
+    valueMinor: number
+    currency: string
+    position?: number
+    lostReason?: string
+  },
+) => {
+  const deal = await trx
+    .insertInto('crmDeals')
+    .values({
+      id: newId('deal'),
+      workspaceId: scope.workspaceId,
+      clientId: scope.clientId,
+      pipelineId: d.pipelineId,
+      contactId: d.contactId,
+      title: d.title,
+      valueMinor: d.valueMinor,
+      currency: d.currency,
+      position: d.position ?? Date.now(),
+      createdBy: scope.userId,
+      ...entering(d.stage, d.lostReason, new Date()),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  await recordStage(trx, events, scope, deal, null)
+  return deal
+}
+
 /** Deals in pipelines: created in a stage, moved along (every stage entered is kept, append-only), won or lost. */
 export const createDeals = ({ db, events }: { db: Kysely<CrmTables>; events: Emits<CrmEvents> }) => {
   const dealRow = async (h: Kysely<CrmTables>, clientId: string, id: string, lock = false) => {
@@ -44,30 +114,6 @@ export const createDeals = ({ db, events }: { db: Kysely<CrmTables>; events: Emi
     const row = await (lock ? q.forUpdate() : q).executeTakeFirst()
     if (!row) throw crmErrors.deal_not_found()
     return row
-  }
-
-  const recordStage = async (trx: Kysely<CrmTables>, scope: ClientScope, deal: DealRow, fromStageId: string | null) => {
-    await trx
-      .insertInto('crmDealStageChanges')
-      .values({
-        id: newId('dsc'),
-        clientId: scope.clientId,
-        dealId: deal.id,
-        fromStageId,
-        toStageId: deal.stageId,
-        movedBy: scope.userId,
-        lostReason: deal.lostReason,
-      })
-      .execute()
-    await events.emit(trx, 'crm.deal-stage-changed', {
-      workspaceId: scope.workspaceId,
-      clientId: scope.clientId,
-      dealId: deal.id,
-      contactId: deal.contactId,
-      fromStageId,
-      toStageId: deal.stageId,
-      status: deal.status,
-    })
   }
 
   return {
@@ -124,24 +170,16 @@ export const createDeals = ({ db, events }: { db: Kysely<CrmTables>; events: Emi
         const stages = await stagesOf(trx, pipelineId)
         const stage = body.stageId ? stages.find((s) => s.id === body.stageId) : stages[0]
         if (!stage) throw crmErrors.stage_not_found()
-        const deal = await trx
-          .insertInto('crmDeals')
-          .values({
-            id: newId('deal'),
-            workspaceId: scope.workspaceId,
-            clientId: scope.clientId,
-            pipelineId,
-            contactId: body.contactId,
-            title: body.title,
-            valueMinor: body.valueMinor,
-            currency: body.currency,
-            position: body.position ?? Date.now(),
-            createdBy: scope.userId,
-            ...entering(stage, body.lostReason, new Date()),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        await recordStage(trx, scope, deal, null)
+        const deal = await insertDeal(trx, events, scope, {
+          contactId: body.contactId,
+          pipelineId,
+          stage,
+          title: body.title,
+          valueMinor: body.valueMinor,
+          currency: body.currency,
+          position: body.position,
+          lostReason: body.lostReason,
+        })
         return dealDto(deal)
       }),
 
@@ -168,7 +206,7 @@ export const createDeals = ({ db, events }: { db: Kysely<CrmTables>; events: Emi
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow()
-        if (deal.stageId !== current.stageId) await recordStage(trx, scope, deal, current.stageId)
+        if (deal.stageId !== current.stageId) await recordStage(trx, events, scope, deal, current.stageId)
         return dealDto(deal)
       }),
   }

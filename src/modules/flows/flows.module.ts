@@ -18,6 +18,8 @@ import { createWebhooks } from './engine/webhooks.ts'
 import { createSchedules } from './engine/schedules.ts'
 import { createWhatsAppTrigger } from './engine/whatsapp.ts'
 import { whatsappNodes, type WhatsAppNodeDeps } from './nodes/whatsapp.ts'
+import { createCrmTriggers } from './engine/crm.ts'
+import { crmNodes, type CrmNodeDeps } from './nodes/crm.ts'
 import { createCredentials } from './credentials.ts'
 import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -39,6 +41,7 @@ import type { ClientScope } from '../../platform/http/request-context.ts'
 export type { DefinitionsService, FlowChange, FlowChanged } from './definitions.service.ts'
 export { hashGraph } from './definitions.service.ts'
 export type { NodeRegistry, NodeType } from './registry.ts'
+export type { CrmNodeDeps } from './nodes/crm.ts'
 
 /** What flows count against a plan: the workspace's flows that are not archived. */
 export const flowsUsage = {
@@ -149,6 +152,7 @@ export const createFlowsModule = (deps: {
     restore: thenSync(stored.restore),
   }
   const whatsapp = createWhatsAppTrigger({ engine, queue: deps.queue, evaluate: expressions.evaluate })
+  const crmTriggers = createCrmTriggers({ engine })
   const retention = createRetention({ db: deps.db, runs: deps.runs, days: deps.settings?.retentionDays })
   const runsService = createRunsService({
     db: deps.db,
@@ -207,6 +211,15 @@ export const createFlowsModule = (deps: {
       idle: whatsapp.idle,
       connect: (send: WhatsAppNodeDeps['send']) =>
         nodes.register(...whatsappNodes({ send, stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }) })),
+    },
+    /**
+     * The CRM (issue 14 §10): `on(type)` is the event bus handler of a CRM event (starts the flows it matches, in the
+     * CRM's transaction); `connect` registers the CRM triggers and actions, which write through the CRM's public API.
+     */
+    crm: {
+      on: crmTriggers.on,
+      connect: (api: Omit<CrmNodeDeps, 'stillAdmin'>) =>
+        nodes.register(...crmNodes({ ...api, stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }) })),
     },
     jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs, ...whatsapp.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */

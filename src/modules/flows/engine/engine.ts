@@ -69,6 +69,11 @@ export type StartInput = {
   timeoutMs?: number
   /** A run id chosen by the caller (a sub-flow's, derived from its parent step); random otherwise. */
   id?: string
+  /**
+   * False: the run is stored queued and unclaimed, for a job or the reaper to take (a start inside another module's
+   * transaction, which this process cannot kick after its commit). Default: claimed here when under the cap.
+   */
+  claim?: boolean
 }
 
 const CANCEL_CHANNEL = 'flows:cancel'
@@ -267,8 +272,11 @@ export const createEngine = (deps: {
       if (existing) return { runId: existing.id, existing: true }
     }
     const runId = input.id ?? newId('run')
-    await lockWorkspace(h, input.workspaceId)
-    const claim = await underCap(trx, input.workspaceId)
+    let claim = false
+    if (input.claim !== false) {
+      await lockWorkspace(h, input.workspaceId)
+      claim = await underCap(trx, input.workspaceId)
+    }
     const at = now()
     await runs.insert(h, { id: runId, kind: 'flow', workspaceId: input.workspaceId, subjectId: runId })
     const row = await trx
@@ -282,8 +290,9 @@ export const createEngine = (deps: {
       })
       .returningAll()
       .executeTakeFirstOrThrow()
-    if (!claim) deferred.add(input.workspaceId)
-    else {
+    if (!claim) {
+      if (input.claim !== false) deferred.add(input.workspaceId)
+    } else {
       if (opened.size >= 1000) opened.delete(opened.keys().next().value!)
       opened.set(runId, row)
     }
@@ -1452,6 +1461,8 @@ export const createEngine = (deps: {
   return {
     owner,
     startRun,
+    /** Enqueues a run's next slice in the caller's transaction (a run `startRun` stored unclaimed). */
+    enqueueSlice: (h: Handle, runId: string) => queue.enqueue(h, advanceJob, { runId }),
     open,
     begin,
     stored,

@@ -46,6 +46,7 @@ export const TRIGGER_LABEL = {
   schedule: 'Schedule',
   subflow: 'Sub-flow',
   whatsapp: 'WhatsApp message',
+  crm: 'CRM event',
 } as const
 
 /** "850 ms", "4.2 s", "3 min 5 s". */

@@ -5,6 +5,8 @@ const shared = {
   exclude: ['test/e2e/**', 'node_modules/**'],
   testTimeout: 30_000,
   hookTimeout: 60_000,
+  // Migrates once per run: a PGlite dump and a PostgreSQL template each test context starts from.
+  globalSetup: ['test/global-setup.ts'],
 }
 
 /** Every suite runs on PGlite; with TEST_DATABASE_URL set, the same suites run again on PostgreSQL. */

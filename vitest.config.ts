@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 const shared = {
@@ -13,6 +14,9 @@ const shared = {
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Vitest's default (cores − 1) is one worker on a 2-core CI machine; a PostgreSQL file mostly waits on the server,
+    // so two workers halve its wall time there (bench/README.md, "test suite").
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { ...shared, name: 'pglite', env: { TEST_DRIVER: 'pglite' } } },
       ...(process.env.TEST_DATABASE_URL

@@ -11,6 +11,14 @@ import { pgliteSnapshotPath, postgresTemplateName } from './global-setup.ts'
 export const ORIGIN = 'http://camarad.test'
 export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
 
+/** The migrated PGlite dump, read once per test file's process (PGlite copies it in; the Blob is never changed). */
+let snapshot: { path: string; blob?: Blob } | undefined
+const pgliteSnapshot = () => {
+  const path = pgliteSnapshotPath()
+  if (snapshot?.path !== path) snapshot = { path, blob: existsSync(path) ? new Blob([readFileSync(path)]) : undefined }
+  return snapshot.blob
+}
+
 /**
  * A fresh database per test file: an in-memory PGlite, or a new PostgreSQL database dropped afterwards. Empty, unless
  * `migrated`: then a copy of the migrated database `test/global-setup.ts` built for this run (PGlite: the dump to
@@ -19,12 +27,7 @@ export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pgl
  */
 export const createTestDatabaseUrl = async (options: { migrated?: boolean } = {}) => {
   if (driver !== 'postgres') {
-    const snapshot = options.migrated ? pgliteSnapshotPath() : undefined
-    return {
-      url: undefined,
-      pgliteSnapshot: snapshot && existsSync(snapshot) ? new Blob([readFileSync(snapshot)]) : undefined,
-      drop: async () => {},
-    }
+    return { url: undefined, pgliteSnapshot: options.migrated ? pgliteSnapshot() : undefined, drop: async () => {} }
   }
   const admin = process.env.TEST_DATABASE_URL
   if (!admin) throw new Error('TEST_DRIVER=postgres needs TEST_DATABASE_URL')

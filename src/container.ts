@@ -74,11 +74,13 @@ export type ContainerOptions = {
   whatsappMediaOrigin?: string
   /** Tests only: how the egress guard resolves names (instead of DNS). */
   egressLookup?: EgressOptions['lookup']
+  /** Tests only: an embedded database starts from this dump of an already migrated one (it still migrates). */
+  pgliteSnapshot?: Blob
 }
 
 /** The composition root: one line per module, dependencies passed as arguments. */
 export const createContainer = async (config: Config, options: ContainerOptions = {}) => {
-  const database = await createDatabase<DB>(databaseOptions(config))
+  const database = await createDatabase<DB>({ ...databaseOptions(config), loadDataDir: options.pgliteSnapshot })
   if (options.migrate ?? true) await migrateToLatest(database.db)
   const db = database.db
   const redis = config.REDIS_URL

@@ -1,28 +1,54 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContainer, type Container, type ContainerOptions } from '../src/container.ts'
 import type { OutboxEmailDto } from '../contracts/mail.ts'
+import { pgliteSnapshotPath, postgresTemplateName } from './global-setup.ts'
 
 export const ORIGIN = 'http://camarad.test'
 export const driver = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 'pglite'
 
-/** A fresh database per test file: an in-memory PGlite, or a new PostgreSQL database dropped afterwards. */
-export const createTestDatabaseUrl = async () => {
-  if (driver !== 'postgres') return { url: undefined, drop: async () => {} }
+/** The migrated PGlite dump, read once per test file's process (PGlite copies it in; the Blob is never changed). */
+let snapshot: { path: string; blob?: Blob } | undefined
+const pgliteSnapshot = () => {
+  const path = pgliteSnapshotPath()
+  if (snapshot?.path !== path) snapshot = { path, blob: existsSync(path) ? new Blob([readFileSync(path)]) : undefined }
+  return snapshot.blob
+}
+
+/**
+ * A fresh database per test file: an in-memory PGlite, or a new PostgreSQL database dropped afterwards. Empty, unless
+ * `migrated`: then a copy of the migrated database `test/global-setup.ts` built for this run (PGlite: the dump to
+ * start from, in `pgliteSnapshot`; PostgreSQL: a database created from the template), or an empty one when there is
+ * none (a run without the global setup), which the app migrates on start as it does anyway.
+ */
+export const createTestDatabaseUrl = async (options: { migrated?: boolean } = {}) => {
+  if (driver !== 'postgres') {
+    return { url: undefined, pgliteSnapshot: options.migrated ? pgliteSnapshot() : undefined, drop: async () => {} }
+  }
   const admin = process.env.TEST_DATABASE_URL
   if (!admin) throw new Error('TEST_DRIVER=postgres needs TEST_DATABASE_URL')
   const name = `camarad_t_${randomBytes(6).toString('hex')}`
   const client = new pg.Client({ connectionString: admin })
   await client.connect()
-  await client.query(`CREATE DATABASE ${name}`)
-  await client.end()
+  try {
+    if (!options.migrated) await client.query(`CREATE DATABASE ${name}`)
+    else {
+      const template = postgresTemplateName()
+      const found = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template])
+      await client.query(`CREATE DATABASE ${name}${found.rowCount === 1 ? ` TEMPLATE ${template}` : ''}`)
+    }
+  } finally {
+    await client.end()
+  }
   const url = new URL(admin)
   url.pathname = `/${name}`
   return {
     url: url.toString(),
+    pgliteSnapshot: undefined,
     drop: async () => {
       const c = new pg.Client({ connectionString: admin })
       await c.connect()
@@ -48,7 +74,7 @@ export const createTestContext = async (
     qrSocketFactory?: ContainerOptions['qrSocketFactory']
   } = {},
 ): Promise<TestContext> => {
-  const database = await createTestDatabaseUrl()
+  const database = await createTestDatabaseUrl({ migrated: true })
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -74,6 +100,8 @@ export const createTestContext = async (
   })
   const container = await createContainer(config, {
     supervise: false,
+    // The embedded database in memory starts from the migrated dump (not one under a DATA_DIR or at a DATABASE_URL).
+    pgliteSnapshot: !config.DATABASE_URL && config.DATA_DIR === ':memory:' ? database.pgliteSnapshot : undefined,
     egressLookup: options.egressLookup,
     // No test reaches WhatsApp: a suite that runs QR numbers passes its stand-in.
     qrSocketFactory:

@@ -34,7 +34,13 @@ const INT8_OID = 20
 /** 64-bit integers are read as JS bigint on both drivers: one mapping, no silent precision loss. */
 const parseInt8 = (value: string) => BigInt(value)
 
-export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; poolSize?: number }
+export type DatabaseOptions = {
+  databaseUrl?: string
+  dataDir?: string
+  poolSize?: number
+  /** PGlite only, tests only: start from this data directory dump (an already migrated database) instead of initdb. */
+  loadDataDir?: Blob
+}
 
 const plugins = [new CamelCasePlugin()]
 
@@ -66,7 +72,10 @@ export const createDatabase = async <T = unknown>(options: DatabaseOptions): Pro
     }
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
-  const pglite = new PGlite(options.dataDir ?? 'memory://', { parsers: { [INT8_OID]: parseInt8 } })
+  const pglite = new PGlite(options.dataDir ?? 'memory://', {
+    parsers: { [INT8_OID]: parseInt8 },
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  })
   await pglite.waitReady
   const db = new Kysely<T>({ dialect: new PGliteDialect({ pglite }), plugins })
   return {

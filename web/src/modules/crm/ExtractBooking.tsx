@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useId, useRef, useState } from 'react'
-import type { FormEvent, ReactNode } from 'react'
+import { useState } from 'react'
+import type { FormEvent } from 'react'
 import { Link } from 'react-router'
 import { notifyError } from '../../lib/error-toast.ts'
 import { Badge } from '../../ui/Badge.tsx'
@@ -8,6 +8,7 @@ import { Button } from '../../ui/Button.tsx'
 import { Field } from '../../ui/Field.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
 import { useToast } from '../../ui/Toast.tsx'
+import { Sheet } from '../../ui/Dialog.tsx'
 import { createBooking, crmKeys, extractBooking, listThreadMessages } from './api.ts'
 import type { BookingDraft, BookingStatus } from './api.ts'
 import { STATUS_LABELS } from './BookingItem.tsx'
@@ -35,57 +36,10 @@ export function ExtractBookingButton({ clientId, threadId }: { clientId: string;
         {!extract.isPending && <Icon name="sparkles" />}
         <span className="max-sm:sr-only">Extract booking</span>
       </Button>
-      <Drawer open={draft !== null} title="Draft booking" onClose={() => setDraft(null)}>
+      <Sheet width="md" open={draft !== null} title="Draft booking" onClose={() => setDraft(null)}>
         {draft && <DraftForm key={draft.extractionId} clientId={clientId} draft={draft} />}
-      </Drawer>
+      </Sheet>
     </>
-  )
-}
-
-function Drawer({
-  open,
-  title,
-  onClose,
-  children,
-}: {
-  open: boolean
-  title: string
-  onClose: () => void
-  children: ReactNode
-}) {
-  const ref = useRef<HTMLDialogElement>(null)
-  const titleId = useId()
-  useEffect(() => {
-    const el = ref.current
-    if (!el) return
-    if (open && !el.open) el.showModal()
-    if (!open && el.open) el.close()
-  }, [open])
-  return (
-    <dialog
-      ref={ref}
-      aria-labelledby={titleId}
-      onClose={onClose}
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-      className="my-0 mr-0 ml-auto h-dvh max-h-dvh w-full max-w-md border-l border-slate-200 bg-white p-0 text-slate-900 shadow-xl"
-    >
-      {open && (
-        <div className="flex h-full flex-col">
-          <div className="flex items-center justify-between border-b border-slate-200 px-5 py-4">
-            <h2 id={titleId} className="text-lg font-semibold">
-              {title}
-            </h2>
-            <Button variant="ghost" onClick={onClose}>
-              Close
-            </Button>
-          </div>
-          <div className="flex-1 overflow-y-auto px-5 py-4 break-words">{children}</div>
-        </div>
-      )}
-    </dialog>
   )
 }
 

@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useId, useRef, useState } from 'react'
+import { useId, useState } from 'react'
 import { useAuthStatus } from '../../app/session.ts'
 import { errorMessage } from '../../lib/api.ts'
 import { formatDateTime } from '../../lib/format.ts'
 import { Button } from '../../ui/Button.tsx'
+import { Sheet } from '../../ui/Dialog.tsx'
 import { Input, Select, Textarea } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
@@ -28,46 +29,17 @@ export function ThreadDetails({
   open: boolean
   onClose: () => void
 }) {
-  const ref = useRef<HTMLDialogElement>(null)
-  const titleId = useId()
-  useEffect(() => {
-    const el = ref.current
-    if (!el) return
-    if (open && !el.open) el.showModal()
-    if (!open && el.open) el.close()
-  }, [open])
   return (
-    <dialog
-      ref={ref}
-      aria-labelledby={titleId}
-      onClose={onClose}
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-      className="my-0 mr-0 ml-auto h-dvh max-h-dvh w-full max-w-sm border-l border-slate-200 bg-white p-0 text-slate-900 shadow-xl"
-    >
-      {open && (
-        <div className="flex h-full flex-col">
-          <div className="flex items-center justify-between border-b border-slate-200 px-5 py-4">
-            <h2 id={titleId} className="text-lg font-semibold">
-              {contactName(thread)}
-            </h2>
-            <Button variant="ghost" onClick={onClose}>
-              Close
-            </Button>
-          </div>
-          <div className="flex-1 space-y-6 overflow-y-auto px-5 py-4 break-words">
-            <p className="text-sm text-slate-600">
-              {thread.contact.phone ? `+${thread.contact.phone}` : thread.contact.waId}
-            </p>
-            <Assignee clientId={clientId} thread={thread} canEdit={canEdit} />
-            <Labels clientId={clientId} thread={thread} canEdit={canEdit} />
-            <Notes clientId={clientId} threadId={thread.id} canEdit={canEdit} />
-          </div>
-        </div>
-      )}
-    </dialog>
+    <Sheet open={open} title={contactName(thread)} onClose={onClose}>
+      <div className="space-y-6">
+        <p className="text-sm text-slate-600">
+          {thread.contact.phone ? `+${thread.contact.phone}` : thread.contact.waId}
+        </p>
+        <Assignee clientId={clientId} thread={thread} canEdit={canEdit} />
+        <Labels clientId={clientId} thread={thread} canEdit={canEdit} />
+        <Notes clientId={clientId} threadId={thread.id} canEdit={canEdit} />
+      </div>
+    </Sheet>
   )
 }
 

@@ -7,7 +7,7 @@ import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
  * The CRM as an agent would use it (issue 14's Done-when): a customer's WhatsApp message arrives, "Extract booking"
  * drafts it, the agent sets the amount and saves it twice (two bookings), the contact's page shows 2 bookings and the
  * summed spend, and Ask AI answers the spend citing the bookings. It runs on the server without a provider key (the
- * offline model answers, `demo: true`), which run.ts gives the fake Graph API and an operator token for this.
+ * offline model answers, `demo: true`): the QR server, which run.ts gives the fake Graph API and no plan limits.
  */
 const NUMBER = { phoneNumberId: '106540352242922', accessToken: 'EAAG-e2e-token-0123456789-abcdef' }
 const CUSTOMER = { waId: '40722111222', name: 'Ioana Marin' }

@@ -100,25 +100,23 @@ const main = async () => {
   // is restarted by its scenario.
   const qrDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-qr-'))
   const standinDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-standin-'))
-  const qrEnv = {
+  // The QR server (the WhatsApp Web stand-in, no AI provider, no plan limits) also runs the CRM scenarios: a Cloud
+  // number through the fake Graph API, and AI answers from the offline model.
+  const qrEnv = () => ({
     CAMARAD_WA_STANDIN: standinDir,
     INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
     PLANS_FILE: 'test/fixtures/plans-unlimited.json',
-  }
+    ...whatsapp.env,
+  })
   // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
   // charged as in production (it and the third keep their emails in the outbox, read through the operator API). The
   // first one's egress guard lets flows call loopback servers the tests run (EGRESS_ALLOW_PRIVATE).
-  // The first server also reaches the fake Graph API (and takes the operator token) for the CRM scenarios, whose AI
-  // answers must come from the offline model.
-  const whatsapp = await startE2eWhatsApp()
   const smtp = await startSmtpServer()
   const { baseUrl, server } = await startServer(dataDir, {
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Camarad <hello@e2e.test>',
     EGRESS_ALLOW_PRIVATE: '127.0.0.0/8',
-    INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
-    ...whatsapp.env,
   })
   const fake = await startFakeOpenAI({
     text: 'Lead with the seasonal menu, then add a limited-time offer for weekday lunches and a referral bonus.',
@@ -130,7 +128,9 @@ const main = async () => {
   // webhooks to this server, as Stripe would.
   const stripe = await startFakeStripe()
   for (const [price, cents] of Object.entries(E2E_STRIPE.cents)) stripe.price(price, cents)
-  // The priced server's WhatsApp Cloud numbers talk to the loopback fake of Meta's Graph API, which signs its webhooks.
+  // The priced and QR servers' WhatsApp Cloud numbers talk to a loopback fake of Meta's Graph API, which signs its
+  // webhooks.
+  const whatsapp = await startE2eWhatsApp()
   let priced: Awaited<ReturnType<typeof startServer>> | undefined
   let billing: Awaited<ReturnType<typeof startServer>> | undefined
   let qr: Awaited<ReturnType<typeof startServer>> | undefined
@@ -138,7 +138,7 @@ const main = async () => {
     const { server: old, baseUrl: url } = qr!
     old.kill('SIGTERM')
     await new Promise((r) => old.once('exit', r).once('error', r))
-    qr = await startServer(qrDir, qrEnv, Number(new URL(url).port))
+    qr = await startServer(qrDir, qrEnv(), Number(new URL(url).port))
     await waitReady(qr.baseUrl, qr.server)
   }
   let browser: Browser | undefined
@@ -161,7 +161,7 @@ const main = async () => {
       STRIPE_API_BASE: stripe.url,
       ...E2E_STRIPE.prices,
     })
-    qr = await startServer(qrDir, qrEnv)
+    qr = await startServer(qrDir, qrEnv())
     stripe.deliverTo({ url: `${billing.baseUrl}/api/webhooks/stripe`, secret: E2E_STRIPE.secret })
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)
@@ -180,14 +180,10 @@ const main = async () => {
       ],
     })
     const runs = [
-      ...[
-        ...scenarios,
-        ...usageScenarios,
-        ...plansScenarios,
-        ...emailScenarios,
-        ...flowsScenarios,
-        ...crmScenarios(whatsapp.fake),
-      ].map((s) => ({ s, baseUrl })),
+      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({
+        s,
+        baseUrl,
+      })),
       ...[
         ...pricedScenarios,
         ...operatorScenarios,
@@ -197,6 +193,7 @@ const main = async () => {
       ].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
       ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),
+      ...crmScenarios(whatsapp.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined

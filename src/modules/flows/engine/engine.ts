@@ -177,6 +177,8 @@ export const createEngine = (deps: {
   const owner = `p_${randomBytes(6).toString('hex')}`
   const inflight = new Map<string, { abort: AbortController; done: Promise<SliceOutcome | undefined> }>()
   const deferred = new Set<string>()
+  /** Deferred runs being looked up to start (a freed slot's `resumeDeferred`): `drain` waits for them too. */
+  const resuming = new Set<Promise<void>>()
   const compiled = new Map<string, CompiledGraph>()
   /**
    * Runs this process opened already claimed (`startRun`), as inserted: their first slice here needs no claim
@@ -366,8 +368,22 @@ export const createEngine = (deps: {
     return slice(runId)
   }
 
-  /** Takes the run's lease (or finds it held, finished, waiting or over its workspace's cap: then does nothing). */
-  const claim = async (runId: string) =>
+  /**
+   * Takes the run's lease (or finds it held, finished, waiting or over its workspace's cap: then does nothing). A run
+   * over the cap leaves its workspace deferred, then looks once more: a slot freed by a run that ended while the cap
+   * was counted (its end saw no deferred workspace yet) starts the deferred runs now, not at the next reap.
+   */
+  const claim = async (runId: string) => {
+    let full: string | undefined
+    const claimed = await claimTx(runId, (workspaceId) => (full = workspaceId))
+    if (full) {
+      deferred.add(full)
+      const free = await underCap(db, full).catch(() => false)
+      if (free) resumeTracked()
+    }
+    return claimed
+  }
+  const claimTx = async (runId: string, overCap: (workspaceId: string) => void) =>
     db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('flowRuns').selectAll().where('id', '=', runId).executeTakeFirst()
       if (!row || !['queued', 'running', 'waiting'].includes(row.status)) return null
@@ -378,7 +394,7 @@ export const createEngine = (deps: {
         if (row.status === 'waiting' && row.wakeAt && row.wakeAt > at) return null
         await lockWorkspace(trx, row.workspaceId)
         if (!(await underCap(trx, row.workspaceId, row.id))) {
-          deferred.add(row.workspaceId)
+          overCap(row.workspaceId)
           return null
         }
       }
@@ -1315,14 +1331,22 @@ export const createEngine = (deps: {
         inflight.delete(runId)
         settleStoring(runId, false) // ended without storing the run (it crashed before its first checkpoint)
         // Only a slice that ran frees a slot: one that found the cap full must not look again (it would spin).
-        if (outcome && deferred.size) void resumeDeferred()
+        if (outcome && deferred.size) resumeTracked()
         return outcome
       })
     inflight.set(runId, { abort, done })
     return done
   }
 
-  /** Runs left queued by the workspace cap: the oldest of each such workspace gets a slice. */
+  const resumeTracked = () => {
+    const resumed = resumeDeferred().finally(() => resuming.delete(resumed))
+    resuming.add(resumed)
+  }
+
+  /**
+   * Runs left queued by the workspace cap: the oldest of each such workspace get a slice. A workspace with more queued
+   * than were looked up stays deferred, for the next slot to free (a run kicked into a full cap marks it again too).
+   */
   const resumeDeferred = async () => {
     const workspaces = [...deferred]
     deferred.clear()
@@ -1336,6 +1360,7 @@ export const createEngine = (deps: {
         .limit(config.concurrencyPerWorkspace)
         .execute()
         .catch(() => [])
+      if (next.length === config.concurrencyPerWorkspace) deferred.add(workspaceId)
       for (const r of next) kick(r.id)
     }
   }
@@ -1488,9 +1513,9 @@ export const createEngine = (deps: {
       reaper = undefined
       const until = Date.now() + ms
       // Slices may start others as they end (a sub-flow's parent, a deferred run): wait until none is left.
-      while (inflight.size && Date.now() < until) {
+      while ((inflight.size || resuming.size) && Date.now() < until) {
         const timeout = new Promise((ok) => setTimeout(ok, until - Date.now()).unref())
-        await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), timeout])
+        await Promise.race([Promise.all([...[...inflight.values()].map((r) => r.done), ...resuming]), timeout])
       }
     },
     async listen() {

@@ -174,9 +174,12 @@ export const createWebhooks = ({
     if (config.respond === 'immediately') return { runId, answer: undefined }
     if (config.respond === 'on-completion' && local) {
       let timer: NodeJS.Timeout | undefined
+      let late = false
       const outcome = await Promise.race([
         local,
-        new Promise<undefined>((ok) => (timer = setTimeout(() => ok(undefined), config.timeoutMs))),
+        new Promise<undefined>((ok) => (timer = setTimeout(() => ok(undefined), config.timeoutMs))).then(
+          () => void (late = true),
+        ),
       ])
       clearTimeout(timer)
       if (outcome && outcome.status !== 'waiting')
@@ -184,8 +187,11 @@ export const createWebhooks = ({
           runId,
           answer: { status: outcome.status === 'completed' ? 200 : 500, body: outcome.output ?? outcome.error ?? null },
         }
-      // Not ended in time: the answer names the run, so it must exist first.
+      // Not ended in time: the answer names the run, so it must exist first — and is given now, not after a second
+      // wait of the same length. A slice that ended without the run's end (deferred by the cap, handed to the queue)
+      // waits below for the end, wherever the run goes on.
       if (begun && !(await engine.stored(runId))) throw flowsErrors.run_not_started()
+      if (late) return { runId, answer: undefined }
     }
     const got = await waitFor(
       runId,

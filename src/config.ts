@@ -118,6 +118,11 @@ export const Env = z.object({
   FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Backups (`npm run backup`, and the job when BACKUP_CRON is set): where, and how many are kept. */
+  BACKUP_DIR: z.string().default('./backups'),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
+  /** A cron expression (UTC) on which a process that works jobs backs the database up; unset: no scheduled backup. */
+  BACKUP_CRON: z.string().min(9).max(100).optional(),
   /**
    * WhatsApp Cloud API: the Meta app's secret (signs every webhook; several, comma-separated, while rotating), the
    * verify token Meta echoes when the webhook URL is registered, and the Graph API's base URL and version.
@@ -165,6 +170,7 @@ export type Env = z.infer<typeof Env>
 
 export type Config = Omit<Env, 'SECRET_KEY'> & {
   secretKey: string
+  secretKeyFile?: string | undefined
   publicUrl: string
   isProduction: boolean
   /** Stripe manages plans when its secret key is set; without it the operator assigns them (self-hosted mode). */
@@ -202,6 +208,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   const env = parsed.data
   const isProduction = env.NODE_ENV === 'production'
   let secretKey = env.SECRET_KEY
+  let secretKeyFile: string | undefined
   if (isProduction && (!secretKey || !isStrongSecret(secretKey)))
     throw new ConfigError(
       'SECRET_KEY is required in production: at least 32 random characters (openssl rand -base64 48)',
@@ -209,6 +216,7 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   if (!secretKey) {
     if (env.DATABASE_URL && isProduction) throw new ConfigError('SECRET_KEY is required')
     secretKey = embeddedSecret(resolve(env.DATA_DIR))
+    secretKeyFile = join(resolve(env.DATA_DIR), 'secret.key')
   }
   // Half a Stripe setup fails silently later: refused at boot in production (tests and development may run either half).
   if (isProduction && env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY)
@@ -225,6 +233,8 @@ export const loadConfig = (source: NodeJS.ProcessEnv = process.env): Config => {
   return {
     ...rest,
     secretKey,
+    /** The generated key's file (no SECRET_KEY set): backups carry it, or sealed secrets could not be opened. */
+    secretKeyFile,
     isProduction,
     billingEnabled: Boolean(env.STRIPE_SECRET_KEY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),

@@ -357,6 +357,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       metrics,
       internalToken: config.INTERNAL_TOKEN,
       checks: { sessionStore: channels.sessionStoreReady },
+      ...(config.BACKUP_CRON
+        ? {
+            backup: {
+              database,
+              cron: config.BACKUP_CRON,
+              dir: config.BACKUP_DIR,
+              keep: config.BACKUP_KEEP,
+              ...(config.secretKeyFile ? { secretKeyFile: config.secretKeyFile } : {}),
+            },
+          }
+        : {}),
     }),
     createLegalModule(resolve('content/legal')),
     mail,

@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { safeEqual } from '../../platform/crypto/tokens.ts'
 import type { Handle } from '../../platform/db/database.ts'
 import { opsErrors } from './ops.errors.ts'
+import { backupJob } from './backup.job.ts'
 import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
@@ -16,9 +17,9 @@ const metricsAllowed = (headers: Record<string, string | string[] | undefined>, 
   return typeof sent === 'string' && safeEqual(sent, internalToken)
 }
 
-/** Health, readiness and metrics: routes only. */
-export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0]) =>
-  ({ routes: [opsRoutes(deps)], jobs: [] }) satisfies ModuleShape
+/** Health, readiness and metrics; the scheduled backup when one is configured. */
+export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0] & { backup?: Parameters<typeof backupJob>[0] }) =>
+  ({ routes: [opsRoutes(deps)], jobs: deps.backup ? [backupJob(deps.backup)] : [] }) satisfies ModuleShape
 
 const opsRoutes =
   ({

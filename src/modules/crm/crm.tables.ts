@@ -206,6 +206,8 @@ export type CrmNotesTable = {
   contactId: string
   body: string
   authorId: string | null
+  /** The flow step's idempotency key when a step added it (unique per client): a retried step finds its note. */
+  idempotencyKey: string | null
   createdAt: Generated<Date>
 }
 
@@ -218,6 +220,8 @@ export type CrmTasksTable = {
   dueDate: string | null
   doneAt: NullableTimestamp
   createdBy: string | null
+  /** The flow step's idempotency key when a step added it (unique per client): a retried step finds its task. */
+  idempotencyKey: string | null
   createdAt: Generated<Date>
   updatedAt: Generated<Date>
 }

@@ -133,7 +133,9 @@ export const addNoteSpec = {
   type: 'crm.add-note',
   kind: 'action',
   label: 'Add note to contact',
-  description: 'Adds a note to a contact’s timeline. Output: noteId.',
+  description:
+    'Adds a note to a contact’s timeline; the step tried again (after a crash) finds its note, never a second. ' +
+    'Output: noteId.',
   icon: 'crm',
   config: z.strictObject({ contactId: ContactRef, body: exprOr(z.string().trim().min(1).max(4000)), ...common }),
   inputs: ['in'],
@@ -145,7 +147,9 @@ export const addTaskSpec = {
   type: 'crm.add-task',
   kind: 'action',
   label: 'Add task for contact',
-  description: 'Adds a task (optionally due on a date) to a contact. Output: taskId.',
+  description:
+    'Adds a task (optionally due on a date) to a contact; the step tried again finds its task, never a second. ' +
+    'Output: taskId.',
   icon: 'crm',
   config: z.strictObject({
     contactId: ContactRef,
@@ -168,8 +172,19 @@ export type CrmNodeDeps = {
     c: { name: string; phone?: string; email?: string; tags?: string[] },
   ): Promise<{ contactId: string; created: boolean }>
   moveDeal(scope: ClientScope, dealId: string, stageId: string, lostReason?: string): Promise<unknown>
-  addNote(scope: ClientScope, contactId: string, body: string): Promise<{ id: string }>
-  addTask(scope: ClientScope, contactId: string, task: { title: string; dueDate?: string }): Promise<{ id: string }>
+  /** With the step's idempotency key: the step tried again answers the note or task its first attempt added. */
+  addNote(
+    scope: ClientScope,
+    contactId: string,
+    body: string,
+    opts: { idempotencyKey: string },
+  ): Promise<{ id: string }>
+  addTask(
+    scope: ClientScope,
+    contactId: string,
+    task: { title: string; dueDate?: string },
+    opts: { idempotencyKey: string },
+  ): Promise<{ id: string }>
 }
 
 const fromTrigger = async (
@@ -215,7 +230,7 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
   }),
   defineNode({
     ...addNoteSpec,
-    execute: async ({ config, scope, evaluate }) => {
+    execute: async ({ config, scope, evaluate, idempotencyKey }) => {
       const contactId = await fromTrigger(
         config.contactId,
         evaluate,
@@ -223,12 +238,12 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
         'flows.crm_no_contact',
         'contact',
       )
-      return { output: { noteId: (await deps.addNote(scope, contactId, config.body)).id } }
+      return { output: { noteId: (await deps.addNote(scope, contactId, config.body, { idempotencyKey })).id } }
     },
   }),
   defineNode({
     ...addTaskSpec,
-    execute: async ({ config, scope, evaluate }) => {
+    execute: async ({ config, scope, evaluate, idempotencyKey }) => {
       const contactId = await fromTrigger(
         config.contactId,
         evaluate,
@@ -236,10 +251,12 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
         'flows.crm_no_contact',
         'contact',
       )
-      const task = await deps.addTask(scope, contactId, {
-        title: config.title,
-        ...(config.dueDate ? { dueDate: config.dueDate } : {}),
-      })
+      const task = await deps.addTask(
+        scope,
+        contactId,
+        { title: config.title, ...(config.dueDate ? { dueDate: config.dueDate } : {}) },
+        { idempotencyKey },
+      )
       return { output: { taskId: task.id } }
     },
   }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AskAnswerDto, BookingDraftDto, ContactDto } from '../../contracts/crm.ts'
+import { edge, node } from '../flow-graph.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { startFakeOpenAI, type FakeOpenAIOptions, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 
@@ -260,6 +261,81 @@ describe('booking extraction and Ask AI on a real model', () => {
     expect(body.answer).toBe('Twice has 2 bookings (first 2027-03-15, last 2027-03-15) and has spent 1,600.00 RON.')
     expect(body.citations.map((c) => c.type)).toEqual(['booking', 'booking'])
     script.toolCalls = undefined
+  })
+
+  it('drafts a booking in a flow step, metered under the step key: the step tried again is not charged twice', async () => {
+    const owner = as(world)
+    const created = await call(world.ctx.app, 'POST', '/api/flows', owner, {
+      name: 'Draft bookings',
+      graph: {
+        nodes: [
+          node('wa', 'whatsapp.message-received', { match: { kind: 'contains', value: 'robot party' } }),
+          node('x', 'crm.extract-booking', {}),
+        ],
+        edges: [edge('wa', 'x')],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const flowId = created.json().id as string
+    expect((await call(world.ctx.app, 'POST', `/api/flows/${flowId}/publish`, owner)).statusCode).toBe(200)
+    modelDraft = {
+      date: { value: '2027-04-02', source: 'm1' },
+      time: { value: '11:00', source: 'm1' },
+      amount: { value: { amount: '450', currency: 'lei' }, source: 'm1' },
+    }
+    const extractions = await countOf(world, 'crmExtractions')
+    const { threadId, messageIds } = await converse(world, '40733100009', 'Flow Ana', [
+      ['in', 'A robot party on 2 April at 11:00 for 450 lei please'],
+    ])
+    await world.ctx.container.flows.whatsapp.idle()
+    await world.ctx.container.flows.engine.drain()
+    const runs = (await call(world.ctx.app, 'GET', `/api/flows/${flowId}/runs`, owner)).json().items
+    expect(runs).toMatchObject([{ status: 'completed' }])
+    const step = (await call(world.ctx.app, 'GET', `/api/flows/runs/${runs[0].id}`, owner))
+      .json()
+      .steps.find((st: { nodeId: string }) => st.nodeId === 'x')
+    expect(step.output).toMatchObject({
+      threadId,
+      demo: false,
+      messageIds,
+      fields: {
+        date: { value: '2027-04-02', sourceMessageId: messageIds[0] },
+        amount: { value: { minor: 45000, currency: 'RON' }, sourceMessageId: messageIds[0] },
+      },
+    })
+    expect(Number(step.credits)).toBeGreaterThan(0)
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
+    expect(await countOf(world, 'crmBookings')).toBe(2)
+    const debits = await ledger(world, `extract:${step.idempotencyKey}`)
+    expect(debits).toEqual([expect.objectContaining({ kind: 'debit', surface: 'crm' })])
+
+    // The step executed again under its key (a retry) runs no second charged call and records no second draft.
+    const again = world.ctx.container.flows.nodes.get('crm.extract-booking')!.execute({
+      config: { threadId },
+      scope: { userId: world.w.user.id, actingUserId: world.w.user.id, ...world.w },
+      idempotencyKey: step.idempotencyKey,
+      finalAttempt: true,
+      checkpoint: async () => {},
+    } as never)
+    await expect(again).rejects.toMatchObject({ code: 'request.not_replayable' })
+    expect(await ledger(world, `extract:${step.idempotencyKey}`)).toHaveLength(1)
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
+  })
+
+  it("fails a flow's extraction step on another client's conversation, writing nothing", async () => {
+    const other = await onboard(world.ctx.app, 'crm-ai-model-other')
+    const mine = await converse(world, '40733100010', 'Not yours', PARTY)
+    const extractions = await countOf(world, 'crmExtractions')
+    const theirs = { userId: other.user.id, actingUserId: other.user.id, ...other }
+    const run = world.ctx.container.flows.nodes.get('crm.extract-booking')!.execute({
+      config: { threadId: mine.threadId },
+      scope: theirs,
+      idempotencyKey: 'flow:run_other:x:0',
+      finalAttempt: true,
+      checkpoint: async () => {},
+    } as never)
+    await expect(run).rejects.toMatchObject({ code: 'crm.thread_not_found', status: 404 })
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions)
   })
 
   it('refuses with 402 when the credits do not cover it, calling no model', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Handle } from '../../../platform/db/database.ts'
 import type { ClientScope } from '../../../platform/http/request-context.ts'
 import { defineNode, exprOr, fatal, type NodeType } from '../registry.ts'
 import { common, type NodeSpec } from './specs.ts'
@@ -162,7 +163,39 @@ export const addTaskSpec = {
   effect: 'external',
 } satisfies NodeSpec
 
-export const CRM_SPECS = [...CRM_TRIGGER_SPECS, upsertContactSpec, moveDealSpec, addNoteSpec, addTaskSpec] as NodeSpec[]
+export const extractBookingSpec = {
+  type: 'crm.extract-booking',
+  kind: 'action',
+  label: 'Extract booking',
+  description:
+    'Reads a WhatsApp conversation of the client and drafts a booking by AI, as "Extract booking" in the inbox does ' +
+    '(metered; saves nothing but the record of the extraction). Output: the draft — extractionId, threadId, ' +
+    'contactId, fields (date, time, timeZone, location, items, amount, notes: each { value, sourceMessageId }), ' +
+    'messageIds, demo.',
+  icon: 'crm',
+  config: z.strictObject({
+    threadId: exprOr(Id('th', 'conversations'))
+      .optional()
+      .meta({
+        title: 'Conversation',
+        description: 'Without it, the conversation that started the run ($trigger.thread.id).',
+        default: { $expr: '$trigger.thread.id' },
+      }),
+    ...common,
+  }),
+  inputs: ['in'],
+  outputs: ['out'],
+  effect: 'external',
+} satisfies NodeSpec
+
+export const CRM_SPECS = [
+  ...CRM_TRIGGER_SPECS,
+  upsertContactSpec,
+  moveDealSpec,
+  addNoteSpec,
+  addTaskSpec,
+  extractBookingSpec,
+] as NodeSpec[]
 
 /** What the CRM offers flow steps (its public API, acting as the run's publisher). */
 export type CrmNodeDeps = {
@@ -185,6 +218,15 @@ export type CrmNodeDeps = {
     task: { title: string; dueDate?: string },
     opts: { idempotencyKey: string },
   ): Promise<{ id: string }>
+  /** The inbox's "Extract booking" on a conversation of the scope's client (else 404 `crm.thread_not_found`). */
+  extractBooking(scope: ClientScope, threadId: string, step: ExtractStep): Promise<unknown>
+}
+
+/** A flow step's side of a metered extraction: its key, and its checkpoint committed with the usage record. */
+export type ExtractStep = {
+  idempotencyKey: string
+  finalAttempt: boolean
+  within: (trx: Handle, draft: unknown, credits: bigint) => Promise<void>
 }
 
 const fromTrigger = async (
@@ -258,6 +300,26 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
         { idempotencyKey },
       )
       return { output: { taskId: task.id } }
+    },
+  }),
+  defineNode({
+    ...extractBookingSpec,
+    // The draft commits with the step's checkpoint in the usage record's transaction (as the AI step's answer): a
+    // completed step is never called again, and a step re-run after a crash settles on its first hold.
+    execute: async ({ config, scope, evaluate, idempotencyKey, finalAttempt, checkpoint }) => {
+      const threadId = await fromTrigger(
+        config.threadId,
+        evaluate,
+        '$trigger.thread.id',
+        'flows.crm_no_thread',
+        'conversation',
+      )
+      const output = await deps.extractBooking({ ...scope, userId: scope.actingUserId }, threadId, {
+        idempotencyKey,
+        finalAttempt,
+        within: (trx, draft, credits) => checkpoint(trx, { output: draft, credits }),
+      })
+      return { output, checkpointed: true }
     },
   }),
 ]

@@ -43,7 +43,9 @@ export const FieldValue = z.union([z.string().max(1000), z.number(), z.boolean()
 export const FieldValues = z.record(z.string().max(40), FieldValue)
 const FieldChanges = z.record(z.string().max(40), FieldValue.nullable())
 
-export const CrmSettingsDto = z.object({ defaultCountry: z.string().nullable() }).meta({ id: 'CrmSettings' })
+export const CrmSettingsDto = z
+  .object({ defaultCountry: z.string().nullable(), timeZone: z.string().nullable() })
+  .meta({ id: 'CrmSettings' })
 export type CrmSettingsDto = z.infer<typeof CrmSettingsDto>
 export const CrmSettingsPut = z.strictObject({
   /** ISO 3166 alpha-2 (`RO`), or null: phones must then start with `+`. */
@@ -51,6 +53,11 @@ export const CrmSettingsPut = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/)
     .nullable(),
+  /**
+   * The client's IANA time zone (`Europe/Bucharest`; checked with Intl, else 400 `crm.invalid_time_zone`), or null for
+   * the default country's first zone. Omitted: unchanged.
+   */
+  timeZone: z.string().trim().min(1).max(64).nullable().optional(),
 })
 export type CrmSettingsPut = z.infer<typeof CrmSettingsPut>
 

@@ -388,6 +388,29 @@ describe('booking extraction and Ask AI on the offline model', () => {
     expect(await countOf(world, 'crmBookings')).toBe(0)
   })
 
+  it("drafts in the client's own time zone when it has one, before its country's; refuses a zone Intl does not know", async () => {
+    const put = (body: Record<string, unknown>) => call(world.ctx.app, 'PUT', '/api/crm/settings', as(world), body)
+    for (const timeZone of ['Mars/Olympus', '+02:00', 'EET+2']) {
+      const bad = await put({ defaultCountry: 'RO', timeZone })
+      expect(bad.statusCode, timeZone).toBe(400)
+      expect(bad.json().error.code).toBe('crm.invalid_time_zone')
+    }
+    const set = await put({ defaultCountry: 'RO', timeZone: 'europe/london' })
+    expect(set.statusCode, set.body).toBe(200)
+    expect(set.json()).toEqual({ defaultCountry: 'RO', timeZone: 'Europe/London' })
+    // A PUT without the zone leaves it as it was.
+    expect((await put({ defaultCountry: 'RO' })).json()).toEqual({ defaultCountry: 'RO', timeZone: 'Europe/London' })
+    expect((await call(world.ctx.app, 'GET', '/api/crm/settings', as(world))).json().timeZone).toBe('Europe/London')
+
+    const { threadId } = await converse(world, '40733200009', 'Zoe', PARTY)
+    const inLondon = (await extract(world, threadId)).json() as BookingDraftDto
+    expect(inLondon.fields.timeZone).toEqual({ value: 'Europe/London', sourceMessageId: null })
+
+    expect((await put({ defaultCountry: 'RO', timeZone: null })).json().timeZone).toBeNull()
+    const inBucharest = (await extract(world, threadId)).json() as BookingDraftDto
+    expect(inBucharest.fields.timeZone).toEqual({ value: 'Europe/Bucharest', sourceMessageId: null })
+  })
+
   it('reads Romanian dates, 24-hour times and numeric dates', async () => {
     const { threadId, messageIds } = await converse(world, '40733200002', 'Maria', [
       ['in', 'Bună, vrem o petrecere pe 14.03 la ora 15:30'],

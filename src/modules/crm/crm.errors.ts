@@ -40,7 +40,7 @@ export const crmErrors = defineErrors('crm', {
   },
   invalid_time_zone: {
     status: 400,
-    when: 'A booking names a time zone that is not an IANA zone (e.g. Europe/Bucharest).',
+    when: 'A booking or the CRM settings name a time zone that is not an IANA zone (e.g. Europe/Bucharest).',
     message: (p: { timeZone: string }) =>
       `"${p.timeZone}" is not a time zone (use an IANA name like Europe/Bucharest).`,
   },

@@ -16,6 +16,8 @@ export type CrmSettingsTable = {
   workspaceId: string
   /** ISO 3166 alpha-2 country a phone without `+` is read in; null: such a phone is refused. */
   defaultCountry: string | null
+  /** IANA zone of the client (drafted bookings without a zone take it); null: the default country's first zone. */
+  timeZone: string | null
   updatedAt: Generated<Date>
 }
 

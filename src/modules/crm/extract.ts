@@ -13,7 +13,7 @@ import { normalizeUsage, type ModelSet, type NormalizedUsage } from '../models/m
 import { isTimeZone } from './bookings.ts'
 import { crmErrors } from './crm.errors.ts'
 import type { CrmTables } from './crm.tables.ts'
-import { moneyOf, ruleExtract, zoneOfCountry } from './extract-rules.ts'
+import { moneyOf, ruleExtract } from './extract-rules.ts'
 import { isCalendarDate } from './fields.ts'
 import { holderOf } from './points.ts'
 import type { CrmSettings } from './settings.ts'
@@ -210,7 +210,7 @@ export const createExtractor = (deps: {
       const messages = thread.messages.filter((m) => m.text?.trim())
       if (!messages.some((m) => m.direction === 'in')) throw crmErrors.nothing_to_extract()
       const contactId = await holderOf(db, 'identity', scope.clientId, thread.waId)
-      const clientZone = zoneOfCountry(await deps.settings.defaultCountry(db, scope.clientId)) ?? 'UTC'
+      const clientZone = await deps.settings.zoneOf(db, scope.clientId)
       const defaultZone = { value: clientZone, sourceMessageId: null }
       const messageIds = messages.map((m) => m.id)
       const set = await models.forWorkspace(scope.workspaceId)

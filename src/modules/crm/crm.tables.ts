@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
-import type { ImportedLead } from '../../../contracts/crm.ts'
+import type { ContactViewFilters, ImportedLead } from '../../../contracts/crm.ts'
 import type { NullableTimestamp } from '../../platform/db/columns.ts'
 
 type Json<T> = ColumnType<T, string | undefined, string>
@@ -293,7 +293,21 @@ export type CrmTables = {
   crmExtractions: CrmExtractionsTable
   crmImports: CrmImportsTable
   crmImportRows: CrmImportRowsTable
+  crmViews: CrmViewsTable
 }
+/** A saved view of the contacts list: a member's named filters, private or shared with the client's members. */
+export type CrmViewsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  userId: string
+  name: string
+  shared: Generated<boolean>
+  filters: Json<ContactViewFilters>
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
 export type ContactRow = Selectable<CrmContactsTable>
 export type DealRow = Selectable<CrmDealsTable>
 export type BookingRow = Selectable<CrmBookingsTable>
@@ -303,3 +317,4 @@ export type NoteRow = Selectable<CrmNotesTable>
 export type TaskRow = Selectable<CrmTasksTable>
 export type ImportRow = Selectable<CrmImportsTable>
 export type ImportRowRow = Selectable<CrmImportRowsTable>
+export type ViewRow = Selectable<CrmViewsTable>

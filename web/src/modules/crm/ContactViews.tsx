@@ -150,6 +150,10 @@ function ViewForm({
           })
         : createView(clientId, { name: name.trim(), shared, filters }),
     onSuccess: (v) => {
+      // Shown chosen at once (the list is read again behind it).
+      qc.setQueryData<{ items: ContactView[] }>(crmKeys.views(clientId), (old) => ({
+        items: [...(old?.items ?? []).filter((x) => x.id !== v.id), v].sort((a, b) => a.name.localeCompare(b.name)),
+      }))
       void qc.invalidateQueries({ queryKey: crmKeys.views(clientId) })
       notify(view ? `View “${v.name}” saved.` : `View “${v.name}” saved${v.shared ? ' and shared' : ''}.`)
       onDone(v)

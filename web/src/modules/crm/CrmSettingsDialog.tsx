@@ -48,6 +48,17 @@ const knownZones = () => {
   }
 }
 
+/** What the browser's Intl knows is checked before sending (the server checks again with its own). */
+const isZone = (tz: string) => {
+  if (/^[+-]/.test(tz)) return false
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}
+
 function SettingsForm({
   clientId,
   settings,
@@ -87,8 +98,10 @@ function SettingsForm({
     e.preventDefault()
     const next: typeof errors = {}
     if (country.trim() && !/^[A-Za-z]{2}$/.test(country.trim())) next.country = 'Two letters, e.g. RO.'
+    if (zone.trim() && !isZone(zone.trim()))
+      next.zone = `"${zone.trim()}" is not a time zone (use an IANA name like Europe/Bucharest).`
     setErrors(next)
-    if (!next.country) save.mutate()
+    if (!next.country && !next.zone) save.mutate()
   }
   return (
     <form onSubmit={submit} noValidate className="space-y-3">

@@ -422,6 +422,41 @@ describe('booking extraction and Ask AI on the offline model', () => {
     expect(fields.amount).toEqual({ value: { minor: 120000, currency: 'RON' }, sourceMessageId: messageIds[1] })
   })
 
+  it('drafts in a flow step with the offline model: demo, free, recorded with the step in one transaction', async () => {
+    const created = await call(world.ctx.app, 'POST', '/api/flows', as(world), {
+      name: 'Offline drafts',
+      graph: {
+        nodes: [
+          node('wa', 'whatsapp.message-received', { match: { kind: 'contains', value: 'offline party' } }),
+          node('x', 'crm.extract-booking', { threadId: { $expr: '$trigger.thread.id' } }),
+        ],
+        edges: [edge('wa', 'x')],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const flowId = created.json().id as string
+    expect((await call(world.ctx.app, 'POST', `/api/flows/${flowId}/publish`, as(world))).statusCode).toBe(200)
+    const extractions = await countOf(world, 'crmExtractions')
+    const { threadId, messageIds } = await converse(world, '40733200020', 'Offline Olga', [
+      ['in', 'An offline party on 14 March at 3 pm, 800 lei'],
+    ])
+    await world.ctx.container.flows.whatsapp.idle()
+    await world.ctx.container.flows.engine.drain()
+    const runs = (await call(world.ctx.app, 'GET', `/api/flows/${flowId}/runs`, as(world))).json().items
+    expect(runs).toMatchObject([{ status: 'completed' }])
+    const step = (await call(world.ctx.app, 'GET', `/api/flows/runs/${runs[0].id}`, as(world)))
+      .json()
+      .steps.find((st: { nodeId: string }) => st.nodeId === 'x')
+    expect(step).toMatchObject({ status: 'completed', attempts: 1 })
+    expect(Number(step.credits)).toBe(0)
+    expect(step.output).toMatchObject({
+      threadId,
+      demo: true,
+      fields: { amount: { value: { minor: 80000, currency: 'RON' }, sourceMessageId: messageIds[0] } },
+    })
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
+  })
+
   it('answers 409 for a conversation without a message from the customer', async () => {
     const { threadId } = await converse(world, '40733200003', 'Quiet', [['out', 'Hello, we have offers this week']])
     const res = await extract(world, threadId)

@@ -43,7 +43,9 @@ export const FieldValue = z.union([z.string().max(1000), z.number(), z.boolean()
 export const FieldValues = z.record(z.string().max(40), FieldValue)
 const FieldChanges = z.record(z.string().max(40), FieldValue.nullable())
 
-export const CrmSettingsDto = z.object({ defaultCountry: z.string().nullable() }).meta({ id: 'CrmSettings' })
+export const CrmSettingsDto = z
+  .object({ defaultCountry: z.string().nullable(), timeZone: z.string().nullable() })
+  .meta({ id: 'CrmSettings' })
 export type CrmSettingsDto = z.infer<typeof CrmSettingsDto>
 export const CrmSettingsPut = z.strictObject({
   /** ISO 3166 alpha-2 (`RO`), or null: phones must then start with `+`. */
@@ -51,6 +53,11 @@ export const CrmSettingsPut = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/)
     .nullable(),
+  /**
+   * The client's IANA time zone (`Europe/Bucharest`; checked with Intl, else 400 `crm.invalid_time_zone`), or null for
+   * the default country's first zone. Omitted: unchanged.
+   */
+  timeZone: z.string().trim().min(1).max(64).nullable().optional(),
 })
 export type CrmSettingsPut = z.infer<typeof CrmSettingsPut>
 
@@ -170,6 +177,45 @@ export const ContactListQuery = PageQuery.extend({
   archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
 })
 export type ContactListQuery = z.infer<typeof ContactListQuery>
+/** What a saved view of the contacts list keeps: the list's filters (not its page). */
+export const ContactViewFilters = z
+  .strictObject({
+    q: z.string().trim().min(1).max(100).optional(),
+    tag: Tag.optional(),
+    owner: Id.optional(),
+    archived: z.enum(['exclude', 'include', 'only']).default('exclude'),
+  })
+  .meta({ id: 'CrmContactViewFilters' })
+export type ContactViewFilters = z.infer<typeof ContactViewFilters>
+export const ContactViewDto = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    /** Shared views are readable by the client's members; only their owner changes or deletes them. */
+    shared: z.boolean(),
+    filters: ContactViewFilters,
+    ownerId: z.string(),
+    /** The caller's own view. */
+    mine: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'CrmContactView' })
+export type ContactViewDto = z.infer<typeof ContactViewDto>
+const ViewName = z.string().trim().min(1).max(60)
+export const ContactViewCreate = z.strictObject({
+  name: ViewName,
+  shared: z.boolean().default(false),
+  filters: ContactViewFilters,
+})
+export type ContactViewCreate = z.infer<typeof ContactViewCreate>
+export const ContactViewPatch = z.strictObject({
+  name: ViewName.optional(),
+  shared: z.boolean().optional(),
+  filters: ContactViewFilters.optional(),
+})
+export type ContactViewPatch = z.infer<typeof ContactViewPatch>
+
 export const MergeBody = z.strictObject({ otherId: Id })
 export const EraseBody = z.strictObject({ reason: z.string().trim().min(3).max(500) })
 

@@ -312,6 +312,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       crm.deals.update(scope, dealId, { stageId, ...(lostReason ? { lostReason } : {}) }),
     addNote: crm.activities.addNote,
     addTask: crm.activities.addTask,
+    extractBooking: (scope, threadId, { idempotencyKey, ...step }) =>
+      crm.extractor.extract(scope, threadId, { requestId: idempotencyKey, tokenId: null, step }),
   })
   // The CRM first: a flow started by the same message finds the sender's contact.
   inbox.onInbound(crm.received)

@@ -267,6 +267,9 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/crm/deals/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }) },
   'PATCH /api/crm/deals/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }), body: { title: 'Hijacked' } },
   'GET /api/crm/deals/{id}/history': { kind: 'workspace', params: (w) => ({ id: w.crmDealId }) },
+  'GET /api/crm/views/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmViewId }) },
+  'PATCH /api/crm/views/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmViewId }), body: { name: 'Hijacked' } },
+  'DELETE /api/crm/views/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmViewId }) },
   'GET /api/crm/bookings/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmBookingId }) },
   'GET /api/crm/imports/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
   'GET /api/crm/imports/{id}/rows': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
@@ -479,6 +482,8 @@ const buildWorld = async (ctx: TestContext) => {
     csv: 'Name,Phone\nLead,+40 733 000 002\n',
     source: 'matrix',
   })
+  // A view shared with the client's members (the viewer may read it; only its owner changes it).
+  const crmViewId = await crm('POST', '/api/crm/views', { name: 'VIPs', shared: true, filters: { tag: 'vip' } })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -510,6 +515,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmPipelineId,
     crmBookingId,
     crmImportId,
+    crmViewId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -585,6 +591,7 @@ const digest = async (ctx: TestContext) => {
     'crm_extractions',
     'crm_imports',
     'crm_import_rows',
+    'crm_views',
   ]
   const parts = await Promise.all(
     tables.map(

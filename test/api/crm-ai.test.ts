@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AskAnswerDto, BookingDraftDto, ContactDto } from '../../contracts/crm.ts'
+import { edge, node } from '../flow-graph.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { startFakeOpenAI, type FakeOpenAIOptions, type FakeOpenAI } from '../fakes/openai-upstream.ts'
 
@@ -262,6 +263,81 @@ describe('booking extraction and Ask AI on a real model', () => {
     script.toolCalls = undefined
   })
 
+  it('drafts a booking in a flow step, metered under the step key: the step tried again is not charged twice', async () => {
+    const owner = as(world)
+    const created = await call(world.ctx.app, 'POST', '/api/flows', owner, {
+      name: 'Draft bookings',
+      graph: {
+        nodes: [
+          node('wa', 'whatsapp.message-received', { match: { kind: 'contains', value: 'robot party' } }),
+          node('x', 'crm.extract-booking', {}),
+        ],
+        edges: [edge('wa', 'x')],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const flowId = created.json().id as string
+    expect((await call(world.ctx.app, 'POST', `/api/flows/${flowId}/publish`, owner)).statusCode).toBe(200)
+    modelDraft = {
+      date: { value: '2027-04-02', source: 'm1' },
+      time: { value: '11:00', source: 'm1' },
+      amount: { value: { amount: '450', currency: 'lei' }, source: 'm1' },
+    }
+    const extractions = await countOf(world, 'crmExtractions')
+    const { threadId, messageIds } = await converse(world, '40733100009', 'Flow Ana', [
+      ['in', 'A robot party on 2 April at 11:00 for 450 lei please'],
+    ])
+    await world.ctx.container.flows.whatsapp.idle()
+    await world.ctx.container.flows.engine.drain()
+    const runs = (await call(world.ctx.app, 'GET', `/api/flows/${flowId}/runs`, owner)).json().items
+    expect(runs).toMatchObject([{ status: 'completed' }])
+    const step = (await call(world.ctx.app, 'GET', `/api/flows/runs/${runs[0].id}`, owner))
+      .json()
+      .steps.find((st: { nodeId: string }) => st.nodeId === 'x')
+    expect(step.output).toMatchObject({
+      threadId,
+      demo: false,
+      messageIds,
+      fields: {
+        date: { value: '2027-04-02', sourceMessageId: messageIds[0] },
+        amount: { value: { minor: 45000, currency: 'RON' }, sourceMessageId: messageIds[0] },
+      },
+    })
+    expect(Number(step.credits)).toBeGreaterThan(0)
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
+    expect(await countOf(world, 'crmBookings')).toBe(2)
+    const debits = await ledger(world, `extract:${step.idempotencyKey}`)
+    expect(debits).toEqual([expect.objectContaining({ kind: 'debit', surface: 'crm' })])
+
+    // The step executed again under its key (a retry) runs no second charged call and records no second draft.
+    const again = world.ctx.container.flows.nodes.get('crm.extract-booking')!.execute({
+      config: { threadId },
+      scope: { userId: world.w.user.id, actingUserId: world.w.user.id, ...world.w },
+      idempotencyKey: step.idempotencyKey,
+      finalAttempt: true,
+      checkpoint: async () => {},
+    } as never)
+    await expect(again).rejects.toMatchObject({ code: 'request.not_replayable' })
+    expect(await ledger(world, `extract:${step.idempotencyKey}`)).toHaveLength(1)
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
+  })
+
+  it("fails a flow's extraction step on another client's conversation, writing nothing", async () => {
+    const other = await onboard(world.ctx.app, 'crm-ai-model-other')
+    const mine = await converse(world, '40733100010', 'Not yours', PARTY)
+    const extractions = await countOf(world, 'crmExtractions')
+    const theirs = { userId: other.user.id, actingUserId: other.user.id, ...other }
+    const run = world.ctx.container.flows.nodes.get('crm.extract-booking')!.execute({
+      config: { threadId: mine.threadId },
+      scope: theirs,
+      idempotencyKey: 'flow:run_other:x:0',
+      finalAttempt: true,
+      checkpoint: async () => {},
+    } as never)
+    await expect(run).rejects.toMatchObject({ code: 'crm.thread_not_found', status: 404 })
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions)
+  })
+
   it('refuses with 402 when the credits do not cover it, calling no model', async () => {
     const { threadId } = await converse(world, '40733100004', 'Poor', PARTY)
     const b = await world.ctx.container.credits.ledger.balance(world.ctx.container.db, world.w.workspaceId)
@@ -312,6 +388,29 @@ describe('booking extraction and Ask AI on the offline model', () => {
     expect(await countOf(world, 'crmBookings')).toBe(0)
   })
 
+  it("drafts in the client's own time zone when it has one, before its country's; refuses a zone Intl does not know", async () => {
+    const put = (body: Record<string, unknown>) => call(world.ctx.app, 'PUT', '/api/crm/settings', as(world), body)
+    for (const timeZone of ['Mars/Olympus', '+02:00', 'EET+2']) {
+      const bad = await put({ defaultCountry: 'RO', timeZone })
+      expect(bad.statusCode, timeZone).toBe(400)
+      expect(bad.json().error.code).toBe('crm.invalid_time_zone')
+    }
+    const set = await put({ defaultCountry: 'RO', timeZone: 'europe/london' })
+    expect(set.statusCode, set.body).toBe(200)
+    expect(set.json()).toEqual({ defaultCountry: 'RO', timeZone: 'Europe/London' })
+    // A PUT without the zone leaves it as it was.
+    expect((await put({ defaultCountry: 'RO' })).json()).toEqual({ defaultCountry: 'RO', timeZone: 'Europe/London' })
+    expect((await call(world.ctx.app, 'GET', '/api/crm/settings', as(world))).json().timeZone).toBe('Europe/London')
+
+    const { threadId } = await converse(world, '40733200009', 'Zoe', PARTY)
+    const inLondon = (await extract(world, threadId)).json() as BookingDraftDto
+    expect(inLondon.fields.timeZone).toEqual({ value: 'Europe/London', sourceMessageId: null })
+
+    expect((await put({ defaultCountry: 'RO', timeZone: null })).json().timeZone).toBeNull()
+    const inBucharest = (await extract(world, threadId)).json() as BookingDraftDto
+    expect(inBucharest.fields.timeZone).toEqual({ value: 'Europe/Bucharest', sourceMessageId: null })
+  })
+
   it('reads Romanian dates, 24-hour times and numeric dates', async () => {
     const { threadId, messageIds } = await converse(world, '40733200002', 'Maria', [
       ['in', 'Bună, vrem o petrecere pe 14.03 la ora 15:30'],
@@ -321,6 +420,41 @@ describe('booking extraction and Ask AI on the offline model', () => {
     expect(fields.date).toEqual({ value: '2027-03-20', sourceMessageId: messageIds[1] })
     expect(fields.time).toEqual({ value: '15:30', sourceMessageId: messageIds[0] })
     expect(fields.amount).toEqual({ value: { minor: 120000, currency: 'RON' }, sourceMessageId: messageIds[1] })
+  })
+
+  it('drafts in a flow step with the offline model: demo, free, recorded with the step in one transaction', async () => {
+    const created = await call(world.ctx.app, 'POST', '/api/flows', as(world), {
+      name: 'Offline drafts',
+      graph: {
+        nodes: [
+          node('wa', 'whatsapp.message-received', { match: { kind: 'contains', value: 'offline party' } }),
+          node('x', 'crm.extract-booking', { threadId: { $expr: '$trigger.thread.id' } }),
+        ],
+        edges: [edge('wa', 'x')],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const flowId = created.json().id as string
+    expect((await call(world.ctx.app, 'POST', `/api/flows/${flowId}/publish`, as(world))).statusCode).toBe(200)
+    const extractions = await countOf(world, 'crmExtractions')
+    const { threadId, messageIds } = await converse(world, '40733200020', 'Offline Olga', [
+      ['in', 'An offline party on 14 March at 3 pm, 800 lei'],
+    ])
+    await world.ctx.container.flows.whatsapp.idle()
+    await world.ctx.container.flows.engine.drain()
+    const runs = (await call(world.ctx.app, 'GET', `/api/flows/${flowId}/runs`, as(world))).json().items
+    expect(runs).toMatchObject([{ status: 'completed' }])
+    const step = (await call(world.ctx.app, 'GET', `/api/flows/runs/${runs[0].id}`, as(world)))
+      .json()
+      .steps.find((st: { nodeId: string }) => st.nodeId === 'x')
+    expect(step).toMatchObject({ status: 'completed', attempts: 1 })
+    expect(Number(step.credits)).toBe(0)
+    expect(step.output).toMatchObject({
+      threadId,
+      demo: true,
+      fields: { amount: { value: { minor: 80000, currency: 'RON' }, sourceMessageId: messageIds[0] } },
+    })
+    expect(await countOf(world, 'crmExtractions')).toBe(extractions + 1)
   })
 
   it('answers 409 for a conversation without a message from the customer', async () => {

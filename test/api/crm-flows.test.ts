@@ -82,6 +82,33 @@ describe('flows: CRM triggers and actions', () => {
     expect(notes.map((n: { body: string }) => n.body)).toEqual(['Say hello'])
   })
 
+  it('adds no second note or task when a step is tried again with its key (a retry after a crash)', async () => {
+    const contact = await post('/api/crm/contacts', { name: 'Retried Rita' })
+    const scope = { userId: w.user.id, actingUserId: w.user.id, workspaceId: w.workspaceId, clientId: w.clientId }
+    const again = (type: string, config: Record<string, unknown>, idempotencyKey: string, attempt: number) =>
+      ctx.container.flows.nodes.get(type)!.execute({
+        config: { contactId: contact.id, ...config },
+        scope,
+        idempotencyKey,
+        attempt,
+        log: () => {},
+        evaluate: async () => undefined,
+      } as never)
+    const key = (n: string) => `flow:run_retry:${n}:0`
+    const note1 = await again('crm.add-note', { body: 'Call back' }, key('note'), 1)
+    const note2 = await again('crm.add-note', { body: 'Call back' }, key('note'), 2)
+    expect(note2).toEqual(note1)
+    const task1 = await again('crm.add-task', { title: 'Send offer' }, key('task'), 1)
+    const task2 = await again('crm.add-task', { title: 'Send offer' }, key('task'), 2)
+    expect(task2).toEqual(task1)
+    // Another step (another key) is another note.
+    await again('crm.add-note', { body: 'Call back' }, key('note2'), 1)
+    const notes = (await call(ctx.app, 'GET', `/api/crm/contacts/${contact.id}/notes`, owner())).json().items
+    expect(notes).toHaveLength(2)
+    const tasks = (await call(ctx.app, 'GET', `/api/crm/contacts/${contact.id}/tasks`, owner())).json().items
+    expect(tasks).toHaveLength(1)
+  })
+
   it('starts a "Deal stage changed" flow only when a deal enters its stage, and its task step adds a task', async () => {
     const qualified = pipeline.stages.find((s) => s.name === 'Qualified')!
     const flow = await triggered(

@@ -229,5 +229,36 @@ describe.runIf(driver === 'postgres')('CRM lead import of 1,000 leads', () => {
     await ctx.container.jobs.find((j) => j.name === 'crm.run-import')!.handler({ importId: id })
     expect(await db.selectFrom('flowRuns').select('id').where('flowId', '=', flow.id).execute()).toHaveLength(997)
     expect(await count('crmDeals')).toBe(997)
-  })
+
+    // A worker takes each run's first slice from its `flows.advance` job (8 at a time, under the workspace's cap of
+    // 10); a tenth of the jobs are delivered twice (a retry after a lost acknowledgement). Every run completes once,
+    // and its note is added once.
+    const advance = ctx.container.jobs.find((j) => j.name === 'flows.advance')!
+    const queue = runs.length
+      ? await db.selectFrom('flowRuns').select('id').where('flowId', '=', flow.id).execute()
+      : []
+    const deliveries = [...queue.map((r) => r.id), ...queue.filter((_, i) => i % 10 === 0).map((r) => r.id)]
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = deliveries.shift(); id; id = deliveries.shift()) await advance.handler({ runId: id })
+      }),
+    )
+    await ctx.container.flows.engine.drain()
+    const ended = await db
+      .selectFrom('flowRuns')
+      .select(['status', 'triggerKey', 'steps'])
+      .where('flowId', '=', flow.id)
+      .execute()
+    expect(ended).toHaveLength(997)
+    expect(ended.filter((r) => r.status === 'completed')).toHaveLength(997)
+    expect(new Set(ended.map((r) => r.triggerKey)).size).toBe(997)
+    const notes = await db
+      .selectFrom('crmNotes')
+      .select(['contactId', 'body'])
+      .where('clientId', '=', b.clientId)
+      .execute()
+    expect(notes).toHaveLength(997)
+    expect(new Set(notes.map((n) => n.contactId)).size).toBe(997)
+    expect(notes.every((n) => n.body === 'Imported')).toBe(true)
+  }, 120_000)
 })

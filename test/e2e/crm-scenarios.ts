@@ -148,4 +148,81 @@ const extractSaveTwiceAsk = (fake: FakeWhatsAppCloud): Scenario => ({
   },
 })
 
-export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [extractSaveTwiceAsk(fake)]
+/** Saved views of the contacts list and the CRM settings, driven with the keyboard where a person would. */
+const savedViewsAndSettings: Scenario = {
+  name:
+    'crm: filter the contacts by tag → Save view (shared) → back to all → the view applies its filter → rename and ' +
+    'delete it; CRM settings: a zone Intl does not know is refused in the dialog, a real one is saved',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Views Agency', 'Views Client', {
+      width: 1280,
+      height: 900,
+    })
+    try {
+      const { clientId } = await idsOf(page)
+      for (const [name, tags] of [
+        ['Vera VIP', ['vip']],
+        ['Paul Plain', []],
+      ] as const) {
+        const res = await page.request.post('/api/crm/contacts', {
+          headers: { 'x-client-id': clientId, origin: ctx.baseUrl },
+          data: { name, tags },
+        })
+        assert.equal(res.status(), 201, await res.text())
+      }
+      await page.goto('/app/crm/contacts')
+      const rows = page.getByRole('list', { name: 'Contacts' }).getByTestId('contact-row')
+      await rows.filter({ hasText: 'Paul Plain' }).waitFor()
+      await page.getByLabel('Tag').fill('vip')
+      await rows.filter({ hasText: 'Paul Plain' }).waitFor({ state: 'detached' })
+
+      // Saved with the keyboard: the button focused and pressed, the form submitted with Enter.
+      await page.getByRole('button', { name: 'Save view' }).focus()
+      await page.keyboard.press('Enter')
+      const dialog = page.getByRole('dialog', { name: 'Save view' })
+      await dialog.getByLabel('Name').fill('VIPs')
+      await dialog.getByLabel(/Share with the client/).check()
+      await dialog.getByLabel('Name').press('Enter')
+      await page.getByText('View “VIPs” saved and shared.').waitFor()
+      const views = page.getByLabel('Saved view', { exact: true })
+      assert.equal(await views.inputValue().then((v) => v.startsWith('cvw_')), true)
+
+      await views.selectOption({ label: 'All contacts (no view)' })
+      await rows.filter({ hasText: 'Paul Plain' }).waitFor()
+      assert.equal(await page.getByLabel('Tag').inputValue(), '')
+      await views.selectOption({ label: 'VIPs (shared)' })
+      assert.equal(await page.getByLabel('Tag').inputValue(), 'vip')
+      await rows.filter({ hasText: 'Paul Plain' }).waitFor({ state: 'detached' })
+      await rows.filter({ hasText: 'Vera VIP' }).waitFor()
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-30-views') })
+
+      await page.getByRole('button', { name: 'Edit view' }).click()
+      const edit = page.getByRole('dialog', { name: 'Edit view' })
+      await edit.getByLabel('Name').fill('Top customers')
+      await edit.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('View “Top customers” saved.').waitFor()
+      await page.getByRole('button', { name: 'Delete view' }).click()
+      await page.getByRole('dialog', { name: 'Delete view' }).getByRole('button', { name: 'Delete view' }).click()
+      await page.getByText('View “Top customers” deleted.').waitFor()
+      assert.equal(await views.locator('option').count(), 1)
+
+      await page.getByRole('button', { name: 'CRM settings' }).click()
+      const settings = page.getByRole('dialog', { name: 'CRM settings' })
+      await settings.getByLabel('Default country').fill('RO')
+      await settings.getByLabel('Time zone').fill('Mars/Olympus')
+      await settings.getByRole('button', { name: 'Save' }).click()
+      await settings.getByText(/is not a time zone/).waitFor()
+      await settings.getByLabel('Time zone').fill('Europe/Bucharest')
+      await settings.getByRole('button', { name: 'Save' }).click()
+      await page.getByText('CRM settings saved.').waitFor()
+      const saved = await page.request.get('/api/crm/settings', { headers: { 'x-client-id': clientId } })
+      assert.deepEqual(await saved.json(), { defaultCountry: 'RO', timeZone: 'Europe/Bucharest' })
+      assertNoErrors()
+    } finally {
+      await context.close()
+    }
+  },
+}
+
+export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [extractSaveTwiceAsk(fake), savedViewsAndSettings]

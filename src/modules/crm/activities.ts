@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { CrmNoteDto, TaskCreate, TaskDto, TaskPatch } from '../../../contracts/crm.ts'
 import { newId } from '../../platform/db/ids.ts'
 import { newestFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
@@ -31,6 +31,23 @@ const checkDue = (due: string | null | undefined) => {
   if (due && !isCalendarDate(due)) throw crmErrors.invalid_date({ date: due })
 }
 
+/** A flow step's key on what it adds: unique per client, so the step tried again finds its first row. */
+type Keyed = { idempotencyKey?: string }
+
+/** The row an earlier call under this key added (the insert met it, or waited for it to commit). */
+const keyed = async <T extends 'crmNotes' | 'crmTasks'>(
+  db: Kysely<CrmTables>,
+  table: T,
+  clientId: string,
+  key: string,
+) =>
+  (await db
+    .selectFrom(table as 'crmNotes')
+    .selectAll()
+    .where('clientId', '=', clientId)
+    .where('idempotencyKey', '=', key)
+    .executeTakeFirstOrThrow()) as unknown as Selectable<CrmTables[T]>
+
 /** Notes and tasks on a contact (never deleted; a task is done or not). */
 export const createActivities = ({ db }: { db: Kysely<CrmTables> }) => ({
   taskClientOf: async (id: string) =>
@@ -45,22 +62,26 @@ export const createActivities = ({ db }: { db: Kysely<CrmTables> }) => ({
     return { items: r.items.map((n) => noteDto(n as NoteRow)), nextCursor: r.nextCursor }
   },
 
-  addNote: async (scope: ClientScope, contactId: string, body: string) => {
+  /** With `idempotencyKey` (a flow step's), a second call answers the note the first one added. */
+  addNote: async (scope: ClientScope, contactId: string, body: string, opts: Keyed = {}) => {
     await contactRow(db, scope.clientId, contactId)
-    return noteDto(
-      await db
-        .insertInto('crmNotes')
-        .values({
-          id: newId('cnt'),
-          workspaceId: scope.workspaceId,
-          clientId: scope.clientId,
-          contactId,
-          body,
-          authorId: scope.userId,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
+    const inserted = await db
+      .insertInto('crmNotes')
+      .values({
+        id: newId('cnt'),
+        workspaceId: scope.workspaceId,
+        clientId: scope.clientId,
+        contactId,
+        body,
+        authorId: scope.userId,
+        idempotencyKey: opts.idempotencyKey ?? null,
+      })
+      .onConflict((oc) =>
+        oc.columns(['clientId', 'idempotencyKey']).where('idempotencyKey', 'is not', null).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst()
+    return noteDto(inserted ?? (await keyed(db, 'crmNotes', scope.clientId, opts.idempotencyKey!)))
   },
 
   tasks: async (scope: ClientScope, contactId: string, page: PageRequest) => {
@@ -72,24 +93,28 @@ export const createActivities = ({ db }: { db: Kysely<CrmTables> }) => ({
     return { items: r.items.map((t) => taskDto(t as TaskRow)), nextCursor: r.nextCursor }
   },
 
-  addTask: async (scope: ClientScope, contactId: string, body: TaskCreate) => {
+  /** With `idempotencyKey` (a flow step's), a second call answers the task the first one added. */
+  addTask: async (scope: ClientScope, contactId: string, body: TaskCreate, opts: Keyed = {}) => {
     checkDue(body.dueDate)
     await contactRow(db, scope.clientId, contactId)
-    return taskDto(
-      await db
-        .insertInto('crmTasks')
-        .values({
-          id: newId('tsk'),
-          workspaceId: scope.workspaceId,
-          clientId: scope.clientId,
-          contactId,
-          title: body.title,
-          dueDate: body.dueDate ?? null,
-          createdBy: scope.userId,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    )
+    const inserted = await db
+      .insertInto('crmTasks')
+      .values({
+        id: newId('tsk'),
+        workspaceId: scope.workspaceId,
+        clientId: scope.clientId,
+        contactId,
+        title: body.title,
+        dueDate: body.dueDate ?? null,
+        createdBy: scope.userId,
+        idempotencyKey: opts.idempotencyKey ?? null,
+      })
+      .onConflict((oc) =>
+        oc.columns(['clientId', 'idempotencyKey']).where('idempotencyKey', 'is not', null).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst()
+    return taskDto(inserted ?? (await keyed(db, 'crmTasks', scope.clientId, opts.idempotencyKey!)))
   },
 
   updateTask: async (scope: ClientScope, id: string, body: TaskPatch) => {

@@ -40,7 +40,7 @@ export const crmErrors = defineErrors('crm', {
   },
   invalid_time_zone: {
     status: 400,
-    when: 'A booking names a time zone that is not an IANA zone (e.g. Europe/Bucharest).',
+    when: 'A booking or the CRM settings name a time zone that is not an IANA zone (e.g. Europe/Bucharest).',
     message: (p: { timeZone: string }) =>
       `"${p.timeZone}" is not a time zone (use an IANA name like Europe/Bucharest).`,
   },
@@ -95,6 +95,22 @@ export const crmErrors = defineErrors('crm', {
     status: 422,
     when: "A booking's source names a thread or messages that are not the client's (or the messages are not in that thread).",
     message: "The booking's source messages are not in that conversation of this client.",
+  },
+  view_not_found: { status: 404, message: 'No such saved view.' },
+  view_not_yours: {
+    status: 403,
+    when: 'A member changes or deletes a shared view another member saved (views are changed by their owner only).',
+    message: 'Only the member who saved this view can change or delete it.',
+  },
+  view_name_taken: {
+    status: 409,
+    when: 'A member saves a view under the name of another of their views of the client.',
+    message: (p: { name: string }) => `You already have a view named "${p.name}".`,
+  },
+  too_many_views: {
+    status: 409,
+    when: 'A member already has 50 saved views of the client.',
+    message: 'You have 50 saved views for this client: delete one first.',
   },
   thread_not_found: { status: 404, message: 'No such conversation.' },
   nothing_to_extract: {

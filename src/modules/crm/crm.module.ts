@@ -27,6 +27,8 @@ import { createMerges } from './merge.ts'
 import { createPipelines } from './pipelines.ts'
 import { createCrmSettings } from './settings.ts'
 import { setupRoutes } from './setup.routes.ts'
+import { createViews } from './views.ts'
+import { viewRoutes } from './views.routes.ts'
 import { createTimeline, type MessageHistory } from './timeline.ts'
 
 export type { CrmEvents } from './crm.events.ts'
@@ -82,6 +84,7 @@ export const createCrmModule = (deps: {
   })
   const asker = createAsker({ db, models: deps.models, metering: deps.metering, messages: deps.inbox.messages })
   const imports = createImports({ db, events, audit, queue: deps.queue, settings })
+  const views = createViews({ db, audit })
   return {
     contacts,
     merges,
@@ -96,6 +99,7 @@ export const createCrmModule = (deps: {
     fields,
     companies,
     imports,
+    views,
     /** The inbox's inbound subscriber (`inbox.onInbound`): contacts from new WhatsApp identities, last contact times. */
     received: intake.received,
     routes: [
@@ -111,6 +115,7 @@ export const createCrmModule = (deps: {
         scope,
       }),
       importRoutes({ imports, scope }),
+      viewRoutes({ views, scope }),
     ],
     jobs: [...imports.jobs],
   } satisfies ModuleShape

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
-import type { ImportedLead } from '../../../contracts/crm.ts'
+import type { ContactViewFilters, ImportedLead } from '../../../contracts/crm.ts'
 import type { NullableTimestamp } from '../../platform/db/columns.ts'
 
 type Json<T> = ColumnType<T, string | undefined, string>
@@ -16,6 +16,8 @@ export type CrmSettingsTable = {
   workspaceId: string
   /** ISO 3166 alpha-2 country a phone without `+` is read in; null: such a phone is refused. */
   defaultCountry: string | null
+  /** IANA zone of the client (drafted bookings without a zone take it); null: the default country's first zone. */
+  timeZone: string | null
   updatedAt: Generated<Date>
 }
 
@@ -206,6 +208,8 @@ export type CrmNotesTable = {
   contactId: string
   body: string
   authorId: string | null
+  /** The flow step's idempotency key when a step added it (unique per client): a retried step finds its note. */
+  idempotencyKey: string | null
   createdAt: Generated<Date>
 }
 
@@ -218,6 +222,8 @@ export type CrmTasksTable = {
   dueDate: string | null
   doneAt: NullableTimestamp
   createdBy: string | null
+  /** The flow step's idempotency key when a step added it (unique per client): a retried step finds its task. */
+  idempotencyKey: string | null
   createdAt: Generated<Date>
   updatedAt: Generated<Date>
 }
@@ -287,7 +293,21 @@ export type CrmTables = {
   crmExtractions: CrmExtractionsTable
   crmImports: CrmImportsTable
   crmImportRows: CrmImportRowsTable
+  crmViews: CrmViewsTable
 }
+/** A saved view of the contacts list: a member's named filters, private or shared with the client's members. */
+export type CrmViewsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  userId: string
+  name: string
+  shared: Generated<boolean>
+  filters: Json<ContactViewFilters>
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
 export type ContactRow = Selectable<CrmContactsTable>
 export type DealRow = Selectable<CrmDealsTable>
 export type BookingRow = Selectable<CrmBookingsTable>
@@ -297,3 +317,4 @@ export type NoteRow = Selectable<CrmNotesTable>
 export type TaskRow = Selectable<CrmTasksTable>
 export type ImportRow = Selectable<CrmImportsTable>
 export type ImportRowRow = Selectable<CrmImportRowsTable>
+export type ViewRow = Selectable<CrmViewsTable>

@@ -13,7 +13,7 @@ import { normalizeUsage, type ModelSet, type NormalizedUsage } from '../models/m
 import { isTimeZone } from './bookings.ts'
 import { crmErrors } from './crm.errors.ts'
 import type { CrmTables } from './crm.tables.ts'
-import { moneyOf, ruleExtract, zoneOfCountry } from './extract-rules.ts'
+import { moneyOf, ruleExtract } from './extract-rules.ts'
 import { isCalendarDate } from './fields.ts'
 import { holderOf } from './points.ts'
 import type { CrmSettings } from './settings.ts'
@@ -131,6 +131,22 @@ export const checkDraft = (
 }
 
 /**
+ * Who asks for an extraction, and how its charge is keyed. The route passes the request's id; a flow step
+ * (`crm.extract-booking`) passes its idempotency key and `step`: the draft is then committed with the step's checkpoint
+ * (`within`, in the usage record's transaction), so a step re-run after a crash finds its pending hold (same request
+ * id) and is debited once, and a completed step is never called again.
+ */
+export type ExtractCall = {
+  requestId: string
+  tokenId: string | null
+  step?: {
+    /** No retry follows this attempt: a model failure settles the hold now instead of leaving it to the retry. */
+    finalAttempt: boolean
+    within: (trx: Handle, draft: BookingDraftDto, credits: bigint) => Promise<void>
+  }
+}
+
+/**
  * Booking extraction (issue 14 §4): a draft from a conversation, never a booking. The model reads the latest messages
  * with short ids and answers structured JSON (≤ 1 repair round, every round metered as surface `crm`); each field is
  * checked in code and keeps the id of its message. The offline model answers with the rule-based extractor
@@ -187,17 +203,14 @@ export const createExtractor = (deps: {
   }
 
   return {
-    async extract(
-      scope: ClientScope,
-      threadId: string,
-      call: { requestId: string; tokenId: string | null },
-    ): Promise<BookingDraftDto> {
+    /** The one extraction both the route and the flow step run (the step with `call.step`). */
+    async extract(scope: ClientScope, threadId: string, call: ExtractCall): Promise<BookingDraftDto> {
       const thread = await deps.thread(db, { clientId: scope.clientId, threadId, limit: HISTORY })
       if (!thread) throw crmErrors.thread_not_found()
       const messages = thread.messages.filter((m) => m.text?.trim())
       if (!messages.some((m) => m.direction === 'in')) throw crmErrors.nothing_to_extract()
       const contactId = await holderOf(db, 'identity', scope.clientId, thread.waId)
-      const clientZone = zoneOfCountry(await deps.settings.defaultCountry(db, scope.clientId)) ?? 'UTC'
+      const clientZone = await deps.settings.zoneOf(db, scope.clientId)
       const defaultZone = { value: clientZone, sourceMessageId: null }
       const messageIds = messages.map((m) => m.id)
       const set = await models.forWorkspace(scope.workspaceId)
@@ -214,11 +227,17 @@ export const createExtractor = (deps: {
           amount: r.amount ?? none,
           notes: none,
         }
-        return db
-          .transaction()
-          .execute((trx) =>
-            record(trx, scope, { threadId, contactId, fields, messageIds, demo: true }, entry.id, call.requestId),
+        return db.transaction().execute(async (trx) => {
+          const draft = await record(
+            trx,
+            scope,
+            { threadId, contactId, fields, messageIds, demo: true },
+            entry.id,
+            call.requestId,
           )
+          await call.step?.within(trx, draft, 0n)
+          return draft
+        })
       }
 
       const ids = new Map(messages.map((m, i) => [`m${i + 1}`, m.id]))
@@ -250,8 +269,11 @@ export const createExtractor = (deps: {
         streaming: false,
         params: { extract: threadId },
       })
-      // The draft is recorded, but a retry under the same request id is not answered from it: nothing runs twice.
-      if (metered.replay) throw requestErrors.not_replayable({ why: 'no_answer' })
+      // The draft is recorded, but a retry under the same request id is not answered from it: nothing runs twice. A flow
+      // step's retry finds the hold its crashed attempt left pending and runs on it (the settle debits once); a hold
+      // already resolved was its attempt's whole charge, and a call on it would be free.
+      if (metered.replay && !(call.step && metered.hold.status === 'pending'))
+        throw requestErrors.not_replayable({ why: 'no_answer' })
 
       const usages: NormalizedUsage[] = []
       let failure: AppError | undefined
@@ -301,12 +323,14 @@ export const createExtractor = (deps: {
           ]
       }
 
+      // A flow step with a retry to come leaves its hold for that retry (same request id), as the AI step does.
+      if (failure && call.step && !call.step.finalAttempt && failure.status >= 500) throw failure
       let draft: BookingDraftDto | undefined
       await metered.complete({
         usage: sumUsage(usages),
         free: rounds === 0,
         agentId: null,
-        within: async (trx) => {
+        within: async (trx, c) => {
           if (!checked) return 'failed'
           const fields: Fields = { ...checked, timeZone: checked.timeZone.value ? checked.timeZone : defaultZone }
           draft = await record(
@@ -316,6 +340,7 @@ export const createExtractor = (deps: {
             entry.id,
             call.requestId,
           )
+          await call.step?.within(trx, draft, c?.charged ?? 0n)
           return 'complete'
         },
       })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Handle } from '../../../platform/db/database.ts'
 import type { ClientScope } from '../../../platform/http/request-context.ts'
 import { defineNode, exprOr, fatal, type NodeType } from '../registry.ts'
 import { common, type NodeSpec } from './specs.ts'
@@ -133,7 +134,9 @@ export const addNoteSpec = {
   type: 'crm.add-note',
   kind: 'action',
   label: 'Add note to contact',
-  description: 'Adds a note to a contact’s timeline. Output: noteId.',
+  description:
+    'Adds a note to a contact’s timeline; the step tried again (after a crash) finds its note, never a second. ' +
+    'Output: noteId.',
   icon: 'crm',
   config: z.strictObject({ contactId: ContactRef, body: exprOr(z.string().trim().min(1).max(4000)), ...common }),
   inputs: ['in'],
@@ -145,7 +148,9 @@ export const addTaskSpec = {
   type: 'crm.add-task',
   kind: 'action',
   label: 'Add task for contact',
-  description: 'Adds a task (optionally due on a date) to a contact. Output: taskId.',
+  description:
+    'Adds a task (optionally due on a date) to a contact; the step tried again finds its task, never a second. ' +
+    'Output: taskId.',
   icon: 'crm',
   config: z.strictObject({
     contactId: ContactRef,
@@ -158,7 +163,39 @@ export const addTaskSpec = {
   effect: 'external',
 } satisfies NodeSpec
 
-export const CRM_SPECS = [...CRM_TRIGGER_SPECS, upsertContactSpec, moveDealSpec, addNoteSpec, addTaskSpec] as NodeSpec[]
+export const extractBookingSpec = {
+  type: 'crm.extract-booking',
+  kind: 'action',
+  label: 'Extract booking',
+  description:
+    'Reads a WhatsApp conversation of the client and drafts a booking by AI, as "Extract booking" in the inbox does ' +
+    '(metered; saves nothing but the record of the extraction). Output: the draft — extractionId, threadId, ' +
+    'contactId, fields (date, time, timeZone, location, items, amount, notes: each { value, sourceMessageId }), ' +
+    'messageIds, demo.',
+  icon: 'crm',
+  config: z.strictObject({
+    threadId: exprOr(Id('th', 'conversations'))
+      .optional()
+      .meta({
+        title: 'Conversation',
+        description: 'Without it, the conversation that started the run ($trigger.thread.id).',
+        default: { $expr: '$trigger.thread.id' },
+      }),
+    ...common,
+  }),
+  inputs: ['in'],
+  outputs: ['out'],
+  effect: 'external',
+} satisfies NodeSpec
+
+export const CRM_SPECS = [
+  ...CRM_TRIGGER_SPECS,
+  upsertContactSpec,
+  moveDealSpec,
+  addNoteSpec,
+  addTaskSpec,
+  extractBookingSpec,
+] as NodeSpec[]
 
 /** What the CRM offers flow steps (its public API, acting as the run's publisher). */
 export type CrmNodeDeps = {
@@ -168,8 +205,28 @@ export type CrmNodeDeps = {
     c: { name: string; phone?: string; email?: string; tags?: string[] },
   ): Promise<{ contactId: string; created: boolean }>
   moveDeal(scope: ClientScope, dealId: string, stageId: string, lostReason?: string): Promise<unknown>
-  addNote(scope: ClientScope, contactId: string, body: string): Promise<{ id: string }>
-  addTask(scope: ClientScope, contactId: string, task: { title: string; dueDate?: string }): Promise<{ id: string }>
+  /** With the step's idempotency key: the step tried again answers the note or task its first attempt added. */
+  addNote(
+    scope: ClientScope,
+    contactId: string,
+    body: string,
+    opts: { idempotencyKey: string },
+  ): Promise<{ id: string }>
+  addTask(
+    scope: ClientScope,
+    contactId: string,
+    task: { title: string; dueDate?: string },
+    opts: { idempotencyKey: string },
+  ): Promise<{ id: string }>
+  /** The inbox's "Extract booking" on a conversation of the scope's client (else 404 `crm.thread_not_found`). */
+  extractBooking(scope: ClientScope, threadId: string, step: ExtractStep): Promise<unknown>
+}
+
+/** A flow step's side of a metered extraction: its key, and its checkpoint committed with the usage record. */
+export type ExtractStep = {
+  idempotencyKey: string
+  finalAttempt: boolean
+  within: (trx: Handle, draft: unknown, credits: bigint) => Promise<void>
 }
 
 const fromTrigger = async (
@@ -215,7 +272,7 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
   }),
   defineNode({
     ...addNoteSpec,
-    execute: async ({ config, scope, evaluate }) => {
+    execute: async ({ config, scope, evaluate, idempotencyKey }) => {
       const contactId = await fromTrigger(
         config.contactId,
         evaluate,
@@ -223,12 +280,12 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
         'flows.crm_no_contact',
         'contact',
       )
-      return { output: { noteId: (await deps.addNote(scope, contactId, config.body)).id } }
+      return { output: { noteId: (await deps.addNote(scope, contactId, config.body, { idempotencyKey })).id } }
     },
   }),
   defineNode({
     ...addTaskSpec,
-    execute: async ({ config, scope, evaluate }) => {
+    execute: async ({ config, scope, evaluate, idempotencyKey }) => {
       const contactId = await fromTrigger(
         config.contactId,
         evaluate,
@@ -236,11 +293,33 @@ export const crmNodes = (deps: CrmNodeDeps): NodeType[] => [
         'flows.crm_no_contact',
         'contact',
       )
-      const task = await deps.addTask(scope, contactId, {
-        title: config.title,
-        ...(config.dueDate ? { dueDate: config.dueDate } : {}),
-      })
+      const task = await deps.addTask(
+        scope,
+        contactId,
+        { title: config.title, ...(config.dueDate ? { dueDate: config.dueDate } : {}) },
+        { idempotencyKey },
+      )
       return { output: { taskId: task.id } }
+    },
+  }),
+  defineNode({
+    ...extractBookingSpec,
+    // The draft commits with the step's checkpoint in the usage record's transaction (as the AI step's answer): a
+    // completed step is never called again, and a step re-run after a crash settles on its first hold.
+    execute: async ({ config, scope, evaluate, idempotencyKey, finalAttempt, checkpoint }) => {
+      const threadId = await fromTrigger(
+        config.threadId,
+        evaluate,
+        '$trigger.thread.id',
+        'flows.crm_no_thread',
+        'conversation',
+      )
+      const output = await deps.extractBooking({ ...scope, userId: scope.actingUserId }, threadId, {
+        idempotencyKey,
+        finalAttempt,
+        within: (trx, draft, credits) => checkpoint(trx, { output: draft, credits }),
+      })
+      return { output, checkpointed: true }
     },
   }),
 ]

@@ -2,7 +2,7 @@ import { Link } from 'react-router'
 import { Badge } from '../../ui/Badge.tsx'
 import type { Tone } from '../../ui/Badge.tsx'
 import type { Booking, BookingStatus } from './api.ts'
-import { contactPath, formatDay, formatMoney } from './format.ts'
+import { bookingTime, contactPath, formatDay, formatMoney } from './format.ts'
 
 export const STATUS_TONES: Record<BookingStatus, Tone> = {
   tentative: 'amber',
@@ -24,7 +24,7 @@ export function BookingItem({ booking: b, withContact = false }: { booking: Book
       <div className="min-w-0 flex-1">
         <p className="font-medium text-slate-900">
           {formatDay(b.date)}
-          {b.time && <span className="text-slate-600"> · {b.time}</span>}
+          <span className="text-slate-600"> · {bookingTime(b)}</span>
           <span className="text-xs font-normal text-slate-500"> ({b.timeZone})</span>
         </p>
         <p className="text-sm break-words text-slate-600">

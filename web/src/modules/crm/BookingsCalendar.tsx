@@ -6,6 +6,7 @@ import { QueryState } from '../../ui/QueryState.tsx'
 import { crmKeys, listBookings } from './api.ts'
 import type { Booking, BookingStatus } from './api.ts'
 import { BookingItem } from './BookingItem.tsx'
+import { bookingTime } from './format.ts'
 import { Icon } from './icons.tsx'
 
 const pad = (n: number) => String(n).padStart(2, '0')
@@ -82,7 +83,7 @@ export function BookingsCalendar({ clientId, status }: { clientId: string; statu
                             {list.length}
                           </span>
                           <span className="mt-0.5 hidden truncate text-xs text-slate-600 sm:block">
-                            {list[0]!.time ?? ''} {list[0]!.location ?? list[0]!.items[0] ?? ''}
+                            {list[0]!.time ? bookingTime(list[0]!) : ''} {list[0]!.location ?? list[0]!.items[0] ?? ''}
                           </span>
                         </span>
                       )}

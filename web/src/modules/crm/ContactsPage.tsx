@@ -2,7 +2,7 @@ import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
-import { canEdit } from '../../lib/roles.ts'
+import { canEdit, canManage } from '../../lib/roles.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { Badge } from '../../ui/Badge.tsx'
 import { Button } from '../../ui/Button.tsx'
@@ -14,9 +14,11 @@ import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { useMembers } from './members.ts'
 import { crmKeys, listContacts } from './api.ts'
-import type { Contact, ContactFilters } from './api.ts'
+import type { Contact, ContactFilters, ContactView } from './api.ts'
 import { ClientGate } from './ClientGate.tsx'
 import { ContactFormDialog } from './ContactForm.tsx'
+import { ContactViews } from './ContactViews.tsx'
+import { CrmSettingsDialog } from './CrmSettingsDialog.tsx'
 import { contactPath, formatMoney } from './format.ts'
 import { Icon } from './icons.tsx'
 
@@ -26,13 +28,32 @@ export function ContactsPage() {
 }
 
 function ClientContacts({ clientId, clientName }: { clientId: string; clientName: string }) {
-  const editor = canEdit(useWorkspace().role)
+  const role = useWorkspace().role
+  const editor = canEdit(role)
   const { members, byId } = useMembers()
   const [search, setSearch] = useState('')
   const [tag, setTag] = useState('')
   const [owner, setOwner] = useState('')
   const [archived, setArchived] = useState<ContactFilters['archived']>('exclude')
   const [creating, setCreating] = useState(false)
+  const [settingsOpen, setSettingsOpen] = useState(false)
+  const [viewId, setViewId] = useState('')
+  /** A view chosen: its filters fill the search fields (changing them afterwards leaves the view's name shown). */
+  const applyView = (v: ContactView | null) => {
+    setViewId(v?.id ?? '')
+    const f = v?.filters
+    setSearch(f?.q ?? '')
+    setTag(f?.tag ?? '')
+    setOwner(f?.owner ?? '')
+    setArchived(f?.archived ?? 'exclude')
+  }
+  // What is typed counts at once for a view (the list itself waits for the debounce).
+  const current: ContactFilters = {
+    q: search.trim() || undefined,
+    tag: tag.trim() || undefined,
+    owner: owner || undefined,
+    archived,
+  }
   const q = useDebounced(search.trim(), 300)
   const t = useDebounced(tag.trim(), 300)
   const filters: ContactFilters = { q: q || undefined, tag: t || undefined, owner: owner || undefined, archived }
@@ -54,14 +75,22 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
           </>
         }
         actions={
-          editor && (
-            <Button onClick={() => setCreating(true)}>
-              <Icon name="plus" />
-              New contact
-            </Button>
-          )
+          <>
+            {canManage(role) && (
+              <Button variant="secondary" onClick={() => setSettingsOpen(true)}>
+                CRM settings
+              </Button>
+            )}
+            {editor && (
+              <Button onClick={() => setCreating(true)}>
+                <Icon name="plus" />
+                New contact
+              </Button>
+            )}
+          </>
         }
       />
+      <ContactViews clientId={clientId} filters={current} selectedId={viewId} editor={editor} onSelect={applyView} />
       <div role="search" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Field label="Search">
           {(p) => (
@@ -129,6 +158,7 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
         }}
       </QueryState>
       <ContactFormDialog clientId={clientId} open={creating} onClose={() => setCreating(false)} />
+      <CrmSettingsDialog clientId={clientId} open={settingsOpen} onClose={() => setSettingsOpen(false)} />
     </>
   )
 }

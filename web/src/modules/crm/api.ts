@@ -7,6 +7,10 @@ import type {
   ContactCreate,
   ContactDto,
   ContactPatch,
+  ContactViewDto,
+  ContactViewPatch,
+  CrmSettingsDto,
+  CrmSettingsPut,
   CrmNoteDto,
   DealDto,
   DealPatch,
@@ -26,6 +30,8 @@ export type Note = CrmNoteDto
 export type BookingDraft = BookingDraftDto
 export type AskAnswer = AskAnswerDto
 export type BookingStatus = Booking['status']
+export type ContactView = ContactViewDto
+export type CrmSettings = CrmSettingsDto
 export type { TimelineItem }
 
 export type ContactFilters = {
@@ -52,6 +58,8 @@ export const crmKeys = {
   bookings: (clientId: string) => ['crm', clientId, 'bookings'] as const,
   bookingList: (clientId: string, f: BookingFilters) => ['crm', clientId, 'bookings', f] as const,
   pipelines: (clientId: string) => ['crm', clientId, 'pipelines'] as const,
+  views: (clientId: string) => ['crm', clientId, 'views'] as const,
+  settings: (clientId: string) => ['crm', clientId, 'settings'] as const,
   deals: (clientId: string, pipelineId: string) => ['crm', clientId, 'deals', pipelineId] as const,
 }
 
@@ -125,3 +133,30 @@ export const listThreadMessages = (clientId: string, threadId: string, signal?: 
     signal,
     query: { limit: 100 },
   })
+
+/** Saved views of the contacts list: the caller's own and the ones shared with the client's members. */
+export const listViews = (clientId: string, signal?: AbortSignal) =>
+  api<{ items: ContactView[] }>('/api/crm/views', { clientId, signal })
+export const createView = (clientId: string, body: { name: string; shared: boolean; filters: ContactFilters }) =>
+  api<ContactView>('/api/crm/views', {
+    method: 'POST',
+    clientId,
+    body: { ...body, filters: viewFilters(body.filters) },
+  })
+export const patchView = (clientId: string, id: string, body: ContactViewPatch) =>
+  api<ContactView>(`/api/crm/views/${encodeURIComponent(id)}`, { method: 'PATCH', clientId, body })
+export const deleteView = (clientId: string, id: string) =>
+  api<void>(`/api/crm/views/${encodeURIComponent(id)}`, { method: 'DELETE', clientId })
+/** The list's filters as a view keeps them (no empty values). */
+export const viewFilters = (f: ContactFilters): ContactViewDto['filters'] => ({
+  ...(f.q?.trim() ? { q: f.q.trim() } : {}),
+  ...(f.tag?.trim() ? { tag: f.tag.trim() } : {}),
+  ...(f.owner ? { owner: f.owner } : {}),
+  archived: f.archived,
+})
+
+/** The client's CRM settings: default country of phones, and its time zone (admins change them). */
+export const getCrmSettings = (clientId: string, signal?: AbortSignal) =>
+  api<CrmSettings>('/api/crm/settings', { clientId, signal })
+export const putCrmSettings = (clientId: string, body: CrmSettingsPut) =>
+  api<CrmSettings>('/api/crm/settings', { method: 'PUT', clientId, body })

@@ -53,3 +53,22 @@ export const splitList = (text: string) =>
     .filter(Boolean)
 
 export const contactPath = (id: string) => `/app/crm/contacts/${encodeURIComponent(id)}`
+
+/**
+ * A booking's wall time with its zone's short name on that date ("15:00 EET", "15:00 GMT+2"): bookings are shown in
+ * their own zone, never converted to the reader's. Without a time, the zone name alone.
+ */
+export const bookingTime = (b: { date: string; time: string | null; timeZone: string }) => {
+  let short = b.timeZone
+  try {
+    // Noon UTC of that day stands for the day: the zone's name (summer or winter time) on that date.
+    const at = new Date(`${b.date}T${b.time ?? '12:00'}:00Z`)
+    short =
+      new Intl.DateTimeFormat('en', { timeZone: b.timeZone, timeZoneName: 'short' })
+        .formatToParts(at)
+        .find((p) => p.type === 'timeZoneName')?.value ?? b.timeZone
+  } catch {
+    // A zone this browser does not know: its name as stored.
+  }
+  return b.time ? `${b.time} ${short}` : short
+}

@@ -77,6 +77,11 @@ export const AUDIT_ACTION_LABELS = {
   'crm.field_defined': 'CRM custom field defined',
   'pipeline.created': 'CRM pipeline created',
   'booking.extracted': 'CRM booking drafted by AI from a conversation',
+  'campaign.created': 'CRM campaign drafted',
+  'campaign.started': 'CRM campaign started',
+  'campaign.cancelled': 'CRM campaign cancelled',
+  'contact.opted_out': 'CRM contact opted out of campaigns (STOP)',
+  'contact.opted_in': 'CRM contact opted back in to campaigns',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -51,6 +51,9 @@ export type IdPrefix =
   | 'tsk'
   // crm: booking extractions (the audit record of a draft)
   | 'cex'
+  // crm: campaigns and opt-outs
+  | 'cmp'
+  | 'opt'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -64,8 +64,11 @@ function CampaignView({ clientId, id }: { clientId: string; id: string }) {
   const query = useQuery({
     queryKey: campaignKeys.one(clientId, id),
     queryFn: ({ signal }) => getCampaign(clientId, id, signal),
-    // While it sends, the figures move: read them again every few seconds.
-    refetchInterval: (q) => (q.state.data?.status === 'sending' ? 4000 : false),
+    // While it sends (or messages wait in the outbox), the figures move: read them again every few seconds.
+    refetchInterval: (q) => {
+      const c = q.state.data
+      return c?.status === 'sending' || (c?.stats?.queued ?? 0) > 0 ? 4000 : false
+    },
   })
   return (
     <>
@@ -110,7 +113,7 @@ function CampaignDetail({ clientId, campaign }: { clientId: string; campaign: Ca
             {campaign.status === 'draft' && canManage(role) && <StartButton clientId={clientId} campaign={campaign} />}
             {open && canEdit(role) && (
               <Button variant="danger" pending={cancel.isPending} onClick={() => cancel.mutate()}>
-                Cancel campaign
+                {campaign.status === 'draft' ? 'Discard draft' : 'Cancel campaign'}
               </Button>
             )}
           </>

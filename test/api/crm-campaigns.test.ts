@@ -253,6 +253,39 @@ describe('CRM campaigns', () => {
     expect((await recipients(ids.campaign!, '&state=sent')).map((r) => r.name)).toEqual(['Bob'])
     const list = (await call(ctx.app, 'GET', '/api/crm/campaigns', owner())).json().items as CampaignDto[]
     expect(list.find((x) => x.id === ids.campaign)).toMatchObject({ status: 'done', stats: { read: 1 } })
+    // WhatsApp reports Bob's message undeliverable: the recipient shows failed, with the provider's error.
+    const bob = fake.sent.find((m) => m.to === '40722100002')!
+    expect(await deliver(fake.statuses(NUMBER, [{ message: bob, status: 'failed', code: 131026 }]))).toBe(200)
+    expect((await get(ids.campaign!)).stats).toMatchObject({ sent: 0, read: 1, failed: 1 })
+    const [failed] = await recipients(ids.campaign!, '&state=failed')
+    expect(failed).toMatchObject({ name: 'Bob', state: 'failed', error: { code: expect.stringContaining('131026') } })
+    const bad = await call(ctx.app, 'GET', `/api/crm/campaigns/${ids.campaign}/recipients?state=lost`, owner())
+    expect(bad.statusCode).toBe(400)
+    const badSegment = await call(ctx.app, 'POST', `/api/crm/campaigns/${ids.campaign}/preview`, owner(), {
+      segment: { tagsAny: 'vip' },
+    })
+    expect(badSegment.statusCode).toBe(400)
+  })
+
+  it('starts once and queues once when two starts and two job runs race', async () => {
+    for (let i = 0; i < 4; i++) await contact(`Racer ${i}`, `+4072210020${i}`, ['race'])
+    const c = await createCampaign({ name: 'Race', segment: { tagsAny: ['race'] } })
+    const starts = await Promise.all(
+      [0, 1].map(() => call(ctx.app, 'POST', `/api/crm/campaigns/${c.id}/start`, owner())),
+    )
+    expect(starts.map((r) => r.statusCode).sort()).toEqual([200, 409])
+    await Promise.all([runJob(c.id), runJob(c.id)])
+    const rows = await recipients(c.id)
+    expect(rows.map((r) => r.state)).toEqual(['queued', 'queued', 'queued', 'queued'])
+    const out = await outboxRows(rows.map((r) => r.messageId!))
+    expect(out).toHaveLength(4)
+    const toRacers = await ctx.container.db
+      .selectFrom('inboxMessages')
+      .select('id')
+      .where('chatId', 'like', '4072210020%')
+      .execute()
+    expect(toRacers).toHaveLength(4)
+    expect((await get(c.id)).stats).toMatchObject({ total: 4, queued: 4 })
   })
 
   it('honours a STOP that arrives mid-campaign, and cancels what is not queued yet', async () => {

@@ -388,6 +388,14 @@ describe('CRM campaigns', () => {
     expect(await recipients(one.id)).toMatchObject([{ name: 'Bob', state: 'skipped', reason: 'plan_limit' }])
   })
 
+  it('never deletes a campaign, a recipient or an opt-out, and never rewrites an opt-out (database guards)', async () => {
+    const db = ctx.container.db
+    await expect(db.deleteFrom('crmCampaigns').execute()).rejects.toThrow()
+    await expect(db.deleteFrom('crmCampaignRecipients').execute()).rejects.toThrow()
+    await expect(db.deleteFrom('crmOptOuts').execute()).rejects.toThrow()
+    await expect(db.updateTable('crmOptOuts').set({ state: 'opted_in' }).execute()).rejects.toThrow(/append-only/)
+  })
+
   it('answers 404 for a campaign of another client, and never the campaign', async () => {
     const other = await onboard(ctx.app, 'crm-campaigns-other')
     const as = { cookie: other.user.cookie, headers: { 'x-client-id': other.clientId } }

@@ -79,6 +79,11 @@ export const AUDIT_ACTION_LABELS = {
   'booking.extracted': 'CRM booking drafted by AI from a conversation',
   'crm.view_saved': 'CRM contacts view saved',
   'crm.view_deleted': 'CRM contacts view deleted',
+  'campaign.created': 'CRM campaign drafted',
+  'campaign.started': 'CRM campaign started',
+  'campaign.cancelled': 'CRM campaign cancelled',
+  'contact.opted_out': 'CRM contact opted out of campaigns (STOP)',
+  'contact.opted_in': 'CRM contact opted back in to campaigns',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -21,6 +21,7 @@ import { Email, Id, PageQuery, Timestamp, page } from './common.ts'
  * - POST /api/inbox/threads/:id/extract-booking {}  a booking draft from a conversation (members; metered; writes only
  *   its audit record): save it with POST /api/crm/bookings and `source: { threadId, messageIds }`
  * - POST /api/crm/contacts/:id/ask { question }     an answer from the contact's own records, with citations (members)
+ * - campaigns (/api/crm/campaigns…) and opt-outs (/api/crm/contacts/:id/consent, …/opt-in): contracts/crm-campaigns.ts
  */
 
 /** YYYY-MM-DD (the service checks it is a calendar date). */

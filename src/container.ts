@@ -45,6 +45,7 @@ import {
   createInboxModule,
   inboxUsage,
   messagesInThread,
+  messageStatuses,
   threadMessages,
 } from './modules/inbox/inbox.module.ts'
 import { createCrmModule, type CrmEvents } from './modules/crm/crm.module.ts'
@@ -295,7 +296,25 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     operator,
     queue,
     memberOf: tenancyLookups.memberOf,
-    inbox: { messages: contactMessages, sourceCheck: messagesInThread, thread: threadMessages, clientOfThread },
+    inbox: {
+      messages: contactMessages,
+      sourceCheck: messagesInThread,
+      thread: threadMessages,
+      clientOfThread,
+      broadcast: inbox.broadcast,
+      statuses: messageStatuses,
+    },
+    numbers: {
+      kindOf: (scope, id) =>
+        channels.channels.get(scope, id).then(
+          (c) => c.kind,
+          (err: unknown) => {
+            if (err instanceof AppError && err.code === 'channels.not_found') return undefined
+            throw err
+          },
+        ),
+      templates: async (scope, id) => (await channels.templates.list(scope, id)).items,
+    },
     models,
     metering: credits.metering,
   })

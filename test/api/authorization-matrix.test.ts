@@ -273,6 +273,22 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /api/crm/bookings/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmBookingId }) },
   'GET /api/crm/imports/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
   'GET /api/crm/imports/{id}/rows': { kind: 'workspace', params: (w) => ({ id: w.crmImportId }) },
+  'GET /api/crm/campaigns/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmCampaignId }) },
+  'PATCH /api/crm/campaigns/{id}': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmCampaignId }),
+    body: { name: 'Hijacked' },
+  },
+  'POST /api/crm/campaigns/{id}/preview': { kind: 'workspace', params: (w) => ({ id: w.crmCampaignId }), body: {} },
+  'POST /api/crm/campaigns/{id}/start': { kind: 'workspace', params: (w) => ({ id: w.crmCampaignId }) },
+  'POST /api/crm/campaigns/{id}/cancel': { kind: 'workspace', params: (w) => ({ id: w.crmCampaignId }) },
+  'GET /api/crm/campaigns/{id}/recipients': { kind: 'workspace', params: (w) => ({ id: w.crmCampaignId }) },
+  'GET /api/crm/contacts/{id}/consent': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
+  'POST /api/crm/contacts/{id}/opt-in': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.crmContactId }),
+    body: { reason: 'Hijacked opt-in' },
+  },
   'PATCH /api/crm/bookings/{id}': {
     kind: 'workspace',
     params: (w) => ({ id: w.crmBookingId }),
@@ -484,6 +500,11 @@ const buildWorld = async (ctx: TestContext) => {
   })
   // A view shared with the client's members (the viewer may read it; only its owner changes it).
   const crmViewId = await crm('POST', '/api/crm/views', { name: 'VIPs', shared: true, filters: { tag: 'vip' } })
+  const crmCampaignId = await crm('POST', '/api/crm/campaigns', {
+    name: 'Matrix campaign',
+    channelId,
+    message: { type: 'text', text: 'Hello {{name}}' },
+  })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -516,6 +537,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmBookingId,
     crmImportId,
     crmViewId,
+    crmCampaignId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -592,6 +614,9 @@ const digest = async (ctx: TestContext) => {
     'crm_imports',
     'crm_import_rows',
     'crm_views',
+    'crm_campaigns',
+    'crm_campaign_recipients',
+    'crm_opt_outs',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import type { FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
+import { CAMPAIGN_NUMBER } from './inbox-scenarios.ts'
 import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 
 /**
@@ -225,4 +226,98 @@ const savedViewsAndSettings: Scenario = {
   },
 }
 
-export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [extractSaveTwiceAsk(fake), savedViewsAndSettings]
+const campaignToSegment = (fake: FakeWhatsAppCloud): Scenario => ({
+  name:
+    'crm: a campaign to the tag "vip" on a Cloud number → the builder counts 2 recipients live, the template is ' +
+    'picked, started after a confirmation → both messages go out through the outbox and the page shows them sent',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Campaign Agency', 'Spring Shop', {
+      width: 1280,
+      height: 900,
+    })
+    try {
+      const { clientId } = await idsOf(page)
+      // The number and the contacts through the API (their own pages are other scenarios').
+      const headers = { 'x-client-id': clientId, origin: ctx.baseUrl }
+      const number = await page.request.post('/api/channels', {
+        headers,
+        data: {
+          kind: 'cloud',
+          name: 'Promotions',
+          phoneNumberId: CAMPAIGN_NUMBER.phoneNumberId,
+          accessToken: CAMPAIGN_NUMBER.accessToken,
+          businessAccountId: CAMPAIGN_NUMBER.wabaId,
+        },
+      })
+      assert.equal(number.status(), 201, await number.text())
+      for (const [name, phone, tags] of [
+        ['Ana Pop', '+40 722 555 001', ['vip']],
+        ['Bogdan Ene', '+40 722 555 002', ['vip', 'kids']],
+        ['Carmen Dinu', '+40 722 555 003', ['newsletter']],
+      ] as const) {
+        const made = await page.request.post('/api/crm/contacts', { headers, data: { name, phones: [phone], tags } })
+        assert.equal(made.status(), 201, await made.text())
+      }
+      const before = fake.sent.length
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click()
+      await page.waitForURL('**/app/crm/campaigns')
+      await page.getByText('No campaigns yet').waitFor()
+      await page.getByRole('link', { name: 'New campaign' }).first().click()
+      await page.waitForURL('**/app/crm/campaigns/new')
+      await page.getByLabel('Name', { exact: true }).fill('Spring offer')
+      const channelId = ((await number.json()) as { id: string }).id
+      await page.getByLabel('WhatsApp number', { exact: true }).selectOption(channelId)
+      await page.getByLabel('Any of these tags').fill('vip')
+      await page.getByLabel('Template', { exact: true }).selectOption({ label: 'spring_offer (ro)' })
+      await page.getByLabel('Variable {{1}}').fill('{{name}}')
+      await page.getByRole('button', { name: 'Create draft' }).click()
+      await page.waitForURL(/\/app\/crm\/campaigns\/cmp_/)
+      // The live count of the saved segment; narrowing it updates the count without saving.
+      const reach = page.getByText(/recipients/).first()
+      await page.getByText('2', { exact: true }).first().waitFor()
+      await page.getByLabel('All of these tags').fill('vip, kids')
+      await page.getByText(/1 contacts match/).waitFor()
+      await page.getByLabel('All of these tags').fill('')
+      await page.getByText(/2 contacts match/).waitFor()
+      assert.ok(await reach.isVisible())
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-30-campaign-draft'), fullPage: true })
+
+      await page.getByRole('button', { name: 'Start…' }).click()
+      const confirm = page.getByRole('dialog', { name: 'Start this campaign?' })
+      await confirm.getByText(/reaches 2 contacts/).waitFor()
+      await confirm.getByRole('button', { name: 'Start sending' }).click()
+      await page
+        .getByText(/Campaign started/)
+        .first()
+        .waitFor()
+      // The worker queues both through the outbox; the dispatcher sends them to the fake Graph API.
+      const deadline = Date.now() + 20_000
+      while (fake.sent.length - before < 2 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 250))
+      const sent = fake.sent.slice(before)
+      assert.equal(sent.length, 2, `sent: ${JSON.stringify(sent.map((m) => m.to))}`)
+      assert.deepEqual(sent.map((m) => m.to).sort(), ['40722555001', '40722555002'])
+      assert.equal(sent[0]!.type, 'template')
+      await page.reload()
+      const table = page.getByRole('table', { name: 'Recipients' })
+      await table.getByText('Sent', { exact: true }).nth(1).waitFor()
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-31-campaign-sent'), fullPage: true })
+      const path = new URL(page.url()).pathname
+      await shotsAtPhoneSize(ctx, page, [
+        { path: '/app/crm/campaigns', name: 'crm-32-campaigns-phone', ready: 'Campaigns' },
+        { path, name: 'crm-33-campaign-phone', ready: 'Spring offer' },
+      ])
+      assertNoErrors()
+    } finally {
+      await context.close()
+    }
+  },
+})
+
+export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [
+  extractSaveTwiceAsk(fake),
+  savedViewsAndSettings,
+  campaignToSegment(fake),
+]

@@ -20,11 +20,33 @@ const EDIT = ' Vă așteptăm sâmbătă!'
 const OWNER = 'Inbox Agency owner'
 const NOTE = 'Group of 10 children on Saturday: call back to confirm the cake.'
 
+/** A second Cloud number of the fake, with a business account whose templates the fake lists (CRM campaigns). */
+export const CAMPAIGN_NUMBER = {
+  phoneNumberId: '106540352242955',
+  accessToken: 'EAAG-e2e-campaign-token-0123456789',
+  wabaId: '102290129340455',
+}
+
 /** The fake Graph API and what the server it serves needs to know (run.ts starts it before the priced server). */
 export const startE2eWhatsApp = async () => {
   const fake = await startFakeWhatsAppCloud({
     appSecret: APP_SECRET,
-    numbers: [{ ...NUMBER, displayPhoneNumber: '+40 700 000 000', verifiedName: 'Cafenea Luna' }],
+    numbers: [
+      { ...NUMBER, displayPhoneNumber: '+40 700 000 000', verifiedName: 'Cafenea Luna' },
+      // The CRM campaign scenario's number, with a business account and an approved template.
+      { ...CAMPAIGN_NUMBER, displayPhoneNumber: '+40 700 000 055', verifiedName: 'Spring Shop' },
+    ],
+    templates: {
+      [CAMPAIGN_NUMBER.wabaId]: [
+        {
+          name: 'spring_offer',
+          language: 'ro',
+          components: [
+            { type: 'BODY', text: 'Bună {{1}}! Avem reduceri de primăvară. Răspunde STOP pentru dezabonare.' },
+          ],
+        },
+      ],
+    },
   })
   return {
     fake,

@@ -152,4 +152,50 @@ export const crmErrors = defineErrors('crm', {
     when: 'An Idempotency-Key already used for a different lead file (or source) of the client.',
     message: 'This Idempotency-Key was used for another import: use a new key for a new file.',
   },
+  campaign_not_found: { status: 404, message: 'No such campaign.' },
+  number_not_found: {
+    status: 404,
+    when: "A campaign names a WhatsApp number that is not one of the client's.",
+    message: 'No such WhatsApp number for this client.',
+  },
+  campaign_not_draft: {
+    status: 409,
+    when: 'A campaign that already started (or was cancelled) was changed or started again.',
+    message: (p: { status: string }) => `This campaign is ${p.status}: only a draft can be changed or started.`,
+    details: (p) => ({ status: p.status }),
+  },
+  campaign_finished: {
+    status: 409,
+    when: 'A campaign that is done or cancelled was cancelled.',
+    message: (p: { status: string }) => `This campaign is already ${p.status}.`,
+    details: (p) => ({ status: p.status }),
+  },
+  campaign_needs_template: {
+    status: 400,
+    when: 'A campaign on a Cloud API number sends a text: outside the 24-hour window WhatsApp accepts only templates.',
+    message: 'A campaign on a Cloud API number must send an approved message template.',
+  },
+  campaign_template_needs_cloud: {
+    status: 400,
+    when: 'A campaign on a QR-paired number names a message template (templates are a Cloud API feature).',
+    message: 'Templates are sent only from Cloud API numbers: write a text for a QR-paired number.',
+  },
+  template_not_approved: {
+    status: 400,
+    when: "A Cloud campaign starts with a template the number's business account does not have approved in that language.",
+    message: (p: { name: string; language: string }) =>
+      `The template "${p.name}" (${p.language}) is not an approved template of this number.`,
+    details: (p) => ({ name: p.name, language: p.language }),
+  },
+  campaign_too_large: {
+    status: 400,
+    when: 'A campaign starts with a segment that selects more contacts than one campaign takes.',
+    message: (p: { max: number }) => `A campaign can reach at most ${p.max} contacts: narrow the segment or split it.`,
+    details: (p) => ({ max: p.max }),
+  },
+  campaign_no_recipients: {
+    status: 409,
+    when: 'A campaign starts with a segment that leaves no one to send to (none selected, opted out or unreachable).',
+    message: 'No contact of this segment can be sent this campaign: change the segment.',
+  },
 })

@@ -9,6 +9,10 @@ import type { Metering } from '../credits/credits.module.ts'
 import { createActivities } from './activities.ts'
 import { aiRoutes } from './ai.routes.ts'
 import { createAsker } from './ask.ts'
+import type { CampaignInbox } from './campaign-run.ts'
+import type { StatusReader } from './campaign-recipients.ts'
+import { createCampaigns, type CampaignNumbers } from './campaigns.ts'
+import { campaignRoutes } from './campaigns.routes.ts'
 import { createBookings, type SourceCheck } from './bookings.ts'
 import { bookingRoutes } from './bookings.routes.ts'
 import { createCompanies } from './companies.ts'
@@ -24,6 +28,7 @@ import { createImports } from './imports.ts'
 import { importRoutes } from './imports.routes.ts'
 import { createIntake } from './intake.ts'
 import { createMerges } from './merge.ts'
+import { createOptOuts } from './opt-outs.ts'
 import { createPipelines } from './pipelines.ts'
 import { createCrmSettings } from './settings.ts'
 import { setupRoutes } from './setup.routes.ts'
@@ -56,7 +61,12 @@ export const createCrmModule = (deps: {
     /** A conversation's latest messages, and which client it belongs to (booking extraction). */
     thread: ThreadReader
     clientOfThread: (handle: Handle, threadId: string) => Promise<string | undefined>
+    /** Campaigns: messages queued in the CRM's batch transaction, and their delivery statuses read back. */
+    broadcast: CampaignInbox['broadcast']
+    statuses: StatusReader
   }
+  /** The client's WhatsApp numbers (kind, templates): campaigns. */
+  numbers: CampaignNumbers
   /** The models a workspace may call and the credits meter: booking extraction and Ask AI (surface `crm`). */
   models: CrmModels
   metering: Metering
@@ -73,7 +83,8 @@ export const createCrmModule = (deps: {
   const bookings = createBookings({ db, events, fields, sourceCheck: deps.inbox.sourceCheck })
   const activities = createActivities({ db })
   const timeline = createTimeline({ db, messages: deps.inbox.messages })
-  const intake = createIntake({ events })
+  const optOuts = createOptOuts({ db, audit })
+  const intake = createIntake({ events, optOuts })
   const extractor = createExtractor({
     db,
     models: deps.models,
@@ -85,6 +96,13 @@ export const createCrmModule = (deps: {
   const asker = createAsker({ db, models: deps.models, metering: deps.metering, messages: deps.inbox.messages })
   const imports = createImports({ db, events, audit, queue: deps.queue, settings })
   const views = createViews({ db, audit })
+  const campaigns = createCampaigns({
+    db,
+    audit,
+    queue: deps.queue,
+    numbers: deps.numbers,
+    inbox: { broadcast: deps.inbox.broadcast, statuses: deps.inbox.statuses },
+  })
   return {
     contacts,
     merges,
@@ -100,6 +118,8 @@ export const createCrmModule = (deps: {
     companies,
     imports,
     views,
+    campaigns,
+    optOuts,
     /** The inbox's inbound subscriber (`inbox.onInbound`): contacts from new WhatsApp identities, last contact times. */
     received: intake.received,
     routes: [
@@ -116,8 +136,9 @@ export const createCrmModule = (deps: {
       }),
       importRoutes({ imports, scope }),
       viewRoutes({ views, scope }),
+      campaignRoutes({ campaigns, optOuts, clientOfContact: contacts.clientOf, scope }),
     ],
-    jobs: [...imports.jobs],
+    jobs: [...imports.jobs, ...campaigns.jobs],
   } satisfies ModuleShape
 }
 export type CrmModule = ReturnType<typeof createCrmModule>

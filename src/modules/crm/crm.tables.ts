@@ -294,6 +294,9 @@ export type CrmTables = {
   crmImports: CrmImportsTable
   crmImportRows: CrmImportRowsTable
   crmViews: CrmViewsTable
+  crmCampaigns: CrmCampaignsTable
+  crmCampaignRecipients: CrmCampaignRecipientsTable
+  crmOptOuts: CrmOptOutsTable
 }
 /** A saved view of the contacts list: a member's named filters, private or shared with the client's members. */
 export type CrmViewsTable = {
@@ -318,3 +321,82 @@ export type TaskRow = Selectable<CrmTasksTable>
 export type ImportRow = Selectable<CrmImportsTable>
 export type ImportRowRow = Selectable<CrmImportRowsTable>
 export type ViewRow = Selectable<CrmViewsTable>
+
+/** What a campaign sends to each recipient: a text (QR numbers), or an approved Cloud template with its variables. */
+export type CampaignMessageValue =
+  { type: 'text'; text: string } | { type: 'template'; name: string; language: string; variables: string[] }
+
+/** Which contacts a campaign goes to (evaluated once, when it starts). */
+export type CampaignSegmentValue = {
+  tagsAny?: string[] | undefined
+  tagsAll?: string[] | undefined
+  hasWhatsApp?: boolean | undefined
+  hasPhone?: boolean | undefined
+  createdFrom?: string | undefined
+  createdTo?: string | undefined
+  lastContactFrom?: string | undefined
+  lastContactTo?: string | undefined
+}
+
+export type CampaignStatus = 'draft' | 'sending' | 'done' | 'cancelled'
+
+/** A broadcast to a segment of a client's contacts through one of its WhatsApp numbers (issue 14 §9). */
+export type CrmCampaignsTable = {
+  id: string
+  workspaceId: string
+  clientId: string
+  createdBy: string
+  name: string
+  channelId: string
+  channelKind: 'qr' | 'cloud'
+  segment: Json<CampaignSegmentValue>
+  message: Json<CampaignMessageValue>
+  status: CampaignStatus
+  total: ColumnType<number, number | undefined, number>
+  queued: ColumnType<number, number | undefined, number>
+  skipped: ColumnType<number, number | undefined, number>
+  startedBy: string | null
+  startedAt: NullableTimestamp
+  cancelledBy: string | null
+  cancelledAt: NullableTimestamp
+  finishedAt: NullableTimestamp
+  createdAt: Generated<Date>
+  updatedAt: Generated<Date>
+}
+
+export type RecipientState = 'pending' | 'queued' | 'skipped'
+export type SkipReason = 'opted_out' | 'no_whatsapp' | 'plan_limit' | 'window_closed' | 'cancelled'
+
+/** A campaign's recipient, frozen at start: one per campaign and contact; the outbox message once queued. */
+export type CrmCampaignRecipientsTable = {
+  campaignId: string
+  contactId: string
+  clientId: string
+  seq: number
+  name: string
+  /** The WhatsApp address it is sent to (phone digits or a LID); null when the contact has none. */
+  address: string | null
+  state: RecipientState
+  reason: SkipReason | null
+  messageId: string | null
+  queuedAt: NullableTimestamp
+}
+
+/** An opt-out (or an opt-in back) of a WhatsApp address: append-only; the newest row of an address is its state. */
+export type CrmOptOutsTable = {
+  seq: Generated<string>
+  id: string
+  workspaceId: string
+  clientId: string
+  /** Phone digits (no +) or a LID (`digits@lid`): how WhatsApp names the chat. */
+  address: string
+  state: 'opted_out' | 'opted_in'
+  contactId: string | null
+  keyword: string | null
+  messageId: string | null
+  actorUserId: string | null
+  reason: string | null
+  createdAt: Generated<Date>
+}
+export type CampaignRow = Selectable<CrmCampaignsTable>
+export type CampaignRecipientRow = Selectable<CrmCampaignRecipientsTable>

@@ -9,15 +9,16 @@ import type { CrmTables } from './crm.tables.ts'
 import { phoneOfDigits } from './phones.ts'
 import { addPoint, holderOf } from './points.ts'
 import { profiles } from './profiles.ts'
+import { optOutKeyword, type OptOuts } from './opt-outs.ts'
 
 /**
  * The CRM fed by the inbox: the inbox's inbound subscriber, run in the transaction that stores what contacts write.
  * A WhatsApp identity no contact of the client has becomes a contact (its WhatsApp name, its phone when known) — or
  * joins the live contact that already has that phone. Idempotent: an advisory lock per (client, identity) orders two
  * transactions storing messages of the same new person, and the second finds the first one's contact. Every message
- * moves the contact's last contact time forward.
+ * moves the contact's last contact time forward. A message that is only an opt-out keyword (STOP) records the opt-out.
  */
-export const createIntake = ({ events }: { events: Emits<CrmEvents> }) => ({
+export const createIntake = ({ events, optOuts }: { events: Emits<CrmEvents>; optOuts: Pick<OptOuts, 'record'> }) => ({
   received: async (handle: Handle, inbound: InboundEvent[]) => {
     const trx = own<CrmTables>(handle)
     const latest = new Map<string, InboundEvent>()
@@ -58,6 +59,22 @@ export const createIntake = ({ events }: { events: Emits<CrmEvents> }) => ({
         }
       }
       await profiles.touch(trx, e.clientId, contactId, new Date(e.message.at))
+    }
+    // A whole message that is an opt-out keyword (STOP, DEZABONARE…) opts the sender out, in this transaction.
+    for (const e of inbound) {
+      const keyword = optOutKeyword(e.message.text)
+      if (!keyword) continue
+      const contactId = await holderOf(trx, 'identity', e.clientId, e.contact.waId)
+      if (!contactId) continue
+      const phone = phoneOfDigits(e.contact.phone)?.replace(/^\+/, '')
+      await optOuts.record(trx, {
+        workspaceId: e.workspaceId,
+        clientId: e.clientId,
+        contactId,
+        addresses: [...new Set([e.contact.waId, ...(phone ? [phone] : [])])],
+        keyword,
+        messageId: e.message.id,
+      })
     }
     return () => {}
   },

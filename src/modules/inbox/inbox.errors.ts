@@ -2,6 +2,7 @@ import { defineErrors } from '../../platform/http/errors.ts'
 
 export const inboxErrors = defineErrors('inbox', {
   thread_not_found: { status: 404, message: 'No such conversation.' },
+  number_not_found: { status: 404, message: 'No such WhatsApp number for this client.' },
   channel_cannot_send: {
     status: 409,
     when: 'The conversation is on a number that cannot send now (logged out, or a QR number whose session is not running).',

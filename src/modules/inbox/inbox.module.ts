@@ -17,6 +17,7 @@ import { OUTBOX_DEFAULTS, type OutboxSettings } from './dispatcher.ts'
 import { inboxRoutes } from './inbox.routes.ts'
 import { createInboxService, type InboundEvent } from './inbox.service.ts'
 import { createFlowSend } from './flow-send.ts'
+import { createBroadcast } from './broadcast.ts'
 import type { InboxTables } from './inbox.tables.ts'
 import { createTriage, type MemberCheck } from './triage.ts'
 import type { Metering } from '../credits/credits.module.ts'
@@ -77,6 +78,13 @@ export const createInboxModule = (deps: {
     bus: deps.bus,
     audit: deps.audit,
     settings: { ...OUTBOX_DEFAULTS, ...deps.outbox },
+  })
+  const broadcast = createBroadcast({
+    sender: deps.sender,
+    channels: deps.channels,
+    entitlements: deps.entitlements,
+    live,
+    announce: outbox.announce,
   })
   const autoReply = createAutoReplier({
     db,
@@ -143,6 +151,8 @@ export const createInboxModule = (deps: {
     onInbound: (subscriber: InboundSubscriber) => void subscribers.push(subscriber),
     /** Sends from a flow step (no HTTP request): see `flow-send.ts`. */
     flowSend: createFlowSend(outbox),
+    /** Queues messages to addresses in the caller's transaction (CRM campaigns): see `broadcast.ts`. */
+    broadcast,
     routes: [
       dashboardRoutes({ dashboard, scope: deps.scope }),
       inboxRoutes({ inbox, outbox, triage, suggester, autoReply, live, streams: deps.streams, scope: deps.scope }),
@@ -155,6 +165,13 @@ export const createInboxModule = (deps: {
 
 export type { InboundEvent } from './inbox.service.ts'
 export type { FlowSend } from './flow-send.ts'
+export {
+  messageStatuses,
+  type Broadcast,
+  type BroadcastContent,
+  type BroadcastItem,
+  type BroadcastOutcome,
+} from './broadcast.ts'
 /** A person's messages across the client's conversations, and a source check: for the CRM (`contact-history.ts`). */
 export { contactMessages, messagesInThread, type HistoryMessage } from './contact-history.ts'
 export { clientOfThread, threadMessages, type ThreadMessage } from './thread-read.ts'

@@ -98,6 +98,8 @@ export const createOutbox = ({
 
   return {
     dispatcher,
+    /** Wakes the dispatchers for a number (in the queueing transaction: a broadcast queues through it). */
+    announce,
     jobs: [],
     /** Sends one message now (tests and operators); see `dispatcher.deliver`. */
     deliver: (id: string) => dispatcher.deliver(id),

@@ -53,6 +53,9 @@ export type IdPrefix =
   | 'cex'
   // crm: saved views of the contacts list
   | 'cvw'
+  // crm: campaigns and opt-outs
+  | 'cmp'
+  | 'opt'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -67,6 +67,7 @@ export function Sidebar({
           <Item to="/app/crm/contacts">Contacts</Item>
           <Item to="/app/crm/deals">Deals</Item>
           <Item to="/app/crm/bookings">Bookings</Item>
+          <Item to="/app/crm/campaigns">Campaigns</Item>
         </ul>
         <p className="mt-6 mb-1 px-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Settings</p>
         <ul className="space-y-1">

@@ -11,6 +11,7 @@ import { Button } from '../../ui/Button.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { useMembers } from './members.ts'
+import { ContactConsent } from './ContactConsent.tsx'
 import { crmKeys, getContact, setArchived } from './api.ts'
 import type { Contact } from './api.ts'
 import { AskAi } from './AskAi.tsx'
@@ -77,6 +78,7 @@ function ContactView({ clientId, contact }: { clientId: string; contact: Contact
           <div className="mt-2 flex flex-wrap items-center gap-1">
             {contact.archived && <Badge tone="amber">Archived</Badge>}
             {contact.erased && <Badge tone="red">Erased</Badge>}
+            <ContactConsent clientId={clientId} contactId={contact.id} />
             {contact.tags.map((t) => (
               <Badge key={t} tone="indigo">
                 {t}

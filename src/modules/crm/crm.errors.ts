@@ -136,4 +136,10 @@ export const crmErrors = defineErrors('crm', {
     when: 'An Idempotency-Key already used for a different lead file (or source) of the client.',
     message: 'This Idempotency-Key was used for another import: use a new key for a new file.',
   },
+  import_bad_url: {
+    status: 400,
+    when: 'A page import names a URL that is not an http(s) address (or carries a user name or password).',
+    message: (p: { url: string }) => `"${p.url}" is not a web page address (http:// or https://).`,
+    details: (p) => ({ url: p.url }),
+  },
 })

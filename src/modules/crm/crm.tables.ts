@@ -247,6 +247,8 @@ export type CrmImportsTable = {
   /** sha256 of the request (file, mapping, source): a key reused for another file is refused. */
   fileHash: string
   currency: string
+  /** A CSV file, or a list of web pages read by the job. */
+  kind: ColumnType<'csv' | 'pages', 'csv' | 'pages' | undefined, never>
   status: 'running' | 'completed'
   total: number
   invalid: ColumnType<number, number | undefined, number>
@@ -256,6 +258,7 @@ export type CrmImportsTable = {
   finishedAt: NullableTimestamp
 }
 
+export type ImportPageRow = Selectable<CrmImportPagesTable>
 export type ImportRowErrorValue = { code: string; message: string }
 export type CrmImportRowsTable = {
   importId: string
@@ -265,6 +268,22 @@ export type CrmImportRowsTable = {
   errors: Json<ImportRowErrorValue[]>
   contactId: string | null
   dealId: string | null
+  /** The page a scraped lead was found on; null for a CSV row. */
+  sourceUrl: ColumnType<string | null, string | null | undefined, never>
+}
+
+/** One page of a page import: claimed before it is fetched, resolved with its leads in one transaction. */
+export type CrmImportPagesTable = {
+  importId: string
+  position: number
+  url: string
+  status: 'pending' | 'fetching' | 'done' | 'failed'
+  method: 'structured' | 'ai' | 'rules' | null
+  found: ColumnType<number, number | undefined, number>
+  demo: ColumnType<boolean, boolean | undefined, boolean>
+  errorCode: string | null
+  errorMessage: string | null
+  finishedAt: NullableTimestamp
 }
 
 export type CrmTables = {
@@ -287,6 +306,7 @@ export type CrmTables = {
   crmExtractions: CrmExtractionsTable
   crmImports: CrmImportsTable
   crmImportRows: CrmImportRowsTable
+  crmImportPages: CrmImportPagesTable
 }
 export type ContactRow = Selectable<CrmContactsTable>
 export type DealRow = Selectable<CrmDealsTable>

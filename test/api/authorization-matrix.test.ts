@@ -585,6 +585,7 @@ const digest = async (ctx: TestContext) => {
     'crm_extractions',
     'crm_imports',
     'crm_import_rows',
+    'crm_import_pages',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -19,6 +19,8 @@ import type { CrmEvents } from './crm.events.ts'
 import type { CrmTables } from './crm.tables.ts'
 import { createDeals } from './deals.ts'
 import { dealRoutes } from './deals.routes.ts'
+import { createExports } from './export.ts'
+import { exportRoutes } from './export.routes.ts'
 import { createExtractor, type CrmModels, type ThreadReader } from './extract.ts'
 import { createFieldDefinitions } from './fields.ts'
 import { createImports } from './imports.ts'
@@ -122,6 +124,7 @@ export const createCrmModule = (deps: {
         scope,
       }),
       importRoutes({ imports, scope }),
+      exportRoutes({ exports: createExports({ db, contacts, bookings, audit }), scope }),
     ],
     jobs: [...imports.jobs],
   } satisfies ModuleShape

@@ -511,7 +511,9 @@ export const ImportPreview = z.object({
       .meta({ id: 'ImportPreviewRow' }),
   ),
 })
+export type ImportPreview = z.infer<typeof ImportPreview>
 export const ImportRowStatus = z.enum(['pending', 'imported', 'duplicate', 'invalid'])
+export type ImportRowStatus = z.infer<typeof ImportRowStatus>
 export const ImportRowDto = z
   .object({
     row: z.number().int().meta({
@@ -525,6 +527,7 @@ export const ImportRowDto = z
     url: z.string().nullable().meta({ description: 'The page the lead was found on (page imports).' }),
   })
   .meta({ id: 'CrmImportRow' })
+export type ImportRowDto = z.infer<typeof ImportRowDto>
 export const ImportRowPage = z.object({ items: z.array(ImportRowDto), nextCursor: z.string().nullable() })
 export const ImportRowQuery = PageQuery.extend({ status: ImportRowStatus.optional() })
 export type ImportRowQuery = z.infer<typeof ImportRowQuery>

@@ -5,7 +5,15 @@ import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
 import { NumbersPage } from '../modules/channels/index.ts'
 import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
 import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
-import { BookingsPage, ContactPage, ContactsPage, DealsPage } from '../modules/crm/index.ts'
+import {
+  BookingsPage,
+  ContactPage,
+  ContactsPage,
+  DealsPage,
+  ImportProgressPage,
+  ImportsPage,
+  ImportWizardPage,
+} from '../modules/crm/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { InboxPage } from '../modules/inbox/index.ts'
@@ -71,6 +79,9 @@ export function AppRoutes() {
         <Route path="crm/contacts/:id" element={<ContactPage />} />
         <Route path="crm/deals" element={<DealsPage />} />
         <Route path="crm/bookings" element={<BookingsPage />} />
+        <Route path="crm/imports" element={<ImportsPage />} />
+        <Route path="crm/imports/new" element={<ImportWizardPage />} />
+        <Route path="crm/imports/:id" element={<ImportProgressPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />

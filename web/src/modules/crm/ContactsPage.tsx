@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit } from '../../lib/roles.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { Badge } from '../../ui/Badge.tsx'
-import { Button } from '../../ui/Button.tsx'
+import { Button, ButtonLink } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { Field } from '../../ui/Field.tsx'
@@ -18,6 +18,7 @@ import type { Contact, ContactFilters } from './api.ts'
 import { ClientGate } from './ClientGate.tsx'
 import { ContactFormDialog } from './ContactForm.tsx'
 import { contactPath, formatMoney } from './format.ts'
+import { ExportButton } from './ExportButton.tsx'
 import { Icon } from './icons.tsx'
 
 /** /app/crm/contacts: the client's contacts, searched and filtered, paged with "Load more". */
@@ -54,12 +55,24 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
           </>
         }
         actions={
-          editor && (
-            <Button onClick={() => setCreating(true)}>
-              <Icon name="plus" />
-              New contact
-            </Button>
-          )
+          <>
+            <ExportButton
+              clientId={clientId}
+              path="/api/crm/contacts/export.csv"
+              filters={{ q: filters.q, tag: filters.tag, owner: filters.owner, archived }}
+            />
+            {editor && (
+              <ButtonLink variant="secondary" to="/app/crm/imports/new">
+                Import leads
+              </ButtonLink>
+            )}
+            {editor && (
+              <Button onClick={() => setCreating(true)}>
+                <Icon name="plus" />
+                New contact
+              </Button>
+            )}
+          </>
         }
       />
       <div role="search" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4">

@@ -12,6 +12,12 @@ export const ROW_TONE: Record<RowStatus, Tone> = {
   duplicate: 'amber',
   invalid: 'red',
 }
+const ROW_LABEL: Record<RowStatus, string> = {
+  pending: 'to import',
+  imported: 'imported',
+  duplicate: 'duplicate',
+  invalid: 'invalid',
+}
 
 /** An import's figures: rows, new leads, duplicates, invalid (and, while it runs, still to do). */
 export function CountTiles({ counts, dry = false }: { counts: LeadImport['counts']; dry?: boolean }) {
@@ -50,7 +56,10 @@ type RowLike = {
 /** Rows of a file or an import, the ones with errors highlighted with their messages. */
 export function ProblemsTable({ caption, rows, currency }: { caption: string; rows: RowLike[]; currency?: string }) {
   return (
-    <Table caption={caption} columns={['Row', 'Status', 'Name', 'Phone', 'Email', 'Company', 'Value', 'Problems']}>
+    <Table
+      caption={caption}
+      columns={['Row', 'Status', 'Name', 'Phone', 'Email', 'Company', 'Deal', 'Value', 'Problems']}
+    >
       {rows.map((r) => (
         <tr
           key={r.row}
@@ -59,7 +68,7 @@ export function ProblemsTable({ caption, rows, currency }: { caption: string; ro
         >
           <Td>{r.row}</Td>
           <Td>
-            <Badge tone={ROW_TONE[r.status]}>{r.status}</Badge>
+            <Badge tone={ROW_TONE[r.status]}>{ROW_LABEL[r.status]}</Badge>
           </Td>
           <Td>
             {r.lead.name ?? '—'}
@@ -68,6 +77,7 @@ export function ProblemsTable({ caption, rows, currency }: { caption: string; ro
           <Td>{r.lead.phone ?? '—'}</Td>
           <Td>{r.lead.email ?? '—'}</Td>
           <Td>{r.lead.company ?? '—'}</Td>
+          <Td>{r.lead.dealTitle ?? '—'}</Td>
           <Td>{r.lead.dealValueMinor === null ? '—' : formatMoney(r.lead.dealValueMinor, currency ?? 'RON')}</Td>
           <Td className="text-red-800">{r.errors.map((e) => e.message).join(' ')}</Td>
         </tr>

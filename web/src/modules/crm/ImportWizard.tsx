@@ -164,7 +164,7 @@ function Wizard({ clientId }: { clientId: string }) {
             <div className="space-y-4 pt-4">
               {kind === 'csv' ? (
                 <Field
-                  label="CSV file"
+                  label="File"
                   hint={
                     file
                       ? `${file.name} · ${file.text.length.toLocaleString()} characters`

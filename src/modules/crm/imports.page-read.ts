@@ -17,7 +17,7 @@ export const PAGE_TEXT_CHARS = 8_000
 const MAX_LEADS = 50
 const MAX_JSON_LD_CHARS = 256 * 1024
 const MAX_PROP_CHARS = 300
-const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head'])
+const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'title'])
 // Parts of a contact, not contacts of their own.
 const NOT_A_CONTACT = new Set(['ContactPoint', 'PostalAddress', 'GeoCoordinates', 'ImageObject', 'WebSite', 'WebPage'])
 const ORGANISATION = /Organization|Corporation|Business|Store|Restaurant|Agency|Company|Shop|Office|Service/i
@@ -106,6 +106,7 @@ export const readPage = (html: string): PageRead => {
   let siteName = ''
   let skipping = 0
   let inTitle = false
+  let titleDone = false
   let ldScript: string[] | null = null
 
   const parser = new Parser(
@@ -117,7 +118,7 @@ export const readPage = (html: string): PageRead => {
           ldChars = 0
         }
         if (SKIPPED.has(name)) skipping++
-        if (name === 'title') inTitle = true
+        if (name === 'title') inTitle = !titleDone
         if (name === 'meta' && (a.property === 'og:site_name' || a.name === 'og:site_name'))
           siteName = clean(a.content) ?? ''
         if (name === 'a' && a.href) {
@@ -149,7 +150,7 @@ export const readPage = (html: string): PageRead => {
           ldChars += data.length
           return
         }
-        if (inTitle && !title) title = data
+        if (inTitle && title.length < 300) title += data
         for (const c of captures) if (c.text.length < MAX_PROP_CHARS) c.text += ` ${data}`
         if (!skipping && textChars < PAGE_TEXT_CHARS * 2 && data.trim()) {
           text.push(data)
@@ -162,7 +163,10 @@ export const readPage = (html: string): PageRead => {
           ldScript = null
         }
         if (SKIPPED.has(name) && skipping > 0) skipping--
-        if (name === 'title') inTitle = false
+        if (name === 'title' && inTitle) {
+          inTitle = false
+          titleDone = true
+        }
         const open = stack.pop()
         if (!open) return
         if (open.item) scopes.pop()

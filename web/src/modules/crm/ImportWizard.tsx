@@ -51,7 +51,8 @@ function Wizard({ clientId }: { clientId: string }) {
   const qc = useQueryClient()
   const [step, setStep] = useState<Step>('source')
   const [kind, setKind] = useState<'csv' | 'pages'>('csv')
-  const [file, setFile] = useState<{ name: string; text: string } | null>(null)
+  // `version` tells two files of the same name and size apart in the preview's cache key.
+  const [file, setFile] = useState<{ name: string; text: string; version: number } | null>(null)
   const [urlsText, setUrlsText] = useState('')
   const [source, setSource] = useState('')
   const [currency, setCurrency] = useState('RON')
@@ -68,7 +69,7 @@ function Wizard({ clientId }: { clientId: string }) {
       : { kind, urls, source: source.trim(), currency }
 
   const preview = useQuery({
-    queryKey: ['crm', clientId, 'import-preview', file?.name, file?.text.length, mapping],
+    queryKey: ['crm', clientId, 'import-preview', file?.version, mapping],
     queryFn: () => previewImport(clientId, file!.text, mapping ?? undefined),
     enabled: kind === 'csv' && step === 'mapping' && !!file,
     placeholderData: keepPreviousData,
@@ -92,7 +93,7 @@ function Wizard({ clientId }: { clientId: string }) {
     if (!chosen) return setFile(null)
     if (chosen.size > MAX_BYTES) return setProblem('The file is larger than 5 MB: split it and import the parts.')
     const reader = new FileReader()
-    reader.onload = () => setFile({ name: chosen.name, text: String(reader.result ?? '') })
+    reader.onload = () => setFile({ name: chosen.name, text: String(reader.result ?? ''), version: Date.now() })
     reader.onerror = () => setProblem('The file could not be read.')
     reader.readAsText(chosen)
   }

@@ -169,7 +169,7 @@ function Wizard({ clientId }: { clientId: string }) {
                   hint={
                     file
                       ? `${file.name} · ${file.text.length.toLocaleString()} characters`
-                      : 'Up to 5 MB and 10,000 rows; , ; or tab separated, with a header row.'
+                      : 'Up to 5 MB and 10,000 rows, comma, semicolon or tab separated, with a header row.'
                   }
                 >
                   {(p) => (

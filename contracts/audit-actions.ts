@@ -84,6 +84,8 @@ export const AUDIT_ACTION_LABELS = {
   'campaign.cancelled': 'CRM campaign cancelled',
   'contact.opted_out': 'CRM contact opted out of campaigns (STOP)',
   'contact.opted_in': 'CRM contact opted back in to campaigns',
+  'contacts.exported': 'CRM contacts exported (CSV)',
+  'bookings.exported': 'CRM bookings exported (CSV)',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

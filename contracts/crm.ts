@@ -510,6 +510,22 @@ export const ImportCreate = ImportCsv.extend({
   currency: Currency.default('RON').meta({ description: "The deals' currency (deal values are in major units)." }),
 })
 export type ImportCreate = z.infer<typeof ImportCreate>
+/** Web pages to read leads from (issue 14 §8): fetched by the import's job through the egress guard, never twice. */
+export const IMPORT_MAX_URLS = 20
+export const ImportPagesCreate = z.strictObject({
+  urls: z
+    .array(z.string().trim().min(1).max(2000))
+    .min(1)
+    .max(IMPORT_MAX_URLS)
+    .meta({ description: `Public http(s) pages, at most ${IMPORT_MAX_URLS}; a URL given twice is read once.` }),
+  source: ImportCreate.shape.source,
+  dryRun: z.boolean().default(false).meta({ description: 'Checks the addresses (scheme, DNS) and fetches nothing.' }),
+  currency: ImportCreate.shape.currency,
+})
+export type ImportPagesCreate = z.infer<typeof ImportPagesCreate>
+/** POST /api/crm/imports takes a CSV file (`csv`) or a list of pages (`urls`). */
+export const ImportRequest = z.union([ImportCreate, ImportPagesCreate])
+export type ImportRequest = z.infer<typeof ImportRequest>
 export const ImportedLead = z.object({
   name: z.string().nullable(),
   phone: z.string().nullable(),
@@ -542,17 +558,23 @@ export const ImportPreview = z.object({
       .meta({ id: 'ImportPreviewRow' }),
   ),
 })
+export type ImportPreview = z.infer<typeof ImportPreview>
 export const ImportRowStatus = z.enum(['pending', 'imported', 'duplicate', 'invalid'])
+export type ImportRowStatus = z.infer<typeof ImportRowStatus>
 export const ImportRowDto = z
   .object({
-    row: z.number().int().meta({ description: "The file's line number of the row (the header is line 1)." }),
+    row: z.number().int().meta({
+      description: "The file's line number of the row (the header is line 1); for pages, the lead's number as found.",
+    }),
     status: ImportRowStatus,
     lead: ImportedLead,
     contactId: z.string().nullable().meta({ description: 'The new contact, or the existing one a duplicate matches.' }),
     dealId: z.string().nullable(),
     errors: z.array(ImportRowError),
+    url: z.string().nullable().meta({ description: 'The page the lead was found on (page imports).' }),
   })
   .meta({ id: 'CrmImportRow' })
+export type ImportRowDto = z.infer<typeof ImportRowDto>
 export const ImportRowPage = z.object({ items: z.array(ImportRowDto), nextCursor: z.string().nullable() })
 export const ImportRowQuery = PageQuery.extend({ status: ImportRowStatus.optional() })
 export type ImportRowQuery = z.infer<typeof ImportRowQuery>
@@ -564,16 +586,55 @@ export const ImportCounts = z.object({
   invalid: z.number().int(),
   pending: z.number().int(),
 })
+export const ImportPageDto = z
+  .object({
+    url: z.string(),
+    status: z.enum(['pending', 'fetching', 'done', 'failed']),
+    method: z
+      .enum(['structured', 'ai', 'rules'])
+      .nullable()
+      .meta({
+        description:
+          'How the leads were read: JSON-LD, microdata and tel:/mailto: links (`structured`), the model (`ai`), ' +
+          'or, on the offline model, phones and emails found in the text (`rules`, `demo`).',
+      }),
+    found: z.number().int().meta({ description: 'Leads found on the page.' }),
+    demo: z.boolean(),
+    error: z
+      .object({
+        code: z.enum([
+          'invalid_url',
+          'address_not_allowed',
+          'http_error',
+          'not_html',
+          'too_large',
+          'timeout',
+          'network',
+          'too_many_redirects',
+          'ai_failed',
+          'ai_refused',
+          'interrupted',
+        ]),
+        message: z.string(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'CrmImportPage' })
+export type ImportPageDto = z.infer<typeof ImportPageDto>
 export const ImportDto = z
   .object({
     id: z.string().nullable().meta({ description: 'Null for a dry run (nothing stored).' }),
+    kind: z.enum(['csv', 'pages']),
     source: z.string(),
     status: z.enum(['dry_run', 'running', 'completed']),
     counts: ImportCounts,
     /** A dry run's invalid and duplicate rows (first 200); a stored import's are paged at /rows. */
     problems: z.array(ImportRowDto),
+    /** A page import's pages and what each gave (empty for a CSV). */
+    pages: z.array(ImportPageDto),
     createdAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
   })
   .meta({ id: 'CrmImport' })
 export type ImportDto = z.infer<typeof ImportDto>
+export const ImportListPage = page(ImportDto)

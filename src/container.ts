@@ -317,6 +317,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     },
     models,
     metering: credits.metering,
+    // Lead import pages: 15 s and 2 MiB each.
+    egress: createEgress({ ...egress, timeoutMs: 15_000 }),
   })
   channels.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)

@@ -617,6 +617,7 @@ const digest = async (ctx: TestContext) => {
     'crm_campaigns',
     'crm_campaign_recipients',
     'crm_opt_outs',
+    'crm_import_pages',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -226,6 +226,83 @@ const savedViewsAndSettings: Scenario = {
   },
 }
 
+const LEADS_CSV =
+  'Nume;Telefon;Email;Ocazie\n' +
+  'Ana Pop;0722 100 200;ana@example.ro;Botez\n' +
+  'Dan Ionescu;0722 100 300;;Nunta\n' +
+  'Ana again;+40 722 100 200;;\n' +
+  'Fara contact;0722;;\n'
+
+/** The import wizard (issue 14 §8, §11): a CSV chosen in the browser, a column mapped by hand, a dry run, the import. */
+const importWizard: Scenario = {
+  name:
+    'crm: Import leads → choose a CSV, map the occasion column to the deal title, the dry run shows 2 new, ' +
+    '1 duplicate and 1 invalid row → start → the progress page reaches Done with 2 leads imported',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Import Agency', 'Lead Client', {
+      width: 1280,
+      height: 900,
+    })
+    try {
+      const { clientId } = await idsOf(page)
+      const settings = await page.request.put('/api/crm/settings', {
+        headers: { 'x-client-id': clientId, origin: ctx.baseUrl },
+        data: { defaultCountry: 'RO' },
+      })
+      assert.equal(settings.status(), 200, await settings.text())
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click()
+      await page.getByRole('link', { name: 'Import leads' }).click()
+      await page.waitForURL('**/app/crm/imports/new')
+      await page.locator('input[type=file]').setInputFiles({
+        name: 'leads.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(LEADS_CSV),
+      })
+      await page.getByText('leads.csv ·').waitFor()
+      await page.getByLabel('Source').fill('Spring fair')
+      await page.getByRole('button', { name: 'Next: map columns' }).click()
+
+      await page.getByRole('table', { name: 'First rows of the file' }).waitFor()
+      assert.equal(await page.getByLabel('Phone').inputValue(), 'Telefon')
+      await page.getByLabel('Deal title').selectOption('Ocazie')
+      await page
+        .getByRole('cell', { name: 'Botez' })
+        .waitFor({ state: 'detached' })
+        .catch(() => undefined)
+      assert.equal(await page.getByTestId('row-with-errors').count(), 1)
+      await page.screenshot({ path: ctx.shot('crm-40-import-mapping'), fullPage: true })
+      await page.getByRole('button', { name: 'Next: check the import' }).click()
+
+      await page.getByTestId('count-will-be-imported').getByText('2', { exact: true }).waitFor()
+      assert.equal(await page.getByTestId('count-duplicates').innerText(), '1')
+      assert.equal(await page.getByTestId('count-invalid').innerText(), '1')
+      await page.screenshot({ path: ctx.shot('crm-41-import-check'), fullPage: true })
+      await page.getByRole('button', { name: 'Start import' }).click()
+
+      await page.waitForURL(/\/app\/crm\/imports\/imp_[^/]+$/)
+      const progressPath = new URL(page.url()).pathname
+      await page.getByTestId('import-status').getByText('Done').waitFor({ timeout: 30_000 })
+      await page.getByTestId('count-imported').getByText('2', { exact: true }).waitFor()
+      await page.getByLabel('Show rows').selectOption('duplicate')
+      await page.getByRole('table', { name: 'Rows of the import' }).getByText('Ana again').waitFor()
+      await dismissToasts(page)
+      await page.screenshot({ path: ctx.shot('crm-42-import-done'), fullPage: true })
+
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click()
+      await page.getByTestId('contact-row').filter({ hasText: 'Dan Ionescu' }).waitFor()
+
+      await shotsAtPhoneSize(ctx, page, [
+        { path: '/app/crm/imports/new', name: 'crm-43-import-wizard-phone', ready: 'Import leads' },
+        { path: progressPath, name: 'crm-44-import-progress-phone', ready: 'Lead import' },
+      ])
+      assertNoErrors()
+    } finally {
+      await context.close()
+    }
+  },
+}
+
 const campaignToSegment = (fake: FakeWhatsAppCloud): Scenario => ({
   name:
     'crm: a campaign to the tag "vip" on a Cloud number → the builder counts 2 recipients live, the template is ' +
@@ -320,4 +397,5 @@ export const crmScenarios = (fake: FakeWhatsAppCloud): Scenario[] => [
   extractSaveTwiceAsk(fake),
   savedViewsAndSettings,
   campaignToSegment(fake),
+  importWizard,
 ]

@@ -198,4 +198,10 @@ export const crmErrors = defineErrors('crm', {
     when: 'A campaign starts with a segment that leaves no one to send to (none selected, opted out or unreachable).',
     message: 'No contact of this segment can be sent this campaign: change the segment.',
   },
+  import_bad_url: {
+    status: 400,
+    when: 'A page import names a URL that is not an http(s) address (or carries a user name or password).',
+    message: (p: { url: string }) => `"${p.url}" is not a web page address (http:// or https://).`,
+    details: (p) => ({ url: p.url }),
+  },
 })

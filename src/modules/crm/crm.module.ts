@@ -1,4 +1,5 @@
 import { own, type Handle } from '../../platform/db/database.ts'
+import type { Egress } from '../../platform/egress/egress.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
@@ -22,9 +23,12 @@ import type { CrmEvents } from './crm.events.ts'
 import type { CrmTables } from './crm.tables.ts'
 import { createDeals } from './deals.ts'
 import { dealRoutes } from './deals.routes.ts'
+import { createExports } from './export.ts'
+import { exportRoutes } from './export.routes.ts'
 import { createExtractor, type CrmModels, type ThreadReader } from './extract.ts'
 import { createFieldDefinitions } from './fields.ts'
 import { createImports } from './imports.ts'
+import { createPageImports } from './imports.pages.ts'
 import { importRoutes } from './imports.routes.ts'
 import { createIntake } from './intake.ts'
 import { createMerges } from './merge.ts'
@@ -70,6 +74,8 @@ export const createCrmModule = (deps: {
   /** The models a workspace may call and the credits meter: booking extraction and Ask AI (surface `crm`). */
   models: CrmModels
   metering: Metering
+  /** The one outbound client for user URLs: pages of a lead import (public addresses only, size and time capped). */
+  egress: Egress
 }) => {
   const db = own<CrmTables>(deps.db)
   const { audit, events, scope } = deps
@@ -94,7 +100,6 @@ export const createCrmModule = (deps: {
     thread: deps.inbox.thread,
   })
   const asker = createAsker({ db, models: deps.models, metering: deps.metering, messages: deps.inbox.messages })
-  const imports = createImports({ db, events, audit, queue: deps.queue, settings })
   const views = createViews({ db, audit })
   const campaigns = createCampaigns({
     db,
@@ -103,6 +108,14 @@ export const createCrmModule = (deps: {
     numbers: deps.numbers,
     inbox: { broadcast: deps.inbox.broadcast, statuses: deps.inbox.statuses },
   })
+  const pages = createPageImports({
+    db,
+    egress: deps.egress,
+    models: deps.models,
+    metering: deps.metering,
+    settings,
+  })
+  const imports = createImports({ db, events, audit, queue: deps.queue, settings, pages })
   return {
     contacts,
     merges,
@@ -137,6 +150,7 @@ export const createCrmModule = (deps: {
       importRoutes({ imports, scope }),
       viewRoutes({ views, scope }),
       campaignRoutes({ campaigns, optOuts, clientOfContact: contacts.clientOf, scope }),
+      exportRoutes({ exports: createExports({ db, contacts, bookings, audit }), scope }),
     ],
     jobs: [...imports.jobs, ...campaigns.jobs],
   } satisfies ModuleShape

@@ -253,6 +253,8 @@ export type CrmImportsTable = {
   /** sha256 of the request (file, mapping, source): a key reused for another file is refused. */
   fileHash: string
   currency: string
+  /** A CSV file, or a list of web pages read by the job. */
+  kind: ColumnType<'csv' | 'pages', 'csv' | 'pages' | undefined, never>
   status: 'running' | 'completed'
   total: number
   invalid: ColumnType<number, number | undefined, number>
@@ -262,6 +264,7 @@ export type CrmImportsTable = {
   finishedAt: NullableTimestamp
 }
 
+export type ImportPageRow = Selectable<CrmImportPagesTable>
 export type ImportRowErrorValue = { code: string; message: string }
 export type CrmImportRowsTable = {
   importId: string
@@ -271,6 +274,22 @@ export type CrmImportRowsTable = {
   errors: Json<ImportRowErrorValue[]>
   contactId: string | null
   dealId: string | null
+  /** The page a scraped lead was found on; null for a CSV row. */
+  sourceUrl: ColumnType<string | null, string | null | undefined, never>
+}
+
+/** One page of a page import: claimed before it is fetched, resolved with its leads in one transaction. */
+export type CrmImportPagesTable = {
+  importId: string
+  position: number
+  url: string
+  status: 'pending' | 'fetching' | 'done' | 'failed'
+  method: 'structured' | 'ai' | 'rules' | null
+  found: ColumnType<number, number | undefined, number>
+  demo: ColumnType<boolean, boolean | undefined, boolean>
+  errorCode: string | null
+  errorMessage: string | null
+  finishedAt: NullableTimestamp
 }
 
 export type CrmTables = {
@@ -297,6 +316,7 @@ export type CrmTables = {
   crmCampaigns: CrmCampaignsTable
   crmCampaignRecipients: CrmCampaignRecipientsTable
   crmOptOuts: CrmOptOutsTable
+  crmImportPages: CrmImportPagesTable
 }
 /** A saved view of the contacts list: a member's named filters, private or shared with the client's members. */
 export type CrmViewsTable = {

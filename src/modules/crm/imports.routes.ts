@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { IdParam } from '../../../contracts/common.ts'
+import { IdParam, PageQuery } from '../../../contracts/common.ts'
 import {
   IMPORT_MAX_BYTES,
-  ImportCreate,
+  IMPORT_MAX_URLS,
   ImportCsv,
   ImportDto,
+  ImportListPage,
   ImportPreview,
   ImportRowPage,
+  ImportRequest,
   ImportRowQuery,
 } from '../../../contracts/crm.ts'
 import type { Role } from '../../platform/db/columns.ts'
@@ -59,12 +61,15 @@ export const importRoutes =
         schema: {
           tags,
           summary:
-            'Import leads from a CSV (members; X-Client-ID): each valid row becomes a contact and a deal in the ' +
-            "default pipeline's first stage, duplicates (same phone or email as a contact or an earlier row) are " +
-            'reported. `dryRun` answers the counts and errors (200) and writes nothing; otherwise the import runs ' +
-            'in the background (202) — follow it at GET /api/crm/imports/:id. Audited',
+            'Import leads from a CSV (`csv`) or from web pages (`urls`, at most ' +
+            `${IMPORT_MAX_URLS}; fetched by the import's job through the egress guard, read for JSON-LD, microdata ` +
+            'and tel:/mailto: links first, by the model (metered) only when a page has none) — members; ' +
+            "X-Client-ID. Each valid lead becomes a contact and a deal in the default pipeline's first stage, " +
+            'duplicates (same phone or email as a contact or an earlier lead) are reported. `dryRun` answers the ' +
+            'counts and errors (200; for pages, the addresses checked, nothing fetched) and writes nothing; otherwise ' +
+            'the import runs in the background (202) — follow it at GET /api/crm/imports/:id. Audited',
           headers: IdempotencyHeaders,
-          body: ImportCreate,
+          body: ImportRequest,
           response: { 200: ImportDto, 202: ImportDto, ...errorResponses(400, 401, 403, 404, 409, 413) },
         },
       },
@@ -77,6 +82,19 @@ export const importRoutes =
         )
         return reply.code(r.created || r.dto.id ? 202 : 200).send(r.dto)
       },
+    )
+
+    app.get(
+      '/api/crm/imports',
+      {
+        schema: {
+          tags,
+          summary: "The client's lead imports, newest first (X-Client-ID), paged",
+          querystring: PageQuery,
+          response: { 200: ImportListPage, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (req) => imports.list(await scope.clientFromHeader(req, 'viewer'), req.query),
     )
 
     app.get(

@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
-import type { ImportCreate, ImportCsv, ImportDto, ImportedLead, ImportRowQuery } from '../../../contracts/crm.ts'
+import type {
+  ImportCreate,
+  ImportCsv,
+  ImportDto,
+  ImportedLead,
+  ImportPageDto,
+  ImportPagesCreate,
+  ImportRequest,
+  ImportRowQuery,
+} from '../../../contracts/crm.ts'
 import { newId } from '../../platform/db/ids.ts'
-import { newestSeqFirstPage } from '../../platform/db/pagination.ts'
+import { newestFirstPage, newestSeqFirstPage, type PageRequest } from '../../platform/db/pagination.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
 import { defineJob, type Queue } from '../../platform/queue/queue.ts'
@@ -14,6 +23,7 @@ import type { CrmEvents } from './crm.events.ts'
 import type { CrmTables, ImportRow, ImportRowRow } from './crm.tables.ts'
 import { insertDeal } from './deals.ts'
 import { checkMapping, checkRow, keysOf, readCsv, suggestMapping, type CheckedRow } from './imports.csv.ts'
+import { pageUrl, type PageImports } from './imports.pages.ts'
 import { defaultPipelineId, stagesOf } from './pipelines.ts'
 import type { CrmSettings } from './settings.ts'
 
@@ -30,10 +40,12 @@ const rowDto = (r: { row: number; status: ImportRowRow['status']; lead: Imported
   contactId: r.contactId ?? null,
   dealId: r.dealId ?? null,
   errors: (r.errors ?? []) as ImportDto['problems'][number]['errors'],
+  url: r.sourceUrl ?? null,
 })
 
-const importDto = (i: ImportRow): ImportDto => ({
+const importDto = (i: ImportRow, pages: ImportPageDto[] = []): ImportDto => ({
   id: i.id,
+  kind: i.kind,
   source: i.source,
   status: i.status,
   counts: {
@@ -45,6 +57,7 @@ const importDto = (i: ImportRow): ImportDto => ({
     pending: i.total - i.invalid - i.imported - i.duplicates,
   },
   problems: [],
+  pages,
   createdAt: i.createdAt.toISOString(),
   finishedAt: i.finishedAt?.toISOString() ?? null,
 })
@@ -89,6 +102,8 @@ export const createImports = (deps: {
   audit: AuditService
   queue: Queue
   settings: CrmSettings
+  /** The page half: pages fetched and read into rows by the same job, before its batches. */
+  pages: PageImports
 }) => {
   const { db, events } = deps
 
@@ -111,6 +126,7 @@ export const createImports = (deps: {
     retryLimit: 10,
     retryDelaySeconds: 15,
     handler: async ({ importId }) => {
+      await deps.pages.scrape(importId)
       while (await runBatch(importId));
     },
   })
@@ -134,6 +150,16 @@ export const createImports = (deps: {
         .limit(IMPORT_BATCH)
         .execute()
       if (!rows.length) {
+        // A page import is complete once its pages are read too (a concurrent run may still be reading one).
+        if (imp.kind === 'pages') {
+          const reading = await trx
+            .selectFrom('crmImportPages')
+            .select('position')
+            .where('importId', '=', importId)
+            .where('status', 'in', ['pending', 'fetching'])
+            .executeTakeFirst()
+          if (reading) return false
+        }
         await trx
           .updateTable('crmImports')
           .set({ status: 'completed', finishedAt: new Date() })
@@ -286,6 +312,7 @@ export const createImports = (deps: {
     return {
       id: null,
       source: body.source,
+      kind: 'csv',
       status: 'dry_run',
       counts: {
         total: checked.length,
@@ -296,9 +323,120 @@ export const createImports = (deps: {
         pending: 0,
       },
       problems: problems.slice(0, DRY_RUN_PROBLEMS),
+      pages: [],
       createdAt: null,
       finishedAt: null,
     }
+  }
+
+  /** The import replayed under its Idempotency-Key; another request under the same key is a 409. */
+  const replayed = async (scope: ClientScope, key: string | undefined, hash: string) => {
+    if (!key) return undefined
+    const found = await db
+      .selectFrom('crmImports')
+      .selectAll()
+      .where('clientId', '=', scope.clientId)
+      .where('idempotencyKey', '=', key)
+      .executeTakeFirst()
+    if (found && found.fileHash !== hash) throw crmErrors.import_key_reused()
+    return found
+  }
+  const dtoOf = async (row: ImportRow) => importDto(row, row.kind === 'pages' ? await deps.pages.pages(row.id) : [])
+
+  /** Stores an import with its rows or pages (`fill`), audited, its job enqueued, in one transaction (202). */
+  const store = async (
+    scope: ClientScope,
+    body: { source: string; currency: string },
+    kind: 'csv' | 'pages',
+    hash: string,
+    key: string | undefined,
+    meta: RequestMeta,
+    size: number,
+    fill: (trx: Kysely<CrmTables>, id: string) => Promise<{ total: number; invalid: number }>,
+  ) => {
+    const earlier = await replayed(scope, key, hash)
+    if (earlier) return { created: false, dto: await dtoOf(earlier) }
+    const id = newId('imp')
+    try {
+      const row = await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('crmImports')
+          .values({
+            id,
+            workspaceId: scope.workspaceId,
+            clientId: scope.clientId,
+            createdBy: scope.userId,
+            source: body.source,
+            idempotencyKey: key ?? null,
+            fileHash: hash,
+            currency: body.currency,
+            kind,
+            status: 'running',
+            total: 0,
+          })
+          .execute()
+        const counts = await fill(trx, id)
+        const made = await trx
+          .updateTable('crmImports')
+          .set(counts)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await deps.audit.record(trx, {
+          action: 'import.started',
+          workspaceId: scope.workspaceId,
+          actorUserId: scope.userId,
+          targetType: 'crm_import',
+          targetId: id,
+          ip: meta.ip,
+          metadata: { clientId: scope.clientId, source: body.source, kind, [kind === 'csv' ? 'rows' : 'pages']: size },
+        })
+        await deps.queue.enqueue(trx, runJob, { importId: id })
+        return made
+      })
+      return { created: true, dto: await dtoOf(row) }
+    } catch (err) {
+      // The same key posted twice at once: the second meets the unique index and answers the first's import.
+      if ((err as { code?: string }).code !== '23505') throw err
+      const first = await replayed(scope, key, hash)
+      if (!first) throw err
+      return { created: false, dto: await dtoOf(first) }
+    }
+  }
+
+  /** A list of pages: a dry run checks the addresses; an import stores them for its job to fetch (never here). */
+  const createPages = async (
+    scope: ClientScope,
+    body: ImportPagesCreate,
+    key: string | undefined,
+    meta: RequestMeta,
+  ) => {
+    const urls = [...new Set(body.urls.map(pageUrl))]
+    if (body.dryRun) {
+      const pages = await deps.pages.check(urls)
+      const dto: ImportDto = {
+        id: null,
+        kind: 'pages',
+        source: body.source,
+        status: 'dry_run',
+        counts: { total: 0, valid: 0, imported: 0, duplicates: 0, invalid: 0, pending: 0 },
+        problems: [],
+        pages,
+        createdAt: null,
+        finishedAt: null,
+      }
+      return { created: false, dto }
+    }
+    const hash = createHash('sha256')
+      .update(JSON.stringify(['pages', urls, body.source, body.currency]))
+      .digest('hex')
+    return store(scope, body, 'pages', hash, key, meta, urls.length, async (trx, id) => {
+      await trx
+        .insertInto('crmImportPages')
+        .values(urls.map((url, position) => ({ importId: id, position, url, status: 'pending' as const })))
+        .execute()
+      return { total: 0, invalid: 0 }
+    })
   }
 
   return {
@@ -321,83 +459,45 @@ export const createImports = (deps: {
      * A dry run (answered, nothing written), or an import stored with its rows and its job enqueued (202). The same
      * Idempotency-Key with the same request answers the first import; with another file, 409.
      */
-    create: async (scope: ClientScope, body: ImportCreate, key: string | undefined, meta: RequestMeta) => {
+    create: async (scope: ClientScope, body: ImportRequest, key: string | undefined, meta: RequestMeta) => {
+      if ('urls' in body) return createPages(scope, body, key, meta)
       const file = await read(scope, body)
       const checked = file.rows.map(file.check)
       if (body.dryRun) return { created: false, dto: await dryRun(scope, body, checked) }
-      const fileHash = createHash('sha256')
+      const hash = createHash('sha256')
         .update(JSON.stringify([body.csv, file.mapping, body.source, body.currency, file.delimiter]))
         .digest('hex')
-      const replay = async () => {
-        if (!key) return undefined
-        const found = await db
-          .selectFrom('crmImports')
-          .selectAll()
-          .where('clientId', '=', scope.clientId)
-          .where('idempotencyKey', '=', key)
-          .executeTakeFirst()
-        if (found && found.fileHash !== fileHash) throw crmErrors.import_key_reused()
-        return found
-      }
-      const earlier = await replay()
-      if (earlier) return { created: false, dto: importDto(earlier) }
-      const id = newId('imp')
-      const invalid = checked.filter((c) => c.errors.length).length
-      try {
-        const row = await db.transaction().execute(async (trx) => {
-          const made = await trx
-            .insertInto('crmImports')
-            .values({
-              id,
-              workspaceId: scope.workspaceId,
-              clientId: scope.clientId,
-              createdBy: scope.userId,
-              source: body.source,
-              idempotencyKey: key ?? null,
-              fileHash,
-              currency: body.currency,
-              status: 'running',
-              total: checked.length,
-              invalid,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow()
-          for (let i = 0; i < checked.length; i += INSERT_CHUNK)
-            await trx
-              .insertInto('crmImportRows')
-              .values(
-                checked.slice(i, i + INSERT_CHUNK).map((c) => ({
-                  importId: id,
-                  rowNumber: c.row,
-                  status: c.errors.length ? ('invalid' as const) : ('pending' as const),
-                  lead: JSON.stringify(c.lead),
-                  errors: JSON.stringify(c.errors),
-                })),
-              )
-              .execute()
-          await deps.audit.record(trx, {
-            action: 'import.started',
-            workspaceId: scope.workspaceId,
-            actorUserId: scope.userId,
-            targetType: 'crm_import',
-            targetId: id,
-            ip: meta.ip,
-            metadata: { clientId: scope.clientId, source: body.source, rows: checked.length },
-          })
-          await deps.queue.enqueue(trx, runJob, { importId: id })
-          return made
-        })
-        return { created: true, dto: importDto(row) }
-      } catch (err) {
-        // The same key posted twice at once: the second meets the unique index and answers the first's import.
-        if ((err as { code?: string }).code !== '23505') throw err
-        const first = await replay()
-        if (!first) throw err
-        return { created: false, dto: importDto(first) }
-      }
+      return store(scope, body, 'csv', hash, key, meta, checked.length, async (trx, id) => {
+        for (let i = 0; i < checked.length; i += INSERT_CHUNK)
+          await trx
+            .insertInto('crmImportRows')
+            .values(
+              checked.slice(i, i + INSERT_CHUNK).map((c) => ({
+                importId: id,
+                rowNumber: c.row,
+                status: c.errors.length ? ('invalid' as const) : ('pending' as const),
+                lead: JSON.stringify(c.lead),
+                errors: JSON.stringify(c.errors),
+              })),
+            )
+            .execute()
+        return { total: checked.length, invalid: checked.filter((c) => c.errors.length).length }
+      })
     },
 
-    get: async (scope: ClientScope, id: string) => importDto(await importRow(db, scope.clientId, id)),
+    /** The client's imports, newest first (paged). */
+    list: async (scope: ClientScope, q: PageRequest) => {
+      const page = await newestFirstPage(
+        db.selectFrom('crmImports').selectAll().where('clientId', '=', scope.clientId),
+        q,
+      )
+      return { items: page.items.map((i) => importDto(i)), nextCursor: page.nextCursor }
+    },
+
+    get: async (scope: ClientScope, id: string) => {
+      const row = await importRow(db, scope.clientId, id)
+      return importDto(row, row.kind === 'pages' ? await deps.pages.pages(id) : [])
+    },
 
     rows: async (scope: ClientScope, id: string, q: ImportRowQuery) => {
       await importRow(db, scope.clientId, id)

@@ -13,6 +13,9 @@ import {
   ContactsPage,
   DealsPage,
   NewCampaignPage,
+  ImportProgressPage,
+  ImportsPage,
+  ImportWizardPage,
 } from '../modules/crm/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
@@ -82,6 +85,9 @@ export function AppRoutes() {
         <Route path="crm/campaigns" element={<CampaignsPage />} />
         <Route path="crm/campaigns/new" element={<NewCampaignPage />} />
         <Route path="crm/campaigns/:id" element={<CampaignPage />} />
+        <Route path="crm/imports" element={<ImportsPage />} />
+        <Route path="crm/imports/new" element={<ImportWizardPage />} />
+        <Route path="crm/imports/:id" element={<ImportProgressPage />} />
         <Route path="settings/profile" element={<ProfilePage />} />
         <Route path="settings/members" element={<MembersPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />

@@ -47,6 +47,8 @@ export type RequestOptions = {
   clientId?: string
   query?: Record<string, string | number | undefined | null>
   signal?: AbortSignal
+  /** Extra request headers (e.g. `idempotency-key`). */
+  headers?: Record<string, string>
   /** Set false where a 401 is an expected answer (e.g. wrong password at login). */
   redirectOn401?: boolean
 }
@@ -95,7 +97,7 @@ export const failed = async (res: Response, redirectOn401 = true): Promise<ApiEr
 /** fetch wrapper: same-origin cookies, JSON in and out, errors as ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = 'GET', body, workspaceId, clientId, query, signal, redirectOn401 = true } = options
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (workspaceId) headers['x-workspace-id'] = workspaceId
   if (clientId) headers['x-client-id'] = clientId

@@ -12,6 +12,7 @@ import type { BookingFilters, BookingStatus } from './api.ts'
 import { BookingItem, STATUS_LABELS } from './BookingItem.tsx'
 import { BookingsCalendar } from './BookingsCalendar.tsx'
 import { ClientGate } from './ClientGate.tsx'
+import { ExportButton } from './ExportButton.tsx'
 
 /** /app/crm/bookings: the client's bookings as a list (status and date filters) or a month calendar. */
 export function BookingsPage() {
@@ -79,13 +80,16 @@ function BookingList({ clientId, status }: { clientId: string; status: BookingSt
   })
   return (
     <>
-      <div className="mb-4 grid max-w-md grid-cols-2 gap-3">
-        <Field label="From">
-          {(p) => <Input {...p} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />}
-        </Field>
-        <Field label="To">
-          {(p) => <Input {...p} type="date" value={to} onChange={(e) => setTo(e.target.value)} />}
-        </Field>
+      <div className="mb-4 flex flex-wrap items-end gap-3">
+        <div className="grid max-w-md flex-1 grid-cols-2 gap-3">
+          <Field label="From">
+            {(p) => <Input {...p} type="date" value={from} onChange={(e) => setFrom(e.target.value)} />}
+          </Field>
+          <Field label="To">
+            {(p) => <Input {...p} type="date" value={to} onChange={(e) => setTo(e.target.value)} />}
+          </Field>
+        </div>
+        <ExportButton clientId={clientId} path="/api/crm/bookings/export.csv" filters={filters} />
       </div>
       <QueryState query={query} label="Loading bookings…">
         {(data) => {

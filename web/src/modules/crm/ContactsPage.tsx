@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit, canManage } from '../../lib/roles.ts'
 import { useDebounced } from '../../lib/use-debounced.ts'
 import { Badge } from '../../ui/Badge.tsx'
-import { Button } from '../../ui/Button.tsx'
+import { Button, ButtonLink } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { Field } from '../../ui/Field.tsx'
@@ -20,6 +20,7 @@ import { ContactFormDialog } from './ContactForm.tsx'
 import { ContactViews } from './ContactViews.tsx'
 import { CrmSettingsDialog } from './CrmSettingsDialog.tsx'
 import { contactPath, formatMoney } from './format.ts'
+import { ExportButton } from './ExportButton.tsx'
 import { Icon } from './icons.tsx'
 
 /** /app/crm/contacts: the client's contacts, searched and filtered, paged with "Load more". */
@@ -80,6 +81,16 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
               <Button variant="secondary" onClick={() => setSettingsOpen(true)}>
                 CRM settings
               </Button>
+            )}
+            <ExportButton
+              clientId={clientId}
+              path="/api/crm/contacts/export.csv"
+              filters={{ q: filters.q, tag: filters.tag, owner: filters.owner, archived }}
+            />
+            {editor && (
+              <ButtonLink variant="secondary" to="/app/crm/imports/new">
+                Import leads
+              </ButtonLink>
             )}
             {editor && (
               <Button onClick={() => setCreating(true)}>

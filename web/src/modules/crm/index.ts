@@ -7,5 +7,8 @@ export {
   ContactsPage,
   DealsPage,
   NewCampaignPage,
+  ImportProgressPage,
+  ImportsPage,
+  ImportWizardPage,
 } from './pages.tsx'
 export { ExtractBookingButton } from './ExtractBooking.tsx'

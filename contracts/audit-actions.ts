@@ -77,6 +77,11 @@ export const AUDIT_ACTION_LABELS = {
   'crm.field_defined': 'CRM custom field defined',
   'pipeline.created': 'CRM pipeline created',
   'booking.extracted': 'CRM booking drafted by AI from a conversation',
+  'connector.connected': 'Google connected for a client',
+  'connector.reconnected': 'Google reconnected for a client',
+  'connector.disconnected': 'Google disconnected for a client',
+  'connector.ads_account_picked': 'Google Ads account picked',
+  'connector.analytics_property_picked': 'GA4 property picked',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

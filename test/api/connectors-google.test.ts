@@ -96,6 +96,7 @@ afterAll(async () => {
 beforeEach(() => {
   fake.options.consent = 'allow'
   fake.options.refreshDelayMs = 0
+  fake.options.rotateRefreshTokens = false
   fake.failures.ads.length = 0
   fake.failures.ga.length = 0
 })
@@ -440,6 +441,34 @@ describe('tokens', () => {
       ),
     ])
     expect(reads.map((r) => r.statusCode)).toEqual(Array(100).fill(200))
+    expect(fake.stats.refreshes - before).toBe(1)
+  })
+
+  it('keeps the refresh token Google rotates, and refreshes with it next time', async () => {
+    const o = await ready('rotation')
+    const box = createSecretBox(SECRET_KEY)
+    const refreshTokenOf = async () =>
+      box.open(
+        (await rows().where('id', '=', o.connectionId).executeTakeFirstOrThrow()).refreshToken!,
+        `connector:${o.connectionId}:refresh`,
+      )
+    const first = await refreshTokenOf()
+    fake.options.rotateRefreshTokens = true
+    await expireInDb(o.connectionId)
+    expect((await report(o, o.connectionId, 'kind=adgroups&from=2026-11-03&to=2026-11-03')).statusCode).toBe(200)
+    const second = await refreshTokenOf()
+    expect(second).not.toBe(first)
+    await expireInDb(o.connectionId)
+    expect((await report(o, o.connectionId, 'kind=adgroups&from=2026-11-04&to=2026-11-04')).statusCode).toBe(200)
+    expect((await connectionOf(o)).status).toBe('connected')
+  })
+
+  it('refreshes once and retries when Google rejects a token it had not yet expired (401)', async () => {
+    const o = await ready('early-401')
+    fake.expireAccessTokens()
+    const before = fake.stats.refreshes
+    const res = await report(o, o.connectionId, 'kind=campaigns&from=2026-11-05&to=2026-11-05')
+    expect(res.statusCode, res.body).toBe(200)
     expect(fake.stats.refreshes - before).toBe(1)
   })
 

@@ -260,6 +260,33 @@ describe('connecting Google for a client', () => {
   })
 })
 
+describe('the plan limit at the callback', () => {
+  it('shows a 402 page when the last slot was taken while the user was at Google, and saves nothing', async () => {
+    const o = await onboard(ctx.app, 'conn-race')
+    const start = await call(ctx.app, 'POST', '/api/connectors/google/start', as(o), { clientId: o.clientId })
+    expect(start.statusCode).toBe(200)
+    const state = cookiesOf(start.headers['set-cookie']).find((c) => c.startsWith('camarad_google_connect='))!
+    const atGoogle = await fetch(start.json().url, { redirect: 'manual' })
+    const callback = new URL(atGoogle.headers.get('location')!)
+    // Meanwhile another client of the workspace takes the Free plan's one connector.
+    const other = await call(
+      ctx.app,
+      'POST',
+      '/api/clients',
+      { cookie: o.user.cookie, workspaceId: o.workspaceId },
+      { name: 'Quicker' },
+    )
+    expect((await connect({ user: o.user, clientId: other.json().id })).statusCode).toBe(302)
+    const res = await call(ctx.app, 'GET', callback.pathname + callback.search, {
+      cookie: `${o.user.cookie}; ${state}`,
+    })
+    expect(res.statusCode).toBe(402)
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.body).toContain('plan.limit_reached')
+    expect((await call(ctx.app, 'GET', `/api/connectors?clientId=${o.clientId}`, as(o))).json().items).toEqual([])
+  })
+})
+
 describe('Google Ads through the connection', () => {
   it('lists accessible accounts and a manager’s children (through login-customer-id), naming the unusable ones', async () => {
     const o = await onboard(ctx.app, 'ads-accounts')

@@ -15,6 +15,8 @@ import {
   ConnectionsQuery,
 } from '../../../contracts/connectors.ts'
 import type { Role } from '../../platform/db/columns.ts'
+import type { ClientScope } from '../../platform/http/request-context.ts'
+import type { ConnectionRow } from './connectors.tables.ts'
 import { errorResponses, requestMeta } from '../../platform/http/route-helpers.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { connectorsErrors } from './connectors.errors.ts'
@@ -36,11 +38,7 @@ export const connectorsRoutes =
     connections: Connections
     reports: Reports
     scope: ScopeResolver
-    disconnect: (
-      scope: Awaited<ReturnType<ScopeResolver['client']>>,
-      id: string,
-      req: FastifyRequest,
-    ) => Promise<unknown>
+    disconnect: (scope: ClientScope, id: string, req: FastifyRequest) => Promise<ConnectionRow>
     forget: (connectionId: string) => void
   }) =>
   async (base: FastifyInstance) => {
@@ -94,7 +92,7 @@ export const connectorsRoutes =
         const s = await owned(req, req.params.id, 'admin')
         const row = await disconnect(s, req.params.id, req)
         forget(req.params.id)
-        return toDto(row as Parameters<typeof toDto>[0])
+        return toDto(row)
       },
     )
 

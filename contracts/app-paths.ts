@@ -6,3 +6,5 @@ export const USAGE_PATH = '/app/settings/usage'
 export const FLOWS_PATH = '/app/flows'
 export const flowPath = (id: string) => `${FLOWS_PATH}/${encodeURIComponent(id)}`
 export const flowRunPath = (id: string) => `${FLOWS_PATH}/runs/${encodeURIComponent(id)}`
+/** A client's connectors (Google Ads and GA4): where a Google consent returns. */
+export const clientConnectorsPath = (clientId: string) => `/app/clients/${encodeURIComponent(clientId)}/connectors`

@@ -86,6 +86,11 @@ export const AUDIT_ACTION_LABELS = {
   'contact.opted_in': 'CRM contact opted back in to campaigns',
   'contacts.exported': 'CRM contacts exported (CSV)',
   'bookings.exported': 'CRM bookings exported (CSV)',
+  'connector.connected': 'Google connected for a client',
+  'connector.reconnected': 'Google reconnected for a client',
+  'connector.disconnected': 'Google disconnected for a client',
+  'connector.ads_account_picked': 'Google Ads account picked',
+  'connector.analytics_property_picked': 'GA4 property picked',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -79,6 +79,21 @@ export const Env = z.object({
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),
+  /**
+   * Google connections (ADR 0007): the OAuth token/revoke endpoints' base (the consent page follows it when it is
+   * set, unless GOOGLE_OAUTH_AUTHORIZE_URL names it), the Ads REST API's base and version, its developer token, and
+   * one base for the GA4 Data and Admin APIs (default: Google's two hosts). Reports are cached this many seconds.
+   */
+  GOOGLE_OAUTH_BASE: z.string().url().optional(),
+  GOOGLE_OAUTH_AUTHORIZE_URL: z.string().url().optional(),
+  GOOGLE_ADS_API_BASE: z.string().url().default('https://googleads.googleapis.com'),
+  GOOGLE_ADS_API_VERSION: z
+    .string()
+    .regex(/^v\d+$/)
+    .default('v21'),
+  GOOGLE_ADS_DEVELOPER_TOKEN: z.string().optional(),
+  GOOGLE_ANALYTICS_API_BASE: z.string().url().optional(),
+  CONNECTORS_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   WEB_DIST_DIR: z.string().default('./web/dist'),
   /** smtp(s)://user:pass@host:port; without it emails are stored in the outbox for the operator page (and their link logged). */
   SMTP_URL: z

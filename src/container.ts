@@ -60,6 +60,11 @@ import { operatorGuard } from './platform/http/operator.ts'
 import { createCreditsModule } from './modules/credits/credits.module.ts'
 import { createBillingModule } from './modules/billing/billing.module.ts'
 import { createSubscriptionsModule } from './modules/subscriptions/subscriptions.module.ts'
+import {
+  connectorsSettingsFrom,
+  connectorsUsage,
+  createConnectorsModule,
+} from './modules/connectors/connectors.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
 // `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
@@ -125,7 +130,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     db,
     config,
     workspaces: workspacePlans,
-    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage, ...inboxUsage },
+    usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage, ...inboxUsage, ...connectorsUsage },
   })
   const tenancy = createTenancyModule({
     db,
@@ -288,6 +293,15 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     },
   })
   channels.receive(inbox.receivers)
+  const connectors = createConnectorsModule({
+    db,
+    box: createSecretBox(config.secretKey),
+    audit,
+    entitlements: plans.entitlements,
+    scope: tenancy.scope,
+    queue,
+    settings: connectorsSettingsFrom(config),
+  })
   const crm = createCrmModule({
     db,
     scope: tenancy.scope,
@@ -409,6 +423,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     channels,
     inbox,
     crm,
+    connectors,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -449,6 +464,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     channels,
     inbox,
     crm,
+    connectors,
     publicSite,
     jobs,
     routes,

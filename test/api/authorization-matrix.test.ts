@@ -294,6 +294,22 @@ const FIXTURES: Record<string, Fixture> = {
     params: (w) => ({ id: w.crmBookingId }),
     body: { status: 'cancelled' },
   },
+  'GET /api/connectors/{id}': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'POST /api/connectors/{id}/disconnect': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'GET /api/connectors/{id}/ads/accounts': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'PUT /api/connectors/{id}/ads/account': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.connectionId }),
+    body: { customerId: '1234567890' },
+  },
+  'GET /api/connectors/{id}/ads/report': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'GET /api/connectors/{id}/analytics/properties': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'PUT /api/connectors/{id}/analytics/property': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.connectionId }),
+    body: { propertyId: '123456' },
+  },
+  'GET /api/connectors/{id}/analytics/report': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -505,6 +521,20 @@ const buildWorld = async (ctx: TestContext) => {
     channelId,
     message: { type: 'text', text: 'Hello {{name}}' },
   })
+  // A Google connection (no Google here: stored as a consent leaves it, then refused by Google — reconnect_required,
+  // so its data routes answer 409 past authorization without a network call).
+  const connectionId = 'conn_matrixmatrixmatrixmatrix'
+  await ctx.container.db
+    .insertInto('connectorConnections')
+    .values({
+      id: connectionId,
+      workspaceId: a.workspaceId,
+      clientId: a.clientId,
+      provider: 'google',
+      status: 'reconnect_required',
+      createdBy: a.user.id,
+    })
+    .execute()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -538,6 +568,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmImportId,
     crmViewId,
     crmCampaignId,
+    connectionId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -618,6 +649,7 @@ const digest = async (ctx: TestContext) => {
     'crm_campaign_recipients',
     'crm_opt_outs',
     'crm_import_pages',
+    'connector_connections',
   ]
   const parts = await Promise.all(
     tables.map(
@@ -684,7 +716,7 @@ describe('authorization matrix', () => {
         f.body,
       )
     }
-  })
+  }, 120_000)
 
   it('answers 404 to a member of another workspace, by cookie and by Bearer token, and changes nothing', async () => {
     for (const { method, path } of routes) {
@@ -702,7 +734,7 @@ describe('authorization matrix', () => {
         f.body,
       )
     }
-  })
+  }, 120_000)
 
   it('answers 403 to a viewer on every tenant route that writes, and changes nothing', async () => {
     const writes = routes.filter((r) => WRITE.has(r.method) && FIXTURES[`${r.method} ${r.path}`]!.kind === 'workspace')
@@ -714,16 +746,20 @@ describe('authorization matrix', () => {
       await expectRefused(method, url, { cookie: world.viewer.cookie, headers }, 403, f.body)
       await expectRefused(method, url, { token: world.viewerToken, headers }, 403, f.body)
     }
-  })
+  }, 120_000)
 
   it('lets the viewer read every tenant route that reads', async () => {
     const reads = routes.filter((r) => r.method === 'GET' && FIXTURES[`${r.method} ${r.path}`]!.kind === 'workspace')
     for (const { method, path } of reads) {
       const url = fill(path, FIXTURES[`${method} ${path}`]!.params(world))
       const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
-      // Invitations are admin-only even to read; the world's number is a QR one, which has no templates (409, past
-      // authorization).
-      const expected = /\/(invitations|provider-keys)$/.test(path) ? 403 : /\/templates$/.test(path) ? 409 : 200
+      // Invitations are admin-only even to read; the world's number is a QR one, which has no templates, and its Google
+      // connection needs a reconnect (409, past authorization).
+      const expected = /\/(invitations|provider-keys)$/.test(path)
+        ? 403
+        : /\/templates$|^\/api\/connectors\/\{id\}\/(ads|analytics)\//.test(path)
+          ? 409
+          : 200
       expect(res.statusCode, `${method} ${url}`).toBe(expected)
     }
   })

@@ -74,7 +74,7 @@ describe('API description', () => {
       // Actions that take no body (a body sent to them is refused with 400 by the platform) are named by their verb.
       if (
         /^(POST|PATCH|PUT) /.test(key) &&
-        !/logout|archive|accept|cancel|start|publish|pause|resume|restore|rotate|instantiate|regenerate-qr|backfill|\/read$/.test(
+        !/logout|disconnect|archive|accept|cancel|start|publish|pause|resume|restore|rotate|instantiate|regenerate-qr|backfill|\/read$/.test(
           key,
         )
       )

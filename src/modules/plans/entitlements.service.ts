@@ -48,7 +48,7 @@ export const createEntitlements = ({
   workspaces: WorkspacePlans
   usage: UsageCounters
 }) => {
-  // Flows, channel numbers and connectors have no module yet, and messages a month are not metered yet: they count 0.
+  // A limit no module counts (none today) counts 0.
   const used = (executor: Handle, workspaceId: string, key: LimitKey) =>
     usage[key]?.(executor, workspaceId) ?? Promise.resolve(0)
 

@@ -56,6 +56,8 @@ export type IdPrefix =
   // crm: campaigns and opt-outs
   | 'cmp'
   | 'opt'
+  // connectors: a client's Google connection
+  | 'conn'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -77,6 +77,8 @@ export const AUDIT_ACTION_LABELS = {
   'crm.field_defined': 'CRM custom field defined',
   'pipeline.created': 'CRM pipeline created',
   'booking.extracted': 'CRM booking drafted by AI from a conversation',
+  'knowledge.document_added': 'Knowledge document added',
+  'knowledge.document_deleted': 'Knowledge document deleted',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -275,6 +275,8 @@ const FIXTURES: Record<string, Fixture> = {
     params: (w) => ({ id: w.crmBookingId }),
     body: { status: 'cancelled' },
   },
+  'GET /api/knowledge/{id}': { kind: 'workspace', params: (w) => ({ id: w.knowledgeDocumentId }) },
+  'DELETE /api/knowledge/{id}': { kind: 'workspace', params: (w) => ({ id: w.knowledgeDocumentId }) },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -479,6 +481,10 @@ const buildWorld = async (ctx: TestContext) => {
     csv: 'Name,Phone\nLead,+40 733 000 002\n',
     source: 'matrix',
   })
+  const knowledgeDocumentId = await crm('POST', '/api/knowledge', {
+    name: 'matrix.md',
+    contentBase64: Buffer.from('# Matrix\n\nA passage.').toString('base64'),
+  })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -510,6 +516,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmPipelineId,
     crmBookingId,
     crmImportId,
+    knowledgeDocumentId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -585,6 +592,8 @@ const digest = async (ctx: TestContext) => {
     'crm_extractions',
     'crm_imports',
     'crm_import_rows',
+    'knowledge_documents',
+    'knowledge_chunks',
   ]
   const parts = await Promise.all(
     tables.map(

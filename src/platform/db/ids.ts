@@ -51,6 +51,8 @@ export type IdPrefix =
   | 'tsk'
   // crm: booking extractions (the audit record of a draft)
   | 'cex'
+  // knowledge: documents
+  | 'kd'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -347,6 +347,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     egress: createEgress({ ...egress, timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024 }),
   })
   tools.registry.register(...knowledge.tools)
+  flows.knowledge.connect(knowledge.knowledge.search)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,

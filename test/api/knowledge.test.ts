@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KNOWLEDGE_MAX_BYTES } from '../../contracts/knowledge.ts'
 import { startFakeOpenAI } from '../fakes/openai-upstream.ts'
+import { edge, node } from '../flow-graph.ts'
 import { brandGuideDocx, minimalPdf } from '../fixtures/knowledge-documents.ts'
 import { addMember, call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { parseSse } from '../sse.ts'
@@ -357,5 +358,54 @@ describe('the search_knowledge tool', () => {
       await chatCtx.close()
       await fake.close()
     }
+  })
+})
+
+describe('the "Search knowledge" flow node', () => {
+  const runFlow = async (caller: Caller, input: unknown) => {
+    const graph = {
+      nodes: [
+        node('start', 'core.manual'),
+        node('kb', 'knowledge.search', { query: { $expr: '$trigger.question' }, limit: 3 }, 200),
+      ],
+      edges: [edge('start', 'kb')],
+    }
+    const flow = (
+      await call(ctx.app, 'POST', '/api/flows', caller, { name: 'Answer from the price list', graph })
+    ).json()
+    expect((await call(ctx.app, 'POST', `/api/flows/${flow.id}/publish`, caller)).statusCode).toBe(200)
+    const started = await call(ctx.app, 'POST', `/api/flows/${flow.id}/runs`, caller, { input })
+    expect(started.statusCode, started.body).toBe(202)
+    await ctx.container.flows.engine.drain()
+    return (await call(ctx.app, 'GET', `/api/flows/runs/${started.json().runId}`, caller)).json()
+  }
+
+  it("returns the run's client's passages, and none of another client's", async () => {
+    await addFile('flow-prices.pdf', PRICE_LIST)
+    const trace = await runFlow(as, { question: 'flat white' })
+    expect(trace.run.status).toBe('completed')
+    const step = trace.steps.find((s: { nodeId: string }) => s.nodeId === 'kb')
+    expect(step.output.count).toBeGreaterThan(0)
+    expect(step.output.passages).toContainEqual(expect.objectContaining({ document: 'flow-prices.pdf', page: 2 }))
+
+    const other = (
+      await call(
+        ctx.app,
+        'POST',
+        '/api/clients',
+        { cookie: owner.user.cookie, workspaceId: owner.workspaceId },
+        { name: 'Flow client' },
+      )
+    ).json().id as string
+    const elsewhere = await runFlow(
+      { cookie: owner.user.cookie, headers: { 'x-client-id': other } },
+      {
+        question: 'flat white',
+      },
+    )
+    expect(elsewhere.steps.find((s: { nodeId: string }) => s.nodeId === 'kb').output).toEqual({
+      passages: [],
+      count: 0,
+    })
   })
 })

@@ -6,6 +6,7 @@ import { NumbersPage } from '../modules/channels/index.ts'
 import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
 import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
 import { BookingsPage, ContactPage, ContactsPage, DealsPage } from '../modules/crm/index.ts'
+import { KnowledgePage } from '../modules/knowledge/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { InboxPage } from '../modules/inbox/index.ts'
@@ -67,6 +68,7 @@ export function AppRoutes() {
         <Route path="inbox" element={<InboxPage />} />
         <Route path="inbox/:threadId" element={<InboxPage />} />
         <Route path="numbers" element={<NumbersPage />} />
+        <Route path="knowledge" element={<KnowledgePage />} />
         <Route path="crm/contacts" element={<ContactsPage />} />
         <Route path="crm/contacts/:id" element={<ContactPage />} />
         <Route path="crm/deals" element={<DealsPage />} />

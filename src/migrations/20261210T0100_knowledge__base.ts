@@ -25,9 +25,13 @@ export const up = (db: Kysely<unknown>) =>
     characters integer,
     passages integer NOT NULL DEFAULT 0,
     created_by text NOT NULL,
+    idempotency_key text,
+    request_hash text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     ready_at timestamptz
   )`,
+    `CREATE UNIQUE INDEX knowledge_documents_idempotency_idx ON knowledge_documents (client_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL`,
     `CREATE INDEX knowledge_documents_client_idx ON knowledge_documents (client_id, created_at DESC, id DESC)`,
     `CREATE TABLE knowledge_chunks (
     document_id text NOT NULL REFERENCES knowledge_documents (id) ON DELETE CASCADE,

@@ -171,6 +171,25 @@ describe('knowledge documents', () => {
     expect(unnamed.json().error.code).toBe('knowledge.name_required')
   })
 
+  it('answers the first document to an upload retried with the same Idempotency-Key, and 409 for another file', async () => {
+    const keyed = { ...as, headers: { ...as.headers, 'idempotency-key': 'upload-1' } }
+    const body = { name: 'hours.txt', contentBase64: Buffer.from('Open 7 to 19.').toString('base64') }
+    const first = await upload(body, keyed)
+    const again = await upload(body, keyed)
+    expect(first.statusCode, first.body).toBe(202)
+    expect(again.statusCode).toBe(202)
+    expect(again.json().id).toBe(first.json().id)
+    const other = await upload({ ...body, contentBase64: Buffer.from('Open 8 to 20.').toString('base64') }, keyed)
+    expect(other.statusCode).toBe(409)
+    expect(other.json().error.code).toBe('knowledge.idempotency_key_reused')
+    const rows = await ctx.container.db
+      .selectFrom('knowledgeDocuments')
+      .select('id')
+      .where('idempotencyKey', '=', 'upload-1')
+      .execute()
+    expect(rows).toHaveLength(1)
+  })
+
   it('lets members and viewers read and search, and only admins add or delete', async () => {
     const denied = await upload({ name: 'm.txt', contentBase64: Buffer.from('member text').toString('base64') }, member)
     expect(denied.statusCode).toBe(403)

@@ -15,6 +15,10 @@ export const knowledgeErrors = defineErrors('knowledge', {
     when: 'The bytes are not a PDF, a Word document (DOCX) or UTF-8 text (Markdown, plain text), whatever the name says.',
     message: 'This file is not a PDF, a Word document (.docx), Markdown or plain text.',
   },
+  idempotency_key_reused: {
+    status: 409,
+    message: 'This Idempotency-Key was used for another upload: send a new key for a different document.',
+  },
   empty_file: { status: 400, message: 'The file is empty.' },
   invalid_base64: { status: 400, message: 'contentBase64 is not valid base64.' },
   name_required: {

@@ -38,6 +38,15 @@ export const documents = {
       .where('id', '=', id)
       .executeTakeFirst(),
 
+  /** The document an upload with this Idempotency-Key made, with the hash of what it was sent with. */
+  byIdempotencyKey: (db: Db, scope: ClientScope, key: string) =>
+    db
+      .selectFrom('knowledgeDocuments')
+      .select([...COLUMNS, 'requestHash'])
+      .where('clientId', '=', scope.clientId)
+      .where('idempotencyKey', '=', key)
+      .executeTakeFirst(),
+
   /** The client a document belongs to (for the scope check of a by-id route). */
   clientOf: async (db: Db, id: string) =>
     (await db.selectFrom('knowledgeDocuments').select('clientId').where('id', '=', id).executeTakeFirst())?.clientId,

@@ -69,9 +69,15 @@ export const knowledgeRoutes =
             `${KNOWLEDGE_MAX_BYTES} bytes; the type is read from the bytes. 202: the text is read in the background ` +
             '(status pending → ready, or failed with a reason). Audited',
           querystring: KnowledgeUploadQuery,
+          headers: z.object({
+            'idempotency-key': z.string().min(1).max(200).optional().meta({
+              description:
+                'The same key with the same file or page answers the first document instead of adding it again.',
+            }),
+          }),
           // The raw bytes first: an object schema would walk a Buffer's millions of indices as unknown keys.
           body: z.union([RawFile, KnowledgeUpload]),
-          response: { 202: KnowledgeDocumentDto, ...errorResponses(400, 401, 403, 404, 413, 415) },
+          response: { 202: KnowledgeDocumentDto, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
         },
       },
       async (req, reply) => {
@@ -83,7 +89,7 @@ export const knowledgeRoutes =
           input = { file: { name: req.query.name, bytes: body } }
         } else if ('url' in body) input = { page: { url: body.url, name: body.name } }
         else input = { file: { name: body.name, bytes: decodeBase64(body.contentBase64) } }
-        return reply.code(202).send(await knowledge.add(s, input, requestMeta(req)))
+        return reply.code(202).send(await knowledge.add(s, input, req.headers['idempotency-key'], requestMeta(req)))
       },
     )
 

@@ -19,10 +19,12 @@ import { chunks, documents } from './knowledge.repository.ts'
 import type { KnowledgeDocumentRow, KnowledgeTables } from './knowledge.tables.ts'
 import { sniffKind } from './sniff.ts'
 
+const hashOf = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+
 /** What an upload route hands over: a file's bytes and name, or a web page's address. */
 export type KnowledgeInput = { file: { name: string; bytes: Buffer } } | { page: { url: string; name?: string } }
 
-const toDto = (d: Omit<KnowledgeDocumentRow, 'source'>): KnowledgeDocumentDto => ({
+const toDto = (d: Omit<KnowledgeDocumentRow, 'source' | 'idempotencyKey' | 'requestHash'>): KnowledgeDocumentDto => ({
   id: d.id,
   clientId: d.clientId,
   name: d.name,
@@ -134,12 +136,17 @@ export const createKnowledgeService = (deps: {
     /** The client of a document, for the scope check of its routes (undefined: no such document). */
     clientOf: (id: string) => documents.clientOf(db, id),
 
-    async add(scope: ClientScope, input: KnowledgeInput, meta: RequestMeta) {
+    /**
+     * A document committed `pending` with its ingest job (202). The same Idempotency-Key with the same upload answers
+     * the first document; with another file or page, 409.
+     */
+    async add(scope: ClientScope, input: KnowledgeInput, key: string | undefined, meta: RequestMeta) {
       const base = {
         id: newId('kd'),
         workspaceId: scope.workspaceId,
         clientId: scope.clientId,
         createdBy: scope.userId,
+        idempotencyKey: key ?? null,
         status: 'pending' as const,
         error: null,
         pages: null,
@@ -153,25 +160,52 @@ export const createKnowledgeService = (deps: {
         const kind = sniffKind(bytes, name)
         if (!kind) throw knowledgeErrors.unsupported_type()
         const sha256 = createHash('sha256').update(bytes).digest('hex')
-        row = { ...base, name, kind, url: null, bytes: bytes.length, sha256, source: bytes }
+        const requestHash = hashOf(['file', name, sha256])
+        row = { ...base, name, kind, url: null, bytes: bytes.length, sha256, source: bytes, requestHash }
       } else {
         const { url, name } = input.page
-        row = { ...base, name: name ?? url.slice(0, 200), kind: 'web', url, bytes: null, sha256: null, source: null }
+        const requestHash = hashOf(['page', name ?? null, url])
+        row = {
+          ...base,
+          name: name ?? url.slice(0, 200),
+          kind: 'web',
+          url,
+          bytes: null,
+          sha256: null,
+          source: null,
+          requestHash,
+        }
       }
-      return db.transaction().execute(async (trx) => {
-        const doc = await documents.insert(trx, row)
-        await audit.record(trx, {
-          action: 'knowledge.document_added',
-          workspaceId: scope.workspaceId,
-          actorUserId: scope.userId,
-          targetType: 'knowledge_document',
-          targetId: doc.id,
-          ip: meta.ip,
-          metadata: { clientId: scope.clientId, name: doc.name, kind: doc.kind, bytes: doc.bytes, url: doc.url },
+      const replay = async () => {
+        if (!key) return undefined
+        const found = await documents.byIdempotencyKey(db, scope, key)
+        if (found && found.requestHash !== row.requestHash) throw knowledgeErrors.idempotency_key_reused()
+        return found
+      }
+      const earlier = await replay()
+      if (earlier) return toDto(earlier)
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const doc = await documents.insert(trx, row)
+          await audit.record(trx, {
+            action: 'knowledge.document_added',
+            workspaceId: scope.workspaceId,
+            actorUserId: scope.userId,
+            targetType: 'knowledge_document',
+            targetId: doc.id,
+            ip: meta.ip,
+            metadata: { clientId: scope.clientId, name: doc.name, kind: doc.kind, bytes: doc.bytes, url: doc.url },
+          })
+          await deps.queue.enqueue(trx, ingestJob, { documentId: doc.id }, { singletonKey: doc.id })
+          return toDto(doc)
         })
-        await deps.queue.enqueue(trx, ingestJob, { documentId: doc.id }, { singletonKey: doc.id })
-        return toDto(doc)
-      })
+      } catch (err) {
+        // The same key sent twice at once: the second meets the unique index and answers the first's document.
+        if ((err as { code?: string }).code !== '23505') throw err
+        const first = await replay()
+        if (!first) throw err
+        return toDto(first)
+      }
     },
 
     async get(scope: ClientScope, id: string) {

@@ -19,6 +19,9 @@ export type KnowledgeDocumentsTable = {
   characters: number | null
   passages: Generated<number>
   createdBy: string
+  /** The upload's Idempotency-Key (unique per client) and what it was sent with, to tell a replay from a reuse. */
+  idempotencyKey: string | null
+  requestHash: string
   createdAt: Generated<Date>
   readyAt: NullableTimestamp
 }

@@ -24,6 +24,7 @@ export const up = (db: Kysely<unknown>) =>
     pages integer,
     characters integer,
     passages integer NOT NULL DEFAULT 0,
+    attempts integer NOT NULL DEFAULT 0,
     created_by text NOT NULL,
     idempotency_key text,
     request_hash text NOT NULL,

@@ -7,6 +7,7 @@ import { edge, node } from '../flow-graph.ts'
 import { brandGuideDocx, minimalPdf } from '../fixtures/knowledge-documents.ts'
 import { addMember, call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 import { parseSse } from '../sse.ts'
+import { createKnowledgeService } from '../../src/modules/knowledge/knowledge.service.ts'
 
 const PRICE_LIST = minimalPdf([
   'Cafeneaua Verde price list 2026',
@@ -124,6 +125,35 @@ describe('knowledge documents', () => {
     expect(doc.status).toBe('failed')
     expect(doc.error).toMatch(/could not be read|No text was found/)
     expect((await call(ctx.app, 'GET', '/healthz')).statusCode).toBe(200)
+  })
+
+  it('retries an unexpected failure, and its last attempt fails the document instead of leaving it pending', async () => {
+    const service = createKnowledgeService({
+      db: ctx.container.db,
+      queue: ctx.container.queue,
+      audit: ctx.container.audit,
+      egress: { request: () => Promise.reject(new Error('unused')) },
+      extract: () => Promise.reject(new Error('connection terminated unexpectedly')),
+    })
+    const scope = {
+      userId: owner.user.id,
+      workspaceId: owner.workspaceId,
+      clientId: owner.clientId,
+      role: 'owner' as const,
+    }
+    const doc = await service.add(scope, { file: { name: 'flaky.txt', bytes: Buffer.from('Flaky') } }, undefined, {
+      ip: '127.0.0.1',
+      userAgent: null,
+      requestId: 'r1',
+    })
+    for (let attempt = 1; attempt <= 3; attempt++)
+      await expect(service.ingest(doc.id)).rejects.toThrow(/connection terminated/)
+    expect((await service.get(scope, doc.id)).status).toBe('pending')
+    await service.ingest(doc.id)
+    expect(await service.get(scope, doc.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/could not be stored/),
+    })
   })
 
   it('refuses files over the limit with 413 and a code, and bad base64 with 400', async () => {

@@ -27,7 +27,7 @@ const COLUMNS = [
 ] as const
 
 export const documents = {
-  insert: (db: Db, row: Omit<KnowledgeDocumentsTable, 'passages' | 'createdAt' | 'readyAt'>) =>
+  insert: (db: Db, row: Omit<KnowledgeDocumentsTable, 'passages' | 'attempts' | 'createdAt' | 'readyAt'>) =>
     db.insertInto('knowledgeDocuments').values(row).returning(COLUMNS).executeTakeFirstOrThrow(),
 
   get: (db: Db, scope: ClientScope, id: string) =>
@@ -65,6 +65,18 @@ export const documents = {
   /** The ingest job's view: the row with its bytes, locked until its transaction ends. */
   lockForIngest: (db: Db, id: string) =>
     db.selectFrom('knowledgeDocuments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(),
+
+  /** Counts an ingest attempt of a pending document: its number, or undefined when the document is not pending. */
+  startAttempt: async (db: Db, id: string) =>
+    (
+      await db
+        .updateTable('knowledgeDocuments')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returning('attempts')
+        .executeTakeFirst()
+    )?.attempts,
 
   pendingSource: (db: Db, id: string) =>
     db

@@ -21,10 +21,15 @@ import { sniffKind } from './sniff.ts'
 
 const hashOf = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex')
 
+/** Retries of a failed ingest (a database error): its last attempt marks the document failed instead of leaving it pending. */
+const INGEST_RETRIES = 3
+
 /** What an upload route hands over: a file's bytes and name, or a web page's address. */
 export type KnowledgeInput = { file: { name: string; bytes: Buffer } } | { page: { url: string; name?: string } }
 
-const toDto = (d: Omit<KnowledgeDocumentRow, 'source' | 'idempotencyKey' | 'requestHash'>): KnowledgeDocumentDto => ({
+const toDto = (
+  d: Omit<KnowledgeDocumentRow, 'source' | 'idempotencyKey' | 'requestHash' | 'attempts'>,
+): KnowledgeDocumentDto => ({
   id: d.id,
   clientId: d.clientId,
   name: d.name,
@@ -59,7 +64,7 @@ export const createKnowledgeService = (deps: {
   const ingestJob = defineJob({
     name: 'knowledge.ingest',
     payload: z.object({ documentId: z.string() }),
-    retryLimit: 3,
+    retryLimit: INGEST_RETRIES,
     retryDelaySeconds: 30,
     handler: ({ documentId }) => ingest(documentId),
   })
@@ -80,7 +85,22 @@ export const createKnowledgeService = (deps: {
   }
 
   /** Reads a pending document and stores its passages; a second run (a retried job) finds it no longer pending. */
+  /**
+   * One attempt of the job, counted on the row: what cannot be read fails the document at once; an unexpected error
+   * (the database) is thrown for pg-boss to retry, except on the last attempt, which fails the document with it.
+   */
   const ingest = async (documentId: string) => {
+    const attempt = await documents.startAttempt(db, documentId)
+    if (attempt === undefined) return
+    try {
+      await readAndStore(documentId)
+    } catch (error) {
+      if (attempt <= INGEST_RETRIES) throw error
+      await fail(documentId, 'The document could not be stored. Delete it and add it again.')
+    }
+  }
+
+  const readAndStore = async (documentId: string) => {
     const doc = await documents.pendingSource(db, documentId)
     if (doc?.status !== 'pending') return
     let read

@@ -18,6 +18,8 @@ export type KnowledgeDocumentsTable = {
   pages: number | null
   characters: number | null
   passages: Generated<number>
+  /** Ingest attempts so far (the job's retries). */
+  attempts: Generated<number>
   createdBy: string
   /** The upload's Idempotency-Key (unique per client) and what it was sent with, to tell a replay from a reuse. */
   idempotencyKey: string | null

@@ -91,6 +91,8 @@ export const AUDIT_ACTION_LABELS = {
   'connector.disconnected': 'Google disconnected for a client',
   'connector.ads_account_picked': 'Google Ads account picked',
   'connector.analytics_property_picked': 'GA4 property picked',
+  'knowledge.document_added': 'Knowledge document added',
+  'knowledge.document_deleted': 'Knowledge document deleted',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -4,6 +4,7 @@ import { channelsErrors } from '../src/modules/channels/channels.errors.ts'
 import { inboxErrors } from '../src/modules/inbox/inbox.errors.ts'
 import { crmErrors } from '../src/modules/crm/crm.errors.ts'
 import { connectorsErrors } from '../src/modules/connectors/connectors.errors.ts'
+import { knowledgeErrors } from '../src/modules/knowledge/knowledge.errors.ts'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { egressErrors } from '../src/platform/egress/egress.errors.ts'
@@ -62,6 +63,7 @@ export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }
   { owner: 'inbox', tables: [inboxErrors] },
   { owner: 'crm', tables: [crmErrors] },
   { owner: 'connectors', tables: [connectorsErrors] },
+  { owner: 'knowledge', tables: [knowledgeErrors] },
   { owner: 'gateway', tables: [gatewayErrors] },
   { owner: 'identity', legacy: ['auth', 'token'], tables: [identityErrors, tokenErrors] },
   { owner: 'legal', tables: [legalErrors] },

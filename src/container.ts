@@ -65,6 +65,7 @@ import {
   connectorsUsage,
   createConnectorsModule,
 } from './modules/connectors/connectors.module.ts'
+import { createKnowledgeModule } from './modules/knowledge/knowledge.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
 // `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
@@ -374,6 +375,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   runs.register('chat', chat.runKind)
   runs.register('meeting', boardroom.runKind)
   tools.registry.register(...chat.chat.tools)
+  // Web pages are read with a larger body cap than the page tool's (a whole page's text, not its first 8 000 characters).
+  const knowledge = createKnowledgeModule({
+    db,
+    queue,
+    audit,
+    scope: tenancy.scope,
+    egress: createEgress({ ...egress, timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024 }),
+  })
+  tools.registry.register(...knowledge.tools)
+  flows.knowledge.connect(knowledge.knowledge.search)
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,
@@ -424,6 +435,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     inbox,
     crm,
     connectors,
+    knowledge,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -465,6 +477,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     inbox,
     crm,
     connectors,
+    knowledge,
     publicSite,
     jobs,
     routes,

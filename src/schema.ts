@@ -10,6 +10,7 @@ import type { ChannelsTables } from './modules/channels/channels.tables.ts'
 import type { InboxTables } from './modules/inbox/inbox.tables.ts'
 import type { CrmTables } from './modules/crm/crm.tables.ts'
 import type { ConnectorsTables } from './modules/connectors/connectors.tables.ts'
+import type { KnowledgeTables } from './modules/knowledge/knowledge.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -40,6 +41,7 @@ export type DB = AuditTables &
   InboxTables &
   CrmTables &
   ConnectorsTables &
+  KnowledgeTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -310,6 +310,8 @@ const FIXTURES: Record<string, Fixture> = {
     body: { propertyId: '123456' },
   },
   'GET /api/connectors/{id}/analytics/report': { kind: 'workspace', params: (w) => ({ id: w.connectionId }) },
+  'GET /api/knowledge/{id}': { kind: 'workspace', params: (w) => ({ id: w.knowledgeDocumentId }) },
+  'DELETE /api/knowledge/{id}': { kind: 'workspace', params: (w) => ({ id: w.knowledgeDocumentId }) },
 }
 
 const WRITE = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
@@ -535,6 +537,10 @@ const buildWorld = async (ctx: TestContext) => {
       createdBy: a.user.id,
     })
     .execute()
+  const knowledgeDocumentId = await crm('POST', '/api/knowledge', {
+    name: 'matrix.md',
+    contentBase64: Buffer.from('# Matrix\n\nA passage.').toString('base64'),
+  })
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -569,6 +575,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmViewId,
     crmCampaignId,
     connectionId,
+    knowledgeDocumentId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -650,6 +657,8 @@ const digest = async (ctx: TestContext) => {
     'crm_opt_outs',
     'crm_import_pages',
     'connector_connections',
+    'knowledge_documents',
+    'knowledge_chunks',
   ]
   const parts = await Promise.all(
     tables.map(

@@ -17,6 +17,7 @@ import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
+import { knowledgeScenarios } from './knowledge-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -180,7 +181,14 @@ const main = async () => {
       ],
     })
     const runs = [
-      ...[...scenarios, ...usageScenarios, ...plansScenarios, ...emailScenarios, ...flowsScenarios].map((s) => ({
+      ...[
+        ...scenarios,
+        ...usageScenarios,
+        ...plansScenarios,
+        ...emailScenarios,
+        ...flowsScenarios,
+        ...knowledgeScenarios,
+      ].map((s) => ({
         s,
         baseUrl,
       })),

@@ -233,6 +233,7 @@ const accessibility: Scenario = {
       '/terms',
       '/app',
       '/app/clients',
+      '/app/knowledge',
       '/app/settings/profile',
       '/app/settings/members',
       '/app/settings/tokens',

@@ -20,6 +20,7 @@ import { createWhatsAppTrigger } from './engine/whatsapp.ts'
 import { whatsappNodes, type WhatsAppNodeDeps } from './nodes/whatsapp.ts'
 import { createCrmTriggers } from './engine/crm.ts'
 import { crmNodes, type CrmNodeDeps } from './nodes/crm.ts'
+import { knowledgeNodes, type KnowledgeNodeDeps } from './nodes/knowledge.ts'
 import { createCredentials } from './credentials.ts'
 import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -220,6 +221,11 @@ export const createFlowsModule = (deps: {
       on: crmTriggers.on,
       connect: (api: Omit<CrmNodeDeps, 'stillAdmin'>) =>
         nodes.register(...crmNodes({ ...api, stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }) })),
+    },
+    /** The knowledge base (issue 15 §9): `connect` registers "Search knowledge", reading through its public API. */
+    knowledge: {
+      connect: (search: KnowledgeNodeDeps['search']) =>
+        nodes.register(...knowledgeNodes({ search, stillAllowed: deps.stillAllowed })),
     },
     jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs, ...whatsapp.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */

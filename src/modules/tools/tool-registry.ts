@@ -18,6 +18,8 @@ export type ToolDefinition<S extends z.ZodType = z.ZodType> = {
   rule: string
   input: S
   minRole: Role
+  /** Offered to every agent whatever its own tool list says (a client's knowledge base). */
+  offeredToEveryAgent?: boolean
   execute: (input: z.infer<S>, ctx: ToolContext) => Promise<unknown>
 }
 
@@ -31,15 +33,20 @@ export class ToolRefusedError extends Error {}
  */
 export const createToolRegistry = ({ stillAllowed }: { stillAllowed: (scope: ClientScope) => Promise<boolean> }) => {
   const tools = new Map<string, ToolDefinition>()
+  /** An agent's tools and those offered to every agent, each once, in that order. */
+  const offered = (names: string[]) => [
+    ...new Set([...names, ...[...tools.values()].filter((t) => t.offeredToEveryAgent).map((t) => t.name)]),
+  ]
   return {
     register(...defs: ToolDefinition[]) {
       for (const d of defs) tools.set(d.name, d)
     },
-    describe: (names: string[]) => names.flatMap((n) => (tools.has(n) ? [{ name: n, rule: tools.get(n)!.rule }] : [])),
+    describe: (names: string[]) =>
+      offered(names).flatMap((n) => (tools.has(n) ? [{ name: n, rule: tools.get(n)!.rule }] : [])),
     /** The AI SDK tool set an agent may use in this call. */
     forCall(names: string[], ctx: ToolContext): ToolSet {
       return Object.fromEntries(
-        names.flatMap((name) => {
+        offered(names).flatMap((name) => {
           const def = tools.get(name)
           if (!def) return []
           return [

@@ -58,6 +58,8 @@ export type IdPrefix =
   | 'opt'
   // connectors: a client's Google connection
   | 'conn'
+  // knowledge: documents
+  | 'kd'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

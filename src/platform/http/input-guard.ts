@@ -21,7 +21,8 @@ export const findMalformed = (value: unknown, maxDepth = MAX_JSON_DEPTH): string
       if (isMalformedText(v)) return 'a text value holds a NUL byte or an unpaired surrogate'
       continue
     }
-    if (v === null || typeof v !== 'object') continue
+    // A raw body (a file's bytes) is not text: walking its bytes as keys would cost a second per megabyte.
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue
     if (depth >= maxDepth) return `the value is nested deeper than ${maxDepth} levels`
     if (Array.isArray(v)) {
       for (const item of v) stack.push([item, depth + 1])

@@ -17,6 +17,7 @@ import {
   ImportsPage,
   ImportWizardPage,
 } from '../modules/crm/index.ts'
+import { KnowledgePage } from '../modules/knowledge/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { InboxPage } from '../modules/inbox/index.ts'
@@ -78,6 +79,7 @@ export function AppRoutes() {
         <Route path="inbox" element={<InboxPage />} />
         <Route path="inbox/:threadId" element={<InboxPage />} />
         <Route path="numbers" element={<NumbersPage />} />
+        <Route path="knowledge" element={<KnowledgePage />} />
         <Route path="crm/contacts" element={<ContactsPage />} />
         <Route path="crm/contacts/:id" element={<ContactPage />} />
         <Route path="crm/deals" element={<DealsPage />} />

@@ -129,3 +129,30 @@ export const errorMessage = (error: unknown): string => {
 
 export const isApiError = (error: unknown, code?: string): error is ApiError =>
   error instanceof ApiError && (code === undefined || error.code === code)
+
+/**
+ * Downloads a file an API route answers (exports need the tenant headers, so not a plain link) and saves it under the
+ * server's `Content-Disposition` name, else `fallbackName`. Answers the name saved.
+ */
+export const downloadFile = async (
+  path: string,
+  options: { headers: Record<string, string>; query?: Record<string, string | undefined>; fallbackName: string },
+) => {
+  const params = new URLSearchParams()
+  for (const [k, v] of Object.entries(options.query ?? {})) if (v) params.set(k, v)
+  const res = await fetch(`${path}${params.size ? `?${params}` : ''}`, {
+    headers: options.headers,
+    credentials: 'same-origin',
+  })
+  if (!res.ok) throw await failed(res)
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? options.fallbackName
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.append(a)
+  a.click()
+  a.remove()
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return name
+}

@@ -14,7 +14,7 @@ import type {
   SpendDto,
   StatementDto,
 } from '../../../../contracts/credits.ts'
-import { api, failed } from '../../lib/api.ts'
+import { api, downloadFile } from '../../lib/api.ts'
 
 export type { CapUsage, CreditBalance, DisputeDto, EntryKind, EstimateDto, LedgerEntryDto, SpendDto }
 export type HoldDto = z.infer<typeof HoldDto>
@@ -82,25 +82,12 @@ export const listLedger = (ws: string, filters: LedgerFilters, cursor: string | 
   })
 
 /** The ledger with these filters as CSV, saved by the browser (the route wants X-Workspace-ID, so no plain link). */
-export const downloadLedgerCsv = async (ws: string, filters: LedgerFilters) => {
-  const params = new URLSearchParams({ format: 'csv' })
-  for (const [k, v] of Object.entries(ledgerQuery(filters))) if (v) params.set(k, v)
-  const res = await fetch(`/api/credits/ledger?${params}`, {
+export const downloadLedgerCsv = (ws: string, filters: LedgerFilters) =>
+  downloadFile('/api/credits/ledger', {
     headers: { 'x-workspace-id': ws, accept: 'text/csv' },
-    credentials: 'same-origin',
+    query: { format: 'csv', ...ledgerQuery(filters) },
+    fallbackName: 'camarad-ledger.csv',
   })
-  if (!res.ok) throw await failed(res)
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'camarad-ledger.csv'
-  const url = URL.createObjectURL(await res.blob())
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.append(a)
-  a.click()
-  a.remove()
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000)
-  return name
-}
 
 export const listHolds = (ws: string, status: HoldStatus | '', cursor: string | undefined, signal?: AbortSignal) =>
   api<Page<HoldDto>>('/api/credits/holds', {

@@ -6,7 +6,7 @@ import type {
   ImportRowDto,
   ImportRowStatus,
 } from '../../../../contracts/crm.ts'
-import { api, failed } from '../../lib/api.ts'
+import { api, downloadFile } from '../../lib/api.ts'
 import type { Page } from './api.ts'
 
 export type LeadImport = ImportDto
@@ -61,22 +61,5 @@ export const listImportRows = (
   })
 
 /** Downloads a CSV export (it needs the X-Client-ID header, so not a plain link) and saves it under the server's name. */
-export const downloadExport = async (clientId: string, path: string, query: Record<string, string | undefined>) => {
-  const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(query)) if (v) params.set(k, v)
-  const res = await fetch(`${path}${params.size ? `?${params}` : ''}`, {
-    headers: { 'x-client-id': clientId, accept: 'text/csv' },
-    credentials: 'same-origin',
-  })
-  if (!res.ok) throw await failed(res)
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv'
-  const url = URL.createObjectURL(await res.blob())
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.append(a)
-  a.click()
-  a.remove()
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000)
-  return name
-}
+export const downloadExport = (clientId: string, path: string, query: Record<string, string | undefined>) =>
+  downloadFile(path, { headers: { 'x-client-id': clientId, accept: 'text/csv' }, query, fallbackName: 'export.csv' })

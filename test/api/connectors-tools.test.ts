@@ -4,6 +4,8 @@ import type { ConnectorsTables } from '../../src/modules/connectors/connectors.t
 import { presetRange } from '../../src/modules/connectors/report-digest.ts'
 import { BUILTIN_AGENTS } from '../../src/modules/agents/agents.catalog.ts'
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts'
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.ts'
+import { parseSse } from '../sse.ts'
 import { edge, node } from '../flow-graph.ts'
 import { call, createTestContext, onboard, type Caller, type TestContext } from '../harness.ts'
 
@@ -16,11 +18,31 @@ const MCC = '1111111111'
 const CHILD = '2222222222'
 const PROPERTY = '987654321'
 let fake: FakeGoogle
+let model: FakeOpenAI
 let ctx: TestContext
 
 beforeAll(async () => {
   fake = await startFakeGoogle(google)
+  // A model that asks for last week's Ads figures, then answers from what the tool returned.
+  model = await startFakeOpenAI({
+    toolCalls: [
+      { id: 'call_ads', name: 'ads_report', arguments: '{"from":"2026-11-01","to":"2026-11-02","compare":true}' },
+    ],
+    reply: (body) => {
+      const result = (body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'tool')
+      if (!result) return 'Let me pull the report.'
+      const r = JSON.parse(String(result.content)) as {
+        range: { from: string; to: string }
+        totals: { cpa: string }
+        previous: { totals: { cpa: string } }
+        currency: string
+      }
+      return `CPA was ${r.totals.cpa} ${r.currency} from ${r.range.from} to ${r.range.to}, up from ${r.previous.totals.cpa}.`
+    },
+  })
   ctx = await createTestContext({
+    OPENAI_API_KEY: 'sk-tools',
+    OPENAI_BASE_URL: model.url,
     GOOGLE_CLIENT_ID: google.clientId,
     GOOGLE_CLIENT_SECRET: google.clientSecret,
     GOOGLE_OAUTH_BASE: fake.base,
@@ -63,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx?.close()
   await fake?.close()
+  await model?.close()
 })
 
 type Owner = Awaited<ReturnType<typeof onboard>>
@@ -165,6 +188,23 @@ describe('the ads_report and analytics_report tools', () => {
       ['Generic', '90.5'],
       ['Brand', '60'],
     ])
+  })
+
+  it('lets the PPC Specialist answer in chat with the figures and the range it fetched', async () => {
+    const h = { cookie: bakery.user.cookie, headers: { 'x-client-id': bakery.clientId } }
+    const conv = (
+      await call(ctx.app, 'POST', '/api/chat/conversations', h, { agentId: 'builtin.ppc-specialist' })
+    ).json().id as string
+    const sent = await call(ctx.app, 'POST', `/api/chat/conversations/${conv}/messages`, h, {
+      content: 'Why did CPA rise last week?',
+    })
+    const result = parseSse(sent.body).find((e) => e.event === 'tool-result')!.data as {
+      toolName: string
+      output: { totals: { cpa: string } }
+    }
+    expect(result).toMatchObject({ toolName: 'ads_report', output: { totals: { cpa: '43' } } })
+    const saved = (await call(ctx.app, 'GET', `/api/chat/conversations/${conv}/messages`, h)).json().items.at(-1)
+    expect(saved.content).toBe('CPA was 43 RON from 2026-11-01 to 2026-11-02, up from 3.')
   })
 
   it('takes a preset range ending yesterday', async () => {

@@ -24,7 +24,7 @@ export const AgentDto = z
   .meta({ id: 'Agent' })
 export type AgentDto = z.infer<typeof AgentDto>
 
-export const AGENT_TOOLS = ['handoff', 'search_conversations', 'fetch_page'] as const
+export const AGENT_TOOLS = ['handoff', 'search_conversations', 'fetch_page', 'ads_report', 'analytics_report'] as const
 const Tools = z.array(z.enum(AGENT_TOOLS)).max(AGENT_TOOLS.length)
 
 export const AgentCreate = z.strictObject({

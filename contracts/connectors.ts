@@ -69,6 +69,8 @@ export const ReportRangeQuery = {
   to: IsoDate.optional().meta({ description: 'Last day (YYYY-MM-DD); default: yesterday (UTC)' }),
   compare: z.enum(['previous']).optional().meta({ description: '`previous`: the same number of days just before' }),
 }
+/** Named ranges for agents' tools and flow nodes, each ending yesterday (UTC). */
+export const REPORT_PRESETS = ['yesterday', 'last_7_days', 'last_14_days', 'last_30_days', 'last_90_days'] as const
 export const AdsReportQuery = z.strictObject({ kind: AdsReportKind.default('campaigns'), ...ReportRangeQuery })
 export type AdsReportQuery = z.infer<typeof AdsReportQuery>
 

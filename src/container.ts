@@ -385,6 +385,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   tools.registry.register(...knowledge.tools)
   flows.knowledge.connect(knowledge.knowledge.search)
+  tools.registry.register(...connectors.tools)
+  flows.google.connect({ ads: connectors.digests.ads, analytics: connectors.digests.analytics })
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,

@@ -69,7 +69,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'How should we split a €5,000 monthly budget?',
       'Why did our CPA rise last week?',
     ],
-    tools: ['handoff', 'search_conversations', 'fetch_page'],
+    tools: ['handoff', 'search_conversations', 'fetch_page', 'ads_report', 'analytics_report'],
   },
   {
     id: 'builtin.seo-strategist',
@@ -139,7 +139,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
       'What should our KPI dashboard show?',
       'Design an A/B test for the pricing page.',
     ],
-    tools: ['handoff', 'search_conversations'],
+    tools: ['handoff', 'search_conversations', 'ads_report', 'analytics_report'],
   },
   {
     id: 'builtin.customer-support',

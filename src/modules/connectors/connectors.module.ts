@@ -17,6 +17,8 @@ import { createGoogleAds } from './google-ads.ts'
 import { createGoogleAnalytics } from './google-analytics.ts'
 import { googleConnectRoutes } from './google-connect.routes.ts'
 import { createGoogleOAuth, type GoogleOAuth } from './google-oauth.ts'
+import { connectorsTools } from './connectors-tools.ts'
+import { createReportDigests } from './report-digest.ts'
 import { createReportCache } from './report-range.ts'
 import { createReports } from './reports.service.ts'
 import { createTokens } from './tokens.ts'
@@ -59,6 +61,7 @@ export const createConnectorsModule = (deps: {
   const ads = createGoogleAds({ settings: settings.ads, tokens })
   const analytics = createGoogleAnalytics({ base: settings.analyticsBase, tokens })
   const reports = createReports({ db, connections, ads, analytics, cache })
+  const digests = createReportDigests(reports)
 
   const revoke = async (connectionId: string) => {
     const token = await connections.pendingRevoke(connectionId)
@@ -80,6 +83,10 @@ export const createConnectorsModule = (deps: {
   return {
     connections,
     reports,
+    /** Compact reports (range, totals, previous period, top rows) for the agents' tools and the flows' nodes. */
+    digests,
+    /** The agents' tools `ads_report` and `analytics_report` (`tools.registry.register(...)`). */
+    tools: connectorsTools(digests),
     tokens,
     /** Revokes a disconnected connection's grant now (what the job does). */
     revoke,
@@ -99,4 +106,5 @@ export const createConnectorsModule = (deps: {
 export type ConnectorsModule = ReturnType<typeof createConnectorsModule>
 export { connectorsUsage } from './connections.service.ts'
 export type { Reports as ConnectorReports } from './reports.service.ts'
+export type { ReportDigests } from './report-digest.ts'
 export { connectorsSettingsFrom } from './connectors.settings.ts'

@@ -21,6 +21,7 @@ import { whatsappNodes, type WhatsAppNodeDeps } from './nodes/whatsapp.ts'
 import { createCrmTriggers } from './engine/crm.ts'
 import { crmNodes, type CrmNodeDeps } from './nodes/crm.ts'
 import { knowledgeNodes, type KnowledgeNodeDeps } from './nodes/knowledge.ts'
+import { googleNodes, type GoogleNodeDeps } from './nodes/google.ts'
 import { createCredentials } from './credentials.ts'
 import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
@@ -226,6 +227,11 @@ export const createFlowsModule = (deps: {
     knowledge: {
       connect: (search: KnowledgeNodeDeps['search']) =>
         nodes.register(...knowledgeNodes({ search, stillAllowed: deps.stillAllowed })),
+    },
+    /** Google Ads and GA4 (issue 15 §9): `connect` registers "Ads report" and "Analytics report" (connectors' API). */
+    google: {
+      connect: (reports: Omit<GoogleNodeDeps, 'stillAllowed'>) =>
+        nodes.register(...googleNodes({ ...reports, stillAllowed: deps.stillAllowed })),
     },
     jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs, ...whatsapp.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */

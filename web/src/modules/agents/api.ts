@@ -9,6 +9,8 @@ export const TOOL_OPTIONS = [
   },
   { id: 'search_conversations', label: 'Search this client’s conversations', hint: 'Finds what was said before.' },
   { id: 'fetch_page', label: 'Read web pages', hint: 'Fetches a public page the user names.' },
+  { id: 'ads_report', label: 'Google Ads reports', hint: 'Reads this client’s connected Google Ads figures.' },
+  { id: 'analytics_report', label: 'GA4 reports', hint: 'Reads this client’s connected GA4 figures.' },
 ] as const
 export type ToolId = (typeof TOOL_OPTIONS)[number]['id']
 /** What the server gives a new agent when no tools are sent. */

@@ -10,6 +10,8 @@ const LABELS: Record<string, string> = {
   fetch_page: 'Read a web page',
   search_conversations: 'Searched past conversations',
   handoff: 'Hand-off',
+  ads_report: 'Google Ads report',
+  analytics_report: 'GA4 report',
 }
 const SUMMARY_KEYS = ['url', 'query', 'q', 'agentId']
 

@@ -55,6 +55,7 @@ const PATHS: Record<string, string[]> = {
   user: ['M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8z', 'M4 21a8 8 0 0 1 16 0'],
   filter: ['M3 4h18l-7 9v7l-4-2v-5z'],
   code: ['M8 7l-5 5 5 5', 'M16 7l5 5-5 5'],
+  'bar-chart': ['M4 20h16', 'M7 16v-5', 'M12 16V6', 'M17 16v-8'],
 }
 const GENERIC = ['M4 4h16v16H4z', 'M4 12h16', 'M12 4v16']
 

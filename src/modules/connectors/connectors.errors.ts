@@ -14,8 +14,8 @@ export const connectorsErrors = defineErrors('connectors', {
   },
   not_connected: {
     status: 409,
-    when: 'A disconnected connection was asked for data or a change (connect again).',
-    message: 'This Google connection is disconnected. Connect Google again.',
+    when: 'Google data was asked for a client with no live connection (never connected, or disconnected).',
+    message: "Google is not connected for this client: connect it in the client's connectors settings.",
   },
   reconnect_required: {
     status: 409,

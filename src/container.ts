@@ -387,6 +387,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   flows.knowledge.connect(knowledge.knowledge.search)
   tools.registry.register(...connectors.tools)
   flows.google.connect({ ads: connectors.digests.ads, analytics: connectors.digests.analytics })
+  chat.suggestions.connect(connectors.sourceStates)
+  chat.suggestions.connect(async (scope) => ({ knowledgeDocuments: await knowledge.knowledge.readyDocuments(scope) }))
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,

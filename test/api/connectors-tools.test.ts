@@ -353,3 +353,53 @@ describe('a revoked grant', () => {
     expect(trace.run).toMatchObject({ status: 'failed', error: { code: 'connectors.reconnect_required' } })
   })
 })
+
+describe('composer suggestions', () => {
+  const suggestions = async (o: { user: { cookie: string } }, clientId: string, agentId: string) => {
+    const res = await call(ctx.app, 'GET', `/api/chat/suggestions?agentId=${agentId}`, {
+      cookie: o.user.cookie,
+      headers: { 'x-client-id': clientId },
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    return res.json().items as string[]
+  }
+
+  it('ask for figures an agent can read once Google is connected, and nudge before', async () => {
+    const o = await onboard(ctx.app, 'suggest-google')
+    const before = await suggestions(o, o.clientId, 'builtin.ppc-specialist')
+    expect(before.join('\n')).not.toContain('CPA change last week')
+    expect(before.some((s) => s.includes('Google Ads and GA4 are connected'))).toBe(true)
+
+    const id = await connect(o)
+    // Connected, nothing picked yet: still nothing to read.
+    expect((await suggestions(o, o.clientId, 'builtin.ppc-specialist')).join('\n')).not.toContain('CPA change')
+    await call(ctx.app, 'PUT', `/api/connectors/${id}/ads/account`, o.user, { customerId: CHILD, loginCustomerId: MCC })
+    const ppc = await suggestions(o, o.clientId, 'builtin.ppc-specialist')
+    expect(ppc[0]).toMatch(/Why did .*'s CPA change last week compared with the week before\?/)
+    expect(ppc.join('\n')).not.toContain('traffic sources')
+
+    await call(ctx.app, 'PUT', `/api/connectors/${id}/analytics/property`, o.user, { propertyId: PROPERTY })
+    const analyst = await suggestions(o, o.clientId, 'builtin.data-analyst')
+    expect(analyst).toContain('Which traffic sources brought the most conversions in the last 30 days?')
+    // An agent without the tools is not offered figures it cannot read.
+    const copy = await suggestions(o, o.clientId, 'builtin.copywriter')
+    expect(copy.join('\n')).not.toMatch(/CPA change|traffic sources|connected|reconnecting/)
+    // Another client of the same workspace has its own (absent) connection.
+    const other = await newClient(o, 'Suggest Other')
+    expect((await suggestions(o, other, 'builtin.ppc-specialist')).join('\n')).not.toContain('CPA change')
+  })
+
+  it('say Google needs reconnecting when the grant was refused', async () => {
+    const o = await ready('suggest-revoked')
+    fake.revokeAll()
+    await own<ConnectorsTables>(ctx.container.db)
+      .updateTable('connectorConnections')
+      .set({ accessTokenExpiresAt: new Date(Date.now() - 1000) })
+      .where('id', '=', o.connectionId)
+      .execute()
+    await toolFor(o, o.clientId, 'ads_report')!({ from: '2026-11-01', to: '2026-11-02' })
+    const ppc = await suggestions(o, o.clientId, 'builtin.ppc-specialist')
+    expect(ppc.join('\n')).toContain('Google needs reconnecting')
+    expect(ppc.join('\n')).not.toContain('CPA change')
+  })
+})

@@ -458,3 +458,24 @@ describe('the "Search knowledge" flow node', () => {
     })
   })
 })
+
+describe('composer suggestions', () => {
+  it('offer a question about the documents once one is ready, for this client only', async () => {
+    const o = await onboard(ctx.app, 'kb-suggest')
+    const caller: Caller = { cookie: o.user.cookie, headers: { 'x-client-id': o.clientId } }
+    const items = async () =>
+      (await call(ctx.app, 'GET', '/api/chat/suggestions?agentId=builtin.copywriter', caller)).json().items as string[]
+    const prompt = /documents say about its prices and services/
+    expect((await items()).join('\n')).not.toMatch(prompt)
+    const pending = await upload(
+      { name: 'menu.md', contentBase64: Buffer.from('# Menu\n\nSoup 12 lei.').toString('base64') },
+      caller,
+    )
+    expect((await items()).join('\n')).not.toMatch(prompt)
+    await ingest(pending.json().id)
+    expect((await items())[0]).toMatch(prompt)
+    // The first workspace's client has documents of its own, and this client's count is its own.
+    const first = (await call(ctx.app, 'GET', '/api/chat/suggestions?agentId=builtin.copywriter', as)).json().items
+    expect(first[0]).toMatch(prompt)
+  })
+})

@@ -13,6 +13,7 @@ import { chatRoutes } from './chat.routes.ts'
 import { discoveryRoutes } from './discovery.routes.ts'
 import { createChatService } from './chat.service.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import type { SuggestionSource } from './suggestions.ts'
 
 export type { ChatService } from './chat.service.ts'
 
@@ -31,11 +32,19 @@ export const createChatModule = (deps: {
 }) => {
   const db = deps.db
   const chat = createChatService({ ...deps, db })
+  const sources: SuggestionSource[] = []
   const routes = async (app: FastifyInstance) => {
     await app.register(chatRoutes({ chat, scope: deps.scope, credits: deps.credits, streams: deps.streams }))
-    await app.register(discoveryRoutes({ db, agents: deps.agents, scope: deps.scope }))
+    await app.register(discoveryRoutes({ db, agents: deps.agents, scope: deps.scope, sources }))
   }
   /** Registered with the run layer by the composition root: how an answer nobody writes any more is closed. */
-  return { chat, routes: [routes], jobs: [], runKind: chat.runKind } satisfies ModuleShape
+  return {
+    chat,
+    /** What other modules know of a client (connectors, knowledge), for the composer's suggestions. */
+    suggestions: { connect: (source: SuggestionSource) => void sources.push(source) },
+    routes: [routes],
+    jobs: [],
+    runKind: chat.runKind,
+  } satisfies ModuleShape
 }
 export type ChatModule = ReturnType<typeof createChatModule>

@@ -6,7 +6,7 @@ import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { AgentService } from '../agents/agents.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { clientFacts, searchClient } from './search.repository.ts'
-import { suggestPrompts } from './suggestions.ts'
+import { suggestPrompts, type SuggestionSource } from './suggestions.ts'
 
 const Hit = z.object({
   type: z.enum(['agent', 'conversation', 'message']),
@@ -24,7 +24,17 @@ const snippetAround = (text: string, q: string) => {
 
 /** Composer suggestions and in-app search, both scoped to the client in X-Client-ID. */
 export const discoveryRoutes =
-  ({ db, agents, scope }: { db: Executor; agents: AgentService; scope: ScopeResolver }) =>
+  ({
+    db,
+    agents,
+    scope,
+    sources,
+  }: {
+    db: Executor
+    agents: AgentService
+    scope: ScopeResolver
+    sources: readonly SuggestionSource[]
+  }) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
 
@@ -41,7 +51,8 @@ export const discoveryRoutes =
       async (req) => {
         const s = await scope.clientFromHeader(req, 'viewer')
         const agent = await agents.resolve(s, req.query.agentId)
-        return { items: suggestPrompts(agent.dto, { ...s.client, ...(await clientFacts(db, s)) }) }
+        const [facts, ...parts] = await Promise.all([clientFacts(db, s), ...sources.map((source) => source(s))])
+        return { items: suggestPrompts(agent.dto, Object.assign({ ...s.client, ...facts }, ...parts)) }
       },
     )
 

@@ -80,9 +80,24 @@ export const createConnectorsModule = (deps: {
     return row
   }
 
+  /** Which Google sources a client can read now: connected with an account / a property picked, or why not. */
+  const sourceStates = async (client: ClientScope) => {
+    const { google: g } = await reports.statusFor(client)
+    const state = (picked: boolean) =>
+      g?.status === 'connected'
+        ? picked
+          ? ('connected' as const)
+          : ('not_connected' as const)
+        : g?.status === 'reconnect_required'
+          ? ('reconnect_required' as const)
+          : ('not_connected' as const)
+    return { ads: state(Boolean(g?.ads)), analytics: state(Boolean(g?.analytics)) }
+  }
+
   return {
     connections,
     reports,
+    sourceStates,
     /** Compact reports (range, totals, previous period, top rows) for the agents' tools and the flows' nodes. */
     digests,
     /** The agents' tools `ads_report` and `analytics_report` (`tools.registry.register(...)`). */

@@ -54,6 +54,19 @@ export const documents = {
   page: (db: Db, scope: ClientScope, q: KnowledgeListQuery) =>
     newestFirstPage(db.selectFrom('knowledgeDocuments').select(COLUMNS).where('clientId', '=', scope.clientId), q),
 
+  /** How many of a client's documents are ready to search. */
+  readyCount: async (db: Db, scope: ClientScope) =>
+    Number(
+      (
+        await db
+          .selectFrom('knowledgeDocuments')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('clientId', '=', scope.clientId)
+          .where('status', '=', 'ready')
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
+
   remove: (db: Db, scope: ClientScope, id: string) =>
     db
       .deleteFrom('knowledgeDocuments')

@@ -239,6 +239,9 @@ export const createKnowledgeService = (deps: {
       return { items: page.items.map(toDto), nextCursor: page.nextCursor }
     },
 
+    /** Documents ready to search (the composer's suggestions). */
+    readyDocuments: (scope: ClientScope) => documents.readyCount(db, scope),
+
     /** Deletes a document and its passages (they cascade), audited with what it was. */
     remove: (scope: ClientScope, id: string, meta: RequestMeta) =>
       db.transaction().execute(async (trx) => {

@@ -164,7 +164,18 @@ const publicPages: Scenario = {
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
     const hrefs = new Set<string>()
-    for (const path of ['/', '/terms', '/privacy', '/legal', '/login', '/signup']) {
+    for (const path of [
+      '/',
+      '/terms',
+      '/privacy',
+      '/legal',
+      '/refunds',
+      '/dpa',
+      '/subprocessors',
+      '/cookies',
+      '/login',
+      '/signup',
+    ]) {
       await page.goto(path)
       await page.locator('main').first().waitFor()
       if (path !== '/') await page.getByRole('heading', { level: 1 }).first().waitFor()

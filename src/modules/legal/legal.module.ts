@@ -7,13 +7,15 @@ import { legalErrors } from './legal.errors.ts'
 import { errorResponses } from '../../platform/http/route-helpers.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 
-const Doc = z.enum(['terms', 'privacy', 'legal'])
+const Doc = z.enum(['terms', 'privacy', 'legal', 'refunds', 'dpa', 'subprocessors', 'cookies'])
 const LegalDoc = z
   .object({ title: z.string(), markdown: z.string(), updatedAt: z.iso.datetime() })
   .meta({ id: 'LegalDocument' })
 
-/** Terms, privacy notice and imprint: Markdown files in `content/legal/` that the operator edits. */
-/** Legal pages: routes only. */
+/**
+ * Terms, privacy notice, imprint, refund policy, data processing agreement template, sub-processors and cookie notice:
+ * Markdown files in `content/legal/` that the operator edits.
+ */
 export const createLegalModule = (dir: string) => ({ routes: [legalRoutes(dir)], jobs: [] }) satisfies ModuleShape
 
 const legalRoutes = (dir: string) => async (base: FastifyInstance) => {

@@ -1,6 +1,7 @@
 import { Link, Outlet } from 'react-router'
 import { buttonClass } from '../ui/Button.tsx'
 import { useAuthStatus } from './session.ts'
+import { LEGAL_LINKS } from '../lib/legal.ts'
 
 function HeaderActions() {
   const status = useAuthStatus()
@@ -38,22 +39,14 @@ export function SiteFooter() {
           </Link>
         </p>
         <nav aria-label="Legal">
-          <ul className="flex gap-4">
-            <li>
-              <Link to="/terms" className="hover:text-slate-900 hover:underline">
-                Terms
-              </Link>
-            </li>
-            <li>
-              <Link to="/privacy" className="hover:text-slate-900 hover:underline">
-                Privacy
-              </Link>
-            </li>
-            <li>
-              <Link to="/legal" className="hover:text-slate-900 hover:underline">
-                Legal notice
-              </Link>
-            </li>
+          <ul className="flex flex-wrap gap-x-4 gap-y-1">
+            {LEGAL_LINKS.map((l) => (
+              <li key={l.to}>
+                <Link to={l.to} className="hover:text-slate-900 hover:underline">
+                  {l.label}
+                </Link>
+              </li>
+            ))}
           </ul>
         </nav>
       </div>

@@ -50,6 +50,10 @@ export function AppRoutes() {
         <Route path="terms" element={<LegalPage key="terms" doc="terms" />} />
         <Route path="privacy" element={<LegalPage key="privacy" doc="privacy" />} />
         <Route path="legal" element={<LegalPage key="legal" doc="legal" />} />
+        <Route path="refunds" element={<LegalPage key="refunds" doc="refunds" />} />
+        <Route path="dpa" element={<LegalPage key="dpa" doc="dpa" />} />
+        <Route path="subprocessors" element={<LegalPage key="subprocessors" doc="subprocessors" />} />
+        <Route path="cookies" element={<LegalPage key="cookies" doc="cookies" />} />
         <Route path="chat-demo" element={<DemoPage />} />
         <Route path="pricing" element={<PricingPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -5,13 +5,17 @@ import { Markdown } from '../lib/markdown.tsx'
 import { useTitle } from '../lib/use-title.ts'
 import { QueryState } from '../ui/QueryState.tsx'
 
-export type LegalDoc = 'terms' | 'privacy' | 'legal'
+export type LegalDoc = 'terms' | 'privacy' | 'legal' | 'refunds' | 'dpa' | 'subprocessors' | 'cookies'
 type LegalResponse = { title: string; markdown: string; updatedAt: string }
 
 const FALLBACK_TITLES: Record<LegalDoc, string> = {
   terms: 'Terms of service',
   privacy: 'Privacy policy',
   legal: 'Legal notice',
+  refunds: 'Refund policy',
+  dpa: 'Data processing agreement',
+  subprocessors: 'Sub-processors',
+  cookies: 'Cookie notice',
 }
 
 /** The server takes the title from the first `# ` heading; drop that heading so it is not shown twice. */

@@ -5,6 +5,7 @@ import { isSubscribed } from '../../../../contracts/subscription-statuses.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { formatDate } from '../../lib/format.ts'
+import { LEGAL_LINKS } from '../../lib/legal.ts'
 import { canManage } from '../../lib/roles.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Alert } from '../../ui/Alert.tsx'
@@ -175,6 +176,17 @@ export function BillingPage() {
               )}
             </QueryState>
             {admin && account.data?.billingEnabled && account.data.hasCustomer && <Invoices />}
+            <nav aria-label="Billing policies" className="text-sm text-slate-600">
+              <ul className="flex flex-wrap gap-x-4 gap-y-1">
+                {LEGAL_LINKS.filter((l) => ['/refunds', '/dpa', '/subprocessors', '/terms'].includes(l.to)).map((l) => (
+                  <li key={l.to}>
+                    <Link to={l.to} className="hover:text-slate-900 hover:underline">
+                      {l.label === 'DPA' ? 'Data processing agreement' : l.label}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </nav>
           </div>
         )}
       </QueryState>

@@ -18,7 +18,7 @@ import { authErrors, requestErrors } from './platform/http/http.errors.ts'
 import { ipKey } from './platform/http/client-ip.ts'
 import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
-import { loggerOptions } from './platform/observability/logger.ts'
+import { logRequest, loggerOptions } from './platform/observability/logger.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 /**
@@ -48,6 +48,8 @@ export const buildApp = async (
   const { config } = c
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    // One line per request at its response (logRequest), not Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // A hop count trusts that many proxies nearest to us (what Fastify does with a number; its types want a function).
     trustProxy:
@@ -92,6 +94,7 @@ export const buildApp = async (
   // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
   registerInputGuard(app)
   app.addHook('onResponse', async (req, reply) => {
+    logRequest(req, reply)
     c.metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,

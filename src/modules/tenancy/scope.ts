@@ -34,6 +34,7 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
       throw tenancyErrors.workspace_not_found()
     const m = await memberships.find(db, auth.userId, workspaceId)
     if (!m) throw tenancyErrors.workspace_not_found()
+    req.workspaceId = workspaceId
     if (!hasRole(m.role, atLeast)) throw authErrors.forbidden()
     return { userId: auth.userId, workspaceId, role: m.role }
   }
@@ -51,6 +52,7 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
     const named = header(req, 'x-workspace-id')
     if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId))
       throw tenancyErrors.client_not_found()
+    req.workspaceId = access.workspaceId
     if (!hasRole(access.role, atLeast)) throw authErrors.forbidden()
     const { role, ...row } = access
     return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }

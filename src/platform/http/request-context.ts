@@ -20,6 +20,8 @@ export type RequestMeta = { ip: string; userAgent: string | null; requestId: str
 declare module 'fastify' {
   interface FastifyRequest {
     auth: RequestAuth | null
+    /** The workspace the request's scope resolved to (set by the tenancy scope resolver; for request logs). */
+    workspaceId?: string
   }
   interface FastifyContextConfig {
     /** Routes that anyone may call without signing in (listed as such in the OpenAPI document). */

@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 
 /** Pino options for Fastify: request ids on every line; cookies, tokens and passwords never written. */
 export const loggerOptions = (
@@ -32,3 +32,40 @@ export const loggerOptions = (
     }),
   },
 })
+
+/** Path parameters that are credentials: never written, whatever the route. */
+const SECRET_PARAMS = /^(secret|token)$/i
+
+/**
+ * The path as a log may show it: parameters that are credentials (a webhook's secret, an invitation token) replaced,
+ * and no query string (OAuth codes and states, reset links). The route pattern says the rest.
+ */
+export const loggablePath = (req: FastifyRequest) => {
+  const path = req.url.split('?')[0] ?? '/'
+  const params = (req.params ?? {}) as Record<string, unknown>
+  let out = path
+  for (const [name, value] of Object.entries(params))
+    if (SECRET_PARAMS.test(name) && typeof value === 'string' && value)
+      out = out.split(encodeURIComponent(value)).join('[redacted]').split(value).join('[redacted]')
+  return out.replace(/(\/api\/invitations\/)[^/]+/, '$1[redacted]')
+}
+
+/**
+ * One line per request, when its response is sent: request id (bound to the logger), method, route pattern, path,
+ * status, duration and — once the scope resolved it — the workspace. Paths no route and no page answers (scanners,
+ * bots probing `/wp-login.php`) are logged at debug, so they do not bury the real traffic.
+ */
+export const logRequest = (req: FastifyRequest, reply: FastifyReply) => {
+  const route = req.routeOptions.url
+  const line = {
+    method: req.method,
+    route: route ?? null,
+    path: loggablePath(req),
+    status: reply.statusCode,
+    ms: Math.round(reply.elapsedTime * 10) / 10,
+    ...(req.workspaceId ? { workspaceId: req.workspaceId } : {}),
+  }
+  // A 5xx's error is logged with its stack by the error handler; this line is the request's record.
+  if (!route && reply.statusCode >= 400) req.log.debug(line, 'unknown path')
+  else req.log.info(line, 'request')
+}

@@ -93,6 +93,11 @@ export const buildApp = async (
   })
   // NUL bytes, lone surrogates and absurd nesting anywhere in the input: 400 before any route sees them.
   registerInputGuard(app)
+  // A webhook's delivery is counted when its answer is written, also when the route hijacks the reply (a flow's answer).
+  app.addHook('onRequest', async (req, reply) => {
+    const source = req.routeOptions.config?.webhook
+    if (source) reply.raw.once('finish', () => c.metrics.webhookReceived(source, reply.raw.statusCode))
+  })
   app.addHook('onResponse', async (req, reply) => {
     logRequest(req, reply)
     c.metrics.httpDuration.observe(

@@ -75,6 +75,8 @@ export const Env = z.object({
   SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
   INVITATION_TTL_DAYS: z.coerce.number().int().positive().default(7),
   RUN_WORKER: bool.default(true),
+  /** A `worker` process serves /metrics on this port (it has no API); unset: no metrics server. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TRUST_PROXY: TrustProxy.default(false),
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),

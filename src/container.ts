@@ -28,12 +28,7 @@ import {
   type TenancyEvents,
 } from './modules/tenancy/tenancy.module.ts'
 import { createPlansModule } from './modules/plans/plans.module.ts'
-import {
-  createModelsModule,
-  createProviderKeyStore,
-  providerSettingsFrom,
-  recordModelCall,
-} from './modules/models/models.module.ts'
+import { createModelsModule, createProviderKeyStore, providerSettingsFrom } from './modules/models/models.module.ts'
 import { createSecretBox } from './platform/crypto/secret-box.ts'
 import { AppError } from './platform/http/errors.ts'
 import { agentsUsage, assembleSystemPrompt, createAgentsModule } from './modules/agents/agents.module.ts'
@@ -95,7 +90,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     : undefined
   const counters = redis ? createRedisCounterStore(redis) : createMemoryCounterStore()
   const queue = await createQueue(database, { supervise: options.supervise ?? config.RUN_WORKER })
-  const metrics = createMetrics(() => queue.depth())
+  const metrics = createMetrics(queue)
   // Live events across processes: Redis pub/sub, else PostgreSQL LISTEN/NOTIFY, else in memory (PGlite, one process).
   const bus = await createBus({
     redis,
@@ -164,7 +159,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     isEmailVerified: identity.isEmailVerified,
     firstOwnedWorkspace,
     tenancy: { ...tenancyLookups, planOf: workspacePlans.planOf },
-    recordCall: recordModelCall,
+    recordCall: models.recordCall,
   })
   const planning = plans.connect({
     audit,
@@ -336,6 +331,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     egress: createEgress({ ...egress, timeoutMs: 15_000 }),
   })
   channels.registerMetrics(metrics.registry)
+  models.registerMetrics(metrics.registry)
+  credits.registerMetrics(metrics.registry)
+  flows.registerMetrics(metrics.registry)
+  inbox.registerMetrics(metrics.registry)
+  subscriptions.registerMetrics(metrics.registry)
   flows.whatsapp.connect(inbox.flowSend)
   // The CRM tells the bus what changed; flows start their CRM-triggered runs in that transaction.
   events.on('crm.lead-imported', flows.crm.on('crm.lead-imported'))

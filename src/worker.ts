@@ -1,5 +1,6 @@
 import { loadConfig } from './config.ts'
 import { createContainer } from './container.ts'
+import { startMetricsServer } from './modules/ops/ops.module.ts'
 
 /** `worker`: a process that only runs jobs. Scaled mode runs N of these beside stateless `serve` processes. */
 const main = async () => {
@@ -11,7 +12,19 @@ const main = async () => {
   const container = await createContainer(config, { supervise: true })
   await container.startWorker()
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)
+  // No API here: /metrics on its own port, the same registry and guard as the API's.
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({
+          registry: container.metrics.registry,
+          port: config.METRICS_PORT,
+          host: config.HOST,
+          internalToken: config.INTERNAL_TOKEN,
+        })
+  if (metricsServer) console.log(`worker metrics: http://${config.HOST}:${metricsServer.port}/metrics`)
   const shutdown = async () => {
+    await metricsServer?.close()
     await container.close()
     process.exit(0)
   }

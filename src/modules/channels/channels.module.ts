@@ -101,6 +101,37 @@ export const createChannelsModule = (deps: {
           for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n))
         },
       })
+      // A QR number that should be online (connecting or connected) is `driven` while a process holds its lease, else
+      // `orphaned` (no process runs it: the supervisors take it over when they next look).
+      new Gauge({
+        name: 'camarad_whatsapp_sessions',
+        help: 'QR numbers that should be online, by session state (driven: a process holds the lease; orphaned: none)',
+        labelNames: ['state'] as const,
+        registers: [registry],
+        async collect() {
+          const rows = await db
+            .selectFrom('channels')
+            .leftJoin('channelSessions', 'channelSessions.channelId', 'channels.id')
+            .select((eb) => [
+              eb
+                .case()
+                .when('channelSessions.leaseUntil', '>', new Date())
+                .then('driven')
+                .else('orphaned')
+                .end()
+                .as('state'),
+              eb.fn.countAll<string>().as('n'),
+            ])
+            .where('channels.kind', '=', 'qr')
+            .where('channels.status', 'in', ['connecting', 'connected'])
+            .groupBy('state')
+            .execute()
+            .catch(() => undefined)
+          if (!rows) return
+          for (const state of ['driven', 'orphaned'])
+            this.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0))
+        },
+      })
       new Gauge({
         name: 'camarad_whatsapp_sessions_driven',
         help: 'QR numbers this process drives now',

@@ -17,6 +17,7 @@ import { disputesRoutes } from './disputes.routes.ts'
 import { createDisputesService } from './disputes.service.ts'
 import { buildStatements, sweepExpiredHolds } from './credits.jobs.ts'
 import { createLedger } from './ledger.ts'
+import { createCreditsMetrics } from './credits.metrics.ts'
 import { createMetering, type AllowsModelTier } from './metering.ts'
 import { createPriceBook } from './price-book.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
@@ -96,7 +97,8 @@ export const createCreditsModule = ({
     rpmPerUser: config.CREDITS_RPM_PER_USER,
     rpmPerWorkspace: config.CREDITS_RPM_PER_WORKSPACE,
   }
-  const ledger = createLedger(db, { defaults })
+  const creditsMetrics = createCreditsMetrics(db)
+  const ledger = creditsMetrics.observe(createLedger(db, { defaults }))
   const book = createPriceBook(db)
   const metering = createMetering({
     db,
@@ -121,6 +123,8 @@ export const createCreditsModule = ({
     ledger,
     book,
     metering,
+    /** Prometheus: credits held and in accounts (read at scrape time), credits charged by this process. */
+    registerMetrics: creditsMetrics.register,
     /** The account view: balance and caps, ledger entries, holds, operator grants. */
     credits,
     limits,

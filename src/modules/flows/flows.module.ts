@@ -28,6 +28,7 @@ import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { FlowDto } from '../../../contracts/flows.ts'
 import { createExpressionPool } from './expressions/pool.ts'
 import { createTemplateGallery } from './templates.ts'
+import { flowsMetrics } from './flows.metrics.ts'
 import { createComposer, type ComposeModels, type CreateFlow } from './compose.ts'
 import { templateRoutes } from './templates.routes.ts'
 import type { Metering } from '../credits/credits.module.ts'
@@ -187,6 +188,8 @@ export const createFlowsModule = (deps: {
     stillAdmin: (s) => deps.stillAllowed({ ...s, role: 'admin' }),
   })
   return {
+    /** Prometheus: open runs, and runs and steps finished lately by status and duration (read at scrape time). */
+    registerMetrics: flowsMetrics(deps.db),
     definitions,
     nodes,
     engine,

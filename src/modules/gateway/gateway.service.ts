@@ -5,7 +5,6 @@ import type { GatewayTables } from './gateway.tables.ts'
 import { requestErrors } from '../../platform/http/http.errors.ts'
 import {
   normalizeUsage,
-  recordModelCall,
   recordedCall,
   type CatalogEntry,
   type ModelSet,
@@ -122,7 +121,7 @@ export const createGatewayService = ({
   ) => {
     const charge = await metered.price(status === 'failed' && !output ? null : usage)
     return metered.settle(charge, (trx) =>
-      recordModelCall(trx, { ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response }),
+      models.recordCall(trx, { ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response }),
     )
   }
 

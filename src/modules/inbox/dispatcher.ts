@@ -80,6 +80,7 @@ export const createDispatcher = ({
   settings = OUTBOX_DEFAULTS,
   breaker = createBreaker(),
   onTrip = () => undefined,
+  observe = () => undefined,
   now = Date.now,
   random = Math.random,
   log = (m: string, err?: unknown) => console.error(`[outbox] ${m}`, err ?? ''),
@@ -93,6 +94,8 @@ export const createDispatcher = ({
   /** Pauses a number whose sends keep failing (issue 13 §6); `onTrip` is told (an audit event). */
   breaker?: Breaker
   onTrip?: (m: MessageRow, failure: SendFailure | undefined, untilMs: number) => unknown
+  /** Told each attempt's outcome (/metrics). */
+  observe?: (m: MessageRow, outcome: Outcome) => void
   now?: () => number
   random?: () => number
   log?: (m: string, err?: unknown) => void
@@ -238,6 +241,7 @@ export const createDispatcher = ({
             log(`attempt ${m.id}`, err)
             return { outcome: 'uncertain' as const, failure: undefined }
           })
+          observe(m, outcome)
           await judge(m, outcome, failure)
           if (outcome === 'paced') {
             for (const rest of ms.slice(i + 1)) await release(rest)

@@ -28,6 +28,7 @@ import { createMediaStore } from './media.ts'
 import { mediaRoutes } from './media.routes.ts'
 import type { MediaFetcher } from '../channels/channels.module.ts'
 import { createOutbox, sentThisMonth } from './outbox.ts'
+import { createOutboxMetrics } from './outbox.metrics.ts'
 import { outboxRoutes } from './outbox.routes.ts'
 import { createPgPacer, createRedisPacer } from './pacer.ts'
 
@@ -68,6 +69,7 @@ export const createInboxModule = (deps: {
   const triage = createTriage({ db, inbox, live, audit: deps.audit, memberOf: deps.memberOf })
   const suggester = createSuggester({ db, models: deps.models, metering: deps.metering, agent: deps.agent })
   const pacer = deps.redis ? createRedisPacer(deps.redis) : createPgPacer(db)
+  const outboxMetrics = createOutboxMetrics(db)
   const outbox = createOutbox({
     db,
     sender: deps.sender,
@@ -78,6 +80,7 @@ export const createInboxModule = (deps: {
     bus: deps.bus,
     audit: deps.audit,
     settings: { ...OUTBOX_DEFAULTS, ...deps.outbox },
+    observe: outboxMetrics.observe,
   })
   const broadcast = createBroadcast({
     sender: deps.sender,
@@ -134,6 +137,8 @@ export const createInboxModule = (deps: {
     oldestPerChat: inbox.oldestPerChat,
   }
   return {
+    /** Prometheus: the outbox's backlog and dead letters (scrape time), sends by number and outcome, send latency. */
+    registerMetrics: outboxMetrics.register,
     inbox,
     outbox,
     triage,

@@ -11,7 +11,7 @@ import type { SendLimits } from '../channels/limits.ts'
 import type { Sender } from '../channels/sender.ts'
 import type { Entitlements } from '../plans/plans.module.ts'
 import { createBreaker } from './breaker.ts'
-import { createDispatcher, OUTBOX_DEFAULTS, WAKE_CHANNEL, type OutboxSettings } from './dispatcher.ts'
+import { createDispatcher, OUTBOX_DEFAULTS, WAKE_CHANNEL, type Outcome, type OutboxSettings } from './dispatcher.ts'
 import { inboxErrors } from './inbox.errors.ts'
 import { previewOf, WINDOW_MS } from './inbox.service.ts'
 import type { InboxTables, MessageRow } from './inbox.tables.ts'
@@ -51,6 +51,7 @@ export const createOutbox = ({
   bus,
   audit,
   settings = OUTBOX_DEFAULTS,
+  observe,
   now = Date.now,
 }: {
   db: Kysely<InboxTables>
@@ -62,6 +63,8 @@ export const createOutbox = ({
   bus: Bus
   audit: AuditService
   settings?: OutboxSettings
+  /** Told each send attempt's outcome (/metrics). */
+  observe?: (m: MessageRow, outcome: Outcome) => void
   now?: () => number
 }) => {
   const dispatcher = createDispatcher({
@@ -72,6 +75,7 @@ export const createOutbox = ({
     live,
     settings,
     now,
+    observe,
     breaker: createBreaker(settings.breaker),
     // A number whose sends keep failing is paused: the workspace's audit log says so (the dashboard shows the pause).
     onTrip: (m, failure, untilMs) =>

@@ -11,6 +11,7 @@ import { providerKeyRoutes } from './provider-keys.routes.ts'
 import type { ProviderKeyStore } from './provider-keys.service.ts'
 import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import { createModelCallMetrics } from './models.metrics.ts'
 
 export type { CatalogEntry, ModelTier, ProviderName, ProviderSettings } from './models.types.ts'
 export { OFFLINE_MODEL_ID }
@@ -117,13 +118,19 @@ export const createModelsModule = (
     return set
   }
   const known = new Map(KNOWN_MODELS.map((e) => [e.id, e]))
+  const priceableModel = (id: string) => known.get(id) ?? server.find(id)
+  const callMetrics = createModelCallMetrics(priceableModel)
   return {
     ...server,
     forWorkspace,
     /** Every model with a list price, configured here or not (a workspace may bring the key). */
     allModels: () => [...KNOWN_MODELS, ...server.catalog().filter((e) => !known.has(e.id))],
     /** A model by id among all known ones: what a hold's model id is priced with. */
-    priceableModel: (id: string) => known.get(id) ?? server.find(id),
+    priceableModel,
+    /** Writes a call's usage record (`model_calls`, in the caller's transaction) and counts it for /metrics. */
+    recordCall: callMetrics.recordCall,
+    /** Prometheus: `camarad_model_calls_total` (provider, model, surface, outcome). */
+    registerMetrics: callMetrics.register,
     routes: [
       async (app: FastifyInstance) => {
         await app.register(

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { safeEqual } from '../../platform/crypto/tokens.ts'
+import { metricsAllowed } from '../../platform/observability/metrics-auth.ts'
 import type { Handle } from '../../platform/db/database.ts'
 import { opsErrors } from './ops.errors.ts'
 import { backupJob } from './backup.job.ts'
@@ -10,12 +10,7 @@ import type { Queue } from '../../platform/queue/queue.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 
 /** /healthz (process up), /readyz (database, migrations, queue, the modules' own checks), /metrics (Prometheus). Not in the API document. */
-/** With INTERNAL_TOKEN set, /metrics wants it as `X-Internal-Token` or `Authorization: Bearer` (Prometheus `bearer_token`). */
-const metricsAllowed = (headers: Record<string, string | string[] | undefined>, internalToken?: string) => {
-  if (!internalToken) return true
-  const sent = headers['x-internal-token'] ?? headers.authorization?.toString().replace(/^Bearer\s+/i, '')
-  return typeof sent === 'string' && safeEqual(sent, internalToken)
-}
+export { startMetricsServer } from './metrics-server.ts'
 
 /** Health, readiness and metrics; the scheduled backup when one is configured. */
 export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0] & { backup?: Parameters<typeof backupJob>[0] }) =>

@@ -18,6 +18,7 @@ import { processStripeEventJob, repairDriftJob, type ProcessStripeEventJob } fro
 import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import { subscriptionsMetrics } from './subscriptions.metrics.ts'
 
 type Deps = {
   db: Kysely<SubscriptionsTables>
@@ -89,6 +90,8 @@ export const createSubscriptionsModule = ({
   })
   job = processStripeEventJob((eventId) => webhooks.process(eventId))
   return {
+    /** Prometheus: Stripe events pending and dead (scrape time). */
+    registerMetrics: subscriptionsMetrics(db),
     webhooks,
     checkout,
     stripe,

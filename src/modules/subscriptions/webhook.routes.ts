@@ -20,7 +20,7 @@ export const stripeWebhookRoutes = (webhooks: StripeWebhooks) => async (base: Fa
   app.post(
     '/api/webhooks/stripe',
     {
-      config: { public: true, rateLimit: false },
+      config: { public: true, rateLimit: false, webhook: 'stripe' },
       schema: {
         tags: ['webhooks'],
         summary:

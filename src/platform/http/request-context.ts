@@ -1,4 +1,5 @@
 import type { Role } from '../db/columns.ts'
+import type { WebhookSource } from '../observability/metrics.ts'
 
 /** Who is calling, resolved once per request from the session cookie or the Bearer token. */
 export type RequestAuth =
@@ -26,6 +27,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that anyone may call without signing in (listed as such in the OpenAPI document). */
     public?: boolean
+    /** An inbound webhook: its deliveries are counted by source and answer (`camarad_webhook_events_total`). */
+    webhook?: WebhookSource
   }
 }
 

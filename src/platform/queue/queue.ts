@@ -53,6 +53,8 @@ export type Queue = {
   retire(names: string[]): Promise<void>
   /** Jobs waiting per queue, for /metrics and /readyz. */
   depth(): Promise<{ name: string; queued: number; active: number; failed: number }[]>
+  /** Per queue with a due job waiting, how long the oldest one has waited since it became due (seconds). */
+  oldestAges(): Promise<{ name: string; seconds: number }[]>
   isReady(): Promise<boolean>
   stop(): Promise<void>
   boss: PgBoss
@@ -163,6 +165,15 @@ export const createQueue = async <T>(database: Database<T>, options: { supervise
         active: q.activeCount ?? 0,
         failed: q.failedCount ?? 0,
       }))
+    },
+    async oldestAges() {
+      // pg-boss's own table (job_i11 covers `state < 'active'` by name): created or retry, and due.
+      const rows = (await executeRaw(
+        database.db,
+        `SELECT name, EXTRACT(EPOCH FROM (now() - min(start_after)))::float8 AS seconds FROM pgboss.job
+         WHERE state < 'active' AND start_after <= now() GROUP BY name`,
+      )) as { name: string; seconds: number | string }[]
+      return rows.map((r) => ({ name: r.name, seconds: Math.max(0, Number(r.seconds)) }))
     },
     async isReady() {
       try {

@@ -63,7 +63,7 @@ export const cloudWebhookRoutes =
     app.post(
       '/api/webhooks/whatsapp',
       {
-        config: { public: true, rateLimit: false },
+        config: { public: true, rateLimit: false, webhook: 'whatsapp' },
         bodyLimit: MAX_BODY_BYTES,
         schema: {
           tags: ['webhooks'],

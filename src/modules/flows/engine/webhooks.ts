@@ -263,7 +263,7 @@ export const createWebhooks = ({
     app.post(
       '/api/hooks/flows/:secret',
       {
-        config: { public: true },
+        config: { public: true, webhook: 'flow' },
         bodyLimit: MAX_BODY_BYTES,
         schema: {
           tags: ['flows'],

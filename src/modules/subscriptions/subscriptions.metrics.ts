@@ -1,0 +1,29 @@
+import { Gauge, type Registry } from 'prom-client'
+import type { Kysely } from 'kysely'
+import type { SubscriptionsTables } from './subscriptions.tables.ts'
+
+const WATCHED = ['pending', 'dead'] as const
+
+/**
+ * Stripe events still to apply (`pending`) and given up on after their last attempt (`dead`: the operators replay
+ * them), read at scrape time through the status index. Processed and ignored events only grow and are not counted.
+ */
+export const subscriptionsMetrics = (db: Kysely<SubscriptionsTables>) => (registry: Registry) => {
+  new Gauge({
+    name: 'camarad_stripe_events',
+    help: 'Stripe events waiting to be applied (pending) or dead after their last attempt',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await db
+        .selectFrom('stripeEvents')
+        .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+        .where('status', 'in', [...WATCHED])
+        .groupBy('status')
+        .execute()
+        .catch(() => undefined)
+      if (!rows) return
+      for (const status of WATCHED) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0))
+    },
+  })
+}

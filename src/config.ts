@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { isProxyRange } from './platform/http/client-ip.ts'
+import { Feature } from '../contracts/features.ts'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const list = z.string().transform((v) =>
@@ -133,6 +134,8 @@ export const Env = z.object({
   FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Risky features off for the whole installation (comma-separated: whatsapp_qr, auto_reply, campaigns, page_import). */
+  FEATURES_OFF: list.pipe(z.array(Feature)).default([]),
   /** Backups (`npm run backup`, and the job when BACKUP_CRON is set): where, and how many are kept. */
   BACKUP_DIR: z.string().default('./backups'),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),

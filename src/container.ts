@@ -66,6 +66,7 @@ import {
   createConnectorsModule,
 } from './modules/connectors/connectors.module.ts'
 import { createKnowledgeModule } from './modules/knowledge/knowledge.module.ts'
+import { createFeaturesModule } from './modules/features/features.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
 // `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
@@ -239,8 +240,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       retentionDays: config.FLOW_RUN_RETENTION_DAYS,
     },
   })
+  const features = createFeaturesModule({
+    db,
+    audit,
+    scope: tenancy.scope,
+    operator,
+    workspaceExists: tenancyLookups.workspaceExists,
+    off: config.FEATURES_OFF,
+  })
   const channels = createChannelsModule({
     db,
+    features,
     box: createSecretBox(config.secretKey),
     audit,
     entitlements: plans.entitlements,
@@ -271,6 +281,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   const inbox = createInboxModule({
     db,
+    features,
     scope: tenancy.scope,
     sender: channels.sender,
     media: channels.media,
@@ -305,6 +316,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   const crm = createCrmModule({
     db,
+    features,
     scope: tenancy.scope,
     audit,
     events,
@@ -440,6 +452,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     crm,
     connectors,
     knowledge,
+    features,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -482,6 +495,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     crm,
     connectors,
     knowledge,
+    features,
     publicSite,
     jobs,
     routes,

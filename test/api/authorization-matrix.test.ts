@@ -121,6 +121,7 @@ const FIXTURES: Record<string, Fixture> = {
     body: { credits: 1000, reason: 'Free money' },
   },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/features': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
   'GET /api/flows/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'PUT /api/flows/{id}': {
@@ -214,6 +215,12 @@ const FIXTURES: Record<string, Fixture> = {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId }),
     body: { plan: 'agency', reason: 'Free upgrade' },
+  },
+  'GET /api/operator/workspaces/{id}/features': { kind: 'operator', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/operator/workspaces/{id}/features/{feature}': {
+    kind: 'operator',
+    params: (w) => ({ id: w.workspaceId, feature: 'campaigns' }),
+    body: { enabled: false, reason: 'Risk review' },
   },
   'GET /api/crm/contacts/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
   'PATCH /api/crm/contacts/{id}': {

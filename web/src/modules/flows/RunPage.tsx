@@ -217,12 +217,14 @@ function StepItem({ step, name }: { step: FlowStepDto; name: string }) {
   )
 }
 
-type MeetingOutput = { decisions: string[]; actionItems: { owner: string; action: string }[] }
+type MeetingOutput = { meetingId: string; decisions: string[]; actionItems: { owner: string; action: string }[] }
+/** A Boardroom step's output (a later step that copies its decisions is not one). */
 const isMeetingOutput = (v: unknown): v is MeetingOutput =>
   typeof v === 'object' &&
   v !== null &&
   Array.isArray((v as MeetingOutput).decisions) &&
-  Array.isArray((v as MeetingOutput).actionItems)
+  Array.isArray((v as MeetingOutput).actionItems) &&
+  Array.isArray((v as { turns?: unknown }).turns)
 
 /** A Boardroom step's outcome: the moderator's decisions and action items. */
 function MeetingOutcome({ name, meeting }: { name: string; meeting: MeetingOutput }) {

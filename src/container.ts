@@ -401,6 +401,12 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   flows.google.connect({ ads: connectors.digests.ads, analytics: connectors.digests.analytics })
   chat.suggestions.connect(connectors.sourceStates)
   chat.suggestions.connect(async (scope) => ({ knowledgeDocuments: await knowledge.knowledge.readyDocuments(scope) }))
+  flows.boardroom.connect({
+    convene: async (scope, body, requestId) =>
+      boardroom.boardroom.convene({ ...scope, client: await tenancyLookups.clientProfile(db, scope) }, body, requestId),
+    agentName: async (scope, id) => (await agents.agents.resolve(scope, id)).dto.name,
+  })
+  flows.loadTemplates()
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,

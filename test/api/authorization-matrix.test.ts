@@ -140,6 +140,7 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/flows/{id}/webhook/rotate': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'GET /api/flows/runs/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'GET /api/flows/runs/{id}/trace.md': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/events': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
   'GET /api/channels/{id}': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },

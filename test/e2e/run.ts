@@ -18,6 +18,7 @@ import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
 import { knowledgeScenarios } from './knowledge-scenarios.ts'
+import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -142,6 +143,10 @@ const main = async () => {
     qr = await startServer(qrDir, qrEnv(), Number(new URL(url).port))
     await waitReady(qr.baseUrl, qr.server)
   }
+  // War Room (issue 15 §8): a server of its own, with a fake Google and a scripted fake OpenAI.
+  const warroomDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-warroom-'))
+  const warroomServices = await startWarRoomServices()
+  let warroom: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
@@ -167,6 +172,8 @@ const main = async () => {
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)
     await waitReady(qr.baseUrl, qr.server)
+    warroom = await startServer(warroomDir, warroomServices.env)
+    await waitReady(warroom.baseUrl, warroom.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -202,6 +209,7 @@ const main = async () => {
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
       ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),
       ...crmScenarios(whatsapp.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
+      ...warroomScenarios.map((s) => ({ s, baseUrl: warroom!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
@@ -228,7 +236,7 @@ const main = async () => {
     console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     await browser?.close()
-    for (const s of [server, priced?.server, billing?.server, qr?.server]) {
+    for (const s of [server, priced?.server, billing?.server, qr?.server, warroom?.server]) {
       if (!s) continue
       s.kill('SIGTERM')
       await new Promise((r) => s.once('exit', r).once('error', r))
@@ -242,6 +250,8 @@ const main = async () => {
     rmSync(billingDir, { recursive: true, force: true })
     rmSync(qrDir, { recursive: true, force: true })
     rmSync(standinDir, { recursive: true, force: true })
+    await warroomServices.close()
+    rmSync(warroomDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)

@@ -76,6 +76,8 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
   // Like a real model, it calls its tools (for `toolRounds` rounds) and then answers in text.
   const toolCallsFor = (body: Record<string, unknown>) => {
+    // A request that offers no tools (a boardroom turn) gets none called, as from a real model.
+    if (!Array.isArray(body.tools) || body.tools.length === 0) return []
     const messages = body.messages as { role: string; tool_calls?: unknown[] }[] | undefined
     const rounds = messages?.filter((m) => m.role === 'assistant' && m.tool_calls?.length).length ?? 0
     if (messages?.at(-1)?.role === 'tool' && rounds >= (options.toolRounds ?? 1)) return []

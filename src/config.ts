@@ -95,6 +95,11 @@ export const Env = z.object({
   GOOGLE_ADS_DEVELOPER_TOKEN: z.string().optional(),
   GOOGLE_ANALYTICS_API_BASE: z.string().url().optional(),
   CONNECTORS_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * Demo data (issue 15 §4): a client without a live Google connection gets deterministic sample reports, each
+   * labelled `demo: true` ("Demo data"), instead of "not connected". Off by default; a connected client never gets it.
+   */
+  CONNECTORS_DEMO_DATA: bool.default(false),
   WEB_DIST_DIR: z.string().default('./web/dist'),
   /** smtp(s)://user:pass@host:port; without it emails are stored in the outbox for the operator page (and their link logged). */
   SMTP_URL: z

@@ -44,7 +44,8 @@ const answering = async <T>(source: Parameters<typeof unavailable>[0], run: () =
 
 const CITE =
   'cite the date range and the figures you use (totals, or the row named); say plainly when it is not connected ' +
-  'and never estimate numbers instead.'
+  'and never estimate numbers instead; when the result has `demo: true`, label every figure you use "Demo data" ' +
+  "(sample figures, not the client's real numbers)."
 
 /**
  * `ads_report` and `analytics_report` (issue 15 §6): the conversation's client's Google Ads and GA4 figures — the

@@ -119,6 +119,8 @@ export const Env = z.object({
   OPENAI_COMPATIBLE_BASE_URL: z.string().url().optional(),
   OPENAI_COMPATIBLE_API_KEY: z.string().optional(),
   OPENAI_COMPATIBLE_MODELS: list.default(['llama3.1']),
+  EMBEDDINGS_MODEL: z.string().trim().min(1).max(100).optional(),
+  KNOWLEDGE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.3),
   EGRESS_ALLOW_PRIVATE: list.default([]),
   DEMO_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(6),
   OFFLINE_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(15),

@@ -65,7 +65,7 @@ import {
   connectorsUsage,
   createConnectorsModule,
 } from './modules/connectors/connectors.module.ts'
-import { createKnowledgeModule } from './modules/knowledge/knowledge.module.ts'
+import { createKnowledgeModule, prepareKnowledgeVectors } from './modules/knowledge/knowledge.module.ts'
 import { createFeaturesModule } from './modules/features/features.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
@@ -394,6 +394,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     scope: tenancy.scope,
     egress: createEgress({ ...egress, timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024 }),
+    // pgvector where installed (PGlite: embedded) and the workspace's embeddings model: hybrid search; else full-text.
+    vectors: {
+      support: await prepareKnowledgeVectors(db),
+      models,
+      metering: credits.metering,
+      minSimilarity: config.KNOWLEDGE_MIN_SIMILARITY,
+    },
   })
   tools.registry.register(...knowledge.tools)
   flows.knowledge.connect(knowledge.knowledge.search)

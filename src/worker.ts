@@ -11,6 +11,12 @@ const main = async () => {
   const container = await createContainer(config, { supervise: true })
   await container.startWorker()
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)
+  const vectors = container.knowledge.knowledge.vectorSupport()
+  console.log(
+    vectors.available
+      ? `knowledge embeddings: on (pgvector ${vectors.version}) for workspaces with an embeddings model`
+      : `knowledge embeddings: off, full-text only (${vectors.reason})`,
+  )
   const shutdown = async () => {
     await container.close()
     process.exit(0)

@@ -17,7 +17,7 @@ import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
-import { knowledgeScenarios } from './knowledge-scenarios.ts'
+import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
 import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
 
 /**
@@ -125,6 +125,8 @@ const main = async () => {
     chunks: 12,
     chunkDelayMs: 120,
     usage: { prompt_tokens: 600, completion_tokens: 24 },
+    // The knowledge walkthrough's question is answered with search_knowledge and a citation; everything else as above.
+    ...knowledgeChatScript,
   })
   // The third one takes payments through a loopback fake Stripe: its hosted Checkout and portal pages send signed
   // webhooks to this server, as Stripe would.
@@ -205,6 +207,7 @@ const main = async () => {
         ...plansOperatorScenarios,
         ...outboxScenarios,
         ...inboxScenarios(whatsapp.fake),
+        ...knowledgePricedScenarios,
       ].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
       ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),

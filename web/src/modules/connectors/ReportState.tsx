@@ -42,18 +42,22 @@ export function ReportError({ error, onRetry }: { error: unknown; onRetry: () =>
 
 /** A report query: the connection's status is read again when Google's answer says it changed. */
 export const useReport = <T,>(clientId: string, key: readonly unknown[], load: (signal: AbortSignal) => Promise<T>) => {
-  const qc = useQueryClient()
   const query = useQuery({
     queryKey: key,
     queryFn: ({ signal }) => load(signal),
     placeholderData: keepPreviousData,
-    retry: (count, e) => !(e instanceof ApiError && e.status >= 400 && e.status < 500) && count < 1,
   })
-  const code = query.error instanceof ApiError ? query.error.code : null
+  useFollowStatus(clientId, query.error)
+  return query
+}
+
+/** Reads the client's connections again when an answer says the connection changed (revoked, disconnected). */
+export const useFollowStatus = (clientId: string, error: unknown) => {
+  const qc = useQueryClient()
+  const code = error instanceof ApiError ? error.code : null
   useEffect(() => {
     if (code && STATUS_CODES.has(code)) void qc.invalidateQueries({ queryKey: connectorKeys.list(clientId) })
   }, [code, qc, clientId])
-  return query
 }
 
 export function ReportSkeleton({ label }: { label: string }) {

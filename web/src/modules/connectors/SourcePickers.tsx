@@ -10,6 +10,7 @@ import { Select } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { connectorKeys, listAdsAccounts, listProperties, pickAdsAccount, pickProperty, type Connection } from './api.ts'
+import { useFollowStatus } from './ReportState.tsx'
 
 /** What the reports read: the Google Ads account (a manager's child through that manager) and the GA4 property. */
 
@@ -56,6 +57,7 @@ function AdsAccountPicker({
     enabled: admin,
     staleTime: 60_000,
   })
+  useFollowStatus(clientId, query.error)
   const save = useMutation({
     mutationFn: () => {
       const [customerId, login] = value.split('|')
@@ -154,6 +156,7 @@ function PropertyPicker({ clientId, connection, admin }: { clientId: string; con
     enabled: admin,
     staleTime: 60_000,
   })
+  useFollowStatus(clientId, query.error)
   const save = useMutation({
     mutationFn: () => pickProperty(clientId, connection.id, value),
     onSuccess: async (saved) => {

@@ -19,6 +19,7 @@ import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
 import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
 import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
+import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -103,12 +104,15 @@ const main = async () => {
   const qrDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-qr-'))
   const standinDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-standin-'))
   // The QR server (the WhatsApp Web stand-in, no AI provider, no plan limits) also runs the CRM scenarios: a Cloud
-  // number through the fake Graph API, and AI answers from the offline model.
+  // number through the fake Graph API, and AI answers from the offline model; and the connectors scenarios: Google
+  // (OAuth consent, Ads, GA4) is a loopback fake.
+  const google = await startE2eGoogle()
   const qrEnv = () => ({
     CAMARAD_WA_STANDIN: standinDir,
     INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
     PLANS_FILE: 'test/fixtures/plans-unlimited.json',
     ...whatsapp.env,
+    ...google.env,
   })
   // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
@@ -213,6 +217,7 @@ const main = async () => {
       ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),
       ...crmScenarios(whatsapp.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
       ...warroomScenarios.map((s) => ({ s, baseUrl: warroom!.baseUrl })),
+      ...connectorsScenarios(google.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
@@ -247,6 +252,7 @@ const main = async () => {
     await fake.close()
     await stripe.close()
     await whatsapp.fake.close()
+    await google.fake.close()
     await smtp.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })

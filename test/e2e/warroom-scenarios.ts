@@ -94,6 +94,8 @@ export const startWarRoomServices = async () => {
       GOOGLE_OAUTH_BASE: google.base,
       GOOGLE_ADS_API_BASE: google.base,
       GOOGLE_ANALYTICS_API_BASE: google.base,
+      // Demo data for clients without a connection (issue 15 §4): the demo scenario below; connected clients read Google.
+      CONNECTORS_DEMO_DATA: 'true',
       PLANS_FILE: 'test/fixtures/plans-unlimited.json',
       CREDITS_WELCOME: '50',
       INTERNAL_TOKEN: 'e2e-operator-token-0123456789-abcdefgh',
@@ -225,4 +227,32 @@ const whyCpa: Scenario = {
   },
 }
 
-export const warroomScenarios = [warRoom, whyCpa]
+/** Demo-data mode (issue 15 §4): only when switched on, only for a client without a connection, labelled everywhere. */
+const demoData: Scenario = {
+  name: 'connectors: with demo data on, a client without a connection shows sample figures labelled "Demo data"',
+  async run(ctx) {
+    const { page, context, assertNoErrors } = await onboard(ctx, 'Demo Agency', 'Florăria Demo')
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click()
+      await page.waitForURL('**/app/connections')
+      await page.getByText('Google is not connected').waitFor()
+      await page.getByRole('status').filter({ hasText: 'This server shows sample figures' }).waitFor()
+      await page.getByRole('tab', { name: 'Google Ads' }).click()
+      const totals = page.getByRole('list', { name: 'Google Ads totals' })
+      await totals.waitFor()
+      // Every figure area of the report carries the label.
+      const areas = page.getByRole('tabpanel').locator('section[aria-label]')
+      const count = await areas.count()
+      assert.ok(count >= 1)
+      for (let i = 0; i < count; i++) await areas.nth(i).getByText('Demo data', { exact: true }).first().waitFor()
+      await page.screenshot({ path: ctx.shot('connectors-09-demo-data'), fullPage: true })
+      await page.getByRole('tab', { name: 'Analytics' }).click()
+      await page.getByRole('tabpanel').getByText('Demo data', { exact: true }).first().waitFor()
+      await assertNoErrors()
+    } finally {
+      await context.close()
+    }
+  },
+}
+
+export const warroomScenarios = [warRoom, whyCpa, demoData]

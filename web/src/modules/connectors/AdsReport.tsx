@@ -47,7 +47,8 @@ export function AdsPanel({
   range,
 }: {
   clientId: string
-  connectionId: string
+  /** null: the client's own reports (the operator's demo data when it has no connection). */
+  connectionId: string | null
   range: ReportRange
 }) {
   const [kind, setKind] = useState<AdsKind>('campaigns')

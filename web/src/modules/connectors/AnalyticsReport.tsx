@@ -56,7 +56,8 @@ export function AnalyticsPanel({
   range,
 }: {
   clientId: string
-  connectionId: string
+  /** null: the client's own reports (the operator's demo data when it has no connection). */
+  connectionId: string | null
   range: ReportRange
 }) {
   const [kind, setKind] = useState<AnalyticsKind>('overview')

@@ -102,6 +102,15 @@ function ClientConnections({ clientId, clientName }: { clientId: string; clientN
                   <ReportsArea clientId={clientId} connection={live} />
                 </>
               )}
+              {!live && data.demo && (
+                <>
+                  <Alert tone="warning" title="Demo data">
+                    This server shows sample figures for clients without a Google connection, marked “Demo data”
+                    everywhere. Connect Google to see {clientName}’s real figures.
+                  </Alert>
+                  <ReportsArea clientId={clientId} connection={null} />
+                </>
+              )}
             </div>
           )
         }}
@@ -112,7 +121,8 @@ function ClientConnections({ clientId, clientName }: { clientId: string; clientN
 
 type Tab = 'ads' | 'analytics'
 
-function ReportsArea({ clientId, connection }: { clientId: string; connection: Connection }) {
+/** The reports of a connection, or (`connection` null) the client's demo figures. */
+function ReportsArea({ clientId, connection }: { clientId: string; connection: Connection | null }) {
   const [tab, setTab] = useState<Tab>('ads')
   const [choice, setChoice] = useState<RangeChoice>(() => defaultRange())
   const range = { from: choice.from, to: choice.to, compare: choice.compare }
@@ -132,15 +142,15 @@ function ReportsArea({ clientId, connection }: { clientId: string; connection: C
         onSelect={setTab}
       >
         {tab === 'ads' ? (
-          connection.ads ? (
-            <AdsPanel clientId={clientId} connectionId={connection.id} range={range} />
+          !connection || connection.ads ? (
+            <AdsPanel clientId={clientId} connectionId={connection?.id ?? null} range={range} />
           ) : (
             <EmptyState title="No Google Ads account picked">
               Pick the client’s Google Ads account above to read its figures.
             </EmptyState>
           )
-        ) : connection.analytics ? (
-          <AnalyticsPanel clientId={clientId} connectionId={connection.id} range={range} />
+        ) : !connection || connection.analytics ? (
+          <AnalyticsPanel clientId={clientId} connectionId={connection?.id ?? null} range={range} />
         ) : (
           <EmptyState title="No GA4 property picked">
             Pick the client’s GA4 property above to read its figures.

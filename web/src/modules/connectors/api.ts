@@ -20,8 +20,8 @@ export type AnalyticsProperties = z.infer<typeof AnalyticsPropertyList>
 export type AdsKind = z.infer<typeof AdsReportKind>
 export type AnalyticsKind = z.infer<typeof AnalyticsReportKind>
 /** Reports as the API sends them; `demo` is true when the operator serves demo figures. */
-export type AdsReportData = Omit<AdsReport, 'demo'> & { demo: boolean }
-export type AnalyticsReportData = Omit<AnalyticsReport, 'demo'> & { demo: boolean }
+export type AdsReportData = AdsReport
+export type AnalyticsReportData = AnalyticsReport
 export type ReportRange = { from: string; to: string; compare: boolean }
 
 export const connectorKeys = {
@@ -29,8 +29,8 @@ export const connectorKeys = {
   list: (clientId: string) => ['connectors', clientId, 'list'] as const,
   adsAccounts: (clientId: string, id: string) => ['connectors', clientId, id, 'ads-accounts'] as const,
   properties: (clientId: string, id: string) => ['connectors', clientId, id, 'properties'] as const,
-  report: (clientId: string, id: string, source: 'ads' | 'analytics', kind: string, r: ReportRange) =>
-    ['connectors', clientId, id, source, kind, r.from, r.to, r.compare] as const,
+  report: (clientId: string, id: string | null, source: 'ads' | 'analytics', kind: string, r: ReportRange) =>
+    ['connectors', clientId, id ?? 'client', source, kind, r.from, r.to, r.compare] as const,
 }
 
 const path = (id: string, rest: string) => `/api/connectors/${encodeURIComponent(id)}/${rest}`
@@ -65,13 +65,17 @@ export const listProperties = (clientId: string, id: string, signal?: AbortSigna
 export const pickProperty = (clientId: string, id: string, propertyId: string) =>
   api<Connection>(path(id, 'analytics/property'), { method: 'PUT', clientId, body: { propertyId } })
 
-export const adsReport = (clientId: string, id: string, kind: AdsKind, r: ReportRange, signal?: AbortSignal) =>
-  api<AdsReportData>(path(id, 'ads/report'), { clientId, query: { kind, ...rangeQuery(r) }, signal })
+/** A connection's report; `id` null: the client's own (its live connection's, or the operator's demo data). */
+const reportPath = (id: string | null, source: 'ads' | 'analytics') =>
+  id === null ? `/api/connectors/reports/${source}` : path(id, `${source}/report`)
+
+export const adsReport = (clientId: string, id: string | null, kind: AdsKind, r: ReportRange, signal?: AbortSignal) =>
+  api<AdsReportData>(reportPath(id, 'ads'), { clientId, query: { kind, ...rangeQuery(r) }, signal })
 
 export const analyticsReport = (
   clientId: string,
-  id: string,
+  id: string | null,
   kind: AnalyticsKind,
   r: ReportRange,
   signal?: AbortSignal,
-) => api<AnalyticsReportData>(path(id, 'analytics/report'), { clientId, query: { kind, ...rangeQuery(r) }, signal })
+) => api<AnalyticsReportData>(reportPath(id, 'analytics'), { clientId, query: { kind, ...rangeQuery(r) }, signal })

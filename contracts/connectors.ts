@@ -135,7 +135,7 @@ export const AnalyticsPropertyPick = z.strictObject({
     .pipe(z.string().regex(/^\d{1,20}$/, 'Use the numeric GA4 property id.')),
 })
 
-export const AnalyticsReportKind = z.enum(['overview', 'pages', 'sources', 'events', 'funnel'])
+export const AnalyticsReportKind = z.enum(['overview', 'pages', 'sources', 'events', 'funnel', 'audience'])
 const EventName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'A GA4 event name')
 export const AnalyticsReportQuery = z.strictObject({
   kind: AnalyticsReportKind.default('overview'),

@@ -67,7 +67,7 @@ export const connectorsTools = (digests: ReportDigests) => [
     name: 'analytics_report',
     description:
       "This client's Google Analytics 4 figures for a date range: overview (users, sessions, views, key events, " +
-      'revenue by day), pages, sources, events or the purchase funnel; totals, optionally the previous period, and ' +
+      'revenue by day), pages, sources, events, audiences or the purchase funnel; totals, optionally the previous period, and ' +
       'the first rows.',
     rule: `pull this client's GA4 figures before talking about its traffic, sources, pages or conversions; ${CITE}`,
     input: z.object({ kind: AnalyticsReportKind.optional().describe('Default overview.'), ...range }),

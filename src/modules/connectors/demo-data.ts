@@ -137,6 +137,7 @@ const SOURCES = [
   'newsletter / email',
   'bing / organic',
 ]
+const AUDIENCES = ['All Users', 'Purchasers', 'Returning visitors', 'Engaged users', 'Cart abandoners']
 const EVENTS = ['page_view', 'session_start', 'user_engagement', 'first_visit', 'scroll', ...DEFAULT_FUNNEL.slice(1)]
 
 /** A day's visitors: the client's own level, fewer on weekends, and the day's noise. */
@@ -155,6 +156,7 @@ const METRICS: Record<Exclude<Kind, 'funnel'>, string[]> = {
   pages: ['screenPageViews', 'activeUsers', 'userEngagementDuration'],
   sources: ['sessions', 'activeUsers', 'engagedSessions', 'keyEvents'],
   events: ['eventCount', 'totalUsers'],
+  audience: ['activeUsers', 'newUsers', 'sessions', 'keyEvents'],
 }
 
 /** One day of one dimension value (or of the whole property, for the overview). */
@@ -187,6 +189,13 @@ const gaDay = (client: string, kind: Exclude<Kind, 'funnel'>, value: string, dat
       sessions: whole(sessions),
       activeUsers: whole(users),
       engagedSessions: whole(sessions * n(0.45, 0.75, 'engaged')),
+      keyEvents: whole(keyEvents),
+    }
+  if (kind === 'audience')
+    return {
+      activeUsers: whole(users),
+      newUsers: whole(users * n(0.2, 0.7, 'new')),
+      sessions: whole(sessions),
       keyEvents: whole(keyEvents),
     }
   return { eventCount: whole(users * n(1.1, 3, 'count')), totalUsers: whole(users) }
@@ -227,9 +236,25 @@ export const demoAnalyticsReport = (clientId: string, kind: Kind, range: Range, 
       funnel: null,
     }
   }
-  const listed = kind === 'funnel' ? steps : kind === 'events' ? EVENTS : kind === 'pages' ? PAGES : SOURCES
+  const listed =
+    kind === 'funnel'
+      ? steps
+      : kind === 'events'
+        ? EVENTS
+        : kind === 'pages'
+          ? PAGES
+          : kind === 'audience'
+            ? AUDIENCES
+            : SOURCES
   const source = kind === 'funnel' ? 'events' : kind
-  const dimension = source === 'pages' ? 'pagePath' : source === 'sources' ? 'sessionSourceMedium' : 'eventName'
+  const dimension =
+    source === 'pages'
+      ? 'pagePath'
+      : source === 'sources'
+        ? 'sessionSourceMedium'
+        : source === 'audience'
+          ? 'audienceName'
+          : 'eventName'
   const shares = source === 'events' ? eventShares(clientId, listed) : sharesOf(clientId, source, listed)
   const rows = listed.map((value, i) => ({
     dimensions: { [dimension]: value },

@@ -22,6 +22,7 @@ const GA_KINDS: { key: AnalyticsKind; label: string }[] = [
   { key: 'sources', label: 'Sources' },
   { key: 'events', label: 'Events' },
   { key: 'funnel', label: 'Funnel' },
+  { key: 'audience', label: 'Audiences' },
 ]
 const METRIC_LABELS: Record<string, string> = {
   activeUsers: 'Active users',
@@ -40,6 +41,7 @@ const DIMENSION_LABELS: Record<string, string> = {
   pagePath: 'Page',
   sessionSourceMedium: 'Source / medium',
   eventName: 'Event',
+  audienceName: 'Audience',
 }
 const metricLabel = (m: string) => METRIC_LABELS[m] ?? m
 const formatMetric = (m: string, v: string | null | undefined) =>

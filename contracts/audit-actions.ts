@@ -93,6 +93,7 @@ export const AUDIT_ACTION_LABELS = {
   'connector.analytics_property_picked': 'GA4 property picked',
   'knowledge.document_added': 'Knowledge document added',
   'knowledge.document_deleted': 'Knowledge document deleted',
+  'feature.overridden': 'Feature switched for the workspace by the operator',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

@@ -31,7 +31,14 @@ export const ConnectionDto = z
   .meta({ id: 'Connection' })
 export type ConnectionDto = z.infer<typeof ConnectionDto>
 
-export const ConnectionList = z.object({ items: z.array(ConnectionDto) })
+export const ConnectionList = z.object({
+  items: z.array(ConnectionDto),
+  demo: z.boolean().meta({
+    description:
+      'true: the client has no live connection and this server serves demo data (CONNECTORS_DEMO_DATA): its reports ' +
+      '(`/api/connectors/reports/…`, the agents’ tools, the flow nodes) are sample figures marked `demo: true`',
+  }),
+})
 
 export const ConnectionsQuery = z.strictObject({ clientId: Id.optional() })
 
@@ -73,6 +80,8 @@ export const ReportRangeQuery = {
 export const REPORT_PRESETS = ['yesterday', 'last_7_days', 'last_14_days', 'last_30_days', 'last_90_days'] as const
 export const AdsReportQuery = z.strictObject({ kind: AdsReportKind.default('campaigns'), ...ReportRangeQuery })
 export type AdsReportQuery = z.infer<typeof AdsReportQuery>
+/** A client's report, whatever reads it: its live connection's, or demo data when the server serves it. */
+export const ClientAdsReportQuery = AdsReportQuery.extend({ clientId: Id.optional() })
 
 /** Exact figures: integers and micros as digit strings, decimals as decimal strings (never floats). */
 export const AdsMetrics = z.object({
@@ -104,7 +113,8 @@ export const AdsReport = z
     ),
     totals: AdsMetrics,
     previous: z.object({ range: DateRange, totals: AdsMetrics }).nullable(),
-    demo: z.literal(false),
+    /** true: sample figures of the demo-data mode (CONNECTORS_DEMO_DATA), shown as "Demo data", never Google's. */
+    demo: z.boolean(),
     cached: z.boolean(),
   })
   .meta({ id: 'AdsReport' })
@@ -125,7 +135,7 @@ export const AnalyticsPropertyPick = z.strictObject({
     .pipe(z.string().regex(/^\d{1,20}$/, 'Use the numeric GA4 property id.')),
 })
 
-export const AnalyticsReportKind = z.enum(['overview', 'pages', 'sources', 'events', 'funnel'])
+export const AnalyticsReportKind = z.enum(['overview', 'pages', 'sources', 'events', 'funnel', 'audience'])
 const EventName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'A GA4 event name')
 export const AnalyticsReportQuery = z.strictObject({
   kind: AnalyticsReportKind.default('overview'),
@@ -144,6 +154,7 @@ export const AnalyticsReportQuery = z.strictObject({
     .meta({ description: 'funnel: event names in order, comma-separated (default page_view,…,purchase)' }),
 })
 export type AnalyticsReportQuery = z.infer<typeof AnalyticsReportQuery>
+export const ClientAnalyticsReportQuery = AnalyticsReportQuery.extend({ clientId: Id.optional() })
 
 const AnalyticsRow = z.object({
   dimensions: z.record(z.string(), z.string()),
@@ -159,7 +170,8 @@ export const AnalyticsReport = z
     previous: z.object({ range: DateRange, totals: z.record(z.string(), z.string()) }).nullable(),
     /** funnel: each step's users and its share of the step before (4 decimals). */
     funnel: z.array(z.object({ event: z.string(), users: z.string(), fromPrevious: z.string().nullable() })).nullable(),
-    demo: z.literal(false),
+    /** true: sample figures of the demo-data mode (CONNECTORS_DEMO_DATA), shown as "Demo data", never Google's. */
+    demo: z.boolean(),
     cached: z.boolean(),
   })
   .meta({ id: 'AnalyticsReport' })

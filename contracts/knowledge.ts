@@ -3,7 +3,8 @@ import { Id, PageQuery, Timestamp, page } from './common.ts'
 
 /**
  * A client's knowledge base (issue 15 §7, ADR 0008): documents (PDF, DOCX, Markdown, text, web pages) cut into
- * passages searchable with PostgreSQL full-text search; agents read them through the `search_knowledge` tool.
+ * passages searchable with PostgreSQL full-text search, fused with vector search where pgvector and an embeddings
+ * model exist (`mode: 'hybrid'`); agents read them through the `search_knowledge` tool.
  *
  * Routes (the client: `?clientId=` or X-Client-ID; a document's own client decides the rest):
  * - POST   /api/knowledge              add a document (admins): JSON `{ name, contentBase64 }` or `{ url }`, or the
@@ -95,6 +96,10 @@ export const KnowledgePassage = z
 export type KnowledgePassage = z.infer<typeof KnowledgePassage>
 export const KnowledgeSearchResult = z.object({
   items: z.array(KnowledgePassage),
-  mode: z.enum(['full_text']).meta({ description: 'How passages were found (vector search is not enabled yet).' }),
+  mode: z.enum(['full_text', 'hybrid']).meta({
+    description:
+      'How passages were found: `hybrid` fuses full-text and vector search (pgvector and a provider offering ' +
+      'embeddings); `full_text` alone otherwise. In hybrid mode `rank` is the fused score.',
+  }),
 })
 export type KnowledgeSearchResult = z.infer<typeof KnowledgeSearchResult>

@@ -5,6 +5,7 @@ import { inboxErrors } from '../src/modules/inbox/inbox.errors.ts'
 import { crmErrors } from '../src/modules/crm/crm.errors.ts'
 import { connectorsErrors } from '../src/modules/connectors/connectors.errors.ts'
 import { knowledgeErrors } from '../src/modules/knowledge/knowledge.errors.ts'
+import { featuresErrors } from '../src/modules/features/features.errors.ts'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { egressErrors } from '../src/platform/egress/egress.errors.ts'
@@ -64,6 +65,7 @@ export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }
   { owner: 'crm', tables: [crmErrors] },
   { owner: 'connectors', tables: [connectorsErrors] },
   { owner: 'knowledge', tables: [knowledgeErrors] },
+  { owner: 'features', tables: [featuresErrors] },
   { owner: 'gateway', tables: [gatewayErrors] },
   { owner: 'identity', legacy: ['auth', 'token'], tables: [identityErrors, tokenErrors] },
   { owner: 'legal', tables: [legalErrors] },

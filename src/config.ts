@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { isProxyRange } from './platform/http/client-ip.ts'
+import { Feature } from '../contracts/features.ts'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const list = z.string().transform((v) =>
@@ -96,6 +97,11 @@ export const Env = z.object({
   GOOGLE_ADS_DEVELOPER_TOKEN: z.string().optional(),
   GOOGLE_ANALYTICS_API_BASE: z.string().url().optional(),
   CONNECTORS_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * Demo data (issue 15 §4): a client without a live Google connection gets deterministic sample reports, each
+   * labelled `demo: true` ("Demo data"), instead of "not connected". Off by default; a connected client never gets it.
+   */
+  CONNECTORS_DEMO_DATA: bool.default(false),
   WEB_DIST_DIR: z.string().default('./web/dist'),
   /** smtp(s)://user:pass@host:port; without it emails are stored in the outbox for the operator page (and their link logged). */
   SMTP_URL: z
@@ -115,6 +121,8 @@ export const Env = z.object({
   OPENAI_COMPATIBLE_BASE_URL: z.string().url().optional(),
   OPENAI_COMPATIBLE_API_KEY: z.string().optional(),
   OPENAI_COMPATIBLE_MODELS: list.default(['llama3.1']),
+  EMBEDDINGS_MODEL: z.string().trim().min(1).max(100).optional(),
+  KNOWLEDGE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.3),
   EGRESS_ALLOW_PRIVATE: list.default([]),
   DEMO_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(6),
   OFFLINE_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(15),
@@ -135,6 +143,8 @@ export const Env = z.object({
   FLOW_REAP_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** Flow runs of one workspace executing at once, across processes; more wait their turn. */
   FLOW_CONCURRENCY_PER_WORKSPACE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Risky features off for the whole installation (comma-separated: whatsapp_qr, auto_reply, campaigns, page_import). */
+  FEATURES_OFF: list.pipe(z.array(Feature)).default([]),
   /** Backups (`npm run backup`, and the job when BACKUP_CRON is set): where, and how many are kept. */
   BACKUP_DIR: z.string().default('./backups'),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),

@@ -60,7 +60,8 @@ import {
   connectorsUsage,
   createConnectorsModule,
 } from './modules/connectors/connectors.module.ts'
-import { createKnowledgeModule } from './modules/knowledge/knowledge.module.ts'
+import { createKnowledgeModule, prepareKnowledgeVectors } from './modules/knowledge/knowledge.module.ts'
+import { createFeaturesModule } from './modules/features/features.module.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
 // `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
@@ -234,8 +235,17 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       retentionDays: config.FLOW_RUN_RETENTION_DAYS,
     },
   })
+  const features = createFeaturesModule({
+    db,
+    audit,
+    scope: tenancy.scope,
+    operator,
+    workspaceExists: tenancyLookups.workspaceExists,
+    off: config.FEATURES_OFF,
+  })
   const channels = createChannelsModule({
     db,
+    features,
     box: createSecretBox(config.secretKey),
     audit,
     entitlements: plans.entitlements,
@@ -266,6 +276,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   const inbox = createInboxModule({
     db,
+    features,
     scope: tenancy.scope,
     sender: channels.sender,
     media: channels.media,
@@ -300,6 +311,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   })
   const crm = createCrmModule({
     db,
+    features,
     scope: tenancy.scope,
     audit,
     events,
@@ -382,6 +394,13 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     audit,
     scope: tenancy.scope,
     egress: createEgress({ ...egress, timeoutMs: 20_000, maxBytes: 5 * 1024 * 1024 }),
+    // pgvector where installed (PGlite: embedded) and the workspace's embeddings model: hybrid search; else full-text.
+    vectors: {
+      support: await prepareKnowledgeVectors(db),
+      models,
+      metering: credits.metering,
+      minSimilarity: config.KNOWLEDGE_MIN_SIMILARITY,
+    },
   })
   tools.registry.register(...knowledge.tools)
   flows.knowledge.connect(knowledge.knowledge.search)
@@ -389,6 +408,12 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   flows.google.connect({ ads: connectors.digests.ads, analytics: connectors.digests.analytics })
   chat.suggestions.connect(connectors.sourceStates)
   chat.suggestions.connect(async (scope) => ({ knowledgeDocuments: await knowledge.knowledge.readyDocuments(scope) }))
+  flows.boardroom.connect({
+    convene: async (scope, body, requestId) =>
+      boardroom.boardroom.convene({ ...scope, client: await tenancyLookups.clientProfile(db, scope) }, body, requestId),
+    agentName: async (scope, id) => (await agents.agents.resolve(scope, id)).dto.name,
+  })
+  flows.loadTemplates()
   const publicSite = createPublicModule({ models, demoPerMinute: config.DEMO_REQUESTS_PER_MINUTE })
   const gateway = createGatewayModule({
     db,
@@ -440,6 +465,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     crm,
     connectors,
     knowledge,
+    features,
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -482,6 +508,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     crm,
     connectors,
     knowledge,
+    features,
     publicSite,
     jobs,
     routes,

@@ -21,6 +21,12 @@ export const serve = async () => {
   app.log.info(
     `Camarad is running at ${url} (${container.database.kind}${config.RUN_WORKER ? ', worker in process' : ''})`,
   )
+  const vectors = container.knowledge.knowledge.vectorSupport()
+  app.log.info(
+    vectors.available
+      ? `knowledge search: hybrid (full-text + pgvector ${vectors.version}) for workspaces with an embeddings model`
+      : `knowledge search: full-text only (${vectors.reason})`,
+  )
   console.log(`\n  Camarad is running: ${url}\n`)
 
   let stopping = false

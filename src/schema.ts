@@ -11,6 +11,7 @@ import type { InboxTables } from './modules/inbox/inbox.tables.ts'
 import type { CrmTables } from './modules/crm/crm.tables.ts'
 import type { ConnectorsTables } from './modules/connectors/connectors.tables.ts'
 import type { KnowledgeTables } from './modules/knowledge/knowledge.tables.ts'
+import type { FeaturesTables } from './modules/features/features.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -42,6 +43,7 @@ export type DB = AuditTables &
   CrmTables &
   ConnectorsTables &
   KnowledgeTables &
+  FeaturesTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -23,6 +23,12 @@ const main = async () => {
           internalToken: config.INTERNAL_TOKEN,
         })
   if (metricsServer) console.log(`worker metrics: http://${config.HOST}:${metricsServer.port}/metrics`)
+  const vectors = container.knowledge.knowledge.vectorSupport()
+  console.log(
+    vectors.available
+      ? `knowledge embeddings: on (pgvector ${vectors.version}) for workspaces with an embeddings model`
+      : `knowledge embeddings: off, full-text only (${vectors.reason})`,
+  )
   const shutdown = async () => {
     await metricsServer?.close()
     await container.close()

@@ -121,6 +121,7 @@ const FIXTURES: Record<string, Fixture> = {
     body: { credits: 1000, reason: 'Free money' },
   },
   'GET /api/workspaces/{id}/plan': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/features': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'GET /api/billing/checkouts/{id}': { kind: 'workspace', params: (w) => ({ id: w.checkoutId }) },
   'GET /api/flows/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'PUT /api/flows/{id}': {
@@ -139,6 +140,7 @@ const FIXTURES: Record<string, Fixture> = {
   'POST /api/flows/{id}/webhook/rotate': { kind: 'workspace', params: (w) => ({ id: w.flowId }) },
   'GET /api/flows/runs/{id}': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/export': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
+  'GET /api/flows/runs/{id}/trace.md': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'GET /api/flows/runs/{id}/events': { kind: 'workspace', params: (w) => ({ id: w.flowRunId }) },
   'DELETE /api/flows/credentials/{id}': { kind: 'workspace', params: (w) => ({ id: w.credentialId }) },
   'GET /api/channels/{id}': { kind: 'workspace', params: (w) => ({ id: w.channelId }) },
@@ -214,6 +216,12 @@ const FIXTURES: Record<string, Fixture> = {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId }),
     body: { plan: 'agency', reason: 'Free upgrade' },
+  },
+  'GET /api/operator/workspaces/{id}/features': { kind: 'operator', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/operator/workspaces/{id}/features/{feature}': {
+    kind: 'operator',
+    params: (w) => ({ id: w.workspaceId, feature: 'campaigns' }),
+    body: { enabled: false, reason: 'Risk review' },
   },
   'GET /api/crm/contacts/{id}': { kind: 'workspace', params: (w) => ({ id: w.crmContactId }) },
   'PATCH /api/crm/contacts/{id}': {

@@ -427,6 +427,37 @@ describe('GA4 through the connection', () => {
     ])
   })
 
+  it("reports the property's audiences (GA4 audienceName)", async () => {
+    const o = await ready('ga-audience')
+    const row = (value: string, date: string, activeUsers: string, keyEvents: string) =>
+      fake.addGaRows({
+        propertyId: PROPERTY,
+        dimension: 'audienceName',
+        value,
+        date,
+        metrics: { activeUsers, newUsers: '1', sessions: activeUsers, keyEvents },
+      })
+    row('Purchasers', '2026-11-01', '12', '3')
+    row('Purchasers', '2026-11-02', '8', '2')
+    row('All Users', '2026-11-01', '150', '5')
+    const res = await call(
+      ctx.app,
+      'GET',
+      `/api/connectors/${o.connectionId}/analytics/report?kind=audience&from=2026-11-01&to=2026-11-02`,
+      as(o),
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().rows).toEqual(
+      expect.arrayContaining([
+        {
+          dimensions: { audienceName: 'Purchasers' },
+          metrics: expect.objectContaining({ activeUsers: '20', keyEvents: '5' }),
+        },
+        { dimensions: { audienceName: 'All Users' }, metrics: expect.objectContaining({ activeUsers: '150' }) },
+      ]),
+    )
+  })
+
   it('maps a GA4 quota error to 429 with Retry-After', async () => {
     const o = await ready('ga-quota')
     fake.failures.ga.push({

@@ -185,6 +185,21 @@ describe('CRM campaigns', () => {
   it('starts once (admins): freezes the recipients, queues one outbox message per contact, whatever is retried', async () => {
     const byMember = await call(ctx.app, 'POST', `/api/crm/campaigns/${ids.campaign}/start`, asMember())
     expect(byMember.statusCode).toBe(403)
+    // The operator can switch campaigns off for a workspace: nothing starts, nothing is queued.
+    const feature = (enabled: boolean | null) =>
+      call(
+        ctx.app,
+        'PUT',
+        `/api/operator/workspaces/${w.workspaceId}/features/campaigns`,
+        { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } },
+        { enabled, reason: 'campaign review' },
+      )
+    expect((await feature(false)).statusCode).toBe(200)
+    const refused = await call(ctx.app, 'POST', `/api/crm/campaigns/${ids.campaign}/start`, owner())
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().error.code).toBe('features.disabled')
+    expect((await call(ctx.app, 'GET', `/api/crm/campaigns/${ids.campaign}`, owner())).json().status).toBe('draft')
+    expect((await feature(null)).statusCode).toBe(200)
     const started = await call(ctx.app, 'POST', `/api/crm/campaigns/${ids.campaign}/start`, owner())
     expect(started.statusCode, started.body).toBe(200)
     expect(started.json()).toMatchObject({

@@ -287,6 +287,7 @@ describe('auto-reply', () => {
       outbox: ctx.container.inbox.outbox,
       audit: ctx.container.audit,
       memberOf: async () => true,
+      features: ctx.container.features,
       suggester: {
         suggest: async () => {
           const byHand = await call(ctx.app, 'POST', `/api/inbox/threads/${thread.id}/messages`, owner(), {
@@ -330,5 +331,33 @@ describe('auto-reply', () => {
     expect((await skips()).filter((s) => s.targetId === thread.id)).toEqual([
       { targetId: thread.id, metadata: expect.objectContaining({ reason: 'credits.insufficient', messageId }) },
     ])
+  })
+  it('answers nobody once the operator switches auto-reply off for the workspace, and cannot be switched on meanwhile', async () => {
+    expect((await setAutoReply({ enabled: true, agentId: null })).statusCode).toBe(200)
+    const op = { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } }
+    const off = await call(ctx.app, 'PUT', `/api/operator/workspaces/${w.workspaceId}/features/auto_reply`, op, {
+      enabled: false,
+      reason: 'customer complaints',
+    })
+    expect(off.statusCode, off.body).toBe(200)
+    const before = ai.completions().length
+    await write('40711000009', 'Mai aveți locuri?')
+    const thread = await threadOf('40711000009')
+    expect(await outbound(thread.id)).toEqual([])
+    expect(ai.completions()).toHaveLength(before)
+    expect((await skips()).filter((e) => e.targetId === thread.id)).toEqual([
+      { targetId: thread.id, metadata: expect.objectContaining({ reason: 'features.disabled' }) },
+    ])
+    const again = await setAutoReply({ enabled: true, agentId: null })
+    expect(again.statusCode).toBe(403)
+    expect(again.json().error).toMatchObject({ code: 'features.disabled', details: { feature: 'auto_reply' } })
+    // Switching it off stays possible; back to the default, it answers again.
+    expect((await setAutoReply({ enabled: false, agentId: null })).statusCode).toBe(200)
+    const reset = await call(ctx.app, 'PUT', `/api/operator/workspaces/${w.workspaceId}/features/auto_reply`, op, {
+      enabled: null,
+      reason: 'resolved',
+    })
+    expect(reset.json()).toMatchObject({ feature: 'auto_reply', enabled: true, source: 'default' })
+    expect((await setAutoReply({ enabled: true, agentId: null })).statusCode).toBe(200)
   })
 })

@@ -17,7 +17,9 @@ import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
-import { knowledgeScenarios } from './knowledge-scenarios.ts'
+import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
+import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
+import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -102,12 +104,15 @@ const main = async () => {
   const qrDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-qr-'))
   const standinDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-standin-'))
   // The QR server (the WhatsApp Web stand-in, no AI provider, no plan limits) also runs the CRM scenarios: a Cloud
-  // number through the fake Graph API, and AI answers from the offline model.
+  // number through the fake Graph API, and AI answers from the offline model; and the connectors scenarios: Google
+  // (OAuth consent, Ads, GA4) is a loopback fake.
+  const google = await startE2eGoogle()
   const qrEnv = () => ({
     CAMARAD_WA_STANDIN: standinDir,
     INTERNAL_TOKEN: E2E_INTERNAL_TOKEN,
     PLANS_FILE: 'test/fixtures/plans-unlimited.json',
     ...whatsapp.env,
+    ...google.env,
   })
   // The first server has no AI provider (the offline model) and sends its emails to a loopback SMTP server; the second
   // one calls a loopback fake of OpenAI's wire format, priced like gpt-4o-mini, so credits are estimated, held and
@@ -124,6 +129,8 @@ const main = async () => {
     chunks: 12,
     chunkDelayMs: 120,
     usage: { prompt_tokens: 600, completion_tokens: 24 },
+    // The knowledge walkthrough's question is answered with search_knowledge and a citation; everything else as above.
+    ...knowledgeChatScript,
   })
   // The third one takes payments through a loopback fake Stripe: its hosted Checkout and portal pages send signed
   // webhooks to this server, as Stripe would.
@@ -142,6 +149,10 @@ const main = async () => {
     qr = await startServer(qrDir, qrEnv(), Number(new URL(url).port))
     await waitReady(qr.baseUrl, qr.server)
   }
+  // War Room (issue 15 §8): a server of its own, with a fake Google and a scripted fake OpenAI.
+  const warroomDir = mkdtempSync(join(tmpdir(), 'camarad-e2e-warroom-'))
+  const warroomServices = await startWarRoomServices()
+  let warroom: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
@@ -167,6 +178,8 @@ const main = async () => {
     await waitReady(priced.baseUrl, priced.server)
     await waitReady(billing.baseUrl, billing.server)
     await waitReady(qr.baseUrl, qr.server)
+    warroom = await startServer(warroomDir, warroomServices.env)
+    await waitReady(warroom.baseUrl, warroom.server)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -198,10 +211,13 @@ const main = async () => {
         ...plansOperatorScenarios,
         ...outboxScenarios,
         ...inboxScenarios(whatsapp.fake),
+        ...knowledgePricedScenarios,
       ].map((s) => ({ s, baseUrl: priced!.baseUrl })),
       ...checkoutScenarios.map((s) => ({ s, baseUrl: billing!.baseUrl })),
       ...qrScenarios({ standinDir, restart: restartQr }).map((s) => ({ s, baseUrl: qr!.baseUrl })),
       ...crmScenarios(whatsapp.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
+      ...warroomScenarios.map((s) => ({ s, baseUrl: warroom!.baseUrl })),
+      ...connectorsScenarios(google.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined
@@ -228,7 +244,7 @@ const main = async () => {
     console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
   } finally {
     await browser?.close()
-    for (const s of [server, priced?.server, billing?.server, qr?.server]) {
+    for (const s of [server, priced?.server, billing?.server, qr?.server, warroom?.server]) {
       if (!s) continue
       s.kill('SIGTERM')
       await new Promise((r) => s.once('exit', r).once('error', r))
@@ -236,12 +252,15 @@ const main = async () => {
     await fake.close()
     await stripe.close()
     await whatsapp.fake.close()
+    await google.fake.close()
     await smtp.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(pricedDir, { recursive: true, force: true })
     rmSync(billingDir, { recursive: true, force: true })
     rmSync(qrDir, { recursive: true, force: true })
     rmSync(standinDir, { recursive: true, force: true })
+    await warroomServices.close()
+    rmSync(warroomDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)

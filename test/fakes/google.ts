@@ -431,6 +431,12 @@ export const startFakeGoogle = async (client: { clientId: string; clientSecret: 
     addAdsRows: (...rows: FakeAdsRow[]) => adsRows.push(...rows),
     addGaAccount: (a: (typeof gaAccounts)[number]) => gaAccounts.push(a),
     addGaRows: (...rows: FakeGaRow[]) => gaRows.push(...rows),
+    /** A refresh token for a grant made elsewhere (what a person pastes into `npm run confidence`). */
+    issueRefreshToken: () => {
+      const refreshToken = token('1//refresh')
+      refreshTokens.set(refreshToken, { revoked: false })
+      return refreshToken
+    },
     /** Revokes every grant, as a user removing Camarad's access in their Google account does. */
     revokeAll: () => {
       for (const r of refreshTokens.values()) r.revoked = true

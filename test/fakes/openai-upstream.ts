@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { json, readBody, split } from './http-kit.ts'
@@ -10,7 +11,7 @@ export type FakeOpenAIOptions = {
   /** The answer text, split into `chunks` SSE deltas when streaming. */
   text?: string
   /** Answers each completion from its request body (over `text`): a model whose answer depends on what it was sent. */
-  reply?: (body: Record<string, unknown>) => string
+  reply?: (body: Record<string, unknown>) => string | undefined
   chunks?: number
   firstTokenDelayMs?: number
   chunkDelayMs?: number
@@ -32,7 +33,11 @@ export type FakeOpenAIOptions = {
   toolCalls?: Array<{ id: string; name: string; arguments: string }>
   /** Rounds of `toolCalls` before the answer (1 by default): a model that keeps calling tools for several steps. */
   toolRounds?: number
+  /** Scripts the tool calls per request (over `toolCalls`): e.g. only when the user asks a given question. */
+  toolCallsFor?: (body: Record<string, unknown>) => Array<{ id: string; name: string; arguments: string }>
   models?: string[]
+  /** Words that mean the same to `/v1/embeddings` (each group one concept), over `EMBEDDING_SYNONYMS`. */
+  synonyms?: string[][]
 }
 
 export type RecordedRequest = {
@@ -40,6 +45,34 @@ export type RecordedRequest = {
   path: string
   headers: IncomingMessage['headers']
   body: Record<string, unknown> | undefined
+}
+
+/**
+ * The fake's idea of meaning: words of one group embed as one concept, so "banquet fee" lands near "catering … lei"
+ * without a word in common. Everything else is its own concept.
+ */
+export const EMBEDDING_SYNONYMS: string[][] = [
+  ['price', 'prices', 'cost', 'costs', 'fee', 'fees', 'tariff', 'charge', 'lei', 'ron', 'pret', 'preț'],
+  ['catering', 'banquet', 'banquets', 'feast', 'reception', 'events', 'event'],
+  ['guest', 'guests', 'attendee', 'attendees', 'person', 'head'],
+  ['delivery', 'deliver', 'shipping', 'ship', 'courier'],
+]
+
+/**
+ * A deterministic embedding: a hashed bag of concepts (`synonyms`), L2-normalised. Texts sharing concepts are near
+ * (cosine similarity = their overlap), texts sharing none are orthogonal but for rare hash collisions.
+ */
+export const fakeEmbedding = (text: string, dims = 1536, synonyms: string[][] = EMBEDDING_SYNONYMS) => {
+  const concept = new Map(synonyms.flatMap((group) => group.map((w) => [w, group[0]!] as const)))
+  const v = new Array<number>(dims).fill(0)
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const h = createHash('sha256')
+      .update(concept.get(word) ?? word)
+      .digest()
+    v[h.readUInt32BE(0) % dims]! += h[4]! & 1 ? 1 : -1
+  }
+  const norm = Math.hypot(...v) || 1
+  return v.map((x) => x / norm)
 }
 
 const ERRORS: Record<number, { message: string; type: string; code: string | null; param?: string }> = {
@@ -76,10 +109,14 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
   const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }
   // Like a real model, it calls its tools (for `toolRounds` rounds) and then answers in text.
   const toolCallsFor = (body: Record<string, unknown>) => {
+    // A request that offers no tools (a boardroom turn) gets none called, as from a real model.
+    if (!Array.isArray(body.tools) || body.tools.length === 0) return []
     const messages = body.messages as { role: string; tool_calls?: unknown[] }[] | undefined
     const rounds = messages?.filter((m) => m.role === 'assistant' && m.tool_calls?.length).length ?? 0
     if (messages?.at(-1)?.role === 'tool' && rounds >= (options.toolRounds ?? 1)) return []
-    return (options.toolCalls ?? []).map((t) => (rounds ? { ...t, id: `${t.id}_${rounds + 1}` } : t))
+    return (options.toolCallsFor?.(body) ?? options.toolCalls ?? []).map((t) =>
+      rounds ? { ...t, id: `${t.id}_${rounds + 1}` } : t,
+    )
   }
   let completions = 0
 
@@ -178,6 +215,24 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
         })),
       })
     }
+    if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings') && body) {
+      const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+      if (options.apiKey !== undefined && key !== options.apiKey)
+        return json(res, 401, { error: { param: null, ...ERRORS[401] } })
+      const input = (Array.isArray(body.input) ? body.input : [body.input]).map(String)
+      const dims = typeof body.dimensions === 'number' ? body.dimensions : 1536
+      const tokens = input.reduce((n, t) => n + (t.match(/[\p{L}\p{N}]+/gu)?.length ?? 0), 0)
+      return json(res, 200, {
+        object: 'list',
+        data: input.map((text, index) => ({
+          object: 'embedding',
+          index,
+          embedding: fakeEmbedding(text, dims, [...EMBEDDING_SYNONYMS, ...(options.synonyms ?? [])]),
+        })),
+        model: body.model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      })
+    }
     if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/chat/completions') || !body) {
       return json(res, 404, {
         error: { message: `Unknown request ${req.method} ${path}`, type: 'invalid_request_error', code: 'unknown_url' },
@@ -202,7 +257,9 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     /** Only the chat completion calls, in order. */
-    completions: () => requests.filter((r) => r.method === 'POST'),
+    completions: () => requests.filter((r) => r.method === 'POST' && !r.path.endsWith('/embeddings')),
+    /** Only the embeddings calls, in order. */
+    embeddings: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/embeddings')),
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections()

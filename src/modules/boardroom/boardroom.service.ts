@@ -13,6 +13,9 @@ import { runMeeting, TURN_MAX_OUTPUT_TOKENS, type Speaker } from './meeting-runn
 import type { Metering, CreditHold } from '../credits/credits.module.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { boardroomErrors } from './boardroom.errors.ts'
+import { outcomeOf } from './outcome.ts'
+
+type MeetingBody = { topic: string; agentIds: string[]; rounds: number }
 
 type ClientRow = { name: string; website: string | null; notes: string | null }
 /** A meeting is a run of this kind, under the meeting's own id (its subject too). */
@@ -109,95 +112,120 @@ export const createBoardroomService = ({ db, runs, agents, models, metering, wor
     },
   }
 
+  /** Starts the meeting of `requestId`, or finds the one it started (then `done` is already settled). */
+  const open = async (scope: ClientScope & { client: ClientRow }, body: MeetingBody, requestId: string) => {
+    // The same request again returns the meeting it started.
+    const prior = await meetings.byRequest(db, scope, requestId)
+    if (prior) {
+      if (prior.clientId !== scope.clientId || prior.topic !== body.topic)
+        throw requestErrors.idempotency_mismatch({ usedFor: 'meeting' })
+      return { meetingId: prior.id, done: Promise.resolve() }
+    }
+    const resolved = await Promise.all(body.agentIds.map((id) => agents.resolve(scope, id)))
+    const set = await models.forWorkspace(scope.workspaceId)
+    const ctx = { workspaceName: await workspaceName(scope), client: scope.client, tools: [], today: new Date() }
+    const speakers: Speaker[] = resolved.map((a) => ({
+      id: a.dto.id,
+      name: a.dto.name,
+      system: assembleSystemPrompt(a.prompt, ctx),
+      modelId: a.dto.modelId ?? set.defaultModelId(a.tier),
+    }))
+    for (const s of speakers) set.languageModel(s.modelId) // an unknown model fails the request, not the meeting
+    const moderator = {
+      id: 'moderator',
+      name: 'Moderator',
+      system: MODERATOR_SYSTEM(ctx.workspaceName, scope.client.name),
+      modelId: set.defaultModelId(),
+    }
+    const meter = (entry: CatalogEntry, position: number, promptText: string, maxOutputTokens: number) =>
+      metering.begin({
+        workspaceId: scope.workspaceId,
+        clientId: scope.clientId,
+        userId: scope.userId,
+        tokenId: null,
+        surface: 'boardroom',
+        requestId: `${requestId}:${position}`,
+        entry,
+        billedBy: set.billedBy(entry),
+        promptText,
+        maxOutputTokens,
+        streaming: true,
+        params: { meeting: requestId, position },
+      })
+    // A meeting that cannot pay for its first turn is refused before it starts (402 / 429 / 403 to the caller).
+    const first = set.find(speakers[0]!.modelId)!
+    const firstTurn = await meter(
+      first,
+      0,
+      `${speakers[0]!.system}\n${body.topic}`,
+      Math.min(first.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS),
+    )
+    if (firstTurn.replay) throw requestErrors.in_progress()
+    const meeting = await db
+      .transaction()
+      .execute(async (trx) => {
+        const m = await meetings.insert(trx, scope, {
+          id: newId('mtg'),
+          topic: body.topic,
+          agentIds: speakers.map((s) => s.id),
+          rounds: body.rounds,
+          requestId,
+        })
+        await runs.insert(trx, { id: m.id, kind: RUN_KIND, workspaceId: scope.workspaceId, subjectId: m.id })
+        return m
+      })
+      .catch(async (err: unknown) => {
+        await firstTurn.settle(null)
+        throw err
+      })
+    const live = runs.start<MeetingEvent>(meeting.id, ({ log, abort }) =>
+      runMeeting(db, set, {
+        scope,
+        meetingId: meeting.id,
+        topic: body.topic,
+        rounds: body.rounds,
+        requestId,
+        speakers,
+        moderator,
+        log,
+        abort,
+        meter,
+        firstTurn,
+        finishRun: (trx, status) => runs.finish(trx, scope.workspaceId, meeting.id, status),
+      }),
+    )
+    return { meetingId: meeting.id, done: live.done }
+  }
+
   return {
     runKind,
     recoverTurn,
-    async start(
-      scope: ClientScope & { client: ClientRow },
-      body: { topic: string; agentIds: string[]; rounds: number },
-      requestId: string,
-    ) {
-      // The same request again returns the meeting it started.
-      const prior = await meetings.byRequest(db, scope, requestId)
-      if (prior) {
-        if (prior.clientId !== scope.clientId || prior.topic !== body.topic)
-          throw requestErrors.idempotency_mismatch({ usedFor: 'meeting' })
-        return toDto(scope, prior.id)
-      }
-      const resolved = await Promise.all(body.agentIds.map((id) => agents.resolve(scope, id)))
-      const set = await models.forWorkspace(scope.workspaceId)
-      const ctx = { workspaceName: await workspaceName(scope), client: scope.client, tools: [], today: new Date() }
-      const speakers: Speaker[] = resolved.map((a) => ({
-        id: a.dto.id,
-        name: a.dto.name,
-        system: assembleSystemPrompt(a.prompt, ctx),
-        modelId: a.dto.modelId ?? set.defaultModelId(a.tier),
-      }))
-      for (const s of speakers) set.languageModel(s.modelId) // an unknown model fails the request, not the meeting
-      const moderator = {
-        id: 'moderator',
-        name: 'Moderator',
-        system: MODERATOR_SYSTEM(ctx.workspaceName, scope.client.name),
-        modelId: set.defaultModelId(),
-      }
-      const meter = (entry: CatalogEntry, position: number, promptText: string, maxOutputTokens: number) =>
-        metering.begin({
-          workspaceId: scope.workspaceId,
-          clientId: scope.clientId,
-          userId: scope.userId,
-          tokenId: null,
-          surface: 'boardroom',
-          requestId: `${requestId}:${position}`,
-          entry,
-          billedBy: set.billedBy(entry),
-          promptText,
-          maxOutputTokens,
-          streaming: true,
-          params: { meeting: requestId, position },
-        })
-      // A meeting that cannot pay for its first turn is refused before it starts (402 / 429 / 403 to the caller).
-      const first = set.find(speakers[0]!.modelId)!
-      const firstTurn = await meter(
-        first,
-        0,
-        `${speakers[0]!.system}\n${body.topic}`,
-        Math.min(first.maxOutputTokens, TURN_MAX_OUTPUT_TOKENS),
-      )
-      if (firstTurn.replay) throw requestErrors.in_progress()
-      const meeting = await db
-        .transaction()
-        .execute(async (trx) => {
-          const m = await meetings.insert(trx, scope, {
-            id: newId('mtg'),
-            topic: body.topic,
-            agentIds: speakers.map((s) => s.id),
-            rounds: body.rounds,
-            requestId,
-          })
-          await runs.insert(trx, { id: m.id, kind: RUN_KIND, workspaceId: scope.workspaceId, subjectId: m.id })
-          return m
-        })
-        .catch(async (err: unknown) => {
-          await firstTurn.settle(null)
-          throw err
-        })
-      runs.start<MeetingEvent>(meeting.id, ({ log, abort }) =>
-        runMeeting(db, set, {
-          scope,
-          meetingId: meeting.id,
-          topic: body.topic,
-          rounds: body.rounds,
-          requestId,
-          speakers,
-          moderator,
-          log,
-          abort,
-          meter,
-          firstTurn,
-          finishRun: (trx, status) => runs.finish(trx, scope.workspaceId, meeting.id, status),
-        }),
-      )
-      return toDto(scope, meeting.id)
+    async start(scope: ClientScope & { client: ClientRow }, body: MeetingBody, requestId: string) {
+      const opened = await open(scope, body, requestId)
+      return toDto(scope, opened.meetingId)
+    },
+    /**
+     * A meeting held to its end for a caller that waits (a flow's "Boardroom" step): the meeting of `requestId` if
+     * there is one — a retried step never runs or charges it again, whatever state it ended in — else a new one, run
+     * in this process. Answers the meeting (its status says how it ended) with the moderator's decisions and action
+     * items read from the summary.
+     */
+    async convene(scope: ClientScope & { client: ClientRow }, body: MeetingBody, requestId: string) {
+      const opened = await open(scope, body, requestId)
+      await opened.done
+      const meeting = await toDto(scope, opened.meetingId)
+      // Found running: another process holds it (a step retried while its first attempt still meets).
+      if (meeting.status === 'running') throw boardroomErrors.meeting_running()
+      const names = new Map<string, string>([['moderator', 'Moderator']])
+      for (const id of meeting.agentIds)
+        names.set(
+          id,
+          await agents.resolve(scope, id).then(
+            (a) => a.dto.name,
+            () => id,
+          ),
+        )
+      return { meeting, outcome: outcomeOf(meeting, (id) => names.get(id) ?? id) }
     },
     get: toDto,
     async list(scope: ClientScope, limit: number) {

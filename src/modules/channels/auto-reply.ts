@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { FeatureGate } from '../features/features.module.ts'
 import type { ChannelAutoReplyBody, ChannelAutoReplyDto } from '../../../contracts/channels.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
@@ -24,10 +25,12 @@ export const createAutoReplySettings = ({
   db,
   audit,
   agentExists,
+  features,
 }: {
   db: Kysely<ChannelsTables>
   audit: AuditService
   agentExists: AgentCheck
+  features: FeatureGate
 }) => ({
   /** The setting of a number (undefined: no such number); `h` reads inside the caller's transaction. */
   async of(channelId: string, h?: Handle): Promise<AutoReplySetting | undefined> {
@@ -49,6 +52,7 @@ export const createAutoReplySettings = ({
 
   /** Sets a number's auto-reply (admins): the agent must be one of the client's. Audited. */
   async set(scope: ClientScope, channelId: string, body: ChannelAutoReplyBody, meta: RequestMeta) {
+    if (body.enabled) await features.require(scope.workspaceId, 'auto_reply')
     if (body.agentId !== null && !(await agentExists(scope, body.agentId)))
       throw channelsErrors.auto_reply_agent_unknown()
     return db.transaction().execute(async (trx) => {

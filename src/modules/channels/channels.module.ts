@@ -13,6 +13,7 @@ import type { ChannelsTables } from './channels.tables.ts'
 import { createGraphClient } from './cloud/graph.ts'
 import { createMediaFetcher } from './media.ts'
 import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
+import type { FeatureGate } from '../features/features.module.ts'
 import { createAutoReplySettings, type AgentCheck } from './auto-reply.ts'
 import { createChannelLimits } from './limits.ts'
 import { outboundRoutes } from './outbound.routes.ts'
@@ -36,6 +37,8 @@ export const createChannelsModule = (deps: {
   bus: Bus
   /** The agents module's word on an agent id (auto-reply names one of the client's agents). */
   agentExists: AgentCheck
+  /** Risky features: linking by QR (`whatsapp_qr`) and auto-reply (`auto_reply`) may be off for a workspace. */
+  features: FeatureGate
   qr: {
     /** A QR number's lease (a dead process's numbers move within this). */
     leaseMs: number
@@ -57,7 +60,12 @@ export const createChannelsModule = (deps: {
   const limits = createChannelLimits({ db, audit: deps.audit })
   const templates = createTemplates({ db, box: deps.box, graph })
   const media = createMediaFetcher({ db, box: deps.box, graph, qrOrigin: deps.qr.mediaOrigin })
-  const autoReply = createAutoReplySettings({ db, audit: deps.audit, agentExists: deps.agentExists })
+  const autoReply = createAutoReplySettings({
+    db,
+    audit: deps.audit,
+    agentExists: deps.agentExists,
+    features: deps.features,
+  })
   /** Runs QR numbers in this process once started (`npm start`'s worker, or a `worker` process). */
   const supervisor = createQrSupervisor({
     db,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { FeatureGate } from '../features/features.module.ts'
 import QRCode from 'qrcode'
 import type { ChannelCreate, ChannelDto, ChannelQr } from '../../../contracts/channels.ts'
 import type { SecretBox } from '../../platform/crypto/secret-box.ts'
@@ -54,6 +55,7 @@ export const createChannelsService = ({
   entitlements,
   sessions,
   bus,
+  features,
 }: {
   db: Kysely<ChannelsTables>
   box: SecretBox
@@ -61,6 +63,7 @@ export const createChannelsService = ({
   entitlements: Entitlements
   sessions: Sessions
   bus: Bus
+  features: FeatureGate
 }) => {
   const wake = () => qrCommand(bus, { type: 'wake' })
   const session = (id: string) =>
@@ -93,6 +96,7 @@ export const createChannelsService = ({
 
   return {
     async create(scope: ClientScope, body: ChannelCreate, meta: RequestMeta) {
+      if (body.kind === 'qr') await features.require(scope.workspaceId, 'whatsapp_qr')
       const id = newId('ch')
       const row = await db.transaction().execute(async (trx) => {
         await entitlements.check(trx, scope.workspaceId, 'channelNumbers')
@@ -226,6 +230,7 @@ export const createChannelsService = ({
      * failed, or one logged out here — counted against the plan again): the number is started for a scan.
      */
     async regenerateQr(scope: ClientScope, id: string, meta: RequestMeta) {
+      await features.require(scope.workspaceId, 'whatsapp_qr')
       const row = await db.transaction().execute(async (trx) => {
         const current = qrOnly(await find(scope, id, trx))
         if (current.status === 'connected' || current.status === 'connecting') throw channelsErrors.already_connected()
@@ -266,6 +271,7 @@ export const createChannelsService = ({
      * of the process showing the number's QR.
      */
     async pairingCode(scope: ClientScope, id: string, phone: string) {
+      await features.require(scope.workspaceId, 'whatsapp_qr')
       const row = qrOnly(await find(scope, id))
       const before = await session(id)
       if ((row.status !== 'pending_qr' && row.status !== 'needs_qr') || before.qr === null)

@@ -44,7 +44,8 @@ const answering = async <T>(source: Parameters<typeof unavailable>[0], run: () =
 
 const CITE =
   'cite the date range and the figures you use (totals, or the row named); say plainly when it is not connected ' +
-  'and never estimate numbers instead.'
+  'and never estimate numbers instead; when the result has `demo: true`, label every figure you use "Demo data" ' +
+  "(sample figures, not the client's real numbers)."
 
 /**
  * `ads_report` and `analytics_report` (issue 15 §6): the conversation's client's Google Ads and GA4 figures — the
@@ -66,7 +67,7 @@ export const connectorsTools = (digests: ReportDigests) => [
     name: 'analytics_report',
     description:
       "This client's Google Analytics 4 figures for a date range: overview (users, sessions, views, key events, " +
-      'revenue by day), pages, sources, events or the purchase funnel; totals, optionally the previous period, and ' +
+      'revenue by day), pages, sources, events, audiences or the purchase funnel; totals, optionally the previous period, and ' +
       'the first rows.',
     rule: `pull this client's GA4 figures before talking about its traffic, sources, pages or conversions; ${CITE}`,
     input: z.object({ kind: AnalyticsReportKind.optional().describe('Default overview.'), ...range }),

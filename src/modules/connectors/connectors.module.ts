@@ -60,7 +60,7 @@ export const createConnectorsModule = (deps: {
   const cache = createReportCache(settings.cacheTtlMs)
   const ads = createGoogleAds({ settings: settings.ads, tokens })
   const analytics = createGoogleAnalytics({ base: settings.analyticsBase, tokens })
-  const reports = createReports({ db, connections, ads, analytics, cache })
+  const reports = createReports({ db, connections, ads, analytics, cache, demoData: settings.demoData })
   const digests = createReportDigests(reports)
 
   const revoke = async (connectionId: string) => {
@@ -123,3 +123,6 @@ export { connectorsUsage } from './connections.service.ts'
 export type { Reports as ConnectorReports } from './reports.service.ts'
 export type { ReportDigests } from './report-digest.ts'
 export { connectorsSettingsFrom } from './connectors.settings.ts'
+/** `npm run confidence` (scripts/confidence.ts): N refresh → accounts → report rounds against the configured Google. */
+export { refreshWith, runConfidence } from './confidence.ts'
+export { presetRange } from './report-digest.ts'

@@ -10,6 +10,8 @@ import {
   AnalyticsPropertyPick,
   AnalyticsReport,
   AnalyticsReportQuery,
+  ClientAdsReportQuery,
+  ClientAnalyticsReportQuery,
   ConnectionDto,
   ConnectionList,
   ConnectionsQuery,
@@ -46,6 +48,9 @@ export const connectorsRoutes =
     /** A connection's own client decides access: another client's connection is a 404. */
     const owned = async (req: FastifyRequest, id: string, role: Role) =>
       scope.owner(req, role, await connections.clientOf(id), connectorsErrors.not_found)
+    /** The client named by `clientId`, or by X-Client-ID. */
+    const clientOf = (req: FastifyRequest, clientId: string | undefined) =>
+      clientId ? scope.client(req, 'viewer', clientId) : scope.clientFromHeader(req, 'viewer')
 
     app.get(
       '/api/connectors',
@@ -57,12 +62,48 @@ export const connectorsRoutes =
           response: { 200: ConnectionList, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (req) =>
-        connections.list(
-          req.query.clientId
-            ? await scope.client(req, 'viewer', req.query.clientId)
-            : await scope.clientFromHeader(req, 'viewer'),
-        ),
+      async (req) => {
+        const s = await clientOf(req, req.query.clientId)
+        return { ...(await connections.list(s)), demo: (await reports.statusFor(s)).demo }
+      },
+    )
+
+    // A client's reports without naming a connection: its live one's, or demo data (a client without a connection
+    // has no connection id to address), or 409 not_connected — what the agents' tools and the flow nodes read.
+    app.get(
+      '/api/connectors/reports/ads',
+      {
+        schema: {
+          tags,
+          summary:
+            "The client's Google Ads figures through its live connection (`clientId`, or X-Client-ID); demo data " +
+            '(`demo: true`) when it has none and the server serves demo data',
+          querystring: ClientAdsReportQuery,
+          response: { 200: AdsReport, ...errorResponses(400, 401, 403, 404, ...GOOGLE_ERRORS) },
+        },
+      },
+      async (req) => {
+        const { clientId, ...q } = req.query
+        return reports.ads(await clientOf(req, clientId), q)
+      },
+    )
+
+    app.get(
+      '/api/connectors/reports/analytics',
+      {
+        schema: {
+          tags,
+          summary:
+            "The client's GA4 figures through its live connection (`clientId`, or X-Client-ID); demo data " +
+            '(`demo: true`) when it has none and the server serves demo data',
+          querystring: ClientAnalyticsReportQuery,
+          response: { 200: AnalyticsReport, ...errorResponses(400, 401, 403, 404, ...GOOGLE_ERRORS) },
+        },
+      },
+      async (req) => {
+        const { clientId, ...q } = req.query
+        return reports.analytics(await clientOf(req, clientId), q)
+      },
     )
 
     app.get(

@@ -15,6 +15,8 @@ export type ConnectorsSettings = {
   ads: { base: string; version: string; developerToken?: string }
   analyticsBase?: string
   cacheTtlMs: number
+  /** CONNECTORS_DEMO_DATA: a client without a live connection gets labelled demo reports (ADR 0007 §9). */
+  demoData: boolean
   secureCookies: boolean
 }
 
@@ -39,6 +41,7 @@ export const connectorsSettingsFrom = (config: Config): ConnectorsSettings => {
     },
     analyticsBase: config.GOOGLE_ANALYTICS_API_BASE,
     cacheTtlMs: config.CONNECTORS_CACHE_TTL_SECONDS * 1000,
+    demoData: config.CONNECTORS_DEMO_DATA,
     secureCookies: config.publicUrl.startsWith('https://'),
   }
 }

@@ -26,6 +26,9 @@ const QUERIES: Record<AdsReportQuery['kind'], (r: Range) => string> = {
     'ORDER BY metrics.cost_micros DESC',
 }
 
+/** The GAQL of a report kind over a checked range. */
+export const adsQuery = (kind: AdsReportQuery['kind'], range: Range) => QUERIES[kind](range)
+
 const str = (v: unknown) => (v === undefined || v === null ? null : String(v))
 
 /** Each kind's row: which resource names it, and its parent for context. */
@@ -93,7 +96,7 @@ export const metricsOf = (s: Sums): AdsMetrics => ({
 })
 
 /** Google Ads over REST (no gRPC client): accessible customers, manager children, searchStream. */
-export const createGoogleAds = ({ settings, tokens }: { settings: AdsSettings; tokens: Tokens }) => {
+export const createGoogleAds = ({ settings, tokens }: { settings: AdsSettings; tokens: Pick<Tokens, 'withToken'> }) => {
   const api = `${settings.base.replace(/\/$/, '')}/${settings.version}`
   const headers = (loginCustomerId: string | null) => ({
     ...(settings.developerToken ? { 'developer-token': settings.developerToken } : {}),

@@ -49,6 +49,13 @@ const REQUESTS: Record<Kind, (steps: string[]) => Request> = {
     limit: 200,
   }),
   funnel: (steps) => ({ dimensions: ['eventName'], metrics: ['eventCount', 'totalUsers'], events: steps }),
+  // The property's audiences (GA4's `audienceName`: the audiences users belonged to in the range).
+  audience: () => ({
+    dimensions: ['audienceName'],
+    metrics: ['activeUsers', 'newUsers', 'sessions', 'keyEvents'],
+    orderBy: { metric: 'activeUsers', desc: true },
+    limit: 100,
+  }),
 }
 
 /** The runReport body for a request over one range (with GA4's own totals). */

@@ -14,6 +14,12 @@ const PRESET_DAYS: Record<ReportPreset, number> = {
   last_90_days: 90,
 }
 
+/** What a digest of demo data says, so an agent's answer and a flow's trace say it too ("Demo data"). */
+export const DEMO_NOTICE =
+  "Demo data: sample figures, not this client's real Google numbers (Google is not connected for this client). " +
+  'Say "Demo data" wherever you use them.'
+const demoLabel = (demo: boolean) => (demo ? { demo: true, notice: DEMO_NOTICE } : { demo: false })
+
 /** Rows a digest carries: enough to explain a change, few enough for a model's context and a flow's trace. */
 export const DIGEST_ROWS = 20
 
@@ -87,7 +93,7 @@ export const createReportDigests = (reports: Pick<Reports, 'ads' | 'analytics'>)
       })),
       rowCount: r.rows.length,
       ...(r.rows.length > rows.length ? { note: `The ${rows.length} rows with the highest cost are shown.` } : {}),
-      demo: false as const,
+      ...demoLabel(r.demo),
     }
   },
 
@@ -109,7 +115,7 @@ export const createReportDigests = (reports: Pick<Reports, 'ads' | 'analytics'>)
       rows: rows.map((row) => ({ ...row.dimensions, ...row.metrics })),
       rowCount: r.rows.length,
       ...(r.rows.length > rows.length ? { note: `The first ${rows.length} rows are shown.` } : {}),
-      demo: false as const,
+      ...demoLabel(r.demo),
     }
   },
 })

@@ -7,6 +7,7 @@ import type {
   ConnectionDto,
 } from '../../../contracts/connectors.ts'
 import { connectorsErrors } from './connectors.errors.ts'
+import { demoAdsReport, demoAnalyticsReport } from './demo-data.ts'
 import type { ConnectorsTables } from './connectors.tables.ts'
 import { toDto, type ClientRef, type Connections } from './connections.service.ts'
 import type { GoogleAds } from './google-ads.ts'
@@ -20,7 +21,9 @@ export type Which = { connectionId?: string }
 /**
  * Reports for a client, the only way other modules (agents' tools, flows' nodes, the war room) read Google's
  * numbers: every call names the client, and a connection is used only under its own client. Nothing is invented:
- * without a usable connection the answer is an error saying so.
+ * without a usable connection the answer is an error saying so — unless the operator turned demo data on
+ * (`demoData`), and then a client with no live connection (never connected, or disconnected) gets sample figures
+ * marked `demo: true`. A named connection, or a client whose connection exists, never gets demo data.
  */
 export const createReports = ({
   db,
@@ -28,12 +31,14 @@ export const createReports = ({
   ads,
   analytics,
   cache,
+  demoData = false,
 }: {
   db: Kysely<ConnectorsTables>
   connections: Connections
   ads: GoogleAds
   analytics: GoogleAnalytics
   cache: ReportCache
+  demoData?: boolean
 }) => {
   const liveOf = (client: ClientRef) =>
     db
@@ -52,13 +57,27 @@ export const createReports = ({
     return row
   }
 
+  /** The connection to read, or `demo` when demo data is on and the client has no live connection. */
+  const source = async (client: ClientRef, which: Which) => {
+    if (!demoData || which.connectionId) return usable(client, which)
+    const row = await liveOf(client)
+    if (!row) return 'demo' as const
+    if (row.status !== 'connected') throw statusError(row)
+    return row
+  }
+  const previousOf = (q: { compare?: 'previous' | undefined }, range: { from: string; to: string }) =>
+    q.compare === 'previous' ? previousRange(range) : null
+
   return {
     usable,
 
-    /** What a client has connected, for agents and pages that must say "not connected" rather than guess. */
-    async statusFor(client: ClientRef): Promise<{ google: ConnectionDto | null }> {
+    /**
+     * What a client has connected, for agents and pages that must say "not connected" rather than guess; `demo`:
+     * it has none and demo data is on, so its reports are sample figures.
+     */
+    async statusFor(client: ClientRef): Promise<{ google: ConnectionDto | null; demo: boolean }> {
       const row = await liveOf(client)
-      return { google: row ? toDto(row) : null }
+      return { google: row ? toDto(row) : null, demo: demoData && !row }
     },
 
     adsAccounts: async (client: ClientRef, which: Which) => ads.accounts((await usable(client, which)).id),
@@ -67,7 +86,24 @@ export const createReports = ({
       analytics.properties((await usable(client, which)).id),
 
     async ads(client: ClientRef, q: Which & Partial<AdsReportQuery>): Promise<AdsReport> {
-      const row = await usable(client, q)
+      const row = await source(client, q)
+      if (row === 'demo') {
+        const kind = q.kind ?? 'campaigns'
+        const range = resolveRange(q)
+        const current = demoAdsReport(client.clientId, kind, range)
+        const prev = previousOf(q, range)
+        return {
+          kind,
+          customerId: 'demo',
+          currency: current.currency,
+          range,
+          rows: current.rows,
+          totals: current.totals,
+          previous: prev ? { range: prev, totals: demoAdsReport(client.clientId, kind, prev).totals } : null,
+          demo: true,
+          cached: false,
+        }
+      }
       if (!row.adsCustomerId) throw connectorsErrors.ads_account_required()
       const account = { customerId: row.adsCustomerId, loginCustomerId: row.adsLoginCustomerId }
       const kind = q.kind ?? 'campaigns'
@@ -95,7 +131,26 @@ export const createReports = ({
     },
 
     async analytics(client: ClientRef, q: Which & Partial<AnalyticsReportQuery>): Promise<AnalyticsReport> {
-      const row = await usable(client, q)
+      const row = await source(client, q)
+      if (row === 'demo') {
+        const kind = q.kind ?? 'overview'
+        const range = resolveRange(q)
+        const current = demoAnalyticsReport(client.clientId, kind, range, q.steps)
+        const prev = previousOf(q, range)
+        return {
+          kind,
+          propertyId: 'demo',
+          range,
+          rows: current.rows,
+          totals: current.totals,
+          previous: prev
+            ? { range: prev, totals: demoAnalyticsReport(client.clientId, kind, prev, q.steps).totals }
+            : null,
+          funnel: current.funnel,
+          demo: true,
+          cached: false,
+        }
+      }
       if (!row.analyticsPropertyId) throw connectorsErrors.analytics_property_required()
       const propertyId = row.analyticsPropertyId
       const kind = q.kind ?? 'overview'

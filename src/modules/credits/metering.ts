@@ -27,7 +27,7 @@ export type MeterInput = {
   clientId: string | null
   userId: string
   tokenId: string | null
-  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm'
+  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm' | 'knowledge'
   requestId: string
   entry: CatalogEntry
   billedBy: 'camarad' | 'workspace'

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { FeatureGate } from '../features/features.module.ts'
 import type {
   CampaignCreate,
   CampaignDto,
@@ -42,6 +43,7 @@ export const createCampaigns = (deps: {
   queue: Queue
   numbers: CampaignNumbers
   inbox: CampaignInbox & { statuses: StatusReader }
+  features: Pick<FeatureGate, 'require'>
 }) => {
   const { db, audit } = deps
   const runner = createCampaignRunner({ db, inbox: deps.inbox })
@@ -176,6 +178,7 @@ export const createCampaigns = (deps: {
      * plan's inbox messages left this month (402 `plan.limit_reached`), a number that cannot send now (409).
      */
     async start(scope: ClientScope, id: string, meta: RequestMeta) {
+      await deps.features.require(scope.workspaceId, 'campaigns')
       const current = await find(db, scope, id)
       if (current.status !== 'draft') throw crmErrors.campaign_not_draft({ status: current.status })
       const message = current.message as CampaignMessage

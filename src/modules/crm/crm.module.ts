@@ -1,4 +1,5 @@
 import { own, type Handle } from '../../platform/db/database.ts'
+import type { FeatureGate } from '../features/features.module.ts'
 import type { Egress } from '../../platform/egress/egress.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
@@ -50,6 +51,8 @@ export type { CrmEvents } from './crm.events.ts'
  * Fed by the inbox: `received` is its inbound subscriber (a new WhatsApp identity becomes a contact).
  */
 export const createCrmModule = (deps: {
+  /** Risky features: campaigns (`campaigns`) and page imports (`page_import`) may be off for a workspace. */
+  features: FeatureGate
   db: Handle
   scope: ScopeResolver
   audit: AuditService
@@ -107,6 +110,7 @@ export const createCrmModule = (deps: {
     queue: deps.queue,
     numbers: deps.numbers,
     inbox: { broadcast: deps.inbox.broadcast, statuses: deps.inbox.statuses },
+    features: deps.features,
   })
   const pages = createPageImports({
     db,
@@ -115,7 +119,7 @@ export const createCrmModule = (deps: {
     metering: deps.metering,
     settings,
   })
-  const imports = createImports({ db, events, audit, queue: deps.queue, settings, pages })
+  const imports = createImports({ db, events, audit, queue: deps.queue, settings, pages, features: deps.features })
   return {
     contacts,
     merges,

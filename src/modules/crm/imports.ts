@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { FeatureGate } from '../features/features.module.ts'
 import { sql, type Kysely } from 'kysely'
 import { z } from 'zod'
 import type {
@@ -104,6 +105,7 @@ export const createImports = (deps: {
   settings: CrmSettings
   /** The page half: pages fetched and read into rows by the same job, before its batches. */
   pages: PageImports
+  features: Pick<FeatureGate, 'require'>
 }) => {
   const { db, events } = deps
 
@@ -411,6 +413,7 @@ export const createImports = (deps: {
     key: string | undefined,
     meta: RequestMeta,
   ) => {
+    await deps.features.require(scope.workspaceId, 'page_import')
     const urls = [...new Set(body.urls.map(pageUrl))]
     if (body.dryRun) {
       const pages = await deps.pages.check(urls)

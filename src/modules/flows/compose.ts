@@ -171,10 +171,11 @@ type ComposeDeps = {
 
 export const createComposer = (deps: ComposeDeps) => {
   const { registry, gallery, models, metering, create } = deps
-  const example = gallery.getTemplate(deps.exampleTemplateId ?? 'lead-qualify') ?? gallery.listTemplates()[0]!
+  // Read on first use: the gallery is loaded once every module has registered its nodes.
+  const example = () => gallery.getTemplate(deps.exampleTemplateId ?? 'lead-qualify') ?? gallery.listTemplates()[0]!
   let instructions: string | undefined
   /** Built on first use: every module has registered its node types by then. */
-  const system = () => (instructions ??= composeInstructions(registry, example))
+  const system = () => (instructions ??= composeInstructions(registry, example()))
   const promptTextOf = (messages: ModelMessage[]) =>
     [system(), ...messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)))].join(
       '\n',

@@ -22,12 +22,13 @@ import { createCrmTriggers } from './engine/crm.ts'
 import { crmNodes, type CrmNodeDeps } from './nodes/crm.ts'
 import { knowledgeNodes, type KnowledgeNodeDeps } from './nodes/knowledge.ts'
 import { googleNodes, type GoogleNodeDeps } from './nodes/google.ts'
+import { boardroomNodes, type BoardroomNodeDeps } from './nodes/boardroom.ts'
 import { createCredentials } from './credentials.ts'
 import { createRetention } from './engine/retention.ts'
 import type { RequestMeta } from '../../platform/http/request-context.ts'
 import type { FlowDto } from '../../../contracts/flows.ts'
 import { createExpressionPool } from './expressions/pool.ts'
-import { createTemplateGallery } from './templates.ts'
+import { createTemplateGallery, type TemplateGallery } from './templates.ts'
 import { flowsMetrics } from './flows.metrics.ts'
 import { createComposer, type ComposeModels, type CreateFlow } from './compose.ts'
 import { templateRoutes } from './templates.routes.ts'
@@ -165,7 +166,15 @@ export const createFlowsModule = (deps: {
 
     audit: deps.audit,
   })
-  const gallery = createTemplateGallery(nodes, { checkExpression })
+  // Templates use nodes other modules register from the container (Ads report, Boardroom): the gallery is read and
+  // validated once they are all in — `loadTemplates()` at the end of the composition root, else on first use.
+  let loaded: TemplateGallery | undefined
+  const loadTemplates = () => (loaded ??= createTemplateGallery(nodes, { checkExpression }))
+  const gallery: TemplateGallery = {
+    listTemplates: () => loadTemplates().listTemplates(),
+    getTemplate: (id) => loadTemplates().getTemplate(id),
+    bestMatch: (prompt) => loadTemplates().bestMatch(prompt),
+  }
   const create: CreateFlow = (scope, input, via, meta, origin) =>
     definitions.create(scope, input, meta, { via, ...origin })
   const composer = createComposer({
@@ -194,6 +203,8 @@ export const createFlowsModule = (deps: {
     nodes,
     engine,
     gallery,
+    /** Reads and validates the template gallery (a broken template stops the server): after every `connect`. */
+    loadTemplates: () => void loadTemplates(),
     runs: runsService,
     expressions,
     routes: [
@@ -235,6 +246,11 @@ export const createFlowsModule = (deps: {
     google: {
       connect: (reports: Omit<GoogleNodeDeps, 'stillAllowed'>) =>
         nodes.register(...googleNodes({ ...reports, stillAllowed: deps.stillAllowed })),
+    },
+    /** The boardroom (issue 15 §8): `connect` registers the "Boardroom" step, meeting through its public API. */
+    boardroom: {
+      connect: (api: Omit<BoardroomNodeDeps, 'db' | 'stillAllowed'>) =>
+        nodes.register(...boardroomNodes({ ...api, db: deps.db, stillAllowed: deps.stillAllowed })),
     },
     jobs: [...engine.jobs, ...schedules.jobs, ...retention.jobs, ...whatsapp.jobs],
     /** In a process that works jobs: schedules reconciled with published versions, runs left by a dead process reaped. */

@@ -6,12 +6,17 @@ import jsonata from 'jsonata'
 import { describe, expect, it } from 'vitest'
 import { createNodeRegistry, type NodeType } from './registry.ts'
 import { CORE_SPECS } from './nodes/specs.ts'
+import { adsReportSpec, analyticsReportSpec } from './nodes/google.ts'
+import { boardroomMeetingSpec, DEFAULT_MEETING_AGENTS } from './nodes/boardroom.ts'
 import { createTemplateGallery, loadTemplates, matchScore, readTemplateFiles, TemplateError } from './templates.ts'
 
-/** The core node types as validation sees them: their specs (executors are the engine's, not needed here). */
+/**
+ * The node types as validation sees them: their specs (executors are the engine's, not needed here) — the core ones and
+ * those the container connects (Ads and Analytics reports, Boardroom).
+ */
 const registry = createNodeRegistry()
 registry.register(
-  ...CORE_SPECS.map((s): NodeType => ({
+  ...[...CORE_SPECS, adsReportSpec, analyticsReportSpec, boardroomMeetingSpec].map((s): NodeType => ({
     ...s,
     execute: () => Promise.reject(new Error('not run in this test')),
   })),
@@ -79,6 +84,46 @@ describe('flow templates', () => {
     ])
     const weekly = templates.find((t) => t.id === 'weekly-client-report')!.graph.nodes[0]!.config
     expect(weekly).toEqual({ cron: '0 8 * * 1', timezone: 'Europe/Bucharest' })
+  })
+
+  it('the Growth War Room reads Ads and GA4 (going on when either fails), meets on the figures and outputs decisions', async () => {
+    const t = templates.find((x) => x.id === 'growth-war-room')!
+    const node = (id: string) => t.graph.nodes.find((n) => n.id === id)!
+    expect(t.graph.nodes.map((n) => n.type)).toEqual([
+      'core.manual',
+      'google.ads-report',
+      'google.analytics-report',
+      'core.merge',
+      'core.set',
+      'boardroom.meeting',
+      'core.set',
+    ])
+    for (const source of ['ads', 'ga4']) {
+      expect(node(source).config).toMatchObject({ preset: 'last_7_days', compare: true })
+      // Both ports reach the merge: a failed source's error goes on as its figures.
+      const ports = t.graph.edges.filter((e) => e.from === source && e.to === 'figures').map((e) => e.fromPort)
+      expect(ports.sort()).toEqual(['error', 'out'])
+    }
+    expect(node('meeting').config).toMatchObject({ agentIds: DEFAULT_MEETING_AGENTS, topic: { $expr: '$.brief' } })
+
+    const fields = node('brief').config.fields as Record<string, { $expr: string }>
+    const ads = {
+      range: { from: '2026-11-26', to: '2026-12-02' },
+      totals: { cost: '812.40', cpa: '40.62' },
+      previous: { range: { from: '2026-11-19', to: '2026-11-25' }, totals: { cost: '640.00', cpa: '29.09' } },
+    }
+    const failed = { error: { code: 'connectors.quota', message: 'Google refused: quota.' } }
+    const figures = { 'Ads report': ads, 'Analytics report': failed }
+    const brief = (await jsonata(fields.brief!.$expr).evaluate(figures)) as string
+    expect(brief).toContain('Google Ads, 2026-11-26 to 2026-12-02: {"cost":"812.40","cpa":"40.62"}')
+    expect(brief).toContain('previous period 2026-11-19 to 2026-11-25: {"cost":"640.00","cpa":"29.09"}')
+    expect(brief).toContain('Google Analytics (GA4) failed: Google refused: quota.')
+    expect(brief).toContain('Not available: Analytics report failed')
+    expect(await jsonata(fields.failedSources!.$expr).evaluate(figures)).toEqual([
+      'Analytics report failed: Google refused: quota.',
+    ])
+    const both = { 'Ads report': ads, 'Analytics report': { ...ads, previous: null } }
+    expect(await jsonata(fields.brief!.$expr).evaluate(both)).not.toContain('Not available')
   })
 
   it('a template that does not validate stops the start-up with its id and issues', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { FeatureGate } from '../features/features.module.ts'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { own, type Handle } from '../../platform/db/database.ts'
@@ -61,6 +62,7 @@ export const createAutoReplier = ({
   outbox,
   audit,
   memberOf,
+  features,
   log = (m: string, err?: unknown) => console.error(`[inbox] ${m}`, err ?? ''),
 }: {
   db: Kysely<InboxTables>
@@ -70,6 +72,8 @@ export const createAutoReplier = ({
   outbox: Pick<Outbox, 'send'>
   audit: AuditService
   memberOf: MemberCheck
+  /** The operator may switch auto-reply off for a workspace: its numbers then reply no more (each skip audited). */
+  features: Pick<FeatureGate, 'enabled'>
   log?: (m: string, err?: unknown) => void
 }) => {
   const job = defineJob({
@@ -162,6 +166,10 @@ export const createAutoReplier = ({
       .limit(1)
       .executeTakeFirst()
     if (later) return 'superseded'
+    if (!(await features.enabled(r.workspaceId, 'auto_reply'))) {
+      await skipped(r, 'features.disabled')
+      return 'skipped'
+    }
     if (!(await memberOf(db, r.workspaceId, setting.createdBy))) {
       await skipped(r, 'sender_not_member')
       return 'skipped'

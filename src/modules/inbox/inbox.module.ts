@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import type { FeatureGate } from '../features/features.module.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { OperatorGuard } from '../../platform/http/operator.ts'
 import type { ModuleParts } from '../../platform/modules/module.ts'
@@ -51,6 +52,8 @@ export const createInboxModule = (deps: {
   audit: AuditService
   /** Tenancy's lookup: assignees must be members of the workspace. */
   memberOf: MemberCheck
+  /** Risky features: auto-reply may be off for a workspace (operator). */
+  features: Pick<FeatureGate, 'enabled'>
   /** The models a workspace may call, the credits meter, and an agent's prompt: for suggested replies. */
   models: { forWorkspace(workspaceId: string): Promise<ModelSet> }
   metering: Metering
@@ -97,6 +100,7 @@ export const createInboxModule = (deps: {
     outbox,
     audit: deps.audit,
     memberOf: deps.memberOf,
+    features: deps.features,
   })
   const dashboard = createDashboard({ db, channels: deps.channels, pacer })
   const media = createMediaStore({

@@ -7,14 +7,20 @@ import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { createExtractor, type Extractor } from './extract.ts'
 import { searchKnowledgeTool } from './knowledge-tool.ts'
 import { knowledgeRoutes } from './knowledge.routes.ts'
-import { createKnowledgeService } from './knowledge.service.ts'
+import { createKnowledgeService, type KnowledgeVectors } from './knowledge.service.ts'
 import type { KnowledgeTables } from './knowledge.tables.ts'
+import { detectVectorSupport } from './vectors.ts'
 
-export type { KnowledgeService } from './knowledge.service.ts'
+export type { KnowledgeService, KnowledgeVectors } from './knowledge.service.ts'
+export type { VectorSupport } from './vectors.ts'
+
+/** Finds (and creates) pgvector at boot: the composition root awaits it before building the module (ADR 0008 §6). */
+export const prepareKnowledgeVectors = (db: Handle) => detectVectorSupport(own<KnowledgeTables>(db))
 
 /**
  * A client's knowledge base (issue 15 §7, ADR 0008): documents and web pages read into passages in the background
- * (`knowledge.ingest`, text extraction in a child process), searched with PostgreSQL full-text search; the
+ * (`knowledge.ingest`, text extraction in a child process, then embeddings where a provider offers them), searched
+ * with PostgreSQL full-text search fused with vector search where pgvector is installed; the
  * `search_knowledge` tool (offered to every agent, registered by the composition root) answers from them.
  */
 export const createKnowledgeModule = (deps: {
@@ -26,6 +32,8 @@ export const createKnowledgeModule = (deps: {
   egress: Pick<Egress, 'request'>
   /** Tests only: another reader (default: the child-process reader). */
   extract?: Extractor
+  /** Vector search (pgvector found at boot, the workspaces' embeddings, the credits meter); absent: full-text only. */
+  vectors?: KnowledgeVectors
 }) => {
   const knowledge = createKnowledgeService({
     db: own<KnowledgeTables>(deps.db),
@@ -33,6 +41,7 @@ export const createKnowledgeModule = (deps: {
     audit: deps.audit,
     egress: deps.egress,
     extract: deps.extract ?? createExtractor(),
+    vectors: deps.vectors,
   })
   return {
     knowledge,

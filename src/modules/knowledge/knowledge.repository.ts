@@ -91,6 +91,14 @@ export const documents = {
         .executeTakeFirst()
     )?.attempts,
 
+  /** What embedding a document needs: its tenancy, who added it (the metered calls are theirs) and its status. */
+  forEmbedding: (db: Db, id: string) =>
+    db
+      .selectFrom('knowledgeDocuments')
+      .select(['id', 'workspaceId', 'clientId', 'createdBy', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirst(),
+
   pendingSource: (db: Db, id: string) =>
     db
       .selectFrom('knowledgeDocuments')

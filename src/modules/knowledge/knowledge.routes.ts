@@ -112,8 +112,9 @@ export const knowledgeRoutes =
         schema: {
           tags,
           summary:
-            "Passages of a client's ready documents that match the words (full-text, any language: no stemming), " +
-            'best first, each with its document, passage number, page and character offsets',
+            "Passages of a client's ready documents that match the words (full-text, any language: no stemming) — " +
+            'and, where vector search runs (`mode: hybrid`), the meaning: the query is embedded (a metered call) and ' +
+            'both rankings are fused — best first, each with its document, passage number, page and character offsets',
           querystring: KnowledgeSearchQuery,
           response: { 200: KnowledgeSearchResult, ...errorResponses(400, 401, 404) },
         },

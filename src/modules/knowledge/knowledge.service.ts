@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import {
@@ -11,18 +11,38 @@ import { newId } from '../../platform/db/ids.ts'
 import { EgressError, type Egress } from '../../platform/egress/egress.ts'
 import type { ClientScope, RequestMeta } from '../../platform/http/request-context.ts'
 import { defineJob, type Queue } from '../../platform/queue/queue.ts'
+import { AppError } from '../../platform/http/errors.ts'
+import type { Handle } from '../../platform/db/database.ts'
 import type { AuditService } from '../audit/audit.module.ts'
+import type { Metering } from '../credits/credits.module.ts'
+import { normalizeUsage, recordedCall, type CatalogEntry, type ModelSet } from '../models/models.module.ts'
 import { chunkSections } from './chunk.ts'
 import { ExtractionError, type Extractor } from './extract.ts'
 import { knowledgeErrors } from './knowledge.errors.ts'
 import { chunks, documents } from './knowledge.repository.ts'
 import type { KnowledgeDocumentRow, KnowledgeTables } from './knowledge.tables.ts'
+import { own } from '../../platform/db/database.ts'
 import { sniffKind } from './sniff.ts'
+import { embeddings, fuse, type VectorSupport } from './vectors.ts'
 
 const hashOf = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex')
 
 /** Retries of a failed ingest (a database error): its last attempt marks the document failed instead of leaving it pending. */
 const INGEST_RETRIES = 3
+
+/** Passages embedded per provider call (and per metered call): each batch is its own idempotent request. */
+const EMBED_BATCH = 128
+/** Candidates each of full-text and vector search hands to the fusion, at least. */
+const FUSION_CANDIDATES = 20
+
+/** Vector search's parts (ADR 0008 §6); without them (or without pgvector) search is full-text only. */
+export type KnowledgeVectors = {
+  support: VectorSupport
+  models: { forWorkspace(workspaceId: string): Promise<ModelSet> }
+  metering: Metering
+  /** The least cosine similarity for a passage found by its vector alone (`KNOWLEDGE_MIN_SIMILARITY`). */
+  minSimilarity: number
+}
 
 /** What an upload route hands over: a file's bytes and name, or a web page's address. */
 export type KnowledgeInput = { file: { name: string; bytes: Buffer } } | { page: { url: string; name?: string } }
@@ -58,8 +78,10 @@ export const createKnowledgeService = (deps: {
   audit: AuditService
   egress: Pick<Egress, 'request'>
   extract: Extractor
+  vectors?: KnowledgeVectors
 }) => {
   const { db, audit } = deps
+  const vectors = deps.vectors?.support.available ? deps.vectors : undefined
 
   const ingestJob = defineJob({
     name: 'knowledge.ingest',
@@ -91,13 +113,164 @@ export const createKnowledgeService = (deps: {
    */
   const ingest = async (documentId: string) => {
     const attempt = await documents.startAttempt(db, documentId)
-    if (attempt === undefined) return
-    try {
-      await readAndStore(documentId)
-    } catch (error) {
-      if (attempt <= INGEST_RETRIES) throw error
-      await fail(documentId, 'The document could not be stored. Delete it and add it again.')
+    if (attempt !== undefined)
+      try {
+        await readAndStore(documentId)
+      } catch (error) {
+        if (attempt <= INGEST_RETRIES) throw error
+        return void (await fail(documentId, 'The document could not be stored. Delete it and add it again.'))
+      }
+    // After the passages (and on a retry of a document already ready: what an earlier attempt left unembedded).
+    await embedDocument(documentId)
+  }
+
+  /**
+   * The request id of an embeddings call: `base` unless an earlier call under it failed (recorded, not charged), then
+   * the next unused retry id — a crashed call's id is reused (its hold is replayed, never doubled).
+   */
+  const embedRequestId = async (workspaceId: string, base: string) => {
+    for (let n = 0; ; n++) {
+      const id = n ? `${base}:retry${n}` : base
+      const recorded = await recordedCall(db as Handle, workspaceId, id)
+      if (!recorded || recorded.charged !== null) return id
     }
+  }
+
+  /**
+   * Embeds texts in one metered call (surface `knowledge`): held, priced on the tokens the provider reported, recorded
+   * and settled, with `store` committed in the usage record's transaction. A request id seen before with its hold
+   * still pending (a process that died mid-call) is charged once; with its hold already resolved, not again.
+   */
+  const embedMetered = async (
+    v: KnowledgeVectors,
+    set: ModelSet,
+    entry: CatalogEntry,
+    who: { workspaceId: string; clientId: string; userId: string },
+    requestId: string,
+    texts: string[],
+    store: (trx: Handle, vectors: number[][]) => Promise<void>,
+  ) => {
+    const promptText = texts.join('\n')
+    const metered = await v.metering.begin({
+      ...who,
+      tokenId: null,
+      surface: 'knowledge',
+      requestId,
+      entry,
+      billedBy: set.billedBy(entry),
+      promptText,
+      maxOutputTokens: 0,
+      streaming: false,
+      params: { embeddings: entry.id },
+    })
+    let out
+    try {
+      out = await set.embed(texts)
+      if (out.vectors.length !== texts.length) throw new Error('The provider returned another number of embeddings.')
+    } catch (error) {
+      if (!metered.replay || metered.hold.status === 'pending')
+        await metered.complete({
+          usage: normalizeUsage(undefined, { prompt: () => promptText, output: '' }),
+          free: true,
+          agentId: null,
+          within: async () => 'failed',
+        })
+      throw error
+    }
+    const vectorsOut = out.vectors
+    if (metered.replay && metered.hold.status !== 'pending') {
+      await db.transaction().execute((trx) => store(trx, vectorsOut))
+      return vectorsOut
+    }
+    await metered.complete({
+      usage: normalizeUsage(out.tokens ? { inputTokens: out.tokens, outputTokens: 0 } : undefined, {
+        prompt: () => promptText,
+        output: '',
+      }),
+      free: false,
+      agentId: null,
+      within: async (trx) => {
+        await store(trx, vectorsOut)
+        return 'complete'
+      },
+    })
+    return vectorsOut
+  }
+
+  /**
+   * Embeds a ready document's passages that have no vector under the workspace's embeddings model, in batches of
+   * `EMBED_BATCH` passage numbers (each batch one metered call with its own request id): a retried job embeds and
+   * charges only what is missing. No pgvector or no provider offering embeddings: nothing (full-text only). Credits or
+   * plan refusals leave the document full-text; provider and database errors are thrown for the job to retry.
+   */
+  const embedDocument = async (documentId: string) => {
+    if (!vectors) return
+    const doc = await documents.forEmbedding(db, documentId)
+    if (doc?.status !== 'ready') return
+    const set = await vectors.models.forWorkspace(doc.workspaceId)
+    const entry = set.embeddingsModel()
+    if (!entry) return
+    const last = await embeddings.lastSeq(db, documentId)
+    try {
+      for (let batch = 0; batch * EMBED_BATCH < last; batch++) {
+        const missing = await embeddings.missing(
+          db,
+          documentId,
+          entry.id,
+          batch * EMBED_BATCH + 1,
+          (batch + 1) * EMBED_BATCH,
+        )
+        if (!missing.length) continue
+        const requestId = await embedRequestId(doc.workspaceId, `knowledge-embed:${documentId}:${entry.id}:${batch}`)
+        await embedMetered(
+          vectors,
+          set,
+          entry,
+          { workspaceId: doc.workspaceId, clientId: doc.clientId, userId: doc.createdBy },
+          requestId,
+          missing.map((m) => m.text),
+          (trx, list) =>
+            embeddings.insert(
+              own<KnowledgeTables>(trx),
+              doc,
+              entry.id,
+              missing.map((m, i) => ({ seq: m.seq, vector: list[i]! })),
+            ),
+        )
+      }
+    } catch (error) {
+      if (error instanceof AppError && (error.status === 402 || error.status === 403)) return
+      throw error
+    }
+  }
+
+  /**
+   * The client's passages nearest to the query by meaning, when vectors can be searched here (pgvector), the
+   * workspace has an embeddings model and the client has passages embedded with it; undefined otherwise. The query's
+   * embedding is a metered call; if it cannot be made (credits, the provider), search falls back to full-text.
+   */
+  const nearest = async (scope: ClientScope, q: string, limit: number) => {
+    if (!vectors) return undefined
+    const set = await vectors.models.forWorkspace(scope.workspaceId)
+    const entry = set.embeddingsModel()
+    if (!entry || !(await embeddings.any(db, scope, entry.id))) return undefined
+    let query: number[] | undefined
+    try {
+      ;[query] = await embedMetered(
+        vectors,
+        set,
+        entry,
+        { workspaceId: scope.workspaceId, clientId: scope.clientId, userId: scope.userId },
+        `knowledge-search:${randomUUID()}`,
+        [q],
+        async () => {},
+      )
+    } catch {
+      return undefined
+    }
+    if (!query) return undefined
+    const found = await embeddings.nearest(db, scope, entry.id, query, limit, vectors.minSimilarity)
+    return found.map(({ similarity: _similarity, ...p }) => p)
   }
 
   const readAndStore = async (documentId: string) => {
@@ -258,9 +431,20 @@ export const createKnowledgeService = (deps: {
         })
       }),
 
+    /**
+     * Full-text search, fused with vector search (reciprocal rank fusion) when it can run (`nearest`); `mode` says
+     * which it was: `hybrid` or `full_text`.
+     */
     async search(scope: ClientScope, q: string, limit: number): Promise<KnowledgeSearchResult> {
-      return { items: await chunks.search(db, scope, q, limit), mode: 'full_text' }
+      const candidates = Math.max(limit * 3, FUSION_CANDIDATES)
+      const near = await nearest(scope, q, candidates)
+      if (!near) return { items: await chunks.search(db, scope, q, limit), mode: 'full_text' }
+      return { items: fuse([await chunks.search(db, scope, q, candidates), near], limit), mode: 'hybrid' }
     },
+
+    /** How search runs on this server: `hybrid` where pgvector is installed (vectors, for workspaces with embeddings). */
+    vectorSupport: (): VectorSupport =>
+      deps.vectors?.support ?? { available: false, reason: 'vector search is not configured' },
   }
 }
 export type KnowledgeService = ReturnType<typeof createKnowledgeService>

@@ -41,9 +41,22 @@ export type KnowledgeChunksTable = {
   tsv: ColumnType<string, never, never>
 }
 
+/** A passage's embedding under one model (ADR 0008 §6): `real[]`, cast to pgvector's `vector` at search time. */
+export type KnowledgeEmbeddingsTable = {
+  documentId: string
+  seq: number
+  clientId: string
+  /** The catalog id of the embeddings model (`openai:text-embedding-3-small`). */
+  model: string
+  dims: number
+  embedding: number[]
+  createdAt: Generated<Date>
+}
+
 export type KnowledgeDocumentRow = Selectable<KnowledgeDocumentsTable>
 
 export type KnowledgeTables = {
   knowledgeDocuments: KnowledgeDocumentsTable
   knowledgeChunks: KnowledgeChunksTable
+  knowledgeEmbeddings: KnowledgeEmbeddingsTable
 }

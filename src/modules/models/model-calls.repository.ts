@@ -20,7 +20,7 @@ export type ModelCallRecord = {
   userId: string
   tokenId: string | null
   agentId?: string | null
-  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm'
+  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm' | 'knowledge'
   requestId: string
   modelId: string
   status: 'complete' | 'cancelled' | 'failed'

@@ -67,6 +67,41 @@ const OFFLINE = entry(
   'standard',
 )
 
+/**
+ * OpenAI's embedding models (USD per million input tokens; they have no output). A name not listed here is priced
+ * as the dearest of them, so an unknown model is never charged below its cost.
+ */
+const OPENAI_EMBEDDINGS: Record<string, number> = {
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+}
+export const DEFAULT_EMBEDDINGS_MODEL = 'text-embedding-3-small'
+
+/** The catalog entry an embeddings call is metered with (priced like any model: input tokens only). */
+export const embeddingEntry = (provider: 'openai' | 'openai-compatible', modelId: string): CatalogEntry => {
+  const price =
+    provider === 'openai' ? (OPENAI_EMBEDDINGS[modelId] ?? Math.max(...Object.values(OPENAI_EMBEDDINGS))) : 0
+  return entry(provider, modelId, `${modelId} (embeddings)`, 8_191, 0, [price, 0, 0], 'standard')
+}
+
+/** OpenAI's embedding models, priced (the price book is synced from them as from the chat models). */
+export const KNOWN_EMBEDDING_MODELS: readonly CatalogEntry[] = Object.keys(OPENAI_EMBEDDINGS).map((id) =>
+  embeddingEntry('openai', id),
+)
+
+/**
+ * The embeddings model of a set of provider settings, if any provider offers OpenAI-compatible `/embeddings`: OpenAI
+ * (its default model unless `EMBEDDINGS_MODEL` names another), else an OpenAI-compatible server when
+ * `EMBEDDINGS_MODEL` names one of its models. Anthropic, Groq, Gemini here and the offline model offer none.
+ */
+export const embeddingsEntryFor = (settings: ProviderSettings): CatalogEntry | undefined => {
+  if (settings.openai) return embeddingEntry('openai', settings.embeddingsModel ?? DEFAULT_EMBEDDINGS_MODEL)
+  if (settings.openaiCompatible && settings.embeddingsModel)
+    return embeddingEntry('openai-compatible', settings.embeddingsModel)
+  return undefined
+}
+
 /** Every model the server knows a list price for, configured or not (prices are synced from here). */
 export const KNOWN_MODELS: readonly CatalogEntry[] = [...HOSTED, OFFLINE]
 

@@ -1,9 +1,15 @@
-import type { LanguageModel } from 'ai'
+import { embedMany, type LanguageModel } from 'ai'
 import type { Config } from '../../config.ts'
 import type { AppError } from '../../platform/http/errors.ts'
-import { buildCatalog, KNOWN_MODELS, OFFLINE_MODEL_ID } from './models.catalog.ts'
+import {
+  buildCatalog,
+  embeddingsEntryFor,
+  KNOWN_EMBEDDING_MODELS,
+  KNOWN_MODELS,
+  OFFLINE_MODEL_ID,
+} from './models.catalog.ts'
 import { describeProviderError, modelsErrors } from './models.errors.ts'
-import { createProviderFactories } from './models.providers.ts'
+import { createEmbeddingModel, createProviderFactories } from './models.providers.ts'
 import type { FastifyInstance } from 'fastify'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { modelsRoutes } from './models.routes.ts'
@@ -43,6 +49,7 @@ export const providerSettingsFrom = (config: Config): ProviderSettings => {
         }
       : undefined,
     offlineChunkDelayMs: config.OFFLINE_MODEL_CHUNK_DELAY_MS,
+    embeddingsModel: config.EMBEDDINGS_MODEL,
   }
 }
 
@@ -62,6 +69,8 @@ export const createModelSet = (settings: ProviderSettings, ownProviders: Readonl
     settings.groq,
     settings.openaiCompatible,
   ].flatMap((s) => (s?.apiKey ? [s.apiKey] : []))
+  const embeddings = embeddingsEntryFor(settings)
+  const embeddingModel = embeddings && createEmbeddingModel(settings, embeddings.provider, embeddings.modelId)
 
   return {
     /** Entries of configured providers, then the offline model (always present, last). */
@@ -92,6 +101,29 @@ export const createModelSet = (settings: ProviderSettings, ownProviders: Readonl
      * window → 400 `model.context_too_long`; else 502 `model.provider_error`. Configured keys never appear in it.
      */
     describeError: (err: unknown, entry: CatalogEntry): AppError => describeProviderError(err, entry, secrets),
+    /**
+     * The entry embeddings are metered with (OpenAI-compatible `/embeddings`: OpenAI, or an OpenAI-compatible server
+     * with `EMBEDDINGS_MODEL`); undefined when no configured provider offers embeddings (the offline model has none).
+     */
+    embeddingsModel: (): CatalogEntry | undefined => embeddings,
+    /**
+     * One vector per text, in order, with the input tokens the provider reported (0 when it reported none). A
+     * provider failure is thrown as `describeError` words it; with no embeddings model, 400 `model.unknown`.
+     */
+    async embed(texts: string[]): Promise<{ vectors: number[][]; tokens: number }> {
+      if (!embeddings || !embeddingModel) throw modelsErrors.unknown({ id: 'embeddings' })
+      try {
+        const { embeddings: vectors, usage } = await embedMany({
+          model: embeddingModel,
+          values: texts,
+          maxRetries: 1,
+          abortSignal: AbortSignal.timeout(60_000),
+        })
+        return { vectors, tokens: usage?.tokens ?? 0 }
+      } catch (err) {
+        throw describeProviderError(err, embeddings, secrets)
+      }
+    },
   }
 }
 export type ModelSet = ReturnType<typeof createModelSet>
@@ -117,14 +149,19 @@ export const createModelsModule = (
     cache.set(workspaceId, { version, set })
     return set
   }
-  const known = new Map(KNOWN_MODELS.map((e) => [e.id, e]))
+  const embeddings = server.embeddingsModel()
+  const known = new Map(
+    [...KNOWN_MODELS, ...KNOWN_EMBEDDING_MODELS, ...(embeddings ? [embeddings] : [])].map((e) => [e.id, e]),
+  )
   const priceableModel = (id: string) => known.get(id) ?? server.find(id)
   const callMetrics = createModelCallMetrics(priceableModel)
   return {
     ...server,
     forWorkspace,
     /** Every model with a list price, configured here or not (a workspace may bring the key). */
-    allModels: () => [...KNOWN_MODELS, ...server.catalog().filter((e) => !known.has(e.id))],
+    allModels: () => [...known.values(), ...server.catalog().filter((e) => !known.has(e.id))],
+    /** A workspace's embeddings (its own OpenAI key first, else the server's): see `ModelSet.embed`. */
+    embed: async (workspaceId: string, texts: string[]) => (await forWorkspace(workspaceId)).embed(texts),
     /** A model by id among all known ones: what a hold's model id is priced with. */
     priceableModel,
     /** Writes a call's usage record (`model_calls`, in the caller's transaction) and counts it for /metrics. */

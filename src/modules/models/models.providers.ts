@@ -3,7 +3,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google'
 import { createGroq } from '@ai-sdk/groq'
 import { createOpenAI } from '@ai-sdk/openai'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
-import type { LanguageModelV4 } from '@ai-sdk/provider'
+import type { EmbeddingModelV4, LanguageModelV4 } from '@ai-sdk/provider'
 import type { ProviderName, ProviderSettings } from './models.types.ts'
 import { createOfflineModel } from './offline-model.ts'
 
@@ -58,4 +58,26 @@ export const createProviderFactories = (settings: ProviderSettings): Partial<Rec
   const offline = createOfflineModel({ chunkDelayMs: settings.offlineChunkDelayMs })
   factories.offline = () => offline
   return factories
+}
+
+/**
+ * The embeddings model of a set of settings (OpenAI-compatible `/embeddings`), built like the language models: explicit
+ * settings, the provider's own `fetch` when it has one. Undefined when no provider offers embeddings.
+ */
+export const createEmbeddingModel = (
+  settings: ProviderSettings,
+  provider: ProviderName | undefined,
+  modelId: string,
+): EmbeddingModelV4 | undefined => {
+  if (provider === 'openai' && settings.openai)
+    return createOpenAI({
+      apiKey: settings.openai.apiKey,
+      baseURL: settings.openai.baseURL,
+      fetch: settings.openai.fetch,
+    }).embeddingModel(modelId)
+  if (provider === 'openai-compatible' && settings.openaiCompatible) {
+    const { baseURL, apiKey, fetch } = settings.openaiCompatible
+    return createOpenAICompatible({ name: 'openai-compatible', baseURL, apiKey, fetch }).embeddingModel(modelId)
+  }
+  return undefined
 }

@@ -7,7 +7,7 @@ export type ModelCallsTable = {
   clientId: string | null
   userId: string
   tokenId: string | null
-  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm'
+  surface: 'chat' | 'v1' | 'boardroom' | 'flow' | 'inbox' | 'crm' | 'knowledge'
   requestId: string
   modelId: string
   status: 'complete' | 'cancelled' | 'failed'

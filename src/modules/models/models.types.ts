@@ -25,4 +25,9 @@ export type ProviderSettings = {
   groq?: { apiKey: string; baseURL?: string; fetch?: Fetch }
   openaiCompatible?: { baseURL: string; apiKey?: string; models: string[]; fetch?: Fetch }
   offlineChunkDelayMs: number
+  /**
+   * The embeddings model (`EMBEDDINGS_MODEL`): on OpenAI, `text-embedding-3-small` when unset; on an OpenAI-compatible
+   * server only when set (its model names are its own). Unset and no OpenAI key: no embeddings.
+   */
+  embeddingsModel?: string
 }

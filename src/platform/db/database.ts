@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { vector } from '@electric-sql/pglite-pgvector'
 import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 /**
@@ -74,6 +75,8 @@ export const createDatabase = async <T = unknown>(options: DatabaseOptions): Pro
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const pglite = new PGlite(options.dataDir ?? 'memory://', {
     parsers: { [INT8_OID]: parseInt8 },
+    // pgvector, embedded: available to `CREATE EXTENSION vector` (the knowledge module's vector search, ADR 0008).
+    extensions: { vector },
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   })
   await pglite.waitReady

@@ -60,6 +60,7 @@ export function Sidebar({
           <Item to="/app/inbox">Inbox</Item>
           <Item to="/app/numbers">WhatsApp numbers</Item>
           <Item to="/app/knowledge">Knowledge</Item>
+          <Item to="/app/connections">Connections</Item>
           <Item to="/app/overview">Overview</Item>
           <Item to="/app/clients">Clients</Item>
         </ul>

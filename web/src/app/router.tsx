@@ -18,6 +18,7 @@ import {
   ImportWizardPage,
 } from '../modules/crm/index.ts'
 import { KnowledgePage } from '../modules/knowledge/index.ts'
+import { ClientConnectorsRedirect, ConnectorsPage } from '../modules/connectors/index.ts'
 import { UsagePage } from '../modules/credits/index.ts'
 import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
 import { InboxPage } from '../modules/inbox/index.ts'
@@ -84,6 +85,8 @@ export function AppRoutes() {
         <Route path="inbox/:threadId" element={<InboxPage />} />
         <Route path="numbers" element={<NumbersPage />} />
         <Route path="knowledge" element={<KnowledgePage />} />
+        <Route path="connections" element={<ConnectorsPage />} />
+        <Route path="clients/:id/connectors" element={<ClientConnectorsRedirect />} />
         <Route path="crm/contacts" element={<ContactsPage />} />
         <Route path="crm/contacts/:id" element={<ContactPage />} />
         <Route path="crm/deals" element={<DealsPage />} />

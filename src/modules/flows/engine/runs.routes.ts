@@ -17,7 +17,9 @@ import type { ScopeResolver } from '../../tenancy/tenancy.module.ts'
 import type { DefinitionsService } from '../definitions.service.ts'
 import { flowsErrors } from '../flows.errors.ts'
 import type { RunsService } from './runs.service.ts'
+import { traceMarkdown } from './trace-markdown.ts'
 
+const Markdown = z.string().meta({ description: 'text/markdown' })
 const EventStream = z.string().meta({
   description:
     'text/event-stream: `run`, `step-started`, `step-log`, `step-completed`, `step-failed`, `step-retrying`, ' +
@@ -114,6 +116,30 @@ export const runRoutes =
       async (req, reply) => {
         const trace = await runs.trace(await runScope(req, req.params.id, 'viewer'), req.params.id)
         return reply.header('content-disposition', `attachment; filename="${req.params.id}.json"`).send(trace)
+      },
+    )
+
+    app.get(
+      '/api/flows/runs/:id/trace.md',
+      {
+        schema: {
+          tags: ['flows'],
+          summary:
+            "The trace as a Markdown file: the flow and version, the run's status and times, each step's status, " +
+            "duration, input and output (truncated) and errors, a Boardroom step's turns, decisions and action items",
+          params: IdParam,
+          response: { 200: Markdown, ...errorResponses(401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const trace = await runs.trace(await runScope(req, req.params.id, 'viewer'), req.params.id)
+        return reply
+          .headers({
+            'content-type': 'text/markdown; charset=utf-8',
+            'content-disposition': `attachment; filename="${req.params.id}.md"`,
+            'cache-control': 'no-store',
+          })
+          .send(traceMarkdown(trace))
       },
     )
 

@@ -28,7 +28,8 @@ export const adsReportSpec = {
     "Reads the client's Google Ads figures for a date range (default the last 30 days). Output: range, currency, " +
     'totals (impressions, clicks, cost, conversions, conversionsValue, ctr, averageCpc, cpa, roas), previous ' +
     '(with Compare), rows (the highest cost first) and rowCount. Fails with connectors.not_connected when the ' +
-    'client has no Google connection.',
+    'client has no Google connection (with demo data on: sample figures marked demo: true); wire its error port ' +
+    'to go on without the figures.',
   icon: 'bar-chart',
   config: z.strictObject({
     kind: AdsReportKind.default('campaigns').meta({ title: 'Report' }),
@@ -36,7 +37,7 @@ export const adsReportSpec = {
     ...common,
   }),
   inputs: ['in'],
-  outputs: ['out'],
+  outputs: ['out', 'error'],
   effect: 'none',
 } satisfies NodeSpec
 
@@ -47,7 +48,8 @@ export const analyticsReportSpec = {
   description:
     "Reads the client's GA4 figures for a date range (default the last 30 days). Output: range, totals, previous " +
     '(with Compare), rows, rowCount and, for the funnel, its steps. Fails with connectors.not_connected when the ' +
-    'client has no Google connection.',
+    'client has no Google connection (with demo data on: sample figures marked demo: true); wire its error port ' +
+    'to go on without the figures.',
   icon: 'bar-chart',
   config: z.strictObject({
     kind: AnalyticsReportKind.default('overview').meta({ title: 'Report' }),
@@ -55,7 +57,7 @@ export const analyticsReportSpec = {
     ...common,
   }),
   inputs: ['in'],
-  outputs: ['out'],
+  outputs: ['out', 'error'],
   effect: 'none',
 } satisfies NodeSpec
 

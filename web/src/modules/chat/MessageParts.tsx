@@ -12,6 +12,7 @@ const LABELS: Record<string, string> = {
   handoff: 'Hand-off',
   ads_report: 'Google Ads report',
   analytics_report: 'GA4 report',
+  search_knowledge: 'Searched the knowledge base',
 }
 const SUMMARY_KEYS = ['url', 'query', 'q', 'agentId']
 
@@ -46,6 +47,27 @@ const toCards = (parts: MessagePart[]): Card[] => {
   return cards
 }
 
+type KnowledgeSource = {
+  documentId: string
+  document: string
+  page: number | null
+  passage: number
+  url: string | null
+}
+
+/** The passages `search_knowledge` returned, as the answer cites them: document, page (or passage). */
+export const knowledgeSources = (output: unknown): KnowledgeSource[] => {
+  const passages = (output as { passages?: unknown } | null | undefined)?.passages
+  if (!Array.isArray(passages)) return []
+  return passages.filter(
+    (p): p is KnowledgeSource =>
+      typeof p === 'object' && p !== null && typeof (p as KnowledgeSource).document === 'string',
+  )
+}
+
+const sourceLabel = (s: KnowledgeSource) =>
+  `${s.document} · ${s.page !== null && s.page !== undefined ? `page ${s.page}` : `passage ${s.passage}`}`
+
 function ToolCard({ call, result, streaming }: { call: ToolCall; result: ToolResult | undefined; streaming: boolean }) {
   const summary = summarizeInput(call.input)
   const state = result ? (result.error ? 'failed' : 'done') : streaming ? 'running' : 'no result'
@@ -78,6 +100,22 @@ function ToolCard({ call, result, streaming }: { call: ToolCall; result: ToolRes
         </span>
       </div>
       {result?.error && <p className="mt-1 text-red-800">{result.error}</p>}
+      {call.toolName === 'search_knowledge' && result && !result.error && (
+        <ul aria-label="Sources" className="mt-1 space-y-0.5 text-slate-600">
+          {knowledgeSources(result.output).map((s) => (
+            <li key={`${s.documentId}:${s.passage}`} data-testid="knowledge-source">
+              <span aria-hidden="true">📄 </span>
+              {s.url ? (
+                <a href={s.url} target="_blank" rel="noreferrer" className="underline">
+                  {sourceLabel(s)}
+                </a>
+              ) : (
+                sourceLabel(s)
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
     </li>
   )
 }

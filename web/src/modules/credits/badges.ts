@@ -30,5 +30,11 @@ export const DISPUTE_LABEL: Record<string, string> = {
 }
 export const HOLD_TONE: Record<string, Tone> = { pending: 'amber', settled: 'slate', released: 'sky', expired: 'red' }
 
-const SURFACES: Record<string, string> = { chat: 'Chat', boardroom: 'Boardroom', v1: 'API (/v1)', gateway: 'API (/v1)' }
+const SURFACES: Record<string, string> = {
+  chat: 'Chat',
+  boardroom: 'Boardroom',
+  v1: 'API (/v1)',
+  gateway: 'API (/v1)',
+  knowledge: 'Knowledge base',
+}
 export const surfaceLabel = (surface: string | null) => (surface ? (SURFACES[surface] ?? surface) : '—')

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query'
+import { useMutation, useQuery } from '@tanstack/react-query'
 import { ReactFlowProvider } from '@xyflow/react'
 import { useMemo, useState } from 'react'
 import { Link, useParams } from 'react-router'
@@ -7,10 +7,12 @@ import type { FlowRunTrace, FlowStepDto, NodeTypeDto } from '../../../../contrac
 import { formatDateTime } from '../../lib/format.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Badge } from '../../ui/Badge.tsx'
-import { buttonClass } from '../../ui/Button.tsx'
+import { Button, buttonClass } from '../../ui/Button.tsx'
 import { Facts } from '../../ui/Facts.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { flowKeys, getRun, isFinished, runExportUrl } from './api.ts'
+import { downloadTraceMarkdown, flowKeys, getRun, isFinished, runExportUrl } from './api.ts'
+import { errorMessage } from '../../lib/api.ts'
+import { useToast } from '../../ui/Toast.tsx'
 import { WithNodeTypes } from './node-types.tsx'
 import { FlowCanvas, NO_SELECTION } from './FlowCanvas.tsx'
 import type { Selection } from './FlowCanvas.tsx'
@@ -65,6 +67,12 @@ function RunView({ trace, types }: { trace: FlowRunTrace; types: NodeTypeDto[] }
   // A run still going when the page opened keeps its console after it ends: it shows how it ended, and the page
   // does not jump when the trace is refreshed.
   const [live] = useState(() => !isFinished(run.status))
+  const { notify } = useToast()
+  const traceMd = useMutation({
+    mutationFn: () => downloadTraceMarkdown(run.id, run.clientId),
+    onError: (e) => notify(errorMessage(e), 'error'),
+  })
+  const meetings = trace.steps.flatMap((s) => (isMeetingOutput(s.output) ? [{ step: s, meeting: s.output }] : []))
   return (
     <div className="space-y-4">
       <header className="space-y-2">
@@ -74,10 +82,18 @@ function RunView({ trace, types }: { trace: FlowRunTrace; types: NodeTypeDto[] }
         <div className="flex flex-wrap items-center gap-3">
           <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Run of {run.flowName}</h1>
           <Badge tone={RUN_STATUS_TONE[run.status]}>{RUN_STATUS_LABEL[run.status]}</Badge>
+          <Button
+            variant="secondary"
+            className="ml-auto py-1.5"
+            pending={traceMd.isPending}
+            onClick={() => traceMd.mutate()}
+          >
+            Export trace
+          </Button>
           <a
             href={runExportUrl(run.id)}
             download={`flow-run-${run.id}.json`}
-            className={buttonClass('secondary', 'ml-auto py-1.5')}
+            className={buttonClass('secondary', 'py-1.5')}
           >
             Export JSON
           </a>
@@ -124,6 +140,9 @@ function RunView({ trace, types }: { trace: FlowRunTrace; types: NodeTypeDto[] }
           )}
         </section>
       </div>
+      {meetings.map(({ step, meeting }) => (
+        <MeetingOutcome key={step.key} name={names.get(step.nodeId) ?? step.nodeId} meeting={meeting} />
+      ))}
       {live && (
         <div className="h-80">
           <RunConsole runId={run.id} nodeNames={names} onRunPage />
@@ -195,5 +214,45 @@ function StepItem({ step, name }: { step: FlowStepDto; name: string }) {
         </div>
       </details>
     </li>
+  )
+}
+
+type MeetingOutput = { meetingId: string; decisions: string[]; actionItems: { owner: string; action: string }[] }
+/** A Boardroom step's output (a later step that copies its decisions is not one). */
+const isMeetingOutput = (v: unknown): v is MeetingOutput =>
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as MeetingOutput).decisions) &&
+  Array.isArray((v as MeetingOutput).actionItems) &&
+  Array.isArray((v as { turns?: unknown }).turns)
+
+/** A Boardroom step's outcome: the moderator's decisions and action items. */
+function MeetingOutcome({ name, meeting }: { name: string; meeting: MeetingOutput }) {
+  return (
+    <section
+      aria-label={`${name}: decisions`}
+      className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-2"
+    >
+      <div>
+        <h2 className="text-base font-semibold text-slate-900">Decisions</h2>
+        <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-800">
+          {meeting.decisions.length ? meeting.decisions.map((d, i) => <li key={i}>{d}</li>) : <li>None recorded.</li>}
+        </ul>
+      </div>
+      <div>
+        <h2 className="text-base font-semibold text-slate-900">Action items</h2>
+        <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-800">
+          {meeting.actionItems.length ? (
+            meeting.actionItems.map((a, i) => (
+              <li key={i}>
+                <span className="font-medium">{a.owner}</span>: {a.action}
+              </li>
+            ))
+          ) : (
+            <li>None recorded.</li>
+          )}
+        </ul>
+      </div>
+    </section>
   )
 }

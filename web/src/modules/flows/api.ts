@@ -14,7 +14,7 @@ import type {
   TemplateDto,
   WebhookSecretDto,
 } from '../../../../contracts/flows.ts'
-import { api, isApiError } from '../../lib/api.ts'
+import { api, downloadFile, isApiError } from '../../lib/api.ts'
 import { openStream } from '../../lib/follow-stream.ts'
 
 export type Page<T> = { items: T[]; nextCursor: string | null }
@@ -92,6 +92,12 @@ export const listRuns = (clientId: string, filters: RunFilters, cursor: string |
 export const getRun = (id: string, signal?: AbortSignal) => api<FlowRunTrace>(runUrl(id), { signal })
 
 export const runExportUrl = (id: string) => runUrl(id, '/export')
+/** Saves the run's trace as Markdown (steps, errors, a meeting's turns and decisions). */
+export const downloadTraceMarkdown = (id: string, clientId: string) =>
+  downloadFile(runUrl(id, '/trace.md'), {
+    headers: { 'x-client-id': clientId, accept: 'text/markdown' },
+    fallbackName: `flow-run-${id}.md`,
+  })
 
 export const cancelRun = (id: string) => api<FlowRunDto>(runUrl(id, '/cancel'), { method: 'POST' })
 

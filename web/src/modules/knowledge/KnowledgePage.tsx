@@ -223,17 +223,22 @@ function SearchPassages({ clientId }: { clientId: string }) {
               result.items.length === 0 ? (
                 <p className="text-sm text-slate-600">No passage matches “{q}”.</p>
               ) : (
-                <ol aria-label="Passages" className="space-y-3">
-                  {result.items.map((p) => (
-                    <li key={`${p.documentId}:${p.passage}`} className="rounded-md border border-slate-200 p-3">
-                      <p className="text-xs font-medium text-slate-500">
-                        {p.documentName}
-                        {p.page !== null ? ` · page ${p.page}` : ''} · passage {p.passage}
-                      </p>
-                      <p className="mt-1 line-clamp-6 text-sm whitespace-pre-line text-slate-800">{p.text}</p>
-                    </li>
-                  ))}
-                </ol>
+                <>
+                  <p className="mb-2 text-xs text-slate-500" data-testid="search-mode">
+                    {result.mode === 'hybrid' ? 'Matched by words and by meaning' : 'Matched by words'}
+                  </p>
+                  <ol aria-label="Passages" className="space-y-3">
+                    {result.items.map((p) => (
+                      <li key={`${p.documentId}:${p.passage}`} className="rounded-md border border-slate-200 p-3">
+                        <p className="text-xs font-medium text-slate-500">
+                          {p.documentName}
+                          {p.page !== null ? ` · page ${p.page}` : ''} · passage {p.passage}
+                        </p>
+                        <p className="mt-1 line-clamp-6 text-sm whitespace-pre-line text-slate-800">{p.text}</p>
+                      </li>
+                    ))}
+                  </ol>
+                </>
               )
             }
           </QueryState>

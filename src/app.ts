@@ -47,7 +47,7 @@ export const buildApp = async (
 ): Promise<FastifyInstance> => {
   const { config } = c
   const app = Fastify({
-    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream, config.LOG_FORMAT),
     // One line per request at its response (logRequest), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,

@@ -67,6 +67,8 @@ export const Env = z.object({
   INTERNAL_TOKEN: z.string().min(24).optional(),
   CORS_ORIGINS: list.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable, coloured lines on a terminal, JSON lines otherwise (files, containers, log shippers). */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),

@@ -28,6 +28,7 @@ import { BillingPage, PricingPage } from '../modules/plans/index.ts'
 import { ProfilePage } from '../modules/profile/index.ts'
 import { ProvidersPage } from '../modules/providers/index.ts'
 import { DemoPage } from '../modules/public/index.ts'
+import { StatusPage } from '../modules/status/index.ts'
 import { TokensPage } from '../modules/tokens/index.ts'
 import { OverviewPage } from '../modules/workspaces/index.ts'
 import { InvitePage } from '../pages/InvitePage.tsx'
@@ -57,6 +58,7 @@ export function AppRoutes() {
         <Route path="cookies" element={<LegalPage key="cookies" doc="cookies" />} />
         <Route path="chat-demo" element={<DemoPage />} />
         <Route path="pricing" element={<PricingPage />} />
+        <Route path="status" element={<StatusPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<AuthLayout />}>

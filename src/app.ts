@@ -34,7 +34,7 @@ const isApiRoute = (req: FastifyRequest) => {
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
 const WEB_ROUTES = [
   /^\/$/,
-  /^\/(login|signup|onboarding|chat-demo|pricing|operator|verify-email|forgot-password|reset-password)\/?$/,
+  /^\/(login|signup|onboarding|chat-demo|pricing|status|operator|verify-email|forgot-password|reset-password)\/?$/,
   /^\/(terms|privacy|legal|refunds|dpa|subprocessors|cookies)\/?$/,
   /^\/app(\/.*)?$/,
   /^\/invite\/[^/]+\/?$/,

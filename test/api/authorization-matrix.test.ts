@@ -218,6 +218,11 @@ const FIXTURES: Record<string, Fixture> = {
     body: { plan: 'agency', reason: 'Free upgrade' },
   },
   'GET /api/operator/workspaces/{id}/features': { kind: 'operator', params: (w) => ({ id: w.workspaceId }) },
+  'POST /api/operator/incidents/{id}/updates': {
+    kind: 'operator',
+    params: (w) => ({ id: w.incidentId }),
+    body: { status: 'resolved', message: 'Resolved by an intruder' },
+  },
   'PUT /api/operator/workspaces/{id}/features/{feature}': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId, feature: 'campaigns' }),
@@ -549,6 +554,15 @@ const buildWorld = async (ctx: TestContext) => {
     name: 'matrix.md',
     contentBase64: Buffer.from('# Matrix\n\nA passage.').toString('base64'),
   })
+  // A status page incident (the operator's; not tenant data).
+  const incidentId = (
+    await ctx.container.ops.incidents.post({
+      title: 'Matrix incident',
+      impact: 'minor',
+      status: 'investigating',
+      message: 'Looking into it.',
+    })
+  ).id
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -584,6 +598,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmCampaignId,
     connectionId,
     knowledgeDocumentId,
+    incidentId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },

@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react'
 import { Route, Routes } from 'react-router'
 import { PricingPage } from '../modules/plans/index.ts'
 import { DemoPage } from '../modules/public/index.ts'
+import { StatusPage } from '../modules/status/index.ts'
 import { InvitePage } from '../pages/InvitePage.tsx'
 import { LandingPage } from '../pages/LandingPage.tsx'
 import { LegalPage } from '../pages/LegalPage.tsx'
@@ -33,6 +34,7 @@ export function AppRoutes() {
         <Route path="cookies" element={<LegalPage key="cookies" doc="cookies" />} />
         <Route path="chat-demo" element={<DemoPage />} />
         <Route path="pricing" element={<PricingPage />} />
+        <Route path="status" element={<StatusPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<AuthLayout />}>

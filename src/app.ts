@@ -18,6 +18,7 @@ import { authErrors, requestErrors } from './platform/http/http.errors.ts'
 import { ipKey } from './platform/http/client-ip.ts'
 import { registerInputGuard } from './platform/http/input-guard.ts'
 import { registerSecurity } from './platform/http/security.ts'
+import { registerHttpTracing } from './platform/observability/http-spans.ts'
 import { logRequest, loggerOptions } from './platform/observability/logger.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
@@ -75,6 +76,8 @@ export const buildApp = async (
   // JSON only: Fastify's default text/plain parser would let bodies in under another content type.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
+  // First of all hooks: every later hook and the handler run inside the request's span (when tracing is on).
+  registerHttpTracing(app)
   // Live streams never end by themselves: a shutdown ends them first, or the server's close would wait for the force exit
   // (and a worker in the process would not release what it holds — QR numbers' leases — before it).
   app.addHook('preClose', (done) => {

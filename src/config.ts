@@ -81,6 +81,10 @@ export const Env = z.object({
   /** A `worker` process serves /metrics on this port (it has no API); unset: no metrics server. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TRUST_PROXY: TrustProxy.default(false),
+  /** Traces go to this OTLP/HTTP collector (`<endpoint>/v1/traces`, JSON); unset: no tracing SDK is loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The traces' `service.name`; default `camarad-api` for `serve`, `camarad-worker` for a worker. */
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).optional(),
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_ISSUER_URL: z.string().url().default('https://accounts.google.com'),

@@ -2,10 +2,13 @@ import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { createContainer } from './container.ts'
 import { startBanner } from './banner.ts'
+import { startTracing, stopTracing } from './platform/observability/tracing.ts'
 
 /** `serve`: HTTP API + web app, and (unless RUN_WORKER=false) the job worker in the same process. */
 export const serve = async () => {
   const config = loadConfig()
+  // Before the container: its database and the HTTP app trace only when the SDK is already running.
+  await startTracing(config, 'camarad-api')
   // The e2e suite's WhatsApp Web stand-in (test-only: it refuses to load when NODE_ENV=production).
   const standinDir = process.env.CAMARAD_WA_STANDIN
   const standin = standinDir
@@ -41,6 +44,7 @@ export const serve = async () => {
     force.unref()
     await app.close()
     await container.close()
+    await stopTracing().catch(() => undefined)
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -1,6 +1,7 @@
 import { loadConfig } from './config.ts'
 import { createContainer } from './container.ts'
 import { startMetricsServer } from './modules/ops/ops.module.ts'
+import { startTracing, stopTracing } from './platform/observability/tracing.ts'
 
 /** `worker`: a process that only runs jobs. Scaled mode runs N of these beside stateless `serve` processes. */
 const main = async () => {
@@ -9,6 +10,7 @@ const main = async () => {
     throw new Error(
       'A separate worker needs DATABASE_URL (PostgreSQL); embedded mode runs the worker inside `npm start`.',
     )
+  await startTracing(config, 'camarad-worker')
   const container = await createContainer(config, { supervise: true })
   await container.startWorker()
   console.log(`worker started: ${container.jobs.map((j) => j.name).join(', ')}`)
@@ -32,6 +34,7 @@ const main = async () => {
   const shutdown = async () => {
     await metricsServer?.close()
     await container.close()
+    await stopTracing().catch(() => undefined)
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown())

@@ -18,6 +18,7 @@ import { creditsErrors, modelAccessErrors } from './credits.errors.ts'
 import type { Ledger, SettleOutcome, SettleRequest } from './ledger.ts'
 import type { PriceBook } from './price-book.ts'
 import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing.ts'
+import { traceMeteredCall } from './metering-span.ts'
 
 /** Whether a plan may use a model tier: the plans catalog answers (a plan missing from it is treated as Free). */
 export type AllowsModelTier = (plan: string, tier: ModelTier) => boolean
@@ -222,7 +223,7 @@ export const createMetering = ({
       })
   }
 
-  return {
+  const metering = {
     estimate,
     charge,
 
@@ -405,6 +406,7 @@ export const createMetering = ({
       return resolved
     },
   }
+  return { ...metering, begin: (input: MeterInput) => traceMeteredCall(input, () => metering.begin(input)) }
 }
 export type Metering = ReturnType<typeof createMetering>
 export type MeteredCall = Awaited<ReturnType<Metering['begin']>>

@@ -7,6 +7,7 @@ import { createBreaker, type Breaker, type BreakerSettings } from './breaker.ts'
 import type { InboxTables, MessageRow } from './inbox.tables.ts'
 import type { InboxLive } from './live.ts'
 import { claimDue, type Claimed } from './claims.ts'
+import { withSpan } from '../../platform/observability/tracing.ts'
 import type { Pacer } from './pacer.ts'
 
 export type OutboxSettings = {
@@ -134,7 +135,7 @@ export const createDispatcher = ({
   }
 
   /** One attempt of a claimed message: the provider is called, its answer stored or acted on. */
-  const attempt = async (m: MessageRow): Promise<{ outcome: Outcome; failure?: SendFailure }> => {
+  const attemptOnce = async (m: MessageRow): Promise<{ outcome: Outcome; failure?: SendFailure }> => {
     const outgoing = outgoingOf(m)
     if (!outgoing) {
       await fail(m, { code: 'inbox.unsupported', message: 'Only texts and templates are sent for now.' }, false)
@@ -220,6 +221,20 @@ export const createDispatcher = ({
       claimedBy: null,
       nextAttemptAt: sql<Date>`greatest(next_attempt_at, ${new Date(now())})`,
     })
+
+  /** The attempt as a span (`outbox.send`): number, message kind, outcome; the message id as its request id. */
+  const attempt = (m: MessageRow) =>
+    withSpan(
+      'outbox.send',
+      { 'camarad.channel_id': m.channelId, 'camarad.message_kind': m.type, 'camarad.message_id': m.id },
+      async (span) => {
+        const done = await attemptOnce(m)
+        span.setAttribute('camarad.outcome', done.outcome)
+        if (done.failure) span.setAttribute('error.type', done.failure.code)
+        return done
+      },
+      { requestId: m.id },
+    )
 
   /** The breaker's part: failures of the number (not a paced recipient, not a template needed) may pause it. */
   const judge = async (m: MessageRow, outcome: Outcome, failure: SendFailure | undefined) => {

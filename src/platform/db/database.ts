@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { vector } from '@electric-sql/pglite-pgvector'
-import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import { CamelCasePlugin, CompiledQuery, Kysely, PGliteDialect, PostgresDialect, type Dialect } from 'kysely'
 import pg from 'pg'
+import { isTracing } from '../observability/tracing.ts'
+import { tracedDialect } from './traced-dialect.ts'
 /**
  * A handle or an open transaction handed across a module boundary (e.g. chat's transaction to credits' ledger).
  * Each module queries only through a handle typed to its own tables (`Kysely<XTables>`); what crosses a boundary is
@@ -44,6 +46,8 @@ export type DatabaseOptions = {
 }
 
 const plugins = [new CamelCasePlugin()]
+/** A span per query while tracing is on (decided when the database opens: start tracing first). */
+const traced = (dialect: Dialect) => (isTracing() ? tracedDialect(dialect) : dialect)
 
 export const createDatabase = async <T = unknown>(options: DatabaseOptions): Promise<Database<T>> => {
   if (options.databaseUrl) {
@@ -61,7 +65,7 @@ export const createDatabase = async <T = unknown>(options: DatabaseOptions): Pro
     pool.on('error', (err) => {
       console.error(`[db] idle connection lost: ${err.message}`)
     })
-    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }), plugins })
+    const db = new Kysely<T>({ dialect: traced(new PostgresDialect({ pool })), plugins })
     return {
       db,
       kind: 'postgres',
@@ -80,7 +84,7 @@ export const createDatabase = async <T = unknown>(options: DatabaseOptions): Pro
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   })
   await pglite.waitReady
-  const db = new Kysely<T>({ dialect: new PGliteDialect({ pglite }), plugins })
+  const db = new Kysely<T>({ dialect: traced(new PGliteDialect({ pglite })), plugins })
   return {
     db,
     kind: 'pglite',

@@ -13,6 +13,7 @@ import type { FlowRunRow, FlowStepRow, FlowStepsTable, FlowsTables } from '../fl
 import { creditsString } from '../compose.ts'
 import { compileGraph, expressionsIn, type CompiledGraph, type CompiledNode } from '../graph.ts'
 import { StepFailure, type NodeRegistry, type NodeResult, type RetryPolicy } from '../registry.ts'
+import { traceStep } from './step-span.ts'
 
 /**
  * The flow engine (ADR 0004 §2–3). A run is walked in slices by whichever process holds its lease: the walk goes
@@ -1161,7 +1162,19 @@ export const createEngine = (deps: {
       let outcome: Outcome
       if (existing?.status === 'completed') outcome = { port: existing.port, output: existing.output }
       else if (c.type.type === 'core.loop') outcome = await runLoop(s, c, iteration, input, env)
-      else outcome = await runStep(s, c, iteration, input, env)
+      else
+        outcome = await traceStep(
+          {
+            workspaceId: s.run.workspaceId,
+            flowId: s.run.flowId,
+            runId: s.run.id,
+            nodeId: c.node.id,
+            nodeType: c.type.type,
+            iteration,
+          },
+          () => runStep(s, c, iteration, input, env),
+          () => s.steps.get(key),
+        )
       outcomes.set(c.node.id, outcome)
       env = { ...env, [c.node.name]: outcome.output }
       last = outcome.output

@@ -218,6 +218,19 @@ const FIXTURES: Record<string, Fixture> = {
     body: { plan: 'agency', reason: 'Free upgrade' },
   },
   'GET /api/operator/workspaces/{id}/features': { kind: 'operator', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/alerts': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'POST /api/workspaces/{id}/alerts/{alertId}/ack': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, alertId: w.alertId }),
+  },
+  'GET /api/workspaces/{id}/alerts/stream': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/alerts/webhook': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/workspaces/{id}/alerts/webhook': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { url: 'https://hooks.example.com/stolen' },
+  },
+  'DELETE /api/workspaces/{id}/alerts/webhook': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'PUT /api/operator/workspaces/{id}/features/{feature}': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId, feature: 'campaigns' }),
@@ -549,6 +562,25 @@ const buildWorld = async (ctx: TestContext) => {
     name: 'matrix.md',
     contentBase64: Buffer.from('# Matrix\n\nA passage.').toString('base64'),
   })
+  // An alert of the workspace (to acknowledge) and its webhook (to remove).
+  const { alert } = await ctx.container.alerts.raise(ctx.container.db, {
+    workspaceId: a.workspaceId,
+    kind: 'plan_limit',
+    severity: 'warning',
+    subject: 'matrix',
+    title: 'Matrix alert',
+    message: 'An alert for the matrix.',
+  })
+  await ctx.container.db
+    .insertInto('alertWebhooks')
+    .values({
+      workspaceId: a.workspaceId,
+      url: 'https://hooks.example.com/matrix',
+      sealedSecret: 'sealed',
+      secretHint: 'trix',
+      updatedBy: a.user.id,
+    })
+    .execute()
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -584,6 +616,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmCampaignId,
     connectionId,
     knowledgeDocumentId,
+    alertId: alert!.id,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },
@@ -606,6 +639,8 @@ const digest = async (ctx: TestContext) => {
     'invitations',
     'clients',
     'audit_events',
+    'alerts',
+    'alert_webhooks',
     'agents',
     'conversations',
     'messages',
@@ -772,7 +807,7 @@ describe('authorization matrix', () => {
       const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
       // Invitations are admin-only even to read; the world's number is a QR one, which has no templates, and its Google
       // connection needs a reconnect (409, past authorization).
-      const expected = /\/(invitations|provider-keys)$/.test(path)
+      const expected = /\/(invitations|provider-keys|alerts|alerts\/stream|alerts\/webhook)$/.test(path)
         ? 403
         : /\/templates$|^\/api\/connectors\/\{id\}\/(ads|analytics)\//.test(path)
           ? 409

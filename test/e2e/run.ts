@@ -20,6 +20,8 @@ import { crmScenarios } from './crm-scenarios.ts'
 import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
 import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
 import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
+// Alerts (issue 17 §4): on the first server (the real plans: Free allows 2 clients).
+import { alertsScenarios } from './alerts-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -201,6 +203,8 @@ const main = async () => {
         ...emailScenarios,
         ...flowsScenarios,
         ...knowledgeScenarios,
+        // Alerts (issue 17 §4).
+        ...alertsScenarios,
       ].map((s) => ({
         s,
         baseUrl,

@@ -1,6 +1,17 @@
 import { BILLING_PATH, flowPath } from '../../../contracts/app-paths.ts'
 import type { AlertDraft } from './alerts.service.ts'
 
+/** What a plan limit counts, as a person says it. */
+const LIMIT_LABELS: Record<string, string> = {
+  clients: 'clients',
+  members: 'team members',
+  customAgents: 'custom agents',
+  flows: 'flows',
+  channelNumbers: 'WhatsApp numbers',
+  connectors: 'connections',
+  messagesPerMonth: 'WhatsApp messages a month',
+}
+
 /** What each emitter's event says to a person: one place for the alerts' words and links. */
 export const alertDrafts = {
   planLimit: (
@@ -12,7 +23,9 @@ export const alertDrafts = {
     severity: 'warning',
     subject: d.limit,
     title: 'Plan limit reached',
-    message: `The ${d.planName} plan allows ${d.max} ${d.limit}; a create was refused at ${d.used}. Upgrade to add more.`,
+    message:
+      `The ${d.planName} plan allows ${d.max} ${LIMIT_LABELS[d.limit] ?? d.limit} and ${d.used} are in use: ` +
+      'a new one was refused. Upgrade to add more.',
     link: BILLING_PATH,
     data: d,
   }),

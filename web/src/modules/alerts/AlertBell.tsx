@@ -12,7 +12,7 @@ import { useAlertStream } from './use-alert-stream.ts'
 export function AlertBell() {
   const { workspace, role } = useWorkspace()
   const admin = canManage(role)
-  useAlertStream(workspace.id, admin)
+  const live = useAlertStream(workspace.id, admin)
   const unread = useQuery({
     queryKey: alertKeys.unread(workspace.id),
     queryFn: ({ signal }) => listAlerts(workspace.id, { unacknowledged: true, limit: 1 }, signal),
@@ -25,6 +25,7 @@ export function AlertBell() {
     <NavLink
       to="/app/alerts"
       data-testid="alert-bell"
+      data-live={live}
       aria-label={count ? `Alerts, ${count} unacknowledged` : 'Alerts'}
       className={({ isActive }) =>
         `relative inline-flex items-center gap-2 rounded-md px-3 py-2 text-sm font-medium ${

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import { followStream, wait } from '../../lib/follow-stream.ts'
 import { useToast } from '../../ui/Toast.tsx'
 import { alertEvents, alertKeys, type AlertDto } from './api.ts'
@@ -12,11 +12,12 @@ const isAlert = (data: Record<string, unknown>): data is AlertDto =>
 /**
  * Follows the workspace's alerts while an admin has the app open (one stream, from the layout): each new alert is a
  * toast and refreshes the bell and the alert centre; a `resync` or a reconnect reads them again. A lost stream is
- * reopened with a growing pause (up to a minute), for as long as the page is open.
+ * reopened with a growing pause (up to a minute), for as long as the page is open. True while the stream is open.
  */
 export function useAlertStream(workspaceId: string, enabled: boolean) {
   const qc = useQueryClient()
   const { notify } = useToast()
+  const [live, setLive] = useState(false)
   useEffect(() => {
     if (!enabled) return
     const ctrl = new AbortController()
@@ -31,6 +32,7 @@ export function useAlertStream(workspaceId: string, enabled: boolean) {
           onEvent: (m) => {
             if (m.event === 'ready') {
               failures = 0
+              setLive(true)
               if (opened++ > 0) refresh()
             } else if (m.event === 'resync') refresh()
             else if (m.event === 'alert' && isAlert(m.data)) {
@@ -42,9 +44,14 @@ export function useAlertStream(workspaceId: string, enabled: boolean) {
             }
           },
         }).catch(() => undefined)
+        setLive(false)
         await wait(Math.min(MAX_PAUSE_MS, 2000 * 2 ** failures), ctrl.signal)
       }
     })()
-    return () => ctrl.abort()
+    return () => {
+      ctrl.abort()
+      setLive(false)
+    }
   }, [workspaceId, enabled, qc, notify])
+  return live
 }

@@ -231,6 +231,30 @@ describe('live alerts to people', () => {
     })
   })
 
+  it("raises in a caller's transaction only if it commits, and a rolled-back raise does not hold the window", async () => {
+    const draft = {
+      workspaceId: b.workspaceId,
+      kind: 'number_disconnected' as const,
+      severity: 'critical' as const,
+      subject: 'ch_rolledbackrolledback',
+      title: 'Rolled back',
+      message: 'Never stored.',
+    }
+    await expect(
+      ctx.container.db.transaction().execute(async (trx) => {
+        expect((await ctx.container.alerts.raise(trx, draft)).alert).toBeDefined()
+        throw new Error('the caller fails')
+      }),
+    ).rejects.toThrow('the caller fails')
+    expect((await list(b.workspaceId, b.user)).items.filter((x) => x.title === 'Rolled back')).toEqual([])
+
+    const raised = await ctx.container.db.transaction().execute((trx) => ctx.container.alerts.raise(trx, draft))
+    raised.announce()
+    expect(raised.alert).toMatchObject({ title: 'Rolled back', workspaceId: b.workspaceId })
+    expect((await ctx.container.alerts.raise(ctx.container.db, draft)).alert).toBeUndefined()
+    expect((await list(b.workspaceId, b.user)).items.filter((x) => x.title === 'Rolled back')).toHaveLength(1)
+  })
+
   it('alerts when a flow fails three times in a row, once', async () => {
     const flowAs = { cookie: b.user.cookie, headers: { 'x-client-id': b.clientId } }
     const created = await call(ctx.app, 'POST', '/api/flows', flowAs, {

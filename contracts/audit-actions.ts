@@ -96,6 +96,8 @@ export const AUDIT_ACTION_LABELS = {
   'feature.overridden': 'Feature switched for the workspace by the operator',
   'alert.webhook_set': 'Alert webhook set',
   'alert.webhook_removed': 'Alert webhook removed',
+  'incident.posted': 'Status page incident posted by the operator',
+  'incident.updated': 'Status page incident updated by the operator',
 } as const satisfies Record<string, string>
 
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS

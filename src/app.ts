@@ -34,7 +34,7 @@ const isApiRoute = (req: FastifyRequest) => {
 /** Client-side routes of the web app; any other path gets the app's 404 page with a 404 status. */
 const WEB_ROUTES = [
   /^\/$/,
-  /^\/(login|signup|onboarding|chat-demo|pricing|operator|verify-email|forgot-password|reset-password)\/?$/,
+  /^\/(login|signup|onboarding|chat-demo|pricing|status|operator|verify-email|forgot-password|reset-password)\/?$/,
   /^\/(terms|privacy|legal|refunds|dpa|subprocessors|cookies)\/?$/,
   /^\/app(\/.*)?$/,
   /^\/invite\/[^/]+\/?$/,
@@ -47,7 +47,7 @@ export const buildApp = async (
 ): Promise<FastifyInstance> => {
   const { config } = c
   const app = Fastify({
-    logger: loggerOptions(config.LOG_LEVEL, options.logStream),
+    logger: loggerOptions(config.LOG_LEVEL, options.logStream, config.LOG_FORMAT),
     // One line per request at its response (logRequest), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,

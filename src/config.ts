@@ -67,6 +67,8 @@ export const Env = z.object({
   INTERNAL_TOKEN: z.string().min(24).optional(),
   CORS_ORIGINS: list.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable, coloured lines on a terminal, JSON lines otherwise (files, containers, log shippers). */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
@@ -125,6 +127,7 @@ export const Env = z.object({
   KNOWLEDGE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.3),
   EGRESS_ALLOW_PRIVATE: list.default([]),
   DEMO_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(6),
+  STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   OFFLINE_MODEL_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(15),
   CREDITS_WELCOME: z.coerce.number().min(0).max(1_000_000).default(50),
   CREDITS_HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),

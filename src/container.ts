@@ -447,26 +447,33 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   credits.metering.recoverWith('chat', chat.chat.recoverAnswer)
   credits.metering.recoverWith('boardroom', boardroom.boardroom.recoverTurn)
   credits.metering.recoverWith('v1', gateway.gateway.recoverStream)
+  // The status page reads other modules' aggregates through their public functions.
+  const ops = createOpsModule({
+    db,
+    queue,
+    metrics,
+    internalToken: config.INTERNAL_TOKEN,
+    checks: { sessionStore: channels.sessionStoreReady },
+    audit,
+    operator,
+    statusCacheMs: config.STATUS_CACHE_SECONDS * 1000,
+    whatsapp: channels.health,
+    ...(config.STRIPE_SECRET_KEY ? { stripe: subscriptions.eventsHealth } : {}),
+    ...(config.BACKUP_CRON
+      ? {
+          backup: {
+            database,
+            cron: config.BACKUP_CRON,
+            dir: config.BACKUP_DIR,
+            keep: config.BACKUP_KEEP,
+            ...(config.secretKeyFile ? { secretKeyFile: config.secretKeyFile } : {}),
+          },
+        }
+      : {}),
+  })
   /** Every module's parts, in route registration order (src/app.ts registers the routes and builds nothing). */
   const modules: ModuleParts[] = [
-    createOpsModule({
-      db,
-      queue,
-      metrics,
-      internalToken: config.INTERNAL_TOKEN,
-      checks: { sessionStore: channels.sessionStoreReady },
-      ...(config.BACKUP_CRON
-        ? {
-            backup: {
-              database,
-              cron: config.BACKUP_CRON,
-              dir: config.BACKUP_DIR,
-              keep: config.BACKUP_KEEP,
-              ...(config.secretKeyFile ? { secretKeyFile: config.secretKeyFile } : {}),
-            },
-          }
-        : {}),
-    }),
+    ops,
     createLegalModule(resolve('content/legal')),
     mail,
     identity.connect({ workspacesOf: tenancy.tenancy.workspacesOf, checkTokenBinding: tenancy.scope.tokenBinding }),
@@ -508,6 +515,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     bus,
     runs,
     streams,
+    ops,
     audit,
     operator,
     events,
@@ -547,12 +555,14 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     /** Works every job in this process (embedded mode or a `worker`), then the modules' start-up chores. */
     async startWorker() {
       await queue.work(jobs)
+      await ops.heartbeat.start()
       await flows.startWorker()
       await channels.supervisor.start()
       await inbox.outbox.start()
     },
     async close() {
       await alerts.drain()
+      await ops.heartbeat.stop()
       await inbox.outbox.stop()
       await channels.supervisor.stop()
       await flows.close()

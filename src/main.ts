@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { createContainer } from './container.ts'
+import { startBanner } from './banner.ts'
 
 /** `serve`: HTTP API + web app, and (unless RUN_WORKER=false) the job worker in the same process. */
 export const serve = async () => {
@@ -21,13 +22,15 @@ export const serve = async () => {
   app.log.info(
     `Camarad is running at ${url} (${container.database.kind}${config.RUN_WORKER ? ', worker in process' : ''})`,
   )
-  const vectors = container.knowledge.knowledge.vectorSupport()
-  app.log.info(
-    vectors.available
-      ? `knowledge search: hybrid (full-text + pgvector ${vectors.version}) for workspaces with an embeddings model`
-      : `knowledge search: full-text only (${vectors.reason})`,
+  console.log(
+    startBanner({
+      url,
+      config,
+      catalog: container.models.catalog(),
+      knowledge: container.knowledge.knowledge.vectorSupport(),
+      tty: Boolean(process.stdout.isTTY),
+    }),
   )
-  console.log(`\n  Camarad is running: ${url}\n`)
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -13,6 +13,7 @@ import type { CrmTables } from './modules/crm/crm.tables.ts'
 import type { ConnectorsTables } from './modules/connectors/connectors.tables.ts'
 import type { KnowledgeTables } from './modules/knowledge/knowledge.tables.ts'
 import type { FeaturesTables } from './modules/features/features.tables.ts'
+import type { OpsTables } from './modules/ops/ops.tables.ts'
 import type { GatewayTables } from './modules/gateway/gateway.tables.ts'
 import type { IdentityTables } from './modules/identity/identity.tables.ts'
 import type { MailTables } from './modules/mail/mail.tables.ts'
@@ -46,6 +47,7 @@ export type DB = AuditTables &
   KnowledgeTables &
   FeaturesTables &
   AlertsTables &
+  OpsTables &
   RunsTables
 
 export type Db = Kysely<DB>

@@ -88,6 +88,23 @@ describe('metric names in PromQL', () => {
   })
 })
 
+describe('the SLO page (docs/runbooks/slos.md)', () => {
+  it('measures each objective with PromQL that reads only metrics the code exports', () => {
+    const blocks = [...read('docs/runbooks/slos.md').matchAll(/```promql\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    expect(blocks.length).toBeGreaterThanOrEqual(3)
+    for (const block of blocks) {
+      // One expression per paragraph; comments out.
+      const exprs = block
+        .replace(/#.*$/gm, '')
+        .split(/\n\s*\n/)
+        .map((e) => e.trim())
+        .filter(Boolean)
+      for (const expr of exprs)
+        for (const name of metricsIn(expr)) expect(isExported(name), `slos.md reads ${name}`).toBe(true)
+    }
+  })
+})
+
 describe('Grafana dashboards', () => {
   it('ship the overview, AI spend, flows and WhatsApp dashboards with unique ids', () => {
     expect(dashboards.map((d) => d.file).sort()).toEqual([

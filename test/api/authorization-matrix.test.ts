@@ -231,6 +231,11 @@ const FIXTURES: Record<string, Fixture> = {
     body: { url: 'https://hooks.example.com/stolen' },
   },
   'DELETE /api/workspaces/{id}/alerts/webhook': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'POST /api/operator/incidents/{id}/updates': {
+    kind: 'operator',
+    params: (w) => ({ id: w.incidentId }),
+    body: { status: 'resolved', message: 'Resolved by an intruder' },
+  },
   'PUT /api/operator/workspaces/{id}/features/{feature}': {
     kind: 'operator',
     params: (w) => ({ id: w.workspaceId, feature: 'campaigns' }),
@@ -581,6 +586,15 @@ const buildWorld = async (ctx: TestContext) => {
       updatedBy: a.user.id,
     })
     .execute()
+  // A status page incident (the operator's; not tenant data).
+  const incidentId = (
+    await ctx.container.ops.incidents.post({
+      title: 'Matrix incident',
+      impact: 'minor',
+      status: 'investigating',
+      message: 'Looking into it.',
+    })
+  ).id
   const outsider = await onboard(ctx.app, 'tenant-b')
   const outsiderToken = (await createToken(ctx.app, outsider.user)).token
   const viewerToken = (await createToken(ctx.app, viewer)).token
@@ -617,6 +631,7 @@ const buildWorld = async (ctx: TestContext) => {
     connectionId,
     knowledgeDocumentId,
     alertId: alert!.id,
+    incidentId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
     outsider: { cookie: outsider.user.cookie, workspaceId: outsider.workspaceId },

@@ -19,6 +19,8 @@ import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
 import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
 import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
+// status: a server of its own on a fresh PostgreSQL database (started and stopped by the scenario)
+import { statusScenarios } from './status-scenarios.ts'
 import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
 // Alerts (issue 17 §4): on the first server (the real plans: Free allows 2 clients).
 import { alertsScenarios } from './alerts-scenarios.ts'
@@ -222,6 +224,8 @@ const main = async () => {
       ...crmScenarios(whatsapp.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
       ...warroomScenarios.map((s) => ({ s, baseUrl: warroom!.baseUrl })),
       ...connectorsScenarios(google.fake).map((s) => ({ s, baseUrl: qr!.baseUrl })),
+      // status: the scenario starts its own server (PostgreSQL) and ignores this base URL
+      ...statusScenarios({ startServer, waitReady }).map((s) => ({ s, baseUrl })),
     ]
     // E2E_ONLY=<regex> runs the matching scenarios only (while working on one).
     const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, 'i') : undefined

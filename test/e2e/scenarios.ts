@@ -163,6 +163,11 @@ const publicPages: Scenario = {
   name: 'landing, legal pages and 404 render; every link on them leads somewhere',
   async run(ctx) {
     const { page, context, assertNoErrors } = await openPage(ctx)
+    // The app's code is its own chunk (web/src/app/app-routes.tsx): public pages never download it.
+    const scripts: string[] = []
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname)
+    })
     const hrefs = new Set<string>()
     for (const path of [
       '/',
@@ -184,6 +189,19 @@ const publicPages: Scenario = {
         .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? '')))
         hrefs.add(href)
     }
+    assert.ok(scripts.length > 0)
+    assert.deepEqual(
+      scripts.filter((p) => /app-routes|operator/i.test(p)),
+      [],
+      'a public page loaded the app chunk',
+    )
+    // …and the app does, in its own chunk (a signed-out visitor is sent on to sign in from there).
+    await page.goto('/app')
+    await page.waitForURL(/\/login/)
+    assert.ok(
+      scripts.some((p) => /app-routes/.test(p)),
+      `the app chunk was not loaded for /app: ${scripts.join(', ')}`,
+    )
     await page.goto('/terms')
     await page.getByRole('heading', { name: 'Terms of Service' }).waitFor()
     await page.screenshot({ path: ctx.shot('08-terms'), fullPage: true })

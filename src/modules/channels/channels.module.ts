@@ -16,6 +16,7 @@ import { cloudWebhookRoutes } from './cloud/webhook.routes.ts'
 import type { FeatureGate } from '../features/features.module.ts'
 import { createAutoReplySettings, type AgentCheck } from './auto-reply.ts'
 import { createChannelLimits } from './limits.ts'
+import { numbersHealth } from './health.ts'
 import { outboundRoutes } from './outbound.routes.ts'
 import { createSender } from './sender.ts'
 import { createTemplates } from './templates.ts'
@@ -91,6 +92,8 @@ export const createChannelsModule = (deps: {
     /** Fetches received media files (the inbox stores them). */
     media,
     supervisor,
+    /** The status page's aggregate: numbers meant to be online, and those connected (no workspace data). */
+    health: () => numbersHealth(db),
     /**
      * Prometheus: the numbers by kind and status (the deployment's, read at scrape time; bounded labels), and the QR
      * numbers this process drives.

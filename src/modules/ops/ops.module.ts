@@ -8,13 +8,60 @@ import { pendingMigrations } from '../../platform/db/migrator.ts'
 import type { Metrics } from '../../platform/observability/metrics.ts'
 import type { Queue } from '../../platform/queue/queue.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import type { OperatorGuard } from '../../platform/http/operator.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { createWorkerHeartbeat } from './heartbeat.ts'
+import { createIncidents } from './incidents.service.ts'
+import { createStatusChecks, type StripeHealth, type WhatsAppHealth } from './status.checks.ts'
+import { createStatusReader, statusRoutes } from './status.routes.ts'
 
 /** /healthz (process up), /readyz (database, migrations, queue, the modules' own checks), /metrics (Prometheus). Not in the API document. */
 export { startMetricsServer } from './metrics-server.ts'
 
-/** Health, readiness and metrics; the scheduled backup when one is configured. */
-export const createOpsModule = (deps: Parameters<typeof opsRoutes>[0] & { backup?: Parameters<typeof backupJob>[0] }) =>
-  ({ routes: [opsRoutes(deps)], jobs: deps.backup ? [backupJob(deps.backup)] : [] }) satisfies ModuleShape
+export type { WhatsAppHealth, StripeHealth } from './status.checks.ts'
+
+/**
+ * Health, readiness and metrics; the public status page (`GET /api/status`: live checks and the operator's incidents)
+ * and the heartbeat of the processes working jobs; the scheduled backup when one is configured.
+ */
+export const createOpsModule = (
+  deps: Parameters<typeof opsRoutes>[0] & {
+    backup?: Parameters<typeof backupJob>[0]
+    audit: Pick<AuditService, 'record'>
+    operator: OperatorGuard
+    /** How long one computed status is served to every visitor of this process (0: computed each time). */
+    statusCacheMs: number
+    /** Other modules' aggregates, read through their public functions. */
+    whatsapp: () => Promise<WhatsAppHealth>
+    /** Absent when Stripe is not configured. */
+    stripe?: () => Promise<StripeHealth>
+  },
+) => {
+  const heartbeat = createWorkerHeartbeat({ db: deps.db })
+  const incidents = createIncidents({ db: deps.db, audit: deps.audit })
+  const checks = createStatusChecks({
+    db: deps.db,
+    queue: deps.queue,
+    heartbeat,
+    whatsapp: deps.whatsapp,
+    ...(deps.stripe ? { stripe: deps.stripe } : {}),
+  })
+  const reader = createStatusReader({
+    checks,
+    incidents,
+    cacheMs: deps.statusCacheMs,
+    log: (key, err) =>
+      console.warn(`[status] ${key} check failed: ${err instanceof Error ? err.message : String(err)}`),
+  })
+  return {
+    /** Started with the process's job workers (`startWorker`), stopped at close. */
+    heartbeat,
+    incidents,
+    status: reader,
+    routes: [opsRoutes(deps), statusRoutes({ reader, incidents, operator: deps.operator })],
+    jobs: deps.backup ? [backupJob(deps.backup)] : [],
+  } satisfies ModuleShape
+}
 
 const opsRoutes =
   ({

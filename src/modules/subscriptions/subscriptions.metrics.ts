@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { SubscriptionsTables } from './subscriptions.tables.ts'
 
 const WATCHED = ['pending', 'dead'] as const
@@ -26,4 +26,36 @@ export const subscriptionsMetrics = (db: Kysely<SubscriptionsTables>) => (regist
       for (const status of WATCHED) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0))
     },
   })
+}
+
+/** A pending event older than this is late: the job applies one within seconds. */
+const PENDING_GRACE_MINUTES = 5
+
+/**
+ * The status page's Stripe figures: events still pending past the grace, and events received in the last hour that
+ * went dead. Counts only, never which workspace.
+ */
+export const stripeEventsHealth = async (db: Kysely<SubscriptionsTables>) => {
+  const row = await db
+    .selectFrom('stripeEvents')
+    .select((eb) => [
+      eb.fn
+        .countAll<string>()
+        .filterWhere((w) =>
+          w.and([
+            w('status', '=', 'pending'),
+            w('receivedAt', '<', sql<Date>`now() - make_interval(mins => ${PENDING_GRACE_MINUTES})`),
+          ]),
+        )
+        .as('stalePending'),
+      eb.fn
+        .countAll<string>()
+        .filterWhere((w) =>
+          w.and([w('status', '=', 'dead'), w('receivedAt', '>', sql<Date>`now() - interval '1 hour'`)]),
+        )
+        .as('dead'),
+    ])
+    .where('status', 'in', ['pending', 'dead'])
+    .executeTakeFirstOrThrow()
+  return { stalePending: Number(row.stalePending), dead: Number(row.dead) }
 }

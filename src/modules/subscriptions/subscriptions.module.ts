@@ -18,7 +18,7 @@ import { processStripeEventJob, repairDriftJob, type ProcessStripeEventJob } fro
 import { subscriptionsOperatorRoutes } from './subscriptions.routes.ts'
 import { stripeWebhookRoutes } from './webhook.routes.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
-import { subscriptionsMetrics } from './subscriptions.metrics.ts'
+import { stripeEventsHealth, subscriptionsMetrics } from './subscriptions.metrics.ts'
 
 type Deps = {
   db: Kysely<SubscriptionsTables>
@@ -92,6 +92,8 @@ export const createSubscriptionsModule = ({
   return {
     /** Prometheus: Stripe events pending and dead (scrape time). */
     registerMetrics: subscriptionsMetrics(db),
+    /** The status page's aggregate: Stripe events late or dead in the last hour (counts only). */
+    eventsHealth: () => stripeEventsHealth(db),
     webhooks,
     checkout,
     stripe,

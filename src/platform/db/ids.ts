@@ -61,6 +61,9 @@ export type IdPrefix =
   | 'conn'
   // knowledge: documents
   | 'kd'
+  // ops: status page incidents and their updates
+  | 'sinc'
+  | 'supd'
 
 /** Random, prefixed, URL-safe ids (`ws_…`, `cl_…`): never sequential, readable in logs. */
 export const newId = (prefix: IdPrefix) => `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -36,6 +36,10 @@ export function SiteFooter() {
           ·{' '}
           <Link to="/pricing" className="font-medium text-indigo-700 hover:underline">
             Pricing
+          </Link>{' '}
+          ·{' '}
+          <Link to="/status" className="font-medium text-indigo-700 hover:underline">
+            Status
           </Link>
         </p>
         <nav aria-label="Legal">

@@ -1,36 +1,8 @@
+import { lazy, Suspense } from 'react'
 import { Route, Routes } from 'react-router'
-import { AgentsSettingsPage } from '../modules/agents/index.ts'
-import { AlertsPage } from '../modules/alerts/index.ts'
-import { AuditPage } from '../modules/audit/index.ts'
-import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
-import { NumbersPage } from '../modules/channels/index.ts'
-import { ChatHomePage, ConversationPage, ConversationsPage } from '../modules/chat/index.ts'
-import { ClientDetailPage, ClientsPage } from '../modules/clients/index.ts'
-import {
-  BookingsPage,
-  CampaignPage,
-  CampaignsPage,
-  ContactPage,
-  ContactsPage,
-  DealsPage,
-  NewCampaignPage,
-  ImportProgressPage,
-  ImportsPage,
-  ImportWizardPage,
-} from '../modules/crm/index.ts'
-import { KnowledgePage } from '../modules/knowledge/index.ts'
-import { ClientConnectorsRedirect, ConnectorsPage } from '../modules/connectors/index.ts'
-import { UsagePage } from '../modules/credits/index.ts'
-import { FlowEditorPage, FlowRunPage, FlowsPage } from '../modules/flows/index.ts'
-import { InboxPage } from '../modules/inbox/index.ts'
-import { MembersPage } from '../modules/members/index.ts'
-import { OperatorPage } from '../modules/operator/index.ts'
-import { BillingPage, PricingPage } from '../modules/plans/index.ts'
-import { ProfilePage } from '../modules/profile/index.ts'
-import { ProvidersPage } from '../modules/providers/index.ts'
+import { PricingPage } from '../modules/plans/index.ts'
 import { DemoPage } from '../modules/public/index.ts'
-import { TokensPage } from '../modules/tokens/index.ts'
-import { OverviewPage } from '../modules/workspaces/index.ts'
+import { StatusPage } from '../modules/status/index.ts'
 import { InvitePage } from '../pages/InvitePage.tsx'
 import { LandingPage } from '../pages/LandingPage.tsx'
 import { LegalPage } from '../pages/LegalPage.tsx'
@@ -41,8 +13,12 @@ import { SignupPage } from '../pages/SignupPage.tsx'
 import { ForgotPasswordPage } from '../pages/ForgotPasswordPage.tsx'
 import { ResetPasswordPage } from '../pages/ResetPasswordPage.tsx'
 import { VerifyEmailPage } from '../pages/VerifyEmailPage.tsx'
-import { AppLayout } from './AppLayout.tsx'
 import { AuthLayout, PublicLayout } from './PublicLayout.tsx'
+import { Spinner } from '../ui/Spinner.tsx'
+
+/** The app and the operator console load on demand: the public pages' chunk holds neither. */
+const App = lazy(() => import('./app-routes.tsx').then((m) => ({ default: m.AppSection })))
+const Operator = lazy(() => import('../modules/operator/index.ts').then((m) => ({ default: m.OperatorPage })))
 
 export function AppRoutes() {
   return (
@@ -58,6 +34,7 @@ export function AppRoutes() {
         <Route path="cookies" element={<LegalPage key="cookies" doc="cookies" />} />
         <Route path="chat-demo" element={<DemoPage />} />
         <Route path="pricing" element={<PricingPage />} />
+        <Route path="status" element={<StatusPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route element={<AuthLayout />}>
@@ -69,46 +46,22 @@ export function AppRoutes() {
         <Route path="forgot-password" element={<ForgotPasswordPage />} />
         <Route path="reset-password" element={<ResetPasswordPage />} />
       </Route>
-      <Route path="operator" element={<OperatorPage />} />
-      <Route path="app" element={<AppLayout />}>
-        <Route index element={<ChatHomePage />} />
-        <Route path="chat" element={<ConversationsPage />} />
-        <Route path="chat/:conversationId" element={<ConversationPage />} />
-        <Route path="boardroom" element={<BoardroomPage />} />
-        <Route path="boardroom/:meetingId" element={<MeetingPage />} />
-        <Route path="overview" element={<OverviewPage />} />
-        <Route path="clients" element={<ClientsPage />} />
-        <Route path="clients/:id" element={<ClientDetailPage />} />
-        <Route path="flows" element={<FlowsPage />} />
-        <Route path="flows/runs/:id" element={<FlowRunPage />} />
-        <Route path="flows/:id" element={<FlowEditorPage />} />
-        <Route path="inbox" element={<InboxPage />} />
-        <Route path="inbox/:threadId" element={<InboxPage />} />
-        <Route path="numbers" element={<NumbersPage />} />
-        <Route path="knowledge" element={<KnowledgePage />} />
-        <Route path="connections" element={<ConnectorsPage />} />
-        <Route path="clients/:id/connectors" element={<ClientConnectorsRedirect />} />
-        <Route path="crm/contacts" element={<ContactsPage />} />
-        <Route path="crm/contacts/:id" element={<ContactPage />} />
-        <Route path="crm/deals" element={<DealsPage />} />
-        <Route path="crm/bookings" element={<BookingsPage />} />
-        <Route path="crm/campaigns" element={<CampaignsPage />} />
-        <Route path="crm/campaigns/new" element={<NewCampaignPage />} />
-        <Route path="crm/campaigns/:id" element={<CampaignPage />} />
-        <Route path="crm/imports" element={<ImportsPage />} />
-        <Route path="crm/imports/new" element={<ImportWizardPage />} />
-        <Route path="crm/imports/:id" element={<ImportProgressPage />} />
-        <Route path="settings/profile" element={<ProfilePage />} />
-        <Route path="settings/members" element={<MembersPage />} />
-        <Route path="settings/tokens" element={<TokensPage />} />
-        <Route path="settings/providers" element={<ProvidersPage />} />
-        <Route path="settings/agents" element={<AgentsSettingsPage />} />
-        <Route path="settings/usage" element={<UsagePage />} />
-        <Route path="settings/billing" element={<BillingPage />} />
-        <Route path="settings/audit" element={<AuditPage />} />
-        <Route path="alerts" element={<AlertsPage />} />
-        <Route path="*" element={<NotFoundPage />} />
-      </Route>
+      <Route
+        path="operator"
+        element={
+          <Suspense fallback={<Spinner label="Loading…" />}>
+            <Operator />
+          </Suspense>
+        }
+      />
+      <Route
+        path="app/*"
+        element={
+          <Suspense fallback={<Spinner label="Loading Camarad…" />}>
+            <App />
+          </Suspense>
+        }
+      />
     </Routes>
   )
 }

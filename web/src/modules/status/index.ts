@@ -1,0 +1,2 @@
+/** The public status page. */
+export { StatusPage } from './StatusPage.tsx'

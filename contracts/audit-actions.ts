@@ -94,6 +94,8 @@ export const AUDIT_ACTION_LABELS = {
   'knowledge.document_added': 'Knowledge document added',
   'knowledge.document_deleted': 'Knowledge document deleted',
   'feature.overridden': 'Feature switched for the workspace by the operator',
+  'alert.webhook_set': 'Alert webhook set',
+  'alert.webhook_removed': 'Alert webhook removed',
   'incident.posted': 'Status page incident posted by the operator',
   'incident.updated': 'Status page incident updated by the operator',
 } as const satisfies Record<string, string>

@@ -6,6 +6,7 @@ import { crmErrors } from '../src/modules/crm/crm.errors.ts'
 import { connectorsErrors } from '../src/modules/connectors/connectors.errors.ts'
 import { knowledgeErrors } from '../src/modules/knowledge/knowledge.errors.ts'
 import { featuresErrors } from '../src/modules/features/features.errors.ts'
+import { alertsErrors } from '../src/modules/alerts/alerts.errors.ts'
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { egressErrors } from '../src/platform/egress/egress.errors.ts'
@@ -66,6 +67,7 @@ export const ERROR_TABLES: { owner: string; legacy?: string[]; tables: Table[] }
   { owner: 'connectors', tables: [connectorsErrors] },
   { owner: 'knowledge', tables: [knowledgeErrors] },
   { owner: 'features', tables: [featuresErrors] },
+  { owner: 'alerts', tables: [alertsErrors] },
   { owner: 'gateway', tables: [gatewayErrors] },
   { owner: 'identity', legacy: ['auth', 'token'], tables: [identityErrors, tokenErrors] },
   { owner: 'legal', tables: [legalErrors] },

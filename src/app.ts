@@ -126,6 +126,7 @@ export const buildApp = async (
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     keyGenerator: (req) => (req.auth ? `user:${req.auth.userId}` : `ip:${ipKey(req.ip)}`),
+    onExceeded: (req) => c.alerts.rateLimited(req),
     ...(c.redis ? { redis: c.redis, nameSpace: 'camarad:rl:' } : {}),
   })
 

@@ -62,6 +62,8 @@ import {
 } from './modules/connectors/connectors.module.ts'
 import { createKnowledgeModule, prepareKnowledgeVectors } from './modules/knowledge/knowledge.module.ts'
 import { createFeaturesModule } from './modules/features/features.module.ts'
+import { alertDrafts, createAlertsModule } from './modules/alerts/alerts.module.ts'
+import { createRateLimitAlerts } from './modules/alerts/rate-limited.ts'
 
 /** Jobs that existed in an earlier release: their schedules are removed at start (no queue works them any more). */
 // `inbox.send-message`: a job per outbound message until the outbox's dispatcher (it claims queued rows itself, so a
@@ -123,9 +125,25 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       maxSignupsPerIpPerHour: config.SIGNUP_MAX_PER_IP_PER_HOUR,
     },
   })
+  // Alerts first: the modules built below raise through it (webhooks posted through the egress guard, no redirects).
+  const alerts = createAlertsModule({
+    db,
+    bus,
+    queue,
+    box: createSecretBox(config.secretKey),
+    audit,
+    egress: createEgress({
+      allowPrivate: config.EGRESS_ALLOW_PRIVATE,
+      lookup: options.egressLookup,
+      timeoutMs: 10_000,
+      maxRedirects: 0,
+    }),
+    publicUrl: config.publicUrl,
+  })
   const plans = createPlansModule({
     db,
     config,
+    onLimitReached: (workspaceId, d) => alerts.raiseQuietly(alertDrafts.planLimit(workspaceId, d)),
     workspaces: workspacePlans,
     usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage, ...inboxUsage, ...connectorsUsage },
   })
@@ -182,6 +200,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     operator,
     config,
     catalog: models.priceableModel,
+    raiseAlert: (trx, a) => alerts.raise(trx, alertDrafts.margin(a)),
   })
   const subscriptions = createSubscriptionsModule({
     db,
@@ -234,6 +253,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       concurrencyPerWorkspace: config.FLOW_CONCURRENCY_PER_WORKSPACE,
       retentionDays: config.FLOW_RUN_RETENTION_DAYS,
     },
+    onFailing: (d) => alerts.raiseQuietly(alertDrafts.flowFailing(d)),
   })
   const features = createFeaturesModule({
     db,
@@ -273,6 +293,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       graphBase: config.WHATSAPP_GRAPH_API_BASE,
       graphVersion: config.WHATSAPP_GRAPH_API_VERSION,
     },
+    onDisconnected: (d) => alerts.raiseQuietly(alertDrafts.numberDisconnected(d)),
   })
   const inbox = createInboxModule({
     db,
@@ -473,6 +494,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     connectors,
     knowledge,
     features,
+    alerts.connect({ scope: tenancy.scope, streams, operator }),
     publicSite,
     auditModule.connect({ db, adminScope: (req) => tenancy.scope.workspace(req, 'admin') }),
     { routes: [], jobs: runs.jobs },
@@ -517,6 +539,16 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     connectors,
     knowledge,
     features,
+    alerts: {
+      ...alerts,
+      /** The rate limiter's `onExceeded` (src/app.ts). */
+      rateLimited: createRateLimitAlerts({
+        db,
+        alerts: alerts.alerts,
+        memberWorkspace: tenancyLookups.memberWorkspace,
+        max: config.RATE_LIMIT_PER_MINUTE,
+      }),
+    },
     publicSite,
     jobs,
     routes,
@@ -529,6 +561,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       await inbox.outbox.start()
     },
     async close() {
+      await alerts.drain()
       await ops.heartbeat.stop()
       await inbox.outbox.stop()
       await channels.supervisor.stop()

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import type { AlertsTables } from './modules/alerts/alerts.tables.ts'
 import type { AgentsTables } from './modules/agents/agents.tables.ts'
 import type { AuditTables } from './modules/audit/audit.tables.ts'
 import type { BillingTables } from './modules/billing/billing.tables.ts'
@@ -45,6 +46,7 @@ export type DB = AuditTables &
   ConnectorsTables &
   KnowledgeTables &
   FeaturesTables &
+  AlertsTables &
   OpsTables &
   RunsTables
 

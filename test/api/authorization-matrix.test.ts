@@ -218,6 +218,19 @@ const FIXTURES: Record<string, Fixture> = {
     body: { plan: 'agency', reason: 'Free upgrade' },
   },
   'GET /api/operator/workspaces/{id}/features': { kind: 'operator', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/alerts': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'POST /api/workspaces/{id}/alerts/{alertId}/ack': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId, alertId: w.alertId }),
+  },
+  'GET /api/workspaces/{id}/alerts/stream': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'GET /api/workspaces/{id}/alerts/webhook': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
+  'PUT /api/workspaces/{id}/alerts/webhook': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.workspaceId }),
+    body: { url: 'https://hooks.example.com/stolen' },
+  },
+  'DELETE /api/workspaces/{id}/alerts/webhook': { kind: 'workspace', params: (w) => ({ id: w.workspaceId }) },
   'POST /api/operator/incidents/{id}/updates': {
     kind: 'operator',
     params: (w) => ({ id: w.incidentId }),
@@ -554,6 +567,25 @@ const buildWorld = async (ctx: TestContext) => {
     name: 'matrix.md',
     contentBase64: Buffer.from('# Matrix\n\nA passage.').toString('base64'),
   })
+  // An alert of the workspace (to acknowledge) and its webhook (to remove).
+  const { alert } = await ctx.container.alerts.raise(ctx.container.db, {
+    workspaceId: a.workspaceId,
+    kind: 'plan_limit',
+    severity: 'warning',
+    subject: 'matrix',
+    title: 'Matrix alert',
+    message: 'An alert for the matrix.',
+  })
+  await ctx.container.db
+    .insertInto('alertWebhooks')
+    .values({
+      workspaceId: a.workspaceId,
+      url: 'https://hooks.example.com/matrix',
+      sealedSecret: 'sealed',
+      secretHint: 'trix',
+      updatedBy: a.user.id,
+    })
+    .execute()
   // A status page incident (the operator's; not tenant data).
   const incidentId = (
     await ctx.container.ops.incidents.post({
@@ -598,6 +630,7 @@ const buildWorld = async (ctx: TestContext) => {
     crmCampaignId,
     connectionId,
     knowledgeDocumentId,
+    alertId: alert!.id,
     incidentId,
     invitationId: invite.json().invitation.id as string,
     invitationToken: new URL(invite.json().acceptUrl).pathname.split('/').pop()!,
@@ -621,6 +654,8 @@ const digest = async (ctx: TestContext) => {
     'invitations',
     'clients',
     'audit_events',
+    'alerts',
+    'alert_webhooks',
     'agents',
     'conversations',
     'messages',
@@ -787,7 +822,7 @@ describe('authorization matrix', () => {
       const res = await call(ctx.app, 'GET', url, { cookie: world.viewer.cookie })
       // Invitations are admin-only even to read; the world's number is a QR one, which has no templates, and its Google
       // connection needs a reconnect (409, past authorization).
-      const expected = /\/(invitations|provider-keys)$/.test(path)
+      const expected = /\/(invitations|provider-keys|alerts|alerts\/stream|alerts\/webhook)$/.test(path)
         ? 403
         : /\/templates$|^\/api\/connectors\/\{id\}\/(ads|analytics)\//.test(path)
           ? 409

@@ -650,6 +650,16 @@ describe('reconciliation', () => {
     expect(audit[0]).toMatchObject({ workspaceId: null, metadata: { kind: 'margin_below_target', day } })
   })
 
+  it("lists each alert on the operator's alert list", async () => {
+    const res = await call(ctx.app, 'GET', '/api/operator/alerts', OP)
+
+    expect(res.statusCode, res.body).toBe(200)
+    const items = res.json().items as { kind: string; workspaceId: string | null; data: { billingAlertId: string } }[]
+    expect(items.map((a) => a.data.billingAlertId).sort()).toEqual(run.alerts.map((a) => a.id).sort())
+    expect(items.every((a) => a.kind === 'margin' && a.workspaceId === null)).toBe(true)
+    expect((await call(ctx.app, 'GET', '/api/operator/alerts')).statusCode).toBe(401)
+  })
+
   it('reports the margin and the alerts on /metrics', async () => {
     const res = await call(ctx.app, 'GET', '/metrics', OP)
 

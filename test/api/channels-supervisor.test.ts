@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createContainer, type Container } from '../../src/container.ts'
 import { qrMessageId } from '../../src/modules/channels/qr/session.ts'
 import { createQrSupervisor, type QrSupervisor } from '../../src/modules/channels/qr/supervisor.ts'
+import { alertDrafts } from '../../src/modules/alerts/alerts.module.ts'
 import { createStandinFactory, type StandinSocket } from '../fakes/wa-web-standin.ts'
 import { call, createTestContext, driver, onboard, TEST_INTERNAL_TOKEN, type TestContext } from '../harness.ts'
 
@@ -46,6 +47,8 @@ describe('QR numbers run by the supervisor', () => {
       socketFactory: async () => standin.factory,
       leaseMs: 60_000,
       owner,
+      // As the container wires it (src/container.ts): a connected number that stops is an alert.
+      onDisconnected: (d) => c.alerts.raiseQuietly(alertDrafts.numberDisconnected(d)),
     })
   let sup: QrSupervisor
 
@@ -225,6 +228,16 @@ describe('QR numbers run by the supervisor', () => {
     }
     await until('failed', async () => (await channel()).status === 'failed')
     expect(await audit()).toMatchObject([{ metadata: { status: 'failed' } }])
+    await ctx.container.alerts.drain()
+    const alerts = await call(ctx.app, 'GET', `/api/workspaces/${w.workspaceId}/alerts`, { cookie: w.user.cookie })
+    expect(alerts.json().items).toMatchObject([
+      {
+        kind: 'number_disconnected',
+        severity: 'critical',
+        link: '/app/numbers',
+        data: { channelId, status: 'failed' },
+      },
+    ])
     const metrics = await call(ctx.app, 'GET', '/metrics', { headers: { 'x-internal-token': TEST_INTERNAL_TOKEN } })
     expect(metrics.body).toMatch(/camarad_whatsapp_numbers\{kind="qr",status="failed"\} 1/)
 

@@ -22,6 +22,8 @@ import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
 // status: a server of its own on a fresh PostgreSQL database (started and stopped by the scenario)
 import { statusScenarios } from './status-scenarios.ts'
 import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
+// Alerts (issue 17 §4): on the first server (the real plans: Free allows 2 clients).
+import { alertsScenarios } from './alerts-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -203,6 +205,8 @@ const main = async () => {
         ...emailScenarios,
         ...flowsScenarios,
         ...knowledgeScenarios,
+        // Alerts (issue 17 §4).
+        ...alertsScenarios,
       ].map((s) => ({
         s,
         baseUrl,

@@ -32,6 +32,8 @@ type Deps = {
   /** Every model with a list price (models.priceableModel): what shadow-sync prices a called model with. */
   catalog: (modelId: string) => CatalogEntry | undefined
   now?: () => Date
+  /** Margin alerts to the operator's alert list (alerts). */
+  raiseAlert?: Parameters<typeof createReconciliation>[0]['raise']
 }
 
 /**
@@ -49,6 +51,7 @@ export const createBillingModule = ({
   config,
   catalog,
   now = () => new Date(),
+  raiseAlert,
 }: Deps) => {
   const usage = createUsageReader({ book, ledger })
   const targetBps = Math.round(config.BILLING_MARGIN_ALERT_PERCENT * 100)
@@ -61,6 +64,7 @@ export const createBillingModule = ({
     now,
     targetBps,
     notify: config.BILLING_ALERT_WEBHOOK_URL ? notify : undefined,
+    raise: raiseAlert,
   })
   const calibration = createCalibration({ db, book, usage, audit, floorBps: targetBps, now })
   registerBillingMetrics(metrics, db)

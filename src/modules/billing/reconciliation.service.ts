@@ -19,6 +19,11 @@ type Deps = {
   targetBps: number
   /** Enqueued once per alert when a webhook is configured. */
   notify: ReturnType<typeof notifyAlertJob> | undefined
+  /** Raises each alert to the operator's alert list in the run's transaction (alerts); `announce` after the commit. */
+  raise?: (
+    trx: Kysely<BillingTables>,
+    alert: { id: string; kind: string; day: string; modelId: string | null; message: string },
+  ) => Promise<{ announce: () => void }>
 }
 
 type StoredRun = Awaited<ReturnType<typeof recon.runs>>[number]
@@ -61,7 +66,7 @@ const toDto = ({ run, deltas, alerts }: StoredRun): ReconciliationRunDto => ({
 })
 
 /** Provider invoices in, daily comparison with what we recorded and charged, alerts out. */
-export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, notify }: Deps) => {
+export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, notify, raise }: Deps) => {
   const checkedDay = (day: string) => {
     if (!isRealDay(day)) throw billingErrors.invalid_date({ day, why: 'is not a YYYY-MM-DD day' })
     if (day > dayOf(now())) throw billingErrors.invalid_date({ day, why: 'is in the future' })
@@ -93,10 +98,12 @@ export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, 
       imported,
       targetBps,
     )
+    const announces: (() => void)[] = []
     const stored = await db.transaction().execute(async (trx) => {
       const out = await recon.insertRun(trx, trigger, assessment)
       if (!out) return null
       for (const alert of out.alerts) {
+        if (raise) announces.push((await raise(trx, alert)).announce)
         await audit.record(trx, {
           action: 'billing.alert',
           workspaceId: null,
@@ -108,6 +115,7 @@ export const createReconciliation = ({ db, usage, audit, queue, now, targetBps, 
       }
       return out.run.id
     })
+    for (const announce of announces) announce()
     const id = stored ?? (await recon.cronRunOf(db, day))?.id
     const [result] = await recon.runs(db, { limit: 1, ids: id ? [id] : [] })
     return toDto(result!)

@@ -22,7 +22,7 @@ import { createSender } from './sender.ts'
 import { createTemplates } from './templates.ts'
 import { createReceivers } from './receivers.ts'
 import { createSessions } from './sessions.ts'
-import { createQrSupervisor } from './qr/supervisor.ts'
+import { createQrSupervisor, type QrSupervisorDeps } from './qr/supervisor.ts'
 import { loadBaileysSocketFactory, type QrSocketFactory } from './qr/socket.ts'
 
 /**
@@ -50,6 +50,8 @@ export const createChannelsModule = (deps: {
   }
   /** The Meta app's secrets (comma-separated in WHATSAPP_APP_SECRET) and verify token; absent: no Cloud webhook. */
   cloud: { appSecrets: string[]; verifyToken: string | undefined; graphBase: string; graphVersion: string }
+  /** Told when a connected QR number stops (WhatsApp logged it out, it failed): alerts. */
+  onDisconnected?: QrSupervisorDeps['onDisconnected']
 }) => {
   const db = own<ChannelsTables>(deps.db)
   const sessions = createSessions({ db })
@@ -78,6 +80,7 @@ export const createChannelsModule = (deps: {
     audit: deps.audit,
     socketFactory: deps.qr.socketFactory ?? loadBaileysSocketFactory,
     leaseMs: deps.qr.leaseMs,
+    onDisconnected: deps.onDisconnected,
   })
   return {
     channels,

@@ -79,6 +79,8 @@ export const createFlowsModule = (deps: {
   /** An agent's system prompt for a client and its preferred model (the AI step's `agentId`). */
   agent: AiStepDeps['agent']
   settings?: FlowsSettings
+  /** Told when a flow's latest runs failed in a row (alerts). */
+  onFailing?: Parameters<typeof createEngine>[0]['onFailing']
 }) => {
   const expressions = createExpressionPool()
   const checkExpression = (source: string) => expressions.check(source)
@@ -131,6 +133,7 @@ export const createFlowsModule = (deps: {
     registry: nodes,
     expressions,
     config: deps.settings,
+    onFailing: deps.onFailing,
   })
   const schedules = createSchedules({
     db: deps.db,

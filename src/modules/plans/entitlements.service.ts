@@ -42,11 +42,20 @@ export const createEntitlements = ({
   catalog,
   workspaces,
   usage,
+  onLimitReached,
 }: {
   db: Handle
   catalog: Catalog
   workspaces: WorkspacePlans
   usage: UsageCounters
+  /**
+   * Told when a check refuses (alerts). The refusal rolls the caller's transaction back, so whatever this writes it
+   * writes on its own, after: it must not wait for the caller (it is not awaited).
+   */
+  onLimitReached?: (
+    workspaceId: string,
+    d: { limit: LimitKey; max: number; used: number; plan: string; planName: string },
+  ) => void
 }) => {
   // A limit no module counts (none today) counts 0.
   const used = (executor: Handle, workspaceId: string, key: LimitKey) =>
@@ -81,8 +90,11 @@ export const createEntitlements = ({
       const max = plan.limits[key]
       if (max === null) return
       const now = counted ? await counted(executor) : await used(executor, workspaceId, key)
-      if (now + adding > max)
-        throw plansErrors.limit_reached({ limit: key, max, used: now, plan: plan.id, planName: plan.name })
+      if (now + adding > max) {
+        const reached = { limit: key, max, used: now, plan: plan.id, planName: plan.name }
+        onLimitReached?.(workspaceId, reached)
+        throw plansErrors.limit_reached(reached)
+      }
     },
 
     /** Use against every limit of the workspace's plan. */

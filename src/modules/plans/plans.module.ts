@@ -28,19 +28,21 @@ type Deps = {
   workspaces: WorkspacePlans
   /** Counters from the modules that own what a plan limits. */
   usage: UsageCounters
+  /** Told when a limit refuses a create (alerts; see `createEntitlements`). */
+  onLimitReached?: Parameters<typeof createEntitlements>[0]['onLimitReached']
 }
 
 /**
  * Plans: the catalog (config file, validated at boot) and the entitlements every module asks. Built before the
  * modules it limits; `connect` adds what needs them (the ledger for monthly credits, the scope for routes).
  */
-export const createPlansModule = ({ db, config, workspaces, usage }: Deps) => {
+export const createPlansModule = ({ db, config, workspaces, usage, onLimitReached }: Deps) => {
   const catalog = createCatalog(loadPlansFile(config.PLANS_FILE), {
     starter: config.STRIPE_PRICE_STARTER,
     pro: config.STRIPE_PRICE_PRO,
     agency: config.STRIPE_PRICE_AGENCY,
   })
-  const entitlements = createEntitlements({ db, catalog, workspaces, usage })
+  const entitlements = createEntitlements({ db, catalog, workspaces, usage, onLimitReached })
   return {
     catalog,
     entitlements,

@@ -79,6 +79,13 @@ export const tenancyLookups = {
     Boolean(await clients.inWorkspace(own<TenancyTables>(handle), workspaceId, clientId)),
   memberOf: async (handle: Handle, workspaceId: string, userId: string) =>
     Boolean(await memberships.find(own<TenancyTables>(handle), userId, workspaceId)),
+  /** The workspace a request names (itself, or through one of its clients) when the user is a member of it. */
+  memberWorkspace: async (handle: Handle, userId: string, named: { workspaceId?: string; clientId?: string }) => {
+    const db = own<TenancyTables>(handle)
+    if (named.workspaceId)
+      return (await memberships.find(db, userId, named.workspaceId)) ? named.workspaceId : undefined
+    return named.clientId ? (await clients.accessFor(db, userId, named.clientId))?.workspaceId : undefined
+  },
   /** What an agent's system prompt says of a client (name, website, notes). */
   clientProfile: async (handle: Handle, scope: ClientScope) => {
     const c = await clients.get(own<TenancyTables>(handle), scope)

@@ -24,6 +24,7 @@ export type IdPrefix =
   | 'rec'
   | 'imp'
   | 'alr'
+  | 'alt'
   | 'atk'
   | 'eml'
   | 'fl'

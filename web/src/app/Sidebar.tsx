@@ -1,6 +1,7 @@
 import { NavLink } from 'react-router'
 import type { ReactNode } from 'react'
 import type { UserDto } from '../../../contracts/identity.ts'
+import { AlertBell } from '../modules/alerts/index.ts'
 import { ClientSwitcher } from './ClientSwitcher.tsx'
 import { UserMenu } from './UserMenu.tsx'
 import { WorkspaceSwitcher } from './WorkspaceSwitcher.tsx'
@@ -48,6 +49,7 @@ export function Sidebar({
       <div className="space-y-4 border-b border-slate-200 px-5 pt-16 pb-5 md:pt-4">
         <WorkspaceSwitcher />
         <ClientSwitcher />
+        <AlertBell />
       </div>
       <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4" onClick={onNavigate}>
         <ul className="space-y-1">

@@ -1,5 +1,6 @@
 import { Route, Routes } from 'react-router'
 import { AgentsSettingsPage } from '../modules/agents/index.ts'
+import { AlertsPage } from '../modules/alerts/index.ts'
 import { AuditPage } from '../modules/audit/index.ts'
 import { BoardroomPage, MeetingPage } from '../modules/boardroom/index.ts'
 import { NumbersPage } from '../modules/channels/index.ts'
@@ -74,6 +75,7 @@ export function AppSection() {
         <Route path="settings/usage" element={<UsagePage />} />
         <Route path="settings/billing" element={<BillingPage />} />
         <Route path="settings/audit" element={<AuditPage />} />
+        <Route path="alerts" element={<AlertsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -53,6 +53,14 @@ export type QrSupervisorDeps = {
   /** This process's name in the leases: unique per process. */
   owner?: string
   log?: (message: string, err?: unknown) => void
+  /** Told after the commit when a connected number stops (alerts); not awaited. */
+  onDisconnected?: (d: {
+    workspaceId: string
+    clientId: string
+    channelId: string
+    status: ChannelStatus
+    reason: string | null
+  }) => void
 }
 
 /**
@@ -79,15 +87,17 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
    * The number's status as this session sees it: a fenced write, refused once another process holds the number. A
    * connected number that stops (WhatsApp logged it out, it failed) is an alert: an audit event for the workspace.
    */
-  const setStatus = async (id: string, fence: bigint, status: ChannelStatus, reason: string | null, phone?: string) =>
-    sessions.fenced(id, fence, async (trx) => {
+  const setStatus = async (id: string, fence: bigint, status: ChannelStatus, reason: string | null, phone?: string) => {
+    let stopped: { workspaceId: string; clientId: string } | undefined
+    const written = await sessions.fenced(id, fence, async (trx) => {
       const at = new Date()
       const before = await trx
         .selectFrom('channels')
         .select(['status', 'workspaceId', 'clientId'])
         .where('id', '=', id)
         .executeTakeFirstOrThrow()
-      if (before.status === 'connected' && (status === 'needs_qr' || status === 'failed'))
+      if (before.status === 'connected' && (status === 'needs_qr' || status === 'failed')) {
+        stopped = { workspaceId: before.workspaceId, clientId: before.clientId }
         await deps.audit.record(trx, {
           action: 'channel.disconnected',
           workspaceId: before.workspaceId,
@@ -95,6 +105,7 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
           targetId: id,
           metadata: { clientId: before.clientId, status, reason },
         })
+      }
       // Only the API logs a number out (this session did it on its request): the API's logout writes that status.
       if (status !== 'logged_out')
         await trx
@@ -116,6 +127,9 @@ export const createQrSupervisor = (deps: QrSupervisorDeps) => {
           .where('channelId', '=', id)
           .execute()
     })
+    if (stopped) deps.onDisconnected?.({ ...stopped, channelId: id, status, reason })
+    return written
+  }
 
   const start = async (row: {
     id: string

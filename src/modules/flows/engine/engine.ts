@@ -159,6 +159,9 @@ const runStatusOf = (status: RunStatus) =>
   status === 'completed' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed'
 const sizeOf = (v: unknown) => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)))
 
+/** A flow whose latest this many ended runs all failed is failing (an alert to the workspace's admins). */
+export const FAILING_STREAK = 3
+
 export const createEngine = (deps: {
   db: Kysely<FlowsTables>
   runs: Runs
@@ -169,6 +172,8 @@ export const createEngine = (deps: {
   config?: Partial<EngineConfig>
   now?: () => Date
   log?: (message: string, err?: unknown) => void
+  /** Told after a failed run committed when it is the `FAILING_STREAK`th (or later) failure in a row of its flow. */
+  onFailing?: (d: { workspaceId: string; clientId: string; flowId: string; runId: string; failures: number }) => void
 }) => {
   const { db, runs, bus, queue, registry, expressions } = deps
   const config = { ...DEFAULT_ENGINE_CONFIG, ...deps.config }
@@ -596,6 +601,37 @@ export const createEngine = (deps: {
   }
 
   /**
+   * After a failed run: how many of its flow's latest ended runs failed in a row (read only then, from the flow's
+   * newest-first index, at most FAILING_STREAK rows); the hook hears of a streak.
+   */
+  const failed = async (run: FlowRunRow) => {
+    const hook = deps.onFailing
+    if (!hook) return
+    await db
+      .selectFrom('flowRuns')
+      .select('status')
+      .where('flowId', '=', run.flowId)
+      .where('status', 'in', ['completed', 'failed', 'cancelled'])
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(FAILING_STREAK)
+      .execute()
+      .then((rows) => {
+        const failures = rows.findIndex((r) => r.status !== 'failed')
+        const streak = failures < 0 ? rows.length : failures
+        if (streak >= FAILING_STREAK)
+          hook({
+            workspaceId: run.workspaceId,
+            clientId: run.clientId,
+            flowId: run.flowId,
+            runId: run.id,
+            failures: streak,
+          })
+      })
+      .catch((err: unknown) => report('failing streak', err))
+  }
+
+  /**
    * The checkpoint: every pending step row, the run's counters and lease, the events and any transactional effect, in
    * one transaction that holds only while this process still owns the run (a cancel or a takeover stops it here).
    */
@@ -619,6 +655,7 @@ export const createEngine = (deps: {
       s.unborn = false
       settleStoring(s.run.id, true)
       for (const fn of after) fn()
+      if (end.status === 'failed') await failed(s.run)
       return
     }
     let requeued = false
@@ -726,6 +763,7 @@ export const createEngine = (deps: {
     s.unborn = false
     await published!()
     for (const fn of after) fn()
+    if (end?.status === 'failed') await failed(s.run)
     if (end && end.status !== 'waiting' && s.run.parentRunId) kick(s.run.parentRunId)
   }
 

@@ -168,7 +168,15 @@ export const buildApp = async (
 /** Serves the built web app; without a build (tests, API-only), unknown paths answer the JSON 404. */
 const registerWeb = async (app: FastifyInstance, dist: string) => {
   if (!existsSync(resolve(dist, 'index.html'))) return app.setNotFoundHandler(routeNotFound)
-  await app.register(fastifyStatic, { root: dist, wildcard: false, index: false, maxAge: '1h', immutable: false })
+  // Brotli / gzip copies made at build time (web/vite.config.ts) are sent to browsers that accept them.
+  await app.register(fastifyStatic, {
+    root: dist,
+    wildcard: false,
+    index: false,
+    maxAge: '1h',
+    immutable: false,
+    preCompressed: true,
+  })
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/'
     if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/v1/')) return routeNotFound(req, reply)

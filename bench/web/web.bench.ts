@@ -56,7 +56,9 @@ const coldLoad = async (browser: Browser, path: string, ready: string, cookie?: 
     await page.goto(base + path)
     await page.locator(ready).first().waitFor({ state: 'visible', timeout: 30_000 })
     const usableMs = await page.evaluate(() => performance.now())
-    await page.waitForLoadState('networkidle')
+    // Not 'networkidle': the signed-in app keeps its live alert stream open. Late chunks have a second to arrive.
+    await page.waitForLoadState('load')
+    await page.waitForTimeout(1000)
     const entries = await page.evaluate(() => [
       ...performance.getEntriesByType('navigation').map((e) => ({
         type: 'document',

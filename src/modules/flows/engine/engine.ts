@@ -779,6 +779,7 @@ export const createEngine = (deps: {
         s,
         env,
         found.map((f) => f.source),
+        input,
       ),
     )
     const config = structuredClone(c.node.config) as Record<string, unknown>
@@ -790,12 +791,14 @@ export const createEngine = (deps: {
     return config
   }
   /**
-   * What expressions see besides their input: `$node` (outputs so far, by node name), `$trigger` and `$run`. Only what
-   * the expressions name crosses to the sandbox (its size cap counts the bindings).
+   * What expressions see besides their input as the context: `$json` (that input again, as n8n and our templates
+   * name it), `$node` (outputs so far, by node name), `$trigger` and `$run`. Only what the expressions name crosses to
+   * the sandbox (its size cap counts the bindings).
    */
-  const bindingsOf = (s: Slice, env: Record<string, unknown>, sources: string[]) => {
+  const bindingsOf = (s: Slice, env: Record<string, unknown>, sources: string[], input: unknown) => {
     const uses = (name: string) => sources.some((src) => src.includes(name))
     return {
+      ...(uses('$json') ? { json: input } : {}),
       ...(uses('$node') ? { node: env } : {}),
       ...(uses('$trigger') ? { trigger: s.trigger } : {}),
       run: { id: s.run.id, flowId: s.run.flowId, clientId: s.run.clientId },
@@ -854,7 +857,7 @@ export const createEngine = (deps: {
     log: (message: string, data?: unknown) =>
       event(s, 'step-log', { key, nodeId, message, ...(data === undefined ? {} : { data }) }),
     evaluate: async (expr: string, data?: unknown) =>
-      (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr])))[0],
+      (await expressions.evaluateMany([expr], data ?? input, bindingsOf(s, env, [expr], data ?? input)))[0],
   })
 
   const retryDelay = (policy: RetryPolicy, attempt: number, after?: number) =>

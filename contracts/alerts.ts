@@ -51,12 +51,14 @@ export type AlertWebhookPut = z.infer<typeof AlertWebhookPut>
 export const AlertWebhookDto = z
   .object({
     url: z.string(),
-    secretHint: z.string(),
-    /** Only in the answer to the PUT that made it: the signing secret is shown once. */
-    secret: z.string().optional(),
+    /** The signing secret's last characters, to tell which one a receiver holds. */
+    hint: z.string(),
     updatedAt: Timestamp,
   })
   .meta({ id: 'AlertWebhook' })
 export type AlertWebhookDto = z.infer<typeof AlertWebhookDto>
+/** The answer to the PUT that made it: the signing secret, shown this once (not a component: never reused). */
+export const AlertWebhookCreated = AlertWebhookDto.extend({ secret: z.string() })
+export type AlertWebhookCreated = z.infer<typeof AlertWebhookCreated>
 
 export const AlertWebhookState = z.object({ webhook: AlertWebhookDto.nullable() })

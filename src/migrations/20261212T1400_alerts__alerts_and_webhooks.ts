@@ -31,7 +31,7 @@ export const up = (db: Kysely<unknown>) =>
     workspace_id text PRIMARY KEY REFERENCES workspaces (id),
     url text NOT NULL,
     sealed_secret text NOT NULL,
-    secret_hint text NOT NULL,
+    hint text NOT NULL,
     updated_by text NOT NULL REFERENCES users (id),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,

@@ -195,7 +195,7 @@ describe('live alerts to people', () => {
     const state = await call(ctx.app, 'GET', `/api/workspaces/${a.workspaceId}/alerts/webhook`, as(a.user))
     expect(state.json().webhook).toEqual({
       url: receiver.url,
-      secretHint: secret.slice(-4),
+      hint: secret.slice(-4),
       updatedAt: expect.any(String),
     })
 

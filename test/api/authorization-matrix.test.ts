@@ -582,7 +582,7 @@ const buildWorld = async (ctx: TestContext) => {
       workspaceId: a.workspaceId,
       url: 'https://hooks.example.com/matrix',
       sealedSecret: 'sealed',
-      secretHint: 'trix',
+      hint: 'trix',
       updatedBy: a.user.id,
     })
     .execute()

@@ -205,9 +205,15 @@ describe('webhook runs stored at their first checkpoint', () => {
       nodes: [
         node('hook', 'core.webhook', { respond: 'on-completion', timeoutMs: 100 }),
         node('each', 'core.loop', { items: { $expr: 'body.items' } }, 200),
-        // Not a simple expression: every iteration is a round trip to the sandbox, and a sum over 20 000 numbers
-        // (milliseconds each), so the run is still going when the webhook's 100 ms are up, on any machine.
-        node('label', 'core.set', { fields: { label: { $expr: '$string($sum([1..20000]) + n)' } } }, 400),
+        // Not a simple expression: every iteration is a round trip to the sandbox and two sums over 99 999 numbers (the
+        // sandbox caps sequences at 100 000) — about 10 ms; one sum over 20 000 took under 1 ms on a warm sandbox and let
+        // the run end inside the 100 ms. So the run is still going when the webhook's 100 ms are up.
+        node(
+          'label',
+          'core.set',
+          { fields: { label: { $expr: '$string($sum([1..99999]) + $sum([1..99999]) + n)' } } },
+          400,
+        ),
       ],
       edges: [edge('hook', 'each'), edge('each', 'label', 'each')],
     })

@@ -74,7 +74,7 @@ describe('API description', () => {
       // Actions that take no body (a body sent to them is refused with 400 by the platform) are named by their verb.
       if (
         /^(POST|PATCH|PUT) /.test(key) &&
-        !/logout|disconnect|archive|accept|cancel|start|publish|pause|resume|restore|rotate|instantiate|regenerate-qr|backfill|\/read$/.test(
+        !/logout|disconnect|archive|accept|cancel|start|publish|pause|resume|restore|rotate|instantiate|regenerate-qr|backfill|\/read$|\/ack$/.test(
           key,
         )
       )
@@ -112,10 +112,12 @@ describe('secrets in responses', () => {
       if (props) for (const k of Object.keys(props)) names.add(k)
       for (const v of Object.values(node)) walk(v)
     }
-    // A flow's webhook URL secret and signing key are shown once, by the rotation that makes them (as a new token).
-    const SHOWN_ONCE = new Set(['/api/flows/{id}/webhook/rotate'])
+    // Secrets shown once, by the call that makes them (as a new token): a flow's webhook URL secret and signing key on
+    // rotation, an alert webhook's signing secret when it is set.
+    const SHOWN_ONCE = new Set(['POST /api/flows/{id}/webhook/rotate', 'PUT /api/workspaces/{id}/alerts/webhook'])
     for (const [path, ops] of Object.entries(doc.paths))
-      for (const op of Object.values(ops)) if (!SHOWN_ONCE.has(path)) walk(op.responses)
+      for (const [method, op] of Object.entries(ops))
+        if (!SHOWN_ONCE.has(`${method.toUpperCase()} ${path}`)) walk(op.responses)
     walk(doc.components)
     const forbidden = [...names].filter(
       (n) => !/^(has|is)[A-Z]/.test(n) && /password|hash|sealed|secret|apikey|api_key/i.test(n),

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
 import type { BrowserContext, Locator, Page } from 'playwright-core'
-import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { networkSettled, onboard, trackNetwork, type Scenario, type ScenarioContext } from './scenarios.ts'
 import { axeContext, axeProblems } from './usage-scenarios.ts'
 
 /**
@@ -117,14 +117,14 @@ const shootAt = async (
   viewport: { width: number; height: number },
   shots: { path: string; name: string; ready: (p: Page) => Promise<unknown> }[],
 ) => {
-  const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport })
+  const context = trackNetwork(await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport }))
   await context.addCookies(await signedIn.cookies())
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
   for (const s of shots) {
     await page.goto(s.path)
     await s.ready(page)
-    await page.waitForLoadState('networkidle')
+    await networkSettled(page)
     await page.screenshot({ path: ctx.shot(s.name) })
   }
   await context.close()
@@ -324,7 +324,7 @@ const webhookToCrm: Scenario = {
       ] as const) {
         await axe.page.goto(path)
         await axe.page.getByText(ready, { exact: true }).first().waitFor()
-        await axe.page.waitForLoadState('networkidle')
+        await networkSettled(axe.page)
         problems.push(...(await axeProblems(axe.page, path)))
       }
       await axe.context.close()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
-import { onboard, openPage, type Scenario } from './scenarios.ts'
+import { networkSettled, onboard, openPage, type Scenario } from './scenarios.ts'
 import { axeContext, axeProblems } from './usage-scenarios.ts'
 
 type Plan = {
@@ -132,7 +132,7 @@ const billing: Scenario = {
     const axe = await axeContext(ctx, context)
     await axe.page.goto('/app/settings/billing')
     await axe.page.getByTestId('plan-card').first().waitFor()
-    await axe.page.waitForLoadState('networkidle')
+    await networkSettled(axe.page)
     const problems = await axeProblems(axe.page, 'billing')
     await axe.context.close()
     await context.close()

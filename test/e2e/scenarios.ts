@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 
 export type ScenarioContext = {
   browser: Browser
@@ -17,9 +17,44 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 let seq = 0
 const email = (label: string) => `${label}-${Date.now().toString(36)}-${++seq}@e2e.test`
 
+const inflight = new WeakMap<BrowserContext, Set<Request>>()
+
+/** Counts a context's requests in flight (for `networkSettled`), leaving out live event streams once they answer. */
+export const trackNetwork = (context: BrowserContext) => {
+  if (inflight.has(context)) return context
+  const open = new Set<Request>()
+  inflight.set(context, open)
+  const done = (r: Request) => void open.delete(r)
+  context.on('request', (r) => void open.add(r))
+  context.on('requestfinished', done)
+  context.on('requestfailed', done)
+  context.on('response', (res) => {
+    if ((res.headers()['content-type'] ?? '').startsWith('text/event-stream')) done(res.request())
+  })
+  return context
+}
+
+/**
+ * Playwright's 'networkidle' (nothing in flight for 500 ms) minus live event streams: an admin's app keeps its alert
+ * stream open, so 'networkidle' itself never comes. The context must be tracked (`trackNetwork`) from its first page.
+ */
+export const networkSettled = async (page: Page, quietMs = 500) => {
+  await page.waitForLoadState('load')
+  const open = inflight.get(page.context())
+  if (!open) throw new Error('networkSettled: trackNetwork(context) when the context is made')
+  const deadline = Date.now() + TIMEOUT
+  let quietSince = Date.now()
+  while (Date.now() - quietSince < quietMs) {
+    if (Date.now() > deadline)
+      throw new Error(`the network did not settle: ${[...open].map((r) => r.url()).join(', ')}`)
+    if (open.size) quietSince = Date.now()
+    await new Promise((ok) => setTimeout(ok, 50))
+  }
+}
+
 /** A browser context that fails the scenario on any console error (CSP violations included). */
 export const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, height: 800 }) => {
-  const context: BrowserContext = await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport })
+  const context: BrowserContext = trackNetwork(await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport }))
   const page = await context.newPage()
   page.setDefaultTimeout(TIMEOUT)
   const errors: string[] = []
@@ -250,7 +285,7 @@ const accessibility: Scenario = {
     const owner = await onboard(ctx, 'Axe Agency', 'Axe Client')
     const cookies = await owner.context.cookies()
     await owner.context.close()
-    const context = await ctx.browser.newContext({ baseURL: ctx.baseUrl, bypassCSP: true })
+    const context = trackNetwork(await ctx.browser.newContext({ baseURL: ctx.baseUrl, bypassCSP: true }))
     await context.addCookies(cookies)
     const page = await context.newPage()
     page.setDefaultTimeout(TIMEOUT)
@@ -273,7 +308,7 @@ const accessibility: Scenario = {
       if (path === '/app') await context.addCookies(cookies)
       await page.goto(path)
       await page.locator('main').first().waitFor()
-      await page.waitForLoadState('networkidle')
+      await networkSettled(page)
       await page.addScriptTag({ path: AXE_PATH })
       const result = (await page.evaluate(async () =>
         (globalThis as unknown as { axe: { run(): Promise<AxeResult> } }).axe.run(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
-import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { networkSettled, onboard, trackNetwork, type Scenario, type ScenarioContext } from './scenarios.ts'
 
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
@@ -26,11 +26,13 @@ export const axeProblems = async (page: Page, label: string) => {
 
 /** A second context with the same session where axe-core can be injected (CSP bypassed for that only). */
 export const axeContext = async (ctx: ScenarioContext, signedIn: BrowserContext) => {
-  const context = await ctx.browser.newContext({
-    baseURL: ctx.baseUrl,
-    bypassCSP: true,
-    viewport: { width: 1280, height: 800 },
-  })
+  const context = trackNetwork(
+    await ctx.browser.newContext({
+      baseURL: ctx.baseUrl,
+      bypassCSP: true,
+      viewport: { width: 1280, height: 800 },
+    }),
+  )
   await context.addCookies(await signedIn.cookies())
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
@@ -114,7 +116,7 @@ const usagePage: Scenario = {
     for (const tab of ['', 'ledger', 'holds', 'disputes', 'statements', 'limits']) {
       await axe.page.goto(`/app/settings/usage${tab ? `?tab=${tab}` : ''}`)
       await axe.page.getByTestId('credits-available').waitFor()
-      await axe.page.waitForLoadState('networkidle')
+      await networkSettled(axe.page)
       problems.push(...(await axeProblems(axe.page, `usage ${tab || 'spend'}`)))
     }
     await axe.context.close()
@@ -252,7 +254,7 @@ const operatorPages: Scenario = {
     for (const tab of ['', 'rates', 'telemetry', 'calibration', 'reconciliation']) {
       await axe.page.goto(`/operator${tab ? `?tab=${tab}` : ''}`)
       await axe.page.getByRole('tabpanel').waitFor()
-      await axe.page.waitForLoadState('networkidle')
+      await networkSettled(axe.page)
       problems.push(...(await axeProblems(axe.page, `operator ${tab || 'prices'}`)))
     }
     await axe.context.close()

@@ -159,7 +159,7 @@ export const createAlertsService = (deps: {
 
     async webhook(scope: WorkspaceScope) {
       const w = await repo.webhook(db, scope.workspaceId)
-      return { webhook: w ? { url: w.url, secretHint: w.secretHint, updatedAt: w.updatedAt.toISOString() } : null }
+      return { webhook: w ? { url: w.url, hint: w.hint, updatedAt: w.updatedAt.toISOString() } : null }
     },
 
     /** Saves the URL (refused by the egress guard when it is not a public address) with a new secret, shown once. */
@@ -170,7 +170,7 @@ export const createAlertsService = (deps: {
         workspaceId: scope.workspaceId,
         url: body.url,
         sealedSecret: deps.box.seal(secret, secretOwner(scope.workspaceId)),
-        secretHint: secret.slice(-4),
+        hint: secret.slice(-4),
         updatedBy: scope.userId,
         updatedAt: now(),
       }
@@ -189,7 +189,7 @@ export const createAlertsService = (deps: {
           metadata: { url: body.url },
         })
       })
-      return { url: row.url, secretHint: row.secretHint, secret, updatedAt: row.updatedAt.toISOString() }
+      return { url: row.url, hint: row.hint, secret, updatedAt: row.updatedAt.toISOString() }
     },
 
     async removeWebhook(scope: WorkspaceScope) {

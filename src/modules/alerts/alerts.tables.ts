@@ -25,7 +25,7 @@ export type AlertWebhooksTable = {
   workspaceId: string
   url: string
   sealedSecret: string
-  secretHint: string
+  hint: string
   updatedBy: string
   updatedAt: Timestamp
 }

@@ -114,7 +114,7 @@ function WebhookSettings() {
   const save = useMutation({
     mutationFn: () => setWebhook(workspace.id, url),
     onSuccess: (w) => {
-      setSecret(w.secret ?? null)
+      setSecret(w.secret)
       setUrl('')
       void qc.invalidateQueries({ queryKey: alertKeys.webhook(workspace.id) })
     },
@@ -135,7 +135,7 @@ function WebhookSettings() {
     >
       {hook && (
         <p className="mb-3 text-sm text-slate-700">
-          Posting to <code className="break-all">{hook.url}</code> (secret ending in {hook.secretHint}).{' '}
+          Posting to <code className="break-all">{hook.url}</code> (secret ending in {hook.hint}).{' '}
           <Button variant="ghost" pending={remove.isPending} onClick={() => remove.mutate()}>
             Remove
           </Button>

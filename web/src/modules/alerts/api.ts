@@ -1,4 +1,4 @@
-import type { AlertDto, AlertPage, AlertWebhookDto } from '../../../../contracts/alerts.ts'
+import type { AlertDto, AlertPage, AlertWebhookCreated, AlertWebhookDto } from '../../../../contracts/alerts.ts'
 import { api } from '../../lib/api.ts'
 import { openStream } from '../../lib/follow-stream.ts'
 
@@ -37,5 +37,5 @@ export const alertEvents = (ws: string, signal: AbortSignal) =>
 export const getWebhook = (ws: string, signal?: AbortSignal) =>
   api<{ webhook: AlertWebhookDto | null }>(`${base(ws)}/webhook`, { signal })
 export const setWebhook = (ws: string, url: string) =>
-  api<AlertWebhookDto>(`${base(ws)}/webhook`, { method: 'PUT', body: { url } })
+  api<AlertWebhookCreated>(`${base(ws)}/webhook`, { method: 'PUT', body: { url } })
 export const removeWebhook = (ws: string) => api<void>(`${base(ws)}/webhook`, { method: 'DELETE' })

@@ -41,12 +41,25 @@ describe('outbox: claims, pacing, dead letters, lost answers', () => {
       now: opts.now,
       log: () => undefined,
     })
-  /** Rounds until nothing is due and nothing is in flight (every send answered). */
+  /**
+   * Rounds until nothing is due and nothing is in flight (every send answered). A round that claims nothing because
+   * the number's pace is spent (messages still due) waits the pacer's delay and goes on, rather than stopping early.
+   */
   const drain = async (...ds: ReturnType<typeof dispatcher>[]) => {
     for (let i = 0; i < 200; i++) {
       const rounds = await Promise.all(ds.map((d) => d.round()))
       await Promise.all(ds.map((d) => d.settled()))
-      if (!rounds.some((r) => r.claimedAny)) return
+      if (rounds.some((r) => r.claimedAny)) continue
+      const stillDue = await ctx.container.db
+        .selectFrom('inboxMessages')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('direction', '=', 'out')
+        .where('nextAttemptAt', '<=', new Date())
+        .limit(1)
+        .executeTakeFirst()
+      if (!stillDue) return
+      await new Promise((ok) => setTimeout(ok, Math.min(250, Math.max(10, ...rounds.map((r) => r.waitMs)))))
     }
     throw new Error('the dispatchers did not drain')
   }

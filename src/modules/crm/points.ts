@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { newId } from '../../platform/db/ids.ts'
 import { crmErrors } from './crm.errors.ts'
 import type { CrmTables, PointState } from './crm.tables.ts'
@@ -62,6 +62,8 @@ export const addPoint = async (
       contactId: p.contactId,
       [COLUMN[kind]]: p.value,
       state,
+      // Not now(): a contact's values added in one transaction keep the order they were given in (read by createdAt).
+      createdAt: sql`clock_timestamp()`,
     } as never)
     .onConflict((oc) => oc.doNothing())
     .returning('id')

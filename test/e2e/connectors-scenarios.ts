@@ -19,8 +19,8 @@ const DAY_MS = 86_400_000
 /** The fake Google, with an MCC and its child account, a GA4 property and figures in the last 60 days (UTC). */
 export const startE2eGoogle = async () => {
   const fake = await startFakeGoogle(GOOGLE)
-  const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`)
-  const daysAgo = (n: number) => new Date(today - n * DAY_MS).toISOString().slice(0, 10)
+  // Counted back from when the fake is asked, so a run that crosses midnight still reads these windows.
+  const daysAgo = (n: number) => () => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10)
   fake.addAccount({ id: MCC, name: 'Agency MCC', manager: true, children: [CHILD] }, { accessible: true })
   fake.addAccount({ id: CHILD, name: 'Bakery Rossi Ads', currency: 'EUR' })
   fake.addAccount({ id: '4444444444', name: 'Direct shop', currency: 'EUR' }, { accessible: true })

@@ -26,7 +26,8 @@ export type FakeAdsRow = {
   id: string
   name: string
   parent?: string
-  date: string
+  /** The day, or how to work it out when asked: a row relative to today stays right across midnight. */
+  date: FakeDay
   impressions: number
   clicks: number
   costMicros: string
@@ -38,9 +39,11 @@ export type FakeGaRow = {
   propertyId: string
   dimension: string
   value: string
-  date: string
+  date: FakeDay
   metrics: Record<string, string>
 }
+export type FakeDay = string | (() => string)
+const dayOf = (r: { date: FakeDay }) => (typeof r.date === 'function' ? r.date() : r.date)
 type Failure = { status: number; body: unknown; headers?: Record<string, string> }
 
 const form = async (req: IncomingMessage) => {
@@ -158,7 +161,7 @@ export const startFakeGoogle = async (client: { clientId: string; clientSecret: 
     }
     const groups = new Map<string, FakeAdsRow[]>()
     for (const r of adsRows)
-      if (r.customerId === customerId && r.kind === from && inRange(r.date, query))
+      if (r.customerId === customerId && r.kind === from && inRange(dayOf(r), query))
         groups.set(r.id, [...(groups.get(r.id) ?? []), r])
     return [...groups.values()].map((rows) => {
       const r = rows[0]!
@@ -222,9 +225,10 @@ export const startFakeGoogle = async (client: { clientId: string; clientSecret: 
       ?.inListFilter?.values
     const groups = new Map<string, Record<string, number>>()
     for (const r of gaRows) {
-      if (r.propertyId !== propertyId || r.date < range.startDate || r.date > range.endDate) continue
+      const day = dayOf(r)
+      if (r.propertyId !== propertyId || day < range.startDate || day > range.endDate) continue
       if (r.dimension !== dimension) continue
-      const value = dimension === 'date' ? r.date.replace(/-/g, '') : r.value
+      const value = dimension === 'date' ? day.replace(/-/g, '') : r.value
       if (only && !only.includes(value)) continue
       const g = groups.get(value) ?? {}
       for (const m of metrics) g[m] = (g[m] ?? 0) + Number(r.metrics[m] ?? 0)

@@ -17,6 +17,11 @@ export default defineConfig({
     // Vitest's default (cores − 1) is one worker on a 2-core CI machine; a PostgreSQL file mostly waits on the server,
     // so two workers halve its wall time there (bench/README.md, "test suite").
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // A worker runs its files one after another in one module graph instead of a fresh one per file: PGlite's WebAssembly
+    // and the app's modules are loaded once per worker, not once per file (whole suite 1 301 s → 555 s here, bench/README
+    // "test suite"). Every test builds its own app, database and fakes, so nothing a file leaves in a module is read by
+    // the next one.
+    isolate: false,
     projects: [
       { extends: true, test: { ...shared, name: 'pglite', env: { TEST_DRIVER: 'pglite' } } },
       ...(process.env.TEST_DATABASE_URL

@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
  *
  * - `TTFT_MS` (default 20): time to first token, before the JSON answer or the first SSE chunk.
  * - `TOKENS` (default 50): tokens in the answer; one SSE chunk per token when streaming.
- * - `TOKEN_INTERVAL_MS` (default 0): pause between streamed chunks (0: written back to back).
+ * - `TOKEN_INTERVAL_MS` (default 0): pause between streamed chunks (0: written back to back); a request whose
+ *   messages start with a system message `[interval N ms]` pauses N ms instead (bench/gateway's concurrent streams:
+ *   the marker travels through any gateway, being part of the prompt).
  *
  * Prints `ready` once listening. Wire format copied from test/fakes/openai-upstream.ts (bench never imports tests).
  */
@@ -53,7 +55,15 @@ const complete = async (res: ServerResponse, body: Record<string, unknown>, id: 
   })
 }
 
+/** The request's own pause between chunks (`[interval N ms]` as its first message), else TOKEN_INTERVAL_MS. */
+const intervalOf = (body: Record<string, unknown>) => {
+  const first = (body.messages as Array<{ content?: unknown }> | undefined)?.[0]?.content
+  const m = typeof first === 'string' ? /^\[interval (\d+) ms\]$/.exec(first) : null
+  return m ? Number(m[1]) : TOKEN_INTERVAL_MS
+}
+
 const stream = async (res: ServerResponse, body: Record<string, unknown>, id: string) => {
+  const interval = intervalOf(body)
   const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model }
   const send = (chunk: unknown) => res.write(`data: ${JSON.stringify(chunk)}\n\n`)
   const choice = (delta: unknown, finish: string | null = null) => ({
@@ -69,7 +79,7 @@ const stream = async (res: ServerResponse, body: Record<string, unknown>, id: st
   send(choice({ role: 'assistant', content: '', refusal: null }))
   for (const [i, piece] of pieces.entries()) {
     if (closed) return
-    if (i > 0 && TOKEN_INTERVAL_MS > 0) await sleep(TOKEN_INTERVAL_MS)
+    if (i > 0 && interval > 0) await sleep(interval)
     send(choice({ content: piece }))
   }
   send(choice({}, 'stop'))

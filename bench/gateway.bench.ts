@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,11 +24,33 @@ const TTFB_REQUESTS = Number(process.env.BENCH_TTFB_REQUESTS ?? 200)
 const TTFT_MS = Number(process.env.TTFT_MS ?? 20)
 const TOKENS = Number(process.env.TOKENS ?? 50)
 const TOKEN_INTERVAL_MS = Number(process.env.TOKEN_INTERVAL_MS ?? 0)
+/** Streams opened at once in the concurrent-streams phase, each paced at STREAM_INTERVAL_MS a chunk (≈ 4 s long). */
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000)
+const STREAM_INTERVAL_MS = 80
 /** A directory: when set, Camarad runs under `node --cpu-prof` and writes its profile there on exit. */
 const CPU_PROF = process.env.BENCH_CPU_PROF
 /** Every call is metered (estimate → hold → settle in the credit ledger): the issue's target with full metering. */
 const TARGET_ADDED_P50_MS = 3
 const INTERNAL_TOKEN = 'bench-operator-token-0123456789-abcdef'
+/** The peer: Portkey's open-source gateway (no auth, no metering, no persistence), installed here from npm. */
+const PORTKEY_VERSION = '1.15.2'
+const PORTKEY_DIR = 'bench/.portkey'
+const PORTKEY_MAIN = `${PORTKEY_DIR}/node_modules/@portkey-ai/gateway/build/start-server.js`
+
+/** Installs Portkey into bench/.portkey (not committed) once; run on the same Node as Camarad. */
+const ensurePortkey = () => {
+  const pkg = `${PORTKEY_DIR}/node_modules/@portkey-ai/gateway/package.json`
+  if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version === PORTKEY_VERSION)
+    return
+  mkdirSync(PORTKEY_DIR, { recursive: true })
+  writeFileSync(`${PORTKEY_DIR}/package.json`, JSON.stringify({ private: true, name: 'portkey-bench' }) + '\n')
+  const r = spawnSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--no-package-lock', `@portkey-ai/gateway@${PORTKEY_VERSION}`],
+    { cwd: PORTKEY_DIR, stdio: 'inherit' },
+  )
+  if (r.status !== 0) throw new Error(`npm install @portkey-ai/gateway@${PORTKEY_VERSION} failed`)
+}
 
 const EXPECTED_TEXT = Array.from({ length: TOKENS }, (_, i) => (i === 0 ? 'Token' : ` token${i}`)).join('')
 const MESSAGES = [
@@ -39,6 +61,14 @@ const nonStreamingBody = JSON.stringify({ model: 'gpt-4o-mini', messages: MESSAG
 const streamingBody = JSON.stringify({
   model: 'gpt-4o-mini',
   messages: MESSAGES,
+  stream: true,
+  stream_options: { include_usage: true },
+})
+
+/** The same streamed request, paced by the upstream (fake-upstream.ts reads the marker): long enough to overlap. */
+const pacedStreamingBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'system', content: `[interval ${STREAM_INTERVAL_MS} ms]` }, ...MESSAGES],
   stream: true,
   stream_options: { include_usage: true },
 })
@@ -87,14 +117,14 @@ type Run = {
   answered: number
   autocannon: { p50: number; p99: number; average: number; max: number }
   /** CPU per 2xx response, ms. */
-  cpuMsPerRequest: { camarad?: number; upstream?: number; postgres?: number; loadGenerator: number }
+  cpuMsPerRequest: { gateway?: number; upstream?: number; postgres?: number; loadGenerator: number }
   /**
    * Where the machine's cores went during the run, in % of one core: the bench's processes, PostgreSQL, and
    * everything else on the machine (other work sharing it makes the figures noisy).
    */
   cpuPercentOfOneCore: {
     machineBusy?: number
-    camarad?: number
+    gateway?: number
     upstream?: number
     postgres?: number
     loadGenerator: number
@@ -111,7 +141,7 @@ const load = async (
   url: string,
   body: string,
   headers: Record<string, string>,
-  pids: { camarad?: number; upstream?: number },
+  pids: { gateway?: number; upstream?: number },
 ): Promise<Run> => {
   const opts = {
     url,
@@ -128,7 +158,7 @@ const load = async (
   check(warmup, 'warm-up')
   const times: number[] = []
   const snapshot = () => ({
-    camarad: cpuMs(pids.camarad),
+    gateway: cpuMs(pids.gateway),
     upstream: cpuMs(pids.upstream),
     postgres: postgresMs(),
     machine: machineMs(),
@@ -146,7 +176,7 @@ const load = async (
   const after = snapshot()
   check(r, 'measured')
   times.sort((a, b) => a - b)
-  const spent = (k: 'camarad' | 'upstream') =>
+  const spent = (k: 'gateway' | 'upstream') =>
     after[k] === undefined || before[k] === undefined ? undefined : after[k]! - before[k]!
   // Backends that exited during the run are lost; those that started during it count in full.
   const postgres =
@@ -163,7 +193,7 @@ const load = async (
         cpus().length *
         wall
       : undefined
-  const ours = (spent('camarad') ?? 0) + (spent('upstream') ?? 0) + (postgres ?? 0) + self
+  const ours = (spent('gateway') ?? 0) + (spent('upstream') ?? 0) + (postgres ?? 0) + self
   const run: Run = {
     rps: Math.round(r.requests.average),
     p50: pct(times, 50),
@@ -172,14 +202,14 @@ const load = async (
     answered: warmup['2xx'] + r['2xx'],
     autocannon: { p50: r.latency.p50, p99: r.latency.p99, average: r.latency.average, max: r.latency.max },
     cpuMsPerRequest: {
-      camarad: perRequest(spent('camarad')),
+      gateway: perRequest(spent('gateway')),
       upstream: perRequest(spent('upstream')),
       postgres: perRequest(postgres),
       loadGenerator: perRequest(self)!,
     },
     cpuPercentOfOneCore: {
       machineBusy: share(machineBusy),
-      camarad: share(spent('camarad')),
+      gateway: share(spent('gateway')),
       upstream: share(spent('upstream')),
       postgres: share(postgres),
       loadGenerator: share(self)!,
@@ -189,7 +219,7 @@ const load = async (
   const c = run.cpuPercentOfOneCore
   console.error(
     `${name}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms (${run.total} requests); CPU % of a core: ` +
-      `camarad ${c.camarad}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other ` +
+      `gateway ${c.gateway}, upstream ${c.upstream}, postgres ${c.postgres}, autocannon ${c.loadGenerator}, other ` +
       `processes ${c.other}`,
   )
   await sleep(1000) // requests cut off at the end of the run drain before the next one
@@ -216,15 +246,33 @@ const timeJson = async (url: string, headers: Record<string, string>) => {
 }
 
 /** One streaming request: time to the response head, the first body byte, the first content token, the end. */
-const timeStream = async (url: string, headers: Record<string, string>) => {
+const timeStream = async (
+  url: string,
+  headers: Record<string, string>,
+  body = streamingBody,
+  open?: { opened(): void; closed(): void },
+) => {
   const t0 = performance.now()
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: streamingBody,
+    body,
   })
   const head = performance.now() - t0
   if (!res.ok || !res.body) throw new Error(`${url}: ${res.status} ${await res.text()}`)
+  open?.opened()
+  try {
+    return await readStream(url, res.body, t0, head)
+  } finally {
+    open?.closed()
+  }
+}
+
+/**
+ * Reads an OpenAI stream to its end: the content tokens must make the expected text in order (a dropped, repeated
+ * or reordered frame changes it), then a usage chunk and `[DONE]`.
+ */
+const readStream = async (url: string, stream: ReadableStream<Uint8Array>, t0: number, head: number) => {
   const decoder = new TextDecoder()
   let ttfb: number | undefined
   let ttft: number | undefined
@@ -232,7 +280,7 @@ const timeStream = async (url: string, headers: Record<string, string>) => {
   let text = ''
   let done = false
   let usage = false
-  for await (const bytes of res.body) {
+  for await (const bytes of stream) {
     ttfb ??= performance.now() - t0
     buffer += decoder.decode(bytes, { stream: true })
     const events = buffer.split('\n\n')
@@ -265,6 +313,44 @@ const timeStream = async (url: string, headers: Record<string, string>) => {
   return { head, ttfb: ttfb!, ttft: ttft!, total }
 }
 
+/**
+ * STREAMS streamed calls started at once, each ≈ 4 s long (paced by the upstream): how many were open together at
+ * the peak, how many completed intact (every token in order, usage, `[DONE]`), and the CPU each took in the gateway.
+ */
+const concurrentStreams = async (name: string, url: string, headers: Record<string, string>, pid?: number) => {
+  let open = 0
+  let peak = 0
+  const tracker = {
+    opened: () => void (peak = Math.max(peak, ++open)),
+    closed: () => void open--,
+  }
+  const cpu0 = cpuMs(pid)
+  const t0 = performance.now()
+  const results = await Promise.allSettled(
+    Array.from({ length: STREAMS }, () => timeStream(url, headers, pacedStreamingBody, tracker)),
+  )
+  const wall = performance.now() - t0
+  const cpu1 = cpuMs(pid)
+  const failures = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason).slice(0, 200))
+  const firstTokens = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.ttft] : [])).sort((a, b) => a - b)
+  const run = {
+    streams: STREAMS,
+    intact: results.length - failures.length,
+    failed: failures.length,
+    failures: [...new Set(failures)].slice(0, 5),
+    peakOpenAtOnce: peak,
+    wallMs: Math.round(wall),
+    firstToken: { p50: pct(firstTokens, 50), p99: pct(firstTokens, 99) },
+    cpuMsPerStream: cpu0 === undefined || cpu1 === undefined ? undefined : +((cpu1 - cpu0) / STREAMS).toFixed(3),
+  }
+  console.error(
+    `${name}: ${run.intact} of ${STREAMS} streams intact, ${peak} open at once, first token p50 ${run.firstToken.p50} ms ` +
+      `p99 ${run.firstToken.p99} ms, ${run.cpuMsPerStream} ms CPU per stream`,
+  )
+  await sleep(1000)
+  return run
+}
+
 const dbName = `camarad_bench_${Date.now().toString(36)}`
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()
@@ -283,6 +369,13 @@ try {
   })
   children.push(upstream)
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/v1`
+
+  ensurePortkey()
+  const portkeyPort = await freePort()
+  const portkeyProcess = await start([PORTKEY_MAIN, `--port=${portkeyPort}`, '--headless'], portkeyPort, {
+    NODE_ENV: 'production',
+  })
+  children.push(portkeyProcess)
 
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
@@ -338,20 +431,34 @@ try {
 
   const direct = { url: `${upstreamUrl}/chat/completions`, headers: { authorization: 'Bearer sk-bench' } }
   const gateway = { url: `${base}/v1/chat/completions`, headers: { authorization: `Bearer ${token}` } }
-
-  // Both paths answer the same thing before any load: same text, same usage.
-  for (const target of [direct, gateway]) {
-    await timeJson(target.url, target.headers)
-    await timeStream(target.url, target.headers)
+  const portkey = {
+    url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+    headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': upstreamUrl },
   }
 
-  const pids = { camarad: camarad.pid, upstream: upstream.pid }
+  // Every path answers the same thing before any load: same text, same usage.
+  for (const target of [direct, gateway, portkey]) await timeJson(target.url, target.headers)
+  for (const target of [direct, gateway]) await timeStream(target.url, target.headers)
+  // Portkey 1.15.2 on Node answers every streamed request 500 ("TypeError: immutable" appending headers to the
+  // upstream's Response): its streaming is measured only if it works.
+  const portkeyStreamError = await timeStream(portkey.url, portkey.headers).then(
+    () => undefined,
+    (err: Error) => err.message.slice(0, 200),
+  )
+  if (portkeyStreamError) console.error(`Portkey streaming skipped: ${portkeyStreamError}`)
+
+  const pids = { gateway: camarad.pid, upstream: upstream.pid }
+  const portkeyPids = { gateway: portkeyProcess.pid, upstream: upstream.pid }
   const nonStreaming = {
     direct: await load('direct, non-streaming', direct.url, nonStreamingBody, direct.headers, pids),
+    portkey: await load('Portkey, non-streaming', portkey.url, nonStreamingBody, portkey.headers, portkeyPids),
     camarad: await load('Camarad, non-streaming', gateway.url, nonStreamingBody, gateway.headers, pids),
   }
   const streaming = {
     direct: await load('direct, streaming', direct.url, streamingBody, direct.headers, pids),
+    portkey: portkeyStreamError
+      ? undefined
+      : await load('Portkey, streaming', portkey.url, streamingBody, portkey.headers, portkeyPids),
     camarad: await load('Camarad, streaming', gateway.url, streamingBody, gateway.headers, pids),
   }
 
@@ -362,6 +469,7 @@ try {
     camarad: [] as Timing[],
     directJson: [] as number[],
     camaradJson: [] as number[],
+    portkeyJson: [] as number[],
   }
   for (let i = 0; i < 10; i++) {
     await timeStream(direct.url, direct.headers)
@@ -374,9 +482,11 @@ try {
   for (let i = 0; i < TTFB_REQUESTS + 10; i++) {
     const d = await timeJson(direct.url, direct.headers)
     const c = await timeJson(gateway.url, gateway.headers)
+    const p = await timeJson(portkey.url, portkey.headers)
     if (i >= 10) {
       samples.directJson.push(d)
       samples.camaradJson.push(c)
+      samples.portkeyJson.push(p)
     }
   }
   const summary = (direct: number[], camarad: number[]) => {
@@ -401,7 +511,17 @@ try {
       fullResponse: streamSummary('total'),
     },
     nonStreaming: summary(samples.directJson, samples.camaradJson),
+    /** The same sequential non-streaming calls through Portkey (`camarad` in this summary is Portkey). */
+    portkeyNonStreaming: summary(samples.directJson, samples.portkeyJson),
   }
+
+  // STREAMS streams at once (issue 16: ≥ 1,000 held, none dropped or reordered).
+  const concurrent = {
+    direct: await concurrentStreams('direct, concurrent streams', direct.url, direct.headers, upstream.pid),
+    camarad: await concurrentStreams('Camarad, concurrent streams', gateway.url, gateway.headers, camarad.pid),
+  }
+  if (concurrent.camarad.failed || concurrent.direct.failed)
+    throw new Error(`concurrent streams failed: ${JSON.stringify(concurrent)}`)
 
   await sleep(1000)
   const db = new pg.Client({ connectionString: dbUrl.toString() })
@@ -427,7 +547,14 @@ try {
   // Every answered call has its usage row (written before the answer or the stream's last chunk); calls that autocannon
   // cut off at the end of a run may add `complete` or `cancelled` rows beyond these.
   const answered =
-    nonStreaming.camarad.answered + streaming.camarad.answered + 2 + 10 + TTFB_REQUESTS + TTFB_REQUESTS + 10
+    nonStreaming.camarad.answered +
+    streaming.camarad.answered +
+    2 +
+    10 +
+    TTFB_REQUESTS +
+    TTFB_REQUESTS +
+    10 +
+    concurrent.camarad.intact
   const recorded = rows.filter((r) => r.surface === 'v1' && r.status === 'complete').reduce((sum, r) => sum + r.n, 0)
   if (recorded < answered)
     throw new Error(`${answered} calls answered through Camarad but only ${recorded} usage rows recorded`)
@@ -435,10 +562,20 @@ try {
     throw new Error(`${answered} calls answered through Camarad but only ${ledger.debits} debits`)
 
   const added = (a: Run, b: Run) => ({ p50: +(b.p50 - a.p50).toFixed(2), p99: +(b.p99 - a.p99).toFixed(2) })
-  const runs = [nonStreaming.direct, nonStreaming.camarad, streaming.direct, streaming.camarad]
+  const runs = [nonStreaming.direct, nonStreaming.portkey, nonStreaming.camarad, streaming.direct, streaming.camarad]
   const otherLoad = Math.max(...runs.map((r) => r.cpuPercentOfOneCore.other ?? 0))
   const addedNonStreaming = added(nonStreaming.direct, nonStreaming.camarad)
   const addedStreaming = added(streaming.direct, streaming.camarad)
+  const addedPortkey = added(nonStreaming.direct, nonStreaming.portkey)
+  /** The issue's targets, as ratios measured in this run. */
+  const ratios = {
+    nonStreamingThroughputVsPortkey: +(nonStreaming.camarad.rps / nonStreaming.portkey.rps).toFixed(2),
+    streamingThroughputVsPortkey: streaming.portkey
+      ? +(streaming.camarad.rps / streaming.portkey.rps).toFixed(2)
+      : null,
+    camaradCpuMsPerCall: nonStreaming.camarad.cpuMsPerRequest.gateway,
+    portkeyCpuMsPerCall: nonStreaming.portkey.cpuMsPerRequest.gateway,
+  }
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -448,9 +585,13 @@ try {
     warmupSeconds: WARMUP,
     connections: CONNECTIONS,
     upstream: { ttftMs: TTFT_MS, tokens: TOKENS, tokenIntervalMs: TOKEN_INTERVAL_MS },
+    portkey: { version: PORTKEY_VERSION, streamingError: portkeyStreamError ?? null },
+    ratios,
     nonStreaming: { ...nonStreaming, added: addedNonStreaming },
     streaming: { ...streaming, added: addedStreaming },
     sequential,
+    /** STREAMS streamed calls at once, ≈ 4 s each: open together at the peak, intact, CPU per stream. */
+    concurrentStreams: { ...concurrent, intervalMs: STREAM_INTERVAL_MS },
     /** Usage rows Camarad wrote: one per call; `cancelled` ones are streams autocannon cut off at the end of a run. */
     modelCallRows: rows,
     camaradCallsAnswered: answered,
@@ -488,11 +629,24 @@ try {
       `| **${signed(addedNonStreaming.p50)}** / ${signed(addedNonStreaming.p99)} |`,
     `| ${day} | ${CONNECTIONS} connections, streaming (full response) | ${loaded(streaming.direct)} | ${loaded(streaming.camarad)} ` +
       `| **${signed(addedStreaming.p50)}** / ${signed(addedStreaming.p99)} |`,
+    `| ${day} | ${CONNECTIONS} connections, non-streaming, through Portkey ${PORTKEY_VERSION} ` +
+      `| ${loaded(nonStreaming.direct)} | ${loaded(nonStreaming.portkey)} ` +
+      `| ${signed(addedPortkey.p50)} / ${signed(addedPortkey.p99)} |`,
     `| ${day} | sequential, non-streaming | ${quiet(sequential.nonStreaming).join(' | ')} |`,
+    `| ${day} | sequential, non-streaming, through Portkey | ${quiet(sequential.portkeyNonStreaming).join(' | ')} |`,
     `| ${day} | sequential streaming, first byte | ${quiet(sequential.streaming.firstByte).join(' | ')} |`,
     `| ${day} | sequential streaming, first content token | ${quiet(sequential.streaming.firstToken).join(' | ')} |`,
   ]
   console.log(`\n${table.join('\n')}\n`)
+  console.log(
+    `Camarad / Portkey, non-streaming throughput at ${CONNECTIONS} connections: ${ratios.nonStreamingThroughputVsPortkey}× ` +
+      `(target ≥ 1×); CPU per call ${ratios.camaradCpuMsPerCall} ms (Camarad) vs ${ratios.portkeyCpuMsPerCall} ms (Portkey).`,
+  )
+  console.log(
+    `${STREAMS} streams at once through Camarad: ${concurrent.camarad.peakOpenAtOnce} open together at the peak, ` +
+      `${concurrent.camarad.intact} intact (every token in order), ${concurrent.camarad.cpuMsPerStream} ms CPU per stream; ` +
+      `CPU per streamed call at 64 connections ${streaming.camarad.cpuMsPerRequest.gateway} ms.`,
+  )
   console.log(
     `Target: added p50 ≤ ${TARGET_ADDED_P50_MS} ms at ${CONNECTIONS} connections: ${result.target.met ? 'met' : 'not met'}.`,
   )

@@ -4,7 +4,7 @@ import { cpus } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { createLedger } from '../src/modules/credits/ledger.ts'
+import { createLedger, type HoldRequest } from '../src/modules/credits/ledger.ts'
 import { createDatabase } from '../src/platform/db/database.ts'
 import type { DB, Db } from '../src/schema.ts'
 import { newId } from '../src/platform/db/ids.ts'
@@ -27,6 +27,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20)
 const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 1000)
 const TARGET_HOT_RATIO = 3
+/** The lone-call phase: calls one at a time; IDLE_MS is the upstream's time between a call's hold and its settle. */
+const LONE_CALLS = Number(process.env.BENCH_LONE_CALLS ?? 400)
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 20)
 
 /** Micro-credits: each call holds 1 credit and costs 0.4 (never more than its hold, so no overage path). */
 const HOLD = 1_000_000n
@@ -39,25 +42,28 @@ const MODEL = 'bench-model'
 /** One operation: a hold, then its settle at COST. Throws when either is refused. */
 type Impl = { name: 'ours' | 'naive'; op: (workspaceId: string, requestId: string) => Promise<void> }
 
+/** The hold request of one operation: HOLD credits on a workspace under a request id. */
+const holdOf = (workspaceId: string, requestId: string): HoldRequest => ({
+  workspaceId,
+  clientId: null,
+  userId: null,
+  tokenId: null,
+  surface: SURFACE,
+  modelId: MODEL,
+  streaming: false,
+  requestId,
+  amount: HOLD,
+  inputTokens: 0,
+  paramsHash: '',
+  ttlMs: TTL_MS,
+})
+
 const ours = (db: Db): Impl => {
   const ledger = createLedger(db, { defaults: { perRequestCap: null, maxConcurrentStreams: 8 } })
   return {
     name: 'ours',
     async op(workspaceId, requestId) {
-      const held = await ledger.hold({
-        workspaceId,
-        clientId: null,
-        userId: null,
-        tokenId: null,
-        surface: SURFACE,
-        modelId: MODEL,
-        streaming: false,
-        requestId,
-        amount: HOLD,
-        inputTokens: 0,
-        paramsHash: '',
-        ttlMs: TTL_MS,
-      })
+      const held = await ledger.hold(holdOf(workspaceId, requestId))
       if (held.kind !== 'placed') throw new Error(`ours: hold ${requestId} was a ${held.kind}`)
       const settled = await ledger.settle({ workspaceId, holdId: held.hold.id, cost: COST, resolution: 'settled' })
       if (settled.status !== 'settled' || settled.charged !== COST)
@@ -82,23 +88,10 @@ const naive = (db: Db): Impl => {
         .executeTakeFirstOrThrow()
       if (account.balance - account.held < HOLD) throw new Error(`naive: insufficient credits in ${workspaceId}`)
       const id = newId('hold')
+      const { ttlMs, ...row } = holdOf(workspaceId, requestId)
       await trx
         .insertInto('creditHolds')
-        .values({
-          id,
-          workspaceId,
-          requestId,
-          clientId: null,
-          userId: null,
-          tokenId: null,
-          surface: SURFACE,
-          modelId: MODEL,
-          streaming: false,
-          amount: HOLD,
-          inputTokens: 0,
-          paramsHash: '',
-          expiresAt: new Date(Date.now() + TTL_MS),
-        })
+        .values({ id, ...row, expiresAt: new Date(Date.now() + ttlMs) })
         .execute()
       return id
     })
@@ -308,6 +301,55 @@ const checkInvariants = async (db: Db) => {
   }
 }
 
+/**
+ * One call at a time (the lone `/v1` call's view of the ledger): the hold's and the settle's time as the caller sees
+ * it, back to back and with IDLE_MS of nothing between them (as while the upstream answers), next to a bare `SELECT 1`
+ * round trip in the same two rhythms. What an idle pause adds to each statement is the machine's, not the ledger's:
+ * the round trip pays it too.
+ */
+const lone = async (db: Db, workspaceId: string) => {
+  const ledger = createLedger(db, { defaults: { perRequestCap: null, maxConcurrentStreams: 8 } })
+  const client = new pg.Client({ connectionString: dbUrl.toString() })
+  await client.connect()
+  const p50 = (xs: number[]) =>
+    pct(
+      [...xs].sort((a, b) => a - b),
+      50,
+    )
+  const timed = async (run: () => Promise<unknown>) => {
+    const t0 = performance.now()
+    await run()
+    return performance.now() - t0
+  }
+  const rhythm = async (idleMs: number) => {
+    const hold: number[] = []
+    const settle: number[] = []
+    const roundTrip: number[] = []
+    for (let i = 0; i < LONE_CALLS + 20; i++) {
+      const requestId = `lone-${idleMs}-${i}`
+      let holdId = ''
+      const h = await timed(async () => {
+        holdId = (await ledger.hold(holdOf(workspaceId, requestId))).hold.id
+      })
+      if (idleMs) await sleep(idleMs)
+      const st = await timed(() => ledger.settle({ workspaceId, holdId, cost: COST, resolution: 'settled' }))
+      if (idleMs) await sleep(idleMs)
+      const rt = await timed(() => client.query('SELECT 1'))
+      if (i >= 20) {
+        hold.push(h)
+        settle.push(st)
+        roundTrip.push(rt)
+      }
+    }
+    return { idleMs, holdP50: p50(hold), settleP50: p50(settle), roundTripP50: p50(roundTrip) }
+  }
+  try {
+    return [await rhythm(0), await rhythm(IDLE_MS)]
+  } finally {
+    await client.end()
+  }
+}
+
 const dbName = `camarad_bench_ledger_${randomBytes(6).toString('hex')}`
 const admin = new pg.Client({ connectionString: ADMIN_URL })
 await admin.connect()
@@ -368,6 +410,7 @@ try {
   }
   const hot = await scenario('hot')
   const spread = await scenario('spread')
+  const loneCalls = await lone(db, sets.spread.ours[0]!.id)
 
   const result = {
     date: new Date().toISOString(),
@@ -384,6 +427,8 @@ try {
     cost: COST.toString(),
     hot,
     spread,
+    /** One call at a time: hold and settle p50 (ms) as the caller sees them, and a bare round trip, without and with idle time. */
+    loneCalls,
     target: { hotRatio: TARGET_HOT_RATIO, met: hot.ratio >= TARGET_HOT_RATIO },
     /** The most CPU that processes outside this bench and outside PostgreSQL took during a measured run, % of one core. */
     otherLoadPercentOfOneCore: Math.max(
@@ -406,6 +451,11 @@ try {
   console.log(
     `Target: hot workspace ≥ ${TARGET_HOT_RATIO}× the naive one at ${CONCURRENCY} clients: ${result.target.met ? 'met' : 'not met'} (${hot.ratio}×).`,
   )
+  for (const r of loneCalls)
+    console.log(
+      `One call at a time, ${r.idleMs ? `${r.idleMs} ms idle between statements` : 'back to back'}: hold p50 ` +
+        `${r.holdP50} ms, settle p50 ${r.settleP50} ms; a bare SELECT 1 round trip p50 ${r.roundTripP50} ms.`,
+    )
   console.log(`Invariants: ${hot.invariants.ok && spread.invariants.ok ? 'ok' : 'BROKEN'}.`)
   if (result.otherLoadPercentOfOneCore > 20)
     console.log(
@@ -431,6 +481,7 @@ try {
       targetHotRatio: TARGET_HOT_RATIO,
       targetMet: result.target.met,
       otherLoadPercentOfOneCore: result.otherLoadPercentOfOneCore,
+      loneCalls,
       invariantsOk: hot.invariants.ok && spread.invariants.ok,
     }),
   )

@@ -24,6 +24,8 @@ export const AUDIT_ACTION_LABELS = {
   'invitation.revoked': 'Invitation revoked',
   'client.created': 'Client created',
   'client.archived': 'Client archived',
+  'agent.avatar_uploaded': 'Agent picture uploaded',
+  'agent.avatar_removed': 'Agent picture removed',
   'credits.dispute_opened': 'Charge disputed',
   'credits.dispute_note_added': 'Dispute note added',
   'credits.dispute_withdrawn': 'Dispute withdrawn',

@@ -76,6 +76,7 @@ export const buildApp = async (
   // JSON only: Fastify's default text/plain parser would let bodies in under another content type.
   app.removeContentTypeParser('text/plain')
   app.decorateRequest('auth', null)
+  app.decorateRequest('arrivedAt', 0)
   // First of all hooks: every later hook and the handler run inside the request's span (when tracing is on).
   registerHttpTracing(app)
   // Live streams never end by themselves: a shutdown ends them first, or the server's close would wait for the force exit
@@ -85,6 +86,7 @@ export const buildApp = async (
     done()
   })
   app.addHook('onRequest', async (req, reply) => {
+    req.arrivedAt = performance.now()
     reply.header('x-request-id', req.id)
   })
   // Every /api route needs a signed-in caller unless it is declared public: checked before the body is validated.

@@ -15,6 +15,7 @@ import { createOpsModule } from './modules/ops/ops.module.ts'
 import type { ModuleParts } from './platform/modules/module.ts'
 import { createIdentityModule, type IdentityEvents } from './modules/identity/identity.module.ts'
 import { createBus } from './platform/realtime/bus.ts'
+import { createInvalidations } from './platform/cache/who-cache.ts'
 import { createRuns } from './platform/runs/runs.ts'
 import { createRunStreams } from './platform/runs/run-stream.ts'
 import { sql } from 'kysely'
@@ -101,6 +102,8 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     notify: (channel, payload) => sql`select pg_notify(${channel}, ${payload})`.execute(db),
   })
   const runs = createRuns({ db, bus })
+  // Who-you-are caches (tokens, roles, provider keys) learn from the database's own triggers what changed (ADR 0009).
+  const invalidations = await createInvalidations(database)
   await runs.listen()
   const streams = createRunStreams({ feed: runs.feed, counters, maxPerUser: config.SSE_MAX_STREAMS_PER_USER })
   const auditModule = createAuditModule()
@@ -112,6 +115,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const identity = createIdentityModule({
     db,
     audit,
+    invalidations,
     counters,
     sessionTtlDays: config.SESSION_TTL_DAYS,
     publicUrl: config.publicUrl,
@@ -148,6 +152,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     usage: { ...tenancyUsage, ...agentsUsage, ...flowsUsage, ...channelsUsage, ...inboxUsage, ...connectorsUsage },
   })
   const tenancy = createTenancyModule({
+    invalidations,
     db,
     audit,
     queue,
@@ -165,9 +170,11 @@ export const createContainer = async (config: Config, options: ContainerOptions 
   const models = createModelsModule(providerSettingsFrom(config), {
     keys: createProviderKeyStore({ db, box: createSecretBox(config.secretKey), guard: providerEgress }),
     scope: tenancy.scope,
+    invalidations,
   })
   const credits = createCreditsModule({
     db,
+    invalidations,
     audit,
     counters,
     scope: tenancy.scope,
@@ -218,6 +225,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     scope: tenancy.scope,
     isKnownModel: async (workspaceId, id) => Boolean((await models.forWorkspace(workspaceId)).find(id)),
     entitlements: plans.entitlements,
+    audit,
   })
   /** An agent's system prompt for a client (no tools) and its preferred model: what flows and the inbox call models with. */
   const agentPrompt = async (scope: ClientScope, agentId: string) => {
@@ -441,7 +449,6 @@ export const createContainer = async (config: Config, options: ContainerOptions 
     models,
     metering: credits.metering,
     scope: tenancy.scope,
-    workspacesOf: tenancy.tenancy.workspacesOf,
   })
   // What each surface had produced when its process died: the hold sweeper charges the prompt plus this.
   credits.metering.recoverWith('chat', chat.chat.recoverAnswer)
@@ -569,6 +576,7 @@ export const createContainer = async (config: Config, options: ContainerOptions 
       await runs.drain()
       await queue.stop().catch(() => undefined)
       await bus.close().catch(() => undefined)
+      await invalidations.close()
       await database.close().catch(() => undefined)
       redis?.disconnect()
     },

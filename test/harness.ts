@@ -5,6 +5,9 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createContainer, type Container, type ContainerOptions } from '../src/container.ts'
+import { createDatabase, type Database } from '../src/platform/db/database.ts'
+import { migrateToLatest } from '../src/platform/db/migrator.ts'
+import type { DB } from '../src/schema.ts'
 import type { OutboxEmailDto } from '../contracts/mail.ts'
 import { pgliteSnapshotPath, postgresTemplateName } from './global-setup.ts'
 
@@ -54,6 +57,23 @@ export const createTestDatabaseUrl = async (options: { migrated?: boolean } = {}
       await c.connect()
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await c.end()
+    },
+  }
+}
+
+/**
+ * A fresh database (`createTestDatabaseUrl`), opened and migrated from scratch, for tests below the app (the ledger,
+ * the price book); `close()` closes it and drops it.
+ */
+export const openMigratedDatabase = async (): Promise<{ database: Database<DB>; close(): Promise<void> }> => {
+  const target = await createTestDatabaseUrl()
+  const database = await createDatabase<DB>({ databaseUrl: target.url })
+  await migrateToLatest(database.db)
+  return {
+    database,
+    close: async () => {
+      await database.close()
+      await target.drop()
     },
   }
 }

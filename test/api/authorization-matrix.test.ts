@@ -10,6 +10,7 @@ import {
   type Caller,
   type TestContext,
 } from '../harness.ts'
+import { solidPng } from '../fixtures/pictures.ts'
 
 /**
  * The authorization matrix, generated from the OpenAPI document: every route with a path id, every verb,
@@ -67,6 +68,14 @@ const FIXTURES: Record<string, Fixture> = {
   'PATCH /api/clients/{id}': { kind: 'workspace', params: (w) => ({ id: w.clientId }), body: { name: 'Hijacked' } },
   'POST /api/clients/{id}/archive': { kind: 'workspace', params: (w) => ({ id: w.clientId }) },
   'PATCH /api/agents/{id}': { kind: 'workspace', params: (w) => ({ id: w.agentId }), body: { name: 'Hijacked' } },
+  'PUT /api/agents/{id}/avatar': {
+    kind: 'workspace',
+    params: (w) => ({ id: w.agentId }),
+    body: solidPng(2, [9, 9, 9]),
+    headers: () => ({ 'content-type': 'image/png' }),
+  },
+  'GET /api/agents/{id}/avatar': { kind: 'workspace', params: (w) => ({ id: w.agentId }) },
+  'DELETE /api/agents/{id}/avatar': { kind: 'workspace', params: (w) => ({ id: w.agentId }) },
   'GET /api/chat/conversations/{id}': { kind: 'workspace', params: (w) => ({ id: w.conversationId }) },
   'PATCH /api/chat/conversations/{id}': {
     kind: 'workspace',
@@ -363,6 +372,14 @@ const buildWorld = async (ctx: TestContext) => {
       { name: 'House voice', instructions: 'Be brief.' },
     )
   ).json().id as string
+  // The agent's uploaded picture (its routes are read and refused below).
+  await call(
+    ctx.app,
+    'PUT',
+    `/api/agents/${agentId}/avatar`,
+    { cookie: a.user.cookie, headers: { 'content-type': 'image/png' } },
+    solidPng(4, [200, 40, 90]),
+  )
   const conversationId = (
     await call(
       ctx.app,
@@ -657,6 +674,7 @@ const digest = async (ctx: TestContext) => {
     'alerts',
     'alert_webhooks',
     'agents',
+    'agent_avatars',
     'conversations',
     'messages',
     'runs',

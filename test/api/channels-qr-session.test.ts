@@ -599,6 +599,8 @@ describe('QR number sessions through Baileys (a WhatsApp Web stand-in at the edg
       await expect(import('../fakes/wa-web-standin.ts')).rejects.toThrow(/never loads in production/)
     } finally {
       vi.unstubAllEnvs()
+      // The failed evaluation stays in the module registry: the next file this worker runs would import the error.
+      vi.resetModules()
     }
   })
 })

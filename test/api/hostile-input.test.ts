@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { call, createTestContext, createToken, onboard, type TestContext } from '../harness.ts'
+import type { TestContext } from '../harness.ts'
 
 // The real tokenizer, watched: what it is handed is the work a request costs on the event loop.
 const tokenizer = vi.hoisted(() => ({ inputs: [] as string[] }))
@@ -18,6 +18,8 @@ const longestRun = (text: string) => Math.max(0, ...text.split(/\s+/).map((w) =>
 const handedToTokenizer = async (run: () => Promise<unknown>) => {
   tokenizer.inputs.length = 0
   await run()
+  // The mock must be the tokenizer the app called: otherwise the figures below would be zero and prove nothing.
+  expect(tokenizer.inputs.length).toBeGreaterThan(0)
   return {
     longest: Math.max(0, ...tokenizer.inputs.map((s) => s.length)),
     longestRun: Math.max(0, ...tokenizer.inputs.map(longestRun)),
@@ -28,7 +30,14 @@ let ctx: TestContext
 let as: { token: string; workspaceId: string; origin: null }
 let browser: { cookie: string; headers: Record<string, string> }
 let conversationId: string
+let call: (typeof import('../harness.ts'))['call']
 beforeAll(async () => {
+  // A worker runs its files in one module graph (vitest `isolate: false`): the app may already be loaded with the real
+  // tokenizer. Loaded again here, it gets this file's mock; dropped again after, the next file loads it without.
+  vi.resetModules()
+  const h = await import('../harness.ts')
+  call = h.call
+  const { createTestContext, onboard, createToken } = h
   ctx = await createTestContext()
   const o = await onboard(ctx.app, 'hostile')
   as = { token: (await createToken(ctx.app, o.user)).token, workspaceId: o.workspaceId, origin: null }
@@ -39,6 +48,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await ctx.close()
+  vi.resetModules()
 })
 
 const v1 = (content: unknown, extra: Record<string, unknown> = {}) =>

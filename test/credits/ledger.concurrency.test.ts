@@ -52,7 +52,7 @@ describe.skipIf(driver !== 'postgres')('credit ledger across two processes (post
     await migrateToLatest(one.db)
     ledgers = [
       createLedger(one.db, { defaults: LIMITS, maxBatch: 1 }),
-      createLedger(two.db, { defaults: LIMITS, maxBatch: 16 }),
+      createLedger(two.db, { defaults: LIMITS, maxBatch: 16, inflight: 4 }),
     ]
   })
 
@@ -72,14 +72,14 @@ describe.skipIf(driver !== 'postgres')('credit ledger across two processes (post
     return workspaceId
   }
 
-  const holdRequest = (workspaceId: string, requestId: string, amount: bigint): HoldRequest => ({
+  const holdRequest = (workspaceId: string, requestId: string, amount: bigint, streaming = false): HoldRequest => ({
     workspaceId,
     clientId: null,
     userId: null,
     tokenId: null,
     surface: 'test',
     modelId: 'test-model',
-    streaming: false,
+    streaming,
     requestId,
     amount,
     inputTokens: 0,
@@ -125,18 +125,20 @@ describe.skipIf(driver !== 'postgres')('credit ledger across two processes (post
   const checkInvariants = async (db: Db, workspaceId: string) => {
     const account = await db
       .selectFrom('creditAccounts')
-      .select(['balance', 'held'])
+      .select(['balance', 'held', 'streams'])
       .where('workspaceId', '=', workspaceId)
       .executeTakeFirstOrThrow()
     const {
       rows: [sums],
-    } = await sql<{ entries: bigint; pending: bigint }>`SELECT
+    } = await sql<{ entries: bigint; pending: bigint; streams: number }>`SELECT
         (SELECT coalesce(sum(amount), 0)::bigint FROM credit_entries WHERE workspace_id = ${workspaceId}) AS entries,
-        (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending`.execute(
+        (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending,
+        (SELECT count(*)::int FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending' AND streaming) AS streams`.execute(
       db,
     )
     expect(account.balance).toBe(sums!.entries)
     expect(account.held).toBe(sums!.pending)
+    expect(account.streams).toBe(sums!.streams)
     expect(account.balance - account.held).toBeGreaterThanOrEqual(0n)
     const { rows: doubled } = await sql<{ requestId: string }>`SELECT request_id FROM credit_entries
       WHERE workspace_id = ${workspaceId} AND kind = 'debit' GROUP BY request_id HAVING count(*) > 1`.execute(db)
@@ -179,6 +181,57 @@ describe.skipIf(driver !== 'postgres')('credit ledger across two processes (post
     expect(
       await one.db.selectFrom('creditHolds').select('id').where('workspaceId', '=', workspaceId).execute(),
     ).toHaveLength(50)
+  })
+
+  it('places at most the concurrent streams the account allows when 200 race from two processes, and frees them as they settle', async () => {
+    const workspaceId = await openWorkspace(1_000n * A)
+    await one.db
+      .updateTable('creditAccounts')
+      .set({ maxConcurrentStreams: 20 })
+      .where('workspaceId', '=', workspaceId)
+      .execute()
+    const race = (prefix: string, n: number) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          settled(ledgers[(i % 2) as 0 | 1].hold(holdRequest(workspaceId, `${prefix}-${i}`, A, true))),
+        ),
+      )
+    const placedOf = (results: Awaited<ReturnType<typeof race>>) =>
+      results.filter((r) => r.ok).map((r) => (r as { value: HoldOutcome }).value)
+    const refusedOf = (results: Awaited<ReturnType<typeof race>>) =>
+      results.filter((r) => !r.ok).map((r) => (r as { error: unknown }).error)
+
+    const first = await race('stream', 200)
+    const placed = placedOf(first)
+    expect(placed).toHaveLength(20)
+    expect(refusedOf(first)).toHaveLength(180)
+    for (const e of refusedOf(first)) expectAppError(e, 429, 'credits.throttled')
+    await checkInvariants(two.db, workspaceId)
+
+    // Five streams end (settled from both processes); then five new ones fit and no more, with non-streaming holds
+    // racing alongside them.
+    await Promise.all(
+      placed
+        .slice(0, 5)
+        .map((o, i) =>
+          ledgers[(i % 2) as 0 | 1].settle({ workspaceId, holdId: o.hold.id, cost: A / 2n, resolution: 'settled' }),
+        ),
+    )
+    const [second, plain] = await Promise.all([
+      race('again', 50),
+      Promise.all(
+        Array.from({ length: 10 }, (_, i) => ledgers[(i % 2) as 0 | 1].hold(holdRequest(workspaceId, `plain-${i}`, A))),
+      ),
+    ])
+    expect(placedOf(second)).toHaveLength(5)
+    expect(plain.every((o) => o.kind === 'placed')).toBe(true)
+    const { streams } = await one.db
+      .selectFrom('creditAccounts')
+      .select('streams')
+      .where('workspaceId', '=', workspaceId)
+      .executeTakeFirstOrThrow()
+    expect(streams).toBe(20)
+    await checkInvariants(two.db, workspaceId)
   })
 
   it('keeps one hold for one request id held 100 times, and one debit when it is settled 100 times, from two processes', async () => {

@@ -2,13 +2,12 @@ import fc from 'fast-check'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLedger, type HoldOutcome, type Ledger, type SettleOutcome } from '../../src/modules/credits/ledger.ts'
-import { createDatabase, executeRaw, type Database } from '../../src/platform/db/database.ts'
+import { executeRaw, type Database } from '../../src/platform/db/database.ts'
 import type { DB } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
-import { migrateToLatest } from '../../src/platform/db/migrator.ts'
 import type { CreditEntry } from '../../src/modules/credits/credits.tables.ts'
 import { AppError } from '../../src/platform/http/errors.ts'
-import { createTestDatabaseUrl, driver } from '../harness.ts'
+import { driver, openMigratedDatabase } from '../harness.ts'
 
 /**
  * Random command sequences against the ledger on a real migrated database. Each run gets its own workspace and two
@@ -99,18 +98,14 @@ const expectAppError = (error: unknown, status: number, code: string) => {
 
 describe(`credit ledger properties (${driver})`, () => {
   let database: Database<DB>
-  let drop: () => Promise<void>
+  let close: () => Promise<void>
 
   beforeAll(async () => {
-    const target = await createTestDatabaseUrl()
-    drop = target.drop
-    database = await createDatabase<DB>({ databaseUrl: target.url })
-    await migrateToLatest(database.db)
+    ;({ database, close } = await openMigratedDatabase())
   })
 
   afterAll(async () => {
-    await database?.close()
-    await drop?.()
+    await close?.()
   })
 
   const openWorkspace = async (ledger: Ledger) => {
@@ -139,19 +134,22 @@ describe(`credit ledger properties (${driver})`, () => {
     const db = database.db
     const account = await db
       .selectFrom('creditAccounts')
-      .select(['balance', 'held'])
+      .select(['balance', 'held', 'streams'])
       .where('workspaceId', '=', workspaceId)
       .executeTakeFirstOrThrow()
     const {
       rows: [sums],
-    } = await sql<{ entries: bigint; pending: bigint }>`SELECT
+    } = await sql<{ entries: bigint; pending: bigint; streams: number }>`SELECT
         (SELECT coalesce(sum(amount), 0)::bigint FROM credit_entries WHERE workspace_id = ${workspaceId}) AS entries,
-        (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending`.execute(
+        (SELECT coalesce(sum(amount), 0)::bigint FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending') AS pending,
+        (SELECT count(*)::int FROM credit_holds WHERE workspace_id = ${workspaceId} AND status = 'pending' AND streaming) AS streams`.execute(
       db,
     )
-    // The balance is the sum of the entries; held is the sum of the pending holds; available is never negative.
+    // The balance is the sum of the entries; held is the sum of the pending holds; available is never negative;
+    // streams is the number of pending streaming holds.
     expect(account.balance).toBe(sums!.entries)
     expect(account.held).toBe(sums!.pending)
+    expect(account.streams).toBe(sums!.streams)
     expect(account.balance - account.held).toBeGreaterThanOrEqual(0n)
     expect(account.held).toBeGreaterThanOrEqual(0n)
 
@@ -212,9 +210,10 @@ describe(`credit ledger properties (${driver})`, () => {
   it('keeps every invariant under random, partly concurrent, sequences of grants, adjustments, holds and settles', async () => {
     await fc.assert(
       fc.asyncProperty(groupsArb, fc.scheduler(), fc.nat(), async (groups, s, pickEntry) => {
+        // Two processes' ledgers; the second runs up to four batches of the workspace at once, as the app does.
         const ledgers = [
           createLedger(database.db, { defaults: LIMITS }),
-          createLedger(database.db, { defaults: LIMITS }),
+          createLedger(database.db, { defaults: LIMITS, inflight: 4 }),
         ] as const
         const workspaceId = await openWorkspace(ledgers[0])
         const holdByRequest = new Map<string, string>()
@@ -261,7 +260,8 @@ describe(`credit ledger properties (${driver})`, () => {
                     tokenId: null,
                     surface: 'test',
                     modelId: 'test-model',
-                    streaming: false,
+                    // Every third request id streams: the account counts those pending (`streams`).
+                    streaming: cmd.rid % 3 === 0,
                     requestId,
                     amount,
                     inputTokens: 0,

@@ -17,6 +17,7 @@ import { flowsScenarios } from './flows-scenarios.ts'
 import { inboxScenarios, startE2eWhatsApp } from './inbox-scenarios.ts'
 import { qrScenarios } from './qr-scenarios.ts'
 import { crmScenarios } from './crm-scenarios.ts'
+import { avatarsScenarios } from './avatars-scenarios.ts'
 import { knowledgeChatScript, knowledgePricedScenarios, knowledgeScenarios } from './knowledge-scenarios.ts'
 import { startWarRoomServices, warroomScenarios } from './warroom-scenarios.ts'
 // status: a server of its own on a fresh PostgreSQL database (started and stopped by the scenario)
@@ -24,6 +25,8 @@ import { statusScenarios } from './status-scenarios.ts'
 import { connectorsScenarios, startE2eGoogle } from './connectors-scenarios.ts'
 // Alerts (issue 17 §4): on the first server (the real plans: Free allows 2 clients).
 import { alertsScenarios } from './alerts-scenarios.ts'
+// Layout at three sizes and the toasts of failed actions (issue 18 §2, §3): on the first server (Free: 2 clients).
+import { polishScenarios } from './polish-scenarios.ts'
 
 /**
  * Browser tests: starts Camarad exactly as `npm start` does (fresh PGlite data dir, random port), drives the
@@ -70,6 +73,8 @@ const startServer = async (dataDir: string, env: Record<string, string> = {}, at
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
       REDIS_URL: '',
+      // Every scenario signs up from 127.0.0.1: the suite passes the default hourly allowance per address (20).
+      SIGNUP_MAX_PER_IP_PER_HOUR: '1000',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -160,6 +165,8 @@ const main = async () => {
   let browser: Browser | undefined
   let passed = 0
   let failed = 0
+  /** Repeated after the run: the servers' logs bury a failure's stack, and CI shows only the output's tail. */
+  const failures: string[] = []
   try {
     await waitReady(baseUrl, server)
     // Started once the first one is up: it reuses the web build the first one made.
@@ -207,6 +214,10 @@ const main = async () => {
         ...knowledgeScenarios,
         // Alerts (issue 17 §4).
         ...alertsScenarios,
+        // Layout at three sizes and toasts (issue 18 §2, §3).
+        ...polishScenarios,
+        // Agent avatars (issue 18 §1).
+        ...avatarsScenarios,
       ].map((s) => ({
         s,
         baseUrl,
@@ -244,12 +255,17 @@ const main = async () => {
         console.log(`  ✓ ${scenario.name} (${Date.now() - started} ms)`)
       } catch (err) {
         failed++
-        console.log(`  ✗ ${scenario.name}\n    ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+        const why = err instanceof Error ? (err.stack ?? err.message) : String(err)
+        failures.push(
+          `  ✗ ${scenario.name} (after ${Date.now() - started} ms)\n    ${why.split('\n').slice(0, 12).join('\n    ')}`,
+        )
+        console.log(`  ✗ ${scenario.name}\n    ${why}`)
       }
     }
   } catch (err) {
     failed++
-    console.log(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
+    failures.push(`  ✗ setup: ${err instanceof Error ? err.message : String(err)}`)
+    console.log(failures.at(-1))
   } finally {
     await browser?.close()
     for (const s of [server, priced?.server, billing?.server, qr?.server, warroom?.server]) {
@@ -271,6 +287,7 @@ const main = async () => {
     rmSync(warroomDir, { recursive: true, force: true })
   }
   console.log(`screenshots: ${SHOTS}`)
+  if (failures.length) console.log(`failed scenarios:\n${failures.join('\n')}`)
   console.log(`e2e: ${passed} passed, ${failed} failed`)
   process.exit(failed ? 1 : 0)
 }

@@ -35,6 +35,8 @@ export type FakeOpenAIOptions = {
   toolRounds?: number
   /** Scripts the tool calls per request (over `toolCalls`): e.g. only when the user asks a given question. */
   toolCallsFor?: (body: Record<string, unknown>) => Array<{ id: string; name: string; arguments: string }>
+  /** Streams only this many text pieces, then drops the connection (no finish, no [DONE]): a stream cut mid-way. */
+  cutAfterChunks?: number
   models?: string[]
   /** Words that mean the same to `/v1/embeddings` (each group one concept), over `EMBEDDING_SYNONYMS`. */
   synonyms?: string[][]
@@ -183,6 +185,11 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     const pieces = calls.length ? [] : split(textFor(body), options.chunks ?? 3)
     for (const [i, piece] of pieces.entries()) {
       if (i > 0) await sleep(options.chunkDelayMs ?? 0)
+      if (i === options.cutAfterChunks) {
+        // Let what was written reach the client before the connection drops.
+        await sleep(50)
+        return void res.socket?.destroy()
+      }
       send(choice({ content: piece }))
     }
     for (const [index, call] of calls.entries()) {
@@ -251,11 +258,15 @@ export const startFakeOpenAI = async (options: FakeOpenAIOptions = {}) => {
     await sleep(options.firstTokenDelayMs ?? 0)
     return json(res, 200, completion(body))
   })
+  let connections = 0
+  server.on('connection', () => void connections++)
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
   const { port } = server.address() as { port: number }
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    /** TCP connections accepted so far (a client with a keep-alive pool opens fewer than it sends requests). */
+    connections: () => connections,
     /** Only the chat completion calls, in order. */
     completions: () => requests.filter((r) => r.method === 'POST' && !r.path.endsWith('/embeddings')),
     /** Only the embeddings calls, in order. */

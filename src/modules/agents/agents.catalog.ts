@@ -1,8 +1,11 @@
+import type { BuiltinAvatarKey } from '../../../contracts/agents.ts'
+
 /** A built-in agent: its role, limits and hand-offs are the prompt; nothing here is generic assistant talk. */
 export type BuiltinAgent = {
   id: string
   name: string
-  avatar: string
+  /** The designed avatar the web app draws (web/src/ui/AgentAvatar.tsx). */
+  avatar: BuiltinAvatarKey
   role: string
   description: string
   responsibilities: string[]
@@ -17,7 +20,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.personal-assistant',
     name: 'Personal Assistant',
-    avatar: '🧭',
+    avatar: 'strategist',
     tier: 'standard',
     role: "agency's personal assistant and router",
     description: 'Answers general questions about the client and routes specialist work to the right agent, visibly.',
@@ -47,7 +50,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.ppc-specialist',
     name: 'PPC Specialist',
-    avatar: '📈',
+    avatar: 'ppc',
     tier: 'standard',
     role: 'paid advertising specialist (Google Ads, Meta Ads)',
     description: 'Plans, audits and optimises paid campaigns: structure, keywords, bids, budgets and ad tests.',
@@ -74,7 +77,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.seo-strategist',
     name: 'SEO & Content Strategist',
-    avatar: '🔎',
+    avatar: 'seo',
     tier: 'standard',
     role: 'SEO and content strategist',
     description: 'Keyword research, content calendars, on-page and technical SEO recommendations.',
@@ -98,7 +101,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.copywriter',
     name: 'Copywriter',
-    avatar: '✍️',
+    avatar: 'copywriter',
     tier: 'standard',
     role: 'conversion copywriter',
     description: 'Ads, emails, landing pages and social posts in the client’s voice.',
@@ -121,7 +124,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.data-analyst',
     name: 'Data Analyst',
-    avatar: '📊',
+    avatar: 'analyst',
     tier: 'standard',
     role: 'marketing data analyst',
     description: 'Reads GA4 and ads data, explains trends and designs measurement and experiments.',
@@ -144,7 +147,7 @@ export const BUILTIN_AGENTS: BuiltinAgent[] = [
   {
     id: 'builtin.customer-support',
     name: 'Customer Support',
-    avatar: '💬',
+    avatar: 'support',
     tier: 'standard',
     role: "customer support agent for the client's own customers",
     description: "Drafts friendly, accurate replies to the client's customers and knows when to escalate.",

@@ -7,6 +7,8 @@ import { agentRoutes } from './agents.routes.ts'
 import { createAgentService } from './agents.service.ts'
 import { agents as agentRows } from './agents.repository.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import type { AuditService } from '../audit/audit.module.ts'
+import { avatarRoutes } from './avatar.routes.ts'
 
 export { BUILTIN_AGENTS } from './agents.catalog.ts'
 export { assembleSystemPrompt, type PromptContext } from './prompt.ts'
@@ -28,8 +30,13 @@ export const createAgentsModule = (deps: {
   scope: ScopeResolver
   isKnownModel: (workspaceId: string, id: string) => Promise<boolean>
   entitlements: LimitCheck
+  audit: AuditService
 }) => {
   const agents = createAgentService(deps)
-  return { agents, routes: [agentRoutes({ agents, scope: deps.scope })], jobs: [] } satisfies ModuleShape
+  return {
+    agents,
+    routes: [agentRoutes({ agents, scope: deps.scope }), avatarRoutes({ agents, scope: deps.scope })],
+    jobs: [],
+  } satisfies ModuleShape
 }
 export type AgentsModule = ReturnType<typeof createAgentsModule>

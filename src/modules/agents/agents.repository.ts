@@ -15,16 +15,67 @@ export const agents = {
           .executeTakeFirstOrThrow()
       ).n,
     ),
+  /** With each agent its uploaded picture's hash (`avatarSha`, null without one); never the bytes. */
   list: (db: Kysely<AgentsTables>, scope: WorkspaceScope, includeArchived = false) => {
-    const q = db.selectFrom('agents').selectAll().where('workspaceId', '=', scope.workspaceId)
-    return (includeArchived ? q : q.where('archivedAt', 'is', null)).orderBy('createdAt', 'asc').limit(200).execute()
+    const q = db
+      .selectFrom('agents')
+      .leftJoin('agentAvatars', 'agentAvatars.agentId', 'agents.id')
+      .selectAll('agents')
+      .select('agentAvatars.sha256 as avatarSha')
+      .where('agents.workspaceId', '=', scope.workspaceId)
+    return (includeArchived ? q : q.where('agents.archivedAt', 'is', null))
+      .orderBy('agents.createdAt', 'asc')
+      .limit(200)
+      .execute()
   },
+  /** The hash of an agent's uploaded picture, if it has one. */
+  avatarSha: async (db: Kysely<AgentsTables>, agentId: string) =>
+    (await db.selectFrom('agentAvatars').select('sha256').where('agentId', '=', agentId).executeTakeFirst())?.sha256 ??
+    null,
+  /** An agent's uploaded picture, within the scope's workspace. */
+  avatar: (db: Kysely<AgentsTables>, scope: WorkspaceScope, agentId: string) =>
+    db
+      .selectFrom('agentAvatars')
+      .innerJoin('agents', 'agents.id', 'agentAvatars.agentId')
+      .select(['agentAvatars.mime', 'agentAvatars.data', 'agentAvatars.sha256', 'agentAvatars.updatedAt'])
+      .where('agents.workspaceId', '=', scope.workspaceId)
+      .where('agentAvatars.agentId', '=', agentId)
+      .executeTakeFirst(),
+  /** Sets (or replaces) an agent's picture; the caller has checked the agent is in its workspace. */
+  putAvatar: (
+    db: Kysely<AgentsTables>,
+    scope: WorkspaceScope,
+    a: { agentId: string; mime: string; data: Buffer; sha256: string },
+  ) =>
+    db
+      .insertInto('agentAvatars')
+      .values({ ...a, updatedBy: scope.userId })
+      .onConflict((oc) =>
+        oc.column('agentId').doUpdateSet({
+          mime: a.mime,
+          data: a.data,
+          sha256: a.sha256,
+          updatedBy: scope.userId,
+          updatedAt: new Date(),
+        }),
+      )
+      .execute(),
+  /** Removes an agent's picture; what it was, or undefined if there was none. */
+  removeAvatar: (db: Kysely<AgentsTables>, scope: WorkspaceScope, agentId: string) =>
+    db
+      .deleteFrom('agentAvatars')
+      .where('agentId', '=', agentId)
+      .where('agentId', 'in', db.selectFrom('agents').select('id').where('workspaceId', '=', scope.workspaceId))
+      .returning(['mime', 'sha256'])
+      .executeTakeFirst(),
   get: (db: Kysely<AgentsTables>, scope: WorkspaceScope, id: string) =>
     db
       .selectFrom('agents')
-      .selectAll()
-      .where('workspaceId', '=', scope.workspaceId)
-      .where('id', '=', id)
+      .leftJoin('agentAvatars', 'agentAvatars.agentId', 'agents.id')
+      .selectAll('agents')
+      .select('agentAvatars.sha256 as avatarSha')
+      .where('agents.workspaceId', '=', scope.workspaceId)
+      .where('agents.id', '=', id)
       .executeTakeFirst(),
   insert: (
     db: Kysely<AgentsTables>,

@@ -5,6 +5,7 @@ export type AgentsTable = {
   id: string
   workspaceId: string
   name: string
+  /** A built-in design's key or `initials` (contracts/agents.ts, AgentAvatarKey). */
   avatar: Generated<string>
   description: Generated<string>
   instructions: string
@@ -25,10 +26,21 @@ export type AgentOverridesTable = {
   updatedAt: Timestamp
 }
 
+/** A custom agent's uploaded picture (PNG, JPEG or WebP, read from its bytes). */
+export type AgentAvatarsTable = {
+  agentId: string
+  mime: string
+  data: ColumnType<Uint8Array, Buffer, Buffer>
+  sha256: string
+  updatedBy: string
+  updatedAt: Timestamp
+}
+
 /** The tables the agents module owns: its handles are typed `Kysely<AgentsTables>`. */
 export type AgentsTables = {
   agents: AgentsTable
   agentOverrides: AgentOverridesTable
+  agentAvatars: AgentAvatarsTable
 }
 
 export type AgentRow = Selectable<AgentsTable>

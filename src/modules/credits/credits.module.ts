@@ -1,3 +1,4 @@
+import type { Invalidations } from '../../platform/cache/who-cache.ts'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.ts'
 import type { Kysely } from 'kysely'
@@ -46,6 +47,8 @@ export type { CreditHold, CreditRate, ModelPrice } from './credits.tables.ts'
 
 type Deps = {
   db: Kysely<CreditsTables>
+  /** Other processes' price and rate changes (ADR 0009's channel): the price book drops its copy. */
+  invalidations?: Invalidations
   /** The models module's usage record, written with a surface's rows by `MeteredCall.complete`. */
   recordCall: (trx: Handle, r: ModelCallRecord) => Promise<unknown>
   audit: AuditService
@@ -90,6 +93,7 @@ export const createCreditsModule = ({
   firstOwnedWorkspace,
   tenancy,
   recordCall,
+  invalidations,
 }: Deps) => {
   const defaults = {
     perRequestCap: config.CREDITS_PER_REQUEST_CAP ? micro(config.CREDITS_PER_REQUEST_CAP) : null,
@@ -99,7 +103,7 @@ export const createCreditsModule = ({
   }
   const creditsMetrics = createCreditsMetrics(db)
   const ledger = creditsMetrics.observe(createLedger(db, { defaults }))
-  const book = createPriceBook(db)
+  const book = createPriceBook(db, { invalidations })
   const metering = createMetering({
     db,
     ledger,

@@ -33,6 +33,8 @@ export type CreditAccountsTable = {
   workspaceId: string
   balance: Generated<bigint>
   held: Generated<bigint>
+  /** Pending streaming holds, kept by the holds' triggers (the concurrent-streams limit is checked against it). */
+  streams: Generated<number>
   perRequestCap: bigint | null
   requestsPerMinuteUser: number | null
   requestsPerMinuteWorkspace: number | null

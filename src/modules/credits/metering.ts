@@ -21,6 +21,9 @@ import { costPico, creditsFor, estimateCredits, picoToUsdMicro } from './pricing
 import { traceMeteredCall } from './metering-span.ts'
 
 /** Whether a plan may use a model tier: the plans catalog answers (a plan missing from it is treated as Free). */
+/** What commits with a settle: the usage row, as a callback (`within`) or as its one statement (`record`). */
+export type Along = Pick<SettleRequest, 'within' | 'record'>
+
 export type AllowsModelTier = (plan: string, tier: ModelTier) => boolean
 
 export type MeterInput = {
@@ -138,7 +141,7 @@ export const createMetering = ({
     holds: CreditHold[],
     cost: bigint,
     resolution: 'settled' | 'expired',
-    within?: SettleRequest['within'],
+    along?: Along,
   ) => {
     let left = cost
     let total: SettleOutcome | undefined
@@ -150,7 +153,7 @@ export const createMetering = ({
         holdId: h.id,
         cost: share,
         resolution,
-        within: i === 0 ? within : undefined,
+        ...(i === 0 ? along : undefined),
       })
       total = total
         ? {
@@ -267,16 +270,16 @@ export const createMetering = ({
       const holds: CreditHold[] = [hold]
       const price = (usage: NormalizedUsage | null) =>
         usage ? charge(hold.id, input.entry, input.billedBy, usage) : null
-      const settle = (c: ModelCallCharge | null, within?: SettleRequest['within']): Promise<SettleOutcome> =>
+      const settle = (c: ModelCallCharge | null, along?: Along): Promise<SettleOutcome> =>
         holds.length === 1
           ? ledger.settle({
               workspaceId: input.workspaceId,
               holdId: hold.id,
               cost: c?.charged ?? 0n,
               resolution: 'settled',
-              within,
+              ...along,
             })
-          : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', within)
+          : settleAcross(input.workspaceId, holds, c?.charged ?? 0n, 'settled', along)
       return {
         hold,
         estimate: est,
@@ -308,7 +311,7 @@ export const createMetering = ({
         },
         /** The charge for what the call used; `null` for a call that failed before the provider produced anything. */
         price,
-        /** Debits the charge and frees the holds (once: a second settle changes nothing); `within` commits with it (the usage row). */
+        /** Debits the charge and frees the holds (once: a second settle changes nothing); `along` commits with it (the usage row). */
         settle,
         /**
          * The tail of a streamed call on a surface that saves its own rows (chat answers, boardroom turns): prices the

@@ -5,6 +5,7 @@ import { newId } from '../../platform/db/ids.ts'
 import type { CreditRate, ModelPrice } from './credits.tables.ts'
 import type { CatalogEntry } from '../models/models.module.ts'
 import { perMillionFromUsd, type Price, type Rate } from './pricing.ts'
+import type { Invalidations } from '../../platform/cache/who-cache.ts'
 
 export type PriceInput = {
   modelId: string
@@ -44,15 +45,31 @@ export const catalogPrice = (e: CatalogEntry): Omit<PriceInput, 'source'> => ({
 })
 
 /**
- * Versioned prices per model and credit rates (live and shadow). The current versions are cached for a few
- * seconds per process; a change made here clears the cache at once, one made by another process is seen
- * within `ttlMs`. Every charge records the versions it used.
+ * Versioned prices per model and credit rates (live and shadow). The current versions are cached per process for
+ * `ttlMs` at most; a change made here clears the cache at once, and one made anywhere else (another process, SQL by
+ * hand) as soon as its commit's notification arrives (`invalidations`: triggers on both tables, tag `prices`).
+ * Every charge records the versions it used.
  */
-export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now = () => Date.now() } = {}) => {
+export const createPriceBook = (
+  db: Kysely<CreditsTables>,
+  {
+    ttlMs = 10_000,
+    now = () => Date.now(),
+    invalidations,
+  }: { ttlMs?: number; now?: () => number; invalidations?: Invalidations } = {},
+) => {
   let cached: { at: number; prices: Map<string, Price>; live: Rate; shadow: Rate } | undefined
+  /** Bumped by every invalidation: a load that started before one does not keep what it read. */
+  let generation = 0
+  const drop = () => {
+    generation++
+    cached = undefined
+  }
+  invalidations?.subscribe((tag) => {
+    if (tag === 'prices') drop()
+  }, drop)
 
-  const load = async () => {
-    if (cached && now() - cached.at < ttlMs) return cached
+  const read = async (seen: number) => {
     const [prices, rates] = await Promise.all([
       db.selectFrom('modelPrices').selectAll().where('validTo', 'is', null).execute(),
       db.selectFrom('creditRates').selectAll().where('validTo', 'is', null).execute(),
@@ -61,13 +78,27 @@ export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now
     const shadow = rates.find((r) => r.scope === 'shadow') ?? live
     if (!live || !shadow)
       throw new Error('No live credit rate: the credits migration seeds one; was it closed without a successor?')
-    cached = {
+    const loaded = {
       at: now(),
       prices: new Map(prices.map((p) => [p.modelId, toPrice(p)])),
       live: toRate(live),
       shadow: toRate(shadow),
     }
-    return cached
+    if (seen === generation) cached = loaded
+    return loaded
+  }
+  /** The read in flight, shared by every caller that finds the copy stale until it lands, unless a change came since. */
+  let reading: { generation: number; loaded: ReturnType<typeof read> } | undefined
+  const load = async () => {
+    if (cached && now() - cached.at < ttlMs) return cached
+    if (reading?.generation === generation) return reading.loaded
+    const current = { generation, loaded: read(generation) }
+    reading = current
+    const done = () => {
+      if (reading === current) reading = undefined
+    }
+    current.loaded.then(done, done)
+    return current.loaded
   }
 
   /** Closes the current version of a price and opens the new one, in one transaction. */
@@ -86,16 +117,12 @@ export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now
         .returningAll()
         .executeTakeFirstOrThrow()
     }
-    return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => {
-      cached = undefined
-    })
+    return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(drop)
   }
 
   return {
     current: load,
-    invalidate: () => {
-      cached = undefined
-    },
+    invalidate: drop,
 
     /** The current price of a model; a model never priced before gets its catalog list price as its first version. */
     async priceFor(entry: CatalogEntry): Promise<Price> {
@@ -106,7 +133,7 @@ export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now
         .values({ id: newId('price'), ...catalogPrice(entry), source: 'catalog' })
         .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing())
         .execute()
-      cached = undefined
+      drop()
       return (await load()).prices.get(entry.id)!
     },
 
@@ -120,7 +147,7 @@ export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now
         .values(missing.map((e) => ({ id: newId('price'), ...catalogPrice(e), source: 'catalog' as const })))
         .onConflict((oc) => oc.column('modelId').where('validTo', 'is', null).doNothing())
         .execute()
-      cached = undefined
+      drop()
       return missing.length
     },
 
@@ -142,9 +169,7 @@ export const createPriceBook = (db: Kysely<CreditsTables>, { ttlMs = 10_000, now
           .returningAll()
           .executeTakeFirstOrThrow()
       }
-      return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(() => {
-        cached = undefined
-      })
+      return (executor.isTransaction ? run(executor) : db.transaction().execute(run)).finally(drop)
     },
 
     prices: (handle: Handle, modelId?: string) => {

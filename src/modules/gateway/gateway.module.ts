@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely'
 import type { GatewayTables } from './gateway.tables.ts'
-import type { Role } from '../../platform/db/columns.ts'
 import type { ModelsModule } from '../models/models.module.ts'
 import type { Metering } from '../credits/credits.module.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
@@ -14,7 +13,6 @@ export const createGatewayModule = (deps: {
   models: ModelsModule
   metering: Metering
   scope: ScopeResolver
-  workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]>
 }) => {
   const gateway = createGatewayService(deps)
   return { gateway, routes: [gatewayRoutes({ gateway, ...deps })], jobs: [] } satisfies ModuleShape

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Role } from '../../platform/db/columns.ts'
 import { authErrors } from '../../platform/http/http.errors.ts'
 import { gatewayErrors } from './gateway.errors.ts'
 import { hasRole } from '../../platform/http/request-context.ts'
@@ -34,12 +33,11 @@ type Deps = {
   gateway: GatewayService
   models: ModelsModule
   scope: ScopeResolver
-  workspacesOf: (userId: string) => Promise<{ id: string; role: Role }[]>
 }
 
 /** The OpenAI-compatible surface: any OpenAI client library works with a Camarad API token as its key. */
 export const gatewayRoutes =
-  ({ gateway, models, scope, workspacesOf }: Deps) =>
+  ({ gateway, models, scope }: Deps) =>
   async (base: FastifyInstance) => {
     const app = base.withTypeProvider<ZodTypeProvider>()
 
@@ -62,11 +60,11 @@ export const gatewayRoutes =
       }
       if (req.headers['x-workspace-id'])
         return { ...who, workspaceId: (await scope.workspace(req, 'member')).workspaceId, clientId: null }
-      const mine = await workspacesOf(auth.userId)
-      if (mine.length !== 1) throw gatewayErrors.workspace_ambiguous({ workspaces: mine.length })
-      // The list already carries the caller's role there: no second membership read.
-      if (!hasRole(mine[0]!.role, 'member')) throw authErrors.forbidden()
-      return { ...who, workspaceId: mine[0]!.id, clientId: null }
+      const mine = await scope.rolesOf(auth.userId, req.arrivedAt)
+      if (mine.size !== 1) throw gatewayErrors.workspace_ambiguous({ workspaces: mine.size })
+      const [workspaceId, role] = [...mine][0]!
+      if (!hasRole(role, 'member')) throw authErrors.forbidden()
+      return { ...who, workspaceId, clientId: null }
     }
 
     app.get(
@@ -105,7 +103,7 @@ export const gatewayRoutes =
       async (req, reply) => {
         assertRequestBounds(req.body)
         const who = await attribute(req)
-        const resolved = await gateway.resolveModel(who.workspaceId, req.body.model)
+        const resolved = await gateway.resolveModel(who.workspaceId, req.body.model, req.arrivedAt)
         if (!req.body.stream) {
           const { completion, billing } = await gateway.complete(who, resolved, req.body)
           reply

@@ -9,9 +9,12 @@ import {
   type CatalogEntry,
   type ModelSet,
   type ModelsModule,
+  type OpenAiEndpoint,
 } from '../models/models.module.ts'
 import type { MeteredCall, Metering, CreditHold } from '../credits/credits.module.ts'
+import { postChatCompletions, readAll, sseData, streamError } from './openai-relay.ts'
 import {
+  assertToolArguments,
   finishReason,
   openAiUsage,
   toModelMessages,
@@ -41,6 +44,56 @@ type Completion = {
   usage: ReturnType<typeof openAiUsage>
 }
 type Usage = ReturnType<typeof normalizeUsage>
+type ToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } }
+
+/** Usage as OpenAI-format upstreams report it. */
+type WireUsage = {
+  prompt_tokens?: number
+  completion_tokens?: number
+  prompt_tokens_details?: { cached_tokens?: number } | null
+  completion_tokens_details?: { reasoning_tokens?: number } | null
+}
+/** A `chat.completion.chunk` as an upstream sends it: only what the relay reads is typed. */
+type WireChunk = {
+  id?: string
+  model?: string
+  created?: number
+  error?: unknown
+  usage?: WireUsage | null
+  choices?: {
+    delta?: {
+      content?: string | null
+      tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[]
+    }
+    finish_reason?: string | null
+  }[]
+}
+type WireCompletion = {
+  error?: unknown
+  usage?: WireUsage | null
+  choices?: {
+    message?: {
+      content?: string | null
+      tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] | null
+    }
+    finish_reason?: string | null
+  }[]
+}
+
+/** The upstream's usage in the shape `normalizeUsage` reads (the AI SDK's). */
+const reportedUsage = (u: WireUsage | null | undefined): Parameters<typeof normalizeUsage>[0] =>
+  u
+    ? {
+        inputTokens: u.prompt_tokens,
+        outputTokens: u.completion_tokens,
+        inputTokenDetails: { cacheReadTokens: u.prompt_tokens_details?.cached_tokens },
+        outputTokenDetails: { reasoningTokens: u.completion_tokens_details?.reasoning_tokens },
+      }
+    : undefined
+
+/** What the model generated, as text to count when the upstream reported no usage (its text and its tool calls). */
+const generated = (text: string, toolCalls: ToolCall[]) =>
+  toolCalls.length ? text + toolCalls.map((c) => c.function.name + c.function.arguments).join('') : text
 /** What the caller learns about the charge: the hold before the call, the debit after it. */
 export type Billing = { estimate: bigint; charged?: bigint; replay: boolean }
 
@@ -74,11 +127,27 @@ export const createGatewayService = ({
       .values({ workspaceId: who.workspaceId, requestId: who.requestId, output })
       .onConflict((oc) => oc.columns(['workspaceId', 'requestId']).doUpdateSet({ output, updatedAt: new Date() }))
       .execute()
+  /**
+   * Once the call is settled its saved progress is of no use. Progress is saved only by the call that streams (a
+   * request id seen before is replayed, never streamed again): nothing saved, nothing to delete.
+   */
+  const dropProgress = async (who: Attribution, saving: Promise<unknown> | undefined) => {
+    if (!saving) return
+    await saving
+    await db
+      .deleteFrom('streamProgress')
+      .where('workspaceId', '=', who.workspaceId)
+      .where('requestId', '=', who.requestId)
+      .execute()
+  }
 
-  /** `gpt-4o-mini` or `openai:gpt-4o-mini`: a bare model id names the first configured catalog entry with it. */
   /** The workspace's models, and the entry a request names: `gpt-4o-mini` means the first configured entry with that model id. */
-  const resolveModel = async (workspaceId: string, name: string): Promise<{ set: ModelSet; entry: CatalogEntry }> => {
-    const set = await models.forWorkspace(workspaceId)
+  const resolveModel = async (
+    workspaceId: string,
+    name: string,
+    since?: number,
+  ): Promise<{ set: ModelSet; entry: CatalogEntry }> => {
+    const set = await models.forWorkspace(workspaceId, since)
     const entry = set.find(name) ?? set.catalog().find((e) => e.modelId === name)
     set.languageModel(entry?.id ?? name) // throws model.unknown with the catalog's wording
     return { set, entry: entry! }
@@ -86,6 +155,33 @@ export const createGatewayService = ({
 
   const maxOutputTokens = (entry: CatalogEntry, body: ChatCompletionRequest) =>
     Math.min(body.max_completion_tokens ?? body.max_tokens ?? entry.maxOutputTokens, entry.maxOutputTokens)
+
+  /**
+   * The caller's request as the upstream gets it: every parameter passed through, but the model is the entry's
+   * provider id, the output cap is ours, one choice (`n` dropped), and a stream always asks for its usage.
+   */
+  const upstreamRequest = (entry: CatalogEntry, body: ChatCompletionRequest, stream: boolean) => {
+    const {
+      model: _model,
+      stream: _stream,
+      stream_options: streamOptions,
+      max_tokens: _maxTokens,
+      max_completion_tokens: maxCompletionTokens,
+      n: _n,
+      ...params
+    } = body as ChatCompletionRequest & { n?: unknown }
+    const request: Record<string, unknown> = { ...params, model: entry.modelId }
+    // OpenAI takes max_completion_tokens for every chat model (max_tokens is refused by its reasoning models);
+    // an OpenAI-compatible server gets the field its caller used, max_tokens (the one all of them know) by default.
+    if (entry.provider === 'openai' || maxCompletionTokens != null)
+      request.max_completion_tokens = maxOutputTokens(entry, body)
+    else request.max_tokens = maxOutputTokens(entry, body)
+    if (stream) {
+      request.stream = true
+      request.stream_options = { ...streamOptions, include_usage: true }
+    }
+    return request
+  }
 
   const callOptions = (set: ModelSet, entry: CatalogEntry, body: ChatCompletionRequest, abortSignal?: AbortSignal) => {
     const { system, messages } = toModelMessages(body.messages)
@@ -120,9 +216,10 @@ export const createGatewayService = ({
     response?: Completion,
   ) => {
     const charge = await metered.price(status === 'failed' && !output ? null : usage)
-    return metered.settle(charge, (trx) =>
-      models.recordCall(trx, { ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response }),
-    )
+    const call = models.callStatement({ ...who, surface: 'v1', modelId: entry.id, status, usage, charge, response })
+    const settled = await metered.settle(charge, { record: call.insert })
+    call.written()
+    return settled
   }
 
   /** The hold for a call, or the first result of a request id seen before. */
@@ -132,6 +229,8 @@ export const createGatewayService = ({
     body: ChatCompletionRequest,
     streaming: boolean,
   ) => {
+    // Refused before any hold is taken: nothing to release.
+    assertToolArguments(body.messages)
     const { stream: _s, stream_options: _o, ...params } = body
     const metered = await metering.begin({
       ...who,
@@ -147,6 +246,201 @@ export const createGatewayService = ({
     const prior = await recordedCall(db, who.workspaceId, who.requestId)
     if (!prior?.response) throw requestErrors.not_replayable({ why: prior ? 'failed' : 'running' })
     return { metered, replayed: { completion: prior.response as Completion, charged: prior.charged ?? 0n } }
+  }
+
+  const newCompletion = (
+    entry: CatalogEntry,
+    text: string,
+    toolCalls: ToolCall[],
+    reason: string | null | undefined,
+    usage: Usage,
+    base = { id: completionId(), created: Math.floor(Date.now() / 1000) },
+  ): Completion => ({
+    id: base.id,
+    object: 'chat.completion',
+    created: base.created,
+    model: entry.id,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text || (toolCalls.length ? null : ''),
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
+        finish_reason: reason || 'stop',
+        logprobs: null,
+      },
+    ],
+    usage: openAiUsage(usage),
+  })
+
+  /** A non-streaming call relayed to an OpenAI-format upstream: one JSON answer, parsed once. */
+  const relayComplete = async (
+    who: Attribution,
+    set: ModelSet,
+    entry: CatalogEntry,
+    endpoint: OpenAiEndpoint,
+    metered: MeteredCall,
+    body: ChatCompletionRequest,
+  ) => {
+    const promptText = () => JSON.stringify(body.messages)
+    let answer: WireCompletion
+    try {
+      const res = await postChatCompletions(endpoint, upstreamRequest(entry, body, false), { stream: false })
+      answer = JSON.parse((await readAll(res)).toString('utf8')) as WireCompletion
+      if (answer?.error) throw streamError(answer.error)
+    } catch (err) {
+      await finish(who, entry, metered, 'failed', normalizeUsage(undefined, { prompt: promptText, output: '' }), '')
+      throw set.describeError(err, entry)
+    }
+    const choice = answer.choices?.[0]
+    const text = typeof choice?.message?.content === 'string' ? choice.message.content : ''
+    const toolCalls: ToolCall[] = (choice?.message?.tool_calls ?? []).map((c) => ({
+      id: c.id ?? '',
+      type: 'function',
+      function: { name: c.function?.name ?? '', arguments: c.function?.arguments ?? '' },
+    }))
+    const usage = normalizeUsage(reportedUsage(answer.usage), {
+      prompt: promptText,
+      output: generated(text, toolCalls),
+    })
+    const completion = newCompletion(entry, text, toolCalls, choice?.finish_reason, usage)
+    const settled = await finish(who, entry, metered, 'complete', usage, text || JSON.stringify(toolCalls), completion)
+    return { completion, charged: settled.charged }
+  }
+
+  /**
+   * A stream relayed from an OpenAI-format upstream: its chunks are parsed as they arrive (for the text the sweeper
+   * saves, the tool calls and the usage) and passed on with our id and model. Behaves as the AI SDK path: the first
+   * chunk only once the model has produced output, the finishing chunk only once the call is settled, usage sent
+   * only when the caller asked for it (the upstream is always asked), progress saved every 2 s.
+   */
+  async function* relayStream(
+    who: Attribution,
+    set: ModelSet,
+    entry: CatalogEntry,
+    endpoint: OpenAiEndpoint,
+    metered: MeteredCall,
+    body: ChatCompletionRequest,
+    abortSignal: AbortSignal,
+  ) {
+    const promptText = () => JSON.stringify(body.messages)
+    const base = {
+      id: completionId(),
+      object: 'chat.completion.chunk' as const,
+      created: Math.floor(Date.now() / 1000),
+      model: entry.id,
+    }
+    let text = ''
+    const toolCalls: ToolCall[] = []
+    let reported: Parameters<typeof normalizeUsage>[0]
+    let reason: string | null = null
+    let status: 'complete' | 'cancelled' | 'failed' = 'complete'
+    // Chunks before the model's first output (the role chunk) wait with it; the finishing chunk waits for the settle.
+    let started = false
+    const before: WireChunk[] = []
+    let finishing: WireChunk | undefined
+    let savedAt = Date.now()
+    let saving: Promise<unknown> | undefined
+    try {
+      const res = await postChatCompletions(endpoint, upstreamRequest(entry, body, true), {
+        signal: abortSignal,
+        stream: true,
+      })
+      for await (const data of sseData(res.body)) {
+        if (abortSignal.aborted) {
+          status = 'cancelled'
+          break
+        }
+        const chunk = JSON.parse(data) as WireChunk
+        if (chunk.error) throw streamError(chunk.error)
+        if (chunk.usage) reported = reportedUsage(chunk.usage)
+        const choice = chunk.choices?.[0]
+        // The usage chunk (no choices): ours, from the settled usage, is sent at the end when the caller asked.
+        if (!choice) continue
+        chunk.id = base.id
+        chunk.model = base.model
+        chunk.created = base.created
+        delete chunk.usage
+        const delta = choice.delta
+        let output = false
+        if (delta?.content) {
+          text += delta.content
+          output = true
+        }
+        if (delta?.tool_calls?.length) {
+          for (const d of delta.tool_calls) {
+            const call = (toolCalls[d.index ?? toolCalls.length] ??= {
+              id: '',
+              type: 'function',
+              function: { name: '', arguments: '' },
+            })
+            if (d.id) call.id = d.id
+            if (d.function?.name && !call.function.name) call.function.name = d.function.name
+            if (d.function?.arguments) call.function.arguments += d.function.arguments
+          }
+          output = true
+        }
+        if (output && Date.now() - savedAt >= PROGRESS_EVERY_MS) {
+          savedAt = Date.now()
+          const snapshot = generated(text, toolCalls)
+          saving = (saving ?? Promise.resolve()).then(() => saveProgress(who, snapshot)).catch(() => undefined)
+        }
+        if (choice.finish_reason) {
+          reason = choice.finish_reason
+          finishing = chunk
+          continue
+        }
+        if (!started) {
+          if (!output) {
+            before.push(chunk)
+            continue
+          }
+          started = true
+          yield* before
+        }
+        yield chunk
+      }
+    } catch (err) {
+      status = abortSignal.aborted ? 'cancelled' : 'failed'
+      if (status === 'failed') {
+        const e = set.describeError(err, entry)
+        if (!started) {
+          const output = generated(text, toolCalls)
+          await finish(who, entry, metered, 'failed', normalizeUsage(reported, { prompt: promptText, output }), output)
+          throw e
+        }
+        yield { error: { message: e.message, type: 'api_error', code: e.code } }
+      }
+    }
+    if (!started) {
+      if (before.length) yield* before
+      else
+        yield {
+          ...base,
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
+        }
+    }
+    const calls = toolCalls.filter(Boolean)
+    const usage = normalizeUsage(reported, { prompt: promptText, output: generated(text, calls) })
+    const final = abortSignal.aborted ? 'cancelled' : status
+    await finish(
+      who,
+      entry,
+      metered,
+      final,
+      usage,
+      text || JSON.stringify(calls),
+      final === 'complete' ? newCompletion(entry, text, calls, reason, usage, base) : undefined,
+    )
+    await dropProgress(who, saving)
+    if (status === 'complete') {
+      yield (
+        finishing ?? { ...base, choices: [{ index: 0, delta: {}, finish_reason: reason || 'stop', logprobs: null }] }
+      )
+      if (body.stream_options?.include_usage) yield { ...base, choices: [], usage: openAiUsage(usage) }
+    }
   }
 
   return {
@@ -166,6 +460,11 @@ export const createGatewayService = ({
           completion: replayed.completion,
           billing: { estimate: metered.hold.amount, charged: replayed.charged, replay: true },
         }
+      const endpoint = set.openAiEndpoint(entry)
+      if (endpoint) {
+        const { completion, charged } = await relayComplete(who, set, entry, endpoint, metered, body)
+        return { completion, billing: { estimate: metered.hold.amount, charged, replay: false } }
+      }
       const { promptText, ...options } = callOptions(set, entry, body)
       let result
       try {
@@ -180,25 +479,7 @@ export const createGatewayService = ({
         type: 'function' as const,
         function: { name: c.toolName, arguments: JSON.stringify(c.input) },
       }))
-      const completion: Completion = {
-        id: completionId(),
-        object: 'chat.completion' as const,
-        created: Math.floor(Date.now() / 1000),
-        model: entry.id,
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant' as const,
-              content: result.text || (toolCalls.length ? null : ''),
-              ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-            },
-            finish_reason: finishReason(result.finishReason),
-            logprobs: null,
-          },
-        ],
-        usage: openAiUsage(usage),
-      }
+      const completion = newCompletion(entry, result.text, toolCalls, finishReason(result.finishReason), usage)
       const settled = await finish(
         who,
         entry,
@@ -240,6 +521,8 @@ export const createGatewayService = ({
       body: ChatCompletionRequest,
       abortSignal: AbortSignal,
     ) {
+      const endpoint = set.openAiEndpoint(entry)
+      if (endpoint) return yield* relayStream(who, set, entry, endpoint, metered, body, abortSignal)
       const { promptText, ...options } = callOptions(set, entry, body, abortSignal)
       const base = {
         id: completionId(),
@@ -313,23 +596,7 @@ export const createGatewayService = ({
       yield* start()
       const usage = normalizeUsage(reported, { prompt: promptText, output: text })
       const final = abortSignal.aborted ? 'cancelled' : status
-      const completion: Completion = {
-        ...base,
-        object: 'chat.completion',
-        usage: openAiUsage(usage),
-        choices: [
-          {
-            index: 0,
-            message: {
-              role: 'assistant',
-              content: text || (toolCalls.length ? null : ''),
-              ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-            },
-            finish_reason: finishReason(reason),
-            logprobs: null,
-          },
-        ],
-      }
+      const completion = newCompletion(entry, text, toolCalls, finishReason(reason), usage, base)
       await finish(
         who,
         entry,
@@ -339,15 +606,7 @@ export const createGatewayService = ({
         text || JSON.stringify(toolCalls),
         final === 'complete' ? completion : undefined,
       )
-      // Progress is saved only by this call (a request id seen before is replayed, never streamed again): nothing saved, nothing to delete.
-      if (saving) {
-        await saving
-        await db
-          .deleteFrom('streamProgress')
-          .where('workspaceId', '=', who.workspaceId)
-          .where('requestId', '=', who.requestId)
-          .execute()
-      }
+      await dropProgress(who, saving)
       if (status === 'complete') {
         yield chunk({}, finishReason(reason))
         if (body.stream_options?.include_usage) yield { ...base, choices: [], usage: openAiUsage(usage) }

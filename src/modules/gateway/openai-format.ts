@@ -104,6 +104,23 @@ const textOf = (content: z.infer<typeof Text> | null | undefined) =>
         .map((p) => p.text ?? '')
         .join('')
 
+/**
+ * 400 `gateway.invalid_tool_arguments` when an assistant message's tool call carries arguments that are not JSON: the
+ * same refusal whether the request then goes through the AI SDK (which parses them) or is relayed as sent.
+ */
+export const assertToolArguments = (messages: ChatCompletionRequest['messages']) => {
+  for (const m of messages) {
+    if (m.role !== 'assistant' || !m.tool_calls) continue
+    for (const c of m.tool_calls) {
+      try {
+        JSON.parse(c.function.arguments || '{}')
+      } catch {
+        throw gatewayErrors.invalid_tool_arguments({ callId: c.id })
+      }
+    }
+  }
+}
+
 /** OpenAI messages → AI SDK messages; system messages become the system prompt. */
 export const toModelMessages = (messages: ChatCompletionRequest['messages']) => {
   const toolNames = new Map<string, string>()

@@ -16,6 +16,7 @@ import { createEmailVerification, type IdentityEvents } from './email-verificati
 import { createPasswordReset } from './password-reset.service.ts'
 import type { MailService } from '../mail/mail.module.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
+import type { Invalidations } from '../../platform/cache/who-cache.ts'
 
 export type { IdentityService } from './identity.service.ts'
 export type { IdentityEvents } from './email-verification.service.ts'
@@ -32,6 +33,8 @@ type Deps = {
   mail: Pick<MailService, 'send'>
   /** Where `email.verified` goes, in the transaction that verified the email (credits grant welcome credits then). */
   events: Emits<IdentityEvents>
+  /** What the database says changed: drops cached tokens and sessions in every process (ADR 0009). */
+  invalidations: Invalidations
 }
 
 /** Accounts, sessions and personal API tokens. */
@@ -68,13 +71,13 @@ export const createIdentityModule = (deps: Deps) => {
     const header = req.headers.authorization
     if (header) {
       const bearer = BEARER.exec(header)?.[1]
-      if (bearer) req.auth = await tokens.authenticate(bearer)
+      if (bearer) req.auth = await tokens.authenticate(bearer, req.arrivedAt)
       return
     }
     const raw = req.cookies[SESSION_COOKIE]
     if (!raw) return
     const cookie = req.unsignCookie(raw)
-    if (cookie.valid && cookie.value) req.auth = await identity.authenticateSession(cookie.value)
+    if (cookie.valid && cookie.value) req.auth = await identity.authenticateSession(cookie.value, req.arrivedAt)
   }
 
   return {

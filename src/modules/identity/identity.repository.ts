@@ -102,7 +102,7 @@ export const sessions = {
   findLive: (db: Kysely<IdentityTables>, tokenHash: string, now: Date) =>
     db
       .selectFrom('sessions')
-      .select(['id', 'userId'])
+      .select(['id', 'userId', 'expiresAt'])
       .where('tokenHash', '=', tokenHash)
       .where('expiresAt', '>', now)
       .executeTakeFirst(),
@@ -143,7 +143,7 @@ export const apiTokens = {
   findUsable: (db: Kysely<IdentityTables>, tokenHash: string, now: Date) =>
     db
       .selectFrom('apiTokens')
-      .select(['id', 'userId', 'lastUsedAt', 'workspaceId', 'clientId'])
+      .select(['id', 'userId', 'lastUsedAt', 'expiresAt', 'workspaceId', 'clientId'])
       .where('tokenHash', '=', tokenHash)
       .where('revokedAt', 'is', null)
       .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]))

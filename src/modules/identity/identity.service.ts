@@ -11,6 +11,10 @@ import type { AuditService } from '../audit/audit.module.ts'
 import { identityErrors } from './identity.errors.ts'
 import { sessions, users } from './identity.repository.ts'
 import { assertAcceptablePassword, hashPassword, verifyPassword } from './password.ts'
+import { createWhoCache, type Invalidations } from '../../platform/cache/who-cache.ts'
+
+/** How long a process trusts a cached session without news from the database (invalidations are immediate). */
+const SESSION_CACHE_TTL_MS = 60_000
 
 export type ThrottleSettings = {
   maxFailuresPerAccount: number
@@ -34,6 +38,8 @@ type Deps = {
   counters: CounterStore
   throttle: ThrottleSettings
   sessionTtlDays: number
+  /** What the database says changed: drops cached sessions in every process (ADR 0009). */
+  invalidations: Invalidations
   now?: () => Date
   /** Called in the signup transaction (the verification email is sent from there). */
   onSignedUp?: (trx: Kysely<IdentityTables>, user: User) => Promise<void>
@@ -45,9 +51,16 @@ export const createIdentityService = ({
   counters,
   throttle,
   sessionTtlDays,
+  invalidations,
   now = () => new Date(),
   onSignedUp,
 }: Deps) => {
+  /** Session token hash → its row, in every process; a session ended or deleted is dropped at commit (ADR 0009). */
+  const sessionCache = createWhoCache<NonNullable<Awaited<ReturnType<typeof sessions.findLive>>>>(invalidations, {
+    tagsOf: (_hash, s) => [`session:${s.id}`],
+    ttlMs: SESSION_CACHE_TTL_MS,
+    max: 10_000,
+  })
   // Verifying against a real hash for unknown emails keeps both answers in the same timing band.
   const dummyHash = hashPassword(newSecretToken())
   const windowMs = throttle.windowSeconds * 1000
@@ -142,9 +155,18 @@ export const createIdentityService = ({
       })
     },
 
-    /** Resolves a session cookie's token to its user; an expired or deleted session resolves to nothing. */
-    async authenticateSession(token: string): Promise<RequestAuth | null> {
-      const s = await sessions.findLive(db, hashToken(token), now())
+    /**
+     * Resolves a session cookie's token to its user; an expired or deleted session resolves to nothing. `since`: the
+     * request's arrival, whose committed sign-outs must be seen (the cache's barrier).
+     */
+    async authenticateSession(token: string, since?: number): Promise<RequestAuth | null> {
+      const hash = hashToken(token)
+      const at = now()
+      let s = await sessionCache.get(hash, () => sessions.findLive(db, hash, at), since)
+      if (s && s.expiresAt <= at) {
+        sessionCache.drop(hash)
+        s = undefined
+      }
       return s ? { via: 'session', userId: s.userId, sessionId: s.id } : null
     },
 

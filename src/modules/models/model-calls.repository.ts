@@ -36,7 +36,10 @@ export type ModelCallRecord = {
 }
 
 /** One row per model call (one per request id), with the usage the provider reported and what it was charged. */
-export const recordModelCall = (handle: Handle, r: ModelCallRecord) =>
+export const recordModelCall = (handle: Handle, r: ModelCallRecord) => modelCallInsert(handle, r).execute()
+
+/** The usage record's INSERT, not run: a caller may carry it inside a statement of its own (the ledger's settle). */
+export const modelCallInsert = (handle: Handle, r: ModelCallRecord) =>
   own<ModelsTables>(handle)
     .insertInto('modelCalls')
     .values({
@@ -58,16 +61,26 @@ export const recordModelCall = (handle: Handle, r: ModelCallRecord) =>
       ...(r.charge ?? {}),
       response: r.response ? JSON.stringify(r.response) : null,
     })
-    .execute()
 
 /** What one request id was charged and answered (the sweeper prices a dead hold from it; `/v1` replays the answer). */
-export const recordedCall = (handle: Handle, workspaceId: string, requestId: string) =>
-  own<ModelsTables>(handle)
+/**
+ * A call's charge and stored response. The response comes back as text, parsed here: the CamelCasePlugin would
+ * rename the keys of the jsonb value (`finish_reason` → `finishReason`), and a replay must answer it as it was sent.
+ */
+export const recordedCall = async (handle: Handle, workspaceId: string, requestId: string) => {
+  const row = await own<ModelsTables>(handle)
     .selectFrom('modelCalls')
-    .select(['charged', 'response'])
+    .select(['charged', sql<string | null>`response::text`.as('responseText')])
     .where('workspaceId', '=', workspaceId)
     .where('requestId', '=', requestId)
     .executeTakeFirst()
+  return (
+    row && {
+      charged: row.charged,
+      response: row.responseText === null ? null : (JSON.parse(row.responseText) as Record<string, unknown>),
+    }
+  )
+}
 
 export type SpendGroup = 'day' | 'model' | 'agent' | 'user' | 'client' | 'surface'
 

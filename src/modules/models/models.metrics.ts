@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client'
 import type { Handle } from '../../platform/db/database.ts'
-import { recordModelCall, type ModelCallRecord } from './model-calls.repository.ts'
+import { modelCallInsert, recordModelCall, type ModelCallRecord } from './model-calls.repository.ts'
 import type { CatalogEntry } from './models.types.ts'
 
 /** A call's end as a label: the usage record's status, `complete` read as `ok`. */
@@ -35,5 +35,13 @@ export const createModelCallMetrics = (known: (modelId: string) => CatalogEntry 
       observe(r)
       return written
     },
+    /**
+     * The usage record as its INSERT, for a statement that carries it (the ledger's settle, `SettleRequest.record`);
+     * `written` counts it once that statement has committed.
+     */
+    callStatement: (r: ModelCallRecord) => ({
+      insert: (handle: Handle) => modelCallInsert(handle, r),
+      written: () => observe(r),
+    }),
   }
 }

@@ -11,11 +11,12 @@ import {
 import { describeProviderError, modelsErrors } from './models.errors.ts'
 import { createEmbeddingModel, createProviderFactories } from './models.providers.ts'
 import type { FastifyInstance } from 'fastify'
+import { createWhoCache, type Invalidations } from '../../platform/cache/who-cache.ts'
 import type { ScopeResolver } from '../tenancy/tenancy.module.ts'
 import { modelsRoutes } from './models.routes.ts'
 import { providerKeyRoutes } from './provider-keys.routes.ts'
 import type { ProviderKeyStore } from './provider-keys.service.ts'
-import type { CatalogEntry, ModelTier, ProviderSettings } from './models.types.ts'
+import type { CatalogEntry, Fetch, ModelTier, ProviderSettings } from './models.types.ts'
 import type { ModuleShape } from '../../platform/modules/module.ts'
 import { createModelCallMetrics } from './models.metrics.ts'
 
@@ -32,6 +33,30 @@ export {
 } from './model-calls.repository.ts'
 export { normalizeUsage, type NormalizedUsage } from './usage.ts'
 export { createProviderKeyStore, type AddressGuard, type ProviderKeyStore } from './provider-keys.service.ts'
+
+/**
+ * Where an OpenAI Chat Completions request for a catalog entry goes, for a caller that relays the request as it came
+ * instead of going through the AI SDK. `url` is `{baseURL}/chat/completions`; `headers()` authenticates the call (the
+ * key lives only there: the object prints none, so logging it leaks nothing); `fetch` is set when the address is one
+ * a workspace chose and every call must go through the egress guard.
+ */
+export type OpenAiEndpoint = Readonly<{ url: string; fetch?: Fetch; headers: () => Record<string, string> }>
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1'
+const openAiEndpointOf = (
+  s: { apiKey?: string; baseURL?: string; fetch?: Fetch } | undefined,
+  defaultBaseURL?: string,
+): OpenAiEndpoint | undefined => {
+  const baseURL = s && (s.baseURL ?? defaultBaseURL)
+  if (!s || !baseURL) return undefined
+  const authorization = s.apiKey ? `Bearer ${s.apiKey}` : undefined
+  return Object.freeze({
+    // As the AI SDK builds it: a trailing slash on the base URL is dropped.
+    url: `${baseURL.replace(/\/$/, '')}/chat/completions`,
+    ...(s.fetch ? { fetch: s.fetch } : {}),
+    headers: (): Record<string, string> => (authorization ? { authorization } : {}),
+  })
+}
 
 /** Builds settings from the validated Config (src/config.ts): a provider is configured when its key (or base URL for openai-compatible) is set. */
 export const providerSettingsFrom = (config: Config): ProviderSettings => {
@@ -69,6 +94,10 @@ export const createModelSet = (settings: ProviderSettings, ownProviders: Readonl
     settings.groq,
     settings.openaiCompatible,
   ].flatMap((s) => (s?.apiKey ? [s.apiKey] : []))
+  const endpoints: Partial<Record<string, OpenAiEndpoint>> = {
+    openai: openAiEndpointOf(settings.openai, OPENAI_BASE_URL),
+    'openai-compatible': openAiEndpointOf(settings.openaiCompatible),
+  }
   const embeddings = embeddingsEntryFor(settings)
   const embeddingModel = embeddings && createEmbeddingModel(settings, embeddings.provider, embeddings.modelId)
 
@@ -88,6 +117,12 @@ export const createModelSet = (settings: ProviderSettings, ownProviders: Readonl
       models.set(id, model)
       return model
     },
+    /**
+     * For an entry of this set whose provider speaks OpenAI Chat Completions (`openai`, `openai-compatible`): where
+     * to send the request and with which key (the workspace's own when it has one). Undefined for other providers.
+     */
+    openAiEndpoint: (entry: CatalogEntry): OpenAiEndpoint | undefined =>
+      byId.get(entry.id) ? endpoints[entry.provider] : undefined,
     /**
      * The first configured non-offline model of the tier (standard by default); failing that, any configured
      * model, because a working provider beats the offline model; the offline model only when none is configured.
@@ -134,21 +169,26 @@ export type ModelSet = ReturnType<typeof createModelSet>
  */
 export const createModelsModule = (
   settings: ProviderSettings,
-  deps?: { keys: ProviderKeyStore; scope: ScopeResolver },
+  deps?: { keys: ProviderKeyStore; scope: ScopeResolver; invalidations: Invalidations },
 ) => {
   const server = createModelSet(settings)
-  const cache = new Map<string, { version: string; set: ModelSet }>()
-  const forWorkspace = async (workspaceId: string): Promise<ModelSet> => {
-    if (!deps) return server
-    const hit = cache.get(workspaceId)
-    const { version, overrides } = await deps.keys.settingsFor(workspaceId, (v) => v === hit?.version)
+  const built = new Map<string, { version: string; set: ModelSet }>()
+  const load = async (workspaceId: string): Promise<ModelSet> => {
+    const hit = built.get(workspaceId)
+    const { version, overrides } = await deps!.keys.settingsFor(workspaceId, (v) => v === hit?.version)
     if (!version) return server
     if (hit?.version === version) return hit.set
     const own = new Set(Object.keys(overrides).map((k) => (k === 'openaiCompatible' ? 'openai-compatible' : k)))
     const set = createModelSet({ ...settings, ...overrides }, own)
-    cache.set(workspaceId, { version, set })
+    built.set(workspaceId, { version, set })
     return set
   }
+  /** Workspace → its set, in every process; a key set, changed or removed drops it at commit (ADR 0009). */
+  const sets =
+    deps && createWhoCache<ModelSet>(deps.invalidations, { tagsOf: (id) => [`keys:${id}`], ttlMs: 60_000, max: 10_000 })
+  /** `since`: the request's arrival (see `WhoCache.get`). */
+  const forWorkspace = async (workspaceId: string, since?: number): Promise<ModelSet> =>
+    sets ? (await sets.get(workspaceId, () => load(workspaceId), since))! : server
   const embeddings = server.embeddingsModel()
   const known = new Map(
     [...KNOWN_MODELS, ...KNOWN_EMBEDDING_MODELS, ...(embeddings ? [embeddings] : [])].map((e) => [e.id, e]),
@@ -166,6 +206,7 @@ export const createModelsModule = (
     priceableModel,
     /** Writes a call's usage record (`model_calls`, in the caller's transaction) and counts it for /metrics. */
     recordCall: callMetrics.recordCall,
+    callStatement: callMetrics.callStatement,
     /** Prometheus: `camarad_model_calls_total` (provider, model, surface, outcome). */
     registerMetrics: callMetrics.register,
     routes: [

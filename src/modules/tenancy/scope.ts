@@ -8,6 +8,7 @@ import { boundTo, hasRole, type ClientScope, type WorkspaceScope } from '../../p
 import { requireAuth } from '../../platform/http/route-helpers.ts'
 import { tenancyErrors } from './tenancy.errors.ts'
 import { clients, memberships } from './tenancy.repository.ts'
+import { createWhoCache, type Invalidations } from '../../platform/cache/who-cache.ts'
 
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name]
@@ -20,7 +21,21 @@ const header = (req: FastifyRequest, name: string) => {
  * else: any other workspace or client is a 404 as for a stranger, and a client-bound token has no workspace-wide
  * routes. Without X-Workspace-ID / X-Client-ID, a bound token acts in its binding.
  */
-export const createScopeResolver = (db: Kysely<TenancyTables>) => {
+export const createScopeResolver = (db: Kysely<TenancyTables>, invalidations: Invalidations) => {
+  /** User → workspace → role, in every process; any membership of the user changing drops it at commit (ADR 0009). */
+  const roles = createWhoCache<Map<string, Role>>(invalidations, {
+    tagsOf: (userId) => [`user:${userId}`],
+    ttlMs: 60_000,
+    max: 10_000,
+  })
+  /** The caller's workspaces and roles there, with no database round trip while nothing changed. */
+  const rolesOf = async (userId: string, since?: number) =>
+    (await roles.get(
+      userId,
+      async () => new Map((await memberships.rolesOf(db, userId)).map((m) => [m.workspaceId, m.role])),
+      since,
+    ))!
+
   const workspace = async (
     req: FastifyRequest,
     atLeast: Role,
@@ -32,11 +47,11 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
     if (!workspaceId) throw tenancyErrors.workspace_required()
     if (workspaceId.length > 64 || (bound && (bound.clientId || workspaceId !== bound.workspaceId)))
       throw tenancyErrors.workspace_not_found()
-    const m = await memberships.find(db, auth.userId, workspaceId)
-    if (!m) throw tenancyErrors.workspace_not_found()
+    const role = (await rolesOf(auth.userId, req.arrivedAt)).get(workspaceId)
+    if (!role) throw tenancyErrors.workspace_not_found()
     req.workspaceId = workspaceId
-    if (!hasRole(m.role, atLeast)) throw authErrors.forbidden()
-    return { userId: auth.userId, workspaceId, role: m.role }
+    if (!hasRole(role, atLeast)) throw authErrors.forbidden()
+    return { userId: auth.userId, workspaceId, role }
   }
 
   /** The scope of a client-level request, with the client row it was resolved from (one query for both). */
@@ -107,6 +122,6 @@ export const createScopeResolver = (db: Kysely<TenancyTables>) => {
     return Boolean(access && hasRole(access.role, s.role))
   }
 
-  return { workspace, client, owner, clientFromHeader, workspaceOrClient, tokenBinding, stillAllowed }
+  return { workspace, client, owner, clientFromHeader, workspaceOrClient, tokenBinding, stillAllowed, rolesOf }
 }
 export type ScopeResolver = ReturnType<typeof createScopeResolver>

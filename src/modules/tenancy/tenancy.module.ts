@@ -1,6 +1,7 @@
 import type { CounterStore } from '../../platform/http/counter-store.ts'
 import type { ClientScope } from '../../platform/http/request-context.ts'
 import type { Kysely } from 'kysely'
+import type { Invalidations } from '../../platform/cache/who-cache.ts'
 import { own, type Handle } from '../../platform/db/database.ts'
 import type { Emits } from '../../platform/events/events.ts'
 import type { TenancyTables } from './tenancy.tables.ts'
@@ -44,6 +45,8 @@ type Deps = {
   /** Where `workspace.created` goes, in the transaction that created it (credits open the account then). */
   events: Emits<TenancyEvents>
   entitlements: LimitCheck
+  /** What the database says changed: drops cached roles in every process (ADR 0009). */
+  invalidations: Invalidations
 }
 
 /** A workspace's plan, read and set for the plans module (the workspace row is tenancy's); `lockPlan` takes the row lock. */
@@ -95,7 +98,7 @@ export const tenancyLookups = {
 
 /** Workspaces, memberships, invitations and clients; the scope resolver every tenant-owned route starts with. */
 export const createTenancyModule = (deps: Deps) => {
-  const scope = createScopeResolver(deps.db)
+  const scope = createScopeResolver(deps.db, deps.invalidations)
   const tenancy = createTenancyService(deps)
   const clients = createClientService(deps)
   return {

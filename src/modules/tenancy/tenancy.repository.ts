@@ -73,6 +73,9 @@ export const workspaces = {
 }
 
 export const memberships = {
+  /** Every workspace the user belongs to, with the role there. */
+  rolesOf: (db: Kysely<TenancyTables>, userId: string) =>
+    db.selectFrom('memberships').select(['workspaceId', 'role']).where('userId', '=', userId).execute(),
   find: (db: Kysely<TenancyTables>, userId: string, workspaceId: string) =>
     db
       .selectFrom('memberships')

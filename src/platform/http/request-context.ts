@@ -21,6 +21,11 @@ export type RequestMeta = { ip: string; userAgent: string | null; requestId: str
 declare module 'fastify' {
   interface FastifyRequest {
     auth: RequestAuth | null
+    /**
+     * When the request arrived (`performance.now()`): a cached who-you-are fact is trusted once every change committed
+     * before this moment has been told to the process (ADR 0009), one barrier for all of a request's lookups.
+     */
+    arrivedAt: number
     /** The workspace the request's scope resolved to (set by the tenancy scope resolver; for request logs). */
     workspaceId?: string
   }

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { Link, Navigate, Outlet, useLocation } from 'react-router'
 import { RequireAuth } from './guards.tsx'
 import { Sidebar } from './Sidebar.tsx'
@@ -19,6 +19,15 @@ export function AppLayout() {
     setLastPath(pathname)
     setOpen(false)
   }
+  // Escape closes the phone's menu, as it closes a dialog.
+  useEffect(() => {
+    if (!open) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setOpen(false)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [open])
   return (
     <RequireAuth>
       {(status) =>

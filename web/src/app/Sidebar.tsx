@@ -1,5 +1,6 @@
-import { NavLink } from 'react-router'
+import { useEffect, useRef } from 'react'
 import type { ReactNode } from 'react'
+import { NavLink, useLocation } from 'react-router'
 import type { UserDto } from '../../../contracts/identity.ts'
 import { AlertBell } from '../modules/alerts/index.ts'
 import { ClientSwitcher } from './ClientSwitcher.tsx'
@@ -20,6 +21,11 @@ function Item({ to, end, children }: { to: string; end?: boolean; children: Reac
   )
 }
 
+/**
+ * The app's sidebar: a column as tall as the window whose navigation scrolls on its own between the switchers and the
+ * user menu, so no item ever lies under the menu; on a very short window (a phone held sideways) the whole column
+ * scrolls instead, the navigation keeping a few rows. Below md it is the drawer the header's Menu button opens.
+ */
 export function Sidebar({
   user,
   id,
@@ -31,27 +37,38 @@ export function Sidebar({
   open: boolean
   onNavigate: () => void
 }) {
+  const nav = useRef<HTMLElement>(null)
+  const { pathname } = useLocation()
+  // The current page's link is kept in view (e.g. API tokens, the last one, after following a link to it).
+  useEffect(() => {
+    nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest' })
+  }, [pathname, open])
   return (
     <aside
       id={id}
       aria-label="Sidebar"
       className={cx(
         open ? 'flex' : 'hidden',
-        'fixed inset-y-0 left-0 z-30 w-72 flex-col border-r border-slate-200 bg-white',
-        'md:sticky md:top-0 md:flex md:h-screen',
+        'fixed inset-y-0 left-0 z-30 w-72 flex-col overflow-y-auto overscroll-contain border-r border-slate-200 bg-white',
+        'md:sticky md:top-0 md:flex md:h-dvh',
       )}
     >
-      <div className="hidden px-5 pt-5 md:block">
+      <div className="hidden shrink-0 px-5 pt-5 md:block">
         <NavLink to="/app" end className="text-lg font-bold tracking-tight text-indigo-700">
           Camarad
         </NavLink>
       </div>
-      <div className="space-y-4 border-b border-slate-200 px-5 pt-16 pb-5 md:pt-4">
+      <div className="shrink-0 space-y-4 border-b border-slate-200 px-5 pt-16 pb-5 md:pt-4">
         <WorkspaceSwitcher />
         <ClientSwitcher />
         <AlertBell />
       </div>
-      <nav aria-label="Main" className="flex-1 overflow-y-auto px-3 py-4" onClick={onNavigate}>
+      <nav
+        ref={nav}
+        aria-label="Main"
+        className="min-h-40 flex-1 overflow-y-auto overscroll-contain px-3 py-4"
+        onClick={onNavigate}
+      >
         <ul className="space-y-1">
           <Item to="/app" end>
             Chat
@@ -85,7 +102,7 @@ export function Sidebar({
           <Item to="/app/settings/audit">Audit log</Item>
         </ul>
       </nav>
-      <footer className="border-t border-slate-200 p-4">
+      <footer className="shrink-0 border-t border-slate-200 bg-white p-4">
         <UserMenu user={user} />
       </footer>
     </aside>

@@ -8,6 +8,7 @@ import { Button } from '../ui/Button.tsx'
 export function VerifyEmailBanner({ user }: { user: UserDto }) {
   const resend = useMutation({
     mutationFn: () => api<{ accepted: true }>('/api/auth/verify-email/resend', { method: 'POST', body: {} }),
+    meta: { success: 'A new verification link is on its way.' },
   })
   if (user.emailVerified) return null
   return (

@@ -4,11 +4,15 @@ import type { ReactNode } from 'react'
 import { useNavigate } from 'react-router'
 import { ApiError, setUnauthorizedHandler } from '../lib/api.ts'
 import { loginPath } from '../lib/navigation.ts'
-import { ToastProvider } from '../ui/Toast.tsx'
+import { createToastingMutationCache } from '../lib/mutation-toasts.ts'
+import { ToastProvider, useToast } from '../ui/Toast.tsx'
 import { markSignedOut } from './session.ts'
 
-const makeQueryClient = () =>
+type Notify = ReturnType<typeof useToast>['notify']
+
+const makeQueryClient = (notify: Notify) =>
   new QueryClient({
+    mutationCache: createToastingMutationCache(notify),
     defaultOptions: {
       queries: {
         retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
@@ -34,14 +38,23 @@ function UnauthorizedRedirect({ client }: { client: QueryClient }) {
   return null
 }
 
-export function Providers({ children }: { children: ReactNode }) {
-  const [client] = useState(makeQueryClient)
+/** The query client lives under the toasts: its mutation cache reports every mutation's outcome there. */
+function QueryProvider({ children }: { children: ReactNode }) {
+  // `notify` is stable for the provider's life.
+  const { notify } = useToast()
+  const [client] = useState(() => makeQueryClient(notify))
   return (
     <QueryClientProvider client={client}>
-      <ToastProvider>
-        <UnauthorizedRedirect client={client} />
-        {children}
-      </ToastProvider>
+      <UnauthorizedRedirect client={client} />
+      {children}
     </QueryClientProvider>
+  )
+}
+
+export function Providers({ children }: { children: ReactNode }) {
+  return (
+    <ToastProvider>
+      <QueryProvider>{children}</QueryProvider>
+    </ToastProvider>
   )
 }

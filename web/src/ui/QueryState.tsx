@@ -2,7 +2,7 @@ import type { ReactNode } from 'react'
 import { ApiError, errorMessage } from '../lib/api.ts'
 import { Alert } from './Alert.tsx'
 import { Button } from './Button.tsx'
-import { Spinner } from './Spinner.tsx'
+import { Skeleton } from './Skeleton.tsx'
 
 type QueryLike<T> = {
   data: T | undefined
@@ -12,17 +12,20 @@ type QueryLike<T> = {
   refetch: () => unknown
 }
 
-/** Renders loading and error states for a query, then `children(data)` once it has data. */
+/** Renders loading (a skeleton of the content) and error states for a query, then `children(data)` once it has data. */
 export function QueryState<T>({
   query,
   label,
+  skeleton = 'list',
   children,
 }: {
   query: QueryLike<T>
   label?: string
+  /** The shape shown while loading: rows for a list, tiles for a dashboard's figures. */
+  skeleton?: 'list' | 'tiles'
   children: (data: T) => ReactNode
 }) {
-  if (query.isPending) return <Spinner label={label ?? 'Loading…'} />
+  if (query.isPending) return <Skeleton label={label ?? 'Loading…'} variant={skeleton} />
   if (query.isError || query.data === undefined) {
     const final =
       query.error instanceof ApiError &&

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { ModelDto } from '../models/index.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 const modelName = (id: string | null, models: ModelDto[], fallback: string) =>
   id ? (models.find((m) => m.id === id)?.label ?? id) : fallback
@@ -24,12 +25,7 @@ export function AgentRow({
   return (
     <li data-testid="agent-row" className="px-4 py-3">
       <div className="flex flex-wrap items-start gap-3">
-        <span
-          aria-hidden="true"
-          className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl"
-        >
-          {agent.avatar}
-        </span>
+        <AgentAvatar agent={agent} size={40} />
         <div className="min-w-0 flex-1">
           <h3 className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">
             {agent.name}

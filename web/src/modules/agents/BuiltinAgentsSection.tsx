@@ -1,6 +1,6 @@
 import { Button } from '../../ui/Button.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { useAgents } from './queries.ts'
 import { useModels } from '../models/index.ts'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
@@ -26,7 +26,7 @@ export function BuiltinAgentsSection({ editable, editor, setEditor }: Props) {
         </p>
       </div>
       {clientsQuery.isPending ? (
-        <Spinner label="Loading clients…" />
+        <Skeleton label="Loading clients…" />
       ) : !client ? (
         <NoClientYet>Built-in agents are adjusted per client. Add a client first.</NoClientYet>
       ) : (

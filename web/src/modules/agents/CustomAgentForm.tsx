@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
-import type { AgentDto, AgentPatch } from '../../../../contracts/agents.ts'
+import type { AgentAvatarKey, AgentDto, AgentPatch } from '../../../../contracts/agents.ts'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { splitApiError } from '../../lib/form-errors.ts'
 import { FormError } from '../../ui/FormError.tsx'
@@ -12,11 +12,12 @@ import { useToast } from '../../ui/Toast.tsx'
 import { DEFAULT_TOOLS, TOOL_OPTIONS, agentKeys, createAgent, updateAgent } from './api.ts'
 import type { ToolId } from './api.ts'
 import { ModelSelect } from './ModelSelect.tsx'
+import { AvatarChoice, AvatarPicture } from './AvatarPicker.tsx'
 
 const FIELDS = ['name', 'avatar', 'description', 'instructions', 'modelId', 'tools'] as const
 type Values = {
   name: string
-  avatar: string
+  avatar: AgentAvatarKey
   description: string
   instructions: string
   modelId: string
@@ -27,7 +28,6 @@ type Errors = Partial<Record<(typeof FIELDS)[number], string>>
 const validate = (v: Values, creating: boolean): Errors => {
   const e: Errors = {}
   if (!v.name.trim()) e.name = 'Give the agent a name, e.g. “Social Media Manager”.'
-  if (v.avatar.trim().length > 8) e.avatar = 'Use one emoji or up to 8 characters.'
   if (creating && !v.instructions.trim())
     e.instructions = 'Tell the agent what it does, how it works and what it must not do.'
   return e
@@ -36,7 +36,7 @@ const validate = (v: Values, creating: boolean): Errors => {
 /** Only what changed; empty instructions keep the current ones (the server does not send them back). */
 const diff = (a: AgentDto, v: Values): AgentPatch => ({
   ...(v.name.trim() !== a.name ? { name: v.name.trim() } : {}),
-  ...(v.avatar.trim() && v.avatar.trim() !== a.avatar ? { avatar: v.avatar.trim() } : {}),
+  ...(v.avatar !== a.avatar ? { avatar: v.avatar } : {}),
   ...(v.description.trim() !== a.description ? { description: v.description.trim() } : {}),
   ...(v.instructions.trim() ? { instructions: v.instructions.trim() } : {}),
   ...((v.modelId || null) !== a.modelId ? { modelId: v.modelId || null } : {}),
@@ -50,7 +50,7 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
   const { notify } = useToast()
   const [v, setV] = useState<Values>({
     name: agent?.name ?? '',
-    avatar: agent?.avatar ?? '',
+    avatar: agent?.avatar ?? 'initials',
     description: agent?.description ?? '',
     instructions: '',
     modelId: agent?.modelId ?? '',
@@ -64,7 +64,7 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
         name: v.name.trim(),
         instructions: v.instructions.trim(),
         tools: v.tools,
-        ...(v.avatar.trim() ? { avatar: v.avatar.trim() } : {}),
+        avatar: v.avatar,
         ...(v.description.trim() ? { description: v.description.trim() } : {}),
         ...(v.modelId ? { modelId: v.modelId } : {}),
       })
@@ -89,30 +89,24 @@ export function CustomAgentForm({ agent, onDone }: { agent?: AgentDto; onDone: (
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       <FormError error={save.error} message={server.form} />
-      <div className="grid gap-4 sm:grid-cols-[1fr_8rem]">
-        <Field label="Agent name" error={errors.name}>
-          {(p) => (
-            <Input
-              {...p}
-              maxLength={80}
-              value={v.name}
-              onChange={(e) => set('name', e.target.value)}
-              placeholder="Social Media Manager"
-            />
-          )}
-        </Field>
-        <Field label="Avatar" error={errors.avatar} hint="An emoji">
-          {(p) => (
-            <Input
-              {...p}
-              maxLength={8}
-              value={v.avatar}
-              onChange={(e) => set('avatar', e.target.value)}
-              placeholder="🤖"
-            />
-          )}
-        </Field>
-      </div>
+      <Field label="Agent name" error={errors.name}>
+        {(p) => (
+          <Input
+            {...p}
+            maxLength={80}
+            value={v.name}
+            onChange={(e) => set('name', e.target.value)}
+            placeholder="Social Media Manager"
+          />
+        )}
+      </Field>
+      <AvatarChoice value={v.avatar} onChange={(key) => set('avatar', key)} name={v.name} agentId={agent?.id} />
+      {errors.avatar && <p className="text-sm text-red-700">{errors.avatar}</p>}
+      {agent ? (
+        <AvatarPicture agent={agent} />
+      ) : (
+        <p className="text-xs text-slate-500">Once the agent is created, you can also give it a picture of its own.</p>
+      )}
       <Field label="Description" error={errors.description} hint="One line shown on the agent’s card.">
         {(p) => (
           <Input {...p} maxLength={300} value={v.description} onChange={(e) => set('description', e.target.value)} />

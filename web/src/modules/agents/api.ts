@@ -1,5 +1,5 @@
 import type { AgentCreate, AgentDto, AgentPatch, BuiltinOverride } from '../../../../contracts/agents.ts'
-import { api } from '../../lib/api.ts'
+import { ApiError, api, failed } from '../../lib/api.ts'
 
 export const TOOL_OPTIONS = [
   {
@@ -42,3 +42,23 @@ export const updateAgent = (id: string, patch: AgentPatch) =>
 /** Adjusts a built-in agent for one client (X-Client-ID). */
 export const adjustBuiltin = (clientId: string, id: string, body: BuiltinOverride) =>
   api<AgentDto>(agentPath(id), { method: 'PATCH', clientId, body })
+
+/** Uploads a custom agent's picture as the request body (its type is read from the bytes on the server). */
+export const uploadAgentAvatar = async (id: string, file: Blob) => {
+  let res: Response
+  try {
+    res = await fetch(`${agentPath(id)}/avatar`, {
+      method: 'PUT',
+      headers: { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' },
+      credentials: 'same-origin',
+      body: file,
+    })
+  } catch {
+    throw new ApiError(0, 'network.unreachable', 'Cannot reach the server. Check your connection and try again.')
+  }
+  if (!res.ok) throw await failed(res)
+  return (await res.json()) as AgentDto
+}
+
+/** Removes a custom agent's picture: its generated avatar shows again. */
+export const removeAgentAvatar = (id: string) => api<void>(`${agentPath(id)}/avatar`, { method: 'DELETE' })

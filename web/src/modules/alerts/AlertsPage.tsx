@@ -28,6 +28,7 @@ function AlertRow({ alert }: { alert: AlertDto }) {
   const { notify } = useToast()
   const ack = useMutation({
     mutationFn: () => acknowledgeAlert(workspace.id, alert.id),
+    meta: { success: 'Alert acknowledged.' },
     onSuccess: () => qc.invalidateQueries({ queryKey: alertKeys.all(workspace.id) }),
     onError: (e) => notifyError(notify, e),
   })
@@ -113,6 +114,7 @@ function WebhookSettings() {
   })
   const save = useMutation({
     mutationFn: () => setWebhook(workspace.id, url),
+    meta: { success: 'Webhook saved: copy its secret now.' },
     onSuccess: (w) => {
       setSecret(w.secret)
       setUrl('')
@@ -121,6 +123,7 @@ function WebhookSettings() {
   })
   const remove = useMutation({
     mutationFn: () => removeWebhook(workspace.id),
+    meta: { success: 'Webhook removed.' },
     onSuccess: () => {
       setSecret(null)
       void qc.invalidateQueries({ queryKey: alertKeys.webhook(workspace.id) })

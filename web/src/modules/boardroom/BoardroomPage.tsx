@@ -7,7 +7,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { Card, PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { useAgents } from '../agents/index.ts'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { boardroomKeys, listMeetings } from './api.ts'
@@ -18,7 +18,7 @@ import { NewMeetingForm } from './NewMeetingForm.tsx'
 export function BoardroomPage() {
   useTitle('Boardroom')
   const { query: clientsQuery, client } = useCurrentClient()
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client) {
     return (
       <>

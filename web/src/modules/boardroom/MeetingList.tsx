@@ -2,6 +2,7 @@ import { Link } from 'react-router'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import { formatDateTime } from '../../lib/format.ts'
 import type { MeetingSummary } from './api.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 const STATUS: Record<string, { label: string; className: string }> = {
   running: { label: 'In progress', className: 'bg-sky-100 text-sky-900' },
@@ -30,12 +31,7 @@ export function MeetingList({ meetings, agents }: { meetings: MeetingSummary[]; 
           <li key={m.id} className="relative flex items-center gap-3 px-4 py-3 hover:bg-slate-50">
             <span aria-hidden="true" className="flex shrink-0 -space-x-2">
               {seated.map((a, i) => (
-                <span
-                  key={i}
-                  className="flex size-8 items-center justify-center rounded-full border-2 border-white bg-indigo-50 text-sm"
-                >
-                  {a?.avatar ?? '🤖'}
-                </span>
+                <AgentAvatar key={i} agent={a} size={32} className="ring-2 ring-white" />
               ))}
             </span>
             <div className="min-w-0 flex-1">

@@ -16,6 +16,7 @@ import { mergeTurns } from './live-meeting.ts'
 import { MeetingStatus } from './MeetingList.tsx'
 import { SummaryCard, TurnCard } from './TurnCard.tsx'
 import { useMeetingStream } from './use-meeting-stream.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 /** /app/boardroom/:meetingId */
 export function MeetingPage() {
@@ -47,9 +48,7 @@ function SeatedAgents({ ids, agents }: { ids: string[]; agents: AgentDto[] }) {
             key={id}
             className="flex items-center gap-1.5 rounded-full border border-slate-200 bg-white py-1 pr-3 pl-1 text-sm text-slate-800"
           >
-            <span aria-hidden="true" className="flex size-7 items-center justify-center rounded-full bg-indigo-50">
-              {agent?.avatar ?? '🤖'}
-            </span>
+            <AgentAvatar agent={agent} size={28} />
             {agent?.name ?? 'Agent'}
           </li>
         )
@@ -73,6 +72,7 @@ function Meeting({ meeting }: { meeting: MeetingDto }) {
     current && (current.speaker === MODERATOR ? 'The moderator' : agents.find((a) => a.id === current.speaker)?.name)
   const stop = useMutation({
     mutationFn: () => cancelMeeting(meeting.id),
+    meta: { success: 'Meeting stopped.' },
     onSuccess: () => qc.invalidateQueries({ queryKey: boardroomKeys.meeting(meeting.id) }),
   })
 

@@ -11,6 +11,7 @@ import { Select, Textarea } from '../../ui/Input.tsx'
 import { MAX_AGENTS, MAX_ROUNDS, MIN_AGENTS, boardroomKeys, createMeeting } from './api.ts'
 import type { MeetingCreateBody } from './api.ts'
 import { cx } from '../../lib/cx.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 type Errors = { topic?: string; agentIds?: string; rounds?: string }
 
@@ -35,6 +36,7 @@ export function NewMeetingForm({ clientId, agents }: { clientId: string; agents:
   const [local, setLocal] = useState<Errors>({})
   const start = useMutation({
     mutationFn: (body: MeetingCreateBody) => createMeeting(clientId, body),
+    meta: { success: 'Meeting started.' },
     onSuccess: (meeting) => {
       qc.setQueryData(boardroomKeys.meeting(meeting.id), meeting)
       void qc.invalidateQueries({ queryKey: boardroomKeys.lists })
@@ -94,7 +96,7 @@ export function NewMeetingForm({ clientId, agents }: { clientId: string; agents:
                     disabled={!checked && full}
                     onChange={(e) => toggle(a.id, e.target.checked)}
                   />
-                  <span aria-hidden="true">{a.avatar}</span>
+                  <AgentAvatar agent={a} size={24} />
                   {/* The label is the agent's name alone; its ::after covers the card so a click anywhere toggles it. */}
                   <label
                     htmlFor={`${id}-agent-${a.id}`}

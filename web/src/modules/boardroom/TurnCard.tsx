@@ -1,6 +1,7 @@
 import { Suspense, lazy, useId } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { LiveTurn } from './live-meeting.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 const MessageMarkdown = lazy(() => import('../../ui/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown })))
 
@@ -41,12 +42,7 @@ export function TurnCard({ turn, agent }: { turn: LiveTurn; agent: AgentDto | un
         data-status={turn.status}
         className="flex gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
       >
-        <span
-          aria-hidden="true"
-          className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg"
-        >
-          {agent?.avatar ?? '🤖'}
-        </span>
+        <AgentAvatar agent={agent} size={36} answering={streaming} />
         <div className="min-w-0 flex-1">
           <div className="mb-2 flex flex-wrap items-baseline gap-x-2">
             <h3 id={headingId} className="font-semibold text-slate-900">

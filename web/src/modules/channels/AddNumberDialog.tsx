@@ -71,10 +71,9 @@ export function AddNumberDialog({
     },
     onError: (e) => {
       // A plan limit is not something to fix in the form: say so where the way out is (the plans).
-      if (planLimitReached(e)) {
-        notifyError(notify, e)
-        onClose()
-      }
+      // Anything else is shown beside its field too.
+      notifyError(notify, e)
+      if (planLimitReached(e)) onClose()
     },
   })
   const errors = splitApiError(create.error, FIELDS)

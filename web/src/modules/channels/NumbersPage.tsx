@@ -10,7 +10,7 @@ import { Button } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { AddNumberDialog } from './AddNumberDialog.tsx'
 import { channelDashboard, channelKeys, listChannels } from './api.ts'
@@ -25,7 +25,7 @@ const SETTLING: readonly ChannelDto['status'][] = ['pending_qr', 'connecting']
 export function NumbersPage() {
   useTitle('WhatsApp numbers')
   const { query: clientsQuery, client } = useCurrentClient()
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>

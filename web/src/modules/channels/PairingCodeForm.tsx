@@ -23,7 +23,10 @@ export function PairingCodeForm({
   const [phone, setPhone] = useState('')
   const [invalid, setInvalid] = useState(false)
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null)
-  const request = useMutation({ mutationFn: () => requestPairingCode(channelId, digitsOf(phone)) })
+  const request = useMutation({
+    mutationFn: () => requestPairingCode(channelId, digitsOf(phone)),
+    meta: { success: 'Pairing code ready: enter it on the phone.' },
+  })
   const errors = splitApiError(request.error, ['phone'] as const)
   const code = request.data?.code
   const copy = async () => {

@@ -56,6 +56,7 @@ export function QrDialog({
   })
   const fresh = useMutation({
     mutationFn: () => regenerateQr(channel.id),
+    meta: { success: 'A new QR code is on its way.' },
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: channelKeys.list(clientId) })
       void query.refetch()

@@ -2,6 +2,7 @@ import { useId } from 'react'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import { Button } from '../../ui/Button.tsx'
 import { cx } from '../../lib/cx.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 type Props = {
   agent: AgentDto
@@ -19,12 +20,7 @@ export function AgentCard({ agent, onStart, pending }: Props) {
       className="flex flex-col rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
     >
       <div className="flex items-start gap-3">
-        <span
-          aria-hidden="true"
-          className="flex size-10 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-xl"
-        >
-          {agent.avatar}
-        </span>
+        <AgentAvatar agent={agent} size={40} />
         <div className="min-w-0">
           <h3 id={headingId} className="font-semibold text-slate-900">
             {agent.name}

@@ -9,7 +9,7 @@ import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { Input } from '../../ui/Input.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { AgentCard } from './AgentCard.tsx'
 import { useAgents } from '../agents/index.ts'
@@ -29,7 +29,7 @@ export function ChatHomePage() {
   const q = search.trim().toLowerCase()
   const editable = canEdit(role)
 
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client) {
     return (
       <>

@@ -7,6 +7,7 @@ import { Button, buttonClass } from '../../ui/Button.tsx'
 import { Input } from '../../ui/Input.tsx'
 import { ChatBalance } from './ChatBalance.tsx'
 import { useUpdateConversation } from './queries.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 type Props = { conversation: ConversationDto; agent: AgentDto | undefined; editable: boolean }
 
@@ -32,12 +33,7 @@ export function ConversationHeader({ conversation, agent, editable }: Props) {
     <header className="mb-6 border-b border-slate-200 pb-4">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="flex min-w-[min(16rem,100%)] flex-1 items-center gap-3">
-          <span
-            aria-hidden="true"
-            className="flex size-11 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-2xl"
-          >
-            {agent?.avatar ?? '💬'}
-          </span>
+          <AgentAvatar agent={agent} size={44} />
           <div className="min-w-0 flex-1">
             <p className="truncate text-sm font-medium text-slate-600">{agent?.name ?? 'Agent'}</p>
             {editing ? (

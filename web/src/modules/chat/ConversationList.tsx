@@ -2,6 +2,7 @@ import { Link } from 'react-router'
 import type { AgentDto } from '../../../../contracts/agents.ts'
 import type { ConversationDto } from '../../../../contracts/chat.ts'
 import { formatDateTime } from '../../lib/format.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 /** Pinned conversations first, each group most recent first (the server orders by last message only). */
 export const pinnedFirst = (items: ConversationDto[]) => [
@@ -31,12 +32,7 @@ export function ConversationList({
         const agent = byId.get(c.agentId)
         return (
           <li key={c.id} className="relative flex items-center gap-3 px-4 py-3 hover:bg-slate-50">
-            <span
-              aria-hidden="true"
-              className="flex size-9 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-lg"
-            >
-              {agent?.avatar ?? '💬'}
-            </span>
+            <AgentAvatar agent={agent} size={36} />
             <div className="min-w-0 flex-1">
               <Link
                 to={`/app/chat/${encodeURIComponent(c.id)}`}

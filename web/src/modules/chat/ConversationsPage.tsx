@@ -8,7 +8,7 @@ import { EmptyState } from '../../ui/EmptyState.tsx'
 import { Input } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { chatKeys, listConversations } from './api.ts'
 import type { ArchivedFilter } from './api.ts'
@@ -19,7 +19,7 @@ import { useAgents } from '../agents/index.ts'
 export function ConversationsPage() {
   useTitle('Conversations')
   const { query: clientsQuery, client } = useCurrentClient()
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   return (
     <>
       <PageHeader title="Conversations" description={client ? `Conversations about ${client.name}.` : undefined} />

@@ -4,6 +4,7 @@ import type { MessageDto } from '../../../../contracts/chat.ts'
 import { formatCredits } from '../../lib/credits.ts'
 import type { LiveAnswer } from './live-answer.ts'
 import { MessageParts } from './MessageParts.tsx'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 
 // The markdown renderer is its own chunk, fetched when a conversation opens; plain text shows meanwhile.
 export const loadMarkdown = () => import('../../ui/MessageMarkdown.tsx').then((m) => ({ default: m.MessageMarkdown }))
@@ -82,12 +83,7 @@ function AssistantMessage({ message, agent }: { message: ShownMessage; agent: Ag
   const streaming = message.status === 'streaming'
   return (
     <li className="flex gap-3">
-      <span
-        aria-hidden="true"
-        className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-base"
-      >
-        {agent?.avatar ?? '💬'}
-      </span>
+      <AgentAvatar agent={agent} size={32} answering={streaming} />
       <div
         data-testid="assistant-message"
         data-status={message.status}

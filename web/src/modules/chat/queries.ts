@@ -8,6 +8,7 @@ export const useUpdateConversation = (id: string) => {
   const qc = useQueryClient()
   return useMutation({
     mutationFn: (patch: ConversationPatch) => updateConversation(id, patch),
+    meta: { success: 'Conversation updated.' },
     onSuccess: (conversation: ConversationDto) => {
       qc.setQueryData(chatKeys.conversation(id), conversation)
       void qc.invalidateQueries({ queryKey: ['chat', 'lists'] })

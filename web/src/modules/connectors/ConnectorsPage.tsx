@@ -9,6 +9,7 @@ import { Alert } from '../../ui/Alert.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
 import { Tabs } from '../../ui/Tabs.tsx'
 import { useToast } from '../../ui/Toast.tsx'
@@ -41,7 +42,7 @@ export function ClientConnectorsRedirect() {
 export function ConnectorsPage() {
   useTitle('Connections')
   const { query, client } = useCurrentClient()
-  if (query.isPending) return <Spinner label="Loading clients…" />
+  if (query.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>

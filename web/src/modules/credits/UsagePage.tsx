@@ -54,7 +54,7 @@ export function UsagePage() {
         title="Usage & credits"
         description={`Every AI call in ${workspace.name} is charged in credits from this balance. Amounts are shown in credits.`}
       />
-      <QueryState query={balance} label="Loading the balance…">
+      <QueryState query={balance} label="Loading the balance…" skeleton="tiles">
         {(b) => (
           <div className="mb-8 space-y-4">
             <BalanceCards balance={b} />

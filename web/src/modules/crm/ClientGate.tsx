@@ -3,7 +3,7 @@ import { errorMessage } from '../../lib/api.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 
 /** A CRM page of the client picked in the sidebar: loading, no client yet, or the page keyed by the client. */
@@ -16,7 +16,7 @@ export function ClientGate({
 }) {
   useTitle(title)
   const { query, client } = useCurrentClient()
-  if (query.isPending) return <Spinner label="Loading clients…" />
+  if (query.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>

@@ -1,3 +1,4 @@
+import { notifyError } from '../../lib/error-toast.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { FormEvent } from 'react'
@@ -159,7 +160,10 @@ function ViewForm({
       onDone(v)
     },
     // The dialog stays open on a refusal (a name taken): the message is shown in it, where it can be read.
-    onError: (e) => setError(errorMessage(e)),
+    onError: (e) => {
+      setError(errorMessage(e))
+      notifyError(notify, e)
+    },
   })
   const submit = (e: FormEvent) => {
     e.preventDefault()
@@ -221,11 +225,18 @@ function DeleteView({
   const remove = useMutation({
     mutationFn: () => deleteView(clientId, view.id),
     onSuccess: () => {
+      // Gone from the list at once, before the toast says so (the list is read again behind it).
+      qc.setQueryData<{ items: ContactView[] }>(crmKeys.views(clientId), (old) =>
+        old ? { ...old, items: old.items.filter((x) => x.id !== view.id) } : old,
+      )
       void qc.invalidateQueries({ queryKey: crmKeys.views(clientId) })
       notify(`View “${view.name}” deleted.`)
       onDone()
     },
-    onError: (e) => setError(errorMessage(e)),
+    onError: (e) => {
+      setError(errorMessage(e))
+      notifyError(notify, e)
+    },
   })
   return (
     <div className="space-y-3">

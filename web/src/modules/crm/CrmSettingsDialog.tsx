@@ -1,3 +1,4 @@
+import { notifyError } from '../../lib/error-toast.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useMemo, useState } from 'react'
 import type { FormEvent } from 'react'
@@ -85,14 +86,16 @@ function SettingsForm({
       notify('CRM settings saved.')
       onClose()
     },
-    onError: (e) =>
+    onError: (e) => {
       setErrors(
         isApiError(e, 'crm.invalid_time_zone')
           ? { zone: errorMessage(e) }
           : isApiError(e, 'crm.invalid_country')
             ? { country: errorMessage(e) }
             : { form: errorMessage(e) },
-      ),
+      )
+      notifyError(notify, e)
+    },
   })
   const submit = (e: FormEvent) => {
     e.preventDefault()

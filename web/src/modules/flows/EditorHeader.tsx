@@ -81,6 +81,7 @@ export function EditorHeader(props: Props) {
   })
   const download = useMutation({
     mutationFn: () => exportFlow(flow.id),
+    meta: { success: 'Flow exported.' },
     onSuccess: (data) => downloadJson(data, `${slug(flow.name)}.flow.json`),
     onError: (e) => notify(errorMessage(e), 'error'),
   })

@@ -12,7 +12,7 @@ import { PageHeader } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { Tabs } from '../../ui/Tabs.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { flowKeys, listFlows } from './api.ts'
@@ -31,7 +31,7 @@ type DialogName = 'new' | 'templates' | 'compose' | null
 export function FlowsPage() {
   useTitle('Flows')
   const { query: clientsQuery, client } = useCurrentClient()
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>

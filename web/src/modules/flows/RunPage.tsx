@@ -70,6 +70,7 @@ function RunView({ trace, types }: { trace: FlowRunTrace; types: NodeTypeDto[] }
   const { notify } = useToast()
   const traceMd = useMutation({
     mutationFn: () => downloadTraceMarkdown(run.id, run.clientId),
+    meta: { success: 'Trace downloaded.' },
     onError: (e) => notify(errorMessage(e), 'error'),
   })
   const meetings = trace.steps.flatMap((s) => (isMeetingOutput(s.output) ? [{ step: s, meeting: s.output }] : []))

@@ -39,6 +39,7 @@ export function TestRunDialog({ flow, open, onClose, admin, beforeDraftRun, onSt
       if (draft) await beforeDraftRun()
       return startRun(flow.id, { input: parsed.value, ...(draft ? { draft: true } : {}) })
     },
+    meta: { success: 'Run started.' },
     onSuccess: (r) => {
       onStarted(r.runId)
       onClose()

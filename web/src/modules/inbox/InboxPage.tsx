@@ -7,6 +7,7 @@ import { useDebounced } from '../../lib/use-debounced.ts'
 import { useTitle } from '../../lib/use-title.ts'
 import { Alert } from '../../ui/Alert.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { Spinner } from '../../ui/Spinner.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import { getThread, inboxKeys, listThreads } from './api.ts'
@@ -20,7 +21,7 @@ import { useInboxEvents } from './use-inbox-events.ts'
 export function InboxPage() {
   useTitle('Inbox')
   const { query: clientsQuery, client } = useCurrentClient()
-  if (clientsQuery.isPending) return <Spinner label="Loading clients…" />
+  if (clientsQuery.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>

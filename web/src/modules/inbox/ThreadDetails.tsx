@@ -51,6 +51,7 @@ const usePatch = (clientId: string, threadId: string) => {
   const qc = useQueryClient()
   return useMutation({
     mutationFn: (body: { assignedTo?: string | null; labels?: string[] }) => patchThread(clientId, threadId, body),
+    meta: { success: 'Conversation updated.' },
     onSuccess: (thread) => {
       qc.setQueryData(inboxKeys.thread(clientId, threadId), thread)
       void qc.invalidateQueries({ queryKey: inboxKeys.threads(clientId) })
@@ -202,6 +203,7 @@ function Notes({ clientId, threadId, canEdit }: { clientId: string; threadId: st
   const notes = query.data?.pages.flatMap((p) => p.items) ?? []
   const add = useMutation({
     mutationFn: () => addNote(clientId, threadId, body.trim()),
+    meta: { success: 'Note added.' },
     onSuccess: () => {
       setBody('')
       void qc.invalidateQueries({ queryKey: inboxKeys.notes(clientId, threadId) })

@@ -1,3 +1,4 @@
+import { notifyError } from '../../lib/error-toast.ts'
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
 import type { DragEvent, FormEvent } from 'react'
@@ -19,7 +20,7 @@ import { Field } from '../../ui/Field.tsx'
 import { Input } from '../../ui/Input.tsx'
 import { LoadMore } from '../../ui/LoadMore.tsx'
 import { QueryState } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import { useToast } from '../../ui/Toast.tsx'
 import { NoClientYet, useCurrentClient } from '../clients/index.ts'
 import {
@@ -45,7 +46,7 @@ const KIND_LABEL: Record<KnowledgeDocument['kind'], string> = {
 export function KnowledgePage() {
   useTitle('Knowledge')
   const { query, client } = useCurrentClient()
-  if (query.isPending) return <Spinner label="Loading clients…" />
+  if (query.isPending) return <Skeleton label="Loading clients…" variant="page" />
   if (!client)
     return (
       <>
@@ -122,7 +123,10 @@ function AddDocuments({ clientId }: { clientId: string }) {
       setProblem(null)
       await refresh()
     },
-    onError: (e) => setProblem(errorMessage(e)),
+    onError: (e) => {
+      setProblem(errorMessage(e))
+      notifyError(notify, e)
+    },
   })
   const take = (list: FileList | null) => {
     if (list?.length) files.mutate([...list])

@@ -26,6 +26,7 @@ export function InviteForm() {
   const [local, setLocal] = useState<string | null>(null)
   const invite = useMutation({
     mutationFn: () => createInvitation(workspace.id, { email: email.trim(), role }),
+    meta: { success: 'Invitation created.' },
     onSuccess: async () => {
       setEmail('')
       await qc.invalidateQueries({ queryKey: memberKeys.invitations(workspace.id) })

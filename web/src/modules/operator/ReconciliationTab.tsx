@@ -40,6 +40,7 @@ function ImportForm({ api }: { api: OperatorApi }) {
   const [local, setLocal] = useState<string | null>(null)
   const run = useMutation({
     mutationFn: () => api.importCosts(provider, csv),
+    meta: { success: 'Costs imported.' },
     onSuccess: async () => {
       setCsv('')
       await qc.invalidateQueries({ queryKey: operatorKeys.reconciliation })

@@ -29,6 +29,7 @@ function Repair({ api }: { api: OperatorApi }) {
   const qc = useQueryClient()
   const repair = useMutation({
     mutationFn: () => api.repairDrift(),
+    meta: { success: 'Drift repair finished.' },
     onSuccess: async () => {
       await qc.invalidateQueries({ queryKey: ['operator', 'stripe-events'] })
     },

@@ -75,6 +75,7 @@ export function TelemetryTab({ api }: { api: OperatorApi }) {
   const query = useQuery({ queryKey: operatorKeys.telemetry, queryFn: ({ signal }) => api.telemetry(signal) })
   const sync = useMutation({
     mutationFn: api.shadowSync,
+    meta: { success: 'Shadow sync finished.' },
     onSuccess: () => qc.invalidateQueries({ queryKey: operatorKeys.all }),
   })
   return (

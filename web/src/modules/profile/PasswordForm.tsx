@@ -18,6 +18,7 @@ export function PasswordForm() {
   const [local, setLocal] = useState<Errors>({})
   const change = useMutation({
     mutationFn: () => changePassword({ currentPassword: values.currentPassword, newPassword: values.newPassword }),
+    meta: { success: 'Your password is changed.' },
     onSuccess: () => setValues(EMPTY),
   })
   const server = splitApiError(change.error, FIELDS)

@@ -2,6 +2,7 @@ import { Suspense, lazy, useState } from 'react'
 import type { FormEvent, KeyboardEvent } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { useTitle } from '../../lib/use-title.ts'
+import { AgentAvatar } from '../../ui/AgentAvatar.tsx'
 import { Alert } from '../../ui/Alert.tsx'
 import { Button, buttonClass } from '../../ui/Button.tsx'
 import { Field } from '../../ui/Field.tsx'
@@ -24,9 +25,7 @@ function Exchange({ x }: { x: DemoExchange }) {
         </div>
       </li>
       <li className="flex gap-3">
-        <span aria-hidden="true" className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50">
-          {agent.avatar}
-        </span>
+        <AgentAvatar agent={agent} size={32} answering={streaming} />
         <div
           data-testid="demo-answer"
           data-status={x.status}

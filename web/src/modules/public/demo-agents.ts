@@ -4,12 +4,12 @@
  * fails with a clear 400 rather than reaching anything it should not.
  */
 export const DEMO_AGENTS = [
-  { id: 'builtin.personal-assistant', name: 'Personal Assistant', avatar: '🧭' },
-  { id: 'builtin.ppc-specialist', name: 'PPC Specialist', avatar: '📈' },
-  { id: 'builtin.seo-strategist', name: 'SEO & Content Strategist', avatar: '🔎' },
-  { id: 'builtin.copywriter', name: 'Copywriter', avatar: '✍️' },
-  { id: 'builtin.data-analyst', name: 'Data Analyst', avatar: '📊' },
-  { id: 'builtin.customer-support', name: 'Customer Support', avatar: '💬' },
+  { id: 'builtin.personal-assistant', name: 'Personal Assistant', avatar: 'strategist' },
+  { id: 'builtin.ppc-specialist', name: 'PPC Specialist', avatar: 'ppc' },
+  { id: 'builtin.seo-strategist', name: 'SEO & Content Strategist', avatar: 'seo' },
+  { id: 'builtin.copywriter', name: 'Copywriter', avatar: 'copywriter' },
+  { id: 'builtin.data-analyst', name: 'Data Analyst', avatar: 'analyst' },
+  { id: 'builtin.customer-support', name: 'Customer Support', avatar: 'support' },
 ] as const
 
 export type DemoAgent = (typeof DEMO_AGENTS)[number]

@@ -24,6 +24,7 @@ export function TokenCreateForm() {
   const [local, setLocal] = useState<string | null>(null)
   const create = useMutation({
     mutationFn: (body: TokenCreateBody) => createToken(body),
+    meta: { success: 'Token created: copy it now, it is shown once.' },
     onSuccess: async () => {
       setName('')
       await qc.invalidateQueries({ queryKey: tokenKeys.all })

@@ -3,7 +3,7 @@ import { formatDate } from '../../lib/format.ts'
 import { Card } from '../../ui/Card.tsx'
 import { EmptyState } from '../../ui/EmptyState.tsx'
 import { QueryError } from '../../ui/QueryState.tsx'
-import { Spinner } from '../../ui/Spinner.tsx'
+import { Skeleton } from '../../ui/Skeleton.tsx'
 import type { useCurrentClient } from '../clients/index.ts'
 
 export function CurrentClientCard({ current }: { current: ReturnType<typeof useCurrentClient> }) {
@@ -11,7 +11,7 @@ export function CurrentClientCard({ current }: { current: ReturnType<typeof useC
   return (
     <Card title="Current client" description="Pick another client in the sidebar.">
       {query.isPending ? (
-        <Spinner />
+        <Skeleton label="Loading the client…" rows={1} />
       ) : query.isError ? (
         <QueryError error={query.error} onRetry={() => query.refetch()} />
       ) : !client ? (

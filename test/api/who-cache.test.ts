@@ -13,8 +13,8 @@ import {
 import { startServerProcess, type ServerProcess } from '../server-process.ts'
 
 /**
- * Who-you-are is cached per process (ADR 0009): token → owner, session → user, user → roles, workspace → provider
- * keys. A change made through any process is seen by every process on its very next request: a revoked token or an
+ * Who-you-are is cached per process (ADR 0009): token → owner, session → user, user → roles, client id → client row,
+ * workspace → provider keys. A change made through any process is seen by every process on its very next request: a revoked token or an
  * ended session is refused, a removed member gets a 404, a lowered role a 403, a new key is used. Each case warms the
  * other process's cache first (two requests), changes the row here, then asks the other process at once, many times
  * over so a lost race would show.
@@ -99,6 +99,28 @@ const suite = (name: string, remote: () => Remote) =>
         expect(removed.statusCode).toBe(204)
         expect((await remote().get(anyMember, token)).status).toBe(404)
       }
+    })
+
+    it('a renamed or archived client is read as it is now on the next request', async () => {
+      const owner = await onboard(ctx.app, 'who-client')
+      const { token } = await createToken(ctx.app, owner.user, 'client')
+      const path = `/api/clients/${owner.clientId}`
+      const read = async () => {
+        const res = await remote().get(path, token)
+        expect(res.status).toBe(200)
+        return JSON.parse(res.body) as { name: string; archivedAt: string | null }
+      }
+      for (let i = 0; i < ROUNDS; i++) {
+        expect((await read()).name).not.toBe(`Renamed ${i}`)
+        await read()
+        const renamed = await call(ctx.app, 'PATCH', path, { cookie: owner.user.cookie }, { name: `Renamed ${i}` })
+        expect(renamed.statusCode).toBe(200)
+        expect((await read()).name).toBe(`Renamed ${i}`)
+      }
+      expect((await read()).archivedAt).toBeNull()
+      const archived = await call(ctx.app, 'POST', `${path}/archive`, { cookie: owner.user.cookie })
+      expect(archived.statusCode).toBe(200)
+      expect((await read()).archivedAt).not.toBeNull()
     })
 
     it("a workspace's new provider key is used on the next request", async () => {

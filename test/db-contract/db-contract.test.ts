@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { createDatabase, executeRaw, type Database } from '../../src/platform/db/database.ts'
+import { createDatabase, executeRaw, PREPARED, type Database } from '../../src/platform/db/database.ts'
 import type { DB } from '../../src/schema.ts'
 import { newId } from '../../src/platform/db/ids.ts'
 import { migrateToLatest, pendingMigrations } from '../../src/platform/db/migrator.ts'
@@ -154,6 +154,23 @@ describe(`database contract (${driver})`, () => {
     await outside
     expect(await workspaceExists(insideId)).toBe(false)
     expect(await workspaceExists(outsideId)).toBe(true)
+  })
+
+  it('runs a statement marked PREPARED as a named prepared statement on PostgreSQL, with the same results', async () => {
+    const marked = (n: number) =>
+      sql<{ n: unknown; plus: unknown }>`${PREPARED}select ${n}::int8 as n, ${n}::int8 + 1 as plus`
+    const onOneConnection = await database.db.connection().execute(async (c) => {
+      const results = [await marked(41).execute(c), await marked(9007199254740992).execute(c)]
+      const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(c)
+      return { results: results.map((r) => r.rows[0]), prepared: prepared.rows.map((r) => r.statement) }
+    })
+    expect(onOneConnection.results).toEqual([
+      { n: 41n, plus: 42n },
+      { n: 9007199254740992n, plus: 9007199254740993n },
+    ])
+    const ours = onOneConnection.prepared.filter((s) => s.startsWith('/* prepared */ select'))
+    // PGlite is one embedded connection: the mark is a comment there.
+    expect(ours).toHaveLength(driver === 'postgres' ? 1 : 0)
   })
 
   it('maps snake_case columns to camelCase fields', async () => {

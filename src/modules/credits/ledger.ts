@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely, type OperationNodeSource, type Transaction } from 'kysely'
-import { own, type Handle } from '../../platform/db/database.ts'
+import { own, PREPARED, type Handle } from '../../platform/db/database.ts'
 import type { CreditsTables, CreditOveragesTable } from './credits.tables.ts'
 import { newId } from '../../platform/db/ids.ts'
 import type { CreditEntriesTable, CreditEntry, CreditHold, EntryKind, HoldStatus } from './credits.tables.ts'
@@ -492,7 +492,9 @@ export const createLedger = (
       AND ${holds.length ? sql`(SELECT count(*) FROM ins)` : sql`0`} = ${holds.length})`
     parts.push(sql`x AS (SELECT ${done} AS ok, (SELECT a.balance - a.held FROM acct a) + ${freed} AS available)`)
     try {
-      const { rows } = await sql<Partial<CreditHold> & { available: string | bigint }>`WITH ${sql.join(parts)}
+      const { rows } = await sql<
+        Partial<CreditHold> & { available: string | bigint }
+      >`${PREPARED}WITH ${sql.join(parts)}
         SELECT ${holds.length ? sql`ins.*, x.available FROM x LEFT JOIN ins ON true` : sql`x.available FROM x`}`.execute(
         db,
       )

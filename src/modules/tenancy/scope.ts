@@ -10,6 +10,9 @@ import { tenancyErrors } from './tenancy.errors.ts'
 import { clients, memberships } from './tenancy.repository.ts'
 import { createWhoCache, type Invalidations } from '../../platform/cache/who-cache.ts'
 
+/** A cached row is shared by every request that reads it: nobody may change it in place. */
+const freeze = <T extends object>(row: T | undefined) => (row ? Object.freeze(row) : undefined)
+
 const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name]
   return typeof v === 'string' && v.length > 0 ? v : undefined
@@ -25,6 +28,15 @@ export const createScopeResolver = (db: Kysely<TenancyTables>, invalidations: In
   /** User → workspace → role, in every process; any membership of the user changing drops it at commit (ADR 0009). */
   const roles = createWhoCache<Map<string, Role>>(invalidations, {
     tagsOf: (userId) => [`user:${userId}`],
+    ttlMs: 60_000,
+    max: 10_000,
+  })
+  /**
+   * Client id → its row, in every process; a client changed or deleted (by its workspace's deletion too) drops it at
+   * commit. With the roles above, a client-level request's scope costs no database round trip while nothing changed.
+   */
+  const clientRows = createWhoCache<Readonly<Client>>(invalidations, {
+    tagsOf: (clientId) => [`client:${clientId}`],
     ttlMs: 60_000,
     max: 10_000,
   })
@@ -54,7 +66,7 @@ export const createScopeResolver = (db: Kysely<TenancyTables>, invalidations: In
     return { userId: auth.userId, workspaceId, role }
   }
 
-  /** The scope of a client-level request, with the client row it was resolved from (one query for both). */
+  /** The scope of a client-level request, with the client row it was resolved from (both cached, see above). */
   const client = async (
     req: FastifyRequest,
     atLeast: Role,
@@ -63,14 +75,17 @@ export const createScopeResolver = (db: Kysely<TenancyTables>, invalidations: In
     const auth = requireAuth(req)
     const bound = boundTo(auth)
     if (bound?.clientId && bound.clientId !== clientId) throw tenancyErrors.client_not_found()
-    const access = clientId.length <= 64 ? await clients.accessFor(db, auth.userId, clientId) : undefined
+    const row =
+      clientId.length <= 64
+        ? await clientRows.get(clientId, async () => freeze(await clients.byId(db, clientId)), req.arrivedAt)
+        : undefined
+    const role = row && (await rolesOf(auth.userId, req.arrivedAt)).get(row.workspaceId)
     const named = header(req, 'x-workspace-id')
-    if (!access || (named && named !== access.workspaceId) || (bound && bound.workspaceId !== access.workspaceId))
+    if (!row || !role || (named && named !== row.workspaceId) || (bound && bound.workspaceId !== row.workspaceId))
       throw tenancyErrors.client_not_found()
-    req.workspaceId = access.workspaceId
-    if (!hasRole(access.role, atLeast)) throw authErrors.forbidden()
-    const { role, ...row } = access
-    return { userId: auth.userId, workspaceId: access.workspaceId, role, clientId, client: row }
+    req.workspaceId = row.workspaceId
+    if (!hasRole(role, atLeast)) throw authErrors.forbidden()
+    return { userId: auth.userId, workspaceId: row.workspaceId, role, clientId, client: row }
   }
 
   /**

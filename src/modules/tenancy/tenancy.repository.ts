@@ -257,6 +257,8 @@ export const clients = {
       .where('id', '=', clientId)
       .where('workspaceId', '=', workspaceId)
       .executeTakeFirst(),
+  byId: (db: Kysely<TenancyTables>, clientId: string) =>
+    db.selectFrom('clients').selectAll().where('id', '=', clientId).executeTakeFirst(),
   countActive: async (db: Kysely<TenancyTables>, workspaceId: string) =>
     Number(
       (

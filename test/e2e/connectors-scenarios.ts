@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
 import { startFakeGoogle, type FakeGoogle } from '../fakes/google.ts'
-import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { dismissToasts, onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 
 /**
  * Google connections in the browser (issue 15 §5): connect a client's Google through the loopback fake's consent,
@@ -101,12 +101,6 @@ const connectGoogle = async (page: Page, button: 'Connect Google' | 'Reconnect G
   await page.getByRole('button', { name: button }).click()
   await page.waitForURL(/\/app\/connections$/)
   await page.getByText('Connected', { exact: true }).waitFor()
-}
-
-/** Closes the toasts still on screen (they would cover the page in its screenshot). */
-const dismissToasts = async (page: Page) => {
-  const dismiss = page.getByRole('button', { name: 'Dismiss notification' })
-  while ((await dismiss.count()) > 0) await dismiss.first().click()
 }
 
 const pickSources = async (page: Page) => {

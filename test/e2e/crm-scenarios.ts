@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
 import type { FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
 import { CAMPAIGN_NUMBER } from './inbox-scenarios.ts'
-import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { dismissToasts, onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 
 /**
  * The CRM as an agent would use it (issue 14's Done-when): a customer's WhatsApp message arrives, "Extract booking"
@@ -13,11 +13,6 @@ import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 const NUMBER = { phoneNumberId: '106540352242922', accessToken: 'EAAG-e2e-token-0123456789-abcdef' }
 const CUSTOMER = { waId: '40722111222', name: 'Ioana Marin' }
 const TEXT = 'Vrem petrecerea pe 14 martie 2027 la ora 15:00, la noi acasă, cu Spider-Man, buget 800 lei.'
-
-const dismissToasts = async (page: Page) => {
-  const dismiss = page.getByRole('button', { name: 'Dismiss notification' })
-  while ((await dismiss.count()) > 0) await dismiss.first().click()
-}
 
 const idsOf = async (page: Page) => {
   const status = (await (await page.request.get('/api/auth/status')).json()) as { workspaces: { id: string }[] }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { BrowserContext, Page } from 'playwright-core'
 import { startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../fakes/whatsapp-cloud.ts'
-import { onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
+import { dismissToasts, onboard, type Scenario, type ScenarioContext } from './scenarios.ts'
 
 /**
  * WhatsApp numbers and the inbox, as an agency would use them: a Cloud API number connected on a loopback fake of
@@ -56,12 +56,6 @@ export const startE2eWhatsApp = async () => {
       WHATSAPP_GRAPH_API_BASE: fake.url,
     },
   }
-}
-
-/** Closes the toasts still on screen (they would cover the page in its screenshot). */
-const dismissToasts = async (page: Page) => {
-  const dismiss = page.getByRole('button', { name: 'Dismiss notification' })
-  while ((await dismiss.count()) > 0) await dismiss.first().click()
 }
 
 const workspaceOf = async (page: Page) =>

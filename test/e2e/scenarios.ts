@@ -53,6 +53,12 @@ export const networkSettled = async (page: Page, quietMs = 500) => {
 }
 
 /** A browser context that fails the scenario on any console error (CSP violations included). */
+/** Closes the toasts still on screen (they would cover the page in its screenshot). */
+export const dismissToasts = async (page: Page) => {
+  const dismiss = page.getByRole('button', { name: 'Dismiss notification' })
+  while ((await dismiss.count()) > 0) await dismiss.first().click()
+}
+
 export const openPage = async (ctx: ScenarioContext, viewport = { width: 1280, height: 800 }) => {
   const context: BrowserContext = trackNetwork(await ctx.browser.newContext({ baseURL: ctx.baseUrl, viewport }))
   const page = await context.newPage()

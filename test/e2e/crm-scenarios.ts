@@ -171,6 +171,7 @@ const savedViewsAndSettings: Scenario = {
       await rows.filter({ hasText: 'Paul Plain' }).waitFor()
       await page.getByLabel('Tag').fill('vip')
       await rows.filter({ hasText: 'Paul Plain' }).waitFor({ state: 'detached' })
+      await page.getByLabel('Archived').selectOption('include')
 
       // Saved with the keyboard: the button focused and pressed, the form submitted with Enter.
       await page.getByRole('button', { name: 'Save view' }).focus()
@@ -183,13 +184,27 @@ const savedViewsAndSettings: Scenario = {
       const views = page.getByLabel('Saved view', { exact: true })
       assert.equal(await views.inputValue().then((v) => v.startsWith('cvw_')), true)
 
+      // A view applies as a whole: every list read after choosing one asks for exactly its filters (the typed tag
+      // used to lag the debounce behind the archived choice, so the list first read a mix of the two views).
+      const listReads: string[] = []
+      const recordRead = (request: { url(): string }) => {
+        const url = new URL(request.url())
+        if (url.pathname !== '/api/crm/contacts') return
+        const tag = url.searchParams.get('tag') ?? ''
+        listReads.push(`tag=${tag} archived=${url.searchParams.get('archived') ?? 'exclude'}`)
+      }
+      page.on('request', recordRead)
       await views.selectOption({ label: 'All contacts (no view)' })
       await rows.filter({ hasText: 'Paul Plain' }).waitFor()
       assert.equal(await page.getByLabel('Tag').inputValue(), '')
+      assert.deepEqual([...new Set(listReads)], ['tag= archived=exclude'])
+      listReads.length = 0
       await views.selectOption({ label: 'VIPs (shared)' })
       assert.equal(await page.getByLabel('Tag').inputValue(), 'vip')
       await rows.filter({ hasText: 'Paul Plain' }).waitFor({ state: 'detached' })
       await rows.filter({ hasText: 'Vera VIP' }).waitFor()
+      assert.deepEqual([...new Set(listReads)], ['tag=vip archived=include'])
+      page.off('request', recordRead)
       await dismissToasts(page)
       await page.screenshot({ path: ctx.shot('crm-30-views') })
 

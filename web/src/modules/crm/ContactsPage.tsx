@@ -3,7 +3,7 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { useWorkspace } from '../../app/workspace.tsx'
 import { canEdit, canManage } from '../../lib/roles.ts'
-import { useDebounced } from '../../lib/use-debounced.ts'
+import { useDebouncedState } from '../../lib/use-debounced.ts'
 import { Badge } from '../../ui/Badge.tsx'
 import { Button, ButtonLink } from '../../ui/Button.tsx'
 import { PageHeader } from '../../ui/Card.tsx'
@@ -32,8 +32,9 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
   const role = useWorkspace().role
   const editor = canEdit(role)
   const { members, byId } = useMembers()
-  const [search, setSearch] = useState('')
-  const [tag, setTag] = useState('')
+  // Typed filters reach the list once typing stops; a view's reach it with the rest of the view, at once.
+  const { value: search, set: setSearch, debounced: typedSearch, setNow: setSearchNow } = useDebouncedState('')
+  const { value: tag, set: setTag, debounced: typedTag, setNow: setTagNow } = useDebouncedState('')
   const [owner, setOwner] = useState('')
   const [archived, setArchived] = useState<ContactFilters['archived']>('exclude')
   const [creating, setCreating] = useState(false)
@@ -43,8 +44,8 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
   const applyView = (v: ContactView | null) => {
     setViewId(v?.id ?? '')
     const f = v?.filters
-    setSearch(f?.q ?? '')
-    setTag(f?.tag ?? '')
+    setSearchNow(f?.q ?? '')
+    setTagNow(f?.tag ?? '')
     setOwner(f?.owner ?? '')
     setArchived(f?.archived ?? 'exclude')
   }
@@ -55,8 +56,8 @@ function ClientContacts({ clientId, clientName }: { clientId: string; clientName
     owner: owner || undefined,
     archived,
   }
-  const q = useDebounced(search.trim(), 300)
-  const t = useDebounced(tag.trim(), 300)
+  const q = typedSearch.trim()
+  const t = typedTag.trim()
   const filters: ContactFilters = { q: q || undefined, tag: t || undefined, owner: owner || undefined, archived }
   const query = useInfiniteQuery({
     queryKey: crmKeys.contactList(clientId, filters),
